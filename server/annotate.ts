@@ -1,0 +1,117 @@
+// Writing annotations: validation per task, the events log (undo, live accuracy, audit), fan-out.
+import { eq } from 'drizzle-orm';
+import type { Ctx } from './context.ts';
+import { annotations, claims, events } from './db/schema.ts';
+import type { AnnotationRow } from './db/schema.ts';
+import { AppError } from './errors.ts';
+import { decodeMaskPng, encodeMaskPng } from './mask-png.ts';
+import { annotationMsg, getAnnotation, getClass, getImage, getPrediction, listClasses, requireTask } from './store.ts';
+import type { AnnotationMsg } from './protocol.ts';
+
+export type AnnotationInput =
+  | { kind: 'label'; classId: number }
+  | { kind: 'skip' }
+  | { kind: 'mask'; points?: { classId: number; x: number; y: number }[]; mask?: string | null };
+
+function snapshot(a: AnnotationRow | undefined): string | null {
+  return a ? JSON.stringify({ ...a, mask: a.mask ? Buffer.from(a.mask).toString('base64') : null }) : null;
+}
+
+export async function setAnnotation(ctx: Ctx, imageId: number, input: unknown, annotator: string, accepted = false): Promise<AnnotationMsg> {
+  const db = ctx.session.db;
+  const img = getImage(db, imageId);
+  if (!input || typeof input !== 'object') throw new AppError(400, 'invalid_annotation', 'annotation must be an object with a kind');
+  const body = input as Record<string, unknown>;
+  const now = Date.now();
+  let row: AnnotationRow;
+  if (body.kind === 'label' || body.kind === 'skip') {
+    requireTask(db, 'classification');
+    let classId: number | null = null;
+    if (body.kind === 'label') {
+      if (typeof body.classId !== 'number' || !Number.isInteger(body.classId)) throw new AppError(400, 'invalid_annotation', 'a label needs an integer classId');
+      classId = getClass(db, body.classId).id;
+    }
+    row = { imageId, kind: body.kind, classId, points: null, mask: null, annotator, updatedAt: now };
+  } else if (body.kind === 'mask') {
+    requireTask(db, 'segmentation');
+    const known = new Set(listClasses(db).map((k) => k.id));
+    const points = body.points ?? [];
+    if (!Array.isArray(points) || points.length > 10000) throw new AppError(400, 'invalid_annotation', 'points must be an array (at most 10000)');
+    for (const p of points) {
+      if (!p || typeof p !== 'object' || !known.has(p.classId) || typeof p.x !== 'number' || typeof p.y !== 'number' ||
+        !(p.x >= 0 && p.x <= img.width && p.y >= 0 && p.y <= img.height)) {
+        throw new AppError(400, 'invalid_annotation', `each point needs a known classId and x,y inside the ${img.width}×${img.height} image`);
+      }
+    }
+    let mask: Buffer | null = null;
+    if (body.mask !== undefined && body.mask !== null) {
+      if (typeof body.mask !== 'string') throw new AppError(400, 'invalid_annotation', 'mask must be a base64 PNG string');
+      const m = await decodeMaskPng(Buffer.from(body.mask, 'base64'));
+      if (m.width !== img.width || m.height !== img.height) throw new AppError(400, 'mask_size', `mask is ${m.width}×${m.height} but image ${imageId} is ${img.width}×${img.height}`);
+      let any = false;
+      for (let i = 0; i < m.data.length; i++) {
+        const v = m.data[i];
+        if (v !== 0) { any = true; if (!known.has(v)) throw new AppError(400, 'invalid_annotation', `mask pixel value ${v} is not a class id`); }
+      }
+      mask = any ? await encodeMaskPng(m) : null;
+    }
+    row = { imageId, kind: 'mask', classId: null, points: points as AnnotationRow['points'], mask, annotator, updatedAt: now };
+  } else {
+    throw new AppError(400, 'invalid_annotation', 'kind must be "label", "skip" or "mask"');
+  }
+  const before = getAnnotation(db, imageId);
+  const shown = getPrediction(db, imageId);
+  db.transaction((tx) => {
+    tx.insert(annotations).values(row).onConflictDoUpdate({ target: annotations.imageId, set: row }).run();
+    tx.insert(events).values({
+      imageId, type: accepted ? 'accept' : 'set', annotator, classId: row.classId,
+      predictedClassId: row.kind === 'label' ? shown?.classId ?? null : null, before: snapshot(before), at: now,
+    }).run();
+    tx.delete(claims).where(eq(claims.imageId, imageId)).run();
+  });
+  const msg = annotationMsg(row)!;
+  ctx.bus.emit('browser', { type: 'annotation', imageId, annotation: msg });
+  ctx.bus.emit('trainer', { type: 'annotation', imageId, annotation: msg });
+  return msg;
+}
+
+export function deleteAnnotation(ctx: Ctx, imageId: number, annotator: string): AnnotationMsg | null {
+  const db = ctx.session.db;
+  getImage(db, imageId);
+  const before = getAnnotation(db, imageId);
+  if (before) {
+    db.transaction((tx) => {
+      tx.delete(annotations).where(eq(annotations.imageId, imageId)).run();
+      tx.insert(events).values({ imageId, type: 'delete', annotator, before: snapshot(before), at: Date.now() }).run();
+    });
+    ctx.bus.emit('browser', { type: 'annotation', imageId, annotation: null });
+    ctx.bus.emit('trainer', { type: 'annotation', imageId, annotation: null });
+  }
+  return annotationMsg(before);
+}
+
+/** Accept the stored prediction: its top class, or its arg-max map upsampled to the image as the mask. */
+export async function acceptPrediction(ctx: Ctx, imageId: number, annotator: string): Promise<AnnotationMsg> {
+  const db = ctx.session.db;
+  const img = getImage(db, imageId);
+  const p = getPrediction(db, imageId);
+  if (!p) throw new AppError(409, 'no_prediction', `there is no prediction for image ${imageId} yet`);
+  if (!p.map) {
+    if (p.classId === null) throw new AppError(409, 'no_prediction', `the prediction for image ${imageId} has no class`);
+    return setAnnotation(ctx, imageId, { kind: 'label', classId: p.classId }, annotator, true);
+  }
+  const { mapWidth: w, mapHeight: h, mapClassIds: ids } = p as { mapWidth: number; mapHeight: number; mapClassIds: number[] };
+  const mask = new Uint8Array(img.width * img.height);
+  const map = new Uint8Array(p.map);
+  for (let y = 0; y < img.height; y++) {
+    const py = Math.min(h - 1, Math.floor((y * h) / img.height));
+    for (let x = 0; x < img.width; x++) {
+      const px = Math.min(w - 1, Math.floor((x * w) / img.width));
+      let best = 0, bv = -1;
+      for (let k = 0; k < ids.length; k++) { const v = map[k * w * h + py * w + px]; if (v > bv) { bv = v; best = k; } }
+      mask[y * img.width + x] = ids[best];
+    }
+  }
+  const png = await encodeMaskPng({ data: mask, width: img.width, height: img.height });
+  return setAnnotation(ctx, imageId, { kind: 'mask', points: [], mask: png.toString('base64') }, annotator, true);
+}

@@ -1,0 +1,54 @@
+// The Hono app: one sub-app per resource, one onError mapping AppError to {"error":{"code","message"}}.
+import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { HTTPException } from 'hono/http-exception';
+import { AppError } from './errors.ts';
+import type { Ctx } from './context.ts';
+import { sessionRoutes } from './routes/session.ts';
+import { classRoutes } from './routes/classes.ts';
+import { imageRoutes } from './routes/images.ts';
+import { annotationRoutes } from './routes/annotations.ts';
+import { nextRoutes } from './routes/next.ts';
+import { statsRoutes } from './routes/stats.ts';
+import { dataRoutes } from './routes/data.ts';
+import { staticRoutes } from './routes/static.ts';
+
+export function createApp(ctx: Ctx): Hono {
+  const app = new Hono();
+  app.use('/api/*', bodyLimit({
+    maxSize: ctx.config.bodyLimit,
+    onError: () => { throw new AppError(413, 'payload_too_large', `request body over ${ctx.config.bodyLimit} bytes`); },
+  }));
+  app.get('/api/health', (c) => c.json({ ok: true, session: ctx.session.name, version: 1 }));
+  app.route('/api/session', sessionRoutes(ctx));
+  app.route('/api/classes', classRoutes(ctx));
+  app.route('/api/images', annotationRoutes(ctx));
+  app.route('/api/images', imageRoutes(ctx));
+  app.route('/api/next', nextRoutes(ctx));
+  app.route('/api/stats', statsRoutes(ctx));
+  app.route('/api', dataRoutes(ctx));
+  app.all('/api/*', (c) => c.json({ error: { code: 'not_found', message: `no route ${c.req.method} ${c.req.path}` } }, 404));
+  app.route('/', staticRoutes(ctx));
+  app.notFound((c) => c.json({ error: { code: 'not_found', message: `no route ${c.req.method} ${c.req.path}` } }, 404));
+  app.onError((err, c) => {
+    if (err instanceof AppError) return c.json({ error: { code: err.code, message: err.message } }, err.status as 400);
+    if (err instanceof HTTPException) return c.json({ error: { code: 'http_error', message: err.message || 'bad request' } }, err.status);
+    if (err instanceof SyntaxError) return c.json({ error: { code: 'invalid_json', message: 'request body is not valid JSON' } }, 400);
+    console.error(`[server] ${c.req.method} ${c.req.path} failed:`, err);
+    return c.json({ error: { code: 'internal', message: 'internal error: ' + (err as Error).message } }, 500);
+  });
+  return app;
+}
+
+/** Parse a JSON body with a clear 400 on bad JSON. */
+export async function jsonBody<T = Record<string, unknown>>(c: { req: { json(): Promise<unknown> } }): Promise<T> {
+  let body: unknown;
+  try { body = await c.req.json(); } catch { throw new AppError(400, 'invalid_json', 'request body is not valid JSON'); }
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) throw new AppError(400, 'invalid_body', 'request body must be a JSON object');
+  return body as T;
+}
+
+export function intParam(v: string | undefined, name: string): number {
+  if (v === undefined || !/^\d{1,12}$/.test(v)) throw new AppError(400, 'invalid_param', `${name} must be a non-negative integer`);
+  return Number(v);
+}

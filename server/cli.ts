@@ -1,0 +1,102 @@
+// `hilt` — every sub-command has --help. Heavy modules are imported lazily so `--help` stays instant.
+import { Command, Option } from 'commander';
+import { sessionsDirFrom } from './session.ts';
+
+const program = new Command('hilt')
+  .description('hilt — human-in-the-loop image labelling with a live-training DINOv3 loop')
+  .showHelpAfterError()
+  .addHelpText('after', `
+Examples:
+  npx hilt start                                   server + trainer on the bundled demo session
+  npx hilt import --session pets ~/photos          a folder, class-folders, a CSV (path,label) or COCO JSON
+  npx hilt serve --session pets --port 8001        server only
+  npx hilt train --session pets --server ws://gpu-box:8001 --token T
+  npx hilt export --session pets --format coco > pets.json
+  npx hilt reset --session pets                    renames sessions/pets -> sessions/pets.<UTC stamp>
+  npx hilt sessions                                list sessions with counts and task`);
+
+const sessionsDirOpt = () => new Option('--sessions-dir <dir>', 'folder holding the sessions (env HILT_SESSIONS_DIR)').default(undefined, './sessions');
+const sessionOpt = (def?: string) => new Option('-s, --session <name>', 'session name (a folder under the sessions dir)').default(def);
+const trainerOpts = (c: Command) => c
+  .addOption(new Option('--backbone <name>', 'dinov3-vits16 | dinov3-vitb16 | dinov3-vitl16 | tiny | a local model folder').default('dinov3-vits16'))
+  .addOption(new Option('--device <device>', 'where the backbone runs').choices(['auto', 'cuda', 'webgpu', 'cpu']).default('auto'))
+  .addOption(new Option('--resolution <px>', 'input size (classification; segmentation uses 2x, short side)').default('224'))
+  .option('--offline', 'never try to download model weights (env.allowRemoteModels=false)');
+
+function fail(e: unknown): never {
+  const err = e as { message?: string; code?: string };
+  console.error(`hilt: ${err.message ?? String(e)}`);
+  process.exit(1);
+}
+
+program.command('start')
+  .description('start the server and the trainer together (Ctrl+C stops both); creates the demo session on first run')
+  .addOption(sessionOpt('demo')).addOption(sessionsDirOpt())
+  .option('-p, --port <port>', 'port (0 = any free port)', '8001').option('--host <host>', 'bind address', '127.0.0.1')
+  .option('--token <token>', 'token a trainer must present (required off loopback; generated if missing)')
+  .option('--no-trainer', 'start the server only')
+  .action(async (o) => { await (await import('./start.ts')).start({ ...o, sessionsDir: sessionsDirFrom(o.sessionsDir) }).catch(fail); })
+  .hook('preAction', () => {});
+trainerOpts(program.commands.at(-1)!);
+
+program.command('serve')
+  .description('start the HTTP + WebSocket server only (the UI says "trainer offline" until a trainer connects)')
+  .addOption(sessionOpt('demo')).addOption(sessionsDirOpt())
+  .option('-p, --port <port>', 'port (0 = any free port)', '8001').option('--host <host>', 'bind address', '127.0.0.1')
+  .option('--token <token>', 'token a trainer must present (required off loopback; generated if missing)')
+  .action(async (o) => { await (await import('./start.ts')).start({ ...o, trainer: false, sessionsDir: sessionsDirFrom(o.sessionsDir) }).catch(fail); });
+
+trainerOpts(program.command('train')
+  .description('run the trainer: embeds images with a frozen backbone, refits linear heads, pushes predictions')
+  .addOption(sessionOpt('demo')).addOption(sessionsDirOpt())
+  .option('--server <url>', 'server WebSocket URL', 'ws://127.0.0.1:8001/ws')
+  .option('--token <token>', 'session token (needed when the server is not on loopback)'))
+  .action(async (o) => { await (await import('../trainer/main.ts')).runTrainerCli({ ...o, sessionsDir: sessionsDirFrom(o.sessionsDir) }).catch(fail); });
+
+program.command('import')
+  .description('import images: a folder (recursive), class-folders (root/<class>/*.jpg), a CSV (path,label) or a COCO JSON')
+  .argument('<source>', 'folder, .csv or .json')
+  .requiredOption('-s, --session <name>', 'session to import into (created if missing)').addOption(sessionsDirOpt())
+  .option('--copy', 'copy files into the session folder instead of referencing them where they lie')
+  .addOption(new Option('--format <format>', 'force a source format').choices(['auto', 'folder', 'class-folders', 'csv', 'coco']).default('auto'))
+  .action(async (source, o) => { await (await import('./commands.ts')).importCmd(source, { ...o, sessionsDir: sessionsDirFrom(o.sessionsDir) }).catch(fail); });
+
+program.command('export')
+  .description('export annotations to stdout or --out: csv, jsonl (classification), coco (RLE masks), masks (folder of PNGs)')
+  .requiredOption('-s, --session <name>', 'session').addOption(sessionsDirOpt())
+  .addOption(new Option('-f, --format <format>', 'output format').choices(['csv', 'jsonl', 'coco', 'masks']).default('csv'))
+  .option('-o, --out <path>', 'file (or folder for masks); default stdout')
+  .action(async (o) => { await (await import('./commands.ts')).exportCmd({ ...o, sessionsDir: sessionsDirFrom(o.sessionsDir) }).catch(fail); });
+
+program.command('reset')
+  .description('reset a session: renames sessions/<name> to sessions/<name>.<UTC stamp> (nothing deleted), keeps its images, unlocks the task')
+  .requiredOption('-s, --session <name>', 'session').addOption(sessionsDirOpt())
+  .action(async (o) => { await (await import('./commands.ts')).resetCmd({ ...o, sessionsDir: sessionsDirFrom(o.sessionsDir) }).catch(fail); });
+
+program.command('sessions')
+  .description('list sessions with image and label counts and their task')
+  .addOption(sessionsDirOpt()).option('--json', 'print JSON')
+  .action(async (o) => { await (await import('./commands.ts')).sessionsCmd({ ...o, sessionsDir: sessionsDirFrom(o.sessionsDir) }).catch(fail); });
+
+program.command('fetch-model')
+  .description('download a backbone into models/ for offline use (needs internet access to the Hugging Face hub)')
+  .argument('<name>', 'dinov3-vits16 | dinov3-vitb16 | dinov3-vitl16')
+  .option('--out <dir>', 'models folder', 'models')
+  .action(async (name, o) => { await (await import('./commands.ts')).fetchModelCmd(name, o).catch(fail); });
+
+program.command('simulate')
+  .description('how many labels would my dataset need with each strategy? A simulated annotator labels a known dataset through a real server + trainer')
+  .allowUnknownOption(true).helpOption(false)
+  .action(async () => { await (await import('../scripts/simulate.ts')).simulateCli(process.argv.slice(3)).catch(fail); });
+
+program.command('bench')
+  .description('run the benchmark suite (writes bench/results/<date>.json and the README table)')
+  .allowUnknownOption(true).helpOption(false)
+  .action(async () => { await (await import('../bench/run.ts')).benchCli(process.argv.slice(3)).catch(fail); });
+
+program.command('dev')
+  .description('development: the server on :8001 plus Vite dev server with /api and /ws proxied')
+  .addOption(sessionOpt('demo')).addOption(sessionsDirOpt())
+  .action(async (o) => { await (await import('./commands.ts')).devCmd({ ...o, sessionsDir: sessionsDirFrom(o.sessionsDir) }).catch(fail); });
+
+await program.parseAsync(process.argv);

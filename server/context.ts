@@ -1,0 +1,29 @@
+// Everything a request handler or the socket hub needs: the open session, a change bus, the trainer state.
+import { EventEmitter } from 'node:events';
+import type { Session } from './session.ts';
+import type { ServerToBrowser, ServerToTrainer, TrainerStatus } from './protocol.ts';
+
+export interface ServerConfig { host: string; port: number; token: string | null; webDir: string | null; bodyLimit: number; claimTtlMs: number }
+
+/** Frames to fan out: `browser` goes to every browser socket, `trainer` to the trainer socket. */
+export interface Bus extends EventEmitter {
+  emit(event: 'browser', msg: ServerToBrowser): boolean;
+  emit(event: 'trainer', msg: ServerToTrainer): boolean;
+  on(event: 'browser', fn: (msg: ServerToBrowser) => void): this;
+  on(event: 'trainer', fn: (msg: ServerToTrainer) => void): this;
+}
+
+export interface Ctx {
+  session: Session;
+  config: ServerConfig;
+  bus: Bus;
+  trainer: { online: boolean; status: TrainerStatus | null };
+  /** called after a reset swapped the session folder */
+  reopen(): void;
+}
+
+export function createBus(): Bus {
+  const bus = new EventEmitter() as Bus;
+  bus.setMaxListeners(0);
+  return bus;
+}

@@ -1,0 +1,46 @@
+// GET /api/images: paging, filters and sort in one SQL query (fast on 100k rows thanks to the indexes).
+import { basename } from 'node:path';
+import type { Db } from './db/open.ts';
+import { AppError } from './errors.ts';
+import type { AnnotationMsg } from './protocol.ts';
+
+interface Row { id: number; path: string; width: number; height: number; kind: string | null; a_class: number | null; annotator: string | null; updated_at: number | null; has_mask: number; has_points: number; p_class: number | null; probs: string | null; uncertainty: number | null }
+
+function int(v: string | undefined, name: string, def: number, max = Number.MAX_SAFE_INTEGER): number {
+  if (v === undefined || v === '') return def;
+  if (!/^\d{1,12}$/.test(v)) throw new AppError(400, 'invalid_param', `${name} must be a non-negative integer`);
+  return Math.min(Number(v), max);
+}
+
+export function listImages(db: Db, q: Record<string, string>) {
+  const offset = int(q.offset, 'offset', 0);
+  const limit = int(q.limit, 'limit', 50, 500);
+  const where: string[] = [];
+  const args: (string | number)[] = [];
+  if (q.label !== undefined) { where.push(`a.class_id = ? and a.kind != 'skip'`); args.push(int(q.label, 'label', 0)); }
+  if (q.unlabelled === '1' || q.unlabelled === 'true') where.push('a.image_id is null');
+  if (q.labelled === '1' || q.labelled === 'true') where.push('a.image_id is not null');
+  if (q.skipped === '1' || q.skipped === 'true') where.push(`a.kind = 'skip'`);
+  if (q.predicted !== undefined) { where.push('p.class_id = ?'); args.push(int(q.predicted, 'predicted', 0)); }
+  if (q.wrong === '1' || q.wrong === 'true') where.push(`a.kind = 'label' and p.class_id is not null and p.class_id != a.class_id`);
+  if (q.q) { where.push(`i.path like ? escape '\\'`); args.push(`%${q.q.replace(/[\\%_]/g, (m) => '\\' + m)}%`); }
+  const sorts: Record<string, string> = { id: 'i.id asc', '-id': 'i.id desc', uncertainty: 'coalesce(p.uncertainty, -1) desc, i.id asc', confidence: 'coalesce(p.uncertainty, 2) asc, i.id asc' };
+  const sort = sorts[q.sort ?? 'id'];
+  if (!sort) throw new AppError(400, 'invalid_param', `sort must be one of ${Object.keys(sorts).join(', ')}`);
+  const from = `from images i left join annotations a on a.image_id = i.id left join predictions p on p.image_id = i.id ${where.length ? 'where ' + where.join(' and ') : ''}`;
+  const total = (db.$client.prepare(`select count(*) as n ${from}`).get(...args) as { n: number }).n;
+  const rows = db.$client.prepare(`select i.id, i.path, i.width, i.height, a.kind, a.class_id as a_class, a.annotator, a.updated_at,
+      a.mask is not null as has_mask, a.points is not null as has_points, p.class_id as p_class, p.probs, p.uncertainty
+      ${from} order by ${sort} limit ? offset ?`).all(...args, limit, offset) as Row[];
+  return {
+    total, offset, limit,
+    items: rows.map((r) => ({
+      id: r.id, name: basename(r.path), width: r.width, height: r.height,
+      annotation: r.kind ? ({ imageId: r.id, kind: r.kind, classId: r.a_class, hasMask: !!r.has_mask, annotator: r.annotator ?? '', updatedAt: r.updated_at ?? 0 } as AnnotationMsg) : null,
+      prediction: r.p_class !== null || r.uncertainty !== null ? {
+        classId: r.p_class, uncertainty: r.uncertainty,
+        confidence: r.probs && r.p_class !== null ? (JSON.parse(r.probs) as Record<string, number>)[String(r.p_class)] ?? null : null,
+      } : null,
+    })),
+  };
+}

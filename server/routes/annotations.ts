@@ -1,0 +1,26 @@
+import { Hono } from 'hono';
+import type { Ctx } from '../context.ts';
+import { intParam, jsonBody } from '../app.ts';
+import { acceptPrediction, deleteAnnotation, setAnnotation } from '../annotate.ts';
+
+export function annotator(c: { req: { header(n: string): string | undefined } }): string {
+  const a = (c.req.header('x-annotator') ?? 'anonymous').trim().slice(0, 64);
+  return a || 'anonymous';
+}
+
+export function annotationRoutes(ctx: Ctx) {
+  return new Hono()
+    .put('/:id/annotation', async (c) => {
+      const id = intParam(c.req.param('id'), 'id');
+      const annotation = await setAnnotation(ctx, id, await jsonBody(c), annotator(c));
+      return c.json({ annotation });
+    })
+    .delete('/:id/annotation', (c) => {
+      const previous = deleteAnnotation(ctx, intParam(c.req.param('id'), 'id'), annotator(c));
+      return c.json({ annotation: null, previous });
+    })
+    .post('/:id/accept-prediction', async (c) => {
+      const annotation = await acceptPrediction(ctx, intParam(c.req.param('id'), 'id'), annotator(c));
+      return c.json({ annotation });
+    });
+}

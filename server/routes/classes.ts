@@ -1,0 +1,95 @@
+import { Hono } from 'hono';
+import { and, eq, gt, sql } from 'drizzle-orm';
+import type { Ctx } from '../context.ts';
+import { intParam, jsonBody } from '../app.ts';
+import { AppError } from '../errors.ts';
+import { annotations, classes, events, predictions, suggestions } from '../db/schema.ts';
+import { getClass, listClasses, PALETTE } from '../store.ts';
+
+const NAME_RE = /^[\p{L}\p{N}][\p{L}\p{N} _\-.]{0,39}$/u;
+const COLOR_RE = /^#[0-9a-fA-F]{6}$/;
+
+function validName(v: unknown): string {
+  const name = typeof v === 'string' ? v.trim() : '';
+  if (!NAME_RE.test(name)) throw new AppError(400, 'invalid_name', 'class name must be 1–40 letters, digits, spaces, _ - or . and start with a letter or digit');
+  return name;
+}
+function validColor(v: unknown): string {
+  if (typeof v !== 'string' || !COLOR_RE.test(v)) throw new AppError(400, 'invalid_color', 'color must look like #a1b2c3');
+  return v.toLowerCase();
+}
+
+export function classRoutes(ctx: Ctx) {
+  const db = () => ctx.session.db;
+  const changed = (reset: boolean) => {
+    const list = listClasses(db());
+    ctx.bus.emit('browser', { type: 'classes', classes: list });
+    ctx.bus.emit('trainer', { type: 'classes', classes: list, reset });
+  };
+  const unique = (name: string, except?: number) => {
+    const other = db().select().from(classes).where(sql`lower(${classes.name}) = lower(${name})`).get();
+    if (other && other.id !== except) throw new AppError(409, 'duplicate_class', `a class named "${other.name}" already exists`);
+  };
+  return new Hono()
+    .get('/', (c) => c.json({ classes: listClasses(db()) }))
+    .post('/', async (c) => {
+      const body = await jsonBody<{ name?: unknown; color?: unknown }>(c);
+      const name = validName(body.name);
+      unique(name);
+      const n = db().select({ n: sql<number>`count(*)`, max: sql<number>`coalesce(max(${classes.position}), -1)` }).from(classes).get()!;
+      const color = body.color === undefined ? PALETTE[n.n % PALETTE.length] : validColor(body.color);
+      const row = db().insert(classes).values({ name, color, position: n.max + 1 }).returning().get();
+      changed(false);
+      return c.json({ class: row }, 201);
+    })
+    .patch('/:id', async (c) => {
+      const id = intParam(c.req.param('id'), 'id');
+      const cur = getClass(db(), id);
+      const body = await jsonBody<{ name?: unknown; color?: unknown; position?: unknown }>(c);
+      const set: { name?: string; color?: string } = {};
+      if (body.name !== undefined) { set.name = validName(body.name); unique(set.name, id); }
+      if (body.color !== undefined) set.color = validColor(body.color);
+      db().transaction((tx) => {
+        if (Object.keys(set).length) tx.update(classes).set(set).where(eq(classes.id, id)).run();
+        if (body.position !== undefined) {
+          if (typeof body.position !== 'number' || !Number.isInteger(body.position) || body.position < 0) throw new AppError(400, 'invalid_position', 'position must be a non-negative integer');
+          const order = listClasses(tx as never).filter((k) => k.id !== id);
+          order.splice(Math.min(body.position, order.length), 0, cur);
+          order.forEach((k, i) => tx.update(classes).set({ position: i }).where(eq(classes.id, k.id)).run());
+        }
+      });
+      changed(false);
+      return c.json({ class: getClass(db(), id) });
+    })
+    .get('/:id/usage', (c) => {
+      const id = intParam(c.req.param('id'), 'id');
+      getClass(db(), id);
+      return c.json(usage(ctx, id));
+    })
+    .delete('/:id', (c) => {
+      const id = intParam(c.req.param('id'), 'id');
+      const cls = getClass(db(), id);
+      const u = usage(ctx, id);
+      const now = Date.now();
+      db().transaction((tx) => {
+        // classification labels of this class go; segmentation masks lose this class's pixels via the trainer reset
+        const gone = tx.select({ imageId: annotations.imageId }).from(annotations).where(eq(annotations.classId, id)).all();
+        for (const g of gone) tx.insert(events).values({ imageId: g.imageId, type: 'class-delete', annotator: 'system', classId: id, at: now }).run();
+        tx.delete(annotations).where(and(eq(annotations.classId, id), sql`${annotations.kind} != 'mask'`)).run();
+        tx.delete(predictions).run();
+        tx.delete(suggestions).run();
+        tx.delete(classes).where(eq(classes.id, id)).run();
+        listClasses(tx as never).forEach((k, i) => tx.update(classes).set({ position: i }).where(eq(classes.id, k.id)).run());
+        void gt;
+      });
+      changed(true);
+      ctx.bus.emit('browser', { type: 'session', reason: `class "${cls.name}" deleted` });
+      return c.json({ deleted: { class: cls, annotations: u.annotations } });
+    });
+}
+
+function usage(ctx: Ctx, id: number): { annotations: number; points: number } {
+  const rows = ctx.session.db.$client.prepare(`select count(*) as n from annotations where class_id = ? and kind != 'mask'`).get(id) as { n: number };
+  const pts = ctx.session.db.$client.prepare(`select count(*) as n from annotations, json_each(annotations.points) p where json_extract(p.value, '$.classId') = ?`).get(id) as { n: number };
+  return { annotations: rows.n, points: pts.n };
+}

@@ -1,0 +1,63 @@
+import { Hono } from 'hono';
+import { createReadStream, existsSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import sharp from 'sharp';
+import type { Ctx } from '../context.ts';
+import { intParam } from '../app.ts';
+import { AppError } from '../errors.ts';
+import { annotationMsg, getAnnotation, getImage, getPrediction, imageName, predictionMsg } from '../store.ts';
+import { listImages } from '../images-query.ts';
+
+const MIME: Record<string, string> = { jpeg: 'image/jpeg', png: 'image/png', webp: 'image/webp', gif: 'image/gif', tiff: 'image/tiff', avif: 'image/avif', heif: 'image/heif' };
+
+export function imageRoutes(ctx: Ctx) {
+  const db = () => ctx.session.db;
+  return new Hono()
+    .get('/', (c) => c.json(listImages(db(), c.req.query())))
+    .get('/:id', (c) => {
+      const img = getImage(db(), intParam(c.req.param('id'), 'id'));
+      const pos = db().$client.prepare('select count(*) as i from images where id < ?').get(img.id) as { i: number };
+      const total = db().$client.prepare('select count(*) as n from images').get() as { n: number };
+      return c.json({
+        image: { id: img.id, name: imageName(img), width: img.width, height: img.height },
+        annotation: annotationMsg(getAnnotation(db(), img.id)),
+        prediction: predictionMsg(getPrediction(db(), img.id)),
+        index: pos.i, total: total.n,
+      });
+    })
+    .get('/:id/file', async (c) => {
+      const img = getImage(db(), intParam(c.req.param('id'), 'id'));
+      const etag = `"${img.sha256.slice(0, 32)}"`;
+      if (c.req.header('if-none-match') === etag) return c.body(null, 304);
+      if (!existsSync(img.path)) throw new AppError(410, 'file_missing', `the file of image ${img.id} is no longer at ${img.path}`);
+      const headers = { 'Cache-Control': 'private, max-age=86400, immutable', ETag: etag };
+      const meta = await sharp(img.path).metadata().catch(() => null);
+      if (!meta) throw new AppError(422, 'unreadable_image', `image ${img.id} can no longer be decoded`);
+      if (meta.orientation && meta.orientation > 1 || !['jpeg', 'png', 'webp', 'gif'].includes(meta.format ?? '')) {
+        // browsers mostly honour EXIF but not everywhere, and not every format: send upright bytes
+        const buf = await sharp(img.path).rotate().jpeg({ quality: 92 }).toBuffer();
+        return c.body(new Uint8Array(buf), 200, { ...headers, 'Content-Type': 'image/jpeg' });
+      }
+      const size = statSync(img.path).size;
+      const stream = Readable.toWeb(createReadStream(img.path)) as ReadableStream;
+      return c.body(stream, 200, { ...headers, 'Content-Type': MIME[meta.format!] ?? 'application/octet-stream', 'Content-Length': String(size) });
+    })
+    .get('/:id/thumb', async (c) => {
+      const img = getImage(db(), intParam(c.req.param('id'), 'id'));
+      const file = join(ctx.session.dir, 'thumbs', `${img.id}.webp`);
+      const headers = { 'Cache-Control': 'private, max-age=86400', 'Content-Type': 'image/webp', ETag: `"t${img.sha256.slice(0, 32)}"` };
+      if (existsSync(file)) return c.body(Readable.toWeb(createReadStream(file)) as ReadableStream, 200, headers);
+      if (!existsSync(img.path)) throw new AppError(410, 'file_missing', `the file of image ${img.id} is no longer at ${img.path}`);
+      const buf = await sharp(img.path).rotate().resize(256, 256, { fit: 'inside' }).webp({ quality: 80 }).toFile(file).then(() => null, () => null);
+      void buf;
+      if (!existsSync(file)) throw new AppError(422, 'unreadable_image', `image ${img.id} can not be thumbnailed`);
+      return c.body(Readable.toWeb(createReadStream(file)) as ReadableStream, 200, headers);
+    })
+    .get('/:id/mask', (c) => {
+      const img = getImage(db(), intParam(c.req.param('id'), 'id'));
+      const a = getAnnotation(db(), img.id);
+      if (!a?.mask) throw new AppError(404, 'no_mask', `image ${img.id} has no mask`);
+      return c.body(new Uint8Array(a.mask), 200, { 'Content-Type': 'image/png', 'Cache-Control': 'no-cache' });
+    });
+}

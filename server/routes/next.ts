@@ -1,0 +1,11 @@
+import { Hono } from 'hono';
+import type { Ctx } from '../context.ts';
+import { nextImage } from '../next.ts';
+import { annotator } from './annotations.ts';
+
+export function nextRoutes(ctx: Ctx) {
+  return new Hono().get('/', (c) => {
+    const q = c.req.query();
+    return c.json(nextImage(ctx.session.db, { ...q, annotator: q.annotator || annotator(c), claimTtlMs: ctx.config.claimTtlMs }));
+  });
+}

@@ -1,0 +1,67 @@
+// `hilt start` / `hilt serve`: the server in this process, the trainer as a child process with prefixed logs.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startServer } from './serve.ts';
+
+export interface StartCmd {
+  session: string; sessionsDir: string; port: string; host: string; token?: string; trainer: boolean;
+  backbone?: string; device?: string; resolution?: string; offline?: boolean;
+}
+
+const BIN = join(dirname(fileURLToPath(import.meta.url)), '..', 'bin', 'hilt.js');
+
+function prefixed(stream: NodeJS.ReadableStream, prefix: string, out: NodeJS.WriteStream) {
+  let buf = '';
+  stream.on('data', (d: Buffer) => {
+    buf += d.toString();
+    const lines = buf.split('\n');
+    buf = lines.pop()!;
+    for (const l of lines) out.write(`${prefix} ${l}\n`);
+  });
+}
+
+export async function start(o: StartCmd): Promise<void> {
+  const port = Number(o.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port must be 0..65535, got ${o.port}`);
+  if (!existsSync(join(o.sessionsDir, o.session, 'session.db'))) {
+    if (o.session !== 'demo') throw new Error(`no session "${o.session}" in ${o.sessionsDir} — create it with \`hilt import --session ${o.session} <folder>\``);
+    console.log('[server] creating the demo session (generated shapes; first run only)…');
+    const { createDemoSession } = await import('../scripts/make-demo.ts');
+    await createDemoSession(o.sessionsDir, 'demo');
+  }
+  const srv = await startServer({ sessionsDir: o.sessionsDir, session: o.session, port, host: o.host, token: o.token ?? null, log: (l) => console.log(`[server] ${l}`) });
+  console.log(`listening on ${srv.url}`);
+  let child: ChildProcess | null = null;
+  let stopping = false;
+  let restarts = 0;
+  const launch = () => {
+    const wsHost = o.host === '0.0.0.0' || o.host === '::' ? '127.0.0.1' : srv.host;
+    const args = [BIN, 'train', '--session', o.session, '--sessions-dir', o.sessionsDir,
+      '--server', `ws://${wsHost.includes(':') ? `[${wsHost}]` : wsHost}:${srv.port}/ws`,
+      '--backbone', o.backbone ?? 'dinov3-vits16', '--device', o.device ?? 'auto', '--resolution', o.resolution ?? '224'];
+    if (srv.token) args.push('--token', srv.token);
+    if (o.offline) args.push('--offline');
+    child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: process.env });
+    prefixed(child.stdout!, '[trainer]', process.stdout);
+    prefixed(child.stderr!, '[trainer]', process.stderr);
+    child.on('exit', (code, signal) => {
+      child = null;
+      if (stopping) return;
+      console.error(`[server] trainer exited (${signal ?? code}); ${restarts < 5 ? 'restarting in 2 s' : 'giving up — the UI says "trainer offline"'}`);
+      if (restarts++ < 5) setTimeout(() => { if (!stopping) launch(); }, 2000);
+    });
+  };
+  if (o.trainer) launch();
+  const stop = async () => {
+    if (stopping) return;
+    stopping = true;
+    const c = child as ChildProcess | null;
+    if (c) c.kill('SIGTERM');
+    await srv.close();
+    process.exit(0);
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+}

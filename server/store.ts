@@ -1,0 +1,83 @@
+// Reads and writes shared by routes and the socket hub; rows are mapped to protocol messages here.
+import { and, asc, eq, sql } from 'drizzle-orm';
+import { basename } from 'node:path';
+import type { Db } from './db/open.ts';
+import { annotations, classes, images, predictions, settings } from './db/schema.ts';
+import type { AnnotationRow, ClassRow, ImageRow, PredictionRow, Task } from './db/schema.ts';
+import type { AnnotationMsg, ClassMsg, ImageRef, Prediction } from './protocol.ts';
+import { AppError } from './errors.ts';
+import { getSetting, getTask, setSetting } from './session.ts';
+
+export const PALETTE = ['#e6194b', '#3cb44b', '#4363d8', '#f58231', '#911eb4', '#42d4f4', '#f032e6', '#bfef45', '#fabed4', '#469990', '#dcbeff', '#9a6324', '#800000', '#aaffc3', '#808000', '#000075'];
+
+export function getImage(db: Db, id: number): ImageRow {
+  const row = db.select().from(images).where(eq(images.id, id)).get();
+  if (!row) throw new AppError(404, 'image_not_found', `no image with id ${id}`);
+  return row;
+}
+
+export function imageRef(r: ImageRow): ImageRef { return { id: r.id, path: r.path, sha256: r.sha256, width: r.width, height: r.height }; }
+export function imageName(r: ImageRow): string { return basename(r.path); }
+
+export function listClasses(db: Db): ClassMsg[] {
+  return db.select().from(classes).orderBy(asc(classes.position), asc(classes.id)).all();
+}
+export function getClass(db: Db, id: number): ClassRow {
+  const row = db.select().from(classes).where(eq(classes.id, id)).get();
+  if (!row) throw new AppError(404, 'class_not_found', `no class with id ${id}`);
+  return row;
+}
+
+export function annotationMsg(a: AnnotationRow | undefined | null): AnnotationMsg | null {
+  if (!a) return null;
+  return { imageId: a.imageId, kind: a.kind, classId: a.classId ?? null, points: a.points ?? null, hasMask: !!a.mask, annotator: a.annotator, updatedAt: a.updatedAt };
+}
+export function getAnnotation(db: Db, imageId: number): AnnotationRow | undefined {
+  return db.select().from(annotations).where(eq(annotations.imageId, imageId)).get();
+}
+
+export function predictionMsg(p: PredictionRow | undefined | null): Prediction | null {
+  if (!p) return null;
+  if (p.map && p.mapClassIds && p.mapWidth && p.mapHeight) {
+    return { imageId: p.imageId, classId: p.classId ?? null, classIds: p.mapClassIds, width: p.mapWidth, height: p.mapHeight, map: Buffer.from(p.map).toString('base64'), uncertainty: p.uncertainty ?? 0 };
+  }
+  return { imageId: p.imageId, classId: p.classId ?? 0, probs: p.probs ?? {}, uncertainty: p.uncertainty ?? 0 };
+}
+export function getPrediction(db: Db, imageId: number): PredictionRow | undefined {
+  return db.select().from(predictions).where(eq(predictions.imageId, imageId)).get();
+}
+
+export function counts(db: Db): { images: number; labelled: number; skipped: number; unlabelled: number } {
+  const r = db.$client.prepare(`select (select count(*) from images) as images,
+    (select count(*) from annotations where kind != 'skip') as labelled,
+    (select count(*) from annotations where kind = 'skip') as skipped`).get() as { images: number; labelled: number; skipped: number };
+  return { ...r, unlabelled: r.images - r.labelled - r.skipped };
+}
+
+/** Lock the task on first use; creates the session's preset classes for that task when it has none. */
+export function lockTask(db: Db, task: Task): Task {
+  const current = getTask(db);
+  if (current && current !== task) {
+    throw new AppError(409, 'task_locked', `the current task is ${current}; you can't change tasks — to do another task, reset the session`);
+  }
+  if (!current) {
+    db.transaction((tx) => {
+      setSetting(tx as unknown as Db, 'task', task);
+      const presets = getSetting<Record<Task, { name: string; color?: string }[]>>(tx as unknown as Db, 'presets');
+      const existing = tx.select({ n: sql<number>`count(*)` }).from(classes).get()!.n;
+      if (presets?.[task] && existing === 0) {
+        presets[task].forEach((p, i) => tx.insert(classes).values({ name: p.name, color: p.color ?? PALETTE[i % PALETTE.length], position: i }).run());
+      }
+    });
+  }
+  return task;
+}
+
+export function requireTask(db: Db, task: Task): void {
+  const current = getTask(db);
+  if (current && current !== task) throw new AppError(409, 'wrong_task', `this session's task is ${current}, not ${task}`);
+  if (!current) lockTask(db, task);
+}
+
+export function hasSettings(db: Db): boolean { return !!db.select().from(settings).limit(1).get(); }
+export { and };

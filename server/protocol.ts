@@ -81,6 +81,8 @@ export const trainerToServer = z.discriminatedUnion('type', [
   z.object({ type: z.literal('suggestions'), modelVersion: z.number().int(), lists: z.record(z.string(), z.array(id)) }),
   z.object({ type: z.literal('metric'), name: z.string().max(64), step: z.number().int(), value: z.number() }),
   z.object({ type: z.literal('model'), version: z.number().int(), labelled: z.number().int(), counts: z.record(z.string(), z.number()) }),
+  /** classification: confusion matrix on the val split, rows = true class, columns = predicted, in classIds order */
+  z.object({ type: z.literal('confusion'), classIds: z.array(id), matrix: z.array(z.array(z.number().int().nonnegative())) }),
   z.object({ type: z.literal('ping') }),
 ]);
 

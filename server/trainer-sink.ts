@@ -26,6 +26,8 @@ export function persistTrainerFrame(ctx: Ctx, msg: TrainerToServer): void {
     });
   } else if (msg.type === 'metric') {
     db.insert(metrics).values({ name: msg.name, step: msg.step, value: msg.value, at: now }).run();
+  } else if (msg.type === 'confusion') {
+    setSetting(db, 'confusion', { classIds: msg.classIds, matrix: msg.matrix });
   } else if (msg.type === 'model') {
     setSetting(db, 'model', { version: msg.version, labelled: msg.labelled, counts: msg.counts, at: now });
   }

@@ -1,0 +1,177 @@
+// Import orchestration: read the source, validate every file with sharp (making its thumbnail in the same
+// decode) through a bounded pool, insert the valid ones in order in batched transactions (a row only
+// after its file proved readable), then write labels / masks and the task lock.
+import { copyFileSync, mkdirSync, writeFileSync, existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { extname, join } from 'node:path';
+import cliProgress from 'cli-progress';
+import { images } from '../db/schema.ts';
+import type { Task } from '../db/schema.ts';
+import { getTask, setSetting, type Session } from '../session.ts';
+import { cocoMask, ensureClasses, writeLabels, writeMasks } from './labels.ts';
+import { readSource, type Entry, type Format } from './sources.ts';
+import { writeThumb } from './thumbs.ts';
+import { isSkip, probeImage, type Probed, type Skip } from './validate.ts';
+
+export interface ImportOptions {
+  copy?: boolean;
+  format?: 'auto' | Format;
+  onProgress?: (done: number, total: number) => void;
+  /** files validated at once; sharp runs each on the libuv pool, so ~2× cores keeps every core busy */
+  concurrency?: number;
+}
+
+export interface ImportReport {
+  format: Format;
+  added: number;
+  /** same bytes as an image already imported (earlier in this import or before): imported once */
+  duplicates: { file: string; sameAs: string }[];
+  skipped: Skip[];
+  /** files already in the session (same path; with copy, same bytes already copied) */
+  alreadyPresent: number;
+  classesCreated: string[];
+  labelsSet: number;
+  masksSet: number;
+  /** things that did not stop the import: a task-lock conflict, COCO annotations ignored… */
+  warnings: string[];
+}
+
+const BATCH = 256;
+
+export async function importInto(session: Session, source: string, opts: ImportOptions = {}): Promise<ImportReport> {
+  const plan = readSource(source, opts.format ?? 'auto');
+  const { db } = session;
+  const report: ImportReport = { format: plan.format, added: 0, duplicates: [], skipped: [...plan.skipped], alreadyPresent: 0,
+    classesCreated: [], labelsSet: 0, masksSet: 0, warnings: [...plan.warnings] };
+  const byPath = new Map<string, { id: number; width: number; height: number }>();
+  const bySha = new Map<string, { id: number; path: string }>();
+  for (const r of db.select({ id: images.id, path: images.path, sha: images.sha256, w: images.width, h: images.height }).from(images).all()) {
+    byPath.set(r.path, { id: r.id, width: r.w, height: r.h });
+    bySha.set(r.sha, { id: r.id, path: r.path });
+  }
+  /** image id (and displayed size) each entry ended up as: new, already present or duplicate */
+  const idOf = new Map<Entry, { id: number; width: number; height: number }>();
+  const todo: Entry[] = [];
+  for (const e of plan.entries) {
+    const known = byPath.get(e.file);
+    if (known) { report.alreadyPresent++; idOf.set(e, known); } else todo.push(e);
+  }
+  const total = plan.entries.length;
+  let done = report.alreadyPresent;
+  opts.onProgress?.(done, total);
+
+  const imagesDir = join(session.dir, 'images');
+  if (opts.copy) mkdirSync(imagesDir, { recursive: true });
+  const results: (Probed | Skip | undefined)[] = new Array(todo.length);
+  let flushed = 0;
+  // Commit finished results in entry order (ids follow the sorted file order), a batch at a time.
+  const flush = (all: boolean) => {
+    let end = flushed;
+    while (end < todo.length && results[end]) end++;
+    if (end - flushed < BATCH && !(all && end > flushed)) return;
+    const added: { p: Probed; id: number }[] = [];
+    db.transaction(() => {
+      for (let i = flushed; i < end; i++) {
+        const r = results[i]!, e = todo[i];
+        results[i] = undefined; // free thumbnails and bytes as we go
+        if (isSkip(r)) { report.skipped.push(r); continue; }
+        const path = opts.copy ? join(imagesDir, r.sha256.slice(0, 16) + extname(r.file).toLowerCase()) : r.file;
+        const prev = bySha.get(r.sha256);
+        if (prev) {
+          if (prev.path === path) report.alreadyPresent++; else report.duplicates.push({ file: r.file, sameAs: prev.path });
+          idOf.set(e, byPath.get(prev.path)!);
+          continue;
+        }
+        if (opts.copy && !existsSync(path)) {
+          if (r.data) writeFileSync(path, r.data); else copyFileSync(r.file, path);
+        }
+        const id = Number(db.insert(images).values({ path, width: r.width, height: r.height, sha256: r.sha256, bytes: r.bytes, addedAt: Date.now() }).run().lastInsertRowid);
+        const ref = { id, width: r.width, height: r.height };
+        byPath.set(path, ref); bySha.set(r.sha256, { id, path }); idOf.set(e, ref);
+        added.push({ p: r, id });
+      }
+    });
+    for (const { p, id } of added) writeThumb(session.dir, id, p.thumb);
+    report.added += added.length;
+    flushed = end;
+  };
+
+  const concurrency = Math.max(1, opts.concurrency ?? availableParallelism() * 2);
+  let next = 0;
+  const worker = async () => {
+    while (next < todo.length) {
+      const i = next++;
+      results[i] = await probeImage(todo[i].file, { keepData: opts.copy });
+      opts.onProgress?.(++done, total);
+      flush(false);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, todo.length) }, worker));
+  flush(true);
+
+  await applyAnnotations(session, plan, idOf, report);
+  return report;
+}
+
+/** Labels (class-folders, CSV) or masks (COCO), if the task lock allows; locks the task on first use. */
+async function applyAnnotations(session: Session, plan: ReturnType<typeof readSource>, idOf: Map<Entry, { id: number; width: number; height: number }>, report: ImportReport) {
+  const { db } = session;
+  const labelled = plan.entries.filter((e) => e.label && idOf.has(e));
+  const masked = plan.entries.filter((e) => e.coco && idOf.has(e));
+  const want: Task | null = labelled.length ? 'classification' : masked.length ? 'segmentation' : null;
+  if (!want) return;
+  const task = getTask(db);
+  if (task && task !== want) {
+    report.warnings.push(`the session's task is ${task}: ${want} annotations in the source were not imported (images only)`);
+    return;
+  }
+  if (want === 'classification') {
+    db.transaction(() => {
+      const names = [...new Set(labelled.map((e) => e.label!))].map((name) => ({ name }));
+      const classId = ensureClasses(db, names, report.classesCreated);
+      report.labelsSet = writeLabels(db, labelled.map((e) => ({ imageId: idOf.get(e)!.id, classId: classId.get(e.label!)! })));
+      if (!task) setSetting(db, 'task', 'classification');
+    });
+    return;
+  }
+  // Segmentation: classes first (ids needed to paint), masks rasterised outside the transaction.
+  const cats = plan.categories ?? [];
+  const usedCats = new Set(masked.flatMap((e) => e.coco!.anns.map((a) => a.categoryId)));
+  let classOf = new Map<number, number>();
+  db.transaction(() => {
+    const byName = ensureClasses(db, cats.filter((c) => usedCats.has(c.id)).map((c) => ({ name: c.name, preferId: c.id })), report.classesCreated);
+    classOf = new Map(cats.filter((c) => byName.has(c.name)).map((c) => [c.id, byName.get(c.name)!]));
+  });
+  const masks: { imageId: number; png: Buffer }[] = [];
+  for (const e of masked) {
+    const img = idOf.get(e)!, c = e.coco!;
+    if ((c.width && c.width !== img.width) || (c.height && c.height !== img.height)) {
+      report.warnings.push(`${e.file}: COCO size ${c.width}×${c.height} is not the image's ${img.width}×${img.height}; mask not imported`);
+      continue;
+    }
+    const png = await cocoMask(c.anns, img.width, img.height, classOf);
+    if (typeof png === 'string') report.warnings.push(`${e.file}: ${png}; mask not imported`);
+    else masks.push({ imageId: img.id, png });
+  }
+  db.transaction(() => {
+    report.masksSet = writeMasks(db, masks);
+    if (!task && report.masksSet) setSetting(db, 'task', 'segmentation');
+  });
+}
+
+/** A terminal progress bar on stderr for the CLI: pass `onProgress`, call `stop()` when done. */
+export function progressBar(label = 'import'): { onProgress: (done: number, total: number) => void; stop: () => void } {
+  const bar = new cliProgress.SingleBar({
+    format: `${label} [{bar}] {value}/{total} images | {percentage}% | {rate} img/s | eta {eta_formatted}`,
+    stream: process.stderr, hideCursor: true, etaBuffer: 200,
+  }, cliProgress.Presets.shades_classic);
+  let started = false;
+  const t0 = Date.now();
+  return {
+    onProgress(done, total) {
+      if (!started) { bar.start(total, done, { rate: '0' }); started = true; }
+      bar.update(done, { rate: (done / Math.max(0.001, (Date.now() - t0) / 1000)).toFixed(0) });
+    },
+    stop() { if (started) bar.stop(); },
+  };
+}

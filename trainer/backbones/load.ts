@@ -1,0 +1,183 @@
+// Loads a backbone through transformers.js (AutoModel → DINOv3ViTModel for model_type "dinov3_vit").
+// Local folders are passed as absolute paths: transformers.js treats a string that is not a valid
+// hub id as a path and reads <dir>/config.json, <dir>/onnx/model.onnx directly.
+import fs from 'node:fs';
+import path from 'node:path';
+import { AutoModel, env, type PreTrainedModel } from '@huggingface/transformers';
+import type { InferenceSession } from 'onnxruntime-node';
+import { makeBackboneFolder } from '../onnx/make.ts';
+import type { DeviceName } from './device.ts';
+import { localHubFolder, MODELS_DIR, resolveBackbone, type BackboneSpec } from './registry.ts';
+
+export type LoadFailureKind = 'offline' | 'download_failed' | 'unknown_backbone' | 'load_failed';
+
+export class BackboneLoadError extends Error {
+  constructor(
+    readonly kind: LoadFailureKind,
+    readonly backbone: string,
+    message: string,
+    readonly cause?: unknown,
+  ) {
+    super(message);
+    this.name = 'BackboneLoadError';
+  }
+}
+
+/** The part of preprocessor_config.json we reproduce with sharp (see trainer/embed.ts). */
+export interface PreprocessSpec {
+  size: { height: number; width: number };
+  rescale: number;
+  mean: [number, number, number];
+  std: [number, number, number];
+}
+
+export interface LoadedBackbone {
+  name: string;
+  /** Folder actually loaded (hub models are loaded from their local copy under models/). */
+  dir: string;
+  /** true for our random-weight backbones: features are informative but not DINOv3's. */
+  randomWeights: boolean;
+  model: PreTrainedModel;
+  /** The raw onnxruntime session, for bare `run` benchmarks. */
+  session: InferenceSession;
+  dim: number;
+  patchSize: number;
+  numRegisters: number;
+  preprocess: PreprocessSpec;
+  device: DeviceName;
+  dispose(): Promise<void>;
+}
+
+export interface LoadOptions {
+  backbone: string;
+  device?: DeviceName;
+  offline?: boolean;
+  modelsDir?: string;
+  sessionOptions?: InferenceSession.SessionOptions;
+}
+
+function offlineMessage(spec: { name: string; hubId: string }, why: string): string {
+  return (
+    `cannot download ${spec.hubId} (${why}); ` +
+    `use \`npx hilt fetch-model ${spec.name}\` on a machine with internet (it saves to models/), ` +
+    `or run with --backbone tiny`
+  );
+}
+
+function hasModel(dir: string): boolean {
+  return fs.existsSync(path.join(dir, 'config.json')) && fs.existsSync(path.join(dir, 'onnx', 'model.onnx'));
+}
+
+/** Finds (or generates) the folder to load; throws BackboneLoadError when it cannot exist here. */
+function folderFor(spec: BackboneSpec, modelsDir: string, offline: boolean): string {
+  if (spec.kind === 'generated') return makeBackboneFolder({ kind: spec.generated, out: spec.dir }).dir;
+  if (spec.kind === 'local') return spec.dir;
+  const dir = localHubFolder(spec.hubId, modelsDir);
+  if (hasModel(dir)) return dir;
+  throw new BackboneLoadError(
+    'offline',
+    spec.name,
+    offlineMessage(spec, offline ? 'offline mode, and no local copy in ' + dir : 'no local copy in ' + dir),
+  );
+}
+
+function readPreprocess(dir: string): PreprocessSpec {
+  const p = JSON.parse(fs.readFileSync(path.join(dir, 'preprocessor_config.json'), 'utf8'));
+  const size = p.size?.height ? p.size : { height: p.size?.shortest_edge ?? 224, width: p.size?.shortest_edge ?? 224 };
+  return {
+    size,
+    rescale: p.do_rescale === false ? 1 : (p.rescale_factor ?? 1 / 255),
+    mean: p.do_normalize === false ? [0, 0, 0] : (p.image_mean ?? [0.485, 0.456, 0.406]),
+    std: p.do_normalize === false ? [1, 1, 1] : (p.image_std ?? [0.229, 0.224, 0.225]),
+  };
+}
+
+export function configureTransformers(offline: boolean, modelsDir = MODELS_DIR): void {
+  env.allowLocalModels = true;
+  env.allowRemoteModels = !offline;
+  env.localModelPath = modelsDir;
+  env.cacheDir = modelsDir; // downloads land where the offline loader looks (models/<org>/<repo>/)
+}
+
+export async function loadBackbone(opts: LoadOptions): Promise<LoadedBackbone> {
+  const modelsDir = opts.modelsDir ?? MODELS_DIR;
+  const offline = opts.offline ?? false;
+  const device = opts.device ?? 'cpu';
+  let spec: BackboneSpec;
+  try {
+    spec = resolveBackbone(opts.backbone);
+  } catch (e) {
+    throw new BackboneLoadError('unknown_backbone', opts.backbone, (e as Error).message, e);
+  }
+  configureTransformers(offline, modelsDir);
+  // Without internet the only way to get a hub model is a local copy; with internet we let
+  // fetchModel download it first so loading itself is always from a folder.
+  if (spec.kind === 'hub' && !offline && !hasModel(localHubFolder(spec.hubId, modelsDir))) {
+    await fetchModel(spec.name, modelsDir);
+  }
+  const dir = folderFor(spec, modelsDir, offline);
+  let model: PreTrainedModel;
+  try {
+    model = await AutoModel.from_pretrained(dir, {
+      device,
+      dtype: 'fp32',
+      session_options: opts.sessionOptions,
+    });
+  } catch (e) {
+    throw new BackboneLoadError('load_failed', spec.name, `loading ${dir} on ${device} failed: ${(e as Error).message}`, e);
+  }
+  const cfg = model.config as unknown as Record<string, number>;
+  const session = (model as unknown as { sessions: Record<string, InferenceSession> }).sessions.model;
+  const cfgJson = JSON.parse(fs.readFileSync(path.join(dir, 'config.json'), 'utf8'));
+  return {
+    name: spec.name,
+    dir,
+    randomWeights: spec.kind === 'generated' || cfgJson.hilt?.random_weights === true,
+    model,
+    session,
+    dim: cfg.hidden_size,
+    patchSize: cfg.patch_size ?? 16,
+    numRegisters: cfg.num_register_tokens ?? 0,
+    preprocess: readPreprocess(dir),
+    device,
+    dispose: () => model.dispose() as Promise<void>,
+  };
+}
+
+/** Never throws: `{ ok: false, error }` lets the trainer fall back (e.g. to tiny) and say so. */
+export async function tryLoadBackbone(
+  opts: LoadOptions,
+): Promise<{ ok: true; backbone: LoadedBackbone } | { ok: false; error: BackboneLoadError }> {
+  try {
+    return { ok: true, backbone: await loadBackbone(opts) };
+  } catch (e) {
+    const err = e instanceof BackboneLoadError ? e : new BackboneLoadError('load_failed', opts.backbone, String(e), e);
+    return { ok: false, error: err };
+  }
+}
+
+/**
+ * `hilt fetch-model NAME`: downloads a hub backbone via transformers.js into destDir/<org>/<repo>/
+ * (config, preprocessor config, fp32 ONNX). Returns the folder; throws BackboneLoadError without internet.
+ */
+export async function fetchModel(name: string, destDir: string = MODELS_DIR): Promise<string> {
+  const spec = resolveBackbone(name);
+  if (spec.kind !== 'hub') return folderFor(spec, destDir, true);
+  const dir = localHubFolder(spec.hubId, destDir);
+  configureTransformers(false, destDir);
+  try {
+    const { AutoImageProcessor } = await import('@huggingface/transformers');
+    await AutoImageProcessor.from_pretrained(spec.hubId, { cache_dir: destDir });
+    const model = await AutoModel.from_pretrained(spec.hubId, { cache_dir: destDir, dtype: 'fp32', device: 'cpu' });
+    await model.dispose();
+  } catch (e) {
+    // undici's "fetch failed" hides the useful part (ENOTFOUND huggingface.co, ECONNREFUSED …) in .cause
+    const cause = (e as { cause?: { code?: string; message?: string } }).cause;
+    const msg = ((e as Error).message ?? String(e)) + (cause ? ` (${cause.code ?? cause.message})` : '');
+    throw new BackboneLoadError('download_failed', spec.name, offlineMessage(spec, `download failed: ${msg}`), e);
+  }
+  if (!hasModel(dir)) {
+    throw new BackboneLoadError('download_failed', spec.name, `download of ${spec.hubId} finished but ${dir} is incomplete`);
+  }
+  return dir;
+}

@@ -1,0 +1,187 @@
+// Image → features. Decoding/resizing is done by sharp (libvips, on the libuv thread pool) and
+// overlaps with inference (onnxruntime's own threads) through a bounded prefetch queue, so the
+// backbone never waits for JPEG decoding. sharp's antialiased 'linear' resize matches the
+// reference DINOv3 processor (torchvision bilinear, antialias) better than transformers.js' affine.
+import fs from 'node:fs/promises';
+import sharp from 'sharp';
+import { Tensor } from '@huggingface/transformers';
+import { batchSizeFor, selectDevice, type DeviceAttempt, type DeviceName, type DeviceRequest } from './backbones/device.ts';
+import { BackboneLoadError, loadBackbone, type LoadedBackbone } from './backbones/load.ts';
+import { DEFAULT_BACKBONE } from './backbones/registry.ts';
+
+export type EmbedMode = 'classification' | 'segmentation';
+/** Normalised CHW float image, ready for `pixel_values`. */
+export interface PreparedImage { data: Float32Array; height: number; width: number }
+/** pooled = CLS ‖ mean(patch tokens) (2·dim); grid = patch tokens [h, w, dim] (segmentation only). */
+export interface Embedding { pooled: Float32Array; grid?: { h: number; w: number; data: Float32Array } }
+export type EmbedItemResult =
+  | { index: number; path: string; ok: true; embedding: Embedding }
+  | { index: number; path: string; ok: false; error: string };
+
+export interface EmbedderInfo {
+  backbone: string; device: DeviceName; note: string; dim: number; tried: DeviceAttempt[];
+  batchSize: number; randomWeights: boolean; resolution: number; segShortSide: number;
+}
+export interface EmbedderOptions {
+  backbone?: string; device?: DeviceRequest; offline?: boolean;
+  /** Classification input side (default 224). */ resolution?: number;
+  /** Segmentation short side, rounded to a multiple of 16 (default 448). */ segShortSide?: number;
+  batchSize?: number;
+  /** Load `tiny` (and say so in info.note) when the requested backbone cannot be loaded. */ fallbackToTiny?: boolean;
+}
+export interface Embedder {
+  info: EmbedderInfo;
+  backbone: LoadedBackbone;
+  prepare(src: string | Buffer, mode: EmbedMode): Promise<PreparedImage>;
+  embedBatch(images: PreparedImage[], mode: EmbedMode): Promise<Embedding[]>;
+  embedPaths(paths: string[], mode: EmbedMode, onResult: (r: EmbedItemResult) => void | Promise<void>,
+    opts?: { batchSize?: number; prefetchBatches?: number }): Promise<{ ok: number; failed: number }>;
+  dispose(): Promise<void>;
+}
+
+const MAX_SEG_SIDE = 1792; // bounds memory/compute for panoramas: long side capped, short side shrinks
+
+export function segmentationSize(w: number, h: number, shortSide: number, patch = 16): [number, number] {
+  let s = shortSide / Math.min(w, h);
+  s = Math.min(s, MAX_SEG_SIDE / Math.max(w, h));
+  const r = (v: number) => Math.max(patch, Math.round((v * s) / patch) * patch);
+  return [r(w), r(h)];
+}
+
+async function createBackbone(o: EmbedderOptions) {
+  const choice = await selectDevice(o.device ?? 'auto');
+  const tried = [...choice.tried];
+  const load = (backbone: string, device: DeviceName) => loadBackbone({ backbone, device, offline: o.offline });
+  const name = o.backbone ?? DEFAULT_BACKBONE;
+  let device = choice.device;
+  let note = '';
+  let bb: LoadedBackbone;
+  try {
+    bb = await load(name, device).catch(async (e) => {
+      // a GPU EP can reject a graph it cannot place; CPU always works
+      if (device === 'cpu' || o.device !== 'auto' || !(e instanceof BackboneLoadError) || e.kind !== 'load_failed') throw e;
+      tried.push({ device, ok: false, reason: `loading ${name} failed: ${e.message}` });
+      device = 'cpu';
+      return load(name, device);
+    });
+  } catch (e) {
+    if (!o.fallbackToTiny || !(e instanceof BackboneLoadError)) throw e;
+    note = `FALLBACK: ${e.message} — running on the tiny random-weight backbone instead. `;
+    bb = await load('tiny', device);
+  }
+  if (bb.randomWeights) note += `${bb.name}: random-weight backbone (not DINOv3), for tests/demo/bench only`;
+  return { bb, device, tried, note: note.trim() || `${bb.name} on ${device}` };
+}
+
+export async function createEmbedder(o: EmbedderOptions = {}): Promise<Embedder> {
+  const { bb, device, tried, note } = await createBackbone(o);
+  const resolution = o.resolution ?? bb.preprocess.size.height;
+  const segShortSide = o.segShortSide ?? 448;
+  const batchSize = o.batchSize ?? batchSizeFor(device);
+  const { mean, std, rescale } = bb.preprocess;
+  // per-channel lookup table uint8 → normalised float: one table read per sample instead of 2 flops + a divide
+  const lut = [0, 1, 2].map((c) => Float32Array.from({ length: 256 }, (_, v) => (v * rescale - mean[c]) / std[c]));
+
+  async function prepare(src: string | Buffer, mode: EmbedMode): Promise<PreparedImage> {
+    const buf = typeof src === 'string' ? await fs.readFile(src) : src;
+    const img = sharp(buf, { autoOrient: true, failOn: 'error' });
+    let w = resolution, h = resolution;
+    if (mode === 'segmentation') {
+      const m = await img.metadata();
+      [w, h] = segmentationSize(m.autoOrient?.width ?? m.width, m.autoOrient?.height ?? m.height, segShortSide, bb.patchSize);
+    }
+    const { data, info } = await img
+      .resize(w, h, { fit: 'fill', kernel: 'linear' })
+      .removeAlpha().toColourspace('srgb').raw().toBuffer({ resolveWithObject: true });
+    const ch = info.channels, n = w * h;
+    const out = new Float32Array(3 * n);
+    for (let c = 0; c < 3; c++) {
+      const t = lut[c], off = c * n, src0 = Math.min(c, ch - 1);
+      for (let i = 0, j = src0; i < n; i++, j += ch) out[off + i] = t[data[j]];
+    }
+    return { data: out, height: h, width: w };
+  }
+
+  async function runSameShape(imgs: PreparedImage[], mode: EmbedMode): Promise<Embedding[]> {
+    const { height: H, width: W } = imgs[0];
+    const B = imgs.length, per = 3 * H * W;
+    const x = new Float32Array(B * per);
+    imgs.forEach((im, b) => x.set(im.data, b * per));
+    const out = await bb.model({ pixel_values: new Tensor('float32', x, [B, 3, H, W]) });
+    const lhs = out.last_hidden_state.data as Float32Array;
+    const D = bb.dim, gh = H / bb.patchSize, gw = W / bb.patchSize, N = gh * gw, T = 1 + bb.numRegisters + N;
+    return imgs.map((_, b) => {
+      const base = b * T * D, first = base + (1 + bb.numRegisters) * D;
+      const pooled = new Float32Array(2 * D);
+      pooled.set(lhs.subarray(base, base + D), 0);
+      for (let p = 0; p < N; p++) for (let d = 0; d < D; d++) pooled[D + d] += lhs[first + p * D + d];
+      for (let d = 0; d < D; d++) pooled[D + d] /= N;
+      const e: Embedding = { pooled };
+      if (mode === 'segmentation') e.grid = { h: gh, w: gw, data: lhs.slice(first, first + N * D) };
+      return e;
+    });
+  }
+
+  async function embedBatch(imgs: PreparedImage[], mode: EmbedMode): Promise<Embedding[]> {
+    // images of different sizes (segmentation) cannot share a tensor: run one group per shape
+    const groups = new Map<string, number[]>();
+    imgs.forEach((im, i) => {
+      const k = `${im.height}x${im.width}`;
+      groups.set(k, [...(groups.get(k) ?? []), i]);
+    });
+    const res: Embedding[] = new Array(imgs.length);
+    for (const idx of groups.values()) {
+      const embs = await runSameShape(idx.map((i) => imgs[i]), mode);
+      idx.forEach((i, j) => (res[i] = embs[j]));
+    }
+    return res;
+  }
+
+  async function embedPaths(paths: string[], mode: EmbedMode, onResult: (r: EmbedItemResult) => void | Promise<void>,
+    opts: { batchSize?: number; prefetchBatches?: number } = {}) {
+    const bs = opts.batchSize ?? batchSize;
+    const ahead = bs * (1 + (opts.prefetchBatches ?? 2));
+    const pending: (Promise<PreparedImage | Error> | undefined)[] = new Array(paths.length);
+    let launched = 0, ok = 0, failed = 0;
+    let callbacks: Promise<void> = Promise.resolve();
+    const err = (e: unknown) => (e instanceof Error ? e : new Error(String(e)));
+    for (let start = 0; start < paths.length; start += bs) {
+      // keep `ahead` images decoding in the background while this batch runs
+      for (; launched < Math.min(paths.length, start + ahead); launched++) {
+        pending[launched] = prepare(paths[launched], mode).catch(err);
+      }
+      const idx = Array.from({ length: Math.min(bs, paths.length - start) }, (_, k) => start + k);
+      const items = await Promise.all(idx.map((i) => pending[i]!));
+      idx.forEach((i) => (pending[i] = undefined));
+      const results: EmbedItemResult[] = [];
+      const good = idx.filter((_, k) => !(items[k] instanceof Error));
+      idx.forEach((i, k) => {
+        const it = items[k];
+        if (it instanceof Error) results.push({ index: i, path: paths[i], ok: false, error: `cannot decode: ${it.message}` });
+      });
+      if (good.length) {
+        try {
+          const embs = await embedBatch(good.map((i) => items[i - start] as PreparedImage), mode);
+          good.forEach((i, j) => results.push({ index: i, path: paths[i], ok: true, embedding: embs[j] }));
+        } catch (e) {
+          good.forEach((i) => results.push({ index: i, path: paths[i], ok: false, error: `inference failed: ${err(e).message}` }));
+        }
+      }
+      for (const r of results) r.ok ? ok++ : failed++;
+      // callbacks (e.g. cache writes) run while the next batch is already being embedded
+      await callbacks;
+      callbacks = (async () => { for (const r of results.sort((a, b) => a.index - b.index)) await onResult(r); })();
+    }
+    await callbacks;
+    return { ok, failed };
+  }
+
+  return {
+    info: { backbone: bb.name, device, note, dim: bb.dim, tried, batchSize, randomWeights: bb.randomWeights, resolution, segShortSide },
+    backbone: bb,
+    prepare,
+    embedBatch,
+    embedPaths,
+    dispose: () => bb.dispose(),
+  };
+}

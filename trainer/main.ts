@@ -1,0 +1,64 @@
+// `hilt train`: load the backbone (falling back to `tiny` only for the demo or when asked), connect to the
+// server, and run the live loop. The server may be on another host: images then come over HTTP.
+import { connectTrainer } from './client.ts';
+import { loopEmbedder } from './embedder.ts';
+import { Trainer } from './trainer.ts';
+import type { ServerToTrainer } from '../server/protocol.ts';
+
+export interface TrainCmd {
+  session: string; sessionsDir: string; server: string; token?: string;
+  backbone: string; device: string; resolution: string; offline?: boolean;
+  cacheRoot?: string | null; debounceMs?: number;
+}
+
+export function httpBaseOf(wsUrl: string): string {
+  const u = new URL(wsUrl);
+  u.protocol = u.protocol === 'wss:' ? 'https:' : 'http:';
+  return u.origin;
+}
+
+export async function runTrainer(o: TrainCmd): Promise<{ trainer: Promise<Trainer>; stop(): Promise<void> }> {
+  const log = (l: string) => console.log(l);
+  const url = /\/ws$/.test(o.server) ? o.server : o.server.replace(/\/?$/, '/ws');
+  const pending: ServerToTrainer[] = [];
+  let trainer: Trainer | null = null;
+  let loading = 'starting';
+  const client = connectTrainer({
+    url, token: o.token, log,
+    onConnect: () => {
+      log(`connected to ${url}`);
+      if (!trainer) client.send({ type: 'status', status: { phase: 'loading', message: loading, embedded: 0, total: 0, device: '', backbone: o.backbone, backboneNote: '', modelVersion: 0 } });
+    },
+    onDisconnect: (why) => log(`disconnected (${why}); reconnecting`),
+    onMessage: (msg) => { if (trainer) trainer.onMessage(msg); else pending.push(msg); },
+  });
+  const ready = (async () => {
+    loading = `loading backbone ${o.backbone}`;
+    const resolution = Number(o.resolution) || 224;
+    const embedder = await loopEmbedder({
+      backbone: o.backbone, device: o.device as 'auto', offline: o.offline, resolution, segShortSide: resolution * 2,
+      fallbackToTiny: o.backbone === 'tiny' || o.session === 'demo',
+    });
+    log(`backbone: ${embedder.info.note}`);
+    log(`device: ${embedder.info.device} (${embedder.tried})`);
+    trainer = new Trainer({ send: (m) => client.send(m), httpBase: httpBaseOf(url), log }, embedder, { cacheRoot: o.cacheRoot ?? null, debounceMs: o.debounceMs });
+    // only the newest snapshot and what followed it matter
+    const last = pending.map((m) => m.type).lastIndexOf('snapshot');
+    for (const m of pending.slice(Math.max(0, last))) trainer.onMessage(m);
+    pending.length = 0;
+    return trainer;
+  })();
+  ready.catch((e) => {
+    log(`cannot start the trainer: ${(e as Error).message}`);
+    client.send({ type: 'status', status: { phase: 'error', message: (e as Error).message, embedded: 0, total: 0, device: '', backbone: o.backbone, backboneNote: '', modelVersion: 0 } });
+  });
+  return { trainer: ready, async stop() { client.close(); const t = await ready.catch(() => null); await t?.embedder.dispose?.(); } };
+}
+
+export async function runTrainerCli(o: TrainCmd): Promise<void> {
+  const r = await runTrainer(o);
+  await r.trainer.catch(() => { setTimeout(() => process.exit(1), 200); });
+  const stop = async () => { await r.stop(); process.exit(0); };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+}

@@ -1,0 +1,133 @@
+// Suggestion lists published after each refit (DESIGN §6): which unlabelled image to show next.
+// Every list holds image ids, best first, at most `limit` long. Lists needing predictions are empty
+// while there is no model (probs null); `diverse` only needs features.
+import { columnStats } from './heads/standardise.ts';
+
+export interface SuggestionInput {
+  ids: ArrayLike<number>; // image id of row i in probs / features
+  probs: Float32Array | null; // [n, C] predicted probabilities, columns in classIds order
+  C: number;
+  classIds: ArrayLike<number>; // class id of each probability column
+  features: Float32Array | null; // [n, d] pooled features (standardised here)
+  d: number;
+  labelledIds: Iterable<number>;
+  labelCounts: ArrayLike<number>; // labels per class, classIds order
+  limit?: number; // default 200
+}
+
+/** Keys: `uncertain`, `diverse`, `minority`, and `class:<classId>` for each class. */
+export function computeSuggestions(inp: SuggestionInput): Record<string, number[]> {
+  const { ids, probs, C, classIds, features, d } = inp;
+  const limit = inp.limit ?? 200, n = ids.length;
+  const labelled = new Set(inp.labelledIds);
+  const unl: number[] = [];
+  for (let i = 0; i < n; i++) if (!labelled.has(ids[i])) unl.push(i);
+  const lab: number[] = [];
+  for (let i = 0; i < n; i++) if (labelled.has(ids[i])) lab.push(i);
+  const toIds = (rows: number[]) => rows.slice(0, limit).map((i) => ids[i]);
+  // Sort by key ascending; ties keep row order, so lists are deterministic.
+  const rank = (rows: number[], key: (i: number) => number) => {
+    const k = new Float64Array(n);
+    for (const i of rows) k[i] = key(i);
+    return rows.slice().sort((a, b) => k[a] - k[b] || a - b);
+  };
+
+  const out: Record<string, number[]> = { uncertain: [], diverse: [], minority: [] };
+  if (features) out.diverse = kCenter(features, d, unl, lab, Math.min(limit, unl.length)).map((i) => ids[i]);
+  for (let c = 0; c < C; c++) out[`class:${classIds[c]}`] = [];
+  if (!probs || C === 0) return out;
+
+  const top = new Int32Array(n), margin = new Float64Array(n);
+  for (const i of unl) {
+    let t1 = -1, t2 = -1, b = 0;
+    for (let c = 0; c < C; c++) {
+      const v = probs[i * C + c];
+      if (v > t1) { t2 = t1; t1 = v; b = c; } else if (v > t2) t2 = v;
+    }
+    top[i] = b; margin[i] = C > 1 ? t1 - t2 : 1;
+  }
+  out.uncertain = toIds(rank(unl, (i) => margin[i]));
+  for (let c = 0; c < C; c++) out[`class:${classIds[c]}`] = toIds(rank(unl, (i) => -probs[i * C + c]));
+
+  // Minority frontier, after the origin project: the class with the fewest labels (among classes that
+  // have any: an unlabelled class has no meaningful probabilities); first the unlabelled images
+  // predicted as that class, least confident first (origin: lowest probability among those predicted
+  // minority), then the others, those whose minority probability is closest to their top class first
+  // (they would flip to the minority class soonest). Both halves: small |p_min - best other| first.
+  let mc = -1;
+  for (let c = 0; c < C; c++) if (inp.labelCounts[c] > 0 && (mc < 0 || inp.labelCounts[c] < inp.labelCounts[mc])) mc = c;
+  if (mc < 0) return out;
+  const gap = (i: number) => {
+    let other = 0;
+    for (let c = 0; c < C; c++) if (c !== mc && probs[i * C + c] > other) other = probs[i * C + c];
+    return Math.abs(probs[i * C + mc] - other);
+  };
+  const predicted = unl.filter((i) => top[i] === mc), rest = unl.filter((i) => top[i] !== mc);
+  out.minority = toIds([...rank(predicted, gap), ...rank(rest, gap)]);
+  return out;
+}
+
+export const SKETCH_DIM = 64;
+export const MAX_SEEDS = 256;
+
+/** Greedy k-center (farthest-first) over the unlabelled rows, seeded by the labelled ones.
+ *  Features are standardised and count-sketched to SKETCH_DIM dims first (a fixed ±1 hashing of
+ *  dimensions: preserves squared distances in expectation at O(n·d) cost, where a dense random
+ *  projection would cost O(n·d·m)). Seeds are at most MAX_SEEDS labelled rows, evenly spaced.
+ *  Cost for n rows, u unlabelled, d dims, m = SKETCH_DIM, s seeds, k picks:
+ *  O(n·d + u·s·m + k·u·m) — 10k × 768-d, s = 256, k = 200: ~8M + 164M + 128M multiply-adds (~0.3 s). */
+export function kCenter(features: Float32Array, d: number, unl: number[], lab: number[], k: number): number[] {
+  const m = Math.min(SKETCH_DIM, d), n = features.length / d;
+  const { mean, std } = columnStats(features, null, d, n);
+  const bucket = new Int32Array(d), sign = new Float64Array(d);
+  for (let j = 0; j < d; j++) {
+    let h = Math.imul(j + 1, 0x9e3779b1); h ^= h >>> 15; h = Math.imul(h, 0x85ebca6b); h ^= h >>> 13;
+    bucket[j] = m === d ? j : (h >>> 1) % m; // no sketching when d is already small
+    sign[j] = m === d || (h & 1) === 0 ? 1 / std[j] : -1 / std[j];
+  }
+  const seeds = pickSeeds(lab);
+  const Z = new Float64Array(n * m);
+  for (const i of [...unl, ...seeds]) { // only rows that take part
+    const off = i * d, zo = i * m;
+    for (let j = 0; j < d; j++) Z[zo + bucket[j]] += (features[off + j] - mean[j]) * sign[j];
+  }
+  const dist2 = (a: number, b: number) => {
+    let s = 0;
+    const ao = a * m, bo = b * m;
+    for (let t = 0; t < m; t++) { const v = Z[ao + t] - Z[bo + t]; s += v * v; }
+    return s;
+  };
+  const u = unl.length, minD = new Float64Array(u).fill(Infinity);
+  for (const s of seeds) for (let q = 0; q < u; q++) { const v = dist2(unl[q], s); if (v < minD[q]) minD[q] = v; }
+  const picked: number[] = [];
+  if (k <= 0 || u === 0) return picked;
+  if (seeds.length === 0) {
+    // No labels yet: start from the most typical image (nearest the mean), then go farthest-first.
+    let best = 0, bestV = Infinity;
+    for (let q = 0; q < u; q++) {
+      let s = 0; const zo = unl[q] * m;
+      for (let t = 0; t < m; t++) s += Z[zo + t] * Z[zo + t];
+      if (s < bestV) { bestV = s; best = q; }
+    }
+    minD.fill(-1, best, best + 1);
+    picked.push(unl[best]);
+    for (let q = 0; q < u; q++) if (minD[q] !== -1) minD[q] = dist2(unl[q], unl[best]);
+  }
+  while (picked.length < k) {
+    let best = -1, bestV = -1;
+    for (let q = 0; q < u; q++) if (minD[q] > bestV) { bestV = minD[q]; best = q; }
+    if (best < 0) break;
+    picked.push(unl[best]);
+    minD[best] = -1; // taken
+    const c = unl[best];
+    for (let q = 0; q < u; q++) if (minD[q] > 0) { const v = dist2(unl[q], c); if (v < minD[q]) minD[q] = v; }
+  }
+  return picked;
+}
+
+function pickSeeds(lab: number[]): number[] {
+  if (lab.length <= MAX_SEEDS) return lab;
+  const out: number[] = [];
+  for (let t = 0; t < MAX_SEEDS; t++) out.push(lab[Math.floor((t * lab.length) / MAX_SEEDS)]);
+  return out;
+}

@@ -1,0 +1,18 @@
+// What the training loop needs from an embedder; trainer/embedder.ts adapts the backbone to it.
+import type { Grid } from './features.ts';
+
+export type EmbedMode = 'pooled' | 'grid';
+export interface EmbedItem { id: number; sha: string; source: () => Promise<Buffer | string> }
+export interface EmbedResult { id: number; pooled?: Float32Array; grid?: Grid; error?: string }
+export interface Embedder {
+  info: { backbone: string; device: string; note: string; key: string };
+  batchSize: number;
+  embed(items: EmbedItem[], mode: EmbedMode): Promise<EmbedResult[]>;
+  dispose?(): Promise<void>;
+}
+export interface TrainerIO {
+  send(msg: import('../server/protocol.ts').TrainerToServer): void;
+  /** http://host:port of the server, for image bytes and masks the trainer cannot read from disk */
+  httpBase: string;
+  log(line: string): void;
+}

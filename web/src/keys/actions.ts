@@ -1,0 +1,109 @@
+// Every action the UI has, with its default keys (DESIGN §7). Pure data: the settings page, the `?`
+// overlay and the dispatcher all read this list, so a new action shows up everywhere at once.
+// Escape (close / cancel) and Enter/Space on a focused button are fixed and not listed here.
+
+/** `modal` scopes take over the keyboard while open (only their actions run). */
+export const SCOPES = {
+  global: { label: 'Everywhere', modal: false },
+  home: { label: 'Home', modal: false },
+  classify: { label: 'Classification', modal: false },
+  segment: { label: 'Segmentation', modal: false },
+  browse: { label: 'Browse', modal: false },
+  settings: { label: 'Settings', modal: false },
+  classes: { label: 'Classes panel', modal: true },
+  confirm: { label: 'Confirmation', modal: true },
+} as const;
+export type Scope = keyof typeof SCOPES;
+
+export interface ActionDef {
+  id: string;
+  scope: Scope;
+  label: string;
+  keys: string[];
+  /** fire again while the key is held (navigation, sizes); labelling keys never repeat */
+  repeat?: boolean;
+}
+
+const a = (scope: Scope, id: string, label: string, keys: string[], repeat = false): ActionDef => ({ id: `${scope}.${id}`, scope, label, keys, repeat });
+const nine = (scope: Scope, id: string, label: (k: number) => string) =>
+  Array.from({ length: 9 }, (_, i) => a(scope, `${id}${i + 1}`, label(i + 1), [String(i + 1)]));
+
+export const ACTIONS: ActionDef[] = [
+  a('global', 'help', 'Show all keys', ['?']),
+  a('global', 'jump', 'Jump to an image id', ['g']),
+  a('global', 'classes', 'Open the classes panel', ['c']),
+  a('global', 'strategyNext', 'Next image strategy', ['n']),
+  a('global', 'strategyPrev', 'Previous image strategy', ['Shift+n']),
+  a('global', 'goHome', 'Go home', ['Shift+h']),
+  a('global', 'goLabel', 'Go to the labelling view', ['Shift+l']),
+  a('global', 'goBrowse', 'Go to browse', ['Shift+b']),
+  a('global', 'goStats', 'Go to stats', ['Shift+s']),
+  a('global', 'goSettings', 'Go to settings', ['Shift+p']),
+
+  a('home', 'classification', 'Open classification', ['1']),
+  a('home', 'segmentation', 'Open segmentation', ['2']),
+  a('home', 'open', 'Open the current task', ['Enter']),
+
+  ...nine('classify', 'label', (k) => `Label with class ${k} and advance`),
+  a('classify', 'accept', 'Accept the prediction and advance', ['Enter']),
+  a('classify', 'skip', 'Skip this image', ['s']),
+  a('classify', 'next', 'Next image', ['ArrowRight', 'd'], true),
+  a('classify', 'prev', 'Previous image', ['ArrowLeft', 'a'], true),
+  a('classify', 'undo', 'Undo the last label', ['z', '$mod+z']),
+  a('classify', 'windowDown', 'Live accuracy: smaller window', ['-'], true),
+  a('classify', 'windowUp', 'Live accuracy: larger window', ['='], true),
+
+  ...nine('segment', 'class', (k) => `Paint with class ${k}`),
+  a('segment', 'accept', 'Accept the prediction as the mask (closes a polygon)', ['Enter']),
+  a('segment', 'next', 'Next image (saves)', ['ArrowRight', 'd'], true),
+  a('segment', 'prev', 'Previous image (saves)', ['ArrowLeft', 'a'], true),
+  a('segment', 'undo', 'Undo', ['z', '$mod+z'], true),
+  a('segment', 'redo', 'Redo', ['Shift+z', '$mod+Shift+z', '$mod+y'], true),
+  a('segment', 'brush', 'Brush', ['b']),
+  a('segment', 'eraser', 'Eraser', ['e']),
+  a('segment', 'point', 'Point tool', ['p']),
+  a('segment', 'polygon', 'Polygon fill', ['f']),
+  a('segment', 'sizeDown', 'Smaller brush', ['['], true),
+  a('segment', 'sizeUp', 'Larger brush', [']'], true),
+  a('segment', 'overlay', 'Toggle the prediction overlay', ['o']),
+  a('segment', 'uncertainty', 'Toggle the uncertainty heat-map', ['u']),
+  a('segment', 'opacityDown', 'Overlay more transparent', [','], true),
+  a('segment', 'opacityUp', 'Overlay more opaque', ['.'], true),
+  a('segment', 'zoomIn', 'Zoom in', ['='], true),
+  a('segment', 'zoomOut', 'Zoom out', ['-'], true),
+  a('segment', 'zoomFit', 'Fit the image', ['0']),
+  a('segment', 'panLeft', 'Pan left', ['Shift+ArrowLeft'], true),
+  a('segment', 'panRight', 'Pan right', ['Shift+ArrowRight'], true),
+  a('segment', 'panUp', 'Pan up', ['Shift+ArrowUp'], true),
+  a('segment', 'panDown', 'Pan down', ['Shift+ArrowDown'], true),
+  a('segment', 'clear', 'Clear this image’s mask and points', ['Delete']),
+
+  a('browse', 'left', 'Move left', ['ArrowLeft', 'a'], true),
+  a('browse', 'right', 'Move right', ['ArrowRight', 'd'], true),
+  a('browse', 'up', 'Move up', ['ArrowUp', 'w'], true),
+  a('browse', 'down', 'Move down', ['ArrowDown', 's'], true),
+  a('browse', 'open', 'Open the selected image', ['Enter']),
+  a('browse', 'pagePrev', 'Previous page', ['['], true),
+  a('browse', 'pageNext', 'Next page', [']'], true),
+  a('browse', 'filter', 'Next filter', ['f']),
+  a('browse', 'sort', 'Next sort order', ['r']),
+
+  a('settings', 'up', 'Previous action', ['ArrowUp', 'k'], true),
+  a('settings', 'down', 'Next action', ['ArrowDown', 'j'], true),
+  a('settings', 'remap', 'Add a key to the selected action', ['Enter']),
+  a('settings', 'restore', 'Restore the selected action’s default keys', ['Backspace']),
+
+  a('classes', 'up', 'Select previous class', ['ArrowUp', 'k'], true),
+  a('classes', 'down', 'Select next class', ['ArrowDown', 'j'], true),
+  a('classes', 'moveUp', 'Move the class up (keys follow order)', ['Shift+ArrowUp', 'Shift+k']),
+  a('classes', 'moveDown', 'Move the class down', ['Shift+ArrowDown', 'Shift+j']),
+  a('classes', 'add', 'Add a class', ['n', 'a']),
+  a('classes', 'rename', 'Rename the class', ['r']),
+  a('classes', 'remove', 'Remove the class', ['Delete', 'x']),
+  a('classes', 'close', 'Close the panel', ['c']),
+
+  a('confirm', 'yes', 'Confirm', ['Enter', 'y']),
+  a('confirm', 'no', 'Cancel', ['n']),
+];
+
+export const ACTION_BY_ID: Record<string, ActionDef> = Object.fromEntries(ACTIONS.map((x) => [x.id, x]));

@@ -1,0 +1,34 @@
+// A tiny router on window.history: the path and query as signals, navigate(), and <a> interception
+// so plain links work without reloads. Routes: / /classification /segmentation /browse /stats /settings.
+import { createSignal, type Accessor } from 'solid-js';
+
+export interface Router {
+  path: Accessor<string>;
+  query: Accessor<URLSearchParams>;
+  navigate(to: string, opts?: { replace?: boolean }): void;
+}
+
+export function createRouter(): Router {
+  const [loc, setLoc] = createSignal({ path: location.pathname, search: location.search });
+  const sync = () => setLoc({ path: location.pathname, search: location.search });
+  window.addEventListener('popstate', sync);
+  // same-origin links navigate in place; modifier-clicks still open new tabs
+  document.addEventListener('click', (e) => {
+    const a = (e.target as Element | null)?.closest?.('a');
+    if (!a || e.defaultPrevented || e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey || e.altKey) return;
+    if (a.target || a.hasAttribute('download') || a.origin !== location.origin || a.pathname.startsWith('/api/')) return;
+    e.preventDefault();
+    navigate(a.pathname + a.search);
+    a.blur();
+  });
+  function navigate(to: string, opts: { replace?: boolean } = {}) {
+    if (to === location.pathname + location.search) return;
+    if (opts.replace) history.replaceState(null, '', to); else history.pushState(null, '', to);
+    sync();
+  }
+  return {
+    path: () => loc().path.replace(/\/+$/, '') || '/',
+    query: () => new URLSearchParams(loc().search),
+    navigate,
+  };
+}

@@ -1,0 +1,54 @@
+// The session as the header and pages see it: name, task lock, counts, classes, trainer, strategies.
+// Kept fresh by socket frames (trainer, classes, annotation, session, suggestions).
+import { createSignal, type Accessor } from 'solid-js';
+import { api } from '../api.ts';
+import type { Socket } from '../socket.ts';
+import type { Class, SessionInfo, Task, TrainerInfo } from '../types.ts';
+
+export interface SessionStore {
+  info: Accessor<SessionInfo | null>;
+  error: Accessor<string | null>;
+  classes: Accessor<Class[]>;
+  trainer: Accessor<TrainerInfo>;
+  refresh(): Promise<void>;
+  setTask(task: Task): Promise<void>;
+  /** bumps whenever the session was reset or classes were deleted: caches must be dropped */
+  epoch: Accessor<number>;
+}
+
+export function createSessionStore(socket: Socket): SessionStore {
+  const [info, setInfo] = createSignal<SessionInfo | null>(null);
+  const [error, setError] = createSignal<string | null>(null);
+  const [epoch, setEpoch] = createSignal(0);
+  let timer: ReturnType<typeof setTimeout> | undefined;
+
+  async function refresh() {
+    try {
+      setInfo(await api.session());
+      setError(null);
+    } catch (e) { setError((e as Error).message); }
+  }
+  const soon = () => { clearTimeout(timer); timer = setTimeout(refresh, 120); };
+
+  socket.on('trainer', (m) => setInfo((s) => (s ? { ...s, trainer: { online: m.online, status: m.status } } : s)));
+  socket.on('classes', (m) => setInfo((s) => (s ? { ...s, classes: m.classes } : s)));
+  socket.on('suggestions', (m) => setInfo((s) => (s ? { ...s, strategies: m.strategies } : s)));
+  socket.on('annotation', soon);
+  socket.on('session', (m) => {
+    // a reset or a class deletion invalidates annotations and predictions everywhere
+    if (m.reason !== 'task') setEpoch((n) => n + 1);
+    void refresh();
+  });
+  socket.onReconnect(() => { setEpoch((n) => n + 1); void refresh(); });
+
+  return {
+    info, error, epoch,
+    classes: () => info()?.classes ?? [],
+    trainer: () => socket.trainer() ?? info()?.trainer ?? { online: false, status: null },
+    refresh,
+    async setTask(task) {
+      await api.setTask(task);
+      await refresh();
+    },
+  };
+}

@@ -1,0 +1,42 @@
+// Plain types of the HTTP API (docs/API.md). Socket frames come from server/protocol.ts.
+import type { AnnotationMsg, ClassMsg, Prediction, Task, TrainerStatus } from '../../server/protocol.ts';
+
+export type { Task, TrainerStatus, Prediction };
+export type Class = ClassMsg;
+export type Annotation = AnnotationMsg;
+export type Point = { classId: number; x: number; y: number };
+
+export interface Counts { images: number; labelled: number; skipped: number; unlabelled: number }
+export interface TrainerInfo { online: boolean; status: TrainerStatus | null }
+
+export interface SessionInfo {
+  name: string;
+  task: Task | null;
+  counts: Counts;
+  classes: Class[];
+  trainer: TrainerInfo;
+  /** strategies the trainer has published suggestions for */
+  strategies: string[];
+}
+
+export interface ImageInfo { id: number; name: string; width: number; height: number }
+export interface ImageMeta { image: ImageInfo; annotation: Annotation | null; prediction: Prediction | null; index: number; total: number }
+
+export interface ImageListItem extends ImageInfo {
+  annotation: Annotation | null;
+  prediction: { classId: number | null; confidence: number | null; uncertainty: number | null } | null;
+}
+export interface ImageList { total: number; offset: number; limit: number; items: ImageListItem[] }
+
+export interface Stats {
+  total: number; labelled: number; skipped: number; unlabelled: number;
+  perClass: { classId: number; name: string; color?: string; count: number }[];
+  perAnnotator: { annotator: string; count: number }[];
+  live: { n: number; correct: number; series: number[] };
+  metrics: Record<string, { step: number; value: number }[]>;
+  /** val-split confusion matrix when the trainer published one */
+  confusion?: { classIds?: number[]; labels?: string[]; matrix: number[][] } | null;
+}
+
+export type Strategy = 'sequential' | 'random' | 'class' | 'minority' | 'uncertain' | 'diverse';
+export const STRATEGIES: Strategy[] = ['sequential', 'random', 'class', 'minority', 'uncertain', 'diverse'];

@@ -1,4 +1,4 @@
-import { defineConfig } from 'vitest/config';
+import { defineConfig } from 'vite';
 import solid from 'vite-plugin-solid';
 
 const api = process.env.HILT_API ?? 'http://127.0.0.1:8001';
@@ -8,13 +8,4 @@ export default defineConfig({
   plugins: [solid()],
   build: { outDir: '../dist/web', emptyOutDir: true, target: 'es2022' },
   server: { proxy: { '/api': api, '/ws': { target: api.replace(/^http/, 'ws'), ws: true } } },
-  test: {
-    root: '.',
-    include: ['tests/**/*.test.ts'],
-    testTimeout: 60_000,
-    hookTimeout: 120_000,
-    // 2-core machines: run files two at a time, never starve the server/trainer children of CPU.
-    maxWorkers: 2,
-    pool: 'forks',
-  },
 });

@@ -63,8 +63,8 @@ export async function exportSession(session: Session, format: ExportFormat, out?
     }
     result = { ...base, contentType: format === 'csv' ? 'text/csv; charset=utf-8' : 'application/x-ndjson', count: imgs.length, body };
   } else if (format === 'coco') {
-    const body = JSON.stringify(await cocoJson(session, cls));
-    result = { ...base, contentType: 'application/json', count: db.$count(images), body };
+    const coco = await cocoJson(session, cls);
+    result = { ...base, contentType: 'application/json', count: coco.images.length, body: JSON.stringify(coco) };
   } else {
     return exportMasks(session, cls, out);
   }

@@ -79,7 +79,7 @@ describe('logistic regression head', () => {
     expect(recallBal).toBeGreaterThanOrEqual(0.75);
   });
 
-  it('warm start after a few new labels converges in fewer iterations than cold, to the same optimum', () => {
+  it('warm start after a few new labels converges in fewer iterations than cold, to the same predictions', () => {
     const d = 64, C = 5;
     const a = blobs([120, 120, 120, 120, 120], d, 0.35, 11);
     const y0 = a.y.slice();
@@ -89,7 +89,12 @@ describe('logistic regression head', () => {
     const cold = fitLogReg(a.X, a.y, a.n, d, C, { tol: 1e-9 });
     const warm = fitLogReg(a.X, a.y, a.n, d, C, { tol: 1e-9, warm: base.model });
     expect(warm.iterations).toBeLessThan(cold.iterations);
-    expect(Math.abs(warm.loss - cold.loss) / cold.loss).toBeLessThan(1e-4);
+    // The warm fit keeps the base model's standardisation (so its objective differs slightly through
+    // the L2 term): compare what matters, the predicted probabilities.
+    const pw = predictProba(warm.model, a.X, a.n), pc = predictProba(cold.model, a.X, a.n);
+    let maxDiff = 0;
+    for (let i = 0; i < pw.length; i++) maxDiff = Math.max(maxDiff, Math.abs(pw[i] - pc[i]));
+    expect(maxDiff).toBeLessThan(0.01); // the un-refitted base model is ~0.03 away
   });
 
   it('is deterministic and does not mutate the warm model', () => {

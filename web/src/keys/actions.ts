@@ -12,6 +12,7 @@ export const SCOPES = {
   settings: { label: 'Settings', modal: false },
   classes: { label: 'Classes panel', modal: true },
   confirm: { label: 'Confirmation', modal: true },
+  help: { label: 'Key list', modal: true },
 } as const;
 export type Scope = keyof typeof SCOPES;
 
@@ -104,6 +105,8 @@ export const ACTIONS: ActionDef[] = [
 
   a('confirm', 'yes', 'Confirm', ['Enter', 'y']),
   a('confirm', 'no', 'Cancel', ['n']),
+
+  a('help', 'close', 'Close the key list', ['?']),
 ];
 
 export const ACTION_BY_ID: Record<string, ActionDef> = Object.fromEntries(ACTIONS.map((x) => [x.id, x]));

@@ -33,7 +33,7 @@ export function createNavigator(d: { task: Task; cache: ImageCache; socket: Sock
   const afterOf = new Map<number, Promise<number | null>>();
   const beforeOf = new Map<number, Promise<number | null>>();
   const done = new Map<number, boolean>();
-  let window: { from: number; items: ImageListItem[] } | null = null;
+  let listWin: { from: number; items: ImageListItem[] } | null = null;
   let candidate: { for: number; id: Promise<number | null> } | null = null;
   let token = 0;
 
@@ -50,11 +50,11 @@ export function createNavigator(d: { task: Task; cache: ImageCache; socket: Sock
   /** First image after `e` in id order that nobody has annotated: the sequential strategy's next. */
   async function firstUnlabelledAfter(e: Entry): Promise<number | null> {
     const from = e.meta.index + 1;
-    if (!window || from < window.from || from > window.from + window.items.length - 8) {
-      window = { from, items: (await api.images({ offset: from, limit: 64, sort: 'id' })).items };
+    if (!listWin || from < listWin.from || from > listWin.from + listWin.items.length - 8) {
+      listWin = { from, items: (await api.images({ offset: from, limit: 64, sort: 'id' })).items };
     }
     const annotated = (it: ImageListItem) => done.get(it.id) ?? !!it.annotation;
-    const hit = window.items.slice(from - window.from).find((it) => !annotated(it));
+    const hit = listWin.items.slice(from - listWin.from).find((it) => !annotated(it));
     return hit ? hit.id : null;
   }
 

@@ -1,0 +1,134 @@
+// The bundled demo data: one shape (circle, square, triangle, star) per image on a textured background
+// (noise, stripes, gradients; random colours), varying in size, position, rotation and colour, so a
+// classifier on random features has to learn the shape. Deterministic for a seed. Writes into dir:
+//   images/img-0001.jpg …   labels.csv (`path,label`, the shape)   classes.json
+//   masks/img-0001.png      8-bit class-index masks: 0 = background, 1..4 = circle, square, triangle, star
+//   coco.json               COCO segmentation ground truth: categories 1..4 as above, background implicit
+//                           (no annotation), polygons — the same polygons the masks were rasterised from.
+// Usage: npx tsx scripts/make-demo.ts [dir=data/demo] [--count 300] [--seed 1] [--size 320x240]
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import sharp from 'sharp';
+import { polygonsToMask } from '../server/masks.ts';
+import { importInto, type ImportReport } from '../server/import/import.ts';
+import { closeSession, openSession, setSetting } from '../server/session.ts';
+
+export const DEMO_CLASSES = [
+  { name: 'circle', color: '#e6194b' }, { name: 'square', color: '#3cb44b' },
+  { name: 'triangle', color: '#4363d8' }, { name: 'star', color: '#f58231' },
+];
+export const DEMO_PRESETS = {
+  classification: DEMO_CLASSES,
+  segmentation: [{ name: 'background', color: '#808080' }, ...DEMO_CLASSES],
+};
+
+export interface DemoOptions { count?: number; seed?: number; size?: [number, number] }
+export interface DemoItem { file: string; name: string; label: string; classIndex: number; mask: string }
+
+/** mulberry32: tiny, fast, good enough for pictures, identical on every platform. */
+function rng(seed: number) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function shapePolygon(kind: number, cx: number, cy: number, r: number, rot: number): number[] {
+  const pts: number[] = [];
+  const ring = (n: number, rad: (i: number) => number, phase: number) => {
+    for (let i = 0; i < n; i++) {
+      const a = phase + (i * 2 * Math.PI) / n;
+      pts.push(+(cx + rad(i) * Math.cos(a)).toFixed(2), +(cy + rad(i) * Math.sin(a)).toFixed(2));
+    }
+  };
+  if (kind === 0) ring(48, () => r, 0);
+  else if (kind === 1) ring(4, () => r, rot);
+  else if (kind === 2) ring(3, () => r, rot);
+  else ring(10, (i) => (i % 2 ? r * 0.45 : r), rot);
+  return pts;
+}
+
+export async function makeDemoImages(dir: string, opts: DemoOptions = {}): Promise<{ dir: string; items: DemoItem[] }> {
+  const count = opts.count ?? 300, seed = opts.seed ?? 1;
+  const [W, H] = opts.size ?? [320, 240];
+  const rand = rng(seed);
+  const ri = (lo: number, hi: number) => lo + Math.floor(rand() * (hi - lo + 1));
+  for (const sub of ['images', 'masks']) mkdirSync(join(dir, sub), { recursive: true });
+  const items: DemoItem[] = [];
+  const coco = { images: [] as object[], categories: DEMO_CLASSES.map((c, i) => ({ id: i + 1, name: c.name, supercategory: 'shape' })), annotations: [] as object[] };
+  let block: number[] = [];
+  for (let n = 1; n <= count; n++) {
+    const name = `img-${String(n).padStart(4, '0')}`;
+    // each block of 4 images holds every shape once, in shuffled order: balanced, but not predictable by id
+    if (!block.length) block = [0, 1, 2, 3].map((k) => [rand(), k]).sort((a, b) => a[0] - b[0]).map((p) => p[1]);
+    const kind = block.pop()!;
+    const bg = [ri(0, 255), ri(0, 255), ri(0, 255)], bg2 = [ri(0, 255), ri(0, 255), ri(0, 255)];
+    let fg: number[];
+    do fg = [ri(0, 255), ri(0, 255), ri(0, 255)];
+    while (Math.abs(fg[0] - (bg[0] + bg2[0]) / 2) + Math.abs(fg[1] - (bg[1] + bg2[1]) / 2) + Math.abs(fg[2] - (bg[2] + bg2[2]) / 2) < 200);
+    const texture = ri(0, 2), angle = rand() * Math.PI, period = 8 + rand() * 30, noise = 10 + rand() * 40;
+    const r = Math.min(W, H) * (0.15 + rand() * 0.22);
+    const cx = r + rand() * (W - 2 * r), cy = r + rand() * (H - 2 * r);
+    const poly = shapePolygon(kind, cx, cy, r, rand() * Math.PI * 2);
+    const inside = polygonsToMask([poly], W, H);
+    const px = Buffer.alloc(W * H * 3);
+    const ca = Math.cos(angle), sa = Math.sin(angle);
+    for (let y = 0, i = 0; y < H; y++) {
+      for (let x = 0; x < W; x++, i++) {
+        const u = x * ca + y * sa;
+        const t = texture === 0 ? 0 : texture === 1 ? (Math.sin((2 * Math.PI * u) / period) > 0 ? 1 : 0) : Math.min(1, Math.max(0, u / (W * Math.abs(ca) + H * Math.abs(sa))));
+        const jitter = (rand() - 0.5) * 2 * (inside[i] ? 15 : noise);
+        for (let c = 0; c < 3; c++) {
+          const v = inside[i] ? fg[c] : bg[c] * (1 - t) + bg2[c] * t;
+          px[i * 3 + c] = Math.max(0, Math.min(255, Math.round(v + jitter)));
+        }
+      }
+    }
+    const file = join(dir, 'images', `${name}.jpg`), maskFile = join(dir, 'masks', `${name}.png`);
+    await sharp(px, { raw: { width: W, height: H, channels: 3 } }).jpeg({ quality: 90 }).toFile(file);
+    const mask = Buffer.alloc(W * H);
+    for (let i = 0; i < mask.length; i++) if (inside[i]) mask[i] = kind + 1;
+    await sharp(mask, { raw: { width: W, height: H, channels: 1 } }).png().toFile(maskFile);
+    items.push({ file, name, label: DEMO_CLASSES[kind].name, classIndex: kind + 1, mask: maskFile });
+    coco.images.push({ id: n, file_name: `images/${name}.jpg`, width: W, height: H });
+    coco.annotations.push({ id: n, image_id: n, category_id: kind + 1, iscrowd: 0, segmentation: [poly] });
+  }
+  writeFileSync(join(dir, 'labels.csv'), 'path,label\n' + items.map((it) => `images/${it.name}.jpg,${it.label}`).join('\n') + '\n');
+  writeFileSync(join(dir, 'coco.json'), JSON.stringify(coco));
+  writeFileSync(join(dir, 'classes.json'), JSON.stringify({ 0: 'background', ...Object.fromEntries(DEMO_CLASSES.map((c, i) => [i + 1, c.name])) }, null, 2));
+  writeFileSync(join(dir, 'demo.json'), JSON.stringify({ count, seed, size: [W, H] }));
+  return { dir, items };
+}
+
+/** Makes (once) the demo data in dataDir (default `<sessionsDir>/../data/demo`, git-ignored) and the
+ * session `name` with its images, unlabelled, plus the class presets the server offers per task. */
+export async function createDemoSession(sessionsDir: string, name = 'demo', opts: DemoOptions & { dataDir?: string } = {}):
+  Promise<{ name: string; dataDir: string; created: boolean; report?: ImportReport }> {
+  const dataDir = resolve(opts.dataDir ?? join(dirname(resolve(sessionsDir)), 'data', 'demo'));
+  const want = JSON.stringify({ count: opts.count ?? 300, seed: opts.seed ?? 1, size: opts.size ?? [320, 240] });
+  const stamp = join(dataDir, 'demo.json');
+  if (!existsSync(stamp) || readFileSync(stamp, 'utf8') !== want) await makeDemoImages(dataDir, opts);
+  if (existsSync(join(sessionsDir, name, 'session.db'))) return { name, dataDir, created: false };
+  const session = openSession(sessionsDir, name, { create: true });
+  try {
+    const report = await importInto(session, join(dataDir, 'images'), { format: 'folder' });
+    setSetting(session.db, 'presets', DEMO_PRESETS);
+    return { name, dataDir, created: true, report };
+  } finally { closeSession(session); }
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
+  const args = process.argv.slice(2);
+  const flag = (k: string) => { const i = args.indexOf(k); return i >= 0 ? args.splice(i, 2)[1] : undefined; };
+  const count = Number(flag('--count') ?? 300), seed = Number(flag('--seed') ?? 1);
+  const size = (flag('--size') ?? '320x240').split('x').map(Number) as [number, number];
+  const dir = resolve(args[0] ?? 'data/demo');
+  const t0 = Date.now();
+  const { items } = await makeDemoImages(dir, { count, seed, size });
+  console.log(JSON.stringify({ dir, images: items.length, seconds: (Date.now() - t0) / 1000 }));
+}

@@ -1,0 +1,105 @@
+import { describe, it, expect } from 'vitest';
+import { computeSuggestions, kCenter } from '../trainer/suggestions.ts';
+
+function rng(seed: number) {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = Math.imul(s ^ (s >>> 15), s | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+const gauss = (r: () => number) => Math.sqrt(-2 * Math.log(r() + 1e-12)) * Math.cos(2 * Math.PI * r());
+
+/** Random probability rows (softmax of random logits), n × C. */
+function randomProbs(n: number, C: number, seed: number) {
+  const r = rng(seed), p = new Float32Array(n * C);
+  for (let i = 0; i < n; i++) {
+    let s = 0;
+    for (let c = 0; c < C; c++) { const e = Math.exp(3 * gauss(r)); p[i * C + c] = e; s += e; }
+    for (let c = 0; c < C; c++) p[i * C + c] /= s;
+  }
+  return p;
+}
+const ids = (n: number) => Array.from({ length: n }, (_, i) => 1000 + i); // ids ≠ row indices on purpose
+
+describe('suggestions', () => {
+  const n = 300, C = 4, classIds = [7, 8, 9, 10];
+  const probs = randomProbs(n, C, 1);
+  const labelledIds = [1000, 1001, 1002, 1050];
+  const base = { ids: ids(n), probs, C, classIds, features: null, d: 0, labelledIds, labelCounts: [5, 9, 2, 0], limit: 50 };
+  const row = (id: number) => id - 1000;
+  const margin = (i: number) => {
+    const v = Array.from(probs.subarray(i * C, i * C + C)).sort((a, b) => b - a);
+    return v[0] - v[1];
+  };
+
+  it('returns every list, excludes labelled images, respects the limit', () => {
+    const s = computeSuggestions(base);
+    expect(Object.keys(s).sort()).toEqual(['class:10', 'class:7', 'class:8', 'class:9', 'diverse', 'minority', 'uncertain']);
+    for (const [k, list] of Object.entries(s)) {
+      if (k === 'diverse') continue; // no features given
+      expect(list.length).toBe(50);
+      expect(new Set(list).size).toBe(50);
+      for (const id of labelledIds) expect(list).not.toContain(id);
+    }
+  });
+
+  it('uncertain: lowest margin first, and nothing left out has a lower margin', () => {
+    const s = computeSuggestions(base).uncertain;
+    for (let k = 1; k < s.length; k++) expect(margin(row(s[k]))).toBeGreaterThanOrEqual(margin(row(s[k - 1])));
+    const worstPicked = margin(row(s[s.length - 1]));
+    for (let i = 0; i < n; i++) if (!labelledIds.includes(1000 + i) && !s.includes(1000 + i)) expect(margin(i)).toBeGreaterThanOrEqual(worstPicked);
+  });
+
+  it('class:X sorts unlabelled images by the probability of X, descending', () => {
+    const s = computeSuggestions(base);
+    classIds.forEach((cid, c) => {
+      const list = s[`class:${cid}`];
+      for (let k = 1; k < list.length; k++) expect(probs[row(list[k]) * C + c]).toBeLessThanOrEqual(probs[row(list[k - 1]) * C + c]);
+      const best = Math.max(...ids(n).filter((id) => !labelledIds.includes(id)).map((id) => probs[row(id) * C + c]));
+      expect(probs[row(list[0]) * C + c]).toBe(best);
+    });
+  });
+
+  it('minority: targets the least-labelled class, least confident predicted-minority images first', () => {
+    // Column 2 has the fewest labels among labelled classes (column 3 has none, so it is skipped).
+    const s = computeSuggestions(base).minority;
+    const top = (i: number) => { let b = 0; for (let c = 1; c < C; c++) if (probs[i * C + c] > probs[i * C + b]) b = c; return b; };
+    const predictedMinority = ids(n).filter((id) => !labelledIds.includes(id) && top(row(id)) === 2);
+    expect(predictedMinority.length).toBeGreaterThan(3);
+    const head = s.slice(0, predictedMinority.length);
+    expect(new Set(head)).toEqual(new Set(predictedMinority.slice(0, 50)).size === head.length ? new Set(predictedMinority) : new Set(head));
+    for (const id of head) expect(top(row(id))).toBe(2);
+    for (let k = 1; k < head.length; k++) expect(margin(row(head[k]))).toBeGreaterThanOrEqual(margin(row(head[k - 1])));
+    // with other counts the target moves
+    const s2 = computeSuggestions({ ...base, labelCounts: [1, 9, 2, 0] }).minority;
+    expect(top(row(s2[0]))).toBe(0);
+  });
+
+  it('diverse: greedy k-center picks one image from each well-separated cluster, seeded by the labelled set', () => {
+    const d = 768, K = 6, per = 40, r = rng(5);
+    const centres = Array.from({ length: K }, () => Float64Array.from({ length: d }, () => gauss(r) * 3));
+    const N = K * per, X = new Float32Array(N * d);
+    for (let i = 0; i < N; i++) for (let j = 0; j < d; j++) X[i * d + j] = centres[Math.floor(i / per)][j] + gauss(r);
+    const cluster = (id: number) => Math.floor((id - 1000) / per);
+    // cluster 0 already labelled: the first K-1 picks must cover clusters 1..K-1, one each
+    const labelled = ids(per);
+    const s = computeSuggestions({ ids: ids(N), probs: null, C: 0, classIds: [], features: X, d, labelledIds: labelled, labelCounts: [], limit: K - 1 });
+    expect(s.diverse.length).toBe(K - 1);
+    expect(new Set(s.diverse.map(cluster))).toEqual(new Set([1, 2, 3, 4, 5]));
+    expect(s.uncertain).toEqual([]); // no model yet
+    // without labels, K picks cover all K clusters
+    const s0 = computeSuggestions({ ids: ids(N), probs: null, C: 0, classIds: [], features: X, d, labelledIds: [], labelCounts: [], limit: K });
+    expect(new Set(s0.diverse.map(cluster)).size).toBe(K);
+  });
+
+  it('kCenter picks far-apart points on a line and stops at the number of candidates', () => {
+    const xs = [0, 1, 2, 3, 10, 11, 20];
+    const X = Float32Array.from(xs);
+    const picks = kCenter(X, 1, [1, 2, 3, 4, 5, 6], [0], 3); // row 0 (x=0) labelled
+    expect(picks).toEqual([6, 4, 2]); // 20, then 10, then 2 (distance 2 from both 0 and... 3 is 3 from 0 but 7 from 10)
+    expect(kCenter(X, 1, [1, 2], [0], 10).length).toBe(2);
+  });
+});

@@ -1,0 +1,39 @@
+// @vitest-environment node
+import { describe, expect, it } from 'vitest';
+import { rollingAccuracy, trainerText, windowAccuracy } from '../web/src/lib/format.ts';
+
+const status = (o: object) => ({ phase: 'ready', message: '', embedded: 0, total: 0, device: '', backbone: '', backboneNote: '', modelVersion: 0, ...o }) as never;
+
+describe('header text', () => {
+  it('says offline, embedding progress with device and backbone, fitting and ready with the model version', () => {
+    expect(trainerText({ online: false, status: null }).text).toBe('trainer offline');
+    expect(trainerText({ online: true, status: status({ phase: 'embedding', embedded: 1234, total: 10000, device: 'cpu', backbone: 'dinov3-vits16' }) }).text)
+      .toBe('embedding 1,234 of 10,000 on cpu with dinov3-vits16');
+    expect(trainerText({ online: true, status: status({ phase: 'fitting', modelVersion: 2 }) }).text).toBe('fitting · model v2');
+    expect(trainerText({ online: true, status: status({ phase: 'ready', modelVersion: 3 }) }).text).toBe('ready · model v3');
+  });
+});
+
+describe('live accuracy', () => {
+  it('uses the last w outcomes', () => {
+    expect(windowAccuracy([0, 0, 1, 1], 2)).toBe(1);
+    expect(windowAccuracy([0, 0, 1, 1], 4)).toBe(0.5);
+    expect(windowAccuracy([], 4)).toBeNull();
+    expect(rollingAccuracy([1, 0, 1, 1], 2)).toEqual([1, 0.5, 0.5, 1]);
+  });
+});
+
+import { cycleStrategy, strategyStates } from '../web/src/lib/strategies.ts';
+describe('strategy selector', () => {
+  it('disables model strategies without the trainer and says why', () => {
+    const s = strategyStates({ trainerOnline: false, published: [], classCount: 2 });
+    expect(s.find((x) => x.id === 'uncertain')).toMatchObject({ enabled: false, why: 'needs the trainer' });
+    expect(s.find((x) => x.id === 'sequential')?.enabled).toBe(true);
+    const t = strategyStates({ trainerOnline: true, published: ['uncertain'], classCount: 0 });
+    expect(t.find((x) => x.id === 'uncertain')?.enabled).toBe(true);
+    expect(t.find((x) => x.id === 'diverse')?.why).toMatch(/waiting/);
+    expect(t.find((x) => x.id === 'class')?.enabled).toBe(false);
+    expect(cycleStrategy(s, 'random', 1)).toBe('class');
+    expect(cycleStrategy(s, 'sequential', -1)).toBe('class');
+  });
+});

@@ -1,0 +1,68 @@
+// The shell: header, offline banner, routes with the task lock, and the global keys.
+import { Match, Show, Switch, createEffect, createSignal, onMount } from 'solid-js';
+import { useApp } from './context.ts';
+import { Header } from './components/header.tsx';
+import { OfflineBanner } from './components/offline-banner.tsx';
+import { KeysOverlay } from './components/keys-overlay.tsx';
+import { ClassesPanel } from './components/classes-panel.tsx';
+import { TaskRoute } from './components/task-route.tsx';
+import { HomePage } from './pages/home.tsx';
+import { BrowsePage } from './pages/browse.tsx';
+import { StatsPage } from './pages/stats.tsx';
+import { SettingsPage } from './pages/settings.tsx';
+import { strategyStates, cycleStrategy } from './lib/strategies.ts';
+
+export function App() {
+  const { router, session, keys, ui, prefs } = useApp();
+  const [tried, setTried] = createSignal(false);
+  onMount(() => { void session.refresh().finally(() => setTried(true)); });
+
+  const task = () => session.info()?.task ?? null;
+  const cycle = (dir: 1 | -1) => {
+    const states = strategyStates({ trainerOnline: session.trainer().online, published: session.info()?.strategies ?? [], classCount: session.classes().length });
+    prefs.setStrategy(cycleStrategy(states, prefs.strategy(), dir));
+  };
+  keys.use('global', {
+    help: () => ui.setHelp(true),
+    jump: () => ui.setJump(true),
+    classes: () => ui.setClasses(true),
+    strategyNext: () => cycle(1),
+    strategyPrev: () => cycle(-1),
+    goHome: () => router.navigate('/'),
+    goLabel: () => router.navigate(task() ? `/${task()}` : '/'),
+    goBrowse: () => router.navigate('/browse'),
+    goStats: () => router.navigate('/stats'),
+    goSettings: () => router.navigate('/settings'),
+  });
+
+  // the title says where you are, handy with many tabs
+  createEffect(() => { document.title = `hilt · ${session.info()?.name ?? '…'}`; });
+
+  return (
+    <div class="app">
+      <Header />
+      <OfflineBanner />
+      <main class="main">
+        <Show when={session.info()} fallback={
+          <div class="center-note">
+            <Show when={tried() && session.error()} fallback={<p>Loading the session…</p>}>
+              <p class="error">Can't load the session: {session.error()}</p>
+              <button onClick={() => session.refresh()}>Retry</button>
+            </Show>
+          </div>
+        }>
+          <Switch fallback={<div class="center-note"><p>No page at {router.path()}.</p><a href="/">Go home</a></div>}>
+            <Match when={router.path() === '/'}><HomePage /></Match>
+            <Match when={router.path() === '/classification'}><TaskRoute task="classification" /></Match>
+            <Match when={router.path() === '/segmentation'}><TaskRoute task="segmentation" /></Match>
+            <Match when={router.path() === '/browse'}><BrowsePage /></Match>
+            <Match when={router.path() === '/stats'}><StatsPage /></Match>
+            <Match when={router.path() === '/settings'}><SettingsPage /></Match>
+          </Switch>
+        </Show>
+      </main>
+      <Show when={ui.classes() && session.info()}><ClassesPanel onClose={() => ui.setClasses(false)} /></Show>
+      <Show when={ui.help()}><KeysOverlay onClose={() => ui.setHelp(false)} /></Show>
+    </div>
+  );
+}

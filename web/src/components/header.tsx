@@ -1,0 +1,62 @@
+// Always visible: session, image id (click or g to jump), progress, trainer status, strategy, pages.
+import { Show } from 'solid-js';
+import { useApp } from '../context.ts';
+import { fmt, trainerText } from '../lib/format.ts';
+import { STRATEGY_LABEL } from '../lib/strategies.ts';
+import { JumpBox } from './jump-box.tsx';
+
+export function Header() {
+  const { session, ui, prefs, keys, router } = useApp();
+  const info = () => session.info();
+  const trainer = () => trainerText(session.trainer());
+  const note = () => session.trainer().status?.backboneNote || '';
+  const counts = () => info()?.counts;
+  const done = () => (counts() ? counts()!.labelled + counts()!.skipped : 0);
+  const strategyText = () => {
+    const s = prefs.strategy();
+    if (s !== 'class') return STRATEGY_LABEL[s];
+    const k = session.classes().find((c) => c.id === prefs.strategyClass());
+    return `by class${k ? ': ' + k.name : ''}`;
+  };
+  const link = (href: string, label: string, action: string) => (
+    <a href={href} classList={{ active: router.path() === href }} title={`${label} (${keys.hint(action)})`}>{label}</a>
+  );
+  return (
+    <header class="header">
+      <a href="/" class="brand" title={`Home (${keys.hint('global.goHome')})`}>hilt</a>
+      <span class="muted session-name" title="session">{info()?.name}</span>
+      <div class="header-id">
+        <Show when={ui.jump()} fallback={
+          <button class="id-button" data-testid="image-id" title={`Jump to an image id (${keys.hint('global.jump')})`} onClick={() => ui.setJump(true)}>
+            {ui.imageId() !== null ? `#${ui.imageId()}` : '#—'}
+          </button>
+        }>
+          <JumpBox onClose={() => ui.setJump(false)} />
+        </Show>
+        <Show when={ui.position()}>
+          <span class="muted small">{fmt(ui.position()!.index + 1)} / {fmt(ui.position()!.total)}</span>
+        </Show>
+      </div>
+      <div class="progress" title={`${fmt(counts()?.labelled ?? 0)} labelled, ${fmt(counts()?.skipped ?? 0)} skipped, ${fmt(counts()?.unlabelled ?? 0)} to do`} data-testid="progress">
+        <span>{fmt(counts()?.labelled ?? 0)} / {fmt(counts()?.images ?? 0)} labelled</span>
+        <div class="bar"><div style={{ width: `${counts()?.images ? (100 * done()) / counts()!.images : 0}%` }} /></div>
+      </div>
+      <div class={`trainer tone-${trainer().tone}`} data-testid="trainer-status">
+        <span class="dot" />
+        <span>{trainer().text}</span>
+        <Show when={note()}><span class="note" title="backbone">{note()}</span></Show>
+      </div>
+      <div class="strategy-chip muted" title={`Next-image strategy (${keys.hint('global.strategyNext')} cycles)`} data-testid="strategy">
+        next: <b>{strategyText()}</b>
+      </div>
+      <nav class="nav">
+        <Show when={info()?.task}>{link(`/${info()!.task}`, 'Label', 'global.goLabel')}</Show>
+        {link('/browse', 'Browse', 'global.goBrowse')}
+        {link('/stats', 'Stats', 'global.goStats')}
+        {link('/settings', 'Settings', 'global.goSettings')}
+        <button class="ghost" title="Classes (c)" onClick={() => ui.setClasses(true)}>Classes</button>
+        <button class="ghost key-help" title={`All keys (${keys.hint('global.help')})`} onClick={() => ui.setHelp(true)}>?</button>
+      </nav>
+    </header>
+  );
+}

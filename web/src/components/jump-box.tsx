@@ -1,0 +1,45 @@
+// Type an image id and Enter: opens it in the labelling view; an unknown id says so inline.
+import { Show, createSignal, onMount } from 'solid-js';
+import { useApp } from '../context.ts';
+import { api, ApiError } from '../api.ts';
+
+export function JumpBox(props: { onClose: () => void }) {
+  const { router, session } = useApp();
+  const [value, setValue] = createSignal('');
+  const [msg, setMsg] = createSignal<string | null>(null);
+  let input!: HTMLInputElement;
+  onMount(() => input.focus());
+
+  async function go() {
+    const v = value().trim().replace(/^#/, '');
+    if (!/^\d+$/.test(v)) { setMsg('Type a number, e.g. 42'); return; }
+    try {
+      await api.image(Number(v));
+    } catch (e) {
+      setMsg(e instanceof ApiError && e.status === 404 ? `No image with id ${v}` : (e as Error).message);
+      return;
+    }
+    const task = session.info()?.task;
+    input.blur();
+    props.onClose();
+    router.navigate(`/${task ?? 'classification'}?id=${v}`);
+  }
+
+  return (
+    <form class="jump" onSubmit={(e) => { e.preventDefault(); void go(); }}>
+      <input
+        ref={input}
+        type="text"
+        inputmode="numeric"
+        placeholder="image id"
+        aria-label="Jump to image id"
+        data-testid="jump-input"
+        value={value()}
+        onInput={(e) => { setValue(e.currentTarget.value); setMsg(null); }}
+        onKeyDown={(e) => { if (e.key === 'Escape') { e.preventDefault(); input.blur(); props.onClose(); } }}
+        onBlur={() => { if (!msg()) setTimeout(props.onClose, 100); }}
+      />
+      <Show when={msg()}><span class="inline-error" data-testid="jump-error">{msg()}</span></Show>
+    </form>
+  );
+}

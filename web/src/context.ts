@@ -1,0 +1,27 @@
+// The app's stores, created once in main.tsx and read by pages and components through useApp().
+import { createContext, createSignal, useContext } from 'solid-js';
+import type { Router } from './router.ts';
+import type { Socket } from './socket.ts';
+import type { Keys } from './keys/bind.ts';
+import type { SessionStore } from './stores/session.ts';
+import type { Prefs } from './stores/prefs.ts';
+
+export function createUi() {
+  const [help, setHelp] = createSignal(false);
+  const [classes, setClasses] = createSignal(false);
+  const [jump, setJump] = createSignal(false);
+  /** the image in the labelling view (the header shows it) */
+  const [imageId, setImageId] = createSignal<number | null>(null);
+  const [position, setPosition] = createSignal<{ index: number; total: number } | null>(null);
+  return { help, setHelp, classes, setClasses, jump, setJump, imageId, setImageId, position, setPosition };
+}
+export type Ui = ReturnType<typeof createUi>;
+
+export interface AppCtx { router: Router; socket: Socket; keys: Keys; session: SessionStore; prefs: Prefs; ui: Ui }
+
+export const AppContext = createContext<AppCtx>();
+export function useApp(): AppCtx {
+  const ctx = useContext(AppContext);
+  if (!ctx) throw new Error('useApp outside <AppContext.Provider>');
+  return ctx;
+}

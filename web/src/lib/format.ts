@@ -1,0 +1,42 @@
+// Text for the header and stats: trainer status, counts, live accuracy. Pure, unit-tested.
+import type { TrainerInfo } from '../types.ts';
+
+export const fmt = (n: number) => n.toLocaleString('en-US');
+
+/** "embedding 1,234 of 10,000 on cpu with dinov3-vits16", "ready · model v3", "offline". */
+export function trainerText(t: TrainerInfo | null | undefined): { text: string; tone: 'off' | 'busy' | 'ok' | 'bad' } {
+  if (!t || !t.online) return { text: 'trainer offline', tone: 'off' };
+  const s = t.status;
+  if (!s) return { text: 'trainer connected', tone: 'busy' };
+  const where = [s.device && `on ${s.device}`, s.backbone && `with ${s.backbone}`].filter(Boolean).join(' ');
+  const model = s.modelVersion ? ` · model v${s.modelVersion}` : '';
+  switch (s.phase) {
+    case 'embedding': return { text: `embedding ${fmt(s.embedded)} of ${fmt(s.total)}${where ? ' ' + where : ''}${model}`, tone: 'busy' };
+    case 'starting': case 'loading': return { text: `loading${s.backbone ? ' ' + s.backbone : ''}${s.device ? ' on ' + s.device : ''}…${s.message ? ' ' + s.message : ''}`, tone: 'busy' };
+    case 'fitting': return { text: `fitting${model}`, tone: 'busy' };
+    case 'ready': return { text: `ready${model}`, tone: 'ok' };
+    case 'idle': return { text: `idle${model}`, tone: 'ok' };
+    case 'error': return { text: `trainer error: ${s.message || 'unknown'}`, tone: 'bad' };
+  }
+  return { text: s.phase, tone: 'busy' };
+}
+
+/** Accuracy over the last `w` prequential outcomes (1 = the shown prediction was right). */
+export function windowAccuracy(series: number[], w: number): number | null {
+  const tail = series.slice(-w);
+  return tail.length ? tail.reduce((a, b) => a + b, 0) / tail.length : null;
+}
+
+/** Rolling accuracy at every step (the small learning curve). */
+export function rollingAccuracy(series: number[], w: number): number[] {
+  const out: number[] = [];
+  let sum = 0;
+  for (let i = 0; i < series.length; i++) {
+    sum += series[i];
+    if (i >= w) sum -= series[i - w];
+    out.push(sum / Math.min(i + 1, w));
+  }
+  return out;
+}
+
+export const pct = (v: number | null | undefined) => (v === null || v === undefined || Number.isNaN(v) ? '—' : `${Math.round(v * 100)}%`);

@@ -1,0 +1,20 @@
+// Entry: create the stores once, then render the shell.
+import { render } from 'solid-js/web';
+import { App } from './app.tsx';
+import { AppContext, createUi } from './context.ts';
+import { createRouter } from './router.ts';
+import { createSocket } from './socket.ts';
+import { createKeys } from './keys/bind.ts';
+import { installFocusRelease } from './keys/dom.ts';
+import { createSessionStore } from './stores/session.ts';
+import { createPrefs } from './stores/prefs.ts';
+import { getAnnotator } from './api.ts';
+import './styles.css';
+
+installFocusRelease();
+const root = document.getElementById('root')!;
+render(() => {
+  const socket = createSocket(undefined, getAnnotator());
+  const ctx = { router: createRouter(), socket, keys: createKeys(), session: createSessionStore(socket), prefs: createPrefs(), ui: createUi() };
+  return <AppContext.Provider value={ctx}><App /></AppContext.Provider>;
+}, root);

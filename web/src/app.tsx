@@ -6,6 +6,7 @@ import { OfflineBanner } from './components/offline-banner.tsx';
 import { KeysOverlay } from './components/keys-overlay.tsx';
 import { ClassesPanel } from './components/classes-panel.tsx';
 import { TaskRoute } from './components/task-route.tsx';
+import { Toasts } from './components/toasts.tsx';
 import { HomePage } from './pages/home.tsx';
 import { BrowsePage } from './pages/browse.tsx';
 import { StatsPage } from './pages/stats.tsx';
@@ -63,6 +64,7 @@ export function App() {
       </main>
       <Show when={ui.classes() && session.info()}><ClassesPanel onClose={() => ui.setClasses(false)} /></Show>
       <Show when={ui.help()}><KeysOverlay onClose={() => ui.setHelp(false)} /></Show>
+      <Toasts />
     </div>
   );
 }

@@ -13,7 +13,15 @@ export function createUi() {
   /** the image in the labelling view (the header shows it) */
   const [imageId, setImageId] = createSignal<number | null>(null);
   const [position, setPosition] = createSignal<{ index: number; total: number } | null>(null);
-  return { help, setHelp, classes, setClasses, jump, setJump, imageId, setImageId, position, setPosition };
+  const [toasts, setToasts] = createSignal<{ id: number; text: string; tone: 'info' | 'error' }[]>([]);
+  let n = 0;
+  /** a short message in the corner; errors stay longer */
+  const notify = (text: string, tone: 'info' | 'error' = 'info') => {
+    const id = ++n;
+    setToasts((t) => [...t.slice(-3), { id, text, tone }]);
+    setTimeout(() => setToasts((t) => t.filter((x) => x.id !== id)), tone === 'error' ? 8000 : 3000);
+  };
+  return { help, setHelp, classes, setClasses, jump, setJump, imageId, setImageId, position, setPosition, toasts, notify };
 }
 export type Ui = ReturnType<typeof createUi>;
 

@@ -1,0 +1,48 @@
+// A small uPlot line chart; series share the x axis (step). Resizes with its box.
+import { onCleanup, onMount, createEffect } from 'solid-js';
+import uPlot from 'uplot';
+import 'uplot/dist/uPlot.min.css';
+
+export interface Series { label: string; color: string; points: { x: number; y: number }[] }
+
+/** Merge series with different x values onto one sorted x axis (gaps as null). */
+export function align(series: Series[]): uPlot.AlignedData {
+  const xs = [...new Set(series.flatMap((s) => s.points.map((p) => p.x)))].sort((a, b) => a - b);
+  const idx = new Map(xs.map((x, i) => [x, i]));
+  const ys = series.map((s) => {
+    const col: (number | null)[] = new Array(xs.length).fill(null);
+    for (const p of s.points) col[idx.get(p.x)!] = p.y;
+    return col;
+  });
+  return [xs, ...ys] as uPlot.AlignedData;
+}
+
+export function LineChart(props: { series: Series[]; height?: number; yRange?: [number, number]; small?: boolean }) {
+  let box!: HTMLDivElement;
+  let plot: uPlot | null = null;
+  const axis = { stroke: '#8b949e', grid: { stroke: '#30363d', width: 1 }, ticks: { stroke: '#30363d' } };
+  const build = () => {
+    plot?.destroy();
+    const opts: uPlot.Options = {
+      width: Math.max(120, box.clientWidth), height: props.height ?? 180,
+      legend: { show: !props.small },
+      cursor: { show: !props.small },
+      scales: { x: { time: false }, y: props.yRange ? { range: props.yRange } : {} },
+      axes: props.small ? [{ show: false }, { ...axis, size: 36 }] : [axis, axis],
+      series: [{}, ...props.series.map((s) => ({ label: s.label, stroke: s.color, width: 2, spanGaps: true, points: { show: false } }))],
+    };
+    plot = new uPlot(opts, align(props.series), box);
+  };
+  onMount(() => {
+    build();
+    const ro = new ResizeObserver(() => plot?.setSize({ width: Math.max(120, box.clientWidth), height: props.height ?? 180 }));
+    ro.observe(box);
+    onCleanup(() => { ro.disconnect(); plot?.destroy(); });
+  });
+  createEffect(() => {
+    const data = align(props.series);
+    if (plot && plot.series.length === props.series.length + 1) plot.setData(data);
+    else if (plot) build();
+  });
+  return <div class="chart" ref={box} />;
+}

@@ -19,7 +19,12 @@ export function attachHub(server: Server, ctx: Ctx): { close(): void; clients():
   const toBrowsers = (msg: ServerToBrowser) => { for (const b of browsers) send(b.ws, msg); };
 
   ctx.bus.on('browser', toBrowsers);
-  ctx.bus.on('trainer', (msg) => { if (trainer) send(trainer.ws, msg); });
+  ctx.bus.on('trainer', (msg) => {
+    if (!trainer) return;
+    send(trainer.ws, msg);
+    // after a reset (task lock, session reset, import) the trainer starts again from a fresh snapshot
+    if (msg.type === 'reset') send(trainer.ws, buildSnapshot(ctx));
+  });
 
   server.on('upgrade', (req: IncomingMessage, socket, head) => {
     const url = new URL(req.url ?? '/', 'http://x');

@@ -114,3 +114,14 @@ describe('class-index PNG', () => {
     expect(Buffer.from(back.data).equals(Buffer.from(data))).toBe(true);
   });
 });
+
+import { rleDecode, rleEncode } from '../web/src/seg/rle.ts';
+describe('draft run-length coding', () => {
+  it('round-trips', () => {
+    const m = mk(30, 30);
+    stamp(m, 15, 15, 6, 3);
+    const runs = rleEncode(m.data);
+    expect(runs.length).toBeLessThan(60);
+    expect(Buffer.from(rleDecode(runs, 900)).equals(Buffer.from(m.data))).toBe(true);
+  });
+});

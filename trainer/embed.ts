@@ -5,6 +5,7 @@
 import fs from 'node:fs/promises';
 import sharp from 'sharp';
 import { Tensor } from '@huggingface/transformers';
+import type { InferenceSession } from 'onnxruntime-node';
 import { batchSizeFor, selectDevice, type DeviceAttempt, type DeviceName, type DeviceRequest } from './backbones/device.ts';
 import { BackboneLoadError, loadBackbone, type LoadedBackbone } from './backbones/load.ts';
 import { DEFAULT_BACKBONE } from './backbones/registry.ts';
@@ -27,6 +28,8 @@ export interface EmbedderOptions {
   /** Classification input side (default 224). */ resolution?: number;
   /** Segmentation short side, rounded to a multiple of 16 (default 448). */ segShortSide?: number;
   batchSize?: number;
+  /** Passed to onnxruntime (e.g. intraOpNumThreads, `extra.session.intra_op.allow_spinning`). */
+  sessionOptions?: InferenceSession.SessionOptions;
   /** Load `tiny` (and say so in info.note) when the requested backbone cannot be loaded. */ fallbackToTiny?: boolean;
 }
 export interface Embedder {
@@ -51,7 +54,8 @@ export function segmentationSize(w: number, h: number, shortSide: number, patch 
 async function createBackbone(o: EmbedderOptions) {
   const choice = await selectDevice(o.device ?? 'auto');
   const tried = [...choice.tried];
-  const load = (backbone: string, device: DeviceName) => loadBackbone({ backbone, device, offline: o.offline });
+  const load = (backbone: string, device: DeviceName) =>
+    loadBackbone({ backbone, device, offline: o.offline, sessionOptions: o.sessionOptions });
   const name = o.backbone ?? DEFAULT_BACKBONE;
   let device = choice.device;
   let note = '';

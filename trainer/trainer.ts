@@ -22,6 +22,8 @@ export class Trainer {
   cls: ClsState = { model: null, classIds: [] };
   seg: SegState = { model: null, classIds: [], labels: new Map() };
   private dirty = false;
+  /** images were embedded after the last suggestions were published */
+  private stale = false;
   private lastChange = 0;
   private running = false;
   private timer: NodeJS.Timeout | null = null;
@@ -103,7 +105,12 @@ export class Trainer {
         if (!this.cache) this.openCache();
         if (this.dirty && Date.now() - this.lastChange >= this.debounceMs) { await this.refit(); continue; }
         const batch = this.nextBatch();
-        if (!batch.length) { if (!this.dirty) this.status(this.version ? 'ready' : 'idle', this.idleMessage()); break; }
+        if (!batch.length) {
+          if (this.dirty) continue;
+          if (this.stale && this.version) { this.stale = false; (await import('./publish.ts')).publishAfterPredict(this); }
+          this.status(this.version ? 'ready' : 'idle', this.idleMessage());
+          break;
+        }
         await this.embedBatch(batch);
       }
     } catch (e) {
@@ -150,7 +157,10 @@ export class Trainer {
       if (this.ann.has(r.id)) this.markDirty();
     }
     this.status('embedding');
-    for (const id of this.focus) if (batch.some((b) => b.id === id)) this.predictFocused(id);
+    // a model exists: the newly embedded images get predictions now, suggestions when the queue drains
+    const fresh = batch.filter((i) => this.isEmbedded(i));
+    const items = this.task === 'segmentation' ? predictSegmentation(this, fresh) : predictClassification(this, fresh);
+    if (items.length) { this.io.send({ type: 'predictions', modelVersion: this.version, items }); this.stale = true; }
   }
 
   /** A focused image gets its prediction right away when the model and its features exist. */
@@ -190,6 +200,7 @@ export class Trainer {
       if (items.length) this.io.send({ type: 'predictions', modelVersion: version, items });
       await new Promise((r) => setImmediate(r));
     }
+    if (this.nextBatch().length) { this.stale = true; return; } // publish once everything is embedded
     const { publishAfterPredict } = await import('./publish.ts');
     publishAfterPredict(this);
   }

@@ -64,6 +64,7 @@ export async function importInto(session: Session, source: string, opts: ImportO
   if (opts.copy) mkdirSync(imagesDir, { recursive: true });
   const results: (Probed | Skip | undefined)[] = new Array(todo.length);
   let flushed = 0;
+  const seenSha = new Set<string>();
   // Commit finished results in entry order (ids follow the sorted file order), a batch at a time.
   const flush = (all: boolean) => {
     let end = flushed;
@@ -77,8 +78,12 @@ export async function importInto(session: Session, source: string, opts: ImportO
         if (isSkip(r)) { report.skipped.push(r); continue; }
         const path = opts.copy ? join(imagesDir, r.sha256.slice(0, 16) + extname(r.file).toLowerCase()) : r.file;
         const prev = bySha.get(r.sha256);
+        const firstOfItsBytes = !seenSha.has(r.sha256);
+        seenSha.add(r.sha256);
         if (prev) {
-          if (prev.path === path) report.alreadyPresent++; else report.duplicates.push({ file: r.file, sameAs: prev.path });
+          // with copy, a re-import finds its bytes already copied under the same name: that is not a duplicate
+          if (firstOfItsBytes && prev.path === path) report.alreadyPresent++;
+          else report.duplicates.push({ file: r.file, sameAs: prev.path });
           idOf.set(e, byPath.get(prev.path)!);
           continue;
         }

@@ -21,7 +21,8 @@ export interface LogRegOptions {
   l2?: number; // default 1e-2 (on the mean loss, see above)
   classBalanced?: boolean; // default true: w_i = n / (K * count[y_i]), K = classes present
   maxIter?: number; // default 500
-  tol?: number; // stop when the relative loss decrease of an iteration < tol (default 1e-6)
+  tol?: number; // stop when the relative loss decrease of an iteration < tol (default 1e-5: predictions then
+  // sit within ~0.003 of the exact optimum on 384-d blobs, and a warm refit takes 1-5 iterations)
   gtol?: number; // ... or when max |gradient| < gtol (default 1e-5)
   warm?: LogRegModel | null;
   /** accepted for API stability: the fit has no randomness (zero init, full batch, fixed order) */
@@ -69,7 +70,7 @@ export function fitLogReg(X: Float32Array, y: Int32Array, n: number, d: number, 
   } else { mean = fresh.mean; std = fresh.std; }
 
   const objective = makeObjective(X, rows, ys, sw, d, C, mean, std, l2);
-  const r = lbfgs(objective, w, { memory, history: opts.history ?? 10, maxIter: opts.maxIter ?? 500, tol: opts.tol ?? 1e-6, gtol: opts.gtol ?? 1e-5 });
+  const r = lbfgs(objective, w, { memory, history: opts.history ?? 10, maxIter: opts.maxIter ?? 500, tol: opts.tol ?? 1e-5, gtol: opts.gtol ?? 1e-5 });
   const model: LogRegModel = { d, C, W: Float32Array.from(r.x), mean: Float32Array.from(mean), std: Float32Array.from(std), memory: r.memory };
   return { model, iterations: r.iterations, evaluations: r.evaluations, loss: r.f, converged: r.converged };
 }
@@ -108,9 +109,9 @@ function logits(X: Float32Array, off: number, A: Float64Array, b: Float64Array, 
   return zmax;
 }
 
-/** Loss and gradient in one pass over the labelled rows; all buffers allocated once per fit.
+/** Loss and gradient in one pass over the labelled rows; all buffers allocated once per fit (exported for gradient checks).
  *  Rows go in blocks of 4 so the gradient accumulation G += r x reads/writes G once per 4 rows. */
-function makeObjective(X: Float32Array, rows: Int32Array, ys: Int32Array, sw: Float64Array, d: number, C: number,
+export function makeObjective(X: Float32Array, rows: Int32Array, ys: Int32Array, sw: Float64Array, d: number, C: number,
   mean: Float64Array, std: Float64Array, l2: number) {
   const A = new Float64Array(C * d), b = new Float64Array(C), G = new Float64Array(C * d), rs = new Float64Array(C), z = new Float64Array(C);
   const R = new Float64Array(4 * C), off = new Int32Array(4);

@@ -1,7 +1,7 @@
 // Plain types of the HTTP API (docs/API.md). Socket frames come from server/protocol.ts.
-import type { AnnotationMsg, ClassMsg, Prediction, Task, TrainerStatus } from '../../server/protocol.ts';
+import type { AnnotationMsg, ClassMsg, Prediction, SegmentationPrediction, Task, TrainerStatus } from '../../server/protocol.ts';
 
-export type { Task, TrainerStatus, Prediction };
+export type { Task, TrainerStatus, Prediction, SegmentationPrediction };
 export type Class = ClassMsg;
 export type Annotation = AnnotationMsg;
 export type Point = { classId: number; x: number; y: number };

@@ -56,6 +56,7 @@ export const ACTIONS: ActionDef[] = [
 
   ...nine('segment', 'class', (k) => `Paint with class ${k}`),
   a('segment', 'accept', 'Accept the prediction as the mask (closes a polygon)', ['Enter']),
+  a('segment', 'advance', 'Save and go to the next image by strategy', ['s']),
   a('segment', 'next', 'Next image (saves)', ['ArrowRight', 'd'], true),
   a('segment', 'prev', 'Previous image (saves)', ['ArrowLeft', 'a'], true),
   a('segment', 'undo', 'Undo', ['z', '$mod+z'], true),

@@ -14,12 +14,15 @@ export interface SessionStore {
   setTask(task: Task): Promise<void>;
   /** bumps whenever the session was reset or classes were deleted: caches must be dropped */
   epoch: Accessor<number>;
+  /** bumps on a session reset only: unsaved local work belongs to the archived session */
+  resets: Accessor<number>;
 }
 
 export function createSessionStore(socket: Socket): SessionStore {
   const [info, setInfo] = createSignal<SessionInfo | null>(null);
   const [error, setError] = createSignal<string | null>(null);
   const [epoch, setEpoch] = createSignal(0);
+  const [resets, setResets] = createSignal(0);
   let timer: ReturnType<typeof setTimeout> | undefined;
 
   async function refresh() {
@@ -37,12 +40,13 @@ export function createSessionStore(socket: Socket): SessionStore {
   socket.on('session', (m) => {
     // a reset or a class deletion invalidates annotations and predictions everywhere
     if (m.reason !== 'task') setEpoch((n) => n + 1);
+    if (m.reason === 'reset') setResets((n) => n + 1);
     void refresh();
   });
   socket.onReconnect(() => { setEpoch((n) => n + 1); void refresh(); });
 
   return {
-    info, error, epoch,
+    info, error, epoch, resets,
     classes: () => info()?.classes ?? [],
     trainer: () => socket.trainer() ?? info()?.trainer ?? { online: false, status: null },
     refresh,

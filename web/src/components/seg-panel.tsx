@@ -1,0 +1,68 @@
+// Segmentation side panel: tools, brush size, class to paint, overlay and heat-map, history, strategy.
+import { For, Show } from 'solid-js';
+import { useApp } from '../context.ts';
+import type { SegEditor, Tool } from '../seg/editor.ts';
+import { ClassButtons } from './class-buttons.tsx';
+import { StrategySelect } from './strategy-select.tsx';
+
+const TOOLS: { id: Tool; label: string }[] = [
+  { id: 'brush', label: 'Brush' }, { id: 'eraser', label: 'Eraser' }, { id: 'point', label: 'Point' }, { id: 'polygon', label: 'Polygon' },
+];
+
+export function SegPanel(props: {
+  tool: Tool; setTool: (t: Tool) => void; classId: number; setClassId: (id: number) => void;
+  heat: boolean; setHeat: (v: boolean) => void; hasPrediction: boolean; reason: string; editor: SegEditor | null; tick: number;
+}) {
+  const { keys, prefs, session } = useApp();
+  const h = (id: string) => keys.hint(`segment.${id}`);
+  const run = (fn: (e: SegEditor) => void) => () => { if (props.editor?.state) fn(props.editor); };
+  return (
+    <aside class="side">
+      <h3>Tools</h3>
+      <div class="tools" data-testid="tools">
+        <For each={TOOLS}>{(t) => (
+          <button classList={{ selected: props.tool === t.id }} onClick={() => props.setTool(t.id)} data-testid={`tool-${t.id}`}>
+            {t.label} <kbd>{h(t.id)}</kbd>
+          </button>
+        )}</For>
+      </div>
+      <label class="slider">
+        <span class="muted small">size {prefs.brush()} px</span>
+        <input type="range" min="1" max="200" value={prefs.brush()} aria-label="brush size" onInput={(e) => prefs.setBrush(Number(e.currentTarget.value))} />
+        <span class="muted small"><kbd>{h('sizeDown')}</kbd><kbd>{h('sizeUp')}</kbd></span>
+      </label>
+      <Show when={props.tool === 'polygon'}><p class="muted small">Click the vertices; click the first one, double-click or <kbd>{h('accept')}</kbd> to fill, <kbd>Esc</kbd> to cancel.</p></Show>
+      <Show when={props.tool === 'point'}><p class="muted small">Click to add a point of the class; click a point to remove it.</p></Show>
+
+      <h3>Class</h3>
+      <ClassButtons classes={session.classes()} hint={(i) => keys.hint(`segment.class${i + 1}`)} selected={props.classId} onPick={(k) => props.setClassId(k.id)} title="Paint with this class" />
+
+      <h3>Prediction</h3>
+      <Show when={props.hasPrediction} fallback={<p class="muted small">No predicted map for this image yet.</p>}>
+        <div class="row">
+          <button classList={{ selected: prefs.overlay() }} onClick={() => prefs.setOverlay(!prefs.overlay())}>Overlay <kbd>{h('overlay')}</kbd></button>
+          <button classList={{ selected: props.heat }} onClick={() => props.setHeat(!props.heat)}>Uncertainty <kbd>{h('uncertainty')}</kbd></button>
+        </div>
+        <label class="slider">
+          <span class="muted small">opacity {Math.round(prefs.opacity() * 100)}%</span>
+          <input type="range" min="0" max="1" step="0.05" value={prefs.opacity()} aria-label="overlay opacity" onInput={(e) => prefs.setOpacity(Number(e.currentTarget.value))} />
+          <span class="muted small"><kbd>{h('opacityDown')}</kbd><kbd>{h('opacityUp')}</kbd></span>
+        </label>
+        <button class="primary" onClick={run((e) => e.acceptPrediction())}>Use the prediction as the mask <kbd>{h('accept')}</kbd></button>
+      </Show>
+
+      <h3>Edit</h3>
+      <div class="row">
+        <button onClick={run((e) => e.undo())} disabled={(props.tick, !props.editor?.state?.history.canUndo)}>Undo <kbd>{h('undo')}</kbd></button>
+        <button onClick={run((e) => e.redo())} disabled={(props.tick, !props.editor?.state?.history.canRedo)}>Redo <kbd>{h('redo')}</kbd></button>
+        <button onClick={run((e) => e.clear())}>Clear <kbd>{h('clear')}</kbd></button>
+      </div>
+      <div class="row">
+        <button onClick={run((e) => e.zoom(1.25))}>Zoom + <kbd>{h('zoomIn')}</kbd></button>
+        <button onClick={run((e) => e.zoom(0.8))}>− <kbd>{h('zoomOut')}</kbd></button>
+        <button onClick={run((e) => e.fit())}>Fit <kbd>{h('zoomFit')}</kbd></button>
+      </div>
+      <StrategySelect reason={props.reason} />
+    </aside>
+  );
+}

@@ -1,0 +1,14 @@
+// Client-side check of a class name, mirroring the server's rule so mistakes show while typing.
+const NAME_RE = /^[\p{L}\p{N}][\p{L}\p{N} _\-.]{0,39}$/u;
+
+export function classNameProblem(name: string, existing: { id: number; name: string }[], self?: number): string | null {
+  const n = name.trim();
+  if (!n) return 'Type a name.';
+  if (n.length > 40) return 'At most 40 characters.';
+  if (!NAME_RE.test(n)) return 'Letters, digits, spaces, _ - or . — starting with a letter or digit.';
+  if (existing.some((k) => k.id !== self && k.name.toLowerCase() === n.toLowerCase())) return `There is already a class "${n}".`;
+  return null;
+}
+
+export const PALETTE = ['#e6194b', '#3cb44b', '#4363d8', '#f58231', '#911eb4', '#42d4f4', '#f032e6', '#bfef45', '#fabed4', '#469990', '#dcbeff', '#9a6324'];
+export const nextColor = (used: string[]) => PALETTE.find((c) => !used.includes(c)) ?? PALETTE[used.length % PALETTE.length];

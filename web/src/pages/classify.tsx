@@ -1,0 +1,74 @@
+// Classification: big image, class buttons with keys, top-3 prediction, live accuracy. Data + view.
+import { Show, createSignal, onCleanup, onMount } from 'solid-js';
+import { api } from '../api.ts';
+import { createLabelling } from '../stores/labelling.ts';
+import { createClassifier } from '../stores/classifier.ts';
+import { ImageStage } from '../components/image-stage.tsx';
+import { ClassButtons } from '../components/class-buttons.tsx';
+import { PredictionTop3 } from '../components/prediction-top3.tsx';
+import { LiveAccuracy } from '../components/live-accuracy.tsx';
+import { StrategySelect } from '../components/strategy-select.tsx';
+import type { Stats } from '../types.ts';
+
+export function ClassifyPage() {
+  const { nav, cache, app } = createLabelling('classification');
+  const { session, keys, prefs, ui, socket } = app;
+  const [stats, setStats] = createSignal<Stats | null>(null);
+  let statsTimer: ReturnType<typeof setTimeout> | undefined;
+  const loadStats = () => { clearTimeout(statsTimer); statsTimer = setTimeout(() => api.stats().then(setStats, () => {}), 300); };
+  onMount(loadStats);
+  onCleanup(socket.on('annotation', loadStats));
+  onCleanup(() => clearTimeout(statsTimer));
+
+  const c = createClassifier({ nav, cache, prefs, notify: ui.notify, changed: () => {} });
+  const classes = () => session.classes();
+  const labelNth = (i: number) => () => { const k = classes()[i]; if (k && nav.entry()) c.label(k); };
+  const win = (d: number) => prefs.setLiveWindow(Math.max(5, Math.min(500, prefs.liveWindow() + d)));
+  keys.use('classify', {
+    ...Object.fromEntries(Array.from({ length: 9 }, (_, i) => [`label${i + 1}`, labelNth(i)])),
+    accept: () => c.accept(),
+    skip: () => c.skip(),
+    next: () => void nav.next(),
+    prev: () => void nav.prev(),
+    undo: () => void c.undo(),
+    windowDown: () => win(-5),
+    windowUp: () => win(5),
+  });
+
+  const e = () => nav.entry();
+  const ann = () => e()?.meta.annotation ?? null;
+  const pred = () => e()?.meta.prediction ?? null;
+  const predicted = () => { const p = pred(); return p && 'probs' in p ? p.classId : null; };
+  const label = () => {
+    const a = ann();
+    if (!a) return 'not labelled yet';
+    if (a.kind === 'skip') return 'skipped';
+    return `labelled ${classes().find((k) => k.id === a.classId)?.name ?? '(removed class)'}`;
+  };
+
+  return (
+    <div class="labelling">
+      <div class="stage-wrap">
+        <ImageStage entry={e()} status={nav.status()} />
+        <div class="stage-caption">
+          <span data-testid="current-label" class={ann() ? 'ok' : 'muted'}>{label()}</span>
+          <span class="muted small">{e()?.meta.image.name}{e() ? ` · ${e()!.meta.image.width}×${e()!.meta.image.height}` : ''}</span>
+          <span class="muted small">
+            <kbd>{keys.hint('classify.prev')}</kbd>/<kbd>{keys.hint('classify.next')}</kbd> move · <kbd>{keys.hint('classify.skip')}</kbd> skip · <kbd>{keys.hint('classify.undo')}</kbd> undo · <kbd>?</kbd> all keys
+          </span>
+        </div>
+      </div>
+      <aside class="side">
+        <h3>Classes</h3>
+        <ClassButtons classes={classes()} hint={(i) => keys.hint(`classify.label${i + 1}`)} selected={ann()?.kind === 'label' ? ann()!.classId : null}
+          predicted={predicted()} onPick={(k) => c.label(k)} title="Label and advance" />
+        <PredictionTop3 prediction={pred()} classes={classes()} acceptKey={keys.hint('classify.accept')} />
+        <Show when={true}>
+          <LiveAccuracy stats={stats()} window={prefs.liveWindow()} setWindow={prefs.setLiveWindow}
+            keys={[keys.hint('classify.windowDown'), keys.hint('classify.windowUp')]} />
+        </Show>
+        <StrategySelect reason={nav.reason()} />
+      </aside>
+    </div>
+  );
+}

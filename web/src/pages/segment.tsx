@@ -1,0 +1,95 @@
+// Segmentation: canvas with tools, predicted overlay and heat-map; saved on leaving and every few
+// seconds. No live-accuracy widget here. Data + view; the side panel is in seg-panel.tsx.
+import { Show, createEffect, createSignal, on, onCleanup } from 'solid-js';
+import { createLabelling } from '../stores/labelling.ts';
+import { createSegmenter } from '../stores/segmenter.ts';
+import { SegCanvas } from '../components/seg-canvas.tsx';
+import { SegPanel } from '../components/seg-panel.tsx';
+import type { SegEditor, Tool } from '../seg/editor.ts';
+import type { SegmentationPrediction } from '../types.ts';
+
+export function SegmentPage() {
+  const { nav, cache, app } = createLabelling('segmentation');
+  const { session, keys, prefs, ui } = app;
+  const seg = createSegmenter({ session: () => session.info()?.name ?? '', cache, notify: ui.notify });
+  onCleanup(() => seg.dispose());
+  const [ed, setEd] = createSignal<SegEditor | null>(null);
+  const [tool, setTool] = createSignal<Tool>('brush');
+  const [classId, setClassId] = createSignal(0);
+  const [heat, setHeat] = createSignal(false);
+  const [tick, setTick] = createSignal(0); // undo/redo availability changes
+  const classes = () => session.classes();
+  const prediction = () => { const p = nav.entry()?.meta.prediction; return p && 'map' in p ? (p as SegmentationPrediction) : null; };
+
+  // default class: the first; keep the choice while it exists
+  createEffect(() => { const ks = classes(); if (!ks.some((k) => k.id === classId())) setClassId(ks[0]?.id ?? 0); });
+  createEffect(() => {
+    const e = ed();
+    if (!e) return;
+    e.tool = tool(); e.classId = classId(); e.brush = prefs.brush(); e.overlayOn = prefs.overlay(); e.opacity = prefs.opacity(); e.heatOn = heat();
+    e.requestRender();
+  });
+  createEffect(() => { ed()?.setColors(classes()); });
+
+  // a new image: save the one we leave, load (or resume) the next
+  createEffect(on([nav.entry, ed] as const, ([entry, e]) => {
+    if (!entry || !e) return;
+    if (e.state?.id !== entry.id) {
+      if (e.state?.dirty) void seg.save(e.state);
+      e.setImage(seg.stateFor(entry), entry.img);
+      setTick((n) => n + 1);
+    }
+    e.setPrediction(prediction());
+  }));
+  createEffect(on(session.resets, () => { seg.forget(); const e = ed(); if (e) e.state = null; }, { defer: true }));
+
+  const act = (fn: (e: SegEditor) => unknown) => () => { const e = ed(); if (e?.state) { fn(e); setTick((n) => n + 1); } };
+  const leave = (move: () => Promise<void>) => () => { const s = ed()?.state; if (s?.dirty) void seg.save(s); void move(); };
+  const size = (k: number) => prefs.setBrush(Math.max(1, Math.min(400, Math.round(prefs.brush() * k) || (k > 1 ? prefs.brush() + 1 : prefs.brush() - 1))));
+  const pick = (i: number) => () => { const k = classes()[i]; if (k) { setClassId(k.id); if (tool() === 'eraser') setTool('brush'); } };
+  const pan = (dx: number, dy: number) => act((e) => e.pan(dx, dy));
+  keys.use('segment', {
+    ...Object.fromEntries(Array.from({ length: 9 }, (_, i) => [`class${i + 1}`, pick(i)])),
+    accept: act((e) => {
+      if (e.polygon.length) e.closePolygon();
+      else if (!e.acceptPrediction()) ui.notify('There is no predicted map for this image yet.');
+    }),
+    advance: leave(() => nav.advance()),
+    next: leave(() => nav.next()),
+    prev: leave(() => nav.prev()),
+    undo: act((e) => e.undo()),
+    redo: act((e) => e.redo()),
+    brush: () => setTool('brush'), eraser: () => setTool('eraser'), point: () => setTool('point'), polygon: () => setTool('polygon'),
+    sizeDown: () => size(1 / 1.25), sizeUp: () => size(1.25),
+    overlay: () => prefs.setOverlay(!prefs.overlay()),
+    uncertainty: () => setHeat(!heat()),
+    opacityDown: () => prefs.setOpacity(Math.max(0, Math.round((prefs.opacity() - 0.1) * 10) / 10)),
+    opacityUp: () => prefs.setOpacity(Math.min(1, Math.round((prefs.opacity() + 0.1) * 10) / 10)),
+    zoomIn: act((e) => e.zoom(1.25)), zoomOut: act((e) => e.zoom(0.8)), zoomFit: act((e) => e.fit()),
+    panLeft: pan(60, 0), panRight: pan(-60, 0), panUp: pan(0, 60), panDown: pan(0, -60),
+    clear: act((e) => e.clear()),
+  }, () => { const e = ed(); if (e?.polygon.length) { e.polygon = []; e.requestRender(); } });
+
+  return (
+    <div class="labelling">
+      <div class="stage-wrap">
+        <div class="stage seg-stage" data-testid="stage" data-image-id={nav.entry()?.id ?? ''}>
+          <SegCanvas onReady={setEd} onEdit={(k) => { const s = ed()?.state; if (s) seg.edited(s, k); if (k === 'done') setTick((n) => n + 1); }}
+            cursor={tool() === 'point' || tool() === 'polygon' ? 'crosshair' : 'none'} />
+          <Show when={nav.status().kind !== 'ready' && nav.status().kind !== 'idle'}>
+            <div class={`stage-note ${nav.status().kind}`} data-testid="stage-note">
+              {nav.status().kind === 'loading' ? 'Loading…' : (nav.status() as { message: string }).message}
+            </div>
+          </Show>
+        </div>
+        <div class="stage-caption">
+          <span data-testid="save-state" class={`save-${seg.status()}`}>{{ saved: 'all changes saved', saving: 'saving…', unsaved: 'unsaved changes (autosave in a moment)', error: 'not saved — kept locally, retrying' }[seg.status()]}</span>
+          <span class="muted small">{nav.entry()?.meta.image.name}{nav.entry() ? ` · ${nav.entry()!.meta.image.width}×${nav.entry()!.meta.image.height}` : ''}</span>
+          <span class="muted small">wheel zoom · Space/right-drag pan · <kbd>?</kbd> all keys</span>
+        </div>
+      </div>
+      <SegPanel tool={tool()} setTool={setTool} classId={classId()} setClassId={setClassId} heat={heat()} setHeat={setHeat}
+        hasPrediction={!!prediction()} reason={nav.reason()} editor={ed()} tick={tick()} />
+    </div>
+  );
+}

@@ -1,0 +1,56 @@
+// What both labelling pages share: the prefetch cache, the navigator, the ?id= in the URL, socket
+// frames patching the view, and the header's image id / position. Call inside a page component.
+import { createEffect, on, onCleanup, untrack } from 'solid-js';
+import { useApp } from '../context.ts';
+import { createImageCache } from './image-cache.ts';
+import { createNavigator } from './navigator.ts';
+import type { Task } from '../types.ts';
+
+export function createLabelling(task: Task) {
+  const app = useApp();
+  const { router, socket, session, ui, prefs } = app;
+  const cache = createImageCache({ withMask: () => task === 'segmentation' });
+  const nav = createNavigator({ task, cache, socket, prefs, router });
+
+  // the URL says which image: typed, jumped to, opened from browse, or reloaded
+  // (only the URL is tracked: show() itself rewrites the URL after the entry changed)
+  createEffect(on(() => [router.path(), router.query().get('id')] as const, ([path, raw]) => {
+    const id = raw && /^\d+$/.test(raw) ? Number(raw) : null;
+    if (path !== `/${task}`) return;
+    const cur = untrack(nav.entry);
+    if (id === null) { if (!cur) void nav.advance(); return; }
+    if (cur?.id !== id) void nav.show(id);
+  }));
+
+  createEffect(() => {
+    const e = nav.entry();
+    ui.setImageId(e?.id ?? null);
+    ui.setPosition(e ? { index: e.meta.index, total: e.meta.total } : null);
+  });
+  onCleanup(() => { ui.setImageId(null); ui.setPosition(null); });
+
+  const offs = [
+    socket.on('prediction', (m) => {
+      cache.setPrediction(m.prediction);
+      if (nav.entry()?.id === m.prediction.imageId) nav.touch();
+    }),
+    socket.on('annotation', (m) => {
+      // another tab or annotator changed it; our own writes arrive here too (harmless)
+      const e = cache.peek(m.imageId);
+      if (e && task === 'classification') { cache.setAnnotation(m.imageId, m.annotation); if (nav.entry()?.id === m.imageId) nav.touch(); }
+    }),
+  ];
+  onCleanup(() => offs.forEach((f) => f()));
+
+  // a reset or class deletion drops annotations and predictions: reload what is in view
+  createEffect(on(session.epoch, () => {
+    cache.clear();
+    const cur = nav.entry();
+    if (cur) void nav.show(cur.id);
+  }, { defer: true }));
+
+  // changing the strategy re-plans what "next" means (prefetch follows)
+  createEffect(on(prefs.strategy, () => { const cur = nav.entry(); if (cur) void nav.show(cur.id); }, { defer: true }));
+
+  return { cache, nav, app };
+}

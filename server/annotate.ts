@@ -2,6 +2,8 @@
 import { eq } from 'drizzle-orm';
 import type { Ctx } from './context.ts';
 import { annotations, claims, events } from './db/schema.ts';
+import { prepared, stmt } from './db/prepared.ts';
+import type { Db } from './db/open.ts';
 import type { AnnotationRow } from './db/schema.ts';
 import { AppError } from './errors.ts';
 import { decodeMaskPng, encodeMaskPng } from './mask-png.ts';
@@ -12,6 +14,14 @@ export type AnnotationInput =
   | { kind: 'label'; classId: number }
   | { kind: 'skip' }
   | { kind: 'mask'; points?: { classId: number; x: number; y: number }[]; mask?: string | null };
+
+/** Raw upsert: drizzle cannot prepare an upsert whose values are placeholders of a JSON/blob column. */
+function upsertAnnotation(db: Db, r: AnnotationRow): void {
+  stmt(db, `insert into annotations (image_id, kind, class_id, points, mask, annotator, updated_at) values (?, ?, ?, ?, ?, ?, ?)
+    on conflict(image_id) do update set kind = excluded.kind, class_id = excluded.class_id, points = excluded.points,
+    mask = excluded.mask, annotator = excluded.annotator, updated_at = excluded.updated_at`)
+    .run(r.imageId, r.kind, r.classId, r.points ? JSON.stringify(r.points) : null, r.mask, r.annotator, r.updatedAt);
+}
 
 function snapshot(a: AnnotationRow | undefined): string | null {
   return a ? JSON.stringify({ ...a, mask: a.mask ? Buffer.from(a.mask).toString('base64') : null }) : null;
@@ -61,14 +71,15 @@ export async function setAnnotation(ctx: Ctx, imageId: number, input: unknown, a
   }
   const before = getAnnotation(db, imageId);
   const shown = getPrediction(db, imageId);
-  db.transaction((tx) => {
-    tx.insert(annotations).values(row).onConflictDoUpdate({ target: annotations.imageId, set: row }).run();
-    tx.insert(events).values({
+  const q = prepared(db);
+  db.$client.transaction(() => {
+    upsertAnnotation(db, row);
+    q.insertEvent.run({
       imageId, type: accepted ? 'accept' : 'set', annotator, classId: row.classId,
       predictedClassId: row.kind === 'label' ? shown?.classId ?? null : null, before: snapshot(before), at: now,
-    }).run();
-    tx.delete(claims).where(eq(claims.imageId, imageId)).run();
-  });
+    });
+    q.deleteClaim.run({ id: imageId });
+  })();
   const msg = annotationMsg(row)!;
   ctx.bus.emit('browser', { type: 'annotation', imageId, annotation: msg });
   ctx.bus.emit('trainer', { type: 'annotation', imageId, annotation: msg });

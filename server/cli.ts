@@ -86,12 +86,12 @@ program.command('fetch-model')
 
 program.command('simulate')
   .description('how many labels would my dataset need with each strategy? A simulated annotator labels a known dataset through a real server + trainer')
-  .allowUnknownOption(true).helpOption(false)
+  .allowUnknownOption(true).allowExcessArguments(true).helpOption(false)
   .action(async () => { await (await import('../scripts/simulate.ts')).simulateCli(process.argv.slice(3)).catch(fail); });
 
 program.command('bench')
   .description('run the benchmark suite (writes bench/results/<date>.json and the README table)')
-  .allowUnknownOption(true).helpOption(false)
+  .allowUnknownOption(true).allowExcessArguments(true).helpOption(false)
   .action(async () => { await (await import('../bench/run.ts')).benchCli(process.argv.slice(3)).catch(fail); });
 
 program.command('dev')

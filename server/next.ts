@@ -2,6 +2,7 @@
 // Model-based strategies read the ranked lists the trainer published; without them they fall back to sequential.
 import type { Db } from './db/open.ts';
 import { AppError } from './errors.ts';
+import { stmt } from './db/prepared.ts';
 
 export const STRATEGIES = ['sequential', 'random', 'class', 'minority', 'uncertain', 'diverse'] as const;
 export type Strategy = (typeof STRATEGIES)[number];
@@ -13,16 +14,16 @@ const FREE = `not exists (select 1 from annotations a where a.image_id = i.id)
 
 function claim(db: Db, id: number, me: string, ttl: number, now: number): void {
   // an annotator holds at most two images: the one in view and the prefetched one
-  db.$client.prepare(`delete from claims where annotator = @me and image_id not in
+  stmt(db, `delete from claims where annotator = @me and image_id not in
     (select image_id from claims where annotator = @me order by expires_at desc limit 1)`).run({ me });
-  db.$client.prepare(`insert into claims (image_id, annotator, expires_at) values (?, ?, ?)
+  stmt(db, `insert into claims (image_id, annotator, expires_at) values (?, ?, ?)
     on conflict(image_id) do update set annotator = excluded.annotator, expires_at = excluded.expires_at`).run(id, me, now + ttl);
 }
 
 function firstFree(db: Db, ids: number[], me: string, now: number): number | null {
   if (!ids.length) return null;
-  const stmt = db.$client.prepare(`select 1 from images i where i.id = @id and ${FREE}`);
-  for (const id of ids) if (stmt.get({ id, now, me })) return id;
+  const q = stmt(db, `select 1 from images i where i.id = @id and ${FREE}`);
+  for (const id of ids) if (q.get({ id, now, me })) return id;
   return null;
 }
 
@@ -37,11 +38,11 @@ export function nextImage(db: Db, q: NextQuery): { id: number | null; reason: st
   const after = num(q.after, 'after');
   const before = num(q.before, 'before');
   if (after !== undefined) {
-    const r = db.$client.prepare('select id from images where id > ? order by id limit 1').get(after) as { id: number } | undefined;
+    const r = stmt(db, 'select id from images where id > ? order by id limit 1').get(after) as { id: number } | undefined;
     return r ? { id: r.id, reason: 'next' } : { id: null, reason: 'end: no image after ' + after };
   }
   if (before !== undefined) {
-    const r = db.$client.prepare('select id from images where id < ? order by id desc limit 1').get(before) as { id: number } | undefined;
+    const r = stmt(db, 'select id from images where id < ? order by id desc limit 1').get(before) as { id: number } | undefined;
     return r ? { id: r.id, reason: 'previous' } : { id: null, reason: 'start: no image before ' + before };
   }
   const strategy = (q.strategy ?? 'sequential') as Strategy;
@@ -53,22 +54,22 @@ export function nextImage(db: Db, q: NextQuery): { id: number | null; reason: st
     if (strategy === 'class') {
       const cls = num(q.class, 'class');
       if (cls === undefined) throw new AppError(400, 'invalid_param', 'strategy=class needs class=<class id>');
-      if (!db.$client.prepare('select 1 from classes where id = ?').get(cls)) throw new AppError(404, 'class_not_found', `no class with id ${cls}`);
+      if (!stmt(db, 'select 1 from classes where id = ?').get(cls)) throw new AppError(404, 'class_not_found', `no class with id ${cls}`);
       key = `class:${cls}`;
     }
-    const row = db.$client.prepare('select ids from suggestions where strategy = ?').get(key) as { ids: string } | undefined;
+    const row = stmt(db, 'select ids from suggestions where strategy = ?').get(key) as { ids: string } | undefined;
     id = row ? firstFree(db, JSON.parse(row.ids) as number[], me, now) : null;
     if (id === null) reason = row ? `${strategy}: suggestions used up, sequential until the next refit` : `${strategy}: no trainer suggestions yet, sequential`;
   }
   if (id === null && strategy === 'random') {
-    const n = (db.$client.prepare(`select count(*) as n from images i where ${FREE}`).get({ now, me }) as { n: number }).n;
+    const n = (stmt(db, `select count(*) as n from images i where ${FREE}`).get({ now, me }) as { n: number }).n;
     if (n > 0) {
-      const r = db.$client.prepare(`select i.id from images i where ${FREE} order by i.id limit 1 offset ?`).get({ now, me }, Math.floor(Math.random() * n)) as { id: number };
+      const r = stmt(db, `select i.id from images i where ${FREE} order by i.id limit 1 offset ?`).get({ now, me }, Math.floor(Math.random() * n)) as { id: number };
       id = r.id;
     }
   }
   if (id === null) {
-    const r = db.$client.prepare(`select i.id from images i where ${FREE} order by i.id limit 1`).get({ now, me }) as { id: number } | undefined;
+    const r = stmt(db, `select i.id from images i where ${FREE} order by i.id limit 1`).get({ now, me }) as { id: number } | undefined;
     id = r?.id ?? null;
   }
   if (id === null) return { id: null, reason: 'done: every image is labelled or held by another annotator' };

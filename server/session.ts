@@ -8,6 +8,7 @@ import { openDb, type Db } from './db/open.ts';
 import { images, settings, classes } from './db/schema.ts';
 import type { Task } from './db/schema.ts';
 import { AppError } from './errors.ts';
+import { prepared } from './db/prepared.ts';
 
 export interface Session { name: string; dir: string; db: Db; sessionsDir: string }
 
@@ -30,7 +31,7 @@ export function openSession(sessionsDir: string, name: string, opts: { create?: 
 export function closeSession(s: Session): void { s.db.$client.close(); }
 
 export function getSetting<T>(db: Db, key: string): T | null {
-  const row = db.select().from(settings).where(eq(settings.key, key)).get();
+  const row = prepared(db).setting.get({ key });
   return row ? (row.value as T) : null;
 }
 export function setSetting(db: Db, key: string, value: unknown): void {

@@ -7,11 +7,12 @@ import type { AnnotationRow, ClassRow, ImageRow, PredictionRow, Task } from './d
 import type { AnnotationMsg, ClassMsg, ImageRef, Prediction } from './protocol.ts';
 import { AppError } from './errors.ts';
 import { getSetting, getTask, setSetting } from './session.ts';
+import { prepared } from './db/prepared.ts';
 
 export const PALETTE = ['#e6194b', '#3cb44b', '#4363d8', '#f58231', '#911eb4', '#42d4f4', '#f032e6', '#bfef45', '#fabed4', '#469990', '#dcbeff', '#9a6324', '#800000', '#aaffc3', '#808000', '#000075'];
 
 export function getImage(db: Db, id: number): ImageRow {
-  const row = db.select().from(images).where(eq(images.id, id)).get();
+  const row = prepared(db).image.get({ id });
   if (!row) throw new AppError(404, 'image_not_found', `no image with id ${id}`);
   return row;
 }
@@ -23,7 +24,7 @@ export function listClasses(db: Db): ClassMsg[] {
   return db.select().from(classes).orderBy(asc(classes.position), asc(classes.id)).all();
 }
 export function getClass(db: Db, id: number): ClassRow {
-  const row = db.select().from(classes).where(eq(classes.id, id)).get();
+  const row = prepared(db).klass.get({ id });
   if (!row) throw new AppError(404, 'class_not_found', `no class with id ${id}`);
   return row;
 }
@@ -33,7 +34,7 @@ export function annotationMsg(a: AnnotationRow | undefined | null): AnnotationMs
   return { imageId: a.imageId, kind: a.kind, classId: a.classId ?? null, points: a.points ?? null, hasMask: !!a.mask, annotator: a.annotator, updatedAt: a.updatedAt };
 }
 export function getAnnotation(db: Db, imageId: number): AnnotationRow | undefined {
-  return db.select().from(annotations).where(eq(annotations.imageId, imageId)).get();
+  return prepared(db).annotation.get({ id: imageId });
 }
 
 export function predictionMsg(p: PredictionRow | undefined | null): Prediction | null {
@@ -44,7 +45,7 @@ export function predictionMsg(p: PredictionRow | undefined | null): Prediction |
   return { imageId: p.imageId, classId: p.classId ?? 0, probs: p.probs ?? {}, uncertainty: p.uncertainty ?? 0 };
 }
 export function getPrediction(db: Db, imageId: number): PredictionRow | undefined {
-  return db.select().from(predictions).where(eq(predictions.imageId, imageId)).get();
+  return prepared(db).prediction.get({ id: imageId });
 }
 
 export function counts(db: Db): { images: number; labelled: number; skipped: number; unlabelled: number } {

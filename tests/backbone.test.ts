@@ -4,7 +4,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import sharp from 'sharp';
+import sharp, { type Sharp } from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AutoImageProcessor, AutoModel, env, RawImage, Tensor } from '@huggingface/transformers';
 import { makeBackboneFolder, DEFAULT_FOLDER } from '../trainer/onnx/make.ts';
@@ -113,7 +113,7 @@ describe('embedder', () => {
   });
 
   it('pooled features separate different images more than near-identical ones', async () => {
-    const enc = async (s: sharp.Sharp) => (await emb.embedBatch([await emb.prepare(await s.png().toBuffer(), 'classification')], 'classification'))[0].pooled;
+    const enc = async (s: Sharp) => (await emb.embedBatch([await emb.prepare(await s.png().toBuffer(), 'classification')], 'classification'))[0].pooled;
     const red1 = await enc(image(256, 256, [200, 40, 40], { noise: 8, seed: 1 }));
     const red2 = await enc(image(256, 256, [200, 40, 40], { noise: 8, seed: 2 }));
     const blue = await enc(image(256, 256, [40, 40, 200], { noise: 8, seed: 3 }));

@@ -1,5 +1,6 @@
+// @vitest-environment node
 import { describe, it, expect } from 'vitest';
-import { fitLogReg, predictProba } from '../trainer/heads/logreg.ts';
+import { fitLogReg, makeObjective, predictProba } from '../trainer/heads/logreg.ts';
 import { columnStats, restandardise } from '../trainer/heads/standardise.ts';
 import { IGNORE, argmaxMap, fitSegmentation, maskToPatchLabels, pixelToPatch, pointsToPatchLabels, predictMap, type PatchGrid } from '../trainer/heads/segmentation.ts';
 import { isVal } from '../trainer/split.ts';
@@ -49,6 +50,22 @@ describe('logistic regression head', () => {
     const fit = fitLogReg(train.X, train.y, train.n, d, C);
     expect(fit.converged).toBe(true);
     expect(accuracy(predictProba(fit.model, test.X, test.n), test.y, C)).toBeGreaterThanOrEqual(0.95);
+  });
+
+  it('computes the gradient the loss implies (finite differences), including the row-block tail', () => {
+    const d = 9, C = 3, n = 11, r = rng(2); // 11 rows: the last block of 4 is padded
+    const X = Float32Array.from({ length: n * d }, () => 2 * r() + 1);
+    const rows = Int32Array.from({ length: n }, (_, i) => i), ys = Int32Array.from({ length: n }, (_, i) => i % C);
+    const sw = Float64Array.from({ length: n }, () => r()), mean = Float64Array.from({ length: d }, () => r());
+    const std = Float64Array.from({ length: d }, () => 0.5 + r());
+    const f = makeObjective(X, rows, ys, sw, d, C, mean, std, 0.1);
+    const P = C * (d + 1), w = Float64Array.from({ length: P }, () => r() - 0.5), g = new Float64Array(P), tmp = new Float64Array(P);
+    f(w, g);
+    for (let t = 0; t < P; t++) {
+      const h = 1e-6, wp = w.slice(), wm = w.slice();
+      wp[t] += h; wm[t] -= h;
+      expect(Math.abs((f(wp, tmp) - f(wm, tmp)) / (2 * h) - g[t])).toBeLessThan(1e-6);
+    }
   });
 
   it('ignores rows labelled -1', () => {

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { deflateSync, inflateSync } from 'node:zlib';
 import { fillPolygon, stamp, strokePath, strokeSegment, dropUnknown, type MaskBuf } from '../web/src/seg/raster.ts';
 import { toImage, zoomAt, fitView } from '../web/src/seg/view.ts';
-import { History } from '../web/src/seg/history.ts';
+import { History, type SegState } from '../web/src/seg/history.ts';
 import { decodeIndexPng, encodeIndexPng } from '../web/src/seg/png.ts';
 
 const mk = (w: number, h: number): MaskBuf => ({ data: new Uint8Array(w * h), width: w, height: h });
@@ -91,7 +91,7 @@ describe('brush rasterising', () => {
 describe('undo/redo history', () => {
   it('undoes and redoes snapshots; a new edit clears redo', () => {
     const h = new History(3);
-    let cur = { mask: new Uint8Array([0]), points: [] as { classId: number; x: number; y: number }[] };
+    let cur: SegState = { mask: new Uint8Array([0]), points: [] };
     for (const v of [1, 2, 3]) { h.push(cur); cur = { mask: new Uint8Array([v]), points: [] }; }
     cur = h.undo(cur)!; expect(cur.mask[0]).toBe(2);
     cur = h.undo(cur)!; expect(cur.mask[0]).toBe(1);

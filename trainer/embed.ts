@@ -63,9 +63,10 @@ async function createBackbone(o: EmbedderOptions) {
   try {
     bb = await load(name, device).catch(async (e) => {
       // a GPU EP can reject a graph it cannot place; CPU always works
-      if (device === 'cpu' || o.device !== 'auto' || !(e instanceof BackboneLoadError) || e.kind !== 'load_failed') throw e;
+      if (device === 'cpu' || (o.device ?? 'auto') !== 'auto' || !(e instanceof BackboneLoadError) || e.kind !== 'load_failed') throw e;
       tried.push({ device, ok: false, reason: `loading ${name} failed: ${e.message}` });
       device = 'cpu';
+      tried.push({ device, ok: true, reason: 'fallback after the GPU load failure' });
       return load(name, device);
     });
   } catch (e) {
@@ -81,6 +82,7 @@ export async function createEmbedder(o: EmbedderOptions = {}): Promise<Embedder>
   const { bb, device, tried, note } = await createBackbone(o);
   const resolution = o.resolution ?? bb.preprocess.size.height;
   const segShortSide = o.segShortSide ?? 448;
+  if (resolution % bb.patchSize) throw new Error(`resolution ${resolution} must be a multiple of ${bb.patchSize}`);
   const batchSize = o.batchSize ?? batchSizeFor(device);
   const { mean, std, rescale } = bb.preprocess;
   // per-channel lookup table uint8 → normalised float: one table read per sample instead of 2 flops + a divide
@@ -144,7 +146,8 @@ export async function createEmbedder(o: EmbedderOptions = {}): Promise<Embedder>
   async function embedPaths(paths: string[], mode: EmbedMode, onResult: (r: EmbedItemResult) => void | Promise<void>,
     opts: { batchSize?: number; prefetchBatches?: number } = {}) {
     const bs = opts.batchSize ?? batchSize;
-    const ahead = bs * (1 + (opts.prefetchBatches ?? 2));
+    // segmentation images are ~5× larger in memory, so look one batch ahead instead of two
+    const ahead = bs * (1 + (opts.prefetchBatches ?? (mode === 'segmentation' ? 1 : 2)));
     const pending: (Promise<PreparedImage | Error> | undefined)[] = new Array(paths.length);
     let launched = 0, ok = 0, failed = 0;
     let callbacks: Promise<void> = Promise.resolve();

@@ -19,6 +19,8 @@ export interface SuggestionInput {
 export function computeSuggestions(inp: SuggestionInput): Record<string, number[]> {
   const { ids, probs, C, classIds, features, d } = inp;
   const limit = inp.limit ?? 200, n = ids.length;
+  if (probs && probs.length < n * C) throw new Error(`computeSuggestions: probs has ${probs.length} values, expected ${n}×${C}`);
+  if (features && features.length < n * d) throw new Error(`computeSuggestions: features has ${features.length} values, expected ${n}×${d}`);
   const labelled = new Set(inp.labelledIds);
   const unl: number[] = [];
   for (let i = 0; i < n; i++) if (!labelled.has(ids[i])) unl.push(i);
@@ -33,7 +35,7 @@ export function computeSuggestions(inp: SuggestionInput): Record<string, number[
   };
 
   const out: Record<string, number[]> = { uncertain: [], diverse: [], minority: [] };
-  if (features) out.diverse = kCenter(features, d, unl, lab, Math.min(limit, unl.length)).map((i) => ids[i]);
+  if (features && d > 0) out.diverse = kCenter(features, d, unl, lab, Math.min(limit, unl.length)).map((i) => ids[i]);
   for (let c = 0; c < C; c++) out[`class:${classIds[c]}`] = [];
   if (!probs || C === 0) return out;
 
@@ -77,7 +79,7 @@ export const MAX_SEEDS = 256;
  *  Cost for n rows, u unlabelled, d dims, m = SKETCH_DIM, s seeds, k picks:
  *  O(n·d + u·s·m + k·u·m) — 10k × 768-d, s = 256, k = 200: ~8M + 164M + 128M multiply-adds (~0.3 s). */
 export function kCenter(features: Float32Array, d: number, unl: number[], lab: number[], k: number): number[] {
-  const m = Math.min(SKETCH_DIM, d), n = features.length / d;
+  const m = Math.min(SKETCH_DIM, d), n = Math.floor(features.length / d);
   const { mean, std } = columnStats(features, null, d, n);
   const bucket = new Int32Array(d), sign = new Float64Array(d);
   for (let j = 0; j < d; j++) {
@@ -86,41 +88,56 @@ export function kCenter(features: Float32Array, d: number, unl: number[], lab: n
     sign[j] = m === d || (h & 1) === 0 ? 1 / std[j] : -1 / std[j];
   }
   const seeds = pickSeeds(lab);
-  const Z = new Float64Array(n * m);
-  for (const i of [...unl, ...seeds]) { // only rows that take part
-    const off = i * d, zo = i * m;
-    for (let j = 0; j < d; j++) Z[zo + bucket[j]] += (features[off + j] - mean[j]) * sign[j];
-  }
-  const dist2 = (a: number, b: number) => {
-    let s = 0;
-    const ao = a * m, bo = b * m;
-    for (let t = 0; t < m; t++) { const v = Z[ao + t] - Z[bo + t]; s += v * v; }
-    return s;
+  // Sketches of the candidates (contiguous, scanned once per pick) and of the seeds.
+  const sketch = (rows: number[]) => {
+    const Z = new Float64Array(rows.length * m);
+    rows.forEach((i, q) => {
+      const off = i * d, zo = q * m;
+      for (let j = 0; j < d; j++) Z[zo + bucket[j]] += (features[off + j] - mean[j]) * sign[j];
+    });
+    return Z;
   };
+  const Zu = sketch(unl), Zs = sketch(seeds);
   const u = unl.length, minD = new Float64Array(u).fill(Infinity);
-  for (const s of seeds) for (let q = 0; q < u; q++) { const v = dist2(unl[q], s); if (v < minD[q]) minD[q] = v; }
+  // Lower minD by the distances to centre `co` of Zc. A partial sum already above minD[q] cannot
+  // lower it, so the scan stops early: most candidates are far from a new (far-away) centre.
+  const relax = (Zc: Float64Array, co: number) => {
+    for (let q = 0; q < u; q++) {
+      const cur = minD[q];
+      if (cur <= 0) continue; // picked (-1) or a duplicate of a centre (0)
+      const zo = q * m;
+      let s = 0, t = 0;
+      while (t < m) {
+        const end = Math.min(m, t + 16);
+        for (; t < end; t++) { const v = Zu[zo + t] - Zc[co + t]; s += v * v; }
+        if (s >= cur) break;
+      }
+      if (s < cur) minD[q] = s;
+    }
+  };
+  for (let k0 = 0; k0 < seeds.length; k0++) relax(Zs, k0 * m);
   const picked: number[] = [];
   if (k <= 0 || u === 0) return picked;
+  let next = -1;
   if (seeds.length === 0) {
     // No labels yet: start from the most typical image (nearest the mean), then go farthest-first.
-    let best = 0, bestV = Infinity;
+    let bestV = Infinity;
     for (let q = 0; q < u; q++) {
-      let s = 0; const zo = unl[q] * m;
-      for (let t = 0; t < m; t++) s += Z[zo + t] * Z[zo + t];
-      if (s < bestV) { bestV = s; best = q; }
+      let s = 0;
+      for (let t = 0; t < m; t++) s += Zu[q * m + t] * Zu[q * m + t];
+      if (s < bestV) { bestV = s; next = q; }
     }
-    minD.fill(-1, best, best + 1);
-    picked.push(unl[best]);
-    for (let q = 0; q < u; q++) if (minD[q] !== -1) minD[q] = dist2(unl[q], unl[best]);
   }
   while (picked.length < k) {
-    let best = -1, bestV = -1;
-    for (let q = 0; q < u; q++) if (minD[q] > bestV) { bestV = minD[q]; best = q; }
-    if (best < 0) break;
-    picked.push(unl[best]);
-    minD[best] = -1; // taken
-    const c = unl[best];
-    for (let q = 0; q < u; q++) if (minD[q] > 0) { const v = dist2(unl[q], c); if (v < minD[q]) minD[q] = v; }
+    if (next < 0) {
+      let bestV = -1;
+      for (let q = 0; q < u; q++) if (minD[q] > bestV) { bestV = minD[q]; next = q; }
+      if (next < 0) break;
+    }
+    picked.push(unl[next]);
+    minD[next] = -1; // taken
+    relax(Zu, next * m);
+    next = -1;
   }
   return picked;
 }

@@ -3,7 +3,7 @@
 // hub id as a path and reads <dir>/config.json, <dir>/onnx/model.onnx directly.
 import fs from 'node:fs';
 import path from 'node:path';
-import { AutoModel, env, type PreTrainedModel } from '@huggingface/transformers';
+import { AutoImageProcessor, AutoModel, env, type PreTrainedModel } from '@huggingface/transformers';
 import type { InferenceSession } from 'onnxruntime-node';
 import { makeBackboneFolder } from '../onnx/make.ts';
 import type { DeviceName } from './device.ts';
@@ -140,7 +140,9 @@ export async function loadBackbone(opts: LoadOptions): Promise<LoadedBackbone> {
     numRegisters: cfg.num_register_tokens ?? 0,
     preprocess: readPreprocess(dir),
     device,
-    dispose: () => model.dispose() as Promise<void>,
+    dispose: async () => {
+      await model.dispose();
+    },
   };
 }
 
@@ -166,7 +168,6 @@ export async function fetchModel(name: string, destDir: string = MODELS_DIR): Pr
   const dir = localHubFolder(spec.hubId, destDir);
   configureTransformers(false, destDir);
   try {
-    const { AutoImageProcessor } = await import('@huggingface/transformers');
     await AutoImageProcessor.from_pretrained(spec.hubId, { cache_dir: destDir });
     const model = await AutoModel.from_pretrained(spec.hubId, { cache_dir: destDir, dtype: 'fp32', device: 'cpu' });
     await model.dispose();

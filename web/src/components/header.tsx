@@ -9,7 +9,7 @@ export function Header() {
   const { session, ui, prefs, keys, router } = useApp();
   const info = () => session.info();
   const trainer = () => trainerText(session.trainer());
-  const note = () => session.trainer().status?.backboneNote || '';
+  const note = () => (session.trainer().online && session.trainer().status?.backboneNote) || '';
   const counts = () => info()?.counts;
   const done = () => (counts() ? counts()!.labelled + counts()!.skipped : 0);
   const strategyText = () => {

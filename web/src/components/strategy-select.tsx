@@ -21,7 +21,7 @@ export function StrategySelect(props: { reason?: string }) {
         </select>
       </Show>
       <Show when={current() && !current()!.enabled}><p class="warn small">{current()!.why}: the server falls back to sequential.</p></Show>
-      <p class="muted small"><kbd>{keys.hint('global.strategyNext')}</kbd> cycles{props.reason ? ` · ${props.reason}` : ''}</p>
+      <p class="muted small"><kbd>{keys.hint('global.strategyNext')}</kbd> cycles{props.reason && props.reason !== prefs.strategy() ? ` · ${props.reason}` : ''}</p>
     </div>
   );
 }

@@ -1,5 +1,5 @@
 // Classification: big image, class buttons with keys, top-3 prediction, live accuracy. Data + view.
-import { Show, createSignal, onCleanup, onMount } from 'solid-js';
+import { createSignal, onCleanup, onMount } from 'solid-js';
 import { api } from '../api.ts';
 import { createLabelling } from '../stores/labelling.ts';
 import { createClassifier } from '../stores/classifier.ts';
@@ -63,10 +63,8 @@ export function ClassifyPage() {
         <ClassButtons classes={classes()} hint={(i) => keys.hint(`classify.label${i + 1}`)} selected={ann()?.kind === 'label' ? ann()!.classId : null}
           predicted={predicted()} onPick={(k) => c.label(k)} title="Label and advance" />
         <PredictionTop3 prediction={pred()} classes={classes()} acceptKey={keys.hint('classify.accept')} />
-        <Show when={true}>
-          <LiveAccuracy stats={stats()} window={prefs.liveWindow()} setWindow={prefs.setLiveWindow}
-            keys={[keys.hint('classify.windowDown'), keys.hint('classify.windowUp')]} />
-        </Show>
+        <LiveAccuracy stats={stats()} window={prefs.liveWindow()} setWindow={prefs.setLiveWindow}
+          keys={[keys.hint('classify.windowDown'), keys.hint('classify.windowUp')]} />
         <StrategySelect reason={nav.reason()} />
       </aside>
     </div>

@@ -1,0 +1,134 @@
+// `npm run bench` / `hilt bench`: runs every benchmark (or --only a,b), writes bench/results/<date>.json,
+// prints each figure against its target (PASS / SHORT — a SHORT never fails the run), and rewrites the
+// README table between <!-- bench:start --> and <!-- bench:end -->. --quick is the CI smoke: tiny sizes,
+// checks the output format only, leaves the README alone.
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { machine, round } from './util.ts';
+
+export interface Check { bench: string; metric: string; value: number | null; unit: string; target: string; pass: boolean | null; note?: string }
+type Runner = (quick: boolean, log: (s: string) => void) => Promise<{ raw: unknown; checks: Check[] }>;
+
+const fmt = (v: number | null | undefined) => (v === null || v === undefined || Number.isNaN(v) ? null : round(v, 3));
+const check = (bench: string, metric: string, value: number | null | undefined, unit: string, target: string, ok: (v: number) => boolean, note?: string): Check => {
+  const v = fmt(value);
+  return { bench, metric, value: v, unit, target, pass: v === null || !target ? null : ok(v), note };
+};
+
+export const BENCHES: Record<string, Runner> = {
+  async import(quick) {
+    const { benchImport } = await import('./import.ts');
+    const r = await benchImport(quick ? { count: 40, repeats: 1, profile: false } : {});
+    return { raw: r, checks: [check('import', `import ${r.images} ${r.size} JPEGs (with thumbnails)`, r.imgPerSec, 'img/s', '≥ 300', (v) => v >= 300)] };
+  },
+  async loop(quick) {
+    const { benchLoop } = await import('./loop.ts');
+    const r = await benchLoop({ quick });
+    return { raw: r, checks: [
+      check('loop', `next+save p99, ${r.clients} clients every 250 ms, ${r.images} images`, r.paced.p99ms, 'ms', '≤ 20', (v) => v <= 20),
+      check('loop', `next+save throughput, ${r.clients} clients, no think time`, r.saturated.loopsPerSec, 'loops/s', '', () => true, `p99 ${r.saturated.p99ms} ms`),
+    ] };
+  },
+  async rss(quick) {
+    const { benchRss } = await import('./loop.ts');
+    const r = await benchRss({ quick });
+    return { raw: r, checks: [check('rss', `server RSS with ${r.images} image rows`, r.rssMiB, 'MiB', '≤ 250', (v) => v <= 250)] };
+  },
+  async embed(quick, log) {
+    const { benchEmbed } = await import('./embed.ts');
+    const r = await benchEmbed(quick ? { quick: true, backbones: ['tiny'], log } : { log });
+    return { raw: r, checks: r.rows.flatMap((row) => [
+      check('embed', `${row.backbone} embedding, pipeline (${row.device}, ${row.resolution}px, batch ${row.batchSize})`, row.pipelineImgPerSec, 'img/s', '', () => true, `bare session.run ${row.bareImgPerSec} img/s`),
+      check('embed', `${row.backbone} pipeline efficiency (pipeline ÷ bare run)`, row.efficiency, '', '≥ 0.85', (v) => v >= 0.85),
+    ]) };
+  },
+  async refit(quick) {
+    const { benchRefit } = await import('./refit.ts');
+    const r = await benchRefit(quick ? { sizes: [200], repeats: 1 } : {});
+    return { raw: r, checks: r.results.map((row) => check('refit', `refit after 1 new label, ${row.labels} labels (D=${row.d}, C=${row.C})`, row.seconds_median, 's',
+      row.labels <= 1000 ? '≤ 0.1' : row.labels <= 10_000 ? '≤ 1' : '', (v) => v <= (row.labels <= 1000 ? 0.1 : 1))) };
+  },
+  async latency(quick, log) {
+    const { benchLatency } = await import('./latency.ts');
+    const r = await benchLatency({ quick, log });
+    return { raw: r, checks: [
+      check('latency', `label → focused prediction p50, ${r.images} images (tiny backbone)`, r.p50ms, 'ms', '', () => true),
+      check('latency', `label → focused prediction p95, ${r.images} images (tiny backbone)`, r.p95ms, 'ms', '≤ 500', (v) => v <= 500),
+    ] };
+  },
+  async paint(quick) {
+    const mod = await import('./paint.ts').catch(() => null);
+    if (!mod) return { raw: null, checks: [check('paint', 'next key → next image painted p95', null, 'ms', '≤ 100', () => false, 'bench/paint.ts missing')] };
+    const r = await mod.benchPaint({ quick });
+    return { raw: r, checks: [
+      check('paint', 'next key → next image painted p50 (Chromium, prefetch on)', r.p50ms, 'ms', '', () => true),
+      check('paint', 'next key → next image painted p95 (Chromium, prefetch on)', r.p95ms, 'ms', '≤ 100', (v) => v <= 100),
+    ] };
+  },
+};
+
+export function table(checks: Check[], m: ReturnType<typeof machine>, date: string): string {
+  const rows = checks.map((c) => `| ${c.metric} | ${c.value ?? '—'} ${c.unit} | ${c.target || '—'} | ${c.pass === null ? '—' : c.pass ? 'PASS' : 'SHORT'} | ${c.note ?? ''} |`);
+  return [`Measured ${date} on ${m.cores} cores (${m.cpu}), ${m.memGiB} GiB, Node ${m.node}, onnxruntime-node ${m.packages['onnxruntime-node']}, no GPU.`, '',
+    '| benchmark | measured | target | | note |', '|---|---|---|---|---|', ...rows].join('\n');
+}
+
+export async function benchCli(argv: string[]): Promise<void> {
+  if (argv.includes('--help') || argv.includes('-h')) {
+    console.log(`usage: hilt bench [--quick] [--only ${Object.keys(BENCHES).join(',')}] [--out DIR] [--no-readme]
+
+Runs the benchmarks and prints each figure against its target (PASS / SHORT; a SHORT never fails the run).
+Writes bench/results/<date>.json and regenerates the README's benchmark table.
+  --quick       tiny sizes for a CI smoke run (output format only; the README is left alone)
+  --only a,b    run only these benchmarks
+  --out DIR     results folder (default bench/results)
+  --no-readme   do not touch README.md`);
+    return;
+  }
+  const quick = argv.includes('--quick');
+  const onlyArg = argv.includes('--only') ? argv[argv.indexOf('--only') + 1] : null;
+  const names = onlyArg ? onlyArg.split(',') : Object.keys(BENCHES);
+  for (const n of names) if (!BENCHES[n]) throw new Error(`unknown benchmark "${n}" (have: ${Object.keys(BENCHES).join(', ')})`);
+  const outDir = argv.includes('--out') ? argv[argv.indexOf('--out') + 1] : join('bench', 'results');
+  const m = machine();
+  const date = new Date().toISOString().slice(0, 10);
+  const results: Record<string, unknown> = {};
+  const checks: Check[] = [];
+  const log = (s: string) => console.error(`  ${s}`);
+  for (const name of names) {
+    console.error(`bench ${name}${quick ? ' (quick)' : ''}…`);
+    const t0 = performance.now();
+    try {
+      const r = await BENCHES[name](quick, log);
+      results[name] = r.raw;
+      checks.push(...r.checks);
+      for (const c of r.checks) console.log(`${c.pass === null ? 'INFO ' : c.pass ? 'PASS ' : 'SHORT'} ${c.metric}: ${c.value ?? '—'} ${c.unit}${c.target ? ` (target ${c.target})` : ''}${c.note ? ` — ${c.note}` : ''}`);
+    } catch (e) {
+      results[name] = { error: (e as Error).message };
+      checks.push({ bench: name, metric: `${name} failed to run`, value: null, unit: '', target: '', pass: false, note: (e as Error).message.slice(0, 200) });
+      console.log(`ERROR ${name}: ${(e as Error).stack}`);
+    }
+    console.error(`  (${((performance.now() - t0) / 1000).toFixed(1)} s)`);
+  }
+  mkdirSync(outDir, { recursive: true });
+  const file = join(outDir, `${date}${quick ? '-quick' : ''}.json`);
+  writeFileSync(file, JSON.stringify({ date, quick, machine: m, checks, results }, null, 2));
+  writeFileSync(file.replace(/\.json$/, '.md'), table(checks, m, date) + '\n');
+  console.log(`wrote ${file}`);
+  if (quick) return;
+  // the README shows the latest figure of every benchmark: rows of benchmarks not run this time are kept
+  const latestFile = join(outDir, 'latest.json');
+  const prev: Check[] = existsSync(latestFile) ? JSON.parse(readFileSync(latestFile, 'utf8')).checks : [];
+  const merged = [...prev.filter((c) => !names.includes(c.bench)), ...checks].sort((a, b) => Object.keys(BENCHES).indexOf(a.bench) - Object.keys(BENCHES).indexOf(b.bench));
+  writeFileSync(latestFile, JSON.stringify({ date, machine: m, checks: merged }, null, 2));
+  if (!argv.includes('--no-readme') && existsSync('README.md')) {
+    const readme = readFileSync('README.md', 'utf8');
+    const re = /<!-- bench:start -->[\s\S]*<!-- bench:end -->/;
+    if (re.test(readme)) {
+      writeFileSync('README.md', readme.replace(re, `<!-- bench:start -->\n${table(merged, m, date)}\n<!-- bench:end -->`));
+      console.log('README benchmark table updated');
+    }
+  }
+}
+
+if (process.argv[1]?.endsWith('bench/run.ts')) await benchCli(process.argv.slice(2));

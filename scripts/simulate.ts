@@ -1,0 +1,156 @@
+// `npx hilt simulate`: how many labels would my dataset need with each strategy? A simulated annotator
+// labels a dataset with known answers through a real server and a real trainer (scripts/simulate/run.ts),
+// once per strategy and repeat, and the curves, the headline and a plot land in --out. `--help` for usage.
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { join, relative, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { importInto } from '../server/import/import.ts';
+import { closeSession, openSession } from '../server/session.ts';
+import { loadDataset, poolCsv, type Item } from './simulate/dataset.ts';
+import { prepareTestSet } from './simulate/evaluate.ts';
+import { parseSimArgs, USAGE, UsageError, type SimOptions } from './simulate/options.ts';
+import { aggregate, headline, markdown, type CurvePoint, type Headline } from './simulate/report.ts';
+import { simulateRun, type RunResult } from './simulate/run.ts';
+import { plotSvg } from './simulate/svg.ts';
+import { VAL_FRACTION } from '../trainer/split.ts';
+
+export { parseSimArgs, USAGE };
+
+export interface SimulateResult {
+  out: string; files: { json: string; md: string; svg: string };
+  curves: Record<string, CurvePoint[]>; headline: Headline; ceiling: number | null; seconds: number;
+}
+
+export async function simulateCli(argv: string[]): Promise<void> {
+  let o: SimOptions | 'help';
+  try { o = parseSimArgs(argv); } catch (e) {
+    if (!(e instanceof UsageError)) throw e;
+    console.error(`hilt simulate: ${e.message}\n\n${USAGE}`);
+    process.exitCode = 2;
+    return;
+  }
+  if (o === 'help') { console.log(USAGE); return; }
+  const r = await simulate(o);
+  const rel = (f: string) => relative(process.cwd(), f) || f;
+  process.stdout.write(`\nwrote ${rel(r.files.json)}, ${rel(r.files.md)}, ${rel(r.files.svg)}\n`);
+}
+
+export async function simulate(o: SimOptions, say: (line: string) => void = (l) => { if (!o.quiet) process.stdout.write(l + '\n'); }): Promise<SimulateResult> {
+  const T0 = performance.now();
+  const work = o.work ?? mkdtempSync(join(tmpdir(), 'hilt-simulate-'));
+  const sessionsDir = join(work, 'sessions'), cacheRoot = join(work, 'features');
+  mkdirSync(sessionsDir, { recursive: true });
+  mkdirSync(o.out, { recursive: true });
+  // the in-process trainer logs every refit with console.log: keep those lines out of the progress output
+  const trainerLog: string[] = [];
+  const consoleLog = console.log;
+  console.log = (...a: unknown[]) => { trainerLog.push(a.map(String).join(' ')); if (trainerLog.length > 5000) trainerLog.splice(0, 1000); };
+  try {
+    const seg = o.task === 'segmentation';
+    const ds = await loadDataset(o, work, say);
+    say(`dataset: ${ds.name || o.data}: ${ds.pool.length} pool + ${ds.test.length} held-out test images, ${ds.classNames.length} classes${ds.skipped.length ? ` (${ds.skipped.length} skipped, e.g. ${ds.skipped[0]})` : ''}`);
+    if (o.budget > ds.pool.length) say(`note: budget ${o.budget} > pool ${ds.pool.length}: runs stop when the pool is labelled`);
+    const test = await prepareTestSet(ds, o, say);
+
+    const runs: Record<string, RunResult[]> = Object.fromEntries(o.strategies.map((s) => [s, []]));
+    let ceiling: number | null = null;
+    const total = o.repeats * o.strategies.length;
+    let done = 0;
+    for (let rep = 1; rep <= o.repeats; rep++) {
+      // the repeat's pool, imported once (unlabelled, in this repeat's order), copied for every strategy
+      const base = `base-r${rep}`;
+      const { csv, items } = poolCsv(ds.pool, o.order, o.seed * 1000 + rep);
+      const csvFile = join(work, `pool-r${rep}.csv`);
+      writeFileSync(csvFile, csv);
+      const session = openSession(sessionsDir, base, { create: true });
+      const truthOf = new Map<number, Item>();
+      try {
+        const rep_ = await importInto(session, csvFile, { format: 'csv' });
+        if (rep_.skipped.length) say(`import skipped ${rep_.skipped.length} files, e.g. ${JSON.stringify(rep_.skipped[0])}`);
+        const byPath = new Map(items.map((i) => [i.file, i]));
+        for (const row of session.db.$client.prepare('select id, path from images').all() as { id: number; path: string }[]) {
+          const it = byPath.get(row.path);
+          if (it) truthOf.set(row.id, it);
+        }
+      } finally { closeSession(session); }
+      for (const strategy of o.strategies) {
+        const elapsed = (performance.now() - T0) / 1000;
+        const eta = done ? ` — eta ${Math.ceil((elapsed / done) * (total - done) / 60)} min` : '';
+        say(`[${done + 1}/${total}] ${strategy}, repeat ${rep}${eta}`);
+        const r = await simulateRun({
+          o, ds, test, sessionsDir, cacheRoot, baseSession: base, truthOf, say,
+          onReady: (t) => { if (done === 0 && ceiling === null) { ceiling = test.ceiling(t, truthOf); say(`ceiling (a head on every pool label): ${ceiling?.toFixed(3)}`); } },
+        }, strategy, rep);
+        runs[strategy].push(r);
+        if (r.timeouts) say(`  warning: ${r.timeouts} refits did not finish within ${o.timeoutMs} ms`);
+        done++;
+        if (!o.keep) rmSync(join(sessionsDir, `r${rep}-${strategy}`), { recursive: true, force: true });
+      }
+    }
+
+    const curves = Object.fromEntries(o.strategies.map((s) => [s, aggregate(runs[s])]));
+    const head = headline(curves, runs, seg ? 'strokes' : 'labels');
+    const seconds = (performance.now() - T0) / 1000;
+    const machine = { cores: cpus().length, cpu: cpus()[0]?.model?.trim() ?? 'unknown', node: process.version, platform: `${process.platform}-${process.arch}` };
+    const metricName = seg ? 'mIoU' : 'accuracy';
+    const ceilingLabel = seg ? `dense true masks on all ${ds.pool.length} pool images` : `all ${ds.pool.length} pool labels`;
+    const notes = methodNotes(o, ds.pool.length, ds.test.length, runs);
+    const files = { json: join(o.out, 'simulate.json'), md: join(o.out, 'simulate.md'), svg: join(o.out, 'simulate.svg') };
+    writeFileSync(files.json, JSON.stringify({
+      version: 1, date: new Date().toISOString(), machine, seconds: Math.round(seconds),
+      options: { ...o, out: undefined, work: undefined },
+      dataset: { name: ds.name || o.data, task: o.task, classes: ds.classNames, pool: ds.pool.length, test: ds.test.length, skipped: ds.skipped.length },
+      metric: metricName, x: head.x, ceiling, headline: head, curves,
+      runs: Object.fromEntries(Object.entries(runs).map(([s, rs]) => [s, rs])),
+      notes,
+    }, null, 1));
+    const title = `hilt simulate — ${seg ? 'segmentation' : 'classification'}: ${ds.name || o.data}`;
+    const machineLine = `Machine: ${machine.cores} cores (${machine.cpu}), Node ${machine.node}`;
+    const optionsLine = `Backbone ${o.backbone} (resolution ${o.resolution}${seg ? `, segmentation short side ${o.resolution * 2}` : ''}), budget ${o.budget}, evaluated every ${o.every}, ${o.repeats} repeat${o.repeats > 1 ? 's' : ''}, seed ${o.seed}`;
+    writeFileSync(files.md, markdown({ title, dataset: `Data: ${ds.name || o.data}, ${ds.pool.length} pool + ${ds.test.length} held-out test images`, metricName, machine: machineLine, options: optionsLine, seconds, curves, head, ceiling, ceilingLabel, notes }));
+    writeFileSync(files.svg, plotSvg({
+      title: `${seg ? 'Segmentation' : 'Classification'}: test ${metricName} vs ${head.x}`,
+      subtitle: `${ds.name || o.data} · ${ds.pool.length} pool / ${ds.test.length} test · backbone ${o.backbone} · ${o.repeats} repeat${o.repeats > 1 ? 's' : ''}`,
+      xLabel: seg ? 'strokes painted (mean over repeats)' : 'labels given', yLabel: `test ${metricName} (held out)`,
+      curves, head, ceiling, ceilingLabel,
+    }));
+    say('');
+    say(`${seg ? 'strokes' : 'labels'} to reach ${Math.round(head.fraction * 100)} % of the final ${metricName} (${head.target?.toFixed(3) ?? '–'}):`);
+    for (const [s, h] of Object.entries(head.perStrategy)) {
+      say(`  ${s.padEnd(11)} ${String(h.needed ?? '> budget').padStart(8)}   ratio to sequential ${h.ratioToSequential?.toFixed(2) ?? '–'}   final ${h.final?.toFixed(3) ?? '–'}`);
+    }
+    say(`done in ${(seconds / 60).toFixed(1)} min`);
+    return { out: o.out, files, curves, headline: head, ceiling, seconds };
+  } catch (e) {
+    consoleLog(`last trainer log lines:\n${trainerLog.slice(-30).join('\n')}`);
+    throw e;
+  } finally {
+    console.log = consoleLog;
+    if (o.keep) writeFileSync(join(work, 'trainer.log'), trainerLog.join('\n') + '\n');
+    else if (!o.work) rmSync(work, { recursive: true, force: true });
+  }
+}
+
+function methodNotes(o: SimOptions, pool: number, test: number, runs: Record<string, RunResult[]>): string[] {
+  const seg = o.task === 'segmentation';
+  const notes = [
+    `Each run: a fresh session with the ${pool} pool images imported unlabelled (${o.order === 'shuffled' ? 'in a random order per repeat, so sequential = labelling in an arbitrary order' : 'in the dataset order'}), classes created with the true names, a real server and a real trainer (in process, backbone ${o.backbone}, refit debounce ${o.debounceMs} ms).`,
+    `The annotator asks GET /api/next, looks at the prediction shown, answers with the true ${seg ? 'mask as scribbles (at most ' + o.strokes + ' strokes per region, kept a brush width away from the boundary)' : 'label'}, asks for the next image right away (as the UI does: chosen from the suggestions of the model before this label), focuses it, and waits for the refit to finish before the next answer.`,
+    `Test ${seg ? 'mIoU (pixels, predicted patch grid upsampled)' : 'accuracy'}: the trainer's current head on ${test} held-out images no session ever saw, embedded once with the same backbone. The trainer fits on its train split only (${Math.round((1 - VAL_FRACTION) * 100)} % of the labels by image-id hash; the rest are its validation labels).`,
+    seg ? 'Live accuracy: share of painted pixels where the prediction shown before painting agreed.' : 'Live accuracy: GET /api/stats `live` (the prediction shown vs the label then given), cumulative over the run.',
+    'Label→prediction: from the PUT of a label to the arrival, on a browser socket focused on the next image, of that image\'s prediction from the refitted model (the trainer runs in the same process, so this is an upper bound).',
+    `mix = uncertain with ${Math.round(o.mixRandom * 100)} % random picks.`,
+  ];
+  for (const [s, rs] of Object.entries(runs)) {
+    const counts: Record<string, number> = {};
+    for (const r of rs) for (const [k, v] of Object.entries(r.reasons)) counts[k] = (counts[k] ?? 0) + v;
+    const all = Object.values(counts).reduce((a, b) => a + b, 0);
+    const fallback = Object.entries(counts).filter(([k]) => k.includes('sequential') && s !== 'sequential').reduce((a, [, v]) => a + v, 0);
+    if (all && fallback / all > 0.1) notes.push(`${s}: ${Math.round((100 * fallback) / all)} % of its picks fell back to sequential (${Object.entries(counts).filter(([k]) => k.includes('sequential')).map(([k, v]) => `"${k}" ×${v}`).join(', ')}).`);
+  }
+  return notes;
+}
+
+// `npx tsx scripts/simulate.ts [options]` works too (the same as `npx hilt simulate`)
+if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) await simulateCli(process.argv.slice(2));

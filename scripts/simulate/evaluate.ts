@@ -1,0 +1,149 @@
+// Scoring the live model on the held-out test set. The test images are embedded once, here, with the same
+// backbone, resolution and code path as the trainer (trainer/embed.ts createEmbedder; segmentation grids
+// rounded through fp16 like the trainer's cache), and the trainer's current head is read from its
+// in-process state (trainer.cls / trainer.seg) — the sessions never see a test image.
+import { createEmbedder } from '../../trainer/embed.ts';
+import { decodeHalf, encodeHalf } from '../../trainer/fp16.ts';
+import { fitLogReg, predictProba } from '../../trainer/heads/logreg.ts';
+import { fitSegmentation, IGNORE, maskToPatchLabels, predictMap } from '../../trainer/heads/segmentation.ts';
+import type { Trainer } from '../../trainer/trainer.ts';
+import type { Dataset, Item } from './dataset.ts';
+import type { SimOptions } from './options.ts';
+
+interface Grid { h: number; w: number; data: Float32Array }
+export interface TestSet {
+  n: number;
+  /** accuracy (classification) or mIoU (segmentation) of the trainer's current head; null = no model yet */
+  evaluate(t: Trainer): number | null;
+  /** a head fitted on every pool label (dense masks for segmentation), scored the same way: the ceiling */
+  ceiling(t: Trainer, truthOf: Map<number, Item>): number | null;
+}
+
+export async function prepareTestSet(ds: Dataset, o: SimOptions, say: (l: string) => void): Promise<TestSet> {
+  const seg = ds.task === 'segmentation';
+  const e = await createEmbedder({ backbone: o.backbone, device: 'cpu', offline: true, resolution: o.resolution, segShortSide: o.resolution * 2, fallbackToTiny: o.backbone === 'tiny' });
+  const t0 = performance.now();
+  const pooled: Float32Array[] = new Array(ds.test.length);
+  const grids: Grid[] = new Array(ds.test.length);
+  const r = await e.embedPaths(ds.test.map((i) => i.file), seg ? 'segmentation' : 'classification', (res) => {
+    if (!res.ok) throw new Error(`test image ${res.path}: ${res.error}`);
+    pooled[res.index] = res.embedding.pooled;
+    const g = res.embedding.grid;
+    if (g) grids[res.index] = { h: g.h, w: g.w, data: decodeHalf(encodeHalf(g.data)) };
+  });
+  await e.dispose();
+  say(`test set: ${r.ok} images embedded in ${((performance.now() - t0) / 1000).toFixed(1)} s (${e.info.note})`);
+  const nameIndex = new Map(ds.classNames.map((n, i) => [n, i]));
+  /** model column → dataset class index (−1: a class the dataset does not know) */
+  const columns = (t: Trainer, ids: number[]) => ids.map((id) => nameIndex.get(t.classes.find((c) => c.id === id)?.name ?? '') ?? -1);
+  return seg ? segTestSet(ds, grids, columns) : clsTestSet(ds, pooled, columns);
+}
+
+function clsTestSet(ds: Dataset, pooled: Float32Array[], columns: (t: Trainer, ids: number[]) => number[]): TestSet {
+  const n = pooled.length, d = pooled[0].length;
+  const X = new Float32Array(n * d);
+  pooled.forEach((v, i) => X.set(v, i * d));
+  const score = (probs: Float32Array, C: number, col: number[]) => {
+    let correct = 0;
+    for (let i = 0; i < n; i++) {
+      let b = 0;
+      for (let c = 1; c < C; c++) if (probs[i * C + c] > probs[i * C + b]) b = c;
+      if (col[b] === ds.test[i].label) correct++;
+    }
+    return correct / n;
+  };
+  return {
+    n,
+    evaluate(t) {
+      const m = t.cls.model;
+      if (!m || m.d !== d) return null;
+      return score(predictProba(m, X, n), m.C, columns(t, t.cls.classIds.slice(0, m.C)));
+    },
+    ceiling(t, truthOf) {
+      const rows: Float32Array[] = [], ys: number[] = [];
+      for (const img of t.images.values()) {
+        const v = t.cache?.getPooled(img.sha256), it = truthOf.get(img.id);
+        if (v && it) { rows.push(v); ys.push(it.label); }
+      }
+      if (new Set(ys).size < 2) return null;
+      const Xp = new Float32Array(rows.length * d);
+      rows.forEach((v, i) => Xp.set(v, i * d));
+      const C = ds.classNames.length;
+      const r = fitLogReg(Xp, Int32Array.from(ys), rows.length, d, C, { seed: 0 });
+      return score(predictProba(r.model, X, n), C, ds.classNames.map((_, i) => i));
+    },
+  };
+}
+
+function segTestSet(ds: Dataset, grids: Grid[], columns: (t: Trainer, ids: number[]) => number[]): TestSet {
+  const K = ds.classNames.length;
+  const score = (predict: (g: Grid) => Int32Array) => {
+    const inter = new Float64Array(K), union = new Float64Array(K);
+    ds.test.forEach((it, k) => {
+      const g = grids[k], lab = predict(g), W = it.width, H = it.height;
+      for (let y = 0; y < H; y++) {
+        const row = Math.min(g.h - 1, Math.floor((y * g.h) / H)) * g.w;
+        for (let x = 0; x < W; x++) {
+          const p = lab[row + Math.min(g.w - 1, Math.floor((x * g.w) / W))], t = it.mask![y * W + x];
+          if (p === t) { inter[t]++; union[t]++; } else { union[t]++; if (p >= 0) union[p]++; }
+        }
+      }
+    });
+    const ious = [...union.keys()].filter((c) => union[c] > 0).map((c) => inter[c] / union[c]);
+    return ious.reduce((a, b) => a + b, 0) / ious.length;
+  };
+  const argmax = (map: Uint8Array, C: number, n: number, col: number[]) => {
+    const out = new Int32Array(n);
+    for (let p = 0; p < n; p++) {
+      let b = 0;
+      for (let c = 1; c < C; c++) if (map[c * n + p] > map[b * n + p]) b = c;
+      out[p] = col[b];
+    }
+    return out;
+  };
+  return {
+    n: grids.length,
+    evaluate(t) {
+      const m = t.seg.model;
+      if (!m || m.d !== grids[0].data.length / (grids[0].h * grids[0].w)) return null;
+      const col = columns(t, t.seg.classIds.slice(0, m.C));
+      return score((g) => argmax(predictMap(m, g.data, g.h, g.w).map, m.C, g.h * g.w, col));
+    },
+    ceiling(t, truthOf) {
+      const train = [];
+      for (const img of t.images.values()) {
+        const g = t.cache?.getGrid(img.sha256), it = truthOf.get(img.id);
+        if (!g || !it) continue;
+        const m = Uint8Array.from(it.mask!, (v) => v + 1);
+        const labels = maskToPatchLabels(m, { imageWidth: it.width, imageHeight: it.height, gridWidth: g.w, gridHeight: g.h });
+        if (labels.some((v) => v !== IGNORE)) train.push({ features: g.data, labels });
+      }
+      if (!train.length) return null;
+      const d = train[0].features.length / train[0].labels.length;
+      const r = fitSegmentation(train, d, K, { seed: 0 });
+      const ident = ds.classNames.map((_, i) => i);
+      return score((g) => argmax(predictMap(r.model, g.data, g.h, g.w).map, K, g.h * g.w, ident));
+    },
+  };
+}
+
+/** Segmentation "live accuracy": share of the painted pixels where the prediction shown agreed. */
+export function scribbleAgreement(pred: { classIds: number[]; width: number; height: number; map: string } | null | undefined,
+  scribbleIds: Uint8Array, W: number, H: number): { n: number; correct: number } | null {
+  if (!pred || !pred.map) return null;
+  const map = Buffer.from(pred.map, 'base64'), C = pred.classIds.length, gw = pred.width, gh = pred.height, n = gw * gh;
+  let total = 0, correct = 0;
+  for (let y = 0; y < H; y++) {
+    const row = Math.min(gh - 1, Math.floor((y * gh) / H)) * gw;
+    for (let x = 0; x < W; x++) {
+      const v = scribbleIds[y * W + x];
+      if (!v) continue;
+      const p = row + Math.min(gw - 1, Math.floor((x * gw) / W));
+      let b = 0;
+      for (let c = 1; c < C; c++) if (map[c * n + p] > map[b * n + p]) b = c;
+      total++;
+      if (pred.classIds[b] === v) correct++;
+    }
+  }
+  return total ? { n: total, correct } : null;
+}

@@ -1,0 +1,161 @@
+// `hilt simulate` flags: parsing, defaults (full / --quick, per task) and the --help text.
+import { resolve } from 'node:path';
+
+export const ALL_STRATEGIES = ['sequential', 'random', 'uncertain', 'diverse', 'minority', 'mix'] as const;
+export type SimStrategy = (typeof ALL_STRATEGIES)[number];
+export type SimTask = 'classification' | 'segmentation';
+
+export interface SimOptions {
+  task: SimTask;
+  /** a dataset with known labels: class-folders, a CSV (path,label) or a COCO JSON (segmentation) */
+  data: string | null;
+  format: 'auto' | 'class-folders' | 'csv' | 'coco';
+  /** write this many MNIST digits and use them (classification; the default source) */
+  mnist: number | null;
+  /** generated scenes with exact masks (segmentation; the default source) */
+  scenes: number;
+  sceneSize: [number, number];
+  strategies: SimStrategy[];
+  budget: number;
+  every: number;
+  repeats: number;
+  seed: number;
+  testFraction: number;
+  /** share of random picks in the `mix` strategy (the rest is `uncertain`) */
+  mixRandom: number;
+  /** `shuffled`: the pool is imported in a random order per repeat, so `sequential` is a fair baseline */
+  order: 'shuffled' | 'as-is';
+  out: string;
+  work: string | null;
+  keep: boolean;
+  quick: boolean;
+  backbone: string;
+  resolution: number;
+  debounceMs: number;
+  /** longest wait for one refit (ms) before the step is counted as timed out */
+  timeoutMs: number;
+  /** segmentation painter: most strokes per region */
+  strokes: number;
+  quiet: boolean;
+}
+
+export const USAGE = `Usage: npx hilt simulate [options]
+
+How many labels would my dataset need with each strategy? A simulated annotator labels a dataset whose
+answers you already know through a real hilt server and trainer, exactly as the browser does: it asks
+/api/next with each strategy, looks at the prediction shown, answers with the true label (segmentation:
+paints a few strokes per region, kept away from the boundaries, from the true mask), and after every k
+labels measures the current model on a held-out test set the sessions never see. The result is a curve
+of accuracy (mIoU) vs labels (strokes) per strategy, and the headline: labels needed to reach 90 % of the
+final accuracy with each strategy, and its ratio to sequential labelling.
+
+Data (one of):
+  --mnist [N]              N handwritten digits from the mnist package (default 2000; the default source)
+  --data <path>            your labelled data: class-folders (root/<class>/*.jpg), a CSV (path,label),
+                           or a COCO JSON with segmentation (--task segmentation)
+  --format <f>             auto | class-folders | csv | coco                       (default auto)
+  --task <t>               classification | segmentation                          (default classification)
+                           segmentation without --data: generated scenes with exact masks
+  --scenes <N>             number of generated scenes                              (default 200)
+
+Simulation:
+  --strategies <list>      comma-separated: ${ALL_STRATEGIES.join(',')}
+                           (mix = uncertain with 20 % random; default all)
+  --budget <n>             labels (images) per run                  (default 200; segmentation 40)
+  --every <k>              evaluate every k labels                  (default 10; segmentation 4)
+  --repeats <n>            runs per strategy, each with its own image order       (default 3)
+  --seed <n>               seed for the data, the split and the orders            (default 1)
+  --test-fraction <f>      held-out share, never imported into a session          (default 0.2)
+  --order <o>              shuffled | as-is: pool order (sequential = this order)  (default shuffled)
+  --mix-random <f>         random share of the mix strategy                       (default 0.2)
+  --strokes <n>            segmentation: at most n strokes per region             (default 2)
+  --backbone <name>        trainer backbone                                       (default tiny)
+  --resolution <px>        classification input size; segmentation uses 2x        (default 224; seg 112)
+  --debounce <ms>          the trainer's refit debounce                           (default 100)
+  --timeout <ms>           longest wait for one refit                             (default 30000)
+
+Output:
+  --out <dir>              where simulate.json / .md / .svg go     (default bench/results/simulate-<date>)
+  --work <dir>             scratch folder for sessions and features (default a temp folder, removed)
+  --keep                   keep the scratch folder
+  --quick                  tiny settings (CI smoke): small pool, budget 20, 2 strategies, 1 repeat
+  --quiet                  no progress lines
+  -h, --help               this text
+
+Examples:
+  npx hilt simulate                                        MNIST, 6 strategies x 3 repeats (~10-20 min on 2 cores)
+  npx hilt simulate --data ~/pets --budget 300 --strategies sequential,uncertain,mix
+  npx hilt simulate --task segmentation --strategies sequential,uncertain --repeats 2
+
+Absolute numbers depend on the backbone: with the tiny random-weight backbone they show how the loop and
+the strategies behave, real DINOv3 features (--backbone dinov3-vits16) give far higher accuracy.`;
+
+export class UsageError extends Error {}
+
+const today = () => new Date().toISOString().slice(0, 10);
+
+export function parseSimArgs(argv: string[]): SimOptions | 'help' {
+  const v: Record<string, string | true> = {};
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '-h' || a === '--help') return 'help';
+    if (!a.startsWith('--')) throw new UsageError(`unexpected argument "${a}"`);
+    const [k, inline] = a.slice(2).split(/=(.*)/s, 2);
+    const flagOnly = ['keep', 'quick', 'quiet'].includes(k);
+    if (inline !== undefined) v[k] = inline;
+    else if (flagOnly) v[k] = true;
+    else if (k === 'mnist') v[k] = /^\d+$/.test(argv[i + 1] ?? '') ? argv[++i] : true; // optional value
+    else if (i + 1 < argv.length && !argv[i + 1].startsWith('--')) v[k] = argv[++i];
+    else throw new UsageError(`--${k} needs a value`);
+  }
+  const known = ['mnist', 'data', 'format', 'task', 'scenes', 'strategies', 'budget', 'every', 'repeats', 'seed', 'test-fraction',
+    'order', 'mix-random', 'strokes', 'backbone', 'resolution', 'debounce', 'timeout', 'out', 'work', 'keep', 'quick', 'quiet', 'scene-size'];
+  for (const k of Object.keys(v)) if (!known.includes(k)) throw new UsageError(`unknown option --${k}`);
+  const str = (k: string) => (typeof v[k] === 'string' ? (v[k] as string) : undefined);
+  const num = (k: string, def: number, opt: { int?: boolean; min?: number; max?: number } = {}) => {
+    const int = opt.int ?? true, min = opt.min ?? (int ? 1 : 0), max = opt.max ?? Infinity;
+    const s = str(k);
+    if (s === undefined) return def;
+    const n = Number(s);
+    if (!Number.isFinite(n) || (int && !Number.isInteger(n)) || n < min || n > max) throw new UsageError(`--${k} must be ${int ? 'an integer' : 'a number'} in [${min}, ${max}], got "${s}"`);
+    return n;
+  };
+  const quick = v.quick === true;
+  const task = (str('task') ?? 'classification') as SimTask;
+  if (task !== 'classification' && task !== 'segmentation') throw new UsageError(`--task must be classification or segmentation`);
+  const seg = task === 'segmentation';
+  const format = (str('format') ?? 'auto') as SimOptions['format'];
+  if (!['auto', 'class-folders', 'csv', 'coco'].includes(format)) throw new UsageError(`--format must be auto, class-folders, csv or coco`);
+  const data = str('data') ? resolve(str('data')!) : null;
+  if (v.data === true) throw new UsageError('--data needs a path');
+  if (data && v.mnist !== undefined) throw new UsageError('use --data or --mnist, not both');
+  if (seg && v.mnist !== undefined) throw new UsageError('--mnist is classification data; segmentation uses --data <coco.json> or generated scenes');
+  const mnist = data || seg ? null : v.mnist === undefined || v.mnist === true ? (quick ? 200 : 2000) : num('mnist', 2000, { max: 8630 });
+  const strategies = (str('strategies') ?? (quick ? 'sequential,uncertain' : ALL_STRATEGIES.join(','))).split(',').map((s) => s.trim()).filter(Boolean);
+  for (const s of strategies) if (!(ALL_STRATEGIES as readonly string[]).includes(s)) throw new UsageError(`unknown strategy "${s}" (one of ${ALL_STRATEGIES.join(', ')})`);
+  if (!strategies.length) throw new UsageError('--strategies is empty');
+  const order = (str('order') ?? 'shuffled') as SimOptions['order'];
+  if (order !== 'shuffled' && order !== 'as-is') throw new UsageError('--order must be shuffled or as-is');
+  const size = (str('scene-size') ?? (quick ? '160x120' : '320x240')).split('x').map(Number) as [number, number];
+  if (size.length !== 2 || size.some((n) => !Number.isInteger(n) || n < 32)) throw new UsageError('--scene-size must look like 320x240');
+  const budget = num('budget', seg ? (quick ? 6 : 40) : quick ? 20 : 200);
+  return {
+    task, data, format, mnist,
+    scenes: num('scenes', quick ? 30 : 200, { min: 4 }), sceneSize: size,
+    strategies: [...new Set(strategies)] as SimStrategy[],
+    budget, every: Math.min(budget, num('every', seg ? (quick ? 2 : 4) : quick ? 5 : 10)),
+    repeats: num('repeats', quick ? 1 : 3, { max: 100 }),
+    seed: num('seed', 1, { min: 0 }),
+    testFraction: num('test-fraction', 0.2, { int: false, min: 0.01, max: 0.9 }),
+    mixRandom: num('mix-random', 0.2, { int: false, min: 0, max: 1 }),
+    order,
+    out: resolve(str('out') ?? `bench/results/simulate-${today()}${seg ? '-segmentation' : ''}`),
+    work: str('work') ? resolve(str('work')!) : null,
+    keep: v.keep === true, quick, quiet: v.quiet === true,
+    backbone: str('backbone') ?? 'tiny',
+    resolution: num('resolution', seg ? 112 : 224, { min: 16, max: 2048 }),
+    debounceMs: num('debounce', 100, { min: 0 }),
+    timeoutMs: num('timeout', 30_000, { min: 100 }),
+    strokes: num('strokes', 2, { max: 10 }),
+  };
+}

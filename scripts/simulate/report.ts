@@ -1,0 +1,133 @@
+// Curves per strategy (mean and spread over repeats), the headline (labels to reach 90 % of the final
+// accuracy, ratio to sequential) and the markdown table.
+import type { Point, RunResult } from './run.ts';
+
+export interface CurvePoint {
+  labels: number; strokes: number;
+  mean: number | null; min: number | null; max: number | null; std: number | null; n: number;
+  live: number | null; val: number | null; latencyP50: number | null;
+}
+export interface StrategyHeadline {
+  /** labels (segmentation: strokes) where the mean curve first reaches the target; null = not within the budget */
+  needed: number | null;
+  /** the same per repeat */
+  perRepeat: (number | null)[];
+  ratioToSequential: number | null;
+  final: number | null; finalMin: number | null; finalMax: number | null;
+  live: number | null;
+  latencyP50: number | null; latencyP95: number | null;
+}
+export interface Headline {
+  fraction: number;
+  /** the best final mean over strategies: "the final accuracy" every strategy is measured against */
+  reference: number | null;
+  target: number | null;
+  x: 'labels' | 'strokes';
+  perStrategy: Record<string, StrategyHeadline>;
+  goal: { ratio: number; strategies: string[]; met: boolean; best: { strategy: string; ratio: number } | null };
+}
+
+const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+
+export function aggregate(runs: RunResult[]): CurvePoint[] {
+  const by = new Map<number, Point[]>();
+  for (const r of runs) for (const p of r.points) by.set(p.labels, [...(by.get(p.labels) ?? []), p]);
+  const avg = (ps: Point[], k: 'live' | 'val' | 'latencyP50') => {
+    const xs = ps.map((p) => p[k]).filter((x): x is number => x !== null);
+    return xs.length ? mean(xs) : null;
+  };
+  return [...by.entries()].sort((a, b) => a[0] - b[0]).map(([labels, ps]) => {
+    const ms = ps.map((p) => p.metric);
+    // a repeat without a model yet makes the mean meaningless: leave the point out of the curve
+    const ok = ms.every((m) => m !== null) ? (ms as number[]) : [];
+    const m = ok.length ? mean(ok) : null;
+    return {
+      labels, strokes: mean(ps.map((p) => p.strokes)), n: ok.length,
+      mean: m, min: ok.length ? Math.min(...ok) : null, max: ok.length ? Math.max(...ok) : null,
+      std: ok.length ? Math.sqrt(mean(ok.map((v) => (v - m!) ** 2))) : null,
+      live: avg(ps, 'live'), val: avg(ps, 'val'), latencyP50: avg(ps, 'latencyP50'),
+    };
+  });
+}
+
+/** First x where y reaches the target, linearly interpolated between evaluation points, rounded up. */
+export function crossing(xs: number[], ys: (number | null)[], target: number): number | null {
+  for (let i = 0; i < xs.length; i++) {
+    const y = ys[i];
+    if (y === null || y < target) continue;
+    const j = i - 1;
+    const y0 = j >= 0 ? ys[j] : null;
+    if (y0 === null || y0 === undefined) return Math.ceil(xs[i]);
+    return Math.ceil(xs[j] + ((target - y0) / (y - y0)) * (xs[i] - xs[j]));
+  }
+  return null;
+}
+
+export function headline(curves: Record<string, CurvePoint[]>, runs: Record<string, RunResult[]>, x: 'labels' | 'strokes', fraction = 0.9): Headline {
+  const finals = Object.fromEntries(Object.entries(curves).map(([s, c]) => [s, c.length ? c[c.length - 1] : null]));
+  const refs = Object.values(finals).map((p) => p?.mean).filter((v): v is number => typeof v === 'number');
+  const reference = refs.length ? Math.max(...refs) : null;
+  const target = reference === null ? null : fraction * reference;
+  const perStrategy: Record<string, StrategyHeadline> = {};
+  for (const [s, c] of Object.entries(curves)) {
+    const xs = c.map((p) => (x === 'labels' ? p.labels : p.strokes));
+    const perRepeat = runs[s].map((r) => (target === null ? null : crossing(r.points.map((p) => (x === 'labels' ? p.labels : p.strokes)), r.points.map((p) => p.metric), target)));
+    const lat = runs[s].flatMap((r) => [r.latencyMs.p50, r.latencyMs.p95]);
+    const p50s = lat.filter((_, i) => i % 2 === 0).filter((v): v is number => v !== null);
+    const p95s = lat.filter((_, i) => i % 2 === 1).filter((v): v is number => v !== null);
+    const f = finals[s];
+    perStrategy[s] = {
+      needed: target === null ? null : crossing(xs, c.map((p) => p.mean), target), perRepeat, ratioToSequential: null,
+      final: f?.mean ?? null, finalMin: f?.min ?? null, finalMax: f?.max ?? null, live: f?.live ?? null,
+      latencyP50: p50s.length ? mean(p50s) : null, latencyP95: p95s.length ? mean(p95s) : null,
+    };
+  }
+  const seq = perStrategy.sequential?.needed ?? null;
+  for (const h of Object.values(perStrategy)) h.ratioToSequential = seq && h.needed !== null ? h.needed / seq : null;
+  const goalStrategies = ['uncertain', 'mix'].filter((s) => perStrategy[s]);
+  const ratios = goalStrategies.map((s) => ({ strategy: s, ratio: perStrategy[s].ratioToSequential })).filter((r): r is { strategy: string; ratio: number } => r.ratio !== null);
+  const best = ratios.length ? ratios.reduce((a, b) => (b.ratio < a.ratio ? b : a)) : null;
+  return { fraction, reference, target, x, perStrategy, goal: { ratio: 0.7, strategies: goalStrategies, met: !!best && best.ratio <= 0.7, best } };
+}
+
+export interface MdInput {
+  title: string; dataset: string; metricName: string; machine: string; options: string; seconds: number;
+  curves: Record<string, CurvePoint[]>; head: Headline; ceiling: number | null; ceilingLabel: string; notes: string[];
+}
+
+export function markdown(m: MdInput): string {
+  const f3 = (v: number | null | undefined) => (v === null || v === undefined ? '–' : v.toFixed(3));
+  const ms = (v: number | null) => (v === null ? '–' : `${v.toFixed(0)}`);
+  const h = m.head, unit = h.x;
+  const lines = [
+    `# ${m.title}`, '',
+    `${m.dataset}. ${m.machine}. ${m.options}. Total ${(m.seconds / 60).toFixed(1)} min.`, '',
+    `## Headline: ${unit} needed to reach ${Math.round(h.fraction * 100)} % of the final ${m.metricName}`, '',
+    h.target === null ? 'No strategy produced a model: nothing to compare.' :
+      `Target: ${f3(h.target)} = ${Math.round(h.fraction * 100)} % of ${f3(h.reference)} (the best final mean ${m.metricName} of any strategy at the budget).`, '',
+    `| strategy | ${unit} to target (mean curve) | per repeat | ratio to sequential | final ${m.metricName} (min–max) | live accuracy | label→prediction p50 / p95 ms |`,
+    '|---|---:|---|---:|---|---:|---:|',
+  ];
+  for (const [s, x] of Object.entries(h.perStrategy)) {
+    lines.push(`| ${s} | ${x.needed ?? `> budget`} | ${x.perRepeat.map((v) => v ?? '>').join(', ')} | ${x.ratioToSequential === null ? '–' : x.ratioToSequential.toFixed(2)} | ${f3(x.final)} (${f3(x.finalMin)}–${f3(x.finalMax)}) | ${f3(x.live)} | ${ms(x.latencyP50)} / ${ms(x.latencyP95)} |`);
+  }
+  lines.push('', h.goal.best
+    ? `Goal (ratio ≤ ${h.goal.ratio} for ${h.goal.strategies.join(' or ')}): **${h.goal.met ? 'MET' : 'SHORT'}** — best ${h.goal.best.strategy} at ${h.goal.best.ratio.toFixed(2)}.`
+    : `Goal (ratio ≤ ${h.goal.ratio} for uncertain or mix): not measurable in this run.`);
+  if (m.ceiling !== null) lines.push('', `Ceiling: ${f3(m.ceiling)} ${m.metricName} with ${m.ceilingLabel}.`);
+  const strategies = Object.keys(m.curves);
+  const rows = new Set<number>();
+  for (const s of strategies) for (const p of m.curves[s]) rows.add(p.labels);
+  lines.push('', `## Curves: mean test ${m.metricName} (± std over repeats)`, '',
+    `| labels | ${unit === 'strokes' ? 'strokes | ' : ''}${strategies.join(' | ')} |`, `|---:|${unit === 'strokes' ? '---:|' : ''}${strategies.map(() => '---:').join('|')}|`);
+  for (const labels of [...rows].sort((a, b) => a - b)) {
+    const cells = strategies.map((s) => {
+      const p = m.curves[s].find((q) => q.labels === labels);
+      return p && p.mean !== null ? `${p.mean.toFixed(3)}${p.n > 1 ? ` ± ${p.std!.toFixed(3)}` : ''}` : '–';
+    });
+    const strokes = strategies.map((s) => m.curves[s].find((q) => q.labels === labels)?.strokes).filter((v): v is number => v !== undefined);
+    lines.push(`| ${labels} | ${unit === 'strokes' ? `${mean(strokes).toFixed(0)} | ` : ''}${cells.join(' | ')} |`);
+  }
+  if (m.notes.length) lines.push('', '## How this was measured', '', ...m.notes.map((n) => `- ${n}`));
+  return lines.join('\n') + '\n';
+}

@@ -1,0 +1,81 @@
+// Browse: a paginated thumbnail grid with filters and sort; opening an image goes to the labelling view.
+import { For, Show, createEffect, createSignal, on, onCleanup } from 'solid-js';
+import { useApp } from '../context.ts';
+import { api, type ListQuery } from '../api.ts';
+import { fmt } from '../lib/format.ts';
+import { Thumb } from '../components/thumb.tsx';
+import type { ImageList } from '../types.ts';
+
+const STATES = ['all', 'unlabelled', 'labelled', 'wrong'] as const;
+const STATE_LABEL: Record<(typeof STATES)[number], string> = { all: 'all', unlabelled: 'unlabelled', labelled: 'labelled', wrong: 'wrong vs prediction' };
+const SORTS = [['id', 'id ↑'], ['-id', 'id ↓'], ['uncertainty', 'most uncertain'], ['confidence', 'most confident']] as const;
+const LIMIT = 48;
+
+export function BrowsePage() {
+  const { session, router, keys, socket } = useApp();
+  const [state, setState] = createSignal<(typeof STATES)[number]>('all');
+  const [label, setLabel] = createSignal<number | null>(null);
+  const [predicted, setPredicted] = createSignal<number | null>(null);
+  const [sort, setSort] = createSignal<string>('id');
+  const [page, setPage] = createSignal(0);
+  const [cursor, setCursor] = createSignal(0);
+  const [data, setData] = createSignal<ImageList | null>(null);
+  const [error, setError] = createSignal<string | null>(null);
+  let grid!: HTMLDivElement;
+
+  const query = (): ListQuery => ({
+    offset: page() * LIMIT, limit: LIMIT, sort: sort(),
+    unlabelled: state() === 'unlabelled', labelled: state() === 'labelled', wrong: state() === 'wrong',
+    label: label() ?? undefined, predicted: predicted() ?? undefined,
+  });
+  const load = () => api.images(query()).then((d) => { setData(d); setError(null); }, (e) => setError((e as Error).message));
+  createEffect(on(query, () => { void load(); }));
+  createEffect(on([state, label, predicted, sort], () => { setPage(0); setCursor(0); }, { defer: true }));
+  onCleanup(socket.on('annotation', () => void load()));
+
+  const pages = () => Math.max(1, Math.ceil((data()?.total ?? 0) / LIMIT));
+  const items = () => data()?.items ?? [];
+  const open = (id: number) => { const t = session.info()?.task; router.navigate(t ? `/${t}?id=${id}` : '/'); };
+  const cols = () => (grid ? getComputedStyle(grid).gridTemplateColumns.split(' ').length : 6);
+  const moveCursor = (d: number) => setCursor((c) => Math.max(0, Math.min(items().length - 1, c + d)));
+  const turn = (d: number) => { const p = Math.max(0, Math.min(pages() - 1, page() + d)); if (p !== page()) { setPage(p); setCursor(0); } };
+  keys.use('browse', {
+    left: () => moveCursor(-1), right: () => moveCursor(1), up: () => moveCursor(-cols()), down: () => moveCursor(cols()),
+    open: () => { const it = items()[cursor()]; if (it) open(it.id); },
+    pagePrev: () => turn(-1), pageNext: () => turn(1),
+    filter: () => setState(STATES[(STATES.indexOf(state()) + 1) % STATES.length]),
+    sort: () => setSort(SORTS[(SORTS.findIndex(([s]) => s === sort()) + 1) % SORTS.length][0]),
+  });
+  createEffect(() => { grid?.querySelectorAll('.thumb')[cursor()]?.scrollIntoView({ block: 'nearest' }); });
+
+  const classes = () => session.classes();
+  const num = (v: string) => (v === '' ? null : Number(v));
+  return (
+    <div class="page browse">
+      <div class="toolbar">
+        <label>show <select value={state()} onChange={(e) => setState(e.currentTarget.value as never)}>
+          <For each={STATES}>{(s) => <option value={s}>{STATE_LABEL[s]}</option>}</For>
+        </select> <kbd>{keys.hint('browse.filter')}</kbd></label>
+        <label>label <select value={label() ?? ''} onChange={(e) => setLabel(num(e.currentTarget.value))}>
+          <option value="">any</option><For each={classes()}>{(k) => <option value={k.id}>{k.name}</option>}</For>
+        </select></label>
+        <label>predicted <select value={predicted() ?? ''} onChange={(e) => setPredicted(num(e.currentTarget.value))}>
+          <option value="">any</option><For each={classes()}>{(k) => <option value={k.id}>{k.name}</option>}</For>
+        </select></label>
+        <label>sort <select value={sort()} onChange={(e) => setSort(e.currentTarget.value)}>
+          <For each={SORTS}>{([s, l]) => <option value={s}>{l}</option>}</For>
+        </select> <kbd>{keys.hint('browse.sort')}</kbd></label>
+        <span class="spacer" />
+        <span class="muted">{fmt(data()?.total ?? 0)} images · page {page() + 1} of {pages()}</span>
+        <button onClick={() => turn(-1)} disabled={page() === 0}>‹ <kbd>{keys.hint('browse.pagePrev')}</kbd></button>
+        <button onClick={() => turn(1)} disabled={page() >= pages() - 1}><kbd>{keys.hint('browse.pageNext')}</kbd> ›</button>
+      </div>
+      <Show when={error()}><p class="inline-error">{error()}</p></Show>
+      <div class="thumb-grid" ref={grid} data-testid="thumb-grid">
+        <For each={items()} fallback={<p class="muted">No images match.</p>}>{(it, i) => (
+          <Thumb item={it} classes={classes()} selected={i() === cursor()} onOpen={() => open(it.id)} />
+        )}</For>
+      </div>
+    </div>
+  );
+}

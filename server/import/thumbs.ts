@@ -14,9 +14,11 @@ export function thumbPath(sessionDir: string, id: number): string {
 export function makeThumb(input: Buffer | string, size = THUMB_SIZE): Promise<Buffer> {
   return sharp(input, { failOn: 'warning' })
     .rotate() // honour EXIF orientation
-    .resize(size, size, { fit: 'inside', withoutEnlargement: true })
-    // effort 2 (default 4) roughly halves the encode time; at 256 px the files are about as small
-    .webp({ quality: 80, effort: 2 })
+    // Import is bound by this pipeline (bench/import.ts). The JPEG decoder's shrink-on-load does most of
+    // the downscaling, so a linear kernel for the rest looks the same at 256 px and costs ~25% less CPU
+    // than lanczos3; WebP effort 1 (default 4) encodes ~3× faster for a few % more bytes.
+    .resize(size, size, { fit: 'inside', withoutEnlargement: true, kernel: 'linear' })
+    .webp({ quality: 80, effort: 1 })
     .toBuffer();
 }
 

@@ -6,7 +6,7 @@
 //   coco.json               COCO segmentation ground truth: categories 1..4 as above, background implicit
 //                           (no annotation), polygons — the same polygons the masks were rasterised from.
 // Usage: npx tsx scripts/make-demo.ts [dir=data/demo] [--count 300] [--seed 1] [--size 320x240]
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import sharp from 'sharp';
@@ -112,7 +112,18 @@ export async function createDemoSession(sessionsDir: string, name = 'demo', opts
   const dataDir = resolve(opts.dataDir ?? join(dirname(resolve(sessionsDir)), 'data', 'demo'));
   const want = JSON.stringify({ count: opts.count ?? 300, seed: opts.seed ?? 1, size: opts.size ?? [320, 240] });
   const stamp = join(dataDir, 'demo.json');
-  if (!existsSync(stamp) || readFileSync(stamp, 'utf8') !== want) await makeDemoImages(dataDir, opts);
+  const ready = () => existsSync(stamp) && readFileSync(stamp, 'utf8') === want;
+  if (!ready()) {
+    // generate beside it and rename into place: test files running in parallel may share a dataDir,
+    // and none of them may import a half-written picture
+    const tmp = `${dataDir}.tmp-${process.pid}-${Date.now()}`;
+    await makeDemoImages(tmp, opts);
+    if (!ready()) {
+      if (existsSync(dataDir)) renameSync(dataDir, `${tmp}-stale`);
+      try { renameSync(tmp, dataDir); } catch { if (!ready()) throw new Error(`could not put the demo data in ${dataDir}`); }
+    }
+    for (const d of [tmp, `${tmp}-stale`]) rmSync(d, { recursive: true, force: true });
+  }
   if (existsSync(join(sessionsDir, name, 'session.db'))) return { name, dataDir, created: false };
   const session = openSession(sessionsDir, name, { create: true });
   try {

@@ -5,13 +5,12 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { importInto } from '../server/import/import.ts';
-import { closeSession, openSession } from '../server/session.ts';
-import { loadDataset, poolCsv, type Item } from './simulate/dataset.ts';
-import { prepareTestSet } from './simulate/evaluate.ts';
+import { loadDataset } from './simulate/dataset.ts';
+import { makeBaseSession } from './simulate/prepare.ts';
+import { localRunner, runAll, workerRunner, type Runner, type Task, type TaskResult } from './simulate/runner.ts';
 import { parseSimArgs, USAGE, UsageError, type SimOptions } from './simulate/options.ts';
 import { aggregate, headline, markdown, type CurvePoint, type Headline } from './simulate/report.ts';
-import { simulateRun, type RunResult } from './simulate/run.ts';
+import type { RunResult } from './simulate/run.ts';
 import { plotSvg } from './simulate/svg.ts';
 import { VAL_FRACTION } from '../trainer/split.ts';
 
@@ -48,46 +47,39 @@ export async function simulate(o: SimOptions, say: (line: string) => void = (l) 
   console.log = (...a: unknown[]) => { trainerLog.push(a.map(String).join(' ')); if (trainerLog.length > 5000) trainerLog.splice(0, 1000); };
   try {
     const seg = o.task === 'segmentation';
-    const ds = await loadDataset(o, work, say);
+    const ds = await loadDataset(o, work);
     say(`dataset: ${ds.name || o.data}: ${ds.pool.length} pool + ${ds.test.length} held-out test images, ${ds.classNames.length} classes${ds.skipped.length ? ` (${ds.skipped.length} skipped, e.g. ${ds.skipped[0]})` : ''}`);
     if (o.budget > ds.pool.length) say(`note: budget ${o.budget} > pool ${ds.pool.length}: runs stop when the pool is labelled`);
-    const test = await prepareTestSet(ds, o, say);
+    for (let rep = 1; rep <= o.repeats; rep++) await makeBaseSession(o, ds, work, sessionsDir, rep, say);
 
+    const tasks: Task[] = [];
+    for (let rep = 1; rep <= o.repeats; rep++) for (const strategy of o.strategies) tasks.push({ strategy, repeat: rep, ceiling: tasks.length === 0 });
+    const paths = { work, sessionsDir, cacheRoot };
+    const P = Math.min(o.parallel, tasks.length);
+    say(`${tasks.length} runs (${o.strategies.length} strategies × ${o.repeats} repeats), ${P} at a time`);
+    // the first run embeds the pool into the shared feature cache; the others reuse it
+    const first = localRunner(o, paths, say, ds);
+    const runners: Runner[] = P > 1 ? Array.from({ length: P }, (_, i) => workerRunner(o, paths, say, i)) : [first];
     const runs: Record<string, RunResult[]> = Object.fromEntries(o.strategies.map((s) => [s, []]));
     let ceiling: number | null = null;
-    const total = o.repeats * o.strategies.length;
-    let done = 0;
-    for (let rep = 1; rep <= o.repeats; rep++) {
-      // the repeat's pool, imported once (unlabelled, in this repeat's order), copied for every strategy
-      const base = `base-r${rep}`;
-      const { csv, items } = poolCsv(ds.pool, o.order, o.seed * 1000 + rep);
-      const csvFile = join(work, `pool-r${rep}.csv`);
-      writeFileSync(csvFile, csv);
-      const session = openSession(sessionsDir, base, { create: true });
-      const truthOf = new Map<number, Item>();
-      try {
-        const rep_ = await importInto(session, csvFile, { format: 'csv' });
-        if (rep_.skipped.length) say(`import skipped ${rep_.skipped.length} files, e.g. ${JSON.stringify(rep_.skipped[0])}`);
-        const byPath = new Map(items.map((i) => [i.file, i]));
-        for (const row of session.db.$client.prepare('select id, path from images').all() as { id: number; path: string }[]) {
-          const it = byPath.get(row.path);
-          if (it) truthOf.set(row.id, it);
-        }
-      } finally { closeSession(session); }
-      for (const strategy of o.strategies) {
-        const elapsed = (performance.now() - T0) / 1000;
-        const eta = done ? ` — eta ${Math.ceil((elapsed / done) * (total - done) / 60)} min` : '';
-        say(`[${done + 1}/${total}] ${strategy}, repeat ${rep}${eta}`);
-        const r = await simulateRun({
-          o, ds, test, sessionsDir, cacheRoot, baseSession: base, truthOf, say,
-          onReady: (t) => { if (done === 0 && ceiling === null) { ceiling = test.ceiling(t, truthOf); say(`ceiling (a head on every pool label): ${ceiling?.toFixed(3)}`); } },
-        }, strategy, rep);
-        runs[strategy].push(r);
-        if (r.timeouts) say(`  warning: ${r.timeouts} refits did not finish within ${o.timeoutMs} ms`);
-        done++;
-        if (!o.keep) rmSync(join(sessionsDir, `r${rep}-${strategy}`), { recursive: true, force: true });
-      }
-    }
+    let results: TaskResult[];
+    try {
+      const T1 = performance.now();
+      const progress = (t: Task, r: TaskResult, done: number) => {
+        const elapsed = (performance.now() - T1) / 1000, left = tasks.length - done;
+        const eta = left ? ` — about ${Math.ceil(((elapsed / done) * left) / 60 / (done > 1 ? 1 : P))} min left` : '';
+        say(`[${done}/${tasks.length}] done: ${t.strategy}, repeat ${t.repeat} (${r.result.seconds.toFixed(0)} s)${eta}`);
+      };
+      const head = await first.run(tasks[0]);
+      progress(tasks[0], head, 1);
+      const rest = await runAll(tasks.slice(1), runners, (t, r, done) => progress(t, r, done + 1));
+      results = [head, ...rest];
+    } finally { await Promise.all(runners.filter((r) => r !== first).map((r) => r.close())); }
+    results.forEach((r, i) => {
+      runs[tasks[i].strategy].push(r.result);
+      if (r.ceiling !== null) ceiling = r.ceiling;
+      if (r.result.timeouts) say(`warning: ${tasks[i].strategy} repeat ${tasks[i].repeat}: ${r.result.timeouts} refits did not finish within ${o.timeoutMs} ms`);
+    });
 
     const curves = Object.fromEntries(o.strategies.map((s) => [s, aggregate(runs[s])]));
     const head = headline(curves, runs, seg ? 'strokes' : 'labels');

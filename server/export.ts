@@ -4,7 +4,8 @@
 //         unlabelled images have an empty label and skipped 0. Importable again as a `path,label` CSV.
 //   jsonl one object per image: {id, path, width, height, sha256, annotation|null, prediction|null}.
 //   coco  file_name = the absolute path, category id = class id = mask pixel value.
-//   masks <id>.png (8-bit grey, pixel = class id, 0 = unlabelled) + classes.json.
+//   masks <id>.png (8-bit grey, pixel = class id, 0 = unlabelled) + classes.json ({unlabelled:0, classes});
+//         without `out`, a ustar archive of masks/<id>.png + masks/classes.json (the HTTP download).
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { asc, isNotNull } from 'drizzle-orm';
@@ -17,32 +18,21 @@ import { getTask, type Session } from './session.ts';
 export type ExportFormat = 'csv' | 'jsonl' | 'coco' | 'masks';
 export const EXPORT_FORMATS: ExportFormat[] = ['csv', 'jsonl', 'coco', 'masks'];
 
-export interface ExportResult {
-  format: ExportFormat;
-  contentType: string;
-  /** a download name for HTTP (Content-Disposition) */
-  filename: string;
-  /** images (csv, jsonl, coco) or masks (masks) exported */
-  count: number;
-  /** the export, when no `out` was given (masks: a tar of masks/<id>.png + masks/classes.json) */
-  body?: string | Buffer;
-  /** where it was written, when `out` was given (masks: a folder, or a .tar file if out ends in .tar) */
-  path?: string;
-}
-
-export async function exportSession(session: Session, format: ExportFormat, out?: string): Promise<ExportResult> {
-  const { db, name } = session;
+/** The export as a string (csv, jsonl, coco) or a Buffer (masks: a tar of masks/<id>.png and
+ * masks/classes.json) for stdout / HTTP; or, given `out`, written there (masks: a folder, or a tar file
+ * when out ends in .tar) and undefined returned. */
+export async function exportSession(session: Session, format: ExportFormat, out?: string): Promise<string | Buffer | undefined> {
+  const { db } = session;
+  if (!EXPORT_FORMATS.includes(format)) throw new AppError(400, 'invalid_format', `format must be one of ${EXPORT_FORMATS.join(', ')}`);
   const cls = db.select().from(classes).orderBy(asc(classes.position)).all();
   const names = new Map(cls.map((c) => [c.id, c.name]));
-  const base = { format, filename: `${name}.${format === 'masks' ? 'masks.tar' : format === 'coco' ? 'coco.json' : format}` };
   if ((format === 'coco' || format === 'masks') && getTask(db) === 'classification') {
     throw new AppError(400, 'wrong_task', `${format} export is for segmentation sessions; this one is classification (use csv or jsonl)`);
   }
-  let result: ExportResult;
+  let body: string;
   if (format === 'csv' || format === 'jsonl') {
     const imgs = db.select().from(images).orderBy(asc(images.id)).all();
     const anns = new Map(db.select().from(annotations).all().map((a) => [a.imageId, a]));
-    let body: string;
     if (format === 'csv') {
       body = 'id,path,label,skipped\n' + imgs.map((im) => {
         const a = anns.get(im.id);
@@ -61,15 +51,14 @@ export async function exportSession(session: Session, format: ExportFormat, out?
         });
       }).join('\n') + (imgs.length ? '\n' : '');
     }
-    result = { ...base, contentType: format === 'csv' ? 'text/csv; charset=utf-8' : 'application/x-ndjson', count: imgs.length, body };
   } else if (format === 'coco') {
-    const coco = await cocoJson(session, cls);
-    result = { ...base, contentType: 'application/json', count: coco.images.length, body: JSON.stringify(coco) };
+    body = JSON.stringify(await cocoJson(session, cls));
   } else {
     return exportMasks(session, cls, out);
   }
-  if (out) { writeFileSync(out, result.body!); return { ...result, body: undefined, path: out }; }
-  return result;
+  if (!out) return body;
+  writeFileSync(out, body);
+  return undefined;
 }
 
 function annotationJson(a: AnnotationRow | undefined, names: Map<number, string>) {
@@ -107,20 +96,20 @@ async function cocoJson(session: Session, cls: ClassRow[]) {
   };
 }
 
-async function exportMasks(session: Session, cls: ClassRow[], out?: string): Promise<ExportResult> {
+async function exportMasks(session: Session, cls: ClassRow[], out?: string): Promise<Buffer | undefined> {
   const rows = maskRows(session);
   const classesJson = JSON.stringify({ unlabelled: 0, classes: cls.map((c) => ({ id: c.id, name: c.name, color: c.color })) }, null, 2);
-  const base = { format: 'masks' as const, filename: `${session.name}.masks.tar`, count: rows.length };
   if (out && !out.endsWith('.tar')) {
     mkdirSync(out, { recursive: true });
     for (const r of rows) writeFileSync(join(out, `${r.imageId}.png`), r.mask!);
     writeFileSync(join(out, 'classes.json'), classesJson);
-    return { ...base, contentType: 'inode/directory', path: out };
+    return undefined;
   }
   const tar = ustar([...rows.map((r) => ({ name: `masks/${r.imageId}.png`, data: r.mask! })),
     { name: 'masks/classes.json', data: Buffer.from(classesJson) }]);
-  if (out) { writeFileSync(out, tar); return { ...base, contentType: 'application/x-tar', path: out }; }
-  return { ...base, contentType: 'application/x-tar', body: tar };
+  if (!out) return tar;
+  writeFileSync(out, tar);
+  return undefined;
 }
 
 /** A minimal POSIX ustar archive (regular files, names < 100 bytes): enough for a folder of masks. */

@@ -1,4 +1,3 @@
-// @vitest-environment node
 import { describe, expect, it } from 'vitest';
 import { rollingAccuracy, trainerText, windowAccuracy } from '../web/src/lib/format.ts';
 

@@ -1,4 +1,3 @@
-// @vitest-environment node
 import { describe, expect, it } from 'vitest';
 import { argmaxMask, colorize, decodeBase64, encodeBase64, heatmap, hexToRgb, maskRgba, over, overlaySize, upsampleArgmax } from '../web/src/seg/overlay-math.ts';
 

@@ -1,4 +1,3 @@
-// @vitest-environment node
 import { describe, expect, it } from 'vitest';
 import { deflateSync, inflateSync } from 'node:zlib';
 import { fillPolygon, stamp, strokePath, strokeSegment, dropUnknown, type MaskBuf } from '../web/src/seg/raster.ts';

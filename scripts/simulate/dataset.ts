@@ -1,6 +1,7 @@
 // The known answers: a labelled dataset (class-folders, CSV, COCO, MNIST digits or generated scenes) read
 // through the importer's own source reader, split once into a pool (what sessions import, unlabelled)
 // and a held-out test set (never imported).
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { readSource, type CocoAnn } from '../../server/import/sources.ts';
@@ -8,6 +9,7 @@ import { polygonsToMask, rleCounts, rleDecode, type Rle } from '../../server/mas
 import { makeDemoImages } from '../make-demo.ts';
 import { makeMnist, rng, shuffled } from '../make-mnist.ts';
 import type { SimOptions } from './options.ts';
+import { makeColourScenes } from './scenes.ts';
 
 export const BACKGROUND = 'background';
 
@@ -22,20 +24,26 @@ export interface Item {
 }
 export interface Dataset { name: string; task: SimOptions['task']; classNames: string[]; pool: Item[]; test: Item[]; skipped: string[] }
 
-export async function loadDataset(o: SimOptions, workDir: string, say: (l: string) => void): Promise<Dataset> {
+export async function loadDataset(o: SimOptions, workDir: string): Promise<Dataset> {
   let source = o.data, format = o.format, name = o.data ?? '';
   if (o.task === 'classification' && !source) {
     const n = o.mnist ?? 2000;
-    say(`writing ${n} MNIST digits (mnist package) as PNGs…`);
     source = (await makeMnist(join(workDir, 'mnist'), { count: n, seed: o.seed })).dir;
     format = 'class-folders'; name = `mnist (${n} digits, 28×28, 10 classes)`;
   }
   if (o.task === 'segmentation' && !source) {
-    say(`generating ${o.scenes} scenes with exact masks…`);
-    const dir = join(workDir, 'scenes');
-    await makeDemoImages(dir, { count: o.scenes, seed: o.seed, size: o.sceneSize });
+    const dir = join(workDir, `scenes-${o.sceneStyle}`);
+    // written once per (style, count, seed, size): worker processes reuse what the parent wrote
+    const stamp = join(dir, 'scenes.json'), want = JSON.stringify({ style: o.sceneStyle, count: o.scenes, seed: o.seed, size: o.sceneSize });
+    if (!existsSync(stamp) || readFileSync(stamp, 'utf8') !== want) {
+      if (o.sceneStyle === 'demo') await makeDemoImages(dir, { count: o.scenes, seed: o.seed, size: o.sceneSize });
+      else await makeColourScenes(dir, { count: o.scenes, seed: o.seed, size: o.sceneSize });
+      writeFileSync(stamp, want);
+    }
     source = join(dir, 'coco.json'); format = 'coco';
-    name = `generated scenes (${o.scenes}, ${o.sceneSize.join('×')}, 4 shapes + background)`;
+    name = o.sceneStyle === 'demo'
+      ? `demo scenes (${o.scenes}, ${o.sceneSize.join('×')}, one randomly coloured shape each)`
+      : `generated scenes (${o.scenes}, ${o.sceneSize.join('×')}, 1–3 shapes, colour per class)`;
   }
   const all = o.task === 'classification' ? await classificationItems(source!, format) : await segmentationItems(source!, format);
   if (all.items.length < 4) throw new Error(`${source}: only ${all.items.length} usable labelled images; need at least 4`);

@@ -1,4 +1,5 @@
 // `hilt simulate` flags: parsing, defaults (full / --quick, per task) and the --help text.
+import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 
 export const ALL_STRATEGIES = ['sequential', 'random', 'uncertain', 'diverse', 'minority', 'mix'] as const;
@@ -15,6 +16,8 @@ export interface SimOptions {
   /** generated scenes with exact masks (segmentation; the default source) */
   scenes: number;
   sceneSize: [number, number];
+  /** coloured: a colour family per class (learnable from patch features); demo: scripts/make-demo.ts scenes */
+  sceneStyle: 'coloured' | 'demo';
   strategies: SimStrategy[];
   budget: number;
   every: number;
@@ -36,6 +39,8 @@ export interface SimOptions {
   timeoutMs: number;
   /** segmentation painter: most strokes per region */
   strokes: number;
+  /** runs at a time (worker processes; 1 = all in this process) */
+  parallel: number;
   quiet: boolean;
 }
 
@@ -57,6 +62,8 @@ Data (one of):
   --task <t>               classification | segmentation                          (default classification)
                            segmentation without --data: generated scenes with exact masks
   --scenes <N>             number of generated scenes                              (default 200)
+  --scene-style <s>        coloured: 1-3 shapes, a colour family per class (default)
+                           demo: the demo data (one shape, random colours: needs a real backbone)
 
 Simulation:
   --strategies <list>      comma-separated: ${ALL_STRATEGIES.join(',')}
@@ -73,6 +80,7 @@ Simulation:
   --resolution <px>        classification input size; segmentation uses 2x        (default 224; seg 112)
   --debounce <ms>          the trainer's refit debounce                           (default 100)
   --timeout <ms>           longest wait for one refit                             (default 30000)
+  --parallel <n>           runs at a time, one process each       (default: CPU cores, at most 4; quick 1)
 
 Output:
   --out <dir>              where simulate.json / .md / .svg go     (default bench/results/simulate-<date>)
@@ -109,7 +117,7 @@ export function parseSimArgs(argv: string[]): SimOptions | 'help' {
     else throw new UsageError(`--${k} needs a value`);
   }
   const known = ['mnist', 'data', 'format', 'task', 'scenes', 'strategies', 'budget', 'every', 'repeats', 'seed', 'test-fraction',
-    'order', 'mix-random', 'strokes', 'backbone', 'resolution', 'debounce', 'timeout', 'out', 'work', 'keep', 'quick', 'quiet', 'scene-size'];
+    'order', 'mix-random', 'strokes', 'parallel', 'scene-style', 'backbone', 'resolution', 'debounce', 'timeout', 'out', 'work', 'keep', 'quick', 'quiet', 'scene-size'];
   for (const k of Object.keys(v)) if (!known.includes(k)) throw new UsageError(`unknown option --${k}`);
   const str = (k: string) => (typeof v[k] === 'string' ? (v[k] as string) : undefined);
   const num = (k: string, def: number, opt: { int?: boolean; min?: number; max?: number } = {}) => {
@@ -138,10 +146,12 @@ export function parseSimArgs(argv: string[]): SimOptions | 'help' {
   if (order !== 'shuffled' && order !== 'as-is') throw new UsageError('--order must be shuffled or as-is');
   const size = (str('scene-size') ?? (quick ? '160x120' : '320x240')).split('x').map(Number) as [number, number];
   if (size.length !== 2 || size.some((n) => !Number.isInteger(n) || n < 32)) throw new UsageError('--scene-size must look like 320x240');
+  const sceneStyle = (str('scene-style') ?? 'coloured') as SimOptions['sceneStyle'];
+  if (sceneStyle !== 'coloured' && sceneStyle !== 'demo') throw new UsageError('--scene-style must be coloured or demo');
   const budget = num('budget', seg ? (quick ? 6 : 40) : quick ? 20 : 200);
   return {
     task, data, format, mnist,
-    scenes: num('scenes', quick ? 30 : 200, { min: 4 }), sceneSize: size,
+    scenes: num('scenes', quick ? 30 : 200, { min: 4 }), sceneSize: size, sceneStyle,
     strategies: [...new Set(strategies)] as SimStrategy[],
     budget, every: Math.min(budget, num('every', seg ? (quick ? 2 : 4) : quick ? 5 : 10)),
     repeats: num('repeats', quick ? 1 : 3, { max: 100 }),
@@ -157,5 +167,6 @@ export function parseSimArgs(argv: string[]): SimOptions | 'help' {
     debounceMs: num('debounce', 100, { min: 0 }),
     timeoutMs: num('timeout', 30_000, { min: 100 }),
     strokes: num('strokes', 2, { max: 10 }),
+    parallel: num('parallel', quick ? 1 : Math.max(1, Math.min(4, availableParallelism())), { max: 64 }),
   };
 }

@@ -104,7 +104,7 @@ export function paintScribbles(mask: Uint8Array, W: number, H: number, o: Painte
       while (walked < length) {
         a += (rand() - 0.5) * 0.5; // a hand wanders a little
         let moved = false;
-        for (const turn of [0, 0.4, -0.4, 0.8, -0.8, 1.3, -1.3, 1.9, -1.9, Math.PI]) {
+        for (const turn of [0, 0.4, -0.4, 0.8, -0.8, 1.3, -1.3, 1.9, -1.9]) {
           const nx = x + step * Math.cos(a + turn), ny = y + step * Math.sin(a + turn);
           if (inside(nx, ny)) { a += turn; x = nx; y = ny; moved = true; break; }
         }

@@ -5,7 +5,7 @@
 //   accuracy) → PUT the true answer → GET /api/next (chosen right away from the suggestions of the model
 //   before this label, as the UI does) → focus it → the refit's prediction for it arrives (latency) →
 //   wait for the refit cycle to finish (a human takes that long to look) → every k labels: score.
-import { cpSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { startServer } from '../../server/serve.ts';
@@ -17,6 +17,7 @@ import type { Dataset, Item } from './dataset.ts';
 import { scribbleAgreement, type TestSet } from './evaluate.ts';
 import type { SimOptions, SimStrategy } from './options.ts';
 import { paintScribbles } from './painter.ts';
+import { copySession } from './prepare.ts';
 
 export interface Point {
   labels: number; strokes: number;
@@ -38,7 +39,7 @@ export interface RunResult {
 }
 export interface RunEnv {
   o: SimOptions; ds: Dataset; test: TestSet; sessionsDir: string; cacheRoot: string;
-  baseSession: string; truthOf: Map<number, Item>;
+  truthOf: Map<number, Item>;
   say(line: string): void;
   /** called once the trainer has embedded everything (first run: the ceiling is computed there) */
   onReady?(t: Trainer): void;
@@ -54,7 +55,7 @@ export async function simulateRun(env: RunEnv, strategy: SimStrategy, repeat: nu
   const { o, ds } = env;
   const seg = ds.task === 'segmentation';
   const name = `r${repeat}-${strategy}`;
-  cpSync(join(env.sessionsDir, env.baseSession), join(env.sessionsDir, name), { recursive: true });
+  copySession(env.sessionsDir, repeat, name);
   const srv = await startServer({ sessionsDir: env.sessionsDir, session: name, port: 0, webDir: null, log: () => {} });
   let br: BrowserSocket | null = null;
   let stopTrainer: (() => Promise<void>) | null = null;
@@ -146,5 +147,6 @@ export async function simulateRun(env: RunEnv, strategy: SimStrategy, repeat: nu
     br?.close();
     await stopTrainer?.();
     await srv.close();
+    if (!o.keep) rmSync(join(env.sessionsDir, name), { recursive: true, force: true });
   }
 }

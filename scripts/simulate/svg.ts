@@ -15,9 +15,9 @@ const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replac
 const r1 = (v: number) => Math.round(v * 10) / 10;
 
 /** ~n "nice" ticks (1, 2, 5 × 10^k steps) covering [lo, hi]. */
-export function niceTicks(lo: number, hi: number, n = 6): number[] {
+export function niceTicks(lo: number, hi: number, n = 6, integer = false): number[] {
   const span = hi - lo || 1, raw = span / n, mag = 10 ** Math.floor(Math.log10(raw));
-  const step = [1, 2, 2.5, 5, 10].map((k) => k * mag).find((s) => s >= raw) ?? 10 * mag;
+  const step = Math.max(integer ? 1 : 0, [1, 2, 2.5, 5, 10].map((k) => k * mag).find((s) => s >= raw && (!integer || Number.isInteger(s))) ?? 10 * mag);
   const out: number[] = [];
   for (let v = Math.ceil(lo / step - 1e-9) * step; v <= hi + 1e-9; v += step) out.push(Math.round(v / step) * step);
   return out;
@@ -39,7 +39,7 @@ export function plotSvg(p: PlotInput): string {
   o.push(`<text x="${L}" y="22" font-size="15" font-weight="bold">${esc(p.title)}</text>`);
   o.push(`<text x="${L}" y="40" fill="#555">${esc(p.subtitle)}</text>`);
   // grid, ticks, axes
-  for (const t of niceTicks(0, xMax, 8)) {
+  for (const t of niceTicks(0, xMax, 8, true)) {
     o.push(`<line x1="${X(t)}" y1="${T}" x2="${X(t)}" y2="${T + ph}" stroke="#eee"/>`);
     o.push(`<text x="${X(t)}" y="${T + ph + 16}" text-anchor="middle" fill="#333">${t}</text>`);
   }
@@ -53,12 +53,12 @@ export function plotSvg(p: PlotInput): string {
   // reference lines
   if (p.ceiling !== null && p.ceiling >= yLo && p.ceiling <= yHi) {
     o.push(`<line class="ceiling" x1="${L}" y1="${Y(p.ceiling)}" x2="${L + pw}" y2="${Y(p.ceiling)}" stroke="#000" stroke-dasharray="2 3"/>`);
-    o.push(`<text x="${L + pw - 4}" y="${Y(p.ceiling) - 5}" text-anchor="end" fill="#000">${esc(`ceiling ${p.ceiling.toFixed(3)}: ${p.ceilingLabel}`)}</text>`);
+    o.push(`<text x="${L + 6}" y="${Y(p.ceiling) - 5}" fill="#000">${esc(`ceiling ${p.ceiling.toFixed(3)}: ${p.ceilingLabel}`)}</text>`);
   }
   const tgt = p.head.target;
   if (tgt !== null) {
     o.push(`<line class="target" x1="${L}" y1="${Y(tgt)}" x2="${L + pw}" y2="${Y(tgt)}" stroke="#000" stroke-dasharray="6 4" stroke-opacity="0.7"/>`);
-    o.push(`<text x="${L + pw - 4}" y="${Y(tgt) + 15}" text-anchor="end" fill="#000">${esc(`target ${tgt.toFixed(3)} = ${Math.round(p.head.fraction * 100)} % of final ${p.head.reference!.toFixed(3)}`)}</text>`);
+    o.push(`<text x="${L + 6}" y="${Y(tgt) - 5}" fill="#000">${esc(`target ${tgt.toFixed(3)} = ${Math.round(p.head.fraction * 100)} % of final ${p.head.reference!.toFixed(3)}`)}</text>`);
   }
   o.push(`<defs><clipPath id="plot"><rect x="${L}" y="${T}" width="${pw}" height="${ph}"/></clipPath></defs>`);
   // bands first (under every line), then lines, then crossing markers

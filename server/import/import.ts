@@ -2,6 +2,7 @@
 // decode) through a bounded pool, insert the valid ones in order in batched transactions (a row only
 // after its file proved readable), then write labels / masks and the task lock.
 import { copyFileSync, mkdirSync, writeFileSync, existsSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { extname, join } from 'node:path';
 import cliProgress from 'cli-progress';
@@ -10,7 +11,7 @@ import type { Task } from '../db/schema.ts';
 import { getTask, setSetting, type Session } from '../session.ts';
 import { cocoMask, ensureClasses, writeLabels, writeMasks } from './labels.ts';
 import { readSource, type Entry, type Format } from './sources.ts';
-import { writeThumb } from './thumbs.ts';
+import { thumbPath } from './thumbs.ts';
 import { isSkip, probeImage, type Probed, type Skip } from './validate.ts';
 
 export interface ImportOptions {
@@ -37,6 +38,7 @@ export interface ImportReport {
 }
 
 const BATCH = 256;
+const MAX_AHEAD = 4 * BATCH;
 
 export async function importInto(session: Session, source: string, opts: ImportOptions = {}): Promise<ImportReport> {
   const plan = readSource(source, opts.format ?? 'auto');
@@ -65,6 +67,7 @@ export async function importInto(session: Session, source: string, opts: ImportO
   const results: (Probed | Skip | undefined)[] = new Array(todo.length);
   let flushed = 0;
   const seenSha = new Set<string>();
+  const thumbWrites: Promise<void>[] = [];
   // Commit finished results in entry order (ids follow the sorted file order), a batch at a time.
   const flush = (all: boolean) => {
     let end = flushed;
@@ -96,7 +99,10 @@ export async function importInto(session: Session, source: string, opts: ImportO
         added.push({ p: r, id });
       }
     });
-    for (const { p, id } of added) writeThumb(session.dir, id, p.thumb);
+    // async: the open/write/close run on the libuv pool instead of blocking the loop that feeds sharp
+    for (const { p, id } of added) {
+      thumbWrites.push(writeFile(thumbPath(session.dir, id), p.thumb).catch((e) => { report.warnings.push(`thumbnail of image ${id}: ${e.message}`); }));
+    }
     report.added += added.length;
     flushed = end;
   };
@@ -105,6 +111,8 @@ export async function importInto(session: Session, source: string, opts: ImportO
   let next = 0;
   const worker = async () => {
     while (next < todo.length) {
+      // one slow file (a huge TIFF) must not let thousands of finished thumbnails pile up behind it
+      if (next - flushed >= MAX_AHEAD) { await new Promise((r) => setTimeout(r, 5)); continue; }
       const i = next++;
       results[i] = await probeImage(todo[i].file, { keepData: opts.copy });
       opts.onProgress?.(++done, total);
@@ -113,6 +121,7 @@ export async function importInto(session: Session, source: string, opts: ImportO
   };
   await Promise.all(Array.from({ length: Math.min(concurrency, todo.length) }, worker));
   flush(true);
+  await Promise.all(thumbWrites);
 
   await applyAnnotations(session, plan, idOf, report);
   return report;

@@ -1,4 +1,3 @@
-// @vitest-environment node
 // The annotator UI in real Chromium against the real server: classification by keyboard only.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
@@ -51,6 +50,17 @@ describe('classification (e2e, Chromium)', () => {
     await page.waitForFunction(() => document.querySelector('[data-testid=progress]')?.textContent?.startsWith('20 / 60'));
     expect(await page.evaluate(() => (window as unknown as { mouseEvents: number }).mouseEvents)).toBe(0);
     await page.screenshot({ path: shot('classification') });
+  });
+
+  it('keeps up with fast typing: every key press labels the next image', async () => {
+    const start = await imageId();
+    const keys = ['1', '2', '3', '4', '1', '2'];
+    for (const k of keys) await page.keyboard.press(k, { delay: 0 });
+    await waitImage(start + keys.length);
+    const classes = (await api<{ classes: { id: number }[] }>(app.url, '/api/classes')).classes;
+    for (let i = 0; i < keys.length; i++) {
+      await waitFor(async () => (await api<{ annotation: { classId: number } | null }>(app.url, `/api/images/${start + i}`)).annotation?.classId === classes[Number(keys[i]) - 1].id, 3000, `label of #${start + i}`);
+    }
   });
 
   it('skips with s and undo restores the previous image and its previous label', async () => {

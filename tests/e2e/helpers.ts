@@ -59,7 +59,12 @@ export async function launch(): Promise<Browser> {
   });
 }
 
-export interface App { url: string; dir: string; name: string; close(): Promise<void> }
+export interface App {
+  url: string; dir: string; name: string;
+  /** stop only the server (the session stays), and start it again on the same port */
+  stop(): Promise<void>; restart(): Promise<void>;
+  close(): Promise<void>;
+}
 
 /** The demo session (unlabelled shape images) served by the real server on a free port. */
 export async function startApp(opts: { name?: string; count?: number } = {}): Promise<App> {
@@ -72,10 +77,13 @@ export async function startApp(opts: { name?: string; count?: number } = {}): Pr
   // the generated pictures are shared between runs (a git-ignored folder), the session is fresh
   await createDemoSession(sessionsDir, name, { count: opts.count ?? 60, dataDir: join(ROOT, '.tmp', `demo-${opts.count ?? 60}`) });
   const { startServer } = await import('../../server/serve.ts');
-  const srv = await startServer({ sessionsDir, session: name, port: 0, host: '127.0.0.1', webDir, log: () => {} });
+  let srv: Awaited<ReturnType<typeof startServer>> | null = await startServer({ sessionsDir, session: name, port: 0, host: '127.0.0.1', webDir, log: () => {} });
+  const port = srv.port;
   return {
     url: srv.url, dir, name,
-    async close() { await srv.close(); rmSync(dir, { recursive: true, force: true }); },
+    async stop() { await srv?.close(); srv = null; },
+    async restart() { await srv?.close(); srv = await startServer({ sessionsDir, session: name, port, host: '127.0.0.1', webDir, log: () => {} }); },
+    async close() { await srv?.close(); srv = null; rmSync(dir, { recursive: true, force: true }); },
   };
 }
 

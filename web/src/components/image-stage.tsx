@@ -8,8 +8,9 @@ export function ImageStage(props: { entry: Entry | null; status: NavStatus; chil
   createEffect(() => {
     const e = props.entry;
     if (!e) return;
+    const dom = performance.now(); // the new image is in the DOM
     // rAF runs just before the frame is painted; the timeout after it runs once it has been
-    requestAnimationFrame(() => setTimeout(() => window.dispatchEvent(new CustomEvent('hilt:painted', { detail: { id: e.id, at: performance.now() } })), 0));
+    requestAnimationFrame(() => setTimeout(() => window.dispatchEvent(new CustomEvent('hilt:painted', { detail: { id: e.id, dom, at: performance.now() } })), 0));
   });
   const status = () => props.status;
   return (

@@ -1,5 +1,5 @@
 // Type an image id and Enter: opens it in the labelling view; an unknown id says so inline.
-import { Show, createSignal, onMount } from 'solid-js';
+import { Show, createSignal, onCleanup, onMount } from 'solid-js';
 import { useApp } from '../context.ts';
 import { api, ApiError } from '../api.ts';
 
@@ -8,7 +8,10 @@ export function JumpBox(props: { onClose: () => void }) {
   const [value, setValue] = createSignal('');
   const [msg, setMsg] = createSignal<string | null>(null);
   let input!: HTMLInputElement;
+  let closing: ReturnType<typeof setTimeout> | undefined;
   onMount(() => input.focus());
+  // a late close from this box must not shut the next one opened right after
+  onCleanup(() => clearTimeout(closing));
 
   async function go() {
     const v = value().trim().replace(/^#/, '');
@@ -37,7 +40,7 @@ export function JumpBox(props: { onClose: () => void }) {
         value={value()}
         onInput={(e) => { setValue(e.currentTarget.value); setMsg(null); }}
         onKeyDown={(e) => { if (e.key === 'Escape') { e.preventDefault(); input.blur(); props.onClose(); } }}
-        onBlur={() => { if (!msg()) setTimeout(props.onClose, 100); }}
+        onBlur={() => { if (!msg()) closing = setTimeout(props.onClose, 100); }}
       />
       <Show when={msg()}><span class="inline-error" data-testid="jump-error">{msg()}</span></Show>
     </form>

@@ -1,5 +1,5 @@
 // /classification and /segmentation: lock the task when none is set, refuse the other task's URL.
-import { Match, Switch, createSignal, createEffect } from 'solid-js';
+import { Match, Switch, createEffect, createSignal, on, onMount } from 'solid-js';
 import { useApp } from '../context.ts';
 import type { Task } from '../types.ts';
 import { ClassifyPage } from '../pages/classify.tsx';
@@ -7,17 +7,16 @@ import { SegmentPage } from '../pages/segment.tsx';
 import { TaskLockAlert } from './task-lock-alert.tsx';
 
 export function TaskRoute(props: { task: Task }) {
-  const { session } = useApp();
+  const { session, router } = useApp();
   const [error, setError] = createSignal<string | null>(null);
   const current = () => session.info()?.task ?? null;
-  let locking = false;
-  // opening a task when none is set locks the session to it (the server creates its preset classes)
-  createEffect(() => {
-    if (current() === null && !locking) {
-      locking = true;
-      session.setTask(props.task).catch((e) => setError((e as Error).message)).finally(() => { locking = false; });
-    }
+  // opening a task when none is set locks the session to it (the server creates its preset classes);
+  // only when the page is opened: a reset made elsewhere must not re-lock the old task
+  onMount(() => {
+    if (current() !== null) return;
+    session.setTask(props.task).catch((e) => { setError((e as Error).message); void session.refresh(); });
   });
+  createEffect(on(current, (now, before) => { if (before && now === null) router.navigate('/'); }, { defer: true }));
   return (
     <Switch fallback={<div class="center-note"><p>{error() ?? `Opening ${props.task}…`}</p></div>}>
       <Match when={current() && current() !== props.task}>

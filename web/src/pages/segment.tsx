@@ -11,7 +11,7 @@ import type { SegmentationPrediction } from '../types.ts';
 export function SegmentPage() {
   const { nav, cache, app } = createLabelling('segmentation');
   const { session, keys, prefs, ui } = app;
-  const seg = createSegmenter({ session: () => session.info()?.name ?? '', cache, notify: ui.notify });
+  const seg = createSegmenter({ session: () => session.info()?.name ?? '', cache, notify: ui.notify, onSaved: (id, done) => nav.markDone(id, done) });
   onCleanup(() => seg.dispose());
   const [ed, setEd] = createSignal<SegEditor | null>(null);
   const [tool, setTool] = createSignal<Tool>('brush');
@@ -44,7 +44,7 @@ export function SegmentPage() {
   createEffect(on(session.resets, () => { seg.forget(); const e = ed(); if (e) e.state = null; }, { defer: true }));
 
   const act = (fn: (e: SegEditor) => unknown) => () => { const e = ed(); if (e?.state) { fn(e); setTick((n) => n + 1); } };
-  const leave = (move: () => Promise<void>) => () => { const s = ed()?.state; if (s?.dirty) void seg.save(s); void move(); };
+  const leave = (move: () => Promise<void>) => () => nav.queue(() => { const s = ed()?.state; if (s?.dirty) void seg.save(s); return move(); }, { droppable: true });
   const size = (k: number) => prefs.setBrush(Math.max(1, Math.min(400, Math.round(prefs.brush() * k) || (k > 1 ? prefs.brush() + 1 : prefs.brush() - 1))));
   const pick = (i: number) => () => { const k = classes()[i]; if (k) { setClassId(k.id); if (tool() === 'eraser') setTool('brush'); } };
   const pan = (dx: number, dy: number) => act((e) => e.pan(dx, dy));
@@ -54,7 +54,8 @@ export function SegmentPage() {
       if (e.polygon.length) e.closePolygon();
       else if (!e.acceptPrediction()) ui.notify('There is no predicted map for this image yet.');
     }),
-    advance: leave(() => nav.advance()),
+    // the strategy asks the server, which must know this image is annotated first
+    advance: () => nav.queue(async () => { const s = ed()?.state; if (s?.dirty) await seg.save(s); await nav.advance(); }),
     next: leave(() => nav.next()),
     prev: leave(() => nav.prev()),
     undo: act((e) => e.undo()),

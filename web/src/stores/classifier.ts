@@ -31,37 +31,41 @@ export function createClassifier(d: { nav: Navigator; cache: ImageCache; prefs: 
 
   const base = (imageId: number) => ({ imageId, points: null, updatedAt: Date.now() });
 
+  // every action runs in the navigator's queue: it applies to the image in view when its turn comes
+  const q = (fn: () => Promise<unknown> | void) => d.nav.queue(fn);
   return {
     label(k: Class) {
-      const cur = d.nav.entry();
-      if (cur) void commit(() => api.annotate(cur.id, { kind: 'label', classId: k.id }), { ...base(cur.id), kind: 'label', classId: k.id });
+      q(() => { const cur = d.nav.entry(); if (cur) return commit(() => api.annotate(cur.id, { kind: 'label', classId: k.id }), { ...base(cur.id), kind: 'label', classId: k.id }); });
     },
     skip() {
-      const cur = d.nav.entry();
-      if (cur) void commit(() => api.annotate(cur.id, { kind: 'skip' }), { ...base(cur.id), kind: 'skip', classId: null });
+      q(() => { const cur = d.nav.entry(); if (cur) return commit(() => api.annotate(cur.id, { kind: 'skip' }), { ...base(cur.id), kind: 'skip', classId: null }); });
     },
     accept() {
-      const cur = d.nav.entry();
-      const p = cur?.meta.prediction;
-      if (!cur || !p || p.classId === null) { d.notify('There is no prediction for this image yet.'); return; }
-      void commit(() => api.acceptPrediction(cur.id), { ...base(cur.id), kind: 'label', classId: p.classId });
+      q(() => {
+        const cur = d.nav.entry();
+        const p = cur?.meta.prediction;
+        if (!cur || !p || p.classId === null) { d.notify('There is no prediction for this image yet.'); return; }
+        return commit(() => api.acceptPrediction(cur.id), { ...base(cur.id), kind: 'label', classId: p.classId });
+      });
     },
-    async undo() {
-      const step = undo.pop();
-      if (!step) { d.notify('Nothing to undo.'); return; }
-      const p = step.previous;
-      try {
-        const r = p === null ? await api.unannotate(step.imageId)
-          : await api.annotate(step.imageId, p.kind === 'label' && p.classId !== null ? { kind: 'label', classId: p.classId } : { kind: 'skip' });
-        d.cache.setAnnotation(step.imageId, r.annotation);
-        d.nav.markDone(step.imageId, r.annotation !== null);
-        d.changed();
-      } catch (e) {
-        d.notify(`Undo failed: ${(e as Error).message}`, 'error');
-      }
-      await d.nav.show(step.imageId);
-      d.nav.touch();
-    },
+    undo() { q(() => undoStep()); },
     canUndo: () => undo.length > 0,
   };
+
+  async function undoStep() {
+    const step = undo.pop();
+    if (!step) { d.notify('Nothing to undo.'); return; }
+    const p = step.previous;
+    try {
+      const r = p === null ? await api.unannotate(step.imageId)
+        : await api.annotate(step.imageId, p.kind === 'label' && p.classId !== null ? { kind: 'label', classId: p.classId } : { kind: 'skip' });
+      d.cache.setAnnotation(step.imageId, r.annotation);
+      d.nav.markDone(step.imageId, r.annotation !== null);
+      d.changed();
+    } catch (e) {
+      d.notify(`Undo failed: ${(e as Error).message}`, 'error');
+    }
+    await d.nav.show(step.imageId);
+    d.nav.touch();
+  }
 }

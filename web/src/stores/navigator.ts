@@ -24,6 +24,12 @@ export interface Navigator {
   touch(): void;
   /** images this browser annotated since their list window was fetched */
   markDone(id: number, done: boolean): void;
+  /**
+   * Run key actions one after another, so fast typing never acts twice on the image being left
+   * (a key pressed while the next image is on its way applies to that next image). Held keys
+   * (auto-repeat) are dropped while a few actions are already waiting.
+   */
+  queue(fn: () => Promise<unknown> | void, opts?: { droppable?: boolean }): void;
 }
 
 export function createNavigator(d: { task: Task; cache: ImageCache; socket: Socket; prefs: Prefs; router: Router }): Navigator {
@@ -36,6 +42,8 @@ export function createNavigator(d: { task: Task; cache: ImageCache; socket: Sock
   let listWin: { from: number; items: ImageListItem[] } | null = null;
   let candidate: { for: number; id: Promise<number | null> } | null = null;
   let token = 0;
+  let chain: Promise<unknown> = Promise.resolve();
+  let waiting = 0;
 
   const neighbour = (id: number, dir: 'after' | 'before') => {
     const memo = dir === 'after' ? afterOf : beforeOf;
@@ -133,5 +141,10 @@ export function createNavigator(d: { task: Task; cache: ImageCache; socket: Sock
     },
     touch() { setEntry(entry()); },
     markDone(id, v) { done.set(id, v); },
+    queue(fn, opts) {
+      if (opts?.droppable && waiting >= 2) return;
+      waiting++;
+      chain = chain.then(fn).catch((e) => setStatus({ kind: 'error', message: (e as Error).message })).finally(() => { waiting--; });
+    },
   };
 }

@@ -13,7 +13,9 @@ import type { Point } from '../types.ts';
 export type SaveState = 'saved' | 'saving' | 'unsaved' | 'error';
 interface Draft { at: number; w: number; h: number; mask: number[]; points: Point[] }
 
-export function createSegmenter(d: { session: () => string; cache: ImageCache; notify: (t: string, tone?: 'info' | 'error') => void }) {
+export function createSegmenter(d: {
+  session: () => string; cache: ImageCache; notify: (t: string, tone?: 'info' | 'error') => void; onSaved?: (id: number, annotated: boolean) => void;
+}) {
   const states = new Map<number, ImageState>();
   const saving = new Map<number, Promise<boolean>>();
   const [status, setStatus] = createSignal<SaveState>('saved');
@@ -44,6 +46,7 @@ export function createSegmenter(d: { session: () => string; cache: ImageCache; n
       // keepalive requests are capped at 64 KB: bigger masks rely on the draft instead
       const r = await api.annotate(s.id, { kind: 'mask', points, mask: b64 }, keepalive && b64.length < 60_000);
       d.cache.setAnnotation(s.id, r.annotation, mask);
+      d.onSaved?.(s.id, true); // the server counts any saved row as annotated
       if (s.rev === rev) { s.dirty = false; dropDraft(s.id); }
       return true;
     } catch (e) {

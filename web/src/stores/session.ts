@@ -48,7 +48,11 @@ export function createSessionStore(socket: Socket): SessionStore {
   return {
     info, error, epoch, resets,
     classes: () => info()?.classes ?? [],
-    trainer: () => socket.trainer() ?? info()?.trainer ?? { online: false, status: null },
+    // while our own socket is down nothing says the trainer is still there
+    trainer: () => {
+      const t = socket.trainer() ?? info()?.trainer ?? { online: false, status: null };
+      return socket.online() ? t : { online: false, status: t.status };
+    },
     refresh,
     async setTask(task) {
       await api.setTask(task);

@@ -1,0 +1,93 @@
+// CI smoke of `hilt simulate --quick`: a real server + trainer on a tiny MNIST pool, 2 strategies, 1 repeat.
+// Checks the output format only (files, JSON curves and headline fields, one SVG line per strategy);
+// no timing or accuracy assertions.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseSimArgs, simulate, USAGE } from '../scripts/simulate.ts';
+import { paintScribbles } from '../scripts/simulate/painter.ts';
+import { crossing } from '../scripts/simulate/report.ts';
+import { tempDir } from './helpers/fixtures.ts';
+
+describe('hilt simulate', () => {
+  it('parses flags: --mnist with and without a value, --quick defaults, errors name the flag', () => {
+    const o = parseSimArgs(['--quick', '--out', '/tmp/x']);
+    expect(o).toMatchObject({ quick: true, mnist: 200, strategies: ['sequential', 'uncertain'], repeats: 1, parallel: 1 });
+    expect(parseSimArgs(['--mnist', '500', '--strategies', 'mix,random'])).toMatchObject({ mnist: 500, strategies: ['mix', 'random'] });
+    expect(parseSimArgs(['--mnist', '--budget', '50'])).toMatchObject({ mnist: 2000, budget: 50 });
+    expect(parseSimArgs(['--help'])).toBe('help');
+    expect(USAGE).toMatch(/how many labels would my dataset need with each strategy/i);
+    expect(() => parseSimArgs(['--strategies', 'best'])).toThrow(/unknown strategy "best"/);
+    expect(() => parseSimArgs(['--budget'])).toThrow(/--budget needs a value/);
+    expect(() => parseSimArgs(['--frobnicate', '1'])).toThrow(/unknown option --frobnicate/);
+  });
+
+  it('the painter keeps strokes inside their region, off its boundary', () => {
+    const W = 80, H = 60, mask = new Uint8Array(W * H);
+    for (let y = 15; y < 45; y++) for (let x = 20; x < 60; x++) mask[y * W + x] = 1; // a square on background
+    const s = paintScribbles(mask, W, H, { maxStrokes: 2, brush: 2, seed: 3 });
+    expect(s.regions).toBe(2);
+    expect(s.strokes).toBeGreaterThanOrEqual(2);
+    let near = 0;
+    for (let i = 0; i < W * H; i++) {
+      if (s.data[i] === 255) continue;
+      expect(s.data[i]).toBe(mask[i]);
+      const x = i % W, y = Math.floor(i / W);
+      if (mask[i] === 1 && (x < 22 || x > 57 || y < 17 || y > 42)) near++;
+    }
+    expect(near).toBe(0);
+  });
+
+  it('crossing interpolates between evaluation points', () => {
+    expect(crossing([10, 20, 30], [0.2, 0.5, 0.8], 0.6)).toBe(24);
+    expect(crossing([10, 20], [0.7, 0.9], 0.6)).toBe(10);
+    expect(crossing([10, 20], [null, 0.4], 0.6)).toBeNull();
+  });
+
+  describe('--quick end to end', () => {
+    let out: string, work: string;
+    beforeAll(() => { out = tempDir('hilt-sim-out-'); work = tempDir('hilt-sim-work-'); });
+    afterAll(() => { rmSync(out, { recursive: true, force: true }); rmSync(work, { recursive: true, force: true }); });
+
+    it('writes simulate.json, .md and .svg with a curve and a headline per strategy', async () => {
+      const o = parseSimArgs(['--quick', '--out', out, '--work', work, '--quiet', '--budget', '12', '--every', '4']);
+      if (o === 'help') throw new Error('unexpected');
+      const r = await simulate(o);
+      for (const f of ['simulate.json', 'simulate.md', 'simulate.svg']) expect(existsSync(join(out, f))).toBe(true);
+
+      const j = JSON.parse(readFileSync(join(out, 'simulate.json'), 'utf8'));
+      expect(j).toMatchObject({ version: 1, metric: 'accuracy', x: 'labels', dataset: { task: 'classification', pool: 160, test: 40 } });
+      expect(j.machine.cores).toBeGreaterThan(0);
+      expect(Object.keys(j.curves)).toEqual(['sequential', 'uncertain']);
+      for (const s of ['sequential', 'uncertain']) {
+        expect(j.curves[s].map((p: { labels: number }) => p.labels)).toEqual([4, 8, 12]);
+        for (const p of j.curves[s]) expect(p).toHaveProperty('mean');
+        expect(j.runs[s]).toHaveLength(1);
+        expect(j.runs[s][0].points).toHaveLength(3);
+        expect(j.headline.perStrategy[s]).toHaveProperty('needed');
+        expect(j.headline.perStrategy[s]).toHaveProperty('ratioToSequential');
+      }
+      expect(j.headline).toHaveProperty('reference');
+      expect(j.headline).toHaveProperty('target');
+      expect(j.headline.goal).toMatchObject({ ratio: 0.7 });
+      expect(r.headline.perStrategy.sequential).toBeDefined();
+
+      const md = readFileSync(join(out, 'simulate.md'), 'utf8');
+      expect(md).toMatch(/\| strategy \| labels to target/);
+      expect(md).toMatch(/\| sequential \|/);
+      expect(md).toMatch(/\| uncertain \|/);
+
+      const svg = readFileSync(join(out, 'simulate.svg'), 'utf8');
+      expect(svg.startsWith('<svg xmlns="http://www.w3.org/2000/svg"')).toBe(true);
+      expect(svg.trim().endsWith('</svg>')).toBe(true);
+      expect(svg.match(/<path class="line" /g)).toHaveLength(2);
+      expect(svg).toMatch(/data-strategy="sequential"/);
+      expect(svg).toMatch(/data-strategy="uncertain"/);
+      // well-formed enough for an XML parser: sharp (librsvg) renders it
+      const sharp = (await import('sharp')).default;
+      const meta = await sharp(Buffer.from(svg)).metadata();
+      expect(meta.format).toBe('svg');
+      expect(meta.width).toBeGreaterThan(100);
+    }, 180_000);
+  });
+});

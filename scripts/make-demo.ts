@@ -1,6 +1,6 @@
 // The bundled demo data: one shape (circle, square, triangle, star) per image on a textured background
-// (noise, stripes, gradients; random colours), varying in size, position, rotation and colour, so a
-// classifier on random features has to learn the shape. Deterministic for a seed. Writes into dir:
+// (noise, stripes, gradients on muted colours), varying in size, position and rotation; each shape class
+// keeps a jittered colour family so that even the random-weight `tiny` backbone can learn it. Deterministic for a seed. Writes into dir:
 //   images/img-0001.jpg …   labels.csv (`path,label`, the shape)   classes.json
 //   masks/img-0001.png      8-bit class-index masks: 0 = background, 1..4 = circle, square, triangle, star
 //   coco.json               COCO segmentation ground truth: categories 1..4 as above, background implicit
@@ -22,6 +22,11 @@ export const DEMO_PRESETS = {
   classification: DEMO_CLASSES,
   segmentation: [{ name: 'background', color: '#808080' }, ...DEMO_CLASSES],
 };
+
+/** the colour family of each shape class (see makeDemoImages) */
+/** bump when the pictures change, so cached demo data is regenerated */
+const DEMO_VERSION = 2;
+const CLASS_HUES = [[225, 45, 45], [40, 190, 60], [50, 80, 230], [240, 200, 30]];
 
 export interface DemoOptions { count?: number; seed?: number; size?: [number, number] }
 export interface DemoItem { file: string; name: string; label: string; classIndex: number; mask: string }
@@ -67,10 +72,12 @@ export async function makeDemoImages(dir: string, opts: DemoOptions = {}): Promi
     // each block of 4 images holds every shape once, in shuffled order: balanced, but not predictable by id
     if (!block.length) block = [0, 1, 2, 3].map((k) => [rand(), k]).sort((a, b) => a[0] - b[0]).map((p) => p[1]);
     const kind = block.pop()!;
-    const bg = [ri(0, 255), ri(0, 255), ri(0, 255)], bg2 = [ri(0, 255), ri(0, 255), ri(0, 255)];
-    let fg: number[];
-    do fg = [ri(0, 255), ri(0, 255), ri(0, 255)];
-    while (Math.abs(fg[0] - (bg[0] + bg2[0]) / 2) + Math.abs(fg[1] - (bg[1] + bg2[1]) / 2) + Math.abs(fg[2] - (bg[2] + bg2[2]) / 2) < 200);
+    // Each shape class has its own colour family (jittered) on muted backgrounds, as objects in real
+    // datasets have a typical look: the random-weight `tiny` backbone can learn colour and texture but
+    // barely shape, so without this cue the demo could not show a model improving. DINOv3 learns shape.
+    const grey = () => { const g = ri(40, 215), tint = () => ri(-25, 25); return [g + tint(), g + tint(), g + tint()]; };
+    const bg = grey(), bg2 = grey();
+    const fg = CLASS_HUES[kind].map((v) => Math.max(0, Math.min(255, v + ri(-40, 40))));
     const texture = ri(0, 2), angle = rand() * Math.PI, period = 8 + rand() * 30, noise = 10 + rand() * 40;
     const r = Math.min(W, H) * (0.15 + rand() * 0.22);
     const cx = r + rand() * (W - 2 * r), cy = r + rand() * (H - 2 * r);
@@ -101,7 +108,7 @@ export async function makeDemoImages(dir: string, opts: DemoOptions = {}): Promi
   writeFileSync(join(dir, 'labels.csv'), 'path,label\n' + items.map((it) => `images/${it.name}.jpg,${it.label}`).join('\n') + '\n');
   writeFileSync(join(dir, 'coco.json'), JSON.stringify(coco));
   writeFileSync(join(dir, 'classes.json'), JSON.stringify({ 0: 'background', ...Object.fromEntries(DEMO_CLASSES.map((c, i) => [i + 1, c.name])) }, null, 2));
-  writeFileSync(join(dir, 'demo.json'), JSON.stringify({ count, seed, size: [W, H] }));
+  writeFileSync(join(dir, 'demo.json'), JSON.stringify({ count, seed, size: [W, H], version: DEMO_VERSION }));
   return { dir, items };
 }
 
@@ -110,7 +117,7 @@ export async function makeDemoImages(dir: string, opts: DemoOptions = {}): Promi
 export async function createDemoSession(sessionsDir: string, name = 'demo', opts: DemoOptions & { dataDir?: string } = {}):
   Promise<{ name: string; dataDir: string; created: boolean; report?: ImportReport }> {
   const dataDir = resolve(opts.dataDir ?? join(dirname(resolve(sessionsDir)), 'data', 'demo'));
-  const want = JSON.stringify({ count: opts.count ?? 300, seed: opts.seed ?? 1, size: opts.size ?? [320, 240] });
+  const want = JSON.stringify({ count: opts.count ?? 300, seed: opts.seed ?? 1, size: opts.size ?? [320, 240], version: DEMO_VERSION });
   const stamp = join(dataDir, 'demo.json');
   const ready = () => existsSync(stamp) && readFileSync(stamp, 'utf8') === want;
   if (!ready()) {

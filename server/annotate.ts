@@ -6,7 +6,7 @@ import { prepared, stmt } from './db/prepared.ts';
 import type { Db } from './db/open.ts';
 import type { AnnotationRow } from './db/schema.ts';
 import { AppError } from './errors.ts';
-import { decodeMaskPng, encodeMaskPng } from './mask-png.ts';
+import { decodeClassMask, encodeClassMask as encodeMaskPng } from './masks.ts';
 import { annotationMsg, getAnnotation, getClass, getImage, getPrediction, listClasses, requireTask } from './store.ts';
 import type { AnnotationMsg } from './protocol.ts';
 
@@ -56,7 +56,9 @@ export async function setAnnotation(ctx: Ctx, imageId: number, input: unknown, a
     let mask: Buffer | null = null;
     if (body.mask !== undefined && body.mask !== null) {
       if (typeof body.mask !== 'string') throw new AppError(400, 'invalid_annotation', 'mask must be a base64 PNG string');
-      const m = await decodeMaskPng(Buffer.from(body.mask, 'base64'));
+      const m = await decodeClassMask(Buffer.from(body.mask, 'base64')).catch((e: Error) => {
+        throw new AppError(400, 'invalid_mask', `mask is not a readable PNG: ${e.message}`);
+      });
       if (m.width !== img.width || m.height !== img.height) throw new AppError(400, 'mask_size', `mask is ${m.width}×${m.height} but image ${imageId} is ${img.width}×${img.height}`);
       let any = false;
       for (let i = 0; i < m.data.length; i++) {

@@ -157,3 +157,28 @@ describe('reset', () => {
     expect((await srv.api('PUT', '/api/session/task', { task: 'segmentation' })).status).toBe(200);
   });
 });
+
+describe('segmentation annotations (after the reset above locked segmentation)', () => {
+  it('validates mask size and values, stores points, and deleting a class strips it from masks', async () => {
+    const bg = (await srv.api('POST', '/api/classes', { name: 'bg' })).body.class;
+    const fg = (await srv.api('POST', '/api/classes', { name: 'fg' })).body.class;
+    const px = new Uint8Array(64 * 48);
+    for (let i = 0; i < px.length; i++) px[i] = i < 1000 ? bg.id : i < 2000 ? fg.id : 0;
+    const png = (await sharp(Buffer.from(px), { raw: { width: 64, height: 48, channels: 1 } }).png().toBuffer()).toString('base64');
+    const small = (await sharp(Buffer.from(px.slice(0, 32 * 48)), { raw: { width: 32, height: 48, channels: 1 } }).png().toBuffer()).toString('base64');
+    expectJsonError(await srv.api('PUT', '/api/images/1/annotation', { kind: 'mask', mask: small }), 400, 'mask_size');
+    expectJsonError(await srv.api('PUT', '/api/images/1/annotation', { kind: 'mask', mask: 'bm90IGEgcG5n' }), 400, 'invalid_mask');
+    expectJsonError(await srv.api('PUT', '/api/images/1/annotation', { kind: 'label', classId: bg.id }), 409, 'wrong_task');
+    expectJsonError(await srv.api('PUT', '/api/images/1/annotation', { kind: 'mask', points: [{ classId: fg.id, x: 500, y: 1 }] }), 400, 'invalid_annotation');
+    const r = await srv.api('PUT', '/api/images/1/annotation', { kind: 'mask', mask: png, points: [{ classId: fg.id, x: 3, y: 4 }, { classId: bg.id, x: 1, y: 1 }] });
+    expect(r.body.annotation).toMatchObject({ kind: 'mask', hasMask: true });
+    expect((await srv.api('GET', `/api/classes/${fg.id}/usage`)).body).toMatchObject({ annotations: 1, masks: 1, points: 1 });
+    await srv.api('DELETE', `/api/classes/${fg.id}`);
+    const img = (await srv.api('GET', '/api/images/1')).body.annotation;
+    expect(img.points).toEqual([{ classId: bg.id, x: 1, y: 1 }]);
+    const m = await fetch(`${srv.url}/api/images/1/mask`);
+    const { data } = await sharp(Buffer.from(await m.arrayBuffer())).extractChannel(0).raw().toBuffer({ resolveWithObject: true });
+    expect(data.filter((v) => v === fg.id).length).toBe(0);
+    expect(data.filter((v) => v === bg.id).length).toBe(1000);
+  });
+});

@@ -34,7 +34,7 @@ export function scanFolder(root: string): ScanResult {
       }
       if (isDir) {
         let key = p;
-        try { key = `${statSync(p).dev}:${statSync(p).ino}`; } catch { /* walk reports it */ }
+        try { const st = statSync(p); key = `${st.dev}:${st.ino}`; } catch { /* walk reports it */ }
         if (!seenDirs.has(key)) { seenDirs.add(key); walk(p); }
       } else if (isFile && isImageName(p)) files.push(p);
     }

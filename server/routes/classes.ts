@@ -1,10 +1,11 @@
 import { Hono } from 'hono';
-import { and, eq, gt, sql } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import type { Ctx } from '../context.ts';
 import { intParam, jsonBody } from '../app.ts';
 import { AppError } from '../errors.ts';
 import { annotations, classes, events, predictions, suggestions } from '../db/schema.ts';
 import { getClass, listClasses, PALETTE } from '../store.ts';
+import { classUsage, stripClassFromMasks } from '../class-usage.ts';
 
 const NAME_RE = /^[\p{L}\p{N}][\p{L}\p{N} _\-.]{0,39}$/u;
 const COLOR_RE = /^#[0-9a-fA-F]{6}$/;
@@ -61,35 +62,35 @@ export function classRoutes(ctx: Ctx) {
       changed(false);
       return c.json({ class: getClass(db(), id) });
     })
-    .get('/:id/usage', (c) => {
+    .get('/:id/usage', async (c) => {
       const id = intParam(c.req.param('id'), 'id');
       getClass(db(), id);
-      return c.json(usage(ctx, id));
+      return c.json(await classUsage(ctx, id));
     })
-    .delete('/:id', (c) => {
+    .delete('/:id', async (c) => {
       const id = intParam(c.req.param('id'), 'id');
       const cls = getClass(db(), id);
-      const u = usage(ctx, id);
+      const u = await classUsage(ctx, id);
+      const stripped = await stripClassFromMasks(ctx, id);
       const now = Date.now();
       db().transaction((tx) => {
-        // classification labels of this class go; segmentation masks lose this class's pixels via the trainer reset
+        // labels of this class go; masks lose its pixels and points (an emptied one goes); the model resets
         const gone = tx.select({ imageId: annotations.imageId }).from(annotations).where(eq(annotations.classId, id)).all();
-        for (const g of gone) tx.insert(events).values({ imageId: g.imageId, type: 'class-delete', annotator: 'system', classId: id, at: now }).run();
+        for (const g of [...gone, ...stripped]) tx.insert(events).values({ imageId: g.imageId, type: 'class-delete', annotator: 'system', classId: id, at: now }).run();
         tx.delete(annotations).where(and(eq(annotations.classId, id), sql`${annotations.kind} != 'mask'`)).run();
+        for (const s of stripped) {
+          if (!s.mask && s.points === '[]') tx.delete(annotations).where(eq(annotations.imageId, s.imageId)).run();
+          else tx.update(annotations).set({ mask: s.mask, points: JSON.parse(s.points), updatedAt: now }).where(eq(annotations.imageId, s.imageId)).run();
+        }
         tx.delete(predictions).run();
         tx.delete(suggestions).run();
         tx.delete(classes).where(eq(classes.id, id)).run();
         listClasses(tx as never).forEach((k, i) => tx.update(classes).set({ position: i }).where(eq(classes.id, k.id)).run());
-        void gt;
       });
+      // the trainer re-reads annotations from a fresh snapshot after the reset
+      if (stripped.length) ctx.bus.emit('trainer', { type: 'reset', reason: 'class removed from masks' });
       changed(true);
       ctx.bus.emit('browser', { type: 'session', reason: `class "${cls.name}" deleted` });
       return c.json({ deleted: { class: cls, annotations: u.annotations } });
     });
-}
-
-function usage(ctx: Ctx, id: number): { annotations: number; points: number } {
-  const rows = ctx.session.db.$client.prepare(`select count(*) as n from annotations where class_id = ? and kind != 'mask'`).get(id) as { n: number };
-  const pts = ctx.session.db.$client.prepare(`select count(*) as n from annotations, json_each(annotations.points) p where json_extract(p.value, '$.classId') = ?`).get(id) as { n: number };
-  return { annotations: rows.n, points: pts.n };
 }

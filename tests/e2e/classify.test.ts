@@ -186,4 +186,35 @@ describe('classification (e2e, Chromium)', () => {
     await page.waitForSelector('[data-testid=key-remap]');
     await page.screenshot({ path: shot('settings') });
   });
+
+  it('remaps a key in settings (stored in the browser) and the new key works', async () => {
+    // on the settings page: the first action is "Show all keys"; Enter records a new key for it
+    await page.keyboard.press('Enter');
+    await page.waitForSelector('text=press a key…');
+    await page.keyboard.press('h');
+    await page.waitForFunction(() => document.querySelector('[data-testid=key-remap] tr.selected')?.textContent?.includes('H'));
+    await page.keyboard.press('h');
+    await page.waitForSelector('[data-testid=keys-overlay]');
+    await page.keyboard.press('Escape');
+    await page.reload();
+    await page.waitForSelector('[data-testid=key-remap]');
+    await page.keyboard.press('h');
+    await page.waitForSelector('[data-testid=keys-overlay]');
+    await page.keyboard.press('Escape');
+    await page.keyboard.press('ArrowUp');
+    await page.keyboard.press('Backspace'); // restore the default keys
+    await page.waitForFunction(() => !document.querySelector('[data-testid=key-remap] tr.selected')?.textContent?.includes('H'));
+  });
+
+  it('resets the session from settings with a typed confirmation (nothing deleted)', async () => {
+    await page.focus('[data-testid=reset-confirm]');
+    await page.keyboard.type(app.name);
+    await page.keyboard.press('Enter');
+    await page.waitForSelector('[data-testid=task-segmentation]'); // home offers both tasks again
+    const s = await api<{ task: string | null; counts: { labelled: number } }>(app.url, '/api/session');
+    expect(s.task).toBeNull();
+    expect(s.counts.labelled).toBe(0);
+    const { readdirSync } = await import('node:fs');
+    expect(readdirSync(app.dir + '/sessions').some((d) => d.startsWith(app.name + '.'))).toBe(true);
+  });
 });

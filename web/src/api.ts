@@ -9,6 +9,11 @@ export class ApiError extends Error {
 let annotator = 'anonymous';
 try { annotator = localStorage.getItem('hilt.annotator') || 'anonymous'; } catch { /* private mode */ }
 export const getAnnotator = () => annotator;
+/** Who is labelling (X-Annotator); stored in this browser. */
+export function setAnnotator(name: string): void {
+  annotator = name.trim().slice(0, 64) || 'anonymous';
+  try { localStorage.setItem('hilt.annotator', annotator); } catch { /* private mode */ }
+}
 
 async function call<T>(method: string, path: string, body?: unknown, init: RequestInit = {}): Promise<T> {
   let res: Response;

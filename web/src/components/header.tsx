@@ -44,7 +44,7 @@ export function Header() {
       <div class={`trainer tone-${trainer().tone}`} data-testid="trainer-status">
         <span class="dot" />
         <span>{trainer().text}</span>
-        <Show when={note()}><span class="note" title="backbone">{note()}</span></Show>
+        <Show when={note()}><span class="note" title={note()}>{note()}</span></Show>
       </div>
       <div class="strategy-chip muted" title={`Next-image strategy (${keys.hint('global.strategyNext')} cycles)`} data-testid="strategy">
         next: <b>{strategyText()}</b>

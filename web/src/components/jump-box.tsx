@@ -16,16 +16,18 @@ export function JumpBox(props: { onClose: () => void }) {
   async function go() {
     const v = value().trim().replace(/^#/, '');
     if (!/^\d+$/.test(v)) { setMsg('Type a number, e.g. 42'); return; }
+    const task = session.info()?.task;
+    // opening a labelling view would lock the task: that choice belongs on the home page
+    if (!task) { setMsg('Choose the task on the home page first'); return; }
     try {
       await api.image(Number(v));
     } catch (e) {
       setMsg(e instanceof ApiError && e.status === 404 ? `No image with id ${v}` : (e as Error).message);
       return;
     }
-    const task = session.info()?.task;
     input.blur();
     props.onClose();
-    router.navigate(`/${task ?? 'classification'}?id=${v}`);
+    router.navigate(`/${task}?id=${v}`);
   }
 
   return (

@@ -28,8 +28,8 @@ export function LineChart(props: { series: Series[]; height?: number; yRange?: [
       legend: { show: !props.small },
       cursor: { show: !props.small },
       scales: { x: { time: false }, y: props.yRange ? { range: props.yRange } : {} },
-      axes: props.small ? [{ show: false }, { ...axis, size: 36 }] : [axis, axis],
-      series: [{}, ...props.series.map((s) => ({ label: s.label, stroke: s.color, width: 2, spanGaps: true, points: { show: false } }))],
+      axes: props.small ? [{ show: false }, { ...axis, size: 36 }] : [{ ...axis, incrs: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000, 20000, 50000] }, axis],
+      series: [{ label: 'step' }, ...props.series.map((s) => ({ label: s.label, stroke: s.color, width: 2, spanGaps: true, points: { show: false } }))],
     };
     plot = new uPlot(opts, align(props.series), box);
   };

@@ -1,0 +1,96 @@
+// Segmentation end to end: real server + real trainer (tiny backbone) on the demo scenes; a few scribbles
+// (eroded strokes derived from the true masks, as a person would paint) → predicted maps vs the true masks.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { join } from 'node:path';
+import sharp from 'sharp';
+import { createDemoSession } from '../scripts/make-demo.ts';
+import { isVal } from '../trainer/split.ts';
+import { serveSession, tempDir, type TestServer } from './helpers/fixtures.ts';
+import { browserPeer, hilt, type Child } from './helpers/peers.ts';
+
+const N = 100;
+let dir: string, dataDir: string, srv: TestServer, trainer: Child;
+
+beforeAll(async () => {
+  dir = tempDir();
+  dataDir = (await createDemoSession(dir, 'demo', { count: N, dataDir: join(dir, 'data') })).dataDir;
+  srv = await serveSession(dir, 'demo');
+  trainer = hilt(['train', '--session', 'demo', '--sessions-dir', dir, '--server', srv.url.replace('http', 'ws') + '/ws', '--backbone', 'tiny', '--offline']);
+  await trainer.waitForLine(/connected to/);
+});
+afterAll(async () => { await trainer?.stop(); await srv?.close(); });
+
+async function truthMask(name: string): Promise<{ data: Uint8Array; width: number; height: number }> {
+  const { data, info } = await sharp(join(dataDir, 'masks', name.replace(/\.\w+$/, '.png'))).extractChannel(0).raw().toBuffer({ resolveWithObject: true });
+  return { data: new Uint8Array(data), width: info.width, height: info.height };
+}
+
+/** Horizontal strokes every `gap` rows inside each region, `erode` px away from any other region. */
+function scribbles(m: { data: Uint8Array; width: number; height: number }, lut: number[], gap = 14, erode = 6): Uint8Array {
+  const { data, width: W, height: H } = m;
+  const out = new Uint8Array(W * H);
+  for (let y = erode; y < H - erode; y += gap) {
+    for (let x = erode; x < W - erode; x++) {
+      const v = data[y * W + x];
+      let inside = true;
+      for (let d = -erode; d <= erode && inside; d += 2) {
+        if (data[(y + d) * W + x] !== v || data[y * W + x + d] !== v) inside = false;
+      }
+      if (inside) out[y * W + x] = lut[v];
+    }
+  }
+  return out;
+}
+
+describe('segmentation loop', () => {
+  it('a few scribbled images give predicted maps whose mIoU against the true masks beats 0.7', async () => {
+    await srv.api('PUT', '/api/session/task', { task: 'segmentation' });
+    const classes: { id: number; name: string }[] = (await srv.api('GET', '/api/classes')).body.classes;
+    expect(classes.map((c) => c.name)).toEqual(['background', 'circle', 'square', 'triangle', 'star']);
+    const lut = classes.map((c) => c.id); // truth value v (0 = background, 1..4 shapes) → class id
+    const images: { id: number; name: string; width: number; height: number }[] = (await srv.api('GET', `/api/images?limit=${N}`)).body.items;
+    const train = images.filter((i) => !isVal(i.id)).slice(0, 12);
+    const val = images.filter((i) => isVal(i.id)).slice(0, 3);
+    const br = await browserPeer(srv.url);
+    for (const img of [...train, ...val]) {
+      const mask = scribbles(await truthMask(img.name), lut);
+      const png = await sharp(Buffer.from(mask), { raw: { width: img.width, height: img.height, channels: 1 } }).png().toBuffer();
+      const r = await srv.api('PUT', `/api/images/${img.id}/annotation`, { kind: 'mask', points: [], mask: png.toString('base64') });
+      expect(r.status).toBe(200);
+    }
+    const labelled = new Set([...train, ...val].map((i) => i.id));
+    const focus = images.find((i) => !labelled.has(i.id))!;
+    br.ws.send(JSON.stringify({ type: 'focus', imageId: focus.id }));
+    const f = await br.waitFor((x) => x.type === 'prediction' && x.prediction.imageId === focus.id, 120_000);
+    expect(f.prediction.classIds).toEqual(lut);
+    await br.waitFor((x) => x.type === 'trainer' && x.status?.phase === 'ready' && x.status.embedded === N, 120_000);
+    await br.waitFor((x) => x.type === 'suggestions', 60_000);
+    // mIoU at patch resolution over the unlabelled images
+    const inter = new Array(5).fill(0), union = new Array(5).fill(0);
+    for (const img of images.filter((i) => !labelled.has(i.id))) {
+      const p = (await srv.api('GET', `/api/images/${img.id}`)).body.prediction;
+      expect(p).toBeTruthy();
+      const map = Buffer.from(p.map, 'base64'), n = p.width * p.height, C = p.classIds.length;
+      const truth = await truthMask(img.name);
+      for (let q = 0; q < n; q++) {
+        const gx = q % p.width, gy = Math.floor(q / p.width);
+        const tx = Math.min(truth.width - 1, Math.floor(((gx + 0.5) * truth.width) / p.width));
+        const ty = Math.min(truth.height - 1, Math.floor(((gy + 0.5) * truth.height) / p.height));
+        const t = truth.data[ty * truth.width + tx];
+        let b = 0; for (let c = 1; c < C; c++) if (map[c * n + q] > map[b * n + q]) b = c;
+        union[t]++; if (b === t) inter[t]++; else union[b]++;
+      }
+    }
+    const ious = union.map((u, c) => (u ? inter[c] / u : null)).filter((v): v is number => v !== null);
+    const miou = ious.reduce((a, b) => a + b, 0) / ious.length;
+    console.log(`segmentation: ${train.length} scribbled images, mIoU ${miou.toFixed(3)} (per class ${ious.map((v) => v.toFixed(2)).join(' ')})`);
+    expect(miou).toBeGreaterThan(0.7);
+    expect((await srv.api('GET', '/api/stats')).body.metrics.val_miou?.length).toBeGreaterThan(0);
+    // Enter in the UI: the prediction becomes the mask to correct, image-sized
+    const acc = await srv.api('POST', `/api/images/${focus.id}/accept-prediction`);
+    expect(acc.body.annotation).toMatchObject({ kind: 'mask', hasMask: true });
+    const m = await fetch(`${srv.url}/api/images/${focus.id}/mask`);
+    expect((await sharp(Buffer.from(await m.arrayBuffer())).metadata()).width).toBe(focus.width);
+    br.close();
+  });
+});

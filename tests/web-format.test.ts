@@ -36,3 +36,20 @@ describe('strategy selector', () => {
     expect(cycleStrategy(s, 'sequential', -1)).toBe('class');
   });
 });
+
+import { classNameProblem, removalText } from '../web/src/lib/class-name.ts';
+describe('classes panel text', () => {
+  it('validates names like the server', () => {
+    expect(classNameProblem('cat', [])).toBeNull();
+    expect(classNameProblem(' ', [])).toMatch(/Type a name/);
+    expect(classNameProblem('-x', [])).toMatch(/starting with/);
+    expect(classNameProblem('Cat', [{ id: 1, name: 'cat' }])).toMatch(/already/);
+    expect(classNameProblem('Cat', [{ id: 1, name: 'cat' }], 1)).toBeNull();
+  });
+  it('says what a removal deletes and that the model resets', () => {
+    expect(removalText({ annotations: 5, labels: 5, masks: 0, points: 0 })).toBe(
+      'This deletes 5 labels of this class (5 annotations changed), and the model resets: its predictions and suggestions are dropped until the trainer refits.');
+    expect(removalText({ annotations: 3, labels: 0, masks: 2, points: 1 })).toMatch(/^This removes its pixels from 2 masks and 1 point \(3 annotations changed\)/);
+    expect(removalText({ annotations: 0, labels: 0, masks: 0, points: 0 })).toMatch(/^No annotation uses this class, and the model resets/);
+  });
+});

@@ -138,15 +138,15 @@ describe('classification (e2e, Chromium)', () => {
   it('warns how many annotations a class removal deletes, then removes it (keys follow)', async () => {
     const classes = (await api<{ classes: { id: number; name: string }[] }>(app.url, '/api/classes')).classes;
     const victim = classes[1];
-    const usage = await api<{ annotations: number }>(app.url, `/api/classes/${victim.id}/usage`);
-    expect(usage.annotations).toBeGreaterThan(0);
+    const usage = await api<{ annotations: number; labels: number }>(app.url, `/api/classes/${victim.id}/usage`);
+    expect(usage.labels).toBeGreaterThan(0);
     await page.keyboard.press('c');
     await page.waitForSelector('[data-testid=classes-panel]');
     await page.keyboard.press('ArrowDown');
     await page.keyboard.press('Delete');
     await page.waitForSelector('[data-testid=remove-warning]');
     const warning = await page.textContent('[data-testid=remove-warning]');
-    expect(warning).toContain(`This deletes ${usage.annotations} annotation`);
+    expect(warning).toContain(`This deletes ${usage.labels} label`);
     expect(warning).toContain('the model resets');
     await page.screenshot({ path: shot('class-remove-warning') });
     await page.keyboard.press('Enter');

@@ -16,7 +16,7 @@ export function ClassButtons(props: {
           title={props.title}
           onClick={() => props.onPick(k)}
         >
-          <kbd>{props.hint(i())}</kbd>
+          {props.hint(i()) ? <kbd>{props.hint(i())}</kbd> : <span class="kbd-space" />}
           <span class="swatch" />
           <span class="name">{k.name}</span>
         </button>

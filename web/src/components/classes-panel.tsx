@@ -3,12 +3,12 @@
 import { For, Show, createSignal } from 'solid-js';
 import { useApp } from '../context.ts';
 import { api } from '../api.ts';
-import { classNameProblem, nextColor } from '../lib/class-name.ts';
+import { classNameProblem, nextColor, removalText, type Usage } from '../lib/class-name.ts';
 import { ConfirmDialog } from './confirm-dialog.tsx';
 import { ClassForm } from './class-form.tsx';
 import type { Class } from '../types.ts';
 
-type Mode = { kind: 'list' } | { kind: 'add' } | { kind: 'rename'; id: number } | { kind: 'remove'; k: Class; annotations: number; points: number };
+type Mode = { kind: 'list' } | { kind: 'add' } | { kind: 'rename'; id: number } | { kind: 'remove'; k: Class; usage: Usage };
 
 export function ClassesPanel(props: { onClose: () => void }) {
   const { session, keys, ui } = useApp();
@@ -36,7 +36,7 @@ export function ClassesPanel(props: { onClose: () => void }) {
     setError(null);
     try {
       const u = await api.classUsage(k.id);
-      setMode({ kind: 'remove', k, annotations: u.annotations, points: u.points });
+      setMode({ kind: 'remove', k, usage: u });
     } catch (e) { setError((e as Error).message); }
   };
   const remove = async (k: Class) => {
@@ -93,13 +93,10 @@ export function ClassesPanel(props: { onClose: () => void }) {
       </div>
       <Show when={mode().kind === 'remove' ? (mode() as Extract<Mode, { kind: 'remove' }>) : null}>{(m) => (
         <ConfirmDialog title={`Remove the class "${m().k.name}"?`} confirm="Remove" danger onConfirm={() => void remove(m().k)} onCancel={() => setMode({ kind: 'list' })}>
-          <p data-testid="remove-warning">
-            This deletes <b>{m().annotations}</b> annotation{m().annotations === 1 ? '' : 's'}
-            {m().points ? <> and <b>{m().points}</b> point{m().points === 1 ? '' : 's'}</> : null} of this class, and the model resets:
-            its predictions and suggestions are dropped until the trainer refits.
-          </p>
+          <p data-testid="remove-warning">{removalText(m().usage)}</p>
         </ConfirmDialog>
       )}</Show>
     </div>
   );
 }
+

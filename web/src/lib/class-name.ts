@@ -12,3 +12,18 @@ export function classNameProblem(name: string, existing: { id: number; name: str
 
 export const PALETTE = ['#e6194b', '#3cb44b', '#4363d8', '#f58231', '#911eb4', '#42d4f4', '#f032e6', '#bfef45', '#fabed4', '#469990', '#dcbeff', '#9a6324'];
 export const nextColor = (used: string[]) => PALETTE.find((c) => !used.includes(c)) ?? PALETTE[used.length % PALETTE.length];
+
+/** What GET /api/classes/:id/usage says a removal touches. */
+export type Usage = { annotations: number; labels?: number; masks?: number; points?: number };
+
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+
+/** "This deletes 5 labels of this class …" / "… removes its pixels from 3 masks and 2 points …" */
+export function removalText(u: Usage): string {
+  const labels = u.labels ?? (u.masks === undefined ? u.annotations : 0);
+  const parts: string[] = [];
+  if (labels) parts.push(`deletes ${plural(labels, 'label')} of this class`);
+  if (u.masks || u.points) parts.push(`removes its pixels from ${plural(u.masks ?? 0, 'mask')} and ${plural(u.points ?? 0, 'point')}`);
+  const what = parts.length ? `This ${parts.join(' and ')} (${plural(u.annotations, 'annotation')} changed)` : 'No annotation uses this class';
+  return `${what}, and the model resets: its predictions and suggestions are dropped until the trainer refits.`;
+}

@@ -7,10 +7,13 @@ import { stmt } from './db/prepared.ts';
 export const STRATEGIES = ['sequential', 'random', 'class', 'minority', 'uncertain', 'diverse'] as const;
 export type Strategy = (typeof STRATEGIES)[number];
 
-export interface NextQuery { strategy?: string; class?: string; after?: string; before?: string; annotator: string; claimTtlMs: number }
+export interface NextQuery { strategy?: string; class?: string; after?: string; before?: string; exclude?: string; annotator: string; claimTtlMs: number }
 
+// unlabelled, not held by another annotator, and not one the client asked to skip (the image in view,
+// so that it can prefetch the next one before saving the current)
 const FREE = `not exists (select 1 from annotations a where a.image_id = i.id)
-  and not exists (select 1 from claims c where c.image_id = i.id and c.expires_at > @now and c.annotator != @me)`;
+  and not exists (select 1 from claims c where c.image_id = i.id and c.expires_at > @now and c.annotator != @me)
+  and i.id not in (select value from json_each(@ex))`;
 
 function claim(db: Db, id: number, me: string, ttl: number, now: number): void {
   // an annotator holds at most two images: the one in view and the prefetched one
@@ -20,10 +23,10 @@ function claim(db: Db, id: number, me: string, ttl: number, now: number): void {
     on conflict(image_id) do update set annotator = excluded.annotator, expires_at = excluded.expires_at`).run(id, me, now + ttl);
 }
 
-function firstFree(db: Db, ids: number[], me: string, now: number): number | null {
+function firstFree(db: Db, ids: number[], me: string, now: number, ex: string): number | null {
   if (!ids.length) return null;
   const q = stmt(db, `select 1 from images i where i.id = @id and ${FREE}`);
-  for (const id of ids) if (q.get({ id, now, me })) return id;
+  for (const id of ids) if (q.get({ id, now, me, ex })) return id;
   return null;
 }
 
@@ -35,6 +38,8 @@ export function nextImage(db: Db, q: NextQuery): { id: number | null; reason: st
     if (!/^\d{1,12}$/.test(v)) throw new AppError(400, 'invalid_param', `${n} must be an image id`);
     return Number(v);
   };
+  if (q.exclude !== undefined && !/^\d{1,12}(,\d{1,12}){0,99}$/.test(q.exclude)) throw new AppError(400, 'invalid_param', 'exclude must be a comma-separated list of image ids');
+  const ex = JSON.stringify(q.exclude ? q.exclude.split(',').map(Number) : []);
   const after = num(q.after, 'after');
   const before = num(q.before, 'before');
   if (after !== undefined) {
@@ -58,18 +63,18 @@ export function nextImage(db: Db, q: NextQuery): { id: number | null; reason: st
       key = `class:${cls}`;
     }
     const row = stmt(db, 'select ids from suggestions where strategy = ?').get(key) as { ids: string } | undefined;
-    id = row ? firstFree(db, JSON.parse(row.ids) as number[], me, now) : null;
+    id = row ? firstFree(db, JSON.parse(row.ids) as number[], me, now, ex) : null;
     if (id === null) reason = row ? `${strategy}: suggestions used up, sequential until the next refit` : `${strategy}: no trainer suggestions yet, sequential`;
   }
   if (id === null && strategy === 'random') {
-    const n = (stmt(db, `select count(*) as n from images i where ${FREE}`).get({ now, me }) as { n: number }).n;
+    const n = (stmt(db, `select count(*) as n from images i where ${FREE}`).get({ now, me, ex }) as { n: number }).n;
     if (n > 0) {
-      const r = stmt(db, `select i.id from images i where ${FREE} order by i.id limit 1 offset ?`).get({ now, me }, Math.floor(Math.random() * n)) as { id: number };
+      const r = stmt(db, `select i.id from images i where ${FREE} order by i.id limit 1 offset ?`).get({ now, me, ex }, Math.floor(Math.random() * n)) as { id: number };
       id = r.id;
     }
   }
   if (id === null) {
-    const r = stmt(db, `select i.id from images i where ${FREE} order by i.id limit 1`).get({ now, me }) as { id: number } | undefined;
+    const r = stmt(db, `select i.id from images i where ${FREE} order by i.id limit 1`).get({ now, me, ex }) as { id: number } | undefined;
     id = r?.id ?? null;
   }
   if (id === null) return { id: null, reason: 'done: every image is labelled or held by another annotator' };

@@ -182,3 +182,13 @@ describe('segmentation annotations (after the reset above locked segmentation)',
     expect(data.filter((v) => v === bg.id).length).toBe(1000);
   });
 });
+
+describe('next with exclude (prefetch while an image is in view)', () => {
+  it('skips the excluded ids and validates the list', async () => {
+    const a = (await srv.api('GET', '/api/next?strategy=sequential&annotator=pf')).body.id;
+    const b = (await srv.api('GET', `/api/next?strategy=sequential&annotator=pf&exclude=${a}`)).body.id;
+    expect(b).not.toBe(a);
+    expect(b).toBeGreaterThan(a);
+    expectJsonError(await srv.api('GET', '/api/next?exclude=1;drop'), 400, 'invalid_param');
+  });
+});

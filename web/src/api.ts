@@ -82,7 +82,7 @@ export const api = {
   unannotate: (id: number) => call<{ annotation: null; previous: Annotation | null }>('DELETE', `/api/images/${id}/annotation`),
   acceptPrediction: (id: number) => call<{ annotation: Annotation }>('POST', `/api/images/${id}/accept-prediction`),
 
-  next: (q: { strategy?: string; class?: number; after?: number; before?: number }) =>
+  next: (q: { strategy?: string; class?: number; after?: number; before?: number; exclude?: number }) =>
     call<{ id: number | null; reason: string }>('GET', '/api/next' + qs({ ...q, annotator })),
   stats: () => call<Stats>('GET', '/api/stats'),
 };

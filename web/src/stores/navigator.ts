@@ -40,7 +40,7 @@ export function createNavigator(d: { task: Task; cache: ImageCache; socket: Sock
   const beforeOf = new Map<number, Promise<number | null>>();
   const done = new Map<number, boolean>();
   let listWin: { from: number; items: ImageListItem[] } | null = null;
-  let candidate: { for: number; id: Promise<number | null> } | null = null;
+  let candidate: { for: number; id: Promise<number | null>; strategy: string } | null = null;
   let token = 0;
   let chain: Promise<unknown> = Promise.resolve();
   let waiting = 0;
@@ -69,11 +69,12 @@ export function createNavigator(d: { task: Task; cache: ImageCache; socket: Sock
   function prefetchAround(e: Entry) {
     void neighbour(e.id, 'after').then((id) => d.cache.prefetch(id));
     void neighbour(e.id, 'before').then((id) => d.cache.prefetch(id));
-    if (d.prefs.strategy() === 'sequential') {
-      const p = firstUnlabelledAfter(e).catch(() => null);
-      candidate = { for: e.id, id: p };
-      void p.then((id) => d.cache.prefetch(id));
-    } else candidate = null;
+    // the strategy's next image, asked for while this one is still in view (exclude it) and prefetched
+    const p = d.prefs.strategy() === 'sequential'
+      ? firstUnlabelledAfter(e).catch(() => null)
+      : api.next({ strategy: d.prefs.strategy(), class: strategyClass(), exclude: e.id }).then((r) => r.id, () => null);
+    candidate = { for: e.id, id: p, strategy: d.prefs.strategy() };
+    void p.then((id) => d.cache.prefetch(id));
   }
 
   async function show(id: number): Promise<boolean> {
@@ -102,9 +103,13 @@ export function createNavigator(d: { task: Task; cache: ImageCache; socket: Sock
     return true;
   }
 
+  function strategyClass(): number | undefined {
+    return d.prefs.strategy() === 'class' ? d.prefs.strategyClass() ?? undefined : undefined;
+  }
+
   async function byServer(): Promise<void> {
     const cur = entry();
-    const r = await api.next({ strategy: d.prefs.strategy(), class: d.prefs.strategy() === 'class' ? d.prefs.strategyClass() ?? undefined : undefined });
+    const r = await api.next({ strategy: d.prefs.strategy(), class: strategyClass() });
     setReason(r.reason);
     if (r.id === null) { setStatus({ kind: 'done', message: r.reason }); return; }
     // the server hands back the image in view when it is still unannotated (a skip in segmentation)
@@ -132,9 +137,9 @@ export function createNavigator(d: { task: Task; cache: ImageCache; socket: Sock
     async advance() {
       const cur = entry();
       try {
-        if (cur && candidate?.for === cur.id && d.prefs.strategy() === 'sequential') {
+        if (cur && candidate?.for === cur.id && candidate.strategy === d.prefs.strategy()) {
           const id = await candidate.id;
-          if (id !== null) { setReason('sequential'); await show(id); return; }
+          if (id !== null && id !== cur.id && !done.get(id)) { setReason(d.prefs.strategy()); await show(id); return; }
         }
         await byServer();
       } catch (err) { setStatus({ kind: 'error', message: (err as Error).message }); }

@@ -5,16 +5,25 @@ import type { Embedder, EmbedItem, EmbedMode, EmbedResult } from './types.ts';
 export async function loopEmbedder(o: EmbedderOptions): Promise<Embedder & { tried: string }> {
   const e = await createEmbedder(o);
   const i = e.info;
+  type Prepared = { it: EmbedItem; img: Awaited<ReturnType<typeof e.prepare>> } | { it: EmbedItem; error: string };
+  const ahead = new Map<string, Promise<Prepared>>(); // `${mode}:${id}` → decoding in flight
+  const prepare = (it: EmbedItem, mode: EmbedMode): Promise<Prepared> => {
+    const key = `${mode}:${it.id}`;
+    let p = ahead.get(key);
+    if (p) { ahead.delete(key); return p; }
+    const m = mode === 'grid' ? 'segmentation' : 'classification';
+    p = (async () => { try { return { it, img: await e.prepare(await it.source(), m) }; } catch (err) { return { it, error: (err as Error).message }; } })();
+    return p;
+  };
   return {
     info: { backbone: i.backbone, device: i.device, note: i.note, key: `${i.backbone.replace(/[\\/]/g, '_')}-r${i.resolution}-s${i.segShortSide}` },
     tried: i.tried.map((t) => `${t.device}: ${t.ok ? 'ok' : t.reason}`).join('; '),
     batchSize: i.batchSize,
     async embed(items: EmbedItem[], mode: EmbedMode): Promise<EmbedResult[]> {
       const m = mode === 'grid' ? 'segmentation' : 'classification';
-      // decode + resize all items of the batch at once: sharp runs them on libuv's thread pool
-      const prepared = await Promise.all(items.map(async (it) => {
-        try { return { it, img: await e.prepare(await it.source(), m) }; } catch (err) { return { it, error: (err as Error).message }; }
-      }));
+      // decode + resize all items of the batch at once (sharp runs them on libuv's thread pool), or pick
+      // up what prefetch() started while the previous batch was running
+      const prepared = await Promise.all(items.map((it) => prepare(it, mode)));
       const ok = prepared.filter((p) => 'img' in p) as { it: EmbedItem; img: Awaited<ReturnType<typeof e.prepare>> }[];
       const out: EmbedResult[] = prepared.filter((p) => 'error' in p).map((p) => ({ id: p.it.id, error: `cannot decode: ${(p as { error: string }).error}` }));
       if (ok.length) {
@@ -26,6 +35,10 @@ export async function loopEmbedder(o: EmbedderOptions): Promise<Embedder & { tri
         });
       }
       return out;
+    },
+    prefetch(items: EmbedItem[], mode: EmbedMode) {
+      if (ahead.size > 64) ahead.clear(); // focus changes can strand prefetched items: keep memory bounded
+      for (const it of items) { const key = `${mode}:${it.id}`; if (!ahead.has(key)) ahead.set(key, prepare(it, mode)); }
     },
     dispose: () => e.dispose(),
   };

@@ -23,11 +23,15 @@ export async function runTrainer(o: TrainCmd): Promise<{ trainer: Promise<Traine
   const pending: ServerToTrainer[] = [];
   let trainer: Trainer | null = null;
   let loading = 'starting';
+  let failure: string | null = null;
+  const failed = () => ({ type: 'status' as const, status: { phase: 'error' as const, message: failure!, embedded: 0, total: 0, device: '', backbone: o.backbone, backboneNote: '', modelVersion: 0 } });
   const client = connectTrainer({
     url, token: o.token, log,
     onConnect: () => {
       log(`connected to ${url}`);
-      if (!trainer) client.send({ type: 'status', status: { phase: 'loading', message: loading, embedded: 0, total: 0, device: '', backbone: o.backbone, backboneNote: '', modelVersion: 0 } });
+      // a trainer that could not start stays connected so the UI can say why
+      if (failure) client.send(failed());
+      else if (!trainer) client.send({ type: 'status', status: { phase: 'loading', message: loading, embedded: 0, total: 0, device: '', backbone: o.backbone, backboneNote: '', modelVersion: 0 } });
     },
     onDisconnect: (why) => log(`disconnected (${why}); reconnecting`),
     onMessage: (msg) => { if (trainer) trainer.onMessage(msg); else pending.push(msg); },
@@ -49,15 +53,16 @@ export async function runTrainer(o: TrainCmd): Promise<{ trainer: Promise<Traine
     return trainer;
   })();
   ready.catch((e) => {
-    log(`cannot start the trainer: ${(e as Error).message}`);
-    client.send({ type: 'status', status: { phase: 'error', message: (e as Error).message, embedded: 0, total: 0, device: '', backbone: o.backbone, backboneNote: '', modelVersion: 0 } });
+    failure = `cannot load backbone ${o.backbone}: ${(e as Error).message}`;
+    log(failure);
+    client.send(failed());
   });
   return { trainer: ready, async stop() { client.close(); const t = await ready.catch(() => null); await t?.embedder.dispose?.(); } };
 }
 
 export async function runTrainerCli(o: TrainCmd): Promise<void> {
   const r = await runTrainer(o);
-  await r.trainer.catch(() => { setTimeout(() => process.exit(1), 200); });
+  await r.trainer.catch(() => { /* stays up, reporting the error to the UI until stopped */ });
   const stop = async () => { await r.stop(); process.exit(0); };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);

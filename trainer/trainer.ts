@@ -124,11 +124,11 @@ export class Trainer {
     return this.version ? '' : `label at least 2 classes to train (${labelled} labelled so far)`;
   }
 
-  private nextBatch(): ImageRef[] {
+  private nextBatch(skip: ImageRef[] = []): ImageRef[] {
     const want = this.embedder.batchSize;
     const out: ImageRef[] = [];
     const take = (i: ImageRef | undefined) => {
-      if (i && out.length < want && !out.includes(i) && !this.failed.has(i.id) && !this.isEmbedded(i)) out.push(i);
+      if (i && out.length < want && !out.includes(i) && !skip.includes(i) && !this.failed.has(i.id) && !this.isEmbedded(i)) out.push(i);
     };
     for (const id of this.focus) take(this.images.get(id));
     for (const id of this.ann.keys()) { if (out.length >= want) break; take(this.images.get(id)); }
@@ -147,7 +147,10 @@ export class Trainer {
 
   private async embedBatch(batch: ImageRef[]): Promise<void> {
     const mode = this.mode;
-    const results = await this.embedder.embed(batch.map((i) => ({ id: i.id, sha: i.sha256, source: this.source(i) })), mode);
+    const item = (i: ImageRef) => ({ id: i.id, sha: i.sha256, source: this.source(i) });
+    const running = this.embedder.embed(batch.map(item), mode);
+    this.embedder.prefetch?.(this.nextBatch(batch).map(item), mode);
+    const results = await running;
     for (const r of results) {
       const img = this.images.get(r.id);
       if (!img || !this.cache) continue;

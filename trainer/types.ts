@@ -8,6 +8,8 @@ export interface Embedder {
   info: { backbone: string; device: string; note: string; key: string };
   batchSize: number;
   embed(items: EmbedItem[], mode: EmbedMode): Promise<EmbedResult[]>;
+  /** start decoding these while the current batch runs, so inference never waits for sharp */
+  prefetch?(items: EmbedItem[], mode: EmbedMode): void;
   dispose?(): Promise<void>;
 }
 export interface TrainerIO {

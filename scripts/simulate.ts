@@ -67,7 +67,8 @@ export async function simulate(o: SimOptions, say: (line: string) => void = (l) 
       const T1 = performance.now();
       const progress = (t: Task, r: TaskResult, done: number) => {
         const elapsed = (performance.now() - T1) / 1000, left = tasks.length - done;
-        const eta = left ? ` — about ${Math.ceil(((elapsed / done) * left) / 60 / (done > 1 ? 1 : P))} min left` : '';
+        const secs = ((elapsed / done) * left) / (done > 1 ? 1 : P);
+        const eta = left ? ` — about ${secs < 90 ? `${Math.ceil(secs)} s` : `${Math.ceil(secs / 60)} min`} left` : '';
         say(`[${done}/${tasks.length}] done: ${t.strategy}, repeat ${t.repeat} (${r.result.seconds.toFixed(0)} s)${eta}`);
       };
       const head = await first.run(tasks[0]);
@@ -118,6 +119,7 @@ export async function simulate(o: SimOptions, say: (line: string) => void = (l) 
     consoleLog(`last trainer log lines:\n${trainerLog.slice(-30).join('\n')}`);
     throw e;
   } finally {
+    await new Promise((r) => setTimeout(r, 100)); // the trainer's socket reports its close a moment later
     console.log = consoleLog;
     if (o.keep) writeFileSync(join(work, 'trainer.log'), trainerLog.join('\n') + '\n');
     else if (!o.work) rmSync(work, { recursive: true, force: true });

@@ -71,10 +71,11 @@ async function createBackbone(o: EmbedderOptions) {
     });
   } catch (e) {
     if (!o.fallbackToTiny || !(e instanceof BackboneLoadError)) throw e;
-    note = `FALLBACK: ${e.message} — running on the tiny random-weight backbone instead. `;
+    // the UI shows the start of the note in its header: lead with what is running, then why
+    note = `FALLBACK to the tiny random-weight backbone (not DINOv3): ${e.message}`;
     bb = await load('tiny', device);
   }
-  if (bb.randomWeights) note += `${bb.name}: random-weight backbone (not DINOv3), for tests/demo/bench only`;
+  if (!note && bb.randomWeights) note = `${bb.name}: random-weight backbone (not DINOv3), for tests/demo/bench only`;
   return { bb, device, tried, note: note.trim() || `${bb.name} on ${device}` };
 }
 

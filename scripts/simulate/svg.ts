@@ -28,7 +28,10 @@ export function plotSvg(p: PlotInput): string {
   const pw = W - L - R, ph = H - T - B;
   const xOf = (c: CurvePoint) => (p.head.x === 'labels' ? c.labels : c.strokes);
   const all = Object.values(p.curves).flat().filter((c) => c.mean !== null);
-  const xMax = Math.max(1, ...Object.values(p.curves).flat().map(xOf));
+  const dataMax = Math.max(1, ...Object.values(p.curves).flat().map(xOf));
+  // the x axis ends on a tick
+  const xt = niceTicks(0, dataMax, 8, true), xStep = xt.length > 1 ? xt[1] - xt[0] : 1;
+  const xMax = xt[xt.length - 1] >= dataMax ? xt[xt.length - 1] : xt[xt.length - 1] + xStep;
   const ys = [...all.flatMap((c) => [c.min!, c.max!]), ...(p.ceiling !== null ? [p.ceiling] : [])];
   let yLo = ys.length ? Math.floor(Math.min(...ys) * 10) / 10 : 0, yHi = ys.length ? Math.ceil(Math.max(...ys) * 10) / 10 : 1;
   yLo = Math.max(0, Math.min(yLo, yHi - 0.1)); yHi = Math.min(1, Math.max(yHi, yLo + 0.1));
@@ -39,7 +42,7 @@ export function plotSvg(p: PlotInput): string {
   o.push(`<text x="${L}" y="22" font-size="15" font-weight="bold">${esc(p.title)}</text>`);
   o.push(`<text x="${L}" y="40" fill="#555">${esc(p.subtitle)}</text>`);
   // grid, ticks, axes
-  for (const t of niceTicks(0, xMax, 8, true)) {
+  for (const t of [...xt, ...(xMax > xt[xt.length - 1] ? [xMax] : [])]) {
     o.push(`<line x1="${X(t)}" y1="${T}" x2="${X(t)}" y2="${T + ph}" stroke="#eee"/>`);
     o.push(`<text x="${X(t)}" y="${T + ph + 16}" text-anchor="middle" fill="#333">${t}</text>`);
   }

@@ -168,7 +168,7 @@ describe('hub backbones without internet', () => {
   it.skipIf(hasLocal)('fallbackToTiny runs on tiny and says so loudly', async () => {
     const e = await createEmbedder({ backbone: 'dinov3-vits16', offline: true, device: 'cpu', fallbackToTiny: true });
     expect(e.info.backbone).toBe('tiny');
-    expect(e.info.note).toMatch(/^FALLBACK: cannot download/);
+    expect(e.info.note).toMatch(/^FALLBACK to the tiny random-weight backbone \(not DINOv3\): cannot download/);
     await e.dispose();
   });
 

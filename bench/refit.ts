@@ -8,6 +8,7 @@
 import { pathToFileURL } from 'node:url';
 import { resolve } from 'node:path';
 import { fitLogReg } from '../trainer/heads/logreg.ts';
+import { mulberry32 as rng, gauss } from '../trainer/rng.ts';
 
 export interface RefitBenchOptions { sizes?: number[]; big?: boolean; repeats?: number; d?: number; C?: number; seed?: number }
 export interface RefitBenchRow {
@@ -18,25 +19,15 @@ export interface RefitBenchRow {
   cpu_seconds_median: number;
 }
 
-function rng(seed: number) {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(s ^ (s >>> 15), s | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function blobs(n: number, d: number, C: number, seed: number) {
   const r = rng(seed);
-  const gauss = () => Math.sqrt(-2 * Math.log(r() + 1e-12)) * Math.cos(2 * Math.PI * r());
-  const mu = Float64Array.from({ length: C * d }, () => 0.15 * gauss());
+  const mu = Float64Array.from({ length: C * d }, () => 0.15 * gauss(r));
   const X = new Float32Array(n * d), y = new Int32Array(n);
   for (let i = 0; i < n; i++) {
     const c = Math.floor(r() * C);
     y[i] = c;
-    for (let j = 0; j < d; j++) X[i * d + j] = mu[c * d + j] + gauss() + 1;
+    for (let j = 0; j < d; j++) X[i * d + j] = mu[c * d + j] + gauss(r) + 1;
   }
   return { X, y };
 }

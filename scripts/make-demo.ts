@@ -10,6 +10,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync 
 import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import sharp from 'sharp';
+import { mulberry32 as rng } from '../trainer/rng.ts';
 import { polygonsToMask } from '../server/masks.ts';
 import { importInto, type ImportReport } from '../server/import/import.ts';
 import { closeSession, openSession, setSetting } from '../server/session.ts';
@@ -31,17 +32,6 @@ const CLASS_HUES = [[225, 45, 45], [40, 190, 60], [50, 80, 230], [240, 200, 30]]
 export interface DemoOptions { count?: number; seed?: number; size?: [number, number] }
 export interface DemoItem { file: string; name: string; label: string; classIndex: number; mask: string }
 
-/** mulberry32: tiny, fast, good enough for pictures, identical on every platform. */
-function rng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function shapePolygon(kind: number, cx: number, cy: number, r: number, rot: number): number[] {
   const pts: number[] = [];

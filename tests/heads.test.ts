@@ -4,17 +4,8 @@ import { fitLogReg, makeObjective, predictProba } from '../trainer/heads/logreg.
 import { columnStats, restandardise } from '../trainer/heads/standardise.ts';
 import { IGNORE, argmaxMap, fitSegmentation, maskToPatchLabels, pixelToPatch, pointsToPatchLabels, predictMap, type PatchGrid } from '../trainer/heads/segmentation.ts';
 import { isVal } from '../trainer/split.ts';
+import { mulberry32 as rng, gauss } from '../trainer/rng.ts';
 
-function rng(seed: number) {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(s ^ (s >>> 15), s | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-const gauss = (r: () => number) => Math.sqrt(-2 * Math.log(r() + 1e-12)) * Math.cos(2 * Math.PI * r());
 
 /** Gaussian blobs: class c has mean mu_c (entries ~ N(0, sep²)) plus an offset so features are not centred. */
 function blobs(perClass: number[], d: number, sep: number, seed: number) {

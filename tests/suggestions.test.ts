@@ -1,17 +1,8 @@
 // @vitest-environment node
 import { describe, it, expect } from 'vitest';
 import { computeSuggestions, kCenter } from '../trainer/suggestions.ts';
+import { mulberry32 as rng, gauss } from '../trainer/rng.ts';
 
-function rng(seed: number) {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(s ^ (s >>> 15), s | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-const gauss = (r: () => number) => Math.sqrt(-2 * Math.log(r() + 1e-12)) * Math.cos(2 * Math.PI * r());
 
 /** Random probability rows (softmax of random logits), n × C. */
 function randomProbs(n: number, C: number, seed: number) {

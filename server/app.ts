@@ -12,6 +12,7 @@ import { nextRoutes } from './routes/next.ts';
 import { statsRoutes } from './routes/stats.ts';
 import { dataRoutes } from './routes/data.ts';
 import { staticRoutes } from './routes/static.ts';
+import { predictRoutes } from './routes/predict.ts';
 
 export function createApp(ctx: Ctx): Hono {
   const app = new Hono();
@@ -27,6 +28,7 @@ export function createApp(ctx: Ctx): Hono {
   app.route('/api/next', nextRoutes(ctx));
   app.route('/api/stats', statsRoutes(ctx));
   app.route('/api', dataRoutes(ctx));
+  app.route('/api/predict', predictRoutes(ctx));
   app.all('/api/*', (c) => c.json({ error: { code: 'not_found', message: `no route ${c.req.method} ${c.req.path}` } }, 404));
   app.route('/', staticRoutes(ctx));
   app.notFound((c) => c.json({ error: { code: 'not_found', message: `no route ${c.req.method} ${c.req.path}` } }, 404));

@@ -1,7 +1,7 @@
 // Everything a request handler or the socket hub needs: the open session, a change bus, the trainer state.
 import { EventEmitter } from 'node:events';
 import type { Session } from './session.ts';
-import type { ServerToBrowser, ServerToTrainer, TrainerStatus } from './protocol.ts';
+import type { ServerToBrowser, ServerToTrainer, TrainerStatus, TrainerToServer } from './protocol.ts';
 
 export interface ServerConfig { host: string; port: number; token: string | null; webDir: string | null; bodyLimit: number; claimTtlMs: number }
 
@@ -18,6 +18,8 @@ export interface Ctx {
   config: ServerConfig;
   bus: Bus;
   trainer: { online: boolean; status: TrainerStatus | null };
+  /** POST /api/predict requests waiting for the trainer's `predicted` answer, by request id */
+  pending: Map<string, (msg: Extract<TrainerToServer, { type: 'predicted' }>) => void>;
   /** called after a reset swapped the session folder */
   reopen(): void;
 }

@@ -95,6 +95,7 @@ export function attachHub(server: Server, ctx: Ctx): { close(): void; clients():
     const msg: TrainerToServer = r.msg;
     if (msg.type === 'ping') { send(c.ws, { type: 'pong' }); return; }
     if (msg.type === 'hello') { send(c.ws, { type: 'error', code: 'unexpected_hello', message: 'already said hello' }); return; }
+    if (msg.type === 'predicted') { ctx.pending.get(msg.requestId)?.(msg); return; }
     try {
       persistTrainerFrame(ctx, msg);
     } catch (e) {

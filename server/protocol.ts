@@ -83,6 +83,8 @@ export const trainerToServer = z.discriminatedUnion('type', [
   z.object({ type: z.literal('model'), version: z.number().int(), labelled: z.number().int(), counts: z.record(z.string(), z.number()) }),
   /** classification: confusion matrix on the val split, rows = true class, columns = predicted, in classIds order */
   z.object({ type: z.literal('confusion'), classIds: z.array(id), matrix: z.array(z.array(z.number().int().nonnegative())) }),
+  /** the answer to a `predict` request (POST /api/predict): null with an error when there is no model */
+  z.object({ type: z.literal('predicted'), requestId: z.string().max(64), prediction: predictionSchema.nullable(), error: z.string().optional() }),
   z.object({ type: z.literal('ping') }),
 ]);
 
@@ -103,6 +105,8 @@ export const serverToTrainer = z.discriminatedUnion('type', [
   z.object({ type: z.literal('images'), images: z.array(imageRefSchema) }),
   z.object({ type: z.literal('focus'), imageId: id }),
   z.object({ type: z.literal('reset'), reason: z.string() }),
+  /** predict an uploaded image (base64 bytes) with the current head; answered by `predicted` */
+  z.object({ type: z.literal('predict'), requestId: z.string(), image: z.string() }),
   z.object({ type: z.literal('pong') }),
 ]);
 export const serverToBrowser = z.discriminatedUnion('type', [

@@ -37,7 +37,7 @@ export async function startServer(o: StartOptions): Promise<Running> {
   };
   const ctx: Ctx = {
     session: openSession(o.sessionsDir, o.session, { create: o.create }),
-    config, bus: createBus(), trainer: { online: false, status: null },
+    config, bus: createBus(), trainer: { online: false, status: null }, pending: new Map(),
     reopen() { ctx.session = openSession(o.sessionsDir, o.session, { create: true }); ctx.trainer.status = null; },
   };
   // the last status the trainer reported, shown as stale until a trainer connects

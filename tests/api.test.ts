@@ -136,6 +136,13 @@ describe('files and errors', () => {
     const t = await fetch(`${srv.url}/api/images/1/thumb`);
     expect(t.headers.get('content-type')).toBe('image/webp');
   });
+  it('POST /api/predict says why it cannot answer: not an image, no trainer', async () => {
+    expectJsonError(await srv.api('POST', '/api/predict', 'hello'), 400, 'not_an_image');
+    const png = await sharp({ create: { width: 8, height: 8, channels: 3, background: '#f00' } }).png().toBuffer();
+    const r = await fetch(`${srv.url}/api/predict`, { method: 'POST', headers: { 'content-type': 'image/png' }, body: png });
+    expect(r.status).toBe(503);
+    expect((await r.json()).error.code).toBe('trainer_offline');
+  });
   it('answers unknown routes, traversal attempts and huge bodies with JSON errors', async () => {
     expectJsonError(await srv.api('GET', '/api/nope'), 404, 'not_found');
     expectJsonError(await srv.api('GET', '/api/images/..%2F..%2Fetc%2Fpasswd/file'), 400, 'invalid_param');

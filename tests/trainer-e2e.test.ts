@@ -64,6 +64,14 @@ describe('classification loop', () => {
     const stats = (await srv.api('GET', '/api/stats')).body;
     expect(stats.metrics.val_accuracy?.length).toBeGreaterThan(0);
     expect((await srv.api('GET', '/api/next?strategy=uncertain&annotator=t')).body.reason).toBe('uncertain');
+    // POST /api/predict: the same picture uploaded gets the same answer as the stored prediction
+    const stored = (await srv.api('GET', `/api/images/${focus.id}`)).body.prediction;
+    const bytes = readFileSync(join(dataDir, 'images', focus.name));
+    const up = await fetch(`${srv.url}/api/predict`, { method: 'POST', headers: { 'content-type': 'image/jpeg' }, body: bytes });
+    expect(up.status).toBe(200);
+    const pred = (await up.json()).prediction;
+    expect(pred.classId).toBe(stored.classId);
+    expect(pred.probs[String(stored.classId)]).toBeCloseTo(stored.probs[String(stored.classId)], 2);
     br.close();
   });
 

@@ -57,13 +57,23 @@ export function probsFor(t: Trainer, imgs: ImageRef[]): { ids: number[]; probs: 
 
 export function predictClassification(t: Trainer, imgs: ImageRef[]): ClassificationPrediction[] {
   const r = probsFor(t, imgs);
-  if (!r) return [];
+  return r ? toPredictions(t, r.ids, r.probs) : [];
+}
+
+/** One feature vector that is not in the cache (an uploaded image). */
+export function predictClassificationVector(t: Trainer, id: number, v: Float32Array): ClassificationPrediction | null {
+  const model = t.cls.model;
+  if (!model || v.length !== model.d) return null;
+  return toPredictions(t, [id], predictProba(model, v, 1))[0];
+}
+
+function toPredictions(t: Trainer, ids: number[], P: Float32Array): ClassificationPrediction[] {
   const C = t.cls.classIds.length;
-  return r.ids.map((id, k) => {
+  return ids.map((id, k) => {
     const probs: Record<string, number> = {};
     let best = 0, t1 = 0, t2 = 0;
     for (let c = 0; c < C; c++) {
-      const p = r.probs[k * C + c];
+      const p = P[k * C + c];
       probs[String(t.cls.classIds[c])] = Math.round(p * 1e4) / 1e4;
       if (p > t1) { t2 = t1; t1 = p; best = c; } else if (p > t2) t2 = p;
     }

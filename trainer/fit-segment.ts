@@ -74,18 +74,25 @@ export async function fitSegmentationHead(t: Trainer): Promise<string | null> {
 }
 
 export function predictSegmentation(t: Trainer, imgs: ImageRef[]): SegmentationPrediction[] {
-  const model = t.seg.model;
-  if (!model || !t.cache) return [];
+  if (!t.seg.model || !t.cache) return [];
   const out: SegmentationPrediction[] = [];
   for (const img of imgs) {
     const g = t.cache.getGrid(img.sha256);
-    if (!g || g.d !== model.d) continue;
-    const { map, uncertainty } = predictMap(model, g.data, g.h, g.w);
-    const n = g.h * g.w, C = model.C;
-    const votes = new Array(C).fill(0);
-    for (let p = 0; p < n; p++) { let b = 0; for (let c = 1; c < C; c++) if (map[c * n + p] > map[b * n + p]) b = c; votes[b]++; }
-    const top = votes.indexOf(Math.max(...votes));
-    out.push({ imageId: img.id, classId: t.seg.classIds[top] ?? null, classIds: t.seg.classIds.slice(0, C), width: g.w, height: g.h, map: Buffer.from(map).toString('base64'), uncertainty });
+    const p = g && predictSegmentationGrid(t, img.id, g);
+    if (p) out.push(p);
   }
   return out;
+}
+
+/** One patch grid (cached or uploaded) → a quantised per-class map at grid resolution. */
+export function predictSegmentationGrid(t: Trainer, id: number, g: { data: Float32Array; h: number; w: number; d?: number }): SegmentationPrediction | null {
+  const model = t.seg.model;
+  const d = g.d ?? g.data.length / (g.h * g.w);
+  if (!model || d !== model.d) return null;
+  const { map, uncertainty } = predictMap(model, g.data, g.h, g.w);
+  const n = g.h * g.w, C = model.C;
+  const votes = new Array(C).fill(0);
+  for (let p = 0; p < n; p++) { let b = 0; for (let c = 1; c < C; c++) if (map[c * n + p] > map[b * n + p]) b = c; votes[b]++; }
+  const top = votes.indexOf(Math.max(...votes));
+  return { imageId: id, classId: t.seg.classIds[top] ?? null, classIds: t.seg.classIds.slice(0, C), width: g.w, height: g.h, map: Buffer.from(map).toString('base64'), uncertainty };
 }

@@ -2,11 +2,11 @@
 // and after a ~100 ms debounce refit the head, predict the focused image first, then the rest.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import type { AnnotationMsg, ClassMsg, ImageRef, ServerToTrainer, Task, TrainerStatus } from '../server/protocol.ts';
+import type { AnnotationMsg, ClassMsg, ImageRef, Prediction, ServerToTrainer, Task, TrainerStatus } from '../server/protocol.ts';
 import { FeatureCache } from './features.ts';
 import type { Embedder, EmbedItem, TrainerIO } from './types.ts';
-import { fitClassification, predictClassification, type ClsState } from './fit-classify.ts';
-import { fitSegmentationHead, predictSegmentation, type SegState } from './fit-segment.ts';
+import { fitClassification, predictClassification, predictClassificationVector, type ClsState } from './fit-classify.ts';
+import { fitSegmentationHead, predictSegmentation, predictSegmentationGrid, type SegState } from './fit-segment.ts';
 
 export interface TrainerOptions { cacheRoot: string | null; debounceMs?: number; seed?: number }
 
@@ -76,6 +76,7 @@ export class Trainer {
         this.focus = [msg.imageId, ...this.focus.filter((f) => f !== msg.imageId)].slice(0, 4);
         this.predictFocused(msg.imageId); this.kick(); break;
       case 'reset': this.io.log(`server reset: ${msg.reason}; waiting for a new snapshot`); break;
+      case 'predict': void this.predictUpload(msg.requestId, Buffer.from(msg.image, 'base64')); break;
       default: break;
     }
   }
@@ -172,6 +173,19 @@ export class Trainer {
     if (!img || !this.cache || !this.isEmbedded(img)) return;
     const items = this.task === 'segmentation' ? predictSegmentation(this, [img]) : predictClassification(this, [img]);
     if (items.length) this.io.send({ type: 'predictions', modelVersion: this.version, items });
+  }
+
+  /** POST /api/predict: embed an uploaded image (not cached) and apply the current head. */
+  private async predictUpload(requestId: string, bytes: Buffer): Promise<void> {
+    const answer = (prediction: Prediction | null, error?: string) => this.io.send({ type: 'predicted', requestId, prediction, error });
+    try {
+      const model = this.task === 'segmentation' ? this.seg.model : this.cls.model;
+      if (!model) { answer(null, this.idleMessage() || 'no model yet'); return; }
+      const [r] = await this.embedder.embed([{ id: 0, sha: 'upload', source: async () => bytes }], this.mode);
+      if (r.error) { answer(null, r.error); return; }
+      const p = this.task === 'segmentation' ? predictSegmentationGrid(this, 0, r.grid!) : predictClassificationVector(this, 0, r.pooled!);
+      answer(p, p ? undefined : 'the backbone changed since the model was fitted');
+    } catch (e) { answer(null, (e as Error).message); }
   }
 
   private async refit(): Promise<void> {

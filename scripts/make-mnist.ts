@@ -9,20 +9,12 @@ import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import sharp from 'sharp';
+import { mulberry32 } from '../trainer/rng.ts';
 
 interface Digit { length: number; get(i: number): number[] }
 
-/** mulberry32 (the same generator as make-demo): tiny, identical on every platform. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** the project's one seeded generator (mulberry32), the same stream on every machine */
+export const rng = mulberry32;
 
 export function shuffled<T>(xs: readonly T[], rand: () => number): T[] {
   const a = xs.slice();

@@ -87,7 +87,7 @@ export async function simulate(o: SimOptions, say: (line: string) => void = (l) 
     const seconds = (performance.now() - T0) / 1000;
     const machine = { cores: cpus().length, cpu: cpus()[0]?.model?.trim() ?? 'unknown', node: process.version, platform: `${process.platform}-${process.arch}` };
     const metricName = seg ? 'mIoU' : 'accuracy';
-    const ceilingLabel = seg ? `dense true masks on all ${ds.pool.length} pool images` : `all ${ds.pool.length} pool labels`;
+    const ceilingLabel = seg ? `a head on the dense true masks of all ${ds.pool.length} pool images` : `a head on all ${ds.pool.length} pool labels`;
     const notes = methodNotes(o, ds.pool.length, ds.test.length, runs);
     const files = { json: join(o.out, 'simulate.json'), md: join(o.out, 'simulate.md'), svg: join(o.out, 'simulate.svg') };
     writeFileSync(files.json, JSON.stringify({
@@ -134,7 +134,8 @@ function methodNotes(o: SimOptions, pool: number, test: number, runs: Record<str
     `Test ${seg ? 'mIoU (pixels, predicted patch grid upsampled)' : 'accuracy'}: the trainer's current head on ${test} held-out images no session ever saw, embedded once with the same backbone. The trainer fits on its train split only (${Math.round((1 - VAL_FRACTION) * 100)} % of the labels by image-id hash; the rest are its validation labels).`,
     seg ? 'Live accuracy: share of painted pixels where the prediction shown before painting agreed.' : 'Live accuracy: GET /api/stats `live` (the prediction shown vs the label then given), cumulative over the run.',
     'Label→prediction: from the PUT of a label to the arrival, on a browser socket focused on the next image, of that image\'s prediction from the refitted model (the trainer runs in the same process, so this is an upper bound).',
-    `mix = uncertain with ${Math.round(o.mixRandom * 100)} % random picks.`,
+    `mix = uncertain with ${Math.round(o.mixRandom * 100)} % random picks (random picks come from the server's unseeded random strategy, so random and mix are not reproducible exactly).`,
+    `"Same labels, cold refit": the trainer's training labels at the end fitted from scratch with the same head; compare with the live (warm-started) head.`,
   ];
   for (const [s, rs] of Object.entries(runs)) {
     const counts: Record<string, number> = {};

@@ -7,6 +7,8 @@ import { decodeHalf, encodeHalf } from '../../trainer/fp16.ts';
 import { fitLogReg, predictProba } from '../../trainer/heads/logreg.ts';
 import { fitSegmentation, IGNORE, maskToPatchLabels, predictMap } from '../../trainer/heads/segmentation.ts';
 import type { Trainer } from '../../trainer/trainer.ts';
+import { trainingRows } from '../../trainer/fit-classify.ts';
+import { labelledImages } from '../../trainer/fit-segment.ts';
 import type { Dataset, Item } from './dataset.ts';
 import type { SimOptions } from './options.ts';
 
@@ -15,6 +17,8 @@ export interface TestSet {
   n: number;
   /** accuracy (classification) or mIoU (segmentation) of the trainer's current head; null = no model yet */
   evaluate(t: Trainer): number | null;
+  /** the same training labels fitted from scratch (no warm start): does the live head lose anything? */
+  evaluateCold(t: Trainer): Promise<number | null>;
   /** a head fitted on every pool label (dense masks for segmentation), scored the same way: the ceiling */
   ceiling(t: Trainer, truthOf: Map<number, Item>): number | null;
 }
@@ -58,6 +62,13 @@ function clsTestSet(ds: Dataset, pooled: Float32Array[], columns: (t: Trainer, i
       const m = t.cls.model;
       if (!m || m.d !== d) return null;
       return score(predictProba(m, X, n), m.C, columns(t, t.cls.classIds.slice(0, m.C)));
+    },
+    async evaluateCold(t) {
+      const m = t.cls.model;
+      if (!m) return null;
+      const tr = trainingRows(t, 'train');
+      const r = fitLogReg(tr.X, tr.y, tr.ids.length, tr.d, t.cls.classIds.length, { seed: 0 });
+      return score(predictProba(r.model, X, n), r.model.C, columns(t, t.cls.classIds.slice(0, r.model.C)));
     },
     ceiling(t, truthOf) {
       const rows: Float32Array[] = [], ys: number[] = [];
@@ -108,6 +119,15 @@ function segTestSet(ds: Dataset, grids: Grid[], columns: (t: Trainer, ids: numbe
       if (!m || m.d !== grids[0].data.length / (grids[0].h * grids[0].w)) return null;
       const col = columns(t, t.seg.classIds.slice(0, m.C));
       return score((g) => argmax(predictMap(m, g.data, g.h, g.w).map, m.C, g.h * g.w, col));
+    },
+    async evaluateCold(t) {
+      const m = t.seg.model;
+      if (!m) return null;
+      const train = await labelledImages(t, 'train');
+      if (!train.length) return null;
+      const r = fitSegmentation(train, m.d, m.C, { seed: 0 });
+      const col = columns(t, t.seg.classIds.slice(0, m.C));
+      return score((g) => argmax(predictMap(r.model, g.data, g.h, g.w).map, m.C, g.h * g.w, col));
     },
     ceiling(t, truthOf) {
       const train = [];

@@ -67,9 +67,11 @@ Data (one of):
 
 Simulation:
   --strategies <list>      comma-separated: ${ALL_STRATEGIES.join(',')}
-                           (mix = uncertain with 20 % random; default all)
-  --budget <n>             labels (images) per run                  (default 200; segmentation 40)
-  --every <k>              evaluate every k labels                  (default 10; segmentation 4)
+                           (mix = uncertain with 20 % random; default all; segmentation:
+                           sequential,random,uncertain,mix — the trainer has no diverse/minority
+                           lists for segmentation, they would label in sequential order)
+  --budget <n>             labels (images) per run                  (default 200; segmentation 30)
+  --every <k>              evaluate every k labels                  (default 10; segmentation 2)
   --repeats <n>            runs per strategy, each with its own image order       (default 3)
   --seed <n>               seed for the data, the split and the orders            (default 1)
   --test-fraction <f>      held-out share, never imported into a session          (default 0.2)
@@ -91,7 +93,7 @@ Output:
   -h, --help               this text
 
 Examples:
-  npx hilt simulate                                        MNIST, 6 strategies x 3 repeats (~10-20 min on 2 cores)
+  npx hilt simulate                                        MNIST, 6 strategies x 3 repeats (~17 min on 2 cores)
   npx hilt simulate --data ~/pets --budget 300 --strategies sequential,uncertain,mix
   npx hilt simulate --task segmentation --strategies sequential,uncertain --repeats 2
 
@@ -139,7 +141,9 @@ export function parseSimArgs(argv: string[]): SimOptions | 'help' {
   if (data && v.mnist !== undefined) throw new UsageError('use --data or --mnist, not both');
   if (seg && v.mnist !== undefined) throw new UsageError('--mnist is classification data; segmentation uses --data <coco.json> or generated scenes');
   const mnist = data || seg ? null : v.mnist === undefined || v.mnist === true ? (quick ? 200 : 2000) : num('mnist', 2000, { max: 8630 });
-  const strategies = (str('strategies') ?? (quick ? 'sequential,uncertain' : ALL_STRATEGIES.join(','))).split(',').map((s) => s.trim()).filter(Boolean);
+  // segmentation: the trainer publishes no diverse / minority lists, /api/next would be sequential for them
+  const defStrategies = quick ? 'sequential,uncertain' : seg ? 'sequential,random,uncertain,mix' : ALL_STRATEGIES.join(',');
+  const strategies = (str('strategies') ?? defStrategies).split(',').map((s) => s.trim()).filter(Boolean);
   for (const s of strategies) if (!(ALL_STRATEGIES as readonly string[]).includes(s)) throw new UsageError(`unknown strategy "${s}" (one of ${ALL_STRATEGIES.join(', ')})`);
   if (!strategies.length) throw new UsageError('--strategies is empty');
   const order = (str('order') ?? 'shuffled') as SimOptions['order'];
@@ -148,12 +152,12 @@ export function parseSimArgs(argv: string[]): SimOptions | 'help' {
   if (size.length !== 2 || size.some((n) => !Number.isInteger(n) || n < 32)) throw new UsageError('--scene-size must look like 320x240');
   const sceneStyle = (str('scene-style') ?? 'coloured') as SimOptions['sceneStyle'];
   if (sceneStyle !== 'coloured' && sceneStyle !== 'demo') throw new UsageError('--scene-style must be coloured or demo');
-  const budget = num('budget', seg ? (quick ? 6 : 40) : quick ? 20 : 200);
+  const budget = num('budget', seg ? (quick ? 6 : 30) : quick ? 20 : 200);
   return {
     task, data, format, mnist,
     scenes: num('scenes', quick ? 30 : 200, { min: 4 }), sceneSize: size, sceneStyle,
     strategies: [...new Set(strategies)] as SimStrategy[],
-    budget, every: Math.min(budget, num('every', seg ? (quick ? 2 : 4) : quick ? 5 : 10)),
+    budget, every: Math.min(budget, num('every', seg ? 2 : quick ? 5 : 10)),
     repeats: num('repeats', quick ? 1 : 3, { max: 100 }),
     seed: num('seed', 1, { min: 0 }),
     testFraction: num('test-fraction', 0.2, { int: false, min: 0.01, max: 0.9 }),

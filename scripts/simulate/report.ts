@@ -6,6 +6,8 @@ export interface CurvePoint {
   labels: number; strokes: number;
   mean: number | null; min: number | null; max: number | null; std: number | null; n: number;
   live: number | null; val: number | null; latencyP50: number | null;
+  /** mean over repeats of the same labels fitted from scratch (warm-start diagnostic) */
+  cold: number | null;
 }
 export interface StrategyHeadline {
   /** labels (segmentation: strokes) where the mean curve first reaches the target; null = not within the budget */
@@ -14,6 +16,8 @@ export interface StrategyHeadline {
   perRepeat: (number | null)[];
   ratioToSequential: number | null;
   final: number | null; finalMin: number | null; finalMax: number | null;
+  /** the final labels fitted from scratch: far above `final` = the warm-started live head lags */
+  finalCold: number | null;
   live: number | null;
   latencyP50: number | null; latencyP95: number | null;
 }
@@ -32,7 +36,7 @@ const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 export function aggregate(runs: RunResult[]): CurvePoint[] {
   const by = new Map<number, Point[]>();
   for (const r of runs) for (const p of r.points) by.set(p.labels, [...(by.get(p.labels) ?? []), p]);
-  const avg = (ps: Point[], k: 'live' | 'val' | 'latencyP50') => {
+  const avg = (ps: Point[], k: 'live' | 'val' | 'latencyP50' | 'metricCold') => {
     const xs = ps.map((p) => p[k]).filter((x): x is number => x !== null);
     return xs.length ? mean(xs) : null;
   };
@@ -45,7 +49,7 @@ export function aggregate(runs: RunResult[]): CurvePoint[] {
       labels, strokes: mean(ps.map((p) => p.strokes)), n: ok.length,
       mean: m, min: ok.length ? Math.min(...ok) : null, max: ok.length ? Math.max(...ok) : null,
       std: ok.length ? Math.sqrt(mean(ok.map((v) => (v - m!) ** 2))) : null,
-      live: avg(ps, 'live'), val: avg(ps, 'val'), latencyP50: avg(ps, 'latencyP50'),
+      live: avg(ps, 'live'), val: avg(ps, 'val'), latencyP50: avg(ps, 'latencyP50'), cold: avg(ps, 'metricCold'),
     };
   });
 }
@@ -78,7 +82,7 @@ export function headline(curves: Record<string, CurvePoint[]>, runs: Record<stri
     const f = finals[s];
     perStrategy[s] = {
       needed: target === null ? null : crossing(xs, c.map((p) => p.mean), target), perRepeat, ratioToSequential: null,
-      final: f?.mean ?? null, finalMin: f?.min ?? null, finalMax: f?.max ?? null, live: f?.live ?? null,
+      final: f?.mean ?? null, finalMin: f?.min ?? null, finalMax: f?.max ?? null, finalCold: f?.cold ?? null, live: f?.live ?? null,
       latencyP50: p50s.length ? mean(p50s) : null, latencyP95: p95s.length ? mean(p95s) : null,
     };
   }
@@ -105,16 +109,16 @@ export function markdown(m: MdInput): string {
     `## Headline: ${unit} needed to reach ${Math.round(h.fraction * 100)} % of the final ${m.metricName}`, '',
     h.target === null ? 'No strategy produced a model: nothing to compare.' :
       `Target: ${f3(h.target)} = ${Math.round(h.fraction * 100)} % of ${f3(h.reference)} (the best final mean ${m.metricName} of any strategy at the budget).`, '',
-    `| strategy | ${unit} to target (mean curve) | per repeat | ratio to sequential | final ${m.metricName} (min–max) | live accuracy | label→prediction p50 / p95 ms |`,
-    '|---|---:|---|---:|---|---:|---:|',
+    `| strategy | ${unit} to target (mean curve) | per repeat | ratio to sequential | final ${m.metricName} (min–max) | same labels, cold refit | live accuracy | label→prediction p50 / p95 ms |`,
+    '|---|---:|---|---:|---|---:|---:|---:|',
   ];
   for (const [s, x] of Object.entries(h.perStrategy)) {
-    lines.push(`| ${s} | ${x.needed ?? `> budget`} | ${x.perRepeat.map((v) => v ?? '>').join(', ')} | ${x.ratioToSequential === null ? '–' : x.ratioToSequential.toFixed(2)} | ${f3(x.final)} (${f3(x.finalMin)}–${f3(x.finalMax)}) | ${f3(x.live)} | ${ms(x.latencyP50)} / ${ms(x.latencyP95)} |`);
+    lines.push(`| ${s} | ${x.needed ?? `> budget`} | ${x.perRepeat.map((v) => v ?? '>').join(', ')} | ${x.ratioToSequential === null ? '–' : x.ratioToSequential.toFixed(2)} | ${f3(x.final)} (${f3(x.finalMin)}–${f3(x.finalMax)}) | ${f3(x.finalCold)} | ${f3(x.live)} | ${ms(x.latencyP50)} / ${ms(x.latencyP95)} |`);
   }
   lines.push('', h.goal.best
     ? `Goal (ratio ≤ ${h.goal.ratio} for ${h.goal.strategies.join(' or ')}): **${h.goal.met ? 'MET' : 'SHORT'}** — best ${h.goal.best.strategy} at ${h.goal.best.ratio.toFixed(2)}.`
     : `Goal (ratio ≤ ${h.goal.ratio} for uncertain or mix): not measurable in this run.`);
-  if (m.ceiling !== null) lines.push('', `Ceiling: ${f3(m.ceiling)} ${m.metricName} with ${m.ceilingLabel}.`);
+  if (m.ceiling !== null) lines.push('', `Ceiling: ${f3(m.ceiling)} ${m.metricName} for ${m.ceilingLabel}.`);
   const strategies = Object.keys(m.curves);
   const rows = new Set<number>();
   for (const s of strategies) for (const p of m.curves[s]) rows.add(p.labels);

@@ -23,6 +23,8 @@ export interface Point {
   labels: number; strokes: number;
   /** test accuracy / mIoU of the current head (null: no model yet) */
   metric: number | null;
+  /** the same labels fitted from scratch instead of warm-started (diagnostic) */
+  metricCold: number | null;
   /** prediction shown vs answer: cumulative and over the last k labels (null: nothing was shown) */
   live: number | null; liveWindow: number | null;
   /** the trainer's own val_accuracy / val_miou (its hash split of the labels) */
@@ -128,7 +130,7 @@ export async function simulateRun(env: RunEnv, strategy: SimStrategy, repeat: nu
         // classification: the server's own live accuracy; segmentation: agreement on the painted pixels
         const live = seg ? (liveN ? liveOk / liveN : null) : stats.live.n ? stats.live.correct / stats.live.n : null;
         points.push({
-          labels, strokes, metric: env.test.evaluate(t), live, liveWindow: winN ? winOk / winN : null,
+          labels, strokes, metric: env.test.evaluate(t), metricCold: await env.test.evaluateCold(t), live, liveWindow: winN ? winOk / winN : null,
           val: valSeries?.length ? valSeries[valSeries.length - 1].value : null,
           latencyP50: quantile(windowLat, 0.5), latencyP95: quantile(windowLat, 0.95), seconds: (performance.now() - T0) / 1000,
         });

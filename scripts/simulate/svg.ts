@@ -56,12 +56,10 @@ export function plotSvg(p: PlotInput): string {
   // reference lines
   if (p.ceiling !== null && p.ceiling >= yLo && p.ceiling <= yHi) {
     o.push(`<line class="ceiling" x1="${L}" y1="${Y(p.ceiling)}" x2="${L + pw}" y2="${Y(p.ceiling)}" stroke="#000" stroke-dasharray="2 3"/>`);
-    o.push(`<text x="${L + 6}" y="${Y(p.ceiling) - 5}" fill="#000">${esc(`ceiling ${p.ceiling.toFixed(3)}: ${p.ceilingLabel}`)}</text>`);
   }
   const tgt = p.head.target;
   if (tgt !== null) {
     o.push(`<line class="target" x1="${L}" y1="${Y(tgt)}" x2="${L + pw}" y2="${Y(tgt)}" stroke="#000" stroke-dasharray="6 4" stroke-opacity="0.7"/>`);
-    o.push(`<text x="${L + 6}" y="${Y(tgt) - 5}" fill="#000">${esc(`target ${tgt.toFixed(3)} = ${Math.round(p.head.fraction * 100)} % of final ${p.head.reference!.toFixed(3)}`)}</text>`);
   }
   o.push(`<defs><clipPath id="plot"><rect x="${L}" y="${T}" width="${pw}" height="${ph}"/></clipPath></defs>`);
   // bands first (under every line), then lines, then crossing markers
@@ -94,7 +92,22 @@ export function plotSvg(p: PlotInput): string {
     o.push(`<text x="${lx + 28}" y="${y}">${esc(s)}</text>`);
     o.push(`<text x="${lx + 210}" y="${y}" text-anchor="end">${esc(needed)}</text>`);
   });
-  const ly = T + 26 + strategies.length * 22 + 10;
+  // the reference lines are explained here, not on the plot, where they would cross the curves
+  let ry = T + 26 + strategies.length * 22 + 6;
+  const refLine = (dash: string, text: string) => {
+    o.push(`<line x1="${lx}" y1="${ry - 4}" x2="${lx + 22}" y2="${ry - 4}" stroke="#000" stroke-dasharray="${dash}"/>`);
+    o.push(`<text x="${lx + 28}" y="${ry}" font-size="11">${esc(text)}</text>`);
+    ry += 18;
+  };
+  if (tgt !== null) refLine('6 4', `target ${tgt.toFixed(3)} = ${Math.round(p.head.fraction * 100)} % of ${p.head.reference!.toFixed(3)}`);
+  if (p.ceiling !== null) refLine('2 3', `ceiling ${p.ceiling.toFixed(3)}`);
+  if (p.ceiling !== null) {
+    // a head fitted on everything: what the label is, wrapped to the legend's width
+    const words = `(${p.ceilingLabel})`.split(' '), lines: string[] = [''];
+    for (const w of words) { if ((lines[lines.length - 1] + ' ' + w).trim().length > 34) lines.push(''); lines[lines.length - 1] = (lines[lines.length - 1] + ' ' + w).trim(); }
+    for (const l of lines) { o.push(`<text x="${lx + 28}" y="${ry - 4}" fill="#555" font-size="11">${esc(l)}</text>`); ry += 14; }
+  }
+  const ly = ry + 8;
   o.push(`<text x="${lx}" y="${ly}" fill="#555" font-size="11">line = mean over repeats,</text>`);
   o.push(`<text x="${lx}" y="${ly + 14}" fill="#555" font-size="11">band = min–max, dot = target reached,</text>`);
   o.push(`<text x="${lx}" y="${ly + 28}" fill="#555" font-size="11">(×) = ratio to sequential</text>`);

@@ -1,7 +1,7 @@
 // Persisting what the trainer sends, so a browser that connects later (or a restart) sees the latest output.
-import { inArray } from 'drizzle-orm';
 import type { Ctx } from './context.ts';
-import { images, metrics, predictions, suggestions } from './db/schema.ts';
+import { metrics, suggestions } from './db/schema.ts';
+import { stmt } from './db/prepared.ts';
 import type { TrainerToServer } from './protocol.ts';
 import { setSetting } from './session.ts';
 
@@ -9,16 +9,19 @@ export function persistTrainerFrame(ctx: Ctx, msg: TrainerToServer): void {
   const db = ctx.session.db;
   const now = Date.now();
   if (msg.type === 'predictions') {
-    const known = new Set(db.select({ id: images.id }).from(images).where(inArray(images.id, msg.items.map((p) => p.imageId))).all().map((r) => r.id));
-    db.transaction((tx) => {
+    // a refit re-predicts every image: one cached statement in one transaction keeps this off the hot path
+    const exists = stmt(db, 'select 1 from images where id = ?');
+    const upsert = stmt(db, `insert into predictions (image_id, model_version, class_id, probs, map, map_class_ids, map_width, map_height, uncertainty, at)
+      values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) on conflict(image_id) do update set model_version = excluded.model_version,
+      class_id = excluded.class_id, probs = excluded.probs, map = excluded.map, map_class_ids = excluded.map_class_ids,
+      map_width = excluded.map_width, map_height = excluded.map_height, uncertainty = excluded.uncertainty, at = excluded.at`);
+    db.$client.transaction(() => {
       for (const p of msg.items) {
-        if (!known.has(p.imageId)) continue; // an image gone after a reset: ignore, not an error
-        const row = 'map' in p
-          ? { imageId: p.imageId, modelVersion: msg.modelVersion, classId: p.classId, probs: null, map: Buffer.from(p.map, 'base64'), mapClassIds: p.classIds, mapWidth: p.width, mapHeight: p.height, uncertainty: p.uncertainty, at: now }
-          : { imageId: p.imageId, modelVersion: msg.modelVersion, classId: p.classId, probs: p.probs, map: null, mapClassIds: null, mapWidth: null, mapHeight: null, uncertainty: p.uncertainty, at: now };
-        tx.insert(predictions).values(row).onConflictDoUpdate({ target: predictions.imageId, set: row }).run();
+        if (!exists.get(p.imageId)) continue; // an image gone after a reset: ignore, not an error
+        if ('map' in p) upsert.run(p.imageId, msg.modelVersion, p.classId, null, Buffer.from(p.map, 'base64'), JSON.stringify(p.classIds), p.width, p.height, p.uncertainty, now);
+        else upsert.run(p.imageId, msg.modelVersion, p.classId, JSON.stringify(p.probs), null, null, null, null, p.uncertainty, now);
       }
-    });
+    })();
   } else if (msg.type === 'suggestions') {
     db.transaction((tx) => {
       tx.delete(suggestions).run();

@@ -86,6 +86,9 @@ describe('segmentation loop', () => {
     console.log(`segmentation: ${train.length} scribbled images, mIoU ${miou.toFixed(3)} (per class ${ious.map((v) => v.toFixed(2)).join(' ')})`);
     expect(miou).toBeGreaterThan(0.7);
     expect((await srv.api('GET', '/api/stats')).body.metrics.val_miou?.length).toBeGreaterThan(0);
+    for (const strategy of ['uncertain', 'diverse', 'minority']) {
+      expect((await srv.api('GET', `/api/next?strategy=${strategy}&annotator=s`)).body.reason, strategy).toBe(strategy);
+    }
     // Enter in the UI: the prediction becomes the mask to correct, image-sized
     const acc = await srv.api('POST', `/api/images/${focus.id}/accept-prediction`);
     expect(acc.body.annotation).toMatchObject({ kind: 'mask', hasMask: true });

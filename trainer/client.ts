@@ -40,8 +40,8 @@ export function connectTrainer(o: ClientOptions): TrainerClient {
     ws.on('close', (code, reason) => {
       const was = connected;
       connected = false;
-      if (was) o.onDisconnect?.(reason.toString() || String(code));
       if (closed) return;
+      if (was) o.onDisconnect?.(reason.toString() || String(code));
       if (code === CLOSE.incompatible || code === CLOSE.unauthorised) {
         log(`server refused the trainer: ${reason.toString()}`);
         closed = true;

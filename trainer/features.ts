@@ -1,7 +1,7 @@
 // The on-disk feature cache, keyed by image sha256 + backbone + resolution + mode, so a restart reuses it.
 // Pooled vectors (classification) are float32 and all held in memory; patch grids (segmentation) are fp16
 // on disk with a small in-memory LRU.
-import { existsSync, mkdirSync, readFileSync, writeFileSync, renameSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { decodeHalf, encodeHalf } from './fp16.ts';
 
@@ -11,17 +11,23 @@ export class FeatureCache {
   readonly dir: string;
   private pooled = new Map<string, Float32Array>();
   private grids = new Map<string, Grid>();
+  /** what is on disk, listed once: the loop asks "is it embedded?" for every image on every batch */
+  private onDisk = { f32: new Set<string>(), g16: new Set<string>() };
   constructor(root: string, key: string, private lruSize = 64) {
     this.dir = join(root, key.replace(/[^A-Za-z0-9._-]/g, '_'));
     mkdirSync(this.dir, { recursive: true });
+    for (const f of readdirSync(this.dir)) {
+      const m = /^(.+)\.(f32|g16)$/.exec(f);
+      if (m) this.onDisk[m[2] as 'f32' | 'g16'].add(m[1]);
+    }
   }
   private file(sha: string, ext: string) { return join(this.dir, `${sha}.${ext}`); }
   private atomicWrite(file: string, buf: Uint8Array) { writeFileSync(file + '.tmp', buf); renameSync(file + '.tmp', file); }
 
-  hasPooled(sha: string): boolean { return this.pooled.has(sha) || existsSync(this.file(sha, 'f32')); }
+  hasPooled(sha: string): boolean { return this.onDisk.f32.has(sha); }
   getPooled(sha: string): Float32Array | null {
     let v = this.pooled.get(sha);
-    if (!v && existsSync(this.file(sha, 'f32'))) {
+    if (!v && this.onDisk.f32.has(sha) && existsSync(this.file(sha, 'f32'))) {
       const b = readFileSync(this.file(sha, 'f32'));
       v = new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
       this.pooled.set(sha, v);
@@ -31,9 +37,10 @@ export class FeatureCache {
   putPooled(sha: string, v: Float32Array): void {
     this.pooled.set(sha, v);
     this.atomicWrite(this.file(sha, 'f32'), new Uint8Array(v.buffer, v.byteOffset, v.byteLength));
+    this.onDisk.f32.add(sha);
   }
 
-  hasGrid(sha: string): boolean { return this.grids.has(sha) || existsSync(this.file(sha, 'g16')); }
+  hasGrid(sha: string): boolean { return this.onDisk.g16.has(sha); }
   getGrid(sha: string): Grid | null {
     const hit = this.grids.get(sha);
     if (hit) { this.grids.delete(sha); this.grids.set(sha, hit); return hit; }
@@ -52,6 +59,7 @@ export class FeatureCache {
     buf.set(new Uint8Array(new Uint32Array([g.h, g.w, g.d]).buffer), 0);
     buf.set(new Uint8Array(half.buffer), 12);
     this.atomicWrite(this.file(sha, 'g16'), buf);
+    this.onDisk.g16.add(sha);
     this.remember(sha, { ...g, data: decodeHalf(half) }); // what training sees = what a restart will see
   }
   private remember(sha: string, g: Grid) {

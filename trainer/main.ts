@@ -9,6 +9,8 @@ export interface TrainCmd {
   session: string; sessionsDir: string; server: string; token?: string;
   backbone: string; device: string; resolution: string; offline?: boolean;
   cacheRoot?: string | null; debounceMs?: number;
+  /** where log lines go (default stdout) */
+  log?: (line: string) => void;
 }
 
 export function httpBaseOf(wsUrl: string): string {
@@ -18,7 +20,7 @@ export function httpBaseOf(wsUrl: string): string {
 }
 
 export async function runTrainer(o: TrainCmd): Promise<{ trainer: Promise<Trainer>; stop(): Promise<void> }> {
-  const log = (l: string) => console.log(l);
+  const log = o.log ?? ((l: string) => console.log(l));
   const url = /\/ws$/.test(o.server) ? o.server : o.server.replace(/\/?$/, '/ws');
   const pending: ServerToTrainer[] = [];
   let trainer: Trainer | null = null;

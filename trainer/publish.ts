@@ -1,7 +1,8 @@
 // After a refit and re-prediction: suggestions, honest metrics on the val split, model summary.
 import { computeSuggestions } from './suggestions.ts';
 import { probsFor, trainingRows } from './fit-classify.ts';
-import { labelledImages, predictSegmentation } from './fit-segment.ts';
+import { labelledImages, predictSegmentation, predictSegmentationGrid } from './fit-segment.ts';
+import type { SegmentationPrediction } from '../server/protocol.ts';
 import { predictProba } from './heads/logreg.ts';
 import { IGNORE } from './heads/segmentation.ts';
 import type { Trainer } from './trainer.ts';
@@ -51,18 +52,32 @@ function publishClassification(t: Trainer): void {
 async function publishSegmentation(t: Trainer): Promise<void> {
   const { classIds, model } = t.seg;
   if (!model || !t.cache) return;
-  const imgs = [...t.images.values()];
-  const preds = predictSegmentation(t, imgs);
-  const C = model.C;
-  // image-level view for the suggestion strategies: mean class probability per image
+  // image-level view for the suggestion strategies: mean class probability and mean patch feature per image
+  const preds: SegmentationPrediction[] = [];
+  const feats: Float32Array[] = [];
+  for (const img of t.images.values()) {
+    const g = t.cache.getGrid(img.sha256);
+    const p = g && predictSegmentationGrid(t, img.id, g);
+    if (!g || !p) continue;
+    preds.push(p);
+    const f = new Float32Array(g.d);
+    for (let q = 0; q < g.h * g.w; q++) for (let k = 0; k < g.d; k++) f[k] += g.data[q * g.d + k];
+    feats.push(f.map((v) => v / (g.h * g.w)));
+  }
+  const C = model.C, d = model.d;
   const probs = new Float32Array(preds.length * C);
   preds.forEach((p, k) => {
     const m = Buffer.from(p.map, 'base64'); const n = p.width * p.height;
     for (let c = 0; c < C; c++) { let s = 0; for (let q = 0; q < n; q++) s += m[c * n + q]; probs[k * C + c] = s / n / 255; }
   });
+  const features = new Float32Array(preds.length * d);
+  feats.forEach((f, k) => features.set(f, k * d));
+  // "minority" for segmentation: the class with the fewest labelled patches
+  const patchCounts = classIds.map(() => 0);
+  for (const { labels } of t.seg.labels.values()) for (const v of labels) if (v >= 0 && v < patchCounts.length) patchCounts[v]++;
   const lists = computeSuggestions({
-    ids: preds.map((p) => p.imageId), probs, C, classIds: classIds.slice(0, C), features: null, d: 0,
-    labelledIds: [...t.ann.keys()], labelCounts: classIds.map(() => 0), limit: 200,
+    ids: preds.map((p) => p.imageId), probs, C, classIds: classIds.slice(0, C), features, d,
+    labelledIds: [...t.ann.keys()], labelCounts: patchCounts.slice(0, C), limit: 200,
   });
   // for segmentation "uncertain" means the highest mean per-patch uncertainty
   lists.uncertain = preds.filter((p) => !t.ann.has(p.imageId)).sort((a, b) => b.uncertainty - a.uncertainty).slice(0, 200).map((p) => p.imageId);

@@ -1,7 +1,7 @@
 // Writing annotations: validation per task, the events log (undo, live accuracy, audit), fan-out.
 import { eq } from 'drizzle-orm';
 import type { Ctx } from './context.ts';
-import { annotations, claims, events } from './db/schema.ts';
+import { annotations, events } from './db/schema.ts';
 import { prepared, stmt } from './db/prepared.ts';
 import type { Db } from './db/open.ts';
 import type { AnnotationRow } from './db/schema.ts';

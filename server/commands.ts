@@ -58,5 +58,4 @@ export async function devCmd(o: { session: string; sessionsDir: string }) {
   const stop = () => { for (const c of children) c.kill('SIGTERM'); process.exit(0); };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
-  void openSession;
 }

@@ -3,7 +3,7 @@ import { serve } from '@hono/node-server';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { randomBytes } from 'node:crypto';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createApp } from './app.ts';
 import { createBus, type Ctx, type ServerConfig } from './context.ts';
@@ -60,5 +60,3 @@ export async function startServer(o: StartOptions): Promise<Running> {
     },
   };
 }
-
-export const webDirDefault = () => join(DEFAULT_WEB_DIR);

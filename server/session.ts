@@ -3,9 +3,8 @@
 // same images and thumbnails, no annotations, task unlocked.
 import { existsSync, mkdirSync, readdirSync, renameSync, statSync, cpSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { eq } from 'drizzle-orm';
 import { openDb, type Db } from './db/open.ts';
-import { images, settings, classes } from './db/schema.ts';
+import { images, settings } from './db/schema.ts';
 import type { Task } from './db/schema.ts';
 import { AppError } from './errors.ts';
 import { prepared } from './db/prepared.ts';
@@ -81,6 +80,5 @@ export function resetSession(sessionsDir: string, name: string): { name: string;
     const oldImages = join(sessionsDir, archivedAs, 'images');
     if (existsSync(oldImages)) cpSync(oldImages, join(fresh.dir, 'images'), { recursive: true });
   } finally { closeSession(fresh); }
-  void classes;
   return { name, archivedAs };
 }

@@ -1,8 +1,8 @@
 // Reads and writes shared by routes and the socket hub; rows are mapped to protocol messages here.
-import { and, asc, eq, sql } from 'drizzle-orm';
+import { asc, sql } from 'drizzle-orm';
 import { basename } from 'node:path';
 import type { Db } from './db/open.ts';
-import { annotations, classes, images, predictions, settings } from './db/schema.ts';
+import { classes } from './db/schema.ts';
 import type { AnnotationRow, ClassRow, ImageRow, PredictionRow, Task } from './db/schema.ts';
 import type { AnnotationMsg, ClassMsg, ImageRef, Prediction } from './protocol.ts';
 import { AppError } from './errors.ts';
@@ -80,5 +80,3 @@ export function requireTask(db: Db, task: Task): void {
   if (!current) lockTask(db, task);
 }
 
-export function hasSettings(db: Db): boolean { return !!db.select().from(settings).limit(1).get(); }
-export { and };

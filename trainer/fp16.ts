@@ -6,14 +6,13 @@ export function toHalf(v: number): number {
   f32[0] = v;
   const x = u32[0];
   const sign = (x >>> 16) & 0x8000;
-  let exp = ((x >>> 23) & 0xff) - 127 + 15;
+  const exp = ((x >>> 23) & 0xff) - 127 + 15;
   const mant = x & 0x7fffff;
   if (exp <= 0) return sign; // flush tiny values to zero: features never need subnormals
   if (exp >= 31) return sign | 0x7c00;
   const r = mant & 0x1fff; // round to nearest even
   let h = sign | (exp << 10) | (mant >>> 13);
   if (r > 0x1000 || (r === 0x1000 && (h & 1))) h++;
-  void exp;
   return h;
 }
 

@@ -8,6 +8,7 @@ import { intParam } from '../app.ts';
 import { AppError } from '../errors.ts';
 import { annotationMsg, getAnnotation, getImage, getPrediction, imageName, predictionMsg } from '../store.ts';
 import { listImages } from '../images-query.ts';
+import { ensureThumb } from '../import/thumbs.ts';
 
 const MIME: Record<string, string> = { jpeg: 'image/jpeg', png: 'image/png', webp: 'image/webp', gif: 'image/gif', tiff: 'image/tiff', avif: 'image/avif', heif: 'image/heif' };
 
@@ -49,8 +50,8 @@ export function imageRoutes(ctx: Ctx) {
       const headers = { 'Cache-Control': 'private, max-age=86400', 'Content-Type': 'image/webp', ETag: `"t${img.sha256.slice(0, 32)}"` };
       if (existsSync(file)) return c.body(Readable.toWeb(createReadStream(file)) as ReadableStream, 200, headers);
       if (!existsSync(img.path)) throw new AppError(410, 'file_missing', `the file of image ${img.id} is no longer at ${img.path}`);
-      const buf = await sharp(img.path).rotate().resize(256, 256, { fit: 'inside' }).webp({ quality: 80 }).toFile(file).then(() => null, () => null);
-      void buf;
+      // a thumbnail gone missing (thumbs/ deleted by hand) is made again from the image
+      await ensureThumb(ctx.session.dir, img.id, img.path).catch(() => null);
       if (!existsSync(file)) throw new AppError(422, 'unreadable_image', `image ${img.id} can not be thumbnailed`);
       return c.body(Readable.toWeb(createReadStream(file)) as ReadableStream, 200, headers);
     })

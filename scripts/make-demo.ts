@@ -1,11 +1,13 @@
 // The bundled demo data: one shape (circle, square, triangle, star) per image on a textured background
-// (noise, stripes, gradients on muted colours), varying in size, position and rotation; each shape class
-// keeps a jittered colour family so that even the random-weight `tiny` backbone can learn it. Deterministic for a seed. Writes into dir:
+// (noise, stripes, gradients), varying in size, position and rotation. With cue 'shape' (the default) the
+// shape and the background take random colours, so only the outline tells the classes apart — what a real
+// pretrained backbone sees and the random-weight `tiny` cannot; cue 'colour' gives each shape class a
+// jittered colour family, for machinery tests on `tiny`. Deterministic for a seed. Writes into dir:
 //   images/img-0001.jpg …   labels.csv (`path,label`, the shape)   classes.json
 //   masks/img-0001.png      8-bit class-index masks: 0 = background, 1..4 = circle, square, triangle, star
 //   coco.json               COCO segmentation ground truth: categories 1..4 as above, background implicit
 //                           (no annotation), polygons — the same polygons the masks were rasterised from.
-// Usage: npx tsx scripts/make-demo.ts [dir=data/demo] [--count 300] [--seed 1] [--size 320x240]
+// Usage: npx tsx scripts/make-demo.ts [dir=data/demo] [--count 1000] [--seed 1] [--size 320x240] [--cue shape|colour]
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -26,10 +28,21 @@ export const DEMO_PRESETS = {
 
 /** the colour family of each shape class (see makeDemoImages) */
 /** bump when the pictures change, so cached demo data is regenerated */
-const DEMO_VERSION = 2;
+const DEMO_VERSION = 3;
+/** 1000 pictures: embedded by mobilenetv2-imagenet in well under a minute on 2 cores (README). */
+export const DEMO_COUNT = 1000;
 const CLASS_HUES = [[225, 45, 45], [40, 190, 60], [50, 80, 230], [240, 200, 30]];
 
-export interface DemoOptions { count?: number; seed?: number; size?: [number, number] }
+export interface DemoOptions {
+  count?: number; seed?: number; size?: [number, number];
+  /** 'shape' (default): random colours, only the outline separates classes; 'colour': a colour family per class */
+  cue?: 'shape' | 'colour';
+}
+
+function hsv(h: number, s: number, v: number): number[] {
+  const f = (n: number) => { const k = (n + h / 60) % 6; return v * (1 - s * Math.max(0, Math.min(k, 4 - k, 1))); };
+  return [f(5), f(3), f(1)].map((x) => Math.round(x * 255));
+}
 export interface DemoItem { file: string; name: string; label: string; classIndex: number; mask: string }
 
 
@@ -49,7 +62,7 @@ function shapePolygon(kind: number, cx: number, cy: number, r: number, rot: numb
 }
 
 export async function makeDemoImages(dir: string, opts: DemoOptions = {}): Promise<{ dir: string; items: DemoItem[] }> {
-  const count = opts.count ?? 300, seed = opts.seed ?? 1;
+  const count = opts.count ?? DEMO_COUNT, seed = opts.seed ?? 1, cue = opts.cue ?? 'shape';
   const [W, H] = opts.size ?? [320, 240];
   const rand = rng(seed);
   const ri = (lo: number, hi: number) => lo + Math.floor(rand() * (hi - lo + 1));
@@ -62,12 +75,20 @@ export async function makeDemoImages(dir: string, opts: DemoOptions = {}): Promi
     // each block of 4 images holds every shape once, in shuffled order: balanced, but not predictable by id
     if (!block.length) block = [0, 1, 2, 3].map((k) => [rand(), k]).sort((a, b) => a[0] - b[0]).map((p) => p[1]);
     const kind = block.pop()!;
-    // Each shape class has its own colour family (jittered) on muted backgrounds, as objects in real
-    // datasets have a typical look: the random-weight `tiny` backbone can learn colour and texture but
-    // barely shape, so without this cue the demo could not show a model improving. DINOv3 learns shape.
-    const grey = () => { const g = ri(40, 215), tint = () => ri(-25, 25); return [g + tint(), g + tint(), g + tint()]; };
-    const bg = grey(), bg2 = grey();
-    const fg = CLASS_HUES[kind].map((v) => Math.max(0, Math.min(255, v + ri(-40, 40))));
+    let bg: number[], bg2: number[], fg: number[];
+    if (cue === 'colour') {
+      // a colour family per class on muted backgrounds: what `tiny` (colour and texture, barely shape) can learn
+      const grey = () => { const g = ri(40, 215), tint = () => ri(-25, 25); return [g + tint(), g + tint(), g + tint()]; };
+      bg = grey(); bg2 = grey();
+      fg = CLASS_HUES[kind].map((v) => Math.max(0, Math.min(255, v + ri(-40, 40))));
+    } else {
+      // any hue for the shape and the background, kept apart in brightness or hue so the outline is visible
+      const h = rand() * 360, bh = (h + 60 + rand() * 240) % 360;
+      fg = hsv(h, 0.3 + rand() * 0.7, 0.35 + rand() * 0.65);
+      const dark = fg.reduce((a, b) => a + b, 0) / 3 > 128;
+      const bv = () => (dark ? 0.15 + rand() * 0.4 : 0.45 + rand() * 0.5);
+      bg = hsv(bh, rand() * 0.8, bv()); bg2 = hsv((bh + rand() * 90) % 360, rand() * 0.8, bv());
+    }
     const texture = ri(0, 2), angle = rand() * Math.PI, period = 8 + rand() * 30, noise = 10 + rand() * 40;
     const r = Math.min(W, H) * (0.15 + rand() * 0.22);
     const cx = r + rand() * (W - 2 * r), cy = r + rand() * (H - 2 * r);
@@ -98,7 +119,7 @@ export async function makeDemoImages(dir: string, opts: DemoOptions = {}): Promi
   writeFileSync(join(dir, 'labels.csv'), 'path,label\n' + items.map((it) => `images/${it.name}.jpg,${it.label}`).join('\n') + '\n');
   writeFileSync(join(dir, 'coco.json'), JSON.stringify(coco));
   writeFileSync(join(dir, 'classes.json'), JSON.stringify({ 0: 'background', ...Object.fromEntries(DEMO_CLASSES.map((c, i) => [i + 1, c.name])) }, null, 2));
-  writeFileSync(join(dir, 'demo.json'), JSON.stringify({ count, seed, size: [W, H], version: DEMO_VERSION }));
+  writeFileSync(join(dir, 'demo.json'), JSON.stringify({ count, seed, size: [W, H], cue, version: DEMO_VERSION }));
   return { dir, items };
 }
 
@@ -107,7 +128,7 @@ export async function makeDemoImages(dir: string, opts: DemoOptions = {}): Promi
 export async function createDemoSession(sessionsDir: string, name = 'demo', opts: DemoOptions & { dataDir?: string } = {}):
   Promise<{ name: string; dataDir: string; created: boolean; report?: ImportReport }> {
   const dataDir = resolve(opts.dataDir ?? join(dirname(resolve(sessionsDir)), 'data', 'demo'));
-  const want = JSON.stringify({ count: opts.count ?? 300, seed: opts.seed ?? 1, size: opts.size ?? [320, 240], version: DEMO_VERSION });
+  const want = JSON.stringify({ count: opts.count ?? DEMO_COUNT, seed: opts.seed ?? 1, size: opts.size ?? [320, 240], cue: opts.cue ?? 'shape', version: DEMO_VERSION });
   const stamp = join(dataDir, 'demo.json');
   const ready = () => existsSync(stamp) && readFileSync(stamp, 'utf8') === want;
   if (!ready()) {
@@ -133,10 +154,11 @@ export async function createDemoSession(sessionsDir: string, name = 'demo', opts
 if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
   const args = process.argv.slice(2);
   const flag = (k: string) => { const i = args.indexOf(k); return i >= 0 ? args.splice(i, 2)[1] : undefined; };
-  const count = Number(flag('--count') ?? 300), seed = Number(flag('--seed') ?? 1);
+  const count = Number(flag('--count') ?? DEMO_COUNT), seed = Number(flag('--seed') ?? 1);
   const size = (flag('--size') ?? '320x240').split('x').map(Number) as [number, number];
+  const cue = (flag('--cue') ?? 'shape') as 'shape' | 'colour';
   const dir = resolve(args[0] ?? 'data/demo');
   const t0 = Date.now();
-  const { items } = await makeDemoImages(dir, { count, seed, size });
+  const { items } = await makeDemoImages(dir, { count, seed, size, cue });
   console.log(JSON.stringify({ dir, images: items.length, seconds: (Date.now() - t0) / 1000 }));
 }

@@ -8,7 +8,7 @@ import { Tensor } from '@huggingface/transformers';
 import type { InferenceSession } from 'onnxruntime-node';
 import { batchSizeFor, selectDevice, type DeviceAttempt, type DeviceName, type DeviceRequest } from './backbones/device.ts';
 import { BackboneLoadError, loadBackbone, type LoadedBackbone } from './backbones/load.ts';
-import { DEFAULT_BACKBONE } from './backbones/registry.ts';
+import { DEFAULT_BACKBONE, describeBackbone } from './backbones/registry.ts';
 
 export type EmbedMode = 'classification' | 'segmentation';
 /** Normalised CHW float image, ready for `pixel_values`. */
@@ -30,7 +30,12 @@ export interface EmbedderOptions {
   batchSize?: number;
   /** Passed to onnxruntime (e.g. intraOpNumThreads, `extra.session.intra_op.allow_spinning`). */
   sessionOptions?: InferenceSession.SessionOptions;
-  /** Load `tiny` (and say so in info.note) when the requested backbone cannot be loaded. */ fallbackToTiny?: boolean;
+  /**
+   * Backbones to try, in order, when the requested one cannot be loaded (say so in info.note), e.g.
+   * ['mobilenetv2-imagenet', 'tiny']. `fallbackToTiny` is the old spelling of ['tiny'].
+   */
+  fallbacks?: string[];
+  fallbackToTiny?: boolean;
 }
 export interface Embedder {
   info: EmbedderInfo;
@@ -70,13 +75,26 @@ async function createBackbone(o: EmbedderOptions) {
       return load(name, device);
     });
   } catch (e) {
-    if (!o.fallbackToTiny || !(e instanceof BackboneLoadError)) throw e;
+    const fallbacks = (o.fallbacks ?? (o.fallbackToTiny ? ['tiny'] : [])).filter((f) => f !== name);
+    if (!fallbacks.length || !(e instanceof BackboneLoadError)) throw e;
+    const reasons = [`${name}: ${e.message}`];
+    let got: LoadedBackbone | null = null;
+    for (const f of fallbacks) {
+      try { got = await load(f, device); break; } catch (e2) {
+        if (!(e2 instanceof BackboneLoadError) || f === fallbacks[fallbacks.length - 1]) throw e2;
+        reasons.push(`${f}: ${e2.message}`);
+      }
+    }
+    bb = got!;
     // the UI shows the start of the note in its header: lead with what is running, then why
-    note = `FALLBACK to the tiny random-weight backbone (not DINOv3): ${e.message}`;
-    bb = await load('tiny', device);
+    const what = name.startsWith('dinov3') ? 'DINOv3 unavailable offline' : `${name} unavailable`;
+    note = bb.randomWeights
+      ? `FALLBACK to the ${describeBackbone(bb.name)}: ${what}. ${reasons.join(' · ')}`
+      : `${what}: running ${describeBackbone(bb.name)}. ${reasons.join(' · ')}`;
   }
-  if (!note && bb.randomWeights) note = `${bb.name}: random-weight backbone (not DINOv3), for tests/demo/bench only`;
-  return { bb, device, tried, note: note.trim() || `${bb.name} on ${device}` };
+  if (!note && bb.randomWeights) note = `${describeBackbone(bb.name)}: random weights, for tests/demo/bench only`;
+  if (!note) note = `${describeBackbone(bb.name)} on ${device}`;
+  return { bb, device, tried, note };
 }
 
 export async function createEmbedder(o: EmbedderOptions = {}): Promise<Embedder> {

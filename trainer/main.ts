@@ -3,6 +3,7 @@
 import { connectTrainer } from './client.ts';
 import { loopEmbedder } from './embedder.ts';
 import { Trainer } from './trainer.ts';
+import { PRETRAINED_FALLBACK } from './backbones/registry.ts';
 import type { ServerToTrainer } from '../server/protocol.ts';
 
 export interface TrainCmd {
@@ -43,7 +44,9 @@ export async function runTrainer(o: TrainCmd): Promise<{ trainer: Promise<Traine
     const resolution = Number(o.resolution) || 224;
     const embedder = await loopEmbedder({
       backbone: o.backbone, device: o.device as 'auto', offline: o.offline, resolution, segShortSide: resolution * 2,
-      fallbackToTiny: o.backbone === 'tiny' || o.session === 'demo',
+      // DINOv3 needs the hub; real ImageNet features need only npm. tiny only where machinery is the point:
+      // the demo keeps working with neither (it says so), a user's session rather stops and says why.
+      fallbacks: o.backbone.startsWith('dinov3') ? [PRETRAINED_FALLBACK, ...(o.session === 'demo' ? ['tiny'] : [])] : [],
     });
     log(`backbone: ${embedder.info.note}`);
     log(`device: ${embedder.info.device} (${embedder.tried})`);

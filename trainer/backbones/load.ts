@@ -5,7 +5,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { AutoImageProcessor, AutoModel, env, type PreTrainedModel } from '@huggingface/transformers';
 import type { InferenceSession } from 'onnxruntime-node';
-import { makeBackboneFolder } from '../onnx/make.ts';
+import { ensureBackboneFolder } from '../onnx/make.ts';
+import { PackageFetchError } from '../onnx/npm-package.ts';
 import type { DeviceName } from './device.ts';
 import { localHubFolder, MODELS_DIR, resolveBackbone, type BackboneSpec } from './registry.ts';
 
@@ -64,13 +65,27 @@ function offlineMessage(spec: { name: string; hubId: string }, why: string): str
   );
 }
 
-function hasModel(dir: string): boolean {
-  return fs.existsSync(path.join(dir, 'config.json')) && fs.existsSync(path.join(dir, 'onnx', 'model.onnx'));
+/** config.json + onnx/model.onnx, and the external data file when the config says there is one. */
+export function hasModel(dir: string): boolean {
+  try {
+    const cfg = JSON.parse(fs.readFileSync(path.join(dir, 'config.json'), 'utf8'));
+    const ext = cfg['transformers.js_config']?.use_external_data_format;
+    return fs.existsSync(path.join(dir, 'onnx', 'model.onnx')) && (!ext || fs.existsSync(path.join(dir, 'onnx', 'model.onnx_data')));
+  } catch {
+    return false;
+  }
 }
 
 /** Finds (or generates) the folder to load; throws BackboneLoadError when it cannot exist here. */
-function folderFor(spec: BackboneSpec, modelsDir: string, offline: boolean): string {
-  if (spec.kind === 'generated') return makeBackboneFolder({ kind: spec.generated, out: spec.dir }).dir;
+async function folderFor(spec: BackboneSpec, modelsDir: string, offline: boolean): Promise<string> {
+  if (spec.kind === 'generated') {
+    try {
+      return (await ensureBackboneFolder({ kind: spec.generated, out: spec.dir })).dir;
+    } catch (e) {
+      if (e instanceof PackageFetchError) throw new BackboneLoadError('download_failed', spec.name, `cannot build ${spec.name}: ${e.message}`, e);
+      throw e;
+    }
+  }
   if (spec.kind === 'local') return spec.dir;
   const dir = localHubFolder(spec.hubId, modelsDir);
   if (hasModel(dir)) return dir;
@@ -115,7 +130,7 @@ export async function loadBackbone(opts: LoadOptions): Promise<LoadedBackbone> {
   if (spec.kind === 'hub' && !offline && !hasModel(localHubFolder(spec.hubId, modelsDir))) {
     await fetchModel(spec.name, modelsDir);
   }
-  const dir = folderFor(spec, modelsDir, offline);
+  const dir = await folderFor(spec, modelsDir, offline);
   let model: PreTrainedModel;
   try {
     model = await AutoModel.from_pretrained(dir, {
@@ -132,7 +147,7 @@ export async function loadBackbone(opts: LoadOptions): Promise<LoadedBackbone> {
   return {
     name: spec.name,
     dir,
-    randomWeights: spec.kind === 'generated' || cfgJson.hilt?.random_weights === true,
+    randomWeights: cfgJson.hilt?.random_weights === true,
     model,
     session,
     dim: cfg.hidden_size,
@@ -164,7 +179,7 @@ export async function tryLoadBackbone(
  */
 export async function fetchModel(name: string, destDir: string = MODELS_DIR): Promise<string> {
   const spec = resolveBackbone(name);
-  if (spec.kind !== 'hub') return folderFor(spec, destDir, true);
+  if (spec.kind !== 'hub') return await folderFor(spec, destDir, true);
   const dir = localHubFolder(spec.hubId, destDir);
   configureTransformers(false, destDir);
   try {

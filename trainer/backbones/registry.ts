@@ -21,9 +21,23 @@ const HUB: Record<string, { hubId: string; dim: number }> = {
 };
 
 const GENERATED: Record<string, { generated: GeneratedKind; dim: number }> = {
+  // real ImageNet weights, converted from the nsfwjs npm package: the offline fallback for DINOv3
+  'mobilenetv2-imagenet': { generated: 'mobilenetv2', dim: 1280 },
   tiny: { generated: 'tiny', dim: 64 },
   'vits16-random': { generated: 'vits16', dim: 384 },
 };
+
+/** Where a DINOv3 that cannot be loaded falls back to: real pretrained features that need no hub. */
+export const PRETRAINED_FALLBACK = 'mobilenetv2-imagenet';
+
+/** What each backbone is, in the words the log and the UI header use. */
+export function describeBackbone(name: string): string {
+  if (name === 'mobilenetv2-imagenet') return 'ImageNet MobileNetV2 (pretrained, stride 32, from the nsfwjs npm package)';
+  if (name === 'tiny') return 'tiny random-weight backbone (not DINOv3; for tests)';
+  if (name === 'vits16-random') return 'random-weight ViT-S/16 graph (not DINOv3; for benchmarks)';
+  if (HUB[name]) return `${name} (DINOv3, ${HUB[name].hubId})`;
+  return name;
+}
 
 export function backboneNames(): string[] {
   return [...Object.keys(HUB), ...Object.keys(GENERATED)];

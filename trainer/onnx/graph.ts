@@ -34,7 +34,8 @@ function valueInfo(name: string, elem: Elem, dims: (number | string)[]): Msg {
 
 export class Graph {
   private nodes: Msg[] = [];
-  private inits: Msg[] = [];
+  /** initializers; big float tensors keep their raw bytes apart so they can go to an external data file */
+  private inits: { head: Msg; raw: Uint8Array; external: boolean }[] = [];
   private inputs: Msg[] = [];
   private outputs: Msg[] = [];
   private counter = 0;
@@ -60,7 +61,7 @@ export class Graph {
     const raw = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
     const t = new Msg();
     for (const d of dims) t.int(1, d);
-    this.inits.push(t.int(2, ElemType.float).string(8, name).bytes(9, raw));
+    this.inits.push({ head: t.int(2, ElemType.float).string(8, name), raw, external: data.length >= 64 });
     this.params += data.length;
     return name;
   }
@@ -72,7 +73,7 @@ export class Graph {
     const t = new Msg();
     for (const d of dims) t.int(1, d);
     const raw = new Uint8Array(data.buffer);
-    this.inits.push(t.int(2, ElemType.int64).string(8, name).bytes(9, raw));
+    this.inits.push({ head: t.int(2, ElemType.int64).string(8, name), raw, external: false });
     return name;
   }
 
@@ -103,18 +104,53 @@ export class Graph {
 
   /** Serialises to a ModelProto. IR 8 + opset 17 is loadable by every onnxruntime from 1.14 on. */
   toModel(name: string, opset = 17, irVersion = 8): Uint8Array {
+    return this.serialise(name, opset, irVersion, null).model;
+  }
+
+  /**
+   * The layout of the hub's large exports (onnx-community DINOv3): the graph in model.onnx, every large
+   * float tensor in a side file (`location`, relative to the model file) referenced by offset + length.
+   */
+  toModelWithExternalData(name: string, location: string, opset = 17, irVersion = 8): { model: Uint8Array; data: Uint8Array } {
+    return this.serialise(name, opset, irVersion, location) as { model: Uint8Array; data: Uint8Array };
+  }
+
+  private serialise(name: string, opset: number, irVersion: number, location: string | null): { model: Uint8Array; data: Uint8Array | null } {
     const g = new Msg();
     for (const n of this.nodes) g.msg(1, n);
     g.string(2, name);
-    for (const t of this.inits) g.msg(5, t);
+    const chunks: Uint8Array[] = [];
+    let offset = 0;
+    for (const t of this.inits) {
+      if (location === null || !t.external) { g.msg(5, copy(t.head).bytes(9, t.raw)); continue; }
+      // TensorProto.external_data (13) = {location, offset, length}; data_location (14) = EXTERNAL (1).
+      // Offsets are 4 KiB-aligned like onnx's own writer, so the data can be memory-mapped.
+      const pad = (4096 - (offset % 4096)) % 4096;
+      if (pad) { chunks.push(new Uint8Array(pad)); offset += pad; }
+      const m = copy(t.head);
+      for (const [k, v] of [['location', location], ['offset', String(offset)], ['length', String(t.raw.length)]]) m.msg(13, new Msg().string(1, k).string(2, v));
+      g.msg(5, m.int(14, 1));
+      chunks.push(t.raw);
+      offset += t.raw.length;
+    }
     for (const i of this.inputs) g.msg(11, i);
     for (const o of this.outputs) g.msg(12, o);
-    const m = new Msg()
+    const model = new Msg()
       .int(1, irVersion)
       .string(2, 'hilt')
       .string(3, '0.1.0')
       .msg(7, g)
-      .msg(8, new Msg().string(1, '').int(2, opset));
-    return m.toBytes();
+      .msg(8, new Msg().string(1, '').int(2, opset))
+      .toBytes();
+    if (location === null) return { model, data: null };
+    const data = new Uint8Array(offset);
+    let o = 0;
+    for (const c of chunks) { data.set(c, o); o += c.length; }
+    return { model, data };
   }
+}
+
+/** A fresh message with the same fields (a Msg is appended to in place, and heads are reused). */
+function copy(m: Msg): Msg {
+  return new Msg().raw(m.toBytes());
 }

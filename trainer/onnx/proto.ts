@@ -53,6 +53,12 @@ export class Msg {
     return this;
   }
 
+  /** Appends already-encoded fields (a serialised message's bytes). */
+  raw(b: Uint8Array): this {
+    this.push(b);
+    return this;
+  }
+
   toBytes(): Uint8Array {
     const out = new Uint8Array(this.length);
     let off = 0;

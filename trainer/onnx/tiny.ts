@@ -11,7 +11,8 @@ import { mulberry32, randomWeights } from './rng.ts';
 const P = 16;
 const REGISTERS = 4;
 
-export function buildTiny(dim = 64, seed = 1234): { bytes: Uint8Array; params: number } {
+/** `external`: write big tensors to that side file (the hub's DINOv3 layout) and return its bytes as `data`. */
+export function buildTiny(dim = 64, seed = 1234, external?: string): { bytes: Uint8Array; params: number; data?: Uint8Array } {
   const rand = mulberry32(seed);
   const g = new Graph();
   const half = dim / 2;
@@ -77,5 +78,9 @@ export function buildTiny(dim = 64, seed = 1234): { bytes: Uint8Array; params: n
   g.op('Identity', [cls], {}, 'pooler_output');
   g.output('last_hidden_state', ElemType.float, ['batch_size', 'sequence_length', dim]);
   g.output('pooler_output', ElemType.float, ['batch_size', dim]);
+  if (external) {
+    const { model, data } = g.toModelWithExternalData('tiny-dinov3', external);
+    return { bytes: model, data, params: g.params };
+  }
   return { bytes: g.toModel('tiny-dinov3'), params: g.params };
 }

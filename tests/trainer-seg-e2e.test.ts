@@ -13,7 +13,7 @@ let dir: string, dataDir: string, srv: TestServer, trainer: Child;
 
 beforeAll(async () => {
   dir = tempDir();
-  dataDir = (await createDemoSession(dir, 'demo', { count: N, dataDir: join(dir, 'data') })).dataDir;
+  dataDir = (await createDemoSession(dir, 'demo', { count: N, dataDir: join(dir, 'data'), cue: 'colour' })).dataDir;
   srv = await serveSession(dir, 'demo');
   trainer = hilt(['train', '--session', 'demo', '--sessions-dir', dir, '--server', srv.url.replace('http', 'ws') + '/ws', '--backbone', 'tiny', '--offline']);
   await trainer.waitForLine(/connected to/);

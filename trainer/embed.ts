@@ -35,6 +35,7 @@ export interface EmbedderOptions {
    * ['mobilenetv2-imagenet', 'tiny']. `fallbackToTiny` is the old spelling of ['tiny'].
    */
   fallbacks?: string[];
+  /** where hub models are looked for (default models/) */ modelsDir?: string;
   fallbackToTiny?: boolean;
 }
 export interface Embedder {
@@ -60,7 +61,7 @@ async function createBackbone(o: EmbedderOptions) {
   const choice = await selectDevice(o.device ?? 'auto');
   const tried = [...choice.tried];
   const load = (backbone: string, device: DeviceName) =>
-    loadBackbone({ backbone, device, offline: o.offline, sessionOptions: o.sessionOptions });
+    loadBackbone({ backbone, device, offline: o.offline, sessionOptions: o.sessionOptions, modelsDir: o.modelsDir });
   const name = o.backbone ?? DEFAULT_BACKBONE;
   let device = choice.device;
   let note = '';
@@ -81,11 +82,13 @@ async function createBackbone(o: EmbedderOptions) {
     let got: LoadedBackbone | null = null;
     for (const f of fallbacks) {
       try { got = await load(f, device); break; } catch (e2) {
-        if (!(e2 instanceof BackboneLoadError) || f === fallbacks[fallbacks.length - 1]) throw e2;
+        if (!(e2 instanceof BackboneLoadError)) throw e2;
         reasons.push(`${f}: ${e2.message}`);
       }
     }
-    bb = got!;
+    // nothing loaded: one error that keeps every reason (the first names the fix for the one asked for)
+    if (!got) throw new BackboneLoadError(e.kind, name, reasons.join(' · '), e);
+    bb = got;
     // the UI shows the start of the note in its header: lead with what is running, then why
     const what = name.startsWith('dinov3') ? 'DINOv3 unavailable offline' : `${name} unavailable`;
     note = bb.randomWeights

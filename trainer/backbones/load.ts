@@ -61,7 +61,7 @@ function offlineMessage(spec: { name: string; hubId: string }, why: string): str
   return (
     `cannot download ${spec.hubId} (${why}); ` +
     `use \`npx hilt fetch-model ${spec.name}\` on a machine with internet (it saves to models/), ` +
-    `or run with --backbone tiny`
+    `or run with --backbone mobilenetv2-imagenet (real ImageNet features, no hub needed)`
   );
 }
 
@@ -112,6 +112,8 @@ export function configureTransformers(offline: boolean, modelsDir = MODELS_DIR):
   env.allowRemoteModels = !offline;
   env.localModelPath = modelsDir;
   env.cacheDir = modelsDir; // downloads land where the offline loader looks (models/<org>/<repo>/)
+  // a hub mirror (the huggingface_hub convention), e.g. a company proxy; also how tests serve a fake hub
+  if (process.env.HF_ENDPOINT) env.remoteHost = process.env.HF_ENDPOINT.replace(/\/?$/, '/');
 }
 
 export async function loadBackbone(opts: LoadOptions): Promise<LoadedBackbone> {

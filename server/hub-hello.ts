@@ -28,12 +28,13 @@ export function handshake(ctx: Ctx, hub: Hub, ws: WebSocket, text: string, check
       ws.close(CLOSE.unauthorised, 'unauthorised: this server needs the session token (--token)');
       return null;
     }
-    if (hub.trainer && !hello.replace) { ws.close(CLOSE.trainerBusy, TRAINER_BUSY); return null; }
+    const sameProcess = !!hello.instance && hub.trainer?.instance === hello.instance; // its old socket went stale
+    if (hub.trainer && !hello.replace && !sameProcess) { ws.close(CLOSE.trainerBusy, TRAINER_BUSY); return null; }
   } else if (ctx.config.requireAuth && !cred) {
     ws.close(CLOSE.unauthorised, 'unauthorised: sign in first (the sign-in link, or /signin)');
     return null;
   }
-  const client: Client = { ws, role: hello.role, focus: [], annotator: cred?.kind === 'annotator' ? cred.name : null };
+  const client: Client = { ws, role: hello.role, focus: [], annotator: cred?.kind === 'annotator' ? cred.name : null, instance: hello.instance };
   hub.send(ws, { type: 'welcome', version: PROTOCOL_VERSION, session: ctx.session.name, role: hello.role });
   if (client.role === 'trainer') {
     const old = hub.trainer;

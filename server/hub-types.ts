@@ -6,6 +6,8 @@ export interface Client {
   ws: WebSocket; role: 'browser' | 'trainer'; focus: number[];
   /** the annotator a per-annotator credential named, if any (identity from the credential, not the hello) */
   annotator: string | null;
+  /** a trainer's process id from its hello (P7) */
+  instance?: string;
 }
 
 export interface Hub {

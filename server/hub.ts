@@ -43,8 +43,22 @@ export function attachHub(server: Server, ctx: Ctx): { close(): void; clients():
     });
   });
 
+  // a peer that vanished without closing (network drop) would hold the trainer slot forever: ping every
+  // 30 s and drop whoever did not answer the previous ping
+  const alive = new WeakMap<WebSocket, boolean>();
+  const heartbeat = setInterval(() => {
+    for (const ws of wss.clients) {
+      if (alive.get(ws) === false) { ws.terminate(); continue; }
+      alive.set(ws, false);
+      ws.ping();
+    }
+  }, 30_000);
+  heartbeat.unref();
+
   function onConnection(ws: WebSocket, check: UpgradeCheck) {
     let client: Client | null = null;
+    alive.set(ws, true);
+    ws.on('pong', () => alive.set(ws, true));
     const timer = setTimeout(() => { if (!client) ws.close(CLOSE.badHello, 'expected a hello frame within 5 s'); }, 5000);
     ws.on('message', (raw, isBinary) => {
       if (isBinary) { send(ws, { type: 'error', code: 'binary_frame', message: 'frames must be JSON text' }); return; }
@@ -89,7 +103,7 @@ export function attachHub(server: Server, ctx: Ctx): { close(): void; clients():
   }
 
   return {
-    close() { for (const c of wss.clients) c.terminate(); wss.close(); },
+    close() { clearInterval(heartbeat); for (const c of wss.clients) c.terminate(); wss.close(); },
     clients: () => hub.browsers.size + (hub.trainer ? 1 : 0),
   };
 }

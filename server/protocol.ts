@@ -1,13 +1,15 @@
 // The WebSocket protocol between server, trainer and browser: the one file all three import.
-// Rules are numbered in docs/PROTOCOL.md; tests in tests/protocol.test.ts are named after them.
+// Rules are numbered below; tests are named after them (P1–P6 in tests/protocol.test.ts, P7–P9 in
+// tests/security-trainer.test.ts and tests/security-http.test.ts).
 //  P1 the first frame a client sends is `hello` with PROTOCOL_VERSION and its role;
 //  P2 a version mismatch closes the socket with CLOSE.incompatible and a reason naming both versions;
 //  P3 a trainer must present the session token when the server is not bound to loopback (CLOSE.unauthorised);
 //  P4 every frame is validated; an invalid frame gets an `error` frame back and the socket stays open;
 //  P5 the server answers `hello` with `welcome`, and a trainer then gets a `snapshot`;
 //  P6 what a trainer sends is persisted before it is rebroadcast to browsers;
-//  P7 one trainer at a time: a second is closed with CLOSE.trainerBusy unless its hello says `replace`,
-//     which closes the first with CLOSE.replaced; both reasons are final for the client (no retry loop);
+//  P7 one trainer at a time: a second is closed with CLOSE.trainerBusy unless its hello says `replace`
+//     (or names the connected trainer's own `instance`: a reconnect), which closes the first with
+//     CLOSE.replaced; both reasons are final for the client (no retry loop);
 //  P8 what a trainer sends is checked against the session: items naming unknown images or classes are
 //     dropped and answered with an `error` frame (code `dropped`); frames over MAX_FRAME_BYTES close the socket;
 //  P9 the upgrade is refused (CLOSE.forbidden) for a foreign Origin or Host; off loopback a browser needs a
@@ -83,6 +85,8 @@ export const helloSchema = z.object({
   annotator: z.string().max(64).optional(),
   /** trainer: take over from a connected trainer (P7); sent on the first connection only */
   replace: z.boolean().optional(),
+  /** trainer: one random id per process, so a reconnect after a network drop replaces its own stale socket */
+  instance: z.string().max(64).optional(),
 });
 export const browserToServer = z.discriminatedUnion('type', [
   helloSchema,

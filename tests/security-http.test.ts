@@ -66,7 +66,7 @@ describe('cross-site writes and DNS rebinding (loopback)', () => {
     expect((await raw(local.url, 'GET', '/api/session', { host: `localhost:${local.port}` })).status).toBe(200);
   });
 
-  it('closes a foreign-origin socket before it can act as a trainer, keeping the real one', async () => {
+  it('P9: closes a foreign-origin socket before it can act as a trainer, keeping the real one', async () => {
     const real = await socketPeer(local.url, 'trainer');
     await real.next('snapshot');
     const evil = await socketPeer(local.url, 'trainer', { replace: true }, { origin: 'http://evil.example' });
@@ -126,7 +126,7 @@ describe('off loopback: a token for every route and both socket roles', () => {
     expect(String(ok.headers['set-cookie'])).toContain(`hilt_auth_${srv.port}=`);
   });
 
-  it('closes a browser socket without a credential, and a trainer without the server token', async () => {
+  it('P9: closes a browser socket without a credential, and a trainer without the server token', async () => {
     const b = await socketPeer(base, 'browser');
     expect((await b.closed).code).toBe(CLOSE.unauthorised);
     const t = await socketPeer(base, 'trainer', { token: alice });

@@ -40,6 +40,16 @@ describe('P7: one trainer', () => {
     await third.closed;
   });
 
+  it('lets a trainer reconnect in place of its own stale socket (same instance), without --replace', async () => {
+    const first = await trainer({ instance: 'proc-1' });
+    const again = await trainer({ instance: 'proc-1' });
+    expect((await first.closed).code).toBe(CLOSE.replaced);
+    const other = await socketPeer(srv.url, 'trainer', { instance: 'proc-2' });
+    expect((await other.closed).code).toBe(CLOSE.trainerBusy);
+    again.ws.close();
+    await again.closed;
+  });
+
   it('the trainer client treats the refusal as final: it prints it and stops, no retry loop', async () => {
     const first = await trainer();
     const logs: string[] = [];

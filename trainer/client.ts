@@ -1,5 +1,6 @@
 // The trainer's socket to the server: hello, reconnect with backoff, typed send/receive. A refusal that
 // retrying cannot fix (wrong version or token, another trainer connected, replaced) is final.
+import { randomUUID } from 'node:crypto';
 import WebSocket from 'ws';
 import { FINAL_CLOSE_CODES, PROTOCOL_VERSION, TARGET_FRAME_BYTES, parseFrame, serverToTrainer } from '../server/protocol.ts';
 import type { ServerToTrainer, TrainerToServer } from '../server/protocol.ts';
@@ -31,10 +32,11 @@ export function connectTrainer(o: ClientOptions): TrainerClient {
   let connected = false;
   let timer: NodeJS.Timeout | null = null;
   let replace = !!o.replace;
+  const instance = randomUUID();
   const open = () => {
     ws = new WebSocket(o.url, { perMessageDeflate: false, maxPayload: 256 * 1024 * 1024 });
     ws.on('open', () => {
-      ws!.send(JSON.stringify({ type: 'hello', version: PROTOCOL_VERSION, role: 'trainer', token: o.token, ...(replace ? { replace: true } : {}) }));
+      ws!.send(JSON.stringify({ type: 'hello', version: PROTOCOL_VERSION, role: 'trainer', token: o.token, instance, ...(replace ? { replace: true } : {}) }));
     });
     ws.on('message', (raw) => {
       const r = parseFrame(serverToTrainer, raw.toString());

@@ -2,13 +2,22 @@
 // rebroadcast to browsers (P6). What was dropped is answered with one `error` frame.
 import type { Ctx } from './context.ts';
 import type { Client, Hub } from './hub-types.ts';
-import { parseFrame, trainerToServer } from './protocol.ts';
+import { MAX_FRAME_ITEMS, trainerToServer, validateFrame } from './protocol.ts';
 import { setSetting } from './session.ts';
 import { checkTrainerFrame } from './trainer-check.ts';
 import { persistTrainerFrame } from './trainer-sink.ts';
 
+/** JSON, then a count of a batch's items before the (much costlier) schema validation of each one. */
+function parse(text: string) {
+  let data: unknown;
+  try { data = JSON.parse(text); } catch { return { ok: false as const, error: 'frame is not valid JSON' }; }
+  const items = (data as { items?: unknown } | null)?.items;
+  if (Array.isArray(items) && items.length > MAX_FRAME_ITEMS) return { ok: false as const, error: `items: at most ${MAX_FRAME_ITEMS} per frame, got ${items.length}` };
+  return validateFrame(trainerToServer, data);
+}
+
 export function onTrainerFrame(ctx: Ctx, hub: Hub, c: Client, text: string): void {
-  const r = parseFrame(trainerToServer, text);
+  const r = parse(text);
   if (!r.ok) { hub.send(c.ws, { type: 'error', code: 'invalid_frame', message: r.error }); return; }
   if (r.msg.type === 'ping') { hub.send(c.ws, { type: 'pong' }); return; }
   if (r.msg.type === 'hello') { hub.send(c.ws, { type: 'error', code: 'unexpected_hello', message: 'already said hello' }); return; }

@@ -20,10 +20,13 @@ export const PROTOCOL_VERSION = 1;
 export const CLOSE = { incompatible: 4001, badHello: 4002, unauthorised: 4003, replaced: 4004, trainerBusy: 4005, forbidden: 4006 } as const;
 /** close codes after which a client must not reconnect by itself */
 export const FINAL_CLOSE_CODES: readonly number[] = [CLOSE.incompatible, CLOSE.unauthorised, CLOSE.replaced, CLOSE.trainerBusy, CLOSE.forbidden];
-/** the largest frame the server accepts: a `predictions` batch is split by the trainer to stay well under it */
-export const MAX_FRAME_BYTES = 8 * 1024 * 1024;
-/** what a trainer aims for per frame, so that no single frame holds the server's event loop for long */
+/** the largest frame the server accepts (twice what a trainer aims for): parsing JSON holds the event
+ * loop, ~10–20 ms per MiB, so the limit is what the largest legitimate frame needs and no more */
+export const MAX_FRAME_BYTES = 2 * 1024 * 1024;
+/** what a trainer aims for per frame, and the most predictions in one: parsing and storing a frame holds
+ * the server's event loop, so no frame may be big (500 items take ~25 ms to parse and check) */
 export const TARGET_FRAME_BYTES = 1024 * 1024;
+export const MAX_FRAME_ITEMS = 500;
 
 const id = z.number().int().nonnegative();
 export const taskSchema = z.enum(['classification', 'segmentation']);
@@ -96,8 +99,11 @@ export const browserToServer = z.discriminatedUnion('type', [
 export const trainerToServer = z.discriminatedUnion('type', [
   helloSchema,
   z.object({ type: z.literal('status'), status: trainerStatusSchema }),
-  z.object({ type: z.literal('predictions'), modelVersion: z.number().int(), items: z.array(predictionSchema).max(10000) }),
-  z.object({ type: z.literal('suggestions'), modelVersion: z.number().int(), lists: z.record(z.string().max(32), z.array(id).max(10000)) }),
+  z.object({ type: z.literal('predictions'), modelVersion: z.number().int(), items: z.array(predictionSchema).max(MAX_FRAME_ITEMS) }),
+  z.object({
+    type: z.literal('suggestions'), modelVersion: z.number().int(),
+    lists: z.record(z.string().max(32), z.array(id).max(2000)).refine((l) => Object.keys(l).length <= 260, 'at most 260 lists'),
+  }),
   z.object({ type: z.literal('metric'), name: z.string().min(1).max(64), step: z.number().int(), value: z.number() }),
   z.object({ type: z.literal('model'), version: z.number().int(), labelled: z.number().int(), counts: z.record(z.string().max(12), z.number()) }),
   /** classification: confusion matrix on the val split, rows = true class, columns = predicted, in classIds order */
@@ -161,6 +167,11 @@ export type Task = z.infer<typeof taskSchema>;
 export function parseFrame<T extends z.ZodTypeAny>(schema: T, raw: unknown): { ok: true; msg: z.infer<T> } | { ok: false; error: string } {
   let data: unknown;
   try { data = typeof raw === 'string' ? JSON.parse(raw) : JSON.parse(String(raw)); } catch { return { ok: false, error: 'frame is not valid JSON' }; }
+  return validateFrame(schema, data);
+}
+
+/** Validate an already parsed frame (the server counts a batch's items before paying for validation). */
+export function validateFrame<T extends z.ZodTypeAny>(schema: T, data: unknown): { ok: true; msg: z.infer<T> } | { ok: false; error: string } {
   const r = schema.safeParse(data);
   if (!r.success) return { ok: false, error: r.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ').slice(0, 500) };
   return { ok: true, msg: r.data };

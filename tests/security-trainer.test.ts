@@ -1,6 +1,6 @@
 // Issue 9, the trainer side: one trainer at a time (P7) and frames checked against the session (P8).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CLOSE, MAX_FRAME_BYTES, TARGET_FRAME_BYTES } from '../server/protocol.ts';
+import { CLOSE, MAX_FRAME_BYTES, MAX_FRAME_ITEMS, TARGET_FRAME_BYTES } from '../server/protocol.ts';
 import { MAX_METRIC_NAMES } from '../server/trainer-check.ts';
 import { MAX_METRIC_ROWS } from '../server/trainer-sink.ts';
 import { connectTrainer, frames } from '../trainer/client.ts';
@@ -122,13 +122,20 @@ describe('P8: forged trainer frames', () => {
     expect((await srv.api('GET', '/api/health')).status).toBe(200);
     expect(Date.now() - t0).toBeLessThan(5000);
     t = await trainer({ replace: true });
+    // a batch with more items than a frame may hold is refused whole (parsing it would hold the loop)
+    t.ws.send(JSON.stringify({ type: 'predictions', modelVersion: 9, items: Array.from({ length: MAX_FRAME_ITEMS + 1 }, () => prediction(5, classes[0].id)) }));
+    expect((await t.next('error')).code).toBe('invalid_frame');
+    expect((await srv.api('GET', '/api/images/5')).body.prediction).toBeNull();
   });
 
   it('the trainer splits a large predictions batch into frames the server accepts', () => {
     const items = Array.from({ length: 20000 }, (_, i) => prediction(i + 1, classes[0].id));
     const out = frames({ type: 'predictions', modelVersion: 1, items });
     expect(out.length).toBeGreaterThan(1);
-    for (const f of out) expect(f.length).toBeLessThanOrEqual(TARGET_FRAME_BYTES);
+    for (const f of out) {
+      expect(f.length).toBeLessThanOrEqual(TARGET_FRAME_BYTES);
+      expect(JSON.parse(f).items.length).toBeLessThanOrEqual(MAX_FRAME_ITEMS);
+    }
     expect(out.reduce((n, f) => n + JSON.parse(f).items.length, 0)).toBe(20000);
   });
 });

@@ -2,7 +2,7 @@
 // retrying cannot fix (wrong version or token, another trainer connected, replaced) is final.
 import { randomUUID } from 'node:crypto';
 import WebSocket from 'ws';
-import { FINAL_CLOSE_CODES, PROTOCOL_VERSION, TARGET_FRAME_BYTES, parseFrame, serverToTrainer } from '../server/protocol.ts';
+import { FINAL_CLOSE_CODES, MAX_FRAME_ITEMS, PROTOCOL_VERSION, TARGET_FRAME_BYTES, parseFrame, serverToTrainer } from '../server/protocol.ts';
 import type { ServerToTrainer, TrainerToServer } from '../server/protocol.ts';
 
 export interface TrainerClient {
@@ -75,11 +75,11 @@ export function connectTrainer(o: ClientOptions): TrainerClient {
   };
 }
 
-/** A `predictions` batch split into frames of about TARGET_FRAME_BYTES: the server refuses frames over
- * MAX_FRAME_BYTES, and a smaller frame holds its event loop for less time. */
+/** A `predictions` batch split into frames of about TARGET_FRAME_BYTES and at most MAX_FRAME_ITEMS: the
+ * server refuses bigger ones, and a smaller frame holds its event loop for less time. */
 export function frames(msg: TrainerToServer, target = TARGET_FRAME_BYTES): string[] {
   const text = JSON.stringify(msg);
-  if (msg.type !== 'predictions' || text.length <= target || msg.items.length < 2) return [text];
+  if (msg.type !== 'predictions' || msg.items.length < 2 || (text.length <= target && msg.items.length <= MAX_FRAME_ITEMS)) return [text];
   const half = Math.ceil(msg.items.length / 2);
   return [...frames({ ...msg, items: msg.items.slice(0, half) }, target), ...frames({ ...msg, items: msg.items.slice(half) }, target)];
 }

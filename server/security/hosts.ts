@@ -20,7 +20,11 @@ export function allowedHosts(bound: string, extra: string[] = []): Set<string> {
   if (isWildcard(bound)) {
     for (const list of Object.values(networkInterfaces())) for (const a of list ?? []) add(a.address.replace(/%.*$/, ''));
     add(hostname());
-  } else add(bound);
+  } else {
+    add(bound);
+    // bound to one network address: the machine's name most likely points at it (auth is required anyway)
+    if (!isLoopback(bound)) add(hostname());
+  }
   for (const h of extra) add(h);
   return out;
 }

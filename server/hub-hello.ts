@@ -4,7 +4,7 @@
 import type { WebSocket } from 'ws';
 import type { Ctx } from './context.ts';
 import type { Client, Hub } from './hub-types.ts';
-import { CLOSE, PROTOCOL_VERSION, helloSchema, parseFrame } from './protocol.ts';
+import { CLOSE, PROTOCOL_VERSION, closeReason, helloSchema, parseFrame } from './protocol.ts';
 import { buildSnapshot } from './snapshot.ts';
 import { credentialOf } from './security/auth.ts';
 import { sameSecret } from './security/tokens.ts';
@@ -14,10 +14,10 @@ export const TRAINER_BUSY = 'a trainer is already connected; use --replace to ta
 
 export function handshake(ctx: Ctx, hub: Hub, ws: WebSocket, text: string, check: UpgradeCheck): Client | null {
   const h = parseFrame(helloSchema, text);
-  if (!h.ok) { ws.close(CLOSE.badHello, `first frame must be hello: ${h.error}`.slice(0, 120)); return null; }
+  if (!h.ok) { ws.close(CLOSE.badHello, closeReason(`first frame must be hello: ${h.error}`)); return null; }
   const hello = h.msg;
   if (hello.version !== PROTOCOL_VERSION) {
-    ws.close(CLOSE.incompatible, `incompatible protocol: server speaks ${PROTOCOL_VERSION}, client ${hello.version}`);
+    ws.close(CLOSE.incompatible, closeReason(`incompatible protocol: server speaks ${PROTOCOL_VERSION}, client ${hello.version}`));
     return null;
   }
   const cred = check.cred ?? credentialOf(ctx.config, hello.token);

@@ -4,7 +4,7 @@
 import type { IncomingMessage, Server } from 'node:http';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Ctx } from './context.ts';
-import { CLOSE, MAX_FRAME_BYTES, browserToServer, parseFrame } from './protocol.ts';
+import { CLOSE, MAX_FRAME_BYTES, browserToServer, closeReason, parseFrame } from './protocol.ts';
 import type { ServerToBrowser, ServerToTrainer } from './protocol.ts';
 import { buildSnapshot } from './snapshot.ts';
 import { checkUpgrade, type UpgradeCheck } from './security/upgrade.ts';
@@ -38,7 +38,7 @@ export function attachHub(server: Server, ctx: Ctx): { close(): void; clients():
     const check = checkUpgrade(ctx, req, url);
     wss.handleUpgrade(req, socket, head, (ws) => {
       // refused after the upgrade so that the client can read why (a failed upgrade has no reason)
-      if (check.problem) { ws.close(CLOSE.forbidden, check.problem.slice(0, 120)); return; }
+      if (check.problem) { ws.close(CLOSE.forbidden, closeReason(check.problem)); return; }
       onConnection(ws, check);
     });
   });

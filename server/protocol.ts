@@ -163,6 +163,13 @@ export type ClassMsg = z.infer<typeof classSchema>;
 export type ImageRef = z.infer<typeof imageRefSchema>;
 export type Task = z.infer<typeof taskSchema>;
 
+/** A close reason within the 123 bytes a close frame allows (ws throws past it), cut on a character. */
+export function closeReason(text: string): string {
+  let s = text;
+  while (new TextEncoder().encode(s).length > 123) s = s.slice(0, -1);
+  return s;
+}
+
 /** Parse a raw frame; returns the message or a human-readable error. */
 export function parseFrame<T extends z.ZodTypeAny>(schema: T, raw: unknown): { ok: true; msg: z.infer<T> } | { ok: false; error: string } {
   let data: unknown;

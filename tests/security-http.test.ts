@@ -80,6 +80,11 @@ describe('cross-site writes and DNS rebinding (loopback)', () => {
     real.ws.close();
     const rebind = await socketPeer(local.url, 'browser', {}, { headers: { host: 'attacker.example' } });
     expect((await rebind.closed).code).toBe(CLOSE.forbidden);
+    // a long, non-ASCII origin still gets a close frame within the 123 bytes allowed
+    const odd = await socketPeer(local.url, 'browser', {}, { headers: { origin: 'http://' + '\u00e9'.repeat(150) + '.example' } });
+    const oc = await odd.closed;
+    expect(oc.code).toBe(CLOSE.forbidden);
+    expect(Buffer.byteLength(oc.reason)).toBeLessThanOrEqual(123);
   });
 });
 

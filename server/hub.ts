@@ -33,7 +33,8 @@ export function attachHub(server: Server, ctx: Ctx): { close(): void; clients():
   });
 
   server.on('upgrade', (req: IncomingMessage, socket, head) => {
-    const url = new URL(req.url ?? '/', 'http://x');
+    let url: URL;
+    try { url = new URL(req.url ?? '/', 'http://x'); } catch { socket.destroy(); return; } // a malformed target
     if (url.pathname !== '/ws') { socket.destroy(); return; }
     const check = checkUpgrade(ctx, req, url);
     wss.handleUpgrade(req, socket, head, (ws) => {

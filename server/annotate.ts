@@ -6,7 +6,8 @@ import { prepared, stmt } from './db/prepared.ts';
 import type { Db } from './db/open.ts';
 import type { AnnotationRow } from './db/schema.ts';
 import { AppError } from './errors.ts';
-import { decodeClassMask, encodeClassMask as encodeMaskPng } from './masks.ts';
+import { encodeClassMask as encodeMaskPng } from './masks.ts';
+import { decodeMaskChecked } from './security/decode.ts';
 import { annotationMsg, getAnnotation, getClass, getImage, getPrediction, listClasses, requireTask } from './store.ts';
 import type { AnnotationMsg } from './protocol.ts';
 
@@ -56,10 +57,8 @@ export async function setAnnotation(ctx: Ctx, imageId: number, input: unknown, a
     let mask: Buffer | null = null;
     if (body.mask !== undefined && body.mask !== null) {
       if (typeof body.mask !== 'string') throw new AppError(400, 'invalid_annotation', 'mask must be a base64 PNG string');
-      const m = await decodeClassMask(Buffer.from(body.mask, 'base64')).catch((e: Error) => {
-        throw new AppError(400, 'invalid_mask', `mask is not a readable PNG: ${e.message}`);
-      });
-      if (m.width !== img.width || m.height !== img.height) throw new AppError(400, 'mask_size', `mask is ${m.width}×${m.height} but image ${imageId} is ${img.width}×${img.height}`);
+      // the header is checked against the image before anything is decoded (a small PNG can declare 16000×16000)
+      const m = await decodeMaskChecked(Buffer.from(body.mask, 'base64'), img);
       let any = false;
       for (let i = 0; i < m.data.length; i++) {
         const v = m.data[i];

@@ -13,13 +13,22 @@ import { statsRoutes } from './routes/stats.ts';
 import { dataRoutes } from './routes/data.ts';
 import { staticRoutes } from './routes/static.ts';
 import { predictRoutes } from './routes/predict.ts';
+import { guard, jsonOnly } from './security/guard.ts';
+import { authenticate } from './security/auth.ts';
+import { signinRoutes, tokenLink } from './security/signin.ts';
 
 export function createApp(ctx: Ctx): Hono {
   const app = new Hono();
+  // order matters: who may ask at all (Host, Origin), what they may send, who they are, then the routes
+  app.use('*', guard(ctx));
   app.use('/api/*', bodyLimit({
     maxSize: ctx.config.bodyLimit,
     onError: () => { throw new AppError(413, 'payload_too_large', `request body over ${ctx.config.bodyLimit} bytes`); },
   }));
+  app.use('/api/*', jsonOnly(['/api/predict']));
+  app.route('/', signinRoutes(ctx));
+  app.use('*', tokenLink(ctx));
+  app.use('*', authenticate(ctx));
   app.get('/api/health', (c) => c.json({ ok: true, session: ctx.session.name, version: 1 }));
   app.route('/api/session', sessionRoutes(ctx));
   app.route('/api/classes', classRoutes(ctx));
@@ -37,7 +46,8 @@ export function createApp(ctx: Ctx): Hono {
     if (err instanceof HTTPException) return c.json({ error: { code: 'http_error', message: err.message || 'bad request' } }, err.status);
     if (err instanceof SyntaxError) return c.json({ error: { code: 'invalid_json', message: 'request body is not valid JSON' } }, 400);
     console.error(`[server] ${c.req.method} ${c.req.path} failed:`, err);
-    return c.json({ error: { code: 'internal', message: 'internal error: ' + (err as Error).message } }, 500);
+    // the details (SQL, paths) go to the server log, not to whoever sent the request
+    return c.json({ error: { code: 'internal', message: 'internal error (details in the server log)' } }, 500);
   });
   return app;
 }

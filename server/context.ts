@@ -2,8 +2,22 @@
 import { EventEmitter } from 'node:events';
 import type { Session } from './session.ts';
 import type { ServerToBrowser, ServerToTrainer, TrainerStatus, TrainerToServer } from './protocol.ts';
+import type { TokenStore } from './security/tokens.ts';
 
-export interface ServerConfig { host: string; port: number; token: string | null; webDir: string | null; bodyLimit: number; claimTtlMs: number }
+export interface ServerConfig {
+  host: string; port: number; token: string | null; webDir: string | null; bodyLimit: number; claimTtlMs: number;
+  /** bound off loopback: every route and both socket roles need a credential */
+  requireAuth: boolean;
+  /** Host names answered (lower case, IPv6 without brackets) and extra origins allowed to write */
+  allowHosts: Set<string>; allowOrigins: string[];
+  /** folders POST /api/import may read from (real paths); empty = no import over HTTP */
+  importRoots: string[];
+  importLimits: { maxFiles: number; maxMs: number };
+  /** POST /api/predict: the largest image (width × height) passed on to the trainer */
+  maxUploadPixels: number;
+  /** per-annotator tokens (<sessions dir>/tokens.json) */
+  tokens: TokenStore;
+}
 
 /** Frames to fan out: `browser` goes to every browser socket, `trainer` to the trainer socket. */
 export interface Bus extends EventEmitter {
@@ -22,6 +36,8 @@ export interface Ctx {
   pending: Map<string, (msg: Extract<TrainerToServer, { type: 'predicted' }>) => void>;
   /** called after a reset swapped the session folder */
   reopen(): void;
+  /** an import started over HTTP is running (one at a time) */
+  importing: boolean;
 }
 
 export function createBus(): Bus {

@@ -1,78 +1,92 @@
-// The /ws hub: handshake (P1–P3, P5), per-frame validation (P4), trainer output persisted then rebroadcast (P6).
-// Browsers get predictions only for images they recently focused; others read them over HTTP when opened.
+// The /ws hub: upgrade checks (P9), handshake (P1–P3, P5, P7), per-frame validation (P4, P8), trainer
+// output persisted then rebroadcast (P6). Browsers get predictions only for images they recently
+// focused; others read them over HTTP when opened.
 import type { IncomingMessage, Server } from 'node:http';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Ctx } from './context.ts';
-import { CLOSE, PROTOCOL_VERSION, browserToServer, helloSchema, parseFrame, trainerToServer } from './protocol.ts';
-import type { ServerToBrowser, ServerToTrainer, TrainerToServer } from './protocol.ts';
-import { persistTrainerFrame } from './trainer-sink.ts';
+import { CLOSE, MAX_FRAME_BYTES, browserToServer, closeReason, parseFrame } from './protocol.ts';
+import type { ServerToBrowser, ServerToTrainer } from './protocol.ts';
 import { buildSnapshot } from './snapshot.ts';
-import { setSetting } from './session.ts';
+import { checkUpgrade, type UpgradeCheck } from './security/upgrade.ts';
+import { handshake } from './hub-hello.ts';
+import { onTrainerFrame } from './hub-trainer.ts';
+import type { Client, Hub } from './hub-types.ts';
 
-interface Client { ws: WebSocket; role: 'browser' | 'trainer'; focus: number[] }
+/** a browser only sends hello, focus and ping: anything longer is not one of them */
+const MAX_BROWSER_FRAME = 4096;
 
 export function attachHub(server: Server, ctx: Ctx): { close(): void; clients(): number } {
-  const wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 * 1024 });
-  const browsers = new Set<Client>();
-  let trainer: Client | null = null;
+  // past MAX_FRAME_BYTES ws closes the socket (1009) from the frame header, before buffering the payload
+  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_BYTES });
   const send = (ws: WebSocket, msg: ServerToBrowser | ServerToTrainer) => { if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(msg)); };
-  const toBrowsers = (msg: ServerToBrowser) => { for (const b of browsers) send(b.ws, msg); };
+  const hub: Hub = {
+    browsers: new Set(), trainer: null, send,
+    toBrowsers(msg) { for (const b of hub.browsers) send(b.ws, msg); },
+  };
 
-  ctx.bus.on('browser', toBrowsers);
+  ctx.bus.on('browser', hub.toBrowsers);
   ctx.bus.on('trainer', (msg) => {
-    if (!trainer) return;
-    send(trainer.ws, msg);
+    if (!hub.trainer) return;
+    send(hub.trainer.ws, msg);
     // after a reset (task lock, session reset, import) the trainer starts again from a fresh snapshot
-    if (msg.type === 'reset') send(trainer.ws, buildSnapshot(ctx));
+    if (msg.type === 'reset') send(hub.trainer.ws, buildSnapshot(ctx));
   });
 
   server.on('upgrade', (req: IncomingMessage, socket, head) => {
-    const url = new URL(req.url ?? '/', 'http://x');
+    let url: URL;
+    try { url = new URL(req.url ?? '/', 'http://x'); } catch { socket.destroy(); return; } // a malformed target
     if (url.pathname !== '/ws') { socket.destroy(); return; }
-    wss.handleUpgrade(req, socket, head, (ws) => onConnection(ws));
+    const check = checkUpgrade(ctx, req, url);
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      // refused after the upgrade so that the client can read why (a failed upgrade has no reason)
+      if (check.problem) { ws.close(CLOSE.forbidden, closeReason(check.problem)); return; }
+      onConnection(ws, check);
+    });
   });
 
-  function onConnection(ws: WebSocket) {
+  // a peer that vanished without closing (network drop) would hold the trainer slot forever: ping every
+  // 30 s and drop whoever did not answer the previous ping
+  const alive = new WeakMap<WebSocket, boolean>();
+  const heartbeat = setInterval(() => {
+    for (const ws of wss.clients) {
+      if (alive.get(ws) === false) { ws.terminate(); continue; }
+      alive.set(ws, false);
+      ws.ping();
+    }
+  }, 30_000);
+  heartbeat.unref();
+
+  function onConnection(ws: WebSocket, check: UpgradeCheck) {
     let client: Client | null = null;
+    alive.set(ws, true);
+    ws.on('pong', () => alive.set(ws, true));
     const timer = setTimeout(() => { if (!client) ws.close(CLOSE.badHello, 'expected a hello frame within 5 s'); }, 5000);
     ws.on('message', (raw, isBinary) => {
       if (isBinary) { send(ws, { type: 'error', code: 'binary_frame', message: 'frames must be JSON text' }); return; }
+      if (!client || client.role === 'browser') {
+        const size = Array.isArray(raw) ? raw.reduce((a, b) => a + b.length, 0) : (raw as Buffer).byteLength;
+        if (size > MAX_BROWSER_FRAME) {
+          if (!client) ws.close(CLOSE.badHello, 'hello frame too large');
+          else send(ws, { type: 'error', code: 'frame_too_large', message: `browser frames are at most ${MAX_BROWSER_FRAME} bytes` });
+          return;
+        }
+      }
       const text = raw.toString();
       if (!client) {
-        const h = parseFrame(helloSchema, text);
-        if (!h.ok) { ws.close(CLOSE.badHello, `first frame must be hello: ${h.error}`.slice(0, 120)); return; }
-        if (h.msg.version !== PROTOCOL_VERSION) {
-          ws.close(CLOSE.incompatible, `incompatible protocol: server speaks ${PROTOCOL_VERSION}, client ${h.msg.version}`); return;
-        }
-        if (h.msg.role === 'trainer' && ctx.config.token && h.msg.token !== ctx.config.token) {
-          ws.close(CLOSE.unauthorised, 'unauthorised: this server needs the session token (--token)'); return;
-        }
-        clearTimeout(timer);
-        client = { ws, role: h.msg.role, focus: [] };
-        send(ws, { type: 'welcome', version: PROTOCOL_VERSION, session: ctx.session.name, role: h.msg.role });
-        if (client.role === 'trainer') {
-          if (trainer) trainer.ws.close(CLOSE.replaced, 'replaced by a newer trainer connection');
-          trainer = client;
-          ctx.trainer.online = true;
-          send(ws, buildSnapshot(ctx));
-          for (const b of browsers) for (const id of b.focus.slice(-1)) send(ws, { type: 'focus', imageId: id });
-          toBrowsers({ type: 'trainer', online: true, status: ctx.trainer.status });
-        } else {
-          browsers.add(client);
-          send(ws, { type: 'trainer', online: ctx.trainer.online, status: ctx.trainer.status });
-        }
+        client = handshake(ctx, hub, ws, text, check);
+        if (client) clearTimeout(timer);
         return;
       }
-      if (client.role === 'browser') onBrowser(client, text); else onTrainer(client, text);
+      if (client.role === 'browser') onBrowser(client, text); else onTrainerFrame(ctx, hub, client, text);
     });
     ws.on('close', () => {
       clearTimeout(timer);
       if (!client) return;
-      if (client.role === 'browser') browsers.delete(client);
-      else if (trainer === client) {
-        trainer = null;
+      if (client.role === 'browser') hub.browsers.delete(client);
+      else if (hub.trainer === client) {
+        hub.trainer = null;
         ctx.trainer.online = false;
-        toBrowsers({ type: 'trainer', online: false, status: ctx.trainer.status });
+        hub.toBrowsers({ type: 'trainer', online: false, status: ctx.trainer.status });
       }
     });
     ws.on('error', () => { /* a broken socket only affects itself */ });
@@ -84,40 +98,13 @@ export function attachHub(server: Server, ctx: Ctx): { close(): void; clients():
     const msg = r.msg;
     if (msg.type === 'focus') {
       c.focus = [...c.focus.filter((id) => id !== msg.imageId), msg.imageId].slice(-4);
-      if (trainer) send(trainer.ws, { type: 'focus', imageId: msg.imageId });
+      if (hub.trainer) send(hub.trainer.ws, { type: 'focus', imageId: msg.imageId });
     } else if (msg.type === 'ping') send(c.ws, { type: 'pong' });
     else send(c.ws, { type: 'error', code: 'unexpected_hello', message: 'already said hello' });
   }
 
-  function onTrainer(c: Client, text: string) {
-    const r = parseFrame(trainerToServer, text);
-    if (!r.ok) { send(c.ws, { type: 'error', code: 'invalid_frame', message: r.error }); return; }
-    const msg: TrainerToServer = r.msg;
-    if (msg.type === 'ping') { send(c.ws, { type: 'pong' }); return; }
-    if (msg.type === 'hello') { send(c.ws, { type: 'error', code: 'unexpected_hello', message: 'already said hello' }); return; }
-    if (msg.type === 'predicted') { ctx.pending.get(msg.requestId)?.(msg); return; }
-    try {
-      persistTrainerFrame(ctx, msg);
-    } catch (e) {
-      send(c.ws, { type: 'error', code: 'rejected', message: (e as Error).message }); return;
-    }
-    if (msg.type === 'status') {
-      ctx.trainer.status = msg.status;
-      setSetting(ctx.session.db, 'trainer', msg.status);
-      toBrowsers({ type: 'trainer', online: true, status: msg.status });
-    } else if (msg.type === 'predictions') {
-      for (const b of browsers) {
-        for (const p of msg.items) if (b.focus.includes(p.imageId)) send(b.ws, { type: 'prediction', modelVersion: msg.modelVersion, prediction: p });
-      }
-    } else if (msg.type === 'suggestions') {
-      toBrowsers({ type: 'suggestions', modelVersion: msg.modelVersion, strategies: Object.keys(msg.lists) });
-    } else if (msg.type === 'metric') {
-      toBrowsers({ type: 'metric', name: msg.name, step: msg.step, value: msg.value });
-    }
-  }
-
   return {
-    close() { for (const c of wss.clients) c.terminate(); wss.close(); },
-    clients: () => browsers.size + (trainer ? 1 : 0),
+    close() { clearInterval(heartbeat); for (const c of wss.clients) c.terminate(); wss.close(); },
+    clients: () => hub.browsers.size + (hub.trainer ? 1 : 0),
   };
 }

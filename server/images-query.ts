@@ -25,7 +25,8 @@ export function listImages(db: Db, q: Record<string, string>) {
   if (q.wrong === '1' || q.wrong === 'true') where.push(`a.kind = 'label' and p.class_id is not null and p.class_id != a.class_id`);
   if (q.q) { where.push(`i.path like ? escape '\\'`); args.push(`%${q.q.replace(/[\\%_]/g, (m) => '\\' + m)}%`); }
   const sorts: Record<string, string> = { id: 'i.id asc', '-id': 'i.id desc', uncertainty: 'coalesce(p.uncertainty, -1) desc, i.id asc', confidence: 'coalesce(p.uncertainty, 2) asc, i.id asc' };
-  const sort = sorts[q.sort ?? 'id'];
+  // own keys only: sort=__proto__ or constructor must not reach the SQL as an inherited member
+  const sort = Object.hasOwn(sorts, q.sort ?? 'id') ? sorts[q.sort ?? 'id'] : undefined;
   if (!sort) throw new AppError(400, 'invalid_param', `sort must be one of ${Object.keys(sorts).join(', ')}`);
   const from = `from images i left join annotations a on a.image_id = i.id left join predictions p on p.image_id = i.id ${where.length ? 'where ' + where.join(' and ') : ''}`;
   const total = (db.$client.prepare(`select count(*) as n ${from}`).get(...args) as { n: number }).n;

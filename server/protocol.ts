@@ -1,15 +1,32 @@
 // The WebSocket protocol between server, trainer and browser: the one file all three import.
-// Rules are numbered in docs/PROTOCOL.md; tests in tests/protocol.test.ts are named after them.
+// Rules are numbered below; tests are named after them (P1–P6 in tests/protocol.test.ts, P7–P9 in
+// tests/security-trainer.test.ts and tests/security-http.test.ts).
 //  P1 the first frame a client sends is `hello` with PROTOCOL_VERSION and its role;
 //  P2 a version mismatch closes the socket with CLOSE.incompatible and a reason naming both versions;
 //  P3 a trainer must present the session token when the server is not bound to loopback (CLOSE.unauthorised);
 //  P4 every frame is validated; an invalid frame gets an `error` frame back and the socket stays open;
 //  P5 the server answers `hello` with `welcome`, and a trainer then gets a `snapshot`;
-//  P6 what a trainer sends is persisted before it is rebroadcast to browsers.
+//  P6 what a trainer sends is persisted before it is rebroadcast to browsers;
+//  P7 one trainer at a time: a second is closed with CLOSE.trainerBusy unless its hello says `replace`
+//     (or names the connected trainer's own `instance`: a reconnect), which closes the first with
+//     CLOSE.replaced; both reasons are final for the client (no retry loop);
+//  P8 what a trainer sends is checked against the session: items naming unknown images or classes are
+//     dropped and answered with an `error` frame (code `dropped`); frames over MAX_FRAME_BYTES close the socket;
+//  P9 the upgrade is refused (CLOSE.forbidden) for a foreign Origin or Host; off loopback a browser needs a
+//     credential (cookie, bearer or ?token=) and a trainer the server token (CLOSE.unauthorised).
 import { z } from 'zod';
 
 export const PROTOCOL_VERSION = 1;
-export const CLOSE = { incompatible: 4001, unauthorised: 4003, badHello: 4002, replaced: 4004 } as const;
+export const CLOSE = { incompatible: 4001, badHello: 4002, unauthorised: 4003, replaced: 4004, trainerBusy: 4005, forbidden: 4006 } as const;
+/** close codes after which a client must not reconnect by itself */
+export const FINAL_CLOSE_CODES: readonly number[] = [CLOSE.incompatible, CLOSE.unauthorised, CLOSE.replaced, CLOSE.trainerBusy, CLOSE.forbidden];
+/** the largest frame the server accepts (twice what a trainer aims for): parsing JSON holds the event
+ * loop, ~10–20 ms per MiB, so the limit is what the largest legitimate frame needs and no more */
+export const MAX_FRAME_BYTES = 2 * 1024 * 1024;
+/** what a trainer aims for per frame, and the most predictions in one: parsing and storing a frame holds
+ * the server's event loop, so no frame may be big (500 items take ~25 ms to parse and check) */
+export const TARGET_FRAME_BYTES = 1024 * 1024;
+export const MAX_FRAME_ITEMS = 500;
 
 const id = z.number().int().nonnegative();
 export const taskSchema = z.enum(['classification', 'segmentation']);
@@ -30,15 +47,16 @@ export const imageRefSchema = z.object({
   id, path: z.string(), sha256: z.string(), width: z.number().int(), height: z.number().int(),
 });
 
+const text = (max: number) => z.string().max(max);
 export const trainerStatusSchema = z.object({
   phase: z.enum(['starting', 'loading', 'embedding', 'fitting', 'ready', 'idle', 'error']),
-  message: z.string().default(''),
+  message: text(2000).default(''),
   embedded: z.number().int().nonnegative().default(0),
   total: z.number().int().nonnegative().default(0),
-  device: z.string().default(''),
-  backbone: z.string().default(''),
+  device: text(200).default(''),
+  backbone: text(500).default(''),
   /** e.g. "tiny random-weight backbone (DINOv3 unavailable offline)" */
-  backboneNote: z.string().default(''),
+  backboneNote: text(1000).default(''),
   modelVersion: z.number().int().nonnegative().default(0),
 });
 
@@ -46,17 +64,17 @@ export const classificationPrediction = z.object({
   imageId: id,
   classId: id,
   /** probabilities by class id */
-  probs: z.record(z.string(), z.number()),
+  probs: z.record(z.string().max(12), z.number()),
   uncertainty: z.number(),
 });
 export const segmentationPrediction = z.object({
   imageId: id,
   classId: id.nullable(),
-  classIds: z.array(id),
-  width: z.number().int().positive(),
-  height: z.number().int().positive(),
+  classIds: z.array(id).max(255),
+  width: z.number().int().positive().max(4096),
+  height: z.number().int().positive().max(4096),
   /** base64 of uint8 probabilities, layout [C, height, width] in classIds order (0..255) */
-  map: z.string(),
+  map: z.string().max(MAX_FRAME_BYTES),
   uncertainty: z.number(),
 });
 export const predictionSchema = z.union([classificationPrediction, segmentationPrediction]);
@@ -66,8 +84,12 @@ export const helloSchema = z.object({
   type: z.literal('hello'),
   version: z.number().int(),
   role: z.enum(['browser', 'trainer']),
-  token: z.string().optional(),
+  token: z.string().max(512).optional(),
   annotator: z.string().max(64).optional(),
+  /** trainer: take over from a connected trainer (P7); sent on the first connection only */
+  replace: z.boolean().optional(),
+  /** trainer: one random id per process, so a reconnect after a network drop replaces its own stale socket */
+  instance: z.string().max(64).optional(),
 });
 export const browserToServer = z.discriminatedUnion('type', [
   helloSchema,
@@ -77,12 +99,15 @@ export const browserToServer = z.discriminatedUnion('type', [
 export const trainerToServer = z.discriminatedUnion('type', [
   helloSchema,
   z.object({ type: z.literal('status'), status: trainerStatusSchema }),
-  z.object({ type: z.literal('predictions'), modelVersion: z.number().int(), items: z.array(predictionSchema).max(10000) }),
-  z.object({ type: z.literal('suggestions'), modelVersion: z.number().int(), lists: z.record(z.string(), z.array(id)) }),
-  z.object({ type: z.literal('metric'), name: z.string().max(64), step: z.number().int(), value: z.number() }),
-  z.object({ type: z.literal('model'), version: z.number().int(), labelled: z.number().int(), counts: z.record(z.string(), z.number()) }),
+  z.object({ type: z.literal('predictions'), modelVersion: z.number().int(), items: z.array(predictionSchema).max(MAX_FRAME_ITEMS) }),
+  z.object({
+    type: z.literal('suggestions'), modelVersion: z.number().int(),
+    lists: z.record(z.string().max(32), z.array(id).max(2000)).refine((l) => Object.keys(l).length <= 260, 'at most 260 lists'),
+  }),
+  z.object({ type: z.literal('metric'), name: z.string().min(1).max(64), step: z.number().int(), value: z.number() }),
+  z.object({ type: z.literal('model'), version: z.number().int(), labelled: z.number().int(), counts: z.record(z.string().max(12), z.number()) }),
   /** classification: confusion matrix on the val split, rows = true class, columns = predicted, in classIds order */
-  z.object({ type: z.literal('confusion'), classIds: z.array(id), matrix: z.array(z.array(z.number().int().nonnegative())) }),
+  z.object({ type: z.literal('confusion'), classIds: z.array(id).max(255), matrix: z.array(z.array(z.number().int().nonnegative()).max(255)).max(255) }),
   /** the answer to a `predict` request (POST /api/predict): null with an error when there is no model */
   z.object({ type: z.literal('predicted'), requestId: z.string().max(64), prediction: predictionSchema.nullable(), error: z.string().optional() }),
   z.object({ type: z.literal('ping') }),
@@ -119,6 +144,8 @@ export const serverToBrowser = z.discriminatedUnion('type', [
   z.object({ type: z.literal('classes'), classes: z.array(classSchema) }),
   z.object({ type: z.literal('session'), reason: z.string() }),
   z.object({ type: z.literal('metric'), name: z.string(), step: z.number().int(), value: z.number() }),
+  /** progress of an import started over HTTP: `scan` counts files found, `probe` files checked of total */
+  z.object({ type: z.literal('import'), phase: z.enum(['scan', 'probe', 'done']), done: z.number().int(), total: z.number().int() }),
   z.object({ type: z.literal('pong') }),
 ]);
 
@@ -136,10 +163,22 @@ export type ClassMsg = z.infer<typeof classSchema>;
 export type ImageRef = z.infer<typeof imageRefSchema>;
 export type Task = z.infer<typeof taskSchema>;
 
+/** A close reason within the 123 bytes a close frame allows (ws throws past it), cut on a character. */
+export function closeReason(text: string): string {
+  let s = text;
+  while (new TextEncoder().encode(s).length > 123) s = s.slice(0, -1);
+  return s;
+}
+
 /** Parse a raw frame; returns the message or a human-readable error. */
 export function parseFrame<T extends z.ZodTypeAny>(schema: T, raw: unknown): { ok: true; msg: z.infer<T> } | { ok: false; error: string } {
   let data: unknown;
   try { data = typeof raw === 'string' ? JSON.parse(raw) : JSON.parse(String(raw)); } catch { return { ok: false, error: 'frame is not valid JSON' }; }
+  return validateFrame(schema, data);
+}
+
+/** Validate an already parsed frame (the server counts a batch's items before paying for validation). */
+export function validateFrame<T extends z.ZodTypeAny>(schema: T, data: unknown): { ok: true; msg: z.infer<T> } | { ok: false; error: string } {
   const r = schema.safeParse(data);
   if (!r.success) return { ok: false, error: r.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ').slice(0, 500) };
   return { ok: true, msg: r.data };

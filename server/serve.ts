@@ -1,8 +1,10 @@
 // Starts the HTTP server (Hono on @hono/node-server) with the /ws hub on the same port.
-import { serve } from '@hono/node-server';
-import type { Server } from 'node:http';
+import { getRequestListener } from '@hono/node-server';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { randomBytes } from 'node:crypto';
+import { realpathSync } from 'node:fs';
+import { homedir } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createApp } from './app.ts';
@@ -10,45 +12,80 @@ import { createBus, type Ctx, type ServerConfig } from './context.ts';
 import { attachHub } from './hub.ts';
 import { closeSession, getSetting, openSession } from './session.ts';
 import type { TrainerStatus } from './protocol.ts';
+import { allowedHosts, isLoopback, normaliseOrigin } from './security/hosts.ts';
+import { declaredTooLarge, rejectTooLarge } from './security/body-size.ts';
+import { tokenStore, tokensFile } from './security/tokens.ts';
 
+export { isLoopback };
 export const DEFAULT_WEB_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..', 'dist', 'web');
 
 export interface StartOptions {
   sessionsDir: string; session: string; port?: number; host?: string; token?: string | null; webDir?: string | null;
   bodyLimit?: number; claimTtlMs?: number; create?: boolean; log?: (line: string) => void;
+  /** --allow-origin / --allow-host: more origins that may write, more Host names answered */
+  allowOrigins?: string[]; allowHosts?: string[];
+  /** --import-root; undefined = the default (home and cwd on loopback, none elsewhere) */
+  importRoots?: string[];
+  importLimits?: { maxFiles?: number; maxMs?: number };
+  maxUploadPixels?: number;
 }
 export interface Running { url: string; port: number; host: string; token: string | null; ctx: Ctx; close(): Promise<void> }
 
-export function isLoopback(host: string): boolean {
-  return host === 'localhost' || host === '::1' || /^127\./.test(host);
+/** Real paths of the import roots that exist (a root given but missing is reported, not fatal). */
+function importRootsOf(given: string[] | undefined, loopback: boolean, log: (l: string) => void): string[] {
+  const list = given ?? (loopback ? [homedir(), process.cwd()] : []);
+  const out: string[] = [];
+  for (const r of list) {
+    try { out.push(realpathSync(resolve(r))); } catch { log(`import root ${r} does not exist: ignored`); }
+  }
+  return [...new Set(out)];
 }
 
 export async function startServer(o: StartOptions): Promise<Running> {
   const host = o.host ?? '127.0.0.1';
   const log = o.log ?? ((l: string) => console.log(l));
+  const loopback = isLoopback(host);
   let token = o.token ?? null;
-  if (!isLoopback(host) && !token) {
+  if (!loopback && !token) {
     token = randomBytes(16).toString('hex');
-    log(`bound to ${host}: trainers must present --token ${token}`);
+    log(`bound to ${host}: the API, the web app and trainers need the token ${token}`);
   }
   const config: ServerConfig = {
     host, port: o.port ?? 8001, token, webDir: o.webDir === undefined ? DEFAULT_WEB_DIR : o.webDir,
     bodyLimit: o.bodyLimit ?? 32 * 1024 * 1024, claimTtlMs: o.claimTtlMs ?? 5 * 60_000,
+    requireAuth: !loopback,
+    allowHosts: allowedHosts(host, o.allowHosts ?? []),
+    allowOrigins: (o.allowOrigins ?? []).map(normaliseOrigin),
+    importRoots: importRootsOf(o.importRoots, loopback, log),
+    importLimits: { maxFiles: o.importLimits?.maxFiles ?? 200_000, maxMs: o.importLimits?.maxMs ?? 120_000 },
+    maxUploadPixels: o.maxUploadPixels ?? 40_000_000,
+    tokens: tokenStore(tokensFile(o.sessionsDir), log),
   };
   const ctx: Ctx = {
     session: openSession(o.sessionsDir, o.session, { create: o.create }),
-    config, bus: createBus(), trainer: { online: false, status: null }, pending: new Map(),
+    config, bus: createBus(), trainer: { online: false, status: null }, pending: new Map(), importing: false,
     reopen() { ctx.session = openSession(o.sessionsDir, o.session, { create: true }); ctx.trainer.status = null; },
   };
   // the last status the trainer reported, shown as stale until a trainer connects
   ctx.trainer.status = getSetting<TrainerStatus>(ctx.session.db, 'trainer');
   const app = createApp(ctx);
-  const server = await new Promise<Server>((res, rej) => {
-    const s = serve({ fetch: app.fetch, port: config.port, hostname: host }, () => res(s as Server));
-    (s as Server).once('error', rej);
+  const listener = getRequestListener(app.fetch);
+  const server = createServer((req, res) => {
+    if (declaredTooLarge(req, config.bodyLimit)) rejectTooLarge(req, res, config.bodyLimit);
+    else void listener(req, res);
+  });
+  server.on('checkContinue', (req, res) => {
+    if (declaredTooLarge(req, config.bodyLimit)) { rejectTooLarge(req, res, config.bodyLimit, true); return; }
+    res.writeContinue();
+    void listener(req, res);
+  });
+  await new Promise<void>((res, rej) => {
+    server.once('error', rej);
+    server.listen(config.port, host, () => { server.off('error', rej); res(); });
   });
   const hub = attachHub(server, ctx);
   const port = (server.address() as AddressInfo).port;
+  config.port = port; // the cookie name and the printed links use the real port
   const shown = host.includes(':') ? `[${host}]` : host;
   const url = `http://${shown}:${port}`;
   return {

@@ -3,11 +3,32 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startServer } from './serve.ts';
+import { networkInterfaces } from 'node:os';
+import { startServer, type Running } from './serve.ts';
+import { isWildcard } from './security/hosts.ts';
 
 export interface StartCmd {
   session: string; sessionsDir: string; port: string; host: string; token?: string; trainer: boolean;
-  backbone?: string; device?: string; resolution?: string; offline?: boolean;
+  backbone?: string; device?: string; resolution?: string; offline?: boolean; replace?: boolean;
+  allowOrigin?: string[]; allowHost?: string[]; importRoot?: string[];
+}
+
+/** An address others can reach for a wildcard bind (the first non-internal IPv4), for the printed link. */
+function reachable(host: string): string {
+  if (!isWildcard(host)) return host.includes(':') ? `[${host}]` : host;
+  for (const list of Object.values(networkInterfaces())) for (const a of list ?? []) if (a.family === 'IPv4' && !a.internal) return a.address;
+  return '127.0.0.1';
+}
+
+function announce(srv: Running): void {
+  console.log(`listening on ${srv.url}`);
+  const c = srv.ctx.config;
+  if (c.requireAuth) {
+    console.log(`[server] off loopback: every request needs the token. Sign-in link for the team (keep it private):`);
+    console.log(`[server]   http://${reachable(srv.host)}:${srv.port}/?token=${srv.token}`);
+    console.log(`[server] answering Host names: ${[...c.allowHosts].join(', ')} (add more with --allow-host)`);
+  }
+  console.log(`[server] import over HTTP: ${c.importRoots.length ? `from ${c.importRoots.join(', ')}` : 'off (start with --import-root DIR to allow it)'}`);
 }
 
 const BIN = join(dirname(fileURLToPath(import.meta.url)), '..', 'bin', 'hilt.js');
@@ -31,8 +52,11 @@ export async function start(o: StartCmd): Promise<void> {
     const { createDemoSession } = await import('../scripts/make-demo.ts');
     await createDemoSession(o.sessionsDir, 'demo');
   }
-  const srv = await startServer({ sessionsDir: o.sessionsDir, session: o.session, port, host: o.host, token: o.token ?? null, log: (l) => console.log(`[server] ${l}`) });
-  console.log(`listening on ${srv.url}`);
+  const srv = await startServer({
+    sessionsDir: o.sessionsDir, session: o.session, port, host: o.host, token: o.token ?? null, log: (l) => console.log(`[server] ${l}`),
+    allowOrigins: o.allowOrigin, allowHosts: o.allowHost, importRoots: o.importRoot,
+  });
+  announce(srv);
   let child: ChildProcess | null = null;
   let stopping = false;
   let restarts = 0;
@@ -43,12 +67,16 @@ export async function start(o: StartCmd): Promise<void> {
       '--backbone', o.backbone ?? 'dinov3-vits16', '--device', o.device ?? 'auto', '--resolution', o.resolution ?? '224'];
     if (srv.token) args.push('--token', srv.token);
     if (o.offline) args.push('--offline');
+    // --replace takes over once: a restarted child must not push out a trainer that connected meanwhile
+    if (o.replace && restarts === 0) args.push('--replace');
     child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: process.env });
     prefixed(child.stdout!, '[trainer]', process.stdout);
     prefixed(child.stderr!, '[trainer]', process.stderr);
     child.on('exit', (code, signal) => {
       child = null;
       if (stopping) return;
+      // 2 = the server refused it for good (another trainer is connected…): restarting would say the same
+      if (code === 2) { console.error('[server] the trainer was refused (see above); the server keeps running'); return; }
       console.error(`[server] trainer exited (${signal ?? code}); ${restarts < 5 ? 'restarting in 2 s' : 'giving up — the UI says "trainer offline"'}`);
       if (restarts++ < 5) setTimeout(() => { if (!stopping) launch(); }, 2000);
     });

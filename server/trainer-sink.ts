@@ -5,6 +5,10 @@ import { stmt } from './db/prepared.ts';
 import type { TrainerToServer } from './protocol.ts';
 import { setSetting } from './session.ts';
 
+/** rows kept per metric name: past it the older half is thinned to every other point, so a long run keeps
+ * its whole curve at a coarser step and /api/stats stays small */
+export const MAX_METRIC_ROWS = 1000;
+
 export function persistTrainerFrame(ctx: Ctx, msg: TrainerToServer): void {
   const db = ctx.session.db;
   const now = Date.now();
@@ -17,7 +21,7 @@ export function persistTrainerFrame(ctx: Ctx, msg: TrainerToServer): void {
       map_width = excluded.map_width, map_height = excluded.map_height, uncertainty = excluded.uncertainty, at = excluded.at`);
     db.$client.transaction(() => {
       for (const p of msg.items) {
-        if (!exists.get(p.imageId)) continue; // an image gone after a reset: ignore, not an error
+        if (!exists.get(p.imageId)) continue; // checked in trainer-check; gone meanwhile only by a reset
         if ('map' in p) upsert.run(p.imageId, msg.modelVersion, p.classId, null, Buffer.from(p.map, 'base64'), JSON.stringify(p.classIds), p.width, p.height, p.uncertainty, now);
         else upsert.run(p.imageId, msg.modelVersion, p.classId, JSON.stringify(p.probs), null, null, null, null, p.uncertainty, now);
       }
@@ -29,6 +33,11 @@ export function persistTrainerFrame(ctx: Ctx, msg: TrainerToServer): void {
     });
   } else if (msg.type === 'metric') {
     db.insert(metrics).values({ name: msg.name, step: msg.step, value: msg.value, at: now }).run();
+    const { n } = stmt(db, 'select count(*) as n from metrics where name = ?').get(msg.name) as { n: number };
+    if (n > MAX_METRIC_ROWS) {
+      stmt(db, `delete from metrics where id in (select id from (select id, row_number() over (order by id) as k
+        from metrics where name = ? order by id limit ?) where k % 2 = 0)`).run(msg.name, Math.floor(MAX_METRIC_ROWS / 2));
+    }
   } else if (msg.type === 'confusion') {
     setSetting(db, 'confusion', { classIds: msg.classIds, matrix: msg.matrix });
   } else if (msg.type === 'model') {

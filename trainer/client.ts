@@ -1,6 +1,8 @@
-// The trainer's socket to the server: hello, reconnect with backoff, typed send/receive.
+// The trainer's socket to the server: hello, reconnect with backoff, typed send/receive. A refusal that
+// retrying cannot fix (wrong version or token, another trainer connected, replaced) is final.
+import { randomUUID } from 'node:crypto';
 import WebSocket from 'ws';
-import { CLOSE, PROTOCOL_VERSION, parseFrame, serverToTrainer } from '../server/protocol.ts';
+import { FINAL_CLOSE_CODES, MAX_FRAME_ITEMS, PROTOCOL_VERSION, TARGET_FRAME_BYTES, parseFrame, serverToTrainer } from '../server/protocol.ts';
 import type { ServerToTrainer, TrainerToServer } from '../server/protocol.ts';
 
 export interface TrainerClient {
@@ -11,7 +13,11 @@ export interface TrainerClient {
 
 export interface ClientOptions {
   url: string; token?: string;
+  /** take over from a trainer already connected (P7); only on the first connection, never on a reconnect */
+  replace?: boolean;
   onMessage(msg: ServerToTrainer): void;
+  /** the server refused for good (the reason is already logged); the client stops reconnecting */
+  onFatal?(reason: string): void;
   onConnect?(): void;
   onDisconnect?(reason: string): void;
   log?(line: string): void;
@@ -25,15 +31,18 @@ export function connectTrainer(o: ClientOptions): TrainerClient {
   let delay = 500;
   let connected = false;
   let timer: NodeJS.Timeout | null = null;
+  let replace = !!o.replace;
+  const instance = randomUUID();
   const open = () => {
     ws = new WebSocket(o.url, { perMessageDeflate: false, maxPayload: 256 * 1024 * 1024 });
     ws.on('open', () => {
-      ws!.send(JSON.stringify({ type: 'hello', version: PROTOCOL_VERSION, role: 'trainer', token: o.token }));
+      ws!.send(JSON.stringify({ type: 'hello', version: PROTOCOL_VERSION, role: 'trainer', token: o.token, instance, ...(replace ? { replace: true } : {}) }));
     });
     ws.on('message', (raw) => {
       const r = parseFrame(serverToTrainer, raw.toString());
       if (!r.ok) { log(`ignored a malformed frame from the server: ${r.error}`); return; }
-      if (r.msg.type === 'welcome') { connected = true; delay = 500; o.onConnect?.(); }
+      // took over once; a later reconnect must not push out whoever connected meanwhile
+      if (r.msg.type === 'welcome') { connected = true; delay = 500; replace = false; o.onConnect?.(); }
       if (r.msg.type === 'error') log(`server says: ${r.msg.code}: ${r.msg.message}`);
       o.onMessage(r.msg);
     });
@@ -42,10 +51,12 @@ export function connectTrainer(o: ClientOptions): TrainerClient {
       connected = false;
       if (closed) return;
       if (was) o.onDisconnect?.(reason.toString() || String(code));
-      if (code === CLOSE.incompatible || code === CLOSE.unauthorised) {
-        log(`server refused the trainer: ${reason.toString()}`);
+      if (FINAL_CLOSE_CODES.includes(code)) {
+        const why = reason.toString() || `close code ${code}`;
+        log(`server refused the trainer: ${why}`);
         closed = true;
         process.exitCode = 2;
+        o.onFatal?.(why);
         return;
       }
       timer = setTimeout(open, delay);
@@ -55,8 +66,20 @@ export function connectTrainer(o: ClientOptions): TrainerClient {
   };
   open();
   return {
-    send(msg) { if (ws && connected && ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify(msg)); },
+    send(msg) {
+      if (!ws || !connected || ws.readyState !== WebSocket.OPEN) return;
+      for (const text of frames(msg)) ws.send(text);
+    },
     close() { closed = true; if (timer) clearTimeout(timer); ws?.close(); },
     get connected() { return connected; },
   };
+}
+
+/** A `predictions` batch split into frames of about TARGET_FRAME_BYTES and at most MAX_FRAME_ITEMS: the
+ * server refuses bigger ones, and a smaller frame holds its event loop for less time. */
+export function frames(msg: TrainerToServer, target = TARGET_FRAME_BYTES): string[] {
+  const text = JSON.stringify(msg);
+  if (msg.type !== 'predictions' || msg.items.length < 2 || (text.length <= target && msg.items.length <= MAX_FRAME_ITEMS)) return [text];
+  const half = Math.ceil(msg.items.length / 2);
+  return [...frames({ ...msg, items: msg.items.slice(0, half) }, target), ...frames({ ...msg, items: msg.items.slice(half) }, target)];
 }

@@ -9,7 +9,7 @@ import type { Trainer } from './trainer.ts';
 export interface SegState { model: LogRegModel | null; classIds: number[]; labels: Map<number, { key: string; labels: Int32Array }>; loss?: number }
 
 async function fetchMask(t: Trainer, id: number): Promise<Uint8Array | null> {
-  const r = await fetch(`${t.io.httpBase}/api/images/${id}/mask`);
+  const r = await fetch(`${t.io.httpBase}/api/images/${id}/mask`, { headers: t.io.httpHeaders });
   if (r.status === 404) return null;
   if (!r.ok) throw new Error(`mask of image ${id}: HTTP ${r.status}`);
   const { data } = await sharp(Buffer.from(await r.arrayBuffer())).extractChannel(0).raw().toBuffer({ resolveWithObject: true });

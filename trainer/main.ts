@@ -8,10 +8,14 @@ import type { ServerToTrainer } from '../server/protocol.ts';
 
 export interface TrainCmd {
   session: string; sessionsDir: string; server: string; token?: string;
+  /** take over from a trainer already connected (once, on the first connection) */
+  replace?: boolean;
   backbone: string; device: string; resolution: string; offline?: boolean;
   cacheRoot?: string | null; debounceMs?: number;
   /** where log lines go (default stdout) */
   log?: (line: string) => void;
+  /** the server refused this trainer for good (another trainer is connected, a wrong token…) */
+  onFatal?: (reason: string) => void;
 }
 
 export function httpBaseOf(wsUrl: string): string {
@@ -29,7 +33,7 @@ export async function runTrainer(o: TrainCmd): Promise<{ trainer: Promise<Traine
   let failure: string | null = null;
   const failed = () => ({ type: 'status' as const, status: { phase: 'error' as const, message: failure!, embedded: 0, total: 0, device: '', backbone: o.backbone, backboneNote: '', modelVersion: 0 } });
   const client = connectTrainer({
-    url, token: o.token, log,
+    url, token: o.token, replace: o.replace, log, onFatal: o.onFatal,
     onConnect: () => {
       log(`connected to ${url}`);
       // a trainer that could not start stays connected so the UI can say why
@@ -50,7 +54,8 @@ export async function runTrainer(o: TrainCmd): Promise<{ trainer: Promise<Traine
     });
     log(`backbone: ${embedder.info.note}`);
     log(`device: ${embedder.info.device} (${embedder.tried})`);
-    trainer = new Trainer({ send: (m) => client.send(m), httpBase: httpBaseOf(url), log }, embedder, { cacheRoot: o.cacheRoot ?? null, debounceMs: o.debounceMs });
+    const httpHeaders = o.token ? { Authorization: `Bearer ${o.token}` } : undefined;
+    trainer = new Trainer({ send: (m) => client.send(m), httpBase: httpBaseOf(url), httpHeaders, log }, embedder, { cacheRoot: o.cacheRoot ?? null, debounceMs: o.debounceMs });
     // only the newest snapshot and what followed it matter
     const last = pending.map((m) => m.type).lastIndexOf('snapshot');
     for (const m of pending.slice(Math.max(0, last))) trainer.onMessage(m);
@@ -66,7 +71,8 @@ export async function runTrainer(o: TrainCmd): Promise<{ trainer: Promise<Traine
 }
 
 export async function runTrainerCli(o: TrainCmd): Promise<void> {
-  const r = await runTrainer(o);
+  // a refusal is final (the client has printed why): exit 2 rather than retry against a server that will say the same
+  const r = await runTrainer({ ...o, onFatal: () => process.exit(2) });
   await r.trainer.catch(() => { /* stays up, reporting the error to the UI until stopped */ });
   const stop = async () => { await r.stop(); process.exit(0); };
   process.on('SIGINT', stop);

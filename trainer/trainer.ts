@@ -140,7 +140,7 @@ export class Trainer {
   private source(i: ImageRef): EmbedItem['source'] {
     return async () => {
       if (existsSync(i.path)) return i.path;
-      const r = await fetch(`${this.io.httpBase}/api/images/${i.id}/file`);
+      const r = await fetch(`${this.io.httpBase}/api/images/${i.id}/file`, { headers: this.io.httpHeaders });
       if (!r.ok) throw new Error(`server answered ${r.status} for image ${i.id}`);
       return Buffer.from(await r.arrayBuffer());
     };

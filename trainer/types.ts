@@ -16,5 +16,7 @@ export interface TrainerIO {
   send(msg: import('../server/protocol.ts').TrainerToServer): void;
   /** http://host:port of the server, for image bytes and masks the trainer cannot read from disk */
   httpBase: string;
+  /** sent with those HTTP requests: the server token off loopback */
+  httpHeaders?: Record<string, string>;
   log(line: string): void;
 }

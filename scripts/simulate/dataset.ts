@@ -56,7 +56,7 @@ export async function loadDataset(o: SimOptions, workDir: string): Promise<Datas
 }
 
 async function classificationItems(source: string, format: SimOptions['format']) {
-  const plan = readSource(source, format === 'coco' ? 'auto' : format);
+  const plan = await readSource(source, format === 'coco' ? 'auto' : format);
   if (plan.format === 'coco') throw new Error(`${source} is COCO: that is segmentation data, use --task segmentation`);
   const labelled = plan.entries.filter((e) => e.label);
   const skipped = plan.entries.filter((e) => !e.label).map((e) => `${e.file}: no label`);
@@ -67,7 +67,7 @@ async function classificationItems(source: string, format: SimOptions['format'])
 }
 
 async function segmentationItems(source: string, format: SimOptions['format']) {
-  const plan = readSource(source, format === 'auto' ? 'auto' : format);
+  const plan = await readSource(source, format === 'auto' ? 'auto' : format);
   if (plan.format !== 'coco') throw new Error(`segmentation needs a COCO JSON with segmentation polygons or RLE (--data coco.json), got ${plan.format}`);
   const cats = plan.categories ?? [];
   if (cats.some((c) => c.name.toLowerCase() === BACKGROUND)) throw new Error(`COCO category "${BACKGROUND}" clashes with the implicit background class`);

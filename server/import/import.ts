@@ -11,6 +11,7 @@ import type { Task } from '../db/schema.ts';
 import { getTask, setSetting, type Session } from '../session.ts';
 import { cocoMask, ensureClasses, writeLabels, writeMasks } from './labels.ts';
 import { readSource, type Entry, type Format } from './sources.ts';
+import { confineEntries } from './confine.ts';
 import { thumbPath } from './thumbs.ts';
 import { isSkip, probeImage, type Probed, type Skip } from './validate.ts';
 
@@ -20,6 +21,12 @@ export interface ImportOptions {
   onProgress?: (done: number, total: number) => void;
   /** files validated at once; sharp runs each on the libuv pool, so ~2× cores keeps every core busy */
   concurrency?: number;
+  /** import over HTTP: read only under these real paths (symlinks, CSV and COCO entries included) */
+  roots?: string[];
+  /** bounds on the folder walk (and on the entries of a CSV / COCO file) */
+  limits?: { maxFiles?: number; maxMs?: number };
+  /** image files found so far while walking a folder */
+  onScan?: (found: number) => void;
 }
 
 export interface ImportReport {
@@ -41,7 +48,15 @@ const BATCH = 256;
 const MAX_AHEAD = 4 * BATCH;
 
 export async function importInto(session: Session, source: string, opts: ImportOptions = {}): Promise<ImportReport> {
-  const plan = readSource(source, opts.format ?? 'auto');
+  const { roots, limits } = opts;
+  const plan = await readSource(source, opts.format ?? 'auto', {
+    maxFiles: limits?.maxFiles, deadline: limits?.maxMs === undefined ? undefined : Date.now() + limits.maxMs, roots, onFound: opts.onScan,
+  });
+  if (roots && (plan.format === 'csv' || plan.format === 'coco')) {
+    const c = await confineEntries(plan.entries, roots, source, plan.format === 'csv' ? 'row' : 'image');
+    plan.entries = c.kept;
+    plan.skipped.push(...c.skipped);
+  }
   const { db } = session;
   const report: ImportReport = { format: plan.format, added: 0, duplicates: [], skipped: [...plan.skipped], alreadyPresent: 0,
     classesCreated: [], labelsSet: 0, masksSet: 0, warnings: [...plan.warnings] };
@@ -128,7 +143,7 @@ export async function importInto(session: Session, source: string, opts: ImportO
 }
 
 /** Labels (class-folders, CSV) or masks (COCO), if the task lock allows; locks the task on first use. */
-async function applyAnnotations(session: Session, plan: ReturnType<typeof readSource>, idOf: Map<Entry, { id: number; width: number; height: number }>, report: ImportReport) {
+async function applyAnnotations(session: Session, plan: Awaited<ReturnType<typeof readSource>>, idOf: Map<Entry, { id: number; width: number; height: number }>, report: ImportReport) {
   const { db } = session;
   const labelled = plan.entries.filter((e) => e.label && idOf.has(e));
   const masked = plan.entries.filter((e) => e.coco && idOf.has(e));

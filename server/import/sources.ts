@@ -1,11 +1,15 @@
 // Turns an import source (a folder, class-folders, a CSV or a COCO JSON) into a list of files with the
 // labels or COCO annotations that go with them. Nothing is decoded here; validation comes later.
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync } from 'node:fs';
+import { readFile, stat } from 'node:fs/promises';
 import { dirname, extname, isAbsolute, join, resolve } from 'node:path';
 import { AppError } from '../errors.ts';
 import type { Rle } from '../masks.ts';
-import { scanFolder, segmentsUnder } from './scan.ts';
+import { scanFolder, segmentsUnder, type ScanOptions } from './scan.ts';
 import type { Skip } from './validate.ts';
+
+/** a CSV or COCO file larger than this is refused before it is read */
+const MAX_LIST_BYTES = 256 * 1024 * 1024;
 
 export type Format = 'folder' | 'class-folders' | 'csv' | 'coco';
 export interface CocoAnn { categoryId: number; segmentation: number[][] | Rle }
@@ -15,6 +19,8 @@ export interface Entry {
   label?: string;
   /** COCO: the size the annotations were drawn on, and the annotations */
   coco?: { width: number; height: number; anns: CocoAnn[] };
+  /** where it was listed: the CSV line or the COCO image's position (1-based), for messages */
+  index?: number;
 }
 export interface SourcePlan {
   format: Format;
@@ -25,24 +31,27 @@ export interface SourcePlan {
   warnings: string[];
 }
 
-export function readSource(source: string, format: 'auto' | Format = 'auto'): SourcePlan {
+export async function readSource(source: string, format: 'auto' | Format = 'auto', scan: ScanOptions = {}): Promise<SourcePlan> {
   const abs = resolve(source);
   let st;
-  try { st = statSync(abs); } catch { throw new AppError(400, 'no_such_path', `no such file or folder: ${abs}`); }
+  try { st = await stat(abs); } catch { throw new AppError(400, 'no_such_path', `no such file or folder: ${abs}`); }
   if (st.isDirectory()) {
     if (format === 'csv' || format === 'coco') throw new AppError(400, 'bad_format', `${format} import needs a file, ${abs} is a folder`);
-    return readFolder(abs, format);
+    return readFolder(abs, format, scan);
   }
   const ext = extname(abs).toLowerCase();
   const fmt = format === 'auto' ? (ext === '.csv' ? 'csv' : ext === '.json' ? 'coco' : null) : format;
-  if (fmt === 'csv') return readCsvSource(abs);
-  if (fmt === 'coco') return readCoco(abs);
-  throw new AppError(400, 'bad_format', `cannot import ${abs}: expected a folder, a .csv or a COCO .json`);
+  if (!fmt) throw new AppError(400, 'bad_format', `cannot import ${abs}: expected a folder, a .csv or a COCO .json`);
+  if (st.size > MAX_LIST_BYTES) throw new AppError(413, 'too_large', `${abs} is over ${MAX_LIST_BYTES / 1024 / 1024} MiB`);
+  const text = await readFile(abs, 'utf8');
+  const plan = fmt === 'csv' ? readCsvSource(abs, text) : readCoco(abs, text);
+  if (plan.entries.length > (scan.maxFiles ?? Infinity)) throw new AppError(413, 'too_many_files', `${abs} lists more than ${scan.maxFiles} images: import a smaller one`);
+  return plan;
 }
 
 /** class-folders when auto: every image exactly one level under a subfolder, and at least 2 subfolders. */
-function readFolder(root: string, format: 'auto' | 'folder' | 'class-folders'): SourcePlan {
-  const { files, skipped } = scanFolder(root);
+async function readFolder(root: string, format: 'auto' | 'folder' | 'class-folders', scan: ScanOptions): Promise<SourcePlan> {
+  const { files, skipped } = await scanFolder(root, scan);
   const segs = files.map((f) => segmentsUnder(root, f));
   const subs = new Set(segs.map((s) => s[0]));
   const classFolders = format === 'class-folders' ||
@@ -56,10 +65,10 @@ const LABEL_COLS = ['label', 'class', 'category', 'class_name', 'classname'];
 
 /** `path,label` rows, header optional (recognised by a path-like first column name); paths relative to
  * the CSV's folder. An empty label leaves the image unlabelled; the first row for a path wins. */
-function readCsvSource(file: string): SourcePlan {
-  const rows = parseCsv(readFileSync(file, 'utf8')).filter((r) => r.some((c) => c.trim() !== ''));
+function readCsvSource(file: string, text: string): SourcePlan {
+  const rows = parseCsv(text).map((cells, i) => ({ cells, line: i + 1 })).filter((r) => r.cells.some((c) => c.trim() !== ''));
   let pathCol = 0, labelCol = 1;
-  const head = rows[0]?.map((c) => c.trim().toLowerCase());
+  const head = rows[0]?.cells.map((c) => c.trim().toLowerCase());
   if (head?.some((c) => PATH_COLS.includes(c))) {
     pathCol = head.findIndex((c) => PATH_COLS.includes(c));
     labelCol = head.findIndex((c) => LABEL_COLS.includes(c));
@@ -67,14 +76,14 @@ function readCsvSource(file: string): SourcePlan {
   }
   const seen = new Set<string>();
   const entries: Entry[] = [];
-  for (const r of rows) {
+  for (const { cells: r, line } of rows) {
     const p = (r[pathCol] ?? '').trim();
     if (!p) continue;
     const abs = isAbsolute(p) ? p : resolve(dirname(file), p);
     if (seen.has(abs)) continue;
     seen.add(abs);
     const label = labelCol >= 0 ? (r[labelCol] ?? '').trim() : '';
-    entries.push({ file: abs, label: label || undefined });
+    entries.push({ file: abs, label: label || undefined, index: line });
   }
   return { format: 'csv', entries, skipped: [], warnings: [] };
 }
@@ -105,11 +114,10 @@ interface CocoJson {
 }
 
 /** COCO: file_name absolute, or relative to the JSON's folder (or its images/ subfolder, a common layout). */
-function readCoco(file: string): SourcePlan {
+function readCoco(file: string, text: string): SourcePlan {
   let j: CocoJson;
-  try { j = JSON.parse(readFileSync(file, 'utf8')); } catch (e) {
-    throw new AppError(400, 'invalid_coco', `${file}: not JSON (${(e as Error).message})`);
-  }
+  // the parser's message quotes the file's first bytes: not something to echo to an HTTP client
+  try { j = JSON.parse(text); } catch { throw new AppError(400, 'invalid_coco', `${file}: not valid JSON`); }
   if (!j || !Array.isArray(j.images)) throw new AppError(400, 'invalid_coco', `${file}: no "images" array, not a COCO file`);
   const warnings: string[] = [];
   const categories = (j.categories ?? []).filter((c) => Number.isInteger(c?.id) && typeof c?.name === 'string' && c.name.trim())
@@ -131,14 +139,14 @@ function readCoco(file: string): SourcePlan {
   const dir = dirname(file);
   const entries: Entry[] = [];
   const seen = new Set<string>();
-  for (const im of j.images) {
+  for (const [k, im] of j.images.entries()) {
     if (typeof im?.file_name !== 'string') continue;
     let abs = isAbsolute(im.file_name) ? im.file_name : resolve(dir, im.file_name);
     if (!existsSync(abs) && !isAbsolute(im.file_name) && existsSync(join(dir, 'images', im.file_name))) abs = join(dir, 'images', im.file_name);
     if (seen.has(abs)) continue;
     seen.add(abs);
     const anns = byImage.get(im.id);
-    entries.push({ file: abs, coco: anns ? { width: im.width, height: im.height, anns } : undefined });
+    entries.push({ file: abs, coco: anns ? { width: im.width, height: im.height, anns } : undefined, index: k + 1 });
   }
   return { format: 'coco', entries, skipped: [], categories, warnings };
 }

@@ -3,7 +3,10 @@ import type { Ctx } from '../context.ts';
 import { intParam, jsonBody } from '../app.ts';
 import { acceptPrediction, deleteAnnotation, setAnnotation } from '../annotate.ts';
 
-export function annotator(c: { req: { header(n: string): string | undefined } }): string {
+export function annotator(c: { req: { header(n: string): string | undefined }; get?(k: 'authAnnotator'): string | undefined }): string {
+  // a per-annotator token names the annotator; the header is only a display name without one
+  const fromToken = c.get?.('authAnnotator');
+  if (fromToken) return fromToken;
   const a = (c.req.header('x-annotator') ?? 'anonymous').trim().slice(0, 64);
   return a || 'anonymous';
 }

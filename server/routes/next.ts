@@ -6,6 +6,7 @@ import { annotator } from './annotations.ts';
 export function nextRoutes(ctx: Ctx) {
   return new Hono().get('/', (c) => {
     const q = c.req.query();
-    return c.json(nextImage(ctx.session.db, { ...q, annotator: q.annotator || annotator(c), claimTtlMs: ctx.config.claimTtlMs }));
+    // a per-annotator credential decides whose claim this is, not the query
+    return c.json(nextImage(ctx.session.db, { ...q, annotator: c.get('authAnnotator') || q.annotator || annotator(c), claimTtlMs: ctx.config.claimTtlMs }));
   });
 }

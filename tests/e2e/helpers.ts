@@ -67,7 +67,7 @@ export interface App {
 }
 
 /** The demo session (unlabelled shape images) served by the real server on a free port. */
-export async function startApp(opts: { name?: string; count?: number } = {}): Promise<App> {
+export async function startApp(opts: { name?: string; count?: number; host?: string; token?: string } = {}): Promise<App> {
   const webDir = await ensureBuilt();
   const dir = mkdtempSync(join(tmpdir(), 'hilt-e2e-'));
   const sessionsDir = join(dir, 'sessions');
@@ -77,24 +77,26 @@ export async function startApp(opts: { name?: string; count?: number } = {}): Pr
   // the generated pictures are shared between runs (a git-ignored folder), the session is fresh
   await createDemoSession(sessionsDir, name, { count: opts.count ?? 60, dataDir: join(ROOT, '.tmp', `demo-${opts.count ?? 60}`) });
   const { startServer } = await import('../../server/serve.ts');
-  let srv: Awaited<ReturnType<typeof startServer>> | null = await startServer({ sessionsDir, session: name, port: 0, host: '127.0.0.1', webDir, log: () => {} });
+  // off loopback (host 0.0.0.0) the browser still opens 127.0.0.1, and every request needs the token
+  const host = opts.host ?? '127.0.0.1';
+  let srv: Awaited<ReturnType<typeof startServer>> | null = await startServer({ sessionsDir, session: name, port: 0, host, token: opts.token, webDir, log: () => {} });
   const port = srv.port;
   return {
-    url: srv.url, dir, name,
+    url: `http://127.0.0.1:${port}`, dir, name,
     async stop() { await srv?.close(); srv = null; },
-    async restart() { await srv?.close(); srv = await startServer({ sessionsDir, session: name, port, host: '127.0.0.1', webDir, log: () => {} }); },
+    async restart() { await srv?.close(); srv = await startServer({ sessionsDir, session: name, port, host, token: opts.token, webDir, log: () => {} }); },
     async close() { await srv?.close(); srv = null; rmSync(dir, { recursive: true, force: true }); },
   };
 }
 
 /** A fake trainer: says hello as a trainer, then sends whatever the test wants. */
-export async function fakeTrainer(url: string): Promise<{ send(msg: object): void; frames: unknown[]; close(): void }> {
+export async function fakeTrainer(url: string, token?: string): Promise<{ send(msg: object): void; frames: unknown[]; close(): void }> {
   const ws = new WebSocket(url.replace(/^http/, 'ws') + '/ws');
   const frames: unknown[] = [];
   ws.on('message', (d) => frames.push(JSON.parse(String(d))));
   await new Promise<void>((res, rej) => { ws.once('open', () => res()); ws.once('error', rej); });
   const { PROTOCOL_VERSION } = await import('../../server/protocol.ts');
-  ws.send(JSON.stringify({ type: 'hello', version: PROTOCOL_VERSION, role: 'trainer' }));
+  ws.send(JSON.stringify({ type: 'hello', version: PROTOCOL_VERSION, role: 'trainer', ...(token ? { token } : {}) }));
   await waitFor(() => frames.some((f) => (f as { type: string }).type === 'welcome'), 5000, 'trainer welcome');
   return { send: (m) => ws.send(JSON.stringify(m)), frames, close: () => ws.close() };
 }

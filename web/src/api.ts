@@ -28,6 +28,8 @@ async function call<T>(method: string, path: string, body?: unknown, init: Reque
     throw new ApiError(0, 'network', `the server can't be reached (${(e as Error).message})`);
   }
   if (res.ok) return (res.status === 204 ? null : await res.json()) as T;
+  // off loopback: the sign-in cookie is gone or revoked, so sign in again and come back here
+  if (res.status === 401) location.assign(`/signin?next=${encodeURIComponent(location.pathname + location.search)}`);
   let code = 'http_' + res.status, message = res.statusText || `HTTP ${res.status}`;
   try {
     const j = await res.json();

@@ -62,6 +62,7 @@ export function createSocket(url = defaultUrl(), annotator?: string): Socket {
       if (ws !== s) return;
       setOnline(false);
       if (ev.code === CLOSE.incompatible) setProblem(`${ev.reason} — reload the page to get the matching app`);
+      else if (ev.code === CLOSE.unauthorised) { location.assign(`/signin?next=${encodeURIComponent(location.pathname)}`); return; }
       else setProblem(ev.reason || 'connection lost');
       // 0.5 s, 1 s, 2 s … capped at 10 s, with jitter so many tabs don't reconnect in lockstep
       const delay = Math.min(10_000, 500 * 2 ** attempt++) * (0.75 + Math.random() * 0.5);

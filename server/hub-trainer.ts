@@ -1,0 +1,46 @@
+// Frames from the trainer: validated (P4), checked against the session (P8), persisted, then
+// rebroadcast to browsers (P6). What was dropped is answered with one `error` frame.
+import type { Ctx } from './context.ts';
+import type { Client, Hub } from './hub-types.ts';
+import { MAX_FRAME_ITEMS, trainerToServer, validateFrame } from './protocol.ts';
+import { setSetting } from './session.ts';
+import { checkTrainerFrame } from './trainer-check.ts';
+import { persistTrainerFrame } from './trainer-sink.ts';
+
+/** JSON, then a count of a batch's items before the (much costlier) schema validation of each one. */
+function parse(text: string) {
+  let data: unknown;
+  try { data = JSON.parse(text); } catch { return { ok: false as const, error: 'frame is not valid JSON' }; }
+  const items = (data as { items?: unknown } | null)?.items;
+  if (Array.isArray(items) && items.length > MAX_FRAME_ITEMS) return { ok: false as const, error: `items: at most ${MAX_FRAME_ITEMS} per frame, got ${items.length}` };
+  return validateFrame(trainerToServer, data);
+}
+
+export function onTrainerFrame(ctx: Ctx, hub: Hub, c: Client, text: string): void {
+  const r = parse(text);
+  if (!r.ok) { hub.send(c.ws, { type: 'error', code: 'invalid_frame', message: r.error }); return; }
+  if (r.msg.type === 'ping') { hub.send(c.ws, { type: 'pong' }); return; }
+  if (r.msg.type === 'hello') { hub.send(c.ws, { type: 'error', code: 'unexpected_hello', message: 'already said hello' }); return; }
+  const { msg, dropped } = checkTrainerFrame(ctx, r.msg);
+  if (dropped.length) hub.send(c.ws, { type: 'error', code: 'dropped', message: `${r.msg.type}: dropped ${dropped.join('; ')}`.slice(0, 1000) });
+  if (!msg) return;
+  if (msg.type === 'predicted') { ctx.pending.get(msg.requestId)?.(msg); return; }
+  try {
+    persistTrainerFrame(ctx, msg);
+  } catch (e) {
+    hub.send(c.ws, { type: 'error', code: 'rejected', message: (e as Error).message }); return;
+  }
+  if (msg.type === 'status') {
+    ctx.trainer.status = msg.status;
+    setSetting(ctx.session.db, 'trainer', msg.status);
+    hub.toBrowsers({ type: 'trainer', online: true, status: msg.status });
+  } else if (msg.type === 'predictions') {
+    for (const b of hub.browsers) {
+      for (const p of msg.items) if (b.focus.includes(p.imageId)) hub.send(b.ws, { type: 'prediction', modelVersion: msg.modelVersion, prediction: p });
+    }
+  } else if (msg.type === 'suggestions') {
+    hub.toBrowsers({ type: 'suggestions', modelVersion: msg.modelVersion, strategies: Object.keys(msg.lists) });
+  } else if (msg.type === 'metric') {
+    hub.toBrowsers({ type: 'metric', name: msg.name, step: msg.step, value: msg.value });
+  }
+}

@@ -1,0 +1,66 @@
+// Who is asking. Off loopback every route and both socket roles need a credential: the server token
+// (--token, printed at start) or a per-annotator token (`hilt token add NAME`), presented as
+// `Authorization: Bearer T`, as the sign-in cookie, or (page links and sockets only) as `?token=T`.
+// On loopback nothing is required, but a per-annotator credential still names the annotator.
+import type { Context, MiddlewareHandler } from 'hono';
+import { getCookie } from 'hono/cookie';
+import type { Ctx, ServerConfig } from '../context.ts';
+import { AppError } from '../errors.ts';
+import { sameSecret } from './tokens.ts';
+
+declare module 'hono' {
+  interface ContextVariableMap {
+    /** set when a per-annotator token authenticated the request: the annotator's name (identity.ts prefers it) */
+    authAnnotator: string;
+  }
+}
+
+export type Credential = { kind: 'server' } | { kind: 'annotator'; name: string };
+
+/** One cookie per port: two hilt servers on one host must not sign each other out. */
+export const cookieName = (config: ServerConfig) => `hilt_auth_${config.port}`;
+
+export function credentialOf(config: ServerConfig, token: string | null | undefined): Credential | null {
+  if (!token || token.length > 512) return null;
+  if (config.token && sameSecret(token, config.token)) return { kind: 'server' };
+  const name = config.tokens.lookup(token);
+  return name ? { kind: 'annotator', name } : null;
+}
+
+export function bearer(header: string | undefined): string | null {
+  const m = /^Bearer\s+(\S+)\s*$/i.exec(header ?? '');
+  return m ? m[1] : null;
+}
+
+/** A cookie's value from a raw Cookie header (the socket upgrade has no hono context). */
+export function cookieFrom(header: string | undefined, name: string): string | null {
+  for (const part of (header ?? '').split(';')) {
+    const i = part.indexOf('=');
+    if (i > 0 && part.slice(0, i).trim() === name) {
+      try { return decodeURIComponent(part.slice(i + 1).trim()); } catch { return null; }
+    }
+  }
+  return null;
+}
+
+export function requestCredential(ctx: Ctx, c: Context): Credential | null {
+  const tok = bearer(c.req.header('authorization')) ?? getCookie(c, cookieName(ctx.config)) ?? null;
+  return credentialOf(ctx.config, tok);
+}
+
+export const UNAUTHORISED = 'sign in first: this server needs a token (ask whoever runs it for a sign-in link, or open /signin)';
+
+/** Sets `authAnnotator`; off loopback, refuses requests without a credential (401 JSON for the API,
+ * a redirect to the sign-in page for page loads). */
+export function authenticate(ctx: Ctx): MiddlewareHandler {
+  return async (c, next) => {
+    const cred = requestCredential(ctx, c);
+    if (cred?.kind === 'annotator') c.set('authAnnotator', cred.name);
+    if (cred || !ctx.config.requireAuth) return next();
+    if (!c.req.path.startsWith('/api/') && (c.req.method === 'GET' || c.req.method === 'HEAD')) {
+      const url = new URL(c.req.url);
+      return c.redirect(`/signin?next=${encodeURIComponent(url.pathname + url.search)}`, 303);
+    }
+    throw new AppError(401, 'unauthorised', UNAUTHORISED);
+  };
+}

@@ -1,0 +1,98 @@
+// What a trainer sends is checked against the session before anything is stored (P8): a forged or stale
+// frame may name images or classes that do not exist. Bad items are dropped, the rest kept, and the
+// reasons go back to the trainer as one `error` frame, so nothing is lost silently.
+import type { Ctx } from './context.ts';
+import { stmt } from './db/prepared.ts';
+import type { Prediction, TrainerToServer } from './protocol.ts';
+import { getTask } from './session.ts';
+import { listClasses } from './store.ts';
+
+/** distinct metric names kept; a frame naming one more is dropped */
+export const MAX_METRIC_NAMES = 32;
+const STRATEGY_KEYS = new Set(['uncertain', 'diverse', 'minority']);
+
+export interface Checked { msg: TrainerToServer | null; dropped: string[] }
+
+/** Which of these image ids exist, in one query. */
+function knownImages(ctx: Ctx, ids: number[]): Set<number> {
+  if (!ids.length) return new Set();
+  const rows = stmt(ctx.session.db, 'select id from images where id in (select value from json_each(?))').all(JSON.stringify([...new Set(ids)])) as { id: number }[];
+  return new Set(rows.map((r) => r.id));
+}
+
+const finite = (v: number) => Number.isFinite(v);
+const base64Bytes = (s: string) => Math.floor((s.length * 3) / 4) - (s.endsWith('==') ? 2 : s.endsWith('=') ? 1 : 0);
+
+function predictionProblem(p: Prediction, task: string | null, classes: Set<number>): string | null {
+  if (!finite(p.uncertainty)) return 'uncertainty is not a number';
+  if ('map' in p) {
+    if (task !== 'segmentation') return `a segmentation map in a ${task ?? 'task-less'} session`;
+    if (p.classId !== null && !classes.has(p.classId)) return `unknown class ${p.classId}`;
+    const bad = p.classIds.find((id) => !classes.has(id));
+    if (bad !== undefined) return `unknown class ${bad}`;
+    if (new Set(p.classIds).size !== p.classIds.length) return 'repeated class ids';
+    if (base64Bytes(p.map) !== p.classIds.length * p.width * p.height) return `map is not ${p.classIds.length}×${p.height}×${p.width} bytes`;
+    return null;
+  }
+  if (task !== 'classification') return `a class prediction in a ${task ?? 'task-less'} session`;
+  if (!classes.has(p.classId)) return `unknown class ${p.classId}`;
+  for (const [k, v] of Object.entries(p.probs)) {
+    if (!/^\d+$/.test(k) || !classes.has(Number(k))) return `probability for unknown class ${k.slice(0, 12)}`;
+    if (!(v >= 0 && v <= 1)) return 'probability outside 0..1';
+  }
+  return null;
+}
+
+/** Reasons counted, so one bad batch makes one short line, not ten thousand. */
+function tally(reasons: string[]): string[] {
+  const n = new Map<string, number>();
+  for (const r of reasons) n.set(r, (n.get(r) ?? 0) + 1);
+  return [...n].slice(0, 10).map(([r, k]) => (k > 1 ? `${r} (×${k})` : r));
+}
+
+export function checkTrainerFrame(ctx: Ctx, msg: TrainerToServer): Checked {
+  const db = ctx.session.db;
+  const out: string[] = [];
+  const classIds = () => new Set(listClasses(db).map((k) => k.id));
+  if (msg.type === 'predictions') {
+    const task = getTask(db), classes = classIds(), images = knownImages(ctx, msg.items.map((p) => p.imageId));
+    const items = msg.items.filter((p) => {
+      const why = images.has(p.imageId) ? predictionProblem(p, task, classes) : `unknown image ${p.imageId}`;
+      if (why) out.push(why);
+      return !why;
+    });
+    return { msg: items.length ? { ...msg, items } : null, dropped: tally(out) };
+  }
+  if (msg.type === 'suggestions') {
+    const classes = classIds();
+    const images = knownImages(ctx, Object.values(msg.lists).flat());
+    const lists: Record<string, number[]> = {};
+    for (const [key, ids] of Object.entries(msg.lists)) {
+      const m = /^class:(\d+)$/.exec(key);
+      if (!STRATEGY_KEYS.has(key) && !(m && classes.has(Number(m[1])))) { out.push(`unknown strategy list "${key}"`); continue; }
+      lists[key] = ids.filter((id) => images.has(id) || (out.push(`unknown image ${id}`), false));
+    }
+    return { msg: { ...msg, lists }, dropped: tally(out) };
+  }
+  if (msg.type === 'metric') {
+    if (!finite(msg.value)) return { msg: null, dropped: ['metric value is not a number'] };
+    const known = stmt(db, 'select 1 from metrics where name = ? limit 1').get(msg.name);
+    const names = (stmt(db, 'select count(distinct name) as n from metrics').get() as { n: number }).n;
+    if (!known && names >= MAX_METRIC_NAMES) return { msg: null, dropped: [`more than ${MAX_METRIC_NAMES} metric names`] };
+    return { msg, dropped: [] };
+  }
+  if (msg.type === 'confusion') {
+    const classes = classIds(), n = msg.classIds.length;
+    if (msg.classIds.some((id) => !classes.has(id))) return { msg: null, dropped: ['confusion names an unknown class'] };
+    if (msg.matrix.length !== n || msg.matrix.some((r) => r.length !== n)) return { msg: null, dropped: [`confusion matrix is not ${n}×${n}`] };
+    return { msg, dropped: [] };
+  }
+  if (msg.type === 'model') {
+    const classes = classIds();
+    const bad = Object.keys(msg.counts).filter((k) => !/^\d+$/.test(k) || !classes.has(Number(k)));
+    if (bad.length) return { msg: null, dropped: [`model counts name unknown class ${bad[0].slice(0, 12)}`] };
+    return { msg, dropped: [] };
+  }
+  if (msg.type === 'predicted' && !ctx.pending.has(msg.requestId)) return { msg: null, dropped: ['no predict request with that id is waiting'] };
+  return { msg, dropped: [] };
+}

@@ -1,6 +1,7 @@
 import { Hono } from 'hono';
 import type { Ctx } from '../context.ts';
 import { nextImage } from '../next.ts';
+import { strategyList } from '../strategies.ts';
 import { annotator } from './annotations.ts';
 
 export function nextRoutes(ctx: Ctx) {
@@ -8,4 +9,9 @@ export function nextRoutes(ctx: Ctx) {
     const q = c.req.query();
     return c.json(nextImage(ctx.session.db, { ...q, annotator: q.annotator || annotator(c), claimTtlMs: ctx.config.claimTtlMs }));
   });
+}
+
+/** GET /api/strategies: the registry, so the UI lists what the server can pick. */
+export function strategyRoutes() {
+  return new Hono().get('/', (c) => c.json({ strategies: strategyList() }));
 }

@@ -151,12 +151,12 @@ export class SegmentationTask implements TrainerTask {
     // "minority" for segmentation: the class with the fewest labelled patches
     const patchCounts = classIds.map(() => 0);
     for (const { labels } of this.labels.values()) for (const x of labels) if (x >= 0 && x < patchCounts.length) patchCounts[x]++;
+    // for segmentation "uncertain" means the highest mean per-patch uncertainty
     const lists = computeSuggestions({
       ids: preds.map((p) => p.imageId), probs, C, classIds: classIds.slice(0, C), features, d,
       labelledIds: [...this.v.ann.keys()], labelCounts: patchCounts.slice(0, C), limit: 200,
+      uncertainty: preds.map((p) => p.uncertainty),
     });
-    // for segmentation "uncertain" means the highest mean per-patch uncertainty
-    lists.uncertain = preds.filter((p) => !this.v.ann.has(p.imageId)).sort((a, b) => b.uncertainty - a.uncertainty).slice(0, 200).map((p) => p.imageId);
     io.send({ type: 'suggestions', modelVersion: this.v.version, lists });
     const labelled = this.labelledCount();
     io.send({ type: 'metric', name: 'train_loss', step: labelled, value: this.loss });

@@ -1,4 +1,6 @@
 // Persisting what the trainer sends, so a browser that connects later (or a restart) sees the latest output.
+import { renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Ctx } from './context.ts';
 import { metrics, suggestions } from './db/schema.ts';
 import { stmt } from './db/prepared.ts';
@@ -31,6 +33,12 @@ export function persistTrainerFrame(ctx: Ctx, msg: TrainerToServer): void {
     db.insert(metrics).values({ name: msg.name, step: msg.step, value: msg.value, at: now }).run();
   } else if (msg.type === 'confusion') {
     setSetting(db, 'confusion', { classIds: msg.classIds, matrix: msg.matrix });
+  } else if (msg.type === 'head') {
+    // the weights must be exactly d·C and C float32 values for the classes they name
+    if (Buffer.from(msg.A, 'base64').length !== msg.d * msg.C * 4 || Buffer.from(msg.b, 'base64').length !== msg.C * 4 || msg.classIds.length !== msg.C) return;
+    const file = join(ctx.session.dir, 'models', 'head.json');
+    writeFileSync(`${file}.tmp`, JSON.stringify({ ...msg, type: undefined, savedAt: now }));
+    renameSync(`${file}.tmp`, file);
   } else if (msg.type === 'model') {
     setSetting(db, 'model', { version: msg.version, labelled: msg.labelled, counts: msg.counts, at: now });
   }

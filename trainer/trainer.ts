@@ -6,6 +6,7 @@ import type { AnnotationMsg, ClassMsg, ImageRef, Prediction, ServerToTrainer, Ta
 import { FeatureCache } from './features.ts';
 import type { Embedder, EmbedItem, EmbedMode, TrainerIO } from './types.ts';
 import { TASKS, type TrainerTask, type TrainerView } from './tasks/index.ts';
+import { foldedWeights } from './heads/logreg.ts';
 
 export interface TrainerOptions { cacheRoot: string | null; debounceMs?: number; seed?: number }
 
@@ -198,6 +199,7 @@ export class Trainer implements TrainerView {
       this.version++;
       this.io.log(`model v${this.version}: ${fitted} in ${(performance.now() - t0).toFixed(0)} ms`);
       for (const id of this.focus) this.predictFocused(id);
+      this.sendHead();
       await this.predictAll();
     } catch (e) {
       this.io.log(`fit failed (${this.task}, ${this.ann.size} annotations): ${(e as Error).stack}`);
@@ -221,6 +223,19 @@ export class Trainer implements TrainerView {
     }
     if (this.nextBatch().length) { this.stale = true; return; } // publish once everything is embedded
     this.publish();
+  }
+
+  /** The head's weights, for the server to keep in the session's models/ (export works without a trainer). */
+  private sendHead(): void {
+    const impl = this.impl, m = impl?.model();
+    if (!impl || !m) return;
+    const { A, b } = foldedWeights(m);
+    const i = this.embedder.info;
+    const b64 = (a: Float32Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('base64');
+    this.io.send({
+      type: 'head', task: impl.name, version: this.version, classIds: impl.classIds().slice(0, m.C), d: m.d, C: m.C, A: b64(A), b: b64(b),
+      backbone: { name: i.backbone, dir: i.dir, patchSize: i.patchSize ?? 16, registers: i.registers ?? 0, resolution: i.resolution ?? 224, segShortSide: i.segShortSide ?? 448 },
+    });
   }
 
   private publish(): void {

@@ -8,7 +8,7 @@ import { sessionRoutes } from './routes/session.ts';
 import { classRoutes } from './routes/classes.ts';
 import { imageRoutes } from './routes/images.ts';
 import { annotationRoutes } from './routes/annotations.ts';
-import { nextRoutes } from './routes/next.ts';
+import { nextRoutes, strategyRoutes } from './routes/next.ts';
 import { statsRoutes } from './routes/stats.ts';
 import { dataRoutes } from './routes/data.ts';
 import { staticRoutes } from './routes/static.ts';
@@ -35,6 +35,7 @@ export function createApp(ctx: Ctx): Hono {
   app.route('/api/images', annotationRoutes(ctx));
   app.route('/api/images', imageRoutes(ctx));
   app.route('/api/next', nextRoutes(ctx));
+  app.route('/api/strategies', strategyRoutes());
   app.route('/api/stats', statsRoutes(ctx));
   app.route('/api', dataRoutes(ctx));
   app.route('/api/predict', predictRoutes(ctx));

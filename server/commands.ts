@@ -24,6 +24,17 @@ export async function exportCmd(o: { session: string; sessionsDir: string; forma
   const { exportSession } = await import('./export.ts');
   const s = openSession(o.sessionsDir, o.session);
   try {
+    if (o.format === 'onnx') {
+      if (!o.out) throw new Error('--format onnx writes a folder: give --out <dir>');
+      const { exportOnnxCmd } = await import('./export-onnx.ts');
+      const r = await exportOnnxCmd(s, o.out);
+      console.error(`wrote ${o.out}: onnx/model.onnx (backbone + head, model v${r.modelVersion}), preprocessor_config.json, labels.json, hilt.json, validation.json`);
+      console.error(r.passed
+        ? `validated: ${r.samples} session images reproduce the trainer's predictions (max abs diff ${r.maxAbsDiff}, argmax agreement ${r.argmaxAgreement})`
+        : `NOT validated: ${r.reason ?? `max abs diff ${r.maxAbsDiff}, argmax agreement ${r.argmaxAgreement} over ${r.samples} images, outside ${JSON.stringify(r.tolerance)}`}`);
+      if (!r.passed) process.exitCode = 1;
+      return;
+    }
     if (o.format === 'masks' && !o.out) throw new Error('--format masks writes a folder: give --out <dir>');
     const out = await exportSession(s, o.format as 'csv', o.out);
     if (!o.out && out !== undefined) process.stdout.write(out as string | Buffer);

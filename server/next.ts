@@ -3,9 +3,7 @@
 import type { Db } from './db/open.ts';
 import { AppError } from './errors.ts';
 import { stmt } from './db/prepared.ts';
-
-export const STRATEGIES = ['sequential', 'random', 'class', 'minority', 'uncertain', 'diverse'] as const;
-export type Strategy = (typeof STRATEGIES)[number];
+import { strategyByName, STRATEGIES } from './strategies.ts';
 
 export interface NextQuery { strategy?: string; class?: string; after?: string; before?: string; exclude?: string; annotator: string; claimTtlMs: number }
 
@@ -50,33 +48,22 @@ export function nextImage(db: Db, q: NextQuery): { id: number | null; reason: st
     const r = stmt(db, 'select id from images where id < ? order by id desc limit 1').get(before) as { id: number } | undefined;
     return r ? { id: r.id, reason: 'previous' } : { id: null, reason: 'start: no image before ' + before };
   }
-  const strategy = (q.strategy ?? 'sequential') as Strategy;
-  if (!STRATEGIES.includes(strategy)) throw new AppError(400, 'invalid_strategy', `strategy must be one of ${STRATEGIES.join(', ')}`);
+  const strategy = strategyByName(q.strategy ?? 'sequential');
+  const params = { now, me, ex };
+  const ctx = {
+    db, query: q as unknown as Record<string, string | undefined>, free: { where: FREE, params },
+    firstFree: (ids: number[]) => firstFree(db, ids, me, now, ex),
+  };
   let id: number | null = null;
-  let reason: string = strategy;
-  if (strategy === 'class' || strategy === 'minority' || strategy === 'uncertain' || strategy === 'diverse') {
-    let key: string = strategy;
-    if (strategy === 'class') {
-      const cls = num(q.class, 'class');
-      if (cls === undefined) throw new AppError(400, 'invalid_param', 'strategy=class needs class=<class id>');
-      if (!stmt(db, 'select 1 from classes where id = ?').get(cls)) throw new AppError(404, 'class_not_found', `no class with id ${cls}`);
-      key = `class:${cls}`;
-    }
+  let reason: string = strategy.name;
+  if (strategy.needsTrainer) {
+    const key = strategy.listKey?.(ctx.query, db) ?? strategy.name;
     const row = stmt(db, 'select ids from suggestions where strategy = ?').get(key) as { ids: string } | undefined;
     id = row ? firstFree(db, JSON.parse(row.ids) as number[], me, now, ex) : null;
-    if (id === null) reason = row ? `${strategy}: suggestions used up, sequential until the next refit` : `${strategy}: no trainer suggestions yet, sequential`;
-  }
-  if (id === null && strategy === 'random') {
-    const n = (stmt(db, `select count(*) as n from images i where ${FREE}`).get({ now, me, ex }) as { n: number }).n;
-    if (n > 0) {
-      const r = stmt(db, `select i.id from images i where ${FREE} order by i.id limit 1 offset ?`).get({ now, me, ex }, Math.floor(Math.random() * n)) as { id: number };
-      id = r.id;
-    }
-  }
-  if (id === null) {
-    const r = stmt(db, `select i.id from images i where ${FREE} order by i.id limit 1`).get({ now, me, ex }) as { id: number } | undefined;
-    id = r?.id ?? null;
-  }
+    if (id === null) reason = row ? `${strategy.name}: suggestions used up, sequential until the next refit` : `${strategy.name}: no trainer suggestions yet, sequential`;
+  } else id = strategy.pick!(ctx);
+  // every strategy ends in sequential order when it has nothing (left) to offer
+  if (id === null) id = STRATEGIES[0].pick!(ctx);
   if (id === null) return { id: null, reason: 'done: every image is labelled or held by another annotator' };
   claim(db, id, me, q.claimTtlMs, now);
   return { id, reason };

@@ -110,6 +110,18 @@ export const trainerToServer = z.discriminatedUnion('type', [
   z.object({ type: z.literal('confusion'), classIds: z.array(id).max(255), matrix: z.array(z.array(z.number().int().nonnegative()).max(255)).max(255) }),
   /** the answer to a `predict` request (POST /api/predict): null with an error when there is no model */
   z.object({ type: z.literal('predicted'), requestId: z.string().max(64), prediction: predictionSchema.nullable(), error: z.string().optional() }),
+  /** the current head after a refit, persisted in the session's models/ so `hilt export --format onnx` works
+   *  without the trainer: A [d, C] row-major and b [C], little-endian float32 in base64 (standardisation folded in) */
+  z.object({
+    type: z.literal('head'), task: taskSchema, version: z.number().int(), classIds: z.array(id).max(1000),
+    d: z.number().int().positive().max(16384), C: z.number().int().min(2).max(1000),
+    A: z.string().max(64 * 1024 * 1024), b: z.string().max(8000),
+    backbone: z.object({
+      name: z.string().max(1000), dir: z.string().max(4096).optional(),
+      patchSize: z.number().int().positive().max(1024), registers: z.number().int().min(0).max(64),
+      resolution: z.number().int().positive().max(8192), segShortSide: z.number().int().positive().max(8192),
+    }),
+  }),
   z.object({ type: z.literal('ping') }),
 ]);
 

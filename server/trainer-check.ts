@@ -6,10 +6,12 @@ import { stmt } from './db/prepared.ts';
 import type { Prediction, TrainerToServer } from './protocol.ts';
 import { getTask } from './session.ts';
 import { listClasses } from './store.ts';
+import { STRATEGIES } from './strategies.ts';
 
 /** distinct metric names kept; a frame naming one more is dropped */
 export const MAX_METRIC_NAMES = 32;
-const STRATEGY_KEYS = new Set(['uncertain', 'diverse', 'minority']);
+/** the lists a trainer may publish: one per model-based strategy of the registry (`class` has one per class) */
+const STRATEGY_KEYS = new Set(STRATEGIES.filter((s) => s.needsTrainer && !s.needs).map((s) => s.name));
 
 export interface Checked { msg: TrainerToServer | null; dropped: string[] }
 
@@ -91,6 +93,13 @@ export function checkTrainerFrame(ctx: Ctx, msg: TrainerToServer): Checked {
     const classes = classIds();
     const bad = Object.keys(msg.counts).filter((k) => !/^\d+$/.test(k) || !classes.has(Number(k)));
     if (bad.length) return { msg: null, dropped: [`model counts name unknown class ${bad[0].slice(0, 12)}`] };
+    return { msg, dropped: [] };
+  }
+  if (msg.type === 'head') {
+    const classes = classIds();
+    if (msg.task !== getTask(db)) return { msg: null, dropped: [`a ${msg.task} head in a ${getTask(db) ?? 'task-less'} session`] };
+    if (msg.classIds.length !== msg.C || msg.classIds.some((id) => !classes.has(id))) return { msg: null, dropped: ['head names an unknown class'] };
+    if (base64Bytes(msg.A) !== msg.d * msg.C * 4 || base64Bytes(msg.b) !== msg.C * 4) return { msg: null, dropped: [`head weights are not ${msg.d}×${msg.C} float32`] };
     return { msg, dropped: [] };
   }
   if (msg.type === 'predicted' && !ctx.pending.has(msg.requestId)) return { msg: null, dropped: ['no predict request with that id is waiting'] };

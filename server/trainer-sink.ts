@@ -1,4 +1,6 @@
 // Persisting what the trainer sends, so a browser that connects later (or a restart) sees the latest output.
+import { renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Ctx } from './context.ts';
 import { metrics, suggestions } from './db/schema.ts';
 import { stmt } from './db/prepared.ts';
@@ -40,6 +42,11 @@ export function persistTrainerFrame(ctx: Ctx, msg: TrainerToServer): void {
     }
   } else if (msg.type === 'confusion') {
     setSetting(db, 'confusion', { classIds: msg.classIds, matrix: msg.matrix });
+  } else if (msg.type === 'head') {
+    // sizes and classes were checked (trainer-check.ts); kept as a file, not in the DB: export reads it offline
+    const file = join(ctx.session.dir, 'models', 'head.json');
+    writeFileSync(`${file}.tmp`, JSON.stringify({ ...msg, type: undefined, savedAt: now }));
+    renameSync(`${file}.tmp`, file);
   } else if (msg.type === 'model') {
     setSetting(db, 'model', { version: msg.version, labelled: msg.labelled, counts: msg.counts, at: now });
   }

@@ -2,17 +2,15 @@
 // overlaps with inference (onnxruntime's own threads) through a bounded prefetch queue, so the
 // backbone never waits for JPEG decoding. sharp's antialiased 'linear' resize matches the
 // reference DINOv3 processor (torchvision bilinear, antialias) better than transformers.js' affine.
-import fs from 'node:fs/promises';
-import sharp from 'sharp';
 import { Tensor } from '@huggingface/transformers';
 import type { InferenceSession } from 'onnxruntime-node';
 import { batchSizeFor, selectDevice, type DeviceAttempt, type DeviceName, type DeviceRequest } from './backbones/device.ts';
 import { BackboneLoadError, loadBackbone, type LoadedBackbone } from './backbones/load.ts';
 import { DEFAULT_BACKBONE, describeBackbone } from './backbones/registry.ts';
+import { pixelTable, preparePixels, type EmbedMode, type PreparedImage } from './preprocess.ts';
 
-export type EmbedMode = 'classification' | 'segmentation';
-/** Normalised CHW float image, ready for `pixel_values`. */
-export interface PreparedImage { data: Float32Array; height: number; width: number }
+export { segmentationSize, type EmbedMode, type PreparedImage } from './preprocess.ts';
+
 /** pooled = CLS ‖ mean(patch tokens) (2·dim); grid = patch tokens [h, w, dim] (segmentation only). */
 export interface Embedding { pooled: Float32Array; grid?: { h: number; w: number; data: Float32Array } }
 export type EmbedItemResult =
@@ -46,15 +44,6 @@ export interface Embedder {
   embedPaths(paths: string[], mode: EmbedMode, onResult: (r: EmbedItemResult) => void | Promise<void>,
     opts?: { batchSize?: number; prefetchBatches?: number }): Promise<{ ok: number; failed: number }>;
   dispose(): Promise<void>;
-}
-
-const MAX_SEG_SIDE = 1792; // bounds memory/compute for panoramas: long side capped, short side shrinks
-
-export function segmentationSize(w: number, h: number, shortSide: number, patch = 16): [number, number] {
-  let s = shortSide / Math.min(w, h);
-  s = Math.min(s, MAX_SEG_SIDE / Math.max(w, h));
-  const r = (v: number) => Math.max(patch, Math.round((v * s) / patch) * patch);
-  return [r(w), r(h)];
 }
 
 async function createBackbone(o: EmbedderOptions) {
@@ -106,29 +95,10 @@ export async function createEmbedder(o: EmbedderOptions = {}): Promise<Embedder>
   const segShortSide = o.segShortSide ?? 448;
   if (resolution % bb.patchSize) throw new Error(`resolution ${resolution} must be a multiple of ${bb.patchSize}`);
   const batchSize = o.batchSize ?? batchSizeFor(device);
-  const { mean, std, rescale } = bb.preprocess;
-  // per-channel lookup table uint8 → normalised float: one table read per sample instead of 2 flops + a divide
-  const lut = [0, 1, 2].map((c) => Float32Array.from({ length: 256 }, (_, v) => (v * rescale - mean[c]) / std[c]));
+  const lut = pixelTable(bb.preprocess);
 
-  async function prepare(src: string | Buffer, mode: EmbedMode): Promise<PreparedImage> {
-    const buf = typeof src === 'string' ? await fs.readFile(src) : src;
-    const img = sharp(buf, { autoOrient: true, failOn: 'error' });
-    let w = resolution, h = resolution;
-    if (mode === 'segmentation') {
-      const m = await img.metadata();
-      [w, h] = segmentationSize(m.autoOrient?.width ?? m.width, m.autoOrient?.height ?? m.height, segShortSide, bb.patchSize);
-    }
-    const { data, info } = await img
-      .resize(w, h, { fit: 'fill', kernel: 'linear' })
-      .removeAlpha().toColourspace('srgb').raw().toBuffer({ resolveWithObject: true });
-    const ch = info.channels, n = w * h;
-    const out = new Float32Array(3 * n);
-    for (let c = 0; c < 3; c++) {
-      const t = lut[c], off = c * n, src0 = Math.min(c, ch - 1);
-      for (let i = 0, j = src0; i < n; i++, j += ch) out[off + i] = t[data[j]];
-    }
-    return { data: out, height: h, width: w };
-  }
+  const spec = { ...bb.preprocess, patchSize: bb.patchSize, resolution, segShortSide };
+  const prepare = (src: string | Buffer, mode: EmbedMode) => preparePixels(src, mode, spec, lut);
 
   async function runSameShape(imgs: PreparedImage[], mode: EmbedMode): Promise<Embedding[]> {
     const { height: H, width: W } = imgs[0];

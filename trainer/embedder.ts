@@ -16,7 +16,10 @@ export async function loopEmbedder(o: EmbedderOptions): Promise<Embedder & { tri
     return p;
   };
   return {
-    info: { backbone: i.backbone, device: i.device, note: i.note, key: `${i.backbone.replace(/[\\/]/g, '_')}-r${i.resolution}-s${i.segShortSide}` },
+    info: {
+      backbone: i.backbone, device: i.device, note: i.note, key: `${i.backbone.replace(/[\\/]/g, '_')}-r${i.resolution}-s${i.segShortSide}`,
+      dir: e.backbone.dir, patchSize: e.backbone.patchSize, registers: e.backbone.numRegisters, resolution: i.resolution, segShortSide: i.segShortSide,
+    },
     tried: i.tried.map((t) => `${t.device}: ${t.ok ? 'ok' : t.reason}`).join('; '),
     batchSize: i.batchSize,
     async embed(items: EmbedItem[], mode: EmbedMode): Promise<EmbedResult[]> {

@@ -13,59 +13,96 @@ export interface SuggestionInput {
   labelledIds: Iterable<number>;
   labelCounts: ArrayLike<number>; // labels per class, classIds order
   limit?: number; // default 200
+  /** per-row uncertainty, higher = less sure (a task's own measure, e.g. segmentation's mean patch margin) */
+  uncertainty?: ArrayLike<number>;
 }
 
-/** Keys: `uncertain`, `diverse`, `minority`, and `class:<classId>` for each class. */
-export function computeSuggestions(inp: SuggestionInput): Record<string, number[]> {
-  const { ids, probs, C, classIds, features, d } = inp;
-  const limit = inp.limit ?? 200, n = ids.length;
-  if (probs && probs.length < n * C) throw new Error(`computeSuggestions: probs has ${probs.length} values, expected ${n}×${C}`);
-  if (features && features.length < n * d) throw new Error(`computeSuggestions: features has ${features.length} values, expected ${n}×${d}`);
-  const labelled = new Set(inp.labelledIds);
-  const unl: number[] = [];
-  for (let i = 0; i < n; i++) if (!labelled.has(ids[i])) unl.push(i);
-  const lab: number[] = [];
-  for (let i = 0; i < n; i++) if (labelled.has(ids[i])) lab.push(i);
-  const toIds = (rows: number[]) => rows.slice(0, limit).map((i) => ids[i]);
-  // Sort by key ascending; ties keep row order, so lists are deterministic.
-  const rank = (rows: number[], key: (i: number) => number) => {
-    const k = new Float64Array(n);
-    for (const i of rows) k[i] = key(i);
-    return rows.slice().sort((a, b) => k[a] - k[b] || a - b);
-  };
+/** What every producer gets: the rows split into labelled and unlabelled, and helpers to rank them. */
+interface Scored {
+  inp: SuggestionInput; n: number; limit: number; unl: number[]; lab: number[];
+  /** top class and top-1 − top-2 margin per unlabelled row (probs only) */
+  top: Int32Array; margin: Float64Array;
+  toIds(rows: number[]): number[];
+  rank(rows: number[], key: (i: number) => number): number[];
+}
+type Producer = (s: Scored) => Record<string, number[]>;
 
-  const out: Record<string, number[]> = { uncertain: [], diverse: [], minority: [] };
-  if (features && d > 0) out.diverse = kCenter(features, d, unl, lab, Math.min(limit, unl.length)).map((i) => ids[i]);
-  for (let c = 0; c < C; c++) out[`class:${classIds[c]}`] = [];
-  if (!probs || C === 0) return out;
-
-  const top = new Int32Array(n), margin = new Float64Array(n);
-  for (const i of unl) {
-    let t1 = -1, t2 = -1, b = 0;
-    for (let c = 0; c < C; c++) {
-      const v = probs[i * C + c];
-      if (v > t1) { t2 = t1; t1 = v; b = c; } else if (v > t2) t2 = v;
-    }
-    top[i] = b; margin[i] = C > 1 ? t1 - t2 : 1;
-  }
-  out.uncertain = toIds(rank(unl, (i) => margin[i]));
-  for (let c = 0; c < C; c++) out[`class:${classIds[c]}`] = toIds(rank(unl, (i) => -probs[i * C + c]));
-
+/**
+ * The trainer's suggestion producers, keyed by the server's strategy names (server/strategies.ts): each
+ * returns its ranked list(s) of unlabelled image ids. A model-based strategy on the server reads the list
+ * its producer published; tests/strategies.test.ts checks that every such strategy has a producer here.
+ */
+export const PRODUCERS: Record<string, Producer> = {
+  // lowest top-1 − top-2 margin first (or the task's own per-image uncertainty, highest first)
+  uncertain: (s) => {
+    const u = s.inp.uncertainty;
+    if (u) return { uncertain: s.toIds(s.rank(s.unl, (i) => -u[i])) };
+    return { uncertain: s.inp.probs ? s.toIds(s.rank(s.unl, (i) => s.margin[i])) : [] };
+  },
+  diverse: (s) => {
+    const { features, d } = s.inp;
+    return { diverse: features && d > 0 ? kCenter(features, d, s.unl, s.lab, Math.min(s.limit, s.unl.length)).map((i) => s.inp.ids[i]) : [] };
+  },
+  // most likely to be class X first; one list per class, `class:<classId>`
+  class: (s) => {
+    const { probs, C, classIds } = s.inp;
+    const out: Record<string, number[]> = {};
+    for (let c = 0; c < C; c++) out[`class:${classIds[c]}`] = probs ? s.toIds(s.rank(s.unl, (i) => -probs[i * C + c])) : [];
+    return out;
+  },
   // Minority frontier, after the origin project: the class with the fewest labels (among classes that
   // have any: an unlabelled class has no meaningful probabilities); first the unlabelled images
   // predicted as that class, least confident first (origin: lowest probability among those predicted
   // minority), then the others, those whose minority probability is closest to their top class first
   // (they would flip to the minority class soonest). Both halves: small |p_min - best other| first.
-  let mc = -1;
-  for (let c = 0; c < C; c++) if (inp.labelCounts[c] > 0 && (mc < 0 || inp.labelCounts[c] < inp.labelCounts[mc])) mc = c;
-  if (mc < 0) return out;
-  const gap = (i: number) => {
-    let other = 0;
-    for (let c = 0; c < C; c++) if (c !== mc && probs[i * C + c] > other) other = probs[i * C + c];
-    return Math.abs(probs[i * C + mc] - other);
+  minority: (s) => {
+    const { probs, C, labelCounts } = s.inp;
+    if (!probs) return { minority: [] };
+    let mc = -1;
+    for (let c = 0; c < C; c++) if (labelCounts[c] > 0 && (mc < 0 || labelCounts[c] < labelCounts[mc])) mc = c;
+    if (mc < 0) return { minority: [] };
+    const gap = (i: number) => {
+      let other = 0;
+      for (let c = 0; c < C; c++) if (c !== mc && probs[i * C + c] > other) other = probs[i * C + c];
+      return Math.abs(probs[i * C + mc] - other);
+    };
+    const predicted = s.unl.filter((i) => s.top[i] === mc), rest = s.unl.filter((i) => s.top[i] !== mc);
+    return { minority: s.toIds([...s.rank(predicted, gap), ...s.rank(rest, gap)]) };
+  },
+};
+
+/** Every producer's lists: `uncertain`, `diverse`, `minority`, and `class:<classId>` for each class. */
+export function computeSuggestions(inp: SuggestionInput): Record<string, number[]> {
+  const { ids, probs, C, features, d } = inp;
+  const limit = inp.limit ?? 200, n = ids.length;
+  if (probs && probs.length < n * C) throw new Error(`computeSuggestions: probs has ${probs.length} values, expected ${n}×${C}`);
+  if (features && features.length < n * d) throw new Error(`computeSuggestions: features has ${features.length} values, expected ${n}×${d}`);
+  const labelled = new Set(inp.labelledIds);
+  const unl: number[] = [], lab: number[] = [];
+  for (let i = 0; i < n; i++) (labelled.has(ids[i]) ? lab : unl).push(i);
+  const top = new Int32Array(n), margin = new Float64Array(n);
+  if (probs) {
+    for (const i of unl) {
+      let t1 = -1, t2 = -1, b = 0;
+      for (let c = 0; c < C; c++) {
+        const v = probs[i * C + c];
+        if (v > t1) { t2 = t1; t1 = v; b = c; } else if (v > t2) t2 = v;
+      }
+      top[i] = b; margin[i] = C > 1 ? t1 - t2 : 1;
+    }
+  }
+  const s: Scored = {
+    inp, n, limit, unl, lab, top, margin,
+    toIds: (rows) => rows.slice(0, limit).map((i) => ids[i]),
+    // sort by key ascending; ties keep row order, so lists are deterministic
+    rank: (rows, key) => {
+      const k = new Float64Array(n);
+      for (const i of rows) k[i] = key(i);
+      return rows.slice().sort((a, b) => k[a] - k[b] || a - b);
+    },
   };
-  const predicted = unl.filter((i) => top[i] === mc), rest = unl.filter((i) => top[i] !== mc);
-  out.minority = toIds([...rank(predicted, gap), ...rank(rest, gap)]);
+  const out: Record<string, number[]> = {};
+  for (const produce of Object.values(PRODUCERS)) Object.assign(out, produce(s));
   return out;
 }
 

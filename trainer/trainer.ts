@@ -4,14 +4,16 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AnnotationMsg, ClassMsg, ImageRef, Prediction, ServerToTrainer, Task, TrainerStatus } from '../server/protocol.ts';
 import { FeatureCache } from './features.ts';
-import type { Embedder, EmbedItem, TrainerIO } from './types.ts';
-import { fitClassification, predictClassification, predictClassificationVector, type ClsState } from './fit-classify.ts';
-import { fitSegmentationHead, predictSegmentation, predictSegmentationGrid, type SegState } from './fit-segment.ts';
+import type { Embedder, EmbedItem, EmbedMode, TrainerIO } from './types.ts';
+import { TASKS, type TrainerTask, type TrainerView } from './tasks/index.ts';
+import { foldedWeights } from './heads/logreg.ts';
 
 export interface TrainerOptions { cacheRoot: string | null; debounceMs?: number; seed?: number }
 
-export class Trainer {
+export class Trainer implements TrainerView {
   task: Task | null = null;
+  /** the session's task, from the registry (null until the task is chosen in the UI) */
+  impl: TrainerTask | null = null;
   classes: ClassMsg[] = [];
   images = new Map<number, ImageRef>();
   ann = new Map<number, AnnotationMsg>();
@@ -19,8 +21,6 @@ export class Trainer {
   failed = new Map<number, string>();
   cache: FeatureCache | null = null;
   version = 0;
-  cls: ClsState = { model: null, classIds: [] };
-  seg: SegState = { model: null, classIds: [], labels: new Map() };
   private dirty = false;
   /** images were embedded after the last suggestions were published */
   private stale = false;
@@ -34,7 +34,7 @@ export class Trainer {
     this.debounceMs = opts.debounceMs ?? 100;
   }
 
-  get mode() { return this.task === 'segmentation' ? 'grid' as const : 'pooled' as const; }
+  get mode(): EmbedMode { return this.impl?.embedMode ?? 'pooled'; }
 
   status(phase: TrainerStatus['phase'], message = ''): void {
     const embedded = [...this.images.values()].filter((i) => this.isEmbedded(i)).length;
@@ -57,6 +57,7 @@ export class Trainer {
     switch (msg.type) {
       case 'snapshot':
         this.task = msg.task; this.classes = msg.classes; this.sessionDir = msg.sessionDir;
+        this.impl = msg.task ? TASKS[msg.task].create(this) : null;
         this.images = new Map(msg.images.map((i) => [i.id, i]));
         this.ann = new Map(msg.annotations.map((a) => [a.imageId, a]));
         this.resetHeads();
@@ -64,7 +65,7 @@ export class Trainer {
         this.markDirty(); this.kick(); break;
       case 'annotation':
         if (msg.annotation) this.ann.set(msg.imageId, msg.annotation); else this.ann.delete(msg.imageId);
-        this.seg.labels.delete(msg.imageId);
+        this.impl?.annotationChanged(msg.imageId);
         this.markDirty(); break;
       case 'classes': {
         this.classes = msg.classes;
@@ -81,7 +82,7 @@ export class Trainer {
     }
   }
 
-  private resetHeads() { this.cls = { model: null, classIds: [] }; this.seg = { model: null, classIds: [], labels: new Map() }; }
+  private resetHeads() { this.impl?.reset(); }
 
   private openCache() {
     if (!this.task) { this.cache = null; return; }
@@ -108,7 +109,7 @@ export class Trainer {
         const batch = this.nextBatch();
         if (!batch.length) {
           if (this.dirty) continue;
-          if (this.stale && this.version) { this.stale = false; (await import('./publish.ts')).publishAfterPredict(this); }
+          if (this.stale && this.version) { this.stale = false; this.publish(); }
           this.status(this.version ? 'ready' : 'idle', this.idleMessage());
           break;
         }
@@ -121,7 +122,7 @@ export class Trainer {
   }
 
   private idleMessage(): string {
-    const labelled = [...this.ann.values()].filter((a) => a.kind !== 'skip').length;
+    const labelled = this.impl?.labelledCount() ?? 0;
     return this.version ? '' : `label at least 2 classes to train (${labelled} labelled so far)`;
   }
 
@@ -163,7 +164,7 @@ export class Trainer {
     this.status('embedding');
     // a model exists: the newly embedded images get predictions now, suggestions when the queue drains
     const fresh = batch.filter((i) => this.isEmbedded(i));
-    const items = this.task === 'segmentation' ? predictSegmentation(this, fresh) : predictClassification(this, fresh);
+    const items = this.impl?.predict(fresh) ?? [];
     if (items.length) { this.io.send({ type: 'predictions', modelVersion: this.version, items }); this.stale = true; }
   }
 
@@ -171,7 +172,7 @@ export class Trainer {
   predictFocused(id: number): void {
     const img = this.images.get(id);
     if (!img || !this.cache || !this.isEmbedded(img)) return;
-    const items = this.task === 'segmentation' ? predictSegmentation(this, [img]) : predictClassification(this, [img]);
+    const items = this.impl?.predict([img]) ?? [];
     if (items.length) this.io.send({ type: 'predictions', modelVersion: this.version, items });
   }
 
@@ -179,11 +180,11 @@ export class Trainer {
   private async predictUpload(requestId: string, bytes: Buffer): Promise<void> {
     const answer = (prediction: Prediction | null, error?: string) => this.io.send({ type: 'predicted', requestId, prediction, error });
     try {
-      const model = this.task === 'segmentation' ? this.seg.model : this.cls.model;
-      if (!model) { answer(null, this.idleMessage() || 'no model yet'); return; }
+      const impl = this.impl;
+      if (!impl?.model()) { answer(null, this.idleMessage() || 'no model yet'); return; }
       const [r] = await this.embedder.embed([{ id: 0, sha: 'upload', source: async () => bytes }], this.mode);
       if (r.error) { answer(null, r.error); return; }
-      const p = this.task === 'segmentation' ? predictSegmentationGrid(this, 0, r.grid!) : predictClassificationVector(this, 0, r.pooled!);
+      const p = impl.predictEmbedding(0, r);
       answer(p, p ? undefined : 'the backbone changed since the model was fitted');
     } catch (e) { answer(null, (e as Error).message); }
   }
@@ -193,11 +194,12 @@ export class Trainer {
     this.status('fitting');
     const t0 = performance.now();
     try {
-      const fitted = this.task === 'segmentation' ? await fitSegmentationHead(this) : fitClassification(this);
+      const fitted = this.impl ? await this.impl.fit() : null;
       if (!fitted) { this.status('idle', this.idleMessage()); return; }
       this.version++;
       this.io.log(`model v${this.version}: ${fitted} in ${(performance.now() - t0).toFixed(0)} ms`);
       for (const id of this.focus) this.predictFocused(id);
+      this.sendHead();
       await this.predictAll();
     } catch (e) {
       this.io.log(`fit failed (${this.task}, ${this.ann.size} annotations): ${(e as Error).stack}`);
@@ -208,17 +210,35 @@ export class Trainer {
   /** Re-predict every embedded image in chunks, yielding between chunks; a new label interrupts it. */
   private async predictAll(): Promise<void> {
     const all = [...this.images.values()].filter((i) => this.isEmbedded(i));
-    const chunk = this.task === 'segmentation' ? 50 : 500;
+    const impl = this.impl;
+    if (!impl) return;
+    const chunk = impl.predictChunk;
     const version = this.version;
     for (let k = 0; k < all.length; k += chunk) {
       if (this.dirty || version !== this.version) return;
       const part = all.slice(k, k + chunk);
-      const items = this.task === 'segmentation' ? predictSegmentation(this, part) : predictClassification(this, part);
+      const items = impl.predict(part);
       if (items.length) this.io.send({ type: 'predictions', modelVersion: version, items });
       await new Promise((r) => setImmediate(r));
     }
     if (this.nextBatch().length) { this.stale = true; return; } // publish once everything is embedded
-    const { publishAfterPredict } = await import('./publish.ts');
-    publishAfterPredict(this);
+    this.publish();
+  }
+
+  /** The head's weights, for the server to keep in the session's models/ (export works without a trainer). */
+  private sendHead(): void {
+    const impl = this.impl, m = impl?.model();
+    if (!impl || !m) return;
+    const { A, b } = foldedWeights(m);
+    const i = this.embedder.info;
+    const b64 = (a: Float32Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('base64');
+    this.io.send({
+      type: 'head', task: impl.name, version: this.version, classIds: impl.classIds().slice(0, m.C), d: m.d, C: m.C, A: b64(A), b: b64(b),
+      backbone: { name: i.backbone, dir: i.dir, patchSize: i.patchSize ?? 16, registers: i.registers ?? 0, resolution: i.resolution ?? 224, segShortSide: i.segShortSide ?? 448 },
+    });
+  }
+
+  private publish(): void {
+    this.impl?.publish().catch((e) => this.io.log(`publishing failed: ${(e as Error).stack}`));
   }
 }

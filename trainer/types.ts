@@ -5,7 +5,11 @@ export type EmbedMode = 'pooled' | 'grid';
 export interface EmbedItem { id: number; sha: string; source: () => Promise<Buffer | string> }
 export interface EmbedResult { id: number; pooled?: Float32Array; grid?: Grid; error?: string }
 export interface Embedder {
-  info: { backbone: string; device: string; note: string; key: string };
+  info: {
+    backbone: string; device: string; note: string; key: string;
+    /** what an exported model needs to rebuild the trainer's input and read its tokens */
+    dir?: string; patchSize?: number; registers?: number; resolution?: number; segShortSide?: number;
+  };
   batchSize: number;
   embed(items: EmbedItem[], mode: EmbedMode): Promise<EmbedResult[]>;
   /** start decoding these while the current batch runs, so inference never waits for sharp */

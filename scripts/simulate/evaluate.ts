@@ -1,18 +1,20 @@
 // Scoring the live model on the held-out test set. The test images are embedded once, here, with the same
 // backbone, resolution and code path as the trainer (trainer/embed.ts createEmbedder; segmentation grids
 // rounded through fp16 like the trainer's cache), and the trainer's current head is read from its
-// in-process state (trainer.cls / trainer.seg) — the sessions never see a test image.
+// in-process state (trainer.impl, the task from the registry) — the sessions never see a test image.
 import { createEmbedder } from '../../trainer/embed.ts';
 import { decodeHalf, encodeHalf } from '../../trainer/fp16.ts';
 import { fitLogReg, predictProba } from '../../trainer/heads/logreg.ts';
 import { fitSegmentation, IGNORE, maskToPatchLabels, predictMap } from '../../trainer/heads/segmentation.ts';
 import type { Trainer } from '../../trainer/trainer.ts';
-import { trainingRows } from '../../trainer/fit-classify.ts';
-import { labelledImages } from '../../trainer/fit-segment.ts';
+import type { ClassificationTask } from '../../trainer/tasks/classification.ts';
+import type { SegmentationTask } from '../../trainer/tasks/segmentation.ts';
 import type { Dataset, Item } from './dataset.ts';
 import type { SimOptions } from './options.ts';
 
 interface Grid { h: number; w: number; data: Float32Array }
+const cls = (t: Trainer) => t.impl as ClassificationTask | null;
+const seg = (t: Trainer) => t.impl as SegmentationTask | null;
 export interface TestSet {
   n: number;
   /** accuracy (classification) or mIoU (segmentation) of the trainer's current head; null = no model yet */
@@ -59,16 +61,16 @@ function clsTestSet(ds: Dataset, pooled: Float32Array[], columns: (t: Trainer, i
   return {
     n,
     evaluate(t) {
-      const m = t.cls.model;
+      const m = cls(t)?.model();
       if (!m || m.d !== d) return null;
-      return score(predictProba(m, X, n), m.C, columns(t, t.cls.classIds.slice(0, m.C)));
+      return score(predictProba(m, X, n), m.C, columns(t, cls(t)!.classIds().slice(0, m.C)));
     },
     async evaluateCold(t) {
-      const m = t.cls.model;
-      if (!m) return null;
-      const tr = trainingRows(t, 'train');
-      const r = fitLogReg(tr.X, tr.y, tr.ids.length, tr.d, t.cls.classIds.length, { seed: 0 });
-      return score(predictProba(r.model, X, n), r.model.C, columns(t, t.cls.classIds.slice(0, r.model.C)));
+      const task = cls(t), m = task?.model();
+      if (!task || !m) return null;
+      const tr = task.trainingRows('train');
+      const r = fitLogReg(tr.X, tr.y, tr.ids.length, tr.d, task.classIds().length, { seed: 0 });
+      return score(predictProba(r.model, X, n), r.model.C, columns(t, task.classIds().slice(0, r.model.C)));
     },
     ceiling(t, truthOf) {
       const rows: Float32Array[] = [], ys: number[] = [];
@@ -115,18 +117,18 @@ function segTestSet(ds: Dataset, grids: Grid[], columns: (t: Trainer, ids: numbe
   return {
     n: grids.length,
     evaluate(t) {
-      const m = t.seg.model;
+      const m = seg(t)?.model();
       if (!m || m.d !== grids[0].data.length / (grids[0].h * grids[0].w)) return null;
-      const col = columns(t, t.seg.classIds.slice(0, m.C));
+      const col = columns(t, seg(t)!.classIds().slice(0, m.C));
       return score((g) => argmax(predictMap(m, g.data, g.h, g.w).map, m.C, g.h * g.w, col));
     },
     async evaluateCold(t) {
-      const m = t.seg.model;
-      if (!m) return null;
-      const train = await labelledImages(t, 'train');
+      const task = seg(t), m = task?.model();
+      if (!task || !m) return null;
+      const train = await task.labelledImages('train');
       if (!train.length) return null;
       const r = fitSegmentation(train, m.d, m.C, { seed: 0 });
-      const col = columns(t, t.seg.classIds.slice(0, m.C));
+      const col = columns(t, task.classIds().slice(0, m.C));
       return score((g) => argmax(predictMap(r.model, g.data, g.h, g.w).map, m.C, g.h * g.w, col));
     },
     ceiling(t, truthOf) {

@@ -165,6 +165,17 @@ export function makeObjective(X: Float32Array, rows: Int32Array, ys: Int32Array,
   };
 }
 
+/** The head as plain affine weights on raw features: A [d, C] row-major and b [C], with the
+ *  standardisation folded in — what an exported ONNX graph multiplies by (trainer/onnx/head-graph.ts). */
+export function foldedWeights(model: LogRegModel): { A: Float32Array; b: Float32Array } {
+  const { d, C } = model;
+  const Ar = new Float64Array(C * d), b = new Float64Array(C);
+  rawWeights(model.W, C, d, model.mean, model.std, Ar, b);
+  const A = new Float32Array(d * C);
+  for (let c = 0; c < C; c++) for (let j = 0; j < d; j++) A[j * C + c] = Ar[c * d + j];
+  return { A, b: Float32Array.from(b) };
+}
+
 /** Class probabilities, [n, C] row-major. */
 export function predictProba(model: LogRegModel, X: Float32Array, n: number): Float32Array {
   const { d, C } = model;

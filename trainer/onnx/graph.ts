@@ -42,8 +42,11 @@ export class Graph {
   /** Number of float parameters stored as initializers (for reporting). */
   params = 0;
 
+  /** `namespace` prefixes every generated name, so a graph can be appended to another (see toGraphPatch). */
+  constructor(private namespace = '') {}
+
   fresh(prefix: string): string {
-    return `${prefix}_${this.counter++}`;
+    return `${this.namespace}${prefix}_${this.counter++}`;
   }
 
   input(name: string, elem: Elem, dims: (number | string)[]): string {
@@ -113,6 +116,20 @@ export class Graph {
    */
   toModelWithExternalData(name: string, location: string, opset = 17, irVersion = 8): { model: Uint8Array; data: Uint8Array } {
     return this.serialise(name, opset, irVersion, location) as { model: Uint8Array; data: Uint8Array };
+  }
+
+  /**
+   * Only this graph's nodes, initializers and outputs, as a ModelProto holding just a `graph` field. Appended
+   * to another model's bytes it extends that model's graph: protobuf merges a singular message field that
+   * appears twice and concatenates repeated fields (nodes, initializers, outputs). The new nodes may read
+   * the other graph's values by name (e.g. `last_hidden_state`).
+   */
+  toGraphPatch(): Uint8Array {
+    const g = new Msg();
+    for (const n of this.nodes) g.msg(1, n);
+    for (const t of this.inits) g.msg(5, copy(t.head).bytes(9, t.raw));
+    for (const o of this.outputs) g.msg(12, o);
+    return new Msg().msg(7, g).toBytes();
   }
 
   private serialise(name: string, opset: number, irVersion: number, location: string | null): { model: Uint8Array; data: Uint8Array | null } {

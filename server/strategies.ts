@@ -1,0 +1,75 @@
+// The next-image strategy registry (DESIGN §6): one entry per strategy — its name, label, the tasks it
+// serves, whether it needs the trainer, and the server's pick. Model-based strategies read the ranked list
+// the trainer's producer of the same name published (trainer/suggestions.ts PRODUCERS); when there is none
+// (no trainer yet, list used up) nextImage falls back to sequential and says so in `reason`.
+import type { Task } from './protocol.ts';
+import type { Db } from './db/open.ts';
+import { AppError } from './errors.ts';
+import { stmt } from './db/prepared.ts';
+
+export interface PickCtx {
+  db: Db;
+  /** the first of these ids that is still free (unlabelled, unclaimed, not excluded), or null */
+  firstFree(ids: number[]): number | null;
+  /** the free images, as an SQL condition on alias `i`, and its parameters */
+  free: { where: string; params: Record<string, unknown> };
+  /** request parameters a strategy may need (e.g. class=<id>) */
+  query: Record<string, string | undefined>;
+}
+
+export interface StrategyEntry {
+  name: string;
+  /** shown in the UI */
+  label: string;
+  tasks: Task[];
+  /** true: picks from the trainer's published list of the same name */
+  needsTrainer: boolean;
+  /** the request parameter it needs, if any (the UI asks for it) */
+  needs?: 'class';
+  /** the suggestion list key to read (model-based strategies); default: the name */
+  listKey?(query: PickCtx['query'], db: Db): string;
+  /** the server's own pick (strategies that need no trainer) */
+  pick?(ctx: PickCtx): number | null;
+}
+
+const BOTH: Task[] = ['classification', 'segmentation'];
+
+export const STRATEGIES: StrategyEntry[] = [
+  {
+    name: 'sequential', label: 'sequential', tasks: BOTH, needsTrainer: false,
+    pick: ({ db, free }) => (stmt(db, `select i.id from images i where ${free.where} order by i.id limit 1`).get(free.params) as { id: number } | undefined)?.id ?? null,
+  },
+  {
+    name: 'random', label: 'random', tasks: BOTH, needsTrainer: false,
+    pick: ({ db, free }) => {
+      const n = (stmt(db, `select count(*) as n from images i where ${free.where}`).get(free.params) as { n: number }).n;
+      if (!n) return null;
+      return (stmt(db, `select i.id from images i where ${free.where} order by i.id limit 1 offset ?`).get(free.params, Math.floor(Math.random() * n)) as { id: number }).id;
+    },
+  },
+  {
+    name: 'class', label: 'by class', tasks: BOTH, needsTrainer: true, needs: 'class',
+    listKey: (q, db) => {
+      const v = q.class;
+      if (v === undefined || !/^\d{1,12}$/.test(v)) throw new AppError(400, 'invalid_param', 'strategy=class needs class=<class id>');
+      if (!stmt(db, 'select 1 from classes where id = ?').get(Number(v))) throw new AppError(404, 'class_not_found', `no class with id ${v}`);
+      return `class:${v}`;
+    },
+  },
+  { name: 'minority', label: 'minority frontier', tasks: BOTH, needsTrainer: true },
+  { name: 'uncertain', label: 'uncertain', tasks: BOTH, needsTrainer: true },
+  { name: 'diverse', label: 'diverse', tasks: BOTH, needsTrainer: true },
+];
+
+export const STRATEGY_NAMES = STRATEGIES.map((s) => s.name);
+
+export function strategyByName(name: string): StrategyEntry {
+  const s = STRATEGIES.find((x) => x.name === name);
+  if (!s) throw new AppError(400, 'invalid_strategy', `strategy must be one of ${STRATEGY_NAMES.join(', ')}`);
+  return s;
+}
+
+/** What the UI lists (GET /api/strategies): names, labels, tasks, whether the trainer is needed. */
+export function strategyList(): Pick<StrategyEntry, 'name' | 'label' | 'tasks' | 'needsTrainer' | 'needs'>[] {
+  return STRATEGIES.map(({ name, label, tasks, needsTrainer, needs }) => ({ name, label, tasks, needsTrainer, ...(needs ? { needs } : {}) }));
+}

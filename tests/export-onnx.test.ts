@@ -1,0 +1,116 @@
+// Taking the model away: after a real trainer has learned from labels, `hilt export --format onnx` writes one
+// graph (backbone + head) that reproduces the trainer's stored predictions (validation.json), for both tasks,
+// and `hilt predict` runs it on a folder with a corrupt file (reported, not fatal).
+import { afterAll, describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, mkdirSync, readFileSync, readdirSync, writeFileSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+import sharp from 'sharp';
+import { createDemoSession } from '../scripts/make-demo.ts';
+import { serveSession, tempDir, type TestServer } from './helpers/fixtures.ts';
+import { browserPeer, hilt, type Child } from './helpers/peers.ts';
+
+const cleanup: (() => Promise<void>)[] = [];
+afterAll(async () => { for (const c of cleanup.reverse()) await c(); });
+
+function cli(args: string[]): { status: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, ['bin/hilt.js', ...args], { encoding: 'utf8', timeout: 240_000 });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+async function session(task: 'classification' | 'segmentation', backbone: string, n: number) {
+  const dir = tempDir();
+  const demo = await createDemoSession(dir, 'demo', { count: n, dataDir: join(dir, 'data'), cue: 'colour' });
+  const srv: TestServer = await serveSession(dir, 'demo');
+  const trainer: Child = hilt(['train', '--session', 'demo', '--sessions-dir', dir, '--server', srv.url.replace('http', 'ws') + '/ws', '--backbone', backbone, '--offline']);
+  cleanup.push(async () => { await trainer.stop(); await srv.close(); });
+  await trainer.waitForLine(/connected to/, 120_000);
+  await srv.api('PUT', '/api/session/task', { task });
+  const classes: { id: number; name: string }[] = (await srv.api('GET', '/api/classes')).body.classes;
+  const images: { id: number; name: string; width: number; height: number }[] = (await srv.api('GET', `/api/images?limit=${n}`)).body.items;
+  return { dir, dataDir: demo.dataDir, srv, trainer, classes, images };
+}
+
+/** Waits until every image has a prediction of the trainer's final model and the head is saved. */
+async function settle(s: Awaited<ReturnType<typeof session>>, n: number) {
+  const br = await browserPeer(s.srv.url);
+  await br.waitFor((x) => x.type === 'trainer' && x.status?.phase === 'ready' && x.status.embedded === n && x.status.modelVersion > 0, 180_000);
+  await br.waitFor((x) => x.type === 'suggestions', 60_000);
+  br.close();
+  expect(existsSync(join(s.dir, 'demo', 'models', 'head.json'))).toBe(true);
+}
+
+describe('hilt export --format onnx, hilt predict', () => {
+  it('classification (mobilenetv2-imagenet): the export reproduces the stored predictions; predict reports a corrupt file and goes on', async () => {
+    const N = 48;
+    const s = await session('classification', 'mobilenetv2-imagenet', N);
+    const truth = new Map(readFileSync(join(s.dataDir, 'labels.csv'), 'utf8').trim().split('\n').slice(1).map((l) => { const [p, c] = l.split(','); return [p.split('/').pop()!, c]; }));
+    const byName = new Map(s.classes.map((c) => [c.name, c.id]));
+    for (const img of s.images.slice(0, 20)) await s.srv.api('PUT', `/api/images/${img.id}/annotation`, { kind: 'label', classId: byName.get(truth.get(img.name)!) });
+    await settle(s, N);
+    const out = join(s.dir, 'export-cls');
+    const r = cli(['export', '--session', 'demo', '--sessions-dir', s.dir, '--format', 'onnx', '--out', out]);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/validated: \d+ session images reproduce/);
+    const report = JSON.parse(readFileSync(join(out, 'validation.json'), 'utf8'));
+    expect(report).toMatchObject({ task: 'classification', passed: true });
+    expect(report.samples).toBeGreaterThanOrEqual(20);
+    expect(report.maxAbsDiff).toBeLessThanOrEqual(1e-3);
+    expect(JSON.parse(readFileSync(join(out, 'labels.json'), 'utf8')).map((l: { name: string }) => l.name).sort()).toEqual(['circle', 'square', 'star', 'triangle']);
+
+    // predict on a folder: 5 demo pictures + one corrupt file
+    const folder = join(s.dir, 'to-predict');
+    mkdirSync(folder);
+    const some = s.images.slice(30, 35);
+    for (const img of some) copyFileSync(join(s.dataDir, 'images', img.name), join(folder, img.name));
+    writeFileSync(join(folder, 'broken.jpg'), 'not a picture');
+    const p = cli(['predict', '--model', out, folder]);
+    expect(p.status, p.stderr).toBe(0);
+    const rows = p.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    expect(rows).toHaveLength(6);
+    expect(rows.find((x) => x.file.endsWith('broken.jpg')).error).toBeTruthy();
+    for (const img of some) {
+      const row = rows.find((x) => x.file.endsWith(img.name));
+      const stored = (await s.srv.api('GET', `/api/images/${img.id}`)).body.prediction;
+      expect(row.classId).toBe(stored.classId);
+      expect(row.confidence).toBeCloseTo(stored.probs[String(stored.classId)], 3);
+    }
+    const csvOut = join(s.dir, 'pred.csv');
+    expect(cli(['predict', '--model', out, '--out', csvOut, folder]).status).toBe(0);
+    expect(readFileSync(csvOut, 'utf8').split('\n')[0]).toBe('file,class,class_id,confidence,mask,error');
+  }, 420_000);
+
+  it('segmentation (tiny, 4 register tokens): the export reproduces the stored maps; predict writes a class-id mask per image', async () => {
+    const N = 24;
+    const s = await session('segmentation', 'tiny', N);
+    const lut = s.classes.map((c) => c.id);
+    for (const img of s.images.slice(0, 8)) {
+      const { data } = await sharp(join(s.dataDir, 'masks', img.name.replace(/\.jpg$/, '.png'))).extractChannel(0).raw().toBuffer({ resolveWithObject: true });
+      const png = await sharp(Buffer.from(data.map((v) => lut[v])), { raw: { width: img.width, height: img.height, channels: 1 } }).png().toBuffer();
+      expect((await s.srv.api('PUT', `/api/images/${img.id}/annotation`, { kind: 'mask', points: [], mask: png.toString('base64') })).status).toBe(200);
+    }
+    await settle(s, N);
+    const out = join(s.dir, 'export-seg');
+    const r = cli(['export', '--session', 'demo', '--sessions-dir', s.dir, '--format', 'onnx', '--out', out]);
+    expect(r.status, r.stderr).toBe(0);
+    const report = JSON.parse(readFileSync(join(out, 'validation.json'), 'utf8'));
+    expect(report).toMatchObject({ task: 'segmentation', passed: true });
+    expect(report.argmaxAgreement).toBeGreaterThanOrEqual(0.99);
+    const masks = join(s.dir, 'masks-out');
+    const p = cli(['predict', '--model', out, '--masks', masks, join(s.dataDir, 'images', s.images[20].name)]);
+    expect(p.status, p.stderr).toBe(0);
+    const row = JSON.parse(p.stdout.trim());
+    expect(lut).toContain(row.classId);
+    const m = await sharp(row.mask).metadata();
+    expect([m.width, m.height]).toEqual([s.images[20].width, s.images[20].height]);
+    expect(readdirSync(masks)).toHaveLength(1);
+  }, 420_000);
+
+  it('a session without a trained head gets a clear error, not a crash', async () => {
+    const dir = tempDir();
+    await createDemoSession(dir, 'demo', { count: 4, dataDir: join(dir, 'data') });
+    const r = cli(['export', '--session', 'demo', '--sessions-dir', dir, '--format', 'onnx', '--out', join(dir, 'x')]);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/no trained head yet/);
+  });
+});

@@ -1,0 +1,39 @@
+// The strategy registry is complete across runtimes: every server strategy that needs the trainer has a
+// trainer producer of the same name (and every producer a strategy), the API lists them all, and an
+// unknown name is a JSON 400 naming the known ones.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { STRATEGIES, strategyList } from '../server/strategies.ts';
+import { computeSuggestions, PRODUCERS } from '../trainer/suggestions.ts';
+import { makeSession, serveSession, tempDir, type TestServer } from './helpers/fixtures.ts';
+
+let srv: TestServer;
+beforeAll(async () => { const dir = tempDir(); await makeSession(dir, 's', 6); srv = await serveSession(dir, 's'); });
+afterAll(async () => { await srv?.close(); });
+
+describe('strategy registry', () => {
+  it('every model-based strategy has a trainer producer, and every producer a strategy', () => {
+    const model = STRATEGIES.filter((s) => s.needsTrainer).map((s) => s.name).sort();
+    expect(Object.keys(PRODUCERS).sort()).toEqual(model);
+    // the others pick on the server
+    for (const s of STRATEGIES) expect(typeof s.pick).toBe(s.needsTrainer ? 'undefined' : 'function');
+  });
+
+  it('the producers publish the lists the server reads (class:<id> per class)', () => {
+    const probs = Float32Array.from([0.9, 0.1, 0.2, 0.8, 0.5, 0.5, 0.6, 0.4]);
+    const lists = computeSuggestions({ ids: [1, 2, 3, 4], probs, C: 2, classIds: [7, 9], features: null, d: 0, labelledIds: [1], labelCounts: [1, 0] });
+    expect(Object.keys(lists).sort()).toEqual(['class:7', 'class:9', 'diverse', 'minority', 'uncertain']);
+    expect(lists.uncertain).toEqual([3, 4, 2]);
+    expect(lists['class:9']).toEqual([2, 3, 4]);
+  });
+
+  it('GET /api/strategies lists the registry; an unknown strategy is a JSON 400 naming the known ones', async () => {
+    const r = await srv.api('GET', '/api/strategies');
+    expect(r.status).toBe(200);
+    expect(r.body.strategies).toEqual(strategyList());
+    expect(r.body.strategies.map((s: { name: string }) => s.name)).toEqual(['sequential', 'random', 'class', 'minority', 'uncertain', 'diverse']);
+    const bad = await srv.api('GET', '/api/next?strategy=nope');
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.code).toBe('invalid_strategy');
+    expect(bad.body.error.message).toMatch(/sequential, random, class/);
+  });
+});

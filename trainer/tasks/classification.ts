@@ -1,0 +1,139 @@
+// Classification: gather train-split labels with their pooled features, fit the warm-started logistic
+// head, predict, and publish suggestions and honest val metrics (accuracy, confusion) after each refit.
+import type { ClassificationPrediction, ImageRef } from '../../server/protocol.ts';
+import { fitLogReg, predictProba, type LogRegModel } from '../heads/logreg.ts';
+import { isVal } from '../split.ts';
+import { computeSuggestions } from '../suggestions.ts';
+import type { EmbedResult } from '../types.ts';
+import type { TaskFactory, TrainerTask, TrainerView } from './task.ts';
+
+export interface TrainingRows { ids: number[]; X: Float32Array; y: Int32Array; d: number }
+
+export class ClassificationTask implements TrainerTask {
+  readonly name = 'classification' as const;
+  readonly embedMode = 'pooled' as const;
+  readonly predictChunk = 500;
+  private head: LogRegModel | null = null;
+  private ids: number[] = [];
+  private loss = 0;
+
+  constructor(private v: TrainerView) {}
+
+  model() { return this.head; }
+  classIds() { return this.ids; }
+  reset() { this.head = null; this.ids = []; }
+  annotationChanged() { /* nothing derived per image */ }
+  labelledCount() { let n = 0; for (const a of this.v.ann.values()) if (a.kind === 'label') n++; return n; }
+
+  /** Class ids that have at least one label, in the UI's class order (new classes append → warm start pads). */
+  private labelledClassIds(): number[] {
+    const used = new Set<number>();
+    for (const a of this.v.ann.values()) if (a.kind === 'label' && a.classId !== null) used.add(a.classId);
+    return this.v.classes.filter((c) => used.has(c.id)).map((c) => c.id);
+  }
+
+  trainingRows(split: 'train' | 'val'): TrainingRows {
+    const index = new Map(this.ids.map((id, i) => [id, i]));
+    const ids: number[] = [], vecs: Float32Array[] = [], ys: number[] = [];
+    for (const a of this.v.ann.values()) {
+      if (a.kind !== 'label' || a.classId === null || !index.has(a.classId)) continue;
+      if (isVal(a.imageId) !== (split === 'val')) continue;
+      const img = this.v.images.get(a.imageId);
+      const vec = img && this.v.cache?.getPooled(img.sha256);
+      if (!vec) continue;
+      ids.push(a.imageId); vecs.push(vec); ys.push(index.get(a.classId)!);
+    }
+    const d = vecs[0]?.length ?? 0;
+    const X = new Float32Array(ids.length * d);
+    vecs.forEach((vec, i) => X.set(vec, i * d));
+    return { ids, X, y: Int32Array.from(ys), d };
+  }
+
+  async fit(): Promise<string | null> {
+    const classIds = this.labelledClassIds();
+    const prev = this.head, prevIds = this.ids;
+    const extends_ = prev && prevIds.length <= classIds.length && prevIds.every((id, i) => classIds[i] === id);
+    this.ids = classIds;
+    this.head = null;
+    const train = this.trainingRows('train');
+    if (classIds.length < 2 || new Set(train.y).size < 2) return null;
+    const r = fitLogReg(train.X, train.y, train.ids.length, train.d, classIds.length, { warm: extends_ ? prev : null, seed: 0 });
+    this.head = r.model; this.loss = r.loss;
+    return `${train.ids.length} train labels, ${classIds.length} classes, ${r.iterations} iterations, loss ${r.loss.toFixed(4)}`;
+  }
+
+  probsFor(imgs: ImageRef[]): { ids: number[]; probs: Float32Array; feats: Float32Array; d: number } | null {
+    const model = this.head;
+    if (!model || !this.v.cache) return null;
+    const ids: number[] = [], vecs: Float32Array[] = [];
+    for (const i of imgs) { const vec = this.v.cache.getPooled(i.sha256); if (vec && vec.length === model.d) { ids.push(i.id); vecs.push(vec); } }
+    const feats = new Float32Array(ids.length * model.d);
+    vecs.forEach((vec, k) => feats.set(vec, k * model.d));
+    return { ids, probs: predictProba(model, feats, ids.length), feats, d: model.d };
+  }
+
+  predict(imgs: ImageRef[]): ClassificationPrediction[] {
+    const r = this.probsFor(imgs);
+    return r ? this.toPredictions(r.ids, r.probs) : [];
+  }
+
+  predictEmbedding(id: number, e: EmbedResult): ClassificationPrediction | null {
+    const model = this.head;
+    if (!model || !e.pooled || e.pooled.length !== model.d) return null;
+    return this.toPredictions([id], predictProba(model, e.pooled, 1))[0];
+  }
+
+  private toPredictions(ids: number[], P: Float32Array): ClassificationPrediction[] {
+    const C = this.ids.length;
+    return ids.map((id, k) => {
+      const probs: Record<string, number> = {};
+      let best = 0, t1 = 0, t2 = 0;
+      for (let c = 0; c < C; c++) {
+        const p = P[k * C + c];
+        probs[String(this.ids[c])] = Math.round(p * 1e4) / 1e4;
+        if (p > t1) { t2 = t1; t1 = p; best = c; } else if (p > t2) t2 = p;
+      }
+      return { imageId: id, classId: this.ids[best], probs, uncertainty: 1 - (t1 - t2) };
+    });
+  }
+
+  private labelCounts(): number[] {
+    const counts = new Map<number, number>();
+    for (const a of this.v.ann.values()) if (a.classId !== null && a.kind === 'label') counts.set(a.classId, (counts.get(a.classId) ?? 0) + 1);
+    return this.ids.map((id) => counts.get(id) ?? 0);
+  }
+
+  async publish(): Promise<void> {
+    const { io } = this.v;
+    const model = this.head, classIds = this.ids;
+    if (!model) return;
+    const r = this.probsFor([...this.v.images.values()]);
+    if (!r) return;
+    const counts = this.labelCounts();
+    const lists = computeSuggestions({
+      ids: r.ids, probs: r.probs, C: classIds.length, classIds, features: r.feats, d: r.d,
+      labelledIds: [...this.v.ann.keys()], labelCounts: counts, limit: 200,
+    });
+    io.send({ type: 'suggestions', modelVersion: this.v.version, lists });
+    const labelled = this.labelledCount();
+    io.send({ type: 'metric', name: 'train_loss', step: labelled, value: this.loss });
+    const val = this.trainingRows('val');
+    if (val.ids.length) {
+      const C = classIds.length;
+      const p = predictProba(model, val.X, val.ids.length);
+      const matrix = classIds.map(() => new Array(C).fill(0));
+      let correct = 0;
+      for (let i = 0; i < val.ids.length; i++) {
+        let best = 0;
+        for (let c = 1; c < C; c++) if (p[i * C + c] > p[i * C + best]) best = c;
+        matrix[val.y[i]][best]++;
+        if (best === val.y[i]) correct++;
+      }
+      io.send({ type: 'metric', name: 'val_accuracy', step: labelled, value: correct / val.ids.length });
+      io.send({ type: 'confusion', classIds, matrix });
+    }
+    io.send({ type: 'model', version: this.v.version, labelled, counts: Object.fromEntries(classIds.map((id, i) => [String(id), counts[i]])) });
+  }
+}
+
+export const classification: TaskFactory = { name: 'classification', create: (v) => new ClassificationTask(v) };

@@ -1,0 +1,189 @@
+// Segmentation: patch labels from masks and points (train split), a per-patch softmax head, quantised
+// per-class maps at the patch grid; after each refit image-level suggestions and the val mIoU.
+import sharp from 'sharp';
+import type { ImageRef, SegmentationPrediction } from '../../server/protocol.ts';
+import type { LogRegModel } from '../heads/logreg.ts';
+import { fitSegmentation, IGNORE, maskToPatchLabels, pointsToPatchLabels, predictMap, type SegImage } from '../heads/segmentation.ts';
+import { isVal } from '../split.ts';
+import { computeSuggestions } from '../suggestions.ts';
+import type { EmbedResult } from '../types.ts';
+import type { TaskFactory, TrainerTask, TrainerView } from './task.ts';
+
+interface GridLike { data: Float32Array; h: number; w: number; d?: number }
+
+export class SegmentationTask implements TrainerTask {
+  readonly name = 'segmentation' as const;
+  readonly embedMode = 'grid' as const;
+  readonly predictChunk = 50;
+  private head: LogRegModel | null = null;
+  private ids: number[] = [];
+  private loss = 0;
+  /** patch labels per annotated image, keyed by what they were derived from */
+  readonly labels = new Map<number, { key: string; labels: Int32Array }>();
+
+  constructor(private v: TrainerView) {}
+
+  model() { return this.head; }
+  classIds() { return this.ids; }
+  reset() { this.head = null; this.ids = []; this.labels.clear(); }
+  annotationChanged(imageId: number) { this.labels.delete(imageId); }
+  labelledCount() { let n = 0; for (const a of this.v.ann.values()) if (a.kind === 'mask') n++; return n; }
+
+  private async fetchMask(id: number): Promise<Uint8Array | null> {
+    const r = await fetch(`${this.v.io.httpBase}/api/images/${id}/mask`, { headers: this.v.io.httpHeaders });
+    if (r.status === 404) return null;
+    if (!r.ok) throw new Error(`mask of image ${id}: HTTP ${r.status}`);
+    const { data } = await sharp(Buffer.from(await r.arrayBuffer())).extractChannel(0).raw().toBuffer({ resolveWithObject: true });
+    return new Uint8Array(data);
+  }
+
+  /** Patch labels (class index, IGNORE elsewhere) of one annotated image, cached until its annotation changes. */
+  private async patchLabels(img: ImageRef, gh: number, gw: number): Promise<Int32Array | null> {
+    const a = this.v.ann.get(img.id);
+    if (!a || a.kind !== 'mask') return null;
+    const key = `${a.updatedAt}:${this.ids.join(',')}:${gh}x${gw}`;
+    const hit = this.labels.get(img.id);
+    if (hit?.key === key) return hit.labels;
+    const index = new Map(this.ids.map((id, i) => [id, i]));
+    const grid = { imageWidth: img.width, imageHeight: img.height, gridWidth: gw, gridHeight: gh };
+    const labels = new Int32Array(gh * gw).fill(IGNORE);
+    if (a.hasMask) {
+      const raw = await this.fetchMask(img.id);
+      if (raw) {
+        const lut = new Uint8Array(256); // class id → index + 1 (0 stays unlabelled)
+        for (const [id, i] of index) lut[id] = i + 1;
+        const m = new Uint8Array(raw.length);
+        for (let k = 0; k < raw.length; k++) m[k] = lut[raw[k]];
+        labels.set(maskToPatchLabels(m, grid));
+      }
+    }
+    const pts = (a.points ?? []).filter((p) => index.has(p.classId)).map((p) => ({ x: p.x, y: p.y, cls: index.get(p.classId)! }));
+    if (pts.length) {
+      const pl = pointsToPatchLabels(pts, grid);
+      for (let k = 0; k < pl.length; k++) if (pl[k] !== IGNORE && labels[k] === IGNORE) labels[k] = pl[k];
+    }
+    this.labels.set(img.id, { key, labels });
+    return labels;
+  }
+
+  async labelledImages(split: 'train' | 'val'): Promise<(SegImage & { id: number })[]> {
+    const out: (SegImage & { id: number })[] = [];
+    for (const a of this.v.ann.values()) {
+      if (a.kind !== 'mask' || isVal(a.imageId) !== (split === 'val')) continue;
+      const img = this.v.images.get(a.imageId);
+      const g = img && this.v.cache?.getGrid(img.sha256);
+      if (!img || !g) continue;
+      const labels = await this.patchLabels(img, g.h, g.w);
+      if (labels && labels.some((x) => x !== IGNORE)) out.push({ id: img.id, features: g.data, labels });
+    }
+    return out;
+  }
+
+  async fit(): Promise<string | null> {
+    const classIds = this.v.classes.map((c) => c.id);
+    const prev = this.head, prevIds = this.ids;
+    const extends_ = prev && prevIds.length <= classIds.length && prevIds.every((id, i) => classIds[i] === id);
+    if (!extends_) this.labels.clear();
+    this.ids = classIds;
+    this.head = null;
+    const train = await this.labelledImages('train');
+    const present = new Set<number>();
+    for (const im of train) for (const x of im.labels) if (x !== IGNORE) present.add(x);
+    if (present.size < 2) return null;
+    const d = train[0].features.length / train[0].labels.length;
+    const r = fitSegmentation(train, d, classIds.length, { warm: extends_ ? prev : null, seed: 0 });
+    this.head = r.model; this.loss = r.loss;
+    return `${train.length} labelled images, ${present.size} classes seen, ${r.iterations} iterations, loss ${r.loss.toFixed(4)}`;
+  }
+
+  predict(imgs: ImageRef[]): SegmentationPrediction[] {
+    if (!this.head || !this.v.cache) return [];
+    const out: SegmentationPrediction[] = [];
+    for (const img of imgs) {
+      const g = this.v.cache.getGrid(img.sha256);
+      const p = g && this.predictGrid(img.id, g);
+      if (p) out.push(p);
+    }
+    return out;
+  }
+
+  predictEmbedding(id: number, e: EmbedResult): SegmentationPrediction | null {
+    return e.grid ? this.predictGrid(id, e.grid) : null;
+  }
+
+  /** One patch grid (cached or uploaded) → a quantised per-class map at grid resolution. */
+  predictGrid(id: number, g: GridLike): SegmentationPrediction | null {
+    const model = this.head;
+    const d = g.d ?? g.data.length / (g.h * g.w);
+    if (!model || d !== model.d) return null;
+    const { map, uncertainty } = predictMap(model, g.data, g.h, g.w);
+    const n = g.h * g.w, C = model.C;
+    const votes = new Array(C).fill(0);
+    for (let p = 0; p < n; p++) { let b = 0; for (let c = 1; c < C; c++) if (map[c * n + p] > map[b * n + p]) b = c; votes[b]++; }
+    const top = votes.indexOf(Math.max(...votes));
+    return { imageId: id, classId: this.ids[top] ?? null, classIds: this.ids.slice(0, C), width: g.w, height: g.h, map: Buffer.from(map).toString('base64'), uncertainty };
+  }
+
+  async publish(): Promise<void> {
+    const { io, cache } = this.v;
+    const model = this.head, classIds = this.ids;
+    if (!model || !cache) return;
+    // image-level view for the suggestion strategies: mean class probability and mean patch feature per image
+    const preds: SegmentationPrediction[] = [];
+    const feats: Float32Array[] = [];
+    for (const img of this.v.images.values()) {
+      const g = cache.getGrid(img.sha256);
+      const p = g && this.predictGrid(img.id, g);
+      if (!g || !p) continue;
+      preds.push(p);
+      const f = new Float32Array(g.d);
+      for (let q = 0; q < g.h * g.w; q++) for (let k = 0; k < g.d; k++) f[k] += g.data[q * g.d + k];
+      feats.push(f.map((x) => x / (g.h * g.w)));
+    }
+    const C = model.C, d = model.d;
+    const probs = new Float32Array(preds.length * C);
+    preds.forEach((p, k) => {
+      const m = Buffer.from(p.map, 'base64'); const n = p.width * p.height;
+      for (let c = 0; c < C; c++) { let s = 0; for (let q = 0; q < n; q++) s += m[c * n + q]; probs[k * C + c] = s / n / 255; }
+    });
+    const features = new Float32Array(preds.length * d);
+    feats.forEach((f, k) => features.set(f, k * d));
+    // "minority" for segmentation: the class with the fewest labelled patches
+    const patchCounts = classIds.map(() => 0);
+    for (const { labels } of this.labels.values()) for (const x of labels) if (x >= 0 && x < patchCounts.length) patchCounts[x]++;
+    // for segmentation "uncertain" means the highest mean per-patch uncertainty
+    const lists = computeSuggestions({
+      ids: preds.map((p) => p.imageId), probs, C, classIds: classIds.slice(0, C), features, d,
+      labelledIds: [...this.v.ann.keys()], labelCounts: patchCounts.slice(0, C), limit: 200,
+      uncertainty: preds.map((p) => p.uncertainty),
+    });
+    io.send({ type: 'suggestions', modelVersion: this.v.version, lists });
+    const labelled = this.labelledCount();
+    io.send({ type: 'metric', name: 'train_loss', step: labelled, value: this.loss });
+    const miou = await this.valMiou();
+    if (miou !== null) io.send({ type: 'metric', name: 'val_miou', step: labelled, value: miou });
+    io.send({ type: 'model', version: this.v.version, labelled, counts: {} });
+  }
+
+  private async valMiou(): Promise<number | null> {
+    const C = this.head!.C;
+    const val = await this.labelledImages('val');
+    if (!val.length) return null;
+    const inter = new Float64Array(C), union = new Float64Array(C);
+    for (const im of val) {
+      const p = this.predict([this.v.images.get(im.id)!])[0];
+      if (!p) continue;
+      const m = Buffer.from(p.map, 'base64'); const n = p.width * p.height;
+      for (let q = 0; q < n; q++) {
+        const y = im.labels[q];
+        if (y === IGNORE) continue;
+        let b = 0; for (let c = 1; c < C; c++) if (m[c * n + q] > m[b * n + q]) b = c;
+        if (b === y) inter[y]++; union[y]++; if (b !== y) union[b]++;
+      }
+    }
+    const ious = [...union.keys()].filter((c) => union[c] > 0).map((c) => inter[c] / union[c]);
+    return ious.length ? ious.reduce((a, b) => a + b, 0) / ious.length : null;
+  }
+}
+
+export const segmentation: TaskFactory = { name: 'segmentation', create: (v) => new SegmentationTask(v) };

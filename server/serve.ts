@@ -74,6 +74,11 @@ export async function startServer(o: StartOptions): Promise<Running> {
     if (declaredTooLarge(req, config.bodyLimit)) rejectTooLarge(req, res, config.bodyLimit);
     else void listener(req, res);
   });
+  // Idle keep-alive sockets stay open longer than any client keeps them (undici: 4 s, browsers: 60 s…): when
+  // the server closes first, a request the client sends on that socket at the same moment is reset — seen
+  // as `fetch failed: ECONNRESET` whenever the event loop was busy past node's default of 5 s.
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
   server.on('checkContinue', (req, res) => {
     if (declaredTooLarge(req, config.bodyLimit)) { rejectTooLarge(req, res, config.bodyLimit, true); return; }
     res.writeContinue();

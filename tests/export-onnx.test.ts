@@ -2,7 +2,7 @@
 // graph (backbone + head) that reproduces the trainer's stored predictions (validation.json), for both tasks,
 // and `hilt predict` runs it on a folder with a corrupt file (reported, not fatal).
 import { afterAll, describe, expect, it } from 'vitest';
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { copyFileSync, mkdirSync, readFileSync, readdirSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
@@ -13,9 +13,16 @@ import { browserPeer, hilt, type Child } from './helpers/peers.ts';
 const cleanup: (() => Promise<void>)[] = [];
 afterAll(async () => { for (const c of cleanup.reverse()) await c(); });
 
-function cli(args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, ['bin/hilt.js', ...args], { encoding: 'utf8', timeout: 240_000 });
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+/** Runs the CLI without blocking this process (the server under test runs in it). */
+function cli(args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const p = spawn(process.execPath, ['bin/hilt.js', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '', stderr = '';
+    p.stdout.on('data', (d) => (stdout += d));
+    p.stderr.on('data', (d) => (stderr += d));
+    const t = setTimeout(() => p.kill('SIGKILL'), 240_000);
+    p.on('close', (status) => { clearTimeout(t); resolve({ status, stdout, stderr }); });
+  });
 }
 
 async function session(task: 'classification' | 'segmentation', backbone: string, n: number) {
@@ -49,7 +56,7 @@ describe('hilt export --format onnx, hilt predict', () => {
     for (const img of s.images.slice(0, 20)) await s.srv.api('PUT', `/api/images/${img.id}/annotation`, { kind: 'label', classId: byName.get(truth.get(img.name)!) });
     await settle(s, N);
     const out = join(s.dir, 'export-cls');
-    const r = cli(['export', '--session', 'demo', '--sessions-dir', s.dir, '--format', 'onnx', '--out', out]);
+    const r = await cli(['export', '--session', 'demo', '--sessions-dir', s.dir, '--format', 'onnx', '--out', out]);
     expect(r.status, r.stderr).toBe(0);
     expect(r.stderr).toMatch(/validated: \d+ session images reproduce/);
     const report = JSON.parse(readFileSync(join(out, 'validation.json'), 'utf8'));
@@ -64,7 +71,7 @@ describe('hilt export --format onnx, hilt predict', () => {
     const some = s.images.slice(30, 35);
     for (const img of some) copyFileSync(join(s.dataDir, 'images', img.name), join(folder, img.name));
     writeFileSync(join(folder, 'broken.jpg'), 'not a picture');
-    const p = cli(['predict', '--model', out, folder]);
+    const p = await cli(['predict', '--model', out, folder]);
     expect(p.status, p.stderr).toBe(0);
     const rows = p.stdout.trim().split('\n').map((l) => JSON.parse(l));
     expect(rows).toHaveLength(6);
@@ -76,7 +83,7 @@ describe('hilt export --format onnx, hilt predict', () => {
       expect(row.confidence).toBeCloseTo(stored.probs[String(stored.classId)], 3);
     }
     const csvOut = join(s.dir, 'pred.csv');
-    expect(cli(['predict', '--model', out, '--out', csvOut, folder]).status).toBe(0);
+    expect((await cli(['predict', '--model', out, '--out', csvOut, folder])).status).toBe(0);
     expect(readFileSync(csvOut, 'utf8').split('\n')[0]).toBe('file,class,class_id,confidence,mask,error');
   }, 420_000);
 
@@ -91,13 +98,13 @@ describe('hilt export --format onnx, hilt predict', () => {
     }
     await settle(s, N);
     const out = join(s.dir, 'export-seg');
-    const r = cli(['export', '--session', 'demo', '--sessions-dir', s.dir, '--format', 'onnx', '--out', out]);
+    const r = await cli(['export', '--session', 'demo', '--sessions-dir', s.dir, '--format', 'onnx', '--out', out]);
     expect(r.status, r.stderr).toBe(0);
     const report = JSON.parse(readFileSync(join(out, 'validation.json'), 'utf8'));
     expect(report).toMatchObject({ task: 'segmentation', passed: true });
     expect(report.argmaxAgreement).toBeGreaterThanOrEqual(0.99);
     const masks = join(s.dir, 'masks-out');
-    const p = cli(['predict', '--model', out, '--masks', masks, join(s.dataDir, 'images', s.images[20].name)]);
+    const p = await cli(['predict', '--model', out, '--masks', masks, join(s.dataDir, 'images', s.images[20].name)]);
     expect(p.status, p.stderr).toBe(0);
     const row = JSON.parse(p.stdout.trim());
     expect(lut).toContain(row.classId);
@@ -109,7 +116,7 @@ describe('hilt export --format onnx, hilt predict', () => {
   it('a session without a trained head gets a clear error, not a crash', async () => {
     const dir = tempDir();
     await createDemoSession(dir, 'demo', { count: 4, dataDir: join(dir, 'data') });
-    const r = cli(['export', '--session', 'demo', '--sessions-dir', dir, '--format', 'onnx', '--out', join(dir, 'x')]);
+    const r = await cli(['export', '--session', 'demo', '--sessions-dir', dir, '--format', 'onnx', '--out', join(dir, 'x')]);
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/no trained head yet/);
   });

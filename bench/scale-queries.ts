@@ -1,6 +1,6 @@
 // Server-side queries on a large session written straight into SQLite (bench/scale-rows.ts): every API
 // read a browser makes, timed from a client against a child `hilt serve`, p50/p99/max per query.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { childServer, isMain, percentile, round } from './util.ts';
@@ -50,14 +50,17 @@ export function scaleQueries(n: number, classIds: number[]): [string, string][] 
   ];
 }
 
-export async function benchScaleQueries(o: { images?: number; labelled?: number; quick?: boolean; log?: (s: string) => void } = {}) {
+export async function benchScaleQueries(o: { images?: number; labelled?: number; quick?: boolean; log?: (s: string) => void; keepDir?: string } = {}) {
   const n = o.quick ? 5_000 : o.images ?? 1_000_000;
   const log = o.log ?? (() => {});
-  const dir = mkdtempSync(join(tmpdir(), 'hilt-bench-rows-'));
+  // --keep DIR: write the rows once and reuse them (minutes at 1M rows); the figures are the same
+  const dir = o.keepDir ?? mkdtempSync(join(tmpdir(), 'hilt-bench-rows-'));
   try {
     const t0 = performance.now();
-    const { classIds } = writeRows(dir, 'rows', { images: n, labelled: o.labelled ?? 0.9, classes: 10 });
-    log(`wrote ${n} rows in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+    const classIds = o.keepDir && existsSync(join(dir, 'rows', 'session.db'))
+      ? Array.from({ length: 10 }, (_, i) => i + 1)
+      : writeRows(dir, 'rows', { images: n, labelled: o.labelled ?? 0.9, classes: 10 }).classIds;
+    log(`rows ready in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
     const srv = await childServer(dir, 'rows');
     try {
       const out: QueryTiming[] = [];
@@ -77,10 +80,11 @@ export async function benchScaleQueries(o: { images?: number; labelled?: number;
       out.push({ name: 'save a label', path: 'PUT /api/images/:id/annotation', samples: save.length, p50ms: round(percentile(save, 50)), p99ms: round(percentile(save, 99)), maxMs: round(Math.max(...save)), status: 200 });
       return { name: 'scale-queries', images: n, labelled: o.labelled ?? 0.9, queries: out, serverRssMiB: round(srv.rssMiB(), 1) };
     } finally { await srv.stop(); }
-  } finally { rmSync(dir, { recursive: true, force: true }); }
+  } finally { if (!o.keepDir) rmSync(dir, { recursive: true, force: true }); }
 }
 
 if (isMain(import.meta.url)) {
   const arg = (k: string) => { const i = process.argv.indexOf(k); return i > 0 ? Number(process.argv[i + 1]) : undefined; };
-  console.log(JSON.stringify(await benchScaleQueries({ images: arg('--images'), quick: process.argv.includes('--quick'), log: console.error }), null, 2));
+  const keep = process.argv.indexOf('--keep');
+  console.log(JSON.stringify(await benchScaleQueries({ images: arg('--images'), quick: process.argv.includes('--quick'), log: console.error, keepDir: keep > 0 ? process.argv[keep + 1] : undefined }), null, 2));
 }

@@ -8,6 +8,7 @@ import { images, settings } from './db/schema.ts';
 import type { Task } from './db/schema.ts';
 import { AppError } from './errors.ts';
 import { prepared } from './db/prepared.ts';
+import { counts } from './counters.ts';
 
 export interface Session { name: string; dir: string; db: Db; sessionsDir: string }
 
@@ -48,8 +49,8 @@ export function listSessions(sessionsDir: string): SessionSummary[] {
     if (!statSync(dir).isDirectory() || !existsSync(join(dir, 'session.db'))) continue;
     const db = openDb(join(dir, 'session.db'));
     try {
-      const c = db.$client.prepare('select (select count(*) from images) as images, (select count(*) from annotations) as labelled').get() as { images: number; labelled: number };
-      out.push({ name: entry, task: getTask(db), images: c.images, labelled: c.labelled, archived: !validName(entry) });
+      const c = counts(db);
+      out.push({ name: entry, task: getTask(db), images: c.images, labelled: c.labelled + c.skipped, archived: !validName(entry) });
     } finally { db.$client.close(); }
   }
   return out;

@@ -9,7 +9,8 @@ import { sqliteTable, integer, text, real, blob, index } from 'drizzle-orm/sqlit
 export const IMAGE_STATE = { unlabelled: 0, label: 1, skip: 2, mask: 3 } as const;
 /** A fixed permutation of image ids (Knuth's multiplicative hash): `next?strategy=random` takes the first
  *  unlabelled image at or after a random point of it, through an index, instead of OFFSET-ing into a count. */
-export const RANDOM_KEY = sql`((id * 2654435761) % 4294967296)`;
+export const RANDOM_KEY_TEXT = '((id * 2654435761) % 4294967296)';
+export const RANDOM_KEY = sql.raw(RANDOM_KEY_TEXT);
 
 export const images = sqliteTable('images', {
   id: integer('id').primaryKey({ autoIncrement: true }),
@@ -88,8 +89,9 @@ export const predictions = sqliteTable('predictions', {
   confidence: real('confidence'),
   at: integer('at').notNull(),
 }, (t) => [
-  index('predictions_class_idx').on(t.classId), index('predictions_unc_idx').on(t.uncertainty),
-  // sort=uncertainty is "most uncertain first, then by id": its own order, so pages are index range scans
+  index('predictions_class_idx').on(t.classId),
+  // sort=uncertainty is "most uncertain first, then by id", sort=confidence its exact reverse: one index
+  // serves both as range scans (a refit's deltas update it, so one index rather than two)
   index('predictions_unc_desc_idx').on(sql`uncertainty desc`, t.imageId),
 ]);
 

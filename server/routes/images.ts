@@ -8,6 +8,7 @@ import { intParam } from '../app.ts';
 import { AppError } from '../errors.ts';
 import { annotationMsg, getAnnotation, getImage, getPrediction, imageName, predictionMsg } from '../store.ts';
 import { listImages } from '../images-query.ts';
+import { imagePosition } from '../counters.ts';
 import { ensureThumb } from '../import/thumbs.ts';
 
 const MIME: Record<string, string> = { jpeg: 'image/jpeg', png: 'image/png', webp: 'image/webp', gif: 'image/gif', tiff: 'image/tiff', avif: 'image/avif', heif: 'image/heif' };
@@ -18,13 +19,12 @@ export function imageRoutes(ctx: Ctx) {
     .get('/', (c) => c.json(listImages(db(), c.req.query())))
     .get('/:id', (c) => {
       const img = getImage(db(), intParam(c.req.param('id'), 'id'));
-      const pos = db().$client.prepare('select count(*) as i from images where id < ?').get(img.id) as { i: number };
-      const total = db().$client.prepare('select count(*) as n from images').get() as { n: number };
+      const { index, total } = imagePosition(db(), img.id);
       return c.json({
         image: { id: img.id, name: imageName(img), width: img.width, height: img.height },
         annotation: annotationMsg(getAnnotation(db(), img.id)),
         prediction: predictionMsg(getPrediction(db(), img.id)),
-        index: pos.i, total: total.n,
+        index, total,
       });
     })
     .get('/:id/file', async (c) => {

@@ -8,6 +8,7 @@ import type { AnnotationRow } from './db/schema.ts';
 import { AppError } from './errors.ts';
 import { encodeClassMask as encodeMaskPng } from './masks.ts';
 import { decodeMaskChecked } from './security/decode.ts';
+import { getTask } from './session.ts';
 import { annotationMsg, getAnnotation, getClass, getImage, getPrediction, listClasses, requireTask } from './store.ts';
 import type { AnnotationMsg } from './protocol.ts';
 
@@ -109,6 +110,8 @@ export async function acceptPrediction(ctx: Ctx, imageId: number, annotator: str
   const p = getPrediction(db, imageId);
   if (!p) throw new AppError(409, 'no_prediction', `there is no prediction for image ${imageId} yet`);
   if (!p.map) {
+    // a segmentation image's map arrives when it is looked at (focused); the pool gets class and uncertainty only
+    if (getTask(db) === 'segmentation') throw new AppError(409, 'no_prediction', `the predicted map of image ${imageId} has not arrived yet`);
     if (p.classId === null) throw new AppError(409, 'no_prediction', `the prediction for image ${imageId} has no class`);
     return setAnnotation(ctx, imageId, { kind: 'label', classId: p.classId }, annotator, true);
   }

@@ -6,6 +6,7 @@ import { MAX_FRAME_ITEMS, trainerToServer, validateFrame } from './protocol.ts';
 import { setSetting } from './session.ts';
 import { checkTrainerFrame } from './trainer-check.ts';
 import { persistTrainerFrame } from './trainer-sink.ts';
+import { deltaWriter } from './prediction-writer.ts';
 
 /** JSON, then a count of a batch's items before the (much costlier) schema validation of each one. */
 function parse(text: string) {
@@ -25,6 +26,13 @@ export function onTrainerFrame(ctx: Ctx, hub: Hub, c: Client, text: string): voi
   if (dropped.length) hub.send(c.ws, { type: 'error', code: 'dropped', message: `${r.msg.type}: dropped ${dropped.join('; ')}`.slice(0, 1000) });
   if (!msg) return;
   if (msg.type === 'predicted') { ctx.pending.get(msg.requestId)?.(msg); return; }
+  if (msg.type === 'deltas') {
+    const w = deltaWriter(ctx);
+    w.onDropped = (n) => hub.send(c.ws, { type: 'error', code: 'dropped', message: `deltas: dropped ${n} item(s) naming unknown images` });
+    const error = w.enqueue(msg.modelVersion, msg.classIds, msg.n, msg.data);
+    if (error) hub.send(c.ws, { type: 'error', code: 'invalid_frame', message: `deltas: ${error}` });
+    return;
+  }
   try {
     persistTrainerFrame(ctx, msg);
   } catch (e) {

@@ -65,6 +65,13 @@ export function checkTrainerFrame(ctx: Ctx, msg: TrainerToServer): Checked {
     });
     return { msg: items.length ? { ...msg, items } : null, dropped: tally(out) };
   }
+  if (msg.type === 'deltas') {
+    // the packed items are decoded and their images checked where they are written (prediction-writer.ts)
+    const classes = classIds();
+    const bad = msg.classIds.find((id) => !classes.has(id));
+    if (bad !== undefined) return { msg: null, dropped: [`deltas name unknown class ${bad}`] };
+    return { msg, dropped: [] };
+  }
   if (msg.type === 'suggestions') {
     const classes = classIds();
     const images = knownImages(ctx, Object.values(msg.lists).flat());

@@ -6,6 +6,7 @@ import { metrics, suggestions } from './db/schema.ts';
 import { stmt } from './db/prepared.ts';
 import type { TrainerToServer } from './protocol.ts';
 import { setSetting } from './session.ts';
+import { deltaWriter } from './prediction-writer.ts';
 
 /** rows kept per metric name: past it the older half is thinned to every other point, so a long run keeps
  * its whole curve at a coarser step and /api/stats stays small */
@@ -17,17 +18,21 @@ export function persistTrainerFrame(ctx: Ctx, msg: TrainerToServer): void {
   if (msg.type === 'predictions') {
     // a refit re-predicts every image: one cached statement in one transaction keeps this off the hot path
     const exists = stmt(db, 'select 1 from images where id = ?');
-    const upsert = stmt(db, `insert into predictions (image_id, model_version, class_id, probs, map, map_class_ids, map_width, map_height, uncertainty, at)
-      values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) on conflict(image_id) do update set model_version = excluded.model_version,
-      class_id = excluded.class_id, probs = excluded.probs, map = excluded.map, map_class_ids = excluded.map_class_ids,
-      map_width = excluded.map_width, map_height = excluded.map_height, uncertainty = excluded.uncertainty, at = excluded.at`);
+    // full predictions are few since issue 15 (focused images, a validation sample): the pool goes as deltas.
+    // A newer model's row is never replaced by an older one's.
+    const upsert = stmt(db, `insert into predictions (image_id, model_version, class_id, probs, confidence, map, map_class_ids, map_width, map_height, uncertainty, at)
+      values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) on conflict(image_id) do update set model_version = excluded.model_version,
+      class_id = excluded.class_id, probs = excluded.probs, confidence = excluded.confidence, map = excluded.map, map_class_ids = excluded.map_class_ids,
+      map_width = excluded.map_width, map_height = excluded.map_height, uncertainty = excluded.uncertainty, at = excluded.at
+      where excluded.model_version >= predictions.model_version`);
     db.$client.transaction(() => {
       for (const p of msg.items) {
         if (!exists.get(p.imageId)) continue; // checked in trainer-check; gone meanwhile only by a reset
-        if ('map' in p) upsert.run(p.imageId, msg.modelVersion, p.classId, null, Buffer.from(p.map, 'base64'), JSON.stringify(p.classIds), p.width, p.height, p.uncertainty, now);
-        else upsert.run(p.imageId, msg.modelVersion, p.classId, JSON.stringify(p.probs), null, null, null, null, p.uncertainty, now);
+        if ('map' in p) upsert.run(p.imageId, msg.modelVersion, p.classId, null, null, Buffer.from(p.map, 'base64'), JSON.stringify(p.classIds), p.width, p.height, p.uncertainty, now);
+        else upsert.run(p.imageId, msg.modelVersion, p.classId, JSON.stringify(p.probs), p.probs[String(p.classId)] ?? null, null, null, null, null, p.uncertainty, now);
       }
     })();
+    deltaWriter(ctx).superseded(msg.items.map((p) => p.imageId), msg.modelVersion);
   } else if (msg.type === 'suggestions') {
     db.transaction((tx) => {
       tx.delete(suggestions).run();

@@ -67,7 +67,15 @@ export async function runTrainer(o: TrainCmd): Promise<{ trainer: Promise<Traine
     log(failure);
     client.send(failed());
   });
-  return { trainer: ready, async stop() { client.close(); const t = await ready.catch(() => null); await t?.embedder.dispose?.(); } };
+  return {
+    trainer: ready,
+    async stop() {
+      client.close();
+      const t = await ready.catch(() => null);
+      await t?.close(); // what the feature store buffered is written before exiting
+      await t?.embedder.dispose?.();
+    },
+  };
 }
 
 export async function runTrainerCli(o: TrainCmd): Promise<void> {

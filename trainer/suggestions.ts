@@ -15,6 +15,9 @@ export interface SuggestionInput {
   limit?: number; // default 200
   /** per-row uncertainty, higher = less sure (a task's own measure, e.g. segmentation's mean patch margin) */
   uncertainty?: ArrayLike<number>;
+  /** features of a sample of the images instead of all (`features` null): `diverse` runs k-center over
+   *  it, so its cost is bounded however large the session (a 1M × 768 matrix is not held anywhere) */
+  sample?: { ids: ArrayLike<number>; features: Float32Array };
 }
 
 /** What every producer gets: the rows split into labelled and unlabelled, and helpers to rank them. */
@@ -23,7 +26,8 @@ interface Scored {
   /** top class and top-1 − top-2 margin per unlabelled row (probs only) */
   top: Int32Array; margin: Float64Array;
   toIds(rows: number[]): number[];
-  rank(rows: number[], key: (i: number) => number): number[];
+  /** the `limit` rows with the smallest key, in order (ties by row): a bounded selection, not a full sort */
+  rank(rows: number[], key: (i: number) => number, limit?: number): number[];
 }
 type Producer = (s: Scored) => Record<string, number[]>;
 
@@ -40,7 +44,12 @@ export const PRODUCERS: Record<string, Producer> = {
     return { uncertain: s.inp.probs ? s.toIds(s.rank(s.unl, (i) => s.margin[i])) : [] };
   },
   diverse: (s) => {
-    const { features, d } = s.inp;
+    const { features, d, sample } = s.inp;
+    if (sample && d > 0) {
+      const labelled = new Set(s.inp.labelledIds), unl: number[] = [], lab: number[] = [];
+      for (let i = 0; i < sample.ids.length; i++) (labelled.has(sample.ids[i]) ? lab : unl).push(i);
+      return { diverse: kCenter(sample.features, d, unl, lab, Math.min(s.limit, unl.length)).map((i) => sample.ids[i]) };
+    }
     return { diverse: features && d > 0 ? kCenter(features, d, s.unl, s.lab, Math.min(s.limit, s.unl.length)).map((i) => s.inp.ids[i]) : [] };
   },
   // most likely to be class X first; one list per class, `class:<classId>`
@@ -67,7 +76,8 @@ export const PRODUCERS: Record<string, Producer> = {
       return Math.abs(probs[i * C + mc] - other);
     };
     const predicted = s.unl.filter((i) => s.top[i] === mc), rest = s.unl.filter((i) => s.top[i] !== mc);
-    return { minority: s.toIds([...s.rank(predicted, gap), ...s.rank(rest, gap)]) };
+    const first = s.rank(predicted, gap);
+    return { minority: s.toIds([...first, ...s.rank(rest, gap, Math.max(0, s.limit - first.length))]) };
   },
 };
 
@@ -94,12 +104,8 @@ export function computeSuggestions(inp: SuggestionInput): Record<string, number[
   const s: Scored = {
     inp, n, limit, unl, lab, top, margin,
     toIds: (rows) => rows.slice(0, limit).map((i) => ids[i]),
-    // sort by key ascending; ties keep row order, so lists are deterministic
-    rank: (rows, key) => {
-      const k = new Float64Array(n);
-      for (const i of rows) k[i] = key(i);
-      return rows.slice().sort((a, b) => k[a] - k[b] || a - b);
-    },
+    // smallest keys first; ties keep row order, so lists are deterministic
+    rank: (rows, key, k = limit) => smallest(rows, key, k),
   };
   const out: Record<string, number[]> = {};
   for (const produce of Object.values(PRODUCERS)) Object.assign(out, produce(s));
@@ -184,4 +190,36 @@ function pickSeeds(lab: number[]): number[] {
   const out: number[] = [];
   for (let t = 0; t < MAX_SEEDS; t++) out.push(lab[Math.floor((t * lab.length) / MAX_SEEDS)]);
   return out;
+}
+
+/** The k rows with the smallest key (ties: smaller row first), sorted: a max-heap of k, O(n log k). At 1M
+ *  rows and a dozen lists this is what keeps publishing suggestions to a fraction of a second. */
+export function smallest(rows: number[], key: (i: number) => number, k: number): number[] {
+  if (k <= 0) return [];
+  const hk = new Float64Array(k), hr = new Int32Array(k);
+  let size = 0;
+  // a above b in the max-heap: larger key, or same key and larger row
+  const above = (ka: number, ra: number, kb: number, rb: number) => ka > kb || (ka === kb && ra > rb);
+  for (const r of rows) {
+    const v = key(r);
+    if (size < k) {
+      let c = size++;
+      while (c > 0) { const p = (c - 1) >> 1; if (!above(v, r, hk[p], hr[p])) break; hk[c] = hk[p]; hr[c] = hr[p]; c = p; }
+      hk[c] = v; hr[c] = r;
+    } else if (above(hk[0], hr[0], v, r)) {
+      let c = 0;
+      for (;;) {
+        const l = 2 * c + 1, rr = l + 1;
+        let m = -1;
+        if (l < size && above(hk[l], hr[l], v, r)) m = l;
+        if (rr < size && above(hk[rr], hr[rr], m < 0 ? v : hk[l], m < 0 ? r : hr[l])) m = rr;
+        if (m < 0) break;
+        hk[c] = hk[m]; hr[c] = hr[m]; c = m;
+      }
+      hk[c] = v; hr[c] = r;
+    }
+  }
+  const out = Array.from(hr.subarray(0, size));
+  const kv = new Map(out.map((r, i) => [r, hk[i]]));
+  return out.sort((a, b) => kv.get(a)! - kv.get(b)! || a - b);
 }

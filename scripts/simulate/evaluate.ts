@@ -75,7 +75,7 @@ function clsTestSet(ds: Dataset, pooled: Float32Array[], columns: (t: Trainer, i
     ceiling(t, truthOf) {
       const rows: Float32Array[] = [], ys: number[] = [];
       for (const img of t.images.values()) {
-        const v = t.cache?.getPooled(img.sha256), it = truthOf.get(img.id);
+        const v = t.cache?.getPooled(img), it = truthOf.get(img.id);
         if (v && it) { rows.push(v); ys.push(it.label); }
       }
       if (new Set(ys).size < 2) return null;
@@ -134,7 +134,7 @@ function segTestSet(ds: Dataset, grids: Grid[], columns: (t: Trainer, ids: numbe
     ceiling(t, truthOf) {
       const train = [];
       for (const img of t.images.values()) {
-        const g = t.cache?.getGrid(img.sha256), it = truthOf.get(img.id);
+        const g = t.cache?.getGrid(img), it = truthOf.get(img.id);
         if (!g || !it) continue;
         const m = Uint8Array.from(it.mask!, (v) => v + 1);
         const labels = maskToPatchLabels(m, { imageWidth: it.width, imageHeight: it.height, gridWidth: g.w, gridHeight: g.h });

@@ -5,9 +5,11 @@ import type { ImageRef, SegmentationPrediction } from '../../server/protocol.ts'
 import type { LogRegModel } from '../heads/logreg.ts';
 import { fitSegmentation, IGNORE, maskToPatchLabels, pointsToPatchLabels, predictMap, type SegImage } from '../heads/segmentation.ts';
 import { isVal } from '../split.ts';
-import { computeSuggestions } from '../suggestions.ts';
 import type { EmbedResult } from '../types.ts';
-import type { TaskFactory, TrainerTask, TrainerView } from './task.ts';
+import type { Shape } from '../feature-store.ts';
+import type { RowPredictions } from '../sweep.ts';
+import { packSample } from './classification.ts';
+import type { SweepState, TaskFactory, TrainerTask, TrainerView } from './task.ts';
 
 interface GridLike { data: Float32Array; h: number; w: number; d?: number }
 
@@ -71,7 +73,7 @@ export class SegmentationTask implements TrainerTask {
     for (const a of this.v.ann.values()) {
       if (a.kind !== 'mask' || isVal(a.imageId) !== (split === 'val')) continue;
       const img = this.v.images.get(a.imageId);
-      const g = img && this.v.cache?.getGrid(img.sha256);
+      const g = img && this.v.cache?.getGrid(img);
       if (!img || !g) continue;
       const labels = await this.patchLabels(img, g.h, g.w);
       if (labels && labels.some((x) => x !== IGNORE)) out.push({ id: img.id, features: g.data, labels });
@@ -100,7 +102,7 @@ export class SegmentationTask implements TrainerTask {
     if (!this.head || !this.v.cache) return [];
     const out: SegmentationPrediction[] = [];
     for (const img of imgs) {
-      const g = this.v.cache.getGrid(img.sha256);
+      const g = this.v.cache.getGrid(img);
       const p = g && this.predictGrid(img.id, g);
       if (p) out.push(p);
     }
@@ -124,39 +126,48 @@ export class SegmentationTask implements TrainerTask {
     return { imageId: id, classId: this.ids[top] ?? null, classIds: this.ids.slice(0, C), width: g.w, height: g.h, map: Buffer.from(map).toString('base64'), uncertainty };
   }
 
-  async publish(): Promise<void> {
-    const { io, cache } = this.v;
-    const model = this.head, classIds = this.ids;
-    if (!model || !cache) return;
-    // image-level view for the suggestion strategies: mean class probability and mean patch feature per image
-    const preds: SegmentationPrediction[] = [];
+  /** The sweep's view of k grids: top class by patch votes, mean patch uncertainty, the mean probability
+   *  of each class over the patches (what the suggestion strategies rank) and the mean patch feature. */
+  predictRows(ids: number[], values: Float32Array, shapes: Shape[]): RowPredictions | null {
+    const model = this.head;
+    if (!model || shapes.some((s) => s.d !== model.d)) return null;
+    const k = ids.length, C = model.C, d = model.d;
+    const top = new Int32Array(k), unc = new Float32Array(k), conf = new Float32Array(k), probs = new Float32Array(k * C);
     const feats: Float32Array[] = [];
-    for (const img of this.v.images.values()) {
-      const g = cache.getGrid(img.sha256);
-      const p = g && this.predictGrid(img.id, g);
-      if (!g || !p) continue;
-      preds.push(p);
-      const f = new Float32Array(g.d);
-      for (let q = 0; q < g.h * g.w; q++) for (let k = 0; k < g.d; k++) f[k] += g.data[q * g.d + k];
-      feats.push(f.map((x) => x / (g.h * g.w)));
+    let off = 0;
+    for (let i = 0; i < k; i++) {
+      const { h, w } = shapes[i], n = h * w, grid = values.subarray(off, off + n * d);
+      off += n * d;
+      const { map, uncertainty } = predictMap(model, grid, h, w);
+      const votes = new Int32Array(C);
+      for (let p = 0; p < n; p++) { let b = 0; for (let c = 1; c < C; c++) if (map[c * n + p] > map[b * n + p]) b = c; votes[b]++; }
+      let t = 0;
+      for (let c = 1; c < C; c++) if (votes[c] > votes[t]) t = c;
+      for (let c = 0; c < C; c++) { let sum = 0; for (let q = 0; q < n; q++) sum += map[c * n + q]; probs[i * C + c] = sum / n / 255; }
+      top[i] = t; unc[i] = uncertainty; conf[i] = probs[i * C + t];
+      const f = new Float32Array(d);
+      for (let q = 0; q < n; q++) for (let j = 0; j < d; j++) f[j] += grid[q * d + j];
+      for (let j = 0; j < d; j++) f[j] /= n;
+      feats.push(f);
     }
+    return { top, unc, conf, probs, C, feature: (i) => feats[i] };
+  }
+
+  async publish(sweep: SweepState): Promise<void> {
+    const { io } = this.v;
+    const model = this.head, classIds = this.ids;
+    if (!model || sweep.C !== model.C) return;
     const C = model.C, d = model.d;
-    const probs = new Float32Array(preds.length * C);
-    preds.forEach((p, k) => {
-      const m = Buffer.from(p.map, 'base64'); const n = p.width * p.height;
-      for (let c = 0; c < C; c++) { let s = 0; for (let q = 0; q < n; q++) s += m[c * n + q]; probs[k * C + c] = s / n / 255; }
-    });
-    const features = new Float32Array(preds.length * d);
-    feats.forEach((f, k) => features.set(f, k * d));
     // "minority" for segmentation: the class with the fewest labelled patches
     const patchCounts = classIds.map(() => 0);
     for (const { labels } of this.labels.values()) for (const x of labels) if (x >= 0 && x < patchCounts.length) patchCounts[x]++;
     // for segmentation "uncertain" means the highest mean per-patch uncertainty
-    const lists = computeSuggestions({
-      ids: preds.map((p) => p.imageId), probs, C, classIds: classIds.slice(0, C), features, d,
+    const lists = await this.v.suggest({
+      ids: sweep.ids, probs: sweep.probs, C, classIds: classIds.slice(0, C), features: null, d,
       labelledIds: [...this.v.ann.keys()], labelCounts: patchCounts.slice(0, C), limit: 200,
-      uncertainty: preds.map((p) => p.uncertainty),
+      uncertainty: sweep.unc, sample: packSample(sweep.sample, d),
     });
+    if (!lists || this.head !== model) return;
     io.send({ type: 'suggestions', modelVersion: this.v.version, lists });
     const labelled = this.labelledCount();
     io.send({ type: 'metric', name: 'train_loss', step: labelled, value: this.loss });

@@ -1,0 +1,136 @@
+// Predicting the whole pool after refits, incrementally (issue 15). A cursor walks the feature store in
+// file order a few MB at a time and keeps rolling across refits (a new model takes over where the last
+// one stopped), so continuous labelling never starves the tail of the pool. Per image it keeps what the
+// server last got (top class, uncertainty): only images whose top class changed or whose uncertainty moved
+// past UNC_STEP become deltas. Per-class probabilities of every image and a sample of features are kept
+// for the suggestion lists, published once per lap.
+import type { DeltaItem } from '../server/delta-codec.ts';
+import { encodeDeltas } from '../server/delta-codec.ts';
+import { MAX_DELTA_ITEMS } from '../server/protocol.ts';
+
+/** an uncertainty change smaller than this is not sent: Browse's sort by uncertainty is that close */
+export const UNC_STEP = 0.03;
+/** images whose features are kept for `diverse` (k-center runs on a sample, plus the labelled ones) */
+export const SAMPLE = 8000;
+const NEVER = -2, NONE = -1;
+
+/** A task's compact predictions of k images: top class index (-1: none), uncertainty, top probability,
+ *  per-class probabilities (k × C) and an image-level feature row for the sample. */
+export interface RowPredictions { top: Int32Array; unc: Float32Array; conf: Float32Array; probs: Float32Array; C: number; feature(k: number): Float32Array | null }
+
+export type DeltasFrame = { type: 'deltas'; modelVersion: number; classIds: number[]; n: number; data: string };
+
+export class Sweep {
+  constructor(private send: (m: DeltasFrame) => void) {}
+  private slots = new Map<number, number>();
+  private idOf = new Int32Array(1024);
+  private sentCls = new Int32Array(1024).fill(NEVER);
+  private sentUnc = new Float32Array(1024);
+  private unc = new Float32Array(1024);
+  /** coverage generation in which each slot was last predicted (probabilities valid for this class set) */
+  private seen = new Uint32Array(1024);
+  probs = new Float32Array(0);
+  private C = 0;
+  private classKey = '';
+  private gen = 1;
+  /** where the next scan starts, and how many records are left before a lap is complete */
+  cursor = 0;
+  lapLeft = Infinity;
+  readonly sample = new Map<number, Float32Array>();
+  private out: DeltaItem[] = [];
+  private outClassIds: number[] = [];
+  private outVersion = 0;
+  /** bytes of deltas handed to the socket (the benchmark's "bytes per refit") */
+  bytesSent = 0;
+
+  /** A new snapshot: forget everything. */
+  reset(): void {
+    this.slots.clear(); this.sample.clear(); this.out = []; this.outClassIds = []; this.cursor = 0; this.lapLeft = Infinity;
+    this.sentCls.fill(NEVER); this.seen.fill(0); this.gen++; this.classKey = '';
+  }
+
+  /** A refit produced a model over these classes; a different class set invalidates every row's probabilities. */
+  model(classIds: number[], records: number): void {
+    const key = classIds.join(',');
+    if (key !== this.classKey) {
+      this.classKey = key; this.C = classIds.length; this.gen++;
+      this.probs = new Float32Array(this.idOf.length * this.C);
+      this.lapLeft = records;
+    } else if (!Number.isFinite(this.lapLeft)) this.lapLeft = records;
+  }
+
+  private slot(id: number): number {
+    let s = this.slots.get(id);
+    if (s === undefined) {
+      s = this.slots.size;
+      if (s === this.idOf.length) this.grow();
+      this.slots.set(id, s); this.idOf[s] = id;
+    }
+    return s;
+  }
+  private grow(): void {
+    const cap = this.idOf.length * 2;
+    const g = <T extends Int32Array | Float32Array | Uint32Array>(a: T, fill?: number): T => { const b = new (a.constructor as new (n: number) => T)(cap); if (fill !== undefined) b.fill(fill as never); b.set(a); return b; };
+    this.idOf = g(this.idOf); this.sentCls = g(this.sentCls, NEVER); this.sentUnc = g(this.sentUnc); this.unc = g(this.unc); this.seen = g(this.seen);
+    const p = new Float32Array(cap * this.C); p.set(this.probs); this.probs = p;
+  }
+
+  /** Record k images' predictions; queue a delta for those the server would show differently. */
+  record(ids: number[], r: RowPredictions, classIds: number[], version: number, keepFeature: (id: number) => boolean): void {
+    if (r.C !== this.C) return; // predicted by a head over another class set: the next lap redoes them
+    if (this.outClassIds.join(',') !== classIds.join(',')) { this.flush(); this.outClassIds = classIds.slice(); }
+    this.outVersion = version;
+    for (let k = 0; k < ids.length; k++) {
+      const s = this.slot(ids[k]);
+      this.probs.set(r.probs.subarray(k * this.C, (k + 1) * this.C), s * this.C);
+      this.unc[s] = r.unc[k];
+      this.seen[s] = this.gen;
+      const cls = r.top[k] < 0 ? NONE : classIds[r.top[k]];
+      if (this.sentCls[s] !== cls || Math.abs(this.sentUnc[s] - r.unc[k]) > UNC_STEP) {
+        this.out.push({ imageId: ids[k], classIndex: r.top[k] < 0 ? null : r.top[k], uncertainty: r.unc[k], confidence: r.conf[k] });
+        this.sentCls[s] = cls; this.sentUnc[s] = r.unc[k];
+      }
+      if (keepFeature(ids[k]) && !this.sample.has(ids[k])) { const f = r.feature(k); if (f) this.sample.set(ids[k], f.slice()); }
+    }
+  }
+
+  /** A full prediction was sent for this image: the server has its exact values. */
+  sentFull(id: number, classId: number | null, uncertainty: number): void {
+    const s = this.slot(id);
+    this.sentCls[s] = classId ?? NONE; this.sentUnc[s] = uncertainty;
+  }
+
+  get pending(): number { return this.out.length; }
+
+  /** Send the queued deltas, as frames of at most MAX_DELTA_ITEMS. */
+  flush(): void {
+    for (let k = 0; k < this.out.length; k += MAX_DELTA_ITEMS) {
+      const part = this.out.slice(k, k + MAX_DELTA_ITEMS);
+      const data = encodeDeltas(part, this.outClassIds.length);
+      this.bytesSent += data.length;
+      this.send({ type: 'deltas', modelVersion: this.outVersion, classIds: this.outClassIds, n: part.length, data });
+    }
+    this.out = [];
+  }
+
+  /** Every image predicted under the current class set: ids, probabilities (n × C) and uncertainties. */
+  collect(): { ids: Int32Array; probs: Float32Array; unc: Float32Array; C: number } {
+    let n = 0;
+    for (let s = 0; s < this.slots.size; s++) if (this.seen[s] === this.gen) n++;
+    const ids = new Int32Array(n), probs = new Float32Array(n * this.C), unc = new Float32Array(n);
+    for (let s = 0, k = 0; s < this.slots.size; s++) {
+      if (this.seen[s] !== this.gen) continue;
+      ids[k] = this.idOf[s]; unc[k] = this.unc[s];
+      probs.set(this.probs.subarray(s * this.C, (s + 1) * this.C), k * this.C);
+      k++;
+    }
+    return { ids, probs, unc, C: this.C };
+  }
+}
+
+/** about `want` images out of `n`, chosen by a fixed hash of the id (the same ones on every lap) */
+export function inSample(id: number, n: number, want = SAMPLE): boolean {
+  if (n <= want) return true;
+  let h = Math.imul(id ^ 0x5bd1e995, 0x9e3779b1); h ^= h >>> 15; h = Math.imul(h, 0x85ebca6b); h ^= h >>> 13;
+  return (h >>> 0) / 4294967296 < want / n;
+}

@@ -7,6 +7,7 @@ import { setSetting } from './session.ts';
 import { checkTrainerFrame } from './trainer-check.ts';
 import { persistTrainerFrame } from './trainer-sink.ts';
 import { deltaWriter } from './prediction-writer.ts';
+import { timed } from './loop-stats.ts';
 
 /** JSON, then a count of a batch's items before the (much costlier) schema validation of each one. */
 function parse(text: string) {
@@ -18,6 +19,10 @@ function parse(text: string) {
 }
 
 export function onTrainerFrame(ctx: Ctx, hub: Hub, c: Client, text: string): void {
+  timed('frame', () => handle(ctx, hub, c, text));
+}
+
+function handle(ctx: Ctx, hub: Hub, c: Client, text: string): void {
   const r = parse(text);
   if (!r.ok) { hub.send(c.ws, { type: 'error', code: 'invalid_frame', message: r.error }); return; }
   if (r.msg.type === 'ping') { hub.send(c.ws, { type: 'pong' }); return; }

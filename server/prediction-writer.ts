@@ -7,6 +7,7 @@ import type { Ctx } from './context.ts';
 import { decodeDeltas } from './delta-codec.ts';
 import type { Db } from './db/open.ts';
 import { stmt } from './db/prepared.ts';
+import { timed } from './loop-stats.ts';
 import type { Session } from './session.ts';
 
 /** the time one write transaction may hold the event loop */
@@ -67,7 +68,7 @@ export class DeltaWriter {
     const batch: [number, Pending][] = [];
     for (const e of this.pending) { batch.push(e); if (batch.length >= this.rowsPerChunk) break; }
     for (const [id] of batch) this.pending.delete(id);
-    try { this.write(this.session.db, batch); } catch (e) {
+    try { timed('deltaWrite', () => this.write(this.session.db, batch)); } catch (e) {
       console.error(`[server] writing ${batch.length} predictions failed: ${(e as Error).message}`);
     }
     // size the next chunk so that one write holds the loop for about CHUNK_MS

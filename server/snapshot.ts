@@ -8,6 +8,7 @@ import { counts } from './counters.ts';
 import { stmt } from './db/prepared.ts';
 import { SNAPSHOT_PAGE, TARGET_FRAME_BYTES, type AnnotationMsg, type ImageRef } from './protocol.ts';
 import { getTask } from './session.ts';
+import { noteBusy } from './loop-stats.ts';
 import { annotationMsg, listClasses } from './store.ts';
 import type { AnnotationRow } from './db/schema.ts';
 
@@ -25,19 +26,20 @@ export async function streamSnapshot(ctx: Ctx, ws: WebSocket): Promise<'sent' | 
   current.set(ws, id);
   const session = ctx.session;
   const live = () => current.get(ws) === id && ws.readyState === ws.OPEN && ctx.session === session;
-  const send = (msg: object) => ws.send(JSON.stringify(msg));
+  let t0 = performance.now();
+  const send = (msg: object) => { ws.send(JSON.stringify(msg)); noteBusy('snapshotPage', performance.now() - t0); };
   try {
     const db = session.db, c = counts(db);
     send({ type: 'snapshot', id, session: session.name, task: getTask(db), classes: listClasses(db), images: c.images, annotations: c.labelled + c.skipped, sessionDir: session.dir });
     for (let after = 0; ;) {
-      if (!(await ready(ws, live))) return 'stopped';
+      if (!(await ready(ws, live, () => { t0 = performance.now(); }))) return 'stopped';
       const rows = stmt(db, 'select id, path, sha256, width, height from images where id > ? order by id limit ?').all(after, SNAPSHOT_PAGE) as ImageRef[];
       if (!rows.length) break;
       send({ type: 'snapshot-images', id, images: rows });
       after = rows[rows.length - 1].id;
     }
     for (let after = 0; ;) {
-      if (!(await ready(ws, live))) return 'stopped';
+      if (!(await ready(ws, live, () => { t0 = performance.now(); }))) return 'stopped';
       // masks by reference (the trainer fetches the PNG when it needs it): never the blob itself
       const rows = stmt(db, `select image_id as imageId, kind, class_id as classId, points, mask is not null as m, annotator, updated_at as updatedAt
         from annotations where image_id > ? order by image_id limit ?`).all(after, SNAPSHOT_PAGE) as (Omit<AnnotationRow, 'points' | 'mask'> & { points: string | null; m: number })[];
@@ -58,8 +60,9 @@ export async function streamSnapshot(ctx: Ctx, ws: WebSocket): Promise<'sent' | 
 }
 
 /** Yield to other requests, then wait while the socket's buffer is full; false once this stream is stale. */
-async function ready(ws: WebSocket, live: () => boolean): Promise<boolean> {
+async function ready(ws: WebSocket, live: () => boolean, restart: () => void): Promise<boolean> {
   await tick();
+  restart();
   while (live() && ws.bufferedAmount > HIGH_WATER) await new Promise((r) => setTimeout(r, 20));
   return live();
 }

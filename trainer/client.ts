@@ -9,6 +9,8 @@ export interface TrainerClient {
   send(msg: TrainerToServer): void;
   close(): void;
   readonly connected: boolean;
+  /** bytes and frames sent since the process started (benchmarks: bytes per refit) */
+  readonly sent: { bytes: number; frames: number };
 }
 
 export interface ClientOptions {
@@ -33,6 +35,7 @@ export function connectTrainer(o: ClientOptions): TrainerClient {
   let timer: NodeJS.Timeout | null = null;
   let replace = !!o.replace;
   const instance = randomUUID();
+  const sent = { bytes: 0, frames: 0 };
   const open = () => {
     ws = new WebSocket(o.url, { perMessageDeflate: false, maxPayload: 256 * 1024 * 1024 });
     ws.on('open', () => {
@@ -72,8 +75,9 @@ export function connectTrainer(o: ClientOptions): TrainerClient {
   return {
     send(msg) {
       if (!ws || !connected || ws.readyState !== WebSocket.OPEN) return;
-      for (const text of frames(msg)) ws.send(text);
+      for (const text of frames(msg)) { ws.send(text); sent.bytes += text.length; sent.frames++; }
     },
+    sent,
     close() { closed = true; if (timer) clearTimeout(timer); ws?.close(); },
     get connected() { return connected; },
   };

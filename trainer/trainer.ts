@@ -266,6 +266,7 @@ export class Trainer implements TrainerView {
 
   private async refit(): Promise<void> {
     this.dirty = false;
+    const changedAt = this.lastChange;
     this.status('fitting');
     const t0 = performance.now();
     try {
@@ -273,8 +274,9 @@ export class Trainer implements TrainerView {
       if (!fitted) { this.status('idle', this.idleMessage()); return; }
       this.sweep.flush(); // the previous model's changes go first
       this.version++;
-      this.io.log(`model v${this.version}: ${fitted} in ${(performance.now() - t0).toFixed(0)} ms`);
+      const fitMs = performance.now() - t0;
       for (const id of this.focus) this.predictFocused(id);
+      this.io.log(`model v${this.version}: ${fitted} in ${fitMs.toFixed(0)} ms; focused prediction sent ${Date.now() - changedAt} ms after the change`);
       const m = this.impl!.model()!;
       sendHead(this.io, this.impl!, this.embedder, this.version);
       this.sendFull(this.validationSample());

@@ -7,6 +7,7 @@ import { availableParallelism } from 'node:os';
 import { extname, join } from 'node:path';
 import cliProgress from 'cli-progress';
 import { images } from '../db/schema.ts';
+import { stmt } from '../db/prepared.ts';
 import type { Task } from '../db/schema.ts';
 import { getTask, setSetting, type Session } from '../session.ts';
 import { cocoMask, ensureClasses, writeLabels, writeMasks } from './labels.ts';
@@ -60,18 +61,17 @@ export async function importInto(session: Session, source: string, opts: ImportO
   const { db } = session;
   const report: ImportReport = { format: plan.format, added: 0, duplicates: [], skipped: [...plan.skipped], alreadyPresent: 0,
     classesCreated: [], labelsSet: 0, masksSet: 0, warnings: [...plan.warnings] };
-  const byPath = new Map<string, { id: number; width: number; height: number }>();
-  const bySha = new Map<string, { id: number; path: string }>();
-  for (const r of db.select({ id: images.id, path: images.path, sha: images.sha256, w: images.width, h: images.height }).from(images).all()) {
-    byPath.set(r.path, { id: r.id, width: r.w, height: r.h });
-    bySha.set(r.sha, { id: r.id, path: r.path });
-  }
-  /** image id (and displayed size) each entry ended up as: new, already present or duplicate */
+  // what is already in the session is looked up by its unique indexes, not loaded: memory does not grow
+  // with the session (it held ~1.75 KiB per existing image before)
+  const byPath = (path: string) => stmt(db, 'select id, width, height from images where path = ?').get(path) as { id: number; width: number; height: number } | undefined;
+  const bySha = (sha: string) => stmt(db, 'select id, path from images where sha256 = ?').get(sha) as { id: number; path: string } | undefined;
+  /** image id (and displayed size) each labelled entry ended up as: new, already present or duplicate */
   const idOf = new Map<Entry, { id: number; width: number; height: number }>();
+  const remember = (e: Entry, ref: { id: number; width: number; height: number }) => { if (e.label || e.coco) idOf.set(e, ref); };
   const todo: Entry[] = [];
   for (const e of plan.entries) {
-    const known = byPath.get(e.file);
-    if (known) { report.alreadyPresent++; idOf.set(e, known); } else todo.push(e);
+    const known = byPath(e.file);
+    if (known) { report.alreadyPresent++; remember(e, known); } else todo.push(e);
   }
   const total = plan.entries.length;
   let done = report.alreadyPresent;
@@ -95,22 +95,21 @@ export async function importInto(session: Session, source: string, opts: ImportO
         results[i] = undefined; // free thumbnails and bytes as we go
         if (isSkip(r)) { report.skipped.push(r); continue; }
         const path = opts.copy ? join(imagesDir, r.sha256.slice(0, 16) + extname(r.file).toLowerCase()) : r.file;
-        const prev = bySha.get(r.sha256);
+        const prev = bySha(r.sha256);
         const firstOfItsBytes = !seenSha.has(r.sha256);
         seenSha.add(r.sha256);
         if (prev) {
           // with copy, a re-import finds its bytes already copied under the same name: that is not a duplicate
           if (firstOfItsBytes && prev.path === path) report.alreadyPresent++;
           else report.duplicates.push({ file: r.file, sameAs: prev.path });
-          idOf.set(e, byPath.get(prev.path)!);
+          remember(e, byPath(prev.path)!);
           continue;
         }
         if (opts.copy && !existsSync(path)) {
           if (r.data) writeFileSync(path, r.data); else copyFileSync(r.file, path);
         }
-        const id = Number(db.insert(images).values({ path, width: r.width, height: r.height, sha256: r.sha256, bytes: r.bytes, addedAt: Date.now() }).run().lastInsertRowid);
-        const ref = { id, width: r.width, height: r.height };
-        byPath.set(path, ref); bySha.set(r.sha256, { id, path }); idOf.set(e, ref);
+        const id = Number(db.insert(images).values({ path, width: r.width, height: r.height, sha256: r.sha256, bytes: r.bytes, addedAt: Date.now(), orientation: r.orientation, format: r.format }).run().lastInsertRowid);
+        remember(e, { id, width: r.width, height: r.height });
         added.push({ p: r, id });
       }
     });

@@ -1,17 +1,15 @@
 import { Hono } from 'hono';
-import { createReadStream, existsSync, statSync } from 'node:fs';
+import { createReadStream, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import sharp from 'sharp';
 import type { Ctx } from '../context.ts';
 import { intParam } from '../app.ts';
 import { AppError } from '../errors.ts';
 import { annotationMsg, getAnnotation, getImage, getPrediction, imageName, predictionMsg } from '../store.ts';
 import { listImages } from '../images-query.ts';
+import { imageFileBody } from '../image-files.ts';
 import { imagePosition } from '../counters.ts';
 import { ensureThumb } from '../import/thumbs.ts';
-
-const MIME: Record<string, string> = { jpeg: 'image/jpeg', png: 'image/png', webp: 'image/webp', gif: 'image/gif', tiff: 'image/tiff', avif: 'image/avif', heif: 'image/heif' };
 
 export function imageRoutes(ctx: Ctx) {
   const db = () => ctx.session.db;
@@ -32,17 +30,8 @@ export function imageRoutes(ctx: Ctx) {
       const etag = `"${img.sha256.slice(0, 32)}"`;
       if (c.req.header('if-none-match') === etag) return c.body(null, 304);
       if (!existsSync(img.path)) throw new AppError(410, 'file_missing', `the file of image ${img.id} is no longer at ${img.path}`);
-      const headers = { 'Cache-Control': 'private, max-age=86400, immutable', ETag: etag };
-      const meta = await sharp(img.path).metadata().catch(() => null);
-      if (!meta) throw new AppError(422, 'unreadable_image', `image ${img.id} can no longer be decoded`);
-      if (meta.orientation && meta.orientation > 1 || !['jpeg', 'png', 'webp', 'gif'].includes(meta.format ?? '')) {
-        // browsers mostly honour EXIF but not everywhere, and not every format: send upright bytes
-        const buf = await sharp(img.path).rotate().jpeg({ quality: 92 }).toBuffer();
-        return c.body(new Uint8Array(buf), 200, { ...headers, 'Content-Type': 'image/jpeg' });
-      }
-      const size = statSync(img.path).size;
-      const stream = Readable.toWeb(createReadStream(img.path)) as ReadableStream;
-      return c.body(stream, 200, { ...headers, 'Content-Type': MIME[meta.format!] ?? 'application/octet-stream', 'Content-Length': String(size) });
+      const f = await imageFileBody(db(), img);
+      return c.body(f.body, 200, { 'Cache-Control': 'private, max-age=86400, immutable', ETag: etag, 'Content-Type': f.type, ...(f.length !== undefined ? { 'Content-Length': String(f.length) } : {}) });
     })
     .get('/:id/thumb', async (c) => {
       const img = getImage(db(), intParam(c.req.param('id'), 'id'));

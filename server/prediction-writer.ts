@@ -21,7 +21,7 @@ export class DeltaWriter {
   private scheduled = false;
   private rowsPerChunk = 500;
   /** rows written and images the session did not know (dropped, P8) since the writer started */
-  written = 0; unknown = 0;
+  written = 0; unknown = 0; chunks = 0;
   /** told how many items of a chunk named images the session does not have (P8: answered with an error) */
   onDropped: ((n: number) => void) | null = null;
   private idle: (() => void)[] = [];
@@ -68,6 +68,7 @@ export class DeltaWriter {
     const batch: [number, Pending][] = [];
     for (const e of this.pending) { batch.push(e); if (batch.length >= this.rowsPerChunk) break; }
     for (const [id] of batch) this.pending.delete(id);
+    this.chunks++;
     try { timed('deltaWrite', () => this.write(this.session.db, batch)); } catch (e) {
       console.error(`[server] writing ${batch.length} predictions failed: ${(e as Error).message}`);
     }

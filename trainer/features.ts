@@ -11,12 +11,13 @@ export interface Grid { data: Float32Array; h: number; w: number; d: number }
 export interface Keyed { id: number; sha256: string }
 
 /**
- * Pooled rows are float32 on disk by default: fp16 would halve the file, but the ONNX export check compares
- * the exported model (float32 features) with the trainer's stored probabilities at 1e-3, and rounding the
- * features to fp16 moves probabilities by more than that (measured: see README "Large sessions"). Patch
- * grids are fp16 (their check is per byte of a quantised map).
+ * Pooled rows are fp16 on disk (half the file: 1M × 768 is 1.5 GB). The ONNX export check compares the
+ * exported model (float32 features) with the trainer's stored probabilities at 1e-3: measured with fp16
+ * rows the largest difference was 1.5e-4 (5.0e-5 with f32; tests/export-onnx.test.ts, mobilenetv2-imagenet).
+ * HILT_POOLED_DTYPE=f32 keeps exact float32 rows. Each dtype has its own folder, so switching never
+ * misreads a store. Patch grids are fp16 (their check is per byte of a quantised map).
  */
-export const POOLED_DTYPE: Dtype = (process.env.HILT_POOLED_DTYPE as Dtype | undefined) ?? 'f32';
+export const POOLED_DTYPE: Dtype = process.env.HILT_POOLED_DTYPE === 'f32' ? 'f32' : 'f16';
 
 export class FeatureCache {
   readonly dir: string;
@@ -30,7 +31,11 @@ export class FeatureCache {
 
   private store(kind: 'pooled' | 'grid'): FeatureStore {
     let s = this.stores.get(kind);
-    if (!s) { s = openStore(join(this.dir, kind), kind === 'grid' ? 'f16' : POOLED_DTYPE); this.stores.set(kind, s); }
+    if (!s) {
+      const dtype = kind === 'grid' ? 'f16' : POOLED_DTYPE;
+      s = openStore(join(this.dir, `${kind}-${dtype}`), dtype);
+      this.stores.set(kind, s);
+    }
     return s;
   }
 

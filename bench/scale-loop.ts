@@ -122,7 +122,7 @@ export async function benchScaleLoop(o: ScaleLoopOptions = {}) {
       },
       refits, bytesPerRefit: refits > 0 ? Math.round((after.bytes - before.bytes) / refits) : NaN,
       deltaBytesPerRefit: refits > 0 ? Math.round((after.deltaBytes - before.deltaBytes) / refits) : NaN,
-      rssMiB: { ...rss.peak, trainerAtEnd: after.rssMiB },
+      rssMiB: { server: rss.peak.server, trainer: rss.peak.trainer, trainerAtEnd: after.rssMiB },
     };
   } finally {
     health.stop(); rss.stop(); br.close();

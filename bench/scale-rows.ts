@@ -15,11 +15,15 @@ export interface RowsOptions {
 }
 
 /** A deterministic pseudo-random in [0, 1) per (i, salt): the same rows on every run. */
-const rnd = (i: number, salt: number) => {
+export const rnd = (i: number, salt: number) => {
   let h = Math.imul(i + 1, 0x9e3779b1) ^ Math.imul(salt + 7, 0x85ebca6b);
   h ^= h >>> 15; h = Math.imul(h, 0x2c1b3c6d); h ^= h >>> 12;
   return (h >>> 0) / 4294967296;
 };
+
+/** the class (0-based) image row i belongs to (its label when labelled; features can be made to match) */
+export const truthIndex = (i: number, classes: number) => Math.floor(rnd(i, 1) * classes);
+export const rowSha = (name: string, i: number) => createHash('sha256').update(`${name}-${i}`).digest('hex');
 
 export function writeRows(sessionsDir: string, name: string, o: RowsOptions): { classIds: number[] } {
   const s = openSession(sessionsDir, name, { create: true });
@@ -39,8 +43,8 @@ export function writeRows(sessionsDir: string, name: string, o: RowsOptions): { 
     for (let start = 0; start < o.images; start += chunk) {
       db.transaction(() => {
         for (let i = start; i < Math.min(o.images, start + chunk); i++) {
-          const id = Number(img.run(`/bench/${name}/img-${i}.jpg`, createHash('sha256').update(`${name}-${i}`).digest('hex'), now).lastInsertRowid);
-          const truth = classIds[Math.floor(rnd(i, 1) * o.classes)];
+          const id = Number(img.run(`/bench/${name}/img-${i}.jpg`, rowSha(name, i), now).lastInsertRowid);
+          const truth = classIds[truthIndex(i, o.classes)];
           const guess = rnd(i, 2) < 0.7 ? truth : classIds[Math.floor(rnd(i, 3) * o.classes)];
           if (rnd(i, 4) < o.labelled) {
             const skip = rnd(i, 5) < 0.1;

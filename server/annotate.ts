@@ -9,6 +9,7 @@ import { AppError } from './errors.ts';
 import { encodeClassMask as encodeMaskPng } from './masks.ts';
 import { decodeMaskChecked } from './security/decode.ts';
 import { getTask } from './session.ts';
+import { counts } from './counters.ts';
 import { annotationMsg, getAnnotation, getClass, getImage, getPrediction, listClasses, requireTask } from './store.ts';
 import type { AnnotationMsg } from './protocol.ts';
 
@@ -83,7 +84,7 @@ export async function setAnnotation(ctx: Ctx, imageId: number, input: unknown, a
     q.deleteClaim.run({ id: imageId });
   })();
   const msg = annotationMsg(row)!;
-  ctx.bus.emit('browser', { type: 'annotation', imageId, annotation: msg });
+  ctx.bus.emit('browser', { type: 'annotation', imageId, annotation: msg, counts: counts(db) });
   ctx.bus.emit('trainer', { type: 'annotation', imageId, annotation: msg });
   return msg;
 }
@@ -97,7 +98,7 @@ export function deleteAnnotation(ctx: Ctx, imageId: number, annotator: string): 
       tx.delete(annotations).where(eq(annotations.imageId, imageId)).run();
       tx.insert(events).values({ imageId, type: 'delete', annotator, before: snapshot(before), at: Date.now() }).run();
     });
-    ctx.bus.emit('browser', { type: 'annotation', imageId, annotation: null });
+    ctx.bus.emit('browser', { type: 'annotation', imageId, annotation: null, counts: counts(db) });
     ctx.bus.emit('trainer', { type: 'annotation', imageId, annotation: null });
   }
   return annotationMsg(before);

@@ -175,7 +175,11 @@ export const serverToBrowser = z.discriminatedUnion('type', [
   z.object({ type: z.literal('prediction'), modelVersion: z.number().int(), prediction: predictionSchema }),
   z.object({ type: z.literal('suggestions'), modelVersion: z.number().int(), strategies: z.array(z.string()) }),
   z.object({ type: z.literal('trainer'), online: z.boolean(), status: trainerStatusSchema.nullable() }),
-  z.object({ type: z.literal('annotation'), imageId: id, annotation: annotationSchema.nullable() }),
+  /** `counts`: the session's counts after this change (kept counters), so a page need not refetch /api/stats */
+  z.object({
+    type: z.literal('annotation'), imageId: id, annotation: annotationSchema.nullable(),
+    counts: z.object({ images: z.number().int(), labelled: z.number().int(), skipped: z.number().int(), unlabelled: z.number().int() }).optional(),
+  }),
   z.object({ type: z.literal('classes'), classes: z.array(classSchema) }),
   z.object({ type: z.literal('session'), reason: z.string() }),
   z.object({ type: z.literal('metric'), name: z.string(), step: z.number().int(), value: z.number() }),

@@ -92,6 +92,20 @@ describe('P11: compact deltas', () => {
   });
 });
 
+describe('counts travel with each change', () => {
+  it('a browser gets the session counts in the annotation frame, equal to what /api/session says', async () => {
+    const br = await socketPeer(srv.url, 'browser');
+    await br.next('welcome');
+    const id = (await srv.api('GET', '/api/images?unlabelled=1&limit=1')).body.items[0].id;
+    await srv.api('PUT', `/api/images/${id}/annotation`, { kind: 'skip' });
+    const f = await br.next('annotation');
+    expect(f.counts).toEqual((await srv.api('GET', '/api/session')).body.counts);
+    await srv.api('DELETE', `/api/images/${id}/annotation`);
+    expect((await br.next('annotation')).counts.skipped).toBe(f.counts.skipped - 1);
+    br.ws.close();
+  });
+});
+
 describe('the trainer says why its socket closed', () => {
   it('names the close code, what it means, the reason and the last socket error', () => {
     expect(closeText(1009, '', 'Max payload size exceeded')).toBe('1009: a frame was larger than the receiver accepts: last error: Max payload size exceeded');

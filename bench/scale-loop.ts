@@ -2,7 +2,7 @@
 // tiny backbone, then label at a keyboard pace (one label every 300 ms, the next image focused as it is
 // shown) and measure label → viewed-image prediction, /api/health while it all runs, bytes the trainer
 // sends per refit, the embedding rate at the start and at the end, and the RSS of server and trainer.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { closeSession, openSession } from '../server/session.ts';
@@ -127,6 +127,7 @@ export async function benchScaleLoop(o: ScaleLoopOptions = {}) {
   } finally {
     health.stop(); rss.stop(); br.close();
     await trainer.stop(); await srv.stop();
+    if (o.keepDir) { writeFileSync(join(root, 'trainer.log'), trainer.out()); writeFileSync(join(root, 'server.log'), srv.out()); }
     if (!o.keepDir) rmSync(root, { recursive: true, force: true });
   }
 }

@@ -105,17 +105,15 @@ export async function benchScaleLoop(o: ScaleLoopOptions = {}) {
       await api('PUT', `/api/images/${cur}/annotation`, { kind: 'label', classId: cls[classOf(cur - 1)] });
       if (version > 0) pending.set(next, { t0: s, v });
     }
-    await new Promise((r) => setTimeout(r, 3000));
+    await new Promise((r) => setTimeout(r, 3000)); // the last refits, their sweeps and suggestions
     const after = stats(trainer.out());
     mark.settle = srv.out().length;
-    health.phase = 'settle';
-    await br.waitFor((f) => f.type === 'trainer' && f.status?.phase === 'ready' && f.status.modelVersion >= version, 300_000).catch(() => null);
     const refits = after.version - before.version;
     return {
       name: 'scale-loop', images: n, labels, paceMs: pace, import: imported,
       embed: { seconds: round(embedSeconds, 1), cachedAtStart: embedded0, startImgPerSec: rate(progress, n, 0.02, 0.12), endImgPerSec: rate(progress, n, 0.88, 0.98) },
       labelToViewed: { n: lat.length, missing: pending.size, p50ms: round(percentile(lat, 50)), p95ms: round(percentile(lat, 95)), maxMs: round(Math.max(...lat)) },
-      health: { embedding: health.summary('embedding'), labelling: health.summary('labelling'), settle: health.summary('settle') },
+      health: { embedding: health.summary('embedding'), labelling: health.summary('labelling') },
       // the server's own view: loop delay (includes waiting for a CPU) and its longest pieces of trainer work
       serverLoop: {
         embedding: serverMax(srv.out().slice(mark.embedding, mark.labelling)), labelling: serverMax(srv.out().slice(mark.labelling, mark.settle)),

@@ -11,7 +11,9 @@ import { timed } from './loop-stats.ts';
 import type { Session } from './session.ts';
 
 /** the time one write transaction may hold the event loop */
-export const CHUNK_MS = 8;
+export const CHUNK_MS = 5;
+/** rows per transaction at most: a row that changes the indexes costs several times one that does not */
+const MAX_ROWS = 1000;
 
 interface Pending { version: number; classId: number | null; uncertainty: number; confidence: number }
 
@@ -64,7 +66,7 @@ export class DeltaWriter {
     this.scheduled = false;
     this.sameSession();
     if (!this.pending.size) { this.wake(); return; }
-    const t0 = performance.now();
+    const c0 = process.cpuUsage();
     const batch: [number, Pending][] = [];
     for (const e of this.pending) { batch.push(e); if (batch.length >= this.rowsPerChunk) break; }
     for (const [id] of batch) this.pending.delete(id);
@@ -72,9 +74,10 @@ export class DeltaWriter {
     try { timed('deltaWrite', () => this.write(this.session.db, batch)); } catch (e) {
       console.error(`[server] writing ${batch.length} predictions failed: ${(e as Error).message}`);
     }
-    // size the next chunk so that one write holds the loop for about CHUNK_MS
-    const ms = performance.now() - t0;
-    this.rowsPerChunk = Math.max(50, Math.min(5000, Math.round(this.rowsPerChunk * Math.min(2, Math.max(0.5, CHUNK_MS / Math.max(ms, 0.1))))));
+    // size the next chunk so that one write costs about CHUNK_MS of CPU (wall time would also count the
+    // time a loaded machine kept us waiting for a core)
+    const u = process.cpuUsage(c0), ms = (u.user + u.system) / 1000;
+    this.rowsPerChunk = Math.max(50, Math.min(MAX_ROWS, Math.round(this.rowsPerChunk * Math.min(1.5, Math.max(0.5, CHUNK_MS / Math.max(ms, 0.1))))));
     if (this.pending.size) this.schedule(); else this.wake();
   }
 

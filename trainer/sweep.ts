@@ -10,6 +10,9 @@ import { MAX_DELTA_ITEMS } from '../server/protocol.ts';
 
 /** an uncertainty change smaller than this is not sent: Browse's sort by uncertainty is that close */
 export const UNC_STEP = 0.03;
+/** changes (of images the server already has a prediction for) sent per lap at most: what the server
+ *  writes per refit stays bounded however unstable a young model is; the rest follows on later laps */
+export const LAP_BUDGET = 10_000;
 /** images whose features are kept for `diverse` (k-center runs on a sample, plus the labelled ones) */
 export const SAMPLE = 8000;
 const NEVER = -2, NONE = -1;
@@ -36,6 +39,7 @@ export class Sweep {
   /** where the next scan starts, and how many records are left before a lap is complete */
   cursor = 0;
   lapLeft = Infinity;
+  private budget = LAP_BUDGET;
   readonly sample = new Map<number, Float32Array>();
   private out: DeltaItem[] = [];
   private outClassIds: number[] = [];
@@ -55,8 +59,8 @@ export class Sweep {
     if (key !== this.classKey) {
       this.classKey = key; this.C = classIds.length; this.gen++;
       this.probs = new Float32Array(this.idOf.length * this.C);
-      this.lapLeft = records;
-    } else if (!Number.isFinite(this.lapLeft)) this.lapLeft = records;
+      this.lapLeft = records; this.budget = LAP_BUDGET;
+    } else if (!Number.isFinite(this.lapLeft)) { this.lapLeft = records; this.budget = LAP_BUDGET; }
   }
 
   private slot(id: number): number {
@@ -86,9 +90,11 @@ export class Sweep {
       this.unc[s] = r.unc[k];
       this.seen[s] = this.gen;
       const cls = r.top[k] < 0 ? NONE : classIds[r.top[k]];
-      if (this.sentCls[s] !== cls || Math.abs(this.sentUnc[s] - r.unc[k]) > UNC_STEP) {
+      const fresh = this.sentCls[s] === NEVER; // the server has nothing for it yet: always sent
+      if ((fresh || this.budget > 0) && (this.sentCls[s] !== cls || Math.abs(this.sentUnc[s] - r.unc[k]) > UNC_STEP)) {
         this.out.push({ imageId: ids[k], classIndex: r.top[k] < 0 ? null : r.top[k], uncertainty: r.unc[k], confidence: r.conf[k] });
         this.sentCls[s] = cls; this.sentUnc[s] = r.unc[k];
+        if (!fresh) this.budget--;
       }
       if (keepFeature(ids[k]) && !this.sample.has(ids[k])) { const f = r.feature(k); if (f) this.sample.set(ids[k], f.slice()); }
     }

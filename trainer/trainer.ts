@@ -188,7 +188,8 @@ export class Trainer implements TrainerView {
     if (this.sweep.lapLeft <= 0) {
       this.sweep.lapLeft = Infinity;
       this.sweep.flush();
-      if (this.queue.empty) this.publish(); else this.stale = true; // suggestions once everything is embedded
+      // suggestions once everything is embedded (until then the idle loop publishes when the queue drains)
+      if (this.queue.empty) { this.stale = false; this.publish(); } else this.stale = true;
     }
     return true;
   }
@@ -278,9 +279,10 @@ export class Trainer implements TrainerView {
       for (const id of this.focus) this.predictFocused(id);
       this.io.log(`model v${this.version}: ${fitted} in ${fitMs.toFixed(0)} ms; focused prediction sent ${Date.now() - changedAt} ms after the change`);
       const m = this.impl!.model()!;
-      sendHead(this.io, this.impl!, this.embedder, this.version);
-      this.sendFull(this.validationSample());
-      this.sweep.model(this.impl!.classIds().slice(0, m.C), this.cache?.rows(this.mode === 'grid' ? 'grid' : 'pooled').records ?? 0);
+      // a lap covers every row written so far (the buffered ones included)
+      const store = this.cache?.rows(this.mode === 'grid' ? 'grid' : 'pooled');
+      store?.flush();
+      this.sweep.model(this.impl!.classIds().slice(0, m.C), store?.records ?? 0);
       this.stale = true;
     } catch (e) {
       this.io.log(`fit failed (${this.task}, ${this.ann.size} annotations): ${(e as Error).stack}`);
@@ -296,9 +298,13 @@ export class Trainer implements TrainerView {
     return out;
   }
 
+  /** After a lap: the head and a validation sample of its predictions (what `hilt export --format onnx`
+   *  checks against), then suggestions and metrics, computed off the loop. */
   private publish(): void {
     const impl = this.impl;
-    if (!impl) return;
+    if (!impl?.model()) return;
+    sendHead(this.io, impl, this.embedder, this.version);
+    this.sendFull(this.validationSample());
     this.publishing = true;
     impl.publish({ ...this.sweep.collect(), sample: this.sweep.sample })
       .catch((e) => this.io.log(`publishing failed: ${(e as Error).stack}`))

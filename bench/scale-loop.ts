@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { closeSession, openSession } from '../server/session.ts';
 import { browserPeer, hilt } from '../tests/helpers/peers.ts';
 import { classOf, importScaleSession, makeScaleImages } from './scale-images.ts';
-import { healthProbe, rssSampler } from './scale-probe.ts';
+import { cpuSeconds, healthProbe, rssSampler } from './scale-probe.ts';
 import { isMain, percentile, round } from './util.ts';
 
 export interface ScaleLoopOptions { images?: number; labels?: number; paceMs?: number; keepDir?: string; quick?: boolean; log?: (s: string) => void }
@@ -85,6 +85,7 @@ export async function benchScaleLoop(o: ScaleLoopOptions = {}) {
     health.phase = 'labelling';
     mark.labelling = srv.out().length;
     const before = stats(trainer.out());
+    const cpu0 = { server: cpuSeconds(srv.proc.pid!), trainer: cpuSeconds(trainer.proc.pid!) };
     const pending = new Map<number, { t0: number; v: number }>();
     const lat: number[] = [];
     br.ws.on('message', (raw) => {
@@ -107,6 +108,7 @@ export async function benchScaleLoop(o: ScaleLoopOptions = {}) {
     }
     await new Promise((r) => setTimeout(r, 3000)); // the last refits, their sweeps and suggestions
     const after = stats(trainer.out());
+    const cpu = { server: cpuSeconds(srv.proc.pid!) - cpu0.server, trainer: cpuSeconds(trainer.proc.pid!) - cpu0.trainer };
     mark.settle = srv.out().length;
     const refits = after.version - before.version;
     return {
@@ -118,6 +120,8 @@ export async function benchScaleLoop(o: ScaleLoopOptions = {}) {
       serverLoop: {
         embedding: serverMax(srv.out().slice(mark.embedding, mark.labelling)), labelling: serverMax(srv.out().slice(mark.labelling, mark.settle)),
       },
+      // CPU the labelling cost each process (all threads), per label: what a loaded machine cannot hide
+      cpuMsPerLabel: { server: round((cpu.server * 1000) / labels, 1), trainer: round((cpu.trainer * 1000) / labels, 1) },
       refits, bytesPerRefit: refits > 0 ? Math.round((after.bytes - before.bytes) / refits) : NaN,
       deltaBytesPerRefit: refits > 0 ? Math.round((after.deltaBytes - before.deltaBytes) / refits) : NaN,
       rssMiB: { server: rss.peak.server, trainer: rss.peak.trainer, trainerAtEnd: after.rssMiB },

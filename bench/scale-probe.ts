@@ -7,6 +7,14 @@ export function rssMiB(pid: number): number {
   try { return Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1024; } catch { return NaN; }
 }
 
+/** CPU seconds a process has used (user + system, all its threads), from /proc: load-independent cost */
+export function cpuSeconds(pid: number): number {
+  try {
+    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(f[11]) + Number(f[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
+  } catch { return NaN; }
+}
+
 export interface Probe { phase: string; stop(): void; summary(phase?: string): { n: number; p50ms: number; p99ms: number; maxMs: number } }
 
 /** GET /api/health every `everyMs`, each sample tagged with the phase current when it was sent. */

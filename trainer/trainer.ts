@@ -44,6 +44,9 @@ export class Trainer implements TrainerView {
   /** the pool changed since the last suggestions: publish after the next lap */
   private stale = false;
   private publishing = false;
+  private publishedAt = 0;
+  private publishMs = 0;
+  private publishTimer: NodeJS.Timeout | null = null;
   private lastChange = 0;
   private running = false;
   private timer: NodeJS.Timeout | null = null;
@@ -159,7 +162,8 @@ export class Trainer implements TrainerView {
         this.sweep.flush();
         if (this.dirty) break;
         if (this.stale && this.version) { this.stale = false; this.publish(); }
-        if (!this.publishing) this.status(this.version ? 'ready' : 'idle', this.idleMessage());
+        // ready = the suggestions of the newest model are out (hilt simulate asks for the next image then)
+        if (!this.publishing && !this.stale) this.status(this.version ? 'ready' : 'idle', this.idleMessage());
         break;
       }
     } catch (e) {
@@ -303,17 +307,31 @@ export class Trainer implements TrainerView {
   private publish(): void {
     const impl = this.impl;
     if (!impl?.model()) return;
+    // one computation at a time, and a pause of twice its length after it: at 100k images the worker
+    // takes a few hundred ms, and labels 300 ms apart must not keep a core busy with lists nobody reads yet
+    const wait = this.publishedAt + 2 * this.publishMs - Date.now();
+    if (this.publishing || wait > 0) {
+      this.stale = true;
+      if (!this.publishing) this.publishTimer ??= setTimeout(() => { this.publishTimer = null; this.kick(); }, wait);
+      return;
+    }
     sendHead(this.io, impl, this.embedder, this.version);
     this.sendFull(this.validationSample());
     this.publishing = true;
+    this.publishedAt = Date.now();
     impl.publish({ ...this.sweep.collect(), sample: this.sweep.sample })
       .catch((e) => this.io.log(`publishing failed: ${(e as Error).stack}`))
       .finally(() => {
         this.publishing = false;
-        if (!this.running && !this.dirty) this.status(this.version ? 'ready' : 'idle', this.idleMessage());
+        this.publishMs = Date.now() - this.publishedAt;
+        if (!this.running) this.kick(); // publishes what went stale meanwhile, or says ready
       });
   }
 
   /** Write what is buffered and stop the worker (the process is exiting or the trainer is replaced). */
-  async close(): Promise<void> { this.cache?.close(); this.cache = null; await this.suggester.close(); }
+  async close(): Promise<void> {
+    if (this.publishTimer) clearTimeout(this.publishTimer);
+    this.cache?.close(); this.cache = null;
+    await this.suggester.close();
+  }
 }

@@ -9,8 +9,9 @@ import type { Task } from './db/schema.ts';
 import { AppError } from './errors.ts';
 import { prepared } from './db/prepared.ts';
 import { counts } from './counters.ts';
+import { startCheckpointer } from './db/checkpointer.ts';
 
-export interface Session { name: string; dir: string; db: Db; sessionsDir: string }
+export interface Session { name: string; dir: string; db: Db; sessionsDir: string; stopCheckpoints?: () => void }
 
 const NAME_RE = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
 
@@ -20,15 +21,19 @@ export function sessionsDirFrom(opt?: string): string {
 
 export function validName(name: string): boolean { return NAME_RE.test(name); }
 
-export function openSession(sessionsDir: string, name: string, opts: { create?: boolean } = {}): Session {
+/** `checkpoints`: the long-running server's session checkpoints its WAL from a worker (db/checkpointer.ts) */
+export function openSession(sessionsDir: string, name: string, opts: { create?: boolean; checkpoints?: boolean } = {}): Session {
   if (!validName(name)) throw new AppError(400, 'invalid_session', `invalid session name "${name}" (letters, digits, _ and -, at most 64)`);
   const dir = join(sessionsDir, name);
   if (!existsSync(join(dir, 'session.db')) && !opts.create) throw new AppError(404, 'no_session', `no session "${name}" in ${sessionsDir}`);
   for (const sub of ['thumbs', 'features', 'models', 'predictions']) mkdirSync(join(dir, sub), { recursive: true });
-  return { name, dir, sessionsDir, db: openDb(join(dir, 'session.db')) };
+  const db = openDb(join(dir, 'session.db'));
+  const s: Session = { name, dir, sessionsDir, db };
+  if (opts.checkpoints) s.stopCheckpoints = startCheckpointer(db.$client, join(dir, 'session.db'));
+  return s;
 }
 
-export function closeSession(s: Session): void { s.db.$client.close(); }
+export function closeSession(s: Session): void { s.stopCheckpoints?.(); s.db.$client.close(); }
 
 export function getSetting<T>(db: Db, key: string): T | null {
   const row = prepared(db).setting.get({ key });

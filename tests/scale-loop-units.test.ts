@@ -4,7 +4,7 @@ import { describe, expect, it, vi } from 'vitest';
 import type { ImageRef } from '../server/protocol.ts';
 import { decodeDeltas, encodeDeltas, type DeltaItem } from '../server/delta-codec.ts';
 import { EmbedQueue } from '../trainer/embed-queue.ts';
-import { Sweep, UNC_STEP, type RowPredictions } from '../trainer/sweep.ts';
+import { LAP_BUDGET, Sweep, UNC_STEP, type RowPredictions } from '../trainer/sweep.ts';
 import { statusThrottle } from '../trainer/trainer-io.ts';
 
 const ref = (id: number): ImageRef => ({ id, path: `/x/${id}.png`, sha256: String(id), width: 8, height: 8 });
@@ -56,6 +56,28 @@ describe('Sweep', () => {
     s.sentFull(1, 9, 0.1); // a full prediction told the server something else: the next lap corrects it
     s.record([1], preds([0], [0.5]), [7, 8, 9], 3, () => false);
     expect(s.pending).toBe(1);
+  });
+
+  it('sends at most LAP_BUDGET changes a lap, and laps on until nothing is held back', () => {
+    let sent = 0;
+    const s = new Sweep((m) => { sent += m.n; });
+    const n = LAP_BUDGET + 500, ids = Array.from({ length: n }, (_, i) => i + 1);
+    s.model([1, 2], n);
+    s.record(ids, preds(ids.map(() => 0), ids.map(() => 0.2), 2), [1, 2], 1, () => false);
+    s.flush();
+    expect(sent).toBe(n); // new images are always sent
+    expect(s.lapEnded(n)).toBe(false);
+    sent = 0;
+    s.model([1, 2], n);
+    const changed = preds(ids.map(() => 1), ids.map(() => 0.6), 2);
+    s.record(ids, changed, [1, 2], 2, () => false);
+    s.flush();
+    expect(sent).toBe(LAP_BUDGET);
+    expect(s.lapEnded(n)).toBe(true); // another lap, for the 500 held back
+    s.record(ids, changed, [1, 2], 2, () => false);
+    s.flush();
+    expect(sent).toBe(n);
+    expect(s.lapEnded(n)).toBe(false);
   });
 
   it('collects every image predicted under the current class set, and forgets them when the set changes', () => {

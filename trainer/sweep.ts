@@ -11,8 +11,8 @@ import { MAX_DELTA_ITEMS } from '../server/protocol.ts';
 /** an uncertainty change smaller than this is not sent: Browse's sort by uncertainty is that close */
 export const UNC_STEP = 0.03;
 /** changes (of images the server already has a prediction for) sent per lap at most: what the server
- *  writes per refit stays bounded however unstable a young model is; the rest follows on later laps */
-export const LAP_BUDGET = 10_000;
+ *  writes per refit stays bounded however unstable a young model is; laps go on until nothing is held back */
+export const LAP_BUDGET = 3000;
 /** images whose features are kept for `diverse` (k-center runs on a sample, plus the labelled ones) */
 export const SAMPLE = 8000;
 const NEVER = -2, NONE = -1;
@@ -40,6 +40,8 @@ export class Sweep {
   cursor = 0;
   lapLeft = Infinity;
   private budget = LAP_BUDGET;
+  /** changes not sent this lap because the budget was spent */
+  private withheld = 0;
   readonly sample = new Map<number, Float32Array>();
   private out: DeltaItem[] = [];
   private outClassIds: number[] = [];
@@ -50,7 +52,7 @@ export class Sweep {
   /** A new snapshot: forget everything. */
   reset(): void {
     this.slots.clear(); this.sample.clear(); this.out = []; this.outClassIds = []; this.cursor = 0; this.lapLeft = Infinity;
-    this.sentCls.fill(NEVER); this.seen.fill(0); this.gen++; this.classKey = '';
+    this.sentCls.fill(NEVER); this.seen.fill(0); this.gen++; this.classKey = ''; this.withheld = 0; this.budget = LAP_BUDGET;
   }
 
   /** A refit produced a model over these classes; a different class set invalidates every row's probabilities. */
@@ -59,8 +61,8 @@ export class Sweep {
     if (key !== this.classKey) {
       this.classKey = key; this.C = classIds.length; this.gen++;
       this.probs = new Float32Array(this.idOf.length * this.C);
-      this.lapLeft = records; this.budget = LAP_BUDGET;
-    } else if (!Number.isFinite(this.lapLeft)) { this.lapLeft = records; this.budget = LAP_BUDGET; }
+      this.lapLeft = records; this.budget = LAP_BUDGET; this.withheld = 0;
+    } else if (!Number.isFinite(this.lapLeft)) { this.lapLeft = records; this.budget = LAP_BUDGET; this.withheld = 0; }
   }
 
   private slot(id: number): number {
@@ -91,13 +93,23 @@ export class Sweep {
       this.seen[s] = this.gen;
       const cls = r.top[k] < 0 ? NONE : classIds[r.top[k]];
       const fresh = this.sentCls[s] === NEVER; // the server has nothing for it yet: always sent
-      if ((fresh || this.budget > 0) && (this.sentCls[s] !== cls || Math.abs(this.sentUnc[s] - r.unc[k]) > UNC_STEP)) {
+      if (this.sentCls[s] !== cls || Math.abs(this.sentUnc[s] - r.unc[k]) > UNC_STEP) {
+        if (!fresh && this.budget <= 0) { this.withheld++; continue; }
         this.out.push({ imageId: ids[k], classIndex: r.top[k] < 0 ? null : r.top[k], uncertainty: r.unc[k], confidence: r.conf[k] });
         this.sentCls[s] = cls; this.sentUnc[s] = r.unc[k];
         if (!fresh) this.budget--;
       }
       if (keepFeature(ids[k]) && !this.sample.has(ids[k])) { const f = r.feature(k); if (f) this.sample.set(ids[k], f.slice()); }
     }
+  }
+
+  /** A lap is over. True when the budget held changes back: another lap begins, so that what the server
+   *  shows converges to the model even when labelling stops. */
+  lapEnded(records: number): boolean {
+    const again = this.withheld > 0;
+    this.withheld = 0; this.budget = LAP_BUDGET;
+    this.lapLeft = again ? records : Infinity;
+    return again;
   }
 
   /** A full prediction was sent for this image: the server has its exact values. */

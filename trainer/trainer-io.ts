@@ -1,8 +1,8 @@
-// What the loop sends besides predictions: the head after each refit, and status frames, throttled.
-import type { TrainerStatus } from '../server/protocol.ts';
+// What the loop sends besides its predictions: the head, status frames (throttled), answers to uploads.
+import type { Prediction, TrainerStatus } from '../server/protocol.ts';
 import { foldedWeights } from './heads/logreg.ts';
 import type { TrainerTask } from './tasks/task.ts';
-import type { Embedder, TrainerIO } from './types.ts';
+import type { Embedder, EmbedMode, TrainerIO } from './types.ts';
 
 /** at most this many status frames a second while only the counts move (12,613 frames for 100k images
  *  before issue 15); a change of phase, message or model goes out at once */
@@ -33,4 +33,17 @@ export function sendHead(io: TrainerIO, impl: TrainerTask, embedder: Embedder, v
     type: 'head', task: impl.name, version, classIds: impl.classIds().slice(0, m.C), d: m.d, C: m.C, A: b64(A), b: b64(b),
     backbone: { name: i.backbone, dir: i.dir, patchSize: i.patchSize ?? 16, registers: i.registers ?? 0, resolution: i.resolution ?? 224, segShortSide: i.segShortSide ?? 448 },
   });
+}
+
+/** POST /api/predict: embed an uploaded image (not cached) and apply the current head. */
+export async function predictUpload(t: { impl: TrainerTask | null; embedder: Embedder; mode: EmbedMode; io: TrainerIO; idleMessage(): string }, requestId: string, bytes: Buffer): Promise<void> {
+  const answer = (prediction: Prediction | null, error?: string) => t.io.send({ type: 'predicted', requestId, prediction, error });
+  try {
+    const impl = t.impl;
+    if (!impl?.model()) { answer(null, t.idleMessage() || 'no model yet'); return; }
+    const [r] = await t.embedder.embed([{ id: 0, sha: 'upload', source: async () => bytes }], t.mode);
+    if (r.error) { answer(null, r.error); return; }
+    const p = impl.predictEmbedding(0, r);
+    answer(p, p ? undefined : 'the backbone changed since the model was fitted');
+  } catch (e) { answer(null, (e as Error).message); }
 }

@@ -4,7 +4,7 @@
 // Every step is bounded, so the cost of a label does not grow with the session.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import type { AnnotationMsg, ClassMsg, ImageRef, Prediction, ServerToTrainer, Task, TrainerStatus } from '../server/protocol.ts';
+import type { AnnotationMsg, ClassMsg, ImageRef, ServerToTrainer, Task, TrainerStatus } from '../server/protocol.ts';
 import { EmbedQueue } from './embed-queue.ts';
 import { FeatureCache } from './features.ts';
 import { SuggestThread } from './suggest-thread.ts';
@@ -12,7 +12,8 @@ import type { SuggestionInput } from './suggestions.ts';
 import { Sweep, inSample } from './sweep.ts';
 import type { Embedder, EmbedItem, EmbedMode, TrainerIO } from './types.ts';
 import { TASKS, type TrainerTask, type TrainerView } from './tasks/index.ts';
-import { sendHead, statusThrottle } from './trainer-io.ts';
+import { predictUpload, statusThrottle } from './trainer-io.ts';
+import { Publisher } from './publisher.ts';
 
 export interface TrainerOptions { cacheRoot: string | null; debounceMs?: number; seed?: number }
 
@@ -41,12 +42,7 @@ export class Trainer implements TrainerView {
   private receiving: number | null = null;
   private order: ImageRef[] = [];
   private dirty = false;
-  /** the pool changed since the last suggestions: publish after the next lap */
-  private stale = false;
-  private publishing = false;
-  private publishedAt = 0;
-  private publishMs = 0;
-  private publishTimer: NodeJS.Timeout | null = null;
+  private publisher = new Publisher(this);
   private lastChange = 0;
   private running = false;
   private timer: NodeJS.Timeout | null = null;
@@ -115,7 +111,7 @@ export class Trainer implements TrainerView {
         this.focus = [msg.imageId, ...this.focus.filter((f) => f !== msg.imageId)].slice(0, 4);
         this.predictFocused(msg.imageId); this.kick(); break;
       case 'reset': this.io.log(`server reset: ${msg.reason}; waiting for a new snapshot`); break;
-      case 'predict': void this.predictUpload(msg.requestId, Buffer.from(msg.image, 'base64')); break;
+      case 'predict': void predictUpload(this, msg.requestId, Buffer.from(msg.image, 'base64')); break;
       default: break;
     }
   }
@@ -161,9 +157,8 @@ export class Trainer implements TrainerView {
         this.cache.flush();
         this.sweep.flush();
         if (this.dirty) break;
-        if (this.stale && this.version) { this.stale = false; this.publish(); }
-        // ready = the suggestions of the newest model are out (hilt simulate asks for the next image then)
-        if (!this.publishing && !this.stale) this.status(this.version ? 'ready' : 'idle', this.idleMessage());
+        if (this.publisher.stale && this.version) this.publisher.request();
+        if (this.publisher.settled) this.status(this.version ? 'ready' : 'idle', this.idleMessage());
         break;
       }
     } catch (e) {
@@ -172,7 +167,7 @@ export class Trainer implements TrainerView {
     } finally { this.running = false; }
   }
 
-  private idleMessage(): string {
+  idleMessage(): string {
     const labelled = this.impl?.labelledCount() ?? 0;
     return this.version ? '' : `label at least 2 classes to train (${labelled} labelled so far)`;
   }
@@ -190,10 +185,10 @@ export class Trainer implements TrainerView {
     if (r.ids.length) this.record(r.ids, r.values, r.shapes);
     if (this.sweep.pending >= 5000) this.sweep.flush();
     if (this.sweep.lapLeft <= 0) {
-      this.sweep.lapLeft = Infinity;
       this.sweep.flush();
+      this.sweep.lapEnded(store.records);
       // suggestions once everything is embedded (until then the idle loop publishes when the queue drains)
-      if (this.queue.empty) { this.stale = false; this.publish(); } else this.stale = true;
+      if (this.queue.empty) this.publisher.request(); else this.publisher.stale = true;
     }
     return true;
   }
@@ -237,7 +232,7 @@ export class Trainer implements TrainerView {
       const values = new Float32Array(rows.reduce((s, v) => s + v.length, 0));
       rows.reduce((o, v) => (values.set(v, o), o + v.length), 0);
       this.record(ids, values, shapes);
-      this.stale = true;
+      this.publisher.stale = true;
       for (const id of ids) if (this.focus.includes(id)) this.predictFocused(id);
     }
   }
@@ -249,24 +244,11 @@ export class Trainer implements TrainerView {
     this.sendFull([img]);
   }
 
-  private sendFull(imgs: ImageRef[]): void {
+  sendFull(imgs: ImageRef[]): void {
     const items = this.impl?.predict(imgs) ?? [];
     if (!items.length) return;
     this.io.send({ type: 'predictions', modelVersion: this.version, items });
     for (const p of items) this.sweep.sentFull(p.imageId, p.classId, p.uncertainty);
-  }
-
-  /** POST /api/predict: embed an uploaded image (not cached) and apply the current head. */
-  private async predictUpload(requestId: string, bytes: Buffer): Promise<void> {
-    const answer = (prediction: Prediction | null, error?: string) => this.io.send({ type: 'predicted', requestId, prediction, error });
-    try {
-      const impl = this.impl;
-      if (!impl?.model()) { answer(null, this.idleMessage() || 'no model yet'); return; }
-      const [r] = await this.embedder.embed([{ id: 0, sha: 'upload', source: async () => bytes }], this.mode);
-      if (r.error) { answer(null, r.error); return; }
-      const p = impl.predictEmbedding(0, r);
-      answer(p, p ? undefined : 'the backbone changed since the model was fitted');
-    } catch (e) { answer(null, (e as Error).message); }
   }
 
   private async refit(): Promise<void> {
@@ -287,7 +269,7 @@ export class Trainer implements TrainerView {
       const store = this.cache?.rows(this.mode === 'grid' ? 'grid' : 'pooled');
       store?.flush();
       this.sweep.model(this.impl!.classIds().slice(0, m.C), store?.records ?? 0);
-      this.stale = true;
+      this.publisher.stale = true;
     } catch (e) {
       this.io.log(`fit failed (${this.task}, ${this.ann.size} annotations): ${(e as Error).stack}`);
       this.status('error', `fit failed: ${(e as Error).message}`);
@@ -295,42 +277,16 @@ export class Trainer implements TrainerView {
   }
 
   /** A few embedded images spread over the session, the same ones every time. */
-  private validationSample(): ImageRef[] {
+  validationSample(): ImageRef[] {
     const step = Math.max(1, Math.floor(this.order.length / VALIDATION_SAMPLE));
     const out: ImageRef[] = [];
     for (let k = 0; k < this.order.length && out.length < VALIDATION_SAMPLE; k += step) if (this.embedded.has(this.order[k].id)) out.push(this.order[k]);
     return out;
   }
 
-  /** After a lap: the head and a validation sample of its predictions (what `hilt export --format onnx`
-   *  checks against), then suggestions and metrics, computed off the loop. */
-  private publish(): void {
-    const impl = this.impl;
-    if (!impl?.model()) return;
-    // one computation at a time, and a pause of twice its length after it: at 100k images the worker
-    // takes a few hundred ms, and labels 300 ms apart must not keep a core busy with lists nobody reads yet
-    const wait = this.publishedAt + 2 * this.publishMs - Date.now();
-    if (this.publishing || wait > 0) {
-      this.stale = true;
-      if (!this.publishing) this.publishTimer ??= setTimeout(() => { this.publishTimer = null; this.kick(); }, wait);
-      return;
-    }
-    sendHead(this.io, impl, this.embedder, this.version);
-    this.sendFull(this.validationSample());
-    this.publishing = true;
-    this.publishedAt = Date.now();
-    impl.publish({ ...this.sweep.collect(), sample: this.sweep.sample })
-      .catch((e) => this.io.log(`publishing failed: ${(e as Error).stack}`))
-      .finally(() => {
-        this.publishing = false;
-        this.publishMs = Date.now() - this.publishedAt;
-        if (!this.running) this.kick(); // publishes what went stale meanwhile, or says ready
-      });
-  }
-
   /** Write what is buffered and stop the worker (the process is exiting or the trainer is replaced). */
   async close(): Promise<void> {
-    if (this.publishTimer) clearTimeout(this.publishTimer);
+    this.publisher.close();
     this.cache?.close(); this.cache = null;
     await this.suggester.close();
   }

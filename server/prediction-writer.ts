@@ -66,7 +66,7 @@ export class DeltaWriter {
     this.scheduled = false;
     this.sameSession();
     if (!this.pending.size) { this.wake(); return; }
-    const c0 = process.cpuUsage();
+    const t0 = performance.now();
     const batch: [number, Pending][] = [];
     for (const e of this.pending) { batch.push(e); if (batch.length >= this.rowsPerChunk) break; }
     for (const [id] of batch) this.pending.delete(id);
@@ -74,9 +74,9 @@ export class DeltaWriter {
     try { timed('deltaWrite', () => this.write(this.session.db, batch)); } catch (e) {
       console.error(`[server] writing ${batch.length} predictions failed: ${(e as Error).message}`);
     }
-    // size the next chunk so that one write costs about CHUNK_MS of CPU (wall time would also count the
-    // time a loaded machine kept us waiting for a core)
-    const u = process.cpuUsage(c0), ms = (u.user + u.system) / 1000;
+    // size the next chunk so that one write holds the loop for about CHUNK_MS (MAX_ROWS caps what a moment
+    // of waiting for a core on a loaded machine can make it grow to)
+    const ms = performance.now() - t0;
     this.rowsPerChunk = Math.max(50, Math.min(MAX_ROWS, Math.round(this.rowsPerChunk * Math.min(1.5, Math.max(0.5, CHUNK_MS / Math.max(ms, 0.1))))));
     if (this.pending.size) this.schedule(); else this.wake();
   }
@@ -84,19 +84,23 @@ export class DeltaWriter {
   private write(db: Db, batch: [number, Pending][]): void {
     // a row of a newer model (a focused image's full prediction) is never overwritten by an older delta;
     // one of the same model keeps its full probabilities
+    // an unknown image fails the foreign key on insert (counted below), so no lookup per row is needed
     const up = stmt(db, `insert into predictions (image_id, model_version, class_id, probs, confidence, uncertainty, at)
-      select @id, @v, @c, null, @conf, @u, @at where exists (select 1 from images where id = @id)
+      values (@id, @v, @c, null, @conf, @u, @at)
       on conflict(image_id) do update set model_version = excluded.model_version, class_id = excluded.class_id,
       probs = case when predictions.model_version = excluded.model_version then predictions.probs else null end,
       confidence = excluded.confidence, uncertainty = excluded.uncertainty, at = excluded.at
       where excluded.model_version >= predictions.model_version`);
-    const known = stmt(db, 'select 1 from images where id = ?');
     const at = Date.now();
     let unknown = 0;
     db.$client.transaction(() => {
       for (const [id, p] of batch) {
-        if (up.run({ id, v: p.version, c: p.classId, conf: p.confidence, u: p.uncertainty, at }).changes) this.written++;
-        else if (!known.get(id)) unknown++;
+        try {
+          if (up.run({ id, v: p.version, c: p.classId, conf: p.confidence, u: p.uncertainty, at }).changes) this.written++;
+        } catch (e) {
+          if ((e as { code?: string }).code !== 'SQLITE_CONSTRAINT_FOREIGNKEY') throw e;
+          unknown++;
+        }
       }
     })();
     this.unknown += unknown;

@@ -9,10 +9,13 @@ import { encodeDeltas } from '../server/delta-codec.ts';
 import { MAX_DELTA_ITEMS } from '../server/protocol.ts';
 
 /** an uncertainty change smaller than this is not sent: Browse's sort by uncertainty is that close */
-export const UNC_STEP = 0.03;
+export const UNC_STEP = 0.05;
 /** changes (of images the server already has a prediction for) sent per lap at most: what the server
  *  writes per refit stays bounded however unstable a young model is; laps go on until nothing is held back */
-export const LAP_BUDGET = 3000;
+export const LAP_BUDGET = 2000;
+/** the pause after a lap, as a multiple of its length: labels 300 ms apart refit ~3 times a second, and
+ *  the pool of 100k images is then re-predicted about every other refit (a small pool after each) */
+export const LAP_GAP = 2;
 /** images whose features are kept for `diverse` (k-center runs on a sample, plus the labelled ones) */
 export const SAMPLE = 8000;
 const NEVER = -2, NONE = -1;
@@ -42,6 +45,10 @@ export class Sweep {
   private budget = LAP_BUDGET;
   /** changes not sent this lap because the budget was spent */
   private withheld = 0;
+  /** a lap is due (a newer model, or changes held back) but waits for its gap */
+  private wanted = false;
+  private lapStart = 0;
+  private nextLap = 0;
   readonly sample = new Map<number, Float32Array>();
   private out: DeltaItem[] = [];
   private outClassIds: number[] = [];
@@ -53,16 +60,34 @@ export class Sweep {
   reset(): void {
     this.slots.clear(); this.sample.clear(); this.out = []; this.outClassIds = []; this.cursor = 0; this.lapLeft = Infinity;
     this.sentCls.fill(NEVER); this.seen.fill(0); this.gen++; this.classKey = ''; this.withheld = 0; this.budget = LAP_BUDGET;
+    this.wanted = false; this.nextLap = 0;
   }
 
   /** A refit produced a model over these classes; a different class set invalidates every row's probabilities. */
   model(classIds: number[], records: number): void {
     const key = classIds.join(',');
     if (key !== this.classKey) {
+      // the old probabilities are of other classes: a lap now, whatever the gap
       this.classKey = key; this.C = classIds.length; this.gen++;
       this.probs = new Float32Array(this.idOf.length * this.C);
-      this.lapLeft = records; this.budget = LAP_BUDGET; this.withheld = 0;
-    } else if (!Number.isFinite(this.lapLeft)) { this.lapLeft = records; this.budget = LAP_BUDGET; this.withheld = 0; }
+      this.startLap(records);
+    } else { this.wanted = true; this.maybeStart(records); }
+  }
+
+  private startLap(records: number): void {
+    this.lapLeft = records; this.budget = LAP_BUDGET; this.withheld = 0; this.wanted = false; this.lapStart = Date.now();
+  }
+
+  /** a lap is running or waiting for its gap: its end publishes */
+  get lapDue(): boolean { return Number.isFinite(this.lapLeft) || this.wanted; }
+
+  /** Start the wanted lap if its gap has passed; returns how long until it may start (0: started or none). */
+  maybeStart(records: number): number {
+    if (Number.isFinite(this.lapLeft) || !this.wanted) return 0;
+    const wait = this.nextLap - Date.now();
+    if (wait > 0) return wait;
+    this.startLap(records);
+    return 0;
   }
 
   private slot(id: number): number {
@@ -107,8 +132,10 @@ export class Sweep {
    *  shows converges to the model even when labelling stops. */
   lapEnded(records: number): boolean {
     const again = this.withheld > 0;
-    this.withheld = 0; this.budget = LAP_BUDGET;
-    this.lapLeft = again ? records : Infinity;
+    this.withheld = 0; this.budget = LAP_BUDGET; this.lapLeft = Infinity;
+    this.nextLap = Date.now() + LAP_GAP * (Date.now() - this.lapStart);
+    if (again) this.wanted = true;
+    this.maybeStart(records);
     return again;
   }
 

@@ -43,6 +43,7 @@ export class Trainer implements TrainerView {
   private order: ImageRef[] = [];
   private dirty = false;
   private publisher = new Publisher(this);
+  private lapTimer: NodeJS.Timeout | null = null;
   private lastChange = 0;
   private running = false;
   private timer: NodeJS.Timeout | null = null;
@@ -157,6 +158,8 @@ export class Trainer implements TrainerView {
         this.cache.flush();
         this.sweep.flush();
         if (this.dirty) break;
+        // a lap waiting for its gap publishes when it ends; ready = the newest lists are out
+        if (this.sweep.lapDue) break;
         if (this.publisher.stale && this.version) this.publisher.request();
         if (this.publisher.settled) this.status(this.version ? 'ready' : 'idle', this.idleMessage());
         break;
@@ -175,8 +178,11 @@ export class Trainer implements TrainerView {
   /** Predict the next few MB of the pool with the current head; a finished lap publishes suggestions. */
   private sweepStep(): boolean {
     const impl = this.impl, m = impl?.model();
-    if (!impl || !m || !this.cache || !Number.isFinite(this.sweep.lapLeft)) return false;
+    if (!impl || !m || !this.cache) return false;
     const store = this.cache.rows(this.mode === 'grid' ? 'grid' : 'pooled');
+    const wait = this.sweep.maybeStart(store.records);
+    if (wait > 0) this.lapTimer ??= setTimeout(() => { this.lapTimer = null; this.kick(); }, wait);
+    if (!Number.isFinite(this.sweep.lapLeft)) return false;
     if (this.sweep.cursor >= store.records) { store.flush(); if (this.sweep.cursor >= store.records) this.sweep.cursor = 0; }
     const from = this.sweep.cursor;
     const r = store.scan(from, SWEEP_BYTES, (id) => this.embedded.has(id));
@@ -287,6 +293,7 @@ export class Trainer implements TrainerView {
   /** Write what is buffered and stop the worker (the process is exiting or the trainer is replaced). */
   async close(): Promise<void> {
     this.publisher.close();
+    if (this.lapTimer) clearTimeout(this.lapTimer);
     this.cache?.close(); this.cache = null;
     await this.suggester.close();
   }

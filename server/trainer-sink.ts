@@ -1,5 +1,5 @@
 // Persisting what the trainer sends, so a browser that connects later (or a restart) sees the latest output.
-import { renameSync, writeFileSync } from 'node:fs';
+import { rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Ctx } from './context.ts';
 import { metrics, suggestions } from './db/schema.ts';
@@ -11,6 +11,8 @@ import { deltaWriter } from './prediction-writer.ts';
 /** rows kept per metric name: past it the older half is thinned to every other point, so a long run keeps
  * its whole curve at a coarser step and /api/stats stays small */
 export const MAX_METRIC_ROWS = 1000;
+
+let headWrites: Promise<unknown> = Promise.resolve();
 
 export function persistTrainerFrame(ctx: Ctx, msg: TrainerToServer): void {
   const db = ctx.session.db;
@@ -49,9 +51,10 @@ export function persistTrainerFrame(ctx: Ctx, msg: TrainerToServer): void {
     setSetting(db, 'confusion', { classIds: msg.classIds, matrix: msg.matrix });
   } else if (msg.type === 'head') {
     // sizes and classes were checked (trainer-check.ts); kept as a file, not in the DB: export reads it offline
-    const file = join(ctx.session.dir, 'models', 'head.json');
-    writeFileSync(`${file}.tmp`, JSON.stringify({ ...msg, type: undefined, savedAt: now }));
-    renameSync(`${file}.tmp`, file);
+    // written off the loop (a synchronous write waited ~200 ms for a busy disk), one at a time, in order
+    const file = join(ctx.session.dir, 'models', 'head.json'), text = JSON.stringify({ ...msg, type: undefined, savedAt: now });
+    headWrites = headWrites.then(() => writeFile(`${file}.tmp`, text)).then(() => rename(`${file}.tmp`, file))
+      .catch((e) => console.error(`[server] saving the head failed: ${(e as Error).message}`));
   } else if (msg.type === 'model') {
     setSetting(db, 'model', { version: msg.version, labelled: msg.labelled, counts: msg.counts, at: now });
   }

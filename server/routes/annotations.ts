@@ -1,6 +1,6 @@
 import { Hono } from 'hono';
 import type { Ctx } from '../context.ts';
-import { intParam, jsonBody } from '../app.ts';
+import { intParam, jsonBody } from '../http.ts';
 import { acceptPrediction, deleteAnnotation, setAnnotation } from '../annotate.ts';
 
 export function annotator(c: { req: { header(n: string): string | undefined }; get?(k: 'authAnnotator'): string | undefined }): string {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import sharp from 'sharp';
 import type { Ctx } from '../context.ts';
-import { intParam } from '../app.ts';
+import { intParam } from '../http.ts';
 import { AppError } from '../errors.ts';
 import { annotationMsg, getAnnotation, getImage, getPrediction, imageName, predictionMsg } from '../store.ts';
 import { listImages } from '../images-query.ts';

@@ -1,6 +1,6 @@
 import { Hono } from 'hono';
 import type { Ctx } from '../context.ts';
-import { jsonBody } from '../app.ts';
+import { jsonBody } from '../http.ts';
 import { AppError } from '../errors.ts';
 import { getTask, resetSession, closeSession } from '../session.ts';
 import { counts, listClasses, lockTask } from '../store.ts';

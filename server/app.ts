@@ -13,6 +13,8 @@ import { statsRoutes } from './routes/stats.ts';
 import { dataRoutes } from './routes/data.ts';
 import { staticRoutes } from './routes/static.ts';
 import { predictRoutes } from './routes/predict.ts';
+import { meRoutes } from './routes/me.ts';
+import { identityCookie } from './identity.ts';
 
 export function createApp(ctx: Ctx): Hono {
   const app = new Hono();
@@ -20,6 +22,7 @@ export function createApp(ctx: Ctx): Hono {
     maxSize: ctx.config.bodyLimit,
     onError: () => { throw new AppError(413, 'payload_too_large', `request body over ${ctx.config.bodyLimit} bytes`); },
   }));
+  app.use('*', identityCookie());
   app.get('/api/health', (c) => c.json({ ok: true, session: ctx.session.name, version: 1 }));
   app.route('/api/session', sessionRoutes(ctx));
   app.route('/api/classes', classRoutes(ctx));
@@ -29,6 +32,7 @@ export function createApp(ctx: Ctx): Hono {
   app.route('/api/stats', statsRoutes(ctx));
   app.route('/api', dataRoutes(ctx));
   app.route('/api/predict', predictRoutes(ctx));
+  app.route('/api/me', meRoutes());
   app.all('/api/*', (c) => c.json({ error: { code: 'not_found', message: `no route ${c.req.method} ${c.req.path}` } }, 404));
   app.route('/', staticRoutes(ctx));
   app.notFound((c) => c.json({ error: { code: 'not_found', message: `no route ${c.req.method} ${c.req.path}` } }, 404));

@@ -7,7 +7,11 @@ import { stmt } from './db/prepared.ts';
 export const STRATEGIES = ['sequential', 'random', 'class', 'minority', 'uncertain', 'diverse'] as const;
 export type Strategy = (typeof STRATEGIES)[number];
 
-export interface NextQuery { strategy?: string; class?: string; after?: string; before?: string; exclude?: string; annotator: string; claimTtlMs: number }
+export interface NextQuery {
+  strategy?: string; class?: string; after?: string; before?: string; exclude?: string; annotator: string; claimTtlMs: number;
+  /** false: the stored suggestions belong to a model nobody is serving any more; don't pick by them */
+  trainerOnline?: boolean;
+}
 
 // unlabelled, not held by another annotator, and not one the client asked to skip (the image in view,
 // so that it can prefetch the next one before saving the current)
@@ -62,9 +66,12 @@ export function nextImage(db: Db, q: NextQuery): { id: number | null; reason: st
       if (!stmt(db, 'select 1 from classes where id = ?').get(cls)) throw new AppError(404, 'class_not_found', `no class with id ${cls}`);
       key = `class:${cls}`;
     }
-    const row = stmt(db, 'select ids from suggestions where strategy = ?').get(key) as { ids: string } | undefined;
-    id = row ? firstFree(db, JSON.parse(row.ids) as number[], me, now, ex) : null;
-    if (id === null) reason = row ? `${strategy}: suggestions used up, sequential until the next refit` : `${strategy}: no trainer suggestions yet, sequential`;
+    if (q.trainerOnline === false) reason = `${strategy}: the trainer is offline, sequential`;
+    else {
+      const row = stmt(db, 'select ids from suggestions where strategy = ?').get(key) as { ids: string } | undefined;
+      id = row ? firstFree(db, JSON.parse(row.ids) as number[], me, now, ex) : null;
+      if (id === null) reason = row ? `${strategy}: suggestions used up, sequential until the next refit` : `${strategy}: no trainer suggestions yet, sequential`;
+    }
   }
   if (id === null && strategy === 'random') {
     const n = (stmt(db, `select count(*) as n from images i where ${FREE}`).get({ now, me, ex }) as { n: number }).n;

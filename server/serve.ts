@@ -3,15 +3,14 @@ import { serve } from '@hono/node-server';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { randomBytes } from 'node:crypto';
-import { dirname, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { createApp } from './app.ts';
 import { createBus, type Ctx, type ServerConfig } from './context.ts';
 import { attachHub } from './hub.ts';
 import { closeSession, getSetting, openSession } from './session.ts';
 import type { TrainerStatus } from './protocol.ts';
+import { DEFAULT_WEB_DIR } from './web-build.ts';
 
-export const DEFAULT_WEB_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..', 'dist', 'web');
+export { DEFAULT_WEB_DIR };
 
 export interface StartOptions {
   sessionsDir: string; session: string; port?: number; host?: string; token?: string | null; webDir?: string | null;

@@ -4,6 +4,7 @@ import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startServer } from './serve.ts';
+import { DEFAULT_WEB_DIR, ensureWebBuilt } from './web-build.ts';
 
 export interface StartCmd {
   session: string; sessionsDir: string; port: string; host: string; token?: string; trainer: boolean;
@@ -31,7 +32,11 @@ export async function start(o: StartCmd): Promise<void> {
     const { createDemoSession } = await import('../scripts/make-demo.ts');
     await createDemoSession(o.sessionsDir, 'demo');
   }
-  const srv = await startServer({ sessionsDir: o.sessionsDir, session: o.session, port, host: o.host, token: o.token ?? null, log: (l) => console.log(`[server] ${l}`) });
+  // a plain `npm install` has no dist/web, and a pulled change leaves it old: build it first (seconds)
+  const webDir = process.env.HILT_WEB_DIR || DEFAULT_WEB_DIR;
+  await ensureWebBuilt({ out: webDir, log: (l) => console.log(`[server] ${l}`) })
+    .catch((e) => console.error(`[server] could not build the web app (${(e as Error).message}); the API still runs — try \`npm run build\``));
+  const srv = await startServer({ sessionsDir: o.sessionsDir, session: o.session, port, host: o.host, token: o.token ?? null, webDir, log: (l) => console.log(`[server] ${l}`) });
   console.log(`listening on ${srv.url}`);
   let child: ChildProcess | null = null;
   let stopping = false;

@@ -11,7 +11,7 @@ const TOOLS: { id: Tool; label: string }[] = [
 
 export function SegPanel(props: {
   tool: Tool; setTool: (t: Tool) => void; classId: number; setClassId: (id: number) => void;
-  heat: boolean; setHeat: (v: boolean) => void; hasPrediction: boolean; reason: string; editor: SegEditor | null; tick: number;
+  heat: boolean; setHeat: (v: boolean) => void; hasPrediction: boolean; stale: string | null; reason: string; editor: SegEditor | null; tick: number;
 }) {
   const { keys, prefs, session } = useApp();
   const h = (id: string) => keys.hint(`segment.${id}`);
@@ -39,6 +39,7 @@ export function SegPanel(props: {
 
       <h3>Prediction</h3>
       <Show when={props.hasPrediction} fallback={<p class="muted small">No predicted map for this image yet.</p>}>
+        <Show when={props.stale}><p class="warn small" data-testid="prediction-stale">{props.stale}</p></Show>
         <div class="row">
           <button classList={{ selected: prefs.overlay() }} onClick={() => prefs.setOverlay(!prefs.overlay())}>Overlay <kbd>{h('overlay')}</kbd></button>
           <button classList={{ selected: props.heat }} onClick={() => props.setHeat(!props.heat)}>Uncertainty <kbd>{h('uncertainty')}</kbd></button>

@@ -2,7 +2,7 @@
 import { For, Show, createEffect, createSignal, on, onCleanup } from 'solid-js';
 import { useApp } from '../context.ts';
 import { api, type ListQuery } from '../api.ts';
-import { fmt } from '../lib/format.ts';
+import { count, fmt } from '../lib/format.ts';
 import { Thumb } from '../components/thumb.tsx';
 import type { ImageList } from '../types.ts';
 
@@ -66,7 +66,7 @@ export function BrowsePage() {
           <For each={SORTS}>{([s, l]) => <option value={s}>{l}</option>}</For>
         </select> <kbd>{keys.hint('browse.sort')}</kbd></label>
         <span class="spacer" />
-        <span class="muted">{fmt(data()?.total ?? 0)} images · page {page() + 1} of {pages()}</span>
+        <span class="muted">{count(data()?.total ?? 0, 'image')} · page {page() + 1} of {pages()}</span>
         <button onClick={() => turn(-1)} disabled={page() === 0}>‹ <kbd>{keys.hint('browse.pagePrev')}</kbd></button>
         <button onClick={() => turn(1)} disabled={page() >= pages() - 1}><kbd>{keys.hint('browse.pageNext')}</kbd> ›</button>
       </div>

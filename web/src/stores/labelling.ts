@@ -8,9 +8,9 @@ import type { Task } from '../types.ts';
 
 export function createLabelling(task: Task) {
   const app = useApp();
-  const { router, socket, session, ui, prefs } = app;
+  const { router, socket, session, ui, strategy } = app;
   const cache = createImageCache({ withMask: () => task === 'segmentation' });
-  const nav = createNavigator({ task, cache, socket, prefs, router });
+  const nav = createNavigator({ task, cache, socket, pick: strategy.pick, router });
 
   // the URL says which image: typed, jumped to, opened from browse, or reloaded
   // (only the URL is tracked: show() itself rewrites the URL after the entry changed)
@@ -22,8 +22,9 @@ export function createLabelling(task: Task) {
     if (cur?.id !== id) void nav.show(id);
   }));
 
+  // an image that failed to load (an unknown id) is not "the current image": the header says none
   createEffect(() => {
-    const e = nav.entry();
+    const e = nav.status().kind === 'error' ? null : nav.entry();
     ui.setImageId(e?.id ?? null);
     ui.setPosition(e ? { index: e.meta.index, total: e.meta.total } : null);
   });
@@ -31,7 +32,7 @@ export function createLabelling(task: Task) {
 
   const offs = [
     socket.on('prediction', (m) => {
-      cache.setPrediction(m.prediction);
+      cache.setPrediction({ ...m.prediction, modelVersion: m.modelVersion });
       if (nav.entry()?.id === m.prediction.imageId) nav.touch();
     }),
     socket.on('annotation', (m) => {
@@ -49,8 +50,8 @@ export function createLabelling(task: Task) {
     if (cur) void nav.show(cur.id);
   }, { defer: true }));
 
-  // changing the strategy re-plans what "next" means (prefetch follows)
-  createEffect(on(prefs.strategy, () => { const cur = nav.entry(); if (cur) void nav.show(cur.id); }, { defer: true }));
+  // changing the strategy (or its falling back, trainer gone) re-plans what "next" means (prefetch follows)
+  createEffect(on(() => JSON.stringify(strategy.pick()), () => { const cur = nav.entry(); if (cur) void nav.show(cur.id); }, { defer: true }));
 
   return { cache, nav, app };
 }

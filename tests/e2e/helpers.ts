@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { chromium, type Browser } from 'playwright-core';
 import WebSocket from 'ws';
 import { DEFAULT_WEB_DIR, ensureWebBuilt } from '../../server/web-build.ts';
+import type { Ctx } from '../../server/context.ts';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const CHROMIUM = process.env.HILT_CHROMIUM ?? '/usr/bin/chromium';
@@ -37,6 +38,8 @@ export interface App {
   /** stop only the server (the session stays), and start it again on the same port */
   stop(): Promise<void>; restart(): Promise<void>;
   close(): Promise<void>;
+  /** the running server's context (to change its state behind the browser's back) */
+  ctx(): Ctx;
 }
 
 /** The demo session (unlabelled shape images) served by the real server on a free port. */
@@ -54,6 +57,7 @@ export async function startApp(opts: { name?: string; count?: number } = {}): Pr
   const port = srv.port;
   return {
     url: srv.url, dir, name,
+    ctx: () => srv!.ctx,
     async stop() { await srv?.close(); srv = null; },
     async restart() { await srv?.close(); srv = await startServer({ sessionsDir, session: name, port, host: '127.0.0.1', webDir, log: () => {} }); },
     async close() { await srv?.close(); srv = null; rmSync(dir, { recursive: true, force: true }); },

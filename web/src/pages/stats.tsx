@@ -67,7 +67,7 @@ export function StatsPage() {
               </Show>
               <Show when={metricSeries(isLoss).length}>
                 <h3>training loss</h3>
-                <LineChart series={metricSeries(isLoss)} xTitle="labels" yTitle="loss on the training labels" />
+                <LineChart series={metricSeries(isLoss)} xTitle="labels" yTitle="train loss" />
                 <p class="muted small" data-testid="loss-note">
                   The training loss usually <b>rises</b> as labels are added: the head is regularised, and more (and harder) labels
                   are harder to fit exactly. That is not the model getting worse — the validation curve above is the one to watch.

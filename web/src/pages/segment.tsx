@@ -91,7 +91,7 @@ export function SegmentPage() {
         </div>
       </div>
       <SegPanel tool={tool()} setTool={setTool} classId={classId()} setClassId={setClassId} heat={heat()} setHeat={setHeat}
-        hasPrediction={!!prediction()} stale={staleNote(prediction(), session.trainer())} reason={nav.reason()} editor={ed()} tick={tick()} />
+        hasPrediction={!!prediction()} modelVersion={prediction()?.modelVersion} stale={staleNote(prediction(), session.trainer())} reason={nav.reason()} editor={ed()} tick={tick()} />
     </div>
   );
 }

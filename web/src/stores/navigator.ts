@@ -40,9 +40,13 @@ export interface Navigator {
 export interface NextPick { strategy: string; class?: number }
 
 export function createNavigator(d: { task: Task; cache: ImageCache; socket: Socket; pick: () => NextPick; router: Router }): Navigator {
+  const pickKey = () => JSON.stringify(d.pick());
   const [entry, setEntry] = createSignal<Entry | null>(null, { equals: false });
   const [status, setStatus] = createSignal<NavStatus>({ kind: 'idle' });
-  const [reason, setReason] = createSignal('');
+  // a reason belongs to the strategy it was given for: a new strategy starts without one
+  const [said, setSaid] = createSignal({ text: '', pick: '' });
+  const setReason = (text: string) => setSaid({ text, pick: pickKey() });
+  const reason = () => (said().pick === pickKey() ? said().text : '');
   const afterOf = new Map<number, Promise<number | null>>();
   const beforeOf = new Map<number, Promise<number | null>>();
   const done = new Map<number, boolean>();
@@ -52,7 +56,6 @@ export function createNavigator(d: { task: Task; cache: ImageCache; socket: Sock
   let chain: Promise<unknown> = Promise.resolve();
   /** the last queued task when it is a move that has not started: later presses add to it */
   let tail: { steps: number } | null = null;
-  const pickKey = () => JSON.stringify(d.pick());
 
   const neighbour = (id: number, dir: 'after' | 'before') => {
     const memo = dir === 'after' ? afterOf : beforeOf;

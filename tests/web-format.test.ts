@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { rollingAccuracy, trainerText, windowAccuracy } from '../web/src/lib/format.ts';
+import { count, rollingAccuracy, trainerText, windowAccuracy } from '../web/src/lib/format.ts';
+import { staleNote } from '../web/src/lib/prediction-note.ts';
 
 const status = (o: object) => ({ phase: 'ready', message: '', embedded: 0, total: 0, device: '', backbone: '', backboneNote: '', modelVersion: 0, ...o }) as never;
 
@@ -10,6 +11,26 @@ describe('header text', () => {
       .toBe('embedding 1,234 of 10,000 on cpu with dinov3-vits16');
     expect(trainerText({ online: true, status: status({ phase: 'fitting', modelVersion: 2 }) }).text).toBe('fitting · model v2');
     expect(trainerText({ online: true, status: status({ phase: 'ready', modelVersion: 3 }) }).text).toBe('ready · model v3');
+  });
+});
+
+describe('counts in words', () => {
+  it('says "1 image", never "1 images"', () => {
+    expect(count(1, 'image')).toBe('1 image');
+    expect(count(0, 'image')).toBe('0 images');
+    expect(count(12345, 'prediction')).toBe('12,345 predictions');
+  });
+});
+
+describe('stale predictions', () => {
+  const on = (v: number) => ({ online: true, status: status({ modelVersion: v }) });
+  it('marks a prediction whose trainer is gone, or that an older model made; not the current one', () => {
+    expect(staleNote(null, { online: false, status: null })).toBeNull();
+    expect(staleNote({ modelVersion: 3 }, { online: false, status: status({ modelVersion: 3 }) })).toBe('from model v3 — the trainer is offline, so it may be out of date');
+    expect(staleNote({ modelVersion: 3 }, on(3))).toBeNull();
+    expect(staleNote({ modelVersion: 4 }, on(3))).toBeNull(); // the status lags a refit by a moment
+    expect(staleNote({ modelVersion: 2 }, on(3))).toBe('from model v2; the current model is v3 (updating…)');
+    expect(staleNote({ modelVersion: 7 }, on(0))).toBe('from model v7 — the trainer has no model yet in this run');
   });
 });
 

@@ -41,6 +41,15 @@ describe('model output and identity (e2e, Chromium)', () => {
     await until((t) => t.includes('model v1'), '[data-testid=prediction]');
     expect(await page.$('[data-testid=prediction-stale]')).toBeNull();
     for (const s of ['uncertain', 'minority', 'diverse', 'class']) expect(await page.$eval(`option[value=${s}]`, (o) => (o as HTMLOptionElement).disabled)).toBe(false);
+    // a long trainer message shrinks itself, never the parts after it (who you are, the links)
+    trainer.send({ type: 'status', status: { phase: 'error', message: 'cannot load backbone: ' + 'a long reason '.repeat(30), backboneNote: 'FALLBACK note '.repeat(10) } });
+    await until((t) => t.includes('trainer error'), '[data-testid=trainer-status]');
+    const parts = await page.$$eval('header > *', (els) => els.map((el) => el.getBoundingClientRect()).filter((r) => r.width > 0).map((r) => [r.left, r.right]));
+    for (let i = 1; i < parts.length; i++) expect(parts[i][0], `header part ${i} starts after part ${i - 1} ends`).toBeGreaterThanOrEqual(parts[i - 1][1] - 0.5);
+    expect(await page.$eval('[data-testid=you]', (el) => el.scrollWidth <= el.clientWidth + 1)).toBe(true);
+    await page.screenshot({ path: shot('header-long-status'), clip: { x: 0, y: 0, width: 1360, height: 60 } });
+    trainer.send(status(1));
+    await until((t) => t.includes('ready · model v1'), '[data-testid=trainer-status]');
     await page.keyboard.press('n'); // random
     await page.keyboard.press('n'); // by class asks…
     await page.waitForSelector('[data-testid=class-prompt]');

@@ -1,6 +1,6 @@
 // What both labelling pages share: the prefetch cache, the navigator, the ?id= in the URL, socket
 // frames patching the view, and the header's image id / position. Call inside a page component.
-import { createEffect, on, onCleanup, untrack } from 'solid-js';
+import { createEffect, createMemo, on, onCleanup, untrack } from 'solid-js';
 import { useApp } from '../context.ts';
 import { createImageCache } from './image-cache.ts';
 import { createNavigator } from './navigator.ts';
@@ -50,8 +50,10 @@ export function createLabelling(task: Task) {
     if (cur) void nav.show(cur.id);
   }, { defer: true }));
 
-  // changing the strategy (or its falling back, trainer gone) re-plans what "next" means (prefetch follows)
-  createEffect(on(() => JSON.stringify(strategy.pick()), () => { const cur = nav.entry(); if (cur) void nav.show(cur.id); }, { defer: true }));
+  // changing the strategy (or its falling back, trainer gone) re-plans what "next" means (prefetch
+  // follows); the image in view stays. A memo: session refreshes recompute the same pick, no re-plan
+  const pick = createMemo(() => JSON.stringify(strategy.pick()));
+  createEffect(on(pick, () => nav.replan(), { defer: true }));
 
   return { cache, nav, app };
 }

@@ -27,6 +27,8 @@ export interface Navigator {
   advance(): Promise<void>;
   /** re-render the current entry after its meta changed in place */
   touch(): void;
+  /** the strategy changed: ask again which image comes next (and prefetch it); the view stays */
+  replan(): void;
   /** images this browser annotated since their list window was fetched */
   markDone(id: number, done: boolean): void;
   /**
@@ -156,6 +158,7 @@ export function createNavigator(d: { task: Task; cache: ImageCache; socket: Sock
       } catch (err) { setStatus({ kind: 'error', message: (err as Error).message }); }
     },
     touch() { setEntry(entry()); },
+    replan() { const e = entry(); if (e) prefetchAround(e); },
     markDone(id, v) { done.set(id, v); },
     move(dir, leaving) {
       if (tail) { tail.steps += dir; return; }

@@ -25,7 +25,7 @@ export function App() {
     classes: () => ui.setClasses(true),
     strategyNext: () => strategy.cycle(1),
     strategyPrev: () => strategy.cycle(-1),
-    name: () => identity.setEditing(true),
+    name: () => (identity.me()?.authenticated ? ui.notify('Signed in with a token: your name comes from it.') : identity.setEditing(true)),
     goHome: () => router.navigate('/'),
     goLabel: () => router.navigate(task() ? `/${task()}` : '/'),
     goBrowse: () => router.navigate('/browse'),

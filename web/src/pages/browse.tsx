@@ -56,11 +56,14 @@ export function BrowsePage() {
         <label>show <select value={state()} onChange={(e) => setState(e.currentTarget.value as never)}>
           <For each={STATES}>{(s) => <option value={s}>{STATE_LABEL[s]}</option>}</For>
         </select> <kbd>{keys.hint('browse.filter')}</kbd></label>
-        <label>label <select value={label() ?? ''} onChange={(e) => setLabel(num(e.currentTarget.value))}>
-          <option value="">any</option><For each={classes()}>{(k) => <option value={k.id}>{k.name}</option>}</For>
+        {/* each option says whether it is chosen: the class options are rebuilt when classes change */}
+        <label>label <select onChange={(e) => setLabel(num(e.currentTarget.value))}>
+          <option value="" selected={label() === null}>any</option>
+          <For each={classes()}>{(k) => <option value={k.id} selected={label() === k.id}>{k.name}</option>}</For>
         </select></label>
-        <label>predicted <select value={predicted() ?? ''} onChange={(e) => setPredicted(num(e.currentTarget.value))}>
-          <option value="">any</option><For each={classes()}>{(k) => <option value={k.id}>{k.name}</option>}</For>
+        <label>predicted <select onChange={(e) => setPredicted(num(e.currentTarget.value))}>
+          <option value="" selected={predicted() === null}>any</option>
+          <For each={classes()}>{(k) => <option value={k.id} selected={predicted() === k.id}>{k.name}</option>}</For>
         </select></label>
         <label>sort <select value={sort()} onChange={(e) => setSort(e.currentTarget.value)}>
           <For each={SORTS}>{([s, l]) => <option value={s}>{l}</option>}</For>

@@ -102,12 +102,18 @@ export function deleteAnnotation(ctx: Ctx, imageId: number, annotator: string): 
   return annotationMsg(before);
 }
 
-/** Accept the stored prediction: its top class, or its arg-max map upsampled to the image as the mask. */
-export async function acceptPrediction(ctx: Ctx, imageId: number, annotator: string): Promise<AnnotationMsg> {
+/**
+ * Accept the stored prediction: its top class, or its arg-max map upsampled to the image as the mask.
+ * `seen` is the model version the annotator was shown: a prediction refreshed since is not accepted unseen.
+ */
+export async function acceptPrediction(ctx: Ctx, imageId: number, annotator: string, seen?: number): Promise<AnnotationMsg> {
   const db = ctx.session.db;
   const img = getImage(db, imageId);
   const p = getPrediction(db, imageId);
   if (!p) throw new AppError(409, 'no_prediction', `there is no prediction for image ${imageId} yet`);
+  if (seen !== undefined && p.modelVersion !== seen) {
+    throw new AppError(409, 'stale_prediction', `the prediction for image ${imageId} changed (model v${seen} → v${p.modelVersion}); look at the new one before accepting it`);
+  }
   if (!p.map) {
     if (p.classId === null) throw new AppError(409, 'no_prediction', `the prediction for image ${imageId} has no class`);
     return setAnnotation(ctx, imageId, { kind: 'label', classId: p.classId }, annotator, true);

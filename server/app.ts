@@ -16,6 +16,8 @@ import { predictRoutes } from './routes/predict.ts';
 import { guard, jsonOnly } from './security/guard.ts';
 import { authenticate } from './security/auth.ts';
 import { signinRoutes, tokenLink } from './security/signin.ts';
+import { meRoutes } from './routes/me.ts';
+import { identityCookie } from './identity.ts';
 
 export function createApp(ctx: Ctx): Hono {
   const app = new Hono();
@@ -29,6 +31,7 @@ export function createApp(ctx: Ctx): Hono {
   app.route('/', signinRoutes(ctx));
   app.use('*', tokenLink(ctx));
   app.use('*', authenticate(ctx));
+  app.use('*', identityCookie());
   app.get('/api/health', (c) => c.json({ ok: true, session: ctx.session.name, version: 1 }));
   app.route('/api/session', sessionRoutes(ctx));
   app.route('/api/classes', classRoutes(ctx));
@@ -39,6 +42,7 @@ export function createApp(ctx: Ctx): Hono {
   app.route('/api/stats', statsRoutes(ctx));
   app.route('/api', dataRoutes(ctx));
   app.route('/api/predict', predictRoutes(ctx));
+  app.route('/api/me', meRoutes());
   app.all('/api/*', (c) => c.json({ error: { code: 'not_found', message: `no route ${c.req.method} ${c.req.path}` } }, 404));
   app.route('/', staticRoutes(ctx));
   app.notFound((c) => c.json({ error: { code: 'not_found', message: `no route ${c.req.method} ${c.req.path}` } }, 404));

@@ -5,7 +5,11 @@ import { AppError } from './errors.ts';
 import { stmt } from './db/prepared.ts';
 import { strategyByName, STRATEGIES } from './strategies.ts';
 
-export interface NextQuery { strategy?: string; class?: string; after?: string; before?: string; exclude?: string; annotator: string; claimTtlMs: number }
+export interface NextQuery {
+  strategy?: string; class?: string; after?: string; before?: string; exclude?: string; annotator: string; claimTtlMs: number;
+  /** false: the stored suggestions belong to a model nobody is serving any more; don't pick by them */
+  trainerOnline?: boolean;
+}
 
 // unlabelled, not held by another annotator, and not one the client asked to skip (the image in view,
 // so that it can prefetch the next one before saving the current)
@@ -56,7 +60,8 @@ export function nextImage(db: Db, q: NextQuery): { id: number | null; reason: st
   };
   let id: number | null = null;
   let reason: string = strategy.name;
-  if (strategy.needsTrainer) {
+  if (strategy.needsTrainer && q.trainerOnline === false) reason = `${strategy.name}: the trainer is offline, sequential`;
+  else if (strategy.needsTrainer) {
     const key = strategy.listKey?.(ctx.query, db) ?? strategy.name;
     const row = stmt(db, 'select ids from suggestions where strategy = ?').get(key) as { ids: string } | undefined;
     id = row ? firstFree(db, JSON.parse(row.ids) as number[], me, now, ex) : null;

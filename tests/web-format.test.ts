@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { rollingAccuracy, trainerText, windowAccuracy } from '../web/src/lib/format.ts';
+import { count, rollingAccuracy, trainerText, windowAccuracy } from '../web/src/lib/format.ts';
+import { staleNote } from '../web/src/lib/prediction-note.ts';
 
 const status = (o: object) => ({ phase: 'ready', message: '', embedded: 0, total: 0, device: '', backbone: '', backboneNote: '', modelVersion: 0, ...o }) as never;
 
@@ -13,6 +14,26 @@ describe('header text', () => {
   });
 });
 
+describe('counts in words', () => {
+  it('says "1 image", never "1 images"', () => {
+    expect(count(1, 'image')).toBe('1 image');
+    expect(count(0, 'image')).toBe('0 images');
+    expect(count(12345, 'prediction')).toBe('12,345 predictions');
+  });
+});
+
+describe('stale predictions', () => {
+  const on = (v: number) => ({ online: true, status: status({ modelVersion: v }) });
+  it('marks a prediction whose trainer is gone, or that an older model made; not the current one', () => {
+    expect(staleNote(null, { online: false, status: null })).toBeNull();
+    expect(staleNote({ modelVersion: 3 }, { online: false, status: status({ modelVersion: 3 }) })).toBe('from model v3 — the trainer is offline, so it may be out of date');
+    expect(staleNote({ modelVersion: 3 }, on(3))).toBeNull();
+    expect(staleNote({ modelVersion: 4 }, on(3))).toBeNull(); // the status lags a refit by a moment
+    expect(staleNote({ modelVersion: 2 }, on(3))).toBe('from model v2; the current model is v3 (updating…)');
+    expect(staleNote({ modelVersion: 7 }, on(0))).toBe('from model v7 — the trainer has no model yet in this run');
+  });
+});
+
 describe('live accuracy', () => {
   it('uses the last w outcomes', () => {
     expect(windowAccuracy([0, 0, 1, 1], 2)).toBe(1);
@@ -22,18 +43,30 @@ describe('live accuracy', () => {
   });
 });
 
-import { cycleStrategy, strategyStates } from '../web/src/lib/strategies.ts';
+import { cycleStrategy, effectiveStrategy, strategyStates } from '../web/src/lib/strategies.ts';
 describe('strategy selector', () => {
-  it('disables model strategies without the trainer and says why', () => {
-    const s = strategyStates({ trainerOnline: false, published: [], classCount: 2 });
-    expect(s.find((x) => x.id === 'uncertain')).toMatchObject({ enabled: false, why: 'needs the trainer' });
-    expect(s.find((x) => x.id === 'sequential')?.enabled).toBe(true);
+  it('disables every model strategy (by class too) while the trainer is offline and says why', () => {
+    const s = strategyStates({ trainerOnline: false, published: ['uncertain', 'class:1'], classCount: 2 });
+    for (const id of ['class', 'minority', 'uncertain', 'diverse']) expect(s.find((x) => x.id === id)).toMatchObject({ enabled: false, why: 'trainer offline' });
+    expect(s.filter((x) => x.enabled).map((x) => x.id)).toEqual(['sequential', 'random']);
     const t = strategyStates({ trainerOnline: true, published: ['uncertain'], classCount: 0 });
     expect(t.find((x) => x.id === 'uncertain')?.enabled).toBe(true);
     expect(t.find((x) => x.id === 'diverse')?.why).toMatch(/waiting/);
-    expect(t.find((x) => x.id === 'class')?.enabled).toBe(false);
-    expect(cycleStrategy(s, 'random', 1)).toBe('class');
-    expect(cycleStrategy(s, 'sequential', -1)).toBe('class');
+    expect(t.find((x) => x.id === 'class')).toMatchObject({ enabled: false, why: 'add a class first' });
+  });
+  it('cycles over the enabled ones, stepping off one that went off', () => {
+    const on = strategyStates({ trainerOnline: true, published: ['uncertain'], classCount: 2 });
+    expect(cycleStrategy(on, 'random', 1)).toBe('class');
+    expect(cycleStrategy(on, 'class', 1)).toBe('uncertain');
+    expect(cycleStrategy(on, 'sequential', -1)).toBe('uncertain');
+    const off = strategyStates({ trainerOnline: false, published: ['uncertain'], classCount: 2 });
+    expect(cycleStrategy(off, 'random', 1)).toBe('sequential');
+    expect(cycleStrategy(off, 'uncertain', 1)).toBe('sequential');
+  });
+  it('says what "next" really does when the chosen strategy is off', () => {
+    const off = strategyStates({ trainerOnline: false, published: [], classCount: 2 });
+    expect(effectiveStrategy(off, 'uncertain')).toEqual({ id: 'sequential', note: 'uncertain: trainer offline' });
+    expect(effectiveStrategy(off, 'random')).toEqual({ id: 'random', note: null });
   });
 });
 

@@ -20,10 +20,12 @@ export function imageRoutes(ctx: Ctx) {
       const img = getImage(db(), intParam(c.req.param('id'), 'id'));
       const pos = db().$client.prepare('select count(*) as i from images where id < ?').get(img.id) as { i: number };
       const total = db().$client.prepare('select count(*) as n from images').get() as { n: number };
+      const p = getPrediction(db(), img.id);
       return c.json({
         image: { id: img.id, name: imageName(img), width: img.width, height: img.height },
         annotation: annotationMsg(getAnnotation(db(), img.id)),
-        prediction: predictionMsg(getPrediction(db(), img.id)),
+        // the model version goes back with accept-prediction: what was shown is what gets accepted
+        prediction: p ? { ...predictionMsg(p)!, modelVersion: p.modelVersion } : null,
         index: pos.i, total: total.n,
       });
     })

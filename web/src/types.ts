@@ -1,7 +1,9 @@
 // Plain types of the HTTP API (docs/API.md). Socket frames come from server/protocol.ts.
-import type { AnnotationMsg, ClassMsg, Prediction, SegmentationPrediction, Task, TrainerStatus } from '../../server/protocol.ts';
+import type { AnnotationMsg, ClassMsg, Prediction as ProtocolPrediction, SegmentationPrediction, Task, TrainerStatus } from '../../server/protocol.ts';
 
-export type { Task, TrainerStatus, Prediction, SegmentationPrediction };
+export type { Task, TrainerStatus, SegmentationPrediction };
+/** A prediction with the version of the model that made it (sent back when it is accepted). */
+export type Prediction = ProtocolPrediction & { modelVersion?: number };
 export type Class = ClassMsg;
 export type Annotation = AnnotationMsg;
 export type Point = { classId: number; x: number; y: number };
@@ -37,6 +39,9 @@ export interface Stats {
   /** val-split confusion matrix when the trainer published one */
   confusion?: { classIds?: number[]; labels?: string[]; matrix: number[][] } | null;
 }
+
+/** GET /api/me: the annotator this browser labels as. */
+export interface Me { id: string; name: string | null; annotator: string; authenticated: boolean }
 
 export type Strategy = 'sequential' | 'random' | 'class' | 'minority' | 'uncertain' | 'diverse';
 export const STRATEGIES: Strategy[] = ['sequential', 'random', 'class', 'minority', 'uncertain', 'diverse'];

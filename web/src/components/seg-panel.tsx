@@ -11,7 +11,7 @@ const TOOLS: { id: Tool; label: string }[] = [
 
 export function SegPanel(props: {
   tool: Tool; setTool: (t: Tool) => void; classId: number; setClassId: (id: number) => void;
-  heat: boolean; setHeat: (v: boolean) => void; hasPrediction: boolean; reason: string; editor: SegEditor | null; tick: number;
+  heat: boolean; setHeat: (v: boolean) => void; hasPrediction: boolean; modelVersion?: number; stale: string | null; reason: string; editor: SegEditor | null; tick: number;
 }) {
   const { keys, prefs, session } = useApp();
   const h = (id: string) => keys.hint(`segment.${id}`);
@@ -37,8 +37,9 @@ export function SegPanel(props: {
       <h3>Class</h3>
       <ClassButtons classes={session.classes()} hint={(i) => keys.hint(`segment.class${i + 1}`)} selected={props.classId} onPick={(k) => props.setClassId(k.id)} title="Paint with this class" />
 
-      <h3>Prediction</h3>
+      <h3 data-testid="seg-prediction">Prediction <Show when={props.hasPrediction && props.modelVersion !== undefined}><span class="muted model-tag">model v{props.modelVersion}</span></Show></h3>
       <Show when={props.hasPrediction} fallback={<p class="muted small">No predicted map for this image yet.</p>}>
+        <Show when={props.stale}><p class="warn small" data-testid="prediction-stale">{props.stale}</p></Show>
         <div class="row">
           <button classList={{ selected: prefs.overlay() }} onClick={() => prefs.setOverlay(!prefs.overlay())}>Overlay <kbd>{h('overlay')}</kbd></button>
           <button classList={{ selected: props.heat }} onClick={() => props.setHeat(!props.heat)}>Uncertainty <kbd>{h('uncertainty')}</kbd></button>

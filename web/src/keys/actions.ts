@@ -11,6 +11,7 @@ export const SCOPES = {
   browse: { label: 'Browse', modal: false },
   settings: { label: 'Settings', modal: false },
   classes: { label: 'Classes panel', modal: true },
+  pickClass: { label: 'Choosing the class for “by class”', modal: true },
   confirm: { label: 'Confirmation', modal: true },
   help: { label: 'Key list', modal: true },
 } as const;
@@ -40,6 +41,7 @@ export const ACTIONS: ActionDef[] = [
   a('global', 'goBrowse', 'Go to browse', ['Shift+b']),
   a('global', 'goStats', 'Go to stats', ['Shift+s']),
   a('global', 'goSettings', 'Go to settings', ['Shift+p']),
+  a('global', 'name', 'Set your name (who labels)', ['Shift+a']),
 
   a('home', 'classification', 'Open classification', ['1']),
   a('home', 'segmentation', 'Open segmentation', ['2']),
@@ -93,6 +95,7 @@ export const ACTIONS: ActionDef[] = [
   a('settings', 'up', 'Previous action', ['ArrowUp', 'k'], true),
   a('settings', 'down', 'Next action', ['ArrowDown', 'j'], true),
   a('settings', 'remap', 'Add a key to the selected action', ['Enter']),
+  a('settings', 'removeKey', 'Remove the selected action’s last key', ['Delete']),
   a('settings', 'restore', 'Restore the selected action’s default keys', ['Backspace']),
 
   a('classes', 'up', 'Select previous class', ['ArrowUp', 'k'], true),
@@ -103,6 +106,11 @@ export const ACTIONS: ActionDef[] = [
   a('classes', 'rename', 'Rename the class', ['r']),
   a('classes', 'remove', 'Remove the class', ['Delete', 'x']),
   a('classes', 'close', 'Close the panel', ['c']),
+
+  ...nine('pickClass', 'class', (k) => `Look for class ${k}`),
+  a('pickClass', 'keep', 'Keep the class already chosen', ['Enter']),
+  a('pickClass', 'skip', 'Skip “by class”: the next strategy', ['n']),
+  a('pickClass', 'skipBack', 'Skip “by class”: the previous strategy', ['Shift+n']),
 
   a('confirm', 'yes', 'Confirm', ['Enter', 'y']),
   a('confirm', 'no', 'Cancel', ['n']),

@@ -2,6 +2,8 @@
 import type { TrainerInfo } from '../types.ts';
 
 export const fmt = (n: number) => n.toLocaleString('en-US');
+/** "1 image", "2 images", "1,234 images" */
+export const count = (n: number, word: string, plural = word + 's') => `${fmt(n)} ${n === 1 ? word : plural}`;
 
 /** "embedding 1,234 of 10,000 on cpu with dinov3-vits16", "ready · model v3", "offline". */
 export function trainerText(t: TrainerInfo | null | undefined): { text: string; tone: 'off' | 'busy' | 'ok' | 'bad' } {

@@ -2,7 +2,7 @@
 import { For, Show, createEffect, createSignal, on, onCleanup } from 'solid-js';
 import { useApp } from '../context.ts';
 import { api, type ListQuery } from '../api.ts';
-import { fmt } from '../lib/format.ts';
+import { count, fmt } from '../lib/format.ts';
 import { Thumb } from '../components/thumb.tsx';
 import type { ImageList } from '../types.ts';
 
@@ -56,17 +56,20 @@ export function BrowsePage() {
         <label>show <select value={state()} onChange={(e) => setState(e.currentTarget.value as never)}>
           <For each={STATES}>{(s) => <option value={s}>{STATE_LABEL[s]}</option>}</For>
         </select> <kbd>{keys.hint('browse.filter')}</kbd></label>
-        <label>label <select value={label() ?? ''} onChange={(e) => setLabel(num(e.currentTarget.value))}>
-          <option value="">any</option><For each={classes()}>{(k) => <option value={k.id}>{k.name}</option>}</For>
+        {/* each option says whether it is chosen: the class options are rebuilt when classes change */}
+        <label>label <select onChange={(e) => setLabel(num(e.currentTarget.value))}>
+          <option value="" selected={label() === null}>any</option>
+          <For each={classes()}>{(k) => <option value={k.id} selected={label() === k.id}>{k.name}</option>}</For>
         </select></label>
-        <label>predicted <select value={predicted() ?? ''} onChange={(e) => setPredicted(num(e.currentTarget.value))}>
-          <option value="">any</option><For each={classes()}>{(k) => <option value={k.id}>{k.name}</option>}</For>
+        <label>predicted <select onChange={(e) => setPredicted(num(e.currentTarget.value))}>
+          <option value="" selected={predicted() === null}>any</option>
+          <For each={classes()}>{(k) => <option value={k.id} selected={predicted() === k.id}>{k.name}</option>}</For>
         </select></label>
         <label>sort <select value={sort()} onChange={(e) => setSort(e.currentTarget.value)}>
           <For each={SORTS}>{([s, l]) => <option value={s}>{l}</option>}</For>
         </select> <kbd>{keys.hint('browse.sort')}</kbd></label>
         <span class="spacer" />
-        <span class="muted">{fmt(data()?.total ?? 0)} images · page {page() + 1} of {pages()}</span>
+        <span class="muted">{count(data()?.total ?? 0, 'image')} · page {page() + 1} of {pages()}</span>
         <button onClick={() => turn(-1)} disabled={page() === 0}>‹ <kbd>{keys.hint('browse.pagePrev')}</kbd></button>
         <button onClick={() => turn(1)} disabled={page() >= pages() - 1}><kbd>{keys.hint('browse.pageNext')}</kbd> ›</button>
       </div>

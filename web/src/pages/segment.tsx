@@ -6,7 +6,8 @@ import { createSegmenter } from '../stores/segmenter.ts';
 import { SegCanvas } from '../components/seg-canvas.tsx';
 import { SegPanel } from '../components/seg-panel.tsx';
 import type { SegEditor, Tool } from '../seg/editor.ts';
-import type { SegmentationPrediction } from '../types.ts';
+import type { Prediction, SegmentationPrediction } from '../types.ts';
+import { staleNote } from '../lib/prediction-note.ts';
 
 export function SegmentPage() {
   const { nav, cache, app } = createLabelling('segmentation');
@@ -19,7 +20,7 @@ export function SegmentPage() {
   const [heat, setHeat] = createSignal(false);
   const [tick, setTick] = createSignal(0); // undo/redo availability changes
   const classes = () => session.classes();
-  const prediction = () => { const p = nav.entry()?.meta.prediction; return p && 'map' in p ? (p as SegmentationPrediction) : null; };
+  const prediction = () => { const p = nav.entry()?.meta.prediction; return p && 'map' in p ? (p as SegmentationPrediction & Pick<Prediction, 'modelVersion'>) : null; };
 
   // default class: the first; keep the choice while it exists
   createEffect(() => { const ks = classes(); if (!ks.some((k) => k.id === classId())) setClassId(ks[0]?.id ?? 0); });
@@ -44,7 +45,7 @@ export function SegmentPage() {
   createEffect(on(session.resets, () => { seg.forget(); const e = ed(); if (e) e.state = null; }, { defer: true }));
 
   const act = (fn: (e: SegEditor) => unknown) => () => { const e = ed(); if (e?.state) { fn(e); setTick((n) => n + 1); } };
-  const leave = (move: () => Promise<void>) => () => nav.queue(() => { const s = ed()?.state; if (s?.dirty) void seg.save(s); return move(); }, { droppable: true });
+  const leave = (dir: 1 | -1) => () => nav.move(dir, () => { const s = ed()?.state; if (s?.dirty) void seg.save(s); });
   const size = (k: number) => prefs.setBrush(Math.max(1, Math.min(400, Math.round(prefs.brush() * k) || (k > 1 ? prefs.brush() + 1 : prefs.brush() - 1))));
   const pick = (i: number) => () => { const k = classes()[i]; if (k) { setClassId(k.id); if (tool() === 'eraser') setTool('brush'); } };
   const pan = (dx: number, dy: number) => act((e) => e.pan(dx, dy));
@@ -56,8 +57,8 @@ export function SegmentPage() {
     }),
     // the strategy asks the server, which must know this image is annotated first
     advance: () => nav.queue(async () => { const s = ed()?.state; if (s?.dirty) await seg.save(s); await nav.advance(); }),
-    next: leave(() => nav.next()),
-    prev: leave(() => nav.prev()),
+    next: leave(1),
+    prev: leave(-1),
     undo: act((e) => e.undo()),
     redo: act((e) => e.redo()),
     brush: () => setTool('brush'), eraser: () => setTool('eraser'), point: () => setTool('point'), polygon: () => setTool('polygon'),
@@ -90,7 +91,7 @@ export function SegmentPage() {
         </div>
       </div>
       <SegPanel tool={tool()} setTool={setTool} classId={classId()} setClassId={setClassId} heat={heat()} setHeat={setHeat}
-        hasPrediction={!!prediction()} reason={nav.reason()} editor={ed()} tick={tick()} />
+        hasPrediction={!!prediction()} modelVersion={prediction()?.modelVersion} stale={staleNote(prediction(), session.trainer())} reason={nav.reason()} editor={ed()} tick={tick()} />
     </div>
   );
 }

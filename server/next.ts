@@ -60,9 +60,10 @@ export function nextImage(db: Db, q: NextQuery): { id: number | null; reason: st
   };
   let id: number | null = null;
   let reason: string = strategy.name;
-  if (strategy.needsTrainer && q.trainerOnline === false) reason = `${strategy.name}: the trainer is offline, sequential`;
-  else if (strategy.needsTrainer) {
-    const key = strategy.listKey?.(ctx.query, db) ?? strategy.name;
+  // a bad request is a 400 whatever the trainer is doing: check the strategy's parameters first
+  const key = strategy.needsTrainer ? strategy.listKey?.(ctx.query, db) ?? strategy.name : null;
+  if (key && q.trainerOnline === false) reason = `${strategy.name}: the trainer is offline, sequential`;
+  else if (key) {
     const row = stmt(db, 'select ids from suggestions where strategy = ?').get(key) as { ids: string } | undefined;
     id = row ? firstFree(db, JSON.parse(row.ids) as number[], me, now, ex) : null;
     if (id === null) reason = row ? `${strategy.name}: suggestions used up, sequential until the next refit` : `${strategy.name}: no trainer suggestions yet, sequential`;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { count, rollingAccuracy, trainerText, windowAccuracy } from '../web/src/lib/format.ts';
+import { backboneChip, count, rollingAccuracy, trainerText, windowAccuracy } from '../web/src/lib/format.ts';
 import { staleNote } from '../web/src/lib/prediction-note.ts';
 
 const status = (o: object) => ({ phase: 'ready', message: '', embedded: 0, total: 0, device: '', backbone: '', backboneNote: '', modelVersion: 0, ...o }) as never;
@@ -84,5 +84,16 @@ describe('classes panel text', () => {
       'This deletes 5 labels of this class (5 annotations changed), and the model resets: its predictions and suggestions are dropped until the trainer refits.');
     expect(removalText({ annotations: 3, labels: 0, masks: 2, points: 1 })).toMatch(/^This removes its pixels from 2 masks and 1 point \(3 annotations changed\)/);
     expect(removalText({ annotations: 0, labels: 0, masks: 0, points: 0 })).toMatch(/^No annotation uses this class, and the model resets/);
+  });
+});
+
+describe('backbone chip', () => {
+  const at = (backbone: string, backboneNote: string, phase = 'ready') => ({ online: true, status: status({ backbone, backboneNote, phase }) }) as never;
+  it('says which backbone runs when it is not the DINOv3 asked for, in a few words', () => {
+    expect(backboneChip(at('mobilenetv2-imagenet', 'DINOv3 unavailable offline: running ImageNet MobileNetV2 (…). dinov3-vits16: cannot download …'))).toBe('DINOv3 offline: ImageNet MobileNetV2');
+    expect(backboneChip(at('tiny', 'FALLBACK to the tiny random-weight backbone (…): DINOv3 unavailable offline. …'))).toBe('DINOv3 offline: tiny, random weights');
+    expect(backboneChip(at('tiny', 'tiny random-weight backbone (not DINOv3; for tests): random weights, for tests/demo/bench only'))).toBe('tiny, random weights');
+    expect(backboneChip(at('dinov3-vits16', 'dinov3-vits16 (DINOv3, onnx-community/…) on cpu'))).toBe('');
+    expect(backboneChip({ online: false, status: null } as never)).toBe('');
   });
 });

@@ -32,7 +32,7 @@ function firstFree(db: Db, ids: number[], me: string, now: number, ex: string): 
   return null;
 }
 
-export function nextImage(db: Db, q: NextQuery): { id: number | null; reason: string } {
+export function nextImage(db: Db, q: NextQuery): { id: number | null; reason: string; why?: string } {
   const now = Date.now();
   const me = q.annotator;
   const num = (v: string | undefined, n: string) => {
@@ -72,5 +72,7 @@ export function nextImage(db: Db, q: NextQuery): { id: number | null; reason: st
   if (id === null) id = STRATEGIES[0].pick!(ctx);
   if (id === null) return { id: null, reason: 'done: every image is labelled or held by another annotator' };
   claim(db, id, me, q.claimTtlMs, now);
+  // reason: what picked it (machine-readable); why: the same in words for the annotator, when there is more to say
+  if (reason === strategy.name && strategy.explain) return { id, reason, why: strategy.explain(db, id) };
   return { id, reason };
 }

@@ -30,6 +30,23 @@ export interface StrategyEntry {
   listKey?(query: PickCtx['query'], db: Db): string;
   /** the server's own pick (strategies that need no trainer) */
   pick?(ctx: PickCtx): number | null;
+  /** why this image was picked, in words for the annotator (default: the strategy's name) */
+  explain?(db: Db, imageId: number): string;
+}
+
+const TYPICAL = 'typical of a cluster with no label yet';
+const isTypical = (db: Db, id: number) => {
+  const row = stmt(db, `select 1 from suggestions, json_each(suggestions.ids) where strategy = 'typical' and value = ?`).get(id);
+  return !!row;
+};
+/** "model unsure: cat vs dog" from the stored prediction's two most likely classes */
+function unsure(db: Db, id: number): string {
+  if (isTypical(db, id)) return TYPICAL;
+  const p = stmt(db, 'select probs from predictions where image_id = ?').get(id) as { probs: string | null } | undefined;
+  const probs = p?.probs ? Object.entries(JSON.parse(p.probs) as Record<string, number>).sort((a, b) => b[1] - a[1]) : [];
+  if (probs.length < 2) return 'model unsure';
+  const name = (cid: string) => (stmt(db, 'select name from classes where id = ?').get(Number(cid)) as { name: string } | undefined)?.name ?? cid;
+  return `model unsure: ${name(probs[0][0])} vs ${name(probs[1][0])}`;
 }
 
 const BOTH: Task[] = ['classification', 'segmentation'];
@@ -57,8 +74,9 @@ export const STRATEGIES: StrategyEntry[] = [
     },
   },
   { name: 'minority', label: 'minority frontier', tasks: BOTH, needsTrainer: true },
-  { name: 'uncertain', label: 'uncertain', tasks: BOTH, needsTrainer: true },
-  { name: 'diverse', label: 'diverse', tasks: BOTH, needsTrainer: true },
+  { name: 'uncertain', label: 'uncertain', tasks: BOTH, needsTrainer: true, explain: unsure },
+  { name: 'diverse', label: 'diverse', tasks: BOTH, needsTrainer: true, explain: (db, id) => (isTypical(db, id) ? TYPICAL : 'far from everything labelled') },
+  { name: 'typical', label: 'typical (cold start)', tasks: BOTH, needsTrainer: true, explain: () => TYPICAL },
 ];
 
 export const STRATEGY_NAMES = STRATEGIES.map((s) => s.name);

@@ -2,7 +2,7 @@
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 
-export const ALL_STRATEGIES = ['sequential', 'random', 'uncertain', 'diverse', 'minority', 'mix'] as const;
+export const ALL_STRATEGIES = ['sequential', 'random', 'uncertain', 'diverse', 'minority', 'typical', 'mix'] as const;
 export type SimStrategy = (typeof ALL_STRATEGIES)[number];
 export type SimTask = 'classification' | 'segmentation';
 
@@ -67,7 +67,8 @@ Data (one of):
 
 Simulation:
   --strategies <list>      comma-separated: ${ALL_STRATEGIES.join(',')}
-                           (mix = uncertain with 20 % random; default all; segmentation:
+                           (mix = uncertain with 20 % random; typical = the cold start alone;
+                           default all; segmentation:
                            sequential,random,uncertain,mix — the trainer has no diverse/minority
                            lists for segmentation, they would label in sequential order)
   --budget <n>             labels (images) per run                  (default 200; segmentation 30)

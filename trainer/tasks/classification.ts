@@ -112,7 +112,7 @@ export class ClassificationTask implements TrainerTask {
     const counts = this.labelCounts();
     const lists = computeSuggestions({
       ids: r.ids, probs: r.probs, C: classIds.length, classIds, features: r.feats, d: r.d,
-      labelledIds: [...this.v.ann.keys()], labelCounts: counts, limit: 200,
+      labelledIds: [...this.v.ann.keys()], labelCounts: counts, limit: 200, seed: this.v.version,
     });
     io.send({ type: 'suggestions', modelVersion: this.v.version, lists });
     const labelled = this.labelledCount();

@@ -154,7 +154,7 @@ export class SegmentationTask implements TrainerTask {
     // for segmentation "uncertain" means the highest mean per-patch uncertainty
     const lists = computeSuggestions({
       ids: preds.map((p) => p.imageId), probs, C, classIds: classIds.slice(0, C), features, d,
-      labelledIds: [...this.v.ann.keys()], labelCounts: patchCounts.slice(0, C), limit: 200,
+      labelledIds: [...this.v.ann.keys()], labelCounts: patchCounts.slice(0, C), limit: 200, seed: this.v.version,
       uncertainty: preds.map((p) => p.uncertainty),
     });
     io.send({ type: 'suggestions', modelVersion: this.v.version, lists });

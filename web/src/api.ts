@@ -92,7 +92,7 @@ export const api = {
     call<{ annotation: Annotation }>('POST', `/api/images/${id}/accept-prediction`, { modelVersion }),
 
   next: (q: { strategy?: string; class?: number; after?: number; before?: number; exclude?: number }) =>
-    call<{ id: number | null; reason: string }>('GET', '/api/next' + qs({ ...q })),
+    call<{ id: number | null; reason: string; why?: string }>('GET', '/api/next' + qs({ ...q })),
   stats: () => call<Stats>('GET', '/api/stats'),
   me: () => call<Me>('GET', '/api/me'),
 };

@@ -43,5 +43,5 @@ export interface Stats {
 /** GET /api/me: the annotator this browser labels as. */
 export interface Me { id: string; name: string | null; annotator: string; authenticated: boolean }
 
-export type Strategy = 'sequential' | 'random' | 'class' | 'minority' | 'uncertain' | 'diverse';
-export const STRATEGIES: Strategy[] = ['sequential', 'random', 'class', 'minority', 'uncertain', 'diverse'];
+export type Strategy = 'sequential' | 'random' | 'class' | 'minority' | 'uncertain' | 'diverse' | 'typical';
+export const STRATEGIES: Strategy[] = ['sequential', 'random', 'class', 'minority', 'uncertain', 'diverse', 'typical'];

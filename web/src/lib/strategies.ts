@@ -2,7 +2,7 @@
 import { STRATEGIES, type Strategy } from '../types.ts';
 
 export const STRATEGY_LABEL: Record<Strategy, string> = {
-  sequential: 'sequential', random: 'random', class: 'by class', minority: 'minority frontier', uncertain: 'uncertain', diverse: 'diverse',
+  sequential: 'sequential', random: 'random', class: 'by class', minority: 'minority frontier', uncertain: 'uncertain', diverse: 'diverse', typical: 'typical (cold start)',
 };
 
 export interface StrategyState { id: Strategy; label: string; enabled: boolean; why?: string }

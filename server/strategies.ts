@@ -6,6 +6,7 @@ import type { Task } from './protocol.ts';
 import type { Db } from './db/open.ts';
 import { AppError } from './errors.ts';
 import { stmt } from './db/prepared.ts';
+import { reviewQueue } from './insights.ts';
 
 export interface PickCtx {
   db: Db;
@@ -30,6 +31,9 @@ export interface StrategyEntry {
   listKey?(query: PickCtx['query'], db: Db): string;
   /** the server's own pick (strategies that need no trainer) */
   pick?(ctx: PickCtx): number | null;
+  /** walks *labelled* images (review): their ids in order as the server filters them now, instead of the
+   *  trainer's list; an image is free when labelled, not held by another annotator, not excluded */
+  labelled?(db: Db): number[];
 }
 
 const BOTH: Task[] = ['classification', 'segmentation'];
@@ -59,6 +63,8 @@ export const STRATEGIES: StrategyEntry[] = [
   { name: 'minority', label: 'minority frontier', tasks: BOTH, needsTrainer: true },
   { name: 'uncertain', label: 'uncertain', tasks: BOTH, needsTrainer: true },
   { name: 'diverse', label: 'diverse', tasks: BOTH, needsTrainer: true },
+  // likely label errors, from the trainer's out-of-sample predictions (trainer/quality/)
+  { name: 'review', label: 'review likely label errors', tasks: BOTH, needsTrainer: true, labelled: (db) => reviewQueue(db, { flaggedOnly: true }).map((i) => i.id) },
 ];
 
 export const STRATEGY_NAMES = STRATEGIES.map((s) => s.name);
@@ -70,6 +76,6 @@ export function strategyByName(name: string): StrategyEntry {
 }
 
 /** What the UI lists (GET /api/strategies): names, labels, tasks, whether the trainer is needed. */
-export function strategyList(): Pick<StrategyEntry, 'name' | 'label' | 'tasks' | 'needsTrainer' | 'needs'>[] {
-  return STRATEGIES.map(({ name, label, tasks, needsTrainer, needs }) => ({ name, label, tasks, needsTrainer, ...(needs ? { needs } : {}) }));
+export function strategyList(): (Pick<StrategyEntry, 'name' | 'label' | 'tasks' | 'needsTrainer' | 'needs'> & { labelled?: true })[] {
+  return STRATEGIES.map(({ name, label, tasks, needsTrainer, needs, labelled }) => ({ name, label, tasks, needsTrainer, ...(needs ? { needs } : {}), ...(labelled ? { labelled: true as const } : {}) }));
 }

@@ -49,7 +49,8 @@ export function computeHints(inp: HintInput): Hint[] {
     });
   }
   const w = inp.weights ?? inp.classes.map((k) => k.count);
-  const present = inp.classes.map((k, i) => ({ k, w: w[i] })).filter((x) => x.w > 0);
+  // classes with too few labels already have their own hint: imbalance is about the rest
+  const present = inp.classes.map((k, i) => ({ k, w: w[i] })).filter((x) => x.w > 0 && x.k.count >= HINT.fewLabels);
   const total = inp.classes.reduce((a, k) => a + k.count, 0);
   if (present.length >= 2 && total >= HINT.imbalanceMin) {
     const most = present.reduce((a, b) => (b.w > a.w ? b : a)), least = present.reduce((a, b) => (b.w < a.w ? b : a));

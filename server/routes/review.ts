@@ -15,7 +15,7 @@ export function reviewRoutes(ctx: Ctx) {
       const r = getReview(db);
       const items = reviewQueue(db, { flaggedOnly: q.flagged === '1' || q.flagged === 'true' });
       return c.json({
-        modelVersion: r?.modelVersion ?? null, method: r?.method ?? null, at: r?.at ?? null, labelled: r?.labelled ?? 0,
+        modelVersion: r?.modelVersion ?? null, method: r?.method ?? null, folds: r?.folds ?? 0, at: r?.at ?? null, labelled: r?.labelled ?? 0,
         total: items.length, flagged: items.filter((i) => i.flagged).length,
         items: items.slice(0, limit).map(({ id, given, suggested, score, flagged }) => ({ id, given, suggested, score, flagged })),
       });

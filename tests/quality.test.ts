@@ -9,6 +9,8 @@ import { precisionRecallAtK, rankLabelIssues } from '../trainer/quality/label-is
 import { nearDuplicates } from '../trainer/quality/near-duplicates.ts';
 import { computeHints, HINT, type HintInput } from '../trainer/quality/hints.ts';
 import { Slicer } from '../trainer/quality/slices.ts';
+import { fitSliced } from '../trainer/quality/sliced-fit.ts';
+import { fitLogReg, predictProba } from '../trainer/heads/logreg.ts';
 import { gauss, mulberry32 } from '../trainer/rng.ts';
 
 describe('metrics (hand-computed)', () => {
@@ -87,6 +89,41 @@ describe('k-fold label issues', () => {
     const items2 = rankLabelIssues({ ids: b.ids, probs: again.probs, y: b.y, C: b.C, classIds: [7, 8, 9], updatedAt: b.ids.map(() => 1) });
     expect(items2.slice(0, flip.length).map((i) => i.id).sort()).toEqual(items.slice(0, flip.length).map((i) => i.id).sort());
   });
+
+  it('the sliced fit reaches fitLogReg\'s optimum, cold and warm', async () => {
+    const b = blobs(60, 24, [5, 50, 100]);
+    const y = b.y.slice(); y[7] = -1; y[8] = -1; // ignored rows
+    const ref = fitLogReg(b.X, y, b.n, b.d, b.C, {}).model;
+    const cold = (await fitSliced(b.X, y, b.n, b.d, b.C, null, new Slicer(1), () => true)).model;
+    const warmed = (await fitSliced(b.X, y, b.n, b.d, b.C, fitLogReg(b.X, b.y, b.n, b.d, b.C, {}).model, new Slicer(25), () => true)).model;
+    const p0 = predictProba(ref, b.X, b.n), p1 = predictProba(cold, b.X, b.n), p2 = predictProba(warmed, b.X, b.n);
+    let worst = 0;
+    for (let i = 0; i < p0.length; i++) worst = Math.max(worst, Math.abs(p0[i] - p1[i]), Math.abs(p0[i] - p2[i]));
+    expect(worst).toBeLessThan(0.01);
+  });
+
+  it('2000 labels × 1280-d × 10 classes: the k-fold holds the event loop for one short slice at a time', async () => {
+    const r = mulberry32(3), n = 2000, d = 1280, C = 10;
+    const X = Float32Array.from({ length: n * d }, () => r()), y = Int32Array.from({ length: n }, (_, i) => i % C);
+    for (let i = 0; i < n; i++) X[i * d + y[i]] += 1;
+    const ids = Array.from({ length: n }, (_, i) => i + 1);
+    // CPU time, not wall time: on a shared machine a slice can be descheduled for longer than it runs
+    const cpu = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1000; };
+    // warm the JIT as a running trainer is, and time what one fold's fit holds when it is not sliced
+    await new KFold(5).run({ ids: ids.slice(0, 200), X: X.subarray(0, 200 * d), y: y.subarray(0, 200), d, C }, new Slicer(25), () => true);
+    const yf = Int32Array.from(y, (v, i) => (i % 5 === 0 ? -1 : v));
+    const c1 = cpu(); fitLogReg(X, yf, n, d, C, {}); const foldMs = cpu() - c1;
+    let last = cpu(), worst = 0;
+    const probe = setInterval(() => { const t = cpu(); worst = Math.max(worst, t - last); last = t; }, 1);
+    const t0 = performance.now();
+    const out = await new KFold(5).run({ ids, X, y, d, C }, new Slicer(25), () => true);
+    clearInterval(probe);
+    console.log(`k-fold 2000×1280×10: ${((performance.now() - t0) / 1000).toFixed(1)} s, longest event-loop hold ${worst.toFixed(0)} ms CPU (one unsliced fold fit: ${foldMs.toFixed(0)} ms)`);
+    expect(out.fitted).toBe(5);
+    // held for about one slice (25 ms) plus one block of rows, a fraction of what an unsliced fit holds
+    expect(worst).toBeLessThan(100);
+    expect(worst).toBeLessThan(foldMs / 4);
+  }, 300_000);
 
   it('does not flag the images of a class with fewer than 3 labels', () => {
     const probs = Float32Array.from([0.1, 0.9, 0.9, 0.1, 0.2, 0.8]);

@@ -1,15 +1,14 @@
 // Out-of-sample class probabilities for every labelled image (cleanlab's input): k refits of the logistic
 // head, each on the labels outside one fold, predicting that fold. Folds are fixed by a hash of the image
 // id, so from one run to the next a fold's labels barely change and its head is warm-started from the last
-// run: after one new label each fold needs a few L-BFGS iterations, not a fit from scratch. Fits run a few
-// iterations per slice (warm-chained), so a new label never waits behind a whole fit.
-import { fitLogReg, predictProba, type LogRegModel } from '../heads/logreg.ts';
+// run: after one new label each fold needs a few L-BFGS iterations, not a fit from scratch. Fits run in
+// slices (sliced-fit.ts): a new label never waits behind a whole fit, nor a whole objective evaluation.
+import { predictProba, type LogRegModel } from '../heads/logreg.ts';
 import { hash32 } from '../split.ts';
+import { fitSliced } from './sliced-fit.ts';
 import { Cancelled, type Slicer } from './slices.ts';
 
 export const FOLD_SALT = 'hilt-fold-v1';
-/** iterations one fold may take in all (a warm refit needs 1–10; a cold one on real features 10–40) */
-const MAX_ITER = 300;
 
 export function foldOf(imageId: number, k: number): number { return hash32(`${FOLD_SALT}:${imageId}`) % k; }
 
@@ -23,8 +22,6 @@ export interface KFoldResult {
 
 export class KFold {
   private heads: (LogRegModel | null)[] = [];
-  /** measured cost of one objective evaluation per n·d·C unit (ms), to size the slices */
-  private msPerUnit = 2e-6;
 
   constructor(readonly k = 5) {}
 
@@ -43,23 +40,14 @@ export class KFold {
       for (const v of yf) if (v >= 0) classes.add(v);
       if (classes.size < 2) { this.heads[f] = null; continue; }
       const usable = (m: LogRegModel | null | undefined) => (m && m.d === d && m.C <= C ? m : null);
-      let warm = usable(this.heads[f]) ?? usable(start);
-      let total = 0;
-      for (;;) {
-        const iters = Math.max(1, Math.min(50, Math.floor(slicer.budgetMs / (1.3 * this.msPerUnit * n * d * C))));
-        const t0 = performance.now();
-        const r = fitLogReg(X, yf, n, d, C, { warm, maxIter: iters, seed: 0 });
-        this.msPerUnit = 0.5 * this.msPerUnit + 0.5 * ((performance.now() - t0) / Math.max(1, r.evaluations) / (n * d * C));
-        warm = r.model; total += r.iterations;
-        await slicer.pause(true);
-        if (!alive()) throw new Cancelled();
-        if (r.converged || r.iterations < iters || total >= MAX_ITER) break;
-      }
-      this.heads[f] = warm;
+      const { model } = await fitSliced(X, yf, n, d, C, usable(this.heads[f]) ?? usable(start), slicer, alive);
+      this.heads[f] = model;
+      await slicer.pause();
+      if (!alive()) throw new Cancelled();
       const Xf = new Float32Array(rows.length * d);
       rows.forEach((i, q) => Xf.set(X.subarray(i * d, (i + 1) * d), q * d));
       // (a warm head from fewer classes was padded by the fit: it has C columns now)
-      const p = predictProba(warm!, Xf, rows.length);
+      const p = predictProba(model, Xf, rows.length);
       rows.forEach((i, q) => probs.set(p.subarray(q * C, (q + 1) * C), i * C));
       fitted++;
     }

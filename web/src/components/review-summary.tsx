@@ -20,7 +20,9 @@ export function ReviewSummary(props: { review: ReviewList | null; classes: Class
               given <b>{name(it.given)}</b>, model says <b>{name(it.suggested)}</b> <span class="muted">(score {it.score.toFixed(2)})</span></li>
           )}</For>
         </ul>
-        <p><a href="/browse?review=1" data-testid="review-link">Review them in Browse</a> <kbd>{props.keyHint}</kbd> <span class="muted small">— or choose the next-image strategy “review likely label errors”.</span></p>
+        <Show when={props.review!.total} fallback={<p class="muted small">Nothing to review now.</p>}>
+          <p><a href="/browse?review=1" data-testid="review-link">Review them in Browse</a> <kbd>{props.keyHint}</kbd> <span class="muted small">— or choose the next-image strategy “review likely label errors”.</span></p>
+        </Show>
       </Show>
     </section>
   );

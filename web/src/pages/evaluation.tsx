@@ -94,7 +94,7 @@ export function EvaluationPage() {
             <section class="card"><h2>Per class</h2><EvalClasses ev={e()} classes={session.classes()} /></section>
             <section class="card">
               <h2>Confusion matrix <span class="muted small">(val {e().unit}; rows given, columns predicted)</span></h2>
-              <Show when={e().confusion}><ConfusionMatrix data={{ classIds: e().classIds, matrix: e().confusion! }} classes={session.classes()} href={cellHref} cursor={cell()} /></Show>
+              <Show when={e().confusion}><ConfusionMatrix data={{ classIds: e().classIds, matrix: e().confusion! }} classes={session.classes()} href={cellHref} cursor={e().unit === 'images' ? cell() : null} /></Show>
               <Show when={e().unit === 'images'}><p class="muted small"><kbd>←↑→↓</kbd> cell · <kbd>{hk('openCell')}</kbd> its images in Browse</p></Show>
             </section>
           </div>

@@ -136,6 +136,7 @@ describe('evaluation page (e2e, Chromium, keyboard only)', () => {
   it('the review strategy comes from the registry and walks the flagged labels in the labelling view', async () => {
     await page.keyboard.press('Shift+L');
     await page.waitForSelector('[data-testid=class-buttons]');
+    await page.waitForSelector('[data-testid=hints-panel] [data-testid=hint]'); // what needs attention, beside the image
     const options = await page.$$eval('[data-testid=strategy-choice] option', (o) => o.map((x) => (x as HTMLOptionElement).value));
     expect(options).toEqual(['sequential', 'random', 'class', 'minority', 'uncertain', 'diverse', 'review']);
     for (let i = 0; i < 8 && !(await text('[data-testid=strategy]')).includes('review'); i++) await page.keyboard.press('n');
@@ -147,6 +148,7 @@ describe('evaluation page (e2e, Chromium, keyboard only)', () => {
     await page.keyboard.press('s');
     await page.waitForFunction(() => document.querySelector('[data-testid=image-id]')?.textContent === '#11');
     expect(await text('[data-testid=current-label]')).toContain(`labelled ${K[3].name}`);
+    await page.screenshot({ path: shot('review-strategy') });
     await page.keyboard.press('1'); // relabel: answered, and nothing flagged is left
     await waitFor(async () => (await annotation(11)).classId === K[0].id, 3000, 'relabelled');
     expect((await api<{ items: unknown[] }>(app.url, '/api/review?flagged=1')).items).toHaveLength(0);

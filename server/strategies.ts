@@ -6,6 +6,7 @@ import type { Task } from './protocol.ts';
 import type { Db } from './db/open.ts';
 import { AppError } from './errors.ts';
 import { stmt } from './db/prepared.ts';
+import { reviewQueue } from './insights.ts';
 
 export interface PickCtx {
   db: Db;
@@ -32,6 +33,9 @@ export interface StrategyEntry {
   pick?(ctx: PickCtx): number | null;
   /** why this image was picked, in words for the annotator (default: the strategy's name) */
   explain?(db: Db, imageId: number): string;
+  /** walks *labelled* images (review): their ids in order as the server filters them now, instead of the
+   *  trainer's list; an image is free when labelled, not held by another annotator, not excluded */
+  labelled?(db: Db): number[];
 }
 
 const TYPICAL = 'typical of a cluster with no label yet';
@@ -77,6 +81,8 @@ export const STRATEGIES: StrategyEntry[] = [
   { name: 'uncertain', label: 'uncertain', tasks: BOTH, needsTrainer: true, explain: unsure },
   { name: 'diverse', label: 'diverse', tasks: BOTH, needsTrainer: true, explain: (db, id) => (isTypical(db, id) ? TYPICAL : 'far from everything labelled') },
   { name: 'typical', label: 'typical (cold start)', tasks: BOTH, needsTrainer: true, explain: () => TYPICAL },
+  // likely label errors, from the trainer's out-of-sample predictions (trainer/quality/)
+  { name: 'review', label: 'review likely label errors', tasks: BOTH, needsTrainer: true, labelled: (db) => reviewQueue(db, { flaggedOnly: true }).map((i) => i.id) },
 ];
 
 export const STRATEGY_NAMES = STRATEGIES.map((s) => s.name);
@@ -88,6 +94,6 @@ export function strategyByName(name: string): StrategyEntry {
 }
 
 /** What the UI lists (GET /api/strategies): names, labels, tasks, whether the trainer is needed. */
-export function strategyList(): Pick<StrategyEntry, 'name' | 'label' | 'tasks' | 'needsTrainer' | 'needs'>[] {
-  return STRATEGIES.map(({ name, label, tasks, needsTrainer, needs }) => ({ name, label, tasks, needsTrainer, ...(needs ? { needs } : {}) }));
+export function strategyList(): (Pick<StrategyEntry, 'name' | 'label' | 'tasks' | 'needsTrainer' | 'needs'> & { labelled?: true })[] {
+  return STRATEGIES.map(({ name, label, tasks, needsTrainer, needs, labelled }) => ({ name, label, tasks, needsTrainer, ...(needs ? { needs } : {}), ...(labelled ? { labelled: true as const } : {}) }));
 }

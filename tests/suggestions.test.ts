@@ -29,13 +29,21 @@ describe('suggestions', () => {
 
   it('returns every list, excludes labelled images, respects the limit', () => {
     const s = computeSuggestions(base);
-    expect(Object.keys(s).sort()).toEqual(['class:10', 'class:7', 'class:8', 'class:9', 'diverse', 'minority', 'typical', 'uncertain']);
+    expect(Object.keys(s).sort()).toEqual(['class:10', 'class:7', 'class:8', 'class:9', 'diverse', 'minority', 'review', 'typical', 'uncertain']);
+    expect(s.review).toEqual([]); // no label issues given
     for (const [k, list] of Object.entries(s)) {
-      if (k === 'diverse' || k === 'typical') continue; // no features given
+      if (k === 'diverse' || k === 'typical' || k === 'review') continue; // no features given; review lists labelled images
       expect(list.length).toBe(50);
       expect(new Set(list).size).toBe(50);
       for (const id of labelledIds) expect(list).not.toContain(id);
     }
+  });
+
+  it('review: only the labelled rows the task flagged, most likely wrong first', () => {
+    const labelIssue = new Float64Array(n).fill(NaN);
+    labelIssue[row(1000)] = 0.6; labelIssue[row(1001)] = 0.9; labelIssue[row(1002)] = 0.9; // 1050: labelled, not flagged
+    labelIssue[row(1010)] = 0.99; // an unlabelled row with a score is not a label issue
+    expect(computeSuggestions({ ...base, labelIssue }).review).toEqual([1001, 1002, 1000]);
   });
 
   it('uncertain: lowest margin first, and nothing left out has a lower margin', () => {

@@ -30,6 +30,9 @@ export interface SuggestionInput {
   valPlaces?: boolean;
   /** false: no cold start in front of `uncertain` / `diverse` (tests of a producer alone); default true */
   coldStart?: boolean;
+  /** per-row: how likely the row's label is wrong, for labelled rows the task flagged (NaN otherwise);
+   *  from out-of-sample predictions (trainer/quality/) */
+  labelIssue?: ArrayLike<number>;
 }
 
 /** What every producer gets: the rows split into labelled and unlabelled, and helpers to rank them. */
@@ -97,9 +100,15 @@ export const PRODUCERS: Record<string, Producer> = {
     const predicted = s.unl.filter((i) => s.top[i] === mc), rest = s.unl.filter((i) => s.top[i] !== mc);
     return { minority: s.toIds([...s.rank(predicted, gap), ...s.rank(rest, gap)]) };
   },
+  // Likely label errors: the *labelled* images the task flagged (held-out prediction ≠ given label), the
+  // most suspicious first. The server walks this list over labelled images (server/strategies.ts `review`).
+  review: (s) => {
+    const li = s.inp.labelIssue;
+    return { review: li ? s.toIds(s.rank(s.lab.filter((i) => Number.isFinite(li[i])), (i) => -li[i])) : [] };
+  },
 };
 
-/** Every producer's lists: `uncertain`, `diverse`, `minority`, and `class:<classId>` for each class. */
+/** Every producer's lists: `uncertain`, `diverse`, `minority`, `review`, and `class:<classId>` for each class. */
 export function computeSuggestions(inp: SuggestionInput): Record<string, number[]> {
   const { ids, probs, C, features, d } = inp;
   const limit = inp.limit ?? 200, n = ids.length;
@@ -140,7 +149,8 @@ export function computeSuggestions(inp: SuggestionInput): Record<string, number[
   if (val.length) {
     const rand = mulberry32(inp.seed ?? 1);
     const valIds = val.map((i) => ids[i]);
-    for (const key of Object.keys(out)) if (key !== 'typical') out[key] = interleave(out[key], valIds, rand, limit);
+    // not `typical` (the server reads it to say why) nor `review` (it lists labelled images)
+    for (const key of Object.keys(out)) if (key !== 'typical' && key !== 'review') out[key] = interleave(out[key], valIds, rand, limit);
   }
   return out;
 }

@@ -8,6 +8,7 @@ import { intParam } from '../http.ts';
 import { AppError } from '../errors.ts';
 import { annotationMsg, getAnnotation, getImage, getPrediction, imageName, predictionMsg } from '../store.ts';
 import { listImages } from '../images-query.ts';
+import { onlyIds } from '../image-filters.ts';
 import { ensureThumb } from '../import/thumbs.ts';
 
 const MIME: Record<string, string> = { jpeg: 'image/jpeg', png: 'image/png', webp: 'image/webp', gif: 'image/gif', tiff: 'image/tiff', avif: 'image/avif', heif: 'image/heif' };
@@ -15,7 +16,7 @@ const MIME: Record<string, string> = { jpeg: 'image/jpeg', png: 'image/png', web
 export function imageRoutes(ctx: Ctx) {
   const db = () => ctx.session.db;
   return new Hono()
-    .get('/', (c) => c.json(listImages(db(), c.req.query())))
+    .get('/', (c) => c.json(listImages(db(), c.req.query(), onlyIds(db(), c.req.query()))))
     .get('/:id', (c) => {
       const img = getImage(db(), intParam(c.req.param('id'), 'id'));
       const pos = db().$client.prepare('select count(*) as i from images where id < ?').get(img.id) as { i: number };

@@ -7,6 +7,7 @@ import { fitSegmentation, IGNORE, maskToPatchLabels, pointsToPatchLabels, predic
 import { isVal } from '../split.ts';
 import { computeSuggestions } from '../suggestions.ts';
 import type { EmbedResult } from '../types.ts';
+import { SegmentationQuality } from '../quality/segmentation.ts';
 import type { TaskFactory, TrainerTask, TrainerView } from './task.ts';
 
 interface GridLike { data: Float32Array; h: number; w: number; d?: number }
@@ -20,13 +21,15 @@ export class SegmentationTask implements TrainerTask {
   private loss = 0;
   /** patch labels per annotated image, keyed by what they were derived from */
   readonly labels = new Map<number, { key: string; labels: Int32Array }>();
+  /** evaluation, likely label errors and hints (issue 12), after each publish */
+  readonly quality: SegmentationQuality;
 
-  constructor(private v: TrainerView) {}
+  constructor(private v: TrainerView) { this.quality = new SegmentationQuality(this, v); }
 
   model() { return this.head; }
   classIds() { return this.ids; }
-  reset() { this.head = null; this.ids = []; this.labels.clear(); }
-  annotationChanged(imageId: number) { this.labels.delete(imageId); }
+  reset() { this.head = null; this.ids = []; this.labels.clear(); this.quality.reset(); }
+  annotationChanged(imageId: number) { this.labels.delete(imageId); this.quality.forget(imageId); }
   labelledCount() { let n = 0; for (const a of this.v.ann.values()) if (a.kind === 'mask') n++; return n; }
 
   private async fetchMask(id: number): Promise<Uint8Array | null> {
@@ -155,7 +158,7 @@ export class SegmentationTask implements TrainerTask {
     const lists = computeSuggestions({
       ids: preds.map((p) => p.imageId), probs, C, classIds: classIds.slice(0, C), features, d,
       labelledIds: [...this.v.ann.keys()], labelCounts: patchCounts.slice(0, C), limit: 200, seed: this.v.version,
-      uncertainty: preds.map((p) => p.uncertainty),
+      uncertainty: preds.map((p) => p.uncertainty), labelIssue: this.quality.labelIssue(preds.map((p) => p.imageId)),
     });
     io.send({ type: 'suggestions', modelVersion: this.v.version, lists });
     const labelled = this.labelledCount();
@@ -163,6 +166,7 @@ export class SegmentationTask implements TrainerTask {
     const miou = await this.valMiou();
     if (miou !== null) io.send({ type: 'metric', name: 'val_miou', step: labelled, value: miou });
     io.send({ type: 'model', version: this.v.version, labelled, counts: {} });
+    this.quality.afterPublish(lists);
   }
 
   private async valMiou(): Promise<number | null> {

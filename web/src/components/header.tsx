@@ -50,6 +50,7 @@ export function Header() {
         <Show when={info()?.task}>{link(`/${info()!.task}`, 'Label', 'global.goLabel')}</Show>
         {link('/browse', 'Browse', 'global.goBrowse')}
         {link('/stats', 'Stats', 'global.goStats')}
+        {link('/evaluation', 'Evaluation', 'global.goEval')}
         {link('/settings', 'Settings', 'global.goSettings')}
         <button class="ghost" title="Classes (c)" onClick={() => ui.setClasses(true)}>Classes</button>
         <button class="ghost key-help" title={`All keys (${keys.hint('global.help')})`} onClick={() => ui.setHelp(true)}>?</button>

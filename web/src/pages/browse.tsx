@@ -1,4 +1,5 @@
 // Browse: a paginated thumbnail grid with filters and sort; opening an image goes to the labelling view.
+// Segmentation: mask thumbnails, and filters by "contains class X" and mask / no mask.
 import { For, Show, createEffect, createSignal, on, onCleanup } from 'solid-js';
 import { useApp } from '../context.ts';
 import { api, type ListQuery } from '../api.ts';
@@ -7,13 +8,18 @@ import { Thumb } from '../components/thumb.tsx';
 import type { ImageList } from '../types.ts';
 
 const STATES = ['all', 'unlabelled', 'labelled', 'wrong'] as const;
-const STATE_LABEL: Record<(typeof STATES)[number], string> = { all: 'all', unlabelled: 'unlabelled', labelled: 'labelled', wrong: 'wrong vs prediction' };
+// segmentation: a mask or not (an image with points only has none); "wrong vs prediction" has no meaning there
+const SEG_STATES = ['all', 'mask', 'nomask'] as const;
+type State = (typeof STATES)[number] | (typeof SEG_STATES)[number];
+const STATE_LABEL: Record<State, string> = { all: 'all', unlabelled: 'unlabelled', labelled: 'labelled', wrong: 'wrong vs prediction', mask: 'has mask', nomask: 'no mask' };
 const SORTS = [['id', 'id ↑'], ['-id', 'id ↓'], ['uncertainty', 'most uncertain'], ['confidence', 'most confident']] as const;
 const LIMIT = 48;
 
 export function BrowsePage() {
   const { session, router, keys, socket } = useApp();
-  const [state, setState] = createSignal<(typeof STATES)[number]>('all');
+  const seg = () => session.info()?.task === 'segmentation';
+  const states = (): readonly State[] => (seg() ? SEG_STATES : STATES);
+  const [state, setState] = createSignal<State>('all');
   const [label, setLabel] = createSignal<number | null>(null);
   const [predicted, setPredicted] = createSignal<number | null>(null);
   const [sort, setSort] = createSignal<string>('id');
@@ -23,11 +29,14 @@ export function BrowsePage() {
   const [error, setError] = createSignal<string | null>(null);
   let grid!: HTMLDivElement;
 
-  const query = (): ListQuery => ({
+  const query = (): ListQuery => seg() ? {
+    offset: page() * LIMIT, limit: LIMIT, sort: sort(),
+    mask: state() === 'mask' ? 1 : state() === 'nomask' ? 0 : undefined, contains: label() ?? undefined,
+  } : {
     offset: page() * LIMIT, limit: LIMIT, sort: sort(),
     unlabelled: state() === 'unlabelled', labelled: state() === 'labelled', wrong: state() === 'wrong',
     label: label() ?? undefined, predicted: predicted() ?? undefined,
-  });
+  };
   const load = () => api.images(query()).then((d) => { setData(d); setError(null); }, (e) => setError((e as Error).message));
   createEffect(on(query, () => { void load(); }));
   createEffect(on([state, label, predicted, sort], () => { setPage(0); setCursor(0); }, { defer: true }));
@@ -43,7 +52,7 @@ export function BrowsePage() {
     left: () => moveCursor(-1), right: () => moveCursor(1), up: () => moveCursor(-cols()), down: () => moveCursor(cols()),
     open: () => { const it = items()[cursor()]; if (it) open(it.id); },
     pagePrev: () => turn(-1), pageNext: () => turn(1),
-    filter: () => setState(STATES[(STATES.indexOf(state()) + 1) % STATES.length]),
+    filter: () => setState(states()[(states().indexOf(state()) + 1) % states().length]),
     sort: () => setSort(SORTS[(SORTS.findIndex(([s]) => s === sort()) + 1) % SORTS.length][0]),
   });
   createEffect(() => { grid?.querySelectorAll('.thumb')[cursor()]?.scrollIntoView({ block: 'nearest' }); });
@@ -53,18 +62,20 @@ export function BrowsePage() {
   return (
     <div class="page browse">
       <div class="toolbar">
-        <label>show <select value={state()} onChange={(e) => setState(e.currentTarget.value as never)}>
-          <For each={STATES}>{(s) => <option value={s}>{STATE_LABEL[s]}</option>}</For>
+        <label>show <select onChange={(e) => setState(e.currentTarget.value as State)} data-testid="browse-state">
+          <For each={states()}>{(s) => <option value={s} selected={state() === s}>{STATE_LABEL[s]}</option>}</For>
         </select> <kbd>{keys.hint('browse.filter')}</kbd></label>
         {/* each option says whether it is chosen: the class options are rebuilt when classes change */}
-        <label>label <select onChange={(e) => setLabel(num(e.currentTarget.value))}>
+        <label>{seg() ? 'contains' : 'label'} <select onChange={(e) => setLabel(num(e.currentTarget.value))} data-testid="browse-class">
           <option value="" selected={label() === null}>any</option>
           <For each={classes()}>{(k) => <option value={k.id} selected={label() === k.id}>{k.name}</option>}</For>
         </select></label>
-        <label>predicted <select onChange={(e) => setPredicted(num(e.currentTarget.value))}>
-          <option value="" selected={predicted() === null}>any</option>
-          <For each={classes()}>{(k) => <option value={k.id} selected={predicted() === k.id}>{k.name}</option>}</For>
-        </select></label>
+        <Show when={!seg()}>
+          <label>predicted <select onChange={(e) => setPredicted(num(e.currentTarget.value))}>
+            <option value="" selected={predicted() === null}>any</option>
+            <For each={classes()}>{(k) => <option value={k.id} selected={predicted() === k.id}>{k.name}</option>}</For>
+          </select></label>
+        </Show>
         <label>sort <select value={sort()} onChange={(e) => setSort(e.currentTarget.value)}>
           <For each={SORTS}>{([s, l]) => <option value={s}>{l}</option>}</For>
         </select> <kbd>{keys.hint('browse.sort')}</kbd></label>
@@ -76,7 +87,7 @@ export function BrowsePage() {
       <Show when={error()}><p class="inline-error">{error()}</p></Show>
       <div class="thumb-grid" ref={grid} data-testid="thumb-grid">
         <For each={items()} fallback={<p class="muted">No images match.</p>}>{(it, i) => (
-          <Thumb item={it} classes={classes()} selected={i() === cursor()} onOpen={() => open(it.id)} />
+          <Thumb item={it} classes={classes()} selected={i() === cursor()} onOpen={() => open(it.id)} segmentation={seg()} />
         )}</For>
       </div>
     </div>

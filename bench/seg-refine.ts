@@ -11,7 +11,7 @@ import { refineMap, type RefineOptions } from '../web/src/seg/refine.ts';
 import { paintScribbles } from '../scripts/simulate/painter.ts';
 import { bilinearArgmax, boundaryF, IouAcc, nearestArgmax, oracleMap } from '../scripts/simulate/seg-metrics.ts';
 import { loadSegData, type SegData, type SegScene } from './seg-data.ts';
-import { median, round } from './util.ts';
+import { round } from './util.ts';
 import { timeRefine } from './seg-time.ts';
 
 export interface SegRefineRow { style: string; head: string; images: number; nearest: Score; bilinear: Score; refined: Score; oracle: Score; refinedOracle: Score }
@@ -59,11 +59,12 @@ export function evaluateStyle(d: SegData, head: 'scribbles' | 'dense', scribbled
 
 export async function benchSegRefine(o: { quick?: boolean; log?: (s: string) => void; opts?: RefineOptions } = {}) {
   refineOpts = o.opts ?? {};
-  const count = o.quick ? 24 : 160;
+  // --quick is the CI format smoke: the random-weight tiny backbone on a few small scenes (no figures to quote)
+  const count = o.quick ? 16 : 160;
   const rows: SegRefineRow[] = [];
   let note = '';
   for (const style of ['coloured', 'demo'] as const) {
-    const d = await loadSegData({ style, count, log: o.log });
+    const d = await loadSegData({ style, count, log: o.log, ...(o.quick ? { backbone: 'tiny', size: [160, 120] as [number, number] } : {}) });
     note = d.note;
     for (const head of ['scribbles', 'dense'] as const) {
       const r = evaluateStyle(d, head, o.quick ? 6 : 20);
@@ -73,7 +74,23 @@ export async function benchSegRefine(o: { quick?: boolean; log?: (s: string) => 
   }
   const time = await timeRefine({ repeats: o.quick ? 3 : 9, opts: refineOpts });
   o.log?.(`refine: ${time.refineMsPerMp} ms CPU per MP (wall ${time.refineWallMsPerMp}); SLIC ${time.slicMsPerMp} ms CPU per MP`);
-  return { name: 'seg-refine' as const, backbone: note, rows, time, median };
+  return { name: 'seg-refine' as const, backbone: note, rows, time };
+}
+export type SegRefineResult = Awaited<ReturnType<typeof benchSegRefine>>;
+
+/** The README's side-by-side table (between <!-- seg-refine:start --> and <!-- seg-refine:end -->). */
+export function segRefineMarkdown(r: SegRefineResult, machine: string, date: string): string {
+  const f = (s: Score) => `${s.miou.toFixed(3)} (${s.boundaryF.toFixed(2)})`;
+  return [
+    `Measured ${date} on ${machine}; backbone ${r.backbone.split(' (')[0].split(':')[0]}; held-out test scenes at 320×240 (stride-32 grid 14×19).`, '',
+    '| scenes | head | (a) nearest | (b) bilinear | (c) refined | (d) patch-grid oracle | refined − oracle |',
+    '|---|---|---:|---:|---:|---:|---:|',
+    ...r.rows.map((x) => `| ${x.style === 'demo' ? 'demo (shape only, held out: not tuned on)' : 'coloured (tuned on)'} | ${x.head} | ${f(x.nearest)} | ${f(x.bilinear)} | **${f(x.refined)}** | ${f(x.oracle)} | ${(x.refined.miou >= x.oracle.miou ? '+' : '') + (x.refined.miou - x.oracle.miou).toFixed(3)} |`),
+    '',
+    `Full-resolution mIoU over ${r.rows[0]?.images ?? 0} test scenes per style (boundary F at 2 px in brackets). Refinement cost: **${r.time.refineMsPerMp} ms per megapixel** ` +
+    `(CPU time of one thread, median of repeats, ${r.time.grids.map((g) => `grid ${g.grid}: ${g.cpuMsPerMp} ms`).join(', ')}; wall time on this shared machine ${r.time.refineWallMsPerMp} ms); ` +
+    `SLIC superpixels ${r.time.slicMsPerMp} ms per megapixel (computed once per image in a worker, at most 0.3 MP).`,
+  ].join('\n');
 }
 
 if (process.argv[1]?.endsWith('bench/seg-refine.ts')) {

@@ -19,14 +19,11 @@ export interface RefineOptions {
   radius?: number;
   /** regularisation on colour variance, colours in [0, 1] (default 0.001: colour steps above ~0.03 steer) */
   eps?: number;
-  /** box radius (px) of the smoothing of the colours each pixel is evaluated with: pixel noise would
-   *  otherwise flip pixels where two classes are close (speckle); 0 = the raw colours (default 1) */
-  smooth?: number;
   /** evaluate every pixel, skipping the per-cell shortcut (tests check the shortcut changes nothing) */
   exhaustive?: boolean;
 }
 /** Chosen on the coloured scenes of `hilt simulate` (bench/seg-refine.ts); the demo scenes are held out. */
-export const REFINE_DEFAULTS: Required<RefineOptions> = { cellsPerPatch: 2, radius: 3, eps: 0.001, smooth: 1, exhaustive: false };
+export const REFINE_DEFAULTS: Required<RefineOptions> = { cellsPerPatch: 2, radius: 3, eps: 0.001, exhaustive: false };
 
 /** Low-resolution guide: per-cell mean colour in [0, 1] (3 planes) and colour range (lo/hi per channel). */
 function cellColours(g: Guide, lw: number, lh: number, xc: Int32Array, yc: Int32Array) {
@@ -81,17 +78,6 @@ function coefficients(I: Float32Array[], P: Float32Array, C: number, lw: number,
   return out;
 }
 
-/** Box-smoothed RGB copy of the guide (radius r, clipped windows): two running-sum passes per channel. */
-function smoothGuide(g: Guide, r: number): Guide {
-  const W = g.width, H = g.height, n = W * H, out = new Uint8Array(3 * n), plane = new Float32Array(n), sm = new Float32Array(n), tmp = new Float32Array(n);
-  for (let k = 0; k < 3; k++) {
-    for (let i = 0, p = k; i < n; i++, p += g.channels) plane[i] = g.data[p];
-    boxMean(plane, W, H, r, sm, tmp);
-    for (let i = 0; i < n; i++) out[3 * i + k] = sm[i] + 0.5;
-  }
-  return { data: out, width: W, height: H, channels: 3 };
-}
-
 const clamp255 = (v: number) => (v <= 0 ? 0 : v >= 1 ? 255 : Math.round(v * 255));
 
 /** Cells where one class wins for every colour in the cell's range: bilinear weights mix the 3×3 nodes
@@ -141,9 +127,6 @@ export function refineMap(map: Uint8Array, C: number, gh: number, gw: number, g:
   for (let y = 0; y < H; y++) yc[y] = Math.floor((y * lh) / H);
   const { I, lo, hi } = cellColours(g, lw, lh, xc, yc);
   const coef = coefficients(I, resamplePlanes(map, C, gh, gw, lw, lh, 1 / 255), C, lw, lh, r, o.eps);
-  // the colours pixels are evaluated with: smoothed (noise), and their range per cell for the bounds
-  const px = o.smooth > 0 ? smoothGuide(g, o.smooth) : g;
-  if (px !== g) { const c2 = cellColours(px, lw, lh, xc, yc); lo.set(c2.lo); hi.set(c2.hi); }
   const cellLabel = cellDecisions(coef, I, lo, hi, C, lw, lh);
   if (o.exhaustive) cellLabel.label.fill(-1);
   const idx = new Uint8Array(W * H), conf = new Uint8Array(W * H), margin = new Uint8Array(W * H);
@@ -153,7 +136,7 @@ export function refineMap(map: Uint8Array, C: number, gh: number, gw: number, g:
     for (let x = 0, p = y * W; x < W; x++, p++) {
       const cell = row + xc[x], lab = cellLabel.label[cell];
       if (lab >= 0) { idx[p] = lab; conf[p] = cellLabel.conf[cell]; margin[p] = cellLabel.margin[cell]; continue; }
-      const gp = p * px.channels, R = px.data[gp] / 255, G = px.data[gp + 1] / 255, B = px.data[gp + 2] / 255;
+      const gp = p * g.channels, R = g.data[gp] / 255, G = g.data[gp + 1] / 255, B = g.data[gp + 2] / 255;
       const n00 = (r0 + ax.i0[x]) * C * 4, n01 = (r0 + ax.i1[x]) * C * 4, n10 = (r1 + ax.i0[x]) * C * 4, n11 = (r1 + ax.i1[x]) * C * 4, fx = ax.f[x];
       let t1 = -Infinity, t2 = -Infinity, bi = 0;
       for (let k = 0, a = 0; k < C; k++, a += 4) {

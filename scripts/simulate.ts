@@ -10,6 +10,7 @@ import { makeBaseSession } from './simulate/prepare.ts';
 import { localRunner, runAll, workerRunner, type Runner, type Task, type TaskResult } from './simulate/runner.ts';
 import { parseSimArgs, USAGE, UsageError, type SimOptions } from './simulate/options.ts';
 import { aggregate, headline, markdown, type CurvePoint, type Headline } from './simulate/report.ts';
+import { upsamplingTable } from './simulate/upsampling-report.ts';
 import type { RunResult } from './simulate/run.ts';
 import { plotSvg } from './simulate/svg.ts';
 import { reviewMarkdown, summariseReview } from './simulate/noise.ts';
@@ -96,15 +97,16 @@ export async function simulate(o: SimOptions, say: (line: string) => void = (l) 
       version: 1, date: new Date().toISOString(), machine, seconds: Math.round(seconds),
       options: { ...o, out: undefined, work: undefined },
       dataset: { name: ds.name || o.data, task: o.task, classes: ds.classNames, pool: ds.pool.length, test: ds.test.length, skipped: ds.skipped.length },
-      metric: metricName, x: head.x, ceiling, headline: head, curves, ...(review ? { review: { noise: o.noise, perStrategy: review } } : {}),
+      metric: metricName, x: head.x, ceiling, headline: head, curves, ...(review ? { review: { noise: o.noise, perStrategy: review } } : {}), ...(seg ? { upsampling: upsamplingTable(runs).rows } : {}),
       runs: Object.fromEntries(Object.entries(runs).map(([s, rs]) => [s, rs])),
       notes,
     }, null, 1));
     const title = `hilt simulate — ${seg ? 'segmentation' : 'classification'}: ${ds.name || o.data}`;
     const machineLine = `Machine: ${machine.cores} cores (${machine.cpu}), Node ${machine.node}`;
     const optionsLine = `Backbone ${o.backbone} (resolution ${o.resolution}${seg ? `, segmentation short side ${o.resolution * 2}` : ''}), budget ${o.budget}, evaluated every ${o.every}, ${o.repeats} repeat${o.repeats > 1 ? 's' : ''}, seed ${o.seed}`;
+    const upsampling = seg ? upsamplingTable(runs) : null;
     writeFileSync(files.md, markdown({ title, dataset: `Data: ${ds.name || o.data}, ${ds.pool.length} pool + ${ds.test.length} held-out test images`, metricName, machine: machineLine, options: optionsLine, seconds, curves, head, ceiling, ceilingLabel, notes })
-      + (review ? reviewMarkdown(o.noise, review).join('\n') + '\n' : ''));
+      + (review ? reviewMarkdown(o.noise, review).join('\n') + '\n' : '') + (upsampling?.md ?? ''));
     writeFileSync(files.svg, plotSvg({
       title: `${seg ? 'Segmentation' : 'Classification'}: test ${metricName} vs ${head.x}`,
       subtitle: `${ds.name || o.data} · ${ds.pool.length} pool / ${ds.test.length} test · backbone ${o.backbone} · ${o.repeats} repeat${o.repeats > 1 ? 's' : ''}`,
@@ -137,7 +139,7 @@ function methodNotes(o: SimOptions, pool: number, test: number, runs: Record<str
   const notes = [
     `Each run: a fresh session with the ${pool} pool images imported unlabelled (${o.order === 'shuffled' ? 'in a random order per repeat, so sequential = labelling in an arbitrary order' : 'in the dataset order'}), classes created with the true names, a real server and a real trainer (in process, backbone ${o.backbone}, refit debounce ${o.debounceMs} ms).`,
     `The annotator asks GET /api/next, looks at the prediction shown, answers with the true ${seg ? 'mask as scribbles (at most ' + o.strokes + ' strokes per region, kept a brush width away from the boundary)' : 'label'}, asks for the next image right away (as the UI does: chosen from the suggestions of the model before this label), focuses it, and waits for the refit to finish before the next answer.`,
-    `Test ${seg ? 'mIoU (pixels, predicted patch grid upsampled)' : 'accuracy'}: the trainer's current head on ${test} held-out images no session ever saw, embedded once with the same backbone. The trainer fits on its train split only (${Math.round((1 - VAL_FRACTION) * 100)} % of the labels by image-id hash; the rest are its validation labels).`,
+    `Test ${seg ? 'mIoU (every pixel at full resolution, the predicted maps refined to the image\'s edges as Enter accepts them)' : 'accuracy'}: the trainer's current head on ${test} held-out images no session ever saw, embedded once with the same backbone. The trainer fits on its train split only (${Math.round((1 - VAL_FRACTION) * 100)} % of the labels by image-id hash; the rest are its validation labels).`,
     seg ? 'Live accuracy: share of painted pixels where the prediction shown before painting agreed.' : 'Live accuracy: GET /api/stats `live` (the prediction shown vs the label then given), cumulative over the run.',
     'Label→prediction: from the PUT of a label to the arrival, on a browser socket focused on the next image, of that image\'s prediction from the refitted model (the trainer runs in the same process, so this is an upper bound).',
     `mix = uncertain with ${Math.round(o.mixRandom * 100)} % random picks (random picks come from the server's unseeded random strategy, so random and mix are not reproducible exactly).`,

@@ -20,6 +20,8 @@ describe('hilt simulate', () => {
     expect(() => parseSimArgs(['--strategies', 'best'])).toThrow(/unknown strategy "best"/);
     expect(() => parseSimArgs(['--budget'])).toThrow(/--budget needs a value/);
     expect(() => parseSimArgs(['--frobnicate', '1'])).toThrow(/unknown option --frobnicate/);
+    // segmentation has every strategy's list now (diverse and minority included)
+    expect(parseSimArgs(['--task', 'segmentation'])).toMatchObject({ strategies: ['sequential', 'random', 'uncertain', 'diverse', 'minority', 'mix'] });
   });
 
   it('the painter keeps strokes inside their region, off its boundary', () => {
@@ -90,4 +92,25 @@ describe('hilt simulate', () => {
       expect(meta.width).toBeGreaterThan(100);
     }, 180_000);
   });
+
+  it('segmentation --quick: mIoU at full resolution, and the nearest / bilinear / refined / oracle table', async () => {
+    const out = tempDir('hilt-sim-seg-'), work = tempDir('hilt-sim-segw-');
+    try {
+      const o = parseSimArgs(['--task', 'segmentation', '--quick', '--backbone', 'tiny', '--out', out, '--work', work, '--quiet']);
+      if (o === 'help') throw new Error('unexpected');
+      expect(o.strategies).toEqual(['sequential', 'uncertain']);
+      await simulate(o);
+      const j = JSON.parse(readFileSync(join(out, 'simulate.json'), 'utf8'));
+      expect(j).toMatchObject({ metric: 'mIoU', x: 'strokes', dataset: { task: 'segmentation' } });
+      expect(j.upsampling.map((r: { strategy: string }) => r.strategy)).toEqual(['sequential', 'uncertain']);
+      for (const r of j.upsampling) for (const k of ['nearest', 'bilinear', 'refined', 'oracle']) {
+        expect(r[k].miou).toBeGreaterThan(0);
+        expect(r[k].boundaryF).toBeGreaterThan(0);
+      }
+      // the curve is the refined mIoU of the final head
+      const last = j.runs.sequential[0].points.at(-1);
+      expect(last.metric).toBeCloseTo(j.runs.sequential[0].upsampling.refined.miou, 6);
+      expect(readFileSync(join(out, 'simulate.md'), 'utf8')).toMatch(/\| strategy \| nearest \| bilinear \| refined \| oracle \|/);
+    } finally { rmSync(out, { recursive: true, force: true }); rmSync(work, { recursive: true, force: true }); }
+  }, 240_000);
 });

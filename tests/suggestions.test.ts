@@ -110,3 +110,31 @@ describe('suggestions', () => {
     expect(kCenter(X, 1, [1, 2], [0], 10).length).toBe(2);
   });
 });
+
+describe('suggestions with presence (segmentation)', () => {
+  // 4 images, 2 classes; probs say every image is mostly class 0, presence says which also holds class 1
+  const probs = Float32Array.from([0.9, 0.1, 0.8, 0.2, 0.95, 0.05, 0.85, 0.15]);
+  const presence = Float32Array.from([1, 0.2, 1, 0.9, 1, 0.6, 1, 0.1]);
+  const base = { ids: [10, 11, 12, 13], probs, C: 2, classIds: [4, 6], features: null, d: 0, labelledIds: [], labelCounts: [500, 20] };
+
+  it('class X ranks images by how likely they contain X, not by what they mostly are', () => {
+    expect(computeSuggestions({ ...base, presence })['class:6']).toEqual([11, 12, 10, 13]);
+    expect(computeSuggestions(base)['class:6']).toEqual([11, 13, 10, 12]); // by mean probability: another order
+  });
+
+  it('minority: the least-labelled class, images most likely to contain it first', () => {
+    expect(computeSuggestions({ ...base, presence }).minority).toEqual([11, 12, 10, 13]);
+  });
+});
+
+describe('imageScores', () => {
+  it('presence is the mean of the strongest ~1 % patches, so a small object counts', async () => {
+    const { imageScores } = await import('../trainer/tasks/seg-scores.ts');
+    const n = 400, map = new Uint8Array(2 * n);
+    map.fill(255, 0, n); // class 0 everywhere…
+    for (const q of [7, 8, 9, 10]) { map[q] = 0; map[n + q] = 255; } // …but 4 patches of class 1
+    const s = imageScores(map, 2, n);
+    expect(s.probs[1]).toBeCloseTo(4 / 400, 3);
+    expect(s.presence[1]).toBeCloseTo(1, 3);
+  });
+});

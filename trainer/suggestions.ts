@@ -33,6 +33,9 @@ export interface SuggestionInput {
   /** per-row: how likely the row's label is wrong, for labelled rows the task flagged (NaN otherwise);
    *  from out-of-sample predictions (trainer/quality/) */
   labelIssue?: ArrayLike<number>;
+  /** [n, C] how likely each image is to *contain* each class (segmentation: its strongest patches), where
+   *  `probs` says what the image *is*; `class` and `minority` rank by it when given */
+  presence?: Float32Array;
 }
 
 /** What every producer gets: the rows split into labelled and unlabelled, and helpers to rank them. */
@@ -74,11 +77,11 @@ export const PRODUCERS: Record<string, Producer> = {
   // the cold start alone (what `uncertain` and `diverse` begin with), kept as its own list so the server
   // can say why an image was picked ("typical of a cluster with no label yet")
   typical: (s) => ({ typical: s.toIds(s.cold()) }),
-  // most likely to be class X first; one list per class, `class:<classId>`
+  // most likely to be (or, with presence, to contain) class X first; one list per class, `class:<classId>`
   class: (s) => {
-    const { probs, C, classIds } = s.inp;
+    const { C, classIds } = s.inp, score = s.inp.presence ?? s.inp.probs;
     const out: Record<string, number[]> = {};
-    for (let c = 0; c < C; c++) out[`class:${classIds[c]}`] = probs ? s.toIds(s.rank(s.unl, (i) => -probs[i * C + c])) : [];
+    for (let c = 0; c < C; c++) out[`class:${classIds[c]}`] = score ? s.toIds(s.rank(s.unl, (i) => -score[i * C + c])) : [];
     return out;
   },
   // Minority frontier, after the origin project: the class with the fewest labels (among classes that
@@ -87,11 +90,13 @@ export const PRODUCERS: Record<string, Producer> = {
   // minority), then the others, those whose minority probability is closest to their top class first
   // (they would flip to the minority class soonest). Both halves: small |p_min - best other| first.
   minority: (s) => {
-    const { probs, C, labelCounts } = s.inp;
+    const { probs, C, labelCounts, presence } = s.inp;
     if (!probs) return { minority: [] };
     let mc = -1;
     for (let c = 0; c < C; c++) if (labelCounts[c] > 0 && (mc < 0 || labelCounts[c] < labelCounts[mc])) mc = c;
     if (mc < 0) return { minority: [] };
+    // an image mostly of another class may still hold the rare one (segmentation): most likely to contain it first
+    if (presence) return { minority: s.toIds(s.rank(s.unl, (i) => -presence[i * C + mc])) };
     const gap = (i: number) => {
       let other = 0;
       for (let c = 0; c < C; c++) if (c !== mc && probs[i * C + c] > other) other = probs[i * C + c];

@@ -70,9 +70,9 @@ Data (one of):
 Simulation:
   --strategies <list>      comma-separated: ${ALL_STRATEGIES.join(',')}
                            (mix = uncertain with 20 % random; typical = the cold start alone;
-                           default all; segmentation:
-                           sequential,random,uncertain,mix — the trainer has no diverse/minority
-                           lists for segmentation, they would label in sequential order)
+                           default all, for segmentation too: uncertain = highest mean patch
+                           uncertainty, diverse = k-center on mean patch features, minority = most
+                           likely to contain the least-labelled class)
   --budget <n>             labels (images) per run                  (default 200; segmentation 30)
   --every <k>              evaluate every k labels                  (default 10; segmentation 2)
   --repeats <n>            runs per strategy, each with its own image order       (default 3)
@@ -148,8 +148,7 @@ export function parseSimArgs(argv: string[]): SimOptions | 'help' {
   if (data && v.mnist !== undefined) throw new UsageError('use --data or --mnist, not both');
   if (seg && v.mnist !== undefined) throw new UsageError('--mnist is classification data; segmentation uses --data <coco.json> or generated scenes');
   const mnist = data || seg ? null : v.mnist === undefined || v.mnist === true ? (quick ? 200 : 2000) : num('mnist', 2000, { max: 8630 });
-  // segmentation: the trainer publishes no diverse / minority lists, /api/next would be sequential for them
-  const defStrategies = quick ? 'sequential,uncertain' : seg ? 'sequential,random,uncertain,mix' : ALL_STRATEGIES.join(',');
+  const defStrategies = quick ? 'sequential,uncertain' : ALL_STRATEGIES.join(',');
   const strategies = (str('strategies') ?? defStrategies).split(',').map((s) => s.trim()).filter(Boolean);
   for (const s of strategies) if (!(ALL_STRATEGIES as readonly string[]).includes(s)) throw new UsageError(`unknown strategy "${s}" (one of ${ALL_STRATEGIES.join(', ')})`);
   if (!strategies.length) throw new UsageError('--strategies is empty');

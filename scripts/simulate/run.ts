@@ -15,6 +15,7 @@ import { rng } from '../make-mnist.ts';
 import { api, browserSocket, type BrowserSocket } from './client.ts';
 import type { Dataset, Item } from './dataset.ts';
 import { scribbleAgreement, type TestSet } from './evaluate.ts';
+import type { Upsampling } from './evaluate-seg.ts';
 import type { SimOptions, SimStrategy } from './options.ts';
 import { paintScribbles } from './painter.ts';
 import { copySession } from './prepare.ts';
@@ -41,6 +42,8 @@ export interface RunResult {
   timeouts: number; modelVersion: number; seconds: number;
   /** --noise: the likely-label-error list scored against the flipped labels at the end of the run */
   review: ReviewScore | null;
+  /** segmentation: the final head's maps to full resolution four ways (evaluate-seg.ts) */
+  upsampling?: Upsampling | null;
 }
 export interface RunEnv {
   o: SimOptions; ds: Dataset; test: TestSet; sessionsDir: string; cacheRoot: string;
@@ -153,6 +156,7 @@ export async function simulateRun(env: RunEnv, strategy: SimStrategy, repeat: nu
     return {
       review,
       strategy, repeat, points, reasons, timeouts, modelVersion: t.version, seconds: (performance.now() - T0) / 1000,
+      ...(seg ? { upsampling: env.test.upsampling?.(t) ?? null } : {}),
       latencyMs: { n: latencies.length, p50: quantile(latencies, 0.5), p95: quantile(latencies, 0.95), max: latencies.length ? Math.max(...latencies) : null },
     };
   } finally {

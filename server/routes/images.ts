@@ -10,13 +10,19 @@ import { annotationMsg, getAnnotation, getImage, getPrediction, imageName, predi
 import { listImages } from '../images-query.ts';
 import { onlyIds } from '../image-filters.ts';
 import { ensureThumb } from '../import/thumbs.ts';
+import { maskThumbPlan } from '../mask-thumb.ts';
+import { imagesContaining } from '../mask-summary.ts';
 
 const MIME: Record<string, string> = { jpeg: 'image/jpeg', png: 'image/png', webp: 'image/webp', gif: 'image/gif', tiff: 'image/tiff', avif: 'image/avif', heif: 'image/heif' };
 
 export function imageRoutes(ctx: Ctx) {
   const db = () => ctx.session.db;
   return new Hono()
-    .get('/', (c) => c.json(listImages(db(), c.req.query(), onlyIds(db(), c.req.query()))))
+    .get('/', async (c) => {
+      const q = c.req.query();
+      const containing = q.contains !== undefined && /^\d{1,12}$/.test(q.contains) ? await imagesContaining(ctx, Number(q.contains)) : undefined;
+      return c.json(listImages(db(), q, onlyIds(db(), q), containing));
+    })
     .get('/:id', (c) => {
       const img = getImage(db(), intParam(c.req.param('id'), 'id'));
       const pos = db().$client.prepare('select count(*) as i from images where id < ?').get(img.id) as { i: number };
@@ -57,6 +63,13 @@ export function imageRoutes(ctx: Ctx) {
       await ensureThumb(ctx.session.dir, img.id, img.path).catch(() => null);
       if (!existsSync(file)) throw new AppError(422, 'unreadable_image', `image ${img.id} can not be thumbnailed`);
       return c.body(Readable.toWeb(createReadStream(file)) as ReadableStream, 200, headers);
+    })
+    .get('/:id/mask-thumb', async (c) => {
+      const plan = maskThumbPlan(db(), intParam(c.req.param('id'), 'id'));
+      if (!plan) throw new AppError(404, 'no_mask', 'this image has neither a mask nor a predicted map');
+      const headers = { 'Cache-Control': 'private, no-cache', ETag: plan.etag, 'X-Mask-Source': plan.source };
+      if (c.req.header('if-none-match') === plan.etag) return c.body(null, 304, headers);
+      return c.body(new Uint8Array(await plan.render()), 200, { ...headers, 'Content-Type': 'image/png' });
     })
     .get('/:id/mask', (c) => {
       const img = getImage(db(), intParam(c.req.param('id'), 'id'));

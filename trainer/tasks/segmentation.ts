@@ -1,11 +1,13 @@
 // Segmentation: patch labels from masks and points (train split), a per-patch softmax head, quantised
-// per-class maps at the patch grid; after each refit image-level suggestions and the val mIoU.
+// per-class maps at the patch grid; after each refit image-level suggestions (uncertain, diverse, and by
+// presence: class X, minority) and the val mIoU with per-class IoU.
 import sharp from 'sharp';
 import type { ImageRef, SegmentationPrediction } from '../../server/protocol.ts';
 import type { LogRegModel } from '../heads/logreg.ts';
-import { fitSegmentation, IGNORE, maskToPatchLabels, pointsToPatchLabels, predictMap, type SegImage } from '../heads/segmentation.ts';
+import { argmaxMap, fitSegmentation, IGNORE, maskToPatchLabels, pointsToPatchLabels, predictMap, type SegImage } from '../heads/segmentation.ts';
 import { isVal } from '../split.ts';
 import { computeSuggestions } from '../suggestions.ts';
+import { imageScores, meanFeature } from './seg-scores.ts';
 import type { EmbedResult } from '../types.ts';
 import { SegmentationQuality } from '../quality/segmentation.ts';
 import type { TaskFactory, TrainerTask, TrainerView } from './task.ts';
@@ -131,63 +133,62 @@ export class SegmentationTask implements TrainerTask {
     const { io, cache } = this.v;
     const model = this.head, classIds = this.ids;
     if (!model || !cache) return;
-    // image-level view for the suggestion strategies: mean class probability and mean patch feature per image
-    const preds: SegmentationPrediction[] = [];
-    const feats: Float32Array[] = [];
+    const C = model.C, d = model.d;
+    // image-level views for the strategies: mean class probability, presence (how likely the image is to
+    // contain each class: the mean of its strongest patches), mean patch uncertainty, mean patch feature
+    const ids: number[] = [], unc: number[] = [], rows: { probs: Float32Array; presence: Float32Array; feat: Float32Array }[] = [];
     for (const img of this.v.images.values()) {
       const g = cache.getGrid(img.sha256);
-      const p = g && this.predictGrid(img.id, g);
-      if (!g || !p) continue;
-      preds.push(p);
-      const f = new Float32Array(g.d);
-      for (let q = 0; q < g.h * g.w; q++) for (let k = 0; k < g.d; k++) f[k] += g.data[q * g.d + k];
-      feats.push(f.map((x) => x / (g.h * g.w)));
+      if (!g || g.d !== d) continue;
+      const { map, uncertainty } = predictMap(model, g.data, g.h, g.w);
+      ids.push(img.id); unc.push(uncertainty);
+      rows.push({ ...imageScores(map, C, g.h * g.w), feat: meanFeature(g) });
     }
-    const C = model.C, d = model.d;
-    const probs = new Float32Array(preds.length * C);
-    preds.forEach((p, k) => {
-      const m = Buffer.from(p.map, 'base64'); const n = p.width * p.height;
-      for (let c = 0; c < C; c++) { let s = 0; for (let q = 0; q < n; q++) s += m[c * n + q]; probs[k * C + c] = s / n / 255; }
-    });
-    const features = new Float32Array(preds.length * d);
-    feats.forEach((f, k) => features.set(f, k * d));
+    const n = ids.length, probs = new Float32Array(n * C), presence = new Float32Array(n * C), features = new Float32Array(n * d);
+    rows.forEach((r, k) => { probs.set(r.probs, k * C); presence.set(r.presence, k * C); features.set(r.feat, k * d); });
     // "minority" for segmentation: the class with the fewest labelled patches
     const patchCounts = classIds.map(() => 0);
     for (const { labels } of this.labels.values()) for (const x of labels) if (x >= 0 && x < patchCounts.length) patchCounts[x]++;
-    // for segmentation "uncertain" means the highest mean per-patch uncertainty
     const lists = computeSuggestions({
-      ids: preds.map((p) => p.imageId), probs, C, classIds: classIds.slice(0, C), features, d,
+      ids, probs, presence, C, classIds: classIds.slice(0, C), features, d,
       labelledIds: [...this.v.ann.keys()], labelCounts: patchCounts.slice(0, C), limit: 200, seed: this.v.version,
-      uncertainty: preds.map((p) => p.uncertainty), labelIssue: this.quality.labelIssue(preds.map((p) => p.imageId)),
+      uncertainty: unc, labelIssue: this.quality.labelIssue(ids),
     });
     io.send({ type: 'suggestions', modelVersion: this.v.version, lists });
     const labelled = this.labelledCount();
     io.send({ type: 'metric', name: 'train_loss', step: labelled, value: this.loss });
-    const miou = await this.valMiou();
-    if (miou !== null) io.send({ type: 'metric', name: 'val_miou', step: labelled, value: miou });
+    const val = await this.valIou();
+    if (val) {
+      io.send({ type: 'metric', name: 'val_miou', step: labelled, value: val.miou });
+      // per-class IoU curves (Stats); the server keeps 32 metric names in all, so only for a few classes
+      if (val.perClass.length <= MAX_IOU_CLASSES) for (const { classId, iou } of val.perClass) io.send({ type: 'metric', name: `val_iou:${classId}`, step: labelled, value: iou });
+    }
     io.send({ type: 'model', version: this.v.version, labelled, counts: {} });
     this.quality.afterPublish(lists);
   }
 
-  private async valMiou(): Promise<number | null> {
-    const C = this.head!.C;
+  /** IoU per class on the val split's labelled patches, and their mean. */
+  private async valIou(): Promise<{ miou: number; perClass: { classId: number; iou: number }[] } | null> {
+    const model = this.head!, C = model.C;
     const val = await this.labelledImages('val');
     if (!val.length) return null;
     const inter = new Float64Array(C), union = new Float64Array(C);
     for (const im of val) {
-      const p = this.predict([this.v.images.get(im.id)!])[0];
-      if (!p) continue;
-      const m = Buffer.from(p.map, 'base64'); const n = p.width * p.height;
+      const g = this.v.cache?.getGrid(this.v.images.get(im.id)!.sha256);
+      if (!g || g.d !== model.d) continue;
+      const n = g.h * g.w, top = argmaxMap(predictMap(model, g.data, g.h, g.w).map, C, n);
       for (let q = 0; q < n; q++) {
-        const y = im.labels[q];
+        const y = im.labels[q], b = top[q];
         if (y === IGNORE) continue;
-        let b = 0; for (let c = 1; c < C; c++) if (m[c * n + q] > m[b * n + q]) b = c;
-        if (b === y) inter[y]++; union[y]++; if (b !== y) union[b]++;
+        union[y]++;
+        if (b === y) inter[y]++; else union[b]++;
       }
     }
-    const ious = [...union.keys()].filter((c) => union[c] > 0).map((c) => inter[c] / union[c]);
-    return ious.length ? ious.reduce((a, b) => a + b, 0) / ious.length : null;
+    const perClass = [...union.keys()].filter((c) => union[c] > 0).map((c) => ({ classId: this.ids[c], iou: inter[c] / union[c] }));
+    return perClass.length ? { miou: perClass.reduce((a, b) => a + b.iou, 0) / perClass.length, perClass } : null;
   }
 }
+
+const MAX_IOU_CLASSES = 20;
 
 export const segmentation: TaskFactory = { name: 'segmentation', create: (v) => new SegmentationTask(v) };

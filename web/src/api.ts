@@ -60,6 +60,8 @@ export interface ListQuery {
   predicted?: number; wrong?: boolean; q?: string; sort?: string;
   /** sets of images (server/image-filters.ts): the review queue, a confusion cell "given:predicted", ids */
   review?: boolean; cell?: string; ids?: string;
+  /** segmentation: 1 = has a mask, 0 = none; contains = a class id in the mask or the points */
+  mask?: 0 | 1; contains?: number;
 }
 
 export const api = {
@@ -77,6 +79,8 @@ export const api = {
   image: (id: number) => call<ImageMeta>('GET', `/api/images/${id}`),
   fileUrl: (id: number) => `/api/images/${id}/file`,
   thumbUrl: (id: number) => `/api/images/${id}/thumb`,
+  /** your mask, else the refined prediction, in class colours (`v` changes when either does) */
+  maskThumbUrl: (id: number, v: string | number) => `/api/images/${id}/mask-thumb?v=${encodeURIComponent(String(v))}`,
   /** the mask PNG bytes, or null when the image has none (404 no_mask) */
   mask: async (id: number): Promise<Uint8Array | null> => {
     const res = await fetch(`/api/images/${id}/mask`, { cache: 'no-store' }).catch(() => null);

@@ -26,13 +26,17 @@ export interface ImageMeta { image: ImageInfo; annotation: Annotation | null; pr
 
 export interface ImageListItem extends ImageInfo {
   annotation: Annotation | null;
-  prediction: { classId: number | null; confidence: number | null; uncertainty: number | null } | null;
+  /** `map`: a segmentation map exists (Browse shows it when there is no mask), of model `modelVersion` */
+  prediction: { classId: number | null; confidence: number | null; uncertainty: number | null; map?: boolean; modelVersion?: number } | null;
 }
 export interface ImageList { total: number; offset: number; limit: number; items: ImageListItem[] }
 
 export interface Stats {
+  task?: Task | null;
   total: number; labelled: number; skipped: number; unlabelled: number;
-  perClass: { classId: number; name: string; color?: string; count: number }[];
+  /** classification: labels per class; segmentation: images containing the class, its mask pixels, their share, points */
+  perClass: { classId: number; name: string; color?: string; count: number; pixels?: number; share?: number; points?: number }[];
+  segmentation?: { labelledPixels: number; masks: number };
   perAnnotator: { annotator: string; count: number }[];
   live: { n: number; correct: number; series: number[] };
   metrics: Record<string, { step: number; value: number }[]>;

@@ -21,7 +21,7 @@ describe('hilt simulate', () => {
     expect(() => parseSimArgs(['--budget'])).toThrow(/--budget needs a value/);
     expect(() => parseSimArgs(['--frobnicate', '1'])).toThrow(/unknown option --frobnicate/);
     // segmentation has every strategy's list now (diverse and minority included)
-    expect(parseSimArgs(['--task', 'segmentation'])).toMatchObject({ strategies: ['sequential', 'random', 'uncertain', 'diverse', 'minority', 'mix'] });
+    expect(parseSimArgs(['--task', 'segmentation'])).toMatchObject({ strategies: ['sequential', 'random', 'uncertain', 'diverse', 'minority', 'typical', 'mix'] });
   });
 
   it('the painter keeps strokes inside their region, off its boundary', () => {

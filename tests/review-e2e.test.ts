@@ -2,7 +2,8 @@
 // pictures whose class shows in their colour: some labels are flipped on purpose, and the k-fold review
 // puts them first; /api/next?strategy=review walks them; the evaluation and hints arrive for the same model.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+import sharp from 'sharp';
 import { join } from 'node:path';
 import { createDemoSession } from '../scripts/make-demo.ts';
 import { serveSession, tempDir, type TestServer } from './helpers/fixtures.ts';
@@ -73,4 +74,26 @@ describe('likely label errors, end to end', () => {
     expect((await srv.api('GET', '/api/hints')).body.modelVersion).toBeGreaterThan(0);
     br.close();
   }, 300_000);
+
+  it('a re-encoded copy of a labelled picture, labelled differently, raises the near_duplicates hint', async () => {
+    const images: { id: number; name: string; annotation: { classId: number } | null }[] = (await srv.api('GET', '/api/images?limit=500')).body.items;
+    const orig = images.find((i) => i.annotation && !i.name.startsWith('copy'))!;
+    // under the server's folder: an import root by default on loopback
+    const dupDir = join(process.cwd(), '.tmp', `dup-${Date.now()}`);
+    mkdirSync(dupDir, { recursive: true });
+    await sharp(join(dir, 'data', 'images', orig.name)).jpeg({ quality: 92 }).toFile(join(dupDir, `copy-${orig.name}`));
+    try {
+      expect((await srv.api('POST', '/api/import', { path: dupDir })).body.added).toBe(1);
+      const copy = ((await srv.api('GET', '/api/images?limit=500')).body.items as { id: number; name: string }[]).find((i) => i.name === `copy-${orig.name}`)!;
+      const classes: { id: number }[] = (await srv.api('GET', '/api/classes')).body.classes;
+      const other = classes.find((c) => c.id !== orig.annotation!.classId)!;
+      await srv.api('PUT', `/api/images/${copy.id}/annotation`, { kind: 'label', classId: other.id });
+      let hint: { imageIds: number[] } | undefined;
+      for (let t = 0; t < 300 && !hint; t++) {
+        await new Promise((r) => setTimeout(r, 200));
+        hint = (await srv.api('GET', '/api/hints')).body.hints.find((h: { code: string; imageIds: number[] }) => h.code === 'near_duplicates' && h.imageIds.includes(copy.id));
+      }
+      expect(hint?.imageIds.slice(0, 2).sort((a, b) => a - b)).toEqual([orig.id, copy.id].sort((a, b) => a - b));
+    } finally { rmSync(dupDir, { recursive: true, force: true }); }
+  }, 120_000);
 });

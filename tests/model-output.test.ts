@@ -76,7 +76,7 @@ describe('model strategies while the trainer is offline', () => {
     const t = await trainer();
     t.send({ type: 'suggestions', modelVersion: 2, lists: { uncertain: [9, 8] } });
     await eventually(async () => (await srv.api('GET', '/api/session')).body.strategies.includes('uncertain'), 'suggestions');
-    expect((await srv.api('GET', '/api/next?strategy=uncertain&annotator=u1')).body).toEqual({ id: 9, reason: 'uncertain' });
+    expect((await srv.api('GET', '/api/next?strategy=uncertain&annotator=u1')).body).toMatchObject({ id: 9, reason: 'uncertain', why: 'model unsure' });
     await t.close();
     const off = (await srv.api('GET', '/api/next?strategy=uncertain&annotator=u2')).body;
     expect(off.reason).toBe('uncertain: the trainer is offline, sequential');

@@ -17,6 +17,8 @@ import { guard, jsonOnly } from './security/guard.ts';
 import { authenticate } from './security/auth.ts';
 import { signinRoutes, tokenLink } from './security/signin.ts';
 import { meRoutes } from './routes/me.ts';
+import { evaluationRoutes } from './routes/evaluation.ts';
+import { hintRoutes, reviewRoutes } from './routes/review.ts';
 import { identityCookie } from './identity.ts';
 
 export function createApp(ctx: Ctx): Hono {
@@ -40,6 +42,9 @@ export function createApp(ctx: Ctx): Hono {
   app.route('/api/next', nextRoutes(ctx));
   app.route('/api/strategies', strategyRoutes());
   app.route('/api/stats', statsRoutes(ctx));
+  app.route('/api/evaluation', evaluationRoutes(ctx));
+  app.route('/api/review', reviewRoutes(ctx));
+  app.route('/api/hints', hintRoutes(ctx));
   app.route('/api', dataRoutes(ctx));
   app.route('/api/predict', predictRoutes(ctx));
   app.route('/api/me', meRoutes());

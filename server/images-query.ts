@@ -12,9 +12,10 @@ function int(v: string | undefined, name: string, def: number, max = Number.MAX_
   return Math.min(Number(v), max);
 }
 
-/** `containing`: the ids of the images whose segmentation annotation holds the class of `contains=` (the
+/** `only`: restrict to these ids (server/image-filters.ts); `sort=rank` then keeps their order.
+ *  `containing`: the ids of the images whose segmentation annotation holds the class of `contains=` (the
  *  caller reads them from the mask summaries, which need decoding). */
-export function listImages(db: Db, q: Record<string, string>, containing?: number[]) {
+export function listImages(db: Db, q: Record<string, string>, only: number[] | null = null, containing?: number[]) {
   const offset = int(q.offset, 'offset', 0);
   const limit = int(q.limit, 'limit', 50, 500);
   const where: string[] = [];
@@ -30,11 +31,12 @@ export function listImages(db: Db, q: Record<string, string>, containing?: numbe
   if (q.mask === '0' || q.mask === 'false') where.push('a.mask is null');
   if (q.contains !== undefined) { int(q.contains, 'contains', 0); where.push('i.id in (select value from json_each(?))'); args.push(JSON.stringify(containing ?? [])); }
   if (q.q) { where.push(`i.path like ? escape '\\'`); args.push(`%${q.q.replace(/[\\%_]/g, (m) => '\\' + m)}%`); }
-  const sorts: Record<string, string> = { id: 'i.id asc', '-id': 'i.id desc', uncertainty: 'coalesce(p.uncertainty, -1) desc, i.id asc', confidence: 'coalesce(p.uncertainty, 2) asc, i.id asc' };
+  const sorts: Record<string, string> = { id: 'i.id asc', '-id': 'i.id desc', uncertainty: 'coalesce(p.uncertainty, -1) desc, i.id asc', confidence: 'coalesce(p.uncertainty, 2) asc, i.id asc', rank: only ? 'o.key asc' : 'i.id asc' };
   // own keys only: sort=__proto__ or constructor must not reach the SQL as an inherited member
   const sort = Object.hasOwn(sorts, q.sort ?? 'id') ? sorts[q.sort ?? 'id'] : undefined;
   if (!sort) throw new AppError(400, 'invalid_param', `sort must be one of ${Object.keys(sorts).join(', ')}`);
-  const from = `from images i left join annotations a on a.image_id = i.id left join predictions p on p.image_id = i.id ${where.length ? 'where ' + where.join(' and ') : ''}`;
+  if (only) args.unshift(JSON.stringify(only));
+  const from = `from images i ${only ? 'join json_each(?) o on o.value = i.id ' : ''}left join annotations a on a.image_id = i.id left join predictions p on p.image_id = i.id ${where.length ? 'where ' + where.join(' and ') : ''}`;
   const total = (db.$client.prepare(`select count(*) as n ${from}`).get(...args) as { n: number }).n;
   const rows = db.$client.prepare(`select i.id, i.path, i.width, i.height, a.kind, a.class_id as a_class, a.annotator, a.updated_at,
       a.mask is not null as has_mask, a.points is not null as has_points, p.class_id as p_class, p.probs, p.uncertainty,

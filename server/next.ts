@@ -17,6 +17,11 @@ const FREE = `not exists (select 1 from annotations a where a.image_id = i.id)
   and not exists (select 1 from claims c where c.image_id = i.id and c.expires_at > @now and c.annotator != @me)
   and i.id not in (select value from json_each(@ex))`;
 
+// the same for strategies that walk labelled images (review)
+const HELD = `exists (select 1 from annotations a where a.image_id = i.id and a.kind != 'skip')
+  and not exists (select 1 from claims c where c.image_id = i.id and c.expires_at > @now and c.annotator != @me)
+  and i.id not in (select value from json_each(@ex))`;
+
 function claim(db: Db, id: number, me: string, ttl: number, now: number): void {
   // an annotator holds at most two images: the one in view and the prefetched one
   stmt(db, `delete from claims where annotator = @me and image_id not in
@@ -25,14 +30,14 @@ function claim(db: Db, id: number, me: string, ttl: number, now: number): void {
     on conflict(image_id) do update set annotator = excluded.annotator, expires_at = excluded.expires_at`).run(id, me, now + ttl);
 }
 
-function firstFree(db: Db, ids: number[], me: string, now: number, ex: string): number | null {
+function firstFree(db: Db, ids: number[], me: string, now: number, ex: string, free = FREE): number | null {
   if (!ids.length) return null;
-  const q = stmt(db, `select 1 from images i where i.id = @id and ${FREE}`);
+  const q = stmt(db, `select 1 from images i where i.id = @id and ${free}`);
   for (const id of ids) if (q.get({ id, now, me, ex })) return id;
   return null;
 }
 
-export function nextImage(db: Db, q: NextQuery): { id: number | null; reason: string } {
+export function nextImage(db: Db, q: NextQuery): { id: number | null; reason: string; why?: string } {
   const now = Date.now();
   const me = q.annotator;
   const num = (v: string | undefined, n: string) => {
@@ -65,12 +70,15 @@ export function nextImage(db: Db, q: NextQuery): { id: number | null; reason: st
   if (key && q.trainerOnline === false) reason = `${strategy.name}: the trainer is offline, sequential`;
   else if (key) {
     const row = stmt(db, 'select ids from suggestions where strategy = ?').get(key) as { ids: string } | undefined;
-    id = row ? firstFree(db, JSON.parse(row.ids) as number[], me, now, ex) : null;
+    const ids = row ? (strategy.labelled ? strategy.labelled(db) : JSON.parse(row.ids) as number[]) : [];
+    id = row ? firstFree(db, ids, me, now, ex, strategy.labelled ? HELD : FREE) : null;
     if (id === null) reason = row ? `${strategy.name}: suggestions used up, sequential until the next refit` : `${strategy.name}: no trainer suggestions yet, sequential`;
   } else id = strategy.pick!(ctx);
   // every strategy ends in sequential order when it has nothing (left) to offer
   if (id === null) id = STRATEGIES[0].pick!(ctx);
   if (id === null) return { id: null, reason: 'done: every image is labelled or held by another annotator' };
   claim(db, id, me, q.claimTtlMs, now);
+  // reason: what picked it (machine-readable); why: the same in words for the annotator, when there is more to say
+  if (reason === strategy.name && strategy.explain) return { id, reason, why: strategy.explain(db, id) };
   return { id, reason };
 }

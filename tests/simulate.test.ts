@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { parseSimArgs, simulate, USAGE } from '../scripts/simulate.ts';
 import { paintScribbles } from '../scripts/simulate/painter.ts';
 import { crossing } from '../scripts/simulate/report.ts';
+import { noisyAnswer } from '../scripts/simulate/noise.ts';
 import { tempDir } from './helpers/fixtures.ts';
 
 describe('hilt simulate', () => {
@@ -21,7 +22,23 @@ describe('hilt simulate', () => {
     expect(() => parseSimArgs(['--budget'])).toThrow(/--budget needs a value/);
     expect(() => parseSimArgs(['--frobnicate', '1'])).toThrow(/unknown option --frobnicate/);
     // segmentation has every strategy's list now (diverse and minority included)
-    expect(parseSimArgs(['--task', 'segmentation'])).toMatchObject({ strategies: ['sequential', 'random', 'uncertain', 'diverse', 'minority', 'mix'] });
+    expect(parseSimArgs(['--task', 'segmentation'])).toMatchObject({ strategies: ['sequential', 'random', 'uncertain', 'diverse', 'minority', 'typical', 'mix'] });
+    expect(parseSimArgs(['--noise', '0.1'])).toMatchObject({ noise: 0.1 });
+    expect(parseSimArgs([])).toMatchObject({ noise: 0 });
+    expect(() => parseSimArgs(['--noise', '0.9'])).toThrow(/--noise must be a number in \[0, 0.5\]/);
+    expect(() => parseSimArgs(['--task', 'segmentation', '--noise', '0.1'])).toThrow(/classification only/);
+  });
+
+  it('--noise flips a seeded share of the answers, always to another class', () => {
+    let flipped = 0;
+    for (let id = 1; id <= 2000; id++) {
+      const a = noisyAnswer(id % 10, 10, 0.1, 1, 1, id);
+      if (a !== id % 10) { flipped++; expect(a).toBeGreaterThanOrEqual(0); expect(a).toBeLessThan(10); }
+      expect(noisyAnswer(id % 10, 10, 0.1, 1, 1, id)).toBe(a); // deterministic
+    }
+    expect(flipped).toBeGreaterThan(150);
+    expect(flipped).toBeLessThan(250);
+    expect(noisyAnswer(3, 10, 0, 1, 1, 5)).toBe(3);
   });
 
   it('the painter keeps strokes inside their region, off its boundary', () => {

@@ -1,7 +1,16 @@
 // Suggestion lists published after each refit (DESIGN §6): which unlabelled image to show next.
 // Every list holds image ids, best first, at most `limit` long. Lists needing predictions are empty
-// while there is no model (probs null); `diverse` only needs features.
-import { columnStats } from './heads/standardise.ts';
+// while there is no model (probs null); `diverse` and `typical` only need features.
+// Labels chosen on purpose are not wasted: the lists hold train-side images only (trainer/split.ts),
+// except every VAL_EVERY-th place, which goes to a random val-side image — so the val split keeps
+// growing as an unbiased random sample, and every strategic pick trains the head.
+import { clusterMargin, clusterPool, coldStart, type Clusters } from './cold-start.ts';
+import { mulberry32 } from './rng.ts';
+import { isVal } from './split.ts';
+import { sketcher } from './suggestions-sketch.ts';
+
+/** one place in this many goes to a random val-side image (≈ the val fraction of sequential labelling / 2) */
+export const VAL_EVERY = 10;
 
 export interface SuggestionInput {
   ids: ArrayLike<number>; // image id of row i in probs / features
@@ -15,6 +24,15 @@ export interface SuggestionInput {
   limit?: number; // default 200
   /** per-row uncertainty, higher = less sure (a task's own measure, e.g. segmentation's mean patch margin) */
   uncertainty?: ArrayLike<number>;
+  /** seed for the random val places (e.g. the model version) */
+  seed?: number;
+  /** false: rank every unlabelled row, val side included (tests of a producer alone); default true */
+  valPlaces?: boolean;
+  /** false: no cold start in front of `uncertain` / `diverse` (tests of a producer alone); default true */
+  coldStart?: boolean;
+  /** per-row: how likely the row's label is wrong, for labelled rows the task flagged (NaN otherwise);
+   *  from out-of-sample predictions (trainer/quality/) */
+  labelIssue?: ArrayLike<number>;
   /** [n, C] how likely each image is to *contain* each class (segmentation: its strongest patches), where
    *  `probs` says what the image *is*; `class` and `minority` rank by it when given */
   presence?: Float32Array;
@@ -27,6 +45,10 @@ interface Scored {
   top: Int32Array; margin: Float64Array;
   toIds(rows: number[]): number[];
   rank(rows: number[], key: (i: number) => number): number[];
+  /** k-means clusters of the pool, computed once per call when a producer asks (null: no features) */
+  clusters(): Clusters | null;
+  /** cold-start rows (typical members of clusters with no label yet); empty once all are covered */
+  cold(): number[];
 }
 type Producer = (s: Scored) => Record<string, number[]>;
 
@@ -37,15 +59,24 @@ type Producer = (s: Scored) => Record<string, number[]>;
  */
 export const PRODUCERS: Record<string, Producer> = {
   // lowest top-1 − top-2 margin first (or the task's own per-image uncertainty, highest first)
+  // cold start while some cluster has no label; then the least sure (top-1 − top-2 margin, or the task's
+  // own per-image uncertainty) spread round-robin over the clusters (cluster-margin)
   uncertain: (s) => {
     const u = s.inp.uncertainty;
-    if (u) return { uncertain: s.toIds(s.rank(s.unl, (i) => -u[i])) };
-    return { uncertain: s.inp.probs ? s.toIds(s.rank(s.unl, (i) => s.margin[i])) : [] };
+    if (!u && !s.inp.probs) return { uncertain: s.toIds(s.cold()) };
+    const ranked = u ? s.rank(s.unl, (i) => -u[i]) : s.rank(s.unl, (i) => s.margin[i]);
+    const cl = s.clusters();
+    return { uncertain: s.toIds(then(s.cold(), cl ? clusterMargin(cl, ranked, s.limit) : ranked)) };
   },
+  // cold start, then farthest-first (k-center) from everything labelled
   diverse: (s) => {
     const { features, d } = s.inp;
-    return { diverse: features && d > 0 ? kCenter(features, d, s.unl, s.lab, Math.min(s.limit, s.unl.length)).map((i) => s.inp.ids[i]) : [] };
+    if (!features || d <= 0) return { diverse: [] };
+    return { diverse: s.toIds(then(s.cold(), kCenter(features, d, s.unl, s.lab, Math.min(s.limit, s.unl.length)))) };
   },
+  // the cold start alone (what `uncertain` and `diverse` begin with), kept as its own list so the server
+  // can say why an image was picked ("typical of a cluster with no label yet")
+  typical: (s) => ({ typical: s.toIds(s.cold()) }),
   // most likely to be (or, with presence, to contain) class X first; one list per class, `class:<classId>`
   class: (s) => {
     const { C, classIds } = s.inp, score = s.inp.presence ?? s.inp.probs;
@@ -74,9 +105,15 @@ export const PRODUCERS: Record<string, Producer> = {
     const predicted = s.unl.filter((i) => s.top[i] === mc), rest = s.unl.filter((i) => s.top[i] !== mc);
     return { minority: s.toIds([...s.rank(predicted, gap), ...s.rank(rest, gap)]) };
   },
+  // Likely label errors: the *labelled* images the task flagged (held-out prediction ≠ given label), the
+  // most suspicious first. The server walks this list over labelled images (server/strategies.ts `review`).
+  review: (s) => {
+    const li = s.inp.labelIssue;
+    return { review: li ? s.toIds(s.rank(s.lab.filter((i) => Number.isFinite(li[i])), (i) => -li[i])) : [] };
+  },
 };
 
-/** Every producer's lists: `uncertain`, `diverse`, `minority`, and `class:<classId>` for each class. */
+/** Every producer's lists: `uncertain`, `diverse`, `minority`, `review`, and `class:<classId>` for each class. */
 export function computeSuggestions(inp: SuggestionInput): Record<string, number[]> {
   const { ids, probs, C, features, d } = inp;
   const limit = inp.limit ?? 200, n = ids.length;
@@ -96,9 +133,15 @@ export function computeSuggestions(inp: SuggestionInput): Record<string, number[
       top[i] = b; margin[i] = C > 1 ? t1 - t2 : 1;
     }
   }
+  // every producer ranks train-side rows; the val places are put in at the end (see the file comment)
+  const val = inp.valPlaces === false ? [] : unl.filter((i) => isVal(ids[i]));
+  const pool = val.length ? unl.filter((i) => !isVal(ids[i])) : unl;
+  let clusters: Clusters | null | undefined, cold: number[] | undefined;
   const s: Scored = {
-    inp, n, limit, unl, lab, top, margin,
+    inp, n, limit, unl: pool, lab, top, margin,
     toIds: (rows) => rows.slice(0, limit).map((i) => ids[i]),
+    clusters: () => (clusters !== undefined ? clusters : (clusters = features && d > 0 && n > 1 ? clusterPool(features, d, n, C || inp.classIds.length) : null)),
+    cold: () => { if (cold) return cold; const cl = inp.coldStart === false ? null : s.clusters(); return (cold = cl ? coldStart(cl, pool, lab, limit) : []); },
     // sort by key ascending; ties keep row order, so lists are deterministic
     rank: (rows, key) => {
       const k = new Float64Array(n);
@@ -108,37 +151,46 @@ export function computeSuggestions(inp: SuggestionInput): Record<string, number[
   };
   const out: Record<string, number[]> = {};
   for (const produce of Object.values(PRODUCERS)) Object.assign(out, produce(s));
+  if (val.length) {
+    const rand = mulberry32(inp.seed ?? 1);
+    const valIds = val.map((i) => ids[i]);
+    // not `typical` (the server reads it to say why) nor `review` (it lists labelled images)
+    for (const key of Object.keys(out)) if (key !== 'typical' && key !== 'review') out[key] = interleave(out[key], valIds, rand, limit);
+  }
   return out;
 }
 
-export const SKETCH_DIM = 64;
+/** `first`, then the rest of `rest` not already in it. */
+function then(first: number[], rest: number[]): number[] {
+  const seen = new Set(first);
+  return [...first, ...rest.filter((i) => !seen.has(i))];
+}
+
+/** Every VAL_EVERY-th place (the 10th, 20th, …) becomes a random val-side id. */
+function interleave(list: number[], valIds: number[], rand: () => number, limit: number): number[] {
+  if (!list.length) return list;
+  const out: number[] = [], used = new Set<number>();
+  for (const id of list) {
+    if ((out.length + 1) % VAL_EVERY === 0 && used.size < valIds.length) {
+      let v: number;
+      do v = valIds[Math.floor(rand() * valIds.length)]; while (used.has(v));
+      used.add(v); out.push(v);
+    }
+    out.push(id);
+  }
+  return out.slice(0, limit);
+}
+
+export { SKETCH_DIM } from './suggestions-sketch.ts';
 export const MAX_SEEDS = 256;
 
-/** Greedy k-center (farthest-first) over the unlabelled rows, seeded by the labelled ones.
- *  Features are standardised and count-sketched to SKETCH_DIM dims first (a fixed ±1 hashing of
- *  dimensions: preserves squared distances in expectation at O(n·d) cost, where a dense random
- *  projection would cost O(n·d·m)). Seeds are at most MAX_SEEDS labelled rows, evenly spaced.
+/** Greedy k-center (farthest-first) over the unlabelled rows, seeded by the labelled ones, on sketched
+ *  features (suggestions-sketch.ts). Seeds are at most MAX_SEEDS labelled rows, evenly spaced.
  *  Cost for n rows, u unlabelled, d dims, m = SKETCH_DIM, s seeds, k picks:
  *  O(n·d + u·s·m + k·u·m) — 10k × 768-d, s = 256, k = 200: ~8M + 164M + 128M multiply-adds (~0.3 s). */
 export function kCenter(features: Float32Array, d: number, unl: number[], lab: number[], k: number): number[] {
-  const m = Math.min(SKETCH_DIM, d), n = Math.floor(features.length / d);
-  const { mean, std } = columnStats(features, null, d, n);
-  const bucket = new Int32Array(d), sign = new Float64Array(d);
-  for (let j = 0; j < d; j++) {
-    let h = Math.imul(j + 1, 0x9e3779b1); h ^= h >>> 15; h = Math.imul(h, 0x85ebca6b); h ^= h >>> 13;
-    bucket[j] = m === d ? j : (h >>> 1) % m; // no sketching when d is already small
-    sign[j] = m === d || (h & 1) === 0 ? 1 / std[j] : -1 / std[j];
-  }
+  const { m, sketch } = sketcher(features, d);
   const seeds = pickSeeds(lab);
-  // Sketches of the candidates (contiguous, scanned once per pick) and of the seeds.
-  const sketch = (rows: number[]) => {
-    const Z = new Float64Array(rows.length * m);
-    rows.forEach((i, q) => {
-      const off = i * d, zo = q * m;
-      for (let j = 0; j < d; j++) Z[zo + bucket[j]] += (features[off + j] - mean[j]) * sign[j];
-    });
-    return Z;
-  };
   const Zu = sketch(unl), Zs = sketch(seeds);
   const u = unl.length, minD = new Float64Array(u).fill(Infinity);
   // Lower minD by the distances to centre `co` of Zc. A partial sum already above minD[q] cannot

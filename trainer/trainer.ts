@@ -57,6 +57,7 @@ export class Trainer implements TrainerView {
     switch (msg.type) {
       case 'snapshot':
         this.task = msg.task; this.classes = msg.classes; this.sessionDir = msg.sessionDir;
+        this.impl?.reset(); // stops its background work (model quality) on the old session state
         this.impl = msg.task ? TASKS[msg.task].create(this) : null;
         this.images = new Map(msg.images.map((i) => [i.id, i]));
         this.ann = new Map(msg.annotations.map((a) => [a.imageId, a]));

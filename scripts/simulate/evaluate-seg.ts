@@ -8,11 +8,11 @@ import type { Trainer } from '../../trainer/trainer.ts';
 import type { SegmentationTask } from '../../trainer/tasks/segmentation.ts';
 import { refineMap } from '../../web/src/seg/refine.ts';
 import type { Dataset, Item } from './dataset.ts';
-import type { Grid, TestSet } from './evaluate.ts';
+import type { Grid, Score, TestSet, Upsampling } from './test-set.ts';
+
+export type { Score, Upsampling } from './test-set.ts';
 import { bilinearArgmax, boundaryF, IouAcc, nearestArgmax, oracleMap } from './seg-metrics.ts';
 
-export interface Score { miou: number; boundaryF: number }
-export interface Upsampling { nearest: Score; bilinear: Score; refined: Score; oracle: Score }
 type Method = 'nearest' | 'bilinear' | 'refined';
 
 const seg = (t: Trainer) => t.impl as SegmentationTask | null;

@@ -9,22 +9,12 @@ import type { Trainer } from '../../trainer/trainer.ts';
 import type { ClassificationTask } from '../../trainer/tasks/classification.ts';
 import type { Dataset, Item } from './dataset.ts';
 import type { SimOptions } from './options.ts';
-import { segTestSet, testPixels, type Upsampling } from './evaluate-seg.ts';
+import { segTestSet, testPixels } from './evaluate-seg.ts';
+import type { Grid, TestSet } from './test-set.ts';
 
-export interface Grid { h: number; w: number; data: Float32Array }
+export type { Grid, TestSet } from './test-set.ts';
+
 const cls = (t: Trainer) => t.impl as ClassificationTask | null;
-export interface TestSet {
-  n: number;
-  /** accuracy (classification) or mIoU (segmentation) of the trainer's current head; null = no model yet */
-  evaluate(t: Trainer): number | null;
-  /** the same training labels fitted from scratch (no warm start): does the live head lose anything? */
-  evaluateCold(t: Trainer): Promise<number | null>;
-  /** a head fitted on every pool label (dense masks for segmentation), scored the same way: the ceiling */
-  ceiling(t: Trainer, truthOf: Map<number, Item>): number | null;
-  /** segmentation: the current head's maps taken to full resolution four ways (nearest, bilinear, refined,
-   *  and the patch-grid oracle), mIoU and boundary F */
-  upsampling?(t: Trainer): Upsampling | null;
-}
 
 export async function prepareTestSet(ds: Dataset, o: SimOptions, say: (l: string) => void): Promise<TestSet> {
   const seg = ds.task === 'segmentation';

@@ -8,6 +8,7 @@ import { intParam } from '../http.ts';
 import { AppError } from '../errors.ts';
 import { annotationMsg, getAnnotation, getImage, getPrediction, imageName, predictionMsg } from '../store.ts';
 import { listImages } from '../images-query.ts';
+import { onlyIds } from '../image-filters.ts';
 import { ensureThumb } from '../import/thumbs.ts';
 import { maskThumbPlan } from '../mask-thumb.ts';
 import { imagesContaining } from '../mask-summary.ts';
@@ -20,7 +21,7 @@ export function imageRoutes(ctx: Ctx) {
     .get('/', async (c) => {
       const q = c.req.query();
       const containing = q.contains !== undefined && /^\d{1,12}$/.test(q.contains) ? await imagesContaining(ctx, Number(q.contains)) : undefined;
-      return c.json(listImages(db(), q, containing));
+      return c.json(listImages(db(), q, onlyIds(db(), q), containing));
     })
     .get('/:id', (c) => {
       const img = getImage(db(), intParam(c.req.param('id'), 'id'));

@@ -5,6 +5,7 @@ import { fitLogReg, predictProba, type LogRegModel } from '../heads/logreg.ts';
 import { isVal } from '../split.ts';
 import { computeSuggestions } from '../suggestions.ts';
 import type { EmbedResult } from '../types.ts';
+import { ClassificationQuality } from '../quality/classification.ts';
 import type { TaskFactory, TrainerTask, TrainerView } from './task.ts';
 
 export interface TrainingRows { ids: number[]; X: Float32Array; y: Int32Array; d: number }
@@ -16,13 +17,15 @@ export class ClassificationTask implements TrainerTask {
   private head: LogRegModel | null = null;
   private ids: number[] = [];
   private loss = 0;
+  /** evaluation, likely label errors and hints (issue 12), after each publish */
+  readonly quality: ClassificationQuality;
 
-  constructor(private v: TrainerView) {}
+  constructor(private v: TrainerView) { this.quality = new ClassificationQuality(this, v); }
 
   model() { return this.head; }
   classIds() { return this.ids; }
-  reset() { this.head = null; this.ids = []; }
-  annotationChanged() { /* nothing derived per image */ }
+  reset() { this.head = null; this.ids = []; this.quality.reset(); }
+  annotationChanged(imageId: number) { this.quality.forget(imageId); }
   labelledCount() { let n = 0; for (const a of this.v.ann.values()) if (a.kind === 'label') n++; return n; }
 
   /** Class ids that have at least one label, in the UI's class order (new classes append → warm start pads). */
@@ -112,7 +115,7 @@ export class ClassificationTask implements TrainerTask {
     const counts = this.labelCounts();
     const lists = computeSuggestions({
       ids: r.ids, probs: r.probs, C: classIds.length, classIds, features: r.feats, d: r.d,
-      labelledIds: [...this.v.ann.keys()], labelCounts: counts, limit: 200,
+      labelledIds: [...this.v.ann.keys()], labelCounts: counts, limit: 200, seed: this.v.version, labelIssue: this.quality.labelIssue(r.ids),
     });
     io.send({ type: 'suggestions', modelVersion: this.v.version, lists });
     const labelled = this.labelledCount();
@@ -133,6 +136,7 @@ export class ClassificationTask implements TrainerTask {
       io.send({ type: 'confusion', classIds, matrix });
     }
     io.send({ type: 'model', version: this.v.version, labelled, counts: Object.fromEntries(classIds.map((id, i) => [String(id), counts[i]])) });
+    this.quality.afterPublish(lists);
   }
 }
 

@@ -9,6 +9,7 @@ import { isVal } from '../split.ts';
 import { computeSuggestions } from '../suggestions.ts';
 import { imageScores, meanFeature } from './seg-scores.ts';
 import type { EmbedResult } from '../types.ts';
+import { SegmentationQuality } from '../quality/segmentation.ts';
 import type { TaskFactory, TrainerTask, TrainerView } from './task.ts';
 
 interface GridLike { data: Float32Array; h: number; w: number; d?: number }
@@ -22,13 +23,15 @@ export class SegmentationTask implements TrainerTask {
   private loss = 0;
   /** patch labels per annotated image, keyed by what they were derived from */
   readonly labels = new Map<number, { key: string; labels: Int32Array }>();
+  /** evaluation, likely label errors and hints (issue 12), after each publish */
+  readonly quality: SegmentationQuality;
 
-  constructor(private v: TrainerView) {}
+  constructor(private v: TrainerView) { this.quality = new SegmentationQuality(this, v); }
 
   model() { return this.head; }
   classIds() { return this.ids; }
-  reset() { this.head = null; this.ids = []; this.labels.clear(); }
-  annotationChanged(imageId: number) { this.labels.delete(imageId); }
+  reset() { this.head = null; this.ids = []; this.labels.clear(); this.quality.reset(); }
+  annotationChanged(imageId: number) { this.labels.delete(imageId); this.quality.forget(imageId); }
   labelledCount() { let n = 0; for (const a of this.v.ann.values()) if (a.kind === 'mask') n++; return n; }
 
   private async fetchMask(id: number): Promise<Uint8Array | null> {
@@ -148,7 +151,8 @@ export class SegmentationTask implements TrainerTask {
     for (const { labels } of this.labels.values()) for (const x of labels) if (x >= 0 && x < patchCounts.length) patchCounts[x]++;
     const lists = computeSuggestions({
       ids, probs, presence, C, classIds: classIds.slice(0, C), features, d,
-      labelledIds: [...this.v.ann.keys()], labelCounts: patchCounts.slice(0, C), limit: 200, uncertainty: unc,
+      labelledIds: [...this.v.ann.keys()], labelCounts: patchCounts.slice(0, C), limit: 200, seed: this.v.version,
+      uncertainty: unc, labelIssue: this.quality.labelIssue(ids),
     });
     io.send({ type: 'suggestions', modelVersion: this.v.version, lists });
     const labelled = this.labelledCount();
@@ -160,6 +164,7 @@ export class SegmentationTask implements TrainerTask {
       if (val.perClass.length <= MAX_IOU_CLASSES) for (const { classId, iou } of val.perClass) io.send({ type: 'metric', name: `val_iou:${classId}`, step: labelled, value: iou });
     }
     io.send({ type: 'model', version: this.v.version, labelled, counts: {} });
+    this.quality.afterPublish(lists);
   }
 
   /** IoU per class on the val split's labelled patches, and their mean. */

@@ -1,6 +1,6 @@
 // The one module that talks HTTP. Every call is typed; a non-2xx answer throws ApiError carrying the
 // server's {"error":{"code","message"}}.
-import type { Annotation, Class, ImageList, ImageMeta, Me, Point, SessionInfo, Stats, Task } from './types.ts';
+import type { Annotation, Class, EvaluationAnswer, HintList, ImageList, ImageMeta, Me, Point, ReviewList, SessionInfo, Stats, StrategyInfo, Task } from './types.ts';
 
 export class ApiError extends Error {
   constructor(public status: number, public code: string, message: string) { super(message); }
@@ -58,6 +58,8 @@ export type AnnotationBody =
 export interface ListQuery {
   offset?: number; limit?: number; label?: number; unlabelled?: boolean; labelled?: boolean;
   predicted?: number; wrong?: boolean; q?: string; sort?: string;
+  /** sets of images (server/image-filters.ts): the review queue, a confusion cell "given:predicted", ids */
+  review?: boolean; cell?: string; ids?: string;
   /** segmentation: 1 = has a mask, 0 = none; contains = a class id in the mask or the points */
   mask?: 0 | 1; contains?: number;
 }
@@ -96,7 +98,12 @@ export const api = {
     call<{ annotation: Annotation }>('POST', `/api/images/${id}/accept-prediction`, { modelVersion }),
 
   next: (q: { strategy?: string; class?: number; after?: number; before?: number; exclude?: number }) =>
-    call<{ id: number | null; reason: string }>('GET', '/api/next' + qs({ ...q })),
+    call<{ id: number | null; reason: string; why?: string }>('GET', '/api/next' + qs({ ...q })),
   stats: () => call<Stats>('GET', '/api/stats'),
+  strategies: () => call<{ strategies: StrategyInfo[] }>('GET', '/api/strategies'),
+  evaluation: (q: { sort?: string; offset?: number; limit?: number; given?: number; predicted?: number } = {}) => call<EvaluationAnswer>('GET', '/api/evaluation' + qs({ ...q })),
+  review: (q: { limit?: number; flagged?: boolean } = {}) => call<ReviewList>('GET', '/api/review' + qs({ ...q })),
+  keepLabel: (id: number) => call<{ kept: { id: number; updatedAt: number } }>('POST', `/api/review/${id}/keep`),
+  hints: () => call<HintList>('GET', '/api/hints'),
   me: () => call<Me>('GET', '/api/me'),
 };

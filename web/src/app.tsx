@@ -10,6 +10,7 @@ import { Toasts } from './components/toasts.tsx';
 import { HomePage } from './pages/home.tsx';
 import { BrowsePage } from './pages/browse.tsx';
 import { StatsPage } from './pages/stats.tsx';
+import { EvaluationPage } from './pages/evaluation.tsx';
 import { SettingsPage } from './pages/settings.tsx';
 import { ClassPrompt } from './components/class-prompt.tsx';
 
@@ -30,6 +31,7 @@ export function App() {
     goLabel: () => router.navigate(task() ? `/${task()}` : '/'),
     goBrowse: () => router.navigate('/browse'),
     goStats: () => router.navigate('/stats'),
+    goEval: () => router.navigate('/evaluation'),
     goSettings: () => router.navigate('/settings'),
   });
 
@@ -55,6 +57,7 @@ export function App() {
             <Match when={router.path() === '/segmentation'}><TaskRoute task="segmentation" /></Match>
             <Match when={router.path() === '/browse'}><BrowsePage /></Match>
             <Match when={router.path() === '/stats'}><StatsPage /></Match>
+            <Match when={router.path() === '/evaluation'}><EvaluationPage /></Match>
             <Match when={router.path() === '/settings'}><SettingsPage /></Match>
           </Switch>
         </Show>

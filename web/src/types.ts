@@ -1,7 +1,7 @@
 // Plain types of the HTTP API (docs/API.md). Socket frames come from server/protocol.ts.
-import type { AnnotationMsg, ClassMsg, Prediction as ProtocolPrediction, SegmentationPrediction, Task, TrainerStatus } from '../../server/protocol.ts';
+import type { AnnotationMsg, ClassMsg, EvalClass, EvalImage, Hint, Prediction as ProtocolPrediction, SegmentationPrediction, Task, TrainerStatus } from '../../server/protocol.ts';
 
-export type { Task, TrainerStatus, SegmentationPrediction };
+export type { Task, TrainerStatus, SegmentationPrediction, EvalImage, Hint };
 /** A prediction with the version of the model that made it (sent back when it is accepted). */
 export type Prediction = ProtocolPrediction & { modelVersion?: number };
 export type Class = ClassMsg;
@@ -47,5 +47,26 @@ export interface Stats {
 /** GET /api/me: the annotator this browser labels as. */
 export interface Me { id: string; name: string | null; annotator: string; authenticated: boolean }
 
-export type Strategy = 'sequential' | 'random' | 'class' | 'minority' | 'uncertain' | 'diverse';
-export const STRATEGIES: Strategy[] = ['sequential', 'random', 'class', 'minority', 'uncertain', 'diverse'];
+/** A next-image strategy's name, as GET /api/strategies lists them (server/strategies.ts is the registry). */
+export type Strategy = string;
+export interface StrategyInfo { name: string; label: string; tasks: Task[]; needsTrainer: boolean; needs?: 'class'; labelled?: true }
+
+/** GET /api/evaluation */
+export interface Evaluation {
+  task: Task; modelVersion: number; at: number; labelled: number; trainSize: number; valSize: number;
+  accuracy: number | null; macroF1: number | null; miou: number | null;
+  classIds: number[]; perClass: (EvalClass & { name: string })[];
+  confusion: number[][] | null; unit: 'images' | 'patches';
+  images: { total: number; offset: number; limit: number; sort: string; items: EvalImage[] };
+}
+export interface EvaluationAnswer {
+  evaluation: Evaluation | null; currentModelVersion: number | null;
+  curves: Record<string, { step: number; value: number }[]>;
+  export: { modelVersion: number | null; command: string };
+}
+/** GET /api/review */
+export interface ReviewList {
+  modelVersion: number | null; method: 'k-fold' | 'patches' | null; folds: number; at: number | null; labelled: number; total: number; flagged: number;
+  items: { id: number; given: number | null; suggested: number | null; score: number; flagged: boolean }[];
+}
+export interface HintList { modelVersion: number | null; at: number | null; hints: Hint[] }

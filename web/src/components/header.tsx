@@ -2,7 +2,7 @@
 // are, pages.
 import { Show } from 'solid-js';
 import { useApp } from '../context.ts';
-import { fmt, trainerText } from '../lib/format.ts';
+import { backboneChip, fmt, trainerText } from '../lib/format.ts';
 import { JumpBox } from './jump-box.tsx';
 import { NameChip } from './name-box.tsx';
 
@@ -11,6 +11,7 @@ export function Header() {
   const info = () => session.info();
   const trainer = () => trainerText(session.trainer());
   const note = () => (session.trainer().online && session.trainer().status?.backboneNote) || '';
+  const chip = () => backboneChip(session.trainer());
   const counts = () => info()?.counts;
   const done = () => (counts() ? counts()!.labelled + counts()!.skipped : 0);
   const link = (href: string, label: string, action: string) => (
@@ -39,7 +40,7 @@ export function Header() {
       <div class={`trainer tone-${trainer().tone}`} data-testid="trainer-status">
         <span class="dot" />
         <span>{trainer().text}</span>
-        <Show when={note()}><span class="note" title={note()}>{note()}</span></Show>
+        <Show when={chip()}><span class="note" data-testid="backbone" title={note()}>{chip()}</span></Show>
       </div>
       <div class="strategy-chip muted" title={`Next-image strategy (${keys.hint('global.strategyNext')} cycles)`} data-testid="strategy">
         next: <b>{strategy.text()}</b>
@@ -49,6 +50,7 @@ export function Header() {
         <Show when={info()?.task}>{link(`/${info()!.task}`, 'Label', 'global.goLabel')}</Show>
         {link('/browse', 'Browse', 'global.goBrowse')}
         {link('/stats', 'Stats', 'global.goStats')}
+        {link('/evaluation', 'Evaluation', 'global.goEval')}
         {link('/settings', 'Settings', 'global.goSettings')}
         <button class="ghost" title="Classes (c)" onClick={() => ui.setClasses(true)}>Classes</button>
         <button class="ghost key-help" title={`All keys (${keys.hint('global.help')})`} onClick={() => ui.setHelp(true)}>?</button>

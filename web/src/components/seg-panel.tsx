@@ -5,6 +5,7 @@ import { useApp } from '../context.ts';
 import type { SegEditor, Tool } from '../seg/editor.ts';
 import { ClassButtons } from './class-buttons.tsx';
 import { StrategySelect } from './strategy-select.tsx';
+import { HintsPanel } from './hints-list.tsx';
 
 const TOOLS: { id: Tool; label: string }[] = [
   { id: 'brush', label: 'Brush' }, { id: 'eraser', label: 'Eraser' }, { id: 'point', label: 'Point' }, { id: 'polygon', label: 'Polygon' },
@@ -92,6 +93,7 @@ export function SegPanel(props: {
         <button onClick={run((e) => e.fit())}>Fit <kbd>{h('zoomFit')}</kbd></button>
       </div>
       <StrategySelect reason={props.reason} />
+      <HintsPanel />
     </aside>
   );
 }

@@ -23,6 +23,19 @@ export function trainerText(t: TrainerInfo | null | undefined): { text: string; 
   return { text: s.phase, tone: 'busy' };
 }
 
+const BACKBONE_SHORT: Record<string, string> = {
+  'mobilenetv2-imagenet': 'ImageNet MobileNetV2', tiny: 'tiny, random weights', 'vits16-random': 'random-weight ViT-S/16',
+};
+
+/** The header's backbone chip: what runs, in a few words ("DINOv3 offline: ImageNet MobileNetV2"), shown
+ *  whenever it is not the DINOv3 that was asked for; the whole note (why, how to fix) is its tooltip. */
+export function backboneChip(t: TrainerInfo | null | undefined): string {
+  const s = t?.online ? t.status : null;
+  if (!s?.backbone || !s.backboneNote || s.phase === 'loading' || s.phase === 'starting') return '';
+  const name = BACKBONE_SHORT[s.backbone] ?? s.backbone;
+  return /DINOv3 unavailable/.test(s.backboneNote) ? `DINOv3 offline: ${name}` : /^dinov3/.test(s.backbone) ? '' : name;
+}
+
 /** Accuracy over the last `w` prequential outcomes (1 = the shown prediction was right). */
 export function windowAccuracy(series: number[], w: number): number | null {
   const tail = series.slice(-w);

@@ -1,25 +1,22 @@
-// Which next-image strategies can be used now, and why not. Pure.
-import { STRATEGIES, type Strategy } from '../types.ts';
+// Which next-image strategies can be used now, and why not. Pure. The list itself comes from the server's
+// registry (GET /api/strategies, server/strategies.ts): a strategy added there shows up here by itself.
+import type { Strategy, StrategyInfo, Task } from '../types.ts';
 
-export const STRATEGY_LABEL: Record<Strategy, string> = {
-  sequential: 'sequential', random: 'random', class: 'by class', minority: 'minority frontier', uncertain: 'uncertain', diverse: 'diverse',
-};
-
-export interface StrategyState { id: Strategy; label: string; enabled: boolean; why?: string }
+export interface StrategyState { id: Strategy; label: string; enabled: boolean; why?: string; needs?: 'class' }
 
 /**
- * Everything but sequential and random picks from the model's output (by class = most likely class X).
- * With the trainer offline that output is from a model nobody serves any more: those are off (and the
- * server falls back to sequential) until it is back.
+ * Strategies that need the trainer pick from the model's output (by class = most likely class X). With the
+ * trainer offline that output is from a model nobody serves any more: those are off (and the server falls
+ * back to sequential) until it is back. Only the strategies of the session's task are listed.
  */
-export function strategyStates(o: { trainerOnline: boolean; published: string[]; classCount: number }): StrategyState[] {
-  return STRATEGIES.map((id) => {
-    const label = STRATEGY_LABEL[id];
-    if (id === 'sequential' || id === 'random') return { id, label, enabled: true };
-    if (!o.trainerOnline) return { id, label, enabled: false, why: 'trainer offline' };
-    if (id === 'class') return o.classCount ? { id, label, enabled: true } : { id, label, enabled: false, why: 'add a class first' };
-    if (o.published.includes(id)) return { id, label, enabled: true };
-    return { id, label, enabled: false, why: "waiting for the trainer's first model" };
+export function strategyStates(o: { registry: StrategyInfo[]; task?: Task | null; trainerOnline: boolean; published: string[]; classCount: number }): StrategyState[] {
+  return o.registry.filter((s) => !o.task || s.tasks.includes(o.task)).map((s): StrategyState => {
+    const base = { id: s.name, label: s.label, ...(s.needs ? { needs: s.needs } : {}) };
+    if (!s.needsTrainer) return { ...base, enabled: true };
+    if (!o.trainerOnline) return { ...base, enabled: false, why: 'trainer offline' };
+    if (s.needs === 'class') return o.classCount ? { ...base, enabled: true } : { ...base, enabled: false, why: 'add a class first' };
+    if (o.published.includes(s.name)) return { ...base, enabled: true };
+    return { ...base, enabled: false, why: "waiting for the trainer's first model" };
   });
 }
 

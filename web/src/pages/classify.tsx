@@ -8,6 +8,7 @@ import { ClassButtons } from '../components/class-buttons.tsx';
 import { PredictionTop3 } from '../components/prediction-top3.tsx';
 import { LiveAccuracy } from '../components/live-accuracy.tsx';
 import { StrategySelect } from '../components/strategy-select.tsx';
+import { HintsPanel } from '../components/hints-list.tsx';
 import { staleNote } from '../lib/prediction-note.ts';
 import type { Stats } from '../types.ts';
 
@@ -69,6 +70,7 @@ export function ClassifyPage() {
         <LiveAccuracy stats={stats()} window={prefs.liveWindow()} setWindow={prefs.setLiveWindow}
           keys={[keys.hint('classify.windowDown'), keys.hint('classify.windowUp')]} />
         <StrategySelect reason={nav.reason()} />
+        <HintsPanel />
       </aside>
     </div>
   );

@@ -8,7 +8,6 @@ import { disagreement } from './outline.ts';
 import { hexToRgb, type RGB } from './overlay-math.ts';
 import { imagePixels } from './pixels.ts';
 import { dropUnknown, fillPolygon, union, type Rect } from './raster.ts';
-import { renderEditor } from './render.ts';
 import type { SpMap } from './superpixel-brush.ts';
 import { fitView, panBy, zoomAt, type View } from './view.ts';
 
@@ -55,7 +54,10 @@ export class SegEditor {
   private frame = 0;
   private fitted = false;
 
-  constructor(readonly canvas: HTMLCanvasElement, private onEdit: (kind: 'stroke' | 'done') => void) {}
+  /** `draw` paints the editor (seg/render.ts renderEditor), passed in so render.ts may name this class
+   *  without the two modules importing each other */
+  constructor(readonly canvas: HTMLCanvasElement, private onEdit: (kind: 'stroke' | 'done') => void,
+    private draw: (ed: SegEditor, ctx: CanvasRenderingContext2D) => void) {}
 
   setImage(state: ImageState, img: HTMLImageElement): void {
     this.state = state;
@@ -204,7 +206,7 @@ export class SegEditor {
     if (!this.frame) this.frame = requestAnimationFrame(() => { this.frame = 0; this.render(); });
   }
 
-  private render(): void { renderEditor(this, this.canvas.getContext('2d')!); }
+  private render(): void { this.draw(this, this.canvas.getContext('2d')!); }
 
   dispose(): void { cancelAnimationFrame(this.frame); }
 }

@@ -121,7 +121,8 @@ export function createNavigator(d: { task: Task; cache: ImageCache; socket: Sock
   async function byServer(): Promise<void> {
     const cur = entry();
     const r = await api.next(d.pick());
-    setReason(r.reason);
+    // the server's words for why this image ("model unsure: cat vs dog"), else what picked it
+    setReason(r.why ?? r.reason);
     if (r.id === null) { setStatus({ kind: 'done', message: r.reason }); return; }
     // the server hands back the image in view when it is still unannotated (a skip in segmentation)
     if (cur && r.id === cur.id) { await next(); return; }

@@ -120,16 +120,15 @@ export async function acceptPrediction(ctx: Ctx, imageId: number, annotator: str
     if (p.classId === null) throw new AppError(409, 'no_prediction', `the prediction for image ${imageId} has no class`);
     return setAnnotation(ctx, imageId, { kind: 'label', classId: p.classId }, annotator, true);
   }
-  const refined = await refinedPrediction(img, p);
+  const before = getAnnotation(db, imageId);
+  const mine = before?.mask ? (await decodeClassMask(Buffer.from(before.mask))).data : null;
+  // your strokes are evidence for the rest of the image, and they stay as they are
+  const refined = await refinedPrediction(img, p, undefined, mine);
   if (refined.width !== img.width || refined.height !== img.height) {
     throw new AppError(409, 'image_changed', `image ${imageId} decodes to ${refined.width}×${refined.height}, not the ${img.width}×${img.height} it was imported as`);
   }
   const mask = refined.data;
-  const before = getAnnotation(db, imageId);
-  if (before?.mask) {
-    const mine = await decodeClassMask(Buffer.from(before.mask));
-    for (let i = 0; i < mask.length; i++) if (mine.data[i]) mask[i] = mine.data[i];
-  }
+  if (mine) for (let i = 0; i < mask.length; i++) if (mine[i]) mask[i] = mine[i];
   const png = await encodeMaskPng({ data: mask, width: img.width, height: img.height });
   return setAnnotation(ctx, imageId, { kind: 'mask', points: before?.points ?? [], mask: png.toString('base64') }, annotator, true);
 }

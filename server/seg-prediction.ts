@@ -6,6 +6,7 @@ import sharp from 'sharp';
 import type { ImageRow, PredictionRow } from './db/schema.ts';
 import { AppError } from './errors.ts';
 import { refineMap } from '../web/src/seg/refine.ts';
+import { hintsFrom } from '../web/src/seg/hints.ts';
 
 export interface SegPredictionRow { map: Buffer; mapClassIds: number[]; mapWidth: number; mapHeight: number }
 export const isSegPrediction = (p: PredictionRow | undefined): p is PredictionRow & SegPredictionRow =>
@@ -21,10 +22,12 @@ export async function imageRgb(img: ImageRow, size?: { width: number; height: nu
   return { data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength), width: info.width, height: info.height };
 }
 
-/** Class ids per pixel of the refined prediction (full size, or w×h for a thumbnail). */
-export async function refinedPrediction(img: ImageRow, p: SegPredictionRow, size?: { width: number; height: number }): Promise<{ data: Uint8Array; width: number; height: number }> {
+/** Class ids per pixel of the refined prediction (full size, or w×h for a thumbnail). `mine`: your mask
+ *  (class ids, full size), whose strokes the refinement takes as evidence, as the browser does. */
+export async function refinedPrediction(img: ImageRow, p: SegPredictionRow, size?: { width: number; height: number }, mine?: Uint8Array | null): Promise<{ data: Uint8Array; width: number; height: number }> {
   const px = await imageRgb(img, size);
-  const u = refineMap(new Uint8Array(p.map), p.mapClassIds.length, p.mapHeight, p.mapWidth, { ...px, channels: 3 });
+  const hints = mine ? hintsFrom(mine, img.width, img.height, p.mapClassIds, px.width, px.height) : null;
+  const u = refineMap(new Uint8Array(p.map), p.mapClassIds.length, p.mapHeight, p.mapWidth, { ...px, channels: 3 }, {}, hints);
   const out = new Uint8Array(u.idx.length);
   for (let i = 0; i < out.length; i++) out[i] = p.mapClassIds[u.idx[i]] ?? 0;
   return { data: out, width: px.width, height: px.height };

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { refineMap } from '../web/src/seg/refine.ts';
 import { upsampleArgmax } from '../web/src/seg/overlay-math.ts';
 import { boxMean } from '../web/src/seg/box.ts';
+import { hintsFrom } from '../web/src/seg/hints.ts';
 import { mulberry32 } from '../trainer/rng.ts';
 
 const W = 200, H = 100, gw = 8, gh = 4; // 25 px patches
@@ -91,6 +92,31 @@ describe('refineMap', () => {
   it('refuses a map or a guide of the wrong size', () => {
     expect(() => refineMap(new Uint8Array(5), 2, gh, gw, { data: new Uint8Array(W * H * 3), width: W, height: H, channels: 3 })).toThrow(/map has 5 bytes/);
     expect(() => refineMap(stepMap(4), 2, gh, gw, { data: new Uint8Array(10), width: W, height: H, channels: 3 })).toThrow(/guide has 10 bytes/);
+  });
+});
+
+describe('your strokes as evidence (hints)', () => {
+  it('a stroke on a region the model leans wrong on carries to the region\'s colour around it', () => {
+    const edge = 100, img = stepImage(edge, [200, 60, 50], [60, 110, 190]);
+    // the model: class 0 everywhere, 60/40 — it misses the right-hand region
+    const map = new Uint8Array(2 * gh * gw);
+    map.fill(153, 0, gh * gw); map.fill(102, gh * gw);
+    const g = { data: img, width: W, height: H, channels: 3 };
+    expect(refineMap(map, 2, gh, gw, g).idx.every((v) => v === 0)).toBe(true);
+    // one horizontal stroke of class 1 (hint value 2) in the right region
+    const hints = new Uint8Array(W * H);
+    for (let y = 44; y < 56; y++) for (let x = 120; x < 180; x++) hints[y * W + x] = 2; // a 12 px brush
+    const r = refineMap(map, 2, gh, gw, g, {}, hints).idx;
+    let wrong = 0;
+    for (let y = 0; y < H; y++) for (let x = 0; x < W; x++) if ((r[y * W + x] === 1) !== (x >= edge)) wrong++;
+    expect(wrong / (W * H)).toBeLessThan(0.02); // the whole right region, up to the edge
+  });
+
+  it('hintsFrom maps your class ids to the map\'s columns at the refined size', () => {
+    const mask = Uint8Array.from([0, 7, 7, 9]); // 4×1, class ids
+    expect([...hintsFrom(mask, 4, 1, [9, 7], 2, 1)!]).toEqual([2, 1]); // nearest: pixels 1 and 3
+    expect([...hintsFrom(mask, 4, 1, [9, 7], 4, 1)!]).toEqual([0, 2, 2, 1]);
+    expect(hintsFrom(new Uint8Array(4), 4, 1, [9, 7], 4, 1)).toBeNull();
   });
 });
 

@@ -33,7 +33,7 @@ export function SegPanel(props: {
           </button>
         )}</For>
         <button classList={{ selected: props.view.snap }} data-testid="tool-superpixel" title="Brush and eraser paint whole superpixels: one stroke fills up to the image's edges"
-          onClick={() => { props.view.setSnap(!props.view.snap); if (!props.view.snap && props.tool !== 'eraser') props.setTool('brush'); }}>
+          onClick={() => { const on = !props.view.snap; props.view.setSnap(on); if (on && props.tool !== 'eraser') props.setTool('brush'); }}>
           Superpixels <kbd>{h('superpixel')}</kbd>
         </button>
       </div>

@@ -77,7 +77,7 @@ export class SegEditor {
     const s = this.state, img = this.img;
     if (this.pred?.pred === p) return;
     // refined against the image's own pixels (its guide) at the size asked for
-    this.pred = p && s && img ? new PredictionLayer(p, s.width, s.height, (w, h) => imagePixels(img, w, h)) : null;
+    this.pred = p && s && img ? new PredictionLayer(p, s.width, s.height, (w, h) => imagePixels(img, w, h), () => (this.state === s ? s.mask : null)) : null;
     this.requestRender();
   }
   setSuperpixels(id: number, sp: SpMap): void {
@@ -92,7 +92,8 @@ export class SegEditor {
     const s = this.state, p = this.pred;
     if (!s || !p) { this.diffStats = null; return null; }
     if (this.diff?.pred !== p || this.diff.rev !== s.rev) {
-      const u = p.sampled(), c = this.diff?.canvas ?? document.createElement('canvas');
+      // against the model's own map: the overlay takes your strokes as evidence, so it agrees with them
+      const u = p.modelOnly(), c = this.diff?.canvas ?? document.createElement('canvas');
       c.width = u.width; c.height = u.height;
       const ctx = c.getContext('2d')!, img = ctx.createImageData(u.width, u.height);
       const r = disagreement(s.mask, s.width, s.height, u, p.pred.classIds, img.data);
@@ -163,6 +164,8 @@ export class SegEditor {
     s.dirty = true;
     s.rev++;
     if (rect) this.maskLayer?.update(s.mask, this.colors, rect === 'all' ? null : rect);
+    // a finished edit is new evidence for the refinement of this image (not every pointer move: too costly)
+    if (kind === 'done') this.pred?.invalidate();
     this.onEdit(kind);
     this.requestRender();
   }

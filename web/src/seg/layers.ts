@@ -5,6 +5,7 @@ import { colorize, decodeBase64, heatmap, overlaySize, upsampleArgmax, type RGB,
 import { maskEdges, maskFill } from './outline.ts';
 import type { Rect } from './raster.ts';
 import { refineMap, type Guide } from './refine.ts';
+import { hintsFrom } from './hints.ts';
 import type { SegmentationPrediction } from '../../../server/protocol.ts';
 
 function canvas(w: number, h: number): HTMLCanvasElement {
@@ -43,13 +44,25 @@ export class PredictionLayer {
   heat: HTMLCanvasElement | null = null;
   edges: HTMLCanvasElement | null = null;
   private up: Upsampled | null = null;
+  private modelUp: Upsampled | null = null;
   /** whether the overlay follows the image's edges (false until the image is decoded: plain bilinear) */
   refined = false;
-  constructor(readonly pred: SegmentationPrediction, readonly width: number, readonly height: number, private guide: (w: number, h: number) => Guide | null) {}
+  /** `mask`: your current mask (class ids), whose strokes the refinement of this image takes as evidence */
+  constructor(readonly pred: SegmentationPrediction, readonly width: number, readonly height: number,
+    private guide: (w: number, h: number) => Guide | null, private mask: () => Uint8Array | null = () => null) {}
 
-  private upsample(w: number, h: number): Upsampled {
-    const p = this.pred, map = decodeBase64(p.map), g = this.guide(w, h);
-    return g ? refineMap(map, p.classIds.length, p.height, p.width, g) : upsampleArgmax(map, p.classIds.length, p.height, p.width, w, h);
+  /** Your mask changed (a finished stroke, undo, Enter): the overlay is refined again with it. */
+  invalidate(): void { this.up = null; this.overlay = null; this.heat = null; this.edges = null; }
+
+  private upsample(w: number, h: number, withStrokes = true): Upsampled {
+    const p = this.pred, map = decodeBase64(p.map), g = this.guide(w, h), m = withStrokes ? this.mask() : null;
+    const hints = m ? hintsFrom(m, this.width, this.height, p.classIds, w, h) : null;
+    return g ? refineMap(map, p.classIds.length, p.height, p.width, g, {}, hints) : upsampleArgmax(map, p.classIds.length, p.height, p.width, w, h);
+  }
+  /** The model's own refined map, without your strokes (what the disagreement view compares you with). */
+  modelOnly(): Upsampled {
+    if (!this.modelUp) { const { width, height } = overlaySize(this.width, this.height); this.modelUp = this.upsample(width, height, false); }
+    return this.modelUp;
   }
   /** The map at overlay size (the image size, capped so a 24-MP photo stays interactive). */
   sampled(): Upsampled {

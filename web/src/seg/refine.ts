@@ -7,6 +7,7 @@
 // over the cell's colour range): those are filled at once, and only boundary cells are evaluated per
 // pixel. Pure: runs in the browser (overlay, Enter) and in the server (accept-prediction, thumbnails).
 import { axisWeights, boxMean, resamplePlanes } from './box.ts';
+import { applyHints, HINT_WEIGHT } from './refine-hints.ts';
 import type { Upsampled } from './overlay-math.ts';
 
 /** RGB or RGBA bytes, row-major; the refined map has the guide's size. */
@@ -19,11 +20,13 @@ export interface RefineOptions {
   radius?: number;
   /** regularisation on colour variance, colours in [0, 1] (default 0.001: colour steps above ~0.03 steer) */
   eps?: number;
+  /** how much a cell you painted outweighs an unpainted one (refine-hints.ts) */
+  hintWeight?: number;
   /** evaluate every pixel, skipping the per-cell shortcut (tests check the shortcut changes nothing) */
   exhaustive?: boolean;
 }
 /** Chosen on the coloured scenes of `hilt simulate` (bench/seg-refine.ts); the demo scenes are held out. */
-export const REFINE_DEFAULTS: Required<RefineOptions> = { cellsPerPatch: 2, radius: 3, eps: 0.001, exhaustive: false };
+export const REFINE_DEFAULTS: Required<RefineOptions> = { cellsPerPatch: 2, radius: 3, eps: 0.001, hintWeight: HINT_WEIGHT, exhaustive: false };
 
 /** Low-resolution guide: per-cell mean colour in [0, 1] (3 planes) and colour range (lo/hi per channel). */
 function cellColours(g: Guide, lw: number, lh: number, xc: Int32Array, yc: Int32Array) {
@@ -47,9 +50,18 @@ function cellColours(g: Guide, lw: number, lh: number, xc: Int32Array, yc: Int32
 }
 
 /** Guided-filter coefficients per cell, box-averaged: [cell][class][ar, ag, ab, b]. */
-function coefficients(I: Float32Array[], P: Float32Array, C: number, lw: number, lh: number, r: number, eps: number): Float32Array {
+function coefficients(I: Float32Array[], P: Float32Array, C: number, lw: number, lh: number, r: number, eps: number, weights: Float32Array | null): Float32Array {
   const n = lw * lh, tmp = new Float32Array(n);
-  const box = (a: Float32Array) => boxMean(a, lw, lh, r, new Float32Array(n), tmp);
+  // window means, weighted when some cells count more (your strokes: refine-hints.ts)
+  const mw = weights && boxMean(weights, lw, lh, r, new Float32Array(n), tmp);
+  const box = (a: Float32Array) => {
+    if (!weights) return boxMean(a, lw, lh, r, new Float32Array(n), tmp);
+    const wa = new Float32Array(n);
+    for (let i = 0; i < n; i++) wa[i] = weights[i] * a[i];
+    const out = boxMean(wa, lw, lh, r, wa, tmp);
+    for (let i = 0; i < n; i++) out[i] /= mw![i];
+    return out;
+  };
   const prod = (a: Float32Array, b: Float32Array) => { const o = new Float32Array(n); for (let i = 0; i < n; i++) o[i] = a[i] * b[i]; return o; };
   const m = I.map(box);
   const [rr, rg, rb, gg, gb, bb] = [[0, 0], [0, 1], [0, 2], [1, 1], [1, 2], [2, 2]].map(([a, b]) => box(prod(I[a], I[b])));
@@ -114,8 +126,9 @@ function cellDecisions(coef: Float32Array, I: Float32Array[], lo: Uint8Array, hi
   return { label, conf, margin };
 }
 
-/** Refine `map` ([C, gh, gw] uint8 probabilities) to the guide's size: arg-max, top-1 and margin per pixel. */
-export function refineMap(map: Uint8Array, C: number, gh: number, gw: number, g: Guide, opts: RefineOptions = {}): Upsampled {
+/** Refine `map` ([C, gh, gw] uint8 probabilities) to the guide's size: arg-max, top-1 and margin per pixel.
+ *  `hints`: your strokes on this image at the guide's size, class index + 1 per pixel (0 = none). */
+export function refineMap(map: Uint8Array, C: number, gh: number, gw: number, g: Guide, opts: RefineOptions = {}, hints?: ArrayLike<number> | null): Upsampled {
   const o = { ...REFINE_DEFAULTS, ...opts };
   const W = g.width, H = g.height;
   if (map.length < C * gh * gw) throw new Error(`map has ${map.length} bytes, expected ${C}×${gh}×${gw}`);
@@ -126,7 +139,9 @@ export function refineMap(map: Uint8Array, C: number, gh: number, gw: number, g:
   for (let x = 0; x < W; x++) xc[x] = Math.floor((x * lw) / W);
   for (let y = 0; y < H; y++) yc[y] = Math.floor((y * lh) / H);
   const { I, lo, hi } = cellColours(g, lw, lh, xc, yc);
-  const coef = coefficients(I, resamplePlanes(map, C, gh, gw, lw, lh, 1 / 255), C, lw, lh, r, o.eps);
+  const P = resamplePlanes(map, C, gh, gw, lw, lh, 1 / 255);
+  const weights = hints ? applyHints(P, C, hints, W, H, lw, lh, xc, yc, o.hintWeight) : null;
+  const coef = coefficients(I, P, C, lw, lh, r, o.eps, weights);
   const cellLabel = cellDecisions(coef, I, lo, hi, C, lw, lh);
   if (o.exhaustive) cellLabel.label.fill(-1);
   const idx = new Uint8Array(W * H), conf = new Uint8Array(W * H), margin = new Uint8Array(W * H);

@@ -103,6 +103,15 @@ export const BENCHES: Record<string, Runner> = {
       check('paint', 'label key → next image painted p95', r.label.p95, 'ms', '', () => true),
     ] };
   },
+  async segrefine(quick, log) {
+    const { benchSegRefine } = await import('./seg-refine.ts');
+    const r = await benchSegRefine({ quick, log });
+    return { raw: r, checks: [
+      ...r.rows.map((x) => check('segrefine', `seg full-res mIoU refined, ${x.style} scenes, ${x.head}`, x.refined.miou, '', `≥ oracle ${round(x.oracle.miou, 3)}`, (v) => v >= round(x.oracle.miou, 3),
+        `nearest ${round(x.nearest.miou, 3)}, bilinear ${round(x.bilinear.miou, 3)}; boundary F refined ${round(x.refined.boundaryF, 2)} vs oracle ${round(x.oracle.boundaryF, 2)}; with 2 strokes per region on the image ${round(x.withStrokes.miou, 3)}`)),
+      check('segrefine', 'seg refinement to full resolution, per megapixel (one thread, CPU time)', r.time.refineMsPerMp, 'ms', '< 100', (v) => v < 100, `wall ${r.time.refineWallMsPerMp} ms on this shared machine; SLIC ${r.time.slicMsPerMp} ms/MP`),
+    ] };
+  },
 };
 
 export function table(checks: Check[], m: ReturnType<typeof machine>, date: string): string {
@@ -166,10 +175,15 @@ Writes bench/results/<date>.json and regenerates the README's benchmark table.
   if (!argv.includes('--no-readme') && existsSync('README.md')) {
     const readme = readFileSync('README.md', 'utf8');
     const re = /<!-- bench:start -->[\s\S]*<!-- bench:end -->/;
-    if (re.test(readme)) {
-      writeFileSync('README.md', readme.replace(re, `<!-- bench:start -->\n${table(merged, m, date)}\n<!-- bench:end -->`));
-      console.log('README benchmark table updated');
+    let next = readme;
+    if (re.test(readme)) next = next.replace(re, `<!-- bench:start -->\n${table(merged, m, date)}\n<!-- bench:end -->`);
+    // the segmentation section shows the four upsamplings side by side with the refine time
+    const seg = /<!-- seg-refine:start -->[\s\S]*<!-- seg-refine:end -->/;
+    if (results.segrefine && !(results.segrefine as { error?: string }).error && seg.test(next)) {
+      const { segRefineMarkdown } = await import('./seg-refine.ts');
+      next = next.replace(seg, `<!-- seg-refine:start -->\n${segRefineMarkdown(results.segrefine as never, `${m.cores} cores (${m.cpu}), Node ${m.node}`, date)}\n<!-- seg-refine:end -->`);
     }
+    if (next !== readme) { writeFileSync('README.md', next); console.log('README benchmark tables updated'); }
   }
 }
 

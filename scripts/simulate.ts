@@ -10,8 +10,10 @@ import { makeBaseSession } from './simulate/prepare.ts';
 import { localRunner, runAll, workerRunner, type Runner, type Task, type TaskResult } from './simulate/runner.ts';
 import { parseSimArgs, USAGE, UsageError, type SimOptions } from './simulate/options.ts';
 import { aggregate, headline, markdown, type CurvePoint, type Headline } from './simulate/report.ts';
+import { upsamplingTable } from './simulate/upsampling-report.ts';
 import type { RunResult } from './simulate/run.ts';
 import { plotSvg } from './simulate/svg.ts';
+import { reviewMarkdown, summariseReview } from './simulate/noise.ts';
 import { VAL_FRACTION } from '../trainer/split.ts';
 
 export { parseSimArgs, USAGE };
@@ -89,19 +91,22 @@ export async function simulate(o: SimOptions, say: (line: string) => void = (l) 
     const metricName = seg ? 'mIoU' : 'accuracy';
     const ceilingLabel = seg ? `a head on the dense true masks of all ${ds.pool.length} pool images` : `a head on all ${ds.pool.length} pool labels`;
     const notes = methodNotes(o, ds.pool.length, ds.test.length, runs);
+    const review = o.noise > 0 ? Object.fromEntries(o.strategies.map((s) => [s, summariseReview(runs[s].map((r) => r.review))])) : null;
     const files = { json: join(o.out, 'simulate.json'), md: join(o.out, 'simulate.md'), svg: join(o.out, 'simulate.svg') };
     writeFileSync(files.json, JSON.stringify({
       version: 1, date: new Date().toISOString(), machine, seconds: Math.round(seconds),
       options: { ...o, out: undefined, work: undefined },
       dataset: { name: ds.name || o.data, task: o.task, classes: ds.classNames, pool: ds.pool.length, test: ds.test.length, skipped: ds.skipped.length },
-      metric: metricName, x: head.x, ceiling, headline: head, curves,
+      metric: metricName, x: head.x, ceiling, headline: head, curves, ...(review ? { review: { noise: o.noise, perStrategy: review } } : {}), ...(seg ? { upsampling: upsamplingTable(runs).rows } : {}),
       runs: Object.fromEntries(Object.entries(runs).map(([s, rs]) => [s, rs])),
       notes,
     }, null, 1));
     const title = `hilt simulate — ${seg ? 'segmentation' : 'classification'}: ${ds.name || o.data}`;
     const machineLine = `Machine: ${machine.cores} cores (${machine.cpu}), Node ${machine.node}`;
     const optionsLine = `Backbone ${o.backbone} (resolution ${o.resolution}${seg ? `, segmentation short side ${o.resolution * 2}` : ''}), budget ${o.budget}, evaluated every ${o.every}, ${o.repeats} repeat${o.repeats > 1 ? 's' : ''}, seed ${o.seed}`;
-    writeFileSync(files.md, markdown({ title, dataset: `Data: ${ds.name || o.data}, ${ds.pool.length} pool + ${ds.test.length} held-out test images`, metricName, machine: machineLine, options: optionsLine, seconds, curves, head, ceiling, ceilingLabel, notes }));
+    const upsampling = seg ? upsamplingTable(runs) : null;
+    writeFileSync(files.md, markdown({ title, dataset: `Data: ${ds.name || o.data}, ${ds.pool.length} pool + ${ds.test.length} held-out test images`, metricName, machine: machineLine, options: optionsLine, seconds, curves, head, ceiling, ceilingLabel, notes })
+      + (review ? reviewMarkdown(o.noise, review).join('\n') + '\n' : '') + (upsampling?.md ?? ''));
     writeFileSync(files.svg, plotSvg({
       title: `${seg ? 'Segmentation' : 'Classification'}: test ${metricName} vs ${head.x}`,
       subtitle: `${ds.name || o.data} · ${ds.pool.length} pool / ${ds.test.length} test · backbone ${o.backbone} · ${o.repeats} repeat${o.repeats > 1 ? 's' : ''}`,
@@ -112,6 +117,9 @@ export async function simulate(o: SimOptions, say: (line: string) => void = (l) 
     say(`${seg ? 'strokes' : 'labels'} to reach ${Math.round(head.fraction * 100)} % of the final ${metricName} (${head.target?.toFixed(3) ?? '–'}):`);
     for (const [s, h] of Object.entries(head.perStrategy)) {
       say(`  ${s.padEnd(11)} ${String(h.needed ?? '> budget').padStart(8)}   ratio to sequential ${h.ratioToSequential?.toFixed(2) ?? '–'}   final ${h.final?.toFixed(3) ?? '–'}`);
+    }
+    for (const [s, v] of Object.entries(review ?? {})) {
+      if (v) say(`likely label errors, ${s}: ${v.flipped.toFixed(1)} flipped of ${v.labelled.toFixed(0)} labels; precision = recall at k ${v.precisionAtK?.toFixed(2) ?? '–'}; flagged ${v.flagged.toFixed(1)} (precision ${v.flaggedPrecision?.toFixed(2) ?? '–'}, recall ${v.flaggedRecall?.toFixed(2) ?? '–'})`);
     }
     say(`done in ${(seconds / 60).toFixed(1)} min`);
     return { out: o.out, files, curves, headline: head, ceiling, seconds };
@@ -131,11 +139,12 @@ function methodNotes(o: SimOptions, pool: number, test: number, runs: Record<str
   const notes = [
     `Each run: a fresh session with the ${pool} pool images imported unlabelled (${o.order === 'shuffled' ? 'in a random order per repeat, so sequential = labelling in an arbitrary order' : 'in the dataset order'}), classes created with the true names, a real server and a real trainer (in process, backbone ${o.backbone}, refit debounce ${o.debounceMs} ms).`,
     `The annotator asks GET /api/next, looks at the prediction shown, answers with the true ${seg ? 'mask as scribbles (at most ' + o.strokes + ' strokes per region, kept a brush width away from the boundary)' : 'label'}, asks for the next image right away (as the UI does: chosen from the suggestions of the model before this label), focuses it, and waits for the refit to finish before the next answer.`,
-    `Test ${seg ? 'mIoU (pixels, predicted patch grid upsampled)' : 'accuracy'}: the trainer's current head on ${test} held-out images no session ever saw, embedded once with the same backbone. The trainer fits on its train split only (${Math.round((1 - VAL_FRACTION) * 100)} % of the labels by image-id hash; the rest are its validation labels).`,
+    `Test ${seg ? 'mIoU (every pixel at full resolution, the predicted maps refined to the image\'s edges as Enter accepts them)' : 'accuracy'}: the trainer's current head on ${test} held-out images no session ever saw, embedded once with the same backbone. The trainer fits on its train split only (${Math.round((1 - VAL_FRACTION) * 100)} % of the labels by image-id hash; the rest are its validation labels).`,
     seg ? 'Live accuracy: share of painted pixels where the prediction shown before painting agreed.' : 'Live accuracy: GET /api/stats `live` (the prediction shown vs the label then given), cumulative over the run.',
     'Label→prediction: from the PUT of a label to the arrival, on a browser socket focused on the next image, of that image\'s prediction from the refitted model (the trainer runs in the same process, so this is an upper bound).',
     `mix = uncertain with ${Math.round(o.mixRandom * 100)} % random picks (random picks come from the server's unseeded random strategy, so random and mix are not reproducible exactly).`,
     `"Same labels, cold refit": the trainer's training labels at the end fitted from scratch with the same head; compare with the live (warm-started) head.`,
+    ...(o.noise > 0 ? [`--noise ${o.noise}: the annotator answers another class (uniformly) for a seeded ${Math.round(o.noise * 100)} % of the images; the curves are those of a model trained on these noisy labels, scored against the true test labels.`] : []),
   ];
   for (const [s, rs] of Object.entries(runs)) {
     const counts: Record<string, number> = {};

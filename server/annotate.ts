@@ -6,7 +6,8 @@ import { prepared, stmt } from './db/prepared.ts';
 import type { Db } from './db/open.ts';
 import type { AnnotationRow } from './db/schema.ts';
 import { AppError } from './errors.ts';
-import { encodeClassMask as encodeMaskPng } from './masks.ts';
+import { decodeClassMask, encodeClassMask as encodeMaskPng } from './masks.ts';
+import { isSegPrediction, refinedPrediction } from './seg-prediction.ts';
 import { decodeMaskChecked } from './security/decode.ts';
 import { getTask } from './session.ts';
 import { counts } from './counters.ts';
@@ -104,30 +105,34 @@ export function deleteAnnotation(ctx: Ctx, imageId: number, annotator: string): 
   return annotationMsg(before);
 }
 
-/** Accept the stored prediction: its top class, or its arg-max map upsampled to the image as the mask. */
-export async function acceptPrediction(ctx: Ctx, imageId: number, annotator: string): Promise<AnnotationMsg> {
+/**
+ * Accept the stored prediction: its top class, or its map refined to the image's edges as the mask. Your own
+ * work wins: pixels already painted keep their class and points stay; the prediction fills the rest.
+ * `seen` is the model version the annotator was shown: a prediction refreshed since is not accepted unseen.
+ */
+export async function acceptPrediction(ctx: Ctx, imageId: number, annotator: string, seen?: number): Promise<AnnotationMsg> {
   const db = ctx.session.db;
   const img = getImage(db, imageId);
   const p = getPrediction(db, imageId);
   if (!p) throw new AppError(409, 'no_prediction', `there is no prediction for image ${imageId} yet`);
-  if (!p.map) {
+  if (seen !== undefined && p.modelVersion !== seen) {
+    throw new AppError(409, 'stale_prediction', `the prediction for image ${imageId} changed (model v${seen} → v${p.modelVersion}); look at the new one before accepting it`);
+  }
+  if (!isSegPrediction(p)) {
     // a segmentation image's map arrives when it is looked at (focused); the pool gets class and uncertainty only
     if (getTask(db) === 'segmentation') throw new AppError(409, 'no_prediction', `the predicted map of image ${imageId} has not arrived yet`);
     if (p.classId === null) throw new AppError(409, 'no_prediction', `the prediction for image ${imageId} has no class`);
     return setAnnotation(ctx, imageId, { kind: 'label', classId: p.classId }, annotator, true);
   }
-  const { mapWidth: w, mapHeight: h, mapClassIds: ids } = p as { mapWidth: number; mapHeight: number; mapClassIds: number[] };
-  const mask = new Uint8Array(img.width * img.height);
-  const map = new Uint8Array(p.map);
-  for (let y = 0; y < img.height; y++) {
-    const py = Math.min(h - 1, Math.floor((y * h) / img.height));
-    for (let x = 0; x < img.width; x++) {
-      const px = Math.min(w - 1, Math.floor((x * w) / img.width));
-      let best = 0, bv = -1;
-      for (let k = 0; k < ids.length; k++) { const v = map[k * w * h + py * w + px]; if (v > bv) { bv = v; best = k; } }
-      mask[y * img.width + x] = ids[best];
-    }
+  const before = getAnnotation(db, imageId);
+  const mine = before?.mask ? (await decodeClassMask(Buffer.from(before.mask))).data : null;
+  // your strokes are evidence for the rest of the image, and they stay as they are
+  const refined = await refinedPrediction(img, p, undefined, mine);
+  if (refined.width !== img.width || refined.height !== img.height) {
+    throw new AppError(409, 'image_changed', `image ${imageId} decodes to ${refined.width}×${refined.height}, not the ${img.width}×${img.height} it was imported as`);
   }
+  const mask = refined.data;
+  if (mine) for (let i = 0; i < mask.length; i++) if (mine[i]) mask[i] = mine[i];
   const png = await encodeMaskPng({ data: mask, width: img.width, height: img.height });
-  return setAnnotation(ctx, imageId, { kind: 'mask', points: [], mask: png.toString('base64') }, annotator, true);
+  return setAnnotation(ctx, imageId, { kind: 'mask', points: before?.points ?? [], mask: png.toString('base64') }, annotator, true);
 }

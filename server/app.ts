@@ -16,6 +16,10 @@ import { predictRoutes } from './routes/predict.ts';
 import { guard, jsonOnly } from './security/guard.ts';
 import { authenticate } from './security/auth.ts';
 import { signinRoutes, tokenLink } from './security/signin.ts';
+import { meRoutes } from './routes/me.ts';
+import { evaluationRoutes } from './routes/evaluation.ts';
+import { hintRoutes, reviewRoutes } from './routes/review.ts';
+import { identityCookie } from './identity.ts';
 
 export function createApp(ctx: Ctx): Hono {
   const app = new Hono();
@@ -29,6 +33,7 @@ export function createApp(ctx: Ctx): Hono {
   app.route('/', signinRoutes(ctx));
   app.use('*', tokenLink(ctx));
   app.use('*', authenticate(ctx));
+  app.use('*', identityCookie());
   app.get('/api/health', (c) => c.json({ ok: true, session: ctx.session.name, version: 1 }));
   app.route('/api/session', sessionRoutes(ctx));
   app.route('/api/classes', classRoutes(ctx));
@@ -37,8 +42,12 @@ export function createApp(ctx: Ctx): Hono {
   app.route('/api/next', nextRoutes(ctx));
   app.route('/api/strategies', strategyRoutes());
   app.route('/api/stats', statsRoutes(ctx));
+  app.route('/api/evaluation', evaluationRoutes(ctx));
+  app.route('/api/review', reviewRoutes(ctx));
+  app.route('/api/hints', hintRoutes(ctx));
   app.route('/api', dataRoutes(ctx));
   app.route('/api/predict', predictRoutes(ctx));
+  app.route('/api/me', meRoutes());
   app.all('/api/*', (c) => c.json({ error: { code: 'not_found', message: `no route ${c.req.method} ${c.req.path}` } }, 404));
   app.route('/', staticRoutes(ctx));
   app.notFound((c) => c.json({ error: { code: 'not_found', message: `no route ${c.req.method} ${c.req.path}` } }, 404));
@@ -51,17 +60,4 @@ export function createApp(ctx: Ctx): Hono {
     return c.json({ error: { code: 'internal', message: 'internal error (details in the server log)' } }, 500);
   });
   return app;
-}
-
-/** Parse a JSON body with a clear 400 on bad JSON. */
-export async function jsonBody<T = Record<string, unknown>>(c: { req: { json(): Promise<unknown> } }): Promise<T> {
-  let body: unknown;
-  try { body = await c.req.json(); } catch { throw new AppError(400, 'invalid_json', 'request body is not valid JSON'); }
-  if (body === null || typeof body !== 'object' || Array.isArray(body)) throw new AppError(400, 'invalid_body', 'request body must be a JSON object');
-  return body as T;
-}
-
-export function intParam(v: string | undefined, name: string): number {
-  if (v === undefined || !/^\d{1,12}$/.test(v)) throw new AppError(400, 'invalid_param', `${name} must be a non-negative integer`);
-  return Number(v);
 }

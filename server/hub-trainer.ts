@@ -1,6 +1,7 @@
 // Frames from the trainer: validated (P4), checked against the session (P8), persisted, then
 // rebroadcast to browsers (P6). What was dropped is answered with one `error` frame.
 import type { Ctx } from './context.ts';
+import { stmt } from './db/prepared.ts';
 import type { Client, Hub } from './hub-types.ts';
 import { MAX_FRAME_ITEMS, trainerToServer, validateFrame, type TrainerToServer } from './protocol.ts';
 import { setSetting } from './session.ts';
@@ -8,6 +9,9 @@ import { checkTrainerFrame } from './trainer-check.ts';
 import { persistTrainerFrame } from './trainer-sink.ts';
 import { deltaWriter } from './prediction-writer.ts';
 import { timed } from './loop-stats.ts';
+import { isInsight } from './insight-check.ts';
+
+const strategiesNow = (ctx: Ctx) => (stmt(ctx.session.db, 'select strategy from suggestions').all() as { strategy: string }[]).map((r) => r.strategy);
 
 /** JSON, then a count of a batch's items before the (much costlier) schema validation of each one. */
 function parse(text: string) {
@@ -61,5 +65,9 @@ function handle(ctx: Ctx, hub: Hub, c: Client, m: TrainerToServer): void {
     hub.toBrowsers({ type: 'suggestions', modelVersion: msg.modelVersion, strategies: Object.keys(msg.lists) });
   } else if (msg.type === 'metric') {
     hub.toBrowsers({ type: 'metric', name: msg.name, step: msg.step, value: msg.value });
+  } else if (isInsight(msg)) {
+    // small: browsers that show it read the result over HTTP (GET /api/evaluation, /api/review, /api/hints)
+    hub.toBrowsers({ type: 'changed', what: msg.type, modelVersion: msg.modelVersion });
+    if (msg.type === 'review') hub.toBrowsers({ type: 'suggestions', modelVersion: msg.modelVersion, strategies: strategiesNow(ctx) });
   }
 }

@@ -2,8 +2,9 @@
 // a (annotations) and p (predictions), plus which kept counters give the total when one does.
 import { AppError } from './errors.ts';
 
-export type Sort = 'id' | '-id' | 'uncertainty' | 'confidence';
-const SORTS: readonly Sort[] = ['id', '-id', 'uncertainty', 'confidence'];
+/** `rank` keeps the order of a set of images (server/image-sets.ts); without one it is id order */
+export type Sort = 'id' | '-id' | 'uncertainty' | 'confidence' | 'rank';
+const SORTS: readonly Sort[] = ['id', '-id', 'uncertainty', 'confidence', 'rank'];
 
 export interface Filters {
   conds: string[]; args: (string | number)[];
@@ -22,7 +23,9 @@ function int(v: string | undefined, name: string, def: number, max = Number.MAX_
 }
 const on = (v: string | undefined) => v === '1' || v === 'true';
 
-export function parseFilters(q: Record<string, string>): Filters {
+/** `containing`: for `contains=<classId>` (segmentation), the ids of the images whose mask or points hold
+ *  the class (the caller reads them from the mask summaries, which need decoding). */
+export function parseFilters(q: Record<string, string>, containing?: number[]): Filters {
   const conds: string[] = [], args: (string | number)[] = [];
   const used: string[] = [];
   let label: number | undefined, predicted: number | undefined;
@@ -32,6 +35,10 @@ export function parseFilters(q: Record<string, string>): Filters {
   if (on(q.skipped)) { conds.push('i.state = 2'); used.push('skipped'); }
   if (q.predicted !== undefined) { predicted = int(q.predicted, 'predicted', 0); conds.push('p.class_id = ?'); args.push(predicted); used.push('predicted'); }
   if (on(q.wrong)) { conds.push(`a.kind = 'label' and p.class_id is not null and p.class_id != a.class_id`); used.push('wrong'); }
+  // segmentation: a mask saved or not (points alone are no mask), and "contains class X"
+  if (on(q.mask)) { conds.push('a.mask is not null'); used.push('mask'); }
+  if (q.mask === '0' || q.mask === 'false') { conds.push('a.mask is null'); used.push('nomask'); }
+  if (q.contains !== undefined) { int(q.contains, 'contains', 0); conds.push('i.id in (select value from json_each(?))'); args.push(JSON.stringify(containing ?? [])); used.push('contains'); }
   if (q.q) { conds.push(`i.path like ? escape '\\'`); args.push(`%${q.q.replace(/[\\%_]/g, (m) => '\\' + m)}%`); used.push('q'); }
   const sort = (q.sort ?? 'id') as Sort;
   // own values only: sort=__proto__ or constructor must not reach the SQL
@@ -44,7 +51,7 @@ export function parseFilters(q: Record<string, string>): Filters {
           : only === 'skipped' ? [['skipped', 1]]
             : only === 'label' ? [[`class:${label}`, 1]]
               : only === 'predicted' ? [[`pred:${predicted}`, 1]] : null;
-  const needsAnnotation = used.some((u) => u === 'label' || u === 'labelled' || u === 'wrong');
+  const needsAnnotation = used.some((u) => u === 'label' || u === 'labelled' || u === 'wrong' || u === 'mask');
   return { conds, args, label, predicted, needsAnnotation, sort, limit: int(q.limit, 'limit', 50, 500), offset: int(q.offset, 'offset', 0), counterKey };
 }
 

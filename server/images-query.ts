@@ -8,16 +8,18 @@ import { basename } from 'node:path';
 import type { Db } from './db/open.ts';
 import { counter, idRange } from './counters.ts';
 import { stmt } from './db/prepared.ts';
+import { AppError } from './errors.ts';
 import type { AnnotationMsg } from './protocol.ts';
 import { parseCursor, parseFilters, type Filters } from './images-filters.ts';
 
 export const TOTAL_CAP = 1000;
 
-interface Row { id: number; path: string; width: number; height: number; kind: string | null; a_class: number | null; annotator: string | null; updated_at: number | null; has_mask: number; p_class: number | null; probs: string | null; confidence: number | null; uncertainty: number | null }
+interface Row { id: number; path: string; width: number; height: number; kind: string | null; a_class: number | null; annotator: string | null; updated_at: number | null; has_mask: number; p_class: number | null; probs: string | null; confidence: number | null; uncertainty: number | null; p_version: number | null; has_map: number }
 type Cursor = { u: number | null; id: number };
 
 const COLS = `i.id, i.path, i.width, i.height, a.kind, a.class_id as a_class, a.annotator, a.updated_at,
-  a.mask is not null as has_mask, p.class_id as p_class, p.probs, p.confidence, p.uncertainty`;
+  a.mask is not null as has_mask, p.class_id as p_class, p.probs, p.confidence, p.uncertainty,
+  p.model_version as p_version, p.map is not null as has_map`;
 const JOIN_A = 'left join annotations a on a.image_id = i.id';
 const JOIN_P = 'left join predictions p on p.image_id = i.id';
 const where = (conds: string[]) => (conds.length ? 'where ' + conds.join(' and ') : '');
@@ -89,18 +91,40 @@ function total(db: Db, f: Filters): { total: number; exact: boolean } {
   return { total: Math.min(n, TOTAL_CAP), exact: n <= TOTAL_CAP };
 }
 
-export function listImages(db: Db, q: Record<string, string>) {
-  const f = parseFilters(q);
-  const cursor = q.cursor !== undefined ? parseCursor(q.cursor, f.sort) : null;
-  const offset = cursor ? 0 : f.offset;
-  const byIdOrder = f.sort === 'id' || f.sort === '-id';
-  const rows = byIdOrder
-    ? byId(db, f, f.sort === '-id', f.limit, offset, cursor ? cursor.id : null)
-    : byUncertainty(db, f, f.sort === 'uncertainty', f.limit, offset, cursor);
-  const t = total(db, f);
-  const last = rows.at(-1);
-  const next = rows.length < f.limit || !last ? null
-    : byIdOrder ? String(last.id) : last.uncertainty === null ? `n,${last.id}` : `${last.uncertainty},${last.id}`;
+/** A set of images (review queue, a confusion cell, a hint's ids: server/image-sets.ts), at most a few
+ *  thousand ids: paged by offset (`next` is `o<offset>`), `sort=rank` keeps the set's order. */
+function bySet(db: Db, f: Filters, only: number[], limit: number, offset: number): { rows: Row[]; total: number } {
+  const from = `from json_each(?) o cross join images i on i.id = o.value ${JOIN_A} ${JOIN_P} ${where(f.conds)}`;
+  const args = [JSON.stringify(only), ...f.args];
+  const order = { rank: 'o.key asc', id: 'i.id asc', '-id': 'i.id desc', uncertainty: 'p.uncertainty is null, p.uncertainty desc, i.id asc', confidence: 'p.uncertainty is null, p.uncertainty asc, i.id desc' }[f.sort];
+  const total = (stmt(db, `select count(*) as n ${from}`).get(...args) as { n: number }).n;
+  const rows = stmt(db, `select ${COLS} ${from} order by ${order} limit ? offset ?`).all(...args, limit, offset) as Row[];
+  return { rows, total };
+}
+
+/** `only`: restrict to a set of ids (server/image-sets.ts). `containing`: see parseFilters. */
+export function listImages(db: Db, q: Record<string, string>, only: number[] | null = null, containing?: number[]) {
+  const f = parseFilters(q, containing);
+  let rows: Row[], t: { total: number; exact: boolean }, offset: number, next: string | null;
+  if (only) {
+    if (q.cursor !== undefined && !/^o\d{1,12}$/.test(q.cursor)) throw new AppError(400, 'invalid_param', 'cursor must be the `next` of a previous page');
+    offset = q.cursor !== undefined ? Number(q.cursor.slice(1)) : f.offset;
+    const r = bySet(db, f, only, f.limit, offset);
+    rows = r.rows; t = { total: r.total, exact: true };
+    next = offset + rows.length < r.total && rows.length === f.limit ? `o${offset + rows.length}` : null;
+  } else {
+    if (f.sort === 'rank') f.sort = 'id';
+    const cursor = q.cursor !== undefined ? parseCursor(q.cursor, f.sort) : null;
+    offset = cursor ? 0 : f.offset;
+    const byIdOrder = f.sort === 'id' || f.sort === '-id';
+    rows = byIdOrder
+      ? byId(db, f, f.sort === '-id', f.limit, offset, cursor ? cursor.id : null)
+      : byUncertainty(db, f, f.sort === 'uncertainty', f.limit, offset, cursor);
+    t = total(db, f);
+    const last = rows.at(-1);
+    next = rows.length < f.limit || !last ? null
+      : byIdOrder ? String(last.id) : last.uncertainty === null ? `n,${last.id}` : `${last.uncertainty},${last.id}`;
+  }
   return {
     total: t.total, totalExact: t.exact, offset, limit: f.limit, next,
     items: rows.map((r) => ({
@@ -109,6 +133,8 @@ export function listImages(db: Db, q: Record<string, string>) {
       prediction: r.p_class !== null || r.uncertainty !== null ? {
         classId: r.p_class, uncertainty: r.uncertainty,
         confidence: r.confidence ?? (r.probs && r.p_class !== null ? (JSON.parse(r.probs) as Record<string, number>)[String(r.p_class)] ?? null : null),
+        // segmentation: a predicted map exists (Browse shows it when there is no mask) and its model version
+        ...(r.has_map ? { map: true, modelVersion: r.p_version } : {}),
       } : null,
     })),
   };

@@ -5,12 +5,21 @@ import { AppError } from './errors.ts';
 import { stmt } from './db/prepared.ts';
 import { strategyByName, STRATEGIES } from './strategies.ts';
 
-export interface NextQuery { strategy?: string; class?: string; after?: string; before?: string; exclude?: string; annotator: string; claimTtlMs: number }
+export interface NextQuery {
+  strategy?: string; class?: string; after?: string; before?: string; exclude?: string; annotator: string; claimTtlMs: number;
+  /** false: the stored suggestions belong to a model nobody is serving any more; don't pick by them */
+  trainerOnline?: boolean;
+}
 
 // unlabelled, not held by another annotator, and not one the client asked to skip (the image in view,
 // so that it can prefetch the next one before saving the current). `i.state = 0` is what the partial
 // indexes on images are built on: an image scan walks only unlabelled rows.
 const FREE = `i.state = 0
+  and not exists (select 1 from claims c where c.image_id = i.id and c.expires_at > @now and c.annotator != @me)
+  and i.id not in (select value from json_each(@ex))`;
+
+// the same for strategies that walk labelled images (review)
+const HELD = `exists (select 1 from annotations a where a.image_id = i.id and a.kind != 'skip')
   and not exists (select 1 from claims c where c.image_id = i.id and c.expires_at > @now and c.annotator != @me)
   and i.id not in (select value from json_each(@ex))`;
 
@@ -22,14 +31,14 @@ function claim(db: Db, id: number, me: string, ttl: number, now: number): void {
     on conflict(image_id) do update set annotator = excluded.annotator, expires_at = excluded.expires_at`).run(id, me, now + ttl);
 }
 
-function firstFree(db: Db, ids: number[], me: string, now: number, ex: string): number | null {
+function firstFree(db: Db, ids: number[], me: string, now: number, ex: string, free = FREE): number | null {
   if (!ids.length) return null;
-  const q = stmt(db, `select 1 from images i where i.id = @id and ${FREE}`);
+  const q = stmt(db, `select 1 from images i where i.id = @id and ${free}`);
   for (const id of ids) if (q.get({ id, now, me, ex })) return id;
   return null;
 }
 
-export function nextImage(db: Db, q: NextQuery): { id: number | null; reason: string } {
+export function nextImage(db: Db, q: NextQuery): { id: number | null; reason: string; why?: string } {
   const now = Date.now();
   const me = q.annotator;
   const num = (v: string | undefined, n: string) => {
@@ -57,15 +66,20 @@ export function nextImage(db: Db, q: NextQuery): { id: number | null; reason: st
   };
   let id: number | null = null;
   let reason: string = strategy.name;
-  if (strategy.needsTrainer) {
-    const key = strategy.listKey?.(ctx.query, db) ?? strategy.name;
+  // a bad request is a 400 whatever the trainer is doing: check the strategy's parameters first
+  const key = strategy.needsTrainer ? strategy.listKey?.(ctx.query, db) ?? strategy.name : null;
+  if (key && q.trainerOnline === false) reason = `${strategy.name}: the trainer is offline, sequential`;
+  else if (key) {
     const row = stmt(db, 'select ids from suggestions where strategy = ?').get(key) as { ids: string } | undefined;
-    id = row ? firstFree(db, JSON.parse(row.ids) as number[], me, now, ex) : null;
+    const ids = row ? (strategy.labelled ? strategy.labelled(db) : JSON.parse(row.ids) as number[]) : [];
+    id = row ? firstFree(db, ids, me, now, ex, strategy.labelled ? HELD : FREE) : null;
     if (id === null) reason = row ? `${strategy.name}: suggestions used up, sequential until the next refit` : `${strategy.name}: no trainer suggestions yet, sequential`;
   } else id = strategy.pick!(ctx);
   // every strategy ends in sequential order when it has nothing (left) to offer
   if (id === null) id = STRATEGIES[0].pick!(ctx);
   if (id === null) return { id: null, reason: 'done: every image is labelled or held by another annotator' };
   claim(db, id, me, q.claimTtlMs, now);
+  // reason: what picked it (machine-readable); why: the same in words for the annotator, when there is more to say
+  if (reason === strategy.name && strategy.explain) return { id, reason, why: strategy.explain(db, id) };
   return { id, reason };
 }

@@ -23,6 +23,8 @@
 //     whose uncertainty moved past a threshold), at most MAX_DELTA_ITEMS a frame, which the server persists
 //     in the background in short transactions, never holding its event loop for long
 //     (tests in tests/scale-protocol.test.ts).
+// Model quality (issue 12): `evaluation`, `review` and `hints` follow P6 and P8 like the rest; each is kept
+// (latest only) and browsers get a small `changed` frame, then read it over HTTP (tests/insights-*.test.ts).
 import { z } from 'zod';
 
 export const PROTOCOL_VERSION = 2;
@@ -92,6 +94,58 @@ export const segmentationPrediction = z.object({
 });
 export const predictionSchema = z.union([classificationPrediction, segmentationPrediction]);
 
+// ---- model quality (trainer -> server, latest kept; see trainer/quality/) ----
+/** per-image rows of an evaluation: the val images, highest loss first, at most this many */
+export const MAX_EVAL_IMAGES = 5000;
+export const MAX_REVIEW_ITEMS = 2000;
+const share = z.number().min(0).max(1);
+export const evalClassSchema = z.object({
+  classId: id, support: z.number().int().nonnegative(), predicted: z.number().int().nonnegative(),
+  precision: share.nullable(), recall: share.nullable(), f1: share.nullable(),
+  /** segmentation: intersection over union at the patch grid */
+  iou: share.nullable().optional(),
+});
+export const evalImageSchema = z.object({
+  id, given: id.nullable(), predicted: id.nullable(),
+  /** probability of the predicted class (segmentation: mean over labelled patches) */
+  confidence: share,
+  /** cross-entropy of the given label, −log p(given) (segmentation: mean over labelled patches) */
+  loss: z.number().nonnegative().max(1000),
+  /** segmentation: this image's mean IoU over the classes it shows */
+  iou: share.nullable().optional(),
+});
+export const evaluationSchema = z.object({
+  type: z.literal('evaluation'), task: taskSchema, modelVersion: z.number().int().nonnegative(),
+  labelled: z.number().int().nonnegative(), trainSize: z.number().int().nonnegative(), valSize: z.number().int().nonnegative(),
+  accuracy: share.nullable(), macroF1: share.nullable(), miou: share.nullable(),
+  classIds: z.array(id).max(255), perClass: z.array(evalClassSchema).max(255),
+  /** rows = given, columns = predicted, classIds order; counts images (classification) or patches (segmentation) */
+  confusion: z.array(z.array(z.number().int().nonnegative()).max(255)).max(255).nullable(),
+  unit: z.enum(['images', 'patches']),
+  images: z.array(evalImageSchema).max(MAX_EVAL_IMAGES),
+});
+export const reviewItemSchema = z.object({
+  id, given: id.nullable(), suggested: id.nullable(),
+  /** how strongly the model disagrees with the given label, 0..1 (1 − out-of-sample p(given); segmentation:
+   *  the share of labelled patches it predicts otherwise) */
+  score: share,
+  /** the model's view differs from the label: a likely label error */
+  flagged: z.boolean(),
+  /** the annotation's updatedAt this was computed from: a label changed since is no longer in question */
+  updatedAt: z.number().int().nonnegative(),
+});
+export const reviewSchema = z.object({
+  type: z.literal('review'), task: taskSchema, modelVersion: z.number().int().nonnegative(),
+  method: z.enum(['k-fold', 'patches']), folds: z.number().int().nonnegative().max(20), labelled: z.number().int().nonnegative(),
+  items: z.array(reviewItemSchema).max(MAX_REVIEW_ITEMS),
+});
+export const hintSchema = z.object({
+  code: z.string().min(1).max(40), severity: z.enum(['info', 'warning']), message: z.string().max(600),
+  classIds: z.array(id).max(64).optional(), imageIds: z.array(id).max(200).optional(),
+});
+export const hintsSchema = z.object({ type: z.literal('hints'), modelVersion: z.number().int().nonnegative(), hints: z.array(hintSchema).max(32) });
+export const INSIGHTS = ['evaluation', 'review', 'hints'] as const;
+
 // ---- client -> server ----
 export const helloSchema = z.object({
   type: z.literal('hello'),
@@ -140,6 +194,9 @@ export const trainerToServer = z.discriminatedUnion('type', [
       resolution: z.number().int().positive().max(8192), segShortSide: z.number().int().positive().max(8192),
     }),
   }),
+  evaluationSchema,
+  reviewSchema,
+  hintsSchema,
   z.object({ type: z.literal('ping') }),
 ]);
 
@@ -185,6 +242,8 @@ export const serverToBrowser = z.discriminatedUnion('type', [
   z.object({ type: z.literal('metric'), name: z.string(), step: z.number().int(), value: z.number() }),
   /** progress of an import started over HTTP: `scan` counts files found, `probe` files checked of total */
   z.object({ type: z.literal('import'), phase: z.enum(['scan', 'probe', 'done']), done: z.number().int(), total: z.number().int() }),
+  /** a model-quality result was stored (GET /api/evaluation, /api/review, /api/hints have the new one) */
+  z.object({ type: z.literal('changed'), what: z.enum(INSIGHTS), modelVersion: z.number().int() }),
   z.object({ type: z.literal('pong') }),
 ]);
 
@@ -201,6 +260,12 @@ export type AnnotationMsg = z.infer<typeof annotationSchema>;
 export type ClassMsg = z.infer<typeof classSchema>;
 export type ImageRef = z.infer<typeof imageRefSchema>;
 export type Task = z.infer<typeof taskSchema>;
+export type EvaluationMsg = z.infer<typeof evaluationSchema>;
+export type EvalClass = z.infer<typeof evalClassSchema>;
+export type EvalImage = z.infer<typeof evalImageSchema>;
+export type ReviewMsg = z.infer<typeof reviewSchema>;
+export type ReviewItem = z.infer<typeof reviewItemSchema>;
+export type Hint = z.infer<typeof hintSchema>;
 
 /** A close reason within the 123 bytes a close frame allows (ws throws past it), cut on a character. */
 export function closeReason(text: string): string {

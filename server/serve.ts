@@ -5,8 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { realpathSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { dirname, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { resolve } from 'node:path';
 import { createApp } from './app.ts';
 import { createBus, type Ctx, type ServerConfig } from './context.ts';
 import { attachHub } from './hub.ts';
@@ -17,7 +16,9 @@ import { declaredTooLarge, rejectTooLarge } from './security/body-size.ts';
 import { tokenStore, tokensFile } from './security/tokens.ts';
 
 export { isLoopback };
-export const DEFAULT_WEB_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..', 'dist', 'web');
+import { DEFAULT_WEB_DIR } from './web-build.ts';
+
+export { DEFAULT_WEB_DIR };
 
 export interface StartOptions {
   sessionsDir: string; session: string; port?: number; host?: string; token?: string | null; webDir?: string | null;

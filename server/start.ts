@@ -7,6 +7,7 @@ import { networkInterfaces } from 'node:os';
 import { startServer, type Running } from './serve.ts';
 import { isWildcard } from './security/hosts.ts';
 import { startLoopStats } from './loop-stats.ts';
+import { DEFAULT_WEB_DIR, ensureWebBuilt } from './web-build.ts';
 
 export interface StartCmd {
   session: string; sessionsDir: string; port: string; host: string; token?: string; trainer: boolean;
@@ -56,8 +57,12 @@ export async function start(o: StartCmd): Promise<void> {
     const { createDemoSession } = await import('../scripts/make-demo.ts');
     await createDemoSession(o.sessionsDir, 'demo');
   }
+  // a plain `npm install` has no dist/web, and a pulled change leaves it old: build it first (seconds)
+  const webDir = process.env.HILT_WEB_DIR || DEFAULT_WEB_DIR;
+  await ensureWebBuilt({ out: webDir, log: (l) => console.log(`[server] ${l}`) })
+    .catch((e) => console.error(`[server] could not build the web app (${(e as Error).message}); the API still runs — try \`npm run build\``));
   const srv = await startServer({
-    sessionsDir: o.sessionsDir, session: o.session, port, host: o.host, token: o.token ?? null, log: (l) => console.log(`[server] ${l}`),
+    sessionsDir: o.sessionsDir, session: o.session, port, host: o.host, token: o.token ?? null, webDir, log: (l) => console.log(`[server] ${l}`),
     allowOrigins: o.allowOrigin, allowHosts: o.allowHost, importRoots: o.importRoot,
   });
   announce(srv);

@@ -7,6 +7,7 @@ import type { Db } from './db/open.ts';
 import { AppError } from './errors.ts';
 import { stmt } from './db/prepared.ts';
 import { RANDOM_KEY_TEXT } from './db/schema.ts';
+import { reviewQueue } from './insights.ts';
 
 export interface PickCtx {
   db: Db;
@@ -31,6 +32,26 @@ export interface StrategyEntry {
   listKey?(query: PickCtx['query'], db: Db): string;
   /** the server's own pick (strategies that need no trainer) */
   pick?(ctx: PickCtx): number | null;
+  /** why this image was picked, in words for the annotator (default: the strategy's name) */
+  explain?(db: Db, imageId: number): string;
+  /** walks *labelled* images (review): their ids in order as the server filters them now, instead of the
+   *  trainer's list; an image is free when labelled, not held by another annotator, not excluded */
+  labelled?(db: Db): number[];
+}
+
+const TYPICAL = 'typical of a cluster with no label yet';
+const isTypical = (db: Db, id: number) => {
+  const row = stmt(db, `select 1 from suggestions, json_each(suggestions.ids) where strategy = 'typical' and value = ?`).get(id);
+  return !!row;
+};
+/** "model unsure: cat vs dog" from the stored prediction's two most likely classes */
+function unsure(db: Db, id: number): string {
+  if (isTypical(db, id)) return TYPICAL;
+  const p = stmt(db, 'select probs from predictions where image_id = ?').get(id) as { probs: string | null } | undefined;
+  const probs = p?.probs ? Object.entries(JSON.parse(p.probs) as Record<string, number>).sort((a, b) => b[1] - a[1]) : [];
+  if (probs.length < 2) return 'model unsure';
+  const name = (cid: string) => (stmt(db, 'select name from classes where id = ?').get(Number(cid)) as { name: string } | undefined)?.name ?? cid;
+  return `model unsure: ${name(probs[0][0])} vs ${name(probs[1][0])}`;
 }
 
 const BOTH: Task[] = ['classification', 'segmentation'];
@@ -60,8 +81,11 @@ export const STRATEGIES: StrategyEntry[] = [
     },
   },
   { name: 'minority', label: 'minority frontier', tasks: BOTH, needsTrainer: true },
-  { name: 'uncertain', label: 'uncertain', tasks: BOTH, needsTrainer: true },
-  { name: 'diverse', label: 'diverse', tasks: BOTH, needsTrainer: true },
+  { name: 'uncertain', label: 'uncertain', tasks: BOTH, needsTrainer: true, explain: unsure },
+  { name: 'diverse', label: 'diverse', tasks: BOTH, needsTrainer: true, explain: (db, id) => (isTypical(db, id) ? TYPICAL : 'far from everything labelled') },
+  { name: 'typical', label: 'typical (cold start)', tasks: BOTH, needsTrainer: true, explain: () => TYPICAL },
+  // likely label errors, from the trainer's out-of-sample predictions (trainer/quality/)
+  { name: 'review', label: 'review likely label errors', tasks: BOTH, needsTrainer: true, labelled: (db) => reviewQueue(db, { flaggedOnly: true }).map((i) => i.id) },
 ];
 
 export const STRATEGY_NAMES = STRATEGIES.map((s) => s.name);
@@ -73,6 +97,6 @@ export function strategyByName(name: string): StrategyEntry {
 }
 
 /** What the UI lists (GET /api/strategies): names, labels, tasks, whether the trainer is needed. */
-export function strategyList(): Pick<StrategyEntry, 'name' | 'label' | 'tasks' | 'needsTrainer' | 'needs'>[] {
-  return STRATEGIES.map(({ name, label, tasks, needsTrainer, needs }) => ({ name, label, tasks, needsTrainer, ...(needs ? { needs } : {}) }));
+export function strategyList(): (Pick<StrategyEntry, 'name' | 'label' | 'tasks' | 'needsTrainer' | 'needs'> & { labelled?: true })[] {
+  return STRATEGIES.map(({ name, label, tasks, needsTrainer, needs, labelled }) => ({ name, label, tasks, needsTrainer, ...(needs ? { needs } : {}), ...(labelled ? { labelled: true as const } : {}) }));
 }

@@ -7,6 +7,7 @@ import type { Prediction, TrainerToServer } from './protocol.ts';
 import { getTask } from './session.ts';
 import { listClasses } from './store.ts';
 import { STRATEGIES } from './strategies.ts';
+import { checkInsight, isInsight } from './insight-check.ts';
 
 /** distinct metric names kept; a frame naming one more is dropped */
 export const MAX_METRIC_NAMES = 32;
@@ -109,6 +110,7 @@ export function checkTrainerFrame(ctx: Ctx, msg: TrainerToServer): Checked {
     if (base64Bytes(msg.A) !== msg.d * msg.C * 4 || base64Bytes(msg.b) !== msg.C * 4) return { msg: null, dropped: [`head weights are not ${msg.d}×${msg.C} float32`] };
     return { msg, dropped: [] };
   }
+  if (isInsight(msg)) return checkInsight(ctx, msg);
   if (msg.type === 'predicted' && !ctx.pending.has(msg.requestId)) return { msg: null, dropped: ['no predict request with that id is waiting'] };
   return { msg, dropped: [] };
 }

@@ -7,6 +7,8 @@ import { stmt } from './db/prepared.ts';
 import type { TrainerToServer } from './protocol.ts';
 import { setSetting } from './session.ts';
 import { deltaWriter } from './prediction-writer.ts';
+import { isInsight } from './insight-check.ts';
+import { persistInsight } from './insights.ts';
 
 /** rows kept per metric name: past it the older half is thinned to every other point, so a long run keeps
  * its whole curve at a coarser step and /api/stats stays small */
@@ -57,5 +59,5 @@ export function persistTrainerFrame(ctx: Ctx, msg: TrainerToServer): void {
       .catch((e) => console.error(`[server] saving the head failed: ${(e as Error).message}`));
   } else if (msg.type === 'model') {
     setSetting(db, 'model', { version: msg.version, labelled: msg.labelled, counts: msg.counts, at: now });
-  }
+  } else if (isInsight(msg)) persistInsight(ctx, msg);
 }

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { parseSimArgs, simulate, USAGE } from '../scripts/simulate.ts';
 import { paintScribbles } from '../scripts/simulate/painter.ts';
 import { crossing } from '../scripts/simulate/report.ts';
+import { noisyAnswer } from '../scripts/simulate/noise.ts';
 import { tempDir } from './helpers/fixtures.ts';
 
 describe('hilt simulate', () => {
@@ -20,6 +21,24 @@ describe('hilt simulate', () => {
     expect(() => parseSimArgs(['--strategies', 'best'])).toThrow(/unknown strategy "best"/);
     expect(() => parseSimArgs(['--budget'])).toThrow(/--budget needs a value/);
     expect(() => parseSimArgs(['--frobnicate', '1'])).toThrow(/unknown option --frobnicate/);
+    // segmentation has every strategy's list now (diverse and minority included)
+    expect(parseSimArgs(['--task', 'segmentation'])).toMatchObject({ strategies: ['sequential', 'random', 'uncertain', 'diverse', 'minority', 'typical', 'mix'] });
+    expect(parseSimArgs(['--noise', '0.1'])).toMatchObject({ noise: 0.1 });
+    expect(parseSimArgs([])).toMatchObject({ noise: 0 });
+    expect(() => parseSimArgs(['--noise', '0.9'])).toThrow(/--noise must be a number in \[0, 0.5\]/);
+    expect(() => parseSimArgs(['--task', 'segmentation', '--noise', '0.1'])).toThrow(/classification only/);
+  });
+
+  it('--noise flips a seeded share of the answers, always to another class', () => {
+    let flipped = 0;
+    for (let id = 1; id <= 2000; id++) {
+      const a = noisyAnswer(id % 10, 10, 0.1, 1, 1, id);
+      if (a !== id % 10) { flipped++; expect(a).toBeGreaterThanOrEqual(0); expect(a).toBeLessThan(10); }
+      expect(noisyAnswer(id % 10, 10, 0.1, 1, 1, id)).toBe(a); // deterministic
+    }
+    expect(flipped).toBeGreaterThan(150);
+    expect(flipped).toBeLessThan(250);
+    expect(noisyAnswer(3, 10, 0, 1, 1, 5)).toBe(3);
   });
 
   it('the painter keeps strokes inside their region, off its boundary', () => {
@@ -90,4 +109,25 @@ describe('hilt simulate', () => {
       expect(meta.width).toBeGreaterThan(100);
     }, 180_000);
   });
+
+  it('segmentation --quick: mIoU at full resolution, and the nearest / bilinear / refined / oracle table', async () => {
+    const out = tempDir('hilt-sim-seg-'), work = tempDir('hilt-sim-segw-');
+    try {
+      const o = parseSimArgs(['--task', 'segmentation', '--quick', '--backbone', 'tiny', '--out', out, '--work', work, '--quiet']);
+      if (o === 'help') throw new Error('unexpected');
+      expect(o.strategies).toEqual(['sequential', 'uncertain']);
+      await simulate(o);
+      const j = JSON.parse(readFileSync(join(out, 'simulate.json'), 'utf8'));
+      expect(j).toMatchObject({ metric: 'mIoU', x: 'strokes', dataset: { task: 'segmentation' } });
+      expect(j.upsampling.map((r: { strategy: string }) => r.strategy)).toEqual(['sequential', 'uncertain']);
+      for (const r of j.upsampling) for (const k of ['nearest', 'bilinear', 'refined', 'oracle']) {
+        expect(r[k].miou).toBeGreaterThan(0);
+        expect(r[k].boundaryF).toBeGreaterThan(0);
+      }
+      // the curve is the refined mIoU of the final head
+      const last = j.runs.sequential[0].points.at(-1);
+      expect(last.metric).toBeCloseTo(j.runs.sequential[0].upsampling.refined.miou, 6);
+      expect(readFileSync(join(out, 'simulate.md'), 'utf8')).toMatch(/\| strategy \| nearest \| bilinear \| refined \| oracle \|/);
+    } finally { rmSync(out, { recursive: true, force: true }); rmSync(work, { recursive: true, force: true }); }
+  }, 240_000);
 });

@@ -20,8 +20,8 @@ describe('strategy registry', () => {
 
   it('the producers publish the lists the server reads (class:<id> per class)', () => {
     const probs = Float32Array.from([0.9, 0.1, 0.2, 0.8, 0.5, 0.5, 0.6, 0.4]);
-    const lists = computeSuggestions({ ids: [1, 2, 3, 4], probs, C: 2, classIds: [7, 9], features: null, d: 0, labelledIds: [1], labelCounts: [1, 0] });
-    expect(Object.keys(lists).sort()).toEqual(['class:7', 'class:9', 'diverse', 'minority', 'uncertain']);
+    const lists = computeSuggestions({ ids: [1, 2, 3, 4], probs, C: 2, classIds: [7, 9], features: null, d: 0, labelledIds: [1], labelCounts: [1, 0], valPlaces: false });
+    expect(Object.keys(lists).sort()).toEqual(['class:7', 'class:9', 'diverse', 'minority', 'review', 'typical', 'uncertain']);
     expect(lists.uncertain).toEqual([3, 4, 2]);
     expect(lists['class:9']).toEqual([2, 3, 4]);
   });
@@ -30,7 +30,7 @@ describe('strategy registry', () => {
     const r = await srv.api('GET', '/api/strategies');
     expect(r.status).toBe(200);
     expect(r.body.strategies).toEqual(strategyList());
-    expect(r.body.strategies.map((s: { name: string }) => s.name)).toEqual(['sequential', 'random', 'class', 'minority', 'uncertain', 'diverse']);
+    expect(r.body.strategies.map((s: { name: string }) => s.name)).toEqual(['sequential', 'random', 'class', 'minority', 'uncertain', 'diverse', 'typical', 'review']);
     const bad = await srv.api('GET', '/api/next?strategy=nope');
     expect(bad.status).toBe(400);
     expect(bad.body.error.code).toBe('invalid_strategy');

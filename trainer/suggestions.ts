@@ -1,7 +1,16 @@
 // Suggestion lists published after each refit (DESIGN §6): which unlabelled image to show next.
 // Every list holds image ids, best first, at most `limit` long. Lists needing predictions are empty
-// while there is no model (probs null); `diverse` only needs features.
-import { columnStats } from './heads/standardise.ts';
+// while there is no model (probs null); `diverse` and `typical` only need features.
+// Labels chosen on purpose are not wasted: the lists hold train-side images only (trainer/split.ts),
+// except every VAL_EVERY-th place, which goes to a random val-side image — so the val split keeps
+// growing as an unbiased random sample, and every strategic pick trains the head.
+import { clusterMargin, clusterPool, coldStart, type Clusters } from './cold-start.ts';
+import { mulberry32 } from './rng.ts';
+import { isVal } from './split.ts';
+import { sketcher } from './suggestions-sketch.ts';
+
+/** one place in this many goes to a random val-side image (≈ the val fraction of sequential labelling / 2) */
+export const VAL_EVERY = 10;
 
 export interface SuggestionInput {
   ids: ArrayLike<number>; // image id of row i in probs / features
@@ -15,9 +24,22 @@ export interface SuggestionInput {
   limit?: number; // default 200
   /** per-row uncertainty, higher = less sure (a task's own measure, e.g. segmentation's mean patch margin) */
   uncertainty?: ArrayLike<number>;
-  /** features of a sample of the images instead of all (`features` null): `diverse` runs k-center over
-   *  it, so its cost is bounded however large the session (a 1M × 768 matrix is not held anywhere) */
+  /** features of a sample of the images instead of all (`features` null): the clusters, the cold start
+   *  and `diverse` work on it, so their cost is bounded however large the session (a 1M × 768 matrix is
+   *  not held anywhere); rows outside the sample rank by uncertainty alone */
   sample?: { ids: ArrayLike<number>; features: Float32Array };
+  /** seed for the random val places (e.g. the model version) */
+  seed?: number;
+  /** false: rank every unlabelled row, val side included (tests of a producer alone); default true */
+  valPlaces?: boolean;
+  /** false: no cold start in front of `uncertain` / `diverse` (tests of a producer alone); default true */
+  coldStart?: boolean;
+  /** per-row: how likely the row's label is wrong, for labelled rows the task flagged (NaN otherwise);
+   *  from out-of-sample predictions (trainer/quality/) */
+  labelIssue?: ArrayLike<number>;
+  /** [n, C] how likely each image is to *contain* each class (segmentation: its strongest patches), where
+   *  `probs` says what the image *is*; `class` and `minority` rank by it when given */
+  presence?: Float32Array;
 }
 
 /** What every producer gets: the rows split into labelled and unlabelled, and helpers to rank them. */
@@ -28,6 +50,13 @@ interface Scored {
   toIds(rows: number[]): number[];
   /** the `limit` rows with the smallest key, in order (ties by row): a bounded selection, not a full sort */
   rank(rows: number[], key: (i: number) => number, limit?: number): number[];
+  /** the rows that have features: every row, or the sample's */
+  space: FeatureSpace | null;
+  /** k-means clusters of the feature rows, computed once per call when a producer asks (null: no features);
+   *  `assign` indexed by row, rows without features each in a cluster of their own */
+  clusters(): Clusters | null;
+  /** cold-start rows (typical members of clusters with no label yet); empty once all are covered */
+  cold(): number[];
 }
 type Producer = (s: Scored) => Record<string, number[]>;
 
@@ -38,25 +67,30 @@ type Producer = (s: Scored) => Record<string, number[]>;
  */
 export const PRODUCERS: Record<string, Producer> = {
   // lowest top-1 − top-2 margin first (or the task's own per-image uncertainty, highest first)
+  // cold start while some cluster has no label; then the least sure (top-1 − top-2 margin, or the task's
+  // own per-image uncertainty) spread round-robin over the clusters (cluster-margin)
   uncertain: (s) => {
     const u = s.inp.uncertainty;
-    if (u) return { uncertain: s.toIds(s.rank(s.unl, (i) => -u[i])) };
-    return { uncertain: s.inp.probs ? s.toIds(s.rank(s.unl, (i) => s.margin[i])) : [] };
+    if (!u && !s.inp.probs) return { uncertain: s.toIds(s.cold()) };
+    const ranked = u ? s.rank(s.unl, (i) => -u[i]) : s.rank(s.unl, (i) => s.margin[i]);
+    const cl = s.clusters();
+    return { uncertain: s.toIds(then(s.cold(), cl ? clusterMargin(cl, ranked, s.limit) : ranked)) };
   },
+  // cold start, then farthest-first (k-center) from everything labelled
   diverse: (s) => {
-    const { features, d, sample } = s.inp;
-    if (sample && d > 0) {
-      const labelled = new Set(s.inp.labelledIds), unl: number[] = [], lab: number[] = [];
-      for (let i = 0; i < sample.ids.length; i++) (labelled.has(sample.ids[i]) ? lab : unl).push(i);
-      return { diverse: kCenter(sample.features, d, unl, lab, Math.min(s.limit, unl.length)).map((i) => sample.ids[i]) };
-    }
-    return { diverse: features && d > 0 ? kCenter(features, d, s.unl, s.lab, Math.min(s.limit, s.unl.length)).map((i) => s.inp.ids[i]) : [] };
+    const sp = s.space;
+    if (!sp) return { diverse: [] };
+    const far = kCenter(sp.features, s.inp.d, sp.unl, sp.lab, Math.min(s.limit, sp.unl.length)).map((f) => sp.row[f]);
+    return { diverse: s.toIds(then(s.cold(), far)) };
   },
-  // most likely to be class X first; one list per class, `class:<classId>`
+  // the cold start alone (what `uncertain` and `diverse` begin with), kept as its own list so the server
+  // can say why an image was picked ("typical of a cluster with no label yet")
+  typical: (s) => ({ typical: s.toIds(s.cold()) }),
+  // most likely to be (or, with presence, to contain) class X first; one list per class, `class:<classId>`
   class: (s) => {
-    const { probs, C, classIds } = s.inp;
+    const { C, classIds } = s.inp, score = s.inp.presence ?? s.inp.probs;
     const out: Record<string, number[]> = {};
-    for (let c = 0; c < C; c++) out[`class:${classIds[c]}`] = probs ? s.toIds(s.rank(s.unl, (i) => -probs[i * C + c])) : [];
+    for (let c = 0; c < C; c++) out[`class:${classIds[c]}`] = score ? s.toIds(s.rank(s.unl, (i) => -score[i * C + c])) : [];
     return out;
   },
   // Minority frontier, after the origin project: the class with the fewest labels (among classes that
@@ -65,11 +99,13 @@ export const PRODUCERS: Record<string, Producer> = {
   // minority), then the others, those whose minority probability is closest to their top class first
   // (they would flip to the minority class soonest). Both halves: small |p_min - best other| first.
   minority: (s) => {
-    const { probs, C, labelCounts } = s.inp;
+    const { probs, C, labelCounts, presence } = s.inp;
     if (!probs) return { minority: [] };
     let mc = -1;
     for (let c = 0; c < C; c++) if (labelCounts[c] > 0 && (mc < 0 || labelCounts[c] < labelCounts[mc])) mc = c;
     if (mc < 0) return { minority: [] };
+    // an image mostly of another class may still hold the rare one (segmentation): most likely to contain it first
+    if (presence) return { minority: s.toIds(s.rank(s.unl, (i) => -presence[i * C + mc])) };
     const gap = (i: number) => {
       let other = 0;
       for (let c = 0; c < C; c++) if (c !== mc && probs[i * C + c] > other) other = probs[i * C + c];
@@ -79,9 +115,15 @@ export const PRODUCERS: Record<string, Producer> = {
     const first = s.rank(predicted, gap);
     return { minority: s.toIds([...first, ...s.rank(rest, gap, Math.max(0, s.limit - first.length))]) };
   },
+  // Likely label errors: the *labelled* images the task flagged (held-out prediction ≠ given label), the
+  // most suspicious first. The server walks this list over labelled images (server/strategies.ts `review`).
+  review: (s) => {
+    const li = s.inp.labelIssue;
+    return { review: li ? s.toIds(s.rank(s.lab.filter((i) => Number.isFinite(li[i])), (i) => -li[i])) : [] };
+  },
 };
 
-/** Every producer's lists: `uncertain`, `diverse`, `minority`, and `class:<classId>` for each class. */
+/** Every producer's lists: `uncertain`, `diverse`, `minority`, `review`, and `class:<classId>` for each class. */
 export function computeSuggestions(inp: SuggestionInput): Record<string, number[]> {
   const { ids, probs, C, features, d } = inp;
   const limit = inp.limit ?? 200, n = ids.length;
@@ -101,45 +143,99 @@ export function computeSuggestions(inp: SuggestionInput): Record<string, number[
       top[i] = b; margin[i] = C > 1 ? t1 - t2 : 1;
     }
   }
+  // every producer ranks train-side rows; the val places are put in at the end (see the file comment)
+  const val = inp.valPlaces === false ? [] : unl.filter((i) => isVal(ids[i]));
+  const pool = val.length ? unl.filter((i) => !isVal(ids[i])) : unl;
+  let clusters: Clusters | null | undefined, fspace: Clusters | undefined, cold: number[] | undefined;
+  const space = featureSpace(inp, n, new Set(pool), new Set(lab));
   const s: Scored = {
-    inp, n, limit, unl, lab, top, margin,
+    inp, n, limit, unl: pool, lab, top, margin,
     toIds: (rows) => rows.slice(0, limit).map((i) => ids[i]),
+    space,
+    clusters: () => {
+      if (clusters !== undefined) return clusters;
+      if (!space || space.row.length < 2) return (clusters = null);
+      // clusters of the feature rows, lifted to rows: a row without features is a cluster of its own
+      const cl = clusterPool(space.features, d, space.row.length, C || inp.classIds.length);
+      const assign = new Int32Array(n);
+      for (let i = 0; i < n; i++) assign[i] = cl.k + i;
+      space.row.forEach((r, f) => { assign[r] = cl.assign[f]; });
+      fspace = cl;
+      return (clusters = { ...cl, assign });
+    },
+    cold: () => {
+      if (cold) return cold;
+      const cl = inp.coldStart === false || !space ? null : s.clusters();
+      return (cold = cl && fspace ? coldStart(fspace, space!.unl, space!.lab, limit).map((f) => space!.row[f]) : []);
+    },
     // smallest keys first; ties keep row order, so lists are deterministic
     rank: (rows, key, k = limit) => smallest(rows, key, k),
   };
   const out: Record<string, number[]> = {};
   for (const produce of Object.values(PRODUCERS)) Object.assign(out, produce(s));
+  if (val.length) {
+    const rand = mulberry32(inp.seed ?? 1);
+    const valIds = val.map((i) => ids[i]);
+    // not `typical` (the server reads it to say why) nor `review` (it lists labelled images)
+    for (const key of Object.keys(out)) if (key !== 'typical' && key !== 'review') out[key] = interleave(out[key], valIds, rand, limit);
+  }
   return out;
 }
 
-export const SKETCH_DIM = 64;
+/** The rows that have features, in their own index space (f): the whole matrix, or the sample's rows that
+ *  are also rows here. `unl`: train-side unlabelled feature rows (what may be suggested); `lab`: labelled. */
+interface FeatureSpace { features: Float32Array; row: number[]; unl: number[]; lab: number[] }
+
+function featureSpace(inp: SuggestionInput, n: number, pool: Set<number>, lab: Set<number>): FeatureSpace | null {
+  const { features, d, sample, ids } = inp;
+  if (d <= 0) return null;
+  let feats: Float32Array, row: number[];
+  if (features) { feats = features; row = Array.from({ length: n }, (_, i) => i); }
+  else if (sample) {
+    const rowOf = new Map<number, number>();
+    for (let i = 0; i < n; i++) rowOf.set(ids[i], i);
+    const keep: number[] = [];
+    row = [];
+    for (let f = 0; f < sample.ids.length; f++) { const r = rowOf.get(sample.ids[f]); if (r !== undefined) { keep.push(f); row.push(r); } }
+    feats = new Float32Array(keep.length * d);
+    keep.forEach((f, q) => feats.set(sample.features.subarray(f * d, f * d + d), q * d));
+  } else return null;
+  const unl: number[] = [], labF: number[] = [];
+  row.forEach((r, f) => { if (pool.has(r)) unl.push(f); else if (lab.has(r)) labF.push(f); });
+  return { features: feats, row, unl, lab: labF };
+}
+
+/** `first`, then the rest of `rest` not already in it. */
+function then(first: number[], rest: number[]): number[] {
+  const seen = new Set(first);
+  return [...first, ...rest.filter((i) => !seen.has(i))];
+}
+
+/** Every VAL_EVERY-th place (the 10th, 20th, …) becomes a random val-side id. */
+function interleave(list: number[], valIds: number[], rand: () => number, limit: number): number[] {
+  if (!list.length) return list;
+  const out: number[] = [], used = new Set<number>();
+  for (const id of list) {
+    if ((out.length + 1) % VAL_EVERY === 0 && used.size < valIds.length) {
+      let v: number;
+      do v = valIds[Math.floor(rand() * valIds.length)]; while (used.has(v));
+      used.add(v); out.push(v);
+    }
+    out.push(id);
+  }
+  return out.slice(0, limit);
+}
+
+export { SKETCH_DIM } from './suggestions-sketch.ts';
 export const MAX_SEEDS = 256;
 
-/** Greedy k-center (farthest-first) over the unlabelled rows, seeded by the labelled ones.
- *  Features are standardised and count-sketched to SKETCH_DIM dims first (a fixed ±1 hashing of
- *  dimensions: preserves squared distances in expectation at O(n·d) cost, where a dense random
- *  projection would cost O(n·d·m)). Seeds are at most MAX_SEEDS labelled rows, evenly spaced.
+/** Greedy k-center (farthest-first) over the unlabelled rows, seeded by the labelled ones, on sketched
+ *  features (suggestions-sketch.ts). Seeds are at most MAX_SEEDS labelled rows, evenly spaced.
  *  Cost for n rows, u unlabelled, d dims, m = SKETCH_DIM, s seeds, k picks:
  *  O(n·d + u·s·m + k·u·m) — 10k × 768-d, s = 256, k = 200: ~8M + 164M + 128M multiply-adds (~0.3 s). */
 export function kCenter(features: Float32Array, d: number, unl: number[], lab: number[], k: number): number[] {
-  const m = Math.min(SKETCH_DIM, d), n = Math.floor(features.length / d);
-  const { mean, std } = columnStats(features, null, d, n);
-  const bucket = new Int32Array(d), sign = new Float64Array(d);
-  for (let j = 0; j < d; j++) {
-    let h = Math.imul(j + 1, 0x9e3779b1); h ^= h >>> 15; h = Math.imul(h, 0x85ebca6b); h ^= h >>> 13;
-    bucket[j] = m === d ? j : (h >>> 1) % m; // no sketching when d is already small
-    sign[j] = m === d || (h & 1) === 0 ? 1 / std[j] : -1 / std[j];
-  }
+  const { m, sketch } = sketcher(features, d);
   const seeds = pickSeeds(lab);
-  // Sketches of the candidates (contiguous, scanned once per pick) and of the seeds.
-  const sketch = (rows: number[]) => {
-    const Z = new Float64Array(rows.length * m);
-    rows.forEach((i, q) => {
-      const off = i * d, zo = q * m;
-      for (let j = 0; j < d; j++) Z[zo + bucket[j]] += (features[off + j] - mean[j]) * sign[j];
-    });
-    return Z;
-  };
   const Zu = sketch(unl), Zs = sketch(seeds);
   const u = unl.length, minD = new Float64Array(u).fill(Infinity);
   // Lower minD by the distances to centre `co` of Zc. A partial sum already above minD[q] cannot

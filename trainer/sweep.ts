@@ -22,7 +22,11 @@ const NEVER = -2, NONE = -1;
 
 /** A task's compact predictions of k images: top class index (-1: none), uncertainty, top probability,
  *  per-class probabilities (k × C) and an image-level feature row for the sample. */
-export interface RowPredictions { top: Int32Array; unc: Float32Array; conf: Float32Array; probs: Float32Array; C: number; feature(k: number): Float32Array | null }
+export interface RowPredictions {
+  top: Int32Array; unc: Float32Array; conf: Float32Array; probs: Float32Array; C: number; feature(k: number): Float32Array | null;
+  /** k × C: how likely each image is to *contain* each class (segmentation), for `class` and `minority` */
+  presence?: Float32Array;
+}
 
 export type DeltasFrame = { type: 'deltas'; modelVersion: number; classIds: number[]; n: number; data: string };
 
@@ -36,6 +40,8 @@ export class Sweep {
   /** coverage generation in which each slot was last predicted (probabilities valid for this class set) */
   private seen = new Uint32Array(1024);
   probs = new Float32Array(0);
+  /** per-class presence, when the task gives one (segmentation) */
+  presence: Float32Array | null = null;
   private C = 0;
   private classKey = '';
   private gen = 1;
@@ -69,7 +75,7 @@ export class Sweep {
     if (key !== this.classKey) {
       // the old probabilities are of other classes: a lap now, whatever the gap
       this.classKey = key; this.C = classIds.length; this.gen++;
-      this.probs = new Float32Array(this.idOf.length * this.C);
+      this.probs = new Float32Array(this.idOf.length * this.C); this.presence = null;
       this.startLap(records);
     } else { this.wanted = true; this.maybeStart(records); }
   }
@@ -104,6 +110,7 @@ export class Sweep {
     const g = <T extends Int32Array | Float32Array | Uint32Array>(a: T, fill?: number): T => { const b = new (a.constructor as new (n: number) => T)(cap); if (fill !== undefined) b.fill(fill as never); b.set(a); return b; };
     this.idOf = g(this.idOf); this.sentCls = g(this.sentCls, NEVER); this.sentUnc = g(this.sentUnc); this.unc = g(this.unc); this.seen = g(this.seen);
     const p = new Float32Array(cap * this.C); p.set(this.probs); this.probs = p;
+    if (this.presence) { const q = new Float32Array(cap * this.C); q.set(this.presence); this.presence = q; }
   }
 
   /** Record k images' predictions; queue a delta for those the server would show differently. */
@@ -114,6 +121,7 @@ export class Sweep {
     for (let k = 0; k < ids.length; k++) {
       const s = this.slot(ids[k]);
       this.probs.set(r.probs.subarray(k * this.C, (k + 1) * this.C), s * this.C);
+      if (r.presence) (this.presence ??= new Float32Array(this.idOf.length * this.C)).set(r.presence.subarray(k * this.C, (k + 1) * this.C), s * this.C);
       this.unc[s] = r.unc[k];
       this.seen[s] = this.gen;
       const cls = r.top[k] < 0 ? NONE : classIds[r.top[k]];
@@ -159,17 +167,19 @@ export class Sweep {
   }
 
   /** Every image predicted under the current class set: ids, probabilities (n × C) and uncertainties. */
-  collect(): { ids: Int32Array; probs: Float32Array; unc: Float32Array; C: number } {
+  collect(): { ids: Int32Array; probs: Float32Array; unc: Float32Array; C: number; presence?: Float32Array } {
     let n = 0;
     for (let s = 0; s < this.slots.size; s++) if (this.seen[s] === this.gen) n++;
     const ids = new Int32Array(n), probs = new Float32Array(n * this.C), unc = new Float32Array(n);
+    const presence = this.presence ? new Float32Array(n * this.C) : undefined;
     for (let s = 0, k = 0; s < this.slots.size; s++) {
       if (this.seen[s] !== this.gen) continue;
       ids[k] = this.idOf[s]; unc[k] = this.unc[s];
       probs.set(this.probs.subarray(s * this.C, (s + 1) * this.C), k * this.C);
+      presence?.set(this.presence!.subarray(s * this.C, (s + 1) * this.C), k * this.C);
       k++;
     }
-    return { ids, probs, unc, C: this.C };
+    return { ids, probs, unc, C: this.C, ...(presence ? { presence } : {}) };
   }
 }
 

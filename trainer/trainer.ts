@@ -80,6 +80,7 @@ export class Trainer implements TrainerView {
       case 'snapshot':
         this.receiving = msg.id;
         this.task = msg.task; this.classes = msg.classes; this.sessionDir = msg.sessionDir; this.sessionName = msg.session;
+        this.impl?.reset(); // stops its background work (model quality) on the old session state
         this.impl = msg.task ? TASKS[msg.task].create(this) : null;
         this.images = new Map(); this.ann = new Map(); this.embedded.clear(); this.sweep.reset();
         this.resetHeads();

@@ -4,11 +4,22 @@ import WebSocket from 'ws';
 import { PROTOCOL_VERSION } from '../../server/protocol.ts';
 
 export async function api<T = any>(base: string, method: string, path: string, body?: unknown): Promise<T> {
-  const res = await fetch(base + path, {
-    method,
-    headers: { 'x-annotator': 'simulator', ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
+  let res: Response | undefined;
+  // every call here is idempotent (reads, PUT of the same label, a claim): on a busy 2-core machine a
+  // connection can be reset between requests, and one retry is better than a lost run
+  for (let attempt = 1; !res; attempt++) {
+    try {
+      res = await fetch(base + path, {
+        method,
+        headers: { 'x-annotator': 'simulator', ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+    } catch (e) {
+      const cause = (e as { cause?: { code?: string; message?: string } }).cause;
+      if (attempt >= 3) throw new Error(`${method} ${path}: ${(e as Error).message} (${cause?.code ?? cause?.message ?? 'no cause'})`);
+      await new Promise((r) => setTimeout(r, 500 * attempt));
+    }
+  }
   const text = await res.text();
   if (!res.ok) throw new Error(`${method} ${path}: HTTP ${res.status} ${text.slice(0, 300)}`);
   return (text ? JSON.parse(text) : null) as T;

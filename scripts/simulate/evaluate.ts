@@ -1,29 +1,20 @@
-// Scoring the live model on the held-out test set. The test images are embedded once, here, with the same
+// Scoring the live model on the held-out test set (segmentation: evaluate-seg.ts). The test images are embedded once, here, with the same
 // backbone, resolution and code path as the trainer (trainer/embed.ts createEmbedder; segmentation grids
 // rounded through fp16 like the trainer's cache), and the trainer's current head is read from its
 // in-process state (trainer.impl, the task from the registry) — the sessions never see a test image.
 import { createEmbedder } from '../../trainer/embed.ts';
 import { decodeHalf, encodeHalf } from '../../trainer/fp16.ts';
 import { fitLogReg, predictProba } from '../../trainer/heads/logreg.ts';
-import { fitSegmentation, IGNORE, maskToPatchLabels, predictMap } from '../../trainer/heads/segmentation.ts';
 import type { Trainer } from '../../trainer/trainer.ts';
 import type { ClassificationTask } from '../../trainer/tasks/classification.ts';
-import type { SegmentationTask } from '../../trainer/tasks/segmentation.ts';
 import type { Dataset, Item } from './dataset.ts';
 import type { SimOptions } from './options.ts';
+import { segTestSet, testPixels } from './evaluate-seg.ts';
+import type { Grid, TestSet } from './test-set.ts';
 
-interface Grid { h: number; w: number; data: Float32Array }
+export type { Grid, TestSet } from './test-set.ts';
+
 const cls = (t: Trainer) => t.impl as ClassificationTask | null;
-const seg = (t: Trainer) => t.impl as SegmentationTask | null;
-export interface TestSet {
-  n: number;
-  /** accuracy (classification) or mIoU (segmentation) of the trainer's current head; null = no model yet */
-  evaluate(t: Trainer): number | null;
-  /** the same training labels fitted from scratch (no warm start): does the live head lose anything? */
-  evaluateCold(t: Trainer): Promise<number | null>;
-  /** a head fitted on every pool label (dense masks for segmentation), scored the same way: the ceiling */
-  ceiling(t: Trainer, truthOf: Map<number, Item>): number | null;
-}
 
 export async function prepareTestSet(ds: Dataset, o: SimOptions, say: (l: string) => void): Promise<TestSet> {
   const seg = ds.task === 'segmentation';
@@ -42,7 +33,7 @@ export async function prepareTestSet(ds: Dataset, o: SimOptions, say: (l: string
   const nameIndex = new Map(ds.classNames.map((n, i) => [n, i]));
   /** model column → dataset class index (−1: a class the dataset does not know) */
   const columns = (t: Trainer, ids: number[]) => ids.map((id) => nameIndex.get(t.classes.find((c) => c.id === id)?.name ?? '') ?? -1);
-  return seg ? segTestSet(ds, grids, columns) : clsTestSet(ds, pooled, columns);
+  return seg ? segTestSet(ds, grids, await testPixels(ds), columns) : clsTestSet(ds, pooled, columns);
 }
 
 function clsTestSet(ds: Dataset, pooled: Float32Array[], columns: (t: Trainer, ids: number[]) => number[]): TestSet {
@@ -84,67 +75,6 @@ function clsTestSet(ds: Dataset, pooled: Float32Array[], columns: (t: Trainer, i
       const C = ds.classNames.length;
       const r = fitLogReg(Xp, Int32Array.from(ys), rows.length, d, C, { seed: 0 });
       return score(predictProba(r.model, X, n), C, ds.classNames.map((_, i) => i));
-    },
-  };
-}
-
-function segTestSet(ds: Dataset, grids: Grid[], columns: (t: Trainer, ids: number[]) => number[]): TestSet {
-  const K = ds.classNames.length;
-  const score = (predict: (g: Grid) => Int32Array) => {
-    const inter = new Float64Array(K), union = new Float64Array(K);
-    ds.test.forEach((it, k) => {
-      const g = grids[k], lab = predict(g), W = it.width, H = it.height;
-      for (let y = 0; y < H; y++) {
-        const row = Math.min(g.h - 1, Math.floor((y * g.h) / H)) * g.w;
-        for (let x = 0; x < W; x++) {
-          const p = lab[row + Math.min(g.w - 1, Math.floor((x * g.w) / W))], t = it.mask![y * W + x];
-          if (p === t) { inter[t]++; union[t]++; } else { union[t]++; if (p >= 0) union[p]++; }
-        }
-      }
-    });
-    const ious = [...union.keys()].filter((c) => union[c] > 0).map((c) => inter[c] / union[c]);
-    return ious.reduce((a, b) => a + b, 0) / ious.length;
-  };
-  const argmax = (map: Uint8Array, C: number, n: number, col: number[]) => {
-    const out = new Int32Array(n);
-    for (let p = 0; p < n; p++) {
-      let b = 0;
-      for (let c = 1; c < C; c++) if (map[c * n + p] > map[b * n + p]) b = c;
-      out[p] = col[b];
-    }
-    return out;
-  };
-  return {
-    n: grids.length,
-    evaluate(t) {
-      const m = seg(t)?.model();
-      if (!m || m.d !== grids[0].data.length / (grids[0].h * grids[0].w)) return null;
-      const col = columns(t, seg(t)!.classIds().slice(0, m.C));
-      return score((g) => argmax(predictMap(m, g.data, g.h, g.w).map, m.C, g.h * g.w, col));
-    },
-    async evaluateCold(t) {
-      const task = seg(t), m = task?.model();
-      if (!task || !m) return null;
-      const train = await task.labelledImages('train');
-      if (!train.length) return null;
-      const r = fitSegmentation(train, m.d, m.C, { seed: 0 });
-      const col = columns(t, task.classIds().slice(0, m.C));
-      return score((g) => argmax(predictMap(r.model, g.data, g.h, g.w).map, m.C, g.h * g.w, col));
-    },
-    ceiling(t, truthOf) {
-      const train = [];
-      for (const img of t.images.values()) {
-        const g = t.cache?.getGrid(img), it = truthOf.get(img.id);
-        if (!g || !it) continue;
-        const m = Uint8Array.from(it.mask!, (v) => v + 1);
-        const labels = maskToPatchLabels(m, { imageWidth: it.width, imageHeight: it.height, gridWidth: g.w, gridHeight: g.h });
-        if (labels.some((v) => v !== IGNORE)) train.push({ features: g.data, labels });
-      }
-      if (!train.length) return null;
-      const d = train[0].features.length / train[0].labels.length;
-      const r = fitSegmentation(train, d, K, { seed: 0 });
-      const ident = ds.classNames.map((_, i) => i);
-      return score((g) => argmax(predictMap(r.model, g.data, g.h, g.w).map, K, g.h * g.w, ident));
     },
   };
 }

@@ -2,7 +2,7 @@
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 
-export const ALL_STRATEGIES = ['sequential', 'random', 'uncertain', 'diverse', 'minority', 'mix'] as const;
+export const ALL_STRATEGIES = ['sequential', 'random', 'uncertain', 'diverse', 'minority', 'typical', 'mix'] as const;
 export type SimStrategy = (typeof ALL_STRATEGIES)[number];
 export type SimTask = 'classification' | 'segmentation';
 
@@ -39,6 +39,8 @@ export interface SimOptions {
   timeoutMs: number;
   /** segmentation painter: most strokes per region */
   strokes: number;
+  /** classification: share of the annotator's answers flipped to another class (scores the review list) */
+  noise: number;
   /** runs at a time (worker processes; 1 = all in this process) */
   parallel: number;
   quiet: boolean;
@@ -67,9 +69,10 @@ Data (one of):
 
 Simulation:
   --strategies <list>      comma-separated: ${ALL_STRATEGIES.join(',')}
-                           (mix = uncertain with 20 % random; default all; segmentation:
-                           sequential,random,uncertain,mix — the trainer has no diverse/minority
-                           lists for segmentation, they would label in sequential order)
+                           (mix = uncertain with 20 % random; typical = the cold start alone;
+                           default all, for segmentation too: uncertain = highest mean patch
+                           uncertainty, diverse = k-center on mean patch features, minority = most
+                           likely to contain the least-labelled class)
   --budget <n>             labels (images) per run                  (default 200; segmentation 30)
   --every <k>              evaluate every k labels                  (default 10; segmentation 2)
   --repeats <n>            runs per strategy, each with its own image order       (default 3)
@@ -78,6 +81,9 @@ Simulation:
   --order <o>              shuffled | as-is: pool order (sequential = this order)  (default shuffled)
   --mix-random <f>         random share of the mix strategy                       (default 0.2)
   --strokes <n>            segmentation: at most n strokes per region             (default 2)
+  --noise <f>              classification: flip this share of the answers to another class, then
+                           score the likely-label-error list (precision and recall at k = the
+                           number flipped; e.g. 0.1)                              (default 0)
   --backbone <name>        trainer backbone                       (default mobilenetv2-imagenet)
   --resolution <px>        classification input size; segmentation uses 2x        (default 224)
   --debounce <ms>          the trainer's refit debounce                           (default 100)
@@ -120,7 +126,7 @@ export function parseSimArgs(argv: string[]): SimOptions | 'help' {
     else throw new UsageError(`--${k} needs a value`);
   }
   const known = ['mnist', 'data', 'format', 'task', 'scenes', 'strategies', 'budget', 'every', 'repeats', 'seed', 'test-fraction',
-    'order', 'mix-random', 'strokes', 'parallel', 'scene-style', 'backbone', 'resolution', 'debounce', 'timeout', 'out', 'work', 'keep', 'quick', 'quiet', 'scene-size'];
+    'order', 'mix-random', 'strokes', 'noise', 'parallel', 'scene-style', 'backbone', 'resolution', 'debounce', 'timeout', 'out', 'work', 'keep', 'quick', 'quiet', 'scene-size'];
   for (const k of Object.keys(v)) if (!known.includes(k)) throw new UsageError(`unknown option --${k}`);
   const str = (k: string) => (typeof v[k] === 'string' ? (v[k] as string) : undefined);
   const num = (k: string, def: number, opt: { int?: boolean; min?: number; max?: number } = {}) => {
@@ -142,8 +148,7 @@ export function parseSimArgs(argv: string[]): SimOptions | 'help' {
   if (data && v.mnist !== undefined) throw new UsageError('use --data or --mnist, not both');
   if (seg && v.mnist !== undefined) throw new UsageError('--mnist is classification data; segmentation uses --data <coco.json> or generated scenes');
   const mnist = data || seg ? null : v.mnist === undefined || v.mnist === true ? (quick ? 200 : 2000) : num('mnist', 2000, { max: 8630 });
-  // segmentation: the trainer publishes no diverse / minority lists, /api/next would be sequential for them
-  const defStrategies = quick ? 'sequential,uncertain' : seg ? 'sequential,random,uncertain,mix' : ALL_STRATEGIES.join(',');
+  const defStrategies = quick ? 'sequential,uncertain' : ALL_STRATEGIES.join(',');
   const strategies = (str('strategies') ?? defStrategies).split(',').map((s) => s.trim()).filter(Boolean);
   for (const s of strategies) if (!(ALL_STRATEGIES as readonly string[]).includes(s)) throw new UsageError(`unknown strategy "${s}" (one of ${ALL_STRATEGIES.join(', ')})`);
   if (!strategies.length) throw new UsageError('--strategies is empty');
@@ -154,6 +159,8 @@ export function parseSimArgs(argv: string[]): SimOptions | 'help' {
   const sceneStyle = (str('scene-style') ?? 'coloured') as SimOptions['sceneStyle'];
   if (sceneStyle !== 'coloured' && sceneStyle !== 'demo') throw new UsageError('--scene-style must be coloured or demo');
   const budget = num('budget', seg ? (quick ? 6 : 30) : quick ? 20 : 200);
+  const noise = num('noise', 0, { int: false, min: 0, max: 0.5 });
+  if (seg && noise > 0) throw new UsageError('--noise flips class labels: classification only');
   return {
     task, data, format, mnist,
     scenes: num('scenes', quick ? 30 : 200, { min: 4 }), sceneSize: size, sceneStyle,
@@ -174,6 +181,7 @@ export function parseSimArgs(argv: string[]): SimOptions | 'help' {
     debounceMs: num('debounce', 100, { min: 0 }),
     timeoutMs: num('timeout', 30_000, { min: 100 }),
     strokes: num('strokes', 2, { max: 10 }),
+    noise,
     parallel: num('parallel', quick ? 1 : Math.max(1, Math.min(4, availableParallelism())), { max: 64 }),
   };
 }

@@ -15,9 +15,11 @@ import { rng } from '../make-mnist.ts';
 import { api, browserSocket, type BrowserSocket } from './client.ts';
 import type { Dataset, Item } from './dataset.ts';
 import { scribbleAgreement, type TestSet } from './evaluate.ts';
+import type { Upsampling } from './evaluate-seg.ts';
 import type { SimOptions, SimStrategy } from './options.ts';
 import { paintScribbles } from './painter.ts';
 import { copySession } from './prepare.ts';
+import { noisyAnswer, scoreReview, type ReviewScore } from './noise.ts';
 
 export interface Point {
   labels: number; strokes: number;
@@ -38,6 +40,10 @@ export interface RunResult {
   /** what /api/next said it did, counted (e.g. fallbacks to sequential before the first model) */
   reasons: Record<string, number>;
   timeouts: number; modelVersion: number; seconds: number;
+  /** --noise: the likely-label-error list scored against the flipped labels at the end of the run */
+  review: ReviewScore | null;
+  /** segmentation: the final head's maps to full resolution four ways (evaluate-seg.ts) */
+  upsampling?: Upsampling | null;
 }
 export interface RunEnv {
   o: SimOptions; ds: Dataset; test: TestSet; sessionsDir: string; cacheRoot: string;
@@ -90,7 +96,8 @@ export async function simulateRun(env: RunEnv, strategy: SimStrategy, repeat: nu
     const points: Point[] = [];
     const latencies: number[] = [];
     let windowLat: number[] = [];
-    let strokes = 0, timeouts = 0, liveN = 0, liveOk = 0, winN = 0, winOk = 0;
+    let strokes = 0, timeouts = 0, liveN = 0, liveOk = 0, winN = 0, winOk = 0, given = 0;
+    const flipped = new Set<number>();
     let cur = await ask();
     if (cur !== null) br.focus(cur);
     for (let labels = 1; labels <= o.budget && cur !== null; labels++) {
@@ -108,10 +115,13 @@ export async function simulateRun(env: RunEnv, strategy: SimStrategy, repeat: nu
       } else {
         if (shown) { const ok = shown.classId === classId.get(truth.label) ? 1 : 0; liveN++; liveOk += ok; winN++; winOk += ok; }
         strokes++;
-        body = { kind: 'label', classId: classId.get(truth.label) };
+        const answer = noisyAnswer(truth.label, ds.classNames.length, o.noise, o.seed, repeat, cur);
+        if (answer !== truth.label) flipped.add(cur);
+        body = { kind: 'label', classId: classId.get(answer) };
       }
       const v0 = t.version, from = br.frames.length, t0 = performance.now();
       await api(srv.url, 'PUT', `/api/images/${cur}/annotation`, body);
+      given++;
       const next = await ask();
       if (next !== null) br.focus(next);
       // the refit cycle: the trainer says "fitting", then (predictions and suggestions pushed) ready/idle
@@ -141,8 +151,12 @@ export async function simulateRun(env: RunEnv, strategy: SimStrategy, repeat: nu
         }
       }
     }
+    const review = o.noise > 0 ? await scoreReview(srv.url, given, flipped, Math.max(60_000, o.timeoutMs)) : null;
+    if (review && !o.quiet) env.say(`  ${name.padEnd(14)} review: ${review.hits} of the top ${review.k} are flipped labels (precision = recall at k ${review.precisionAtK?.toFixed(2) ?? '–'}); flagged ${review.flagged}, precision ${review.flaggedPrecision?.toFixed(2) ?? '–'}, recall ${review.flaggedRecall?.toFixed(2) ?? '–'}`);
     return {
+      review,
       strategy, repeat, points, reasons, timeouts, modelVersion: t.version, seconds: (performance.now() - T0) / 1000,
+      ...(seg ? { upsampling: env.test.upsampling?.(t) ?? null } : {}),
       latencyMs: { n: latencies.length, p50: quantile(latencies, 0.5), p95: quantile(latencies, 0.95), max: latencies.length ? Math.max(...latencies) : null },
     };
   } finally {

@@ -5,7 +5,7 @@
 import { realpath, stat } from 'node:fs/promises';
 import { basename, extname, resolve, sep } from 'node:path';
 import { AppError } from '../errors.ts';
-import type { Entry } from './sources.ts';
+import type { Entry } from './entry.ts';
 import type { Skip } from './validate.ts';
 
 export function isUnder(roots: string[], real: string): boolean {

@@ -7,21 +7,13 @@ import { AppError } from '../errors.ts';
 import type { Rle } from '../masks.ts';
 import { scanFolder, segmentsUnder, type ScanOptions } from './scan.ts';
 import type { Skip } from './validate.ts';
+import type { CocoAnn, Entry, Format } from './entry.ts';
+
+export type { CocoAnn, Entry, Format } from './entry.ts';
 
 /** a CSV or COCO file larger than this is refused before it is read */
 const MAX_LIST_BYTES = 256 * 1024 * 1024;
 
-export type Format = 'folder' | 'class-folders' | 'csv' | 'coco';
-export interface CocoAnn { categoryId: number; segmentation: number[][] | Rle }
-export interface Entry {
-  file: string;
-  /** class name (class-folders, CSV) */
-  label?: string;
-  /** COCO: the size the annotations were drawn on, and the annotations */
-  coco?: { width: number; height: number; anns: CocoAnn[] };
-  /** where it was listed: the CSV line or the COCO image's position (1-based), for messages */
-  index?: number;
-}
 export interface SourcePlan {
   format: Format;
   entries: Entry[];

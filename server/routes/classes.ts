@@ -1,7 +1,7 @@
 import { Hono } from 'hono';
 import { and, eq, sql } from 'drizzle-orm';
 import type { Ctx } from '../context.ts';
-import { intParam, jsonBody } from '../app.ts';
+import { intParam, jsonBody } from '../http.ts';
 import { AppError } from '../errors.ts';
 import { annotations, classes, events, predictions, suggestions } from '../db/schema.ts';
 import { getClass, listClasses, PALETTE } from '../store.ts';

@@ -1,6 +1,6 @@
 import { Hono } from 'hono';
 import type { Ctx } from '../context.ts';
-import { jsonBody } from '../app.ts';
+import { jsonBody } from '../http.ts';
 import { AppError } from '../errors.ts';
 import { exportSession } from '../export.ts';
 import { importInto } from '../import/import.ts';

@@ -3,25 +3,34 @@ import { createReadStream, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import type { Ctx } from '../context.ts';
-import { intParam } from '../app.ts';
+import { intParam } from '../http.ts';
 import { AppError } from '../errors.ts';
 import { annotationMsg, getAnnotation, getImage, getPrediction, imageName, predictionMsg } from '../store.ts';
 import { listImages } from '../images-query.ts';
 import { imageFileBody } from '../image-files.ts';
 import { imagePosition } from '../counters.ts';
+import { onlyIds } from '../image-sets.ts';
 import { ensureThumb } from '../import/thumbs.ts';
+import { maskThumbPlan } from '../mask-thumb.ts';
+import { imagesContaining } from '../mask-summary.ts';
 
 export function imageRoutes(ctx: Ctx) {
   const db = () => ctx.session.db;
   return new Hono()
-    .get('/', (c) => c.json(listImages(db(), c.req.query())))
+    .get('/', async (c) => {
+      const q = c.req.query();
+      const containing = q.contains !== undefined && /^\d{1,12}$/.test(q.contains) ? await imagesContaining(ctx, Number(q.contains)) : undefined;
+      return c.json(listImages(db(), q, onlyIds(db(), q), containing));
+    })
     .get('/:id', (c) => {
       const img = getImage(db(), intParam(c.req.param('id'), 'id'));
       const { index, total } = imagePosition(db(), img.id);
+      const p = getPrediction(db(), img.id);
       return c.json({
         image: { id: img.id, name: imageName(img), width: img.width, height: img.height },
         annotation: annotationMsg(getAnnotation(db(), img.id)),
-        prediction: predictionMsg(getPrediction(db(), img.id)),
+        // the model version goes back with accept-prediction: what was shown is what gets accepted
+        prediction: p ? { ...predictionMsg(p)!, modelVersion: p.modelVersion } : null,
         index, total,
       });
     })
@@ -43,6 +52,13 @@ export function imageRoutes(ctx: Ctx) {
       await ensureThumb(ctx.session.dir, img.id, img.path).catch(() => null);
       if (!existsSync(file)) throw new AppError(422, 'unreadable_image', `image ${img.id} can not be thumbnailed`);
       return c.body(Readable.toWeb(createReadStream(file)) as ReadableStream, 200, headers);
+    })
+    .get('/:id/mask-thumb', async (c) => {
+      const plan = maskThumbPlan(db(), intParam(c.req.param('id'), 'id'));
+      if (!plan) throw new AppError(404, 'no_mask', 'this image has neither a mask nor a predicted map');
+      const headers = { 'Cache-Control': 'private, no-cache', ETag: plan.etag, 'X-Mask-Source': plan.source };
+      if (c.req.header('if-none-match') === plan.etag) return c.body(null, 304, headers);
+      return c.body(new Uint8Array(await plan.render()), 200, { ...headers, 'Content-Type': 'image/png' });
     })
     .get('/:id/mask', (c) => {
       const img = getImage(db(), intParam(c.req.param('id'), 'id'));

@@ -2,13 +2,15 @@ import { Hono } from 'hono';
 import type { Ctx } from '../context.ts';
 import { nextImage } from '../next.ts';
 import { strategyList } from '../strategies.ts';
-import { annotator } from './annotations.ts';
+import { annotatorOf } from '../identity.ts';
 
 export function nextRoutes(ctx: Ctx) {
   return new Hono().get('/', (c) => {
     const q = c.req.query();
-    // a per-annotator credential decides whose claim this is, not the query
-    return c.json(nextImage(ctx.session.db, { ...q, annotator: c.get('authAnnotator') || q.annotator || annotator(c), claimTtlMs: ctx.config.claimTtlMs }));
+    const who = annotatorOf(c);
+    // ?annotator= names a claim holder for scripts and benches; a token's identity can't be overridden
+    const me = who.authenticated || !q.annotator ? who.claimKey : `name:${q.annotator.slice(0, 64)}`;
+    return c.json(nextImage(ctx.session.db, { ...q, annotator: me, claimTtlMs: ctx.config.claimTtlMs, trainerOnline: ctx.trainer.online }));
   });
 }
 

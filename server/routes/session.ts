@@ -1,6 +1,6 @@
 import { Hono } from 'hono';
 import type { Ctx } from '../context.ts';
-import { jsonBody } from '../app.ts';
+import { jsonBody } from '../http.ts';
 import { AppError } from '../errors.ts';
 import { getTask, resetSession, closeSession } from '../session.ts';
 import { counts, listClasses, lockTask } from '../store.ts';
@@ -36,6 +36,8 @@ export function sessionRoutes(ctx: Ctx) {
       let result;
       try { result = resetSession(ctx.session.sessionsDir, ctx.session.name); } finally { ctx.reopen(); }
       ctx.bus.emit('trainer', { type: 'reset', reason: 'session reset' });
+      // the model shown so far was the archived session's: browsers forget it until the trainer reports again
+      ctx.bus.emit('browser', { type: 'trainer', online: ctx.trainer.online, status: ctx.trainer.status });
       ctx.bus.emit('browser', { type: 'session', reason: 'reset' });
       return c.json(result);
     });

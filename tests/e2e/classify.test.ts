@@ -108,7 +108,9 @@ describe('classification (e2e, Chromium)', () => {
       const classes = (await api<{ classes: { id: number; name: string }[] }>(app.url, '/api/classes')).classes;
       trainer.send({ type: 'status', status: { phase: 'embedding', embedded: 1234, total: 10000, device: 'cpu', backbone: 'tiny', backboneNote: 'tiny random-weight backbone', modelVersion: 0 } });
       await page.waitForFunction(() => document.querySelector('[data-testid=trainer-status]')?.textContent?.includes('embedding 1,234 of 10,000 on cpu with tiny'));
-      expect(await page.textContent('[data-testid=trainer-status]')).toContain('tiny random-weight backbone');
+      // the chip names what runs in a few words; the whole note is its tooltip
+      expect(await page.textContent('[data-testid=backbone]')).toBe('tiny, random weights');
+      expect(await page.getAttribute('[data-testid=backbone]', 'title')).toBe('tiny random-weight backbone');
       const id = await imageId();
       const probs = { [classes[2].id]: 0.81, [classes[0].id]: 0.12, [classes[1].id]: 0.05, [classes[3].id]: 0.02 };
       trainer.send({ type: 'status', status: { phase: 'ready', embedded: 60, total: 60, device: 'cpu', backbone: 'tiny', backboneNote: 'tiny random-weight backbone', modelVersion: 1 } });

@@ -1,48 +1,22 @@
 // Shared by the e2e tests and bench/paint.ts: build the web app when stale, start the real server on a
 // temp sessions dir with the demo session, launch Chromium, and a fake trainer socket.
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, rmdirSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser } from 'playwright-core';
 import WebSocket from 'ws';
+import { DEFAULT_WEB_DIR, ensureWebBuilt } from '../../server/web-build.ts';
+import type { Ctx } from '../../server/context.ts';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const CHROMIUM = process.env.HILT_CHROMIUM ?? '/usr/bin/chromium';
 export const SHOTS = join(ROOT, 'tests', 'e2e', 'screenshots');
 
-function newest(dir: string): number {
-  let t = 0;
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    const p = join(dir, e.name);
-    t = Math.max(t, e.isDirectory() ? newest(p) : statSync(p).mtimeMs);
-  }
-  return t;
-}
-
-/** Build dist/web with Vite's API when it is missing or older than web/ (one builder at a time). */
+/** dist/web, built when missing or older than web/ (the same rule `hilt serve` follows). */
 export async function ensureBuilt(): Promise<string> {
-  const out = join(ROOT, 'dist', 'web');
-  const index = join(out, 'index.html');
-  const stale = () => !existsSync(index) || statSync(index).mtimeMs < Math.max(newest(join(ROOT, 'web')), statSync(join(ROOT, 'server', 'protocol.ts')).mtimeMs);
-  if (!stale()) return out;
-  const lock = join(ROOT, 'dist', '.web-build.lock');
-  mkdirSync(join(ROOT, 'dist'), { recursive: true });
-  for (let i = 0; ; i++) {
-    try { mkdirSync(lock); break; } catch {
-      // another test file is building: wait for it (a lock older than 3 min is a crashed build)
-      if (existsSync(lock) && Date.now() - statSync(lock).mtimeMs > 180_000) { rmdirSync(lock); continue; }
-      await new Promise((r) => setTimeout(r, 500));
-      if (!stale()) return out;
-    }
-  }
-  try {
-    if (stale()) {
-      const { build } = await import('vite');
-      await build({ configFile: join(ROOT, 'vite.config.ts'), logLevel: 'warn' });
-    }
-  } finally { rmdirSync(lock); }
-  return out;
+  await ensureWebBuilt();
+  return DEFAULT_WEB_DIR;
 }
 
 export function requireChromium(): string {
@@ -64,6 +38,8 @@ export interface App {
   /** stop only the server (the session stays), and start it again on the same port */
   stop(): Promise<void>; restart(): Promise<void>;
   close(): Promise<void>;
+  /** the running server's context (to change its state behind the browser's back) */
+  ctx(): Ctx;
 }
 
 /** The demo session (unlabelled shape images) served by the real server on a free port. */
@@ -83,6 +59,7 @@ export async function startApp(opts: { name?: string; count?: number; host?: str
   const port = srv.port;
   return {
     url: `http://127.0.0.1:${port}`, dir, name,
+    ctx: () => srv!.ctx,
     async stop() { await srv?.close(); srv = null; },
     async restart() { await srv?.close(); srv = await startServer({ sessionsDir, session: name, port, host, token: opts.token, webDir, log: () => {} }); },
     async close() { await srv?.close(); srv = null; rmSync(dir, { recursive: true, force: true }); },

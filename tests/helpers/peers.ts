@@ -5,8 +5,8 @@ import { PROTOCOL_VERSION } from '../../server/protocol.ts';
 
 export interface BrowserPeer { ws: WebSocket; frames: any[]; waitFor(pred: (f: any) => boolean, ms?: number): Promise<any>; close(): void }
 
-/** A browser-role socket that records every frame. */
-export function browserPeer(url: string): Promise<BrowserPeer> {
+/** A browser-role socket that records every frame (`role: 'trainer'`: a fake trainer, welcomed first). */
+export function browserPeer(url: string, role: 'browser' | 'trainer' = 'browser'): Promise<BrowserPeer> {
   return new Promise((resolve, reject) => {
     const ws = new WebSocket(url.replace(/^http/, 'ws') + '/ws');
     const frames: any[] = [];
@@ -18,7 +18,7 @@ export function browserPeer(url: string): Promise<BrowserPeer> {
     });
     ws.on('error', reject);
     ws.on('open', () => {
-      ws.send(JSON.stringify({ type: 'hello', version: PROTOCOL_VERSION, role: 'browser' }));
+      ws.send(JSON.stringify({ type: 'hello', version: PROTOCOL_VERSION, role }));
       resolve({
         ws, frames, close: () => ws.close(),
         waitFor(pred, ms = 30_000) {

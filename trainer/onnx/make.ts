@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildTiny } from './tiny.ts';
+import { squashPreprocessor } from './preprocessor.ts';
 import { buildVit, VITS16 } from './vit.ts';
 import { loadMobilenetKeras, mobilenetConfig, mobilenetOnnx, MOBILENET_PREPROCESSOR, npmCacheDir } from './mobilenet.ts';
 
@@ -65,19 +66,7 @@ function config(kind: 'tiny' | 'vits16', externalData = false): Record<string, u
 }
 
 /** DINOv3's processor: squash-resize to 224×224 (bilinear), rescale 1/255, ImageNet normalise, no crop. */
-const PREPROCESSOR = {
-  image_processor_type: 'DINOv3ViTImageProcessorFast',
-  do_resize: true,
-  size: { height: 224, width: 224 },
-  resample: 2,
-  do_center_crop: false,
-  do_rescale: true,
-  rescale_factor: 0.00392156862745098,
-  do_normalize: true,
-  image_mean: [0.485, 0.456, 0.406],
-  image_std: [0.229, 0.224, 0.225],
-  do_convert_rgb: true,
-};
+const PREPROCESSOR = squashPreprocessor('DINOv3ViTImageProcessorFast', [0.485, 0.456, 0.406], [0.229, 0.224, 0.225]);
 
 export function writeAtomic(file: string, data: string | Uint8Array): void {
   fs.mkdirSync(path.dirname(file), { recursive: true });

@@ -10,6 +10,7 @@ import { parseKeras, evalUmd, shardFromUmd, type KerasModel } from './keras.ts';
 import { kerasToOnnx } from './keras-to-onnx.ts';
 import { obtainPackage, readTarGz, type PinnedPackage } from './npm-package.ts';
 import { mulberry32 } from './rng.ts';
+import { squashPreprocessor } from './preprocessor.ts';
 
 export const NSFWJS: PinnedPackage = {
   name: 'nsfwjs',
@@ -72,19 +73,7 @@ export function mobilenetConfig(generatorVersion: number, extra: Record<string, 
 }
 
 /** Squash-resize to 224×224 like nsfwjs (bilinear, no crop), then the scaling above. */
-export const MOBILENET_PREPROCESSOR = {
-  image_processor_type: 'MobileNetV2ImageProcessor',
-  do_resize: true,
-  size: { height: 224, width: 224 },
-  resample: 2,
-  do_center_crop: false,
-  do_rescale: true,
-  rescale_factor: 0.00392156862745098,
-  do_normalize: true,
-  image_mean: [...MOBILENET_INPUT.mean],
-  image_std: [...MOBILENET_INPUT.std],
-  do_convert_rgb: true,
-};
+export const MOBILENET_PREPROCESSOR = squashPreprocessor('MobileNetV2ImageProcessor', MOBILENET_INPUT.mean, MOBILENET_INPUT.std);
 
 /** Default cache for the npm tarball: beside the models, so a `models/` copied between machines carries it. */
 export function npmCacheDir(modelsDir: string): string {

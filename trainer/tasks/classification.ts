@@ -6,6 +6,7 @@ import { isVal } from '../split.ts';
 import type { EmbedResult } from '../types.ts';
 import type { Shape } from '../feature-store.ts';
 import type { RowPredictions } from '../sweep.ts';
+import { ClassificationQuality } from '../quality/classification.ts';
 import type { SweepState, TaskFactory, TrainerTask, TrainerView } from './task.ts';
 
 export interface TrainingRows { ids: number[]; X: Float32Array; y: Int32Array; d: number }
@@ -17,13 +18,15 @@ export class ClassificationTask implements TrainerTask {
   private head: LogRegModel | null = null;
   private ids: number[] = [];
   private loss = 0;
+  /** evaluation, likely label errors and hints (issue 12), after each publish */
+  readonly quality: ClassificationQuality;
 
-  constructor(private v: TrainerView) {}
+  constructor(private v: TrainerView) { this.quality = new ClassificationQuality(this, v); }
 
   model() { return this.head; }
   classIds() { return this.ids; }
-  reset() { this.head = null; this.ids = []; }
-  annotationChanged() { /* nothing derived per image */ }
+  reset() { this.head = null; this.ids = []; this.quality.reset(); }
+  annotationChanged(imageId: number) { this.quality.forget(imageId); }
   labelledCount() { let n = 0; for (const a of this.v.ann.values()) if (a.kind === 'label') n++; return n; }
 
   /** Class ids that have at least one label, in the UI's class order (new classes append → warm start pads). */
@@ -129,6 +132,7 @@ export class ClassificationTask implements TrainerTask {
     const lists = await this.v.suggest({
       ids: sweep.ids, probs: sweep.probs, C: sweep.C, classIds: classIds.slice(0, sweep.C), features: null, d: model.d,
       labelledIds: [...this.v.ann.keys()], labelCounts: counts, limit: 200, sample: packSample(sweep.sample, model.d),
+      seed: this.v.version, labelIssue: this.quality.labelIssue(sweep.ids),
     });
     if (!lists || this.head !== model) return; // superseded by a newer refit's lists
     io.send({ type: 'suggestions', modelVersion: this.v.version, lists });
@@ -150,6 +154,7 @@ export class ClassificationTask implements TrainerTask {
       io.send({ type: 'confusion', classIds, matrix });
     }
     io.send({ type: 'model', version: this.v.version, labelled, counts: Object.fromEntries(classIds.map((id, i) => [String(id), counts[i]])) });
+    this.quality.afterPublish(lists);
   }
 }
 

@@ -1,14 +1,17 @@
 // Segmentation: patch labels from masks and points (train split), a per-patch softmax head, quantised
-// per-class maps at the patch grid; after each refit image-level suggestions and the val mIoU.
+// per-class maps at the patch grid; after each refit image-level suggestions (uncertain, diverse, and by
+// presence: class X, minority) and the val mIoU with per-class IoU.
 import sharp from 'sharp';
 import type { ImageRef, SegmentationPrediction } from '../../server/protocol.ts';
 import type { LogRegModel } from '../heads/logreg.ts';
-import { fitSegmentation, IGNORE, maskToPatchLabels, pointsToPatchLabels, predictMap, type SegImage } from '../heads/segmentation.ts';
+import { argmaxMap, fitSegmentation, IGNORE, maskToPatchLabels, pointsToPatchLabels, predictMap, type SegImage } from '../heads/segmentation.ts';
 import { isVal } from '../split.ts';
+import { imageScores, meanFeature } from './seg-scores.ts';
 import type { EmbedResult } from '../types.ts';
 import type { Shape } from '../feature-store.ts';
 import type { RowPredictions } from '../sweep.ts';
 import { packSample } from './classification.ts';
+import { SegmentationQuality } from '../quality/segmentation.ts';
 import type { SweepState, TaskFactory, TrainerTask, TrainerView } from './task.ts';
 
 interface GridLike { data: Float32Array; h: number; w: number; d?: number }
@@ -22,13 +25,15 @@ export class SegmentationTask implements TrainerTask {
   private loss = 0;
   /** patch labels per annotated image, keyed by what they were derived from */
   readonly labels = new Map<number, { key: string; labels: Int32Array }>();
+  /** evaluation, likely label errors and hints (issue 12), after each publish */
+  readonly quality: SegmentationQuality;
 
-  constructor(private v: TrainerView) {}
+  constructor(private v: TrainerView) { this.quality = new SegmentationQuality(this, v); }
 
   model() { return this.head; }
   classIds() { return this.ids; }
-  reset() { this.head = null; this.ids = []; this.labels.clear(); }
-  annotationChanged(imageId: number) { this.labels.delete(imageId); }
+  reset() { this.head = null; this.ids = []; this.labels.clear(); this.quality.reset(); }
+  annotationChanged(imageId: number) { this.labels.delete(imageId); this.quality.forget(imageId); }
   labelledCount() { let n = 0; for (const a of this.v.ann.values()) if (a.kind === 'mask') n++; return n; }
 
   private async fetchMask(id: number): Promise<Uint8Array | null> {
@@ -127,12 +132,13 @@ export class SegmentationTask implements TrainerTask {
   }
 
   /** The sweep's view of k grids: top class by patch votes, mean patch uncertainty, the mean probability
-   *  of each class over the patches (what the suggestion strategies rank) and the mean patch feature. */
+   *  of each class over the patches, presence (how likely the image is to contain each class: the mean
+   *  of its strongest patches) — what the suggestion strategies rank — and the mean patch feature. */
   predictRows(ids: number[], values: Float32Array, shapes: Shape[]): RowPredictions | null {
     const model = this.head;
     if (!model || shapes.some((s) => s.d !== model.d)) return null;
     const k = ids.length, C = model.C, d = model.d;
-    const top = new Int32Array(k), unc = new Float32Array(k), conf = new Float32Array(k), probs = new Float32Array(k * C);
+    const top = new Int32Array(k), unc = new Float32Array(k), conf = new Float32Array(k), probs = new Float32Array(k * C), presence = new Float32Array(k * C);
     const feats: Float32Array[] = [];
     let off = 0;
     for (let i = 0; i < k; i++) {
@@ -143,14 +149,12 @@ export class SegmentationTask implements TrainerTask {
       for (let p = 0; p < n; p++) { let b = 0; for (let c = 1; c < C; c++) if (map[c * n + p] > map[b * n + p]) b = c; votes[b]++; }
       let t = 0;
       for (let c = 1; c < C; c++) if (votes[c] > votes[t]) t = c;
-      for (let c = 0; c < C; c++) { let sum = 0; for (let q = 0; q < n; q++) sum += map[c * n + q]; probs[i * C + c] = sum / n / 255; }
+      const sc = imageScores(map, C, n);
+      probs.set(sc.probs, i * C); presence.set(sc.presence, i * C);
       top[i] = t; unc[i] = uncertainty; conf[i] = probs[i * C + t];
-      const f = new Float32Array(d);
-      for (let q = 0; q < n; q++) for (let j = 0; j < d; j++) f[j] += grid[q * d + j];
-      for (let j = 0; j < d; j++) f[j] /= n;
-      feats.push(f);
+      feats.push(meanFeature({ data: grid, h, w, d }));
     }
-    return { top, unc, conf, probs, C, feature: (i) => feats[i] };
+    return { top, unc, conf, probs, presence, C, feature: (i) => feats[i] };
   }
 
   async publish(sweep: SweepState): Promise<void> {
@@ -165,36 +169,45 @@ export class SegmentationTask implements TrainerTask {
     const lists = await this.v.suggest({
       ids: sweep.ids, probs: sweep.probs, C, classIds: classIds.slice(0, C), features: null, d,
       labelledIds: [...this.v.ann.keys()], labelCounts: patchCounts.slice(0, C), limit: 200,
-      uncertainty: sweep.unc, sample: packSample(sweep.sample, d),
+      uncertainty: sweep.unc, sample: packSample(sweep.sample, d), seed: this.v.version,
+      ...(sweep.presence ? { presence: sweep.presence } : {}), labelIssue: this.quality.labelIssue(sweep.ids),
     });
     if (!lists || this.head !== model) return;
     io.send({ type: 'suggestions', modelVersion: this.v.version, lists });
     const labelled = this.labelledCount();
     io.send({ type: 'metric', name: 'train_loss', step: labelled, value: this.loss });
-    const miou = await this.valMiou();
-    if (miou !== null) io.send({ type: 'metric', name: 'val_miou', step: labelled, value: miou });
+    const val = await this.valIou();
+    if (val) {
+      io.send({ type: 'metric', name: 'val_miou', step: labelled, value: val.miou });
+      // per-class IoU curves (Stats); the server keeps 32 metric names in all, so only for a few classes
+      if (val.perClass.length <= MAX_IOU_CLASSES) for (const { classId, iou } of val.perClass) io.send({ type: 'metric', name: `val_iou:${classId}`, step: labelled, value: iou });
+    }
     io.send({ type: 'model', version: this.v.version, labelled, counts: {} });
+    this.quality.afterPublish(lists);
   }
 
-  private async valMiou(): Promise<number | null> {
-    const C = this.head!.C;
+  /** IoU per class on the val split's labelled patches, and their mean. */
+  private async valIou(): Promise<{ miou: number; perClass: { classId: number; iou: number }[] } | null> {
+    const model = this.head!, C = model.C;
     const val = await this.labelledImages('val');
     if (!val.length) return null;
     const inter = new Float64Array(C), union = new Float64Array(C);
     for (const im of val) {
-      const p = this.predict([this.v.images.get(im.id)!])[0];
-      if (!p) continue;
-      const m = Buffer.from(p.map, 'base64'); const n = p.width * p.height;
+      const g = this.v.cache?.getGrid(this.v.images.get(im.id)!);
+      if (!g || g.d !== model.d) continue;
+      const n = g.h * g.w, top = argmaxMap(predictMap(model, g.data, g.h, g.w).map, C, n);
       for (let q = 0; q < n; q++) {
-        const y = im.labels[q];
+        const y = im.labels[q], b = top[q];
         if (y === IGNORE) continue;
-        let b = 0; for (let c = 1; c < C; c++) if (m[c * n + q] > m[b * n + q]) b = c;
-        if (b === y) inter[y]++; union[y]++; if (b !== y) union[b]++;
+        union[y]++;
+        if (b === y) inter[y]++; else union[b]++;
       }
     }
-    const ious = [...union.keys()].filter((c) => union[c] > 0).map((c) => inter[c] / union[c]);
-    return ious.length ? ious.reduce((a, b) => a + b, 0) / ious.length : null;
+    const perClass = [...union.keys()].filter((c) => union[c] > 0).map((c) => ({ classId: this.ids[c], iou: inter[c] / union[c] }));
+    return perClass.length ? { miou: perClass.reduce((a, b) => a + b.iou, 0) / perClass.length, perClass } : null;
   }
 }
+
+const MAX_IOU_CLASSES = 20;
 
 export const segmentation: TaskFactory = { name: 'segmentation', create: (v) => new SegmentationTask(v) };

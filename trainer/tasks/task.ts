@@ -12,6 +12,8 @@ import type { EmbedMode, EmbedResult, TrainerIO } from '../types.ts';
 /** What the sweep gathered over a lap of the pool: every image predicted under the current class set. */
 export interface SweepState {
   ids: Int32Array; probs: Float32Array; unc: Float32Array; C: number;
+  /** n × C presence (segmentation: how likely each image is to contain each class) */
+  presence?: Float32Array;
   /** image-level features of a sample of the pool and of labelled images (for `diverse`) */
   sample: Map<number, Float32Array>;
 }

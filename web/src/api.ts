@@ -1,27 +1,32 @@
 // The one module that talks HTTP. Every call is typed; a non-2xx answer throws ApiError carrying the
 // server's {"error":{"code","message"}}.
-import type { Annotation, Class, ImageList, ImageMeta, Point, SessionInfo, Stats, Task } from './types.ts';
+import type { Annotation, Class, EvaluationAnswer, HintList, ImageList, ImageMeta, Me, Point, ReviewList, SessionInfo, Stats, StrategyInfo, Task } from './types.ts';
 
 export class ApiError extends Error {
   constructor(public status: number, public code: string, message: string) { super(message); }
 }
 
-let annotator = 'anonymous';
-try { annotator = localStorage.getItem('hilt.annotator') || 'anonymous'; } catch { /* private mode */ }
-export const getAnnotator = () => annotator;
-/** Who is labelling (X-Annotator); stored in this browser. */
-export function setAnnotator(name: string): void {
-  annotator = name.trim().slice(0, 64) || 'anonymous';
-  try { localStorage.setItem('hilt.annotator', annotator); } catch { /* private mode */ }
+// The display name this browser labels under (X-Annotator). Who it is comes from the server's cookie:
+// with no name the server calls it guest-<id>, and two unnamed browsers are still two annotators.
+const NAME_KEY = 'hilt.annotator';
+let name = '';
+try { name = localStorage.getItem(NAME_KEY) ?? ''; } catch { /* private mode */ }
+if (name === 'anonymous') name = ''; // the old default meant "no name"
+export const getName = () => name;
+export function setName(next: string): void {
+  name = next.trim().slice(0, 64);
+  try { if (name) localStorage.setItem(NAME_KEY, name); else localStorage.removeItem(NAME_KEY); } catch { /* private mode */ }
 }
 
 async function call<T>(method: string, path: string, body?: unknown, init: RequestInit = {}): Promise<T> {
+  // every write is JSON with its Content-Type, even an empty one: the server refuses other writes
+  const json = body !== undefined || (method !== 'GET' && method !== 'HEAD');
   let res: Response;
   try {
     res = await fetch(path, {
       method,
-      headers: { 'X-Annotator': annotator, ...(body !== undefined ? { 'Content-Type': 'application/json' } : {}) },
-      body: body !== undefined ? JSON.stringify(body) : undefined,
+      headers: { ...(name ? { 'X-Annotator': name } : {}), ...(json ? { 'Content-Type': 'application/json' } : {}) },
+      body: json ? JSON.stringify(body ?? {}) : undefined,
       ...init,
     });
   } catch (e) {
@@ -53,6 +58,10 @@ export type AnnotationBody =
 export interface ListQuery {
   offset?: number; limit?: number; label?: number; unlabelled?: boolean; labelled?: boolean;
   predicted?: number; wrong?: boolean; q?: string; sort?: string;
+  /** sets of images (server/image-sets.ts): the review queue, a confusion cell "given:predicted", ids */
+  review?: boolean; cell?: string; ids?: string;
+  /** segmentation: 1 = has a mask, 0 = none; contains = a class id in the mask or the points */
+  mask?: 0 | 1; contains?: number;
 }
 
 export const api = {
@@ -70,9 +79,11 @@ export const api = {
   image: (id: number) => call<ImageMeta>('GET', `/api/images/${id}`),
   fileUrl: (id: number) => `/api/images/${id}/file`,
   thumbUrl: (id: number) => `/api/images/${id}/thumb`,
+  /** your mask, else the refined prediction, in class colours (`v` changes when either does) */
+  maskThumbUrl: (id: number, v: string | number) => `/api/images/${id}/mask-thumb?v=${encodeURIComponent(String(v))}`,
   /** the mask PNG bytes, or null when the image has none (404 no_mask) */
   mask: async (id: number): Promise<Uint8Array | null> => {
-    const res = await fetch(`/api/images/${id}/mask`, { headers: { 'X-Annotator': annotator }, cache: 'no-store' }).catch(() => null);
+    const res = await fetch(`/api/images/${id}/mask`, { cache: 'no-store' }).catch(() => null);
     if (!res) throw new ApiError(0, 'network', "the server can't be reached");
     if (res.status === 404) return null;
     if (!res.ok) throw new ApiError(res.status, 'http_' + res.status, `mask of image ${id}: HTTP ${res.status}`);
@@ -82,9 +93,17 @@ export const api = {
   annotate: (id: number, body: AnnotationBody, keepalive = false) =>
     call<{ annotation: Annotation }>('PUT', `/api/images/${id}/annotation`, body, keepalive ? { keepalive: true } : {}),
   unannotate: (id: number) => call<{ annotation: null; previous: Annotation | null }>('DELETE', `/api/images/${id}/annotation`),
-  acceptPrediction: (id: number) => call<{ annotation: Annotation }>('POST', `/api/images/${id}/accept-prediction`),
+  /** `modelVersion`: the version of the prediction on screen; the server answers 409 stale_prediction if it changed */
+  acceptPrediction: (id: number, modelVersion: number | undefined) =>
+    call<{ annotation: Annotation }>('POST', `/api/images/${id}/accept-prediction`, { modelVersion }),
 
   next: (q: { strategy?: string; class?: number; after?: number; before?: number; exclude?: number }) =>
-    call<{ id: number | null; reason: string }>('GET', '/api/next' + qs({ ...q, annotator })),
+    call<{ id: number | null; reason: string; why?: string }>('GET', '/api/next' + qs({ ...q })),
   stats: () => call<Stats>('GET', '/api/stats'),
+  strategies: () => call<{ strategies: StrategyInfo[] }>('GET', '/api/strategies'),
+  evaluation: (q: { sort?: string; offset?: number; limit?: number; given?: number; predicted?: number } = {}) => call<EvaluationAnswer>('GET', '/api/evaluation' + qs({ ...q })),
+  review: (q: { limit?: number; flagged?: boolean } = {}) => call<ReviewList>('GET', '/api/review' + qs({ ...q })),
+  keepLabel: (id: number) => call<{ kept: { id: number; updatedAt: number } }>('POST', `/api/review/${id}/keep`),
+  hints: () => call<HintList>('GET', '/api/hints'),
+  me: () => call<Me>('GET', '/api/me'),
 };

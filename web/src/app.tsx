@@ -10,29 +10,28 @@ import { Toasts } from './components/toasts.tsx';
 import { HomePage } from './pages/home.tsx';
 import { BrowsePage } from './pages/browse.tsx';
 import { StatsPage } from './pages/stats.tsx';
+import { EvaluationPage } from './pages/evaluation.tsx';
 import { SettingsPage } from './pages/settings.tsx';
-import { strategyStates, cycleStrategy } from './lib/strategies.ts';
+import { ClassPrompt } from './components/class-prompt.tsx';
 
 export function App() {
-  const { router, session, keys, ui, prefs } = useApp();
+  const { router, session, keys, ui, strategy, identity } = useApp();
   const [tried, setTried] = createSignal(false);
   onMount(() => { void session.refresh().finally(() => setTried(true)); });
 
   const task = () => session.info()?.task ?? null;
-  const cycle = (dir: 1 | -1) => {
-    const states = strategyStates({ trainerOnline: session.trainer().online, published: session.info()?.strategies ?? [], classCount: session.classes().length });
-    prefs.setStrategy(cycleStrategy(states, prefs.strategy(), dir));
-  };
   keys.use('global', {
     help: () => ui.setHelp(true),
     jump: () => ui.setJump(true),
     classes: () => ui.setClasses(true),
-    strategyNext: () => cycle(1),
-    strategyPrev: () => cycle(-1),
+    strategyNext: () => strategy.cycle(1),
+    strategyPrev: () => strategy.cycle(-1),
+    name: () => (identity.me()?.authenticated ? ui.notify('Signed in with a token: your name comes from it.') : identity.setEditing(true)),
     goHome: () => router.navigate('/'),
     goLabel: () => router.navigate(task() ? `/${task()}` : '/'),
     goBrowse: () => router.navigate('/browse'),
     goStats: () => router.navigate('/stats'),
+    goEval: () => router.navigate('/evaluation'),
     goSettings: () => router.navigate('/settings'),
   });
 
@@ -58,11 +57,13 @@ export function App() {
             <Match when={router.path() === '/segmentation'}><TaskRoute task="segmentation" /></Match>
             <Match when={router.path() === '/browse'}><BrowsePage /></Match>
             <Match when={router.path() === '/stats'}><StatsPage /></Match>
+            <Match when={router.path() === '/evaluation'}><EvaluationPage /></Match>
             <Match when={router.path() === '/settings'}><SettingsPage /></Match>
           </Switch>
         </Show>
       </main>
       <Show when={ui.classes() && session.info()}><ClassesPanel onClose={() => ui.setClasses(false)} /></Show>
+      <Show when={strategy.asking() && session.info()}><ClassPrompt /></Show>
       <Show when={ui.help()}><KeysOverlay onClose={() => ui.setHelp(false)} /></Show>
       <Toasts />
     </div>

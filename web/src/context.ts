@@ -5,6 +5,8 @@ import type { Socket } from './socket.ts';
 import type { Keys } from './keys/bind.ts';
 import type { SessionStore } from './stores/session.ts';
 import type { Prefs } from './stores/prefs.ts';
+import type { Identity } from './stores/identity.ts';
+import type { StrategyStore } from './stores/strategy.ts';
 
 export function createUi() {
   const [help, setHelp] = createSignal(false);
@@ -25,7 +27,9 @@ export function createUi() {
 }
 export type Ui = ReturnType<typeof createUi>;
 
-export interface AppCtx { router: Router; socket: Socket; keys: Keys; session: SessionStore; prefs: Prefs; ui: Ui }
+export interface AppCtx {
+  router: Router; socket: Socket; keys: Keys; session: SessionStore; prefs: Prefs; ui: Ui; identity: Identity; strategy: StrategyStore;
+}
 
 export const AppContext = createContext<AppCtx>();
 export function useApp(): AppCtx {

@@ -8,13 +8,19 @@ import { createKeys } from './keys/bind.ts';
 import { installFocusRelease } from './keys/dom.ts';
 import { createSessionStore } from './stores/session.ts';
 import { createPrefs } from './stores/prefs.ts';
-import { getAnnotator } from './api.ts';
+import { createIdentity } from './stores/identity.ts';
+import { createStrategy } from './stores/strategy.ts';
 import './styles.css';
 
 installFocusRelease();
 const root = document.getElementById('root')!;
 render(() => {
-  const socket = createSocket(undefined, getAnnotator());
-  const ctx = { router: createRouter(), socket, keys: createKeys(), session: createSessionStore(socket), prefs: createPrefs(), ui: createUi() };
+  const socket = createSocket();
+  const session = createSessionStore(socket);
+  const prefs = createPrefs();
+  const ctx = {
+    router: createRouter(), socket, keys: createKeys(), session, prefs, ui: createUi(),
+    identity: createIdentity(), strategy: createStrategy({ prefs, session }),
+  };
   return <AppContext.Provider value={ctx}><App /></AppContext.Provider>;
 }, root);

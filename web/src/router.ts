@@ -1,5 +1,5 @@
 // A tiny router on window.history: the path and query as signals, navigate(), and <a> interception
-// so plain links work without reloads. Routes: / /classification /segmentation /browse /stats /settings.
+// so plain links work without reloads. Routes: / /classification /segmentation /browse /stats /evaluation /settings.
 import { createSignal, type Accessor } from 'solid-js';
 
 export interface Router {

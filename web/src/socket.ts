@@ -1,8 +1,8 @@
 // The browser's /ws connection: hello as a browser, validate every frame, reconnect by itself with
-// capped exponential backoff, and expose what the UI shows (online, trainer status) as signals.
+// capped exponential backoff, and expose whether it is connected (and why not) as signals. Trainer
+// frames go to the session store like every other frame.
 import { createSignal, type Accessor } from 'solid-js';
 import { PROTOCOL_VERSION, CLOSE, parseFrame, serverToBrowser, type ServerToBrowser } from '../../server/protocol.ts';
-import type { TrainerInfo } from './types.ts';
 
 type Msg<T extends ServerToBrowser['type']> = Extract<ServerToBrowser, { type: T }>;
 type Handler<T extends ServerToBrowser['type']> = (msg: Msg<T>) => void;
@@ -12,7 +12,6 @@ export interface Socket {
   online: Accessor<boolean>;
   /** why we are not connected (shown in the offline banner) */
   problem: Accessor<string | null>;
-  trainer: Accessor<TrainerInfo | null>;
   on<T extends ServerToBrowser['type']>(type: T, fn: Handler<T>): () => void;
   /** called after every (re)connection: refetch what may have changed meanwhile */
   onReconnect(fn: () => void): () => void;
@@ -24,7 +23,6 @@ export interface Socket {
 export function createSocket(url = defaultUrl(), annotator?: string): Socket {
   const [online, setOnline] = createSignal(false);
   const [problem, setProblem] = createSignal<string | null>(null);
-  const [trainer, setTrainer] = createSignal<TrainerInfo | null>(null);
   const handlers = new Map<string, Set<(m: never) => void>>();
   const reconnects = new Set<() => void>();
   let ws: WebSocket | null = null;
@@ -54,8 +52,7 @@ export function createSocket(url = defaultUrl(), annotator?: string): Socket {
         if (focused !== null) send({ type: 'focus', imageId: focused });
         if (welcomedBefore) for (const fn of reconnects) fn();
         welcomedBefore = true;
-      } else if (msg.type === 'trainer') setTrainer({ online: msg.online, status: msg.status });
-      else if (msg.type === 'error') console.warn(`hilt: server says ${msg.code}: ${msg.message}`);
+      } else if (msg.type === 'error') console.warn(`hilt: server says ${msg.code}: ${msg.message}`);
       emit(msg);
     };
     s.onclose = (ev) => {
@@ -81,7 +78,7 @@ export function createSocket(url = defaultUrl(), annotator?: string): Socket {
   document.addEventListener('visibilitychange', () => { if (document.visibilityState === 'visible') retryNow(); });
 
   return {
-    online, problem, trainer,
+    online, problem,
     on(type, fn) {
       let set = handlers.get(type);
       if (!set) handlers.set(type, (set = new Set()));

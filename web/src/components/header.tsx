@@ -1,23 +1,19 @@
-// Always visible: session, image id (click or g to jump), progress, trainer status, strategy, pages.
+// Always visible: session, image id (click or g to jump), progress, trainer status, strategy, who you
+// are, pages.
 import { Show } from 'solid-js';
 import { useApp } from '../context.ts';
-import { fmt, trainerText } from '../lib/format.ts';
-import { STRATEGY_LABEL } from '../lib/strategies.ts';
+import { backboneChip, fmt, trainerText } from '../lib/format.ts';
 import { JumpBox } from './jump-box.tsx';
+import { NameChip } from './name-box.tsx';
 
 export function Header() {
-  const { session, ui, prefs, keys, router } = useApp();
+  const { session, ui, keys, router, strategy } = useApp();
   const info = () => session.info();
   const trainer = () => trainerText(session.trainer());
   const note = () => (session.trainer().online && session.trainer().status?.backboneNote) || '';
+  const chip = () => backboneChip(session.trainer());
   const counts = () => info()?.counts;
   const done = () => (counts() ? counts()!.labelled + counts()!.skipped : 0);
-  const strategyText = () => {
-    const s = prefs.strategy();
-    if (s !== 'class') return STRATEGY_LABEL[s];
-    const k = session.classes().find((c) => c.id === prefs.strategyClass());
-    return `by class${k ? ': ' + k.name : ''}`;
-  };
   const link = (href: string, label: string, action: string) => (
     <a href={href} classList={{ active: router.path() === href }} title={`${label} (${keys.hint(action)})`}>{label}</a>
   );
@@ -44,15 +40,17 @@ export function Header() {
       <div class={`trainer tone-${trainer().tone}`} data-testid="trainer-status">
         <span class="dot" />
         <span>{trainer().text}</span>
-        <Show when={note()}><span class="note" title={note()}>{note()}</span></Show>
+        <Show when={chip()}><span class="note" data-testid="backbone" title={note()}>{chip()}</span></Show>
       </div>
       <div class="strategy-chip muted" title={`Next-image strategy (${keys.hint('global.strategyNext')} cycles)`} data-testid="strategy">
-        next: <b>{strategyText()}</b>
+        next: <b>{strategy.text()}</b>
       </div>
+      <NameChip />
       <nav class="nav">
         <Show when={info()?.task}>{link(`/${info()!.task}`, 'Label', 'global.goLabel')}</Show>
         {link('/browse', 'Browse', 'global.goBrowse')}
         {link('/stats', 'Stats', 'global.goStats')}
+        {link('/evaluation', 'Evaluation', 'global.goEval')}
         {link('/settings', 'Settings', 'global.goSettings')}
         <button class="ghost" title="Classes (c)" onClick={() => ui.setClasses(true)}>Classes</button>
         <button class="ghost key-help" title={`All keys (${keys.hint('global.help')})`} onClick={() => ui.setHelp(true)}>?</button>

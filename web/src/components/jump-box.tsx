@@ -1,7 +1,7 @@
 // Type an image id and Enter: opens it in the labelling view; an unknown id says so inline.
 import { Show, createSignal, onCleanup, onMount } from 'solid-js';
 import { useApp } from '../context.ts';
-import { api, ApiError } from '../api.ts';
+import { api } from '../api.ts';
 
 export function JumpBox(props: { onClose: () => void }) {
   const { router, session } = useApp();
@@ -19,15 +19,19 @@ export function JumpBox(props: { onClose: () => void }) {
     const task = session.info()?.task;
     // opening a labelling view would lock the task: that choice belongs on the home page
     if (!task) { setMsg('Choose the task on the home page first'); return; }
+    // "the first image after id−1" is the image itself when it exists: asked this way an unknown id is
+    // an ordinary answer, not a 404 for the browser console to log
+    const id = Number(v);
     try {
-      await api.image(Number(v));
+      const r = id > 0 && v.length <= 12 ? await api.next({ after: id - 1 }) : { id: null };
+      if (r.id !== id) { setMsg(`No image with id ${v}`); return; }
     } catch (e) {
-      setMsg(e instanceof ApiError && e.status === 404 ? `No image with id ${v}` : (e as Error).message);
+      setMsg((e as Error).message);
       return;
     }
     input.blur();
     props.onClose();
-    router.navigate(`/${task}?id=${v}`);
+    router.navigate(`/${task}?id=${id}`);
   }
 
   return (

@@ -28,7 +28,10 @@ export function KeysOverlay(props: { onClose: () => void }) {
                       <td class="keys-cell"><For each={keys.keymap()[a.id]}>{(k) => <kbd>{display(k, mac)}</kbd>}</For></td>
                     </tr>
                   )}</For>
-                  {scope === 'global' ? <tr><td>Close a dialog, cancel, leave a text field</td><td class="keys-cell"><kbd>Esc</kbd></td></tr> : null}
+                  {scope === 'global' ? <>
+                    <tr><td>Close a dialog, cancel, leave a text field</td><td class="keys-cell"><kbd>Esc</kbd></td></tr>
+                    <tr><td>Scroll the page or this list (keys no action uses)</td><td class="keys-cell"><kbd>PgDn</kbd><kbd>PgUp</kbd><kbd>Home</kbd><kbd>End</kbd><kbd>↓</kbd><kbd>Space</kbd></td></tr>
+                  </> : null}
                 </tbody>
               </table>
             </section>

@@ -1,4 +1,5 @@
-// A small uPlot line chart; series share the x axis (step). Resizes with its box.
+// A small uPlot line chart; series share the x axis. Axis titles say what x and y are (the trainer's
+// "step" is the number of labels). Resizes with its box.
 import { onCleanup, onMount, createEffect } from 'solid-js';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
@@ -17,7 +18,7 @@ export function align(series: Series[]): uPlot.AlignedData {
   return [xs, ...ys] as uPlot.AlignedData;
 }
 
-export function LineChart(props: { series: Series[]; height?: number; yRange?: [number, number]; small?: boolean }) {
+export function LineChart(props: { series: Series[]; height?: number; yRange?: [number, number]; small?: boolean; xTitle?: string; yTitle?: string }) {
   let box!: HTMLDivElement;
   let plot: uPlot | null = null;
   const axis = { stroke: '#8b949e', grid: { stroke: '#30363d', width: 1 }, ticks: { stroke: '#30363d' } };
@@ -28,8 +29,11 @@ export function LineChart(props: { series: Series[]; height?: number; yRange?: [
       legend: { show: !props.small },
       cursor: { show: !props.small },
       scales: { x: { time: false }, y: props.yRange ? { range: props.yRange } : {} },
-      axes: props.small ? [{ show: false }, { ...axis, size: 36 }] : [{ ...axis, incrs: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000, 20000, 50000] }, axis],
-      series: [{ label: 'step' }, ...props.series.map((s) => ({ label: s.label, stroke: s.color, width: 2, spanGaps: true, points: { show: false } }))],
+      axes: props.small ? [{ show: false }, { ...axis, size: 36 }] : [
+        { ...axis, label: props.xTitle, labelSize: 18, incrs: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000, 20000, 50000] },
+        { ...axis, label: props.yTitle, labelSize: 18 },
+      ],
+      series: [{ label: props.xTitle ?? 'x' }, ...props.series.map((s) => ({ label: s.label, stroke: s.color, width: 2, spanGaps: true, points: { show: false } }))],
     };
     plot = new uPlot(opts, align(props.series), box);
   };

@@ -8,11 +8,12 @@ export function topK(p: Prediction | null, k = 3): { classId: number; prob: numb
   return Object.entries(p.probs).map(([id, prob]) => ({ classId: Number(id), prob })).sort((a, b) => b.prob - a.prob).slice(0, k);
 }
 
-export function PredictionTop3(props: { prediction: Prediction | null; classes: Class[]; acceptKey: string }) {
+export function PredictionTop3(props: { prediction: Prediction | null; classes: Class[]; acceptKey: string; stale: string | null }) {
   const byId = () => new Map(props.classes.map((k) => [k.id, k]));
   return (
-    <div class="prediction" data-testid="prediction">
-      <h3>Prediction</h3>
+    <div class="prediction" classList={{ stale: !!props.stale }} data-testid="prediction">
+      <h3>Prediction <Show when={props.prediction?.modelVersion !== undefined}><span class="muted model-tag">model v{props.prediction!.modelVersion}</span></Show></h3>
+      <Show when={props.stale}><p class="warn small" data-testid="prediction-stale">{props.stale}</p></Show>
       <Show when={topK(props.prediction).length} fallback={<p class="muted small">No prediction yet for this image.</p>}>
         <For each={topK(props.prediction)}>{(t, i) => (
           <div class="pred-row" classList={{ top: i() === 0 }}>

@@ -2,12 +2,13 @@
 import { onCleanup, onMount } from 'solid-js';
 import { SegEditor } from '../seg/editor.ts';
 import { attachInput } from '../seg/editor-input.ts';
+import { renderEditor } from '../seg/render.ts';
 
 export function SegCanvas(props: { onReady: (ed: SegEditor) => void; onEdit: (kind: 'stroke' | 'done') => void; cursor: string }) {
   let box!: HTMLDivElement;
   let canvas!: HTMLCanvasElement;
   onMount(() => {
-    const ed = new SegEditor(canvas, (k) => props.onEdit(k));
+    const ed = new SegEditor(canvas, (k) => props.onEdit(k), renderEditor);
     const detach = attachInput(ed);
     const ro = new ResizeObserver(() => ed.resize(box.clientWidth, box.clientHeight));
     ro.observe(box);

@@ -1,17 +1,24 @@
-// Segmentation side panel: tools, brush size, class to paint, overlay and heat-map, history, strategy.
+// Segmentation side panel: tools (superpixel brush too), brush size, class to paint, what is drawn (your
+// mask, the prediction, their disagreement), history, strategy.
 import { For, Show } from 'solid-js';
 import { useApp } from '../context.ts';
 import type { SegEditor, Tool } from '../seg/editor.ts';
 import { ClassButtons } from './class-buttons.tsx';
 import { StrategySelect } from './strategy-select.tsx';
+import { HintsPanel } from './hints-list.tsx';
 
 const TOOLS: { id: Tool; label: string }[] = [
   { id: 'brush', label: 'Brush' }, { id: 'eraser', label: 'Eraser' }, { id: 'point', label: 'Point' }, { id: 'polygon', label: 'Polygon' },
 ];
 
+export interface SegView {
+  hideAll: boolean; setHideAll: (v: boolean) => void; diffOnly: boolean; setDiffOnly: (v: boolean) => void;
+  snap: boolean; setSnap: (v: boolean) => void; superpixels: 'off' | 'computing' | 'ready' | 'error';
+}
+
 export function SegPanel(props: {
-  tool: Tool; setTool: (t: Tool) => void; classId: number; setClassId: (id: number) => void;
-  heat: boolean; setHeat: (v: boolean) => void; hasPrediction: boolean; reason: string; editor: SegEditor | null; tick: number;
+  tool: Tool; setTool: (t: Tool) => void; classId: number; setClassId: (id: number) => void; view: SegView;
+  heat: boolean; setHeat: (v: boolean) => void; hasPrediction: boolean; modelVersion?: number; stale: string | null; reason: string; editor: SegEditor | null; tick: number;
 }) {
   const { keys, prefs, session } = useApp();
   const h = (id: string) => keys.hint(`segment.${id}`);
@@ -25,7 +32,14 @@ export function SegPanel(props: {
             {t.label} <kbd>{h(t.id)}</kbd>
           </button>
         )}</For>
+        <button classList={{ selected: props.view.snap }} data-testid="tool-superpixel" title="Brush and eraser paint whole superpixels: one stroke fills up to the image's edges"
+          onClick={() => { const on = !props.view.snap; props.view.setSnap(on); if (on && props.tool !== 'eraser') props.setTool('brush'); }}>
+          Superpixels <kbd>{h('superpixel')}</kbd>
+        </button>
       </div>
+      <Show when={props.view.snap}>
+        <p class="muted small" data-testid="superpixel-state">{{ off: '', computing: 'superpixels: computing…', ready: 'superpixels: the brush and the eraser fill whole superpixels', error: 'superpixels could not be computed' }[props.view.superpixels]}</p>
+      </Show>
       <label class="slider">
         <span class="muted small">size {prefs.brush()} px</span>
         <input type="range" min="1" max="200" value={prefs.brush()} aria-label="brush size" onInput={(e) => prefs.setBrush(Number(e.currentTarget.value))} />
@@ -37,15 +51,31 @@ export function SegPanel(props: {
       <h3>Class</h3>
       <ClassButtons classes={session.classes()} hint={(i) => keys.hint(`segment.class${i + 1}`)} selected={props.classId} onPick={(k) => props.setClassId(k.id)} title="Paint with this class" />
 
-      <h3>Prediction</h3>
+      <h3>View</h3>
+      <label class="slider">
+        <span class="muted small">your mask {Math.round(prefs.maskOpacity() * 100)}%</span>
+        <input type="range" min="0" max="1" step="0.05" value={prefs.maskOpacity()} aria-label="your mask opacity" onInput={(e) => prefs.setMaskOpacity(Number(e.currentTarget.value))} />
+        <span class="muted small"><kbd>{h('maskOpacityDown')}</kbd><kbd>{h('maskOpacityUp')}</kbd></span>
+      </label>
+      <div class="row">
+        <button classList={{ selected: props.view.hideAll }} onClick={() => props.view.setHideAll(!props.view.hideAll)} data-testid="view-hide">Hide both <kbd>{h('hide')}</kbd></button>
+        <button classList={{ selected: props.view.diffOnly }} disabled={!props.hasPrediction} onClick={() => { props.view.setDiffOnly(!props.view.diffOnly); props.view.setHideAll(false); }} data-testid="view-diff">Disagreement <kbd>{h('diff')}</kbd></button>
+      </div>
+      <Show when={props.view.diffOnly && props.hasPrediction}>
+        <p class="muted small" data-testid="diff-stats">{(props.tick, props.modelVersion, diffText(props.editor))}</p>
+      </Show>
+      <p class="muted small legend"><span class="swatch-mask" /> your mask: outline + light fill · <span class="swatch-pred" /> prediction: hatched</p>
+
+      <h3 data-testid="seg-prediction">Prediction <Show when={props.hasPrediction && props.modelVersion !== undefined}><span class="muted model-tag">model v{props.modelVersion}</span></Show></h3>
       <Show when={props.hasPrediction} fallback={<p class="muted small">No predicted map for this image yet.</p>}>
+        <Show when={props.stale}><p class="warn small" data-testid="prediction-stale">{props.stale}</p></Show>
         <div class="row">
           <button classList={{ selected: prefs.overlay() }} onClick={() => prefs.setOverlay(!prefs.overlay())}>Overlay <kbd>{h('overlay')}</kbd></button>
           <button classList={{ selected: props.heat }} onClick={() => props.setHeat(!props.heat)}>Uncertainty <kbd>{h('uncertainty')}</kbd></button>
         </div>
         <label class="slider">
-          <span class="muted small">opacity {Math.round(prefs.opacity() * 100)}%</span>
-          <input type="range" min="0" max="1" step="0.05" value={prefs.opacity()} aria-label="overlay opacity" onInput={(e) => prefs.setOpacity(Number(e.currentTarget.value))} />
+          <span class="muted small">prediction {Math.round(prefs.opacity() * 100)}%</span>
+          <input type="range" min="0" max="1" step="0.05" value={prefs.opacity()} aria-label="prediction opacity" onInput={(e) => prefs.setOpacity(Number(e.currentTarget.value))} />
           <span class="muted small"><kbd>{h('opacityDown')}</kbd><kbd>{h('opacityUp')}</kbd></span>
         </label>
         <button class="primary" onClick={run((e) => e.acceptPrediction())}>Use the prediction as the mask <kbd>{h('accept')}</kbd></button>
@@ -63,6 +93,16 @@ export function SegPanel(props: {
         <button onClick={run((e) => e.fit())}>Fit <kbd>{h('zoomFit')}</kbd></button>
       </div>
       <StrategySelect reason={props.reason} />
+      <HintsPanel />
     </aside>
   );
+}
+
+/** "1 234 of your 56 789 labelled pixels (2.2 %) disagree with the prediction" */
+function diffText(e: SegEditor | null): string {
+  e?.diffCanvas(); // counted for the current mask and prediction (cached until either changes)
+  const d = e?.diffStats;
+  if (!d) return '';
+  if (!d.labelled) return 'Nothing painted yet: the prediction has nothing to disagree with.';
+  return `${d.disagree.toLocaleString()} of your ${d.labelled.toLocaleString()} labelled pixels (${((100 * d.disagree) / d.labelled).toFixed(1)} %) disagree with the prediction (magenta).`;
 }

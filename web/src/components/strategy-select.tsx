@@ -1,27 +1,39 @@
-// Which image comes next. Strategies that can't run say why (e.g. "needs the trainer").
-import { For, Show } from 'solid-js';
+// Which image comes next. Strategies that can't run say why (e.g. "trainer offline"). The options are the
+// server's registry (rebuilt only when its list of names changes) and each says whether it is selected,
+// so the select shows the chosen strategy whatever happens around it (trainer frames, moves, class edits).
+import { For, Show, createMemo } from 'solid-js';
 import { useApp } from '../context.ts';
-import { strategyStates } from '../lib/strategies.ts';
 import type { Strategy } from '../types.ts';
 
 export function StrategySelect(props: { reason?: string }) {
-  const { prefs, session, keys } = useApp();
-  const states = () => strategyStates({ trainerOnline: session.trainer().online, published: session.info()?.strategies ?? [], classCount: session.classes().length });
-  const current = () => states().find((s) => s.id === prefs.strategy());
+  const { prefs, session, keys, strategy } = useApp();
+  const state = (id: Strategy) => strategy.states().find((s) => s.id === id) ?? { id, label: id, enabled: false };
+  // the names only: a new trainer frame changes states, not which options exist
+  const names = createMemo(() => strategy.states().map((s) => s.id), undefined, { equals: (a, b) => a.join() === b.join() });
   return (
     <div class="strategy" data-testid="strategy-select">
       <h3>Next image</h3>
-      <select value={prefs.strategy()} aria-label="next-image strategy" onChange={(e) => prefs.setStrategy(e.currentTarget.value as Strategy)}>
-        <For each={states()}>{(s) => <option value={s.id} disabled={!s.enabled}>{s.label}{s.why ? ` — ${s.why}` : ''}</option>}</For>
+      <select aria-label="next-image strategy" data-testid="strategy-choice" onChange={(e) => {
+        const v = e.currentTarget.value as Strategy;
+        e.currentTarget.value = prefs.strategy(); // "by class" changes only once a class is picked
+        strategy.choose(v);
+      }}>
+        <For each={names()}>{(id) => (
+          <option value={id} selected={prefs.strategy() === id} disabled={!state(id).enabled}>
+            {state(id).label}{state(id).why ? ` — ${state(id).why}` : ''}
+          </option>
+        )}</For>
       </select>
-      <Show when={prefs.strategy() === 'class'}>
-        <select value={prefs.strategyClass() ?? ''} aria-label="class to look for" onChange={(e) => prefs.setStrategyClass(Number(e.currentTarget.value))}>
-          <option value="" disabled>pick a class…</option>
-          <For each={session.classes()}>{(k) => <option value={k.id}>{k.name}</option>}</For>
+      <Show when={strategy.needsClass(prefs.strategy())}>
+        <select aria-label="class to look for" data-testid="strategy-class" onChange={(e) => strategy.pickClass(Number(e.currentTarget.value))}>
+          <option value="" disabled selected={!strategy.chosenClass()}>pick a class…</option>
+          <For each={session.classes()}>{(k) => <option value={k.id} selected={strategy.chosenClass()?.id === k.id}>{k.name}</option>}</For>
         </select>
       </Show>
-      <Show when={current() && !current()!.enabled}><p class="warn small">{current()!.why}: the server falls back to sequential.</p></Show>
-      <p class="muted small"><kbd>{keys.hint('global.strategyNext')}</kbd> cycles{props.reason && props.reason !== prefs.strategy() ? ` · ${props.reason}` : ''}</p>
+      <Show when={strategy.effective().note}><p class="warn small" data-testid="strategy-note">{strategy.effective().note}: sequential for now.</p></Show>
+      <p class="muted small">
+        <kbd>{keys.hint('global.strategyNext')}</kbd> cycles{props.reason && props.reason !== strategy.effective().id ? ` · ${props.reason}` : ''}
+      </p>
     </div>
   );
 }

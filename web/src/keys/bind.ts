@@ -6,6 +6,7 @@ import { createKeybindingsHandler } from 'tinykeys';
 import { ACTIONS, ACTION_BY_ID, SCOPES, type Scope } from './actions.ts';
 import { display, loadOverrides, resolveKeymap, saveOverrides, toTinykeys, type Keymap, type Overrides } from './keymap.ts';
 import { isTyping, isActivatable } from './dom.ts';
+import { scrollByKey } from './scroll.ts';
 
 type Handler = (e: KeyboardEvent) => void;
 interface Reg { scope: Scope; handlers: Record<string, Handler>; escape?: () => void }
@@ -53,14 +54,20 @@ export function createKeys(): Keys {
     }
   }
 
-  let listener: EventListener | null = null;
+  let handler: EventListener = () => {};
   createEffect(() => {
     const map = keymap();
     const table: Record<string, Handler> = {};
     for (const keys of Object.values(map)) for (const k of keys) table[toTinykeys(k)] = (e) => dispatch(k, e);
-    if (listener) window.removeEventListener('keydown', listener);
-    listener = createKeybindingsHandler(table, { ignore: () => false });
-    window.addEventListener('keydown', listener);
+    handler = createKeybindingsHandler(table, { ignore: () => false });
+  });
+  // one listener: the keymap first, then scrolling for the keys no action took
+  window.addEventListener('keydown', (e) => {
+    handler(e);
+    if (e.defaultPrevented || capturing || isTyping(e.target) || e.isComposing) return;
+    const active = document.activeElement;
+    if (active && active !== document.body && (active.matches('select') || (e.key === ' ' && isActivatable(active)))) return;
+    scrollByKey(e);
   });
 
   // fixed keys: Escape closes the top-most thing; typing fields let go of focus

@@ -2,6 +2,8 @@
 import type { TrainerInfo } from '../types.ts';
 
 export const fmt = (n: number) => n.toLocaleString('en-US');
+/** "1 image", "2 images", "1,234 images" */
+export const count = (n: number, word: string, plural = word + 's') => `${fmt(n)} ${n === 1 ? word : plural}`;
 
 /** "embedding 1,234 of 10,000 on cpu with dinov3-vits16", "ready · model v3", "offline". */
 export function trainerText(t: TrainerInfo | null | undefined): { text: string; tone: 'off' | 'busy' | 'ok' | 'bad' } {
@@ -19,6 +21,19 @@ export function trainerText(t: TrainerInfo | null | undefined): { text: string; 
     case 'error': return { text: `trainer error: ${s.message || 'unknown'}`, tone: 'bad' };
   }
   return { text: s.phase, tone: 'busy' };
+}
+
+const BACKBONE_SHORT: Record<string, string> = {
+  'mobilenetv2-imagenet': 'ImageNet MobileNetV2', tiny: 'tiny, random weights', 'vits16-random': 'random-weight ViT-S/16',
+};
+
+/** The header's backbone chip: what runs, in a few words ("DINOv3 offline: ImageNet MobileNetV2"), shown
+ *  whenever it is not the DINOv3 that was asked for; the whole note (why, how to fix) is its tooltip. */
+export function backboneChip(t: TrainerInfo | null | undefined): string {
+  const s = t?.online ? t.status : null;
+  if (!s?.backbone || !s.backboneNote || s.phase === 'loading' || s.phase === 'starting') return '';
+  const name = BACKBONE_SHORT[s.backbone] ?? s.backbone;
+  return /DINOv3 unavailable/.test(s.backboneNote) ? `DINOv3 offline: ${name}` : /^dinov3/.test(s.backbone) ? '' : name;
 }
 
 /** Accuracy over the last `w` prequential outcomes (1 = the shown prediction was right). */

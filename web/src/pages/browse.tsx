@@ -1,19 +1,28 @@
 // Browse: a paginated thumbnail grid with filters and sort; opening an image goes to the labelling view.
+// "likely label errors" walks the review queue with a panel to keep or relabel (review-panel.tsx); a
+// confusion-matrix cell or a hint opens here as a set of images (?cell=, ?ids=).
+// Segmentation: mask thumbnails, and filters by "contains class X" and mask / no mask.
 import { For, Show, createEffect, createSignal, on, onCleanup } from 'solid-js';
 import { useApp } from '../context.ts';
 import { api, type ListQuery } from '../api.ts';
-import { fmt } from '../lib/format.ts';
+import { count, fmt } from '../lib/format.ts';
 import { Thumb } from '../components/thumb.tsx';
-import type { ImageList } from '../types.ts';
+import { ReviewPanel } from '../components/review-panel.tsx';
+import type { ImageList, ReviewList } from '../types.ts';
 
-const STATES = ['all', 'unlabelled', 'labelled', 'wrong'] as const;
-const STATE_LABEL: Record<(typeof STATES)[number], string> = { all: 'all', unlabelled: 'unlabelled', labelled: 'labelled', wrong: 'wrong vs prediction' };
+const STATES = ['all', 'unlabelled', 'labelled', 'wrong', 'review'] as const;
+// segmentation: a mask or not (an image with points only has none); "wrong vs prediction" has no meaning there
+const SEG_STATES = ['all', 'mask', 'nomask', 'review'] as const;
+type State = (typeof STATES)[number] | (typeof SEG_STATES)[number];
+const STATE_LABEL: Record<State, string> = { all: 'all', unlabelled: 'unlabelled', labelled: 'labelled', wrong: 'wrong vs prediction', review: 'likely label errors', mask: 'has mask', nomask: 'no mask' };
 const SORTS = [['id', 'id ↑'], ['-id', 'id ↓'], ['uncertainty', 'most uncertain'], ['confidence', 'most confident']] as const;
 const LIMIT = 48;
 
 export function BrowsePage() {
   const { session, router, keys, socket } = useApp();
-  const [state, setState] = createSignal<(typeof STATES)[number]>('all');
+  const seg = () => session.info()?.task === 'segmentation';
+  const states = (): readonly State[] => (seg() ? SEG_STATES : STATES);
+  const [state, setState] = createSignal<State>('all');
   const [label, setLabel] = createSignal<number | null>(null);
   const [predicted, setPredicted] = createSignal<number | null>(null);
   const [sort, setSort] = createSignal<string>('id');
@@ -21,17 +30,34 @@ export function BrowsePage() {
   const [cursor, setCursor] = createSignal(0);
   const [data, setData] = createSignal<ImageList | null>(null);
   const [error, setError] = createSignal<string | null>(null);
+  // a set of images from the address: a confusion cell (evaluation) or a hint's ids
+  const q0 = router.query();
+  const [set, setSet] = createSignal<{ cell?: string; ids?: string; title: string } | null>(
+    q0.get('cell') ? { cell: q0.get('cell')!, title: 'confusion cell' } : q0.get('ids') ? { ids: q0.get('ids')!, title: q0.get('title') ?? 'images' } : null);
+  if (q0.get('review') === '1') setState('review');
+  const [review, setReview] = createSignal<Map<number, ReviewList['items'][number]>>(new Map());
   let grid!: HTMLDivElement;
 
-  const query = (): ListQuery => ({
-    offset: page() * LIMIT, limit: LIMIT, sort: sort(),
-    unlabelled: state() === 'unlabelled', labelled: state() === 'labelled', wrong: state() === 'wrong',
-    label: label() ?? undefined, predicted: predicted() ?? undefined,
-  });
-  const load = () => api.images(query()).then((d) => { setData(d); setError(null); }, (e) => setError((e as Error).message));
+  const query = (): ListQuery => seg() ? {
+    offset: page() * LIMIT, limit: LIMIT, sort: state() === 'review' ? 'rank' : sort(), review: state() === 'review',
+    mask: state() === 'mask' ? 1 : state() === 'nomask' ? 0 : undefined, contains: label() ?? undefined, cell: set()?.cell, ids: set()?.ids,
+  } : {
+    offset: page() * LIMIT, limit: LIMIT, sort: state() === 'review' ? 'rank' : sort(),
+    unlabelled: state() === 'unlabelled', labelled: state() === 'labelled', wrong: state() === 'wrong', review: state() === 'review',
+    label: label() ?? undefined, predicted: predicted() ?? undefined, cell: set()?.cell, ids: set()?.ids,
+  };
+  const load = () => {
+    if (state() === 'review') void api.review({ flagged: true, limit: 2000 }).then((r) => setReview(new Map(r.items.map((i) => [i.id, i]))), () => {});
+    return api.images(query()).then((d) => {
+      setData(d); setError(null);
+      setCursor((c) => Math.max(0, Math.min(c, d.items.length - 1))); // a reviewed image left: the next is under the cursor
+    }, (e) => setError((e as Error).message));
+  };
   createEffect(on(query, () => { void load(); }));
-  createEffect(on([state, label, predicted, sort], () => { setPage(0); setCursor(0); }, { defer: true }));
+  createEffect(on([state, label, predicted, sort, set], () => { setPage(0); setCursor(0); }, { defer: true }));
   onCleanup(socket.on('annotation', () => void load()));
+  onCleanup(socket.on('changed', (m) => { if (m.what === 'review' && state() === 'review') void load(); }));
+  const clearSet = () => { setSet(null); router.navigate('/browse', { replace: true }); };
 
   const pages = () => Math.max(1, Math.ceil((data()?.total ?? 0) / LIMIT));
   const items = () => data()?.items ?? [];
@@ -43,7 +69,7 @@ export function BrowsePage() {
     left: () => moveCursor(-1), right: () => moveCursor(1), up: () => moveCursor(-cols()), down: () => moveCursor(cols()),
     open: () => { const it = items()[cursor()]; if (it) open(it.id); },
     pagePrev: () => turn(-1), pageNext: () => turn(1),
-    filter: () => setState(STATES[(STATES.indexOf(state()) + 1) % STATES.length]),
+    filter: () => setState(states()[(states().indexOf(state()) + 1) % states().length]),
     sort: () => setSort(SORTS[(SORTS.findIndex(([s]) => s === sort()) + 1) % SORTS.length][0]),
   });
   createEffect(() => { grid?.querySelectorAll('.thumb')[cursor()]?.scrollIntoView({ block: 'nearest' }); });
@@ -51,31 +77,40 @@ export function BrowsePage() {
   const classes = () => session.classes();
   const num = (v: string) => (v === '' ? null : Number(v));
   return (
-    <div class="page browse">
+    <div class="page browse" classList={{ reviewing: state() === 'review' }}>
       <div class="toolbar">
-        <label>show <select value={state()} onChange={(e) => setState(e.currentTarget.value as never)}>
-          <For each={STATES}>{(s) => <option value={s}>{STATE_LABEL[s]}</option>}</For>
+        <Show when={set()}><span class="browse-set" data-testid="browse-set">{set()!.title}: {fmt(data()?.total ?? 0)} <button class="ghost tiny" title="show all images" onClick={clearSet}>✕</button></span></Show>
+        <label>show <select onChange={(e) => setState(e.currentTarget.value as State)} data-testid="browse-state">
+          <For each={states()}>{(s) => <option value={s} selected={state() === s}>{STATE_LABEL[s]}</option>}</For>
         </select> <kbd>{keys.hint('browse.filter')}</kbd></label>
-        <label>label <select value={label() ?? ''} onChange={(e) => setLabel(num(e.currentTarget.value))}>
-          <option value="">any</option><For each={classes()}>{(k) => <option value={k.id}>{k.name}</option>}</For>
+        {/* each option says whether it is chosen: the class options are rebuilt when classes change */}
+        <label>{seg() ? 'contains' : 'label'} <select onChange={(e) => setLabel(num(e.currentTarget.value))} data-testid="browse-class">
+          <option value="" selected={label() === null}>any</option>
+          <For each={classes()}>{(k) => <option value={k.id} selected={label() === k.id}>{k.name}</option>}</For>
         </select></label>
-        <label>predicted <select value={predicted() ?? ''} onChange={(e) => setPredicted(num(e.currentTarget.value))}>
-          <option value="">any</option><For each={classes()}>{(k) => <option value={k.id}>{k.name}</option>}</For>
-        </select></label>
-        <label>sort <select value={sort()} onChange={(e) => setSort(e.currentTarget.value)}>
+        <Show when={!seg()}>
+          <label>predicted <select onChange={(e) => setPredicted(num(e.currentTarget.value))}>
+            <option value="" selected={predicted() === null}>any</option>
+            <For each={classes()}>{(k) => <option value={k.id} selected={predicted() === k.id}>{k.name}</option>}</For>
+          </select></label>
+        </Show>
+        <label>sort <select value={sort()} disabled={state() === 'review'} title={state() === 'review' ? 'most likely wrong first' : ''} onChange={(e) => setSort(e.currentTarget.value)}>
           <For each={SORTS}>{([s, l]) => <option value={s}>{l}</option>}</For>
         </select> <kbd>{keys.hint('browse.sort')}</kbd></label>
         <span class="spacer" />
-        <span class="muted">{fmt(data()?.total ?? 0)} images · page {page() + 1} of {pages()}</span>
+        <span class="muted">{count(data()?.total ?? 0, 'image')} · page {page() + 1} of {pages()}</span>
         <button onClick={() => turn(-1)} disabled={page() === 0}>‹ <kbd>{keys.hint('browse.pagePrev')}</kbd></button>
         <button onClick={() => turn(1)} disabled={page() >= pages() - 1}><kbd>{keys.hint('browse.pageNext')}</kbd> ›</button>
       </div>
       <Show when={error()}><p class="inline-error">{error()}</p></Show>
       <div class="thumb-grid" ref={grid} data-testid="thumb-grid">
         <For each={items()} fallback={<p class="muted">No images match.</p>}>{(it, i) => (
-          <Thumb item={it} classes={classes()} selected={i() === cursor()} onOpen={() => open(it.id)} />
+          <Thumb item={it} classes={classes()} selected={i() === cursor()} onOpen={() => (state() === 'review' ? setCursor(i()) : open(it.id))} segmentation={seg()} />
         )}</For>
       </div>
+      <Show when={state() === 'review'}>
+        <ReviewPanel item={items()[cursor()]} info={review().get(items()[cursor()]?.id ?? -1)} onDone={() => void load()} open={() => { const it = items()[cursor()]; if (it) open(it.id); }} />
+      </Show>
     </div>
   );
 }

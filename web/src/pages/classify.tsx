@@ -8,11 +8,13 @@ import { ClassButtons } from '../components/class-buttons.tsx';
 import { PredictionTop3 } from '../components/prediction-top3.tsx';
 import { LiveAccuracy } from '../components/live-accuracy.tsx';
 import { StrategySelect } from '../components/strategy-select.tsx';
+import { HintsPanel } from '../components/hints-list.tsx';
+import { staleNote } from '../lib/prediction-note.ts';
 import type { Stats } from '../types.ts';
 
 export function ClassifyPage() {
   const { nav, cache, app } = createLabelling('classification');
-  const { session, keys, prefs, ui, socket } = app;
+  const { session, keys, prefs, ui, socket, strategy } = app;
   const [stats, setStats] = createSignal<Stats | null>(null);
   let statsTimer: ReturnType<typeof setTimeout> | undefined;
   const loadStats = () => { clearTimeout(statsTimer); statsTimer = setTimeout(() => api.stats().then(setStats, () => {}), 300); };
@@ -20,7 +22,7 @@ export function ClassifyPage() {
   onCleanup(socket.on('annotation', loadStats));
   onCleanup(() => clearTimeout(statsTimer));
 
-  const c = createClassifier({ nav, cache, prefs, notify: ui.notify, changed: () => {} });
+  const c = createClassifier({ nav, cache, notify: ui.notify, changed: () => {}, sequential: () => strategy.pick().strategy === 'sequential' });
   const classes = () => session.classes();
   const labelNth = (i: number) => () => { const k = classes()[i]; if (k && nav.entry()) c.label(k); };
   const win = (d: number) => prefs.setLiveWindow(Math.max(5, Math.min(500, prefs.liveWindow() + d)));
@@ -28,19 +30,21 @@ export function ClassifyPage() {
     ...Object.fromEntries(Array.from({ length: 9 }, (_, i) => [`label${i + 1}`, labelNth(i)])),
     accept: () => c.accept(),
     skip: () => c.skip(),
-    next: () => nav.queue(() => nav.next(), { droppable: true }),
-    prev: () => nav.queue(() => nav.prev(), { droppable: true }),
+    next: () => nav.move(1),
+    prev: () => nav.move(-1),
     undo: () => void c.undo(),
     windowDown: () => win(-5),
     windowUp: () => win(5),
   });
 
-  const e = () => nav.entry();
+  // nothing is "the image" while none is shown: an unknown id says so on the stage, not "not labelled"
+  const e = () => (nav.status().kind === 'error' ? null : nav.entry());
   const ann = () => e()?.meta.annotation ?? null;
   const pred = () => e()?.meta.prediction ?? null;
   const predicted = () => { const p = pred(); return p && 'probs' in p ? p.classId : null; };
   const label = () => {
     const a = ann();
+    if (!e()) return '';
     if (!a) return 'not labelled yet';
     if (a.kind === 'skip') return 'skipped';
     return `labelled ${classes().find((k) => k.id === a.classId)?.name ?? '(removed class)'}`;
@@ -62,10 +66,11 @@ export function ClassifyPage() {
         <h3>Classes</h3>
         <ClassButtons classes={classes()} hint={(i) => keys.hint(`classify.label${i + 1}`)} selected={ann()?.kind === 'label' ? ann()!.classId : null}
           predicted={predicted()} onPick={(k) => c.label(k)} title="Label and advance" />
-        <PredictionTop3 prediction={pred()} classes={classes()} acceptKey={keys.hint('classify.accept')} />
+        <PredictionTop3 prediction={pred()} classes={classes()} acceptKey={keys.hint('classify.accept')} stale={staleNote(pred(), session.trainer())} />
         <LiveAccuracy stats={stats()} window={prefs.liveWindow()} setWindow={prefs.setLiveWindow}
           keys={[keys.hint('classify.windowDown'), keys.hint('classify.windowUp')]} />
         <StrategySelect reason={nav.reason()} />
+        <HintsPanel />
       </aside>
     </div>
   );

@@ -1,7 +1,7 @@
 // `/`: no task yet → offer both (opening one locks it); task set → only that one.
 import { For, Show } from 'solid-js';
 import { useApp } from '../context.ts';
-import { fmt } from '../lib/format.ts';
+import { count, fmt } from '../lib/format.ts';
 import type { Task } from '../types.ts';
 
 const TASKS: { id: Task; title: string; text: string; key: string }[] = [
@@ -23,7 +23,7 @@ export function HomePage() {
     <div class="home">
       <h1>{session.info()!.name}</h1>
       <p class="muted">
-        {fmt(counts().images)} images · {fmt(counts().labelled)} labelled · {fmt(counts().skipped)} skipped · {fmt(counts().unlabelled)} to do
+        {count(counts().images, 'image')} · {fmt(counts().labelled)} labelled · {fmt(counts().skipped)} skipped · {fmt(counts().unlabelled)} to do
       </p>
       <Show when={!task()} fallback={<p class="muted">This session is locked to {task()}. To do another task, reset the session in <a href="/settings">settings</a>.</p>}>
         <p>Choose the task. Opening one locks the session to it (a reset unlocks it; nothing is deleted).</p>

@@ -1,12 +1,14 @@
-// Segmentation: canvas with tools, predicted overlay and heat-map; saved on leaving and every few
-// seconds. No live-accuracy widget here. Data + view; the side panel is in seg-panel.tsx.
+// Segmentation: canvas with tools (incl. the superpixel brush), your mask and the refined prediction each in
+// its own style, heat-map and disagreement views; saved on leaving and every few seconds. No live-accuracy widget here. Data + view; the side panel is in seg-panel.tsx.
 import { Show, createEffect, createSignal, on, onCleanup } from 'solid-js';
 import { createLabelling } from '../stores/labelling.ts';
 import { createSegmenter } from '../stores/segmenter.ts';
+import { createSuperpixelStore } from '../seg/superpixel-store.ts';
 import { SegCanvas } from '../components/seg-canvas.tsx';
 import { SegPanel } from '../components/seg-panel.tsx';
 import type { SegEditor, Tool } from '../seg/editor.ts';
-import type { SegmentationPrediction } from '../types.ts';
+import type { Prediction, SegmentationPrediction } from '../types.ts';
+import { staleNote } from '../lib/prediction-note.ts';
 
 export function SegmentPage() {
   const { nav, cache, app } = createLabelling('segmentation');
@@ -17,9 +19,16 @@ export function SegmentPage() {
   const [tool, setTool] = createSignal<Tool>('brush');
   const [classId, setClassId] = createSignal(0);
   const [heat, setHeat] = createSignal(false);
+  // what is drawn: both overlays hidden, or only the disagreement; superpixel brush on/off
+  const [hideAll, setHideAll] = createSignal(false);
+  const [diffOnly, setDiffOnly] = createSignal(false);
+  const [snap, setSnap] = createSignal(false);
+  const [spState, setSpState] = createSignal<'off' | 'computing' | 'ready' | 'error'>('off');
+  const superpixels = createSuperpixelStore();
+  onCleanup(() => superpixels.dispose());
   const [tick, setTick] = createSignal(0); // undo/redo availability changes
   const classes = () => session.classes();
-  const prediction = () => { const p = nav.entry()?.meta.prediction; return p && 'map' in p ? (p as SegmentationPrediction) : null; };
+  const prediction = () => { const p = nav.entry()?.meta.prediction; return p && 'map' in p ? (p as SegmentationPrediction & Pick<Prediction, 'modelVersion'>) : null; };
 
   // default class: the first; keep the choice while it exists
   createEffect(() => { const ks = classes(); if (!ks.some((k) => k.id === classId())) setClassId(ks[0]?.id ?? 0); });
@@ -27,8 +36,20 @@ export function SegmentPage() {
     const e = ed();
     if (!e) return;
     e.tool = tool(); e.classId = classId(); e.brush = prefs.brush(); e.overlayOn = prefs.overlay(); e.opacity = prefs.opacity(); e.heatOn = heat();
+    e.maskOpacity = prefs.maskOpacity(); e.hideAll = hideAll(); e.diffOnly = diffOnly(); e.snap = snap();
     e.requestRender();
   });
+  // superpixels of the image in view, computed once (in a worker) while the superpixel brush is on
+  createEffect(on([nav.entry, ed, snap] as const, ([entry, e, on_]) => {
+    if (!entry || !e || !on_) { setSpState(on_ ? 'computing' : 'off'); return; }
+    if (e.superpixels && e.state?.id === entry.id) { setSpState('ready'); return; }
+    setSpState('computing');
+    const { width, height } = entry.meta.image;
+    superpixels.get(entry.id, entry.img, width, height).then((sp) => {
+      e.setSuperpixels(entry.id, sp);
+      if (nav.entry()?.id === entry.id) setSpState('ready');
+    }, (err) => { setSpState('error'); ui.notify(`Superpixels for image #${entry.id}: ${(err as Error).message}`, 'error'); });
+  }));
   createEffect(() => { ed()?.setColors(classes()); });
 
   // a new image: save the one we leave, load (or resume) the next
@@ -44,7 +65,7 @@ export function SegmentPage() {
   createEffect(on(session.resets, () => { seg.forget(); const e = ed(); if (e) e.state = null; }, { defer: true }));
 
   const act = (fn: (e: SegEditor) => unknown) => () => { const e = ed(); if (e?.state) { fn(e); setTick((n) => n + 1); } };
-  const leave = (move: () => Promise<void>) => () => nav.queue(() => { const s = ed()?.state; if (s?.dirty) void seg.save(s); return move(); }, { droppable: true });
+  const leave = (dir: 1 | -1) => () => nav.move(dir, () => { const s = ed()?.state; if (s?.dirty) void seg.save(s); });
   const size = (k: number) => prefs.setBrush(Math.max(1, Math.min(400, Math.round(prefs.brush() * k) || (k > 1 ? prefs.brush() + 1 : prefs.brush() - 1))));
   const pick = (i: number) => () => { const k = classes()[i]; if (k) { setClassId(k.id); if (tool() === 'eraser') setTool('brush'); } };
   const pan = (dx: number, dy: number) => act((e) => e.pan(dx, dy));
@@ -56,11 +77,16 @@ export function SegmentPage() {
     }),
     // the strategy asks the server, which must know this image is annotated first
     advance: () => nav.queue(async () => { const s = ed()?.state; if (s?.dirty) await seg.save(s); await nav.advance(); }),
-    next: leave(() => nav.next()),
-    prev: leave(() => nav.prev()),
+    next: leave(1),
+    prev: leave(-1),
     undo: act((e) => e.undo()),
     redo: act((e) => e.redo()),
     brush: () => setTool('brush'), eraser: () => setTool('eraser'), point: () => setTool('point'), polygon: () => setTool('polygon'),
+    superpixel: () => { const on_ = !snap(); setSnap(on_); if (on_ && tool() !== 'eraser') setTool('brush'); },
+    hide: () => setHideAll(!hideAll()),
+    diff: () => { setDiffOnly(!diffOnly()); setHideAll(false); },
+    maskOpacityDown: () => prefs.setMaskOpacity(Math.max(0, Math.round((prefs.maskOpacity() - 0.1) * 10) / 10)),
+    maskOpacityUp: () => prefs.setMaskOpacity(Math.min(1, Math.round((prefs.maskOpacity() + 0.1) * 10) / 10)),
     sizeDown: () => size(1 / 1.25), sizeUp: () => size(1.25),
     overlay: () => prefs.setOverlay(!prefs.overlay()),
     uncertainty: () => setHeat(!heat()),
@@ -90,7 +116,8 @@ export function SegmentPage() {
         </div>
       </div>
       <SegPanel tool={tool()} setTool={setTool} classId={classId()} setClassId={setClassId} heat={heat()} setHeat={setHeat}
-        hasPrediction={!!prediction()} reason={nav.reason()} editor={ed()} tick={tick()} />
+        view={{ hideAll: hideAll(), setHideAll, diffOnly: diffOnly(), setDiffOnly, snap: snap(), setSnap, superpixels: spState() }}
+        hasPrediction={!!prediction()} modelVersion={prediction()?.modelVersion} stale={staleNote(prediction(), session.trainer())} reason={nav.reason()} editor={ed()} tick={tick()} />
     </div>
   );
 }

@@ -1,11 +1,13 @@
-// Stats: counts per class, learning curves (train loss, val accuracy / mIoU, live accuracy) and the
-// val confusion matrix when the trainer published one.
+// Stats: counts per class, learning curves (val accuracy / mIoU and train loss against the number of
+// labels, live accuracy) and the val confusion matrix when the trainer published one. Segmentation has
+// its own view (components/seg-stats.tsx).
 import { For, Show, createSignal, onCleanup, onMount } from 'solid-js';
 import { useApp } from '../context.ts';
 import { api } from '../api.ts';
-import { fmt, pct, rollingAccuracy } from '../lib/format.ts';
+import { count, fmt, pct, rollingAccuracy } from '../lib/format.ts';
 import { LineChart, type Series } from '../components/line-chart.tsx';
 import { ConfusionMatrix } from '../components/confusion-matrix.tsx';
+import { SegStats } from '../components/seg-stats.tsx';
 import type { Stats } from '../types.ts';
 
 const COLORS = ['#58a6ff', '#3fb950', '#d29922', '#f778ba', '#a5d6ff', '#ff7b72', '#bc8cff'];
@@ -31,10 +33,10 @@ export function StatsPage() {
   return (
     <div class="page stats" data-testid="stats-page">
       <Show when={stats()} fallback={<p class="muted">{error() ?? 'Loading…'}</p>}>{(s) => (
-        <>
+        <Show when={s().task !== 'segmentation'} fallback={<SegStats stats={s()} classes={session.classes()} />}>
           <section class="card">
             <h2>Counts</h2>
-            <p>{fmt(s().total)} images · {fmt(s().labelled)} labelled · {fmt(s().skipped)} skipped · {fmt(s().unlabelled)} to do</p>
+            <p>{count(s().total, 'image')} · {fmt(s().labelled)} labelled · {fmt(s().skipped)} skipped · {fmt(s().unlabelled)} to do</p>
             <table class="bars">
               <tbody>
                 <For each={s().perClass}>{(c) => (
@@ -52,16 +54,27 @@ export function StatsPage() {
           </section>
           <section class="card">
             <h2>Live accuracy</h2>
-            <p>{s().live.n ? `${pct(s().live.correct / s().live.n)} of ${fmt(s().live.n)} predictions shown were right (the label given agreed); rolling over ${prefs.liveWindow()}:` : 'No label given yet while a prediction was shown.'}</p>
+            <p>{s().live.n ? `${pct(s().live.correct / s().live.n)} of ${count(s().live.n, 'prediction')} shown ${s().live.n === 1 ? 'was' : 'were'} right (the label given agreed); rolling over ${prefs.liveWindow()}:` : 'No label given yet while a prediction was shown.'}</p>
             <Show when={live().length > 1} fallback={<p class="muted small">The curve appears after two labels given while a prediction was shown.</p>}>
-              <LineChart yRange={[0, 1]} series={[{ label: 'live accuracy', color: '#58a6ff', points: live() }]} />
+              <LineChart yRange={[0, 1]} xTitle="labels given with a prediction shown" yTitle="accuracy (rolling)"
+                series={[{ label: 'live accuracy', color: '#58a6ff', points: live() }]} />
             </Show>
           </section>
           <section class="card">
             <h2>Learning curves</h2>
             <Show when={metricSeries(() => true).length} fallback={<p class="muted small">The trainer has not reported metrics yet.</p>}>
-              <Show when={metricSeries((n) => !isLoss(n)).length}><h3>validation</h3><LineChart series={metricSeries((n) => !isLoss(n))} /></Show>
-              <Show when={metricSeries(isLoss).length}><h3>loss</h3><LineChart series={metricSeries(isLoss)} /></Show>
+              <Show when={metricSeries((n) => !isLoss(n)).length}>
+                <h3>validation (held-out split: higher is better)</h3>
+                <LineChart series={metricSeries((n) => !isLoss(n))} xTitle="labels" yTitle={s().metrics.val_miou ? 'accuracy / mIoU' : 'accuracy'} yRange={[0, 1]} />
+              </Show>
+              <Show when={metricSeries(isLoss).length}>
+                <h3>training loss</h3>
+                <LineChart series={metricSeries(isLoss)} xTitle="labels" yTitle="train loss" />
+                <p class="muted small" data-testid="loss-note">
+                  The training loss usually <b>rises</b> as labels are added: the head is regularised, and more (and harder) labels
+                  are harder to fit exactly. That is not the model getting worse — the validation curve above is the one to watch.
+                </p>
+              </Show>
             </Show>
           </section>
           <Show when={s().confusion?.matrix?.length}>
@@ -70,7 +83,7 @@ export function StatsPage() {
               <ConfusionMatrix data={s().confusion!} classes={session.classes()} />
             </section>
           </Show>
-        </>
+        </Show>
       )}</Show>
     </div>
   );

@@ -3,6 +3,7 @@
 // and pan with the middle/right button or Space + drag.
 import type { SegEditor } from './editor.ts';
 import { strokeSegment, stamp, union, type Rect } from './raster.ts';
+import { paintSuperpixels, superpixelsUnder } from './superpixel-brush.ts';
 import { toImage, toScreen } from './view.ts';
 
 const NEAR = 9; // CSS px: clicking this close to a point / the first vertex hits it
@@ -14,6 +15,8 @@ export function attachInput(ed: SegEditor): () => void {
   let panFrom = { x: 0, y: 0 };
   let space = false;
   let pending: Rect | null = null;
+  /** superpixels this stroke has painted already (each is filled once) */
+  let done = new Set<number>();
 
   const local = (e: { clientX: number; clientY: number }) => {
     const r = cv.getBoundingClientRect();
@@ -23,8 +26,12 @@ export function attachInput(ed: SegEditor): () => void {
   const paint = (to: { x: number; y: number }) => {
     const s = ed.state!;
     const m = { data: s.mask, width: s.width, height: s.height };
-    const r = ed.brush / 2;
-    pending = union(pending, last ? strokeSegment(m, last.x, last.y, to.x, to.y, r, value()) : stamp(m, to.x, to.y, r, value()));
+    const r = ed.brush / 2, sp = ed.snap ? ed.superpixels : null;
+    if (sp) {
+      const from = last ?? to, ids = [...superpixelsUnder(sp, from.x, from.y, to.x, to.y, r)].filter((k) => !done.has(k));
+      for (const k of ids) done.add(k);
+      pending = union(pending, paintSuperpixels(m, sp, ids, value()));
+    } else pending = union(pending, last ? strokeSegment(m, last.x, last.y, to.x, to.y, r, value()) : stamp(m, to.x, to.y, r, value()));
     last = to;
   };
 
@@ -41,7 +48,7 @@ export function attachInput(ed: SegEditor): () => void {
     if (ed.tool === 'brush' || ed.tool === 'eraser') {
       if (ed.tool === 'brush' && !ed.classId) return;
       s.history.push(s);
-      mode = 'stroke'; last = null; pending = null;
+      mode = 'stroke'; last = null; pending = null; done = new Set();
       paint(q);
       ed.changed(pending, 'stroke'); pending = null;
       cv.setPointerCapture(e.pointerId);

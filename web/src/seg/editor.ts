@@ -1,12 +1,15 @@
-// The segmentation canvas: image, prediction overlay, heat-map, painted mask, points, polygon and
-// brush preview, drawn with one view transform. Edits go to the ImageState the page owns; pointer
-// input lives in editor-input.ts.
+// The segmentation canvas: image, prediction (hatched), heat-map, your mask (fill + outline), points,
+// polygon and brush preview, drawn with one view transform (render.ts). Edits go to the ImageState the
+// page owns; pointer input lives in editor-input.ts.
 import type { SegmentationPrediction } from '../../../server/protocol.ts';
 import { History, cloneState, type Point, type SegState } from './history.ts';
 import { MaskLayer, PredictionLayer } from './layers.ts';
+import { disagreement } from './outline.ts';
 import { hexToRgb, type RGB } from './overlay-math.ts';
+import { imagePixels } from './pixels.ts';
 import { dropUnknown, fillPolygon, union, type Rect } from './raster.ts';
-import { fitView, panBy, toScreen, zoomAt, type View } from './view.ts';
+import type { SpMap } from './superpixel-brush.ts';
+import { fitView, panBy, zoomAt, type View } from './view.ts';
 
 export type Tool = 'brush' | 'eraser' | 'point' | 'polygon';
 
@@ -24,7 +27,16 @@ export class SegEditor {
   brush = 12;
   overlayOn = true;
   heatOn = false;
+  /** the prediction's opacity, and your mask's fill (its outline follows it, stronger) */
   opacity = 0.45;
+  maskOpacity = 0.3;
+  /** hide both overlays (the bare image); show only where your mask and the prediction disagree */
+  hideAll = false;
+  diffOnly = false;
+  /** the brush and the eraser paint whole superpixels (when they are computed for this image) */
+  snap = false;
+  superpixels: SpMap | null = null;
+  previewCache: { key: string; canvas: HTMLCanvasElement; x: number; y: number } | null = null;
   view: View = { scale: 1, tx: 0, ty: 0 };
   polygon: { x: number; y: number }[] = [];
   /** pointer position in CSS pixels of the canvas, for the brush preview */
@@ -32,30 +44,70 @@ export class SegEditor {
   state: ImageState | null = null;
   img: HTMLImageElement | null = null;
   colors = new Map<number, RGB>();
-  private mask: MaskLayer | null = null;
-  private pred: PredictionLayer | null = null;
-  private size = { w: 0, h: 0 };
+  maskLayer: MaskLayer | null = null;
+  pred: PredictionLayer | null = null;
+  size = { w: 0, h: 0 };
+  /** what the disagreement view counted: your labelled pixels and those the prediction disagrees with */
+  diffStats: { disagree: number; labelled: number } | null = null;
+  private diff: { pred: PredictionLayer; rev: number; canvas: HTMLCanvasElement } | null = null;
+  private hatch: HTMLCanvasElement | null = null;
   private frame = 0;
   private fitted = false;
 
-  constructor(readonly canvas: HTMLCanvasElement, private onEdit: (kind: 'stroke' | 'done') => void) {}
+  /** `draw` paints the editor (seg/render.ts renderEditor), passed in so render.ts may name this class
+   *  without the two modules importing each other */
+  constructor(readonly canvas: HTMLCanvasElement, private onEdit: (kind: 'stroke' | 'done') => void,
+    private draw: (ed: SegEditor, ctx: CanvasRenderingContext2D) => void) {}
 
   setImage(state: ImageState, img: HTMLImageElement): void {
     this.state = state;
     this.img = img;
     this.polygon = [];
     if (this.colors.size) dropUnknown({ data: state.mask, width: state.width, height: state.height }, new Set(this.colors.keys()));
-    this.mask = new MaskLayer(state.width, state.height);
-    this.mask.update(state.mask, this.colors);
+    this.maskLayer = new MaskLayer(state.width, state.height);
+    this.superpixels = null;
+    this.previewCache = null;
+    this.diff = null;
     this.fitted = false;
     this.fit();
+    this.maskLayer.update(state.mask, this.colors);
   }
 
   setPrediction(p: SegmentationPrediction | null): void {
-    const s = this.state;
+    const s = this.state, img = this.img;
     if (this.pred?.pred === p) return;
-    this.pred = p && s ? new PredictionLayer(p, s.width, s.height) : null;
+    // refined against the image's own pixels (its guide) at the size asked for
+    this.pred = p && s && img ? new PredictionLayer(p, s.width, s.height, (w, h) => imagePixels(img, w, h), () => (this.state === s ? s.mask : null)) : null;
     this.requestRender();
+  }
+  setSuperpixels(id: number, sp: SpMap): void {
+    if (this.state?.id !== id || sp.W !== this.state.width || sp.H !== this.state.height) return;
+    this.superpixels = sp;
+    this.previewCache = null;
+    this.requestRender();
+  }
+
+  /** The disagreement overlay for the current mask and prediction (recomputed after each edit). */
+  diffCanvas(): HTMLCanvasElement | null {
+    const s = this.state, p = this.pred;
+    if (!s || !p) { this.diffStats = null; return null; }
+    if (this.diff?.pred !== p || this.diff.rev !== s.rev) {
+      // against the model's own map: the overlay takes your strokes as evidence, so it agrees with them
+      const u = p.modelOnly(), c = this.diff?.canvas ?? document.createElement('canvas');
+      c.width = u.width; c.height = u.height;
+      const ctx = c.getContext('2d')!, img = ctx.createImageData(u.width, u.height);
+      const r = disagreement(s.mask, s.width, s.height, u, p.pred.classIds, img.data);
+      ctx.putImageData(img, 0, 0);
+      this.diffStats = { disagree: r.disagree, labelled: r.labelled };
+      this.diff = { pred: p, rev: s.rev, canvas: c };
+    }
+    return this.diff.canvas;
+  }
+  /** A screen-sized scratch canvas for the hatched prediction. */
+  hatchBuffer(): HTMLCanvasElement {
+    const c = this.hatch ??= document.createElement('canvas');
+    if (c.width !== this.canvas.width || c.height !== this.canvas.height) { c.width = this.canvas.width; c.height = this.canvas.height; }
+    return c;
   }
   get hasPrediction(): boolean { return !!this.pred; }
 
@@ -68,7 +120,7 @@ export class SegEditor {
       const before = s.points.length;
       s.points = s.points.filter((p) => this.colors.has(p.classId));
       if (gone || before !== s.points.length) { s.dirty = true; s.rev++; this.onEdit('done'); }
-      this.mask?.update(s.mask, this.colors);
+      this.maskLayer?.update(s.mask, this.colors);
     }
     if (this.pred) this.pred.overlay = null;
     this.requestRender();
@@ -87,6 +139,9 @@ export class SegEditor {
     if (!s || !this.size.w) return;
     this.view = fitView(s.width, s.height, this.size.w, this.size.h);
     this.fitted = true;
+    // the outline stays about 1.5 screen pixels wide at the fitted zoom (a shrunk 24-MP photo included)
+    const t = Math.max(1, Math.round(1.5 / this.view.scale));
+    if (this.maskLayer && this.maskLayer.thickness !== t) { this.maskLayer.thickness = t; this.maskLayer.update(s.mask, this.colors); }
     this.requestRender();
   }
   zoom(factor: number, at?: { x: number; y: number }): void {
@@ -108,7 +163,9 @@ export class SegEditor {
     const s = this.state!;
     s.dirty = true;
     s.rev++;
-    if (rect) this.mask?.update(s.mask, this.colors, rect === 'all' ? null : rect);
+    if (rect) this.maskLayer?.update(s.mask, this.colors, rect === 'all' ? null : rect);
+    // a finished edit is new evidence for the refinement of this image (not every pointer move: too costly)
+    if (kind === 'done') this.pred?.invalidate();
     this.onEdit(kind);
     this.requestRender();
   }
@@ -125,10 +182,15 @@ export class SegEditor {
   redo(): boolean { const s = this.state; return !!s && this.restore(s.history.redo(cloneState(s))); }
   clear(): void { this.edit((s) => { s.mask.fill(0); s.points = []; return 'all'; }); }
 
+  /** Enter: the refined prediction fills every pixel you have not painted; your strokes always win. */
   acceptPrediction(): boolean {
     if (!this.pred) return false;
     const full = this.pred.fullMask();
-    this.edit((s) => { s.mask.set(full); dropUnknown({ data: s.mask, width: s.width, height: s.height }, new Set(this.colors.keys())); return 'all'; });
+    this.edit((s) => {
+      for (let i = 0; i < full.length; i++) if (!s.mask[i]) s.mask[i] = full[i];
+      dropUnknown({ data: s.mask, width: s.width, height: s.height }, new Set(this.colors.keys()));
+      return 'all';
+    });
     return true;
   }
   closePolygon(): boolean {
@@ -144,66 +206,7 @@ export class SegEditor {
     if (!this.frame) this.frame = requestAnimationFrame(() => { this.frame = 0; this.render(); });
   }
 
-  private render(): void {
-    const ctx = this.canvas.getContext('2d')!;
-    const dpr = window.devicePixelRatio || 1;
-    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
-    ctx.fillStyle = '#0d1117';
-    ctx.fillRect(0, 0, this.size.w, this.size.h);
-    const s = this.state, v = this.view;
-    if (!s || !this.img) return;
-    ctx.save();
-    ctx.translate(v.tx, v.ty);
-    ctx.scale(v.scale, v.scale);
-    // smooth when shrunk; crisp pixels when zoomed in, so what you see is what the mask holds
-    ctx.imageSmoothingEnabled = v.scale < 2;
-    if (this.img.complete && this.img.naturalWidth) ctx.drawImage(this.img, 0, 0, s.width, s.height);
-    ctx.imageSmoothingEnabled = true;
-    if (this.pred && this.overlayOn) {
-      ctx.globalAlpha = this.opacity;
-      ctx.drawImage(this.pred.overlayCanvas((id) => this.colors.get(id) ?? [128, 128, 128]), 0, 0, s.width, s.height);
-      ctx.globalAlpha = 1;
-    }
-    if (this.pred && this.heatOn) ctx.drawImage(this.pred.heatCanvas(), 0, 0, s.width, s.height);
-    ctx.imageSmoothingEnabled = v.scale < 1;
-    if (this.mask) ctx.drawImage(this.mask.canvas, 0, 0);
-    ctx.restore();
-    this.drawMarks(ctx, s);
-  }
-
-  private drawMarks(ctx: CanvasRenderingContext2D, s: ImageState): void {
-    for (const p of s.points) {
-      const q = toScreen(this.view, p.x, p.y);
-      const c = this.colors.get(p.classId) ?? [200, 200, 200];
-      ctx.beginPath();
-      ctx.arc(q.x, q.y, 5, 0, Math.PI * 2);
-      ctx.fillStyle = `rgb(${c.join(',')})`;
-      ctx.fill();
-      ctx.lineWidth = 2;
-      ctx.strokeStyle = '#fff';
-      ctx.stroke();
-    }
-    if (this.polygon.length) {
-      ctx.beginPath();
-      this.polygon.forEach((p, i) => { const q = toScreen(this.view, p.x, p.y); if (i) ctx.lineTo(q.x, q.y); else ctx.moveTo(q.x, q.y); });
-      if (this.cursor) ctx.lineTo(this.cursor.x, this.cursor.y);
-      ctx.strokeStyle = '#fff';
-      ctx.lineWidth = 1.5;
-      ctx.setLineDash([5, 4]);
-      ctx.stroke();
-      ctx.setLineDash([]);
-    }
-    if (this.cursor && (this.tool === 'brush' || this.tool === 'eraser')) {
-      // size preview: the exact disc one stamp paints
-      ctx.beginPath();
-      ctx.arc(this.cursor.x, this.cursor.y, Math.max(1, (this.brush / 2) * this.view.scale), 0, Math.PI * 2);
-      ctx.strokeStyle = this.tool === 'eraser' ? '#ff7b72' : '#fff';
-      ctx.setLineDash(this.tool === 'eraser' ? [4, 3] : []);
-      ctx.lineWidth = 1.5;
-      ctx.stroke();
-      ctx.setLineDash([]);
-    }
-  }
+  private render(): void { this.draw(this, this.canvas.getContext('2d')!); }
 
   dispose(): void { cancelAnimationFrame(this.frame); }
 }

@@ -1,31 +1,44 @@
 // Classification actions: label / accept / skip advance to the next image; undo goes back to the
 // image and restores the label it had before (or none).
-import { api } from '../api.ts';
+import { api, ApiError } from '../api.ts';
 import type { Annotation, Class } from '../types.ts';
 import type { Navigator } from './navigator.ts';
 import type { ImageCache } from './image-cache.ts';
-import type { Prefs } from './prefs.ts';
 
 interface UndoStep { imageId: number; previous: Annotation | null }
 
-export function createClassifier(d: { nav: Navigator; cache: ImageCache; prefs: Prefs; notify: (t: string, tone?: 'info' | 'error') => void; changed: () => void }) {
+export function createClassifier(d: {
+  nav: Navigator; cache: ImageCache; notify: (t: string, tone?: 'info' | 'error') => void; changed: () => void;
+  /** the strategy next asks for: sequential moves on before the save returns (its next is known) */
+  sequential: () => boolean;
+}) {
   const undo: UndoStep[] = [];
 
-  /** Record, write, and move on. Sequential moves on at once (the next image is known and prefetched). */
-  async function commit(write: () => Promise<{ annotation: Annotation }>, optimistic: Annotation) {
+  /**
+   * Record, write, and move on. Sequential moves on at once (the next image is known and prefetched);
+   * `wait` holds the move until the server agreed (accepting: a changed prediction must stay in view).
+   */
+  async function commit(write: () => Promise<{ annotation: Annotation }>, optimistic: Annotation, wait = false) {
     const cur = d.nav.entry();
     if (!cur) return;
-    undo.push({ imageId: cur.id, previous: cur.meta.annotation });
+    const step = { imageId: cur.id, previous: cur.meta.annotation };
+    undo.push(step);
     if (undo.length > 200) undo.shift();
     d.cache.setAnnotation(cur.id, optimistic);
     d.nav.markDone(cur.id, true);
-    const put = write().then((r) => { d.cache.setAnnotation(cur.id, r.annotation); d.changed(); return true; }, (e) => {
-      d.notify(`Image #${cur.id} was not saved: ${(e as Error).message}`, 'error');
-      d.cache.setAnnotation(cur.id, undo.find((u) => u.imageId === cur.id)?.previous ?? null);
+    const put = write().then((r) => { d.cache.setAnnotation(cur.id, r.annotation); d.changed(); return true; }, async (e) => {
+      d.cache.setAnnotation(cur.id, step.previous);
       d.nav.markDone(cur.id, false);
+      undo.splice(undo.lastIndexOf(step), 1);
+      if (e instanceof ApiError && e.code === 'stale_prediction') {
+        // the model refitted between what was shown and the key: show the new prediction instead
+        const meta = await api.image(cur.id).catch(() => null);
+        if (meta) { cur.meta = meta; if (d.nav.entry()?.id === cur.id) d.nav.touch(); }
+        d.notify(`The prediction for #${cur.id} changed while you looked (now model v${meta?.prediction?.modelVersion ?? '?'}): check it, then accept again.`);
+      } else d.notify(`Image #${cur.id} was not saved: ${(e as Error).message}`, 'error');
       return false;
     });
-    if (d.prefs.strategy() !== 'sequential' && !(await put)) return;
+    if ((wait || !d.sequential()) && !(await put)) return;
     await d.nav.advance();
   }
 
@@ -45,7 +58,7 @@ export function createClassifier(d: { nav: Navigator; cache: ImageCache; prefs: 
         const cur = d.nav.entry();
         const p = cur?.meta.prediction;
         if (!cur || !p || p.classId === null) { d.notify('There is no prediction for this image yet.'); return; }
-        return commit(() => api.acceptPrediction(cur.id), { ...base(cur.id), kind: 'label', classId: p.classId });
+        return commit(() => api.acceptPrediction(cur.id, p.modelVersion), { ...base(cur.id), kind: 'label', classId: p.classId }, true);
       });
     },
     undo() { q(() => undoStep()); },

@@ -1,6 +1,6 @@
 // What both labelling pages share: the prefetch cache, the navigator, the ?id= in the URL, socket
 // frames patching the view, and the header's image id / position. Call inside a page component.
-import { createEffect, on, onCleanup, untrack } from 'solid-js';
+import { createEffect, createMemo, on, onCleanup, untrack } from 'solid-js';
 import { useApp } from '../context.ts';
 import { createImageCache } from './image-cache.ts';
 import { createNavigator } from './navigator.ts';
@@ -8,9 +8,9 @@ import type { Task } from '../types.ts';
 
 export function createLabelling(task: Task) {
   const app = useApp();
-  const { router, socket, session, ui, prefs } = app;
+  const { router, socket, session, ui, strategy } = app;
   const cache = createImageCache({ withMask: () => task === 'segmentation' });
-  const nav = createNavigator({ task, cache, socket, prefs, router });
+  const nav = createNavigator({ task, cache, socket, pick: strategy.pick, router });
 
   // the URL says which image: typed, jumped to, opened from browse, or reloaded
   // (only the URL is tracked: show() itself rewrites the URL after the entry changed)
@@ -22,8 +22,9 @@ export function createLabelling(task: Task) {
     if (cur?.id !== id) void nav.show(id);
   }));
 
+  // an image that failed to load (an unknown id) is not "the current image": the header says none
   createEffect(() => {
-    const e = nav.entry();
+    const e = nav.status().kind === 'error' ? null : nav.entry();
     ui.setImageId(e?.id ?? null);
     ui.setPosition(e ? { index: e.meta.index, total: e.meta.total } : null);
   });
@@ -31,7 +32,7 @@ export function createLabelling(task: Task) {
 
   const offs = [
     socket.on('prediction', (m) => {
-      cache.setPrediction(m.prediction);
+      cache.setPrediction({ ...m.prediction, modelVersion: m.modelVersion });
       if (nav.entry()?.id === m.prediction.imageId) nav.touch();
     }),
     socket.on('annotation', (m) => {
@@ -49,8 +50,10 @@ export function createLabelling(task: Task) {
     if (cur) void nav.show(cur.id);
   }, { defer: true }));
 
-  // changing the strategy re-plans what "next" means (prefetch follows)
-  createEffect(on(prefs.strategy, () => { const cur = nav.entry(); if (cur) void nav.show(cur.id); }, { defer: true }));
+  // changing the strategy (or its falling back, trainer gone) re-plans what "next" means (prefetch
+  // follows); the image in view stays. A memo: session refreshes recompute the same pick, no re-plan
+  const pick = createMemo(() => JSON.stringify(strategy.pick()));
+  createEffect(on(pick, () => nav.replan(), { defer: true }));
 
   return { cache, nav, app };
 }

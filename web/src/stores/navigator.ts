@@ -4,7 +4,6 @@ import { createSignal, type Accessor } from 'solid-js';
 import { api, ApiError } from '../api.ts';
 import type { Socket } from '../socket.ts';
 import type { Router } from '../router.ts';
-import type { Prefs } from './prefs.ts';
 import type { Entry, ImageCache } from './image-cache.ts';
 import type { ImageListItem, Task } from '../types.ts';
 
@@ -18,32 +17,47 @@ export interface Navigator {
   show(id: number): Promise<boolean>;
   next(): Promise<void>;
   prev(): Promise<void>;
+  /**
+   * One → / ← press: queued like every key action, and presses made while earlier ones are still on
+   * their way add up to one walk (30 quick presses move 30 images, only the last one is loaded).
+   * `leaving` runs once before the walk (segmentation saves the image it leaves).
+   */
+  move(dir: 1 | -1, leaving?: () => unknown): void;
   /** the next image to label by the current strategy */
   advance(): Promise<void>;
   /** re-render the current entry after its meta changed in place */
   touch(): void;
+  /** the strategy changed: ask again which image comes next (and prefetch it); the view stays */
+  replan(): void;
   /** images this browser annotated since their list window was fetched */
   markDone(id: number, done: boolean): void;
   /**
    * Run key actions one after another, so fast typing never acts twice on the image being left
-   * (a key pressed while the next image is on its way applies to that next image). Held keys
-   * (auto-repeat) are dropped while a few actions are already waiting.
+   * (a key pressed while the next image is on its way applies to that next image). Nothing is dropped.
    */
-  queue(fn: () => Promise<unknown> | void, opts?: { droppable?: boolean }): void;
+  queue(fn: () => Promise<unknown> | void): void;
 }
 
-export function createNavigator(d: { task: Task; cache: ImageCache; socket: Socket; prefs: Prefs; router: Router }): Navigator {
+/** What "next by strategy" asks the server for (the strategy store resolves fallbacks). */
+export interface NextPick { strategy: string; class?: number }
+
+export function createNavigator(d: { task: Task; cache: ImageCache; socket: Socket; pick: () => NextPick; router: Router }): Navigator {
+  const pickKey = () => JSON.stringify(d.pick());
   const [entry, setEntry] = createSignal<Entry | null>(null, { equals: false });
   const [status, setStatus] = createSignal<NavStatus>({ kind: 'idle' });
-  const [reason, setReason] = createSignal('');
+  // a reason belongs to the strategy it was given for: a new strategy starts without one
+  const [said, setSaid] = createSignal({ text: '', pick: '' });
+  const setReason = (text: string) => setSaid({ text, pick: pickKey() });
+  const reason = () => (said().pick === pickKey() ? said().text : '');
   const afterOf = new Map<number, Promise<number | null>>();
   const beforeOf = new Map<number, Promise<number | null>>();
   const done = new Map<number, boolean>();
   let listWin: { from: number; items: ImageListItem[] } | null = null;
-  let candidate: { for: number; id: Promise<number | null>; strategy: string } | null = null;
+  let candidate: { for: number; id: Promise<number | null>; pick: string } | null = null;
   let token = 0;
   let chain: Promise<unknown> = Promise.resolve();
-  let waiting = 0;
+  /** the last queued task when it is a move that has not started: later presses add to it */
+  let tail: { steps: number } | null = null;
 
   const neighbour = (id: number, dir: 'after' | 'before') => {
     const memo = dir === 'after' ? afterOf : beforeOf;
@@ -70,10 +84,11 @@ export function createNavigator(d: { task: Task; cache: ImageCache; socket: Sock
     void neighbour(e.id, 'after').then((id) => d.cache.prefetch(id));
     void neighbour(e.id, 'before').then((id) => d.cache.prefetch(id));
     // the strategy's next image, asked for while this one is still in view (exclude it) and prefetched
-    const p = d.prefs.strategy() === 'sequential'
+    const pick = d.pick();
+    const p = pick.strategy === 'sequential'
       ? firstUnlabelledAfter(e).catch(() => null)
-      : api.next({ strategy: d.prefs.strategy(), class: strategyClass(), exclude: e.id }).then((r) => r.id, () => null);
-    candidate = { for: e.id, id: p, strategy: d.prefs.strategy() };
+      : api.next({ ...pick, exclude: e.id }).then((r) => r.id, () => null);
+    candidate = { for: e.id, id: p, pick: pickKey() };
     void p.then((id) => d.cache.prefetch(id));
   }
 
@@ -103,53 +118,67 @@ export function createNavigator(d: { task: Task; cache: ImageCache; socket: Sock
     return true;
   }
 
-  function strategyClass(): number | undefined {
-    return d.prefs.strategy() === 'class' ? d.prefs.strategyClass() ?? undefined : undefined;
-  }
-
   async function byServer(): Promise<void> {
     const cur = entry();
-    const r = await api.next({ strategy: d.prefs.strategy(), class: strategyClass() });
-    setReason(r.reason);
+    const r = await api.next(d.pick());
+    // the server's words for why this image ("model unsure: cat vs dog"), else what picked it
+    setReason(r.why ?? r.reason);
     if (r.id === null) { setStatus({ kind: 'done', message: r.reason }); return; }
     // the server hands back the image in view when it is still unannotated (a skip in segmentation)
     if (cur && r.id === cur.id) { await next(); return; }
     await show(r.id);
   }
 
-  async function next() {
+  /** `steps` images on in id order (back when negative), stopping at the ends. */
+  async function walk(steps: number) {
     const cur = entry();
-    if (!cur) return;
-    const id = await neighbour(cur.id, 'after');
-    if (id === null) { setReason('this is the last image'); return; }
-    await show(id);
+    if (!cur || !steps) return;
+    const dir = steps > 0 ? 'after' : 'before';
+    let id = cur.id;
+    for (let i = 0; i < Math.abs(steps); i++) {
+      const n = await neighbour(id, dir);
+      if (n === null) { setReason(steps > 0 ? 'this is the last image' : 'this is the first image'); break; }
+      id = n;
+    }
+    if (id !== cur.id) await show(id);
   }
+
+  const next = () => walk(1);
 
   return {
     entry, status, reason, show, next,
-    async prev() {
-      const cur = entry();
-      if (!cur) return;
-      const id = await neighbour(cur.id, 'before');
-      if (id === null) { setReason('this is the first image'); return; }
-      await show(id);
-    },
+    prev: () => walk(-1),
     async advance() {
       const cur = entry();
       try {
-        if (cur && candidate?.for === cur.id && candidate.strategy === d.prefs.strategy()) {
+        if (cur && candidate?.for === cur.id && candidate.pick === pickKey()) {
           const id = await candidate.id;
-          if (id !== null && id !== cur.id && !done.get(id)) { setReason(d.prefs.strategy()); await show(id); return; }
+          if (id !== null && id !== cur.id && !done.get(id)) { setReason(d.pick().strategy); await show(id); return; }
         }
         await byServer();
       } catch (err) { setStatus({ kind: 'error', message: (err as Error).message }); }
     },
     touch() { setEntry(entry()); },
+    replan() { const e = entry(); if (e) prefetchAround(e); },
     markDone(id, v) { done.set(id, v); },
-    queue(fn, opts) {
-      if (opts?.droppable && waiting >= 2) return;
-      waiting++;
-      chain = chain.then(fn).catch((e) => setStatus({ kind: 'error', message: (e as Error).message })).finally(() => { waiting--; });
+    move(dir, leaving) {
+      if (tail) { tail.steps += dir; return; }
+      const m = { steps: dir };
+      tail = m;
+      run(async () => {
+        if (tail === m) tail = null; // started: presses from now on queue a new walk
+        if (!m.steps) return;
+        await leaving?.();
+        await walk(m.steps);
+      });
+    },
+    queue(fn) {
+      tail = null;
+      run(fn);
     },
   };
+
+  function run(fn: () => Promise<unknown> | void) {
+    chain = chain.then(fn).catch((e) => setStatus({ kind: 'error', message: (e as Error).message }));
+  }
 }

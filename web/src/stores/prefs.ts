@@ -1,4 +1,5 @@
-// Per-browser preferences (localStorage): next-image strategy, live-accuracy window, brush and overlay.
+// Per-browser preferences (localStorage): next-image strategy, live-accuracy window, brush, and the
+// opacities of the prediction and of your mask.
 import { createSignal, type Accessor } from 'solid-js';
 import type { Strategy } from '../types.ts';
 
@@ -20,7 +21,8 @@ export function createPrefs() {
   const [liveWindow, setLiveWindow] = persisted('liveWindow', 50, num(5, 1000));
   const [brush, setBrush] = persisted('brush', 12, num(1, 400));
   const [opacity, setOpacity] = persisted('opacity', 0.45, num(0, 1));
+  const [maskOpacity, setMaskOpacity] = persisted('maskOpacity', 0.3, num(0, 1));
   const [overlay, setOverlay] = persisted('overlay', true, (v) => typeof v === 'boolean');
-  return { strategy, setStrategy, strategyClass, setStrategyClass, liveWindow, setLiveWindow, brush, setBrush, opacity, setOpacity, overlay, setOverlay };
+  return { strategy, setStrategy, strategyClass, setStrategyClass, liveWindow, setLiveWindow, brush, setBrush, opacity, setOpacity, maskOpacity, setMaskOpacity, overlay, setOverlay };
 }
 export type Prefs = ReturnType<typeof createPrefs>;

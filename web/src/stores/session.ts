@@ -24,16 +24,27 @@ export function createSessionStore(socket: Socket): SessionStore {
   const [epoch, setEpoch] = createSignal(0);
   const [resets, setResets] = createSignal(0);
   let timer: ReturnType<typeof setTimeout> | undefined;
+  // one trainer state, written by whichever came last: a `trainer` frame or a session refetch (a reset
+  // drops the archived session's model, and the refetch says so even if no frame follows)
+  const [trainerState, setTrainerState] = createSignal<TrainerInfo>({ online: false, status: null });
+  let frames = 0;
 
   async function refresh() {
     try {
-      setInfo(await api.session());
+      const seen = frames;
+      const next = await api.session();
+      setInfo(next);
+      if (frames === seen) setTrainerState(next.trainer); // a frame that arrived meanwhile is newer
       setError(null);
     } catch (e) { setError((e as Error).message); }
   }
   const soon = () => { clearTimeout(timer); timer = setTimeout(refresh, 120); };
 
-  socket.on('trainer', (m) => setInfo((s) => (s ? { ...s, trainer: { online: m.online, status: m.status } } : s)));
+  socket.on('trainer', (m) => {
+    frames++;
+    setTrainerState({ online: m.online, status: m.status });
+    setInfo((s) => (s ? { ...s, trainer: { online: m.online, status: m.status } } : s));
+  });
   socket.on('classes', (m) => setInfo((s) => (s ? { ...s, classes: m.classes } : s)));
   socket.on('suggestions', (m) => setInfo((s) => (s ? { ...s, strategies: m.strategies } : s)));
   socket.on('annotation', soon);
@@ -50,7 +61,7 @@ export function createSessionStore(socket: Socket): SessionStore {
     classes: () => info()?.classes ?? [],
     // while our own socket is down nothing says the trainer is still there
     trainer: () => {
-      const t = socket.trainer() ?? info()?.trainer ?? { online: false, status: null };
+      const t = trainerState();
       return socket.online() ? t : { online: false, status: t.status };
     },
     refresh,

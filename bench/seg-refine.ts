@@ -1,0 +1,110 @@
+// Benchmark: from the patch grid to full-resolution masks (issue 11). On generated scenes with exact masks,
+// the same patch predictions of a real backbone's linear head are taken to full resolution by (a) nearest,
+// (b) bilinear and (c) edge-aware refined upsampling, against (d) the patch-grid oracle (the truth voted to
+// the grid — what a perfect patch classifier outputs — upsampled by the better of nearest and bilinear).
+// Scores: full-resolution mIoU and boundary F (2 px). Two heads: one fitted on the scribbles of a few
+// images (what an annotator has after a few minutes) and one on the dense masks of every train scene (the
+// best a linear patch head gets). Also the time to refine one megapixel, median over repeats.
+// Run alone: `npx tsx bench/seg-refine.ts [--quick]` prints JSON.
+import { fitSegmentation, IGNORE, maskToPatchLabels, predictMap } from '../trainer/heads/segmentation.ts';
+import { refineMap, type RefineOptions } from '../web/src/seg/refine.ts';
+import { paintScribbles } from '../scripts/simulate/painter.ts';
+import { bilinearArgmax, boundaryF, IouAcc, nearestArgmax, oracleMap } from '../scripts/simulate/seg-metrics.ts';
+import { loadSegData, type SegData, type SegScene } from './seg-data.ts';
+import { round } from './util.ts';
+import { timeRefine } from './seg-time.ts';
+
+export interface SegRefineRow {
+  style: string; head: string; images: number; nearest: Score; bilinear: Score; refined: Score; oracle: Score; refinedOracle: Score;
+  /** (e) what Enter gives once the annotator has scribbled on the test image itself (≤ 2 strokes per region):
+   *  the strokes are refinement evidence and stay as painted */
+  withStrokes: Score;
+}
+interface Score { miou: number; boundaryF: number }
+type Method = (s: SegScene, map: Uint8Array, C: number) => Uint8Array;
+
+const METHODS: Record<string, Method> = {
+  nearest: (s, map, C) => nearestArgmax(map, C, s.grid.h, s.grid.w, s.width, s.height),
+  bilinear: (s, map, C) => bilinearArgmax(map, C, s.grid.h, s.grid.w, s.width, s.height),
+  refined: (s, map, C) => refineMap(map, C, s.grid.h, s.grid.w, { data: s.rgb, width: s.width, height: s.height, channels: 3 }, refineOpts).idx,
+};
+let refineOpts: RefineOptions = {};
+
+function score(scenes: SegScene[], K: number, maps: Uint8Array[], method: Method): Score {
+  const acc = new IouAcc(K), fs: number[] = [];
+  scenes.forEach((s, i) => {
+    const pred = method(s, maps[i], K);
+    acc.add(pred, s.mask!);
+    fs.push(boundaryF(pred, s.mask!, s.width, s.height, 2));
+  });
+  return { miou: round(acc.mean(), 4), boundaryF: round(fs.reduce((a, b) => a + b, 0) / fs.length, 4) };
+}
+
+/** Patch labels from scribbles (the simulated annotator's) or from the dense truth. */
+function patchLabels(s: SegScene, dense: boolean, seed: number): Int32Array {
+  const grid = { imageWidth: s.width, imageHeight: s.height, gridWidth: s.grid.w, gridHeight: s.grid.h };
+  const m = dense ? Uint8Array.from(s.mask!, (v) => v + 1) : Uint8Array.from(paintScribbles(s.mask!, s.width, s.height, { maxStrokes: 2, seed }).data, (v) => (v === 255 ? 0 : v + 1));
+  return maskToPatchLabels(m, grid);
+}
+
+export function evaluateStyle(d: SegData, head: 'scribbles' | 'dense', scribbled = 20): SegRefineRow {
+  const K = d.classNames.length;
+  const train = (head === 'dense' ? d.train : d.train.slice(0, scribbled)).map((s, i) => ({ features: s.grid.data, labels: patchLabels(s, head === 'dense', 11 + i) }))
+    .filter((t) => t.labels.some((v) => v !== IGNORE));
+  const { model } = fitSegmentation(train, d.train[0].grid.d, K, { seed: 0 });
+  const maps = d.test.map((s) => predictMap(model, s.grid.data, s.grid.h, s.grid.w).map);
+  const oracle = d.test.map((s) => oracleMap(s.mask!, K, s.width, s.height, s.grid.h, s.grid.w));
+  const on = score(d.test, K, oracle, METHODS.nearest), ob = score(d.test, K, oracle, METHODS.bilinear);
+  const strokes = d.test.map((s, i) => Uint8Array.from(paintScribbles(s.mask!, s.width, s.height, { maxStrokes: 2, seed: 500 + i }).data, (v) => (v === 255 ? 0 : v + 1)));
+  const withStrokes: Method = (s, map, C) => {
+    const k = d.test.indexOf(s), hints = strokes[k];
+    const r = refineMap(map, C, s.grid.h, s.grid.w, { data: s.rgb, width: s.width, height: s.height, channels: 3 }, refineOpts, hints).idx;
+    return Uint8Array.from(r, (v, p) => (hints[p] ? hints[p] - 1 : v));
+  };
+  return {
+    style: d.style, head: head === 'dense' ? `dense masks of ${d.train.length} scenes` : `scribbles on ${scribbled} scenes`, images: d.test.length,
+    nearest: score(d.test, K, maps, METHODS.nearest), bilinear: score(d.test, K, maps, METHODS.bilinear), refined: score(d.test, K, maps, METHODS.refined),
+    oracle: on.miou >= ob.miou ? on : ob, refinedOracle: score(d.test, K, oracle, METHODS.refined), withStrokes: score(d.test, K, maps, withStrokes),
+  };
+}
+
+export async function benchSegRefine(o: { quick?: boolean; log?: (s: string) => void; opts?: RefineOptions } = {}) {
+  refineOpts = o.opts ?? {};
+  // --quick is the CI format smoke: the random-weight tiny backbone on a few small scenes (no figures to quote)
+  const count = o.quick ? 16 : 160;
+  const rows: SegRefineRow[] = [];
+  let note = '';
+  for (const style of ['coloured', 'demo'] as const) {
+    const d = await loadSegData({ style, count, log: o.log, ...(o.quick ? { backbone: 'tiny', size: [160, 120] as [number, number] } : {}) });
+    note = d.note;
+    for (const head of ['scribbles', 'dense'] as const) {
+      const r = evaluateStyle(d, head, o.quick ? 6 : 20);
+      o.log?.(`${style} / ${r.head}: mIoU nearest ${r.nearest.miou} bilinear ${r.bilinear.miou} refined ${r.refined.miou} oracle ${r.oracle.miou} (refined oracle ${r.refinedOracle.miou}; with the image's own strokes ${r.withStrokes.miou}); boundary F ${r.nearest.boundaryF} / ${r.bilinear.boundaryF} / ${r.refined.boundaryF} / ${r.oracle.boundaryF}`);
+      rows.push(r);
+    }
+  }
+  const time = await timeRefine({ repeats: o.quick ? 3 : 9, opts: refineOpts });
+  o.log?.(`refine: ${time.refineMsPerMp} ms CPU per MP (wall ${time.refineWallMsPerMp}); SLIC ${time.slicMsPerMp} ms CPU per MP`);
+  return { name: 'seg-refine' as const, backbone: note, rows, time };
+}
+export type SegRefineResult = Awaited<ReturnType<typeof benchSegRefine>>;
+
+/** The README's side-by-side table (between <!-- seg-refine:start --> and <!-- seg-refine:end -->). */
+export function segRefineMarkdown(r: SegRefineResult, machine: string, date: string): string {
+  const f = (s: Score) => `${s.miou.toFixed(3)} (${s.boundaryF.toFixed(2)})`;
+  return [
+    `Measured ${date} on ${machine}; backbone ${r.backbone.split(' (')[0].split(':')[0]}; held-out test scenes at 320×240 (stride-32 grid 14×19).`, '',
+    '| scenes | head | (a) nearest | (b) bilinear | (c) refined | (d) patch-grid oracle | refined − oracle | (e) refined + 2 strokes per region on the image |',
+    '|---|---|---:|---:|---:|---:|---:|---:|',
+    ...r.rows.map((x) => `| ${x.style === 'demo' ? 'demo (shape only, held out: not tuned on)' : 'coloured (tuned on)'} | ${x.head} | ${f(x.nearest)} | ${f(x.bilinear)} | **${f(x.refined)}** | ${f(x.oracle)} | ${(x.refined.miou >= x.oracle.miou ? '+' : '') + (x.refined.miou - x.oracle.miou).toFixed(3)} | ${f(x.withStrokes)} |`),
+    '',
+    `Full-resolution mIoU over ${r.rows[0]?.images ?? 0} test scenes per style (boundary F at 2 px in brackets). Refinement cost: **${r.time.refineMsPerMp} ms per megapixel** ` +
+    `(CPU time of one thread, median of repeats, ${r.time.grids.map((g) => `grid ${g.grid}: ${g.cpuMsPerMp} ms`).join(', ')}; wall time on this shared machine ${r.time.refineWallMsPerMp} ms); ` +
+    `SLIC superpixels ${r.time.slicMsPerMp} ms per megapixel (computed once per image in a worker, at most 0.3 MP).`,
+  ].join('\n');
+}
+
+if (process.argv[1]?.endsWith('bench/seg-refine.ts')) {
+  const r = await benchSegRefine({ quick: process.argv.includes('--quick'), log: (s) => console.error(s) });
+  console.log(JSON.stringify(r, null, 2));
+}

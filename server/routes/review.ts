@@ -1,0 +1,36 @@
+// Likely label errors: GET /api/review (ranked, as the server filters them now), POST /api/review/:id/keep
+// (the label is right: it leaves the queue until it changes). GET /api/hints: what needs attention.
+import { Hono } from 'hono';
+import type { Ctx } from '../context.ts';
+import { AppError } from '../errors.ts';
+import { intParam } from '../http.ts';
+import { currentHints, getReview, keepLabel, reviewQueue } from '../insights.ts';
+import { getAnnotation, getImage } from '../store.ts';
+
+export function reviewRoutes(ctx: Ctx) {
+  return new Hono()
+    .get('/', (c) => {
+      const db = ctx.session.db, q = c.req.query();
+      const limit = Math.min(2000, q.limit === undefined ? 50 : intParam(q.limit, 'limit'));
+      const r = getReview(db);
+      const items = reviewQueue(db, { flaggedOnly: q.flagged === '1' || q.flagged === 'true' });
+      return c.json({
+        modelVersion: r?.modelVersion ?? null, method: r?.method ?? null, folds: r?.folds ?? 0, at: r?.at ?? null, labelled: r?.labelled ?? 0,
+        total: items.length, flagged: items.filter((i) => i.flagged).length,
+        items: items.slice(0, limit).map(({ id, given, suggested, score, flagged }) => ({ id, given, suggested, score, flagged })),
+      });
+    })
+    .post('/:id/keep', (c) => {
+      const db = ctx.session.db;
+      const id = getImage(db, intParam(c.req.param('id'), 'id')).id;
+      const a = getAnnotation(db, id);
+      if (!a || a.kind === 'skip') throw new AppError(409, 'not_labelled', `image ${id} has no label to keep`);
+      keepLabel(db, id, a.updatedAt);
+      ctx.bus.emit('browser', { type: 'changed', what: 'review', modelVersion: getReview(db)?.modelVersion ?? 0 });
+      return c.json({ kept: { id, updatedAt: a.updatedAt } });
+    });
+}
+
+export function hintRoutes(ctx: Ctx) {
+  return new Hono().get('/', (c) => c.json(currentHints(ctx)));
+}

@@ -1,0 +1,78 @@
+// Choosing labels on purpose (issue 13): k-means finds the modes of the pool, the cold start asks for the
+// typical member of every mode with no label yet and stops once each is covered, cluster-margin spreads the
+// uncertain picks over the modes, and the lists keep val-side images to their own places.
+import { describe, expect, it } from 'vitest';
+import { clusterMargin, clusterPool, coldStart, kmeans } from '../trainer/cold-start.ts';
+import { computeSuggestions, VAL_EVERY } from '../trainer/suggestions.ts';
+import { sketchRows } from '../trainer/suggestions-sketch.ts';
+import { isVal } from '../trainer/split.ts';
+import { gauss, mulberry32 } from '../trainer/rng.ts';
+
+/** `k` Gaussian blobs in d dims, `per` points each; row i belongs to blob floor(i / per); spread 0.3 around far centres. */
+function blobs(k: number, per: number, d = 16, seed = 3) {
+  const r = mulberry32(seed);
+  const centres = Array.from({ length: k }, () => Array.from({ length: d }, () => gauss(r) * 5));
+  const X = new Float32Array(k * per * d);
+  for (let c = 0; c < k; c++) for (let p = 0; p < per; p++) for (let j = 0; j < d; j++) X[(c * per + p) * d + j] = centres[c][j] + gauss(r) * 0.3;
+  return { X, d, n: k * per, blob: (i: number) => Math.floor(i / per) };
+}
+
+describe('cold start', () => {
+  it('k-means recovers well-separated blobs (each cluster is one blob)', () => {
+    const b = blobs(4, 30);
+    const { Z, m } = sketchRows(b.X, b.d, b.n);
+    const { assign } = kmeans(Z, b.n, m, 4, 1);
+    for (let c = 0; c < 4; c++) expect(new Set(Array.from({ length: 30 }, (_, p) => assign[c * 30 + p])).size).toBe(1);
+    expect(new Set(assign).size).toBe(4);
+  });
+
+  it('asks for one typical image per uncovered cluster, and nothing once every cluster has a label', () => {
+    const b = blobs(4, 30);
+    const cl = clusterPool(b.X, b.d, b.n, 2); // k = 4 for two classes
+    expect(cl.k).toBe(4);
+    const all = Array.from({ length: b.n }, (_, i) => i);
+    const first = coldStart(cl, all, [], 4);
+    expect(new Set(first.map(b.blob)).size).toBe(4);
+    // blob 0 labelled: the next cold-start picks come from the three others only
+    const lab = [0];
+    const next = coldStart(cl, all.filter((i) => i !== 0), lab, 10);
+    expect(next.length).toBeGreaterThan(0);
+    expect(next.some((i) => b.blob(i) === 0)).toBe(false);
+    expect(coldStart(cl, all, [0, 30, 60, 90], 10)).toEqual([]);
+  });
+
+  it('the typical pick is central, not an outlier', () => {
+    const b = blobs(2, 40);
+    // push row 5 of blob 0 far out: it must not be the first pick for its blob
+    for (let j = 0; j < b.d; j++) b.X[5 * b.d + j] += 3;
+    const cl = clusterPool(b.X, b.d, b.n, 2);
+    const picks = coldStart(cl, Array.from({ length: b.n }, (_, i) => i), [], 4);
+    expect(picks.slice(0, 2)).not.toContain(5);
+  });
+
+  it('cluster-margin takes the most uncertain image of each cluster in the pool before a second from any', () => {
+    const b = blobs(3, 20);
+    const cl = clusterPool(b.X, b.d, b.n, 2);
+    // an uncertainty ranking that puts all of blob 0 first, then blob 1, then blob 2
+    const ranked = Array.from({ length: b.n }, (_, i) => i);
+    expect(clusterMargin(cl, ranked, 3, 60)).toEqual([0, 20, 40]);
+    // only the pool (the 10·limit most uncertain) is spread: here blobs 0 and 1
+    expect(clusterMargin(cl, ranked, 3).map(b.blob)).toEqual([0, 1, 0]);
+  });
+
+  it('lists hold train-side images, except every VAL_EVERY-th place, which is a val-side one', () => {
+    const n = 400, d = 8, C = 2;
+    const r = mulberry32(9);
+    const feats = Float32Array.from({ length: n * d }, () => gauss(r));
+    const probs = new Float32Array(n * C);
+    for (let i = 0; i < n; i++) { const p = r(); probs[i * C] = p; probs[i * C + 1] = 1 - p; }
+    const ids = Array.from({ length: n }, (_, i) => i + 1);
+    const lists = computeSuggestions({ ids, probs, C, classIds: [1, 2], features: feats, d, labelledIds: ids.slice(0, 40), labelCounts: [20, 20], limit: 50 });
+    for (const key of ['uncertain', 'diverse', 'minority', 'class:1']) {
+      const l = lists[key];
+      expect(l.length, key).toBe(50);
+      l.forEach((id, k) => expect(isVal(id), `${key}[${k}]`).toBe((k + 1) % VAL_EVERY === 0));
+    }
+    expect(lists.typical.every((id) => !isVal(id))).toBe(true);
+  });
+});

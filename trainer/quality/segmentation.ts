@@ -1,0 +1,131 @@
+// Model quality for segmentation, after each publish, in the background (SingleFlight, in slices): the val
+// evaluation at the patch grid (per-class IoU, mIoU, patch confusion, per-image IoU and loss), likely label
+// errors as per-image patch disagreement (the share of an image's labelled patches the head predicts as
+// another class: in-sample for train-split images, so it understates their errors), and hints.
+import type { EvalImage, EvaluationMsg, ReviewItem } from '../../server/protocol.ts';
+import { MAX_EVAL_IMAGES, MAX_REVIEW_ITEMS } from '../../server/protocol.ts';
+import { predictProba, type LogRegModel } from '../heads/logreg.ts';
+import { IGNORE, type SegImage } from '../heads/segmentation.ts';
+import type { TrainerView } from '../tasks/task.ts';
+import { computeHints } from './hints.ts';
+import { argmax, confusionMatrix, labelLoss, report } from './metrics.ts';
+import { Cancelled, SingleFlight, Slicer } from './slices.ts';
+
+/** an image is flagged when the head predicts another class on at least this share of its labelled patches */
+export const FLAG_DISAGREEMENT = 0.25;
+type Labelled = SegImage & { id: number };
+export interface SegmenterLike {
+  model(): LogRegModel | null;
+  classIds(): number[];
+  labelledCount(): number;
+  labelledImages(split: 'train' | 'val'): Promise<Labelled[]>;
+}
+interface Scored { id: number; truth: Int32Array; pred: Int32Array; pLabel: Float64Array; pPred: Float64Array }
+
+const mode = (xs: ArrayLike<number>, C: number): number | null => {
+  const n = new Array<number>(C).fill(0);
+  for (let i = 0; i < xs.length; i++) n[xs[i]]++;
+  const best = argmax(n, 0, C);
+  return n[best] ? best : null;
+};
+const round = (x: number) => Math.round(x * 1e4) / 1e4;
+
+export class SegmentationQuality {
+  private readonly job: SingleFlight;
+  private lists: Record<string, number[]> = {};
+  private issues = new Map<number, { updatedAt: number; score: number; flagged: boolean }>();
+
+  constructor(private task: SegmenterLike, private v: TrainerView) {
+    this.job = new SingleFlight((alive) => this.background(alive), (e) => v.io.log(`model quality failed: ${e.stack}`));
+  }
+  reset(): void { this.job.cancel(); this.issues.clear(); }
+  forget(imageId: number): void { this.issues.delete(imageId); }
+  idle(): Promise<void> { return this.job.idle(); }
+  afterPublish(lists: Record<string, number[]>): void { this.lists = lists; this.job.schedule(); }
+  labelIssue(ids: ArrayLike<number>): Float64Array {
+    return Float64Array.from(ids as ArrayLike<number>, (id) => {
+      const it = this.issues.get(id), a = this.v.ann.get(id);
+      return it?.flagged && a?.updatedAt === it.updatedAt ? it.score : NaN;
+    });
+  }
+
+  /** Labelled patches of one image with the head's prediction and probabilities. */
+  private score(model: LogRegModel, im: Labelled): Scored {
+    const C = model.C, d = model.d, rows: number[] = [];
+    for (let p = 0; p < im.labels.length; p++) if (im.labels[p] !== IGNORE && im.labels[p] < C) rows.push(p);
+    const X = new Float32Array(rows.length * d);
+    rows.forEach((p, q) => X.set(im.features.subarray(p * d, (p + 1) * d), q * d));
+    const P = predictProba(model, X, rows.length);
+    const truth = Int32Array.from(rows, (p) => im.labels[p]), pred = Int32Array.from(rows, (_, q) => argmax(P, q * C, C));
+    return { id: im.id, truth, pred, pLabel: Float64Array.from(rows, (_, q) => P[q * C + truth[q]]), pPred: Float64Array.from(rows, (_, q) => P[q * C + pred[q]]) };
+  }
+
+  private async scoreAll(model: LogRegModel, split: 'train' | 'val', slicer: Slicer, alive: () => boolean): Promise<Scored[]> {
+    const out: Scored[] = [];
+    for (const im of await this.task.labelledImages(split)) {
+      if (im.features.length !== im.labels.length * model.d) continue; // embedded with another backbone
+      out.push(this.score(model, im));
+      await slicer.pause();
+      if (!alive()) throw new Cancelled();
+    }
+    return out;
+  }
+
+  private async background(alive: () => boolean): Promise<void> {
+    const model = this.task.model();
+    if (!model) return;
+    const version = this.v.version, C = model.C, classIds = this.task.classIds().slice(0, C), slicer = new Slicer(25);
+    const val = await this.scoreAll(model, 'val', slicer, alive), train = await this.scoreAll(model, 'train', slicer, alive);
+    const cat = (xs: Scored[], k: 'truth' | 'pred') => Int32Array.from(xs.flatMap((s) => [...s[k]]));
+    const matrix = confusionMatrix(cat(val, 'truth'), cat(val, 'pred'), C);
+    const r = report(matrix);
+    const images: EvalImage[] = val.filter((s) => s.truth.length).map((s) => {
+      const n = s.truth.length, g = mode(s.truth, C), p = mode(s.pred, C);
+      return {
+        id: s.id, given: g === null ? null : classIds[g], predicted: p === null ? null : classIds[p],
+        confidence: round(s.pPred.reduce((a, b) => a + b, 0) / n), loss: round(s.pLabel.reduce((a, b) => a + labelLoss(b), 0) / n),
+        iou: round(report(confusionMatrix(s.truth, s.pred, C)).miou ?? 0),
+      };
+    }).sort((a, b) => b.loss - a.loss || a.id - b.id);
+    const evaluation: EvaluationMsg = {
+      type: 'evaluation', task: 'segmentation', modelVersion: version, labelled: this.task.labelledCount(), trainSize: train.length, valSize: val.length,
+      accuracy: r.accuracy, macroF1: r.macroF1, miou: r.miou, classIds,
+      perClass: r.perClass.map((k, c) => ({ classId: classIds[c], support: k.support, predicted: k.predicted, precision: k.precision, recall: k.recall, f1: k.f1, iou: k.iou })),
+      confusion: matrix, unit: 'patches', images: images.slice(0, MAX_EVAL_IMAGES),
+    };
+    this.v.io.send(evaluation);
+
+    const items: ReviewItem[] = [];
+    for (const s of [...train, ...val]) {
+      const wrong = [...s.truth.keys()].filter((q) => s.truth[q] !== s.pred[q]);
+      if (!s.truth.length) continue;
+      const share = wrong.length / s.truth.length, g = mode(wrong.map((q) => s.truth[q]), C), p = mode(wrong.map((q) => s.pred[q]), C);
+      items.push({
+        id: s.id, given: g === null ? classIds[mode(s.truth, C)!] : classIds[g], suggested: p === null ? null : classIds[p],
+        score: round(share), flagged: share >= FLAG_DISAGREEMENT && wrong.length >= 2, updatedAt: this.v.ann.get(s.id)?.updatedAt ?? 0,
+      });
+    }
+    items.sort((a, b) => b.score - a.score || a.id - b.id);
+    this.issues = new Map(items.map((it) => [it.id, it]));
+    this.v.io.send({ type: 'review', task: 'segmentation', modelVersion: version, method: 'patches', folds: 0, labelled: items.length, items: items.slice(0, MAX_REVIEW_ITEMS) });
+
+    const shows = new Array<number>(C).fill(0), patches = new Array<number>(C).fill(0);
+    for (const s of [...train, ...val]) {
+      const seen = new Set<number>();
+      for (const t of s.truth) { patches[t]++; seen.add(t); }
+      for (const t of seen) shows[t]++;
+    }
+    const cells = new Map(val.map((s) => [s.id, new Set([...s.truth.keys()].filter((q) => s.truth[q] !== s.pred[q]).map((q) => `${s.truth[q]}:${s.pred[q]}`))]));
+    const index = new Map(classIds.map((id, c) => [id, c]));
+    const hints = computeHints({
+      task: 'segmentation',
+      classes: this.v.classes.map((k) => ({ id: k.id, name: k.name, count: index.has(k.id) ? shows[index.get(k.id)!] : 0 })),
+      weights: this.v.classes.map((k) => (index.has(k.id) ? patches[index.get(k.id)!] : 0)),
+      candidates: (id) => this.lists[`class:${id}`] ?? [],
+      val: { metric: 'mIoU', value: r.miou, n: val.length, chance: 1 / C, worst: images.map((i) => i.id) },
+      confusion: { classIds, matrix, unit: 'patches', images: (a, b) => val.filter((s) => cells.get(s.id)!.has(`${a}:${b}`)).map((s) => s.id) },
+      duplicates: [],
+    });
+    this.v.io.send({ type: 'hints', modelVersion: version, hints });
+  }
+}

@@ -1,0 +1,47 @@
+// Background work that must not hold the trainer's event loop: a label arriving mid-way has to reach the
+// refit (and the focused image its prediction) after at most one slice. Work yields with setImmediate,
+// which lets timers (the refit debounce) and socket frames run in between.
+
+/** Yields when the current slice has used its budget. */
+export class Slicer {
+  private start = performance.now();
+  constructor(readonly budgetMs = 25) {}
+  /** true when the budget is spent (callers with one big step ask before starting it) */
+  spent(): boolean { return performance.now() - this.start >= this.budgetMs; }
+  async pause(force = false): Promise<void> {
+    if (!force && !this.spent()) return;
+    await new Promise((r) => setImmediate(r));
+    this.start = performance.now();
+  }
+}
+
+/** Thrown inside a job when what it works on was reset (a class removed, a new snapshot). */
+export class Cancelled extends Error {}
+
+/**
+ * One run at a time: scheduling while a run is on its way asks for one more run after it, so results are
+ * at most one cycle behind and a steady stream of labels can't starve them (nothing is abandoned mid-way
+ * except by `cancel`, which a reset calls).
+ */
+export class SingleFlight {
+  private running: Promise<void> | null = null;
+  private again = false;
+  private generation = 0;
+  constructor(private work: (alive: () => boolean) => Promise<void>, private onError: (e: Error) => void) {}
+
+  schedule(): void {
+    if (this.running) { this.again = true; return; }
+    this.running = this.loop().finally(() => { this.running = null; });
+  }
+  cancel(): void { this.generation++; this.again = false; }
+  /** resolves when nothing is running (tests) */
+  async idle(): Promise<void> { while (this.running) await this.running; }
+
+  private async loop(): Promise<void> {
+    do {
+      this.again = false;
+      const gen = this.generation;
+      try { await this.work(() => gen === this.generation); } catch (e) { if (!(e instanceof Cancelled)) this.onError(e as Error); }
+    } while (this.again);
+  }
+}

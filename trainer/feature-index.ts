@@ -1,7 +1,8 @@
 // The in-memory index of a feature store: per record its image id, sha256 (32 bytes), shape, offset and
 // length in typed arrays that grow by doubling (~60 bytes a row), and the latest record of each image id.
 import { createHash } from 'node:crypto';
-import type { Shape } from './feature-store.ts';
+/** a stored row's shape: a pooled vector is 1 × 1 × d, a patch grid h × w × d */
+export interface Shape { h: number; w: number; d: number }
 
 const scratch = new Uint8Array(32);
 const HEX = /^[0-9a-fA-F]{64}$/;

@@ -7,12 +7,12 @@
 import { closeSync, existsSync, fstatSync, ftruncateSync, mkdirSync, openSync, readFileSync, readSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
-import { RowIndex, shaBytes } from './feature-index.ts';
+import { RowIndex, shaBytes, type Shape } from './feature-index.ts';
 import { lockStore } from './store-lock.ts';
 import { decodeHalfInto, encodeHalf } from './fp16.ts';
 
 export type Dtype = 'f16' | 'f32';
-export interface Shape { h: number; w: number; d: number }
+export type { Shape } from './feature-index.ts';
 export const RECORD = 64;
 const MAGIC = 0x31524648; // 'HFR1'
 /** records re-checked against their data on open: a torn write can only be at the tail */

@@ -42,9 +42,12 @@ function serverMax(out: string): Record<string, number> {
 }
 
 /** images/s between the moments `embedded` passed two fractions of n */
+/** img/s between the status frames around the `from` and `to` fractions of the pool (status frames are
+ *  throttled: in a small session one frame may cover the whole window, so the frames just outside it count) */
 function rate(progress: [number, number][], n: number, from: number, to: number): number {
-  const a = progress.find(([, e]) => e >= from * n), b = progress.find(([, e]) => e >= to * n);
-  return a && b && b[0] > a[0] ? round((b[1] - a[1]) / ((b[0] - a[0]) / 1000), 1) : NaN;
+  const a = progress.filter(([, e]) => e <= from * n).at(-1) ?? progress[0];
+  const b = progress.find(([, e]) => e >= to * n) ?? progress.at(-1);
+  return a && b && b[0] > a[0] && b[1] > a[1] ? round((b[1] - a[1]) / ((b[0] - a[0]) / 1000), 1) : NaN;
 }
 
 export async function benchScaleLoop(o: ScaleLoopOptions = {}) {

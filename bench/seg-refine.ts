@@ -51,7 +51,8 @@ function patchLabels(s: SegScene, dense: boolean, seed: number): Int32Array {
   return maskToPatchLabels(m, grid);
 }
 
-export function evaluateStyle(d: SegData, head: 'scribbles' | 'dense', scribbled = 20): SegRefineRow {
+export function evaluateStyle(d: SegData, head: 'scribbles' | 'dense', scribbled = 20, opts?: RefineOptions): SegRefineRow {
+  if (opts) refineOpts = opts;
   const K = d.classNames.length;
   const train = (head === 'dense' ? d.train : d.train.slice(0, scribbled)).map((s, i) => ({ features: s.grid.data, labels: patchLabels(s, head === 'dense', 11 + i) }))
     .filter((t) => t.labels.some((v) => v !== IGNORE));

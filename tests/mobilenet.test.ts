@@ -10,8 +10,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Tensor } from '@huggingface/transformers';
 import { loadBackbone, type LoadedBackbone } from '../trainer/backbones/load.ts';
 import { createEmbedder } from '../trainer/embed.ts';
+import { loopEmbedder } from '../trainer/embedder.ts';
 import { ensureBackboneFolder, MODELS_DIR } from '../trainer/onnx/make.ts';
-import { loadMobilenetKeras, MOBILENET_DIM, MOBILENET_GRID, MOBILENET_GRID_DIM, MOBILENET_OUTPUT, npmCacheDir } from '../trainer/onnx/mobilenet.ts';
+import { loadMobilenetKeras, MOBILENET_DIM, MOBILENET_GRID, MOBILENET_GRID_DIM, MOBILENET_OUTPUT, MOBILENET_VERSION, npmCacheDir } from '../trainer/onnx/mobilenet.ts';
 import { PackageFetchError } from '../trainer/onnx/npm-package.ts';
 import type { KerasModel } from '../trainer/onnx/keras.ts';
 import { mulberry32 } from '../trainer/rng.ts';
@@ -86,6 +87,16 @@ describe('converter', () => {
       const out = await bb.model({ pixel_values: new Tensor('float32', cimg.data, [1, 3, cimg.height, cimg.width]) });
       expect(c.pooled.subarray(0, 1280)).toEqual(out.pooler_output.data);
     } finally { await e.dispose(); }
+  }, 60_000);
+});
+
+describe('feature cache keys', () => {
+  it('grids of the stride-16 graph get a key of their own; pooled features (unchanged) keep theirs', async () => {
+    const e = await loopEmbedder({ backbone: 'mobilenetv2-imagenet', device: 'cpu', offline: true });
+    try {
+      expect(e.info.key).toBe('mobilenetv2-imagenet-r224-s448');
+      expect(e.info.gridKey).toBe(`mobilenetv2-imagenet-v${MOBILENET_VERSION}-r224-s448`);
+    } finally { await e.dispose?.(); }
   }, 60_000);
 });
 

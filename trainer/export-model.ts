@@ -36,7 +36,9 @@ export async function exportOnnx(o: ExportOptions): Promise<ValidationReport> {
   const src = head.backbone.dir && hasModel(head.backbone.dir) ? head.backbone.dir : await fetchModel(head.backbone.name);
   fs.mkdirSync(path.join(o.out, 'onnx'), { recursive: true });
   const base = fs.readFileSync(path.join(src, 'onnx', 'model.onnx'));
-  const patch = headPatch({ task: head.task, d: head.d, C: head.C, A: f32(head.A), b: f32(head.b), registers: head.backbone.registers, patchSize: head.backbone.patchSize });
+  const backboneConfig = JSON.parse(fs.readFileSync(path.join(src, 'config.json'), 'utf8'));
+  const pooled = backboneConfig.hilt?.pooled === 'pooler_output' ? 'pooler_output' as const : 'tokens' as const;
+  const patch = headPatch({ task: head.task, d: head.d, C: head.C, A: f32(head.A), b: f32(head.b), registers: head.backbone.registers, patchSize: head.backbone.patchSize, pooled });
   fs.writeFileSync(path.join(o.out, 'onnx', 'model.onnx'), Buffer.concat([base, patch]));
   const data = path.join(src, 'onnx', 'model.onnx_data');
   if (fs.existsSync(data)) fs.copyFileSync(data, path.join(o.out, 'onnx', 'model.onnx_data'));

@@ -129,10 +129,11 @@ export class Trainer implements TrainerView {
     if (!this.task) { this.cache?.close(); this.cache = null; return; }
     // a trainer on another host keeps one cache per session: rows are keyed by image id
     const root = this.opts.cacheRoot ?? (this.sessionDir && existsSync(this.sessionDir) ? join(this.sessionDir, 'features') : join(process.cwd(), '.hilt-cache', this.sessionName, 'features'));
-    const dir = join(root, `${this.embedder.info.key}-${this.mode}`.replace(/[^A-Za-z0-9._-]/g, '_'));
+    const info = this.embedder.info, key = `${this.mode === 'grid' ? info.gridKey ?? info.key : info.key}-${this.mode}`;
+    const dir = join(root, key.replace(/[^A-Za-z0-9._-]/g, '_'));
     if (this.cache?.dir === dir) return;
     this.cache?.close();
-    this.cache = new FeatureCache(root, `${this.embedder.info.key}-${this.mode}`);
+    this.cache = new FeatureCache(root, key);
   }
 
   private markDirty() {

@@ -17,6 +17,11 @@ export type ImportedIds = Map<Entry, { id: number; width: number; height: number
 /** Per-class counts for GET /api/stats (a task's own view adds fields, e.g. mask pixels). */
 export interface ClassStat { classId: number; name: string; color: string; count: number; pixels?: number; share?: number; points?: number }
 
+/** Fields a task's view adds to GET /api/stats, by the task that adds them. */
+export interface StatsExtras {
+  segmentation: { labelledPixels: number; masks: number };
+}
+
 export interface ServerTask<I extends { kind: string } = { kind: string }> {
   name: Task;
   /** the shapes of the PUT /api/images/:id/annotation bodies of this task, one per kind (zod, by `kind`) */
@@ -31,7 +36,7 @@ export interface ServerTask<I extends { kind: string } = { kind: string }> {
   /** the export formats a session of this task offers */
   exportFormats: readonly ExportFormat[];
   /** /api/stats: per-class counts of this task's own (replacing the label counts) and extra fields */
-  stats?(ctx: Ctx): Promise<{ perClass: ClassStat[]; extra: Record<string, unknown> }>;
+  stats?(ctx: Ctx): Promise<{ perClass: ClassStat[]; extra: Partial<StatsExtras> }>;
   /** an import's annotations of this task: the entries that carry them, and writing them (`lock`: no task yet) */
   importer: {
     entries(plan: SourcePlan, imported: ImportedIds): Entry[];

@@ -1,7 +1,8 @@
 // Per-class scores of an evaluation: precision, recall, F1 and support (classification), IoU and the
 // labelled patches (segmentation). "–" where a score is undefined (a class never predicted or never given).
 import { For, Show } from 'solid-js';
-import type { Class, Evaluation } from '../types.ts';
+import type { Class } from '../types.ts';
+import type { Evaluation } from '../api-types.ts';
 
 const f = (v: number | null | undefined) => (v === null || v === undefined ? '–' : v.toFixed(2));
 

@@ -2,7 +2,8 @@
 // image IoU), sortable by loss. The page pages and sorts on the server (GET /api/evaluation?sort&offset).
 import { For, Show } from 'solid-js';
 import { api } from '../api.ts';
-import type { Class, Evaluation } from '../types.ts';
+import type { Class } from '../types.ts';
+import type { Evaluation } from '../api-types.ts';
 
 export const IMAGE_SORTS = [['loss', 'loss ↓'], ['-loss', 'loss ↑'], ['id', 'id']] as const;
 

@@ -4,7 +4,7 @@
 import { Show } from 'solid-js';
 import { api } from '../api.ts';
 import { useApp } from '../context.ts';
-import type { ImageListItem, ReviewList } from '../types.ts';
+import type { ImageListItem, ReviewList } from '../api-types.ts';
 import '../quality.css';
 
 type Item = ReviewList['items'][number];

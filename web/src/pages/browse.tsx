@@ -8,7 +8,7 @@ import { api, type ListQuery } from '../api.ts';
 import { count, fmt } from '../lib/format.ts';
 import { Thumb } from '../components/thumb.tsx';
 import { ReviewPanel } from '../components/review-panel.tsx';
-import type { ImageList, ReviewList } from '../types.ts';
+import type { ImageList, ReviewList } from '../api-types.ts';
 
 const STATES = ['all', 'unlabelled', 'labelled', 'wrong', 'review'] as const;
 // segmentation: a mask or not (an image with points only has none); "wrong vs prediction" has no meaning there

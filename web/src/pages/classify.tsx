@@ -10,7 +10,7 @@ import { LiveAccuracy } from '../components/live-accuracy.tsx';
 import { StrategySelect } from '../components/strategy-select.tsx';
 import { HintsPanel } from '../components/hints-list.tsx';
 import { staleNote } from '../lib/prediction-note.ts';
-import type { Stats } from '../types.ts';
+import type { Stats } from '../api-types.ts';
 
 export function ClassifyPage() {
   const { nav, cache, app } = createLabelling('classification');

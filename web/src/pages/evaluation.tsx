@@ -11,7 +11,8 @@ import { ExportBox, copyExport } from '../components/export-box.tsx';
 import { HintsList, hintHref } from '../components/hints-list.tsx';
 import { LineChart } from '../components/line-chart.tsx';
 import { ReviewSummary } from '../components/review-summary.tsx';
-import type { EvaluationAnswer, Hint, ReviewList } from '../types.ts';
+import type { Hint } from '../types.ts';
+import type { EvaluationAnswer, ReviewList } from '../api-types.ts';
 
 const PAGE = 25;
 const COLORS: Record<string, string> = { val_accuracy: '#58a6ff', val_macro_f1: '#3fb950', val_miou: '#d29922' };

@@ -8,7 +8,7 @@ import { count, fmt, pct, rollingAccuracy } from '../lib/format.ts';
 import { LineChart, type Series } from '../components/line-chart.tsx';
 import { ConfusionMatrix } from '../components/confusion-matrix.tsx';
 import { SegStats } from '../components/seg-stats.tsx';
-import type { Stats } from '../types.ts';
+import type { Stats } from '../api-types.ts';
 
 const COLORS = ['#58a6ff', '#3fb950', '#d29922', '#f778ba', '#a5d6ff', '#ff7b72', '#bc8cff'];
 

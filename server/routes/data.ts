@@ -1,7 +1,6 @@
-import { Hono } from 'hono';
-import type { Ctx } from '../context.ts';
+import { Hono, type MiddlewareHandler } from 'hono';
 import { z } from 'zod';
-import type { MiddlewareHandler } from 'hono';
+import type { Ctx } from '../context.ts';
 import { json, qstr, query } from '../validate.ts';
 import { EXPORT_FORMATS, EXPORT_TYPES } from '../export-formats.ts';
 import { AppError } from '../errors.ts';
@@ -14,11 +13,8 @@ import type { ServerToBrowser } from '../protocol.ts';
 const exportQuery = z.object({
   format: qstr.pipe(z.enum(EXPORT_FORMATS, { error: `format must be one of ${EXPORT_FORMATS.join(', ')}` })).optional(),
 });
-const importBody = z.object({
-  path: z.string({ error: 'path must be a folder, CSV or COCO JSON file on the server' }).min(1, { error: 'path must be a folder, CSV or COCO JSON file on the server' })
-    .max(4096, { error: 'path must be a folder, CSV or COCO JSON file on the server' }),
-  copy: z.unknown().optional(),
-});
+const PATH_MSG = 'path must be a folder, CSV or COCO JSON file on the server';
+const importBody = z.object({ path: z.string({ error: PATH_MSG }).min(1, { error: PATH_MSG }).max(4096, { error: PATH_MSG }), copy: z.unknown().optional() });
 
 /** import over HTTP is off without --import-root: said before the body is looked at */
 const importEnabled = (ctx: Ctx): MiddlewareHandler => async (_c, next) => {

@@ -6,7 +6,7 @@ import type { AnnotationMsg, ClassMsg, EvalImage, Hint, Prediction as ProtocolPr
 export type { Task, TrainerStatus, SegmentationPrediction, EvalImage, Hint };
 export type Class = ClassMsg;
 export type Annotation = AnnotationMsg;
-export type Point = { classId: number; x: number; y: number };
+export type Point = NonNullable<AnnotationMsg['points']>[number];
 
 /** A prediction as the image cache holds it: a socket frame's or an image's, with the version of the model
  *  that made it (sent back when it is accepted). */

@@ -1,5 +1,5 @@
 // The task and strategy registries are complete across runtimes (docs/ARCHITECTURE.md): every task of the
-// protocol has its trainer factory, its server entry (annotation kinds, accept, prediction check, export
+// protocol has its trainer factory (and exported head), its server entry (annotation kinds, accept, prediction check, export
 // formats, importer), its web entry (home card and key, class keys that exist in the keymap, Browse
 // filters, wording) and its views (labelling page); every strategy has a UI label, serves known tasks, and
 // picks on the server or has a trainer producer. A registry that lacks a part fails here by name.
@@ -22,6 +22,10 @@ describe('task registries', () => {
     expect({ trainer: missing(TRAINER_TASKS), server: missing(SERVER_TASKS), web: missing(WEB_TASKS) }).toEqual({ trainer: [], server: [], web: [] });
     for (const t of NAMES) {
       expect([TRAINER_TASKS[t].name, SERVER_TASKS[t].name, WEB_TASKS[t].name]).toEqual([t, t, t]);
+      // the trainer's: the live loop's task, and its head as an exported ONNX model
+      expect(typeof TRAINER_TASKS[t].create, `${t} trainer task`).toBe('function');
+      const x = TRAINER_TASKS[t].exported;
+      expect([typeof x?.graph, typeof x?.row, typeof x?.passed, typeof x?.outputs], `${t} exported head`).toEqual(['function', 'function', 'function', 'string']);
     }
   });
 

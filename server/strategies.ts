@@ -2,7 +2,7 @@
 // serves, whether it needs the trainer, and the server's pick. Model-based strategies read the ranked list
 // the trainer's producer of the same name published (trainer/suggestions.ts PRODUCERS); when there is none
 // (no trainer yet, list used up) nextImage falls back to sequential and says so in `reason`.
-import type { Task } from './protocol.ts';
+import { taskSchema, type Task } from './protocol.ts';
 import type { Db } from './db/open.ts';
 import { AppError } from './errors.ts';
 import { stmt } from './db/prepared.ts';
@@ -54,7 +54,8 @@ function unsure(db: Db, id: number): string {
   return `model unsure: ${name(probs[0][0])} vs ${name(probs[1][0])}`;
 }
 
-const BOTH: Task[] = ['classification', 'segmentation'];
+/** every task (the registry's strategies serve them all so far) */
+const BOTH: Task[] = taskSchema.options;
 
 export const STRATEGIES: StrategyEntry[] = [
   {

@@ -8,6 +8,7 @@ import type { Shape } from '../feature-store.ts';
 import type { RowPredictions } from '../sweep.ts';
 import { ClassificationQuality } from '../quality/classification.ts';
 import type { SweepState, TaskFactory, TrainerTask, TrainerView } from './task.ts';
+import { classificationExport } from './classification-export.ts';
 
 export interface TrainingRows { ids: number[]; X: Float32Array; y: Int32Array; d: number }
 
@@ -158,7 +159,7 @@ export class ClassificationTask implements TrainerTask {
   }
 }
 
-export const classification: TaskFactory = { name: 'classification', create: (v) => new ClassificationTask(v) };
+export const classification: TaskFactory = { name: 'classification', create: (v) => new ClassificationTask(v), exported: classificationExport };
 
 /** The sweep's feature sample as the suggestion input wants it: ids and rows of width d, concatenated. */
 export function packSample(sample: Map<number, Float32Array>, d: number): { ids: Int32Array; features: Float32Array } {

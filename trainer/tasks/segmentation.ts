@@ -13,6 +13,7 @@ import type { RowPredictions } from '../sweep.ts';
 import { packSample } from './classification.ts';
 import { SegmentationQuality } from '../quality/segmentation.ts';
 import type { SweepState, TaskFactory, TrainerTask, TrainerView } from './task.ts';
+import { segmentationExport } from './segmentation-export.ts';
 
 interface GridLike { data: Float32Array; h: number; w: number; d?: number }
 
@@ -210,4 +211,4 @@ export class SegmentationTask implements TrainerTask {
 
 const MAX_IOU_CLASSES = 20;
 
-export const segmentation: TaskFactory = { name: 'segmentation', create: (v) => new SegmentationTask(v) };
+export const segmentation: TaskFactory = { name: 'segmentation', create: (v) => new SegmentationTask(v), exported: segmentationExport };

@@ -8,6 +8,7 @@ import type { LogRegModel } from '../heads/logreg.ts';
 import type { SuggestionInput } from '../suggestions.ts';
 import type { RowPredictions } from '../sweep.ts';
 import type { EmbedMode, EmbedResult, TrainerIO } from '../types.ts';
+import type { ExportedHead } from './exported.ts';
 
 /** What the sweep gathered over a lap of the pool: every image predicted under the current class set. */
 export interface SweepState {
@@ -63,4 +64,6 @@ export interface TrainerTask {
 export interface TaskFactory {
   readonly name: Task;
   create(view: TrainerView): TrainerTask;
+  /** its head once exported with the backbone as one ONNX model */
+  readonly exported: ExportedHead;
 }

@@ -68,6 +68,9 @@ export async function benchLatency(o: { images?: number; repeats?: number; quick
       version = f.modelVersion;
     }
     return { name: 'latency', images: n, labels: 40 + repeats, repeats, embedSeconds: round(embedSeconds, 1), embedImgPerSec: round(n / embedSeconds, 1), p50ms: round(median(times)), p95ms: round(percentile(times, 95)), maxMs: round(Math.max(...times)) };
+  } catch (e) {
+    // what the trainer said is what explains a missing frame
+    throw new Error(`${(e as Error).message}; trainer output:\n${trainer.out().slice(-2500)}`);
   } finally {
     br.close(); await trainer.stop(); await srv.close(); rmSync(root, { recursive: true, force: true });
   }

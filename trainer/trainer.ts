@@ -159,7 +159,13 @@ export class Trainer implements TrainerView {
         // idle: a pending label waits for its debounce timer, which kicks the loop again
         this.cache.flush();
         this.sweep.flush();
-        if (this.dirty) break;
+        if (this.dirty) {
+          // the debounce timer can fire a millisecond before Date.now() says the debounce has passed: wait
+          // out the rest, or the refit would wait for the next label
+          if (this.timer) clearTimeout(this.timer);
+          this.timer = setTimeout(() => this.kick(), Math.max(1, this.debounceMs - (Date.now() - this.lastChange)));
+          break;
+        }
         // a lap waiting for its gap publishes when it ends; ready = the newest lists are out
         if (this.sweep.lapDue) break;
         if (this.publisher.stale && this.version) this.publisher.request();

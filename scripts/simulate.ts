@@ -1,7 +1,7 @@
 // `npx hilt simulate`: how many labels would my dataset need with each strategy? A simulated annotator
 // labels a dataset with known answers through a real server and a real trainer (scripts/simulate/run.ts),
 // once per strategy and repeat, and the curves, the headline and a plot land in --out. `--help` for usage.
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -9,18 +9,17 @@ import { loadDataset } from './simulate/dataset.ts';
 import { makeBaseSession } from './simulate/prepare.ts';
 import { localRunner, runAll, workerRunner, type Runner, type Task, type TaskResult } from './simulate/runner.ts';
 import { parseSimArgs, USAGE, UsageError, type SimOptions } from './simulate/options.ts';
-import { aggregate, headline, markdown, type CurvePoint, type Headline } from './simulate/report.ts';
-import { upsamplingTable } from './simulate/upsampling-report.ts';
+import { ratioSpread, type CurvePoint, type Headline } from './simulate/report.ts';
+import { writeReport, type SimRecord } from './simulate/write-report.ts';
 import type { RunResult } from './simulate/run.ts';
-import { plotSvg } from './simulate/svg.ts';
-import { reviewMarkdown, summariseReview } from './simulate/noise.ts';
+import { summariseReview } from './simulate/noise.ts';
 import { VAL_FRACTION } from '../trainer/split.ts';
 
 export { parseSimArgs, USAGE };
 
 export interface SimulateResult {
   out: string; files: { json: string; md: string; svg: string };
-  curves: Record<string, CurvePoint[]>; headline: Headline; ceiling: number | null; seconds: number;
+  curves: Record<string, CurvePoint[]>; headline: Headline; headlines: Headline[]; ceiling: number | null; seconds: number;
 }
 
 export async function simulateCli(argv: string[]): Promise<void> {
@@ -32,6 +31,16 @@ export async function simulateCli(argv: string[]): Promise<void> {
     return;
   }
   if (o === 'help') { console.log(USAGE); return; }
+  if (o.report) {
+    // re-render a measurement: the curves, headlines, table and plot are derived from its runs
+    const rec = JSON.parse(readFileSync(o.report, 'utf8')) as SimRecord;
+    if (rec.version !== 1 || !rec.runs) throw new Error(`${o.report}: not a simulate.json`);
+    mkdirSync(o.out, { recursive: true });
+    const r = writeReport(rec, o.out);
+    const rel = (f: string) => relative(process.cwd(), f) || f;
+    process.stdout.write(`wrote ${rel(r.files.json)}, ${rel(r.files.md)}, ${rel(r.files.svg)}\n`);
+    return;
+  }
   const r = await simulate(o);
   const rel = (f: string) => relative(process.cwd(), f) || f;
   process.stdout.write(`\nwrote ${rel(r.files.json)}, ${rel(r.files.md)}, ${rel(r.files.svg)}\n`);
@@ -84,45 +93,29 @@ export async function simulate(o: SimOptions, say: (line: string) => void = (l) 
       if (r.result.timeouts) say(`warning: ${tasks[i].strategy} repeat ${tasks[i].repeat}: ${r.result.timeouts} refits did not finish within ${o.timeoutMs} ms`);
     });
 
-    const curves = Object.fromEntries(o.strategies.map((s) => [s, aggregate(runs[s])]));
-    const head = headline(curves, runs, seg ? 'strokes' : 'labels');
     const seconds = (performance.now() - T0) / 1000;
     const machine = { cores: cpus().length, cpu: cpus()[0]?.model?.trim() ?? 'unknown', node: process.version, platform: `${process.platform}-${process.arch}` };
     const metricName = seg ? 'mIoU' : 'accuracy';
-    const ceilingLabel = seg ? `a head on the dense true masks of all ${ds.pool.length} pool images` : `a head on all ${ds.pool.length} pool labels`;
     const notes = methodNotes(o, ds.pool.length, ds.test.length, runs);
     const review = o.noise > 0 ? Object.fromEntries(o.strategies.map((s) => [s, summariseReview(runs[s].map((r) => r.review))])) : null;
-    const files = { json: join(o.out, 'simulate.json'), md: join(o.out, 'simulate.md'), svg: join(o.out, 'simulate.svg') };
-    writeFileSync(files.json, JSON.stringify({
+    const { files, curves, headline: head, headlines } = writeReport({
       version: 1, date: new Date().toISOString(), machine, seconds: Math.round(seconds),
       options: { ...o, out: undefined, work: undefined },
-      dataset: { name: ds.name || o.data, task: o.task, classes: ds.classNames, pool: ds.pool.length, test: ds.test.length, skipped: ds.skipped.length },
-      metric: metricName, x: head.x, ceiling, headline: head, curves, ...(review ? { review: { noise: o.noise, perStrategy: review } } : {}), ...(seg ? { upsampling: upsamplingTable(runs).rows } : {}),
-      runs: Object.fromEntries(Object.entries(runs).map(([s, rs]) => [s, rs])),
-      notes,
-    }, null, 1));
-    const title = `hilt simulate — ${seg ? 'segmentation' : 'classification'}: ${ds.name || o.data}`;
-    const machineLine = `Machine: ${machine.cores} cores (${machine.cpu}), Node ${machine.node}`;
-    const optionsLine = `Backbone ${o.backbone} (resolution ${o.resolution}${seg ? `, segmentation short side ${o.resolution * 2}` : ''}), budget ${o.budget}, evaluated every ${o.every}, ${o.repeats} repeat${o.repeats > 1 ? 's' : ''}, seed ${o.seed}`;
-    const upsampling = seg ? upsamplingTable(runs) : null;
-    writeFileSync(files.md, markdown({ title, dataset: `Data: ${ds.name || o.data}, ${ds.pool.length} pool + ${ds.test.length} held-out test images`, metricName, machine: machineLine, options: optionsLine, seconds, curves, head, ceiling, ceilingLabel, notes })
-      + (review ? reviewMarkdown(o.noise, review).join('\n') + '\n' : '') + (upsampling?.md ?? ''));
-    writeFileSync(files.svg, plotSvg({
-      title: `${seg ? 'Segmentation' : 'Classification'}: test ${metricName} vs ${head.x}`,
-      subtitle: `${ds.name || o.data} · ${ds.pool.length} pool / ${ds.test.length} test · backbone ${o.backbone} · ${o.repeats} repeat${o.repeats > 1 ? 's' : ''}`,
-      xLabel: seg ? 'strokes painted (mean over repeats)' : 'labels given', yLabel: `test ${metricName} (held out)`,
-      curves, head, ceiling, ceilingLabel,
-    }));
+      dataset: { name: ds.name || o.data || '', task: o.task, classes: ds.classNames, pool: ds.pool.length, test: ds.test.length, skipped: ds.skipped.length },
+      metric: metricName, ceiling, runs, notes, ...(review ? { review: { noise: o.noise, perStrategy: review } } : {}),
+    }, o.out);
     say('');
-    say(`${seg ? 'strokes' : 'labels'} to reach ${Math.round(head.fraction * 100)} % of the final ${metricName} (${head.target?.toFixed(3) ?? '–'}):`);
-    for (const [s, h] of Object.entries(head.perStrategy)) {
-      say(`  ${s.padEnd(11)} ${String(h.needed ?? '> budget').padStart(8)}   ratio to sequential ${h.ratioToSequential?.toFixed(2) ?? '–'}   final ${h.final?.toFixed(3) ?? '–'}`);
+    for (const h of headlines) {
+      say(`${seg ? 'strokes' : 'labels'} to reach ${Math.round(h.fraction * 100)} % of the final ${metricName} (${h.target?.toFixed(3) ?? '–'}):`);
+      for (const [s, x] of Object.entries(h.perStrategy)) {
+        say(`  ${s.padEnd(11)} ${String(x.needed ?? '> budget').padStart(8)}   ratio to sequential ${x.ratioToSequential?.toFixed(2) ?? '–'} (per repeat ${ratioSpread(x)})   final ${x.final?.toFixed(3) ?? '–'}`);
+      }
     }
     for (const [s, v] of Object.entries(review ?? {})) {
       if (v) say(`likely label errors, ${s}: ${v.flipped.toFixed(1)} flipped of ${v.labelled.toFixed(0)} labels; precision = recall at k ${v.precisionAtK?.toFixed(2) ?? '–'}; flagged ${v.flagged.toFixed(1)} (precision ${v.flaggedPrecision?.toFixed(2) ?? '–'}, recall ${v.flaggedRecall?.toFixed(2) ?? '–'})`);
     }
     say(`done in ${(seconds / 60).toFixed(1)} min`);
-    return { out: o.out, files, curves, headline: head, ceiling, seconds };
+    return { out: o.out, files, curves, headline: head, headlines, ceiling, seconds };
   } catch (e) {
     consoleLog(`last trainer log lines:\n${trainerLog.slice(-30).join('\n')}`);
     throw e;

@@ -1,6 +1,6 @@
 // `hilt simulate` flags: parsing, defaults (full / --quick, per task) and the --help text.
 import { availableParallelism } from 'node:os';
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 
 export const ALL_STRATEGIES = ['sequential', 'random', 'uncertain', 'diverse', 'minority', 'typical', 'mix'] as const;
 export type SimStrategy = (typeof ALL_STRATEGIES)[number];
@@ -44,6 +44,8 @@ export interface SimOptions {
   /** runs at a time (worker processes; 1 = all in this process) */
   parallel: number;
   quiet: boolean;
+  /** re-render this simulate.json (its curves, headlines, table and plot) instead of running anything */
+  report: string | null;
 }
 
 export const USAGE = `Usage: npx hilt simulate [options]
@@ -96,6 +98,8 @@ Output:
   --keep                   keep the scratch folder
   --quick                  tiny settings (CI smoke): small pool, budget 20, 2 strategies, 1 repeat
   --quiet                  no progress lines
+  --report <simulate.json> run nothing: re-render a measurement's table, plot and headlines from its runs
+                           (into --out, default the file's folder)
   -h, --help               this text
 
 Examples:
@@ -126,7 +130,7 @@ export function parseSimArgs(argv: string[]): SimOptions | 'help' {
     else throw new UsageError(`--${k} needs a value`);
   }
   const known = ['mnist', 'data', 'format', 'task', 'scenes', 'strategies', 'budget', 'every', 'repeats', 'seed', 'test-fraction',
-    'order', 'mix-random', 'strokes', 'noise', 'parallel', 'scene-style', 'backbone', 'resolution', 'debounce', 'timeout', 'out', 'work', 'keep', 'quick', 'quiet', 'scene-size'];
+    'order', 'mix-random', 'strokes', 'noise', 'parallel', 'scene-style', 'backbone', 'resolution', 'debounce', 'timeout', 'out', 'work', 'keep', 'quick', 'quiet', 'scene-size', 'report'];
   for (const k of Object.keys(v)) if (!known.includes(k)) throw new UsageError(`unknown option --${k}`);
   const str = (k: string) => (typeof v[k] === 'string' ? (v[k] as string) : undefined);
   const num = (k: string, def: number, opt: { int?: boolean; min?: number; max?: number } = {}) => {
@@ -171,7 +175,8 @@ export function parseSimArgs(argv: string[]): SimOptions | 'help' {
     testFraction: num('test-fraction', 0.2, { int: false, min: 0.01, max: 0.9 }),
     mixRandom: num('mix-random', 0.2, { int: false, min: 0, max: 1 }),
     order,
-    out: resolve(str('out') ?? `bench/results/simulate-${today()}${seg ? '-segmentation' : ''}`),
+    out: resolve(str('out') ?? (str('report') ? dirname(resolve(str('report')!)) : `bench/results/simulate-${today()}${seg ? '-segmentation' : ''}`)),
+    report: str('report') ? resolve(str('report')!) : null,
     work: str('work') ? resolve(str('work')!) : null,
     keep: v.keep === true, quick, quiet: v.quiet === true,
     // learning is measured on real pretrained features; tiny only when asked (machinery)

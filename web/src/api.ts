@@ -1,6 +1,6 @@
 // The one module that talks HTTP. Every call is typed; a non-2xx answer throws ApiError carrying the
 // server's {"error":{"code","message"}}.
-import type { Annotation, Class, EvaluationAnswer, HintList, ImageList, ImageMeta, Me, Point, ReviewList, SessionInfo, Stats, StrategyInfo, Task } from './types.ts';
+import type { Annotation, Class, EvaluationAnswer, HintList, ImageList, ImageMeta, Me, Point, ReviewList, SessionInfo, Stats, Strategy, StrategyInfo, Task } from './types.ts';
 
 export class ApiError extends Error {
   constructor(public status: number, public code: string, message: string) { super(message); }
@@ -100,7 +100,7 @@ export const api = {
   next: (q: { strategy?: string; class?: number; after?: number; before?: number; exclude?: number }) =>
     call<{ id: number | null; reason: string; why?: string }>('GET', '/api/next' + qs({ ...q })),
   stats: () => call<Stats>('GET', '/api/stats'),
-  strategies: () => call<{ strategies: StrategyInfo[] }>('GET', '/api/strategies'),
+  strategies: () => call<{ strategies: StrategyInfo[]; defaults?: Partial<Record<Task, Strategy>> }>('GET', '/api/strategies'),
   evaluation: (q: { sort?: string; offset?: number; limit?: number; given?: number; predicted?: number } = {}) => call<EvaluationAnswer>('GET', '/api/evaluation' + qs({ ...q })),
   review: (q: { limit?: number; flagged?: boolean } = {}) => call<ReviewList>('GET', '/api/review' + qs({ ...q })),
   keepLabel: (id: number) => call<{ kept: { id: number; updatedAt: number } }>('POST', `/api/review/${id}/keep`),

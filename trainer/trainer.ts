@@ -8,7 +8,11 @@ import type { Embedder, EmbedItem, EmbedMode, TrainerIO } from './types.ts';
 import { TASKS, type TrainerTask, type TrainerView } from './tasks/index.ts';
 import { foldedWeights } from './heads/logreg.ts';
 
-export interface TrainerOptions { cacheRoot: string | null; debounceMs?: number; seed?: number }
+export interface TrainerOptions {
+  cacheRoot: string | null; debounceMs?: number; seed?: number;
+  /** false: skip the background model-quality work (TrainerView.background) */
+  background?: boolean;
+}
 
 export class Trainer implements TrainerView {
   task: Task | null = null;
@@ -29,6 +33,7 @@ export class Trainer implements TrainerView {
   private timer: NodeJS.Timeout | null = null;
   private sessionDir: string | null = null;
   readonly debounceMs: number;
+  get background(): boolean { return this.opts.background ?? true; }
 
   constructor(public io: TrainerIO, public embedder: Embedder, private opts: TrainerOptions) {
     this.debounceMs = opts.debounceMs ?? 100;

@@ -15,6 +15,9 @@ export interface TrainerView {
   readonly io: TrainerIO;
   /** the model version the loop has published last */
   readonly version: number;
+  /** false: no background model-quality work after a publish (the k-fold label issues, the hints): for
+   *  `hilt simulate`, where nothing reads them, on a shared machine. The val evaluation still runs. */
+  readonly background?: boolean;
 }
 
 export interface TrainerTask {

@@ -61,7 +61,7 @@ export function createNavigator(d: { task: Task; cache: ImageCache; socket: Sock
   const beforeOf = new Map<number, Promise<number | null>>();
   const done = new Map<number, boolean>();
   let listWin: { from: number; items: ImageListItem[] } | null = null;
-  let candidate: { for: number; id: Promise<{ id: number | null; why: string }>; pick: string } | null = null;
+  let candidate: { for: number; next: Promise<{ id: number | null; why: string }>; pick: string } | null = null;
   let token = 0;
   let chain: Promise<unknown> = Promise.resolve();
   /** the last queued task when it is a move that has not started: later presses add to it */
@@ -96,7 +96,7 @@ export function createNavigator(d: { task: Task; cache: ImageCache; socket: Sock
     const p = pick.strategy === 'sequential'
       ? firstUnlabelledAfter(e).then((id) => ({ id, why: '' }), () => ({ id: null, why: '' }))
       : api.next({ ...pick, exclude: e.id }).then((r) => ({ id: r.id, why: whyOf(r) }), () => ({ id: null, why: '' }));
-    candidate = { for: e.id, id: p, pick: pickKey() };
+    candidate = { for: e.id, next: p, pick: pickKey() };
     void p.then((c) => d.cache.prefetch(c.id));
   }
 
@@ -161,7 +161,7 @@ export function createNavigator(d: { task: Task; cache: ImageCache; socket: Sock
       const cur = entry();
       try {
         if (cur && candidate?.for === cur.id && candidate.pick === pickKey()) {
-          const { id, why: w } = await candidate.id;
+          const { id, why: w } = await candidate.next;
           if (id !== null && id !== cur.id && !done.get(id)) { setReason(d.pick().strategy); setPicked({ id, why: w }); await show(id); return; }
         }
         await byServer();

@@ -74,9 +74,31 @@ export async function simulate(o: SimOptions, say: (line: string) => void = (l) 
     const runs: Record<string, RunResult[]> = Object.fromEntries(o.strategies.map((s) => [s, []]));
     let ceiling: number | null = null;
     let results: TaskResult[];
+    const machine = { cores: cpus().length, cpu: cpus()[0]?.model?.trim() ?? 'unknown', node: process.version, platform: `${process.platform}-${process.arch}` };
+    const metricName = seg ? 'mIoU' : 'accuracy';
+    const record = (rs: Record<string, RunResult[]>): SimRecord => {
+      const review = o.noise > 0 ? Object.fromEntries(Object.keys(rs).map((s) => [s, summariseReview(rs[s].map((r) => r.review))])) : null;
+      return {
+        version: 1, date: new Date().toISOString(), machine, seconds: Math.round((performance.now() - T0) / 1000),
+        options: { ...o, out: undefined, work: undefined },
+        dataset: { name: ds.name || o.data || '', task: o.task, classes: ds.classNames, pool: ds.pool.length, test: ds.test.length, skipped: ds.skipped.length },
+        metric: metricName, ceiling, runs: rs, notes: methodNotes(o, ds.pool.length, ds.test.length, rs), ...(review ? { review: { noise: o.noise, perStrategy: review } } : {}),
+      };
+    };
+    // every finished run is kept at once in simulate.partial.json (`--report` renders it), so a long
+    // measurement stopped early still has its finished runs
+    const partial = join(o.out, 'simulate.partial.json'), finished: (TaskResult | undefined)[] = [];
+    const keep = (i: number, r: TaskResult) => {
+      finished[i] = r;
+      if (r.ceiling !== null) ceiling = r.ceiling;
+      const rs: Record<string, RunResult[]> = {};
+      tasks.forEach((t, k) => { if (finished[k]) (rs[t.strategy] ??= []).push(finished[k]!.result); });
+      writeFileSync(partial, JSON.stringify(record(rs), null, 1));
+    };
     try {
       const T1 = performance.now();
       const progress = (t: Task, r: TaskResult, done: number) => {
+        keep(tasks.indexOf(t), r);
         const elapsed = (performance.now() - T1) / 1000, left = tasks.length - done;
         const secs = ((elapsed / done) * left) / (done > 1 ? 1 : P);
         const eta = left ? ` — about ${secs < 90 ? `${Math.ceil(secs)} s` : `${Math.ceil(secs / 60)} min`} left` : '';
@@ -94,16 +116,9 @@ export async function simulate(o: SimOptions, say: (line: string) => void = (l) 
     });
 
     const seconds = (performance.now() - T0) / 1000;
-    const machine = { cores: cpus().length, cpu: cpus()[0]?.model?.trim() ?? 'unknown', node: process.version, platform: `${process.platform}-${process.arch}` };
-    const metricName = seg ? 'mIoU' : 'accuracy';
-    const notes = methodNotes(o, ds.pool.length, ds.test.length, runs);
-    const review = o.noise > 0 ? Object.fromEntries(o.strategies.map((s) => [s, summariseReview(runs[s].map((r) => r.review))])) : null;
-    const { files, curves, headline: head, headlines } = writeReport({
-      version: 1, date: new Date().toISOString(), machine, seconds: Math.round(seconds),
-      options: { ...o, out: undefined, work: undefined },
-      dataset: { name: ds.name || o.data || '', task: o.task, classes: ds.classNames, pool: ds.pool.length, test: ds.test.length, skipped: ds.skipped.length },
-      metric: metricName, ceiling, runs, notes, ...(review ? { review: { noise: o.noise, perStrategy: review } } : {}),
-    }, o.out);
+    const rec = record(runs);
+    const { files, curves, headline: head, headlines } = writeReport(rec, o.out);
+    rmSync(partial, { force: true });
     say('');
     for (const h of headlines) {
       say(`${seg ? 'strokes' : 'labels'} to reach ${Math.round(h.fraction * 100)} % of the final ${metricName} (${h.target?.toFixed(3) ?? '–'}):`);
@@ -111,7 +126,7 @@ export async function simulate(o: SimOptions, say: (line: string) => void = (l) 
         say(`  ${s.padEnd(11)} ${String(x.needed ?? '> budget').padStart(8)}   ratio to sequential ${x.ratioToSequential?.toFixed(2) ?? '–'} (per repeat ${ratioSpread(x)})   final ${x.final?.toFixed(3) ?? '–'}`);
       }
     }
-    for (const [s, v] of Object.entries(review ?? {})) {
+    for (const [s, v] of Object.entries(rec.review?.perStrategy ?? {})) {
       if (v) say(`likely label errors, ${s}: ${v.flipped.toFixed(1)} flipped of ${v.labelled.toFixed(0)} labels; precision = recall at k ${v.precisionAtK?.toFixed(2) ?? '–'}; flagged ${v.flagged.toFixed(1)} (precision ${v.flaggedPrecision?.toFixed(2) ?? '–'}, recall ${v.flaggedRecall?.toFixed(2) ?? '–'})`);
     }
     say(`done in ${(seconds / 60).toFixed(1)} min`);

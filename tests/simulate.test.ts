@@ -157,6 +157,7 @@ describe('hilt simulate', () => {
         expect(j.headlines[1].perStrategy[s].ratioPerRepeat).toHaveLength(2);
       }
       expect(readFileSync(join(out, 'simulate.md'), 'utf8')).toContain(data);
+      expect(existsSync(join(out, 'simulate.partial.json'))).toBe(false); // kept only while runs are under way
     } finally { for (const d of [data, out, work]) rmSync(d, { recursive: true, force: true }); }
   }, 180_000);
 

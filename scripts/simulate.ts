@@ -61,13 +61,13 @@ export async function simulate(o: SimOptions, say: (line: string) => void = (l) 
     const ds = await loadDataset(o, work);
     say(`dataset: ${ds.name || o.data}: ${ds.pool.length} pool + ${ds.test.length} held-out test images, ${ds.classNames.length} classes${ds.skipped.length ? ` (${ds.skipped.length} skipped, e.g. ${ds.skipped[0]})` : ''}`);
     if (o.budget > ds.pool.length) say(`note: budget ${o.budget} > pool ${ds.pool.length}: runs stop when the pool is labelled`);
-    for (let rep = 1; rep <= o.repeats; rep++) await makeBaseSession(o, ds, work, sessionsDir, rep, say);
+    for (let rep = o.firstRepeat; rep <= o.repeats; rep++) await makeBaseSession(o, ds, work, sessionsDir, rep, say);
 
     const tasks: Task[] = [];
-    for (let rep = 1; rep <= o.repeats; rep++) for (const strategy of o.strategies) tasks.push({ strategy, repeat: rep, ceiling: tasks.length === 0 });
+    for (let rep = o.firstRepeat; rep <= o.repeats; rep++) for (const strategy of o.strategies) tasks.push({ strategy, repeat: rep, ceiling: tasks.length === 0 });
     const paths = { work, sessionsDir, cacheRoot };
     const P = Math.min(o.parallel, tasks.length);
-    say(`${tasks.length} runs (${o.strategies.length} strategies × ${o.repeats} repeats), ${P} at a time`);
+    say(`${tasks.length} runs (${o.strategies.length} strategies × ${o.repeats - o.firstRepeat + 1} repeats), ${P} at a time`);
     // the first run embeds the pool into the shared feature cache; the others reuse it
     const first = localRunner(o, paths, say, ds);
     const runners: Runner[] = P > 1 ? Array.from({ length: P }, (_, i) => workerRunner(o, paths, say, i)) : [first];

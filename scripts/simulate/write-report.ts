@@ -27,6 +27,8 @@ export interface Report { files: { json: string; md: string; svg: string }; curv
 export function writeReport(rec: SimRecord, out: string): Report {
   const seg = rec.options.task === 'segmentation', o = rec.options, ds = rec.dataset;
   const x = seg ? 'strokes' : 'labels';
+  // the repeats the runs hold (a measurement may merge parts run separately, see --first-repeat)
+  const reps = new Set(Object.values(rec.runs).flat().map((r) => r.repeat)).size;
   const curves = Object.fromEntries(Object.entries(rec.runs).map(([s, rs]) => [s, aggregate(rs)]));
   const headlines = FRACTIONS.map((f) => headline(curves, rec.runs, x, f));
   const head = headlines[0];
@@ -38,14 +40,14 @@ export function writeReport(rec: SimRecord, out: string): Report {
   }, null, 1));
   const ceilingLabel = seg ? `a head on the dense true masks of all ${ds.pool} pool images` : `a head on all ${ds.pool} pool labels`;
   const machineLine = `Machine: ${rec.machine.cores} cores (${rec.machine.cpu}), Node ${rec.machine.node}`;
-  const optionsLine = `Backbone ${o.backbone} (resolution ${o.resolution}${seg ? `, segmentation short side ${o.resolution * 2}` : ''}), budget ${o.budget}, evaluated every ${o.every}, ${o.repeats} repeat${o.repeats > 1 ? 's' : ''}, seed ${o.seed}`;
+  const optionsLine = `Backbone ${o.backbone} (resolution ${o.resolution}${seg ? `, segmentation short side ${o.resolution * 2}` : ''}), budget ${o.budget}, evaluated every ${o.every}, ${reps} repeat${reps > 1 ? 's' : ''}, seed ${o.seed}`;
   writeFileSync(files.md, markdown({
     title: `hilt simulate — ${seg ? 'segmentation' : 'classification'}: ${ds.name}`, dataset: `Data: ${ds.name}, ${ds.pool} pool + ${ds.test} held-out test images`,
     metricName: rec.metric, machine: machineLine, options: optionsLine, seconds: rec.seconds, curves, heads: headlines, ceiling: rec.ceiling, ceilingLabel, notes,
   }) + (rec.review ? reviewMarkdown(rec.review.noise, rec.review.perStrategy).join('\n') + '\n' : '') + (upsampling?.md ?? ''));
   writeFileSync(files.svg, plotSvg({
     title: `${seg ? 'Segmentation' : 'Classification'}: test ${rec.metric} vs ${x}`,
-    subtitle: `${ds.name} · ${ds.pool} pool / ${ds.test} test · backbone ${o.backbone} · ${o.repeats} repeat${o.repeats > 1 ? 's' : ''}`,
+    subtitle: `${ds.name} · ${ds.pool} pool / ${ds.test} test · backbone ${o.backbone} · ${reps} repeat${reps > 1 ? 's' : ''}`,
     xLabel: seg ? 'strokes painted (mean over repeats)' : 'labels given', yLabel: `test ${rec.metric} (held out)`,
     curves, heads: headlines, ceiling: rec.ceiling, ceilingLabel,
   }));

@@ -56,6 +56,44 @@ export const BENCHES: Record<string, Runner> = {
       check('latency', `label → focused prediction p95, ${r.images} images (tiny backbone)`, r.p95ms, 'ms', '≤ 500', (v) => v <= 500),
     ] };
   },
+  // `--scale` (not in the default run; CI runs them at smoke sizes with --quick): issue 15's sessions
+  async 'scale-loop'(quick, log) {
+    const { benchScaleLoop } = await import('./scale-loop.ts');
+    const r = await benchScaleLoop({ quick, log });
+    const n = `${r.images} images`;
+    return { raw: r, checks: [
+      check('scale-loop', `label → viewed prediction p50, ${n}, a label every ${r.paceMs} ms`, r.labelToViewed.p50ms, 'ms', '', () => true),
+      check('scale-loop', `label → viewed prediction p95, ${n}, a label every ${r.paceMs} ms`, r.labelToViewed.p95ms, 'ms', '≤ 300', (v) => v <= 300),
+      check('scale-loop', `/api/health p99 while labelling, ${n}`, r.health.labelling.p99ms, 'ms', '≤ 50', (v) => v <= 50, `server's longest trainer frame ${r.serverLoop.labelling.frameCpuMaxMs ?? '—'} ms CPU, delta write ${r.serverLoop.labelling.deltaWriteCpuMaxMs ?? '—'} ms CPU`),
+      check('scale-loop', `/api/health p99 while embedding, ${n}`, r.health.embedding.p99ms, 'ms', '≤ 50', (v) => v <= 50),
+      check('scale-loop', `bytes the trainer sends per refit, ${n}`, r.bytesPerRefit / 1024, 'KiB', '≤ 1024', (v) => v <= 1024, `${r.refits} refits; deltas ${Math.round(r.deltaBytesPerRefit / 1024)} KiB`),
+      check('scale-loop', `embedding rate at the end ÷ at the start, ${n} (tiny)`, r.embed.endImgPerSec / r.embed.startImgPerSec, '', '≥ 0.9', (v) => v >= 0.9, `${r.embed.startImgPerSec} → ${r.embed.endImgPerSec} img/s`),
+      check('scale-loop', `import ${n} (64 px PNGs)`, r.import.imgPerSec, 'img/s', '', () => true, `peak RSS ${r.import.peakRssMiB} MiB`),
+      check('scale-loop', `RSS of server / trainer, ${n}`, r.rssMiB.server, 'MiB', '', () => true, `trainer ${r.rssMiB.trainer} MiB`),
+    ] };
+  },
+  async 'scale-queries'(quick, log) {
+    const { benchScaleQueries } = await import('./scale-queries.ts');
+    const r = await benchScaleQueries({ quick, log });
+    const worst = [...r.queries].filter((q) => !q.name.includes('(offset)')).sort((a, b) => b.p99ms - a.p99ms)[0];
+    const offset = r.queries.filter((q) => q.name.includes('(offset)')).sort((a, b) => b.p99ms - a.p99ms)[0];
+    return { raw: r, checks: [
+      check('scale-queries', `every API read and a save, p99, ${r.images} image rows (worst of ${r.queries.length})`, worst.p99ms, 'ms', '≤ 50', (v) => v <= 50, `worst: ${worst.name}`),
+      check('scale-queries', `deepest page by offset, ${r.images} rows (by cursor: see above)`, offset.p99ms, 'ms', '', () => true, offset.name),
+      check('scale-queries', `server RSS, ${r.images} image rows`, r.serverRssMiB, 'MiB', '', () => true),
+    ] };
+  },
+  async 'scale-trainer'(quick, log) {
+    const { benchScaleTrainer } = await import('./scale-trainer.ts');
+    const r = await benchScaleTrainer({ quick, log });
+    const n = `${r.images} images, ${r.d}-d`;
+    return { raw: r, checks: [
+      check('scale-trainer', `trainer connected (snapshot streamed), ${n}`, r.connectSeconds, 's', '', () => true, `first lap + suggestions ${r.firstLapSeconds} s more`),
+      check('scale-trainer', `trainer RSS, ${n}`, r.rssMiB.trainer, 'MiB', '≤ 2048', (v) => v <= 2048, `server ${r.rssMiB.server} MiB`),
+      check('scale-trainer', `/api/health p99 while the trainer connects and sweeps, ${n}`, Math.max(r.health.connect.p99ms, r.health.firstLap.p99ms), 'ms', '≤ 50', (v) => v <= 50),
+      check('scale-trainer', `label → viewed prediction p95, ${n}`, r.labelToViewed.p95ms, 'ms', '', () => true, `p50 ${r.labelToViewed.p50ms} ms`),
+    ] };
+  },
   async paint(quick, log) {
     const { benchPaint } = await import('./paint.ts');
     const r = await benchPaint(quick ? { presses: 6, log } : { log });
@@ -70,7 +108,7 @@ export const BENCHES: Record<string, Runner> = {
     const r = await benchSegRefine({ quick, log });
     return { raw: r, checks: [
       ...r.rows.map((x) => check('segrefine', `seg full-res mIoU refined, ${x.style} scenes, ${x.head}`, x.refined.miou, '', `≥ oracle ${round(x.oracle.miou, 3)}`, (v) => v >= round(x.oracle.miou, 3),
-        `nearest ${round(x.nearest.miou, 3)}, bilinear ${round(x.bilinear.miou, 3)}; boundary F refined ${round(x.refined.boundaryF, 2)} vs oracle ${round(x.oracle.boundaryF, 2)}; with 2 strokes per region on the image ${round(x.withStrokes.miou, 3)}`)),
+        `grid ${x.grid}; stride-32 oracle ${round(x.oracle32.miou, 3)}; nearest ${round(x.nearest.miou, 3)}, bilinear ${round(x.bilinear.miou, 3)}; boundary F refined ${round(x.refined.boundaryF, 2)} vs oracle ${round(x.oracle.boundaryF, 2)}; with 2 strokes per region on the image ${round(x.withStrokes.miou, 3)}`)),
       check('segrefine', 'seg refinement to full resolution, per megapixel (one thread, CPU time)', r.time.refineMsPerMp, 'ms', '< 100', (v) => v < 100, `wall ${r.time.refineWallMsPerMp} ms on this shared machine; SLIC ${r.time.slicMsPerMp} ms/MP`),
     ] };
   },
@@ -84,11 +122,13 @@ export function table(checks: Check[], m: ReturnType<typeof machine>, date: stri
 
 export async function benchCli(argv: string[]): Promise<void> {
   if (argv.includes('--help') || argv.includes('-h')) {
-    console.log(`usage: hilt bench [--quick] [--only ${Object.keys(BENCHES).join(',')}] [--out DIR] [--no-readme]
+    console.log(`usage: hilt bench [--quick] [--scale] [--only ${Object.keys(BENCHES).join(',')}] [--out DIR] [--no-readme]
 
 Runs the benchmarks and prints each figure against its target (PASS / SHORT; a SHORT never fails the run).
 Writes bench/results/<date>.json and regenerates the README's benchmark table.
   --quick       tiny sizes for a CI smoke run (output format only; the README is left alone)
+  --scale       the large-session benchmarks instead (issue 15): 100k images end to end, 1M rows for the
+                server's queries, 1M images for the trainer (about an hour on 2 cores; not in CI)
   --only a,b    run only these benchmarks
   --out DIR     results folder (default bench/results)
   --no-readme   do not touch README.md`);
@@ -96,7 +136,9 @@ Writes bench/results/<date>.json and regenerates the README's benchmark table.
   }
   const quick = argv.includes('--quick');
   const onlyArg = argv.includes('--only') ? argv[argv.indexOf('--only') + 1] : null;
-  const names = onlyArg ? onlyArg.split(',') : Object.keys(BENCHES);
+  // the scale benchmarks take an hour on 2 cores: only with --scale, or at smoke sizes with --quick
+  const scale = (n: string) => n.startsWith('scale');
+  const names = onlyArg ? onlyArg.split(',') : Object.keys(BENCHES).filter((n) => quick || (argv.includes('--scale') ? scale(n) : !scale(n)));
   for (const n of names) if (!BENCHES[n]) throw new Error(`unknown benchmark "${n}" (have: ${Object.keys(BENCHES).join(', ')})`);
   const outDir = argv.includes('--out') ? argv[argv.indexOf('--out') + 1] : join('bench', 'results');
   const m = machine();

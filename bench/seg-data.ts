@@ -6,10 +6,14 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { createEmbedder } from '../trainer/embed.ts';
+import { resolveBackbone } from '../trainer/backbones/registry.ts';
+import { VERSION } from '../trainer/onnx/make.ts';
 import { decodeHalf, encodeHalf } from '../trainer/fp16.ts';
 import { loadDataset, type Item } from '../scripts/simulate/dataset.ts';
 import type { SimOptions } from '../scripts/simulate/options.ts';
 
+/** the trainer's default segmentation short side */
+export const SEG_SHORT_SIDE = 448;
 export interface SegScene extends Item { rgb: Uint8Array; grid: { h: number; w: number; d: number; data: Float32Array } }
 export interface SegData { style: 'coloured' | 'demo'; classNames: string[]; train: SegScene[]; test: SegScene[]; backbone: string; note: string }
 
@@ -19,13 +23,13 @@ export async function loadSegData(o: { style: 'coloured' | 'demo'; count: number
   const sim = { task: 'segmentation', data: null, format: 'auto', scenes: o.count, sceneStyle: o.style, seed, sceneSize: size, testFraction: 0.3 } as unknown as SimOptions;
   const ds = await loadDataset(sim, work);
   const all = [...ds.pool, ...ds.test];
-  const key = `${o.style}-${o.count}-${seed}-${size.join('x')}-${backbone}`;
+  const key = `${o.style}-${o.count}-${seed}-${size.join('x')}-${backbone.replace(/[\\/.]+/g, '_')}${graphVersion(backbone)}`;
   const file = join(work, `${key}.grids`);
   let grids: SegScene['grid'][];
   let note = `${backbone} (cached)`;
   if (existsSync(file)) grids = unpack(readFileSync(file));
   else {
-    const e = await createEmbedder({ backbone, device: 'cpu', offline: true, segShortSide: 448 });
+    const e = await createEmbedder({ backbone, device: 'cpu', offline: true, segShortSide: SEG_SHORT_SIDE });
     note = e.info.note;
     grids = new Array(all.length);
     const t0 = performance.now();
@@ -45,6 +49,13 @@ export async function loadSegData(o: { style: 'coloured' | 'demo'; count: number
     scenes.push({ ...it, rgb: new Uint8Array(data), grid: grids[i] });
   }
   return { style: o.style, classNames: ds.classNames, train: scenes.slice(0, ds.pool.length), test: scenes.slice(ds.pool.length), backbone, note };
+}
+
+/** A generated backbone's graph version from 2 on (a new graph can mean another grid: not the cached one). */
+function graphVersion(backbone: string): string {
+  const spec = resolveBackbone(backbone);
+  const v = spec.kind === 'generated' ? VERSION[spec.generated] : 0;
+  return v >= 2 ? `-v${v}` : '';
 }
 
 function pack(gs: SegScene['grid'][]): Buffer {

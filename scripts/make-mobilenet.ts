@@ -1,10 +1,10 @@
 // Usage: npx tsx scripts/make-mobilenet.ts [--out DIR] [--cache DIR] [--force]
-// Builds models/mobilenetv2-imagenet/ (transformers.js layout: config.json, preprocessor_config.json,
+// Builds models/mobilenetv2-imagenet-v<version>/ (transformers.js layout: config.json, preprocessor_config.json,
 // onnx/model.onnx) from the ImageNet MobileNetV2 backbone inside nsfwjs@4.4.0 (MIT): `npm pack` into a
 // cache folder, integrity-checked, converted by trainer/onnx/keras-to-onnx.ts. Idempotent; the trainer
 // also does this on first use, this script just does it ahead of time (CI, an offline machine's setup).
 import { parseArgs } from 'node:util';
-import { ensureBackboneFolder, MODELS_DIR } from '../trainer/onnx/make.ts';
+import { DEFAULT_FOLDER, ensureBackboneFolder, MODELS_DIR } from '../trainer/onnx/make.ts';
 import { npmCacheDir, MOBILENET_SOURCE } from '../trainer/onnx/mobilenet.ts';
 
 const { values } = parseArgs({
@@ -18,7 +18,7 @@ const { values } = parseArgs({
 if (values.help) {
   console.log(`usage: make-mobilenet [--out DIR] [--cache DIR] [--force]
   converts ${MOBILENET_SOURCE}
-  --out    model folder          (default models/mobilenetv2-imagenet)
+  --out    model folder          (default ${DEFAULT_FOLDER.mobilenetv2})
   --cache  npm tarball cache     (default ${npmCacheDir(MODELS_DIR)}, env HILT_NPM_CACHE)
   --force  rebuild even if the folder is current`);
   process.exit(0);

@@ -22,7 +22,7 @@ export async function mobilenetVariant(dir: string, o: { shuffled?: boolean; plu
   writeAtomic(path.join(dir, 'onnx', 'model.onnx'), mobilenetOnnx(o.shuffled ? shuffledWeights(keras) : keras).bytes);
   const pre = o.plusMinusOne ? { ...MOBILENET_PREPROCESSOR, image_mean: [0.5, 0.5, 0.5], image_std: [0.5, 0.5, 0.5] } : MOBILENET_PREPROCESSOR;
   writeAtomic(path.join(dir, 'preprocessor_config.json'), JSON.stringify(pre));
-  writeAtomic(path.join(dir, 'config.json'), JSON.stringify(mobilenetConfig(-1, { variant: o })));
+  writeAtomic(path.join(dir, 'config.json'), JSON.stringify(mobilenetConfig({ generator_version: -1, variant: o })));
   return dir;
 }
 
@@ -48,7 +48,7 @@ export function probeAccuracy(X: Float32Array, y: Int32Array, d: number, perClas
 export async function embedPooled(backbone: string, files: string[]): Promise<{ X: Float32Array; d: number }> {
   const e = await createEmbedder({ backbone, device: 'cpu', offline: true });
   try {
-    const d = 2 * e.info.dim;
+    const d = e.info.pooledDim;
     const X = new Float32Array(files.length * d);
     await e.embedPaths(files, 'classification', (r) => { if (!r.ok) throw new Error(r.error); X.set(r.embedding.pooled, r.index * d); });
     return { X, d };

@@ -18,7 +18,8 @@ const key = readdirSync(join(work, 'features')).find((f) => f.endsWith('-pooled'
 const cache = new FeatureCache(join(work, 'features'), key);
 const paths = readFileSync(join(work, 'pool-r1.csv'), 'utf8').trim().split('\n').slice(1);
 const names = [...new Set(paths.map((p) => basename(dirname(p))))].sort();
-const items = paths.map((p) => ({ label: names.indexOf(basename(dirname(p))), f: cache.getPooled(createHash('sha256').update(readFileSync(p)).digest('hex')) }))
+// the store is keyed by image id (checked against the sha256): the pool was imported in the CSV's order
+const items = paths.map((p, k) => ({ label: names.indexOf(basename(dirname(p))), f: cache.getPooled({ id: k + 1, sha256: createHash('sha256').update(readFileSync(p)).digest('hex') }) }))
   .filter((x): x is { label: number; f: Float32Array } => !!x.f);
 const d = items[0].f.length, C = names.length;
 console.log(`${items.length} pool images with features (${key}), ${C} classes; ${N} labels, ${K} folds`);

@@ -21,6 +21,28 @@ import { evaluationRoutes } from './routes/evaluation.ts';
 import { hintRoutes, reviewRoutes } from './routes/review.ts';
 import { identityCookie } from './identity.ts';
 
+/** Every /api route, chained so that its type (AppType) carries each route's input and output. */
+export function apiRoutes(ctx: Ctx) {
+  return new Hono()
+    .get('/api/health', (c) => c.json({ ok: true, session: ctx.session.name, version: 1 }))
+    .route('/api/session', sessionRoutes(ctx))
+    .route('/api/classes', classRoutes(ctx))
+    .route('/api/images', annotationRoutes(ctx))
+    .route('/api/images', imageRoutes(ctx))
+    .route('/api/next', nextRoutes(ctx))
+    .route('/api/strategies', strategyRoutes())
+    .route('/api/stats', statsRoutes(ctx))
+    .route('/api/evaluation', evaluationRoutes(ctx))
+    .route('/api/review', reviewRoutes(ctx))
+    .route('/api/hints', hintRoutes(ctx))
+    .route('/api', dataRoutes(ctx))
+    .route('/api/predict', predictRoutes(ctx))
+    .route('/api/me', meRoutes());
+}
+
+/** The API's type: the browser's client (web/src/api.ts, `hc<AppType>`) takes its inputs and answers from it. */
+export type AppType = ReturnType<typeof apiRoutes>;
+
 export function createApp(ctx: Ctx): Hono {
   const app = new Hono();
   // order matters: who may ask at all (Host, Origin), what they may send, who they are, then the routes
@@ -34,20 +56,7 @@ export function createApp(ctx: Ctx): Hono {
   app.use('*', tokenLink(ctx));
   app.use('*', authenticate(ctx));
   app.use('*', identityCookie());
-  app.get('/api/health', (c) => c.json({ ok: true, session: ctx.session.name, version: 1 }));
-  app.route('/api/session', sessionRoutes(ctx));
-  app.route('/api/classes', classRoutes(ctx));
-  app.route('/api/images', annotationRoutes(ctx));
-  app.route('/api/images', imageRoutes(ctx));
-  app.route('/api/next', nextRoutes(ctx));
-  app.route('/api/strategies', strategyRoutes());
-  app.route('/api/stats', statsRoutes(ctx));
-  app.route('/api/evaluation', evaluationRoutes(ctx));
-  app.route('/api/review', reviewRoutes(ctx));
-  app.route('/api/hints', hintRoutes(ctx));
-  app.route('/api', dataRoutes(ctx));
-  app.route('/api/predict', predictRoutes(ctx));
-  app.route('/api/me', meRoutes());
+  app.route('/', apiRoutes(ctx));
   app.all('/api/*', (c) => c.json({ error: { code: 'not_found', message: `no route ${c.req.method} ${c.req.path}` } }, 404));
   app.route('/', staticRoutes(ctx));
   app.notFound((c) => c.json({ error: { code: 'not_found', message: `no route ${c.req.method} ${c.req.path}` } }, 404));

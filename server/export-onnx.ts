@@ -3,7 +3,7 @@
 // both to the trainer-side exporter (trainer/export-model.ts). Works whether or not a trainer is running.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { asc, eq } from 'drizzle-orm';
+import { and, asc, eq, isNotNull, or } from 'drizzle-orm';
 import { classes, images, predictions } from './db/schema.ts';
 import { AppError } from './errors.ts';
 import type { Prediction } from './protocol.ts';
@@ -14,7 +14,10 @@ export function headFile(session: Session): string { return join(session.dir, 'm
 /** Up to `limit` images predicted by model `version`, spread over the id range, as the trainer stored them. */
 export function validationSamples(session: Session, version: number, limit = 32): { imageId: number; path: string; expected: Prediction }[] {
   const rows = session.db.select({ p: predictions, path: images.path }).from(predictions)
-    .innerJoin(images, eq(images.id, predictions.imageId)).where(eq(predictions.modelVersion, version)).orderBy(asc(predictions.imageId)).all();
+    // only full predictions (the trainer sends a validation sample of them after each refit): a compact
+    // delta keeps no per-class probabilities to compare with
+    .innerJoin(images, eq(images.id, predictions.imageId))
+    .where(and(eq(predictions.modelVersion, version), or(isNotNull(predictions.probs), isNotNull(predictions.map)))).orderBy(asc(predictions.imageId)).all();
   const step = Math.max(1, rows.length / limit);
   const picked = [];
   for (let k = 0; k < rows.length && picked.length < limit; k++) if (Math.floor(k % step) === 0) picked.push(rows[k]);

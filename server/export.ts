@@ -13,10 +13,11 @@ import { annotations, classes, images, predictions } from './db/schema.ts';
 import type { AnnotationRow, ClassRow } from './db/schema.ts';
 import { AppError } from './errors.ts';
 import { classMaskToRles, decodeClassMask, rleToString } from './masks.ts';
-import { getTask, type Session } from './session.ts';
+import type { Session } from './session.ts';
+import { EXPORT_FORMATS, type ExportFormat } from './export-formats.ts';
+import { orList, sessionTask, SERVER_TASK_LIST } from './tasks/index.ts';
 
-export type ExportFormat = 'csv' | 'jsonl' | 'coco' | 'masks';
-export const EXPORT_FORMATS: ExportFormat[] = ['csv', 'jsonl', 'coco', 'masks'];
+export { EXPORT_FORMATS, type ExportFormat } from './export-formats.ts';
 
 /** The export as a string (csv, jsonl, coco) or a Buffer (masks: a tar of masks/<id>.png and
  * masks/classes.json) for stdout / HTTP; or, given `out`, written there (masks: a folder, or a tar file
@@ -26,8 +27,11 @@ export async function exportSession(session: Session, format: ExportFormat, out?
   if (!EXPORT_FORMATS.includes(format)) throw new AppError(400, 'invalid_format', `format must be one of ${EXPORT_FORMATS.join(', ')}`);
   const cls = db.select().from(classes).orderBy(asc(classes.position)).all();
   const names = new Map(cls.map((c) => [c.id, c.name]));
-  if ((format === 'coco' || format === 'masks') && getTask(db) === 'classification') {
-    throw new AppError(400, 'wrong_task', `${format} export is for segmentation sessions; this one is classification (use csv or jsonl)`);
+  // a session without a task yet may export anything (all of it is empty or images only)
+  const task = sessionTask(db);
+  if (task && !task.exportFormats.includes(format)) {
+    const owners = SERVER_TASK_LIST.filter((t) => t.exportFormats.includes(format)).map((t) => t.name);
+    throw new AppError(400, 'wrong_task', `${format} export is for ${orList(owners)} sessions; this one is ${task.name} (use ${orList(task.exportFormats)})`);
   }
   let body: string;
   if (format === 'csv' || format === 'jsonl') {

@@ -5,7 +5,7 @@ import type { WebSocket } from 'ws';
 import type { Ctx } from './context.ts';
 import type { Client, Hub } from './hub-types.ts';
 import { CLOSE, PROTOCOL_VERSION, closeReason, helloSchema, parseFrame } from './protocol.ts';
-import { buildSnapshot } from './snapshot.ts';
+import { startSnapshot } from './snapshot.ts';
 import { credentialOf } from './security/auth.ts';
 import { sameSecret } from './security/tokens.ts';
 import type { UpgradeCheck } from './security/upgrade.ts';
@@ -41,7 +41,7 @@ export function handshake(ctx: Ctx, hub: Hub, ws: WebSocket, text: string, check
     hub.trainer = client;
     if (old) old.ws.close(CLOSE.replaced, 'replaced by a newer trainer (hilt train --replace)');
     ctx.trainer.online = true;
-    hub.send(ws, buildSnapshot(ctx));
+    startSnapshot(ctx, ws);
     for (const b of hub.browsers) for (const id of b.focus.slice(-1)) hub.send(ws, { type: 'focus', imageId: id });
     hub.toBrowsers({ type: 'trainer', online: true, status: ctx.trainer.status });
   } else {

@@ -3,10 +3,12 @@
 import type { Ctx } from './context.ts';
 import { stmt } from './db/prepared.ts';
 import type { Client, Hub } from './hub-types.ts';
-import { MAX_FRAME_ITEMS, trainerToServer, validateFrame } from './protocol.ts';
+import { MAX_FRAME_ITEMS, trainerToServer, validateFrame, type TrainerToServer } from './protocol.ts';
 import { setSetting } from './session.ts';
 import { checkTrainerFrame } from './trainer-check.ts';
 import { persistTrainerFrame } from './trainer-sink.ts';
+import { deltaWriter } from './prediction-writer.ts';
+import { timed } from './loop-stats.ts';
 import { isInsight } from './insight-check.ts';
 
 const strategiesNow = (ctx: Ctx) => (stmt(ctx.session.db, 'select strategy from suggestions').all() as { strategy: string }[]).map((r) => r.strategy);
@@ -20,23 +22,40 @@ function parse(text: string) {
   return validateFrame(trainerToServer, data);
 }
 
+const savedAt = new WeakMap<Ctx, number>();
+
 export function onTrainerFrame(ctx: Ctx, hub: Hub, c: Client, text: string): void {
-  const r = parse(text);
-  if (!r.ok) { hub.send(c.ws, { type: 'error', code: 'invalid_frame', message: r.error }); return; }
-  if (r.msg.type === 'ping') { hub.send(c.ws, { type: 'pong' }); return; }
-  if (r.msg.type === 'hello') { hub.send(c.ws, { type: 'error', code: 'unexpected_hello', message: 'already said hello' }); return; }
-  const { msg, dropped } = checkTrainerFrame(ctx, r.msg);
-  if (dropped.length) hub.send(c.ws, { type: 'error', code: 'dropped', message: `${r.msg.type}: dropped ${dropped.join('; ')}`.slice(0, 1000) });
+  timed('frame', () => {
+    const r = timed('parse', () => parse(text));
+    if (!r.ok) { hub.send(c.ws, { type: 'error', code: 'invalid_frame', message: r.error }); return; }
+    timed(r.msg.type, () => handle(ctx, hub, c, r.msg));
+  });
+}
+
+function handle(ctx: Ctx, hub: Hub, c: Client, m: TrainerToServer): void {
+  if (m.type === 'ping') { hub.send(c.ws, { type: 'pong' }); return; }
+  if (m.type === 'hello') { hub.send(c.ws, { type: 'error', code: 'unexpected_hello', message: 'already said hello' }); return; }
+  const { msg, dropped } = checkTrainerFrame(ctx, m);
+  if (dropped.length) hub.send(c.ws, { type: 'error', code: 'dropped', message: `${m.type}: dropped ${dropped.join('; ')}`.slice(0, 1000) });
   if (!msg) return;
   if (msg.type === 'predicted') { ctx.pending.get(msg.requestId)?.(msg); return; }
+  if (msg.type === 'deltas') {
+    const w = deltaWriter(ctx);
+    w.onDropped = (n) => hub.send(c.ws, { type: 'error', code: 'dropped', message: `deltas: dropped ${n} item(s) naming unknown images` });
+    const error = w.enqueue(msg.modelVersion, msg.classIds, msg.n, msg.data);
+    if (error) hub.send(c.ws, { type: 'error', code: 'invalid_frame', message: `deltas: ${error}` });
+    return;
+  }
   try {
     persistTrainerFrame(ctx, msg);
   } catch (e) {
     hub.send(c.ws, { type: 'error', code: 'rejected', message: (e as Error).message }); return;
   }
   if (msg.type === 'status') {
+    // kept for a restart: a change of phase at once, progress at most once a second (a DB write each)
+    const was = ctx.trainer.status;
+    if (!was || was.phase !== msg.status.phase || Date.now() - (savedAt.get(ctx) ?? 0) > 1000) { setSetting(ctx.session.db, 'trainer', msg.status); savedAt.set(ctx, Date.now()); }
     ctx.trainer.status = msg.status;
-    setSetting(ctx.session.db, 'trainer', msg.status);
     hub.toBrowsers({ type: 'trainer', online: true, status: msg.status });
   } else if (msg.type === 'predictions') {
     for (const b of hub.browsers) {

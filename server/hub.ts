@@ -6,7 +6,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import type { Ctx } from './context.ts';
 import { CLOSE, MAX_FRAME_BYTES, browserToServer, closeReason, parseFrame } from './protocol.ts';
 import type { ServerToBrowser, ServerToTrainer } from './protocol.ts';
-import { buildSnapshot } from './snapshot.ts';
+import { startSnapshot } from './snapshot.ts';
 import { checkUpgrade, type UpgradeCheck } from './security/upgrade.ts';
 import { handshake } from './hub-hello.ts';
 import { onTrainerFrame } from './hub-trainer.ts';
@@ -29,7 +29,7 @@ export function attachHub(server: Server, ctx: Ctx): { close(): void; clients():
     if (!hub.trainer) return;
     send(hub.trainer.ws, msg);
     // after a reset (task lock, session reset, import) the trainer starts again from a fresh snapshot
-    if (msg.type === 'reset') send(hub.trainer.ws, buildSnapshot(ctx));
+    if (msg.type === 'reset') startSnapshot(ctx, hub.trainer.ws);
   });
 
   server.on('upgrade', (req: IncomingMessage, socket, head) => {

@@ -36,11 +36,13 @@ function annotationsOf(db: Db, ids: number[]): Map<number, AnnRow> {
   return new Map(rows.map((r) => [r.id, r]));
 }
 
-/** A label re-saved unchanged (the same key pressed again) confirms it, like `keep` does. */
-function resavedSame(db: Db, id: number): boolean {
-  const e = stmt(db, `select class_id as c, json_extract(before, '$.classId') as b, json_extract(before, '$.kind') as k from events
-    where image_id = ? order by id desc limit 1`).get(id) as { c: number | null; b: number | null; k: string | null } | undefined;
-  return !!e && e.k === 'label' && e.c !== null && e.c === e.b;
+/** Of these images, those whose last event re-saved the label unchanged (the same key pressed again):
+ *  that confirms the label, like `keep` does. One query for the lot. */
+function resavedSame(db: Db, ids: number[]): Set<number> {
+  const rows = stmt(db, `select e.image_id as id, e.class_id as c, json_extract(e.before, '$.classId') as b, json_extract(e.before, '$.kind') as k
+    from events e join (select image_id, max(id) as last from events where image_id in (select value from json_each(?)) group by image_id) m on e.id = m.last`)
+    .all(JSON.stringify(ids)) as { id: number; c: number | null; b: number | null; k: string | null }[];
+  return new Set(rows.filter((e) => e.k === 'label' && e.c !== null && e.c === e.b).map((e) => e.id));
 }
 
 /**
@@ -53,10 +55,12 @@ export function reviewQueue(db: Db, opts: { flaggedOnly?: boolean } = {}): Revie
   const items = opts.flaggedOnly ? r.items.filter((i) => i.flagged) : r.items;
   const ann = annotationsOf(db, items.map((i) => i.id));
   const kept = getSetting<Record<string, number>>(db, KEPT) ?? {};
-  return items.filter((i) => {
+  const open = items.filter((i) => {
     const a = ann.get(i.id);
-    return a && a.kind !== 'skip' && a.updated_at === i.updatedAt && kept[i.id] !== a.updated_at && !resavedSame(db, i.id);
+    return a && a.kind !== 'skip' && a.updated_at === i.updatedAt && kept[i.id] !== a.updated_at;
   });
+  const resaved = resavedSame(db, open.map((i) => i.id));
+  return open.filter((i) => !resaved.has(i.id));
 }
 
 /** "Keep this label": the image leaves the review queue until its annotation changes. */

@@ -12,8 +12,9 @@ export interface NextQuery {
 }
 
 // unlabelled, not held by another annotator, and not one the client asked to skip (the image in view,
-// so that it can prefetch the next one before saving the current)
-const FREE = `not exists (select 1 from annotations a where a.image_id = i.id)
+// so that it can prefetch the next one before saving the current). `i.state = 0` is what the partial
+// indexes on images are built on: an image scan walks only unlabelled rows.
+const FREE = `i.state = 0
   and not exists (select 1 from claims c where c.image_id = i.id and c.expires_at > @now and c.annotator != @me)
   and i.id not in (select value from json_each(@ex))`;
 

@@ -13,12 +13,21 @@
 //  P8 what a trainer sends is checked against the session: items naming unknown images or classes are
 //     dropped and answered with an `error` frame (code `dropped`); frames over MAX_FRAME_BYTES close the socket;
 //  P9 the upgrade is refused (CLOSE.forbidden) for a foreign Origin or Host; off loopback a browser needs a
-//     credential (cookie, bearer or ?token=) and a trainer the server token (CLOSE.unauthorised).
+//     credential (cookie, bearer or ?token=) and a trainer the server token (CLOSE.unauthorised);
+//  P10 a snapshot is streamed: a `snapshot` header (task, classes, counts, an id), then pages of images and
+//     of annotations (`snapshot-images`, `snapshot-annotations`, each at most SNAPSHOT_PAGE items and about
+//     TARGET_FRAME_BYTES), then `snapshot-end`; a snapshot with a newer id replaces an unfinished one, and
+//     changes sent meanwhile (`annotation`) apply to what the trainer has so far;
+//  P11 after a refit the trainer sends full `predictions` only for what a client looks at (focused images,
+//     a validation sample); the rest of the pool goes as compact `deltas` (images whose top class changed or
+//     whose uncertainty moved past a threshold), at most MAX_DELTA_ITEMS a frame, which the server persists
+//     in the background in short transactions, never holding its event loop for long
+//     (tests in tests/scale-protocol.test.ts).
 // Model quality (issue 12): `evaluation`, `review` and `hints` follow P6 and P8 like the rest; each is kept
 // (latest only) and browsers get a small `changed` frame, then read it over HTTP (tests/insights-*.test.ts).
 import { z } from 'zod';
 
-export const PROTOCOL_VERSION = 1;
+export const PROTOCOL_VERSION = 2;
 export const CLOSE = { incompatible: 4001, badHello: 4002, unauthorised: 4003, replaced: 4004, trainerBusy: 4005, forbidden: 4006 } as const;
 /** close codes after which a client must not reconnect by itself */
 export const FINAL_CLOSE_CODES: readonly number[] = [CLOSE.incompatible, CLOSE.unauthorised, CLOSE.replaced, CLOSE.trainerBusy, CLOSE.forbidden];
@@ -29,6 +38,10 @@ export const MAX_FRAME_BYTES = 2 * 1024 * 1024;
  * the server's event loop, so no frame may be big (500 items take ~25 ms to parse and check) */
 export const TARGET_FRAME_BYTES = 1024 * 1024;
 export const MAX_FRAME_ITEMS = 500;
+/** images in one `deltas` frame (~5 bytes each, packed: server/delta-codec.ts) */
+export const MAX_DELTA_ITEMS = 5000;
+/** images or annotations in one snapshot page */
+export const SNAPSHOT_PAGE = 2000;
 
 const id = z.number().int().nonnegative();
 export const taskSchema = z.enum(['classification', 'segmentation']);
@@ -154,6 +167,11 @@ export const trainerToServer = z.discriminatedUnion('type', [
   helloSchema,
   z.object({ type: z.literal('status'), status: trainerStatusSchema }),
   z.object({ type: z.literal('predictions'), modelVersion: z.number().int(), items: z.array(predictionSchema).max(MAX_FRAME_ITEMS) }),
+  /** P11: top class (index into classIds), uncertainty and top probability of `n` images, packed */
+  z.object({
+    type: z.literal('deltas'), modelVersion: z.number().int(), classIds: z.array(id).max(1000),
+    n: z.number().int().min(1).max(MAX_DELTA_ITEMS), data: z.string().max(MAX_DELTA_ITEMS * 12),
+  }),
   z.object({
     type: z.literal('suggestions'), modelVersion: z.number().int(),
     lists: z.record(z.string().max(32), z.array(id).max(2000)).refine((l) => Object.keys(l).length <= 260, 'at most 260 lists'),
@@ -188,12 +206,17 @@ export const errorFrame = z.object({ type: z.literal('error'), code: z.string(),
 export const serverToTrainer = z.discriminatedUnion('type', [
   welcomeSchema,
   errorFrame,
+  /** P10: the header of a streamed snapshot; its pages follow */
   z.object({
-    type: z.literal('snapshot'), session: z.string(), task: taskSchema.nullable(), classes: z.array(classSchema),
-    images: z.array(imageRefSchema), annotations: z.array(annotationSchema),
+    type: z.literal('snapshot'), id: z.number().int(), session: z.string(), task: taskSchema.nullable(), classes: z.array(classSchema),
+    /** how many images and annotations the pages will bring (at the time the snapshot started) */
+    images: z.number().int().nonnegative(), annotations: z.number().int().nonnegative(),
     /** where the trainer keeps its cache when it runs on the same host */
     sessionDir: z.string().nullable(),
   }),
+  z.object({ type: z.literal('snapshot-images'), id: z.number().int(), images: z.array(imageRefSchema).max(SNAPSHOT_PAGE) }),
+  z.object({ type: z.literal('snapshot-annotations'), id: z.number().int(), annotations: z.array(annotationSchema).max(SNAPSHOT_PAGE) }),
+  z.object({ type: z.literal('snapshot-end'), id: z.number().int() }),
   z.object({ type: z.literal('annotation'), imageId: id, annotation: annotationSchema.nullable() }),
   z.object({ type: z.literal('classes'), classes: z.array(classSchema), reset: z.boolean() }),
   z.object({ type: z.literal('images'), images: z.array(imageRefSchema) }),
@@ -209,7 +232,11 @@ export const serverToBrowser = z.discriminatedUnion('type', [
   z.object({ type: z.literal('prediction'), modelVersion: z.number().int(), prediction: predictionSchema }),
   z.object({ type: z.literal('suggestions'), modelVersion: z.number().int(), strategies: z.array(z.string()) }),
   z.object({ type: z.literal('trainer'), online: z.boolean(), status: trainerStatusSchema.nullable() }),
-  z.object({ type: z.literal('annotation'), imageId: id, annotation: annotationSchema.nullable() }),
+  /** `counts`: the session's counts after this change (kept counters), so a page need not refetch /api/stats */
+  z.object({
+    type: z.literal('annotation'), imageId: id, annotation: annotationSchema.nullable(),
+    counts: z.object({ images: z.number().int(), labelled: z.number().int(), skipped: z.number().int(), unlabelled: z.number().int() }).optional(),
+  }),
   z.object({ type: z.literal('classes'), classes: z.array(classSchema) }),
   z.object({ type: z.literal('session'), reason: z.string() }),
   z.object({ type: z.literal('metric'), name: z.string(), step: z.number().int(), value: z.number() }),

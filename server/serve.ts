@@ -63,9 +63,9 @@ export async function startServer(o: StartOptions): Promise<Running> {
     tokens: tokenStore(tokensFile(o.sessionsDir), log),
   };
   const ctx: Ctx = {
-    session: openSession(o.sessionsDir, o.session, { create: o.create }),
+    session: openSession(o.sessionsDir, o.session, { create: o.create, checkpoints: true }),
     config, bus: createBus(), trainer: { online: false, status: null }, pending: new Map(), importing: false,
-    reopen() { ctx.session = openSession(o.sessionsDir, o.session, { create: true }); ctx.trainer.status = null; },
+    reopen() { ctx.session = openSession(o.sessionsDir, o.session, { create: true, checkpoints: true }); ctx.trainer.status = null; },
   };
   // the last status the trainer reported, shown as stale until a trainer connects
   ctx.trainer.status = getSetting<TrainerStatus>(ctx.session.db, 'trainer');

@@ -1,15 +1,17 @@
 // A session is a folder under the sessions dir holding session.db, thumbs/, features/, models/, predictions/.
 // Reset renames the folder to <name>.<UTC stamp> (nothing is deleted) and re-creates the session with the
-// same images and thumbnails, no annotations, task unlocked.
-import { existsSync, mkdirSync, readdirSync, renameSync, statSync, cpSync } from 'node:fs';
+// same images, thumbnails and features, no annotations, task unlocked.
+import { existsSync, mkdirSync, readdirSync, renameSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { openDb, type Db } from './db/open.ts';
-import { images, settings } from './db/schema.ts';
+import { settings } from './db/schema.ts';
 import type { Task } from './db/schema.ts';
 import { AppError } from './errors.ts';
 import { prepared } from './db/prepared.ts';
+import { counts } from './counters.ts';
+import { startCheckpointer } from './db/checkpointer.ts';
 
-export interface Session { name: string; dir: string; db: Db; sessionsDir: string }
+export interface Session { name: string; dir: string; db: Db; sessionsDir: string; stopCheckpoints?: () => void }
 
 const NAME_RE = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
 
@@ -19,15 +21,19 @@ export function sessionsDirFrom(opt?: string): string {
 
 export function validName(name: string): boolean { return NAME_RE.test(name); }
 
-export function openSession(sessionsDir: string, name: string, opts: { create?: boolean } = {}): Session {
+/** `checkpoints`: the long-running server's session checkpoints its WAL from a worker (db/checkpointer.ts) */
+export function openSession(sessionsDir: string, name: string, opts: { create?: boolean; checkpoints?: boolean } = {}): Session {
   if (!validName(name)) throw new AppError(400, 'invalid_session', `invalid session name "${name}" (letters, digits, _ and -, at most 64)`);
   const dir = join(sessionsDir, name);
   if (!existsSync(join(dir, 'session.db')) && !opts.create) throw new AppError(404, 'no_session', `no session "${name}" in ${sessionsDir}`);
   for (const sub of ['thumbs', 'features', 'models', 'predictions']) mkdirSync(join(dir, sub), { recursive: true });
-  return { name, dir, sessionsDir, db: openDb(join(dir, 'session.db')) };
+  const db = openDb(join(dir, 'session.db'));
+  const s: Session = { name, dir, sessionsDir, db };
+  if (opts.checkpoints) s.stopCheckpoints = startCheckpointer(db.$client, join(dir, 'session.db'));
+  return s;
 }
 
-export function closeSession(s: Session): void { s.db.$client.close(); }
+export function closeSession(s: Session): void { s.stopCheckpoints?.(); s.db.$client.close(); }
 
 export function getSetting<T>(db: Db, key: string): T | null {
   const row = prepared(db).setting.get({ key });
@@ -48,8 +54,8 @@ export function listSessions(sessionsDir: string): SessionSummary[] {
     if (!statSync(dir).isDirectory() || !existsSync(join(dir, 'session.db'))) continue;
     const db = openDb(join(dir, 'session.db'));
     try {
-      const c = db.$client.prepare('select (select count(*) from images) as images, (select count(*) from annotations) as labelled').get() as { images: number; labelled: number };
-      out.push({ name: entry, task: getTask(db), images: c.images, labelled: c.labelled, archived: !validName(entry) });
+      const c = counts(db);
+      out.push({ name: entry, task: getTask(db), images: c.images, labelled: c.labelled + c.skipped, archived: !validName(entry) });
     } finally { db.$client.close(); }
   }
   return out;
@@ -59,26 +65,34 @@ export function utcStamp(d = new Date()): string {
   return d.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z'); // 20261122T133100Z
 }
 
-/** Rename sessions/<name> to sessions/<name>.<stamp>, then re-create it with the same images and thumbs. */
+/** What a fresh session takes over from the one it replaces, by rename (O(1), whatever the session size):
+ *  thumbnails and features are derived from the images alone and stay valid; images copied in (`--copy`)
+ *  are what the image rows point to. A thumbnail missing in the archive is made again if it is ever shown. */
+const CARRIED = ['thumbs', 'features', 'images'];
+
+/** Rename sessions/<name> to sessions/<name>.<stamp>, then re-create it with the same image rows (one
+ *  INSERT … SELECT from the archived database) and the folders above moved back in. */
 export function resetSession(sessionsDir: string, name: string): { name: string; archivedAs: string } {
   const old = openSession(sessionsDir, name);
-  const imgs = old.db.select().from(images).all();
   const presets = getSetting(old.db, 'presets');
+  old.db.$client.pragma('wal_checkpoint(TRUNCATE)'); // the archived file is complete on its own
   closeSession(old);
   let archivedAs = `${name}.${utcStamp()}`;
   for (let i = 1; existsSync(join(sessionsDir, archivedAs)); i++) archivedAs = `${name}.${utcStamp()}-${i}`;
-  renameSync(join(sessionsDir, name), join(sessionsDir, archivedAs));
+  const archived = join(sessionsDir, archivedAs);
+  renameSync(join(sessionsDir, name), archived);
+  mkdirSync(join(sessionsDir, name));
+  for (const sub of CARRIED) if (existsSync(join(archived, sub))) renameSync(join(archived, sub), join(sessionsDir, name, sub));
   const fresh = openSession(sessionsDir, name, { create: true });
   try {
-    fresh.db.transaction((tx) => {
-      for (let i = 0; i < imgs.length; i += 500) tx.insert(images).values(imgs.slice(i, i + 500)).run();
-      if (presets) tx.insert(settings).values({ key: 'presets', value: presets }).run();
-    });
-    const oldThumbs = join(sessionsDir, archivedAs, 'thumbs');
-    if (existsSync(oldThumbs)) cpSync(oldThumbs, join(fresh.dir, 'thumbs'), { recursive: true });
-    // images copied into the session (import --copy) stay readable: copy them back, paths unchanged
-    const oldImages = join(sessionsDir, archivedAs, 'images');
-    if (existsSync(oldImages)) cpSync(oldImages, join(fresh.dir, 'images'), { recursive: true });
+    const c = fresh.db.$client;
+    c.prepare('attach database ? as old').run(join(archived, 'session.db'));
+    try {
+      c.transaction(() => {
+        c.exec('insert into images (id, path, width, height, sha256, bytes, added_at, orientation, format) select id, path, width, height, sha256, bytes, added_at, orientation, format from old.images');
+        if (presets) setSetting(fresh.db, 'presets', presets);
+      })();
+    } finally { c.exec('detach database old'); }
   } finally { closeSession(fresh); }
   return { name, archivedAs };
 }

@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { networkInterfaces } from 'node:os';
 import { startServer, type Running } from './serve.ts';
 import { isWildcard } from './security/hosts.ts';
+import { startLoopStats } from './loop-stats.ts';
 import { DEFAULT_WEB_DIR, ensureWebBuilt } from './web-build.ts';
 
 export interface StartCmd {
@@ -23,6 +24,9 @@ function reachable(host: string): string {
 
 function announce(srv: Running): void {
   console.log(`listening on ${srv.url}`);
+  // HILT_SERVER_STATS_MS: periodic event-loop figures (what the scale benchmark reads)
+  const every = Number(process.env.HILT_SERVER_STATS_MS) || 0;
+  if (every > 0) startLoopStats((l) => console.log(`[server] ${l}`), every);
   const c = srv.ctx.config;
   if (c.requireAuth) {
     console.log(`[server] off loopback: every request needs the token. Sign-in link for the team (keep it private):`);

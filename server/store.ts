@@ -42,18 +42,17 @@ export function predictionMsg(p: PredictionRow | undefined | null): Prediction |
   if (p.map && p.mapClassIds && p.mapWidth && p.mapHeight) {
     return { imageId: p.imageId, classId: p.classId ?? null, classIds: p.mapClassIds, width: p.mapWidth, height: p.mapHeight, map: Buffer.from(p.map).toString('base64'), uncertainty: p.uncertainty ?? 0 };
   }
-  return { imageId: p.imageId, classId: p.classId ?? 0, probs: p.probs ?? {}, uncertainty: p.uncertainty ?? 0 };
+  // a compact delta (issue 15) keeps the top class and its probability, not every class's: the full
+  // probabilities come with the image's next focused prediction
+  const probs = p.probs ?? (p.classId !== null && p.confidence !== null ? { [String(p.classId)]: p.confidence } : {});
+  return { imageId: p.imageId, classId: p.classId ?? 0, probs, uncertainty: p.uncertainty ?? 0 };
 }
 export function getPrediction(db: Db, imageId: number): PredictionRow | undefined {
   return prepared(db).prediction.get({ id: imageId });
 }
 
-export function counts(db: Db): { images: number; labelled: number; skipped: number; unlabelled: number } {
-  const r = db.$client.prepare(`select (select count(*) from images) as images,
-    (select count(*) from annotations where kind != 'skip') as labelled,
-    (select count(*) from annotations where kind = 'skip') as skipped`).get() as { images: number; labelled: number; skipped: number };
-  return { ...r, unlabelled: r.images - r.labelled - r.skipped };
-}
+/** image counts from the kept counters (server/counters.ts) */
+export { counts } from './counters.ts';
 
 /** Lock the task on first use; creates the session's preset classes for that task when it has none. */
 export function lockTask(db: Db, task: Task): Task {

@@ -2,10 +2,11 @@
 // serves, whether it needs the trainer, and the server's pick. Model-based strategies read the ranked list
 // the trainer's producer of the same name published (trainer/suggestions.ts PRODUCERS); when there is none
 // (no trainer yet, list used up) nextImage falls back to sequential and says so in `reason`.
-import type { Task } from './protocol.ts';
+import { taskSchema, type Task } from './protocol.ts';
 import type { Db } from './db/open.ts';
 import { AppError } from './errors.ts';
 import { stmt } from './db/prepared.ts';
+import { RANDOM_KEY_TEXT } from './db/schema.ts';
 import { reviewQueue } from './insights.ts';
 import { isVal } from '../trainer/split.ts';
 
@@ -58,7 +59,8 @@ function unsure(db: Db, id: number): string {
   return `model unsure: ${name(probs[0][0])} vs ${name(probs[1][0])}`;
 }
 
-const BOTH: Task[] = ['classification', 'segmentation'];
+/** every task (the registry's strategies serve them all so far) */
+const BOTH: Task[] = taskSchema.options;
 
 export const STRATEGIES: StrategyEntry[] = [
   {
@@ -67,10 +69,12 @@ export const STRATEGIES: StrategyEntry[] = [
   },
   {
     name: 'random', label: 'random', tasks: BOTH, needsTrainer: false,
+    // the first free image at or after a random point of a fixed id permutation (an index seek), instead
+    // of counting the free images and OFFSET-ing into them (seconds at 1M rows)
     pick: ({ db, free }) => {
-      const n = (stmt(db, `select count(*) as n from images i where ${free.where}`).get(free.params) as { n: number }).n;
-      if (!n) return null;
-      return (stmt(db, `select i.id from images i where ${free.where} order by i.id limit 1 offset ?`).get(free.params, Math.floor(Math.random() * n)) as { id: number }).id;
+      const at = (r: number) => stmt(db, `select i.id from images i where ${free.where} and ${RANDOM_KEY_TEXT} >= @r order by ${RANDOM_KEY_TEXT} limit 1`)
+        .get({ ...free.params, r }) as { id: number } | undefined;
+      return (at(Math.floor(Math.random() * 2 ** 32)) ?? at(0))?.id ?? null; // past the last key: wrap around
     },
   },
   {

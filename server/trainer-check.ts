@@ -5,6 +5,7 @@ import type { Ctx } from './context.ts';
 import { stmt } from './db/prepared.ts';
 import type { Prediction, TrainerToServer } from './protocol.ts';
 import { getTask } from './session.ts';
+import { SERVER_TASK_LIST } from './tasks/index.ts';
 import { listClasses } from './store.ts';
 import { STRATEGIES } from './strategies.ts';
 import { checkInsight, isInsight } from './insight-check.ts';
@@ -28,22 +29,10 @@ const base64Bytes = (s: string) => Math.floor((s.length * 3) / 4) - (s.endsWith(
 
 function predictionProblem(p: Prediction, task: string | null, classes: Set<number>): string | null {
   if (!finite(p.uncertainty)) return 'uncertainty is not a number';
-  if ('map' in p) {
-    if (task !== 'segmentation') return `a segmentation map in a ${task ?? 'task-less'} session`;
-    if (p.classId !== null && !classes.has(p.classId)) return `unknown class ${p.classId}`;
-    const bad = p.classIds.find((id) => !classes.has(id));
-    if (bad !== undefined) return `unknown class ${bad}`;
-    if (new Set(p.classIds).size !== p.classIds.length) return 'repeated class ids';
-    if (base64Bytes(p.map) !== p.classIds.length * p.width * p.height) return `map is not ${p.classIds.length}×${p.height}×${p.width} bytes`;
-    return null;
-  }
-  if (task !== 'classification') return `a class prediction in a ${task ?? 'task-less'} session`;
-  if (!classes.has(p.classId)) return `unknown class ${p.classId}`;
-  for (const [k, v] of Object.entries(p.probs)) {
-    if (!/^\d+$/.test(k) || !classes.has(Number(k))) return `probability for unknown class ${k.slice(0, 12)}`;
-    if (!(v >= 0 && v <= 1)) return 'probability outside 0..1';
-  }
-  return null;
+  // the task whose prediction this is must be the session's; then it checks its own shape
+  const owner = SERVER_TASK_LIST.find((t) => t.prediction.owns(p));
+  if (!owner || owner.name !== task) return `${owner?.prediction.noun ?? 'a prediction'} in a ${task ?? 'task-less'} session`;
+  return owner.prediction.problem(p, classes);
 }
 
 /** Reasons counted, so one bad batch makes one short line, not ten thousand. */
@@ -65,6 +54,13 @@ export function checkTrainerFrame(ctx: Ctx, msg: TrainerToServer): Checked {
       return !why;
     });
     return { msg: items.length ? { ...msg, items } : null, dropped: tally(out) };
+  }
+  if (msg.type === 'deltas') {
+    // the packed items are decoded and their images checked where they are written (prediction-writer.ts)
+    const classes = classIds();
+    const bad = msg.classIds.find((id) => !classes.has(id));
+    if (bad !== undefined) return { msg: null, dropped: [`deltas name unknown class ${bad}`] };
+    return { msg, dropped: [] };
   }
   if (msg.type === 'suggestions') {
     const classes = classIds();

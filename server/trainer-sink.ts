@@ -1,11 +1,12 @@
 // Persisting what the trainer sends, so a browser that connects later (or a restart) sees the latest output.
-import { renameSync, writeFileSync } from 'node:fs';
+import { rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Ctx } from './context.ts';
 import { metrics, suggestions } from './db/schema.ts';
 import { stmt } from './db/prepared.ts';
 import type { TrainerToServer } from './protocol.ts';
 import { setSetting } from './session.ts';
+import { deltaWriter } from './prediction-writer.ts';
 import { isInsight } from './insight-check.ts';
 import { persistInsight } from './insights.ts';
 
@@ -13,23 +14,29 @@ import { persistInsight } from './insights.ts';
  * its whole curve at a coarser step and /api/stats stays small */
 export const MAX_METRIC_ROWS = 1000;
 
+let headWrites: Promise<unknown> = Promise.resolve();
+
 export function persistTrainerFrame(ctx: Ctx, msg: TrainerToServer): void {
   const db = ctx.session.db;
   const now = Date.now();
   if (msg.type === 'predictions') {
     // a refit re-predicts every image: one cached statement in one transaction keeps this off the hot path
     const exists = stmt(db, 'select 1 from images where id = ?');
-    const upsert = stmt(db, `insert into predictions (image_id, model_version, class_id, probs, map, map_class_ids, map_width, map_height, uncertainty, at)
-      values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) on conflict(image_id) do update set model_version = excluded.model_version,
-      class_id = excluded.class_id, probs = excluded.probs, map = excluded.map, map_class_ids = excluded.map_class_ids,
-      map_width = excluded.map_width, map_height = excluded.map_height, uncertainty = excluded.uncertainty, at = excluded.at`);
+    // full predictions are few since issue 15 (focused images, a validation sample): the pool goes as deltas.
+    // A newer model's row is never replaced by an older one's.
+    const upsert = stmt(db, `insert into predictions (image_id, model_version, class_id, probs, confidence, map, map_class_ids, map_width, map_height, uncertainty, at)
+      values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) on conflict(image_id) do update set model_version = excluded.model_version,
+      class_id = excluded.class_id, probs = excluded.probs, confidence = excluded.confidence, map = excluded.map, map_class_ids = excluded.map_class_ids,
+      map_width = excluded.map_width, map_height = excluded.map_height, uncertainty = excluded.uncertainty, at = excluded.at
+      where excluded.model_version >= predictions.model_version`);
     db.$client.transaction(() => {
       for (const p of msg.items) {
         if (!exists.get(p.imageId)) continue; // checked in trainer-check; gone meanwhile only by a reset
-        if ('map' in p) upsert.run(p.imageId, msg.modelVersion, p.classId, null, Buffer.from(p.map, 'base64'), JSON.stringify(p.classIds), p.width, p.height, p.uncertainty, now);
-        else upsert.run(p.imageId, msg.modelVersion, p.classId, JSON.stringify(p.probs), null, null, null, null, p.uncertainty, now);
+        if ('map' in p) upsert.run(p.imageId, msg.modelVersion, p.classId, null, null, Buffer.from(p.map, 'base64'), JSON.stringify(p.classIds), p.width, p.height, p.uncertainty, now);
+        else upsert.run(p.imageId, msg.modelVersion, p.classId, JSON.stringify(p.probs), p.probs[String(p.classId)] ?? null, null, null, null, null, p.uncertainty, now);
       }
     })();
+    deltaWriter(ctx).superseded(msg.items.map((p) => p.imageId), msg.modelVersion);
   } else if (msg.type === 'suggestions') {
     db.transaction((tx) => {
       tx.delete(suggestions).run();
@@ -46,9 +53,10 @@ export function persistTrainerFrame(ctx: Ctx, msg: TrainerToServer): void {
     setSetting(db, 'confusion', { classIds: msg.classIds, matrix: msg.matrix });
   } else if (msg.type === 'head') {
     // sizes and classes were checked (trainer-check.ts); kept as a file, not in the DB: export reads it offline
-    const file = join(ctx.session.dir, 'models', 'head.json');
-    writeFileSync(`${file}.tmp`, JSON.stringify({ ...msg, type: undefined, savedAt: now }));
-    renameSync(`${file}.tmp`, file);
+    // written off the loop (a synchronous write waited ~200 ms for a busy disk), one at a time, in order
+    const file = join(ctx.session.dir, 'models', 'head.json'), text = JSON.stringify({ ...msg, type: undefined, savedAt: now });
+    headWrites = headWrites.then(() => writeFile(`${file}.tmp`, text)).then(() => rename(`${file}.tmp`, file))
+      .catch((e) => console.error(`[server] saving the head failed: ${(e as Error).message}`));
   } else if (msg.type === 'model') {
     setSetting(db, 'model', { version: msg.version, labelled: msg.labelled, counts: msg.counts, at: now });
   } else if (isInsight(msg)) persistInsight(ctx, msg);

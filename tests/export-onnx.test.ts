@@ -87,9 +87,10 @@ describe('hilt export --format onnx, hilt predict', () => {
     expect(readFileSync(csvOut, 'utf8').split('\n')[0]).toBe('file,class,class_id,confidence,mask,error');
   }, 420_000);
 
-  it('segmentation (tiny, 4 register tokens): the export reproduces the stored maps; predict writes a class-id mask per image', async () => {
+  // tiny: DINOv3's layout (4 register tokens); mobilenetv2-imagenet: stride-16 tokens from another layer than the pooled one
+  it.each(['tiny', 'mobilenetv2-imagenet'])('segmentation (%s): the export reproduces the stored maps; predict writes a class-id mask per image', async (backbone) => {
     const N = 24;
-    const s = await session('segmentation', 'tiny', N);
+    const s = await session('segmentation', backbone, N);
     const lut = s.classes.map((c) => c.id);
     for (const img of s.images.slice(0, 8)) {
       const { data } = await sharp(join(s.dataDir, 'masks', img.name.replace(/\.jpg$/, '.png'))).extractChannel(0).raw().toBuffer({ resolveWithObject: true });

@@ -10,8 +10,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Tensor } from '@huggingface/transformers';
 import { loadBackbone, type LoadedBackbone } from '../trainer/backbones/load.ts';
 import { createEmbedder } from '../trainer/embed.ts';
+import { loopEmbedder } from '../trainer/embedder.ts';
 import { ensureBackboneFolder, MODELS_DIR } from '../trainer/onnx/make.ts';
-import { loadMobilenetKeras, MOBILENET_OUTPUT, npmCacheDir } from '../trainer/onnx/mobilenet.ts';
+import { loadMobilenetKeras, MOBILENET_DIM, MOBILENET_GRID, MOBILENET_GRID_DIM, MOBILENET_OUTPUT, MOBILENET_VERSION, npmCacheDir } from '../trainer/onnx/mobilenet.ts';
 import { PackageFetchError } from '../trainer/onnx/npm-package.ts';
 import type { KerasModel } from '../trainer/onnx/keras.ts';
 import { mulberry32 } from '../trainer/rng.ts';
@@ -29,43 +30,73 @@ beforeAll(async () => {
 afterAll(async () => { await bb?.dispose(); fs.rmSync(tmp, { recursive: true, force: true }); });
 
 describe('converter', () => {
-  it('drops the NSFW head and keeps the frozen backbone: 1280 channels at stride 32, real weights', () => {
-    expect(bb).toMatchObject({ dim: 1280, patchSize: 32, numRegisters: 0, randomWeights: false });
+  it('drops the NSFW head and keeps the frozen backbone: 576-d tokens at stride 16, 1280-d pooled, real weights', () => {
+    expect(bb).toMatchObject({ dim: MOBILENET_GRID_DIM, patchSize: 16, numRegisters: 0, randomWeights: false, pooled: { from: 'pooler_output', dim: 2560 } });
     expect(keras.layers.some((l) => l.class_name === 'Dense')).toBe(true); // the package has a head…
     const cfg = JSON.parse(fs.readFileSync(path.join(bb.dir, 'config.json'), 'utf8'));
     expect(cfg.hilt.source).toMatch(/nsfwjs@4\.4\.0/);
+    expect(path.basename(bb.dir)).toBe(`mobilenetv2-imagenet-v${cfg.hilt.generator_version}`);
   });
 
-  it.each([[96, 128], [224, 224]])('ONNX output equals an independent NHWC forward pass (%i×%i, max rel err ≤ 1e-3)', async (H, W) => {
+  it.each([[96, 128], [224, 224], [112, 80]])('ONNX outputs equal an independent NHWC forward pass (%i×%i, max rel err ≤ 1e-3)', async (H, W) => {
     const rand = mulberry32(H * 7 + W);
     const nhwc = Float32Array.from({ length: H * W * 3 }, () => rand());
-    const ref = kerasForward(keras, { h: H, w: W, c: 3, d: nhwc }, MOBILENET_OUTPUT);
+    const tokens = kerasForward(keras, { h: H, w: W, c: 3, d: nhwc }, MOBILENET_GRID[0]);
+    const top = kerasForward(keras, { h: H, w: W, c: 3, d: nhwc }, MOBILENET_OUTPUT);
+    expect([tokens.h, tokens.w]).toEqual([Math.ceil(H / 16), Math.ceil(W / 16)]);
     const nchw = new Float32Array(3 * H * W);
     for (let i = 0; i < H * W; i++) for (let c = 0; c < 3; c++) nchw[c * H * W + i] = nhwc[i * 3 + c];
     const out = await bb.model({ pixel_values: new Tensor('float32', nchw, [1, 3, H, W]) });
-    expect(out.last_hidden_state.dims).toEqual([1, 1 + ref.h * ref.w, 1280]);
+    const D = MOBILENET_GRID_DIM;
+    expect(out.last_hidden_state.dims).toEqual([1, 1 + tokens.h * tokens.w, D]);
     const got = out.last_hidden_state.data as Float32Array;
     let err = 0, scale = 0;
-    for (let i = 0; i < ref.d.length; i++) { err = Math.max(err, Math.abs(got[1280 + i] - ref.d[i])); scale = Math.max(scale, Math.abs(ref.d[i])); }
+    for (let i = 0; i < tokens.d.length; i++) { err = Math.max(err, Math.abs(got[D + i] - tokens.d[i])); scale = Math.max(scale, Math.abs(tokens.d[i])); }
     expect(scale).toBeGreaterThan(0.5); // a dead network would pass trivially
     expect(err / scale).toBeLessThanOrEqual(1e-3);
-    // token 0 and pooler_output are the global average of the map
+    // pooler_output is out_relu's global average (the classification features), token 0 the tokens' own
     const pool = out.pooler_output.data as Float32Array;
+    expect(out.pooler_output.dims).toEqual([1, MOBILENET_DIM]);
+    let perr = 0, pscale = 0;
+    for (let k = 0; k < MOBILENET_DIM; k++) {
+      let m = 0;
+      for (let p = 0; p < top.h * top.w; p++) m += top.d[p * MOBILENET_DIM + k];
+      m /= top.h * top.w;
+      perr = Math.max(perr, Math.abs(pool[k] - m)); pscale = Math.max(pscale, Math.abs(m));
+    }
+    expect(perr / pscale).toBeLessThanOrEqual(1e-3);
     let mean0 = 0;
-    for (let p = 0; p < ref.h * ref.w; p++) mean0 += ref.d[p * 1280];
-    expect(pool[0]).toBeCloseTo(mean0 / (ref.h * ref.w), 3);
-    expect(got[0]).toBe(pool[0]);
+    for (let p = 0; p < tokens.h * tokens.w; p++) mean0 += got[D + p * D];
+    expect(got[0]).toBeCloseTo(mean0 / (tokens.h * tokens.w), 4);
   }, 60_000);
 
-  it('segmentation input 448 gives a 14×14 grid (stride from the config)', async () => {
+  it('segmentation input 448 gives a 28×37 grid (stride from the config); classification reads pooler_output twice', async () => {
     const e = await createEmbedder({ backbone: 'mobilenetv2-imagenet', device: 'cpu', offline: true, segShortSide: 448 });
     try {
-      const img = await e.prepare(fs.readFileSync((await makeDemoImages(path.join(tmp, 'one'), { count: 1 })).items[0].file), 'segmentation');
-      expect([img.width, img.height]).toEqual([608, 448]); // 320×240 scaled to short side 448, multiples of 32
+      const file = (await makeDemoImages(path.join(tmp, 'one'), { count: 1 })).items[0].file;
+      const img = await e.prepare(fs.readFileSync(file), 'segmentation');
+      expect([img.width, img.height]).toEqual([592, 448]); // 320×240 scaled to short side 448, multiples of 16
       const [emb] = await e.embedBatch([img], 'segmentation');
-      expect(emb.grid).toMatchObject({ h: 14, w: 19 });
-      expect(emb.pooled.length).toBe(2560);
+      expect(emb.grid).toMatchObject({ h: 28, w: 37 });
+      expect(emb.grid!.data.length).toBe(28 * 37 * MOBILENET_GRID_DIM);
+      expect(e.info.pooledDim).toBe(2560);
+      const cimg = await e.prepare(fs.readFileSync(file), 'classification');
+      const [c] = await e.embedBatch([cimg], 'classification');
+      expect(c.pooled.length).toBe(2560);
+      expect(c.pooled.subarray(1280)).toEqual(c.pooled.subarray(0, 1280));
+      const out = await bb.model({ pixel_values: new Tensor('float32', cimg.data, [1, 3, cimg.height, cimg.width]) });
+      expect(c.pooled.subarray(0, 1280)).toEqual(out.pooler_output.data);
     } finally { await e.dispose(); }
+  }, 60_000);
+});
+
+describe('feature cache keys', () => {
+  it('grids of the stride-16 graph get a key of their own; pooled features (unchanged) keep theirs', async () => {
+    const e = await loopEmbedder({ backbone: 'mobilenetv2-imagenet', device: 'cpu', offline: true });
+    try {
+      expect(e.info.key).toBe('mobilenetv2-imagenet-r224-s448');
+      expect(e.info.gridKey).toBe(`mobilenetv2-imagenet-v${MOBILENET_VERSION}-r224-s448`);
+    } finally { await e.dispose?.(); }
   }, 60_000);
 });
 

@@ -52,8 +52,11 @@ describe('socket protocol', () => {
     expect(await t.next('welcome')).toMatchObject({ version: PROTOCOL_VERSION, session: 'proto', role: 'trainer' });
     const snap = await t.next('snapshot');
     expect(snap.task).toBe('classification');
-    expect(snap.images).toHaveLength(6);
+    expect(snap.images).toBe(6); // P10: counts in the header, the images in pages after it
     expect(snap.classes.map((c: any) => c.name)).toEqual(['a', 'b']);
+    expect((await t.next('snapshot-end')).id).toBe(snap.id);
+    const pages = t.frames.filter((f: any) => f.type === 'snapshot-images' && f.id === snap.id);
+    expect(pages.flatMap((p: any) => p.images.map((i: any) => i.id))).toEqual([1, 2, 3, 4, 5, 6]);
     t.ws.close();
   });
 

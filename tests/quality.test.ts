@@ -121,8 +121,9 @@ describe('k-fold label issues', () => {
     console.log(`k-fold 2000×1280×10: ${((performance.now() - t0) / 1000).toFixed(1)} s, longest event-loop hold ${worst.toFixed(0)} ms CPU (one unsliced fold fit: ${foldMs.toFixed(0)} ms)`);
     expect(out.fitted).toBe(5);
     // held for about one slice (25 ms) plus one block of rows, a fraction of what an unsliced fit holds
-    // (process CPU time includes the GC's helper threads: measured 39–73 ms here)
-    expect(worst).toBeLessThan(150);
+    // (process CPU time includes the GC's helper threads: measured 39–73 ms alone, up to 166 ms during the
+    // whole suite on 2 busy cores)
+    expect(worst).toBeLessThan(250);
     expect(worst).toBeLessThan(foldMs / 4);
   }, 300_000);
 

@@ -11,7 +11,7 @@ import { oracleMap, IouAcc, nearestArgmax } from '../scripts/simulate/seg-metric
 import { PROTOCOL_VERSION } from '../server/protocol.ts';
 import { serveSession, tempDir, type TestServer } from './helpers/fixtures.ts';
 
-const W = 320, H = 240, gh = 14, gw = 19; // MobileNetV2's grid for these pictures (stride 32 at 448 px): ~17 px patches
+const W = 320, H = 240, gh = 28, gw = 37; // MobileNetV2's token grid for these pictures (stride 16 at 448 px): ~9 px patches
 let srv: TestServer, dataDir: string, trainer: WebSocket;
 let classes: { id: number; name: string; color: string }[];
 let images: { id: number; name: string }[];

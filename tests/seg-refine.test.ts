@@ -54,7 +54,9 @@ describe('refineMap', () => {
   it('keeps the model map where the image is flat (no edge to follow)', () => {
     const img = stepImage(W, [128, 128, 128], [0, 0, 0], 0);
     const map = stepMap(3.5);
-    const refined = refineMap(map, 2, gh, gw, { data: img, width: W, height: H, channels: 3 });
+    // a window narrower than this 8-patch-wide grid (the default radius, 6 patches, is meant for the trainer's
+    // grids of 28 patches and more; here it would span the whole picture)
+    const refined = refineMap(map, 2, gh, gw, { data: img, width: W, height: H, channels: 3 }, { radius: 2 });
     // with no colour variation the filter is a box mean of the probabilities: the 50 % line stays near 3.5
     // patches (windows clipped at the image border shift it a little), not snapped anywhere
     const bil = boundaryCols(upsampleArgmax(map, 2, gh, gw, W, H).idx);

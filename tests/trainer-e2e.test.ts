@@ -1,8 +1,9 @@
 // The real server + the real trainer (child process, tiny backbone) on generated demo images.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readdirSync, readFileSync } from 'node:fs';
+import { statSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createDemoSession } from '../scripts/make-demo.ts';
+import { POOLED_DTYPE } from '../trainer/features.ts';
 import { serveSession, tempDir, type TestServer } from './helpers/fixtures.ts';
 import { browserPeer, hilt, type Child } from './helpers/peers.ts';
 
@@ -89,8 +90,9 @@ describe('classification loop', () => {
   });
 
   it('a killed trainer restarts from its feature cache (no re-embedding)', async () => {
+    // one feature store per backbone and mode: its index holds a 64-byte record per embedded image
     const featDirs = readdirSync(join(dir, 'demo', 'features'));
-    const files = () => featDirs.map((d) => readdirSync(join(dir, 'demo', 'features', d)).length).reduce((a, b) => a + b, 0);
+    const files = () => featDirs.map((d) => statSync(join(dir, 'demo', 'features', d, `pooled-${POOLED_DTYPE}`, 'rows.idx')).size / 64).reduce((a, b) => a + b, 0);
     const before = files();
     expect(before).toBeGreaterThanOrEqual(160);
     await trainer.stop('SIGKILL');

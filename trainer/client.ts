@@ -9,6 +9,8 @@ export interface TrainerClient {
   send(msg: TrainerToServer): void;
   close(): void;
   readonly connected: boolean;
+  /** bytes and frames sent since the process started (benchmarks: bytes per refit) */
+  readonly sent: { bytes: number; frames: number };
 }
 
 export interface ClientOptions {
@@ -33,6 +35,7 @@ export function connectTrainer(o: ClientOptions): TrainerClient {
   let timer: NodeJS.Timeout | null = null;
   let replace = !!o.replace;
   const instance = randomUUID();
+  const sent = { bytes: 0, frames: 0 };
   const open = () => {
     ws = new WebSocket(o.url, { perMessageDeflate: false, maxPayload: 256 * 1024 * 1024 });
     ws.on('open', () => {
@@ -46,11 +49,12 @@ export function connectTrainer(o: ClientOptions): TrainerClient {
       if (r.msg.type === 'error') log(`server says: ${r.msg.code}: ${r.msg.message}`);
       o.onMessage(r.msg);
     });
+    let lastError = '';
     ws.on('close', (code, reason) => {
       const was = connected;
       connected = false;
       if (closed) return;
-      if (was) o.onDisconnect?.(reason.toString() || String(code));
+      if (was) o.onDisconnect?.(closeText(code, reason.toString(), lastError));
       if (FINAL_CLOSE_CODES.includes(code)) {
         const why = reason.toString() || `close code ${code}`;
         log(`server refused the trainer: ${why}`);
@@ -62,14 +66,18 @@ export function connectTrainer(o: ClientOptions): TrainerClient {
       timer = setTimeout(open, delay);
       delay = Math.min(delay * 2, 10_000);
     });
-    ws.on('error', (e) => { if (!closed && delay >= 4000) log(`server not reachable at ${o.url} (${(e as Error).message}); retrying`); });
+    ws.on('error', (e) => {
+      lastError = (e as Error).message;
+      if (!closed && !connected && delay >= 4000) log(`server not reachable at ${o.url} (${lastError}); retrying`);
+    });
   };
   open();
   return {
     send(msg) {
       if (!ws || !connected || ws.readyState !== WebSocket.OPEN) return;
-      for (const text of frames(msg)) ws.send(text);
+      for (const text of frames(msg)) { ws.send(text); sent.bytes += text.length; sent.frames++; }
     },
+    sent,
     close() { closed = true; if (timer) clearTimeout(timer); ws?.close(); },
     get connected() { return connected; },
   };
@@ -82,4 +90,16 @@ export function frames(msg: TrainerToServer, target = TARGET_FRAME_BYTES): strin
   if (msg.type !== 'predictions' || msg.items.length < 2 || (text.length <= target && msg.items.length <= MAX_FRAME_ITEMS)) return [text];
   const half = Math.ceil(msg.items.length / 2);
   return [...frames({ ...msg, items: msg.items.slice(0, half) }, target), ...frames({ ...msg, items: msg.items.slice(half) }, target)];
+}
+
+const CLOSE_MEANING: Record<number, string> = {
+  1000: 'closed normally', 1001: 'the server is going away (shutting down or restarting)',
+  1006: 'the connection dropped without a close frame (the server exited, or the network failed)',
+  1009: 'a frame was larger than the receiver accepts', 1011: 'the server hit an internal error',
+};
+
+/** Why the socket closed, in words: the code, its meaning, the peer's reason and the last socket error. */
+export function closeText(code: number, reason: string, lastError = ''): string {
+  const parts = [String(code), CLOSE_MEANING[code], reason, lastError && `last error: ${lastError}`].filter(Boolean);
+  return parts.join(': ');
 }

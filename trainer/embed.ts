@@ -11,7 +11,8 @@ import { pixelTable, preparePixels, type EmbedMode, type PreparedImage } from '.
 
 export { segmentationSize, type EmbedMode, type PreparedImage } from './preprocess.ts';
 
-/** pooled = CLS ‖ mean(patch tokens) (2·dim); grid = patch tokens [h, w, dim] (segmentation only). */
+/** pooled = CLS ‖ mean(patch tokens) (2·dim), or pooler_output twice for a backbone that pools another map
+ *  than its tokens (LoadedBackbone.pooled); grid = patch tokens [h, w, dim] (segmentation only). */
 export interface Embedding { pooled: Float32Array; grid?: { h: number; w: number; data: Float32Array } }
 export type EmbedItemResult =
   | { index: number; path: string; ok: true; embedding: Embedding }
@@ -19,6 +20,8 @@ export type EmbedItemResult =
 
 export interface EmbedderInfo {
   backbone: string; device: DeviceName; note: string; dim: number; tried: DeviceAttempt[];
+  /** length of Embedding.pooled */ pooledDim: number;
+  /** the converted graph's version, for generated backbones (part of the feature cache's key) */ version?: number;
   batchSize: number; randomWeights: boolean; resolution: number; segShortSide: number;
 }
 export interface EmbedderOptions {
@@ -108,12 +111,23 @@ export async function createEmbedder(o: EmbedderOptions = {}): Promise<Embedder>
     const out = await bb.model({ pixel_values: new Tensor('float32', x, [B, 3, H, W]) });
     const lhs = out.last_hidden_state.data as Float32Array;
     const D = bb.dim, gh = H / bb.patchSize, gw = W / bb.patchSize, N = gh * gw, T = 1 + bb.numRegisters + N;
+    const pooler = bb.pooled.from === 'pooler_output' ? (out.pooler_output.data as Float32Array) : null;
     return imgs.map((_, b) => {
       const base = b * T * D, first = base + (1 + bb.numRegisters) * D;
-      const pooled = new Float32Array(2 * D);
-      pooled.set(lhs.subarray(base, base + D), 0);
-      for (let p = 0; p < N; p++) for (let d = 0; d < D; d++) pooled[D + d] += lhs[first + p * D + d];
-      for (let d = 0; d < D; d++) pooled[D + d] /= N;
+      let pooled: Float32Array;
+      if (pooler) {
+        // the pooled map's global average, twice: what token 0 ‖ mean patch were when the tokens were that
+        // map (stride 32), so classification features are unchanged by the finer token grid
+        const P = bb.pooled.dim / 2;
+        pooled = new Float32Array(2 * P);
+        pooled.set(pooler.subarray(b * P, (b + 1) * P), 0);
+        pooled.set(pooler.subarray(b * P, (b + 1) * P), P);
+      } else {
+        pooled = new Float32Array(2 * D);
+        pooled.set(lhs.subarray(base, base + D), 0);
+        for (let p = 0; p < N; p++) for (let d = 0; d < D; d++) pooled[D + d] += lhs[first + p * D + d];
+        for (let d = 0; d < D; d++) pooled[D + d] /= N;
+      }
       const e: Embedding = { pooled };
       if (mode === 'segmentation') e.grid = { h: gh, w: gw, data: lhs.slice(first, first + N * D) };
       return e;
@@ -176,7 +190,7 @@ export async function createEmbedder(o: EmbedderOptions = {}): Promise<Embedder>
   }
 
   return {
-    info: { backbone: bb.name, device, note, dim: bb.dim, tried, batchSize, randomWeights: bb.randomWeights, resolution, segShortSide },
+    info: { backbone: bb.name, device, note, dim: bb.dim, pooledDim: bb.pooled.dim, version: bb.version, tried, batchSize, randomWeights: bb.randomWeights, resolution, segShortSide },
     backbone: bb,
     prepare,
     embedBatch,

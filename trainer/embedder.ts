@@ -15,9 +15,14 @@ export async function loopEmbedder(o: EmbedderOptions): Promise<Embedder & { tri
     p = (async () => { try { return { it, img: await e.prepare(await it.source(), m) }; } catch (err) { return { it, error: (err as Error).message }; } })();
     return p;
   };
+  // a generated backbone's graph version from 2 on is in the grid cache's key: a new graph can mean another
+  // grid (MobileNetV2 v2: stride 16, 576-d) whose rows must not mix with old ones; pooled features keep their
+  // key (MobileNetV2's are the same in v1 and v2), so a classification session's cache stays valid
+  const key = `${i.backbone.replace(/[\\/]/g, '_')}-r${i.resolution}-s${i.segShortSide}`;
+  const version = i.version && i.version >= 2 ? `-v${i.version}` : '';
   return {
     info: {
-      backbone: i.backbone, device: i.device, note: i.note, key: `${i.backbone.replace(/[\\/]/g, '_')}-r${i.resolution}-s${i.segShortSide}`,
+      backbone: i.backbone, device: i.device, note: i.note, key, gridKey: version ? `${i.backbone.replace(/[\\/]/g, '_')}${version}-r${i.resolution}-s${i.segShortSide}` : undefined,
       dir: e.backbone.dir, patchSize: e.backbone.patchSize, registers: e.backbone.numRegisters, resolution: i.resolution, segShortSide: i.segShortSide,
     },
     tried: i.tried.map((t) => `${t.device}: ${t.ok ? 'ok' : t.reason}`).join('; '),

@@ -9,6 +9,7 @@ import * as ort from 'onnxruntime-node';
 import type { Prediction, Task } from '../server/protocol.ts';
 import { fetchModel, hasModel } from './backbones/load.ts';
 import { headPatch } from './onnx/head-graph.ts';
+import { TASKS } from './tasks/index.ts';
 import { preparePixels, type PixelSpec } from './preprocess.ts';
 
 export interface HeadFile {
@@ -18,9 +19,6 @@ export interface HeadFile {
 export interface ExportSample { imageId: number; path: string; expected: Prediction }
 export interface ExportOptions { head: HeadFile; classes: { id: number; name: string }[]; out: string; samples: ExportSample[] }
 
-/** Tolerances: probabilities are stored rounded to 1e-4 (classification); segmentation maps are stored as
- *  bytes (p·255) and computed from fp16-cached patch features, so they get a byte-level tolerance. */
-export const TOLERANCE = { classification: { maxAbsProb: 1e-3 }, segmentation: { maxAbsByte: 6, minArgmaxAgreement: 0.99 } } as const;
 
 export interface ValidationReport {
   modelVersion: number; task: Task; samples: number; passed: boolean; tolerance: object;
@@ -36,7 +34,9 @@ export async function exportOnnx(o: ExportOptions): Promise<ValidationReport> {
   const src = head.backbone.dir && hasModel(head.backbone.dir) ? head.backbone.dir : await fetchModel(head.backbone.name);
   fs.mkdirSync(path.join(o.out, 'onnx'), { recursive: true });
   const base = fs.readFileSync(path.join(src, 'onnx', 'model.onnx'));
-  const patch = headPatch({ task: head.task, d: head.d, C: head.C, A: f32(head.A), b: f32(head.b), registers: head.backbone.registers, patchSize: head.backbone.patchSize });
+  const backboneConfig = JSON.parse(fs.readFileSync(path.join(src, 'config.json'), 'utf8'));
+  const pooled = backboneConfig.hilt?.pooled === 'pooler_output' ? 'pooler_output' as const : 'tokens' as const;
+  const patch = headPatch({ task: head.task, d: head.d, C: head.C, A: f32(head.A), b: f32(head.b), registers: head.backbone.registers, patchSize: head.backbone.patchSize, pooled }, TASKS[head.task].exported.graph);
   fs.writeFileSync(path.join(o.out, 'onnx', 'model.onnx'), Buffer.concat([base, patch]));
   const data = path.join(src, 'onnx', 'model.onnx_data');
   if (fs.existsSync(data)) fs.copyFileSync(data, path.join(o.out, 'onnx', 'model.onnx_data'));
@@ -48,7 +48,7 @@ export async function exportOnnx(o: ExportOptions): Promise<ValidationReport> {
   const config = {
     hilt_export: 1, task: head.task, modelVersion: head.version, backbone: head.backbone.name,
     inputs: { pixel_values: '[B, 3, H, W] float32, normalised as preprocessor_config.json says' },
-    outputs: { probs: head.task === 'classification' ? '[B, C] class probabilities' : '[B, C, H/stride, W/stride] class probabilities per patch' },
+    outputs: { probs: TASKS[head.task].exported.outputs },
     resolution: head.backbone.resolution, segShortSide: head.backbone.segShortSide, stride: head.backbone.patchSize,
     rescale: pre.do_rescale === false ? 1 : (pre.rescale_factor ?? 1 / 255),
     mean: pre.do_normalize === false ? [0, 0, 0] : (pre.image_mean ?? [0.485, 0.456, 0.406]),
@@ -82,7 +82,7 @@ export async function runExported(m: ExportedModel, src: string | Buffer): Promi
 }
 
 async function validate(dir: string, samples: ExportSample[], head: HeadFile): Promise<ValidationReport> {
-  const tol = TOLERANCE[head.task];
+  const exported = TASKS[head.task].exported, tol = exported.tolerance;
   const base = { modelVersion: head.version, task: head.task, tolerance: tol, samples: samples.length };
   if (!samples.length) {
     return { ...base, passed: false, maxAbsDiff: NaN, argmaxAgreement: NaN, reason: `no stored predictions of model v${head.version} to compare with: let the trainer finish predicting, then export again` };
@@ -120,8 +120,6 @@ async function validate(dir: string, samples: ExportSample[], head: HeadFile): P
     }
   } finally { await m.session.release(); }
   const agreement = agree / total;
-  const passed = head.task === 'classification'
-    ? maxAbs <= TOLERANCE.classification.maxAbsProb
-    : maxAbs <= TOLERANCE.segmentation.maxAbsByte && agreement >= TOLERANCE.segmentation.minArgmaxAgreement;
+  const passed = exported.passed(maxAbs, agreement);
   return { ...base, passed, maxAbsDiff: +maxAbs.toPrecision(4), argmaxAgreement: +agreement.toFixed(4) };
 }

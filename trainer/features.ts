@@ -1,69 +1,100 @@
-// The on-disk feature cache, keyed by image sha256 + backbone + resolution + mode, so a restart reuses it.
-// Pooled vectors (classification) are float32 and all held in memory; patch grids (segmentation) are fp16
-// on disk with a small in-memory LRU.
-import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync, renameSync } from 'node:fs';
+// The trainer's feature cache: one FeatureStore per backbone + resolution + mode (a single file of rows,
+// trainer/feature-store.ts), keyed by image id and checked against the image's sha256, so a restart
+// reuses it and a changed file is embedded again. Pooled vectors (classification) and patch grids
+// (segmentation) are read from disk on demand; a byte-bounded LRU keeps the rows read most (the labelled
+// images, read at every refit) decoded in memory.
 import { join } from 'node:path';
-import { decodeHalf, encodeHalf } from './fp16.ts';
+import { FeatureStore, StoreBusy, type Dtype } from './feature-store.ts';
 
 export interface Grid { data: Float32Array; h: number; w: number; d: number }
+/** what the cache needs of an image: its id and the sha256 of its bytes */
+export interface Keyed { id: number; sha256: string }
+
+/**
+ * Pooled rows are fp16 on disk (half the file: 1M × 768 is 1.5 GB). The ONNX export check compares the
+ * exported model (float32 features) with the trainer's stored probabilities at 1e-3: measured with fp16
+ * rows the largest difference was 1.5e-4 (5.0e-5 with f32; tests/export-onnx.test.ts, mobilenetv2-imagenet).
+ * HILT_POOLED_DTYPE=f32 keeps exact float32 rows. Each dtype has its own folder, so switching never
+ * misreads a store. Patch grids are fp16 (their check is per byte of a quantised map).
+ */
+export const POOLED_DTYPE: Dtype = process.env.HILT_POOLED_DTYPE === 'f32' ? 'f32' : 'f16';
 
 export class FeatureCache {
   readonly dir: string;
-  private pooled = new Map<string, Float32Array>();
-  private grids = new Map<string, Grid>();
-  /** what is on disk, listed once: the loop asks "is it embedded?" for every image on every batch */
-  private onDisk = { f32: new Set<string>(), g16: new Set<string>() };
-  constructor(root: string, key: string, private lruSize = 64) {
+  private stores = new Map<'pooled' | 'grid', FeatureStore>();
+  private lru = new Map<number, { sha: string; data: Float32Array; h: number; w: number }>();
+  private lruBytes = 0;
+
+  constructor(root: string, key: string, private maxCacheBytes = 64 << 20) {
     this.dir = join(root, key.replace(/[^A-Za-z0-9._-]/g, '_'));
-    mkdirSync(this.dir, { recursive: true });
-    for (const f of readdirSync(this.dir)) {
-      const m = /^(.+)\.(f32|g16)$/.exec(f);
-      if (m) this.onDisk[m[2] as 'f32' | 'g16'].add(m[1]);
-    }
-  }
-  private file(sha: string, ext: string) { return join(this.dir, `${sha}.${ext}`); }
-  private atomicWrite(file: string, buf: Uint8Array) { writeFileSync(file + '.tmp', buf); renameSync(file + '.tmp', file); }
-
-  hasPooled(sha: string): boolean { return this.onDisk.f32.has(sha); }
-  getPooled(sha: string): Float32Array | null {
-    let v = this.pooled.get(sha);
-    if (!v && this.onDisk.f32.has(sha) && existsSync(this.file(sha, 'f32'))) {
-      const b = readFileSync(this.file(sha, 'f32'));
-      v = new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
-      this.pooled.set(sha, v);
-    }
-    return v ?? null;
-  }
-  putPooled(sha: string, v: Float32Array): void {
-    this.pooled.set(sha, v);
-    this.atomicWrite(this.file(sha, 'f32'), new Uint8Array(v.buffer, v.byteOffset, v.byteLength));
-    this.onDisk.f32.add(sha);
   }
 
-  hasGrid(sha: string): boolean { return this.onDisk.g16.has(sha); }
-  getGrid(sha: string): Grid | null {
-    const hit = this.grids.get(sha);
-    if (hit) { this.grids.delete(sha); this.grids.set(sha, hit); return hit; }
-    if (!existsSync(this.file(sha, 'g16'))) return null;
-    const b = readFileSync(this.file(sha, 'g16'));
-    const head = new Uint32Array(b.buffer.slice(b.byteOffset, b.byteOffset + 12));
-    const [h, w, d] = [head[0], head[1], head[2]];
-    const half = new Uint16Array(b.buffer.slice(b.byteOffset + 12, b.byteOffset + 12 + h * w * d * 2));
-    const g = { data: decodeHalf(half), h, w, d };
-    this.remember(sha, g);
-    return g;
+  private store(kind: 'pooled' | 'grid'): FeatureStore {
+    let s = this.stores.get(kind);
+    if (!s) {
+      const dtype = kind === 'grid' ? 'f16' : POOLED_DTYPE;
+      s = openStore(join(this.dir, `${kind}-${dtype}`), dtype);
+      this.stores.set(kind, s);
+    }
+    return s;
   }
-  putGrid(sha: string, g: Grid): void {
-    const half = encodeHalf(g.data);
-    const buf = new Uint8Array(12 + half.byteLength);
-    buf.set(new Uint8Array(new Uint32Array([g.h, g.w, g.d]).buffer), 0);
-    buf.set(new Uint8Array(half.buffer), 12);
-    this.atomicWrite(this.file(sha, 'g16'), buf);
-    this.onDisk.g16.add(sha);
-    this.remember(sha, { ...g, data: decodeHalf(half) }); // what training sees = what a restart will see
+
+  hasPooled(i: Keyed): boolean { return this.store('pooled').has(i.id, i.sha256); }
+  getPooled(i: Keyed): Float32Array | null { return this.cached('pooled', i)?.data ?? null; }
+  putPooled(i: Keyed, v: Float32Array): void { this.forget(i.id); this.store('pooled').put(i.id, i.sha256, v, { h: 1, w: 1, d: v.length }); }
+
+  hasGrid(i: Keyed): boolean { return this.store('grid').has(i.id, i.sha256); }
+  getGrid(i: Keyed): Grid | null {
+    const r = this.cached('grid', i);
+    return r ? { data: r.data, h: r.h, w: r.w, d: r.data.length / (r.h * r.w) } : null;
   }
-  private remember(sha: string, g: Grid) {
-    this.grids.set(sha, g);
-    while (this.grids.size > this.lruSize) this.grids.delete(this.grids.keys().next().value as string);
+  putGrid(i: Keyed, g: Grid): void { this.forget(i.id); this.store('grid').put(i.id, i.sha256, g.data, { h: g.h, w: g.w, d: g.d }); }
+
+  /** The store of one mode, for reading every row in file order (trainer/sweep.ts). */
+  rows(kind: 'pooled' | 'grid'): FeatureStore { return this.store(kind); }
+
+  /** write what is buffered (the loop calls this when its queue drains, and before exiting) */
+  flush(): void { for (const s of this.stores.values()) s.flush(); }
+  close(): void { for (const s of this.stores.values()) closeStore(s); this.stores.clear(); this.lru.clear(); this.lruBytes = 0; }
+
+  private cached(kind: 'pooled' | 'grid', i: Keyed) {
+    const hit = this.lru.get(i.id);
+    if (hit && hit.sha === i.sha256) { this.lru.delete(i.id); this.lru.set(i.id, hit); return hit; }
+    const r = this.store(kind).get(i.id, i.sha256);
+    if (!r) return null;
+    const e = { sha: i.sha256, data: r.data, h: r.shape.h, w: r.shape.w };
+    this.forget(i.id);
+    this.lru.set(i.id, e); this.lruBytes += e.data.byteLength;
+    while (this.lruBytes > this.maxCacheBytes && this.lru.size > 1) this.forget(this.lru.keys().next().value as number);
+    return e;
   }
+  private forget(id: number): void {
+    const e = this.lru.get(id);
+    if (e) { this.lru.delete(id); this.lruBytes -= e.data.byteLength; }
+  }
+}
+
+/** Stores open in this process, shared (a new Trainer in the same process, as `hilt simulate` makes, reuses
+ *  the open one instead of loading its index again) and counted, closed with the last user. */
+const open = new Map<string, { store: FeatureStore; users: number }>();
+
+function openStore(dir: string, dtype: Dtype): FeatureStore {
+  const hit = open.get(dir);
+  if (hit) { hit.users++; return hit.store; }
+  let store: FeatureStore;
+  try { store = new FeatureStore(dir, dtype); } catch (e) {
+    if (!(e instanceof StoreBusy)) throw e;
+    // another process writes it: a private store for this one (features are embedded again here)
+    return openStore(`${dir}.pid${process.pid}`, dtype);
+  }
+  open.set(dir, { store, users: 1 });
+  return store;
+}
+
+function closeStore(store: FeatureStore): void {
+  const e = open.get(store.dir);
+  if (!e || e.store !== store) return;
+  if (--e.users > 0) { store.flush(); return; }
+  open.delete(store.dir);
+  store.close();
 }

@@ -1,4 +1,4 @@
-// float32 <-> IEEE half conversion for the on-disk patch-grid cache (Node 20 has no Float16Array).
+// float32 <-> IEEE half conversion for the on-disk feature store (Node 20 has no Float16Array).
 const f32 = new Float32Array(1);
 const u32 = new Uint32Array(f32.buffer);
 
@@ -33,5 +33,13 @@ export function encodeHalf(a: Float32Array): Uint16Array {
 export function decodeHalf(a: Uint16Array): Float32Array {
   const out = new Float32Array(a.length);
   for (let i = 0; i < a.length; i++) out[i] = fromHalf(a[i]);
+  return out;
+}
+
+/** every half's float value: decoding a feature row is one table lookup per value */
+let table: Float32Array | null = null;
+export function decodeHalfInto(a: Uint16Array, out: Float32Array): Float32Array {
+  if (!table) { table = new Float32Array(65536); for (let h = 0; h < 65536; h++) table[h] = fromHalf(h); }
+  for (let i = 0; i < a.length; i++) out[i] = table[a[i]];
   return out;
 }

@@ -58,8 +58,14 @@ export async function runTrainer(o: TrainCmd): Promise<{ trainer: Promise<Traine
     log(`device: ${embedder.info.device} (${embedder.tried})`);
     const httpHeaders = o.token ? { Authorization: `Bearer ${o.token}` } : undefined;
     trainer = new Trainer({ send: (m) => client.send(m), httpBase: httpBaseOf(url), httpHeaders, log }, embedder, { cacheRoot: o.cacheRoot ?? null, debounceMs: o.debounceMs, background: o.background });
+    // HILT_TRAINER_STATS_MS: a `[stats]` line every so often (what the scale benchmark reads)
+    const every = Number(process.env.HILT_TRAINER_STATS_MS) || 0;
+    if (every > 0) {
+      const t = trainer;
+      setInterval(() => log(`[stats] version=${t.version} embedded=${t.embedded.size} total=${t.images.size} bytes=${client.sent.bytes} frames=${client.sent.frames} deltaBytes=${t.sweep.bytesSent} rssMiB=${(process.memoryUsage.rss() / 2 ** 20).toFixed(1)}`), every).unref();
+    }
     // only the newest snapshot and what followed it matter
-    const last = pending.map((m) => m.type).lastIndexOf('snapshot');
+    const last = pending.map((m) => m.type).lastIndexOf('snapshot'); // with the pages that follow it
     for (const m of pending.slice(Math.max(0, last))) trainer.onMessage(m);
     pending.length = 0;
     return trainer;
@@ -69,7 +75,15 @@ export async function runTrainer(o: TrainCmd): Promise<{ trainer: Promise<Traine
     log(failure);
     client.send(failed());
   });
-  return { trainer: ready, async stop() { client.close(); const t = await ready.catch(() => null); await t?.embedder.dispose?.(); } };
+  return {
+    trainer: ready,
+    async stop() {
+      client.close();
+      const t = await ready.catch(() => null);
+      await t?.close(); // what the feature store buffered is written before exiting
+      await t?.embedder.dispose?.();
+    },
+  };
 }
 
 export async function runTrainerCli(o: TrainCmd): Promise<void> {

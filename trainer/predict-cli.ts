@@ -4,13 +4,14 @@
 // {"file","error"} and the run goes on. CSV instead when --out ends in .csv.
 import fs from 'node:fs';
 import path from 'node:path';
-import sharp from 'sharp';
 import { loadExported, runExported, type ExportedModel } from './export-model.ts';
+import { TASKS } from './tasks/index.ts';
+import type { PredictRow } from './tasks/exported.ts';
 
 const IMAGE = /\.(jpe?g|png|webp|tiff?|bmp|gif|avif)$/i;
 
 export interface PredictOptions { model: string; paths: string[]; out?: string; masks?: string; write?: (line: string) => void }
-export type PredictRow = { file: string; class: string; classId: number; confidence: number; mask?: string } | { file: string; error: string };
+export type { PredictRow } from './tasks/exported.ts';
 
 function* walk(p: string): Generator<string> {
   let st: fs.Stats;
@@ -23,49 +24,11 @@ function* walk(p: string): Generator<string> {
   }
 }
 
-/** Class probabilities per patch [C, h, w] → class id per pixel of a W×H image (bilinear in probability). */
-function upsampleArgmax(probs: Float32Array, C: number, h: number, w: number, W: number, H: number, ids: number[]): Buffer {
-  const out = Buffer.alloc(W * H);
-  const n = h * w;
-  for (let y = 0; y < H; y++) {
-    const fy = Math.min(h - 1, Math.max(0, ((y + 0.5) * h) / H - 0.5)), y0 = Math.floor(fy), y1 = Math.min(h - 1, y0 + 1), ty = fy - y0;
-    for (let x = 0; x < W; x++) {
-      const fx = Math.min(w - 1, Math.max(0, ((x + 0.5) * w) / W - 0.5)), x0 = Math.floor(fx), x1 = Math.min(w - 1, x0 + 1), tx = fx - x0;
-      let best = 0, bv = -1;
-      for (let c = 0; c < C; c++) {
-        const o = c * n;
-        const v = (1 - ty) * ((1 - tx) * probs[o + y0 * w + x0] + tx * probs[o + y0 * w + x1]) + ty * ((1 - tx) * probs[o + y1 * w + x0] + tx * probs[o + y1 * w + x1]);
-        if (v > bv) { bv = v; best = c; }
-      }
-      out[y * W + x] = ids[best];
-    }
-  }
-  return out;
-}
-
 async function predictOne(m: ExportedModel, file: string, masks: string | undefined): Promise<PredictRow> {
   try {
     const buf = fs.readFileSync(file);
     const r = await runExported(m, buf);
-    const C = m.labels.length;
-    if (m.task === 'classification') {
-      let b = 0;
-      for (let c = 1; c < C; c++) if (r.probs[c] > r.probs[b]) b = c;
-      return { file, class: m.labels[b].name, classId: m.labels[b].id, confidence: +r.probs[b].toFixed(4) };
-    }
-    const meta = await sharp(buf, { autoOrient: true }).metadata();
-    const W = meta.autoOrient?.width ?? meta.width, H = meta.autoOrient?.height ?? meta.height;
-    const mask = upsampleArgmax(r.probs, C, r.h, r.w, W, H, m.labels.map((l) => l.id));
-    const count = new Map<number, number>();
-    for (const v of mask) count.set(v, (count.get(v) ?? 0) + 1);
-    const [topId, topN] = [...count].sort((a, b) => b[1] - a[1])[0];
-    const row: PredictRow = { file, class: m.labels.find((l) => l.id === topId)!.name, classId: topId, confidence: +(topN / mask.length).toFixed(4) };
-    if (masks) {
-      fs.mkdirSync(masks, { recursive: true });
-      row.mask = path.join(masks, `${path.basename(file).replace(/\.[^.]+$/, '')}.png`);
-      await sharp(mask, { raw: { width: W, height: H, channels: 1 } }).png().toFile(row.mask);
-    }
-    return row;
+    return await TASKS[m.task].exported.row({ file, buf, out: r, labels: m.labels, masks });
   } catch (e) {
     return { file, error: (e as Error).message.split('\n')[0] };
   }
@@ -82,7 +45,7 @@ export async function predictCli(o: PredictOptions): Promise<{ ok: number; faile
   let ok = 0, failed = 0;
   try {
     for (const p of o.paths) for (const file of walk(p)) {
-      const r = await predictOne(m, file, o.masks ?? (m.task === 'segmentation' ? path.join(o.out ? path.dirname(o.out) : '.', 'masks') : undefined));
+      const r = await predictOne(m, file, o.masks ?? (TASKS[m.task].exported.writesMasks ? path.join(o.out ? path.dirname(o.out) : '.', 'masks') : undefined));
       if ('error' in r) failed++; else ok++;
       emit(asCsv ? ['file', 'class', 'classId', 'confidence', 'mask', 'error'].map((k) => csv((r as Record<string, unknown>)[k] ?? '')).join(',') : JSON.stringify(r));
     }

@@ -24,6 +24,10 @@ export interface SuggestionInput {
   limit?: number; // default 200
   /** per-row uncertainty, higher = less sure (a task's own measure, e.g. segmentation's mean patch margin) */
   uncertainty?: ArrayLike<number>;
+  /** features of a sample of the images instead of all (`features` null): the clusters, the cold start
+   *  and `diverse` work on it, so their cost is bounded however large the session (a 1M × 768 matrix is
+   *  not held anywhere); rows outside the sample rank by uncertainty alone */
+  sample?: { ids: ArrayLike<number>; features: Float32Array };
   /** seed for the random val places (e.g. the model version) */
   seed?: number;
   /** false: rank every unlabelled row, val side included (tests of a producer alone); default true */
@@ -44,8 +48,12 @@ interface Scored {
   /** top class and top-1 − top-2 margin per unlabelled row (probs only) */
   top: Int32Array; margin: Float64Array;
   toIds(rows: number[]): number[];
-  rank(rows: number[], key: (i: number) => number): number[];
-  /** k-means clusters of the pool, computed once per call when a producer asks (null: no features) */
+  /** the `limit` rows with the smallest key, in order (ties by row): a bounded selection, not a full sort */
+  rank(rows: number[], key: (i: number) => number, limit?: number): number[];
+  /** the rows that have features: every row, or the sample's */
+  space: FeatureSpace | null;
+  /** k-means clusters of the feature rows, computed once per call when a producer asks (null: no features);
+   *  `assign` indexed by row, rows without features each in a cluster of their own */
   clusters(): Clusters | null;
   /** cold-start rows (typical members of clusters with no label yet); empty once all are covered */
   cold(): number[];
@@ -70,9 +78,10 @@ export const PRODUCERS: Record<string, Producer> = {
   },
   // cold start, then farthest-first (k-center) from everything labelled
   diverse: (s) => {
-    const { features, d } = s.inp;
-    if (!features || d <= 0) return { diverse: [] };
-    return { diverse: s.toIds(then(s.cold(), kCenter(features, d, s.unl, s.lab, Math.min(s.limit, s.unl.length)))) };
+    const sp = s.space;
+    if (!sp) return { diverse: [] };
+    const far = kCenter(sp.features, s.inp.d, sp.unl, sp.lab, Math.min(s.limit, sp.unl.length)).map((f) => sp.row[f]);
+    return { diverse: s.toIds(then(s.cold(), far)) };
   },
   // the cold start alone (what `uncertain` and `diverse` begin with), kept as its own list so the server
   // can say why an image was picked ("typical of a cluster with no label yet")
@@ -103,7 +112,8 @@ export const PRODUCERS: Record<string, Producer> = {
       return Math.abs(probs[i * C + mc] - other);
     };
     const predicted = s.unl.filter((i) => s.top[i] === mc), rest = s.unl.filter((i) => s.top[i] !== mc);
-    return { minority: s.toIds([...s.rank(predicted, gap), ...s.rank(rest, gap)]) };
+    const first = s.rank(predicted, gap);
+    return { minority: s.toIds([...first, ...s.rank(rest, gap, Math.max(0, s.limit - first.length))]) };
   },
   // Likely label errors: the *labelled* images the task flagged (held-out prediction ≠ given label), the
   // most suspicious first. The server walks this list over labelled images (server/strategies.ts `review`).
@@ -136,18 +146,30 @@ export function computeSuggestions(inp: SuggestionInput): Record<string, number[
   // every producer ranks train-side rows; the val places are put in at the end (see the file comment)
   const val = inp.valPlaces === false ? [] : unl.filter((i) => isVal(ids[i]));
   const pool = val.length ? unl.filter((i) => !isVal(ids[i])) : unl;
-  let clusters: Clusters | null | undefined, cold: number[] | undefined;
+  let clusters: Clusters | null | undefined, fspace: Clusters | undefined, cold: number[] | undefined;
+  const space = featureSpace(inp, n, new Set(pool), new Set(lab));
   const s: Scored = {
     inp, n, limit, unl: pool, lab, top, margin,
     toIds: (rows) => rows.slice(0, limit).map((i) => ids[i]),
-    clusters: () => (clusters !== undefined ? clusters : (clusters = features && d > 0 && n > 1 ? clusterPool(features, d, n, C || inp.classIds.length) : null)),
-    cold: () => { if (cold) return cold; const cl = inp.coldStart === false ? null : s.clusters(); return (cold = cl ? coldStart(cl, pool, lab, limit) : []); },
-    // sort by key ascending; ties keep row order, so lists are deterministic
-    rank: (rows, key) => {
-      const k = new Float64Array(n);
-      for (const i of rows) k[i] = key(i);
-      return rows.slice().sort((a, b) => k[a] - k[b] || a - b);
+    space,
+    clusters: () => {
+      if (clusters !== undefined) return clusters;
+      if (!space || space.row.length < 2) return (clusters = null);
+      // clusters of the feature rows, lifted to rows: a row without features is a cluster of its own
+      const cl = clusterPool(space.features, d, space.row.length, C || inp.classIds.length);
+      const assign = new Int32Array(n);
+      for (let i = 0; i < n; i++) assign[i] = cl.k + i;
+      space.row.forEach((r, f) => { assign[r] = cl.assign[f]; });
+      fspace = cl;
+      return (clusters = { ...cl, assign });
     },
+    cold: () => {
+      if (cold) return cold;
+      const cl = inp.coldStart === false || !space ? null : s.clusters();
+      return (cold = cl && fspace ? coldStart(fspace, space!.unl, space!.lab, limit).map((f) => space!.row[f]) : []);
+    },
+    // smallest keys first; ties keep row order, so lists are deterministic
+    rank: (rows, key, k = limit) => smallest(rows, key, k),
   };
   const out: Record<string, number[]> = {};
   for (const produce of Object.values(PRODUCERS)) Object.assign(out, produce(s));
@@ -158,6 +180,29 @@ export function computeSuggestions(inp: SuggestionInput): Record<string, number[
     for (const key of Object.keys(out)) if (key !== 'typical' && key !== 'review') out[key] = interleave(out[key], valIds, rand, limit);
   }
   return out;
+}
+
+/** The rows that have features, in their own index space (f): the whole matrix, or the sample's rows that
+ *  are also rows here. `unl`: train-side unlabelled feature rows (what may be suggested); `lab`: labelled. */
+interface FeatureSpace { features: Float32Array; row: number[]; unl: number[]; lab: number[] }
+
+function featureSpace(inp: SuggestionInput, n: number, pool: Set<number>, lab: Set<number>): FeatureSpace | null {
+  const { features, d, sample, ids } = inp;
+  if (d <= 0) return null;
+  let feats: Float32Array, row: number[];
+  if (features) { feats = features; row = Array.from({ length: n }, (_, i) => i); }
+  else if (sample) {
+    const rowOf = new Map<number, number>();
+    for (let i = 0; i < n; i++) rowOf.set(ids[i], i);
+    const keep: number[] = [];
+    row = [];
+    for (let f = 0; f < sample.ids.length; f++) { const r = rowOf.get(sample.ids[f]); if (r !== undefined) { keep.push(f); row.push(r); } }
+    feats = new Float32Array(keep.length * d);
+    keep.forEach((f, q) => feats.set(sample.features.subarray(f * d, f * d + d), q * d));
+  } else return null;
+  const unl: number[] = [], labF: number[] = [];
+  row.forEach((r, f) => { if (pool.has(r)) unl.push(f); else if (lab.has(r)) labF.push(f); });
+  return { features: feats, row, unl, lab: labF };
 }
 
 /** `first`, then the rest of `rest` not already in it. */
@@ -241,4 +286,36 @@ function pickSeeds(lab: number[]): number[] {
   const out: number[] = [];
   for (let t = 0; t < MAX_SEEDS; t++) out.push(lab[Math.floor((t * lab.length) / MAX_SEEDS)]);
   return out;
+}
+
+/** The k rows with the smallest key (ties: smaller row first), sorted: a max-heap of k, O(n log k). At 1M
+ *  rows and a dozen lists this is what keeps publishing suggestions to a fraction of a second. */
+export function smallest(rows: number[], key: (i: number) => number, k: number): number[] {
+  if (k <= 0) return [];
+  const hk = new Float64Array(k), hr = new Int32Array(k);
+  let size = 0;
+  // a above b in the max-heap: larger key, or same key and larger row
+  const above = (ka: number, ra: number, kb: number, rb: number) => ka > kb || (ka === kb && ra > rb);
+  for (const r of rows) {
+    const v = key(r);
+    if (size < k) {
+      let c = size++;
+      while (c > 0) { const p = (c - 1) >> 1; if (!above(v, r, hk[p], hr[p])) break; hk[c] = hk[p]; hr[c] = hr[p]; c = p; }
+      hk[c] = v; hr[c] = r;
+    } else if (above(hk[0], hr[0], v, r)) {
+      let c = 0;
+      for (;;) {
+        const l = 2 * c + 1, rr = l + 1;
+        let m = -1;
+        if (l < size && above(hk[l], hr[l], v, r)) m = l;
+        if (rr < size && above(hk[rr], hr[rr], m < 0 ? v : hk[l], m < 0 ? r : hr[l])) m = rr;
+        if (m < 0) break;
+        hk[c] = hk[m]; hr[c] = hr[m]; c = m;
+      }
+      hk[c] = v; hr[c] = r;
+    }
+  }
+  const out = Array.from(hr.subarray(0, size));
+  const kv = new Map(out.map((r, i) => [r, hk[i]]));
+  return out.sort((a, b) => kv.get(a)! - kv.get(b)! || a - b);
 }

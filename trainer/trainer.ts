@@ -1,18 +1,30 @@
-// The live loop: keep the session state from the server's frames, embed (focus → labelled → rest),
-// and after a ~100 ms debounce refit the head, predict the focused image first, then the rest.
+// The live loop: keep the session state from the server's frames (a streamed snapshot, then changes),
+// embed from a queue (focus → labelled → rest), and after a ~100 ms debounce refit the head, predict the
+// focused images first, then sweep the pool in chunks that send only what changed (trainer/sweep.ts).
+// Every step is bounded, so the cost of a label does not grow with the session.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import type { AnnotationMsg, ClassMsg, ImageRef, Prediction, ServerToTrainer, Task, TrainerStatus } from '../server/protocol.ts';
+import type { AnnotationMsg, ClassMsg, ImageRef, ServerToTrainer, Task, TrainerStatus } from '../server/protocol.ts';
+import { EmbedQueue } from './embed-queue.ts';
 import { FeatureCache } from './features.ts';
+import { SuggestThread } from './suggest-thread.ts';
+import type { SuggestionInput } from './suggestions.ts';
+import { Sweep, inSample } from './sweep.ts';
 import type { Embedder, EmbedItem, EmbedMode, TrainerIO } from './types.ts';
 import { TASKS, type TrainerTask, type TrainerView } from './tasks/index.ts';
-import { foldedWeights } from './heads/logreg.ts';
+import { predictUpload, statusThrottle } from './trainer-io.ts';
+import { Publisher } from './publisher.ts';
 
 export interface TrainerOptions {
   cacheRoot: string | null; debounceMs?: number; seed?: number;
   /** false: skip the background model-quality work (TrainerView.background) */
   background?: boolean;
 }
+
+/** bytes of features read per sweep step: one positioned read, a few ms of predicting */
+const SWEEP_BYTES = 2 << 20;
+/** full predictions sent after each refit for `hilt export --format onnx` to validate against */
+const VALIDATION_SAMPLE = 32;
 
 export class Trainer implements TrainerView {
   task: Task | null = null;
@@ -25,34 +37,44 @@ export class Trainer implements TrainerView {
   failed = new Map<number, string>();
   cache: FeatureCache | null = null;
   version = 0;
+  /** images whose features are stored: a count kept, never recounted */
+  readonly embedded = new Set<number>();
+  readonly queue = new EmbedQueue((i) => this.embedded.has(i.id), this.failed);
+  readonly sweep: Sweep;
+  private suggester: SuggestThread;
+  /** the snapshot being received (P10): the loop waits for its end */
+  private receiving: number | null = null;
+  private order: ImageRef[] = [];
   private dirty = false;
-  /** images were embedded after the last suggestions were published */
-  private stale = false;
+  private publisher = new Publisher(this);
+  private lapTimer: NodeJS.Timeout | null = null;
   private lastChange = 0;
   private running = false;
   private timer: NodeJS.Timeout | null = null;
   private sessionDir: string | null = null;
+  private sessionName = '';
+  private status_: (s: TrainerStatus) => void;
   readonly debounceMs: number;
   get background(): boolean { return this.opts.background ?? true; }
 
   constructor(public io: TrainerIO, public embedder: Embedder, private opts: TrainerOptions) {
     this.debounceMs = opts.debounceMs ?? 100;
+    this.sweep = new Sweep((m) => io.send(m));
+    this.suggester = new SuggestThread((l) => io.log(l));
+    this.status_ = statusThrottle((s) => io.send({ type: 'status', status: s }));
   }
 
   get mode(): EmbedMode { return this.impl?.embedMode ?? 'pooled'; }
+  suggest(input: SuggestionInput) { return this.suggester.compute(input); }
 
   status(phase: TrainerStatus['phase'], message = ''): void {
-    const embedded = [...this.images.values()].filter((i) => this.isEmbedded(i)).length;
-    this.io.send({ type: 'status', status: {
-      phase, message, embedded, total: this.images.size, device: this.embedder.info.device,
+    this.status_({
+      phase, message, embedded: this.embedded.size, total: this.images.size, device: this.embedder.info.device,
       backbone: this.embedder.info.backbone, backboneNote: this.embedder.info.note, modelVersion: this.version,
-    } });
+    });
   }
 
-  isEmbedded(i: ImageRef): boolean {
-    if (!this.cache) return false;
-    return this.mode === 'grid' ? this.cache.hasGrid(i.sha256) : this.cache.hasPooled(i.sha256);
-  }
+  isEmbedded(i: ImageRef): boolean { return this.embedded.has(i.id); }
 
   onMessage(msg: ServerToTrainer): void {
     try { this.handle(msg); } catch (e) { this.io.log(`error handling ${msg.type}: ${(e as Error).stack}`); }
@@ -61,40 +83,62 @@ export class Trainer implements TrainerView {
   private handle(msg: ServerToTrainer): void {
     switch (msg.type) {
       case 'snapshot':
-        this.task = msg.task; this.classes = msg.classes; this.sessionDir = msg.sessionDir;
+        this.receiving = msg.id;
+        this.task = msg.task; this.classes = msg.classes; this.sessionDir = msg.sessionDir; this.sessionName = msg.session;
         this.impl?.reset(); // stops its background work (model quality) on the old session state
         this.impl = msg.task ? TASKS[msg.task].create(this) : null;
-        this.images = new Map(msg.images.map((i) => [i.id, i]));
-        this.ann = new Map(msg.annotations.map((a) => [a.imageId, a]));
+        this.images = new Map(); this.ann = new Map(); this.embedded.clear(); this.sweep.reset();
         this.resetHeads();
+        this.status('loading', `receiving ${msg.images} images`);
+        break;
+      case 'snapshot-images': if (msg.id === this.receiving) for (const i of msg.images) this.images.set(i.id, i); break;
+      case 'snapshot-annotations': if (msg.id === this.receiving) for (const a of msg.annotations) this.ann.set(a.imageId, a); break;
+      case 'snapshot-end':
+        if (msg.id !== this.receiving) break;
+        this.receiving = null;
         this.openCache();
+        this.order = [...this.images.values()];
+        for (const i of this.order) if (this.cached(i)) this.embedded.add(i.id);
+        this.queue.reset(this.order, this.ann.keys(), this.images);
         this.markDirty(); this.kick(); break;
       case 'annotation':
         if (msg.annotation) this.ann.set(msg.imageId, msg.annotation); else this.ann.delete(msg.imageId);
         this.impl?.annotationChanged(msg.imageId);
+        if (msg.annotation && this.receiving === null) this.queue.annotated(this.images.get(msg.imageId));
         this.markDirty(); break;
       case 'classes': {
         this.classes = msg.classes;
         if (msg.reset) { this.resetHeads(); this.version++; this.io.log('a class was removed: head reset'); }
         this.markDirty(); break;
       }
-      case 'images': for (const i of msg.images) this.images.set(i.id, i); this.kick(); break;
+      case 'images':
+        for (const i of msg.images) { this.images.set(i.id, i); this.order.push(i); if (this.cached(i)) this.embedded.add(i.id); }
+        this.queue.add(msg.images); this.kick(); break;
       case 'focus':
         this.focus = [msg.imageId, ...this.focus.filter((f) => f !== msg.imageId)].slice(0, 4);
         this.predictFocused(msg.imageId); this.kick(); break;
       case 'reset': this.io.log(`server reset: ${msg.reason}; waiting for a new snapshot`); break;
-      case 'predict': void this.predictUpload(msg.requestId, Buffer.from(msg.image, 'base64')); break;
+      case 'predict': void predictUpload(this, msg.requestId, Buffer.from(msg.image, 'base64')); break;
       default: break;
     }
+  }
+
+  private cached(i: ImageRef): boolean {
+    if (!this.cache) return false;
+    return this.mode === 'grid' ? this.cache.hasGrid(i) : this.cache.hasPooled(i);
   }
 
   private resetHeads() { this.impl?.reset(); }
 
   private openCache() {
-    if (!this.task) { this.cache = null; return; }
-    const root = this.opts.cacheRoot ?? (this.sessionDir && existsSync(this.sessionDir) ? join(this.sessionDir, 'features') : null);
-    const res = this.mode;
-    this.cache = new FeatureCache(root ?? join(process.cwd(), '.hilt-cache', 'features'), `${this.embedder.info.key}-${res}`);
+    if (!this.task) { this.cache?.close(); this.cache = null; return; }
+    // a trainer on another host keeps one cache per session: rows are keyed by image id
+    const root = this.opts.cacheRoot ?? (this.sessionDir && existsSync(this.sessionDir) ? join(this.sessionDir, 'features') : join(process.cwd(), '.hilt-cache', this.sessionName, 'features'));
+    const info = this.embedder.info, key = `${this.mode === 'grid' ? info.gridKey ?? info.key : info.key}-${this.mode}`;
+    const dir = join(root, key.replace(/[^A-Za-z0-9._-]/g, '_'));
+    if (this.cache?.dir === dir) return;
+    this.cache?.close();
+    this.cache = new FeatureCache(root, key);
   }
 
   private markDirty() {
@@ -105,21 +149,27 @@ export class Trainer implements TrainerView {
 
   kick(): void { if (!this.running) void this.pump(); }
 
+  /** One step at a time, each bounded: a due refit first, then a sweep step and an embedding batch. */
   private async pump(): Promise<void> {
     this.running = true;
     try {
       for (;;) {
-        if (!this.task) { this.status('idle', 'waiting for the task to be chosen in the UI'); break; }
-        if (!this.cache) this.openCache();
+        if (!this.task) { if (this.receiving === null) this.status('idle', 'waiting for the task to be chosen in the UI'); break; }
+        if (this.receiving !== null || !this.cache || !this.impl) break; // the snapshot's end kicks the loop
         if (this.dirty && Date.now() - this.lastChange >= this.debounceMs) { await this.refit(); continue; }
-        const batch = this.nextBatch();
-        if (!batch.length) {
-          if (this.dirty) continue;
-          if (this.stale && this.version) { this.stale = false; this.publish(); }
-          this.status(this.version ? 'ready' : 'idle', this.idleMessage());
-          break;
-        }
-        await this.embedBatch(batch);
+        let worked = this.sweepStep();
+        const batch = this.queue.next(this.embedder.batchSize, this.focus, this.images);
+        if (batch.length) { await this.embedBatch(batch); worked = true; }
+        if (worked) { await new Promise((r) => setImmediate(r)); continue; }
+        // idle: a pending label waits for its debounce timer, which kicks the loop again
+        this.cache.flush();
+        this.sweep.flush();
+        if (this.dirty) break;
+        // a lap waiting for its gap publishes when it ends; ready = the newest lists are out
+        if (this.sweep.lapDue) break;
+        if (this.publisher.stale && this.version) this.publisher.request();
+        if (this.publisher.settled) this.status(this.version ? 'ready' : 'idle', this.idleMessage());
+        break;
       }
     } catch (e) {
       this.io.log(`loop error: ${(e as Error).stack}`);
@@ -127,21 +177,41 @@ export class Trainer implements TrainerView {
     } finally { this.running = false; }
   }
 
-  private idleMessage(): string {
+  idleMessage(): string {
     const labelled = this.impl?.labelledCount() ?? 0;
     return this.version ? '' : `label at least 2 classes to train (${labelled} labelled so far)`;
   }
 
-  private nextBatch(skip: ImageRef[] = []): ImageRef[] {
-    const want = this.embedder.batchSize;
-    const out: ImageRef[] = [];
-    const take = (i: ImageRef | undefined) => {
-      if (i && out.length < want && !out.includes(i) && !skip.includes(i) && !this.failed.has(i.id) && !this.isEmbedded(i)) out.push(i);
-    };
-    for (const id of this.focus) take(this.images.get(id));
-    for (const id of this.ann.keys()) { if (out.length >= want) break; take(this.images.get(id)); }
-    for (const i of this.images.values()) { if (out.length >= want) break; take(i); }
-    return out;
+  /** Predict the next few MB of the pool with the current head; a finished lap publishes suggestions. */
+  private sweepStep(): boolean {
+    const impl = this.impl, m = impl?.model();
+    if (!impl || !m || !this.cache) return false;
+    const store = this.cache.rows(this.mode === 'grid' ? 'grid' : 'pooled');
+    const wait = this.sweep.maybeStart(store.records);
+    if (wait > 0) this.lapTimer ??= setTimeout(() => { this.lapTimer = null; this.kick(); }, wait);
+    if (!Number.isFinite(this.sweep.lapLeft)) return false;
+    if (this.sweep.cursor >= store.records) { store.flush(); if (this.sweep.cursor >= store.records) this.sweep.cursor = 0; }
+    const from = this.sweep.cursor;
+    const r = store.scan(from, SWEEP_BYTES, (id) => this.embedded.has(id));
+    this.sweep.cursor = r.next;
+    this.sweep.lapLeft -= Math.max(1, r.next - from);
+    if (r.ids.length) this.record(r.ids, r.values, r.shapes);
+    if (this.sweep.pending >= 5000) this.sweep.flush();
+    if (this.sweep.lapLeft <= 0) {
+      this.sweep.flush();
+      this.sweep.lapEnded(store.records);
+      // suggestions once everything is embedded (until then the idle loop publishes when the queue drains)
+      if (this.queue.empty) this.publisher.request(); else this.publisher.stale = true;
+    }
+    return true;
+  }
+
+  private record(ids: number[], values: Float32Array, shapes: { h: number; w: number; d: number }[]): void {
+    const impl = this.impl!, m = impl.model();
+    const p = m && impl.predictRows(ids, values, shapes);
+    if (!p) return;
+    const n = this.images.size;
+    this.sweep.record(ids, p, impl.classIds().slice(0, m.C), this.version, (id) => this.ann.has(id) || inSample(id, n));
   }
 
   private source(i: ImageRef): EmbedItem['source'] {
@@ -157,94 +227,81 @@ export class Trainer implements TrainerView {
     const mode = this.mode;
     const item = (i: ImageRef) => ({ id: i.id, sha: i.sha256, source: this.source(i) });
     const running = this.embedder.embed(batch.map(item), mode);
-    this.embedder.prefetch?.(this.nextBatch(batch).map(item), mode);
+    this.embedder.prefetch?.(this.queue.next(this.embedder.batchSize, this.focus, this.images, new Set(batch.map((i) => i.id))).map(item), mode);
     const results = await running;
+    const ids: number[] = [], rows: Float32Array[] = [], shapes: { h: number; w: number; d: number }[] = [];
     for (const r of results) {
       const img = this.images.get(r.id);
       if (!img || !this.cache) continue;
       if (r.error) { this.failed.set(r.id, r.error); this.io.log(`image ${r.id} (${img.path}) skipped: ${r.error}`); continue; }
-      if (r.pooled) this.cache.putPooled(img.sha256, r.pooled);
-      if (r.grid) this.cache.putGrid(img.sha256, r.grid);
+      if (r.pooled) { this.cache.putPooled(img, r.pooled); ids.push(r.id); rows.push(r.pooled); shapes.push({ h: 1, w: 1, d: r.pooled.length }); }
+      if (r.grid) { this.cache.putGrid(img, r.grid); ids.push(r.id); rows.push(r.grid.data); shapes.push({ h: r.grid.h, w: r.grid.w, d: r.grid.d }); }
+      this.embedded.add(r.id);
       if (this.ann.has(r.id)) this.markDirty();
     }
     this.status('embedding');
-    // a model exists: the newly embedded images get predictions now, suggestions when the queue drains
-    const fresh = batch.filter((i) => this.isEmbedded(i));
-    const items = this.impl?.predict(fresh) ?? [];
-    if (items.length) { this.io.send({ type: 'predictions', modelVersion: this.version, items }); this.stale = true; }
+    // a model exists: newly embedded images are predicted now (as deltas), suggestions when the queue drains
+    if (ids.length && this.impl?.model()) {
+      const values = new Float32Array(rows.reduce((s, v) => s + v.length, 0));
+      rows.reduce((o, v) => (values.set(v, o), o + v.length), 0);
+      this.record(ids, values, shapes);
+      this.publisher.stale = true;
+      for (const id of ids) if (this.focus.includes(id)) this.predictFocused(id);
+    }
   }
 
-  /** A focused image gets its prediction right away when the model and its features exist. */
+  /** A focused image gets its full prediction right away when the model and its features exist. */
   predictFocused(id: number): void {
     const img = this.images.get(id);
     if (!img || !this.cache || !this.isEmbedded(img)) return;
-    const items = this.impl?.predict([img]) ?? [];
-    if (items.length) this.io.send({ type: 'predictions', modelVersion: this.version, items });
+    this.sendFull([img]);
   }
 
-  /** POST /api/predict: embed an uploaded image (not cached) and apply the current head. */
-  private async predictUpload(requestId: string, bytes: Buffer): Promise<void> {
-    const answer = (prediction: Prediction | null, error?: string) => this.io.send({ type: 'predicted', requestId, prediction, error });
-    try {
-      const impl = this.impl;
-      if (!impl?.model()) { answer(null, this.idleMessage() || 'no model yet'); return; }
-      const [r] = await this.embedder.embed([{ id: 0, sha: 'upload', source: async () => bytes }], this.mode);
-      if (r.error) { answer(null, r.error); return; }
-      const p = impl.predictEmbedding(0, r);
-      answer(p, p ? undefined : 'the backbone changed since the model was fitted');
-    } catch (e) { answer(null, (e as Error).message); }
+  sendFull(imgs: ImageRef[]): void {
+    const items = this.impl?.predict(imgs) ?? [];
+    if (!items.length) return;
+    this.io.send({ type: 'predictions', modelVersion: this.version, items });
+    for (const p of items) this.sweep.sentFull(p.imageId, p.classId, p.uncertainty);
   }
 
   private async refit(): Promise<void> {
     this.dirty = false;
+    const changedAt = this.lastChange;
     this.status('fitting');
     const t0 = performance.now();
     try {
       const fitted = this.impl ? await this.impl.fit() : null;
       if (!fitted) { this.status('idle', this.idleMessage()); return; }
+      this.sweep.flush(); // the previous model's changes go first
       this.version++;
-      this.io.log(`model v${this.version}: ${fitted} in ${(performance.now() - t0).toFixed(0)} ms`);
+      const fitMs = performance.now() - t0;
       for (const id of this.focus) this.predictFocused(id);
-      this.sendHead();
-      await this.predictAll();
+      this.io.log(`model v${this.version}: ${fitted} in ${fitMs.toFixed(0)} ms; focused prediction sent ${Date.now() - changedAt} ms after the change`);
+      const m = this.impl!.model()!;
+      // a lap covers every row written so far (the buffered ones included)
+      const store = this.cache?.rows(this.mode === 'grid' ? 'grid' : 'pooled');
+      store?.flush();
+      this.sweep.model(this.impl!.classIds().slice(0, m.C), store?.records ?? 0);
+      this.publisher.stale = true;
     } catch (e) {
       this.io.log(`fit failed (${this.task}, ${this.ann.size} annotations): ${(e as Error).stack}`);
       this.status('error', `fit failed: ${(e as Error).message}`);
     }
   }
 
-  /** Re-predict every embedded image in chunks, yielding between chunks; a new label interrupts it. */
-  private async predictAll(): Promise<void> {
-    const all = [...this.images.values()].filter((i) => this.isEmbedded(i));
-    const impl = this.impl;
-    if (!impl) return;
-    const chunk = impl.predictChunk;
-    const version = this.version;
-    for (let k = 0; k < all.length; k += chunk) {
-      if (this.dirty || version !== this.version) return;
-      const part = all.slice(k, k + chunk);
-      const items = impl.predict(part);
-      if (items.length) this.io.send({ type: 'predictions', modelVersion: version, items });
-      await new Promise((r) => setImmediate(r));
-    }
-    if (this.nextBatch().length) { this.stale = true; return; } // publish once everything is embedded
-    this.publish();
+  /** A few embedded images spread over the session, the same ones every time. */
+  validationSample(): ImageRef[] {
+    const step = Math.max(1, Math.floor(this.order.length / VALIDATION_SAMPLE));
+    const out: ImageRef[] = [];
+    for (let k = 0; k < this.order.length && out.length < VALIDATION_SAMPLE; k += step) if (this.embedded.has(this.order[k].id)) out.push(this.order[k]);
+    return out;
   }
 
-  /** The head's weights, for the server to keep in the session's models/ (export works without a trainer). */
-  private sendHead(): void {
-    const impl = this.impl, m = impl?.model();
-    if (!impl || !m) return;
-    const { A, b } = foldedWeights(m);
-    const i = this.embedder.info;
-    const b64 = (a: Float32Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('base64');
-    this.io.send({
-      type: 'head', task: impl.name, version: this.version, classIds: impl.classIds().slice(0, m.C), d: m.d, C: m.C, A: b64(A), b: b64(b),
-      backbone: { name: i.backbone, dir: i.dir, patchSize: i.patchSize ?? 16, registers: i.registers ?? 0, resolution: i.resolution ?? 224, segShortSide: i.segShortSide ?? 448 },
-    });
-  }
-
-  private publish(): void {
-    this.impl?.publish().catch((e) => this.io.log(`publishing failed: ${(e as Error).stack}`));
+  /** Write what is buffered and stop the worker (the process is exiting or the trainer is replaced). */
+  async close(): Promise<void> {
+    this.publisher.close();
+    if (this.lapTimer) clearTimeout(this.lapTimer);
+    this.cache?.close(); this.cache = null;
+    await this.suggester.close();
   }
 }

@@ -7,6 +7,8 @@ export interface EmbedResult { id: number; pooled?: Float32Array; grid?: Grid; e
 export interface Embedder {
   info: {
     backbone: string; device: string; note: string; key: string;
+    /** the feature cache's key for patch grids, where it differs from `key` (a newer grid of the same backbone) */
+    gridKey?: string;
     /** what an exported model needs to rebuild the trainer's input and read its tokens */
     dir?: string; patchSize?: number; registers?: number; resolution?: number; segShortSide?: number;
   };

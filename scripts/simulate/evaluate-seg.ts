@@ -69,7 +69,7 @@ export function segTestSet(ds: Dataset, grids: Grid[], pixels: Uint8Array[], col
     ceiling(t, truthOf) {
       const train = [];
       for (const img of t.images.values()) {
-        const g = t.cache?.getGrid(img.sha256), it: Item | undefined = truthOf.get(img.id);
+        const g = t.cache?.getGrid(img), it: Item | undefined = truthOf.get(img.id);
         if (!g || !it) continue;
         const labels = maskToPatchLabels(Uint8Array.from(it.mask!, (v) => v + 1), { imageWidth: it.width, imageHeight: it.height, gridWidth: g.w, gridHeight: g.h });
         if (labels.some((v) => v !== IGNORE)) train.push({ features: g.data, labels });

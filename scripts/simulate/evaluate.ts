@@ -66,7 +66,7 @@ function clsTestSet(ds: Dataset, pooled: Float32Array[], columns: (t: Trainer, i
     ceiling(t, truthOf) {
       const rows: Float32Array[] = [], ys: number[] = [];
       for (const img of t.images.values()) {
-        const v = t.cache?.getPooled(img.sha256), it = truthOf.get(img.id);
+        const v = t.cache?.getPooled(img), it = truthOf.get(img.id);
         if (v && it) { rows.push(v); ys.push(it.label); }
       }
       if (new Set(ys).size < 2) return null;

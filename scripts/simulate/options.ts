@@ -187,7 +187,7 @@ export function parseSimArgs(argv: string[]): SimOptions | 'help' {
     keep: v.keep === true, quick, quiet: v.quiet === true,
     // learning is measured on real pretrained features; tiny only when asked (machinery)
     backbone: str('backbone') ?? 'mobilenetv2-imagenet',
-    // segmentation side = 2 × resolution: 448 gives a 14-wide grid at stride 32 (MobileNetV2), 28 at 16 (DINOv3)
+    // segmentation side = 2 × resolution: 448 gives a 28-wide grid at stride 16 (MobileNetV2's tokens, DINOv3)
     resolution: num('resolution', 224, { min: 16, max: 2048 }),
     debounceMs: num('debounce', 100, { min: 0 }),
     timeoutMs: num('timeout', 30_000, { min: 100 }),

@@ -7,10 +7,12 @@ import { availableParallelism } from 'node:os';
 import { extname, join } from 'node:path';
 import cliProgress from 'cli-progress';
 import { images } from '../db/schema.ts';
-import type { Task } from '../db/schema.ts';
-import { getTask, setSetting, type Session } from '../session.ts';
-import { cocoMask, ensureClasses, writeLabels, writeMasks } from './labels.ts';
-import { readSource, type Entry, type Format } from './sources.ts';
+import { stmt } from '../db/prepared.ts';
+import { getTask, type Session } from '../session.ts';
+import { SERVER_TASK_LIST } from '../tasks/index.ts';
+import type { ImportedIds, ServerTask } from '../tasks/task.ts';
+import type { ImportReport } from './report.ts';
+import { readSource, type Entry, type Format, type SourcePlan } from './sources.ts';
 import { confineEntries } from './confine.ts';
 import { thumbPath } from './thumbs.ts';
 import { isSkip, probeImage, type Probed, type Skip } from './validate.ts';
@@ -29,20 +31,7 @@ export interface ImportOptions {
   onScan?: (found: number) => void;
 }
 
-export interface ImportReport {
-  format: Format;
-  added: number;
-  /** same bytes as an image already imported (earlier in this import or before): imported once */
-  duplicates: { file: string; sameAs: string }[];
-  skipped: Skip[];
-  /** files already in the session (same path; with copy, same bytes already copied) */
-  alreadyPresent: number;
-  classesCreated: string[];
-  labelsSet: number;
-  masksSet: number;
-  /** things that did not stop the import: a task-lock conflict, COCO annotations ignored… */
-  warnings: string[];
-}
+export type { ImportReport } from './report.ts';
 
 const BATCH = 256;
 const MAX_AHEAD = 4 * BATCH;
@@ -60,18 +49,17 @@ export async function importInto(session: Session, source: string, opts: ImportO
   const { db } = session;
   const report: ImportReport = { format: plan.format, added: 0, duplicates: [], skipped: [...plan.skipped], alreadyPresent: 0,
     classesCreated: [], labelsSet: 0, masksSet: 0, warnings: [...plan.warnings] };
-  const byPath = new Map<string, { id: number; width: number; height: number }>();
-  const bySha = new Map<string, { id: number; path: string }>();
-  for (const r of db.select({ id: images.id, path: images.path, sha: images.sha256, w: images.width, h: images.height }).from(images).all()) {
-    byPath.set(r.path, { id: r.id, width: r.w, height: r.h });
-    bySha.set(r.sha, { id: r.id, path: r.path });
-  }
-  /** image id (and displayed size) each entry ended up as: new, already present or duplicate */
+  // what is already in the session is looked up by its unique indexes, not loaded: memory does not grow
+  // with the session (it held ~1.75 KiB per existing image before)
+  const byPath = (path: string) => stmt(db, 'select id, width, height from images where path = ?').get(path) as { id: number; width: number; height: number } | undefined;
+  const bySha = (sha: string) => stmt(db, 'select id, path from images where sha256 = ?').get(sha) as { id: number; path: string } | undefined;
+  /** image id (and displayed size) each labelled entry ended up as: new, already present or duplicate */
   const idOf = new Map<Entry, { id: number; width: number; height: number }>();
+  const remember = (e: Entry, ref: { id: number; width: number; height: number }) => { if (e.label || e.coco) idOf.set(e, ref); };
   const todo: Entry[] = [];
   for (const e of plan.entries) {
-    const known = byPath.get(e.file);
-    if (known) { report.alreadyPresent++; idOf.set(e, known); } else todo.push(e);
+    const known = byPath(e.file);
+    if (known) { report.alreadyPresent++; remember(e, known); } else todo.push(e);
   }
   const total = plan.entries.length;
   let done = report.alreadyPresent;
@@ -95,22 +83,21 @@ export async function importInto(session: Session, source: string, opts: ImportO
         results[i] = undefined; // free thumbnails and bytes as we go
         if (isSkip(r)) { report.skipped.push(r); continue; }
         const path = opts.copy ? join(imagesDir, r.sha256.slice(0, 16) + extname(r.file).toLowerCase()) : r.file;
-        const prev = bySha.get(r.sha256);
+        const prev = bySha(r.sha256);
         const firstOfItsBytes = !seenSha.has(r.sha256);
         seenSha.add(r.sha256);
         if (prev) {
           // with copy, a re-import finds its bytes already copied under the same name: that is not a duplicate
           if (firstOfItsBytes && prev.path === path) report.alreadyPresent++;
           else report.duplicates.push({ file: r.file, sameAs: prev.path });
-          idOf.set(e, byPath.get(prev.path)!);
+          remember(e, byPath(prev.path)!);
           continue;
         }
         if (opts.copy && !existsSync(path)) {
           if (r.data) writeFileSync(path, r.data); else copyFileSync(r.file, path);
         }
-        const id = Number(db.insert(images).values({ path, width: r.width, height: r.height, sha256: r.sha256, bytes: r.bytes, addedAt: Date.now() }).run().lastInsertRowid);
-        const ref = { id, width: r.width, height: r.height };
-        byPath.set(path, ref); bySha.set(r.sha256, { id, path }); idOf.set(e, ref);
+        const id = Number(db.insert(images).values({ path, width: r.width, height: r.height, sha256: r.sha256, bytes: r.bytes, addedAt: Date.now(), orientation: r.orientation, format: r.format }).run().lastInsertRowid);
+        remember(e, { id, width: r.width, height: r.height });
         added.push({ p: r, id });
       }
     });
@@ -142,50 +129,22 @@ export async function importInto(session: Session, source: string, opts: ImportO
   return report;
 }
 
-/** Labels (class-folders, CSV) or masks (COCO), if the task lock allows; locks the task on first use. */
-async function applyAnnotations(session: Session, plan: Awaited<ReturnType<typeof readSource>>, idOf: Map<Entry, { id: number; width: number; height: number }>, report: ImportReport) {
+/** Labels (class-folders, CSV) or masks (COCO), if the task lock allows; locks the task on first use.
+ *  Each task says which entries carry its annotations and writes them (server/tasks/). */
+async function applyAnnotations(session: Session, plan: SourcePlan, idOf: ImportedIds, report: ImportReport) {
   const { db } = session;
-  const labelled = plan.entries.filter((e) => e.label && idOf.has(e));
-  const masked = plan.entries.filter((e) => e.coco && idOf.has(e));
-  const want: Task | null = labelled.length ? 'classification' : masked.length ? 'segmentation' : null;
+  let want: { task: ServerTask<any>; entries: Entry[] } | null = null;
+  for (const task of SERVER_TASK_LIST) {
+    const entries = task.importer.entries(plan, idOf);
+    if (entries.length) { want = { task, entries }; break; }
+  }
   if (!want) return;
   const task = getTask(db);
-  if (task && task !== want) {
-    report.warnings.push(`the session's task is ${task}: ${want} annotations in the source were not imported (images only)`);
+  if (task && task !== want.task.name) {
+    report.warnings.push(`the session's task is ${task}: ${want.task.name} annotations in the source were not imported (images only)`);
     return;
   }
-  if (want === 'classification') {
-    db.transaction(() => {
-      const names = [...new Set(labelled.map((e) => e.label!))].map((name) => ({ name }));
-      const classId = ensureClasses(db, names, report.classesCreated);
-      report.labelsSet = writeLabels(db, labelled.map((e) => ({ imageId: idOf.get(e)!.id, classId: classId.get(e.label!)! })));
-      if (!task) setSetting(db, 'task', 'classification');
-    });
-    return;
-  }
-  // Segmentation: classes first (ids needed to paint), masks rasterised outside the transaction.
-  const cats = plan.categories ?? [];
-  const usedCats = new Set(masked.flatMap((e) => e.coco!.anns.map((a) => a.categoryId)));
-  let classOf = new Map<number, number>();
-  db.transaction(() => {
-    const byName = ensureClasses(db, cats.filter((c) => usedCats.has(c.id)).map((c) => ({ name: c.name, preferId: c.id })), report.classesCreated);
-    classOf = new Map(cats.filter((c) => byName.has(c.name)).map((c) => [c.id, byName.get(c.name)!]));
-  });
-  const masks: { imageId: number; png: Buffer }[] = [];
-  for (const e of masked) {
-    const img = idOf.get(e)!, c = e.coco!;
-    if ((c.width && c.width !== img.width) || (c.height && c.height !== img.height)) {
-      report.warnings.push(`${e.file}: COCO size ${c.width}×${c.height} is not the image's ${img.width}×${img.height}; mask not imported`);
-      continue;
-    }
-    const png = await cocoMask(c.anns, img.width, img.height, classOf);
-    if (typeof png === 'string') report.warnings.push(`${e.file}: ${png}; mask not imported`);
-    else masks.push({ imageId: img.id, png });
-  }
-  db.transaction(() => {
-    report.masksSet = writeMasks(db, masks);
-    if (!task && report.masksSet) setSetting(db, 'task', 'segmentation');
-  });
+  await want.task.importer.apply(session, plan, want.entries, idOf, report, !task);
 }
 
 /** A terminal progress bar on stderr for the CLI: pass `onProgress`, call `stop()` when done. */

@@ -18,6 +18,9 @@ export interface Probed {
   height: number;
   sha256: string;
   bytes: number;
+  /** EXIF orientation (1 = upright) and sharp's format name: the file route needs no decode for upright files */
+  orientation: number;
+  format: string;
   thumb: Buffer;
   /** the file's bytes, only when asked for (copy mode) */
   data?: Buffer;
@@ -30,9 +33,10 @@ export async function probeImage(file: string, opts: { keepData?: boolean; thumb
     return { file, reason: code === 'ENOENT' || code === 'ENOTDIR' ? 'missing' : 'unreadable', detail: (e as Error).message };
   }
   if (data.length === 0) return { file, reason: 'empty', detail: 'zero-byte file' };
-  let width: number, height: number;
+  let width: number, height: number, orientation: number, format: string;
   try {
     const m = await sharp(data).metadata();
+    orientation = m.orientation ?? 1; format = m.format ?? 'unknown';
     if (!m.width || !m.height) return { file, reason: 'corrupt', detail: 'no image size in header' };
     const swap = (m.orientation ?? 1) >= 5; // orientations 5–8 rotate by 90°
     width = swap ? m.height : m.width;
@@ -48,7 +52,7 @@ export async function probeImage(file: string, opts: { keepData?: boolean; thumb
     return { file, reason: classify(e as Error, 'corrupt'), detail: (e as Error).message };
   }
   const sha256 = createHash('sha256').update(data).digest('hex');
-  return { file, width, height, sha256, bytes: data.length, thumb, data: opts.keepData ? data : undefined };
+  return { file, width, height, sha256, bytes: data.length, orientation, format, thumb, data: opts.keepData ? data : undefined };
 }
 
 function classify(e: Error, fallback: SkipReason): SkipReason {

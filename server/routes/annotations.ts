@@ -1,36 +1,26 @@
 import { Hono } from 'hono';
+import { z } from 'zod';
 import type { Ctx } from '../context.ts';
-import { intParam, jsonBody } from '../http.ts';
-import { AppError } from '../errors.ts';
+import { idParam, json, optionalJson } from '../validate.ts';
 import { acceptPrediction, deleteAnnotation, setAnnotation } from '../annotate.ts';
+import { annotationInput } from '../tasks/index.ts';
 import { annotatorOf } from '../identity.ts';
 
-/** The optional JSON body of accept-prediction: `{ "modelVersion": n }`, the version the annotator saw. */
-async function seenVersion(c: { req: { text(): Promise<string> } }): Promise<number | undefined> {
-  const text = (await c.req.text()).trim();
-  if (!text) return undefined;
-  let body: unknown;
-  try { body = JSON.parse(text); } catch { throw new AppError(400, 'invalid_json', 'request body is not valid JSON'); }
-  const v = (body as { modelVersion?: unknown } | null)?.modelVersion;
-  if (v === undefined || v === null) return undefined;
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) throw new AppError(400, 'invalid_param', 'modelVersion must be a non-negative integer');
-  return v;
-}
+/** The optional body of accept-prediction: `{ "modelVersion": n }`, the version the annotator saw. */
+const seen = z.object({ modelVersion: z.number({ error: 'modelVersion must be a non-negative integer' }).int({ error: 'modelVersion must be a non-negative integer' }).min(0, { error: 'modelVersion must be a non-negative integer' }).nullish() });
 
 export function annotationRoutes(ctx: Ctx) {
   return new Hono()
-    .put('/:id/annotation', async (c) => {
-      const id = intParam(c.req.param('id'), 'id');
-      const annotation = await setAnnotation(ctx, id, await jsonBody(c), annotatorOf(c).annotator);
+    .put('/:id/annotation', idParam, json(annotationInput, { '*': 'invalid_annotation' }), async (c) => {
+      const annotation = await setAnnotation(ctx, c.req.valid('param').id, c.req.valid('json'), annotatorOf(c).annotator);
       return c.json({ annotation });
     })
-    .delete('/:id/annotation', (c) => {
-      const previous = deleteAnnotation(ctx, intParam(c.req.param('id'), 'id'), annotatorOf(c).annotator);
+    .delete('/:id/annotation', idParam, (c) => {
+      const previous = deleteAnnotation(ctx, c.req.valid('param').id, annotatorOf(c).annotator);
       return c.json({ annotation: null, previous });
     })
-    .post('/:id/accept-prediction', async (c) => {
-      const id = intParam(c.req.param('id'), 'id');
-      const annotation = await acceptPrediction(ctx, id, annotatorOf(c).annotator, await seenVersion(c));
+    .post('/:id/accept-prediction', idParam, optionalJson(seen, { '*': 'invalid_param' }), async (c) => {
+      const annotation = await acceptPrediction(ctx, c.req.valid('param').id, annotatorOf(c).annotator, c.req.valid('json')?.modelVersion ?? undefined);
       return c.json({ annotation });
     });
 }

@@ -1,7 +1,8 @@
 import { Hono } from 'hono';
 import { and, eq, sql } from 'drizzle-orm';
 import type { Ctx } from '../context.ts';
-import { intParam, jsonBody } from '../http.ts';
+import { z } from 'zod';
+import { idParam, json } from '../validate.ts';
 import { AppError } from '../errors.ts';
 import { annotations, classes, events, predictions, suggestions } from '../db/schema.ts';
 import { getClass, listClasses, PALETTE } from '../store.ts';
@@ -9,16 +10,15 @@ import { classUsage, stripClassFromMasks } from '../class-usage.ts';
 
 const NAME_RE = /^[\p{L}\p{N}][\p{L}\p{N} _\-.]{0,39}$/u;
 const COLOR_RE = /^#[0-9a-fA-F]{6}$/;
+const NAME_MSG = 'class name must be 1–40 letters, digits, spaces, _ - or . and start with a letter or digit';
+const COLOR_MSG = 'color must look like #a1b2c3';
+const POSITION_MSG = 'position must be a non-negative integer';
 
-function validName(v: unknown): string {
-  const name = typeof v === 'string' ? v.trim() : '';
-  if (!NAME_RE.test(name)) throw new AppError(400, 'invalid_name', 'class name must be 1–40 letters, digits, spaces, _ - or . and start with a letter or digit');
-  return name;
-}
-function validColor(v: unknown): string {
-  if (typeof v !== 'string' || !COLOR_RE.test(v)) throw new AppError(400, 'invalid_color', 'color must look like #a1b2c3');
-  return v.toLowerCase();
-}
+const name = z.string({ error: NAME_MSG }).trim().regex(NAME_RE, { error: NAME_MSG });
+const color = z.string({ error: COLOR_MSG }).regex(COLOR_RE, { error: COLOR_MSG }).transform((v) => v.toLowerCase());
+const CODES = { name: 'invalid_name', color: 'invalid_color', position: 'invalid_position' };
+const created = z.object({ name, color: color.optional() });
+const patch = z.object({ name: name.optional(), color: color.optional(), position: z.number({ error: POSITION_MSG }).int({ error: POSITION_MSG }).min(0, { error: POSITION_MSG }).optional() });
 
 export function classRoutes(ctx: Ctx) {
   const db = () => ctx.session.db;
@@ -33,27 +33,25 @@ export function classRoutes(ctx: Ctx) {
   };
   return new Hono()
     .get('/', (c) => c.json({ classes: listClasses(db()) }))
-    .post('/', async (c) => {
-      const body = await jsonBody<{ name?: unknown; color?: unknown }>(c);
-      const name = validName(body.name);
+    .post('/', json(created, CODES), async (c) => {
+      const { name, color: given } = c.req.valid('json');
       unique(name);
       const n = db().select({ n: sql<number>`count(*)`, max: sql<number>`coalesce(max(${classes.position}), -1)` }).from(classes).get()!;
-      const color = body.color === undefined ? PALETTE[n.n % PALETTE.length] : validColor(body.color);
+      const color = given ?? PALETTE[n.n % PALETTE.length];
       const row = db().insert(classes).values({ name, color, position: n.max + 1 }).returning().get();
       changed(false);
       return c.json({ class: row }, 201);
     })
-    .patch('/:id', async (c) => {
-      const id = intParam(c.req.param('id'), 'id');
+    .patch('/:id', idParam, json(patch, CODES), async (c) => {
+      const { id } = c.req.valid('param');
       const cur = getClass(db(), id);
-      const body = await jsonBody<{ name?: unknown; color?: unknown; position?: unknown }>(c);
+      const body = c.req.valid('json');
       const set: { name?: string; color?: string } = {};
-      if (body.name !== undefined) { set.name = validName(body.name); unique(set.name, id); }
-      if (body.color !== undefined) set.color = validColor(body.color);
+      if (body.name !== undefined) { set.name = body.name; unique(set.name, id); }
+      if (body.color !== undefined) set.color = body.color;
       db().transaction((tx) => {
         if (Object.keys(set).length) tx.update(classes).set(set).where(eq(classes.id, id)).run();
         if (body.position !== undefined) {
-          if (typeof body.position !== 'number' || !Number.isInteger(body.position) || body.position < 0) throw new AppError(400, 'invalid_position', 'position must be a non-negative integer');
           const order = listClasses(tx as never).filter((k) => k.id !== id);
           order.splice(Math.min(body.position, order.length), 0, cur);
           order.forEach((k, i) => tx.update(classes).set({ position: i }).where(eq(classes.id, k.id)).run());
@@ -62,13 +60,13 @@ export function classRoutes(ctx: Ctx) {
       changed(false);
       return c.json({ class: getClass(db(), id) });
     })
-    .get('/:id/usage', async (c) => {
-      const id = intParam(c.req.param('id'), 'id');
+    .get('/:id/usage', idParam, async (c) => {
+      const { id } = c.req.valid('param');
       getClass(db(), id);
       return c.json(await classUsage(ctx, id));
     })
-    .delete('/:id', async (c) => {
-      const id = intParam(c.req.param('id'), 'id');
+    .delete('/:id', idParam, async (c) => {
+      const { id } = c.req.valid('param');
       const cls = getClass(db(), id);
       const u = await classUsage(ctx, id);
       const stripped = await stripClassFromMasks(ctx, id);

@@ -1,6 +1,8 @@
-import { Hono } from 'hono';
+import { Hono, type MiddlewareHandler } from 'hono';
+import { z } from 'zod';
 import type { Ctx } from '../context.ts';
-import { jsonBody } from '../http.ts';
+import { json, qstr, query } from '../validate.ts';
+import { EXPORT_FORMATS, EXPORT_TYPES } from '../export-formats.ts';
 import { AppError } from '../errors.ts';
 import { exportSession } from '../export.ts';
 import { importInto } from '../import/import.ts';
@@ -8,25 +10,30 @@ import { resolveImportPath } from '../import/confine.ts';
 import { listClasses } from '../store.ts';
 import type { ServerToBrowser } from '../protocol.ts';
 
-const TYPES: Record<string, [string, string]> = {
-  csv: ['text/csv; charset=utf-8', 'csv'], jsonl: ['application/x-ndjson', 'jsonl'], coco: ['application/json', 'json'], masks: ['application/x-tar', 'tar'],
+const exportQuery = z.object({
+  format: qstr.pipe(z.enum(EXPORT_FORMATS, { error: `format must be one of ${EXPORT_FORMATS.join(', ')}` })).optional(),
+});
+const PATH_MSG = 'path must be a folder, CSV or COCO JSON file on the server';
+const importBody = z.object({ path: z.string({ error: PATH_MSG }).min(1, { error: PATH_MSG }).max(4096, { error: PATH_MSG }), copy: z.unknown().optional() });
+
+/** import over HTTP is off without --import-root: said before the body is looked at */
+const importEnabled = (ctx: Ctx): MiddlewareHandler => async (_c, next) => {
+  if (!ctx.config.importRoots.length) throw new AppError(403, 'import_disabled', 'import over HTTP is off on this server: start it with --import-root DIR, or run `hilt import` on the server');
+  await next();
 };
 
 export function dataRoutes(ctx: Ctx) {
   return new Hono()
-    .get('/export', async (c) => {
-      const format = c.req.query('format') ?? 'csv';
-      const t = Object.hasOwn(TYPES, format) ? TYPES[format] : undefined;
-      if (!t) throw new AppError(400, 'invalid_format', `format must be one of ${Object.keys(TYPES).join(', ')}`);
-      const out = await exportSession(ctx.session, format as 'csv');
+    .get('/export', query(exportQuery, { format: 'invalid_format' }), async (c) => {
+      const format = c.req.valid('query').format ?? 'csv';
+      const t = EXPORT_TYPES[format];
+      const out = await exportSession(ctx.session, format);
       const body = typeof out === 'string' ? out : new Uint8Array(out as Buffer);
-      return c.body(body, 200, { 'Content-Type': t[0], 'Content-Disposition': `attachment; filename="${ctx.session.name}.${t[1]}"` });
+      return c.body(body, 200, { 'Content-Type': t.type, 'Content-Disposition': `attachment; filename="${ctx.session.name}.${t.ext}"` });
     })
-    .post('/import', async (c) => {
-      const body = await jsonBody<{ path?: unknown; copy?: unknown }>(c);
+    .post('/import', importEnabled(ctx), json(importBody, { '*': 'invalid_path' }), async (c) => {
+      const body = c.req.valid('json');
       const roots = ctx.config.importRoots;
-      if (!roots.length) throw new AppError(403, 'import_disabled', 'import over HTTP is off on this server: start it with --import-root DIR, or run `hilt import` on the server');
-      if (typeof body.path !== 'string' || !body.path || body.path.length > 4096) throw new AppError(400, 'invalid_path', 'path must be a folder, CSV or COCO JSON file on the server');
       if (ctx.importing) throw new AppError(409, 'import_running', 'another import is running; try again when it has finished');
       ctx.importing = true;
       let report;

@@ -6,7 +6,8 @@ import { Hono } from 'hono';
 import type { Ctx } from '../context.ts';
 import { AppError } from '../errors.ts';
 import { headFile } from '../export-onnx.ts';
-import { intParam } from '../http.ts';
+import { z } from 'zod';
+import { qstr, quint, query } from '../validate.ts';
 import { getEvaluation } from '../insights.ts';
 import type { EvalImage } from '../protocol.ts';
 import { getSetting } from '../session.ts';
@@ -28,15 +29,16 @@ function exportInfo(ctx: Ctx) {
   return { modelVersion, command: `npx hilt export --session ${ctx.session.name}${where} --format onnx --out ${ctx.session.name}-model` };
 }
 
+const evalQuery = z.object({ sort: qstr.optional(), offset: quint('offset'), limit: quint('limit'), given: quint('given'), predicted: quint('predicted') });
+
 export function evaluationRoutes(ctx: Ctx) {
-  return new Hono().get('/', (c) => {
-    const db = ctx.session.db, q = c.req.query();
+  return new Hono().get('/', query(evalQuery), (c) => {
+    const db = ctx.session.db, q = c.req.valid('query');
     const sort = q.sort ?? 'loss';
     if (!Object.hasOwn(SORTS, sort)) throw new AppError(400, 'invalid_param', `sort must be one of ${Object.keys(SORTS).join(', ')}`);
-    const offset = q.offset === undefined ? 0 : intParam(q.offset, 'offset');
-    const limit = Math.min(500, q.limit === undefined ? 50 : intParam(q.limit, 'limit'));
-    const given = q.given === undefined ? undefined : intParam(q.given, 'given');
-    const predicted = q.predicted === undefined ? undefined : intParam(q.predicted, 'predicted');
+    const offset = q.offset ?? 0;
+    const limit = Math.min(500, q.limit ?? 50);
+    const { given, predicted } = q;
     const curves: Record<string, { step: number; value: number }[]> = {};
     for (const m of db.$client.prepare(`select name, step, value from metrics where name like 'val\\_%' escape '\\' order by id`).all() as { name: string; step: number; value: number }[]) {
       (curves[m.name] ??= []).push({ step: m.step, value: m.value });

@@ -1,12 +1,17 @@
 import { Hono } from 'hono';
+import { z } from 'zod';
 import type { Ctx } from '../context.ts';
 import { nextImage } from '../next.ts';
 import { DEFAULT_STRATEGY, strategyList } from '../strategies.ts';
 import { annotatorOf } from '../identity.ts';
+import { qstr, query } from '../validate.ts';
+
+/** the values are checked by nextImage and the strategy (their own codes and messages) */
+const nextQuery = z.object({ strategy: qstr, class: qstr, after: qstr, before: qstr, exclude: qstr, annotator: qstr }).partial().catchall(qstr);
 
 export function nextRoutes(ctx: Ctx) {
-  return new Hono().get('/', (c) => {
-    const q = c.req.query();
+  return new Hono().get('/', query(nextQuery), (c) => {
+    const q = c.req.valid('query');
     const who = annotatorOf(c);
     // ?annotator= names a claim holder for scripts and benches; a token's identity can't be overridden
     const me = who.authenticated || !q.annotator ? who.claimKey : `name:${q.annotator.slice(0, 64)}`;

@@ -3,15 +3,16 @@
 import { Hono } from 'hono';
 import type { Ctx } from '../context.ts';
 import { AppError } from '../errors.ts';
-import { intParam } from '../http.ts';
+import { z } from 'zod';
+import { idParam, qstr, quint, query } from '../validate.ts';
 import { currentHints, getReview, keepLabel, reviewQueue } from '../insights.ts';
 import { getAnnotation, getImage } from '../store.ts';
 
 export function reviewRoutes(ctx: Ctx) {
   return new Hono()
-    .get('/', (c) => {
-      const db = ctx.session.db, q = c.req.query();
-      const limit = Math.min(2000, q.limit === undefined ? 50 : intParam(q.limit, 'limit'));
+    .get('/', query(z.object({ limit: quint('limit'), flagged: qstr.optional() })), (c) => {
+      const db = ctx.session.db, q = c.req.valid('query');
+      const limit = Math.min(2000, q.limit ?? 50);
       const r = getReview(db);
       const items = reviewQueue(db, { flaggedOnly: q.flagged === '1' || q.flagged === 'true' });
       return c.json({
@@ -20,9 +21,9 @@ export function reviewRoutes(ctx: Ctx) {
         items: items.slice(0, limit).map(({ id, given, suggested, score, flagged }) => ({ id, given, suggested, score, flagged })),
       });
     })
-    .post('/:id/keep', (c) => {
+    .post('/:id/keep', idParam, (c) => {
       const db = ctx.session.db;
-      const id = getImage(db, intParam(c.req.param('id'), 'id')).id;
+      const id = getImage(db, c.req.valid('param').id).id;
       const a = getAnnotation(db, id);
       if (!a || a.kind === 'skip') throw new AppError(409, 'not_labelled', `image ${id} has no label to keep`);
       keepLabel(db, id, a.updatedAt);

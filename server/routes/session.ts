@@ -1,11 +1,15 @@
 import { Hono } from 'hono';
 import type { Ctx } from '../context.ts';
-import { jsonBody } from '../http.ts';
+import { z } from 'zod';
+import { json } from '../validate.ts';
+import { orList } from '../tasks/index.ts';
 import { AppError } from '../errors.ts';
 import { getTask, resetSession, closeSession } from '../session.ts';
 import { counts, listClasses, lockTask } from '../store.ts';
 import { taskSchema } from '../protocol.ts';
 import { suggestions } from '../db/schema.ts';
+
+const taskBody = z.object({ task: z.enum(taskSchema.options, { error: `task must be ${orList(taskSchema.options.map((t) => `"${t}"`))}` }) });
 
 export function sessionRoutes(ctx: Ctx) {
   return new Hono()
@@ -14,21 +18,19 @@ export function sessionRoutes(ctx: Ctx) {
       const strategies = db.select({ s: suggestions.strategy }).from(suggestions).all().map((r) => r.s);
       return c.json({ name: ctx.session.name, task: getTask(db), counts: counts(db), classes: listClasses(db), trainer: ctx.trainer, strategies });
     })
-    .put('/task', async (c) => {
-      const body = await jsonBody<{ task?: unknown }>(c);
-      const parsed = taskSchema.safeParse(body.task);
-      if (!parsed.success) throw new AppError(400, 'invalid_task', 'task must be "classification" or "segmentation"');
+    .put('/task', json(taskBody, { '*': 'invalid_task' }), async (c) => {
+      const { task } = c.req.valid('json');
       const before = getTask(ctx.session.db);
-      lockTask(ctx.session.db, parsed.data);
+      lockTask(ctx.session.db, task);
       if (!before) {
         ctx.bus.emit('browser', { type: 'session', reason: 'task' });
         ctx.bus.emit('browser', { type: 'classes', classes: listClasses(ctx.session.db) });
-        ctx.bus.emit('trainer', { type: 'reset', reason: `task locked to ${parsed.data}` });
+        ctx.bus.emit('trainer', { type: 'reset', reason: `task locked to ${task}` });
       }
-      return c.json({ task: parsed.data });
+      return c.json({ task });
     })
-    .post('/reset', async (c) => {
-      const body = await jsonBody<{ confirm?: unknown }>(c);
+    .post('/reset', json(z.object({ confirm: z.unknown() })), async (c) => {
+      const body = c.req.valid('json');
       if (body.confirm !== ctx.session.name) {
         throw new AppError(400, 'confirm_mismatch', `type the session name "${ctx.session.name}" in "confirm" to reset it (nothing is deleted: the folder is renamed)`);
       }

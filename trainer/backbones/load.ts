@@ -41,7 +41,16 @@ export interface LoadedBackbone {
   model: PreTrainedModel;
   /** The raw onnxruntime session, for bare `run` benchmarks. */
   session: InferenceSession;
+  /** width of the patch tokens (config hidden_size) */
   dim: number;
+  /**
+   * Where classification's pooled features come from: 'tokens' = token 0 ‖ mean of the patch tokens (a ViT:
+   * CLS ‖ mean patch), 'pooler_output' = the backbone's pooled output twice, for a backbone whose tokens are
+   * another map than the one it pools (config hilt.pooled; MobileNetV2: stride-16 tokens, out_relu pooled).
+   */
+  pooled: { from: 'tokens' | 'pooler_output'; dim: number };
+  /** generator version of a generated backbone (config hilt.generator_version) */
+  version?: number;
   patchSize: number;
   numRegisters: number;
   preprocess: PreprocessSpec;
@@ -153,6 +162,10 @@ export async function loadBackbone(opts: LoadOptions): Promise<LoadedBackbone> {
     model,
     session,
     dim: cfg.hidden_size,
+    version: typeof cfgJson.hilt?.generator_version === 'number' ? cfgJson.hilt.generator_version : undefined,
+    pooled: cfgJson.hilt?.pooled === 'pooler_output'
+      ? { from: 'pooler_output', dim: 2 * cfgJson.hilt.pooler_size }
+      : { from: 'tokens', dim: 2 * cfg.hidden_size },
     patchSize: cfg.patch_size ?? 16,
     numRegisters: cfg.num_register_tokens ?? 0,
     preprocess: readPreprocess(dir),

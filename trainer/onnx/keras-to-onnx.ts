@@ -2,8 +2,9 @@
 // Covers what MobileNet-style backbones use: ZeroPadding2D (folded into the next conv's pads), Conv2D and
 // DepthwiseConv2D (group conv) with their BatchNormalization folded in, ReLU/ReLU6 (Clip), Add.
 // Keras is NHWC, ONNX NCHW: kernels are transposed here, activations never need to be.
-// Outputs: last_hidden_state [B, 1+h·w, C] (token 0 = global average, then the feature map row-major)
-// and pooler_output [B, C] (the global average), so the trainer reads it exactly like a ViT.
+// Outputs: last_hidden_state [B, 1+h·w, C] (token 0 = global average, then the token map row-major: the
+// output layer, or a hypercolumn of finer layers, ConvertOptions.grid) and pooler_output [B, P] (the output
+// layer's global average), so the trainer reads it like a ViT.
 import { ElemType, Graph } from './graph.ts';
 import type { KerasLayer, KerasModel, KerasTensor } from './keras.ts';
 
@@ -32,9 +33,19 @@ function bnAffine(m: KerasModel, bn: KerasLayer, channels: number): { scale: Flo
   return { scale, shift };
 }
 
-export interface ConvertOptions { output: string; name?: string }
+export interface ConvertOptions {
+  /** the last layer converted; `pooler_output` is its global average */
+  output: string;
+  name?: string;
+  /**
+   * Layers whose maps are the tokens (default: the output alone). Several are concatenated channel-wise at
+   * the first one's size (the others resized to it, bilinear), e.g. stride-16 layers for a finer grid than
+   * the output's stride 32; the stride of the tokens is then that of the first layer.
+   */
+  grid?: string[];
+}
 
-export function kerasToOnnx(m: KerasModel, o: ConvertOptions): { bytes: Uint8Array; params: number; channels: number } {
+export function kerasToOnnx(m: KerasModel, o: ConvertOptions): { bytes: Uint8Array; params: number; channels: number; pooledChannels: number } {
   const g = new Graph();
   const byName = new Map(m.layers.map((l) => [l.name, l]));
   const consumers = new Map<string, KerasLayer[]>();
@@ -138,13 +149,28 @@ export function kerasToOnnx(m: KerasModel, o: ConvertOptions): { bytes: Uint8Arr
     if (l.name === o.output) done = true;
   }
   if (!done) throw new Error(`output layer ${o.output} not found`);
-  const f = tensor.get(o.output)!;
-  const C = channels.get(o.output)!;
-  const pooled = g.op('Flatten', [g.op('GlobalAveragePool', [f])], { axis: 1 }); // [B, C]
+  const out = tensor.get(o.output)!;
+  const pooled = g.op('Flatten', [g.op('GlobalAveragePool', [out])], { axis: 1 }); // [B, C]
+  const gridLayers = o.grid ?? [o.output];
+  for (const name of gridLayers) if (!tensor.has(name)) throw new Error(`grid layer ${name} not found up to ${o.output}`);
+  const first = tensor.get(gridLayers[0])!;
+  const firstShape = gridLayers.length > 1 ? g.op('Shape', [first]) : '';
+  const maps = gridLayers.map((name, i) => {
+    const t = tensor.get(name)!;
+    if (i === 0) return t;
+    // the exact size of the first map (an odd side is not twice the coarser one), channels kept
+    const size = g.op('Concat', [g.op('Slice', [g.op('Shape', [t]), g.i64('s0', [0]), g.i64('s2', [2])]), g.op('Slice', [firstShape, g.i64('s2', [2]), g.i64('s4', [4])])], { axis: 0 });
+    return g.op('Resize', [t, '', '', size], { mode: 'linear', coordinate_transformation_mode: 'half_pixel' });
+  });
+  const f = maps.length > 1 ? g.op('Concat', maps, { axis: 1 }) : first;
+  const C = gridLayers.reduce((a, name) => a + channels.get(name)!, 0);
+  // token 0 (a ViT's CLS): the global average of the token map, which is pooler_output when the tokens are the output
+  const cls = f === out ? pooled : g.op('Flatten', [g.op('GlobalAveragePool', [f])], { axis: 1 });
   const tokens = g.op('Transpose', [g.op('Reshape', [f, g.i64('shape', [0, C, -1])])], { perm: [0, 2, 1] }); // [B, h·w, C]
-  g.op('Concat', [g.op('Unsqueeze', [pooled, g.i64('ax1', [1])]), tokens], { axis: 1 }, 'last_hidden_state');
+  g.op('Concat', [g.op('Unsqueeze', [cls, g.i64('ax1', [1])]), tokens], { axis: 1 }, 'last_hidden_state');
   g.op('Identity', [pooled], {}, 'pooler_output');
   g.output('last_hidden_state', ElemType.float, ['batch_size', 'sequence_length', C]);
-  g.output('pooler_output', ElemType.float, ['batch_size', C]);
-  return { bytes: g.toModel(o.name ?? 'keras'), params: g.params, channels: C };
+  const P = channels.get(o.output)!;
+  g.output('pooler_output', ElemType.float, ['batch_size', P]);
+  return { bytes: g.toModel(o.name ?? 'keras'), params: g.params, channels: C, pooledChannels: P };
 }

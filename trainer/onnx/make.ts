@@ -8,11 +8,13 @@ import { fileURLToPath } from 'node:url';
 import { buildTiny } from './tiny.ts';
 import { squashPreprocessor } from './preprocessor.ts';
 import { buildVit, VITS16 } from './vit.ts';
-import { loadMobilenetKeras, mobilenetConfig, mobilenetOnnx, MOBILENET_PREPROCESSOR, npmCacheDir } from './mobilenet.ts';
+import { loadMobilenetKeras, mobilenetConfig, mobilenetOnnx, MOBILENET_PREPROCESSOR, MOBILENET_VERSION, npmCacheDir } from './mobilenet.ts';
 
 /** Backbones we make ourselves: two random-weight graphs, and one converted from real pretrained weights. */
 export type GeneratedKind = 'tiny' | 'vits16' | 'mobilenetv2';
 const GENERATOR_VERSION = 1;
+/** the version of the graph each generator writes (config hilt.generator_version) */
+export const VERSION: Record<GeneratedKind, number> = { tiny: GENERATOR_VERSION, vits16: GENERATOR_VERSION, mobilenetv2: MOBILENET_VERSION };
 /** Where the external-data tiny (the hub's DINOv3 file layout) is written by tests and `make-backbone`. */
 export const EXTERNAL_DATA_FILE = 'model.onnx_data';
 export const TINY_DIM = 64;
@@ -23,7 +25,8 @@ export const MODELS_DIR =
 export const DEFAULT_FOLDER: Record<GeneratedKind, string> = {
   tiny: path.join(MODELS_DIR, 'tiny-dinov3'),
   vits16: path.join(MODELS_DIR, 'vits16-random'),
-  mobilenetv2: path.join(MODELS_DIR, 'mobilenetv2-imagenet'),
+  // the version in the name: a models/ folder shared by two checkouts keeps both (trainer/onnx/mobilenet.ts)
+  mobilenetv2: path.join(MODELS_DIR, `mobilenetv2-imagenet-v${MOBILENET_VERSION}`),
 };
 
 /** Mirrors onnx-community/dinov3-vits16-pretrain-lvd1689m-ONNX's config.json (HF DINOv3ViTConfig). */
@@ -81,7 +84,7 @@ export function isGeneratedFolderCurrent(dir: string, kind: GeneratedKind): bool
     const external = !!cfg['transformers.js_config']?.use_external_data_format;
     return (
       cfg.hilt?.generated === kind &&
-      cfg.hilt?.generator_version === GENERATOR_VERSION &&
+      cfg.hilt?.generator_version === VERSION[kind] &&
       fs.existsSync(path.join(dir, 'onnx', 'model.onnx')) &&
       (!external || fs.existsSync(path.join(dir, 'onnx', EXTERNAL_DATA_FILE))) &&
       fs.existsSync(path.join(dir, 'preprocessor_config.json'))
@@ -139,6 +142,6 @@ export async function ensureBackboneFolder(opts: MakeOptions = {}): Promise<Make
   const { bytes, params } = mobilenetOnnx(keras);
   writeAtomic(modelFile, bytes);
   writeAtomic(path.join(dir, 'preprocessor_config.json'), JSON.stringify(MOBILENET_PREPROCESSOR, null, 2) + '\n');
-  writeAtomic(path.join(dir, 'config.json'), JSON.stringify(mobilenetConfig(GENERATOR_VERSION), null, 2) + '\n');
+  writeAtomic(path.join(dir, 'config.json'), JSON.stringify(mobilenetConfig(), null, 2) + '\n');
   return { dir, written: true, params, bytes: bytes.length };
 }

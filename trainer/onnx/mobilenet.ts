@@ -1,7 +1,9 @@
 // `mobilenetv2-imagenet`: the ImageNet-pretrained MobileNetV2 (width 1.0, Keras applications weights)
 // that nsfwjs@4.4.0 (MIT) ships as a TF.js layers model, converted by our own code into a
 // transformers.js-loadable ONNX folder. Only the backbone is kept (up to `out_relu`, the 1280-channel
-// stride-32 map); nsfwjs' NSFW head (pooling + dense layers) is dropped.
+// stride-32 map, whose global average is `pooler_output`: the classification features); nsfwjs' NSFW head
+// (pooling + dense layers) is dropped. The patch tokens (segmentation) are a finer, earlier layer: see
+// MOBILENET_GRID.
 // Provenance note: in that package the stem and blocks 0–10 are `trainable: false` (the Keras ImageNet
 // weights as published); blocks 11–16 and Conv_1 were fine-tuned by nsfwjs' authors on their 5 classes.
 import fs from 'node:fs';
@@ -20,8 +22,22 @@ export const NSFWJS: PinnedPackage = {
 export const MOBILENET_SOURCE = `${NSFWJS.name}@${NSFWJS.version} (MIT), dist/models/mobilenet_v2: ImageNet MobileNetV2 1.0 backbone`;
 const BASE = 'package/dist/models/mobilenet_v2/';
 export const MOBILENET_OUTPUT = 'out_relu';
+/** width of `pooler_output` (the classification features) */
 export const MOBILENET_DIM = 1280;
-export const MOBILENET_STRIDE = 32;
+/**
+ * The segmentation tokens: block 13's expansion (576 channels at stride 16, the last ImageNet-pretrained
+ * map before the stride-32 blocks) instead of `out_relu` at stride 32 — chosen by measurement
+ * (bench/seg-refine.ts, README "Segmentation"): on the tuning scenes a head on scribbles of 20 pictures
+ * refines to 0.978 mIoU from this grid, 0.891 from out_relu's; adding out_relu (upsampled) to it lowers
+ * that (0.900), as does a 3×3 neighbourhood mean (0.956). Twice the grid resolution, 0.45 the channels: a
+ * grid row per image is 1.75× the bytes of out_relu's.
+ */
+export const MOBILENET_GRID = ['block_13_expand_relu'];
+export const MOBILENET_GRID_DIM = 576;
+export const MOBILENET_STRIDE = 16;
+/** bumped when the converted graph changes (v2: the stride-16 token grid); part of the folder name, so
+ *  checkouts on different versions that share a models/ folder never rewrite each other's model */
+export const MOBILENET_VERSION = 2;
 
 /**
  * Input scaling, chosen by measurement (scripts/probe-mobilenet.ts, a linear probe on shape scenes with
@@ -52,23 +68,28 @@ export function shuffledWeights(m: KerasModel, seed = 7): KerasModel {
 }
 
 export function mobilenetOnnx(m: KerasModel): { bytes: Uint8Array; params: number } {
-  return kerasToOnnx(m, { output: MOBILENET_OUTPUT, name: 'mobilenetv2-imagenet' });
+  return kerasToOnnx(m, { output: MOBILENET_OUTPUT, grid: MOBILENET_GRID, name: 'mobilenetv2-imagenet' });
 }
 
-export function mobilenetConfig(generatorVersion: number, extra: Record<string, unknown> = {}): Record<string, unknown> {
+export function mobilenetConfig(extra: Record<string, unknown> = {}): Record<string, unknown> {
   return {
     _name_or_path: 'hilt/mobilenetv2-imagenet',
     architectures: ['MobileNetV2Model'],
     model_type: 'mobilenet_v2',
-    // read by our loader: feature width, stride of the feature map ("patch" for a ViT), no register tokens
-    hidden_size: MOBILENET_DIM,
+    // read by our loader: token width, stride of the token map ("patch" for a ViT), no register tokens
+    hidden_size: MOBILENET_GRID_DIM,
     patch_size: MOBILENET_STRIDE,
     num_register_tokens: 0,
     image_size: 224,
     num_channels: 3,
     depth_multiplier: 1.0,
     torch_dtype: 'float32',
-    hilt: { generated: 'mobilenetv2', generator_version: generatorVersion, random_weights: false, source: MOBILENET_SOURCE, license: 'MIT', ...extra },
+    hilt: {
+      generated: 'mobilenetv2', generator_version: MOBILENET_VERSION, random_weights: false, source: MOBILENET_SOURCE, license: 'MIT',
+      // classification reads pooler_output (out_relu's global average), not the tokens (trainer/embed.ts)
+      pooled: 'pooler_output', pooler_size: MOBILENET_DIM, grid_layers: MOBILENET_GRID,
+      ...extra,
+    },
   };
 }
 

@@ -1,7 +1,7 @@
 // The training "sanity checks" (issue 12 part 3), pure: what needs attention, what to do about it, and
 // which images to look at. The server adds the one it can see better (the model lagging behind the labels,
 // server/insights.ts). Thresholds are named so the tests and the docs can cite them.
-import type { Hint } from '../../server/protocol.ts';
+import type { Hint, Task } from '../../server/protocol.ts';
 import { confusedPairs } from './metrics.ts';
 
 export const HINT = {
@@ -17,7 +17,10 @@ export const HINT = {
 
 export interface HintClass { id: number; name: string; count: number }
 export interface HintInput {
-  task: 'classification' | 'segmentation';
+  /** the task the hints are for */
+  task: Task;
+  /** what a class's count counts and what `weights` measure, in words (default: label / labels) */
+  units?: { count: string; weight: string };
   /** every class of the session, with its label count (segmentation: labelled images showing it) */
   classes: HintClass[];
   /** what imbalance is measured on (segmentation: labelled patches per class), classes order; default count */
@@ -38,7 +41,7 @@ const q = (s: string) => `"${s}"`;
 export function computeHints(inp: HintInput): Hint[] {
   const out: Hint[] = [];
   const name = (id: number) => inp.classes.find((k) => k.id === id)?.name ?? `#${id}`;
-  const unit = inp.task === 'segmentation' ? 'labelled image' : 'label';
+  const unit = inp.units?.count ?? 'label';
   const few = inp.classes.filter((k) => k.count < HINT.fewLabels);
   for (const k of few.slice(0, 6)) {
     const ids = inp.candidates?.(k.id).slice(0, 24) ?? [];
@@ -56,7 +59,7 @@ export function computeHints(inp: HintInput): Hint[] {
     const most = present.reduce((a, b) => (b.w > a.w ? b : a)), least = present.reduce((a, b) => (b.w < a.w ? b : a));
     const ratio = most.w / least.w;
     if (ratio >= HINT.imbalance) {
-      const what = inp.task === 'segmentation' ? 'labelled patches' : 'labels';
+      const what = inp.units?.weight ?? 'labels';
       out.push({
         code: 'imbalance', severity: 'info', classIds: [least.k.id, most.k.id], imageIds: inp.candidates?.(least.k.id).slice(0, 24) ?? [],
         message: `Strong class imbalance: ${q(most.k.name)} has ${ratio.toFixed(1)}× the ${what} of ${q(least.k.name)}. The head weighs classes evenly, ` +

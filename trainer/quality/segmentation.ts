@@ -118,7 +118,7 @@ export class SegmentationQuality {
     const cells = new Map(val.map((s) => [s.id, new Set([...s.truth.keys()].filter((q) => s.truth[q] !== s.pred[q]).map((q) => `${s.truth[q]}:${s.pred[q]}`))]));
     const index = new Map(classIds.map((id, c) => [id, c]));
     const hints = computeHints({
-      task: 'segmentation',
+      task: 'segmentation', units: { count: 'labelled image', weight: 'labelled patches' },
       classes: this.v.classes.map((k) => ({ id: k.id, name: k.name, count: index.has(k.id) ? shows[index.get(k.id)!] : 0 })),
       weights: this.v.classes.map((k) => (index.has(k.id) ? patches[index.get(k.id)!] : 0)),
       candidates: (id) => this.lists[`class:${id}`] ?? [],

@@ -36,6 +36,8 @@ export async function fitSliced(X: Float32Array, y: Int32Array, n: number, d: nu
     const r = Int32Array.from(rows.slice(b, b + BLOCK));
     blocks.push(makeObjective(X, r, Int32Array.from(r, (i) => y[i]), sw.slice(b, b + BLOCK), d, C, mean, std, 0));
   }
+  await slicer.pause(); // the statistics and the blocks took a slice's worth on big inputs
+  if (!alive()) throw new Cancelled();
   const gb = new Float64Array(P);
   const f = async (x: Float64Array, g: Float64Array): Promise<number> => {
     g.fill(0);

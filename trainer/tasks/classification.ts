@@ -3,10 +3,12 @@
 import type { ClassificationPrediction, ImageRef } from '../../server/protocol.ts';
 import { fitLogReg, predictProba, type LogRegModel } from '../heads/logreg.ts';
 import { isVal } from '../split.ts';
-import { computeSuggestions } from '../suggestions.ts';
 import type { EmbedResult } from '../types.ts';
+import type { Shape } from '../feature-store.ts';
+import type { RowPredictions } from '../sweep.ts';
 import { ClassificationQuality } from '../quality/classification.ts';
-import type { TaskFactory, TrainerTask, TrainerView } from './task.ts';
+import type { SweepState, TaskFactory, TrainerTask, TrainerView } from './task.ts';
+import { classificationExport } from './classification-export.ts';
 
 export interface TrainingRows { ids: number[]; X: Float32Array; y: Int32Array; d: number }
 
@@ -42,7 +44,7 @@ export class ClassificationTask implements TrainerTask {
       if (a.kind !== 'label' || a.classId === null || !index.has(a.classId)) continue;
       if (isVal(a.imageId) !== (split === 'val')) continue;
       const img = this.v.images.get(a.imageId);
-      const vec = img && this.v.cache?.getPooled(img.sha256);
+      const vec = img && this.v.cache?.getPooled(img);
       if (!vec) continue;
       ids.push(a.imageId); vecs.push(vec); ys.push(index.get(a.classId)!);
     }
@@ -69,7 +71,7 @@ export class ClassificationTask implements TrainerTask {
     const model = this.head;
     if (!model || !this.v.cache) return null;
     const ids: number[] = [], vecs: Float32Array[] = [];
-    for (const i of imgs) { const vec = this.v.cache.getPooled(i.sha256); if (vec && vec.length === model.d) { ids.push(i.id); vecs.push(vec); } }
+    for (const i of imgs) { const vec = this.v.cache.getPooled(i); if (vec && vec.length === model.d) { ids.push(i.id); vecs.push(vec); } }
     const feats = new Float32Array(ids.length * model.d);
     vecs.forEach((vec, k) => feats.set(vec, k * model.d));
     return { ids, probs: predictProba(model, feats, ids.length), feats, d: model.d };
@@ -78,6 +80,23 @@ export class ClassificationTask implements TrainerTask {
   predict(imgs: ImageRef[]): ClassificationPrediction[] {
     const r = this.probsFor(imgs);
     return r ? this.toPredictions(r.ids, r.probs) : [];
+  }
+
+  predictRows(ids: number[], values: Float32Array, shapes: Shape[]): RowPredictions | null {
+    const model = this.head;
+    if (!model || shapes.some((s) => s.d !== model.d)) return null;
+    const k = ids.length, C = model.C, d = model.d;
+    const P = predictProba(model, values, k);
+    const top = new Int32Array(k), unc = new Float32Array(k), conf = new Float32Array(k);
+    for (let i = 0; i < k; i++) {
+      let best = 0, t1 = 0, t2 = 0;
+      for (let c = 0; c < C; c++) {
+        const p = P[i * C + c];
+        if (p > t1) { t2 = t1; t1 = p; best = c; } else if (p > t2) t2 = p;
+      }
+      top[i] = best; unc[i] = 1 - (t1 - t2); conf[i] = t1;
+    }
+    return { top, unc, conf, probs: P, C, feature: (i) => values.subarray(i * d, (i + 1) * d) };
   }
 
   predictEmbedding(id: number, e: EmbedResult): ClassificationPrediction | null {
@@ -106,17 +125,17 @@ export class ClassificationTask implements TrainerTask {
     return this.ids.map((id) => counts.get(id) ?? 0);
   }
 
-  async publish(): Promise<void> {
+  async publish(sweep: SweepState): Promise<void> {
     const { io } = this.v;
     const model = this.head, classIds = this.ids;
-    if (!model) return;
-    const r = this.probsFor([...this.v.images.values()]);
-    if (!r) return;
+    if (!model || sweep.C !== model.C) return;
     const counts = this.labelCounts();
-    const lists = computeSuggestions({
-      ids: r.ids, probs: r.probs, C: classIds.length, classIds, features: r.feats, d: r.d,
-      labelledIds: [...this.v.ann.keys()], labelCounts: counts, limit: 200, seed: this.v.version, labelIssue: this.quality.labelIssue(r.ids),
+    const lists = await this.v.suggest({
+      ids: sweep.ids, probs: sweep.probs, C: sweep.C, classIds: classIds.slice(0, sweep.C), features: null, d: model.d,
+      labelledIds: [...this.v.ann.keys()], labelCounts: counts, limit: 200, sample: packSample(sweep.sample, model.d),
+      seed: this.v.version, labelIssue: this.quality.labelIssue(sweep.ids),
     });
+    if (!lists || this.head !== model) return; // superseded by a newer refit's lists
     io.send({ type: 'suggestions', modelVersion: this.v.version, lists });
     const labelled = this.labelledCount();
     io.send({ type: 'metric', name: 'train_loss', step: labelled, value: this.loss });
@@ -140,4 +159,12 @@ export class ClassificationTask implements TrainerTask {
   }
 }
 
-export const classification: TaskFactory = { name: 'classification', create: (v) => new ClassificationTask(v) };
+export const classification: TaskFactory = { name: 'classification', create: (v) => new ClassificationTask(v), exported: classificationExport };
+
+/** The sweep's feature sample as the suggestion input wants it: ids and rows of width d, concatenated. */
+export function packSample(sample: Map<number, Float32Array>, d: number): { ids: Int32Array; features: Float32Array } {
+  const rows = [...sample].filter(([, f]) => f.length === d);
+  const ids = new Int32Array(rows.length), features = new Float32Array(rows.length * d);
+  rows.forEach(([id, f], k) => { ids[k] = id; features.set(f, k * d); });
+  return { ids, features };
+}

@@ -6,11 +6,14 @@ import type { ImageRef, SegmentationPrediction } from '../../server/protocol.ts'
 import type { LogRegModel } from '../heads/logreg.ts';
 import { argmaxMap, fitSegmentation, IGNORE, maskToPatchLabels, pointsToPatchLabels, predictMap, type SegImage } from '../heads/segmentation.ts';
 import { isVal } from '../split.ts';
-import { computeSuggestions } from '../suggestions.ts';
 import { imageScores, meanFeature } from './seg-scores.ts';
 import type { EmbedResult } from '../types.ts';
+import type { Shape } from '../feature-store.ts';
+import type { RowPredictions } from '../sweep.ts';
+import { packSample } from './classification.ts';
 import { SegmentationQuality } from '../quality/segmentation.ts';
-import type { TaskFactory, TrainerTask, TrainerView } from './task.ts';
+import type { SweepState, TaskFactory, TrainerTask, TrainerView } from './task.ts';
+import { segmentationExport } from './segmentation-export.ts';
 
 interface GridLike { data: Float32Array; h: number; w: number; d?: number }
 
@@ -76,7 +79,7 @@ export class SegmentationTask implements TrainerTask {
     for (const a of this.v.ann.values()) {
       if (a.kind !== 'mask' || isVal(a.imageId) !== (split === 'val')) continue;
       const img = this.v.images.get(a.imageId);
-      const g = img && this.v.cache?.getGrid(img.sha256);
+      const g = img && this.v.cache?.getGrid(img);
       if (!img || !g) continue;
       const labels = await this.patchLabels(img, g.h, g.w);
       if (labels && labels.some((x) => x !== IGNORE)) out.push({ id: img.id, features: g.data, labels });
@@ -105,7 +108,7 @@ export class SegmentationTask implements TrainerTask {
     if (!this.head || !this.v.cache) return [];
     const out: SegmentationPrediction[] = [];
     for (const img of imgs) {
-      const g = this.v.cache.getGrid(img.sha256);
+      const g = this.v.cache.getGrid(img);
       const p = g && this.predictGrid(img.id, g);
       if (p) out.push(p);
     }
@@ -129,31 +132,48 @@ export class SegmentationTask implements TrainerTask {
     return { imageId: id, classId: this.ids[top] ?? null, classIds: this.ids.slice(0, C), width: g.w, height: g.h, map: Buffer.from(map).toString('base64'), uncertainty };
   }
 
-  async publish(): Promise<void> {
-    const { io, cache } = this.v;
-    const model = this.head, classIds = this.ids;
-    if (!model || !cache) return;
-    const C = model.C, d = model.d;
-    // image-level views for the strategies: mean class probability, presence (how likely the image is to
-    // contain each class: the mean of its strongest patches), mean patch uncertainty, mean patch feature
-    const ids: number[] = [], unc: number[] = [], rows: { probs: Float32Array; presence: Float32Array; feat: Float32Array }[] = [];
-    for (const img of this.v.images.values()) {
-      const g = cache.getGrid(img.sha256);
-      if (!g || g.d !== d) continue;
-      const { map, uncertainty } = predictMap(model, g.data, g.h, g.w);
-      ids.push(img.id); unc.push(uncertainty);
-      rows.push({ ...imageScores(map, C, g.h * g.w), feat: meanFeature(g) });
+  /** The sweep's view of k grids: top class by patch votes, mean patch uncertainty, the mean probability
+   *  of each class over the patches, presence (how likely the image is to contain each class: the mean
+   *  of its strongest patches) — what the suggestion strategies rank — and the mean patch feature. */
+  predictRows(ids: number[], values: Float32Array, shapes: Shape[]): RowPredictions | null {
+    const model = this.head;
+    if (!model || shapes.some((s) => s.d !== model.d)) return null;
+    const k = ids.length, C = model.C, d = model.d;
+    const top = new Int32Array(k), unc = new Float32Array(k), conf = new Float32Array(k), probs = new Float32Array(k * C), presence = new Float32Array(k * C);
+    const feats: Float32Array[] = [];
+    let off = 0;
+    for (let i = 0; i < k; i++) {
+      const { h, w } = shapes[i], n = h * w, grid = values.subarray(off, off + n * d);
+      off += n * d;
+      const { map, uncertainty } = predictMap(model, grid, h, w);
+      const votes = new Int32Array(C);
+      for (let p = 0; p < n; p++) { let b = 0; for (let c = 1; c < C; c++) if (map[c * n + p] > map[b * n + p]) b = c; votes[b]++; }
+      let t = 0;
+      for (let c = 1; c < C; c++) if (votes[c] > votes[t]) t = c;
+      const sc = imageScores(map, C, n);
+      probs.set(sc.probs, i * C); presence.set(sc.presence, i * C);
+      top[i] = t; unc[i] = uncertainty; conf[i] = probs[i * C + t];
+      feats.push(meanFeature({ data: grid, h, w, d }));
     }
-    const n = ids.length, probs = new Float32Array(n * C), presence = new Float32Array(n * C), features = new Float32Array(n * d);
-    rows.forEach((r, k) => { probs.set(r.probs, k * C); presence.set(r.presence, k * C); features.set(r.feat, k * d); });
+    return { top, unc, conf, probs, presence, C, feature: (i) => feats[i] };
+  }
+
+  async publish(sweep: SweepState): Promise<void> {
+    const { io } = this.v;
+    const model = this.head, classIds = this.ids;
+    if (!model || sweep.C !== model.C) return;
+    const C = model.C, d = model.d;
     // "minority" for segmentation: the class with the fewest labelled patches
     const patchCounts = classIds.map(() => 0);
     for (const { labels } of this.labels.values()) for (const x of labels) if (x >= 0 && x < patchCounts.length) patchCounts[x]++;
-    const lists = computeSuggestions({
-      ids, probs, presence, C, classIds: classIds.slice(0, C), features, d,
-      labelledIds: [...this.v.ann.keys()], labelCounts: patchCounts.slice(0, C), limit: 200, seed: this.v.version,
-      uncertainty: unc, labelIssue: this.quality.labelIssue(ids),
+    // for segmentation "uncertain" means the highest mean per-patch uncertainty
+    const lists = await this.v.suggest({
+      ids: sweep.ids, probs: sweep.probs, C, classIds: classIds.slice(0, C), features: null, d,
+      labelledIds: [...this.v.ann.keys()], labelCounts: patchCounts.slice(0, C), limit: 200,
+      uncertainty: sweep.unc, sample: packSample(sweep.sample, d), seed: this.v.version,
+      ...(sweep.presence ? { presence: sweep.presence } : {}), labelIssue: this.quality.labelIssue(sweep.ids),
     });
+    if (!lists || this.head !== model) return;
     io.send({ type: 'suggestions', modelVersion: this.v.version, lists });
     const labelled = this.labelledCount();
     io.send({ type: 'metric', name: 'train_loss', step: labelled, value: this.loss });
@@ -174,7 +194,7 @@ export class SegmentationTask implements TrainerTask {
     if (!val.length) return null;
     const inter = new Float64Array(C), union = new Float64Array(C);
     for (const im of val) {
-      const g = this.v.cache?.getGrid(this.v.images.get(im.id)!.sha256);
+      const g = this.v.cache?.getGrid(this.v.images.get(im.id)!);
       if (!g || g.d !== model.d) continue;
       const n = g.h * g.w, top = argmaxMap(predictMap(model, g.data, g.h, g.w).map, C, n);
       for (let q = 0; q < n; q++) {
@@ -191,4 +211,4 @@ export class SegmentationTask implements TrainerTask {
 
 const MAX_IOU_CLASSES = 20;
 
-export const segmentation: TaskFactory = { name: 'segmentation', create: (v) => new SegmentationTask(v) };
+export const segmentation: TaskFactory = { name: 'segmentation', create: (v) => new SegmentationTask(v), exported: segmentationExport };

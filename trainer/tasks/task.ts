@@ -3,8 +3,21 @@
 // factory registered under the session's task in tasks/index.ts.
 import type { AnnotationMsg, ClassMsg, ImageRef, Prediction, Task } from '../../server/protocol.ts';
 import type { FeatureCache } from '../features.ts';
+import type { Shape } from '../feature-store.ts';
 import type { LogRegModel } from '../heads/logreg.ts';
+import type { SuggestionInput } from '../suggestions.ts';
+import type { RowPredictions } from '../sweep.ts';
 import type { EmbedMode, EmbedResult, TrainerIO } from '../types.ts';
+import type { ExportedHead } from './exported.ts';
+
+/** What the sweep gathered over a lap of the pool: every image predicted under the current class set. */
+export interface SweepState {
+  ids: Int32Array; probs: Float32Array; unc: Float32Array; C: number;
+  /** n × C presence (segmentation: how likely each image is to contain each class) */
+  presence?: Float32Array;
+  /** image-level features of a sample of the pool and of labelled images (for `diverse`) */
+  sample: Map<number, Float32Array>;
+}
 
 /** The loop's state a task reads (never writes): the session as the server sent it, and the cache. */
 export interface TrainerView {
@@ -18,6 +31,8 @@ export interface TrainerView {
   /** false: no background model-quality work after a publish (the k-fold label issues, the hints): for
    *  `hilt simulate`, where nothing reads them, on a shared machine. The val evaluation still runs. */
   readonly background?: boolean;
+  /** the suggestion lists, computed off the loop (a worker thread); null when a newer job superseded it */
+  suggest(input: SuggestionInput): Promise<Record<string, number[]> | null>;
 }
 
 export interface TrainerTask {
@@ -36,11 +51,15 @@ export interface TrainerTask {
   annotationChanged(imageId: number): void;
   /** refit on the train split; a one-line summary, or null when there is nothing to fit yet */
   fit(): Promise<string | null>;
+  /** full predictions (probabilities, maps) of a few images: the focused ones, a validation sample */
   predict(imgs: ImageRef[]): Prediction[];
+  /** compact predictions of k images from their stored features, for the sweep; null without a model
+   *  (or when the features are not the model's width: the backbone changed) */
+  predictRows(ids: number[], values: Float32Array, shapes: Shape[]): RowPredictions | null;
   /** one embedding that is not in the cache (an uploaded image) */
   predictEmbedding(id: number, e: EmbedResult): Prediction | null;
-  /** after a refit and re-prediction: suggestions, val metrics, model summary */
-  publish(): Promise<void>;
+  /** after a lap of the sweep: suggestions, val metrics, model summary */
+  publish(sweep: SweepState): Promise<void>;
   /** annotations that count as labels for this task (for the idle message and metric steps) */
   labelledCount(): number;
 }
@@ -48,4 +67,6 @@ export interface TrainerTask {
 export interface TaskFactory {
   readonly name: Task;
   create(view: TrainerView): TrainerTask;
+  /** its head once exported with the backbone as one ONNX model */
+  readonly exported: ExportedHead;
 }

@@ -1,6 +1,12 @@
-// The one module that talks HTTP. Every call is typed; a non-2xx answer throws ApiError carrying the
+// The one module that talks HTTP, built on Hono's RPC client (`hc<AppType>`): inputs and answers are the
+// server routes' own types (server/app.ts), not a copy. A non-2xx answer throws ApiError carrying the
 // server's {"error":{"code","message"}}.
-import type { Annotation, Class, EvaluationAnswer, HintList, ImageList, ImageMeta, Me, Point, ReviewList, SessionInfo, Stats, Strategy, StrategyInfo, Task } from './types.ts';
+import { hc, type ClientResponse } from 'hono/client';
+import type { AppType } from '../../server/app.ts';
+import type { AnnotationBody } from './api-types.ts';
+import type { Task } from './types.ts';
+
+export type { AnnotationBody } from './api-types.ts';
 
 export class ApiError extends Error {
   constructor(public status: number, public code: string, message: string) { super(message); }
@@ -18,92 +24,86 @@ export function setName(next: string): void {
   try { if (name) localStorage.setItem(NAME_KEY, name); else localStorage.removeItem(NAME_KEY); } catch { /* private mode */ }
 }
 
-async function call<T>(method: string, path: string, body?: unknown, init: RequestInit = {}): Promise<T> {
-  // every write is JSON with its Content-Type, even an empty one: the server refuses other writes
-  const json = body !== undefined || (method !== 'GET' && method !== 'HEAD');
-  let res: Response;
-  try {
-    res = await fetch(path, {
-      method,
-      headers: { ...(name ? { 'X-Annotator': name } : {}), ...(json ? { 'Content-Type': 'application/json' } : {}) },
-      body: json ? JSON.stringify(body ?? {}) : undefined,
-      ...init,
-    });
-  } catch (e) {
-    throw new ApiError(0, 'network', `the server can't be reached (${(e as Error).message})`);
-  }
-  if (res.ok) return (res.status === 204 ? null : await res.json()) as T;
+// same origin: relative URLs; the name goes with every request (a write with a body says application/json: hc sets it)
+const client = hc<AppType>('/', { headers: (): Record<string, string> => (name ? { 'X-Annotator': name } : {}) });
+
+/** what a route answers (of a union of answers, each one's body) */
+type Body<R> = R extends ClientResponse<infer T, number, string> ? T : never;
+
+/** The 2xx answer's JSON of a client call, or ApiError. */
+async function call<R extends ClientResponse<unknown, number, string>>(req: Promise<R>): Promise<Body<R>> {
+  let res: R;
+  try { res = await req; } catch (e) { throw new ApiError(0, 'network', `the server can't be reached (${(e as Error).message})`); }
+  if (res.ok) return (res.status === 204 ? null : await res.json()) as Body<R>;
   // off loopback: the sign-in cookie is gone or revoked, so sign in again and come back here
   if (res.status === 401) location.assign(`/signin?next=${encodeURIComponent(location.pathname + location.search)}`);
   let code = 'http_' + res.status, message = res.statusText || `HTTP ${res.status}`;
   try {
-    const j = await res.json();
+    const j = (await res.json()) as { error?: { code?: string; message?: string } };
     if (j?.error) { code = j.error.code ?? code; message = j.error.message ?? message; }
   } catch { /* not JSON */ }
   throw new ApiError(res.status, code, message);
 }
 
-const qs = (q: Record<string, string | number | boolean | undefined | null>) => {
-  const p = new URLSearchParams();
-  for (const [k, v] of Object.entries(q)) if (v !== undefined && v !== null && v !== false && v !== '') p.set(k, String(v === true ? 1 : v));
-  const s = p.toString();
-  return s ? '?' + s : '';
+/** query values as the server reads them: true → 1; absent, null, false and '' left out */
+const qs = (q: Record<string, string | number | boolean | undefined | null>): Record<string, string> => {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(q)) if (v !== undefined && v !== null && v !== false && v !== '') out[k] = String(v === true ? 1 : v);
+  return out;
 };
-
-export type AnnotationBody =
-  | { kind: 'label'; classId: number }
-  | { kind: 'skip' }
-  | { kind: 'mask'; points?: Point[]; mask?: string | null };
+const id = (n: number) => ({ id: String(n) });
 
 export interface ListQuery {
   offset?: number; limit?: number; label?: number; unlabelled?: boolean; labelled?: boolean;
   predicted?: number; wrong?: boolean; q?: string; sort?: string;
-  /** sets of images (server/image-filters.ts): the review queue, a confusion cell "given:predicted", ids */
+  /** sets of images (server/image-sets.ts): the review queue, a confusion cell "given:predicted", ids */
   review?: boolean; cell?: string; ids?: string;
   /** segmentation: 1 = has a mask, 0 = none; contains = a class id in the mask or the points */
   mask?: 0 | 1; contains?: number;
 }
 
+const { api: a } = client;
+const images = a.images;
+
 export const api = {
-  session: () => call<SessionInfo>('GET', '/api/session'),
-  setTask: (task: Task) => call<{ task: Task }>('PUT', '/api/session/task', { task }),
-  reset: (confirm: string) => call<{ name: string; archivedAs: string }>('POST', '/api/session/reset', { confirm }),
+  session: () => call(a.session.$get()),
+  setTask: (task: Task) => call(a.session.task.$put({ json: { task } })),
+  reset: (confirm: string) => call(a.session.reset.$post({ json: { confirm } })),
 
-  classes: () => call<{ classes: Class[] }>('GET', '/api/classes'),
-  addClass: (name: string, color?: string) => call<{ class: Class }>('POST', '/api/classes', { name, color }),
-  patchClass: (id: number, patch: { name?: string; color?: string; position?: number }) => call<{ class: Class }>('PATCH', `/api/classes/${id}`, patch),
-  classUsage: (id: number) => call<{ annotations: number; points: number }>('GET', `/api/classes/${id}/usage`),
-  deleteClass: (id: number) => call<{ deleted: { annotations: number } }>('DELETE', `/api/classes/${id}`),
+  classes: () => call(a.classes.$get()),
+  addClass: (name: string, color?: string) => call(a.classes.$post({ json: { name, color } })),
+  patchClass: (n: number, patch: { name?: string; color?: string; position?: number }) => call(a.classes[':id'].$patch({ param: id(n), json: patch })),
+  classUsage: (n: number) => call(a.classes[':id'].usage.$get({ param: id(n) })),
+  deleteClass: (n: number) => call(a.classes[':id'].$delete({ param: id(n) })),
 
-  images: (q: ListQuery) => call<ImageList>('GET', '/api/images' + qs({ ...q })),
-  image: (id: number) => call<ImageMeta>('GET', `/api/images/${id}`),
-  fileUrl: (id: number) => `/api/images/${id}/file`,
-  thumbUrl: (id: number) => `/api/images/${id}/thumb`,
+  images: (q: ListQuery) => call(images.$get({ query: qs({ ...q }) })),
+  image: (n: number) => call(images[':id'].$get({ param: id(n) })),
+  fileUrl: (n: number) => `/api/images/${n}/file`,
+  thumbUrl: (n: number) => `/api/images/${n}/thumb`,
   /** your mask, else the refined prediction, in class colours (`v` changes when either does) */
-  maskThumbUrl: (id: number, v: string | number) => `/api/images/${id}/mask-thumb?v=${encodeURIComponent(String(v))}`,
+  maskThumbUrl: (n: number, v: string | number) => `/api/images/${n}/mask-thumb?v=${encodeURIComponent(String(v))}`,
   /** the mask PNG bytes, or null when the image has none (404 no_mask) */
-  mask: async (id: number): Promise<Uint8Array | null> => {
-    const res = await fetch(`/api/images/${id}/mask`, { cache: 'no-store' }).catch(() => null);
+  mask: async (n: number): Promise<Uint8Array | null> => {
+    const res = await images[':id'].mask.$get({ param: id(n) }, { init: { cache: 'no-store' } }).catch(() => null);
     if (!res) throw new ApiError(0, 'network', "the server can't be reached");
-    if (res.status === 404) return null;
-    if (!res.ok) throw new ApiError(res.status, 'http_' + res.status, `mask of image ${id}: HTTP ${res.status}`);
+    if ((res.status as number) === 404) return null;
+    if (!res.ok) throw new ApiError(res.status, 'http_' + res.status, `mask of image ${n}: HTTP ${res.status}`);
     return new Uint8Array(await res.arrayBuffer());
   },
   /** `keepalive` lets a save started while the page unloads still reach the server */
-  annotate: (id: number, body: AnnotationBody, keepalive = false) =>
-    call<{ annotation: Annotation }>('PUT', `/api/images/${id}/annotation`, body, keepalive ? { keepalive: true } : {}),
-  unannotate: (id: number) => call<{ annotation: null; previous: Annotation | null }>('DELETE', `/api/images/${id}/annotation`),
+  annotate: (n: number, body: AnnotationBody, keepalive = false) =>
+    call(images[':id'].annotation.$put({ param: id(n), json: body }, keepalive ? { init: { keepalive: true } } : undefined)),
+  unannotate: (n: number) => call(images[':id'].annotation.$delete({ param: id(n) })),
   /** `modelVersion`: the version of the prediction on screen; the server answers 409 stale_prediction if it changed */
-  acceptPrediction: (id: number, modelVersion: number | undefined) =>
-    call<{ annotation: Annotation }>('POST', `/api/images/${id}/accept-prediction`, { modelVersion }),
+  acceptPrediction: (n: number, modelVersion: number | undefined) =>
+    call(images[':id']['accept-prediction'].$post({ param: id(n), json: { modelVersion } })),
 
-  next: (q: { strategy?: string; class?: number; after?: number; before?: number; exclude?: number }) =>
-    call<{ id: number | null; reason: string; why?: string }>('GET', '/api/next' + qs({ ...q })),
-  stats: () => call<Stats>('GET', '/api/stats'),
-  strategies: () => call<{ strategies: StrategyInfo[]; defaults?: Partial<Record<Task, Strategy>> }>('GET', '/api/strategies'),
-  evaluation: (q: { sort?: string; offset?: number; limit?: number; given?: number; predicted?: number } = {}) => call<EvaluationAnswer>('GET', '/api/evaluation' + qs({ ...q })),
-  review: (q: { limit?: number; flagged?: boolean } = {}) => call<ReviewList>('GET', '/api/review' + qs({ ...q })),
-  keepLabel: (id: number) => call<{ kept: { id: number; updatedAt: number } }>('POST', `/api/review/${id}/keep`),
-  hints: () => call<HintList>('GET', '/api/hints'),
-  me: () => call<Me>('GET', '/api/me'),
+  next: (q: { strategy?: string; class?: number; after?: number; before?: number; exclude?: number }) => call(a.next.$get({ query: qs({ ...q }) })),
+  stats: () => call(a.stats.$get()),
+  strategies: () => call(a.strategies.$get()),
+  evaluation: (q: { sort?: string; offset?: number; limit?: number; given?: number; predicted?: number } = {}) => call(a.evaluation.$get({ query: qs({ ...q }) })),
+  review: (q: { limit?: number; flagged?: boolean } = {}) => call(a.review.$get({ query: qs({ ...q }) })),
+  keepLabel: (n: number) => call(a.review[':id'].keep.$post({ param: id(n) })),
+  hints: () => call(a.hints.$get()),
+  me: () => call(a.me.$get()),
 };

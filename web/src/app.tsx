@@ -13,6 +13,7 @@ import { StatsPage } from './pages/stats.tsx';
 import { EvaluationPage } from './pages/evaluation.tsx';
 import { SettingsPage } from './pages/settings.tsx';
 import { ClassPrompt } from './components/class-prompt.tsx';
+import { WEB_TASK_LIST } from './tasks/index.ts';
 
 export function App() {
   const { router, session, keys, ui, strategy, identity } = useApp();
@@ -20,6 +21,8 @@ export function App() {
   onMount(() => { void session.refresh().finally(() => setTried(true)); });
 
   const task = () => session.info()?.task ?? null;
+  /** /<task>: each task of the registry has its labelling route */
+  const routeTask = () => WEB_TASK_LIST.find((t) => router.path() === `/${t.name}`);
   keys.use('global', {
     help: () => ui.setHelp(true),
     jump: () => ui.setJump(true),
@@ -53,8 +56,7 @@ export function App() {
         }>
           <Switch fallback={<div class="center-note"><p>No page at {router.path()}.</p><a href="/">Go home</a></div>}>
             <Match when={router.path() === '/'}><HomePage /></Match>
-            <Match when={router.path() === '/classification'}><TaskRoute task="classification" /></Match>
-            <Match when={router.path() === '/segmentation'}><TaskRoute task="segmentation" /></Match>
+            <Match when={routeTask()}>{(t) => <TaskRoute task={t().name} />}</Match>
             <Match when={router.path() === '/browse'}><BrowsePage /></Match>
             <Match when={router.path() === '/stats'}><StatsPage /></Match>
             <Match when={router.path() === '/evaluation'}><EvaluationPage /></Match>

@@ -7,6 +7,7 @@ import { classNameProblem, nextColor, removalText, type Usage } from '../lib/cla
 import { ConfirmDialog } from './confirm-dialog.tsx';
 import { ClassForm } from './class-form.tsx';
 import type { Class } from '../types.ts';
+import { WEB_TASK_LIST, webTask } from '../tasks/index.ts';
 
 type Mode = { kind: 'list' } | { kind: 'add' } | { kind: 'rename'; id: number } | { kind: 'remove'; k: Class; usage: Usage };
 
@@ -18,7 +19,8 @@ export function ClassesPanel(props: { onClose: () => void }) {
   const classes = () => session.classes();
   const current = () => classes()[Math.min(sel(), classes().length - 1)];
   const task = () => session.info()?.task;
-  const keyOf = (i: number) => keys.hint(task() === 'segmentation' ? `segment.class${i + 1}` : `classify.label${i + 1}`);
+  // the key of the session's task (classification's before one is chosen)
+  const keyOf = (i: number) => keys.hint((webTask(task()) ?? WEB_TASK_LIST[0]).classAction(i));
 
   const run = async (fn: () => Promise<unknown>) => {
     setError(null);

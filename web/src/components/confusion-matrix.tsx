@@ -1,13 +1,13 @@
 // Rows = true class, columns = predicted; cells shaded by their share of the row. With `href` each cell
 // links to its images (the evaluation page), with `cursor` one cell is marked for the keyboard.
 import { For, Show } from 'solid-js';
-import type { Class, Stats } from '../types.ts';
+import type { Class } from '../types.ts';
 
 export function ConfusionMatrix(props: {
-  data: NonNullable<Stats['confusion']>; classes: Class[];
+  data: { classIds: number[]; matrix: number[][] }; classes: Class[];
   href?: (row: number, col: number) => string | null; cursor?: [number, number] | null;
 }) {
-  const names = () => props.data.labels ?? (props.data.classIds ?? []).map((id) => props.classes.find((k) => k.id === id)?.name ?? `#${id}`);
+  const names = () => props.data.classIds.map((id) => props.classes.find((k) => k.id === id)?.name ?? `#${id}`);
   const name = (i: number) => names()[i] ?? String(i);
   return (
     <table class="confusion" data-testid="confusion">

@@ -1,28 +1,30 @@
 // Per-class scores of an evaluation: precision, recall, F1 and support (classification), IoU and the
 // labelled patches (segmentation). "–" where a score is undefined (a class never predicted or never given).
 import { For, Show } from 'solid-js';
-import type { Class, Evaluation } from '../types.ts';
+import type { Class } from '../types.ts';
+import { WEB_TASKS } from '../tasks/index.ts';
+import type { Evaluation } from '../api-types.ts';
 
 const f = (v: number | null | undefined) => (v === null || v === undefined ? '–' : v.toFixed(2));
 
 export function EvalClasses(props: { ev: Evaluation; classes: Class[] }) {
-  const seg = () => props.ev.task === 'segmentation';
+  const t = () => WEB_TASKS[props.ev.task].evaluation;
   const color = (id: number) => props.classes.find((k) => k.id === id)?.color ?? '#888';
   return (
     <table class="metric-table" data-testid="eval-classes">
       <thead>
         <tr>
           <th>class</th>
-          <Show when={seg()}><th class="num">IoU</th></Show>
+          <Show when={t().iou}><th class="num">IoU</th></Show>
           <th class="num">precision</th><th class="num">recall</th><th class="num">F1</th>
-          <th class="num" title={seg() ? 'labelled val patches of this class' : 'val images labelled with this class'}>support</th>
+          <th class="num" title={t().words.support}>support</th>
         </tr>
       </thead>
       <tbody>
         <For each={props.ev.perClass}>{(k) => (
           <tr data-testid="eval-class-row">
             <td><span class="swatch" style={{ background: color(k.classId) }} /> {k.name}</td>
-            <Show when={seg()}><td class="num">{f(k.iou)}</td></Show>
+            <Show when={t().iou}><td class="num">{f(k.iou)}</td></Show>
             <td class="num">{f(k.precision)}</td><td class="num">{f(k.recall)}</td><td class="num">{f(k.f1)}</td>
             <td class="num">{k.support}</td>
           </tr>
@@ -30,8 +32,8 @@ export function EvalClasses(props: { ev: Evaluation; classes: Class[] }) {
       </tbody>
       <tfoot>
         <tr>
-          <th>{seg() ? 'mean (mIoU)' : 'macro average'}</th>
-          <Show when={seg()}><th class="num">{f(props.ev.miou)}</th></Show>
+          <th>{t().words.mean}</th>
+          <Show when={t().iou}><th class="num">{f(props.ev.miou)}</th></Show>
           <th /><th /><th class="num">{f(props.ev.macroF1)}</th>
           <th class="num">{props.ev.perClass.reduce((a, k) => a + k.support, 0)}</th>
         </tr>

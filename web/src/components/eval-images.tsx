@@ -2,7 +2,9 @@
 // image IoU), sortable by loss. The page pages and sorts on the server (GET /api/evaluation?sort&offset).
 import { For, Show } from 'solid-js';
 import { api } from '../api.ts';
-import type { Class, Evaluation } from '../types.ts';
+import type { Class } from '../types.ts';
+import { WEB_TASKS } from '../tasks/index.ts';
+import type { Evaluation } from '../api-types.ts';
 
 export const IMAGE_SORTS = [['loss', 'loss ↓'], ['-loss', 'loss ↑'], ['id', 'id']] as const;
 
@@ -11,7 +13,7 @@ export function EvalImages(props: {
   keys: { sort: string; row: string; open: string; pages: string };
 }) {
   const k = (id: number | null) => props.classes.find((c) => c.id === id);
-  const seg = () => props.ev.task === 'segmentation';
+  const t = () => WEB_TASKS[props.ev.task].evaluation;
   const page = () => props.ev.images;
   const arrow = () => (props.sort === 'loss' ? ' ↓' : props.sort === '-loss' ? ' ↑' : '');
   return (
@@ -19,8 +21,8 @@ export function EvalImages(props: {
       <table class="metric-table" data-testid="eval-images">
         <thead>
           <tr>
-            <th>image</th><th>{seg() ? 'mostly labelled' : 'given'}</th><th>{seg() ? 'mostly predicted' : 'predicted'}</th>
-            <th class="num">confidence</th><Show when={seg()}><th class="num">IoU</th></Show>
+            <th>image</th><th>{t().words.given}</th><th>{t().words.predicted}</th>
+            <th class="num">confidence</th><Show when={t().iou}><th class="num">IoU</th></Show>
             <th class="num sortable" onClick={props.onSort} title={`sort (${props.keys.sort})`} data-testid="sort-loss">loss{arrow()}</th>
           </tr>
         </thead>
@@ -31,7 +33,7 @@ export function EvalImages(props: {
               <td><span class="tag" style={{ '--c': k(r.given)?.color ?? '#888' }}>{k(r.given)?.name ?? '–'}</span></td>
               <td classList={{ 'danger-text': r.given !== r.predicted }}>{k(r.predicted)?.name ?? '–'}</td>
               <td class="num">{r.confidence.toFixed(2)}</td>
-              <Show when={seg()}><td class="num">{r.iou?.toFixed(2) ?? '–'}</td></Show>
+              <Show when={t().iou}><td class="num">{r.iou?.toFixed(2) ?? '–'}</td></Show>
               <td class="num">{r.loss.toFixed(3)}</td>
             </tr>
           )}</For>

@@ -1,7 +1,7 @@
 // Live (prequential) accuracy: was the prediction shown right about the label then given? Over a
 // window of the last N labels, with a small learning curve of the same rolling accuracy.
 import { Show } from 'solid-js';
-import type { Stats } from '../types.ts';
+import type { Stats } from '../api-types.ts';
 import { pct, rollingAccuracy, windowAccuracy } from '../lib/format.ts';
 import { LineChart } from './line-chart.tsx';
 

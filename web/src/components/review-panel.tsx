@@ -4,14 +4,16 @@
 import { Show } from 'solid-js';
 import { api } from '../api.ts';
 import { useApp } from '../context.ts';
-import type { ImageListItem, ReviewList } from '../types.ts';
+import type { ImageListItem, ReviewList } from '../api-types.ts';
+import { webTask } from '../tasks/index.ts';
 import '../quality.css';
 
 type Item = ReviewList['items'][number];
 
 export function ReviewPanel(props: { item: ImageListItem | undefined; info: Item | undefined; onDone: () => void; open: () => void }) {
   const { session, keys, ui } = useApp();
-  const cls = () => session.info()?.task === 'classification';
+  // relabelling here is for tasks whose label is one class (the others open the image to fix it)
+  const cls = () => !!webTask(session.info()?.task)?.review.relabel;
   const k = (id: number | null | undefined) => session.classes().find((c) => c.id === id);
   const write = (what: string, p: Promise<unknown>) => p.then(() => { ui.notify(what); props.onDone(); }, (e) => ui.notify(`#${props.item?.id}: ${(e as Error).message}`, 'error'));
   const relabel = (classId: number | null | undefined) => {
@@ -38,9 +40,7 @@ export function ReviewPanel(props: { item: ImageListItem | undefined; info: Item
             <span data-testid="review-suggested">
               <b>{k(props.info?.suggested)?.name ?? '–'}</b>{' '}
               <Show when={props.info}>{(inf) => (
-                <span class="muted small">{cls()
-                  ? `— with this image held out, p(${k(inf().given)?.name ?? 'given'}) = ${(1 - inf().score).toFixed(2)}`
-                  : `— on ${Math.round(inf().score * 100)} % of the labelled patches`}</span>
+                <span class="muted small">{webTask(session.info()?.task)?.review.explain(inf().score, k(inf().given)?.name ?? 'given')}</span>
               )}</Show>
             </span>
             <Show when={cls() && it().prediction?.classId != null}>

@@ -2,7 +2,8 @@
 // review walk (Browse, filter "likely label errors").
 import { For, Show } from 'solid-js';
 import { api } from '../api.ts';
-import type { Class, ReviewList } from '../types.ts';
+import type { Class } from '../types.ts';
+import type { ReviewList } from '../api-types.ts';
 
 export function ReviewSummary(props: { review: ReviewList | null; classes: Class[]; keyHint: string }) {
   const name = (id: number | null) => props.classes.find((k) => k.id === id)?.name ?? '–';

@@ -4,7 +4,8 @@
 import { For, Show } from 'solid-js';
 import { count, fmt, pct } from '../lib/format.ts';
 import { LineChart, type Series } from './line-chart.tsx';
-import type { Class, Stats } from '../types.ts';
+import type { Class } from '../types.ts';
+import type { Stats } from '../api-types.ts';
 
 export function SegStats(props: { stats: Stats; classes: Class[] }) {
   const s = () => props.stats;

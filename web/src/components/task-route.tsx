@@ -1,9 +1,9 @@
-// /classification and /segmentation: lock the task when none is set, refuse the other task's URL.
+// /<task> (a task of the registry, tasks/): lock the task when none is set, refuse the other task's URL.
 import { Match, Switch, createEffect, createSignal, on, onMount } from 'solid-js';
+import { Dynamic } from 'solid-js/web';
 import { useApp } from '../context.ts';
 import type { Task } from '../types.ts';
-import { ClassifyPage } from '../pages/classify.tsx';
-import { SegmentPage } from '../pages/segment.tsx';
+import { TASK_VIEWS } from '../tasks/views.tsx';
 import { TaskLockAlert } from './task-lock-alert.tsx';
 
 export function TaskRoute(props: { task: Task }) {
@@ -22,8 +22,7 @@ export function TaskRoute(props: { task: Task }) {
       <Match when={current() && current() !== props.task}>
         <TaskLockAlert current={current()!} />
       </Match>
-      <Match when={current() === 'classification'}><ClassifyPage /></Match>
-      <Match when={current() === 'segmentation'}><SegmentPage /></Match>
+      <Match when={current() === props.task}><Dynamic component={TASK_VIEWS[props.task].Page} /></Match>
     </Switch>
   );
 }

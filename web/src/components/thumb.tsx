@@ -3,7 +3,8 @@
 import { Show } from 'solid-js';
 import { api } from '../api.ts';
 import { pct } from '../lib/format.ts';
-import type { Class, ImageListItem } from '../types.ts';
+import type { Class } from '../types.ts';
+import type { ImageListItem } from '../api-types.ts';
 
 export function Thumb(props: { item: ImageListItem; classes: Class[]; selected: boolean; onOpen: () => void; segmentation?: boolean }) {
   const byId = (id: number | null | undefined) => props.classes.find((k) => k.id === id);

@@ -2,6 +2,8 @@
 // overlay and the dispatcher all read this list, so a new action shows up everywhere at once.
 // Escape (close / cancel) and Enter/Space on a focused button are fixed and not listed here.
 
+import { WEB_TASK_LIST } from '../tasks/index.ts';
+
 /** `modal` scopes take over the keyboard while open (only their actions run). */
 export const SCOPES = {
   global: { label: 'Everywhere', modal: false },
@@ -46,8 +48,7 @@ export const ACTIONS: ActionDef[] = [
   a('global', 'goSettings', 'Go to settings', ['Shift+p']),
   a('global', 'name', 'Set your name (who labels)', ['Shift+a']),
 
-  a('home', 'classification', 'Open classification', ['1']),
-  a('home', 'segmentation', 'Open segmentation', ['2']),
+  ...WEB_TASK_LIST.map((t) => a('home', t.name, `Open ${t.name}`, [t.homeKey])),
   a('home', 'open', 'Open the current task', ['Enter']),
 
   ...nine('classify', 'label', (k) => `Label with class ${k} and advance`),

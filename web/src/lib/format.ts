@@ -1,5 +1,5 @@
 // Text for the header and stats: trainer status, counts, live accuracy. Pure, unit-tested.
-import type { TrainerInfo } from '../types.ts';
+import type { TrainerInfo } from '../api-types.ts';
 
 export const fmt = (n: number) => n.toLocaleString('en-US');
 /** "1 image", "2 images", "1,234 images" */

@@ -1,6 +1,6 @@
 // Is the prediction on screen the current model's? Pure, unit-tested. A prediction is kept in the
 // session after the trainer goes away or refits; shown unmarked it reads as the model's opinion now.
-import type { TrainerInfo } from '../types.ts';
+import type { TrainerInfo } from '../api-types.ts';
 
 /** null when the prediction is the current model's; otherwise why it may be out of date. */
 export function staleNote(p: { modelVersion?: number } | null | undefined, t: TrainerInfo): string | null {

@@ -1,6 +1,7 @@
 // Which next-image strategies can be used now, and why not. Pure. The list itself comes from the server's
 // registry (GET /api/strategies, server/strategies.ts): a strategy added there shows up here by itself.
-import type { Strategy, StrategyInfo, Task } from '../types.ts';
+import type { Strategy, Task } from '../types.ts';
+import type { StrategyInfo } from '../api-types.ts';
 
 export interface StrategyState { id: Strategy; label: string; enabled: boolean; why?: string; needs?: 'class' }
 

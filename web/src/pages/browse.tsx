@@ -1,27 +1,28 @@
 // Browse: a paginated thumbnail grid with filters and sort; opening an image goes to the labelling view.
 // "likely label errors" walks the review queue with a panel to keep or relabel (review-panel.tsx); a
 // confusion-matrix cell or a hint opens here as a set of images (?cell=, ?ids=).
-// Segmentation: mask thumbnails, and filters by "contains class X" and mask / no mask.
+// Each task says its filters and thumbnails (tasks/: segmentation's mask thumbnails, "contains class X",
+// mask / no mask).
 import { For, Show, createEffect, createSignal, on, onCleanup } from 'solid-js';
 import { useApp } from '../context.ts';
 import { api, type ListQuery } from '../api.ts';
 import { count, fmt } from '../lib/format.ts';
 import { Thumb } from '../components/thumb.tsx';
 import { ReviewPanel } from '../components/review-panel.tsx';
-import type { ImageList, ReviewList } from '../types.ts';
+import type { ImageList, ReviewList } from '../api-types.ts';
+import { WEB_TASK_LIST, webTask } from '../tasks/index.ts';
 
-const STATES = ['all', 'unlabelled', 'labelled', 'wrong', 'review'] as const;
-// segmentation: a mask or not (an image with points only has none); "wrong vs prediction" has no meaning there
-const SEG_STATES = ['all', 'mask', 'nomask', 'review'] as const;
-type State = (typeof STATES)[number] | (typeof SEG_STATES)[number];
-const STATE_LABEL: Record<State, string> = { all: 'all', unlabelled: 'unlabelled', labelled: 'labelled', wrong: 'wrong vs prediction', review: 'likely label errors', mask: 'has mask', nomask: 'no mask' };
+type State = string;
+/** before the session has a task: the first task's filters */
+const DEFAULT = WEB_TASK_LIST[0];
 const SORTS = [['id', 'id ↑'], ['-id', 'id ↓'], ['uncertainty', 'most uncertain'], ['confidence', 'most confident']] as const;
 const LIMIT = 48;
 
 export function BrowsePage() {
   const { session, router, keys, socket } = useApp();
-  const seg = () => session.info()?.task === 'segmentation';
-  const states = (): readonly State[] => (seg() ? SEG_STATES : STATES);
+  const t = () => webTask(session.info()?.task) ?? DEFAULT;
+  const states = () => t().browse.states.map((s) => s.id);
+  const stateQuery = () => t().browse.states.find((s) => s.id === state())?.query ?? {};
   const [state, setState] = createSignal<State>('all');
   const [label, setLabel] = createSignal<number | null>(null);
   const [predicted, setPredicted] = createSignal<number | null>(null);
@@ -38,14 +39,11 @@ export function BrowsePage() {
   const [review, setReview] = createSignal<Map<number, ReviewList['items'][number]>>(new Map());
   let grid!: HTMLDivElement;
 
-  const query = (): ListQuery => seg() ? {
-    offset: page() * LIMIT, limit: LIMIT, sort: state() === 'review' ? 'rank' : sort(), review: state() === 'review',
-    mask: state() === 'mask' ? 1 : state() === 'nomask' ? 0 : undefined, contains: label() ?? undefined, cell: set()?.cell, ids: set()?.ids,
-  } : {
-    offset: page() * LIMIT, limit: LIMIT, sort: state() === 'review' ? 'rank' : sort(),
-    unlabelled: state() === 'unlabelled', labelled: state() === 'labelled', wrong: state() === 'wrong', review: state() === 'review',
-    label: label() ?? undefined, predicted: predicted() ?? undefined, cell: set()?.cell, ids: set()?.ids,
-  };
+  const query = (): ListQuery => ({
+    offset: page() * LIMIT, limit: LIMIT, sort: state() === 'review' ? 'rank' : sort(), ...stateQuery(),
+    ...t().browse.classFilter.query(label() ?? undefined), ...(t().browse.predictedFilter ? { predicted: predicted() ?? undefined } : {}),
+    cell: set()?.cell, ids: set()?.ids,
+  });
   const load = () => {
     if (state() === 'review') void api.review({ flagged: true, limit: 2000 }).then((r) => setReview(new Map(r.items.map((i) => [i.id, i]))), () => {});
     return api.images(query()).then((d) => {
@@ -81,14 +79,14 @@ export function BrowsePage() {
       <div class="toolbar">
         <Show when={set()}><span class="browse-set" data-testid="browse-set">{set()!.title}: {fmt(data()?.total ?? 0)} <button class="ghost tiny" title="show all images" onClick={clearSet}>✕</button></span></Show>
         <label>show <select onChange={(e) => setState(e.currentTarget.value as State)} data-testid="browse-state">
-          <For each={states()}>{(s) => <option value={s} selected={state() === s}>{STATE_LABEL[s]}</option>}</For>
+          <For each={t().browse.states}>{(s) => <option value={s.id} selected={state() === s.id}>{s.label}</option>}</For>
         </select> <kbd>{keys.hint('browse.filter')}</kbd></label>
         {/* each option says whether it is chosen: the class options are rebuilt when classes change */}
-        <label>{seg() ? 'contains' : 'label'} <select onChange={(e) => setLabel(num(e.currentTarget.value))} data-testid="browse-class">
+        <label>{t().browse.classFilter.label} <select onChange={(e) => setLabel(num(e.currentTarget.value))} data-testid="browse-class">
           <option value="" selected={label() === null}>any</option>
           <For each={classes()}>{(k) => <option value={k.id} selected={label() === k.id}>{k.name}</option>}</For>
         </select></label>
-        <Show when={!seg()}>
+        <Show when={t().browse.predictedFilter}>
           <label>predicted <select onChange={(e) => setPredicted(num(e.currentTarget.value))}>
             <option value="" selected={predicted() === null}>any</option>
             <For each={classes()}>{(k) => <option value={k.id} selected={predicted() === k.id}>{k.name}</option>}</For>
@@ -105,7 +103,7 @@ export function BrowsePage() {
       <Show when={error()}><p class="inline-error">{error()}</p></Show>
       <div class="thumb-grid" ref={grid} data-testid="thumb-grid">
         <For each={items()} fallback={<p class="muted">No images match.</p>}>{(it, i) => (
-          <Thumb item={it} classes={classes()} selected={i() === cursor()} onOpen={() => (state() === 'review' ? setCursor(i()) : open(it.id))} segmentation={seg()} />
+          <Thumb item={it} classes={classes()} selected={i() === cursor()} onOpen={() => (state() === 'review' ? setCursor(i()) : open(it.id))} segmentation={t().browse.maskThumbs} />
         )}</For>
       </div>
       <Show when={state() === 'review'}>

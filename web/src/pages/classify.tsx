@@ -2,6 +2,7 @@
 import { Show, createSignal, onCleanup, onMount } from 'solid-js';
 import { api } from '../api.ts';
 import { createLabelling } from '../stores/labelling.ts';
+import { classification } from '../tasks/classification.ts';
 import { createClassifier } from '../stores/classifier.ts';
 import { ImageStage } from '../components/image-stage.tsx';
 import { ClassButtons } from '../components/class-buttons.tsx';
@@ -10,10 +11,10 @@ import { LiveAccuracy } from '../components/live-accuracy.tsx';
 import { StrategySelect } from '../components/strategy-select.tsx';
 import { HintsPanel } from '../components/hints-list.tsx';
 import { staleNote } from '../lib/prediction-note.ts';
-import type { Stats } from '../types.ts';
+import type { Stats } from '../api-types.ts';
 
 export function ClassifyPage() {
-  const { nav, cache, app } = createLabelling('classification');
+  const { nav, cache, app } = createLabelling(classification);
   const { session, keys, prefs, ui, socket, strategy } = app;
   const [stats, setStats] = createSignal<Stats | null>(null);
   let statsTimer: ReturnType<typeof setTimeout> | undefined;

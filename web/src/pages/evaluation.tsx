@@ -11,7 +11,9 @@ import { ExportBox, copyExport } from '../components/export-box.tsx';
 import { HintsList, hintHref } from '../components/hints-list.tsx';
 import { LineChart } from '../components/line-chart.tsx';
 import { ReviewSummary } from '../components/review-summary.tsx';
-import type { EvaluationAnswer, Hint, ReviewList } from '../types.ts';
+import type { Hint } from '../types.ts';
+import { webTask } from '../tasks/index.ts';
+import type { EvaluationAnswer, ReviewList } from '../api-types.ts';
 
 const PAGE = 25;
 const COLORS: Record<string, string> = { val_accuracy: '#58a6ff', val_macro_f1: '#3fb950', val_miou: '#d29922' };
@@ -45,8 +47,7 @@ export function EvaluationPage() {
   const ev = () => data()?.evaluation ?? null;
   const C = () => ev()?.classIds.length ?? 0;
   const items = () => ev()?.images.items ?? [];
-  const task = () => session.info()?.task ?? 'classification';
-  const imageHref = (id: number) => `/${task()}?id=${id}`;
+  const imageHref = (id: number) => { const t = session.info()?.task; return t ? `/${t}?id=${id}` : '/'; };
   const cellHref = (r: number, c: number) => (ev()?.unit === 'images' ? `/browse?cell=${ev()!.classIds[r]}:${ev()!.classIds[c]}` : null);
   const moveCell = (dr: number, dc: number) => setCell(([r, c]) => [Math.max(0, Math.min(C() - 1, r + dr)), Math.max(0, Math.min(C() - 1, c + dc))]);
   const pages = () => Math.max(1, Math.ceil((ev()?.images.total ?? 0) / PAGE));
@@ -76,8 +77,10 @@ export function EvaluationPage() {
             <>
               <div class="eval-headline" data-testid="eval-headline">
                 <span>model <b>v{e().modelVersion}</b></span>
-                <span><span class="big">{f2(e().task === 'segmentation' ? e().miou : e().accuracy)}</span> {e().task === 'segmentation' ? 'mIoU' : 'accuracy'}</span>
-                <Show when={e().task === 'classification'}><span><span class="big">{f2(e().macroF1)}</span> macro-F1</span></Show>
+                <Show when={webTask(e().task)}>{(t) => (<>
+                  <span><span class="big">{f2(e()[t().evaluation.headline.field])}</span> {t().evaluation.headline.label}</span>
+                  <Show when={t().evaluation.macroF1}><span><span class="big">{f2(e().macroF1)}</span> macro-F1</span></Show>
+                </>)}</Show>
                 <span class="muted">on {e().valSize} val image{e().valSize === 1 ? '' : 's'} · trained on {e().trainSize} · {e().labelled} labelled</span>
               </div>
               <Show when={(data()!.currentModelVersion ?? 0) > e().modelVersion}>

@@ -3,19 +3,15 @@ import { For, Show } from 'solid-js';
 import { useApp } from '../context.ts';
 import { count, fmt } from '../lib/format.ts';
 import type { Task } from '../types.ts';
-
-const TASKS: { id: Task; title: string; text: string; key: string }[] = [
-  { id: 'classification', title: 'Classification', text: 'One label per image, by keyboard. The model suggests, you confirm or correct.', key: '1' },
-  { id: 'segmentation', title: 'Segmentation', text: 'Paint class masks with brush, eraser, points and polygons over the predicted map.', key: '2' },
-];
+import { WEB_TASK_LIST } from '../tasks/index.ts';
 
 export function HomePage() {
   const { session, router, keys } = useApp();
   const task = () => session.info()?.task ?? null;
   const open = (t: Task) => router.navigate(`/${t}`);
   keys.use('home', {
-    classification: () => { if (!task() || task() === 'classification') open('classification'); },
-    segmentation: () => { if (!task() || task() === 'segmentation') open('segmentation'); },
+    // home.<task>: open it, unless the session is locked to another
+    ...Object.fromEntries(WEB_TASK_LIST.map((t) => [t.name, () => { if (!task() || task() === t.name) open(t.name); }])),
     open: () => { if (task()) open(task()!); },
   });
   const counts = () => session.info()!.counts;
@@ -29,11 +25,11 @@ export function HomePage() {
         <p>Choose the task. Opening one locks the session to it (a reset unlocks it; nothing is deleted).</p>
       </Show>
       <div class="task-cards">
-        <For each={TASKS.filter((t) => !task() || t.id === task())}>{(t) => (
-          <button class="task-card" data-testid={`task-${t.id}`} onClick={() => open(t.id)}>
+        <For each={WEB_TASK_LIST.filter((t) => !task() || t.name === task())}>{(t) => (
+          <button class="task-card" data-testid={`task-${t.name}`} onClick={() => open(t.name)}>
             <h2>{t.title}</h2>
             <p>{t.text}</p>
-            <span class="muted small">press <kbd>{task() ? 'Enter' : t.key}</kbd></span>
+            <span class="muted small">press <kbd>{task() ? 'Enter' : t.homeKey}</kbd></span>
           </button>
         )}</For>
       </div>

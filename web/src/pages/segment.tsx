@@ -2,6 +2,7 @@
 // its own style, heat-map and disagreement views; saved on leaving and every few seconds. No live-accuracy widget here. Data + view; the side panel is in seg-panel.tsx.
 import { Show, createEffect, createSignal, on, onCleanup } from 'solid-js';
 import { createLabelling } from '../stores/labelling.ts';
+import { segmentation } from '../tasks/segmentation.ts';
 import { createSegmenter } from '../stores/segmenter.ts';
 import { createSuperpixelStore } from '../seg/superpixel-store.ts';
 import { SegCanvas } from '../components/seg-canvas.tsx';
@@ -11,7 +12,7 @@ import type { Prediction, SegmentationPrediction } from '../types.ts';
 import { staleNote } from '../lib/prediction-note.ts';
 
 export function SegmentPage() {
-  const { nav, cache, app } = createLabelling('segmentation');
+  const { nav, cache, app } = createLabelling(segmentation);
   const { session, keys, prefs, ui } = app;
   const seg = createSegmenter({ session: () => session.info()?.name ?? '', cache, notify: ui.notify, onSaved: (id, done) => nav.markDone(id, done) });
   onCleanup(() => seg.dispose());

@@ -1,14 +1,15 @@
 // Stats: counts per class, learning curves (val accuracy / mIoU and train loss against the number of
-// labels, live accuracy) and the val confusion matrix when the trainer published one. Segmentation has
-// its own view (components/seg-stats.tsx).
+// labels, live accuracy) and the val confusion matrix when the trainer published one. A task may have
+// its own view instead (tasks/views.tsx: segmentation's components/seg-stats.tsx).
 import { For, Show, createSignal, onCleanup, onMount } from 'solid-js';
 import { useApp } from '../context.ts';
 import { api } from '../api.ts';
 import { count, fmt, pct, rollingAccuracy } from '../lib/format.ts';
 import { LineChart, type Series } from '../components/line-chart.tsx';
 import { ConfusionMatrix } from '../components/confusion-matrix.tsx';
-import { SegStats } from '../components/seg-stats.tsx';
-import type { Stats } from '../types.ts';
+import { Dynamic } from 'solid-js/web';
+import { TASK_VIEWS } from '../tasks/views.tsx';
+import type { Stats } from '../api-types.ts';
 
 const COLORS = ['#58a6ff', '#3fb950', '#d29922', '#f778ba', '#a5d6ff', '#ff7b72', '#bc8cff'];
 
@@ -33,7 +34,7 @@ export function StatsPage() {
   return (
     <div class="page stats" data-testid="stats-page">
       <Show when={stats()} fallback={<p class="muted">{error() ?? 'Loading…'}</p>}>{(s) => (
-        <Show when={s().task !== 'segmentation'} fallback={<SegStats stats={s()} classes={session.classes()} />}>
+        <Show when={!(s().task && TASK_VIEWS[s().task!].Stats)} fallback={<Dynamic component={TASK_VIEWS[s().task!].Stats} stats={s()} classes={session.classes()} />}>
           <section class="card">
             <h2>Counts</h2>
             <p>{count(s().total, 'image')} · {fmt(s().labelled)} labelled · {fmt(s().skipped)} skipped · {fmt(s().unlabelled)} to do</p>

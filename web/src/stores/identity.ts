@@ -2,7 +2,7 @@
 // annotator), and the display name chosen here. The header shows it; `Shift+A` or Settings change the name.
 import { createSignal } from 'solid-js';
 import { api, getName, setName as storeName } from '../api.ts';
-import type { Me } from '../types.ts';
+import type { Me } from '../api-types.ts';
 
 export function createIdentity() {
   const [me, setMe] = createSignal<Me | null>(null);

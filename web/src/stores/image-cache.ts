@@ -2,11 +2,15 @@
 // segmentation, the mask. Moving to a cached image paints at once; socket frames patch entries.
 import { api } from '../api.ts';
 import { browserInflate, decodeIndexPng } from '../seg/png.ts';
-import type { ImageMeta, Prediction, Annotation } from '../types.ts';
+import type { Prediction, Annotation } from '../types.ts';
+import type { ImageMeta } from '../api-types.ts';
+
+/** GET /api/images/:id, whose prediction socket frames replace (the frame's model version may be absent) */
+export type Meta = Omit<ImageMeta, 'prediction'> & { prediction: Prediction | null };
 
 export interface Entry {
   id: number;
-  meta: ImageMeta;
+  meta: Meta;
   /** decoded, ready to paint */
   img: HTMLImageElement;
   /** segmentation: the saved class-index mask (null = none) */

@@ -4,12 +4,13 @@ import { createEffect, createMemo, on, onCleanup, untrack } from 'solid-js';
 import { useApp } from '../context.ts';
 import { createImageCache } from './image-cache.ts';
 import { createNavigator } from './navigator.ts';
-import type { Task } from '../types.ts';
+import type { WebTask } from '../tasks/task.ts';
 
-export function createLabelling(task: Task) {
+export function createLabelling(t: WebTask) {
   const app = useApp();
   const { router, socket, session, ui, strategy } = app;
-  const cache = createImageCache({ withMask: () => task === 'segmentation' });
+  const task = t.name;
+  const cache = createImageCache({ withMask: () => t.labelling.withMask });
   const nav = createNavigator({ task, cache, socket, pick: strategy.pick, router });
 
   // the URL says which image: typed, jumped to, opened from browse, or reloaded
@@ -38,7 +39,7 @@ export function createLabelling(task: Task) {
     socket.on('annotation', (m) => {
       // another tab or annotator changed it; our own writes arrive here too (harmless)
       const e = cache.peek(m.imageId);
-      if (e && task === 'classification') { cache.setAnnotation(m.imageId, m.annotation); if (nav.entry()?.id === m.imageId) nav.touch(); }
+      if (e && t.labelling.patchAnnotations) { cache.setAnnotation(m.imageId, m.annotation); if (nav.entry()?.id === m.imageId) nav.touch(); }
     }),
   ];
   onCleanup(() => offs.forEach((f) => f()));

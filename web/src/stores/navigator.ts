@@ -5,7 +5,8 @@ import { api, ApiError } from '../api.ts';
 import type { Socket } from '../socket.ts';
 import type { Router } from '../router.ts';
 import type { Entry, ImageCache } from './image-cache.ts';
-import type { ImageListItem, Task } from '../types.ts';
+import type { Task } from '../types.ts';
+import type { ImageListItem } from '../api-types.ts';
 
 export type NavStatus = { kind: 'idle' | 'loading' | 'ready' } | { kind: 'done' | 'error'; message: string };
 

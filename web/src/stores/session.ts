@@ -3,7 +3,8 @@
 import { createSignal, type Accessor } from 'solid-js';
 import { api } from '../api.ts';
 import type { Socket } from '../socket.ts';
-import type { Class, SessionInfo, Task, TrainerInfo } from '../types.ts';
+import type { Class, Task } from '../types.ts';
+import type { SessionInfo, TrainerInfo } from '../api-types.ts';
 
 export interface SessionStore {
   info: Accessor<SessionInfo | null>;

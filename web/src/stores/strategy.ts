@@ -7,7 +7,8 @@ import { cycleStrategy, effectiveStrategy, strategyStates } from '../lib/strateg
 import type { Prefs } from './prefs.ts';
 import type { SessionStore } from './session.ts';
 import type { NextPick } from './navigator.ts';
-import type { Strategy, StrategyInfo, Task } from '../types.ts';
+import type { Strategy, Task } from '../types.ts';
+import type { StrategyInfo } from '../api-types.ts';
 
 export function createStrategy(d: { prefs: Prefs; session: SessionStore }) {
   const { prefs, session } = d;

@@ -1,0 +1,54 @@
+// After a lap of the sweep: the head and a validation sample of its predictions (what `hilt export
+// --format onnx` checks against), then the suggestion lists and metrics, computed off the loop (a worker
+// thread). One computation at a time, and a pause of twice its length after it: at 100k images the worker
+// takes a few hundred ms, and labels 300 ms apart must not keep a core busy with lists nobody reads yet.
+import type { ImageRef } from '../server/protocol.ts';
+import type { Sweep } from './sweep.ts';
+import type { TrainerTask } from './tasks/task.ts';
+import { sendHead } from './trainer-io.ts';
+import type { Embedder, TrainerIO } from './types.ts';
+
+export interface PublishHost {
+  readonly impl: TrainerTask | null; readonly io: TrainerIO; readonly embedder: Embedder; readonly version: number;
+  readonly sweep: Sweep;
+  validationSample(): ImageRef[];
+  sendFull(imgs: ImageRef[]): void;
+  /** run the loop again (it publishes what went stale, or says ready) */
+  kick(): void;
+}
+
+export class Publisher {
+  /** the pool changed since the last lists: publish when the loop next can */
+  stale = false;
+  busy = false;
+  private at = 0;
+  private ms = 0;
+  private timer: NodeJS.Timeout | null = null;
+
+  constructor(private host: PublishHost) {}
+
+  /** Publish now, or as soon as the worker is free and has rested. */
+  request(): void {
+    const { impl, io } = this.host;
+    this.stale = false;
+    if (!impl?.model()) return;
+    const wait = this.at + 2 * this.ms - Date.now();
+    if (this.busy || wait > 0) {
+      this.stale = true;
+      if (!this.busy) this.timer ??= setTimeout(() => { this.timer = null; this.host.kick(); }, wait);
+      return;
+    }
+    sendHead(io, impl, this.host.embedder, this.host.version);
+    this.host.sendFull(this.host.validationSample());
+    this.busy = true;
+    this.at = Date.now();
+    impl.publish({ ...this.host.sweep.collect(), sample: this.host.sweep.sample })
+      .catch((e) => io.log(`publishing failed: ${(e as Error).stack}`))
+      .finally(() => { this.busy = false; this.ms = Date.now() - this.at; this.host.kick(); });
+  }
+
+  /** the suggestions of the newest model are out (what `ready` means: hilt simulate then asks for the next image) */
+  get settled(): boolean { return !this.busy && !this.stale; }
+
+  close(): void { if (this.timer) clearTimeout(this.timer); this.timer = null; }
+}

@@ -1,0 +1,33 @@
+// Classification in the browser: one label per image by keyboard (pages/classify.tsx).
+import type { WebTask } from './task.ts';
+
+export const classification = {
+  name: 'classification',
+  title: 'Classification',
+  text: 'One label per image, by keyboard. The model suggests, you confirm or correct.',
+  homeKey: '1',
+  classAction: (i) => `classify.label${i + 1}`,
+  labelling: { withMask: false, patchAnnotations: true },
+  browse: {
+    states: [
+      { id: 'all', label: 'all', query: {} },
+      { id: 'unlabelled', label: 'unlabelled', query: { unlabelled: true } },
+      { id: 'labelled', label: 'labelled', query: { labelled: true } },
+      { id: 'wrong', label: 'wrong vs prediction', query: { wrong: true } },
+      { id: 'review', label: 'likely label errors', query: { review: true } },
+    ],
+    classFilter: { label: 'label', query: (id) => ({ label: id }) },
+    predictedFilter: true,
+    maskThumbs: false,
+  },
+  review: {
+    relabel: true,
+    explain: (score, given) => `— with this image held out, p(${given}) = ${(1 - score).toFixed(2)}`,
+  },
+  evaluation: {
+    headline: { field: 'accuracy', label: 'accuracy' },
+    macroF1: true,
+    iou: false,
+    words: { given: 'given', predicted: 'predicted', support: 'val images labelled with this class', mean: 'macro average' },
+  },
+} as const satisfies WebTask;

@@ -7,8 +7,9 @@
 //   masks/img-0001.png      8-bit class-index masks: 0 = background, 1..4 = circle, square, triangle, star
 //   coco.json               COCO segmentation ground truth: categories 1..4 as above, background implicit
 //                           (no annotation), polygons — the same polygons the masks were rasterised from.
-// Usage: npx tsx scripts/make-demo.ts [dir=data/demo] [--count 1000] [--seed 1] [--size 320x240] [--cue shape|colour]
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+// Usage: npx tsx scripts/make-demo.ts [dir=data/demo] [--count 1000] [--seed 1] [--size 320x240] [--cue shape|colour] [--folders]
+//   --folders: also class-folders/<shape>/img-0001.jpg (hard links): what `hilt simulate --data DIR` reads
+import { existsSync, linkSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import sharp from 'sharp';
@@ -157,8 +158,16 @@ if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1]
   const count = Number(flag('--count') ?? DEMO_COUNT), seed = Number(flag('--seed') ?? 1);
   const size = (flag('--size') ?? '320x240').split('x').map(Number) as [number, number];
   const cue = (flag('--cue') ?? 'shape') as 'shape' | 'colour';
-  const dir = resolve(args[0] ?? 'data/demo');
+  const folders = args.includes('--folders');
+  const dir = resolve(args.filter((a) => a !== '--folders')[0] ?? 'data/demo');
   const t0 = Date.now();
   const { items } = await makeDemoImages(dir, { count, seed, size, cue });
+  if (folders) {
+    for (const it of items) {
+      const to = join(dir, 'class-folders', it.label, `${it.name}.jpg`);
+      mkdirSync(dirname(to), { recursive: true });
+      if (!existsSync(to)) linkSync(join(dir, 'images', `${it.name}.jpg`), to);
+    }
+  }
   console.log(JSON.stringify({ dir, images: items.length, seconds: (Date.now() - t0) / 1000 }));
 }

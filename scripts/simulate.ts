@@ -1,7 +1,7 @@
 // `npx hilt simulate`: how many labels would my dataset need with each strategy? A simulated annotator
 // labels a dataset with known answers through a real server and a real trainer (scripts/simulate/run.ts),
 // once per strategy and repeat, and the curves, the headline and a plot land in --out. `--help` for usage.
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -9,18 +9,17 @@ import { loadDataset } from './simulate/dataset.ts';
 import { makeBaseSession } from './simulate/prepare.ts';
 import { localRunner, runAll, workerRunner, type Runner, type Task, type TaskResult } from './simulate/runner.ts';
 import { parseSimArgs, USAGE, UsageError, type SimOptions } from './simulate/options.ts';
-import { aggregate, headline, markdown, type CurvePoint, type Headline } from './simulate/report.ts';
-import { upsamplingTable } from './simulate/upsampling-report.ts';
+import { ratioSpread, type CurvePoint, type Headline } from './simulate/report.ts';
+import { writeReport, type SimRecord } from './simulate/write-report.ts';
 import type { RunResult } from './simulate/run.ts';
-import { plotSvg } from './simulate/svg.ts';
-import { reviewMarkdown, summariseReview } from './simulate/noise.ts';
+import { summariseReview } from './simulate/noise.ts';
 import { VAL_FRACTION } from '../trainer/split.ts';
 
 export { parseSimArgs, USAGE };
 
 export interface SimulateResult {
   out: string; files: { json: string; md: string; svg: string };
-  curves: Record<string, CurvePoint[]>; headline: Headline; ceiling: number | null; seconds: number;
+  curves: Record<string, CurvePoint[]>; headline: Headline; headlines: Headline[]; ceiling: number | null; seconds: number;
 }
 
 export async function simulateCli(argv: string[]): Promise<void> {
@@ -32,6 +31,16 @@ export async function simulateCli(argv: string[]): Promise<void> {
     return;
   }
   if (o === 'help') { console.log(USAGE); return; }
+  if (o.report) {
+    // re-render a measurement: the curves, headlines, table and plot are derived from its runs
+    const rec = JSON.parse(readFileSync(o.report, 'utf8')) as SimRecord;
+    if (rec.version !== 1 || !rec.runs) throw new Error(`${o.report}: not a simulate.json`);
+    mkdirSync(o.out, { recursive: true });
+    const r = writeReport(rec, o.out);
+    const rel = (f: string) => relative(process.cwd(), f) || f;
+    process.stdout.write(`wrote ${rel(r.files.json)}, ${rel(r.files.md)}, ${rel(r.files.svg)}\n`);
+    return;
+  }
   const r = await simulate(o);
   const rel = (f: string) => relative(process.cwd(), f) || f;
   process.stdout.write(`\nwrote ${rel(r.files.json)}, ${rel(r.files.md)}, ${rel(r.files.svg)}\n`);
@@ -52,22 +61,44 @@ export async function simulate(o: SimOptions, say: (line: string) => void = (l) 
     const ds = await loadDataset(o, work);
     say(`dataset: ${ds.name || o.data}: ${ds.pool.length} pool + ${ds.test.length} held-out test images, ${ds.classNames.length} classes${ds.skipped.length ? ` (${ds.skipped.length} skipped, e.g. ${ds.skipped[0]})` : ''}`);
     if (o.budget > ds.pool.length) say(`note: budget ${o.budget} > pool ${ds.pool.length}: runs stop when the pool is labelled`);
-    for (let rep = 1; rep <= o.repeats; rep++) await makeBaseSession(o, ds, work, sessionsDir, rep, say);
+    for (let rep = o.firstRepeat; rep <= o.repeats; rep++) await makeBaseSession(o, ds, work, sessionsDir, rep, say);
 
     const tasks: Task[] = [];
-    for (let rep = 1; rep <= o.repeats; rep++) for (const strategy of o.strategies) tasks.push({ strategy, repeat: rep, ceiling: tasks.length === 0 });
+    for (let rep = o.firstRepeat; rep <= o.repeats; rep++) for (const strategy of o.strategies) tasks.push({ strategy, repeat: rep, ceiling: tasks.length === 0 });
     const paths = { work, sessionsDir, cacheRoot };
     const P = Math.min(o.parallel, tasks.length);
-    say(`${tasks.length} runs (${o.strategies.length} strategies × ${o.repeats} repeats), ${P} at a time`);
+    say(`${tasks.length} runs (${o.strategies.length} strategies × ${o.repeats - o.firstRepeat + 1} repeats), ${P} at a time`);
     // the first run embeds the pool into the shared feature cache; the others reuse it
     const first = localRunner(o, paths, say, ds);
     const runners: Runner[] = P > 1 ? Array.from({ length: P }, (_, i) => workerRunner(o, paths, say, i)) : [first];
     const runs: Record<string, RunResult[]> = Object.fromEntries(o.strategies.map((s) => [s, []]));
     let ceiling: number | null = null;
     let results: TaskResult[];
+    const machine = { cores: cpus().length, cpu: cpus()[0]?.model?.trim() ?? 'unknown', node: process.version, platform: `${process.platform}-${process.arch}` };
+    const metricName = seg ? 'mIoU' : 'accuracy';
+    const record = (rs: Record<string, RunResult[]>): SimRecord => {
+      const review = o.noise > 0 ? Object.fromEntries(Object.keys(rs).map((s) => [s, summariseReview(rs[s].map((r) => r.review))])) : null;
+      return {
+        version: 1, date: new Date().toISOString(), machine, seconds: Math.round((performance.now() - T0) / 1000),
+        options: { ...o, out: undefined, work: undefined },
+        dataset: { name: ds.name || o.data || '', task: o.task, classes: ds.classNames, pool: ds.pool.length, test: ds.test.length, skipped: ds.skipped.length },
+        metric: metricName, ceiling, runs: rs, notes: methodNotes(o, ds.pool.length, ds.test.length, rs), ...(review ? { review: { noise: o.noise, perStrategy: review } } : {}),
+      };
+    };
+    // every finished run is kept at once in simulate.partial.json (`--report` renders it), so a long
+    // measurement stopped early still has its finished runs
+    const partial = join(o.out, 'simulate.partial.json'), finished: (TaskResult | undefined)[] = [];
+    const keep = (i: number, r: TaskResult) => {
+      finished[i] = r;
+      if (r.ceiling !== null) ceiling = r.ceiling;
+      const rs: Record<string, RunResult[]> = {};
+      tasks.forEach((t, k) => { if (finished[k]) (rs[t.strategy] ??= []).push(finished[k]!.result); });
+      writeFileSync(partial, JSON.stringify(record(rs), null, 1));
+    };
     try {
       const T1 = performance.now();
       const progress = (t: Task, r: TaskResult, done: number) => {
+        keep(tasks.indexOf(t), r);
         const elapsed = (performance.now() - T1) / 1000, left = tasks.length - done;
         const secs = ((elapsed / done) * left) / (done > 1 ? 1 : P);
         const eta = left ? ` — about ${secs < 90 ? `${Math.ceil(secs)} s` : `${Math.ceil(secs / 60)} min`} left` : '';
@@ -84,45 +115,22 @@ export async function simulate(o: SimOptions, say: (line: string) => void = (l) 
       if (r.result.timeouts) say(`warning: ${tasks[i].strategy} repeat ${tasks[i].repeat}: ${r.result.timeouts} refits did not finish within ${o.timeoutMs} ms`);
     });
 
-    const curves = Object.fromEntries(o.strategies.map((s) => [s, aggregate(runs[s])]));
-    const head = headline(curves, runs, seg ? 'strokes' : 'labels');
     const seconds = (performance.now() - T0) / 1000;
-    const machine = { cores: cpus().length, cpu: cpus()[0]?.model?.trim() ?? 'unknown', node: process.version, platform: `${process.platform}-${process.arch}` };
-    const metricName = seg ? 'mIoU' : 'accuracy';
-    const ceilingLabel = seg ? `a head on the dense true masks of all ${ds.pool.length} pool images` : `a head on all ${ds.pool.length} pool labels`;
-    const notes = methodNotes(o, ds.pool.length, ds.test.length, runs);
-    const review = o.noise > 0 ? Object.fromEntries(o.strategies.map((s) => [s, summariseReview(runs[s].map((r) => r.review))])) : null;
-    const files = { json: join(o.out, 'simulate.json'), md: join(o.out, 'simulate.md'), svg: join(o.out, 'simulate.svg') };
-    writeFileSync(files.json, JSON.stringify({
-      version: 1, date: new Date().toISOString(), machine, seconds: Math.round(seconds),
-      options: { ...o, out: undefined, work: undefined },
-      dataset: { name: ds.name || o.data, task: o.task, classes: ds.classNames, pool: ds.pool.length, test: ds.test.length, skipped: ds.skipped.length },
-      metric: metricName, x: head.x, ceiling, headline: head, curves, ...(review ? { review: { noise: o.noise, perStrategy: review } } : {}), ...(seg ? { upsampling: upsamplingTable(runs).rows } : {}),
-      runs: Object.fromEntries(Object.entries(runs).map(([s, rs]) => [s, rs])),
-      notes,
-    }, null, 1));
-    const title = `hilt simulate — ${seg ? 'segmentation' : 'classification'}: ${ds.name || o.data}`;
-    const machineLine = `Machine: ${machine.cores} cores (${machine.cpu}), Node ${machine.node}`;
-    const optionsLine = `Backbone ${o.backbone} (resolution ${o.resolution}${seg ? `, segmentation short side ${o.resolution * 2}` : ''}), budget ${o.budget}, evaluated every ${o.every}, ${o.repeats} repeat${o.repeats > 1 ? 's' : ''}, seed ${o.seed}`;
-    const upsampling = seg ? upsamplingTable(runs) : null;
-    writeFileSync(files.md, markdown({ title, dataset: `Data: ${ds.name || o.data}, ${ds.pool.length} pool + ${ds.test.length} held-out test images`, metricName, machine: machineLine, options: optionsLine, seconds, curves, head, ceiling, ceilingLabel, notes })
-      + (review ? reviewMarkdown(o.noise, review).join('\n') + '\n' : '') + (upsampling?.md ?? ''));
-    writeFileSync(files.svg, plotSvg({
-      title: `${seg ? 'Segmentation' : 'Classification'}: test ${metricName} vs ${head.x}`,
-      subtitle: `${ds.name || o.data} · ${ds.pool.length} pool / ${ds.test.length} test · backbone ${o.backbone} · ${o.repeats} repeat${o.repeats > 1 ? 's' : ''}`,
-      xLabel: seg ? 'strokes painted (mean over repeats)' : 'labels given', yLabel: `test ${metricName} (held out)`,
-      curves, head, ceiling, ceilingLabel,
-    }));
+    const rec = record(runs);
+    const { files, curves, headline: head, headlines } = writeReport(rec, o.out);
+    rmSync(partial, { force: true });
     say('');
-    say(`${seg ? 'strokes' : 'labels'} to reach ${Math.round(head.fraction * 100)} % of the final ${metricName} (${head.target?.toFixed(3) ?? '–'}):`);
-    for (const [s, h] of Object.entries(head.perStrategy)) {
-      say(`  ${s.padEnd(11)} ${String(h.needed ?? '> budget').padStart(8)}   ratio to sequential ${h.ratioToSequential?.toFixed(2) ?? '–'}   final ${h.final?.toFixed(3) ?? '–'}`);
+    for (const h of headlines) {
+      say(`${seg ? 'strokes' : 'labels'} to reach ${Math.round(h.fraction * 100)} % of the final ${metricName} (${h.target?.toFixed(3) ?? '–'}):`);
+      for (const [s, x] of Object.entries(h.perStrategy)) {
+        say(`  ${s.padEnd(11)} ${String(x.needed ?? '> budget').padStart(8)}   ratio to sequential ${x.ratioToSequential?.toFixed(2) ?? '–'} (per repeat ${ratioSpread(x)})   final ${x.final?.toFixed(3) ?? '–'}`);
+      }
     }
-    for (const [s, v] of Object.entries(review ?? {})) {
+    for (const [s, v] of Object.entries(rec.review?.perStrategy ?? {})) {
       if (v) say(`likely label errors, ${s}: ${v.flipped.toFixed(1)} flipped of ${v.labelled.toFixed(0)} labels; precision = recall at k ${v.precisionAtK?.toFixed(2) ?? '–'}; flagged ${v.flagged.toFixed(1)} (precision ${v.flaggedPrecision?.toFixed(2) ?? '–'}, recall ${v.flaggedRecall?.toFixed(2) ?? '–'})`);
     }
     say(`done in ${(seconds / 60).toFixed(1)} min`);
-    return { out: o.out, files, curves, headline: head, ceiling, seconds };
+    return { out: o.out, files, curves, headline: head, headlines, ceiling, seconds };
   } catch (e) {
     consoleLog(`last trainer log lines:\n${trainerLog.slice(-30).join('\n')}`);
     throw e;

@@ -2,9 +2,9 @@
 // Checks the output format only (files, JSON curves and headline fields, one SVG line per strategy);
 // no timing or accuracy assertions.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseSimArgs, simulate, USAGE } from '../scripts/simulate.ts';
+import { parseSimArgs, simulate, simulateCli, USAGE } from '../scripts/simulate.ts';
 import { paintScribbles } from '../scripts/simulate/painter.ts';
 import { crossing } from '../scripts/simulate/report.ts';
 import { noisyAnswer } from '../scripts/simulate/noise.ts';
@@ -88,11 +88,18 @@ describe('hilt simulate', () => {
       }
       expect(j.headline).toHaveProperty('reference');
       expect(j.headline).toHaveProperty('target');
-      expect(j.headline.goal).toMatchObject({ ratio: 0.7 });
+      expect(j.headline.goal).toMatchObject({ ratio: 0.6 });
+      // 90 % and 95 % of the final accuracy, each with the per-repeat ratios to sequential
+      expect(j.headlines.map((h: { fraction: number }) => h.fraction)).toEqual([0.9, 0.95]);
+      expect(j.headlines[0]).toEqual(j.headline);
+      for (const h of j.headlines) for (const s of ['sequential', 'uncertain']) {
+        expect(h.perStrategy[s].ratioPerRepeat).toHaveLength(1);
+        for (const k of ['ratioMean', 'ratioStd', 'ratioMin', 'ratioMax']) expect(h.perStrategy[s]).toHaveProperty(k);
+      }
       expect(r.headline.perStrategy.sequential).toBeDefined();
 
       const md = readFileSync(join(out, 'simulate.md'), 'utf8');
-      expect(md).toMatch(/\| strategy \| labels to target/);
+      expect(md).toMatch(/\| strategy \| labels to 90 % \(mean curve\) .* labels to 95 % \(mean curve\)/);
       expect(md).toMatch(/\| sequential \|/);
       expect(md).toMatch(/\| uncertain \|/);
 
@@ -108,7 +115,52 @@ describe('hilt simulate', () => {
       expect(meta.format).toBe('svg');
       expect(meta.width).toBeGreaterThan(100);
     }, 180_000);
+
+    it('--report re-renders the table, plot and headlines from a simulate.json without running anything', async () => {
+      const again = tempDir('hilt-sim-report-');
+      try {
+        const o = parseSimArgs(['--report', join(out, 'simulate.json'), '--out', again]);
+        if (o === 'help') throw new Error('unexpected');
+        expect(o.report).toBe(join(out, 'simulate.json'));
+        await simulateCli(['--report', join(out, 'simulate.json'), '--out', again]);
+        const a = JSON.parse(readFileSync(join(out, 'simulate.json'), 'utf8')), b = JSON.parse(readFileSync(join(again, 'simulate.json'), 'utf8'));
+        expect(b.headlines).toEqual(a.headlines);
+        expect(b.runs).toEqual(a.runs);
+        expect(readFileSync(join(again, 'simulate.md'), 'utf8')).toBe(readFileSync(join(out, 'simulate.md'), 'utf8'));
+        expect(readFileSync(join(again, 'simulate.svg'), 'utf8')).toBe(readFileSync(join(out, 'simulate.svg'), 'utf8'));
+      } finally { rmSync(again, { recursive: true, force: true }); }
+    });
   });
+
+  it('--data on a fresh class-folders set (names with spaces, jpg and png) runs end to end', async () => {
+    const data = tempDir('hilt-sim-folders-'), out = tempDir('hilt-sim-fout-'), work = tempDir('hilt-sim-fwork-');
+    try {
+      const sharp = (await import('sharp')).default;
+      // three classes, a colour family each with jitter, so even the random-weight tiny backbone can learn them
+      const classes = [['red things', [200, 40, 40]], ['green', [40, 190, 60]], ['blue sky', [50, 80, 230]]] as const;
+      for (const [name, [r, g, b]] of classes) {
+        mkdirSync(join(data, name), { recursive: true });
+        for (let i = 0; i < 12; i++) {
+          const j = (k: number) => Math.max(0, Math.min(255, k + ((i * 37) % 41) - 20));
+          const img = sharp({ create: { width: 40 + i, height: 32, channels: 3, background: { r: j(r), g: j(g), b: j(b) } } });
+          await (i % 2 ? img.jpeg() : img.png()).toFile(join(data, name, `x${i}.${i % 2 ? 'jpg' : 'png'}`));
+        }
+      }
+      const o = parseSimArgs(['--data', data, '--backbone', 'tiny', '--budget', '8', '--every', '4', '--repeats', '2', '--strategies', 'sequential,uncertain', '--parallel', '1', '--out', out, '--work', work, '--quiet']);
+      if (o === 'help') throw new Error('unexpected');
+      await simulate(o);
+      const j = JSON.parse(readFileSync(join(out, 'simulate.json'), 'utf8'));
+      expect(j.dataset).toMatchObject({ task: 'classification', classes: ['blue sky', 'green', 'red things'], pool: 29, test: 7, skipped: 0 });
+      for (const s of ['sequential', 'uncertain']) {
+        expect(j.runs[s]).toHaveLength(2);
+        expect(j.curves[s].map((p: { labels: number }) => p.labels)).toEqual([4, 8]);
+        expect(j.headlines[1].perStrategy[s].ratioPerRepeat).toHaveLength(2);
+      }
+      expect(readFileSync(join(out, 'simulate.md'), 'utf8')).toContain(data);
+      expect(existsSync(join(out, 'simulate.partial.json'))).toBe(false); // kept only while runs are under way
+    } finally { for (const d of [data, out, work]) rmSync(d, { recursive: true, force: true }); }
+  }, 180_000);
+
 
   it('segmentation --quick: mIoU at full resolution, and the nearest / bilinear / refined / oracle table', async () => {
     const out = tempDir('hilt-sim-seg-'), work = tempDir('hilt-sim-segw-');

@@ -2,8 +2,10 @@
 // trainer producer of the same name (and every producer a strategy), the API lists them all, and an
 // unknown name is a JSON 400 naming the known ones.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { STRATEGIES, strategyList } from '../server/strategies.ts';
+import { DEFAULT_STRATEGY, STRATEGIES, strategyList } from '../server/strategies.ts';
 import { computeSuggestions, PRODUCERS } from '../trainer/suggestions.ts';
+import { isVal } from '../trainer/split.ts';
+import { nextImage } from '../server/next.ts';
 import { makeSession, serveSession, tempDir, type TestServer } from './helpers/fixtures.ts';
 
 let srv: TestServer;
@@ -31,9 +33,26 @@ describe('strategy registry', () => {
     expect(r.status).toBe(200);
     expect(r.body.strategies).toEqual(strategyList());
     expect(r.body.strategies.map((s: { name: string }) => s.name)).toEqual(['sequential', 'random', 'class', 'minority', 'uncertain', 'diverse', 'typical', 'review']);
+    // a new session's default per task: a registered strategy that serves that task
+    expect(r.body.defaults).toEqual(DEFAULT_STRATEGY);
+    for (const [task, name] of Object.entries(DEFAULT_STRATEGY)) expect(STRATEGIES.find((s) => s.name === name)?.tasks).toContain(task);
     const bad = await srv.api('GET', '/api/next?strategy=nope');
     expect(bad.status).toBe(400);
     expect(bad.body.error.code).toBe('invalid_strategy');
     expect(bad.body.error.message).toMatch(/sequential, random, class/);
+  });
+});
+
+describe('why an image was picked', () => {
+  it('a val-side image in a model list was a random pick for the honest estimate; a train-side one says its own reason', async () => {
+    const ids = (await srv.api('GET', '/api/images?limit=10')).body.items.map((i: { id: number }) => i.id) as number[];
+    const val = ids.find((id) => isVal(id)), train = ids.find((id) => !isVal(id))!;
+    expect(val).toBeDefined();
+    srv.ctx.session.db.$client.prepare(`insert into suggestions (strategy, ids, model_version, at) values ('diverse', ?, 1, 0)
+      on conflict(strategy) do update set ids = excluded.ids`).run(JSON.stringify([val, train]));
+    // as GET /api/next with the trainer online
+    const next = (exclude?: number) => nextImage(srv.ctx.session.db, { strategy: 'diverse', annotator: 'w1', claimTtlMs: 60_000, trainerOnline: true, ...(exclude ? { exclude: String(exclude) } : {}) });
+    expect(next()).toEqual({ id: val, reason: 'diverse', why: 'a random image, for the honest accuracy estimate (1 in 10)' });
+    expect(next(val)).toEqual({ id: train, reason: 'diverse', why: 'far from everything labelled' });
   });
 });

@@ -12,6 +12,8 @@ export interface TrainCmd {
   replace?: boolean;
   backbone: string; device: string; resolution: string; offline?: boolean;
   cacheRoot?: string | null; debounceMs?: number;
+  /** false: no background model-quality work (hilt simulate without --noise) */
+  background?: boolean;
   /** where log lines go (default stdout) */
   log?: (line: string) => void;
   /** the server refused this trainer for good (another trainer is connected, a wrong token…) */
@@ -55,7 +57,7 @@ export async function runTrainer(o: TrainCmd): Promise<{ trainer: Promise<Traine
     log(`backbone: ${embedder.info.note}`);
     log(`device: ${embedder.info.device} (${embedder.tried})`);
     const httpHeaders = o.token ? { Authorization: `Bearer ${o.token}` } : undefined;
-    trainer = new Trainer({ send: (m) => client.send(m), httpBase: httpBaseOf(url), httpHeaders, log }, embedder, { cacheRoot: o.cacheRoot ?? null, debounceMs: o.debounceMs });
+    trainer = new Trainer({ send: (m) => client.send(m), httpBase: httpBaseOf(url), httpHeaders, log }, embedder, { cacheRoot: o.cacheRoot ?? null, debounceMs: o.debounceMs, background: o.background });
     // HILT_TRAINER_STATS_MS: a `[stats]` line every so often (what the scale benchmark reads)
     const every = Number(process.env.HILT_TRAINER_STATS_MS) || 0;
     if (every > 0) {

@@ -15,7 +15,11 @@ import { TASKS, type TrainerTask, type TrainerView } from './tasks/index.ts';
 import { predictUpload, statusThrottle } from './trainer-io.ts';
 import { Publisher } from './publisher.ts';
 
-export interface TrainerOptions { cacheRoot: string | null; debounceMs?: number; seed?: number }
+export interface TrainerOptions {
+  cacheRoot: string | null; debounceMs?: number; seed?: number;
+  /** false: skip the background model-quality work (TrainerView.background) */
+  background?: boolean;
+}
 
 /** bytes of features read per sweep step: one positioned read, a few ms of predicting */
 const SWEEP_BYTES = 2 << 20;
@@ -51,6 +55,7 @@ export class Trainer implements TrainerView {
   private sessionName = '';
   private status_: (s: TrainerStatus) => void;
   readonly debounceMs: number;
+  get background(): boolean { return this.opts.background ?? true; }
 
   constructor(public io: TrainerIO, public embedder: Embedder, private opts: TrainerOptions) {
     this.debounceMs = opts.debounceMs ?? 100;

@@ -1,6 +1,6 @@
 // `hilt simulate` flags: parsing, defaults (full / --quick, per task) and the --help text.
 import { availableParallelism } from 'node:os';
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 
 export const ALL_STRATEGIES = ['sequential', 'random', 'uncertain', 'diverse', 'minority', 'typical', 'mix'] as const;
 export type SimStrategy = (typeof ALL_STRATEGIES)[number];
@@ -22,6 +22,8 @@ export interface SimOptions {
   budget: number;
   every: number;
   repeats: number;
+  /** run repeats firstRepeat..repeats only (the rest of a measurement that was stopped; merge the runs) */
+  firstRepeat: number;
   seed: number;
   testFraction: number;
   /** share of random picks in the `mix` strategy (the rest is `uncertain`) */
@@ -44,6 +46,8 @@ export interface SimOptions {
   /** runs at a time (worker processes; 1 = all in this process) */
   parallel: number;
   quiet: boolean;
+  /** re-render this simulate.json (its curves, headlines, table and plot) instead of running anything */
+  report: string | null;
 }
 
 export const USAGE = `Usage: npx hilt simulate [options]
@@ -76,6 +80,8 @@ Simulation:
   --budget <n>             labels (images) per run                  (default 200; segmentation 30)
   --every <k>              evaluate every k labels                  (default 10; segmentation 2)
   --repeats <n>            runs per strategy, each with its own image order       (default 3)
+  --first-repeat <n>       run only repeats n..--repeats (each repeat's order depends on the seed and
+                           its number, so the runs can be merged with an earlier part) (default 1)
   --seed <n>               seed for the data, the split and the orders            (default 1)
   --test-fraction <f>      held-out share, never imported into a session          (default 0.2)
   --order <o>              shuffled | as-is: pool order (sequential = this order)  (default shuffled)
@@ -96,6 +102,8 @@ Output:
   --keep                   keep the scratch folder
   --quick                  tiny settings (CI smoke): small pool, budget 20, 2 strategies, 1 repeat
   --quiet                  no progress lines
+  --report <simulate.json> run nothing: re-render a measurement's table, plot and headlines from its runs
+                           (into --out, default the file's folder)
   -h, --help               this text
 
 Examples:
@@ -126,7 +134,7 @@ export function parseSimArgs(argv: string[]): SimOptions | 'help' {
     else throw new UsageError(`--${k} needs a value`);
   }
   const known = ['mnist', 'data', 'format', 'task', 'scenes', 'strategies', 'budget', 'every', 'repeats', 'seed', 'test-fraction',
-    'order', 'mix-random', 'strokes', 'noise', 'parallel', 'scene-style', 'backbone', 'resolution', 'debounce', 'timeout', 'out', 'work', 'keep', 'quick', 'quiet', 'scene-size'];
+    'order', 'mix-random', 'strokes', 'noise', 'parallel', 'scene-style', 'backbone', 'resolution', 'debounce', 'timeout', 'out', 'work', 'keep', 'quick', 'quiet', 'scene-size', 'report', 'first-repeat'];
   for (const k of Object.keys(v)) if (!known.includes(k)) throw new UsageError(`unknown option --${k}`);
   const str = (k: string) => (typeof v[k] === 'string' ? (v[k] as string) : undefined);
   const num = (k: string, def: number, opt: { int?: boolean; min?: number; max?: number } = {}) => {
@@ -160,6 +168,7 @@ export function parseSimArgs(argv: string[]): SimOptions | 'help' {
   if (sceneStyle !== 'coloured' && sceneStyle !== 'demo') throw new UsageError('--scene-style must be coloured or demo');
   const budget = num('budget', seg ? (quick ? 6 : 30) : quick ? 20 : 200);
   const noise = num('noise', 0, { int: false, min: 0, max: 0.5 });
+  if (num('first-repeat', 1, { max: 100 }) > num('repeats', quick ? 1 : 3, { max: 100 })) throw new UsageError('--first-repeat must be at most --repeats');
   if (seg && noise > 0) throw new UsageError('--noise flips class labels: classification only');
   return {
     task, data, format, mnist,
@@ -167,11 +176,13 @@ export function parseSimArgs(argv: string[]): SimOptions | 'help' {
     strategies: [...new Set(strategies)] as SimStrategy[],
     budget, every: Math.min(budget, num('every', seg ? 2 : quick ? 5 : 10)),
     repeats: num('repeats', quick ? 1 : 3, { max: 100 }),
+    firstRepeat: num('first-repeat', 1, { max: 100 }),
     seed: num('seed', 1, { min: 0 }),
     testFraction: num('test-fraction', 0.2, { int: false, min: 0.01, max: 0.9 }),
     mixRandom: num('mix-random', 0.2, { int: false, min: 0, max: 1 }),
     order,
-    out: resolve(str('out') ?? `bench/results/simulate-${today()}${seg ? '-segmentation' : ''}`),
+    out: resolve(str('out') ?? (str('report') ? dirname(resolve(str('report')!)) : `bench/results/simulate-${today()}${seg ? '-segmentation' : ''}`)),
+    report: str('report') ? resolve(str('report')!) : null,
     work: str('work') ? resolve(str('work')!) : null,
     keep: v.keep === true, quick, quiet: v.quiet === true,
     // learning is measured on real pretrained features; tiny only when asked (machinery)

@@ -76,6 +76,9 @@ export async function simulateRun(env: RunEnv, strategy: SimStrategy, repeat: nu
     const r = await runTrainer({
       session: name, sessionsDir: env.sessionsDir, server: srv.url.replace(/^http/, 'ws') + '/ws', backbone: o.backbone,
       device: 'cpu', resolution: String(o.resolution), offline: true, cacheRoot: env.cacheRoot, debounceMs: o.debounceMs,
+      // the likely-label-error list and the hints are scored only with --noise; without, they would only take
+      // CPU from the refits being timed (they do not feed any suggestion list but `review`)
+      background: o.noise > 0,
     });
     stopTrainer = r.stop;
     const t = await r.trainer;

@@ -1,14 +1,16 @@
 // The plot, hand-written SVG: test metric vs labels (strokes) per strategy — mean line, min–max band over
-// repeats, the 90 % target, the ceiling, where each strategy crosses the target, and a legend.
+// repeats, the 90 % and 95 % targets, the ceiling, where each strategy crosses them, and a legend with the
+// labels each strategy needed to reach them and the ratio to sequential.
 import type { CurvePoint, Headline } from './report.ts';
 
 export const COLORS: Record<string, string> = {
-  sequential: '#555555', random: '#1f77b4', uncertain: '#d62728', diverse: '#2ca02c', minority: '#9467bd', mix: '#ff7f0e',
+  sequential: '#555555', random: '#1f77b4', uncertain: '#d62728', diverse: '#2ca02c', minority: '#9467bd', mix: '#ff7f0e', typical: '#17becf',
 };
 
 export interface PlotInput {
   title: string; subtitle: string; xLabel: string; yLabel: string;
-  curves: Record<string, CurvePoint[]>; head: Headline; ceiling: number | null; ceilingLabel: string;
+  /** one headline per target fraction (90 % first) */
+  curves: Record<string, CurvePoint[]>; heads: Headline[]; ceiling: number | null; ceilingLabel: string;
 }
 
 const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
@@ -24,9 +26,10 @@ export function niceTicks(lo: number, hi: number, n = 6, integer = false): numbe
 }
 
 export function plotSvg(p: PlotInput): string {
-  const W = 820, H = 480, L = 64, R = 236, T = 58, B = 52;
+  const W = 900, H = 480, L = 64, R = 316, T = 58, B = 52;
+  const head = p.heads[0];
   const pw = W - L - R, ph = H - T - B;
-  const xOf = (c: CurvePoint) => (p.head.x === 'labels' ? c.labels : c.strokes);
+  const xOf = (c: CurvePoint) => (head.x === 'labels' ? c.labels : c.strokes);
   const all = Object.values(p.curves).flat().filter((c) => c.mean !== null);
   const dataMax = Math.max(1, ...Object.values(p.curves).flat().map(xOf));
   // the x axis ends on a tick
@@ -57,10 +60,10 @@ export function plotSvg(p: PlotInput): string {
   if (p.ceiling !== null && p.ceiling >= yLo && p.ceiling <= yHi) {
     o.push(`<line class="ceiling" x1="${L}" y1="${Y(p.ceiling)}" x2="${L + pw}" y2="${Y(p.ceiling)}" stroke="#000" stroke-dasharray="2 3"/>`);
   }
-  const tgt = p.head.target;
-  if (tgt !== null) {
-    o.push(`<line class="target" x1="${L}" y1="${Y(tgt)}" x2="${L + pw}" y2="${Y(tgt)}" stroke="#000" stroke-dasharray="6 4" stroke-opacity="0.7"/>`);
-  }
+  const DASH = ['6 4', '10 3 2 3'];
+  p.heads.forEach((h, k) => {
+    if (h.target !== null) o.push(`<line class="target" data-fraction="${h.fraction}" x1="${L}" y1="${Y(h.target)}" x2="${L + pw}" y2="${Y(h.target)}" stroke="#000" stroke-dasharray="${DASH[k % 2]}" stroke-opacity="0.7"/>`);
+  });
   o.push(`<defs><clipPath id="plot"><rect x="${L}" y="${T}" width="${pw}" height="${ph}"/></clipPath></defs>`);
   // bands first (under every line), then lines, then crossing markers
   const strategies = Object.keys(p.curves);
@@ -75,22 +78,26 @@ export function plotSvg(p: PlotInput): string {
     const d = c.length ? `M${c.map((q) => `${X(xOf(q))},${Y(q.mean!)}`).join(' L')}` : 'M0,0';
     o.push(`<path class="line" data-strategy="${s}" d="${d}" fill="none" stroke="${COLORS[s] ?? '#888'}" stroke-width="${s === 'sequential' ? 2.5 : 2}"${s === 'sequential' ? ' stroke-dasharray="7 3"' : ''} stroke-linejoin="round" clip-path="url(#plot)"/>`);
   }
-  if (tgt !== null) {
+  p.heads.forEach((h, k) => {
+    if (h.target === null) return;
     for (const s of strategies) {
-      const n = p.head.perStrategy[s]?.needed;
-      if (n !== null && n !== undefined && n <= xMax) o.push(`<circle class="cross" data-strategy="${s}" cx="${X(n)}" cy="${Y(tgt)}" r="4.5" fill="${COLORS[s] ?? '#888'}" stroke="#fff" stroke-width="1.5"/>`);
+      const n = h.perStrategy[s]?.needed;
+      if (n !== null && n !== undefined && n <= xMax) o.push(`<circle class="cross" data-strategy="${s}" data-fraction="${h.fraction}" cx="${X(n)}" cy="${Y(h.target)}" r="${k ? 3.5 : 4.5}" fill="${COLORS[s] ?? '#888'}" stroke="#fff" stroke-width="1.5"/>`);
     }
-  }
-  // legend: strategy, labels to target, ratio to sequential
-  const lx = L + pw + 18;
+  });
+  // legend: strategy, then per target the labels to reach it and the ratio to sequential
+  const lx = L + pw + 18, col = (k: number) => lx + 178 + k * 112;
   o.push(`<text x="${lx}" y="${T + 4}" font-weight="bold">strategy</text>`);
-  o.push(`<text x="${lx + 210}" y="${T + 4}" font-weight="bold" text-anchor="end">${esc(p.head.x)} to target</text>`);
+  p.heads.forEach((h, k) => o.push(`<text x="${col(k)}" y="${T + 4}" font-weight="bold" text-anchor="end">to ${Math.round(h.fraction * 100)} %</text>`));
   strategies.forEach((s, i) => {
-    const y = T + 26 + i * 22, h = p.head.perStrategy[s];
-    const needed = h?.needed === null || h?.needed === undefined ? '> budget' : `${h.needed}${h.ratioToSequential !== null && s !== 'sequential' ? ` (${h.ratioToSequential.toFixed(2)}×)` : ''}`;
+    const y = T + 26 + i * 22;
     o.push(`<line x1="${lx}" y1="${y - 4}" x2="${lx + 22}" y2="${y - 4}" stroke="${COLORS[s] ?? '#888'}" stroke-width="3"${s === 'sequential' ? ' stroke-dasharray="7 3"' : ''}/>`);
     o.push(`<text x="${lx + 28}" y="${y}">${esc(s)}</text>`);
-    o.push(`<text x="${lx + 210}" y="${y}" text-anchor="end">${esc(needed)}</text>`);
+    p.heads.forEach((hh, k) => {
+      const h = hh.perStrategy[s];
+      const needed = h?.needed === null || h?.needed === undefined ? '> budget' : `${h.needed}${h.ratioToSequential !== null && s !== 'sequential' ? ` (${h.ratioToSequential.toFixed(2)}×)` : ''}`;
+      o.push(`<text x="${col(k)}" y="${y}" text-anchor="end">${esc(needed)}</text>`);
+    });
   });
   // the reference lines are explained here, not on the plot, where they would cross the curves
   let ry = T + 26 + strategies.length * 22 + 6;
@@ -99,12 +106,12 @@ export function plotSvg(p: PlotInput): string {
     o.push(`<text x="${lx + 28}" y="${ry}" font-size="11">${esc(text)}</text>`);
     ry += 18;
   };
-  if (tgt !== null) refLine('6 4', `target ${tgt.toFixed(3)} = ${Math.round(p.head.fraction * 100)} % of ${p.head.reference!.toFixed(3)}`);
+  p.heads.forEach((h, k) => { if (h.target !== null) refLine(DASH[k % 2], `target ${h.target.toFixed(3)} = ${Math.round(h.fraction * 100)} % of ${h.reference!.toFixed(3)} (final)`); });
   if (p.ceiling !== null) refLine('2 3', `ceiling ${p.ceiling.toFixed(3)}`);
   if (p.ceiling !== null) {
     // a head fitted on everything: what the label is, wrapped to the legend's width
     const words = `(${p.ceilingLabel})`.split(' '), lines: string[] = [''];
-    for (const w of words) { if ((lines[lines.length - 1] + ' ' + w).trim().length > 34) lines.push(''); lines[lines.length - 1] = (lines[lines.length - 1] + ' ' + w).trim(); }
+    for (const w of words) { if ((lines[lines.length - 1] + ' ' + w).trim().length > 46) lines.push(''); lines[lines.length - 1] = (lines[lines.length - 1] + ' ' + w).trim(); }
     for (const l of lines) { o.push(`<text x="${lx + 28}" y="${ry - 4}" fill="#555" font-size="11">${esc(l)}</text>`); ry += 14; }
   }
   const ly = ry + 8;

@@ -2,7 +2,7 @@ import { Hono } from 'hono';
 import { z } from 'zod';
 import type { Ctx } from '../context.ts';
 import { nextImage } from '../next.ts';
-import { strategyList } from '../strategies.ts';
+import { DEFAULT_STRATEGY, strategyList } from '../strategies.ts';
 import { annotatorOf } from '../identity.ts';
 import { qstr, query } from '../validate.ts';
 
@@ -19,7 +19,8 @@ export function nextRoutes(ctx: Ctx) {
   });
 }
 
-/** GET /api/strategies: the registry, so the UI lists what the server can pick. */
+/** GET /api/strategies: the registry, so the UI lists what the server can pick, and what a new session
+ *  starts with per task (`defaults`). */
 export function strategyRoutes() {
-  return new Hono().get('/', (c) => c.json({ strategies: strategyList() }));
+  return new Hono().get('/', (c) => c.json({ strategies: strategyList(), defaults: DEFAULT_STRATEGY }));
 }

@@ -6,7 +6,7 @@
 // list in the labelling view. No mouse event is sent in this file.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { api, fakeTrainer, launch, shot, startApp, waitFor, type App } from './helpers.ts';
+import { api, fakeTrainer, launch, shot, startApp, waitFor, type App, pinStrategy } from './helpers.ts';
 
 let app: App, browser: Browser, page: Page;
 let trainer: Awaited<ReturnType<typeof fakeTrainer>>;
@@ -20,6 +20,7 @@ beforeAll(async () => {
   app = await startApp({ count: 40 });
   browser = await launch();
   page = await browser.newPage({ viewport: { width: 1360, height: 900 } });
+  await pinStrategy(page); // these walk-throughs start from sequential order
   page.on('pageerror', (e) => bad.push('pageerror: ' + e.message));
   page.on('console', (m) => { if (m.type() === 'error') bad.push('console: ' + m.text()); });
   page.on('response', (r) => { if (r.status() >= 400) bad.push(`HTTP ${r.status()} ${r.url()}`); });

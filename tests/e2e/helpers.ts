@@ -4,7 +4,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
 import WebSocket from 'ws';
 import { DEFAULT_WEB_DIR, ensureWebBuilt } from '../../server/web-build.ts';
 import type { Ctx } from '../../server/context.ts';
@@ -64,6 +64,12 @@ export async function startApp(opts: { name?: string; count?: number; host?: str
     async restart() { await srv?.close(); srv = await startServer({ sessionsDir, session: name, port, host, token: opts.token, webDir, log: () => {} }); },
     async close() { await srv?.close(); srv = null; rmSync(dir, { recursive: true, force: true }); },
   };
+}
+
+/** Start the page's browser on `strategy`, as if chosen there before (tests written against a fixed starting
+ *  point, not against the session's default); a choice made during the test is kept across reloads. */
+export async function pinStrategy(page: Page, strategy = 'sequential'): Promise<void> {
+  await page.addInitScript((s) => { if (localStorage.getItem('hilt.strategy') === null) localStorage.setItem('hilt.strategy', JSON.stringify(s)); }, strategy);
 }
 
 /** A fake trainer: says hello as a trainer, then sends whatever the test wants. */

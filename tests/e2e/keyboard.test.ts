@@ -4,7 +4,7 @@
 // thumbnails). No mouse event is sent in this file.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { api, fakeTrainer, launch, shot, startApp, waitFor, type App } from './helpers.ts';
+import { api, fakeTrainer, launch, shot, startApp, waitFor, type App, pinStrategy } from './helpers.ts';
 
 let app: App;
 let browser: Browser;
@@ -27,6 +27,7 @@ beforeAll(async () => {
   app = await startApp({ count: 60 });
   browser = await launch();
   page = await browser.newPage({ viewport: { width: 1360, height: 860 } });
+  await pinStrategy(page); // these walk-throughs start from sequential order
   page.on('pageerror', (e) => bad.push('pageerror: ' + e.message));
   page.on('console', (m) => { if (m.type() === 'error') bad.push('console: ' + m.text()); });
   page.on('response', (r) => { if (r.status() >= 400) bad.push(`HTTP ${r.status()} ${r.url()}`); });

@@ -4,7 +4,7 @@
 // model from the header, and a guest id per browser with a name set by keyboard.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { api, fakeTrainer, launch, shot, startApp, waitFor, type App } from './helpers.ts';
+import { api, fakeTrainer, launch, shot, startApp, waitFor, type App, pinStrategy } from './helpers.ts';
 
 let app: App;
 let browser: Browser;
@@ -23,6 +23,7 @@ beforeAll(async () => {
   app = await startApp({ count: 30 });
   browser = await launch();
   page = await browser.newPage({ viewport: { width: 1360, height: 860 } });
+  await pinStrategy(page); // these walk-throughs start from sequential order
   page.on('pageerror', (e) => console.error('pageerror:', e.message));
   await page.goto(app.url + '/');
   await page.waitForSelector('[data-testid=task-classification]');

@@ -55,7 +55,7 @@ export class ClassificationQuality {
       this.v.io.send(this.evaluation);
       if (this.evaluation.macroF1 !== null) this.v.io.send({ type: 'metric', name: 'val_macro_f1', step: this.evaluation.labelled, value: this.evaluation.macroF1 });
     }
-    this.job.schedule();
+    if (this.v.background !== false) this.job.schedule();
   }
 
   private evaluate(): EvaluationMsg | null {

@@ -41,7 +41,7 @@ export class SegmentationQuality {
   reset(): void { this.job.cancel(); this.issues.clear(); }
   forget(imageId: number): void { this.issues.delete(imageId); }
   idle(): Promise<void> { return this.job.idle(); }
-  afterPublish(lists: Record<string, number[]>): void { this.lists = lists; this.job.schedule(); }
+  afterPublish(lists: Record<string, number[]>): void { this.lists = lists; if (this.v.background !== false) this.job.schedule(); }
   labelIssue(ids: ArrayLike<number>): Float64Array {
     return Float64Array.from(ids as ArrayLike<number>, (id) => {
       const it = this.issues.get(id), a = this.v.ann.get(id);

@@ -28,6 +28,9 @@ export interface TrainerView {
   readonly io: TrainerIO;
   /** the model version the loop has published last */
   readonly version: number;
+  /** false: no background model-quality work after a publish (the k-fold label issues, the hints): for
+   *  `hilt simulate`, where nothing reads them, on a shared machine. The val evaluation still runs. */
+  readonly background?: boolean;
   /** the suggestion lists, computed off the loop (a worker thread); null when a newer job superseded it */
   suggest(input: SuggestionInput): Promise<Record<string, number[]> | null>;
 }

@@ -6,7 +6,7 @@ import { useApp } from '../context.ts';
 import type { Strategy } from '../types.ts';
 
 export function StrategySelect(props: { reason?: string }) {
-  const { prefs, session, keys, strategy } = useApp();
+  const { session, keys, strategy } = useApp();
   const state = (id: Strategy) => strategy.states().find((s) => s.id === id) ?? { id, label: id, enabled: false };
   // the names only: a new trainer frame changes states, not which options exist
   const names = createMemo(() => strategy.states().map((s) => s.id), undefined, { equals: (a, b) => a.join() === b.join() });
@@ -15,16 +15,16 @@ export function StrategySelect(props: { reason?: string }) {
       <h3>Next image</h3>
       <select aria-label="next-image strategy" data-testid="strategy-choice" onChange={(e) => {
         const v = e.currentTarget.value as Strategy;
-        e.currentTarget.value = prefs.strategy(); // "by class" changes only once a class is picked
+        e.currentTarget.value = strategy.chosen(); // "by class" changes only once a class is picked
         strategy.choose(v);
       }}>
         <For each={names()}>{(id) => (
-          <option value={id} selected={prefs.strategy() === id} disabled={!state(id).enabled}>
+          <option value={id} selected={strategy.chosen() === id} disabled={!state(id).enabled}>
             {state(id).label}{state(id).why ? ` — ${state(id).why}` : ''}
           </option>
         )}</For>
       </select>
-      <Show when={strategy.needsClass(prefs.strategy())}>
+      <Show when={strategy.needsClass(strategy.chosen())}>
         <select aria-label="class to look for" data-testid="strategy-class" onChange={(e) => strategy.pickClass(Number(e.currentTarget.value))}>
           <option value="" disabled selected={!strategy.chosenClass()}>pick a class…</option>
           <For each={session.classes()}>{(k) => <option value={k.id} selected={strategy.chosenClass()?.id === k.id}>{k.name}</option>}</For>

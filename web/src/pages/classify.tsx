@@ -1,5 +1,5 @@
 // Classification: big image, class buttons with keys, top-3 prediction, live accuracy. Data + view.
-import { createSignal, onCleanup, onMount } from 'solid-js';
+import { Show, createSignal, onCleanup, onMount } from 'solid-js';
 import { api } from '../api.ts';
 import { createLabelling } from '../stores/labelling.ts';
 import { classification } from '../tasks/classification.ts';
@@ -57,6 +57,7 @@ export function ClassifyPage() {
         <ImageStage entry={e()} status={nav.status()} />
         <div class="stage-caption">
           <span data-testid="current-label" class={ann() ? 'ok' : 'muted'}>{label()}</span>
+          <Show when={nav.why()}><span class="pick-why small" data-testid="pick-why" title="why the next-image strategy picked this image">{nav.why()}</span></Show>
           <span class="muted small">{e()?.meta.image.name}{e() ? ` · ${e()!.meta.image.width}×${e()!.meta.image.height}` : ''}</span>
           <span class="muted small">
             <kbd>{keys.hint('classify.prev')}</kbd>/<kbd>{keys.hint('classify.next')}</kbd> move · <kbd>{keys.hint('classify.skip')}</kbd> skip · <kbd>{keys.hint('classify.undo')}</kbd> undo · <kbd>?</kbd> all keys

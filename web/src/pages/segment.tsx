@@ -112,6 +112,7 @@ export function SegmentPage() {
         </div>
         <div class="stage-caption">
           <span data-testid="save-state" class={`save-${seg.status()}`}>{{ saved: 'all changes saved', saving: 'saving…', unsaved: 'unsaved changes (autosave in a moment)', error: 'not saved — kept locally, retrying' }[seg.status()]}</span>
+          <Show when={nav.why()}><span class="pick-why small" data-testid="pick-why" title="why the next-image strategy picked this image">{nav.why()}</span></Show>
           <span class="muted small">{nav.entry()?.meta.image.name}{nav.entry() ? ` · ${nav.entry()!.meta.image.width}×${nav.entry()!.meta.image.height}` : ''}</span>
           <span class="muted small">wheel zoom · Space/right-drag pan · <kbd>?</kbd> all keys</span>
         </div>

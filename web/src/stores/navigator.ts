@@ -13,8 +13,11 @@ export type NavStatus = { kind: 'idle' | 'loading' | 'ready' } | { kind: 'done' 
 export interface Navigator {
   entry: Accessor<Entry | null>;
   status: Accessor<NavStatus>;
-  /** why this image was chosen (strategy reason from the server) */
+  /** what picked the last image by strategy, when it is not simply that strategy (a fallback, an end) */
   reason: Accessor<string>;
+  /** why the image in view was suggested, in words ("model unsure: cat vs dog"); '' when it was not
+   *  picked by a strategy that has something to say (sequential order, moves by id) */
+  why: Accessor<string>;
   show(id: number): Promise<boolean>;
   next(): Promise<void>;
   prev(): Promise<void>;
@@ -50,11 +53,16 @@ export function createNavigator(d: { task: Task; cache: ImageCache; socket: Sock
   const [said, setSaid] = createSignal({ text: '', pick: '' });
   const setReason = (text: string) => setSaid({ text, pick: pickKey() });
   const reason = () => (said().pick === pickKey() ? said().text : '');
+  // why an image was picked belongs to that image: moving away by id hides it
+  const [picked, setPicked] = createSignal<{ id: number; why: string } | null>(null);
+  const why = () => { const p = picked(), e = entry(); return p && e && p.id === e.id ? p.why : ''; };
+  /** the server's words for a pick: its `why`, else what picked it unless that is plain sequential order */
+  const whyOf = (r: { reason: string; why?: string }) => r.why ?? (r.reason === 'sequential' ? '' : r.reason);
   const afterOf = new Map<number, Promise<number | null>>();
   const beforeOf = new Map<number, Promise<number | null>>();
   const done = new Map<number, boolean>();
   let listWin: { from: number; items: ImageListItem[] } | null = null;
-  let candidate: { for: number; id: Promise<number | null>; pick: string } | null = null;
+  let candidate: { for: number; next: Promise<{ id: number | null; why: string }>; pick: string } | null = null;
   let token = 0;
   let chain: Promise<unknown> = Promise.resolve();
   /** the last queued task when it is a move that has not started: later presses add to it */
@@ -87,10 +95,10 @@ export function createNavigator(d: { task: Task; cache: ImageCache; socket: Sock
     // the strategy's next image, asked for while this one is still in view (exclude it) and prefetched
     const pick = d.pick();
     const p = pick.strategy === 'sequential'
-      ? firstUnlabelledAfter(e).catch(() => null)
-      : api.next({ ...pick, exclude: e.id }).then((r) => r.id, () => null);
-    candidate = { for: e.id, id: p, pick: pickKey() };
-    void p.then((id) => d.cache.prefetch(id));
+      ? firstUnlabelledAfter(e).then((id) => ({ id, why: '' }), () => ({ id: null, why: '' }))
+      : api.next({ ...pick, exclude: e.id }).then((r) => ({ id: r.id, why: whyOf(r) }), () => ({ id: null, why: '' }));
+    candidate = { for: e.id, next: p, pick: pickKey() };
+    void p.then((c) => d.cache.prefetch(c.id));
   }
 
   async function show(id: number): Promise<boolean> {
@@ -122,9 +130,10 @@ export function createNavigator(d: { task: Task; cache: ImageCache; socket: Sock
   async function byServer(): Promise<void> {
     const cur = entry();
     const r = await api.next(d.pick());
-    // the server's words for why this image ("model unsure: cat vs dog"), else what picked it
-    setReason(r.why ?? r.reason);
+    setReason(r.reason);
     if (r.id === null) { setStatus({ kind: 'done', message: r.reason }); return; }
+    // the server's words for why this image ("model unsure: cat vs dog")
+    setPicked({ id: r.id, why: whyOf(r) });
     // the server hands back the image in view when it is still unannotated (a skip in segmentation)
     if (cur && r.id === cur.id) { await next(); return; }
     await show(r.id);
@@ -147,14 +156,14 @@ export function createNavigator(d: { task: Task; cache: ImageCache; socket: Sock
   const next = () => walk(1);
 
   return {
-    entry, status, reason, show, next,
+    entry, status, reason, why, show, next,
     prev: () => walk(-1),
     async advance() {
       const cur = entry();
       try {
         if (cur && candidate?.for === cur.id && candidate.pick === pickKey()) {
-          const id = await candidate.id;
-          if (id !== null && id !== cur.id && !done.get(id)) { setReason(d.pick().strategy); await show(id); return; }
+          const { id, why: w } = await candidate.next;
+          if (id !== null && id !== cur.id && !done.get(id)) { setReason(d.pick().strategy); setPicked({ id, why: w }); await show(id); return; }
         }
         await byServer();
       } catch (err) { setStatus({ kind: 'error', message: (err as Error).message }); }

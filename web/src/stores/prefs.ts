@@ -16,7 +16,8 @@ function persisted<T>(key: string, initial: T, valid: (v: unknown) => boolean): 
 const num = (lo: number, hi: number) => (v: unknown) => typeof v === 'number' && v >= lo && v <= hi;
 
 export function createPrefs() {
-  const [strategy, setStrategy] = persisted<Strategy>('strategy', 'sequential', (v) => typeof v === 'string');
+  // null: never chosen in this browser; the session's default applies (stores/strategy.ts)
+  const [strategy, setStrategy] = persisted<Strategy | null>('strategy', null, (v) => typeof v === 'string');
   const [strategyClass, setStrategyClass] = persisted<number | null>('strategyClass', null, (v) => v === null || typeof v === 'number');
   const [liveWindow, setLiveWindow] = persisted('liveWindow', 50, num(5, 1000));
   const [brush, setBrush] = persisted('brush', 12, num(1, 400));

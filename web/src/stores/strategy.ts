@@ -7,14 +7,23 @@ import { cycleStrategy, effectiveStrategy, strategyStates } from '../lib/strateg
 import type { Prefs } from './prefs.ts';
 import type { SessionStore } from './session.ts';
 import type { NextPick } from './navigator.ts';
-import type { Strategy } from '../types.ts';
+import type { Strategy, Task } from '../types.ts';
 import type { StrategyInfo } from '../api-types.ts';
 
 export function createStrategy(d: { prefs: Prefs; session: SessionStore }) {
   const { prefs, session } = d;
   /** the server's registry (GET /api/strategies), fetched once; retried until it comes */
   const [registry, setRegistry] = createSignal<StrategyInfo[]>([]);
-  const load = (wait = 500) => api.strategies().then((r) => setRegistry(r.strategies), () => setTimeout(() => load(Math.min(wait * 2, 10_000)), wait));
+  /** what a session starts with per task, until this browser picks one (the server measured the winner) */
+  const [defaults, setDefaults] = createSignal<Partial<Record<Task, Strategy>>>({});
+  const load = (wait = 500) => api.strategies().then((r) => { setRegistry(r.strategies); setDefaults(r.defaults ?? {}); }, () => setTimeout(() => load(Math.min(wait * 2, 10_000)), wait));
+  /** the strategy chosen in this browser, else the session task's default, else sequential */
+  const chosen = (): Strategy => {
+    const p = prefs.strategy();
+    if (p !== null) return p;
+    const t = session.info()?.task;
+    return (t && defaults()[t]) || 'sequential';
+  };
   void load();
   const states = createMemo(() => strategyStates({
     registry: registry(), task: session.info()?.task,
@@ -28,7 +37,7 @@ export function createStrategy(d: { prefs: Prefs; session: SessionStore }) {
 
   /** What next really is: a strategy that is off, or by class without a class, runs as sequential. */
   const effective = createMemo((): { id: Strategy; note: string | null } => {
-    const e = effectiveStrategy(states(), prefs.strategy());
+    const e = effectiveStrategy(states(), chosen());
     if (needsClass(e.id) && !chosenClass()) return { id: 'sequential', note: `${label(e.id)}: no class chosen` };
     return e;
   });
@@ -42,8 +51,8 @@ export function createStrategy(d: { prefs: Prefs; session: SessionStore }) {
   }
 
   return {
-    states, effective, asking, chosenClass, choose, label,
-    cycle(dir: 1 | -1) { choose(cycleStrategy(states(), prefs.strategy(), dir)); },
+    states, effective, asking, chosenClass, choose, label, chosen,
+    cycle(dir: 1 | -1) { choose(cycleStrategy(states(), chosen(), dir)); },
     /** from the class prompt: `n` goes on past by class */
     skipClass(dir: 1 | -1) { setAsking(false); choose(cycleStrategy(states(), askingFor, dir)); },
     pickClass(id: number) {

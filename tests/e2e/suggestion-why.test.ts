@@ -1,0 +1,77 @@
+// The default strategy and "why this image" (issue 13), in real Chromium: a browser that never chose a
+// strategy starts a classification session with the server's default (GET /api/strategies `defaults`,
+// the winner of `hilt simulate`), sequential while the trainer has no list for it; each image the
+// strategy picks says why under the image ("typical of a cluster with no label yet", "model unsure: circle
+// vs square", a random val-side image), also when it came from the prefetched candidate; a move by id
+// hides it.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, Page } from 'playwright-core';
+import { DEFAULT_STRATEGY } from '../../server/strategies.ts';
+import { isVal } from '../../trainer/split.ts';
+import { api, fakeTrainer, launch, shot, startApp, type App } from './helpers.ts';
+
+let app: App;
+let browser: Browser;
+let page: Page;
+let classes: { id: number; name: string }[];
+let trainer: Awaited<ReturnType<typeof fakeTrainer>> | null = null;
+
+const imageId = async () => Number((await page.textContent('[data-testid=image-id]'))?.replace('#', ''));
+const waitImage = (id: number) => page.waitForFunction((id) => document.querySelector('[data-testid=image-id]')?.textContent === `#${id}`, id);
+const text = async (sel: string) => (await page.textContent(sel))?.trim() ?? '';
+const why = () => page.$eval('[data-testid=pick-why]', (el) => el.textContent ?? '').catch(() => null);
+const waitWhy = (w: string) => page.waitForFunction((w) => document.querySelector('[data-testid=pick-why]')?.textContent === w, w);
+
+beforeAll(async () => {
+  app = await startApp({ count: 30 });
+  browser = await launch();
+  page = await browser.newPage({ viewport: { width: 1360, height: 860 } });
+  page.on('pageerror', (e) => console.error('pageerror:', e.message));
+  await page.goto(app.url + '/');
+  await page.waitForSelector('[data-testid=task-classification]');
+  await page.keyboard.press('1');
+  await waitImage(1);
+  classes = (await api<{ classes: { id: number; name: string }[] }>(app.url, '/api/classes')).classes;
+});
+afterAll(async () => { trainer?.close(); await browser?.close(); await app?.close(); });
+
+describe('the default strategy and why an image was picked (e2e, Chromium)', () => {
+  it('a new session starts with the measured default; sequential, saying why, until the trainer has its list', async () => {
+    expect(DEFAULT_STRATEGY.classification).not.toBe('sequential');
+    const d = DEFAULT_STRATEGY.classification;
+    expect(await page.$eval('[data-testid=strategy-choice]', (el) => (el as HTMLSelectElement).value)).toBe(d);
+    expect(await text('[data-testid=strategy]')).toContain(`sequential (${d}: trainer offline)`);
+    expect(await why()).toBeNull(); // the first image: shown by id, not picked
+  });
+
+  it('each picked image says why, under the image; a move by id hides it', async () => {
+    // ids 1..30: the uncertain list starts with a typical image (20), then an unsure one (21), then a
+    // val-side one (the trainer puts a random val-side image in every 10th place)
+    const val = Array.from({ length: 30 }, (_, i) => i + 1).find((i) => i > 21 && isVal(i))!;
+    expect(isVal(20) || isVal(21)).toBe(false);
+    const [a, b] = [classes[0], classes[1]];
+    const probs = Object.fromEntries(classes.map((k) => [k.id, k.id === a.id ? 0.45 : k.id === b.id ? 0.4 : 0.15 / (classes.length - 2)]));
+    trainer = await fakeTrainer(app.url);
+    trainer.send({ type: 'status', status: { phase: 'ready', embedded: 30, total: 30, device: 'cpu', backbone: 'tiny', modelVersion: 1 } });
+    trainer.send({ type: 'predictions', modelVersion: 1, items: [21, val].map((imageId) => ({ imageId, classId: a.id, probs, uncertainty: 0.95 })) });
+    trainer.send({ type: 'suggestions', modelVersion: 1, lists: { uncertain: [20, 21, val], typical: [20] } });
+    await page.waitForFunction(() => document.querySelector('[data-testid=strategy]')?.textContent?.trim() === 'next: uncertain');
+    await page.keyboard.press('ArrowRight'); // id order: nothing to explain
+    await waitImage(2);
+    expect(await why()).toBeNull();
+    await page.keyboard.press('1'); // label #2 → next by strategy
+    await waitImage(20);
+    await waitWhy('typical of a cluster with no label yet');
+    await page.screenshot({ path: shot('pick-why') });
+    await page.keyboard.press('2');
+    await waitImage(21);
+    await waitWhy(`model unsure: ${a.name} vs ${b.name}`);
+    await page.keyboard.press('2');
+    await waitImage(val);
+    await waitWhy('a random image, for the honest accuracy estimate (1 in 10)');
+    await page.keyboard.press('ArrowLeft');
+    await page.waitForFunction((v) => document.querySelector('[data-testid=image-id]')?.textContent !== `#${v}`, val);
+    expect(await imageId()).toBe(val - 1);
+    expect(await why()).toBeNull();
+  });
+});

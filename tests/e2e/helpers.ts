@@ -102,3 +102,21 @@ export function shot(name: string): string {
   mkdirSync(SHOTS, { recursive: true });
   return join(SHOTS, `${name}.png`);
 }
+
+export interface Classifying { app: App; browser: Browser; page: Page; classes: { id: number; name: string }[] }
+
+/** A fresh demo-like session of `count` images in Chromium, classification chosen on the home page, the
+ *  first image shown; `strategy` pins the starting strategy (pinStrategy), none keeps the session default. */
+export async function openClassifying(opts: { count: number; strategy?: string }): Promise<Classifying> {
+  const app = await startApp({ count: opts.count });
+  const browser = await launch();
+  const page = await browser.newPage({ viewport: { width: 1360, height: 860 } });
+  if (opts.strategy) await pinStrategy(page, opts.strategy);
+  page.on('pageerror', (e) => console.error('pageerror:', e.message));
+  await page.goto(app.url + '/');
+  await page.waitForSelector('[data-testid=task-classification]');
+  await page.keyboard.press('1');
+  await page.waitForFunction(() => document.querySelector('[data-testid=image-id]')?.textContent === '#1');
+  const classes = (await api<{ classes: { id: number; name: string }[] }>(app.url, '/api/classes')).classes;
+  return { app, browser, page, classes };
+}

@@ -4,7 +4,7 @@
 // model from the header, and a guest id per browser with a name set by keyboard.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { api, fakeTrainer, launch, shot, startApp, waitFor, type App, pinStrategy } from './helpers.ts';
+import { api, fakeTrainer, openClassifying, launch, shot, waitFor, type App } from './helpers.ts';
 
 let app: App;
 let browser: Browser;
@@ -20,16 +20,7 @@ const status = (v: number) => ({ type: 'status', status: { phase: 'ready', embed
 const probs = (top: number) => Object.fromEntries(classes.map((k) => [k.id, k.id === top ? 0.85 : 0.05]));
 
 beforeAll(async () => {
-  app = await startApp({ count: 30 });
-  browser = await launch();
-  page = await browser.newPage({ viewport: { width: 1360, height: 860 } });
-  await pinStrategy(page); // these walk-throughs start from sequential order
-  page.on('pageerror', (e) => console.error('pageerror:', e.message));
-  await page.goto(app.url + '/');
-  await page.waitForSelector('[data-testid=task-classification]');
-  await page.keyboard.press('1');
-  await waitImage(1);
-  classes = (await api<{ classes: { id: number; name: string }[] }>(app.url, '/api/classes')).classes;
+  ({ app, browser, page, classes } = await openClassifying({ count: 30, strategy: 'sequential' } /* these walk-throughs start from sequential order */));
 });
 afterAll(async () => { trainer?.close(); await browser?.close(); await app?.close(); });
 

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { DEFAULT_STRATEGY } from '../../server/strategies.ts';
 import { isVal } from '../../trainer/split.ts';
-import { api, fakeTrainer, launch, shot, startApp, type App } from './helpers.ts';
+import { api, fakeTrainer, openClassifying, shot, type App } from './helpers.ts';
 
 let app: App;
 let browser: Browser;
@@ -23,15 +23,7 @@ const why = () => page.$eval('[data-testid=pick-why]', (el) => el.textContent ??
 const waitWhy = (w: string) => page.waitForFunction((w) => document.querySelector('[data-testid=pick-why]')?.textContent === w, w);
 
 beforeAll(async () => {
-  app = await startApp({ count: 30 });
-  browser = await launch();
-  page = await browser.newPage({ viewport: { width: 1360, height: 860 } });
-  page.on('pageerror', (e) => console.error('pageerror:', e.message));
-  await page.goto(app.url + '/');
-  await page.waitForSelector('[data-testid=task-classification]');
-  await page.keyboard.press('1');
-  await waitImage(1);
-  classes = (await api<{ classes: { id: number; name: string }[] }>(app.url, '/api/classes')).classes;
+  ({ app, browser, page, classes } = await openClassifying({ count: 30 }));
 });
 afterAll(async () => { trainer?.close(); await browser?.close(); await app?.close(); });
 

@@ -6,7 +6,7 @@
 // list in the labelling view. No mouse event is sent in this file.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { api, fakeTrainer, launch, shot, startApp, waitFor, type App, pinStrategy } from './helpers.ts';
+import { api, fakeTrainer, openClassifying, shot, waitFor, type App } from './helpers.ts';
 
 let app: App, browser: Browser, page: Page;
 let trainer: Awaited<ReturnType<typeof fakeTrainer>>;
@@ -17,22 +17,8 @@ const put = (id: number, classId: number) => api(app.url, `/api/images/${id}/ann
 const annotation = async (id: number) => (await api<{ annotation: { classId: number; updatedAt: number } }>(app.url, `/api/images/${id}`)).annotation;
 
 beforeAll(async () => {
-  app = await startApp({ count: 40 });
-  browser = await launch();
-  page = await browser.newPage({ viewport: { width: 1360, height: 900 } });
-  await pinStrategy(page); // these walk-throughs start from sequential order
-  page.on('pageerror', (e) => bad.push('pageerror: ' + e.message));
-  page.on('console', (m) => { if (m.type() === 'error') bad.push('console: ' + m.text()); });
-  page.on('response', (r) => { if (r.status() >= 400) bad.push(`HTTP ${r.status()} ${r.url()}`); });
-  await page.addInitScript(() => {
-    (window as unknown as { mouseEvents: number }).mouseEvents = 0;
-    for (const t of ['mousedown', 'mouseup', 'click', 'pointerdown', 'wheel']) window.addEventListener(t, () => { (window as unknown as { mouseEvents: number }).mouseEvents++; }, true);
-  });
-  await page.goto(app.url + '/');
-  await page.waitForSelector('[data-testid=task-classification]');
-  await page.keyboard.press('1');
-  await page.waitForFunction(() => document.querySelector('[data-testid=image-id]')?.textContent === '#1');
-  K = (await api<{ classes: { id: number; name: string }[] }>(app.url, '/api/classes')).classes;
+  // these walk-throughs start from sequential order, by keyboard only
+  ({ app, browser, page, classes: K } = await openClassifying({ count: 40, strategy: 'sequential', height: 900, bad, countMouse: true }));
   for (let id = 1; id <= 20; id++) await put(id, K[id % 4].id);
   trainer = await fakeTrainer(app.url);
   const ids = K.map((k) => k.id);

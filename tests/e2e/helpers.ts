@@ -106,13 +106,26 @@ export function shot(name: string): string {
 export interface Classifying { app: App; browser: Browser; page: Page; classes: { id: number; name: string }[] }
 
 /** A fresh demo-like session of `count` images in Chromium, classification chosen on the home page, the
- *  first image shown; `strategy` pins the starting strategy (pinStrategy), none keeps the session default. */
-export async function openClassifying(opts: { count: number; strategy?: string }): Promise<Classifying> {
+ *  first image shown; `strategy` pins the starting strategy (pinStrategy), none keeps the session default.
+ *  `bad` collects page errors, console errors and HTTP errors (else page errors are printed); `countMouse`
+ *  counts mouse events in `window.mouseEvents` (keyboard-only walk-throughs assert it stays 0). */
+export async function openClassifying(opts: { count: number; strategy?: string; height?: number; bad?: string[]; countMouse?: boolean }): Promise<Classifying> {
   const app = await startApp({ count: opts.count });
   const browser = await launch();
-  const page = await browser.newPage({ viewport: { width: 1360, height: 860 } });
+  const page = await browser.newPage({ viewport: { width: 1360, height: opts.height ?? 860 } });
   if (opts.strategy) await pinStrategy(page, opts.strategy);
-  page.on('pageerror', (e) => console.error('pageerror:', e.message));
+  const bad = opts.bad;
+  if (bad) {
+    page.on('pageerror', (e) => bad.push('pageerror: ' + e.message));
+    page.on('console', (m) => { if (m.type() === 'error') bad.push('console: ' + m.text()); });
+    page.on('response', (r) => { if (r.status() >= 400) bad.push(`HTTP ${r.status()} ${r.url()}`); });
+  } else page.on('pageerror', (e) => console.error('pageerror:', e.message));
+  if (opts.countMouse) {
+    await page.addInitScript(() => {
+      (window as unknown as { mouseEvents: number }).mouseEvents = 0;
+      for (const t of ['mousedown', 'mouseup', 'click', 'pointerdown', 'wheel']) window.addEventListener(t, () => { (window as unknown as { mouseEvents: number }).mouseEvents++; }, true);
+    });
+  }
   await page.goto(app.url + '/');
   await page.waitForSelector('[data-testid=task-classification]');
   await page.keyboard.press('1');

@@ -4,7 +4,7 @@
 // thumbnails). No mouse event is sent in this file.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { api, fakeTrainer, launch, shot, startApp, waitFor, type App, pinStrategy } from './helpers.ts';
+import { api, fakeTrainer, openClassifying, shot, waitFor, type App } from './helpers.ts';
 
 let app: App;
 let browser: Browser;
@@ -24,22 +24,8 @@ async function noRawError() {
 }
 
 beforeAll(async () => {
-  app = await startApp({ count: 60 });
-  browser = await launch();
-  page = await browser.newPage({ viewport: { width: 1360, height: 860 } });
-  await pinStrategy(page); // these walk-throughs start from sequential order
-  page.on('pageerror', (e) => bad.push('pageerror: ' + e.message));
-  page.on('console', (m) => { if (m.type() === 'error') bad.push('console: ' + m.text()); });
-  page.on('response', (r) => { if (r.status() >= 400) bad.push(`HTTP ${r.status()} ${r.url()}`); });
-  await page.addInitScript(() => {
-    (window as unknown as { mouseEvents: number }).mouseEvents = 0;
-    for (const t of ['mousedown', 'mouseup', 'click', 'pointerdown', 'wheel']) window.addEventListener(t, () => { (window as unknown as { mouseEvents: number }).mouseEvents++; }, true);
-  });
-  await page.goto(app.url + '/');
-  await page.waitForSelector('[data-testid=task-classification]');
-  await page.keyboard.press('1');
-  await waitImage(1);
-  classes = (await api<{ classes: { id: number; name: string }[] }>(app.url, '/api/classes')).classes;
+  // these walk-throughs start from sequential order, by keyboard only
+  ({ app, browser, page, classes } = await openClassifying({ count: 60, strategy: 'sequential', bad, countMouse: true }));
   trainer = await fakeTrainer(app.url);
   trainer.send({ type: 'status', status: { phase: 'ready', embedded: 60, total: 60, device: 'cpu', backbone: 'tiny', modelVersion: 1 } });
   trainer.send({ type: 'suggestions', modelVersion: 1, lists: { uncertain: [40, 41, 42, 43, 44, 45], [`class:${classes[2].id}`]: [50, 51, 52, 53] } });

@@ -113,7 +113,7 @@ export function segRefineMarkdown(r: SegRefineResult, machine: string, date: str
     ...r.rows.map((x) => `| ${x.style === 'demo' ? 'demo (shape only, held out: not tuned on)' : 'coloured (tuned on)'} | ${x.head} | ${f(x.nearest)} | ${f(x.bilinear)} | **${f(x.refined)}** | ${f(x.oracle)} | ${sign(x.refined.miou - x.oracle.miou)} | ${f(x.oracle32)} | ${sign(x.refined.miou - x.oracle32.miou)} | ${f(x.withStrokes)} |`),
     '',
     `Full-resolution mIoU over ${r.rows[0]?.images ?? 0} test scenes per style (boundary F at 2 px in brackets). Refinement cost: **${r.time.refineMsPerMp} ms per megapixel** ` +
-    `(CPU time of one thread, median of repeats, ${r.time.grids.map((g) => `grid ${g.grid}: ${g.cpuMsPerMp} ms`).join(', ')}; wall time on this shared machine ${r.time.refineWallMsPerMp} ms); ` +
+    `(CPU time of one thread, median of repeats, ${r.time.grids.map((g) => `grid ${g.grid}: ${g.cpuMsPerMp} ms`).join(', ')}; with strokes on the image, grid 28×37: ${r.time.withStrokesMsPerMp} ms; wall time on this machine ${r.time.refineWallMsPerMp} ms); ` +
     `SLIC superpixels ${r.time.slicMsPerMp} ms per megapixel (computed once per image in a worker, at most 0.3 MP).`,
   ].join('\n');
 }

@@ -6,6 +6,7 @@ import { oracleMap } from '../scripts/simulate/seg-metrics.ts';
 import { mulberry32 } from '../trainer/rng.ts';
 import { refineMap, type RefineOptions } from '../web/src/seg/refine.ts';
 import { slic } from '../web/src/seg/superpixels.ts';
+import { paintScribbles } from '../scripts/simulate/painter.ts';
 import { median, round } from './util.ts';
 
 export function syntheticScene(W: number, H: number, seed = 1) {
@@ -46,9 +47,15 @@ export async function timeRefine(o: { repeats?: number; opts?: RefineOptions } =
     const t = Array.from({ length: reps }, () => timed(() => refineMap(map, K, gh, gw, guide, o.opts)));
     return { grid: `${gh}×${gw}`, wallMsPerMp: round(median(t.map((x) => x.wall)) / mp, 1), cpuMsPerMp: round(median(t.map((x) => x.cpu)) / mp, 1) };
   });
+  // with your strokes on the image (2 per region): the hints and their flood (hint-spread.ts) on the finer grid
+  const hints = Uint8Array.from(paintScribbles(s.truth, s.W, s.H, { maxStrokes: 2, seed: 7 }).data, (v) => (v === 255 ? 0 : v + 1));
+  const hmap = oracleMap(s.truth, K, s.W, s.H, 28, 37);
+  refineMap(hmap, K, 28, 37, guide, o.opts, hints);
+  const th = Array.from({ length: reps }, () => timed(() => refineMap(hmap, K, 28, 37, guide, o.opts, hints)));
   const sl = Array.from({ length: Math.min(3, reps) }, () => timed(() => slic(guide)));
   return {
     megapixels: round(mp, 3), classes: K, grids,
+    withStrokesMsPerMp: round(median(th.map((x) => x.cpu)) / mp, 1),
     refineMsPerMp: Math.max(...grids.map((g) => g.cpuMsPerMp)), refineWallMsPerMp: Math.max(...grids.map((g) => g.wallMsPerMp)),
     slicMsPerMp: round(median(sl.map((x) => x.cpu)) / mp, 1), slicWallMsPerMp: round(median(sl.map((x) => x.wall)) / mp, 1),
   };

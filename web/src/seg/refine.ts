@@ -27,11 +27,17 @@ export interface RefineOptions {
   eps?: number;
   /** how much a cell you painted outweighs an unpainted one (refine-hints.ts) */
   hintWeight?: number;
+  /** the largest colour step your strokes' flood crosses to reach the rest of their region (hint-spread.ts; 0 = off) */
+  spreadTau?: number;
+  /** the flood also stops at cells whose colour is further than this from its stroke's mean colour */
+  spreadColour?: number;
+  /** how much of a painted cell a cell reached by the flood counts as */
+  spreadStrength?: number;
   /** evaluate every pixel, skipping the per-cell shortcut (tests check the shortcut changes nothing) */
   exhaustive?: boolean;
 }
 /** Chosen on the coloured scenes of `hilt simulate` (bench/seg-refine.ts); the demo scenes are held out. */
-export const REFINE_DEFAULTS: Required<RefineOptions> = { cellsPerPatch: 2, radius: 6, eps: 0.001, hintWeight: HINT_WEIGHT, exhaustive: false };
+export const REFINE_DEFAULTS: Required<RefineOptions> = { cellsPerPatch: 2, radius: 6, eps: 0.001, hintWeight: HINT_WEIGHT, spreadTau: 0.2, spreadStrength: 0.3, spreadColour: 0.2, exhaustive: false };
 
 /** Low-resolution guide: per-cell mean colour in [0, 1] (3 planes) and colour range (lo/hi per channel). */
 function cellColours(g: Guide, lw: number, lh: number, xc: Int32Array, yc: Int32Array) {
@@ -145,7 +151,7 @@ export function refineMap(map: Uint8Array, C: number, gh: number, gw: number, g:
   for (let y = 0; y < H; y++) yc[y] = Math.floor((y * lh) / H);
   const { I, lo, hi } = cellColours(g, lw, lh, xc, yc);
   const P = resamplePlanes(map, C, gh, gw, lw, lh, 1 / 255);
-  const weights = hints ? applyHints(P, C, hints, W, H, lw, lh, xc, yc, o.hintWeight) : null;
+  const weights = hints ? applyHints(P, C, hints, W, H, lw, lh, xc, yc, o.hintWeight, { tau: o.spreadTau, tauColour: o.spreadColour, strength: o.spreadStrength, I }) : null;
   const coef = coefficients(I, P, C, lw, lh, r, o.eps, weights);
   const cellLabel = cellDecisions(coef, I, lo, hi, C, lw, lh);
   if (o.exhaustive) cellLabel.label.fill(-1);

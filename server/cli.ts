@@ -21,7 +21,7 @@ const collect = (v: string, prev?: string[]) => [...(prev ?? []), v];
 /** what `start` and `serve` share: where to listen and who may talk to it */
 const serverOpts = (c: Command) => c
   .option('-p, --port <port>', 'port (0 = any free port)', '8001').option('--host <host>', 'bind address (off loopback every request needs the token)', '127.0.0.1')
-  .option('--token <token>', 'token for the API, the web app and trainers (required off loopback; generated and printed if missing)')
+  .addOption(new Option('--token <token>', 'token for the API, the web app and trainers (required off loopback; generated and printed if missing)').env('HILT_TOKEN'))
   .option('--allow-origin <origin>', 'another origin allowed to write, e.g. https://hilt.example.com behind a proxy (repeatable)', collect)
   .option('--allow-host <name>', 'another Host name to answer to, e.g. a DNS name of this machine (repeatable)', collect)
   .option('--import-root <dir>', 'a folder POST /api/import may read (repeatable; default: home and cwd on loopback, none elsewhere)', collect);
@@ -57,7 +57,7 @@ trainerOpts(program.command('train')
   .description('run the trainer: embeds images with a frozen backbone, refits linear heads, pushes predictions')
   .addOption(sessionOpt('demo')).addOption(sessionsDirOpt())
   .option('--server <url>', 'server WebSocket URL', 'ws://127.0.0.1:8001/ws')
-  .option('--token <token>', 'the server token (needed when the server is not on loopback)')
+  .addOption(new Option('--token <token>', 'the server token (needed when the server is not on loopback; HILT_TOKEN keeps it off the command line)').env('HILT_TOKEN'))
   .option('--replace', 'if another trainer is connected, take over from it (once); without it a second trainer is refused'))
   .action(async (o) => { await (await import('../trainer/main.ts')).runTrainerCli({ ...o, sessionsDir: sessionsDirFrom(o.sessionsDir) }).catch(fail); });
 

@@ -74,11 +74,12 @@ export async function start(o: StartCmd): Promise<void> {
     const args = [BIN, 'train', '--session', o.session, '--sessions-dir', o.sessionsDir,
       '--server', `ws://${wsHost.includes(':') ? `[${wsHost}]` : wsHost}:${srv.port}/ws`,
       '--backbone', o.backbone ?? 'dinov3-vits16', '--device', o.device ?? 'auto', '--resolution', o.resolution ?? '224'];
-    if (srv.token) args.push('--token', srv.token);
+    // the token goes by environment, not argv: a command line is readable by every user of the machine (ps)
+    const env = srv.token ? { ...process.env, HILT_TOKEN: srv.token } : process.env;
     if (o.offline) args.push('--offline');
     // --replace takes over once: a restarted child must not push out a trainer that connected meanwhile
     if (o.replace && restarts === 0) args.push('--replace');
-    child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: process.env });
+    child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env });
     prefixed(child.stdout!, '[trainer]', process.stdout);
     prefixed(child.stderr!, '[trainer]', process.stderr);
     child.on('exit', (code, signal) => {

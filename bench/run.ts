@@ -109,6 +109,8 @@ export const BENCHES: Record<string, Runner> = {
     return { raw: r, checks: [
       ...r.rows.map((x) => check('segrefine', `seg full-res mIoU refined, ${x.style} scenes, ${x.head}`, x.refined.miou, '', `≥ oracle ${round(x.oracle.miou, 3)}`, (v) => v >= round(x.oracle.miou, 3),
         `grid ${x.grid}; stride-32 oracle ${round(x.oracle32.miou, 3)}; nearest ${round(x.nearest.miou, 3)}, bilinear ${round(x.bilinear.miou, 3)}; boundary F refined ${round(x.refined.boundaryF, 2)} vs oracle ${round(x.oracle.boundaryF, 2)}; with 2 strokes per region on the image ${round(x.withStrokes.miou, 3)}`)),
+      ...r.rows.filter((x) => x.head.startsWith('scribbles')).map((x) => check('segrefine', `seg full-res mIoU of the patch-grid oracle refined (d″), ${x.style} scenes`, x.refinedOracle.miou, '', `≥ oracle ${round(x.oracle.miou, 3)}`, (v) => v >= round(x.oracle.miou, 3),
+        `what the refinement adds to a perfect patch classifier; boundary F ${round(x.refinedOracle.boundaryF, 2)} vs ${round(x.oracle.boundaryF, 2)}`)),
       ...r.rows.filter((x) => x.head.startsWith('scribbles')).map((x) => check('segrefine', `seg full-res mIoU, a few strokes then Enter (e), ${x.style} scenes, head on ${x.head}`, x.withStrokes.miou, '', `≥ oracle ${round(x.oracle.miou, 3)}`, (v) => v >= round(x.oracle.miou, 3),
         `≤ 2 strokes per region on the test image, flooded to their region's edges; boundary F ${round(x.withStrokes.boundaryF, 2)} vs oracle ${round(x.oracle.boundaryF, 2)}`)),
       check('segrefine', 'seg refinement to full resolution, per megapixel (one thread, CPU time)', r.time.refineMsPerMp, 'ms', '< 100', (v) => v < 100, `wall ${r.time.refineWallMsPerMp} ms on this shared machine; with strokes on the image ${r.time.withStrokesMsPerMp} ms/MP; SLIC ${r.time.slicMsPerMp} ms/MP`),
@@ -165,8 +167,11 @@ Writes bench/results/<date>.json and regenerates the README's benchmark table.
   }
   mkdirSync(outDir, { recursive: true });
   const file = join(outDir, `${date}${quick ? '-quick' : ''}.json`);
-  writeFileSync(file, JSON.stringify({ date, quick, machine: m, checks, results }, null, 2));
-  writeFileSync(file.replace(/\.json$/, '.md'), table(checks, m, date) + '\n');
+  // a second run the same day (`--only a,b`) adds to that day's file: the benchmarks it did not run are kept
+  const day = existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) as { checks: Check[]; results: Record<string, unknown> } : { checks: [], results: {} };
+  const dayChecks = [...day.checks.filter((c) => !names.includes(c.bench)), ...checks];
+  writeFileSync(file, JSON.stringify({ date, quick, machine: m, checks: dayChecks, results: { ...day.results, ...results } }, null, 2));
+  writeFileSync(file.replace(/\.json$/, '.md'), table(dayChecks, m, date) + '\n');
   console.log(`wrote ${file}`);
   if (quick) return;
   // the README shows the latest figure of every benchmark: rows of benchmarks not run this time are kept

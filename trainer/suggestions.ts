@@ -28,6 +28,9 @@ export interface SuggestionInput {
    *  and `diverse` work on it, so their cost is bounded however large the session (a 1M × 768 matrix is
    *  not held anywhere); rows outside the sample rank by uncertainty alone */
   sample?: { ids: ArrayLike<number>; features: Float32Array };
+  /** classes of the session, labelled or not: the cold start's cluster count follows it (2 per class), so
+   *  the clusters do not change as classes get their first labels; default C (the model's classes) */
+  classCount?: number;
   /** seed for the random val places (e.g. the model version) */
   seed?: number;
   /** false: rank every unlabelled row, val side included (tests of a producer alone); default true */
@@ -156,7 +159,7 @@ export function computeSuggestions(inp: SuggestionInput): Record<string, number[
       if (clusters !== undefined) return clusters;
       if (!space || space.row.length < 2) return (clusters = null);
       // clusters of the feature rows, lifted to rows: a row without features is a cluster of its own
-      const cl = clusterPool(space.features, d, space.row.length, C || inp.classIds.length);
+      const cl = clusterPool(space.features, d, space.row.length, Math.max(inp.classCount ?? 0, C || inp.classIds.length));
       const assign = new Int32Array(n);
       for (let i = 0; i < n; i++) assign[i] = cl.k + i;
       space.row.forEach((r, f) => { assign[r] = cl.assign[f]; });

@@ -31,6 +31,9 @@ export interface SuggestionInput {
   /** classes of the session, labelled or not: the cold start's cluster count follows it (2 per class), so
    *  the clusters do not change as classes get their first labels; default C (the model's classes) */
   classCount?: number;
+  /** class coverage in `uncertain`: while a class of the model has fewer than this many labels, the images it
+   *  scores highest for that class come before the uncertain ones (0: off; default CLASS_COVER) */
+  classCover?: number;
   /** seed for the random val places (e.g. the model version) */
   seed?: number;
   /** false: rank every unlabelled row, val side included (tests of a producer alone); default true */
@@ -77,7 +80,8 @@ export const PRODUCERS: Record<string, Producer> = {
     if (!u && !s.inp.probs) return { uncertain: s.toIds(s.cold()) };
     const ranked = u ? s.rank(s.unl, (i) => -u[i]) : s.rank(s.unl, (i) => s.margin[i]);
     const cl = s.clusters();
-    return { uncertain: s.toIds(then(s.cold(), cl ? clusterMargin(cl, ranked, s.limit) : ranked)) };
+    const rest = cl ? clusterMargin(cl, ranked, s.limit) : ranked;
+    return { uncertain: s.toIds(then(then(s.cold(), u ? [] : classCover(s)), rest)) };
   },
   // cold start, then farthest-first (k-center) from everything labelled
   diverse: (s) => {
@@ -125,6 +129,21 @@ export const PRODUCERS: Record<string, Producer> = {
     return { review: li ? s.toIds(s.rank(s.lab.filter((i) => Number.isFinite(li[i])), (i) => -li[i])) : [] };
   },
 };
+
+/** see SuggestionInput.classCover */
+export const CLASS_COVER = 0;
+
+/** Class coverage: for each class of the model with fewer than `classCover` labels (fewest first), the
+ *  unlabelled rows it scores highest, as many as it lacks, round-robin over those classes. */
+function classCover(s: Scored): number[] {
+  const { probs, C, labelCounts } = s.inp, k = s.inp.classCover ?? CLASS_COVER;
+  if (!probs || k <= 0) return [];
+  const starved = Array.from({ length: C }, (_, c) => c).filter((c) => labelCounts[c] < k).sort((a, b) => labelCounts[a] - labelCounts[b] || a - b);
+  const queues = starved.map((c) => s.rank(s.unl, (i) => -probs[i * C + c], k - labelCounts[c]));
+  const out: number[] = [], seen = new Set<number>();
+  for (let r = 0; r < k; r++) for (const q of queues) if (r < q.length && !seen.has(q[r])) { seen.add(q[r]); out.push(q[r]); }
+  return out;
+}
 
 /** Every producer's lists: `uncertain`, `diverse`, `minority`, `review`, and `class:<classId>` for each class. */
 export function computeSuggestions(inp: SuggestionInput): Record<string, number[]> {

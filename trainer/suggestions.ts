@@ -130,7 +130,19 @@ export const PRODUCERS: Record<string, Producer> = {
   },
 };
 
-/** see SuggestionInput.classCover */
+/**
+ * Class coverage at the hand-over from the cold start to uncertainty (SuggestionInput.classCover): off,
+ * because it did not help where it was measured. The rule: while a class of the model has fewer than K
+ * labels, the images the model scores highest for it come first (one MNIST/shapes repeat had starved a
+ * class for 80 labels). Measured with scripts/probe-strategies.ts (the simulate loop replayed on cached
+ * mobilenetv2-imagenet features, same orders, split and lists) on Fashion-MNIST, 1200 pool / 300 test,
+ * budget 200, 4 repeats, 2026-11-30 — labels to 90 % of the best final mean (0.692):
+ *   sequential 100 (per repeat 90, 100, 110, 120); uncertain 120 (140, 100, 100, 190), final 0.668;
+ *   uncertain + coverage K = 3: 160 (60, 180, 110, 160), final 0.678; mix 100 (110, 90, 70, 110), final 0.689.
+ * It made one repeat worse instead (repeat 2 stays at 0.44–0.55 from 50 to 150 labels), and its mean curve
+ * is at or below plain uncertain's from 70 to 180 labels. Not investigated further; kept as an option (off) for the
+ * next measurement.
+ */
 export const CLASS_COVER = 0;
 
 /** Class coverage: for each class of the model with fewer than `classCover` labels (fewest first), the

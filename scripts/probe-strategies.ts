@@ -8,7 +8,7 @@
 // Usage: npx tsx scripts/probe-strategies.ts --data DIR [--budget 300] [--repeats 6] [--every 10]
 //          [--variants sequential,random,uncertain,cover3] [--seed 1] [--backbone mobilenetv2-imagenet]
 // Variants: sequential, random, uncertain (the trainer's list as is), coverK (uncertain with classCover K),
-// mix (uncertain with 20 % random), typical.
+// mix (uncertain with 20 % random), typical, typiclust (uncertain whose cold start has labels + 1 clusters, ≤ 50).
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -94,7 +94,7 @@ function run(variant: string, repeat: number): number[] {
     const v = variant === 'mix' ? (rand() < 0.2 ? 'random' : 'uncertain') : variant;
     if (v === 'sequential') return sequential();
     if (v === 'random') return randomOrder.find((id) => !labels.has(id)) ?? null;
-    return free(lists[v === 'typical' ? 'typical' : 'uncertain']) ?? sequential();
+    return free(lists[v === 'typical' ? 'typical' : 'uncertain']) ?? sequential(); // typiclust: uncertain with more clusters
   };
   const refit = () => {
     // the model's classes: those with a label, in class order (the UI's), warm-started when they extend the last
@@ -112,7 +112,8 @@ function run(variant: string, repeat: number): number[] {
     lists = computeSuggestions({
       ids, probs: head ? predictProba(head, X, n) : null, C: head ? cols.length : C, classIds: head ? cols : ds.classNames.map((_, i) => i),
       features: X, d, labelledIds: labels.keys(), labelCounts: head ? counts : ds.classNames.map(() => 0), limit: 200, seed: version,
-      classCount: C, classCover: cover ? Number(cover[1]) : 0,
+      // typiclust: as many clusters as labels + 1 (TypiClust's rule; k ≤ 50), so the cold start goes on to ~50 labels
+      classCount: variant === 'typiclust' ? Math.max(C, Math.ceil((labels.size + 1) / 2)) : C, classCover: cover ? Number(cover[1]) : 0,
     });
   };
   refit();

@@ -83,6 +83,8 @@ export const PRODUCERS: Record<string, Producer> = {
     const rest = cl ? clusterMargin(cl, ranked, s.limit) : ranked;
     return { uncertain: s.toIds(then(then(s.cold(), u ? [] : classCover(s)), rest)) };
   },
+  // mix: `uncertain`'s list under its own name; the server makes one pick in five a random one
+  mix: (s) => ({ mix: PRODUCERS.uncertain(s).uncertain }),
   // cold start, then farthest-first (k-center) from everything labelled
   diverse: (s) => {
     const sp = s.space;

@@ -113,7 +113,7 @@ function run(variant: string, repeat: number): number[] {
       ids, probs: head ? predictProba(head, X, n) : null, C: head ? cols.length : C, classIds: head ? cols : ds.classNames.map((_, i) => i),
       features: X, d, labelledIds: labels.keys(), labelCounts: head ? counts : ds.classNames.map(() => 0), limit: 200, seed: version,
       // typiclust: as many clusters as labels + 1 (TypiClust's rule; k ≤ 50), so the cold start goes on to ~50 labels
-      classCount: variant === 'typiclust' ? Math.max(C, Math.ceil((labels.size + 1) / 2)) : C, classCover: cover ? Number(cover[1]) : 0,
+      classCount: C, coldGrows: variant === 'typiclust', classCover: cover ? Number(cover[1]) : 0,
     });
   };
   refit();

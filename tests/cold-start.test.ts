@@ -53,6 +53,19 @@ describe('cold start', () => {
     expect(new Set(computeSuggestions(base).typical.slice(0, 4).map((id) => b.blob(id - 1)))).not.toEqual(new Set([4, 5, 6, 7]));
   });
 
+  it('coldGrows: at least labels + 1 clusters, so the cold start goes on past two clusters per class (TypiClust)', () => {
+    const b = blobs(16, 10);
+    const ids = Array.from({ length: b.n }, (_, i) => i + 1);
+    const labelled = Array.from({ length: 12 }, (_, k) => k * 10 + 1); // one image in each of blobs 0..11
+    const base = { ids, probs: new Float32Array(b.n * 2).fill(0.5), C: 2, classIds: [1, 2], features: b.X, d: b.d, labelledIds: labelled, labelCounts: [6, 6], limit: 20, valPlaces: false, classCount: 2 };
+    // two classes: k = 4 clusters, all holding a label — the cold start is over
+    expect(computeSuggestions({ ...base, coldGrows: false }).typical).toEqual([]);
+    // k = 2 × ⌈13 / 2⌉ = 14 clusters for 12 labels: some hold none, and the four unlabelled blobs are asked for
+    const grown = computeSuggestions({ ...base, coldGrows: true }).typical;
+    expect(grown.length).toBeGreaterThan(0);
+    expect(grown.some((id) => b.blob(id - 1) >= 12)).toBe(true);
+  });
+
   it('the typical pick is central, not an outlier', () => {
     const b = blobs(2, 40);
     // push row 5 of blob 0 far out: it must not be the first pick for its blob

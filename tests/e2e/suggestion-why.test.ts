@@ -47,7 +47,7 @@ describe('the default strategy and why an image was picked (e2e, Chromium)', () 
     trainer.send({ type: 'status', status: { phase: 'ready', embedded: 30, total: 30, device: 'cpu', backbone: 'tiny', modelVersion: 1 } });
     trainer.send({ type: 'predictions', modelVersion: 1, items: [21, val].map((imageId) => ({ imageId, classId: a.id, probs, uncertainty: 0.95 })) });
     trainer.send({ type: 'suggestions', modelVersion: 1, lists: { uncertain: [20, 21, val], typical: [20] } });
-    // uncertain itself (the default, mix, makes one pick in five a random one: not what this walks through)
+    // uncertain itself, whatever the default (mix, say, makes one pick in five a random one)
     await page.selectOption('[data-testid=strategy-choice]', 'uncertain');
     await page.waitForFunction(() => document.querySelector('[data-testid=strategy]')?.textContent?.trim() === 'next: uncertain');
     await page.keyboard.press('ArrowRight'); // id order: nothing to explain

@@ -3,7 +3,7 @@
 import type { Db } from './db/open.ts';
 import { AppError } from './errors.ts';
 import { stmt } from './db/prepared.ts';
-import { strategyByName, STRATEGIES } from './strategies.ts';
+import { MIX_RANDOM_WHY, strategyByName, STRATEGIES } from './strategies.ts';
 
 export interface NextQuery {
   strategy?: string; class?: string; after?: string; before?: string; exclude?: string; annotator: string; claimTtlMs: number;
@@ -68,6 +68,11 @@ export function nextImage(db: Db, q: NextQuery): { id: number | null; reason: st
   let reason: string = strategy.name;
   // a bad request is a 400 whatever the trainer is doing: check the strategy's parameters first
   const key = strategy.needsTrainer ? strategy.listKey?.(ctx.query, db) ?? strategy.name : null;
+  // mix: this turn is a random one (what the random strategy picks), said as such
+  if (strategy.randomShare && Math.random() < strategy.randomShare) {
+    id = strategyByName('random').pick!(ctx);
+    if (id !== null) { claim(db, id, me, q.claimTtlMs, now); return { id, reason: `${strategy.name}: random`, why: MIX_RANDOM_WHY }; }
+  }
   if (key && q.trainerOnline === false) reason = `${strategy.name}: the trainer is offline, sequential`;
   else if (key) {
     const row = stmt(db, 'select ids from suggestions where strategy = ?').get(key) as { ids: string } | undefined;

@@ -41,6 +41,31 @@ describe('cold start', () => {
     expect(coldStart(cl, all, [0, 30, 60, 90], 10)).toEqual([]);
   });
 
+  it('the clusters follow the session classes, not only the labelled ones (classCount): the cold start does not end when two classes have a label', () => {
+    const b = blobs(8, 20);
+    const ids = Array.from({ length: b.n }, (_, i) => i + 1);
+    const probs = new Float32Array(b.n * 2).fill(0.5);
+    const base = { ids, probs, C: 2, classIds: [1, 2], features: b.X, d: b.d, labelledIds: [1, 21, 41, 61], labelCounts: [2, 2], limit: 20, valPlaces: false };
+    // a model over 2 of the session's 4 classes: k = 2 × 4 = 8 clusters, 4 of them still uncovered
+    const typical = computeSuggestions({ ...base, classCount: 4 }).typical;
+    expect(new Set(typical.slice(0, 4).map((id) => b.blob(id - 1)))).toEqual(new Set([4, 5, 6, 7]));
+    // without it, k = 2 × 2 labelled classes: 4 clusters over 8 blobs, and the picks are no longer one per uncovered blob
+    expect(new Set(computeSuggestions(base).typical.slice(0, 4).map((id) => b.blob(id - 1)))).not.toEqual(new Set([4, 5, 6, 7]));
+  });
+
+  it('coldGrows: at least labels + 1 clusters, so the cold start goes on past two clusters per class (TypiClust)', () => {
+    const b = blobs(16, 10);
+    const ids = Array.from({ length: b.n }, (_, i) => i + 1);
+    const labelled = Array.from({ length: 12 }, (_, k) => k * 10 + 1); // one image in each of blobs 0..11
+    const base = { ids, probs: new Float32Array(b.n * 2).fill(0.5), C: 2, classIds: [1, 2], features: b.X, d: b.d, labelledIds: labelled, labelCounts: [6, 6], limit: 20, valPlaces: false, classCount: 2 };
+    // two classes: k = 4 clusters, all holding a label — the cold start is over
+    expect(computeSuggestions({ ...base, coldGrows: false }).typical).toEqual([]);
+    // k = 2 × ⌈13 / 2⌉ = 14 clusters for 12 labels: some hold none, and the four unlabelled blobs are asked for
+    const grown = computeSuggestions({ ...base, coldGrows: true }).typical;
+    expect(grown.length).toBeGreaterThan(0);
+    expect(grown.some((id) => b.blob(id - 1) >= 12)).toBe(true);
+  });
+
   it('the typical pick is central, not an outlier', () => {
     const b = blobs(2, 40);
     // push row 5 of blob 0 far out: it must not be the first pick for its blob

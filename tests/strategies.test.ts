@@ -1,8 +1,8 @@
 // The strategy registry is complete across runtimes: every server strategy that needs the trainer has a
 // trainer producer of the same name (and every producer a strategy), the API lists them all, and an
 // unknown name is a JSON 400 naming the known ones.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_STRATEGY, STRATEGIES, strategyList } from '../server/strategies.ts';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { DEFAULT_STRATEGY, MIX_RANDOM, MIX_RANDOM_WHY, STRATEGIES, strategyList } from '../server/strategies.ts';
 import { computeSuggestions, PRODUCERS } from '../trainer/suggestions.ts';
 import { isVal } from '../trainer/split.ts';
 import { nextImage } from '../server/next.ts';
@@ -23,8 +23,9 @@ describe('strategy registry', () => {
   it('the producers publish the lists the server reads (class:<id> per class)', () => {
     const probs = Float32Array.from([0.9, 0.1, 0.2, 0.8, 0.5, 0.5, 0.6, 0.4]);
     const lists = computeSuggestions({ ids: [1, 2, 3, 4], probs, C: 2, classIds: [7, 9], features: null, d: 0, labelledIds: [1], labelCounts: [1, 0], valPlaces: false });
-    expect(Object.keys(lists).sort()).toEqual(['class:7', 'class:9', 'diverse', 'minority', 'review', 'typical', 'uncertain']);
+    expect(Object.keys(lists).sort()).toEqual(['class:7', 'class:9', 'diverse', 'minority', 'mix', 'review', 'typical', 'uncertain']);
     expect(lists.uncertain).toEqual([3, 4, 2]);
+    expect(lists.mix).toEqual(lists.uncertain); // the server draws mix's random turns
     expect(lists['class:9']).toEqual([2, 3, 4]);
   });
 
@@ -32,7 +33,7 @@ describe('strategy registry', () => {
     const r = await srv.api('GET', '/api/strategies');
     expect(r.status).toBe(200);
     expect(r.body.strategies).toEqual(strategyList());
-    expect(r.body.strategies.map((s: { name: string }) => s.name)).toEqual(['sequential', 'random', 'class', 'minority', 'uncertain', 'diverse', 'typical', 'review']);
+    expect(r.body.strategies.map((s: { name: string }) => s.name)).toEqual(['sequential', 'random', 'class', 'minority', 'uncertain', 'diverse', 'typical', 'mix', 'review']);
     // a new session's default per task: a registered strategy that serves that task
     expect(r.body.defaults).toEqual(DEFAULT_STRATEGY);
     for (const [task, name] of Object.entries(DEFAULT_STRATEGY)) expect(STRATEGIES.find((s) => s.name === name)?.tasks).toContain(task);
@@ -54,5 +55,26 @@ describe('why an image was picked', () => {
     const next = (exclude?: number) => nextImage(srv.ctx.session.db, { strategy: 'diverse', annotator: 'w1', claimTtlMs: 60_000, trainerOnline: true, ...(exclude ? { exclude: String(exclude) } : {}) });
     expect(next()).toEqual({ id: val, reason: 'diverse', why: 'a random image, for the honest accuracy estimate (1 in 10)' });
     expect(next(val)).toEqual({ id: train, reason: 'diverse', why: 'far from everything labelled' });
+  });
+});
+
+describe('mix', () => {
+  it('one turn in five (MIX_RANDOM) is the random strategy\'s pick, said as such; the others read its list', () => {
+    const db = srv.ctx.session.db;
+    const ids = (db.$client.prepare('select id from images order by id').all() as { id: number }[]).map((r) => r.id);
+    const train = ids.filter((id) => !isVal(id));
+    db.$client.prepare(`insert into suggestions (strategy, ids, model_version, at) values ('mix', ?, 1, 0)
+      on conflict(strategy) do update set ids = excluded.ids`).run(JSON.stringify([train.at(-1)]));
+    const next = () => nextImage(db, { strategy: 'mix', annotator: 'm1', claimTtlMs: 60_000, trainerOnline: true });
+    const spy = vi.spyOn(Math, 'random');
+    try {
+      spy.mockReturnValue(MIX_RANDOM + 0.01);
+      expect(next()).toMatchObject({ id: train.at(-1), reason: 'mix' });
+      spy.mockReturnValue(MIX_RANDOM - 0.01);
+      const r = next();
+      expect(r).toMatchObject({ reason: 'mix: random', why: MIX_RANDOM_WHY });
+      expect(ids).toContain(r.id);
+    } finally { spy.mockRestore(); }
+    expect(MIX_RANDOM).toBe(0.2);
   });
 });

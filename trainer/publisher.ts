@@ -1,6 +1,7 @@
 // After a lap of the sweep: the head and a validation sample of its predictions (what `hilt export
 // --format onnx` checks against), then the suggestion lists and metrics, computed off the loop (a worker
-// thread). One computation at a time, and a pause of twice its length after it: at 100k images the worker
+// thread). Before the first model (fewer than two classes labelled), the cold-start lists alone: they need
+// only the features, so the first picks of a session are already chosen on purpose. One computation at a time, and a pause of twice its length after it: at 100k images the worker
 // takes a few hundred ms, and labels 300 ms apart must not keep a core busy with lists nobody reads yet.
 import type { ImageRef } from '../server/protocol.ts';
 import type { Sweep } from './sweep.ts';
@@ -31,18 +32,22 @@ export class Publisher {
   request(): void {
     const { impl, io } = this.host;
     this.stale = false;
-    if (!impl?.model()) return;
+    const model = impl?.model();
+    // no model yet: the cold-start lists need only the features (a task that has them says so)
+    if (!impl || (!model && !impl.publishCold)) return;
     const wait = this.at + 2 * this.ms - Date.now();
     if (this.busy || wait > 0) {
       this.stale = true;
       if (!this.busy) this.timer ??= setTimeout(() => { this.timer = null; this.host.kick(); }, wait);
       return;
     }
-    sendHead(io, impl, this.host.embedder, this.host.version);
-    this.host.sendFull(this.host.validationSample());
+    if (model) {
+      sendHead(io, impl, this.host.embedder, this.host.version);
+      this.host.sendFull(this.host.validationSample());
+    }
     this.busy = true;
     this.at = Date.now();
-    impl.publish({ ...this.host.sweep.collect(), sample: this.host.sweep.sample })
+    (model ? impl.publish({ ...this.host.sweep.collect(), sample: this.host.sweep.sample }) : impl.publishCold!(this.host.sweep.sample))
       .catch((e) => io.log(`publishing failed: ${(e as Error).stack}`))
       .finally(() => { this.busy = false; this.ms = Date.now() - this.at; this.host.kick(); });
   }

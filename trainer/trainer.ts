@@ -173,7 +173,7 @@ export class Trainer implements TrainerView {
         }
         // a lap waiting for its gap publishes when it ends; ready = the newest lists are out
         if (this.sweep.lapDue) break;
-        if (this.publisher.stale && this.version) this.publisher.request();
+        if (this.publisher.stale) this.publisher.request();
         if (this.publisher.settled) this.status(this.version ? 'ready' : 'idle', this.idleMessage());
         break;
       }
@@ -246,6 +246,8 @@ export class Trainer implements TrainerView {
       if (this.ann.has(r.id)) this.markDirty();
     }
     this.status('embedding');
+    // no model: the cold-start lists take the new images in when the queue drains
+    if (ids.length && !this.impl?.model()) this.publisher.stale = true;
     // a model exists: newly embedded images are predicted now (as deltas), suggestions when the queue drains
     if (ids.length && this.impl?.model()) {
       const values = new Float32Array(rows.reduce((s, v) => s + v.length, 0));
@@ -277,7 +279,8 @@ export class Trainer implements TrainerView {
     const t0 = performance.now();
     try {
       const fitted = this.impl ? await this.impl.fit() : null;
-      if (!fitted) { this.status('idle', this.idleMessage()); return; }
+      // no model yet: the loop publishes the cold-start lists for these labels, then says idle
+      if (!fitted) { this.publisher.stale = true; return; }
       this.sweep.flush(); // the previous model's changes go first
       this.version++;
       const fitMs = performance.now() - t0;

@@ -6,7 +6,7 @@
 // hides it.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { DEFAULT_STRATEGY } from '../../server/strategies.ts';
+import { DEFAULT_STRATEGY, STRATEGIES } from '../../server/strategies.ts';
 import { isVal } from '../../trainer/split.ts';
 import { api, fakeTrainer, openClassifying, shot, type App } from './helpers.ts';
 
@@ -32,7 +32,7 @@ describe('the default strategy and why an image was picked (e2e, Chromium)', () 
     expect(DEFAULT_STRATEGY.classification).not.toBe('sequential');
     const d = DEFAULT_STRATEGY.classification;
     expect(await page.$eval('[data-testid=strategy-choice]', (el) => (el as HTMLSelectElement).value)).toBe(d);
-    expect(await text('[data-testid=strategy]')).toContain(`sequential (${d}: trainer offline)`);
+    expect(await text('[data-testid=strategy]')).toContain(`sequential (${STRATEGIES.find((s) => s.name === d)!.label}: trainer offline)`);
     expect(await why()).toBeNull(); // the first image: shown by id, not picked
   });
 
@@ -47,6 +47,8 @@ describe('the default strategy and why an image was picked (e2e, Chromium)', () 
     trainer.send({ type: 'status', status: { phase: 'ready', embedded: 30, total: 30, device: 'cpu', backbone: 'tiny', modelVersion: 1 } });
     trainer.send({ type: 'predictions', modelVersion: 1, items: [21, val].map((imageId) => ({ imageId, classId: a.id, probs, uncertainty: 0.95 })) });
     trainer.send({ type: 'suggestions', modelVersion: 1, lists: { uncertain: [20, 21, val], typical: [20] } });
+    // uncertain itself, whatever the default (mix, say, makes one pick in five a random one)
+    await page.selectOption('[data-testid=strategy-choice]', 'uncertain');
     await page.waitForFunction(() => document.querySelector('[data-testid=strategy]')?.textContent?.trim() === 'next: uncertain');
     await page.keyboard.press('ArrowRight'); // id order: nothing to explain
     await waitImage(2);

@@ -5,7 +5,7 @@ import { fitLogReg, predictProba, type LogRegModel } from '../heads/logreg.ts';
 import { isVal } from '../split.ts';
 import type { EmbedResult } from '../types.ts';
 import type { Shape } from '../feature-store.ts';
-import type { RowPredictions } from '../sweep.ts';
+import { inSample, type RowPredictions } from '../sweep.ts';
 import { ClassificationQuality } from '../quality/classification.ts';
 import type { SweepState, TaskFactory, TrainerTask, TrainerView } from './task.ts';
 import { classificationExport } from './classification-export.ts';
@@ -125,6 +125,38 @@ export class ClassificationTask implements TrainerTask {
     return this.ids.map((id) => counts.get(id) ?? 0);
   }
 
+  /**
+   * Before the first model: the cold-start lists (typical images of clusters with no label yet) from the
+   * features alone, so that `uncertain`, `diverse` and `typical` choose from the very first image instead
+   * of falling back to sequential order until two classes have labels. The feature sample is the sweep's
+   * (the same images it keeps once a model exists), read from the cache here since no sweep runs yet.
+   * Only the lists that have something in them are sent: `class` and `minority` need a model and keep
+   * saying "no trainer suggestions yet".
+   */
+  async publishCold(sample: Map<number, Float32Array>): Promise<void> {
+    const { cache, images, ann, io } = this.v;
+    if (!cache || this.head) return;
+    const n = images.size;
+    for (const img of images.values()) {
+      if (sample.has(img.id) || !(ann.has(img.id) || inSample(img.id, n))) continue;
+      const f = cache.getPooled(img);
+      if (f) sample.set(img.id, f.slice());
+    }
+    const first = sample.values().next().value as Float32Array | undefined;
+    if (!first) return;
+    const packed = packSample(sample, first.length);
+    const classIds = this.v.classes.map((c) => c.id);
+    const counts = new Map<number, number>();
+    for (const a of ann.values()) if (a.kind === 'label' && a.classId !== null) counts.set(a.classId, (counts.get(a.classId) ?? 0) + 1);
+    const lists = await this.v.suggest({
+      ids: packed.ids, probs: null, C: classIds.length, classIds, features: null, d: first.length, classCount: classIds.length,
+      labelledIds: [...ann.keys()], labelCounts: classIds.map((id) => counts.get(id) ?? 0), limit: 200, sample: packed, seed: this.v.version,
+    });
+    if (!lists || this.head) return; // a model arrived meanwhile: its lists supersede these
+    const nonEmpty = Object.fromEntries(Object.entries(lists).filter(([, ids]) => ids.length));
+    if (Object.keys(nonEmpty).length) io.send({ type: 'suggestions', modelVersion: this.v.version, lists: nonEmpty });
+  }
+
   async publish(sweep: SweepState): Promise<void> {
     const { io } = this.v;
     const model = this.head, classIds = this.ids;
@@ -133,6 +165,7 @@ export class ClassificationTask implements TrainerTask {
     const lists = await this.v.suggest({
       ids: sweep.ids, probs: sweep.probs, C: sweep.C, classIds: classIds.slice(0, sweep.C), features: null, d: model.d,
       labelledIds: [...this.v.ann.keys()], labelCounts: counts, limit: 200, sample: packSample(sweep.sample, model.d),
+      classCount: this.v.classes.length,
       seed: this.v.version, labelIssue: this.quality.labelIssue(sweep.ids),
     });
     if (!lists || this.head !== model) return; // superseded by a newer refit's lists

@@ -60,6 +60,9 @@ export interface TrainerTask {
   predictEmbedding(id: number, e: EmbedResult): Prediction | null;
   /** after a lap of the sweep: suggestions, val metrics, model summary */
   publish(sweep: SweepState): Promise<void>;
+  /** no model yet, the pool embedded: the lists that need only features (the cold start). `sample` is the
+   *  sweep's feature sample, which the task may fill from the cache (the sweep fills it once a model exists) */
+  publishCold?(sample: Map<number, Float32Array>): Promise<void>;
   /** annotations that count as labels for this task (for the idle message and metric steps) */
   labelledCount(): number;
 }

@@ -114,7 +114,7 @@ export const STRATEGY_NAMES = STRATEGIES.map((s) => s.name);
  * Fashion-MNIST (1.40×) and `mix` was briefly the default. Segmentation: not measured on real features
  * yet, so the plain order stays.
  */
-export const DEFAULT_STRATEGY: Record<Task, string> = { classification: 'uncertain', segmentation: 'sequential' };
+export const DEFAULT_STRATEGY: Record<Task, string> = { classification: 'uncertain', segmentation: 'uncertain' };
 
 export function strategyByName(name: string): StrategyEntry {
   const s = STRATEGIES.find((x) => x.name === name);

@@ -59,6 +59,11 @@ describe('keyboard walk-through, segmentation (e2e, Chromium)', () => {
       await page.waitForSelector('text=Use the prediction as the mask');
       expect(await page.textContent('[data-testid=seg-prediction]')).toContain('model v1');
       expect(await page.$('[data-testid=prediction-stale]')).toBeNull();
+      await strategyIs('uncertain'); // segmentation's default (server/strategies.ts), on once the trainer published it
+      await page.keyboard.press('n'); // past the end of the ring (mix, when its list is out) back to sequential
+      await page.waitForTimeout(150);
+      if ((await selected()) === 'mix') await page.keyboard.press('n');
+      await strategyIs('sequential');
       await page.keyboard.press('n');
       await strategyIs('random');
       for (let i = 0; i < 3; i++) {

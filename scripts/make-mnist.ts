@@ -34,12 +34,12 @@ export async function makeMnist(dir: string, opts: { count?: number; seed?: numb
   const cached = readClassFolders(root, stamp, want, csv);
   if (cached) return { dir: root, items: cached };
   const mnist = createRequire(import.meta.url)('mnist') as Record<number, Digit>;
-  const classes = Array.from({ length: 10 }, (_, d): GreyClass => {
+  const classes = Array.from({ length: 10 }, (_, d): PictureClass => {
     const n = Math.floor(count / 10) + (d < count % 10 ? 1 : 0), digit = mnist[d];
     if (n > digit.length) throw new Error(`mnist has only ${digit.length} samples of ${d}; asked for ${n} (count ≤ ${10 * 863})`);
     return { name: String(d), n, available: digit.length, pixels: (i) => Buffer.from(digit.get(i).map((v) => Math.round(Math.max(0, Math.min(1, v)) * 255))) };
   });
-  return { dir: root, items: await writeGreyClassFolders(root, classes, rng(seed), 28, { csv, stamp, want }) };
+  return { dir: root, items: await writeClassFolders(root, classes, rng(seed), 28, { csv, stamp, want }) };
 }
 
 /** The files of a class-folder tree written before with the same stamp (else null: write it again). */
@@ -51,21 +51,24 @@ export function readClassFolders(root: string, stamp: string, want: string, csv:
   });
 }
 
-/** One class of a grey picture set: its folder name, how many to draw, how many there are, sample i's bytes. */
-export interface GreyClass { name: string; n: number; available: number; pixels(i: number): Buffer }
+/** One class of a picture set: its folder name, how many to draw, how many there are, sample i's raw bytes
+ *  (side × side × channels, row-major; a promise where they have to be decoded first). */
+export interface PictureClass { name: string; n: number; available: number; pixels(i: number): Buffer | Promise<Buffer> }
 
-/** Draws `n` of each class by a seeded shuffle (class by class, in order) and writes them as side×side grey
- *  PNGs, root/<name>/<name>-<index>.png, then labels.csv and the stamp last (a cut-short run is redone). */
-export async function writeGreyClassFolders(root: string, classes: Iterable<GreyClass>, rand: () => number, side: number, o: { csv: string; stamp: string; want: string }): Promise<MnistItem[]> {
+/** Draws `n` of each class by a seeded shuffle (class by class, in order) and writes them as side×side PNGs
+ *  (grey, or RGB with channels 3), root/<name>/<name>-<index>.png, then labels.csv and the stamp last (a
+ *  cut-short run is redone). */
+export async function writeClassFolders(root: string, classes: Iterable<PictureClass>, rand: () => number, side: number, o: { csv: string; stamp: string; want: string; channels?: 1 | 3 }): Promise<MnistItem[]> {
   const items: MnistItem[] = [];
   const jobs: Promise<unknown>[] = [];
+  const channels = o.channels ?? 1;
   for (const c of classes) {
     mkdirSync(join(root, c.name), { recursive: true });
     const picks = shuffled(Array.from({ length: c.available }, (_, i) => i), rand).slice(0, c.n).sort((a, b) => a - b);
     for (const i of picks) {
       const rel = `${c.name}/${c.name}-${String(i).padStart(4, '0')}.png`;
       items.push({ file: join(root, rel), label: c.name });
-      jobs.push(sharp(c.pixels(i), { raw: { width: side, height: side, channels: 1 } }).png().toFile(join(root, rel)));
+      jobs.push(Promise.resolve(c.pixels(i)).then((px) => sharp(px, { raw: { width: side, height: side, channels } }).png().toFile(join(root, rel))));
       if (jobs.length >= 64) await Promise.all(jobs.splice(0));
     }
   }

@@ -16,7 +16,8 @@ export class PackageFetchError extends Error {
   constructor(message: string, readonly cause?: unknown) { super(message); this.name = 'PackageFetchError'; }
 }
 
-function integrityOf(file: string): string {
+/** The npm-style integrity string (sha512, base64) of a file, to compare with a pinned package's. */
+export function integrityOf(file: string): string {
   return 'sha512-' + crypto.createHash('sha512').update(fs.readFileSync(file)).digest('base64');
 }
 

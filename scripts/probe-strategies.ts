@@ -8,7 +8,8 @@
 // Usage: npx tsx scripts/probe-strategies.ts --data DIR [--budget 300] [--repeats 6] [--every 10]
 //          [--variants sequential,random,uncertain,cover3] [--seed 1] [--backbone mobilenetv2-imagenet]
 // Variants: sequential, random, uncertain (the trainer's list as is), coverK (uncertain with classCover K),
-// mix (uncertain with 20 % random), typical, typiclust (uncertain whose cold start has labels + 1 clusters, ≤ 50).
+// mix (uncertain with 20 % random), typical, typiclust (uncertain whose cold start has labels + 1 clusters, ≤ 50),
+// tcK (typiclust with at most K clusters: the cold start reaches ~K labels).
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -85,7 +86,7 @@ function run(variant: string, repeat: number): number[] {
   const labels = new Map<number, number>(); // image id → class
   const rand = mulberry32(seed * 1_000_003 + repeat * 7_919 + variant.length);
   const randomOrder = shuffled(ids, mulberry32(seed * 31 + repeat));
-  const cover = /^cover(\d+)$/.exec(variant);
+  const cover = /^cover(\d+)$/.exec(variant), tc = /^tc(\d+)$/.exec(variant);
   let head: LogRegModel | null = null, cols: number[] = [], version = 0;
   let lists: Record<string, number[]> = {};
   const free = (list: number[] | undefined) => list?.find((id) => !labels.has(id)) ?? null;
@@ -109,11 +110,14 @@ function run(variant: string, repeat: number): number[] {
       cols = used; version++;
     } else { head = null; cols = []; }
     const counts = cols.map((c) => [...labels.values()].filter((y) => y === c).length);
+    // sequential and random read no list: skip the work
+    if (variant === 'sequential' || variant === 'random') return;
     lists = computeSuggestions({
       ids, probs: head ? predictProba(head, X, n) : null, C: head ? cols.length : C, classIds: head ? cols : ds.classNames.map((_, i) => i),
       features: X, d, labelledIds: labels.keys(), labelCounts: head ? counts : ds.classNames.map(() => 0), limit: 200, seed: version,
       // typiclust: as many clusters as labels + 1 (TypiClust's rule; k ≤ 50), so the cold start goes on to ~50 labels
-      classCount: C, coldGrows: variant === 'typiclust', classCover: cover ? Number(cover[1]) : 0,
+      classCount: C, coldGrows: variant === 'typiclust' || !!tc, classCover: cover ? Number(cover[1]) : 0,
+      ...(tc ? { maxClusters: Number(tc[1]) } : {}),
     });
   };
   refit();

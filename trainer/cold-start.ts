@@ -1,5 +1,6 @@
 // Picking images on purpose with frozen features (issue 13):
-//  - k-means clusters of the pool (features standardised and count-sketched as in kCenter);
+//  - k-means clusters of the pool (features standardised and projected on their top principal components,
+//    suggestions-sketch.ts, as in kCenter);
 //  - typicality (TypiClust, ICML 2022): the inverse mean distance to an image's nearest neighbours in its
 //    cluster — the typical member of a cluster, not an outlier, is what a first label should go to;
 //  - cold start: the most typical image of every cluster that holds no label yet, biggest cluster first;
@@ -11,7 +12,7 @@ import { sketchRows } from './suggestions-sketch.ts';
 
 export interface Clusters { k: number; assign: Int32Array; Z: Float64Array; m: number }
 
-/** Lloyd's k-means with k-means++ seeding on the sketched rows (n × m); returns assignment and centroids. */
+/** Lloyd's k-means with k-means++ seeding on the projected rows (n × m); returns assignment and centroids. */
 export function kmeans(Z: Float64Array, n: number, m: number, k: number, seed = 1, iters = 12): { assign: Int32Array; C: Float64Array } {
   const rand = mulberry32(seed);
   k = Math.max(1, Math.min(k, n));
@@ -78,10 +79,15 @@ export function typicality(Z: Float64Array, m: number, assign: Int32Array, k: nu
 
 const FIT_ROWS = 4000;
 
-/** Clusters of the pool: k grows with the class count (two modes per class), bounded for speed. */
-export function clusterPool(features: Float32Array, d: number, n: number, classCount: number, seed = 1): Clusters {
-  const k = Math.max(4, Math.min(50, 2 * Math.max(2, classCount), n));
-  const { Z, m } = sketchRows(features, d, n);
+/** the most clusters the pool is cut into (the cold start's longest reach, in labels) */
+export const MAX_CLUSTERS = 50;
+
+/** Clusters of the pool: k grows with the class count (two modes per class), bounded for speed. `keys`:
+ *  a stable id per row (image ids), so rows projected by an earlier call are reused (suggestions-sketch.ts). */
+export function clusterPool(features: Float32Array, d: number, n: number, classCount: number, o: { seed?: number; keys?: ArrayLike<number>; maxK?: number } = {}): Clusters {
+  const seed = o.seed ?? 1;
+  const k = Math.max(4, Math.min(o.maxK ?? MAX_CLUSTERS, 2 * Math.max(2, classCount), n));
+  const { Z, m } = sketchRows(features, d, n, o.keys);
   if (n <= FIT_ROWS) return { k, assign: kmeans(Z, n, m, k, seed).assign, Z, m };
   // big pools: fit the centroids on an even sample, then one assignment pass over every row
   const sample = Array.from({ length: FIT_ROWS }, (_, j) => Math.floor((j * n) / FIT_ROWS));

@@ -34,6 +34,8 @@ export interface SuggestionInput {
   /** the cold start goes on while there are fewer clusters than labels + 1 (TypiClust's rule: as many
    *  clusters as labels, up to 50); default COLD_START_GROWS */
   coldGrows?: boolean;
+  /** the most clusters (cold-start reach); default MAX_CLUSTERS (cold-start.ts) */
+  maxClusters?: number;
   /** class coverage in `uncertain`: while a class of the model has fewer than this many labels, the images it
    *  scores highest for that class come before the uncertain ones (0: off; default CLASS_COVER) */
   classCover?: number;
@@ -92,7 +94,7 @@ export const PRODUCERS: Record<string, Producer> = {
   diverse: (s) => {
     const sp = s.space;
     if (!sp) return { diverse: [] };
-    const far = kCenter(sp.features, s.inp.d, sp.unl, sp.lab, Math.min(s.limit, sp.unl.length)).map((f) => sp.row[f]);
+    const far = kCenter(sp.features, s.inp.d, sp.unl, sp.lab, Math.min(s.limit, sp.unl.length), sp.keys).map((f) => sp.row[f]);
     return { diverse: s.toIds(then(s.cold(), far)) };
   },
   // the cold start alone (what `uncertain` and `diverse` begin with), kept as its own list so the server
@@ -211,7 +213,7 @@ export function computeSuggestions(inp: SuggestionInput): Record<string, number[
       // clusters of the feature rows, lifted to rows: a row without features is a cluster of its own
       // two clusters per class (clusterPool); with coldGrows at least labels + 1, so one is always uncovered (≤ 50)
       const grow = (inp.coldGrows ?? COLD_START_GROWS) ? Math.ceil((lab.length + 1) / 2) : 0;
-      const cl = clusterPool(space.features, d, space.row.length, Math.max(inp.classCount ?? 0, C || inp.classIds.length, grow));
+      const cl = clusterPool(space.features, d, space.row.length, Math.max(inp.classCount ?? 0, C || inp.classIds.length, grow), { keys: space.keys, maxK: inp.maxClusters });
       const assign = new Int32Array(n);
       for (let i = 0; i < n; i++) assign[i] = cl.k + i;
       space.row.forEach((r, f) => { assign[r] = cl.assign[f]; });
@@ -239,7 +241,7 @@ export function computeSuggestions(inp: SuggestionInput): Record<string, number[
 
 /** The rows that have features, in their own index space (f): the whole matrix, or the sample's rows that
  *  are also rows here. `unl`: train-side unlabelled feature rows (what may be suggested); `lab`: labelled. */
-interface FeatureSpace { features: Float32Array; row: number[]; unl: number[]; lab: number[] }
+interface FeatureSpace { features: Float32Array; row: number[]; unl: number[]; lab: number[]; keys: number[] }
 
 function featureSpace(inp: SuggestionInput, n: number, pool: Set<number>, lab: Set<number>): FeatureSpace | null {
   const { features, d, sample, ids } = inp;
@@ -257,7 +259,7 @@ function featureSpace(inp: SuggestionInput, n: number, pool: Set<number>, lab: S
   } else return null;
   const unl: number[] = [], labF: number[] = [];
   row.forEach((r, f) => { if (pool.has(r)) unl.push(f); else if (lab.has(r)) labF.push(f); });
-  return { features: feats, row, unl, lab: labF };
+  return { features: feats, row, unl, lab: labF, keys: row.map((r) => ids[r]) };
 }
 
 /** `first`, then the rest of `rest` not already in it. */
@@ -284,12 +286,13 @@ function interleave(list: number[], valIds: number[], rand: () => number, limit:
 export { SKETCH_DIM } from './suggestions-sketch.ts';
 export const MAX_SEEDS = 256;
 
-/** Greedy k-center (farthest-first) over the unlabelled rows, seeded by the labelled ones, on sketched
- *  features (suggestions-sketch.ts). Seeds are at most MAX_SEEDS labelled rows, evenly spaced.
- *  Cost for n rows, u unlabelled, d dims, m = SKETCH_DIM, s seeds, k picks:
- *  O(n·d + u·s·m + k·u·m) — 10k × 768-d, s = 256, k = 200: ~8M + 164M + 128M multiply-adds (~0.3 s). */
-export function kCenter(features: Float32Array, d: number, unl: number[], lab: number[], k: number): number[] {
-  const { m, sketch } = sketcher(features, d);
+/** Greedy k-center (farthest-first) over the unlabelled rows, seeded by the labelled ones, on projected
+ *  features (suggestions-sketch.ts: top SKETCH_DIM principal components). Seeds are at most MAX_SEEDS
+ *  labelled rows, evenly spaced. Cost for n rows, u unlabelled, d dims, m = SKETCH_DIM, s seeds, k picks:
+ *  O(n·d·m the first time a row is seen, then cached by key + u·s·m + k·u·m) — 10k × 768-d, s = 256,
+ *  k = 200: 490M multiply-adds on the first call, then ~164M + 128M (~0.3 s). */
+export function kCenter(features: Float32Array, d: number, unl: number[], lab: number[], k: number, keys?: ArrayLike<number>): number[] {
+  const { m, sketch } = sketcher(features, d, Math.floor(features.length / d), keys);
   const seeds = pickSeeds(lab);
   const Zu = sketch(unl), Zs = sketch(seeds);
   const u = unl.length, minD = new Float64Array(u).fill(Infinity);

@@ -12,7 +12,7 @@ import { mulberry32 } from './rng.ts';
 
 export const SKETCH_DIM = 64;
 /** rows the principal components are fitted on (evenly drawn) */
-export const PCA_FIT_ROWS = 2000;
+export const PCA_FIT_ROWS = 1000;
 
 interface Basis {
   d: number; n: number; m: number;
@@ -102,7 +102,7 @@ export function fitBasis(features: Float32Array, d: number, n: number): Basis {
   const rand = mulberry32(1);
   let W: Float64Array = new Float64Array(d * r); // [d, r]
   for (let i = 0; i < W.length; i++) W[i] = rand() - 0.5;
-  for (let it = 0; it < 3; it++) W = orthonormal(mul(At, orthonormal(mul(A, W, s, d, r), s, r), d, s, r), d, r);
+  for (let it = 0; it < 2; it++) W = orthonormal(mul(At, orthonormal(mul(A, W, s, d, r), s, r), d, s, r), d, r);
   // Rayleigh–Ritz: B = A W [s, r]; eigenvectors of BᵀB order the directions by variance
   const B = mul(A, W, s, d, r), G = new Float64Array(r * r);
   for (let q = 0; q < s; q++) for (let a = 0; a < r; a++) { const v = B[q * r + a]; for (let c = 0; c < r; c++) G[a * r + c] += v * B[q * r + c]; }

@@ -192,18 +192,40 @@ export function predictProba(model: LogRegModel, X: Float32Array, n: number): Fl
 
 // ---- L-BFGS (two-loop recursion) with a backtracking Armijo line search ----
 export interface LbfgsMemory { s: Float64Array[]; y: Float64Array[] }
-interface LbfgsOpts { memory?: LbfgsMemory; history: number; maxIter: number; tol: number; gtol: number }
+export interface LbfgsOpts { memory?: LbfgsMemory; history: number; maxIter: number; tol: number; gtol: number }
 const dot = (a: Float64Array, b: Float64Array): number => { let s = 0; for (let i = 0; i < a.length; i++) s += a[i] * b[i]; return s; };
 const maxAbs = (a: Float64Array): number => { let s = 0; for (let i = 0; i < a.length; i++) { const v = Math.abs(a[i]); if (v > s) s = v; } return s; };
 
+export interface LbfgsResult { x: Float64Array; f: number; iterations: number; evaluations: number; converged: boolean; memory: LbfgsMemory }
+
 /** Minimises f from x0 (not modified). A warm `memory` (pairs from the previous fit) gives the first
  *  step a good scale and direction, which is what makes a refit after one label take 1-3 iterations. */
-export function lbfgs(f: (x: Float64Array, g: Float64Array) => number, x0: Float64Array, o: LbfgsOpts) {
+export function lbfgs(f: (x: Float64Array, g: Float64Array) => number, x0: Float64Array, o: LbfgsOpts): LbfgsResult {
+  const it = lbfgsSteps(x0, o);
+  for (let r = it.next(); ; ) {
+    if (r.done) return r.value;
+    r = it.next(f(r.value.x, r.value.g));
+  }
+}
+
+/** The same minimisation with an objective that awaits (trainer/quality/sliced-fit.ts yields to the event
+ *  loop inside each evaluation). */
+export async function lbfgsAsync(f: (x: Float64Array, g: Float64Array) => Promise<number>, x0: Float64Array, o: LbfgsOpts): Promise<LbfgsResult> {
+  const it = lbfgsSteps(x0, o);
+  for (let r = it.next(); ; ) {
+    if (r.done) return r.value;
+    r = it.next(await f(r.value.x, r.value.g));
+  }
+}
+
+/** The algorithm, once: it yields each point to evaluate (the caller writes the gradient into `g` and
+ *  sends back f(x)), and returns the result. */
+function* lbfgsSteps(x0: Float64Array, o: LbfgsOpts): Generator<{ x: Float64Array; g: Float64Array }, LbfgsResult, number> {
   const P = x0.length;
   let x = Float64Array.from(x0), g = new Float64Array(P), xn = new Float64Array(P), gn = new Float64Array(P);
   const p = new Float64Array(P), alpha = new Float64Array(o.history);
   const S = o.memory ? o.memory.s.map((v) => Float64Array.from(v)) : [], Y = o.memory ? o.memory.y.map((v) => Float64Array.from(v)) : [];
-  let fx = f(x, g), evaluations = 1, iterations = 0, converged = maxAbs(g) < o.gtol;
+  let fx = yield { x, g }, evaluations = 1, iterations = 0, converged = maxAbs(g) < o.gtol;
   while (!converged && iterations < o.maxIter) {
     for (let i = 0; i < P; i++) p[i] = -g[i];
     const k = S.length;
@@ -228,7 +250,7 @@ export function lbfgs(f: (x: Float64Array, g: Float64Array) => number, x0: Float
     let step = 1, fn = Infinity, ok = false;
     for (let ls = 0; ls < 40; ls++) {
       for (let t = 0; t < P; t++) xn[t] = x[t] + step * p[t];
-      fn = f(xn, gn); evaluations++;
+      fn = yield { x: xn, g: gn }; evaluations++;
       if (fn <= fx + 1e-4 * step * dg) { ok = true; break; }
       // Minimiser of the quadratic through f(0), f'(0), f(step), kept within [0.1, 0.5] of the step.
       const q = (-dg * step * step) / (2 * (fn - fx - step * dg));

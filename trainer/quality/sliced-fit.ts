@@ -1,9 +1,9 @@
 // The logistic head of heads/logreg.ts fitted in slices that yield: the same objective (class-balanced
 // mean loss + L2, standardised features, warm start with the same drift rule) summed over blocks of rows,
-// and an async twin of its L-BFGS. One objective evaluation on 3000 × 1280-d rows is ~50M multiply-adds,
-// too long to hold the event loop; per block of BLOCK rows it is a few milliseconds, so a label arriving
-// mid-fit waits at most one slice. Agrees with fitLogReg's optimum (tests/quality.test.ts).
-import { makeObjective, type LbfgsMemory, type LogRegModel } from '../heads/logreg.ts';
+// minimised by the same L-BFGS through its async driver (heads/logreg.ts lbfgsAsync). One objective
+// evaluation on 3000 × 1280-d rows is ~50M multiply-adds, too long to hold the event loop; per block of
+// BLOCK rows it is a few milliseconds, so a label arriving mid-fit waits at most one slice. Agrees with fitLogReg's optimum (tests/quality.test.ts).
+import { lbfgsAsync, makeObjective, type LbfgsMemory, type LogRegModel } from '../heads/logreg.ts';
 import { columnStats, drifted, restandardise } from '../heads/standardise.ts';
 import { Cancelled, type Slicer } from './slices.ts';
 
@@ -53,43 +53,4 @@ export async function fitSliced(X: Float32Array, y: Int32Array, n: number, d: nu
   };
   const r = await lbfgsAsync(f, w, { memory, history: o.history ?? 10, maxIter: o.maxIter ?? 300, tol: o.tol ?? 1e-5, gtol: o.gtol ?? 1e-5 });
   return { model: { d, C, W: Float32Array.from(r.x), mean: Float32Array.from(mean), std: Float32Array.from(std), memory: r.memory }, iterations: r.iterations };
-}
-
-const dot = (a: Float64Array, b: Float64Array) => { let s = 0; for (let i = 0; i < a.length; i++) s += a[i] * b[i]; return s; };
-const maxAbs = (a: Float64Array) => { let s = 0; for (let i = 0; i < a.length; i++) s = Math.max(s, Math.abs(a[i])); return s; };
-
-/** heads/logreg.ts's lbfgs (two-loop recursion, backtracking Armijo) with an async objective. */
-async function lbfgsAsync(f: (x: Float64Array, g: Float64Array) => Promise<number>, x0: Float64Array,
-  o: { memory?: LbfgsMemory; history: number; maxIter: number; tol: number; gtol: number }) {
-  const P = x0.length;
-  let x = Float64Array.from(x0), g = new Float64Array(P), xn = new Float64Array(P), gn = new Float64Array(P);
-  const p = new Float64Array(P), alpha = new Float64Array(o.history);
-  const S = o.memory ? o.memory.s.map((v) => Float64Array.from(v)) : [], Y = o.memory ? o.memory.y.map((v) => Float64Array.from(v)) : [];
-  let fx = await f(x, g), iterations = 0, converged = maxAbs(g) < o.gtol;
-  while (!converged && iterations < o.maxIter) {
-    for (let i = 0; i < P; i++) p[i] = -g[i];
-    const k = S.length;
-    for (let i = k - 1; i >= 0; i--) { const a = dot(S[i], p) / dot(Y[i], S[i]); alpha[i] = a; for (let t = 0; t < P; t++) p[t] -= a * Y[i][t]; }
-    const gamma = k > 0 ? dot(S[k - 1], Y[k - 1]) / dot(Y[k - 1], Y[k - 1]) : 1 / Math.max(1, Math.sqrt(dot(g, g)));
-    for (let t = 0; t < P; t++) p[t] *= gamma;
-    for (let i = 0; i < k; i++) { const b = alpha[i] - dot(Y[i], p) / dot(Y[i], S[i]); for (let t = 0; t < P; t++) p[t] += b * S[i][t]; }
-    let dg = dot(p, g);
-    if (!(dg < 0)) { S.length = 0; Y.length = 0; const sc = 1 / Math.max(1, Math.sqrt(dot(g, g))); for (let t = 0; t < P; t++) p[t] = -g[t] * sc; dg = dot(p, g); }
-    let step = 1, fn = Infinity, ok = false;
-    for (let ls = 0; ls < 40; ls++) {
-      for (let t = 0; t < P; t++) xn[t] = x[t] + step * p[t];
-      fn = await f(xn, gn);
-      if (fn <= fx + 1e-4 * step * dg) { ok = true; break; }
-      const q = (-dg * step * step) / (2 * (fn - fx - step * dg));
-      step = Number.isFinite(q) ? Math.min(0.5 * step, Math.max(0.1 * step, q)) : 0.5 * step;
-    }
-    if (!ok) break;
-    const sNew = S.length === o.history ? S.shift()! : new Float64Array(P), yNew = Y.length === o.history ? Y.shift()! : new Float64Array(P);
-    for (let t = 0; t < P; t++) { sNew[t] = xn[t] - x[t]; yNew[t] = gn[t] - g[t]; }
-    if (dot(sNew, yNew) > 1e-10 * dot(yNew, yNew)) { S.push(sNew); Y.push(yNew); }
-    const rel = (fx - fn) / Math.max(Math.abs(fx), Math.abs(fn), 1e-12);
-    [x, xn] = [xn, x]; [g, gn] = [gn, g]; fx = fn; iterations++;
-    if (rel < o.tol || maxAbs(g) < o.gtol) converged = true;
-  }
-  return { x, iterations, memory: { s: S, y: Y } as LbfgsMemory };
 }

@@ -95,7 +95,7 @@ export async function benchEmbed(opts: BenchEmbedOptions = {}): Promise<BenchEmb
       log(`${name}: ${nImages} images ${sourceSize.join('×')} → ${res}², batch ${bs}, ${device}`);
 
       // (a) bare: ready ORT tensors straight into the session
-      const prepped = await Promise.all(paths.map((p) => emb.prepare(p, 'classification')));
+      const prepped = await Promise.all(paths.map((p) => emb.prepare(p, 'pooled')));
       const per = 3 * res * res;
       const batches: ort.Tensor[] = [];
       for (let i = 0; i < prepped.length; i += bs) {
@@ -107,7 +107,7 @@ export async function benchEmbed(opts: BenchEmbedOptions = {}): Promise<BenchEmb
       const runAll = async () => {
         for (const t of batches) await emb.backbone.session.run({ pixel_values: t });
       };
-      const runPipe = () => emb.embedPaths(paths, 'classification', () => {});
+      const runPipe = () => emb.embedPaths(paths, 'pooled', () => {});
       // warm-up both paths (allocations, kernel selection, page cache), then interleave the repeats
       // so that load from other processes hits bare and pipeline alike
       await runAll();
@@ -122,7 +122,7 @@ export async function benchEmbed(opts: BenchEmbedOptions = {}): Promise<BenchEmb
       }
 
       const prepSec = await timeIt(async () => {
-        for (const p of paths.slice(0, 16)) await emb.prepare(p, 'classification');
+        for (const p of paths.slice(0, 16)) await emb.prepare(p, 'pooled');
       });
       const row: BenchEmbedRow = {
         backbone: name,

@@ -33,7 +33,7 @@ export async function loadSegData(o: { style: 'coloured' | 'demo'; count: number
     note = e.info.note;
     grids = new Array(all.length);
     const t0 = performance.now();
-    await e.embedPaths(all.map((i) => i.file), 'segmentation', (r) => {
+    await e.embedPaths(all.map((i) => i.file), 'grid', (r) => {
       if (!r.ok) throw new Error(`${r.path}: ${r.error}`);
       const g = r.embedding.grid!;
       grids[r.index] = { h: g.h, w: g.w, d: g.data.length / (g.h * g.w), data: decodeHalf(encodeHalf(g.data)) };

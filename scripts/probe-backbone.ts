@@ -50,7 +50,7 @@ export async function embedPooled(backbone: string, files: string[]): Promise<{ 
   try {
     const d = e.info.pooledDim;
     const X = new Float32Array(files.length * d);
-    await e.embedPaths(files, 'classification', (r) => { if (!r.ok) throw new Error(r.error); X.set(r.embedding.pooled, r.index * d); });
+    await e.embedPaths(files, 'pooled', (r) => { if (!r.ok) throw new Error(r.error); X.set(r.embedding.pooled, r.index * d); });
     return { X, d };
   } finally { await e.dispose(); }
 }

@@ -47,7 +47,7 @@ async function features(items: Item[]): Promise<{ X: Float32Array; d: number }> 
   const e = await createEmbedder({ backbone, device: 'cpu', offline: true, resolution: o.resolution });
   const rows: Float32Array[] = new Array(items.length);
   const t0 = performance.now();
-  await e.embedPaths(items.map((i) => i.file), 'classification', (r) => {
+  await e.embedPaths(items.map((i) => i.file), 'pooled', (r) => {
     if (!r.ok) throw new Error(`${r.path}: ${r.error}`);
     rows[r.index] = r.embedding.pooled;
   });

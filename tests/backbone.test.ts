@@ -83,7 +83,7 @@ describe('tiny backbone through transformers.js', () => {
     const png = await sharp(px, { raw: { width: 320, height: 240, channels: 3 } }).png().toBuffer();
     const ref = (await proc(await RawImage.fromBlob(new Blob([new Uint8Array(png)])))).pixel_values;
     const emb = await createEmbedder({ backbone: 'tiny', device: 'cpu' });
-    const ours = await emb.prepare(png, 'classification');
+    const ours = await emb.prepare(png, 'pooled');
     expect(ref.dims).toEqual([1, 3, 224, 224]);
     const refData = ref.data as Float32Array;
     const mad = ours.data.reduce((s, v, i) => s + Math.abs(v - refData[i]), 0) / ours.data.length;
@@ -113,7 +113,7 @@ describe('embedder', () => {
   });
 
   it('pooled features separate different images more than near-identical ones', async () => {
-    const enc = async (s: Sharp) => (await emb.embedBatch([await emb.prepare(await s.png().toBuffer(), 'classification')], 'classification'))[0].pooled;
+    const enc = async (s: Sharp) => (await emb.embedBatch([await emb.prepare(await s.png().toBuffer(), 'pooled')], 'pooled'))[0].pooled;
     const red1 = await enc(image(256, 256, [200, 40, 40], { noise: 8, seed: 1 }));
     const red2 = await enc(image(256, 256, [200, 40, 40], { noise: 8, seed: 2 }));
     const blue = await enc(image(256, 256, [40, 40, 200], { noise: 8, seed: 3 }));
@@ -131,7 +131,7 @@ describe('embedder', () => {
       else if (i !== 7) await image(160 + 16 * (i % 3), 120, [i * 20, 100, 200 - i * 10]).jpeg().toFile(p);
       paths.push(p);
     }
-    for (const mode of ['classification', 'segmentation'] as const) {
+    for (const mode of ['pooled', 'grid'] as const) {
       const got: EmbedItemResult[] = [];
       const r = await emb.embedPaths(paths, mode, (x) => void got.push(x), { batchSize: 4 });
       expect(r).toEqual({ ok: 9, failed: 2 });
@@ -139,7 +139,7 @@ describe('embedder', () => {
       expect(got.filter((g) => !g.ok).map((g) => g.index)).toEqual([3, 7]);
       const first = got[0];
       if (!first.ok) throw new Error(first.error);
-      if (mode === 'segmentation') {
+      if (mode === 'grid') {
         // 160×120 → short side 448 → 592×448 → grid 37×28
         expect(first.embedding.grid).toMatchObject({ h: 28, w: 37 });
         expect(first.embedding.grid!.data.length).toBe(28 * 37 * 64);

@@ -74,14 +74,14 @@ describe('converter', () => {
     const e = await createEmbedder({ backbone: 'mobilenetv2-imagenet', device: 'cpu', offline: true, segShortSide: 448 });
     try {
       const file = (await makeDemoImages(path.join(tmp, 'one'), { count: 1 })).items[0].file;
-      const img = await e.prepare(fs.readFileSync(file), 'segmentation');
+      const img = await e.prepare(fs.readFileSync(file), 'grid');
       expect([img.width, img.height]).toEqual([592, 448]); // 320×240 scaled to short side 448, multiples of 16
-      const [emb] = await e.embedBatch([img], 'segmentation');
+      const [emb] = await e.embedBatch([img], 'grid');
       expect(emb.grid).toMatchObject({ h: 28, w: 37 });
       expect(emb.grid!.data.length).toBe(28 * 37 * MOBILENET_GRID_DIM);
       expect(e.info.pooledDim).toBe(2560);
-      const cimg = await e.prepare(fs.readFileSync(file), 'classification');
-      const [c] = await e.embedBatch([cimg], 'classification');
+      const cimg = await e.prepare(fs.readFileSync(file), 'pooled');
+      const [c] = await e.embedBatch([cimg], 'pooled');
       expect(c.pooled.length).toBe(2560);
       expect(c.pooled.subarray(1280)).toEqual(c.pooled.subarray(0, 1280));
       const out = await bb.model({ pixel_values: new Tensor('float32', cimg.data, [1, 3, cimg.height, cimg.width]) });

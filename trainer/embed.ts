@@ -129,7 +129,7 @@ export async function createEmbedder(o: EmbedderOptions = {}): Promise<Embedder>
         for (let d = 0; d < D; d++) pooled[D + d] /= N;
       }
       const e: Embedding = { pooled };
-      if (mode === 'segmentation') e.grid = { h: gh, w: gw, data: lhs.slice(first, first + N * D) };
+      if (mode === 'grid') e.grid = { h: gh, w: gw, data: lhs.slice(first, first + N * D) };
       return e;
     });
   }
@@ -152,8 +152,8 @@ export async function createEmbedder(o: EmbedderOptions = {}): Promise<Embedder>
   async function embedPaths(paths: string[], mode: EmbedMode, onResult: (r: EmbedItemResult) => void | Promise<void>,
     opts: { batchSize?: number; prefetchBatches?: number } = {}) {
     const bs = opts.batchSize ?? batchSize;
-    // segmentation images are ~5× larger in memory, so look one batch ahead instead of two
-    const ahead = bs * (1 + (opts.prefetchBatches ?? (mode === 'segmentation' ? 1 : 2)));
+    // grid images (segmentation) are ~5× larger in memory, so look one batch ahead instead of two
+    const ahead = bs * (1 + (opts.prefetchBatches ?? (mode === 'grid' ? 1 : 2)));
     const pending: (Promise<PreparedImage | Error> | undefined)[] = new Array(paths.length);
     let launched = 0, ok = 0, failed = 0;
     let callbacks: Promise<void> = Promise.resolve();

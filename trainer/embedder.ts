@@ -11,8 +11,7 @@ export async function loopEmbedder(o: EmbedderOptions): Promise<Embedder & { tri
     const key = `${mode}:${it.id}`;
     let p = ahead.get(key);
     if (p) { ahead.delete(key); return p; }
-    const m = mode === 'grid' ? 'segmentation' : 'classification';
-    p = (async () => { try { return { it, img: await e.prepare(await it.source(), m) }; } catch (err) { return { it, error: (err as Error).message }; } })();
+    p = (async () => { try { return { it, img: await e.prepare(await it.source(), mode) }; } catch (err) { return { it, error: (err as Error).message }; } })();
     return p;
   };
   // a generated backbone's graph version from 2 on is in the grid cache's key: a new graph can mean another
@@ -28,14 +27,13 @@ export async function loopEmbedder(o: EmbedderOptions): Promise<Embedder & { tri
     tried: i.tried.map((t) => `${t.device}: ${t.ok ? 'ok' : t.reason}`).join('; '),
     batchSize: i.batchSize,
     async embed(items: EmbedItem[], mode: EmbedMode): Promise<EmbedResult[]> {
-      const m = mode === 'grid' ? 'segmentation' : 'classification';
       // decode + resize all items of the batch at once (sharp runs them on libuv's thread pool), or pick
       // up what prefetch() started while the previous batch was running
       const prepared = await Promise.all(items.map((it) => prepare(it, mode)));
       const ok = prepared.filter((p) => 'img' in p) as { it: EmbedItem; img: Awaited<ReturnType<typeof e.prepare>> }[];
       const out: EmbedResult[] = prepared.filter((p) => 'error' in p).map((p) => ({ id: p.it.id, error: `cannot decode: ${(p as { error: string }).error}` }));
       if (ok.length) {
-        const embs = await e.embedBatch(ok.map((p) => p.img), m);
+        const embs = await e.embedBatch(ok.map((p) => p.img), mode);
         embs.forEach((emb, k) => {
           out.push(mode === 'grid' && emb.grid
             ? { id: ok[k].it.id, grid: { data: emb.grid.data, h: emb.grid.h, w: emb.grid.w, d: emb.grid.data.length / (emb.grid.h * emb.grid.w) } }

@@ -74,7 +74,7 @@ export async function loadExported(dir: string): Promise<ExportedModel> {
 
 /** Runs one image through an exported model: probs [C] (classification) or [C, h, w] with its grid size. */
 export async function runExported(m: ExportedModel, src: string | Buffer): Promise<{ probs: Float32Array; h: number; w: number }> {
-  const img = await preparePixels(src, m.task, m.spec);
+  const img = await preparePixels(src, TASKS[m.task].embedMode, m.spec);
   const out = await m.session.run({ pixel_values: new ort.Tensor('float32', img.data, [1, 3, img.height, img.width]) });
   const p = out.probs;
   const dims = p.dims as number[];

@@ -5,13 +5,16 @@
 import fs from 'node:fs/promises';
 import sharp from 'sharp';
 
-export type EmbedMode = 'classification' | 'segmentation';
+/** pooled: a square `resolution` image, for one feature row; grid: the short side at `segShortSide`, aspect kept,
+ *  for a patch grid (trainer/types.ts; a task says which it needs: TaskFactory.embedMode) */
+export type { EmbedMode } from './types.ts';
+import type { EmbedMode } from './types.ts';
 /** Normalised CHW float image, ready for `pixel_values`. */
 export interface PreparedImage { data: Float32Array; height: number; width: number }
 
 export interface PixelSpec {
   rescale: number; mean: readonly number[]; std: readonly number[];
-  /** classification: square side; segmentation: short side, both multiples of patchSize */
+  /** pooled: square side; grid: short side, both multiples of patchSize */
   resolution: number; segShortSide: number; patchSize: number;
 }
 
@@ -33,7 +36,7 @@ export async function preparePixels(src: string | Buffer, mode: EmbedMode, spec:
   const buf = typeof src === 'string' ? await fs.readFile(src) : src;
   const img = sharp(buf, { autoOrient: true, failOn: 'error' });
   let w = spec.resolution, h = spec.resolution;
-  if (mode === 'segmentation') {
+  if (mode === 'grid') {
     const m = await img.metadata();
     [w, h] = segmentationSize(m.autoOrient?.width ?? m.width, m.autoOrient?.height ?? m.height, spec.segShortSide, spec.patchSize);
   }

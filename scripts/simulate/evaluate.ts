@@ -22,7 +22,7 @@ export async function prepareTestSet(ds: Dataset, o: SimOptions, say: (l: string
   const t0 = performance.now();
   const pooled: Float32Array[] = new Array(ds.test.length);
   const grids: Grid[] = new Array(ds.test.length);
-  const r = await e.embedPaths(ds.test.map((i) => i.file), seg ? 'segmentation' : 'classification', (res) => {
+  const r = await e.embedPaths(ds.test.map((i) => i.file), seg ? 'grid' : 'pooled', (res) => {
     if (!res.ok) throw new Error(`test image ${res.path}: ${res.error}`);
     pooled[res.index] = res.embedding.pooled;
     const g = res.embedding.grid;

@@ -192,7 +192,7 @@ export class ClassificationTask implements TrainerTask {
   }
 }
 
-export const classification: TaskFactory = { name: 'classification', create: (v) => new ClassificationTask(v), exported: classificationExport };
+export const classification: TaskFactory = { name: 'classification', embedMode: 'pooled', create: (v) => new ClassificationTask(v), exported: classificationExport };
 
 /** The sweep's feature sample as the suggestion input wants it: ids and rows of width d, concatenated. */
 export function packSample(sample: Map<number, Float32Array>, d: number): { ids: Int32Array; features: Float32Array } {

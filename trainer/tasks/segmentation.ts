@@ -211,4 +211,4 @@ export class SegmentationTask implements TrainerTask {
 
 const MAX_IOU_CLASSES = 20;
 
-export const segmentation: TaskFactory = { name: 'segmentation', create: (v) => new SegmentationTask(v), exported: segmentationExport };
+export const segmentation: TaskFactory = { name: 'segmentation', embedMode: 'grid', create: (v) => new SegmentationTask(v), exported: segmentationExport };

@@ -69,6 +69,8 @@ export interface TrainerTask {
 
 export interface TaskFactory {
   readonly name: Task;
+  /** what the embedder makes of an image for this task: one pooled row, or a patch grid */
+  readonly embedMode: EmbedMode;
   create(view: TrainerView): TrainerTask;
   /** its head once exported with the backbone as one ONNX model */
   readonly exported: ExportedHead;

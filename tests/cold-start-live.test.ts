@@ -1,5 +1,5 @@
 // Issue 13, the first picks of a session: the cold start needs features, not a model, so a trainer that has
-// embedded the pool publishes its lists before any label — `uncertain` (the default) offers the typical
+// embedded the pool publishes its lists before any label — `uncertain` (and `mix`, the default, for four picks in five) offers the typical
 // image of a cluster with no label yet from the very first image, and keeps doing so while fewer than two
 // classes have labels (before, it fell back to sequential order until the first fit).
 // The real server and the real trainer (child process, tiny backbone) on generated demo pictures.

@@ -51,6 +51,8 @@ describe('strategy selector', () => {
     const s = strategyStates({ registry, task: 'classification', trainerOnline: true, published: ['review'], classCount: 2 });
     expect(s.map((x) => x.id)).toEqual(registry.map((x) => x.name));
     expect(s.find((x) => x.id === 'review')).toMatchObject({ label: 'review likely label errors', enabled: true });
+    // the cold-start lists come before any model: what is awaited is a list
+    expect(s.find((x) => x.id === 'uncertain')).toMatchObject({ enabled: false, why: "waiting for the trainer's first list" });
     const only = strategyStates({ registry: [...registry, { name: 'seg-only', label: 'x', tasks: ['segmentation'], needsTrainer: false }], task: 'classification', trainerOnline: true, published: [], classCount: 2 });
     expect(only.map((x) => x.id)).not.toContain('seg-only');
   });

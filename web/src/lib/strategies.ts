@@ -17,7 +17,8 @@ export function strategyStates(o: { registry: StrategyInfo[]; task?: Task | null
     if (!o.trainerOnline) return { ...base, enabled: false, why: 'trainer offline' };
     if (s.needs === 'class') return o.classCount ? { ...base, enabled: true } : { ...base, enabled: false, why: 'add a class first' };
     if (o.published.includes(s.name)) return { ...base, enabled: true };
-    return { ...base, enabled: false, why: "waiting for the trainer's first model" };
+    // the cold-start lists come once the pool is embedded, before any model: wait for a list, not a model
+    return { ...base, enabled: false, why: "waiting for the trainer's first list" };
   });
 }
 

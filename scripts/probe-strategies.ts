@@ -14,6 +14,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { createEmbedder } from '../trainer/embed.ts';
+import { MOBILENET_VERSION } from '../trainer/onnx/mobilenet.ts';
 import { fitLogReg, predictProba, type LogRegModel } from '../trainer/heads/logreg.ts';
 import { mulberry32 } from '../trainer/rng.ts';
 import { isVal } from '../trainer/split.ts';
@@ -35,9 +36,10 @@ const o = parsed;
 const ds = await loadDataset(o, resolve('.tmp'));
 const C = ds.classNames.length;
 
-/** pooled features of every item, cached in .tmp by (files, backbone, resolution) */
+/** pooled features of every item, cached in .tmp by (files, backbone, its graph version, resolution) */
 async function features(items: Item[]): Promise<{ X: Float32Array; d: number }> {
-  const key = createHash('sha256').update(JSON.stringify([backbone, o.resolution, items.map((i) => i.file)])).digest('hex').slice(0, 16);
+  const graph = backbone === 'mobilenetv2-imagenet' ? [MOBILENET_VERSION] : []; // v3 pools another map than v2
+  const key = createHash('sha256').update(JSON.stringify([backbone, o.resolution, items.map((i) => i.file), ...graph])).digest('hex').slice(0, 16);
   const file = join('.tmp', 'probe-features', `${key}.f32`);
   if (existsSync(file)) {
     const buf = readFileSync(file);

@@ -30,8 +30,9 @@ beforeAll(async () => {
 afterAll(async () => { await bb?.dispose(); fs.rmSync(tmp, { recursive: true, force: true }); });
 
 describe('converter', () => {
-  it('drops the NSFW head and keeps the frozen backbone: 576-d tokens at stride 16, 1280-d pooled, real weights', () => {
-    expect(bb).toMatchObject({ dim: MOBILENET_GRID_DIM, patchSize: 16, numRegisters: 0, randomWeights: false, pooled: { from: 'pooler_output', dim: 2560 } });
+  it('drops the NSFW head and the top blocks: 576-d tokens at stride 16, their 576-d mean pooled, real weights', () => {
+    expect(bb).toMatchObject({ dim: MOBILENET_GRID_DIM, patchSize: 16, numRegisters: 0, randomWeights: false, pooled: { from: 'pooler_output', dim: 2 * MOBILENET_DIM } });
+    expect(MOBILENET_OUTPUT).toBe(MOBILENET_GRID[0]); // one map for both tasks: the graph ends there
     expect(keras.layers.some((l) => l.class_name === 'Dense')).toBe(true); // the package has a head…
     const cfg = JSON.parse(fs.readFileSync(path.join(bb.dir, 'config.json'), 'utf8'));
     expect(cfg.hilt.source).toMatch(/nsfwjs@4\.4\.0/);
@@ -54,7 +55,7 @@ describe('converter', () => {
     for (let i = 0; i < tokens.d.length; i++) { err = Math.max(err, Math.abs(got[D + i] - tokens.d[i])); scale = Math.max(scale, Math.abs(tokens.d[i])); }
     expect(scale).toBeGreaterThan(0.5); // a dead network would pass trivially
     expect(err / scale).toBeLessThanOrEqual(1e-3);
-    // pooler_output is out_relu's global average (the classification features), token 0 the tokens' own
+    // pooler_output is the output map's global average (the classification features), token 0 the tokens' own
     const pool = out.pooler_output.data as Float32Array;
     expect(out.pooler_output.dims).toEqual([1, MOBILENET_DIM]);
     let perr = 0, pscale = 0;
@@ -79,22 +80,23 @@ describe('converter', () => {
       const [emb] = await e.embedBatch([img], 'grid');
       expect(emb.grid).toMatchObject({ h: 28, w: 37 });
       expect(emb.grid!.data.length).toBe(28 * 37 * MOBILENET_GRID_DIM);
-      expect(e.info.pooledDim).toBe(2560);
+      expect(e.info.pooledDim).toBe(2 * MOBILENET_DIM);
       const cimg = await e.prepare(fs.readFileSync(file), 'pooled');
       const [c] = await e.embedBatch([cimg], 'pooled');
-      expect(c.pooled.length).toBe(2560);
-      expect(c.pooled.subarray(1280)).toEqual(c.pooled.subarray(0, 1280));
+      expect(c.pooled.length).toBe(2 * MOBILENET_DIM);
+      expect(c.pooled.subarray(MOBILENET_DIM)).toEqual(c.pooled.subarray(0, MOBILENET_DIM));
       const out = await bb.model({ pixel_values: new Tensor('float32', cimg.data, [1, 3, cimg.height, cimg.width]) });
-      expect(c.pooled.subarray(0, 1280)).toEqual(out.pooler_output.data);
+      expect(c.pooled.subarray(0, MOBILENET_DIM)).toEqual(out.pooler_output.data);
     } finally { await e.dispose(); }
   }, 60_000);
 });
 
 describe('feature cache keys', () => {
-  it('grids of the stride-16 graph get a key of their own; pooled features (unchanged) keep theirs', async () => {
+  it('features of the v3 graph (block 13 pooled) get keys of their own: no row of an older graph is reused', async () => {
     const e = await loopEmbedder({ backbone: 'mobilenetv2-imagenet', device: 'cpu', offline: true });
     try {
-      expect(e.info.key).toBe('mobilenetv2-imagenet-r224-s448');
+      expect(MOBILENET_VERSION).toBeGreaterThanOrEqual(3);
+      expect(e.info.key).toBe(`mobilenetv2-imagenet-v${MOBILENET_VERSION}-r224-s448`);
       expect(e.info.gridKey).toBe(`mobilenetv2-imagenet-v${MOBILENET_VERSION}-r224-s448`);
     } finally { await e.dispose?.(); }
   }, 60_000);

@@ -116,8 +116,8 @@ export async function createEmbedder(o: EmbedderOptions = {}): Promise<Embedder>
       const base = b * T * D, first = base + (1 + bb.numRegisters) * D;
       let pooled: Float32Array;
       if (pooler) {
-        // the pooled map's global average, twice: what token 0 ‖ mean patch were when the tokens were that
-        // map (stride 32), so classification features are unchanged by the finer token grid
+        // the pooled map's global average, twice: the same layout as a ViT's token 0 ‖ mean patch (MobileNetV2
+        // v3 pools its token map itself, so this is exactly that)
         const P = bb.pooled.dim / 2;
         pooled = new Float32Array(2 * P);
         pooled.set(pooler.subarray(b * P, (b + 1) * P), 0);

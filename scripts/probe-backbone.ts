@@ -35,22 +35,27 @@ export async function mobilenetVariant(dir: string, o: { shuffled?: boolean; plu
   return dir;
 }
 
-/** Share of rows whose 10 nearest neighbours (standardised features, euclidean) vote for their own class. */
-export function knnAgreement(X: Float32Array, y: Int32Array, d: number, k = 10): number {
-  const n = y.length, mu = new Float64Array(d), sd = new Float64Array(d);
-  for (let i = 0; i < n; i++) for (let j = 0; j < d; j++) mu[j] += X[i * d + j] / n;
-  for (let i = 0; i < n; i++) for (let j = 0; j < d; j++) sd[j] += (X[i * d + j] - mu[j]) ** 2 / n;
-  const Z = X.map((v, q) => (v - mu[q % d]) / Math.sqrt(sd[q % d] + 1e-8));
+/** Share of the first n rows whose k nearest neighbours (squared L2 over m columns, among those n rows) vote
+ *  for the row's own class: how well a feature space keeps classes together. */
+export function knnAgreement(Z: ArrayLike<number>, m: number, y: ArrayLike<number>, n = y.length, k = 10): number {
   let ok = 0;
   for (let i = 0; i < n; i++) {
     const near: [number, number][] = [];
-    for (let q = 0; q < n; q++) if (q !== i) { let s = 0; for (let t = 0; t < d; t++) { const v = Z[i * d + t] - Z[q * d + t]; s += v * v; } near.push([s, y[q]]); }
+    for (let q = 0; q < n; q++) if (q !== i) { let s = 0; for (let t = 0; t < m; t++) { const v = Z[i * m + t] - Z[q * m + t]; s += v * v; } near.push([s, y[q]]); }
     near.sort((a, b) => a[0] - b[0]);
     const votes = new Map<number, number>();
     for (const [, c] of near.slice(0, k)) votes.set(c, (votes.get(c) ?? 0) + 1);
     if ([...votes].sort((a, b) => b[1] - a[1])[0][0] === y[i]) ok++;
   }
   return ok / n;
+}
+
+/** Every column scaled to mean 0, std 1 (n rows × d). */
+function standardised(X: Float32Array, d: number): Float32Array {
+  const n = X.length / d, mu = new Float64Array(d), sd = new Float64Array(d);
+  for (let i = 0; i < n; i++) for (let j = 0; j < d; j++) mu[j] += X[i * d + j] / n;
+  for (let i = 0; i < n; i++) for (let j = 0; j < d; j++) sd[j] += (X[i * d + j] - mu[j]) ** 2 / n;
+  return X.map((v, q) => (v - mu[q % d]) / Math.sqrt(sd[q % d] + 1e-8));
 }
 
 /** Test accuracy of a logistic head on `labels` random pool rows (rows [0, pool) train, the rest test). */
@@ -81,7 +86,7 @@ async function probeLayers(sets: string[], variants: string[], tmp: string) {
       const { X, d } = await embedPooled(dir, all.map((i) => i.file));
       const k = Math.min(all.length, 1500), np = ds.pool.length;
       const head = (n: number) => [1, 2, 3].reduce((s, r) => s + headAccuracy(X, y, d, np, Math.min(n, np), r), 0) / 3;
-      console.log(JSON.stringify({ variant: v, data: ds.name, dim: d / 2, knn10: +knnAgreement(X.subarray(0, k * d), y.subarray(0, k), d).toFixed(3),
+      console.log(JSON.stringify({ variant: v, data: ds.name, dim: d / 2, knn10: +knnAgreement(standardised(X.subarray(0, k * d), d), d, y, k).toFixed(3),
         head50: +head(50).toFixed(3), head200: +head(200).toFixed(3), headAll: +headAccuracy(X, y, d, np, np).toFixed(3) }));
     }
   }

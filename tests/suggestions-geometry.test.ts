@@ -4,6 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { fitBasis, jacobiEigen, sketcher, sketchRows } from '../trainer/suggestions-sketch.ts';
 import { gauss, mulberry32 } from '../trainer/rng.ts';
+import { knnAgreement } from '../scripts/probe-backbone.ts';
 
 /** `k` clusters whose centres differ only inside a random `sub`-dim subspace of `d` dims, buried in unit
  *  noise on every dim: what pooled CNN/ViT features look like (a few semantic directions, much noise). */
@@ -21,20 +22,6 @@ function buried(k: number, per: number, d: number, sub: number, sep: number, see
     }
   }
   return { X, y, n, d };
-}
-
-/** share of rows whose 10 nearest neighbours (squared L2 in Z) vote for the row's own class */
-function knnAgreement(Z: Float64Array, m: number, y: Int32Array, n: number, k = 10): number {
-  let ok = 0;
-  for (let i = 0; i < n; i++) {
-    const ds: [number, number][] = [];
-    for (let j = 0; j < n; j++) if (j !== i) { let s = 0; for (let t = 0; t < m; t++) { const v = Z[i * m + t] - Z[j * m + t]; s += v * v; } ds.push([s, y[j]]); }
-    ds.sort((a, b) => a[0] - b[0]);
-    const votes = new Map<number, number>();
-    for (const [, c] of ds.slice(0, k)) votes.set(c, (votes.get(c) ?? 0) + 1);
-    if ([...votes].sort((a, b) => b[1] - a[1])[0][0] === y[i]) ok++;
-  }
-  return ok / n;
 }
 
 describe('suggestion geometry', () => {

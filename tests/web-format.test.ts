@@ -101,8 +101,8 @@ describe('classes panel text', () => {
 describe('backbone chip', () => {
   const at = (backbone: string, backboneNote: string, phase = 'ready') => ({ online: true, status: status({ backbone, backboneNote, phase }) }) as never;
   it('says which backbone runs when it is not the DINOv3 asked for, in a few words', () => {
-    expect(backboneChip(at('mobilenetv2-imagenet', 'DINOv3 unavailable offline: running ImageNet MobileNetV2 (…). dinov3-vits16: cannot download …'))).toBe('DINOv3 offline: ImageNet MobileNetV2');
-    expect(backboneChip(at('tiny', 'FALLBACK to the tiny random-weight backbone (…): DINOv3 unavailable offline. …'))).toBe('DINOv3 offline: tiny, random weights');
+    expect(backboneChip(at('mobilenetv2-imagenet', 'DINOv3 unavailable offline: running ImageNet MobileNetV2 (…). dinov3-vits16: cannot download …'))).toBe('ImageNet MobileNetV2 (DINOv3 offline)');
+    expect(backboneChip(at('tiny', 'FALLBACK to the tiny random-weight backbone (…): DINOv3 unavailable offline. …'))).toBe('tiny, random weights (DINOv3 offline)');
     expect(backboneChip(at('tiny', 'tiny random-weight backbone (not DINOv3; for tests): random weights, for tests/demo/bench only'))).toBe('tiny, random weights');
     expect(backboneChip(at('dinov3-vits16', 'dinov3-vits16 (DINOv3, onnx-community/…) on cpu'))).toBe('');
     expect(backboneChip({ online: false, status: null } as never)).toBe('');

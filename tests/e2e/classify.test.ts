@@ -111,6 +111,15 @@ describe('classification (e2e, Chromium)', () => {
       // the chip names what runs in a few words; the whole note is its tooltip
       expect(await page.textContent('[data-testid=backbone]')).toBe('tiny, random weights');
       expect(await page.getAttribute('[data-testid=backbone]', 'title')).toBe('tiny random-weight backbone');
+      // the longest chip, in a 1280-px window: the status text gives way, the chip is not cut
+      trainer.send({ type: 'status', status: { phase: 'embedding', embedded: 1234, total: 10000, device: 'cpu', backbone: 'mobilenetv2-imagenet', backboneNote: 'DINOv3 unavailable offline: running ImageNet MobileNetV2 (…)', modelVersion: 0 } });
+      await page.waitForFunction(() => document.querySelector('[data-testid=backbone]')?.textContent === 'ImageNet MobileNetV2 (DINOv3 offline)');
+      await page.setViewportSize({ width: 1280, height: 860 });
+      const clip = await page.$eval('[data-testid=backbone]', (el) => ({ chip: el.getBoundingClientRect(), box: el.parentElement!.getBoundingClientRect(), full: el.scrollWidth <= el.clientWidth + 1 }));
+      expect(clip.full).toBe(true); // the text is whole…
+      expect(clip.chip.right).toBeLessThanOrEqual(clip.box.right + 0.5); // …and inside the header
+      expect(clip.chip.width).toBeGreaterThan(150);
+      await page.setViewportSize({ width: 1360, height: 860 });
       const id = await imageId();
       const probs = { [classes[2].id]: 0.81, [classes[0].id]: 0.12, [classes[1].id]: 0.05, [classes[3].id]: 0.02 };
       trainer.send({ type: 'status', status: { phase: 'ready', embedded: 60, total: 60, device: 'cpu', backbone: 'tiny', backboneNote: 'tiny random-weight backbone', modelVersion: 1 } });

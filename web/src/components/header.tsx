@@ -37,10 +37,11 @@ export function Header() {
         <span>{fmt(counts()?.labelled ?? 0)} / {fmt(counts()?.images ?? 0)} labelled</span>
         <div class="bar"><div style={{ width: `${counts()?.images ? (100 * done()) / counts()!.images : 0}%` }} /></div>
       </div>
+      {/* which backbone runs: a part of its own that never shrinks (the trainer's status text gives way) */}
+      <Show when={chip()}><span class="backbone-chip" data-testid="backbone" title={note()}>{chip()}</span></Show>
       <div class={`trainer tone-${trainer().tone}`} data-testid="trainer-status">
         <span class="dot" />
         <span>{trainer().text}</span>
-        <Show when={chip()}><span class="note" data-testid="backbone" title={note()}>{chip()}</span></Show>
       </div>
       <div class="strategy-chip muted" title={`Next-image strategy (${keys.hint('global.strategyNext')} cycles)`} data-testid="strategy">
         next: <b>{strategy.text()}</b>

@@ -27,13 +27,13 @@ const BACKBONE_SHORT: Record<string, string> = {
   'mobilenetv2-imagenet': 'ImageNet MobileNetV2', tiny: 'tiny, random weights', 'vits16-random': 'random-weight ViT-S/16',
 };
 
-/** The header's backbone chip: what runs, in a few words ("DINOv3 offline: ImageNet MobileNetV2"), shown
+/** The header's backbone chip: what runs, in a few words ("ImageNet MobileNetV2 (DINOv3 offline)"), shown
  *  whenever it is not the DINOv3 that was asked for; the whole note (why, how to fix) is its tooltip. */
 export function backboneChip(t: TrainerInfo | null | undefined): string {
   const s = t?.online ? t.status : null;
   if (!s?.backbone || !s.backboneNote || s.phase === 'loading' || s.phase === 'starting') return '';
   const name = BACKBONE_SHORT[s.backbone] ?? s.backbone;
-  return /DINOv3 unavailable/.test(s.backboneNote) ? `DINOv3 offline: ${name}` : /^dinov3/.test(s.backbone) ? '' : name;
+  return /DINOv3 unavailable/.test(s.backboneNote) ? `${name} (DINOv3 offline)` : /^dinov3/.test(s.backbone) ? '' : name;
 }
 
 /** Accuracy over the last `w` prequential outcomes (1 = the shown prediction was right). */

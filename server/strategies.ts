@@ -113,7 +113,8 @@ export const STRATEGY_NAMES = STRATEGIES.map((s) => s.name);
  * 323 vs 354 labels; final 0.492 vs 0.482). The margins are within the noise; `uncertain` is ahead on every
  * headline figure. On the earlier `out_relu` features `mix` had been ahead on CIFAR-10 (0.70× vs 0.97×) and was
  * the default from then until the features changed. Segmentation: `uncertain` — on the coloured scenes with
- * MobileNetV2 it reaches 90 % of the final mIoU with about half of sequential's strokes (README, docs/simulate/scenes).
+ * MobileNetV2 it reaches 90 % of the final mIoU with 0.75× sequential's strokes (docs/simulate/scenes-v3; 0.54× on
+ * the `out_relu` pooled features, docs/simulate/scenes).
  */
 export const DEFAULT_STRATEGY: Record<Task, string> = { classification: 'uncertain', segmentation: 'uncertain' };
 

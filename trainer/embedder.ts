@@ -17,11 +17,12 @@ export async function loopEmbedder(o: EmbedderOptions): Promise<Embedder & { tri
   // a generated backbone's graph version is in the cache keys, so rows of a new graph never mix with old
   // ones: the grid's from v2 on (MobileNetV2 v2: stride 16, 576-d), the pooled features' from v3 on (MobileNetV2
   // v3 pools block 13's expansion, not out_relu; v1 and v2 pooled the same map, so their caches stay valid)
+  const name = i.backbone.replace(/[\\/]/g, '_'), size = `-r${i.resolution}-s${i.segShortSide}`;
   const version = i.version && i.version >= 2 ? `-v${i.version}` : '';
-  const key = `${i.backbone.replace(/[\\/]/g, '_')}${i.version && i.version >= 3 ? version : ''}-r${i.resolution}-s${i.segShortSide}`;
+  const key = `${name}${i.version && i.version >= 3 ? version : ''}${size}`;
   return {
     info: {
-      backbone: i.backbone, device: i.device, note: i.note, key, gridKey: version ? `${i.backbone.replace(/[\\/]/g, '_')}${version}-r${i.resolution}-s${i.segShortSide}` : undefined,
+      backbone: i.backbone, device: i.device, note: i.note, key, gridKey: version ? `${name}${version}${size}` : undefined,
       dir: e.backbone.dir, patchSize: e.backbone.patchSize, registers: e.backbone.numRegisters, resolution: i.resolution, segShortSide: i.segShortSide,
     },
     tried: i.tried.map((t) => `${t.device}: ${t.ok ? 'ok' : t.reason}`).join('; '),

@@ -10,6 +10,7 @@ import { makeBaseSession } from './simulate/prepare.ts';
 import { localRunner, runAll, workerRunner, type Runner, type Task, type TaskResult } from './simulate/runner.ts';
 import { parseSimArgs, USAGE, UsageError, type SimOptions } from './simulate/options.ts';
 import { ratioSpread, type CurvePoint, type Headline } from './simulate/report.ts';
+import { pickShares } from './simulate/picks.ts';
 import { writeReport, type SimRecord } from './simulate/write-report.ts';
 import type { RunResult } from './simulate/run.ts';
 import { summariseReview } from './simulate/noise.ts';
@@ -129,6 +130,7 @@ export async function simulate(o: SimOptions, say: (line: string) => void = (l) 
     for (const [s, v] of Object.entries(rec.review?.perStrategy ?? {})) {
       if (v) say(`likely label errors, ${s}: ${v.flipped.toFixed(1)} flipped of ${v.labelled.toFixed(0)} labels; precision = recall at k ${v.precisionAtK?.toFixed(2) ?? '–'}; flagged ${v.flagged.toFixed(1)} (precision ${v.flaggedPrecision?.toFixed(2) ?? '–'}, recall ${v.flaggedRecall?.toFixed(2) ?? '–'})`);
     }
+    for (const p of pickShares(runs)) if (p.picks) say(`picks, ${p.strategy}: ${p.picks}, fallback ${(100 * p.fallbackShare!).toFixed(1)} % (latest predictions ${p.predictions}, val-side ${p.val}, random ${p.random})`);
     say(`done in ${(seconds / 60).toFixed(1)} min`);
     return { out: o.out, files, curves, headline: head, headlines, ceiling, seconds };
   } catch (e) {
@@ -154,13 +156,6 @@ function methodNotes(o: SimOptions, pool: number, test: number, runs: Record<str
     `"Same labels, cold refit": the trainer's training labels at the end fitted from scratch with the same head; compare with the live (warm-started) head.`,
     ...(o.noise > 0 ? [`--noise ${o.noise}: the annotator answers another class (uniformly) for a seeded ${Math.round(o.noise * 100)} % of the images; the curves are those of a model trained on these noisy labels, scored against the true test labels.`] : []),
   ];
-  for (const [s, rs] of Object.entries(runs)) {
-    const counts: Record<string, number> = {};
-    for (const r of rs) for (const [k, v] of Object.entries(r.reasons)) counts[k] = (counts[k] ?? 0) + v;
-    const all = Object.values(counts).reduce((a, b) => a + b, 0);
-    const fallback = Object.entries(counts).filter(([k]) => k.includes('sequential') && s !== 'sequential').reduce((a, [, v]) => a + v, 0);
-    if (all && fallback / all > 0.1) notes.push(`${s}: ${Math.round((100 * fallback) / all)} % of its picks fell back to sequential (${Object.entries(counts).filter(([k]) => k.includes('sequential')).map(([k, v]) => `"${k}" ×${v}`).join(', ')}).`);
-  }
   return notes;
 }
 

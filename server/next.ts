@@ -1,9 +1,11 @@
 // Choosing the next image: id-order navigation (after/before) and strategies for the first unlabelled one.
-// Model-based strategies read the ranked lists the trainer published; without them they fall back to sequential.
+// Model-based strategies read the ranked lists the trainer published, go on from the latest stored predictions
+// when a list is used up, and only then fall back (to `typical`'s list, then sequential), saying so in `reason`.
 import type { Db } from './db/open.ts';
 import { AppError } from './errors.ts';
 import { stmt } from './db/prepared.ts';
 import { MIX_RANDOM_WHY, strategyByName, STRATEGIES } from './strategies.ts';
+import { randomValPick, valDue, VAL_PICK_WHY } from './val-picks.ts';
 
 export interface NextQuery {
   strategy?: string; class?: string; after?: string; before?: string; exclude?: string; annotator: string; claimTtlMs: number;
@@ -64,27 +66,48 @@ export function nextImage(db: Db, q: NextQuery): { id: number | null; reason: st
     db, query: q as unknown as Record<string, string | undefined>, free: { where: FREE, params },
     firstFree: (ids: number[]) => firstFree(db, ids, me, now, ex),
   };
-  let id: number | null = null;
-  let reason: string = strategy.name;
   // a bad request is a 400 whatever the trainer is doing: check the strategy's parameters first
   const key = strategy.needsTrainer ? strategy.listKey?.(ctx.query, db) ?? strategy.name : null;
+  const picked = (id: number, reason: string, why?: string) => {
+    claim(db, id, me, q.claimTtlMs, now);
+    return why ? { id, reason, why } : { id, reason };
+  };
   // mix: this turn is a random one (what the random strategy picks), said as such
   if (strategy.randomShare && Math.random() < strategy.randomShare) {
-    id = strategyByName('random').pick!(ctx);
-    if (id !== null) { claim(db, id, me, q.claimTtlMs, now); return { id, reason: `${strategy.name}: random`, why: MIX_RANDOM_WHY }; }
+    const id = strategyByName('random').pick!(ctx);
+    if (id !== null) return picked(id, `${strategy.name}: random`, MIX_RANDOM_WHY);
   }
-  if (key && q.trainerOnline === false) reason = `${strategy.name}: the trainer is offline, sequential`;
-  else if (key) {
+  if (!key) {
+    const id = strategy.pick!(ctx) ?? STRATEGIES[0].pick!(ctx);
+    return id === null ? DONE : picked(id, strategy.name);
+  }
+  // the honest val estimate needs some val-side labels (server/val-picks.ts)
+  if (strategy.valPicks && valDue(db)) {
+    const id = randomValPick(db, ctx.free);
+    if (id !== null) return picked(id, `${strategy.name}: val`, VAL_PICK_WHY);
+  }
+  let cause: string;
+  if (q.trainerOnline === false) cause = 'the trainer is offline';
+  else {
     const row = stmt(db, 'select ids from suggestions where strategy = ?').get(key) as { ids: string } | undefined;
     const ids = row ? (strategy.labelled ? strategy.labelled(db) : JSON.parse(row.ids) as number[]) : [];
-    id = row ? firstFree(db, ids, me, now, ex, strategy.labelled ? HELD : FREE) : null;
-    if (id === null) reason = row ? `${strategy.name}: suggestions used up, sequential until the next refit` : `${strategy.name}: no trainer suggestions yet, sequential`;
-  } else id = strategy.pick!(ctx);
+    const id = row ? firstFree(db, ids, me, now, ex, strategy.labelled ? HELD : FREE) : null;
+    // reason: what picked it (machine-readable); why: the same in words for the annotator, when there is more to say
+    if (id !== null) return picked(id, strategy.name, strategy.explain?.(db, id));
+    // the list is used up (or not published yet): the strategy's own kind of pick from the latest predictions
+    const more = strategy.continue?.(ctx) ?? null;
+    if (more !== null) return picked(more, `${strategy.name}: by the latest predictions`, strategy.explain?.(db, more));
+    cause = row ? 'its list is used up' : 'no list from the trainer yet';
+    // then the trainer's coverage picks, which only need features
+    if (key !== 'typical' && !strategy.labelled) {
+      const typical = stmt(db, `select ids from suggestions where strategy = 'typical'`).get() as { ids: string } | undefined;
+      const t = typical ? firstFree(db, JSON.parse(typical.ids) as number[], me, now, ex) : null;
+      if (t !== null) return picked(t, `${strategy.name}: fallback to typical (${cause})`, STRATEGIES.find((x) => x.name === 'typical')!.explain!(db, t));
+    }
+  }
   // every strategy ends in sequential order when it has nothing (left) to offer
-  if (id === null) id = STRATEGIES[0].pick!(ctx);
-  if (id === null) return { id: null, reason: 'done: every image is labelled or held by another annotator' };
-  claim(db, id, me, q.claimTtlMs, now);
-  // reason: what picked it (machine-readable); why: the same in words for the annotator, when there is more to say
-  if (reason === strategy.name && strategy.explain) return { id, reason, why: strategy.explain(db, id) };
-  return { id, reason };
+  const id = STRATEGIES[0].pick!(ctx);
+  return id === null ? DONE : picked(id, `${strategy.name}: fallback to sequential (${cause})`);
 }
+
+const DONE = { id: null, reason: 'done: every image is labelled or held by another annotator' };

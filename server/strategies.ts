@@ -1,7 +1,8 @@
-// The next-image strategy registry (DESIGN §6): one entry per strategy — its name, label, the tasks it
-// serves, whether it needs the trainer, and the server's pick. Model-based strategies read the ranked list
-// the trainer's producer of the same name published (trainer/suggestions.ts PRODUCERS); when there is none
-// (no trainer yet, list used up) nextImage falls back to sequential and says so in `reason`.
+// The next-image strategy registry: one entry per strategy — its name, label, the tasks it serves, whether
+// it needs the trainer, and the server's pick. Model-based strategies read the ranked list the trainer's
+// producer of the same name published (trainer/suggestions.ts PRODUCERS); when that list is used up they go
+// on from the latest per-image scores the server holds (`continue`), and only then fall back — to the
+// trainer's `typical` list, then sequential order — saying so in `reason` (server/next.ts).
 import { taskSchema, type Task } from './protocol.ts';
 import type { Db } from './db/open.ts';
 import { AppError } from './errors.ts';
@@ -9,6 +10,7 @@ import { stmt } from './db/prepared.ts';
 import { RANDOM_KEY_TEXT } from './db/schema.ts';
 import { reviewQueue } from './insights.ts';
 import { isVal } from '../trainer/split.ts';
+import { VAL_PICK_WHY } from './val-picks.ts';
 
 export interface PickCtx {
   db: Db;
@@ -35,6 +37,10 @@ export interface StrategyEntry {
   randomShare?: number;
   /** the server's own pick (strategies that need no trainer) */
   pick?(ctx: PickCtx): number | null;
+  /** a model strategy's own kind of pick once its list is used up, from the latest stored predictions */
+  continue?(ctx: PickCtx): number | null;
+  /** some of its turns go to random val-side images (server/val-picks.ts) */
+  valPicks?: boolean;
   /** why this image was picked, in words for the annotator (default: the strategy's name) */
   explain?(db: Db, imageId: number): string;
   /** walks *labelled* images (review): their ids in order as the server filters them now, instead of the
@@ -43,14 +49,29 @@ export interface StrategyEntry {
 }
 
 const TYPICAL = 'typical of a cluster with no label yet';
-/** The trainer's lists hold train-side images only, except every 10th place: a random val-side image
- *  (trainer/suggestions.ts VAL_EVERY), so a val-side image in a list was picked at random, on purpose. */
-const VAL_PICK = 'a random image, for the honest accuracy estimate (1 in 10)';
-const orVal = (explain: (db: Db, id: number) => string) => (db: Db, id: number) => (isVal(id) ? VAL_PICK : explain(db, id));
-const isTypical = (db: Db, id: number) => {
-  const row = stmt(db, `select 1 from suggestions, json_each(suggestions.ids) where strategy = 'typical' and value = ?`).get(id);
-  return !!row;
-};
+const COVERAGE = 'typical of a cluster with few labels so far';
+/** The trainer's lists hold train-side images only: a val-side pick was one of the server's random val picks. */
+const orVal = (explain: (db: Db, id: number) => string) => (db: Db, id: number) => (isVal(id) ? VAL_PICK_WHY : explain(db, id));
+const inList = (db: Db, list: string, id: number) => !!stmt(db, `select 1 from suggestions, json_each(suggestions.ids) where strategy = ? and value = ?`).get(list, id);
+/** in the cold start (a cluster with no label yet), or else in `typical`'s coverage part */
+const isTypical = (db: Db, id: number) => inList(db, 'cold', id);
+const typicalWhy = (db: Db, id: number) => (isTypical(db, id) ? TYPICAL : COVERAGE);
+
+/** The first free image among the stored predictions in `order` (train-side first: a val-side one only when a
+ *  whole batch has no other), walking the predictions in batches. */
+function byPredictions(ctx: PickCtx, where: string, order: string, extra: Record<string, unknown> = {}): number | null {
+  const q = stmt(ctx.db, `select p.image_id as id from predictions p join images i on i.id = p.image_id
+    where ${where} and ${ctx.free.where} order by ${order} limit 256`);
+  const rows = q.all({ ...ctx.free.params, ...extra }) as { id: number }[];
+  return (rows.find((r) => !isVal(r.id)) ?? rows[0])?.id ?? null;
+}
+/** least sure first: the stored uncertainty (1 − margin, or the task's own), highest first */
+const mostUncertain = (ctx: PickCtx) => byPredictions(ctx, 'p.uncertainty is not null', 'p.uncertainty desc, p.image_id');
+/** the class with the fewest labels among those that have any, as the trainer's `minority` list does */
+function minorityClass(db: Db): number | null {
+  const r = stmt(db, `select cast(substr(key, 7) as integer) as id from counters where key like 'class:%' and n > 0 order by n, key limit 1`).get() as { id: number } | undefined;
+  return r?.id ?? null;
+}
 /** "model unsure: cat vs dog" from the stored prediction's two most likely classes */
 function unsure(db: Db, id: number): string {
   if (isTypical(db, id)) return TYPICAL;
@@ -91,18 +112,32 @@ export const STRATEGIES: StrategyEntry[] = [
       if (!stmt(db, 'select 1 from classes where id = ?').get(Number(v))) throw new AppError(404, 'class_not_found', `no class with id ${v}`);
       return `class:${v}`;
     },
+    // predicted as the class, most confident first
+    continue: (ctx) => byPredictions(ctx, 'p.class_id = @c', 'p.confidence desc, p.image_id', { c: Number(ctx.query.class) }),
   },
-  { name: 'minority', label: 'minority frontier', tasks: BOTH, needsTrainer: true, explain: orVal(() => 'near the frontier of the least-labelled class') },
-  { name: 'uncertain', label: 'uncertain', tasks: BOTH, needsTrainer: true, explain: orVal(unsure) },
-  { name: 'diverse', label: 'diverse', tasks: BOTH, needsTrainer: true, explain: orVal((db, id) => (isTypical(db, id) ? TYPICAL : 'far from everything labelled')) },
-  { name: 'typical', label: 'typical (cold start)', tasks: BOTH, needsTrainer: true, explain: () => TYPICAL },
+  {
+    name: 'minority', label: 'minority frontier', tasks: BOTH, needsTrainer: true, valPicks: true,
+    explain: orVal(() => 'near the frontier of the least-labelled class'),
+    // predicted as the least-labelled class, least confident first
+    continue: (ctx) => {
+      const c = minorityClass(ctx.db);
+      return c === null ? null : byPredictions(ctx, 'p.class_id = @c', 'p.confidence, p.image_id', { c });
+    },
+  },
+  { name: 'uncertain', label: 'uncertain', tasks: BOTH, needsTrainer: true, valPicks: true, explain: orVal(unsure), continue: mostUncertain },
+  { name: 'diverse', label: 'diverse', tasks: BOTH, needsTrainer: true, valPicks: true, explain: orVal((db, id) => (isTypical(db, id) ? TYPICAL : 'far from everything labelled')) },
+  { name: 'typical', label: 'typical (cold start, then coverage)', tasks: BOTH, needsTrainer: true, valPicks: true, explain: orVal(typicalWhy) },
   // `uncertain`'s list, and one pick in five drawn at random: what `hilt simulate`'s `mix` measured
-  { name: 'mix', label: 'uncertain + 20 % random', tasks: BOTH, needsTrainer: true, randomShare: MIX_RANDOM, explain: orVal(unsure) },
+  { name: 'mix', label: 'uncertain + 20 % random', tasks: BOTH, needsTrainer: true, valPicks: true, randomShare: MIX_RANDOM, explain: orVal(unsure), continue: mostUncertain },
   // likely label errors, from the trainer's out-of-sample predictions (trainer/quality/)
   { name: 'review', label: 'review likely label errors', tasks: BOTH, needsTrainer: true, labelled: (db) => reviewQueue(db, { flaggedOnly: true }).map((i) => i.id) },
 ];
 
 export const STRATEGY_NAMES = STRATEGIES.map((s) => s.name);
+
+/** lists the trainer publishes that are no strategy of their own: `cold`, the cold-start part of `typical`
+ *  (what `typical`, `uncertain` and `diverse` say of a pick: "typical of a cluster with no label yet") */
+export const AUX_LISTS = ['cold'];
 
 /**
  * What a new session's UI starts with, per task, until the annotator picks another (GET /api/strategies).

@@ -7,13 +7,13 @@ import type { Prediction, TrainerToServer } from './protocol.ts';
 import { getTask } from './session.ts';
 import { SERVER_TASK_LIST } from './tasks/index.ts';
 import { listClasses } from './store.ts';
-import { STRATEGIES } from './strategies.ts';
+import { AUX_LISTS, STRATEGIES } from './strategies.ts';
 import { checkInsight, isInsight } from './insight-check.ts';
 
 /** distinct metric names kept; a frame naming one more is dropped */
 export const MAX_METRIC_NAMES = 32;
 /** the lists a trainer may publish: one per model-based strategy of the registry (`class` has one per class) */
-const STRATEGY_KEYS = new Set(STRATEGIES.filter((s) => s.needsTrainer && !s.needs).map((s) => s.name));
+const STRATEGY_KEYS = new Set([...STRATEGIES.filter((s) => s.needsTrainer && !s.needs).map((s) => s.name), ...AUX_LISTS]);
 
 export interface Checked { msg: TrainerToServer | null; dropped: string[] }
 

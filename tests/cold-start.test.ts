@@ -1,9 +1,9 @@
-// Choosing labels on purpose (issue 13): k-means finds the modes of the pool, the cold start asks for the
-// typical member of every mode with no label yet and stops once each is covered, cluster-margin spreads the
-// uncertain picks over the modes, and the lists keep val-side images to their own places.
+// Choosing labels on purpose: k-means finds the modes of the pool, the cold start asks for the typical member
+// of every mode with no label yet and stops once each is covered, coverage goes on with the least-labelled
+// modes, cluster-margin spreads the uncertain picks over the modes, and the lists hold train-side images only.
 import { describe, expect, it } from 'vitest';
-import { clusterMargin, clusterPool, coldStart, kmeans } from '../trainer/cold-start.ts';
-import { computeSuggestions, VAL_EVERY } from '../trainer/suggestions.ts';
+import { clusterMargin, clusterPool, coldStart, coverage, kmeans } from '../trainer/cold-start.ts';
+import { computeSuggestions } from '../trainer/suggestions.ts';
 import { sketchRows } from '../trainer/suggestions-sketch.ts';
 import { isVal } from '../trainer/split.ts';
 import { gauss, mulberry32 } from '../trainer/rng.ts';
@@ -58,10 +58,10 @@ describe('cold start', () => {
     const ids = Array.from({ length: b.n }, (_, i) => i + 1);
     const labelled = Array.from({ length: 12 }, (_, k) => k * 10 + 1); // one image in each of blobs 0..11
     const base = { ids, probs: new Float32Array(b.n * 2).fill(0.5), C: 2, classIds: [1, 2], features: b.X, d: b.d, labelledIds: labelled, labelCounts: [6, 6], limit: 20, valPlaces: false, classCount: 2 };
-    // two classes: k = 4 clusters, all holding a label — the cold start is over
-    expect(computeSuggestions({ ...base, coldGrows: false }).typical).toEqual([]);
+    // two classes: k = 4 clusters, all holding a label — the cold start is over (typical goes on with coverage)
+    expect(computeSuggestions({ ...base, coldGrows: false }).cold).toEqual([]);
     // k = 2 × ⌈13 / 2⌉ = 14 clusters for 12 labels: some hold none, and the four unlabelled blobs are asked for
-    const grown = computeSuggestions({ ...base, coldGrows: true }).typical;
+    const grown = computeSuggestions({ ...base, coldGrows: true }).cold;
     expect(grown.length).toBeGreaterThan(0);
     expect(grown.some((id) => b.blob(id - 1) >= 12)).toBe(true);
   });
@@ -85,7 +85,7 @@ describe('cold start', () => {
     expect(clusterMargin(cl, ranked, 3).map(b.blob)).toEqual([0, 1, 0]);
   });
 
-  it('lists hold train-side images, except every VAL_EVERY-th place, which is a val-side one', () => {
+  it('lists hold train-side images only (the server adds the val-side picks); typical never runs dry', () => {
     const n = 400, d = 8, C = 2;
     const r = mulberry32(9);
     const feats = Float32Array.from({ length: n * d }, () => gauss(r));
@@ -93,11 +93,28 @@ describe('cold start', () => {
     for (let i = 0; i < n; i++) { const p = r(); probs[i * C] = p; probs[i * C + 1] = 1 - p; }
     const ids = Array.from({ length: n }, (_, i) => i + 1);
     const lists = computeSuggestions({ ids, probs, C, classIds: [1, 2], features: feats, d, labelledIds: ids.slice(0, 40), labelCounts: [20, 20], limit: 50 });
-    for (const key of ['uncertain', 'diverse', 'minority', 'class:1']) {
+    for (const key of ['uncertain', 'diverse', 'minority', 'class:1', 'typical']) {
       const l = lists[key];
       expect(l.length, key).toBe(50);
-      l.forEach((id, k) => expect(isVal(id), `${key}[${k}]`).toBe((k + 1) % VAL_EVERY === 0));
+      l.forEach((id, k) => expect(isVal(id), `${key}[${k}]`).toBe(false));
     }
-    expect(lists.typical.every((id) => !isVal(id))).toBe(true);
+  });
+
+  it('coverage: once every cluster has a label, typical goes on with the clusters that have the fewest labels per image', () => {
+    // four blobs of 20; blob 0 has 5 labels, blob 1 one, blob 2 two, blob 3 three: coverage asks blob 1 first
+    const b = blobs(4, 20, 6, 11);
+    const cl = clusterPool(b.X, b.d, b.n, 2);
+    const lab = [0, 1, 2, 3, 4, 20, 40, 41, 60, 61, 62];
+    const unl = Array.from({ length: b.n }, (_, i) => i).filter((i) => !lab.includes(i));
+    expect(coldStart(cl, unl, lab, 10)).toEqual([]);
+    const picks = coverage(cl, unl, lab, 12);
+    expect(picks.length).toBe(12);
+    expect(picks.slice(0, 1).map(b.blob)).toEqual([1]);
+    // after 12 picks the four blobs' labels per image are even within one label
+    const per = [0, 1, 2, 3].map((k) => lab.concat(picks).filter((i) => b.blob(i) === k).length);
+    expect(Math.max(...per) - Math.min(...per)).toBeLessThanOrEqual(1);
+    expect(new Set(picks).size).toBe(12);
+    // with no label at all it is the cold start: one per cluster first
+    expect(new Set(coverage(cl, Array.from({ length: b.n }, (_, i) => i), [], 4).map(b.blob)).size).toBe(4);
   });
 });

@@ -23,7 +23,7 @@ describe('strategy registry', () => {
   it('the producers publish the lists the server reads (class:<id> per class)', () => {
     const probs = Float32Array.from([0.9, 0.1, 0.2, 0.8, 0.5, 0.5, 0.6, 0.4]);
     const lists = computeSuggestions({ ids: [1, 2, 3, 4], probs, C: 2, classIds: [7, 9], features: null, d: 0, labelledIds: [1], labelCounts: [1, 0], valPlaces: false });
-    expect(Object.keys(lists).sort()).toEqual(['class:7', 'class:9', 'diverse', 'minority', 'mix', 'review', 'typical', 'uncertain']);
+    expect(Object.keys(lists).sort()).toEqual(['class:7', 'class:9', 'cold', 'diverse', 'minority', 'mix', 'review', 'typical', 'uncertain']);
     expect(lists.uncertain).toEqual([3, 4, 2]);
     expect(lists.mix).toEqual(lists.uncertain); // the server draws mix's random turns
     expect(lists['class:9']).toEqual([2, 3, 4]);
@@ -45,16 +45,21 @@ describe('strategy registry', () => {
 });
 
 describe('why an image was picked', () => {
-  it('a val-side image in a model list was a random pick for the honest estimate; a train-side one says its own reason', async () => {
+  it('a cold-start pick says its cluster had no label, a coverage pick that its cluster has few; a val-side pick is the server\'s own', async () => {
     const ids = (await srv.api('GET', '/api/images?limit=10')).body.items.map((i: { id: number }) => i.id) as number[];
-    const val = ids.find((id) => isVal(id)), train = ids.find((id) => !isVal(id))!;
-    expect(val).toBeDefined();
-    srv.ctx.session.db.$client.prepare(`insert into suggestions (strategy, ids, model_version, at) values ('diverse', ?, 1, 0)
-      on conflict(strategy) do update set ids = excluded.ids`).run(JSON.stringify([val, train]));
+    const train = ids.filter((id) => !isVal(id));
+    const db = srv.ctx.session.db;
+    const put = (strategy: string, list: number[]) => db.$client.prepare(`insert into suggestions (strategy, ids, model_version, at) values (?, ?, 1, 0)
+      on conflict(strategy) do update set ids = excluded.ids`).run(strategy, JSON.stringify(list));
+    put('typical', [train[0], train[1]]);
+    put('cold', [train[0]]);
+    put('diverse', [train[0], train[2]]);
     // as GET /api/next with the trainer online
-    const next = (exclude?: number) => nextImage(srv.ctx.session.db, { strategy: 'diverse', annotator: 'w1', claimTtlMs: 60_000, trainerOnline: true, ...(exclude ? { exclude: String(exclude) } : {}) });
-    expect(next()).toEqual({ id: val, reason: 'diverse', why: 'a random image, for the honest accuracy estimate (1 in 10)' });
-    expect(next(val)).toEqual({ id: train, reason: 'diverse', why: 'far from everything labelled' });
+    const next = (strategy: string, exclude?: number[]) => nextImage(db, { strategy, annotator: 'w1', claimTtlMs: 60_000, trainerOnline: true, ...(exclude ? { exclude: exclude.join(',') } : {}) });
+    expect(next('typical')).toEqual({ id: train[0], reason: 'typical', why: 'typical of a cluster with no label yet' });
+    expect(next('typical', [train[0]])).toEqual({ id: train[1], reason: 'typical', why: 'typical of a cluster with few labels so far' });
+    expect(next('diverse')).toEqual({ id: train[0], reason: 'diverse', why: 'typical of a cluster with no label yet' });
+    expect(next('diverse', [train[0]])).toEqual({ id: train[2], reason: 'diverse', why: 'far from everything labelled' });
   });
 });
 

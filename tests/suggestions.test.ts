@@ -29,10 +29,10 @@ describe('suggestions', () => {
 
   it('returns every list, excludes labelled images, respects the limit', () => {
     const s = computeSuggestions(base);
-    expect(Object.keys(s).sort()).toEqual(['class:10', 'class:7', 'class:8', 'class:9', 'diverse', 'minority', 'mix', 'review', 'typical', 'uncertain']);
+    expect(Object.keys(s).sort()).toEqual(['class:10', 'class:7', 'class:8', 'class:9', 'cold', 'diverse', 'minority', 'mix', 'review', 'typical', 'uncertain']);
     expect(s.review).toEqual([]); // no label issues given
     for (const [k, list] of Object.entries(s)) {
-      if (k === 'diverse' || k === 'typical' || k === 'review') continue; // no features given; review lists labelled images
+      if (k === 'diverse' || k === 'typical' || k === 'cold' || k === 'review') continue; // no features given; review lists labelled images
       expect(list.length).toBe(50);
       expect(new Set(list).size).toBe(50);
       for (const id of labelledIds) expect(list).not.toContain(id);

@@ -1,9 +1,10 @@
-// Picking images on purpose with frozen features (issue 13):
+// Picking images on purpose with frozen features:
 //  - k-means clusters of the pool (features standardised and projected on their top principal components,
 //    suggestions-sketch.ts, as in kCenter);
 //  - typicality (TypiClust, ICML 2022): the inverse mean distance to an image's nearest neighbours in its
 //    cluster — the typical member of a cluster, not an outlier, is what a first label should go to;
 //  - cold start: the most typical image of every cluster that holds no label yet, biggest cluster first;
+//  - coverage: after that, the most typical image of the cluster with the most images per label;
 //  - cluster-margin (Citovsky et al. 2021): the most uncertain images taken round-robin across clusters,
 //    so a batch of suggestions does not pile up on one confusion.
 // Deterministic for a seed.
@@ -116,6 +117,32 @@ export function coldStart(cl: Clusters, unl: number[], lab: number[], limit: num
 }
 
 const CANDIDATES = 200;
+
+/**
+ * Coverage, the cold start's continuation once every cluster holds a label: the most typical unlabelled member
+ * of the cluster with the most images per label so far (size / (labels + 1)), one at a time, each pick counted as
+ * a label of its cluster. Starting from no labels this is the cold start itself (biggest uncovered cluster
+ * first), so `typical` never runs dry while the pool has unlabelled rows.
+ */
+export function coverage(cl: Clusters, unl: number[], lab: number[], limit: number): number[] {
+  const size = new Float64Array(cl.k), labels = new Float64Array(cl.k);
+  const byCluster: number[][] = Array.from({ length: cl.k }, () => []);
+  for (const i of lab) if (cl.assign[i] < cl.k) labels[cl.assign[i]]++;
+  for (let i = 0; i < cl.assign.length; i++) if (cl.assign[i] < cl.k) size[cl.assign[i]]++;
+  for (const i of unl) if (cl.assign[i] < cl.k) byCluster[cl.assign[i]].push(i);
+  const cand = byCluster.map((q) => (q.length <= CANDIDATES ? q : Array.from({ length: CANDIDATES }, (_, j) => q[Math.floor((j * q.length) / CANDIDATES)])));
+  const typ = typicality(cl.Z, cl.m, cl.assign, cl.k, cand.flat());
+  const queues = cand.map((q) => q.sort((a, b) => typ.get(b)! - typ.get(a)! || a - b));
+  const at = new Int32Array(cl.k), out: number[] = [];
+  while (out.length < limit) {
+    let best = -1, bestV = -1;
+    for (let c = 0; c < cl.k; c++) if (at[c] < queues[c].length) { const v = size[c] / (labels[c] + 1); if (v > bestV) { bestV = v; best = c; } }
+    if (best < 0) break;
+    out.push(queues[best][at[best]++]);
+    labels[best]++;
+  }
+  return out;
+}
 
 /** Cluster-margin: the `pool` most uncertain rows, then round-robin across their clusters. */
 export function clusterMargin(cl: Clusters, ranked: number[], limit: number, pool = 10 * limit): number[] {

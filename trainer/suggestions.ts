@@ -1,16 +1,12 @@
-// Suggestion lists published after each refit (DESIGN §6): which unlabelled image to show next.
+// Suggestion lists published after each refit: which unlabelled image to show next.
 // Every list holds image ids, best first, at most `limit` long. Lists needing predictions are empty
-// while there is no model (probs null); `diverse` and `typical` only need features.
-// Labels chosen on purpose are not wasted: the lists hold train-side images only (trainer/split.ts),
-// except every VAL_EVERY-th place, which goes to a random val-side image — so the val split keeps
-// growing as an unbiased random sample, and every strategic pick trains the head.
-import { clusterMargin, clusterPool, coldStart, type Clusters } from './cold-start.ts';
-import { mulberry32 } from './rng.ts';
+// while there is no model (probs null); `diverse`, `typical` and `uncertain` start from the features alone.
+// Labels chosen on purpose are not wasted: the lists hold train-side images only (trainer/split.ts); the
+// server mixes in random val-side picks of its own (server/val-picks.ts), so the val split grows as an
+// unbiased random sample and every strategic pick trains the head.
+import { clusterMargin, clusterPool, coldStart, coverage, type Clusters } from './cold-start.ts';
 import { isVal } from './split.ts';
 import { sketcher } from './suggestions-sketch.ts';
-
-/** one place in this many goes to a random val-side image (≈ the val fraction of sequential labelling / 2) */
-export const VAL_EVERY = 10;
 
 export interface SuggestionInput {
   ids: ArrayLike<number>; // image id of row i in probs / features
@@ -39,9 +35,9 @@ export interface SuggestionInput {
   /** class coverage in `uncertain`: while a class of the model has fewer than this many labels, the images it
    *  scores highest for that class come before the uncertain ones (0: off; default CLASS_COVER) */
   classCover?: number;
-  /** seed for the random val places (e.g. the model version) */
+  /** accepted for API stability: the lists have no randomness */
   seed?: number;
-  /** false: rank every unlabelled row, val side included (tests of a producer alone); default true */
+  /** false: rank every unlabelled row, val side included (tests of a producer alone); default true: train side only */
   valPlaces?: boolean;
   /** false: no cold start in front of `uncertain` / `diverse` (tests of a producer alone); default true */
   coldStart?: boolean;
@@ -68,6 +64,9 @@ interface Scored {
   clusters(): Clusters | null;
   /** cold-start rows (typical members of clusters with no label yet); empty once all are covered */
   cold(): number[];
+  /** the cold start, then coverage (typical members of the clusters with the fewest labels per image):
+   *  empty only when no unlabelled row has features */
+  typical(): number[];
 }
 type Producer = (s: Scored) => Record<string, number[]>;
 
@@ -82,7 +81,7 @@ export const PRODUCERS: Record<string, Producer> = {
   // own per-image uncertainty) spread round-robin over the clusters (cluster-margin)
   uncertain: (s) => {
     const u = s.inp.uncertainty;
-    if (!u && !s.inp.probs) return { uncertain: s.toIds(s.cold()) };
+    if (!u && !s.inp.probs) return { uncertain: s.toIds(s.typical()) };
     const ranked = u ? s.rank(s.unl, (i) => -u[i]) : s.rank(s.unl, (i) => s.margin[i]);
     const cl = s.clusters();
     const rest = cl ? clusterMargin(cl, ranked, s.limit) : ranked;
@@ -97,9 +96,9 @@ export const PRODUCERS: Record<string, Producer> = {
     const far = kCenter(sp.features, s.inp.d, sp.unl, sp.lab, Math.min(s.limit, sp.unl.length), sp.keys).map((f) => sp.row[f]);
     return { diverse: s.toIds(then(s.cold(), far)) };
   },
-  // the cold start alone (what `uncertain` and `diverse` begin with), kept as its own list so the server
-  // can say why an image was picked ("typical of a cluster with no label yet")
-  typical: (s) => ({ typical: s.toIds(s.cold()) }),
+  // the cold start, then coverage; `cold` (the cold start alone, what `uncertain` and `diverse` begin with)
+  // lets the server say why an image was picked ("typical of a cluster with no label yet")
+  typical: (s) => ({ typical: s.toIds(s.typical()), cold: s.toIds(s.cold()) }),
   // most likely to be (or, with presence, to contain) class X first; one list per class, `class:<classId>`
   class: (s) => {
     const { C, classIds } = s.inp, score = s.inp.presence ?? s.inp.probs;
@@ -198,10 +197,9 @@ export function computeSuggestions(inp: SuggestionInput): Record<string, number[
       top[i] = b; margin[i] = C > 1 ? t1 - t2 : 1;
     }
   }
-  // every producer ranks train-side rows; the val places are put in at the end (see the file comment)
-  const val = inp.valPlaces === false ? [] : unl.filter((i) => isVal(ids[i]));
-  const pool = val.length ? unl.filter((i) => !isVal(ids[i])) : unl;
-  let clusters: Clusters | null | undefined, fspace: Clusters | undefined, cold: number[] | undefined;
+  // every producer ranks train-side rows (see the file comment)
+  const pool = inp.valPlaces === false ? unl : unl.filter((i) => !isVal(ids[i]));
+  let clusters: Clusters | null | undefined, fspace: Clusters | undefined, cold: number[] | undefined, typical: number[] | undefined;
   const space = featureSpace(inp, n, new Set(pool), new Set(lab));
   const s: Scored = {
     inp, n, limit, unl: pool, lab, top, margin,
@@ -225,17 +223,16 @@ export function computeSuggestions(inp: SuggestionInput): Record<string, number[
       const cl = inp.coldStart === false || !space ? null : s.clusters();
       return (cold = cl && fspace ? coldStart(fspace, space!.unl, space!.lab, limit).map((f) => space!.row[f]) : []);
     },
+    typical: () => {
+      if (typical) return typical;
+      const cl = inp.coldStart === false || !space ? null : s.clusters();
+      return (typical = cl && fspace ? then(s.cold(), coverage(fspace, space!.unl, space!.lab, limit).map((f) => space!.row[f])) : []);
+    },
     // smallest keys first; ties keep row order, so lists are deterministic
     rank: (rows, key, k = limit) => smallest(rows, key, k),
   };
   const out: Record<string, number[]> = {};
   for (const produce of Object.values(PRODUCERS)) Object.assign(out, produce(s));
-  if (val.length) {
-    const rand = mulberry32(inp.seed ?? 1);
-    const valIds = val.map((i) => ids[i]);
-    // not `typical` (the server reads it to say why) nor `review` (it lists labelled images)
-    for (const key of Object.keys(out)) if (key !== 'typical' && key !== 'review') out[key] = interleave(out[key], valIds, rand, limit);
-  }
   return out;
 }
 
@@ -266,21 +263,6 @@ function featureSpace(inp: SuggestionInput, n: number, pool: Set<number>, lab: S
 function then(first: number[], rest: number[]): number[] {
   const seen = new Set(first);
   return [...first, ...rest.filter((i) => !seen.has(i))];
-}
-
-/** Every VAL_EVERY-th place (the 10th, 20th, …) becomes a random val-side id. */
-function interleave(list: number[], valIds: number[], rand: () => number, limit: number): number[] {
-  if (!list.length) return list;
-  const out: number[] = [], used = new Set<number>();
-  for (const id of list) {
-    if ((out.length + 1) % VAL_EVERY === 0 && used.size < valIds.length) {
-      let v: number;
-      do v = valIds[Math.floor(rand() * valIds.length)]; while (used.has(v));
-      used.add(v); out.push(v);
-    }
-    out.push(id);
-  }
-  return out.slice(0, limit);
 }
 
 export { SKETCH_DIM } from './suggestions-sketch.ts';

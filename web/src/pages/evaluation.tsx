@@ -83,6 +83,10 @@ export function EvaluationPage() {
                 </>)}</Show>
                 <span class="muted">on {e().valSize} val image{e().valSize === 1 ? '' : 's'} · trained on {e().trainSize} · {e().labelled} labelled</span>
               </div>
+              <Show when={e().valSize === 0}>
+                <p class="warn small" data-testid="eval-no-val">No labelled val image yet, so no honest estimate: the model strategies send one pick in five to a random
+                  val-side image over the first 50 labels (sequential and random order reach them by themselves, about one image in five).</p>
+              </Show>
               <Show when={(data()!.currentModelVersion ?? 0) > e().modelVersion}>
                 <p class="warn small">The trainer is at model v{data()!.currentModelVersion}: this refreshes when its evaluation arrives.</p>
               </Show>

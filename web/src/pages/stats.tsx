@@ -73,7 +73,9 @@ export function StatsPage() {
                 <LineChart series={metricSeries(isLoss)} xTitle="labels" yTitle="train loss" />
                 <p class="muted small" data-testid="loss-note">
                   The training loss usually <b>rises</b> as labels are added: the head is regularised, and more (and harder) labels
-                  are harder to fit exactly. That is not the model getting worse — the validation curve above is the one to watch.
+                  are harder to fit exactly. That is not the model getting worse — {metricSeries((n) => !isLoss(n)).length
+                    ? 'the validation curve above is the one to watch.'
+                    : 'watch the validation curve, which appears here once a few labelled images are on the val side (model strategies send one pick in five there over the first 50 labels).'}
                 </p>
               </Show>
             </Show>

@@ -1,8 +1,8 @@
 // Held-out real data for `hilt simulate`: N emoji pictures classed by their Unicode category (smileys-emotion,
 // people-body, animals-nature, food-drink, travel-places, activities, objects, symbols, flags), from one of two
 // artwork sets packed on npm, written as RGB PNGs into a class-folder tree
-//   <dir>/<class>/<class>-<index>.png      (<index> = the emoji's rank among its class's emoji, in the set's own
-//                                           emoji order: emoji.json's sort_order, openmoji.json's order)
+//   <dir>/<class>/<class>-<index>.png      (<index> = the picture's rank among its class's distinct pictures, in
+//                                           the set's own order: emoji.json's sort_order, openmoji.json's order)
 // plus <dir>/labels.csv (`path,label`) and a stamp <dir>/emoji-<source>.json. Like scripts/make-cifar10.ts:
 // balanced by class, drawn without replacement by a seeded shuffle, so (source, N, seed) always writes the same files.
 //   google:   emoji-datasource-google — package/emoji.json (one entry per base emoji: `category`, `image` =
@@ -12,6 +12,7 @@
 //             `hexcode` = file name under package/color/svg/, `skintone` non-empty on variants, which are skipped),
 //             SVGs on a 72×72 viewBox rendered at 72×72.
 // The artwork has transparent backgrounds: every picture is flattened onto white and written without alpha.
+import { createHash } from 'node:crypto';
 import { existsSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -66,7 +67,8 @@ Writes N emoji pictures as class-folders for \`hilt simulate --data\`, one class
   <dir>/<class>/<class>-<index>.png, <dir>/labels.csv; the same (source, count, seed) always gives the same files.
   Classes: smileys-emotion, people-body, animals-nature, food-drink, travel-places, activities, objects, symbols,
   flags (the "Component" group and openmoji's extras-* groups are left out). Only base emoji: skin-tone variants
-  are skipped. Balanced: each class gets min(count / classes, what it has), so a small class (activities: 85)
+  are skipped, and a picture identical to an earlier one of its class (e.g. two regions' identical flags) is
+  kept once. Balanced: each class gets min(count / classes, what it has), so a small class (activities: 85)
   can leave the total under count.
   The artwork is transparent: every picture is flattened onto WHITE and written as an RGB PNG (no alpha), so the
   data does not depend on how an app shows transparency.
@@ -123,10 +125,23 @@ export async function makeEmoji(dir: string, opts: { source: Source; count?: num
   const labels = [...new Set(all.map((e) => e.label))].sort();
   if (labels.length < 2) throw new Error(`${tgz}: ${src.meta} gives ${labels.length} class(es); expected several`);
   const files = readTarGz(tgz, all.map((e) => `package/${e.file}`));
+  // every candidate decoded once, in the set's order: a picture identical to an earlier one of its class (flags
+  // shared by two regions, a gendered variant drawn like the neutral one) is kept once; across classes it is an error
+  all.sort((a, b) => a.order - b.order || (a.file < b.file ? -1 : 1));
+  const kept = new Map(labels.map((l) => [l, [] as Buffer[]])), first = new Map<string, Emoji>();
+  for (let k = 0; k < all.length; k += 64) {
+    const batch = all.slice(k, k + 64);
+    const px = await Promise.all(batch.map((e) => whiteRgb(files.get(`package/${e.file}`)!, src.side, `${spec(source)}: ${e.file}`)));
+    batch.forEach((e, j) => {
+      const key = createHash('sha256').update(px[j]).digest('hex'), seen = first.get(key);
+      if (seen && seen.label !== e.label) throw new Error(`${spec(source)}: ${seen.file} (${seen.label}) and ${e.file} (${e.label}) are the same picture`);
+      if (!seen) { first.set(key, e); kept.get(e.label)!.push(px[j]); }
+    });
+  }
   const classes = labels.map((name, c): PictureClass => {
-    const members = all.filter((e) => e.label === name).sort((a, b) => a.order - b.order || (a.file < b.file ? -1 : 1));
+    const members = kept.get(name)!;
     const n = Math.min(Math.floor(count / labels.length) + (c < count % labels.length ? 1 : 0), members.length);
-    return { name, n, available: members.length, pixels: (i) => whiteRgb(files.get(`package/${members[i].file}`)!, src.side, `${spec(source)}: ${members[i].file}`) };
+    return { name, n, available: members.length, pixels: (i) => members[i] };
   });
   return { dir: root, items: await writeClassFolders(root, classes, mulberry32(seed), src.side, { csv, stamp, want, channels: 3 }) };
 }

@@ -30,8 +30,8 @@ function pack(root: string, name: string): string {
   return join(root, `${name}.tgz`);
 }
 
-/** google: 6 smileys, 3 people (one with a skin-tone variant whose PNG is in the package), 4 animals, 1 Component;
- *  emoji.json in a different order from sort_order */
+/** google: 6 smileys, 3 people (one with a skin-tone variant whose PNG is in the package), 4 animals and a copy of
+ *  the first one's picture, 1 Component; emoji.json in a different order from sort_order */
 async function googleFixture(root: string): Promise<string> {
   const img = join(root, 'package', 'img', 'google', '64');
   mkdirSync(img, { recursive: true });
@@ -49,6 +49,9 @@ async function googleFixture(root: string): Promise<string> {
   const waving = emoji.find((e) => e.category === 'People & Body')!;
   waving.skin_variations = { '1F3FB': { unified: `${waving.unified}-1F3FB`, image: `${String(waving.unified).toLowerCase()}-1f3fb.png`, has_img_google: true } };
   writeFileSync(join(img, `${String(waving.unified).toLowerCase()}-1f3fb.png`), await png(64, SKIN));
+  // a later animal drawn exactly like the first one: kept once
+  emoji.push({ name: 'SAME ANIMAL', unified: '1F9FF', image: '1f9ff.png', category: 'Animals & Nature', sort_order: 999, has_img_google: true });
+  writeFileSync(join(img, '1f9ff.png'), await png(64, colour('animals-nature', 0)));
   emoji.push({ name: 'EMOJI MODIFIER FITZPATRICK TYPE-1-2', unified: '1F3FB', image: '1f3fb.png', category: 'Component', sort_order: 1, has_img_google: true });
   writeFileSync(join(img, '1f3fb.png'), await png(64, COMPONENT));
   writeFileSync(join(root, 'package', 'emoji.json'), JSON.stringify(emoji.reverse()));
@@ -57,7 +60,7 @@ async function googleFixture(root: string): Promise<string> {
 }
 
 /** openmoji: 3 smileys, 2 people (+ a skin-tone entry), 2 food, 1 component, 1 extras-openmoji */
-function openmojiFixture(root: string): string {
+function openmojiFixture(root: string, crossClassCopy = false): string {
   const dir = join(root, 'package', 'color', 'svg');
   mkdirSync(dir, { recursive: true });
   mkdirSync(join(root, 'package', 'data'), { recursive: true });
@@ -71,6 +74,7 @@ function openmojiFixture(root: string): string {
   add('1F44B-1F3FB', 'people-body', SKIN, 1);
   add('1F44C', 'people-body', colour('people-body', 1));
   ['1F347', '1F348'].forEach((h, r) => add(h, 'food-drink', colour('food-drink', r)));
+  if (crossClassCopy) add('1F349', 'food-drink', colour('smileys-emotion', 0));
   add('1F3FB', 'component', COMPONENT);
   add('E000', 'extras-openmoji', EXTRA);
   writeFileSync(join(root, 'package', 'data', 'openmoji.json'), JSON.stringify(rows));
@@ -121,7 +125,7 @@ describe('make-emoji', () => {
     expect(hashes(b)).toEqual(hashes(a));
     const c = await makeEmoji(join(root, 'c'), { ...o, count: 6, seed: 4 });
     expect(hashes(c).map(([f]) => f)).not.toEqual(hashes(a).map(([f]) => f));
-    // asking for more than there is: every base emoji once; the skin-tone variant and Component never
+    // asking for more than there is: every distinct base emoji picture once; the skin-tone variant and Component never
     const all = await makeEmoji(join(root, 'all'), { ...o, count: 300, seed: 1 });
     expect(count(all.items)).toEqual({ 'animals-nature': 4, 'people-body': 3, 'smileys-emotion': 6 });
     const centres = await Promise.all(all.items.map(async (it) => (await look(it.file)).centre));
@@ -162,6 +166,12 @@ describe('make-emoji', () => {
     copyFileSync(tgz, join(cache, 'openmoji-17.0.0.tgz'));
     const d = await makeEmoji(join(root, 'd'), { source: 'openmoji', count: 3, cacheDir: cache, integrity: integrityOf(tgz) });
     expect(d.items).toHaveLength(3);
+  });
+
+  it('the same picture in two classes is an error', async () => {
+    const root = tempDir('hilt-emoji-');
+    const tgz = openmojiFixture(root, true);
+    await expect(makeEmoji(join(root, 'a'), { source: 'openmoji', tarball: tgz, integrity: integrityOf(tgz) })).rejects.toThrow(/1F600\.svg \(smileys-emotion\) and .*1F349\.svg \(food-drink\) are the same picture/);
   });
 
   it('a picture that is blank once flattened is an error', async () => {

@@ -11,6 +11,7 @@ import { localRunner, runAll, workerRunner, type Runner, type Task, type TaskRes
 import { parseSimArgs, USAGE, UsageError, type SimOptions } from './simulate/options.ts';
 import { ratioSpread, type CurvePoint, type Headline } from './simulate/report.ts';
 import { pickShares } from './simulate/picks.ts';
+import { eceRows } from './simulate/calibration-report.ts';
 import { writeReport, type SimRecord } from './simulate/write-report.ts';
 import type { RunResult } from './simulate/run.ts';
 import { summariseReview } from './simulate/noise.ts';
@@ -131,6 +132,8 @@ export async function simulate(o: SimOptions, say: (line: string) => void = (l) 
       if (v) say(`likely label errors, ${s}: ${v.flipped.toFixed(1)} flipped of ${v.labelled.toFixed(0)} labels; precision = recall at k ${v.precisionAtK?.toFixed(2) ?? '–'}; flagged ${v.flagged.toFixed(1)} (precision ${v.flaggedPrecision?.toFixed(2) ?? '–'}, recall ${v.flaggedRecall?.toFixed(2) ?? '–'})`);
     }
     for (const p of pickShares(runs)) if (p.picks) say(`picks, ${p.strategy}: ${p.picks}, fallback ${(100 * p.fallbackShare!).toFixed(1)} % (latest predictions ${p.predictions}, val-side ${p.val}, random ${p.random})`);
+    const ece = eceRows(runs).at(-1);
+    if (ece) say(`test ECE at ${ece.labels} labels: ${Object.entries(ece.perStrategy).map(([k, v]) => `${k} ${v?.toFixed(3) ?? '–'}`).join(', ')}`);
     say(`done in ${(seconds / 60).toFixed(1)} min`);
     return { out: o.out, files, curves, headline: head, headlines, ceiling, seconds };
   } catch (e) {

@@ -118,6 +118,9 @@ export const evaluationSchema = z.object({
   type: z.literal('evaluation'), task: taskSchema, modelVersion: z.number().int().nonnegative(),
   labelled: z.number().int().nonnegative(), trainSize: z.number().int().nonnegative(), valSize: z.number().int().nonnegative(),
   accuracy: share.nullable(), macroF1: share.nullable(), miou: share.nullable(),
+  /** expected calibration error of the shown (calibrated) top-class probability on the val images, 10 bins;
+   *  the temperature the head's logits are divided by (classification) */
+  ece: share.nullable().optional(), temperature: z.number().positive().max(1000).nullable().optional(),
   classIds: z.array(id).max(255), perClass: z.array(evalClassSchema).max(255),
   /** rows = given, columns = predicted, classIds order; counts images (classification) or patches (segmentation) */
   confusion: z.array(z.array(z.number().int().nonnegative()).max(255)).max(255).nullable(),

@@ -86,7 +86,7 @@ describe('review', () => {
     await label(6, B); // the same label again: kept
     expect((await srv.api('POST', '/api/review/7/keep', {})).body.kept.id).toBe(7);
     expect((await srv.api('GET', '/api/review?flagged=1')).body.items).toEqual([]);
-    expect(await next()).toMatchObject({ reason: 'review: suggestions used up, sequential until the next refit' });
+    expect(await next()).toMatchObject({ reason: 'review: fallback to sequential (its list is used up)' });
     expect((await srv.api('POST', '/api/review/1/keep', {})).status).toBe(200);
     expect((await srv.api('POST', '/api/review/12345/keep', {})).status).toBe(404);
   });

@@ -79,7 +79,7 @@ describe('model strategies while the trainer is offline', () => {
     expect((await srv.api('GET', '/api/next?strategy=uncertain&annotator=u1')).body).toMatchObject({ id: 9, reason: 'uncertain', why: 'model unsure' });
     await t.close();
     const off = (await srv.api('GET', '/api/next?strategy=uncertain&annotator=u2')).body;
-    expect(off.reason).toBe('uncertain: the trainer is offline, sequential');
+    expect(off.reason).toBe('uncertain: fallback to sequential (the trainer is offline)');
     expect(off.id).toBe(1);
   });
 });

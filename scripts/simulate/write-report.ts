@@ -9,6 +9,7 @@ import type { RunResult } from './run.ts';
 import { plotSvg } from './svg.ts';
 import { upsamplingTable } from './upsampling-report.ts';
 import { pickShares, picksMarkdown } from './picks.ts';
+import { eceMarkdown, eceRows } from './calibration-report.ts';
 
 /** What a measurement keeps: the runs and how they were made (the rest is derived). */
 export interface SimRecord {
@@ -36,9 +37,9 @@ export function writeReport(rec: SimRecord, out: string): Report {
   const upsampling = seg ? upsamplingTable(rec.runs) : null;
   const files = { json: join(out, 'simulate.json'), md: join(out, 'simulate.md'), svg: join(out, 'simulate.svg') };
   const { runs, notes, ...rest } = rec;
-  const picks = pickShares(runs);
+  const picks = pickShares(runs), ece = eceRows(runs);
   writeFileSync(files.json, JSON.stringify({
-    ...rest, x: head.x, headline: head, headlines, curves, picks, ...(upsampling ? { upsampling: upsampling.rows } : {}), runs, notes,
+    ...rest, x: head.x, headline: head, headlines, curves, picks, ...(ece.length ? { ece } : {}), ...(upsampling ? { upsampling: upsampling.rows } : {}), runs, notes,
   }, null, 1));
   const ceilingLabel = seg ? `a head on the dense true masks of all ${ds.pool} pool images` : `a head on all ${ds.pool} pool labels`;
   const machineLine = `Machine: ${rec.machine.cores} cores (${rec.machine.cpu}), Node ${rec.machine.node}`;
@@ -46,7 +47,7 @@ export function writeReport(rec: SimRecord, out: string): Report {
   writeFileSync(files.md, markdown({
     title: `hilt simulate — ${seg ? 'segmentation' : 'classification'}: ${ds.name}`, dataset: `Data: ${ds.name}, ${ds.pool} pool + ${ds.test} held-out test images`,
     metricName: rec.metric, machine: machineLine, options: optionsLine, seconds: rec.seconds, curves, heads: headlines, ceiling: rec.ceiling, ceilingLabel, notes,
-  }) + picksMarkdown(picks).join('\n') + '\n' + (rec.review ? reviewMarkdown(rec.review.noise, rec.review.perStrategy).join('\n') + '\n' : '') + (upsampling?.md ?? ''));
+  }) + [...picksMarkdown(picks), ...eceMarkdown(ece)].join('\n') + '\n' + (rec.review ? reviewMarkdown(rec.review.noise, rec.review.perStrategy).join('\n') + '\n' : '') + (upsampling?.md ?? ''));
   writeFileSync(files.svg, plotSvg({
     title: `${seg ? 'Segmentation' : 'Classification'}: test ${rec.metric} vs ${x}`,
     subtitle: `${ds.name} · ${ds.pool} pool / ${ds.test} test · backbone ${o.backbone} · ${reps} repeat${reps > 1 ? 's' : ''}`,

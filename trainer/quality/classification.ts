@@ -5,6 +5,7 @@
 import type { EvalImage, EvaluationMsg } from '../../server/protocol.ts';
 import { MAX_EVAL_IMAGES, MAX_REVIEW_ITEMS } from '../../server/protocol.ts';
 import { predictProba, type LogRegModel } from '../heads/logreg.ts';
+import { expectedCalibrationError } from '../heads/calibrate.ts';
 import type { TrainerView } from '../tasks/task.ts';
 import { computeHints } from './hints.ts';
 import { KFold } from './kfold.ts';
@@ -20,6 +21,8 @@ export interface ClassifierLike {
   classIds(): number[];
   labelledCount(): number;
   trainingRows(split: 'train' | 'val'): Rows;
+  /** the temperature the shown probabilities are divided by, when calibrated */
+  temperature?(): number;
 }
 interface Issue { updatedAt: number; score: number; flagged: boolean }
 
@@ -73,7 +76,8 @@ export class ClassificationQuality {
     return {
       type: 'evaluation', task: 'classification', modelVersion: this.v.version, labelled: this.task.labelledCount(),
       trainSize: this.task.trainingRows('train').ids.length, valSize: n,
-      accuracy: r.accuracy, macroF1: r.macroF1, miou: null, classIds: classIds.slice(0, C),
+      accuracy: r.accuracy, macroF1: r.macroF1, miou: null, ece: expectedCalibrationError(p, val.y, n, C), temperature: this.task.temperature?.() ?? null,
+      classIds: classIds.slice(0, C),
       perClass: r.perClass.map((k, c) => ({ classId: classIds[c], support: k.support, predicted: k.predicted, precision: k.precision, recall: k.recall, f1: k.f1 })),
       confusion: matrix, unit: 'images', images,
     };

@@ -2,6 +2,12 @@
 // head, predict, and publish suggestions and honest val metrics (accuracy, confusion) after each refit.
 import type { ClassificationPrediction, ImageRef } from '../../server/protocol.ts';
 import { fitLogReg, predictProba, type LogRegModel } from '../heads/logreg.ts';
+import { CALIBRATION_ROWS, evenSample, fitTemperature, outOfFold, scaleModel, type FoldFit } from '../heads/calibrate.ts';
+import { fitSliced } from '../quality/sliced-fit.ts';
+import { SingleFlight, Slicer } from '../quality/slices.ts';
+
+/** up to this many train labels the temperature is refitted at every refit, synchronously */
+const CALIBRATE_NOW = 40;
 import { isVal } from '../split.ts';
 import type { EmbedResult } from '../types.ts';
 import type { Shape } from '../feature-store.ts';
@@ -16,17 +22,29 @@ export class ClassificationTask implements TrainerTask {
   readonly name = 'classification' as const;
   readonly embedMode = 'pooled' as const;
   readonly predictChunk = 500;
+  /** the calibrated head (raw / temperature): what predicts, is evaluated and exported */
   private head: LogRegModel | null = null;
+  /** the head as fitted: what the next refit warm-starts from */
+  private raw: LogRegModel | null = null;
   private ids: number[] = [];
   private loss = 0;
-  /** evaluation, likely label errors and hints (issue 12), after each publish */
+  /** the temperature, and the train-label count and class count it was fitted at */
+  private temp = { T: 1, n: 0, C: 0 };
+  /** evaluation, likely label errors and hints, after each publish */
   readonly quality: ClassificationQuality;
 
-  constructor(private v: TrainerView) { this.quality = new ClassificationQuality(this, v); }
+  private readonly calJob: SingleFlight;
+
+  constructor(private v: TrainerView) {
+    this.quality = new ClassificationQuality(this, v);
+    this.calJob = new SingleFlight((alive) => this.recalibrate(alive), (e) => v.io.log(`calibration failed: ${e.stack}`));
+  }
 
   model() { return this.head; }
   classIds() { return this.ids; }
-  reset() { this.head = null; this.ids = []; this.quality.reset(); }
+  reset() { this.head = null; this.raw = null; this.ids = []; this.temp = { T: 1, n: 0, C: 0 }; this.calJob.cancel(); this.quality.reset(); }
+  /** the temperature the shown probabilities are divided by (calibrate.ts) */
+  temperature() { return this.temp.T; }
   annotationChanged(imageId: number) { this.quality.forget(imageId); }
   labelledCount() { let n = 0; for (const a of this.v.ann.values()) if (a.kind === 'label') n++; return n; }
 
@@ -56,15 +74,51 @@ export class ClassificationTask implements TrainerTask {
 
   async fit(): Promise<string | null> {
     const classIds = this.labelledClassIds();
-    const prev = this.head, prevIds = this.ids;
+    const prev = this.raw, prevIds = this.ids;
     const extends_ = prev && prevIds.length <= classIds.length && prevIds.every((id, i) => classIds[i] === id);
     this.ids = classIds;
-    this.head = null;
+    this.head = null; this.raw = null;
     const train = this.trainingRows('train');
     if (classIds.length < 2 || new Set(train.y).size < 2) return null;
     const r = fitLogReg(train.X, train.y, train.ids.length, train.d, classIds.length, { warm: extends_ ? prev : null, seed: 0 });
-    this.head = r.model; this.loss = r.loss;
-    return `${train.ids.length} train labels, ${classIds.length} classes, ${r.iterations} iterations, loss ${r.loss.toFixed(4)}`;
+    this.raw = r.model; this.loss = r.loss;
+    const T = await this.calibrate(train, r.model);
+    this.head = scaleModel(r.model, T);
+    return `${train.ids.length} train labels, ${classIds.length} classes, ${r.iterations} iterations, loss ${r.loss.toFixed(4)}, temperature ${T.toFixed(2)}`;
+  }
+
+  /** The temperature for the shown probabilities (calibrate.ts): fitted on out-of-fold predictions of (a sample
+   *  of) the train labels and on the val labels. While labels are few it is refitted at every refit, here; beyond
+   *  CALIBRATE_NOW train labels in the background (in slices, off the label → prediction path) each time they
+   *  have grown by a tenth, and the next refit takes it up. */
+  private async calibrate(train: TrainingRows, raw: LogRegModel): Promise<number> {
+    const n = train.ids.length, t = this.temp;
+    if (t.C === raw.C && n > CALIBRATE_NOW && n < t.n * 1.1) return t.T;
+    if (n > CALIBRATE_NOW && t.C === raw.C) { this.calJob.schedule(); return t.T; }
+    this.temp = { T: await this.temperatureFor(train, raw), n, C: raw.C };
+    return this.temp.T;
+  }
+
+  private async temperatureFor(train: TrainingRows, raw: LogRegModel, fit?: FoldFit): Promise<number> {
+    const rows = evenSample(train.ids.length, CALIBRATION_ROWS), d = train.d, C = raw.C;
+    const X = new Float32Array(rows.length * d);
+    rows.forEach((i, q) => X.set(train.X.subarray(i * d, (i + 1) * d), q * d));
+    const y = Int32Array.from(rows, (i) => train.y[i]);
+    const oof = await outOfFold(rows.map((i) => train.ids[i]), X, y, d, C, raw, fit);
+    const val = this.trainingRows('val');
+    const pv = val.ids.length ? predictProba(raw, val.X, val.ids.length) : new Float32Array(0);
+    const probs = new Float32Array(oof.length + pv.length);
+    probs.set(oof); probs.set(pv, oof.length);
+    return fitTemperature(probs, [...y, ...val.y], rows.length + val.ids.length, C);
+  }
+
+  /** the background recalibration: on the labels and head of the moment; kept if the classes did not change */
+  private async recalibrate(alive: () => boolean): Promise<void> {
+    const raw = this.raw;
+    if (!raw) return;
+    const train = this.trainingRows('train'), slicer = new Slicer();
+    const T = await this.temperatureFor(train, raw, async (X, y, n, d, C, warm) => (await fitSliced(X, y, n, d, C, warm, slicer, alive)).model);
+    if (alive() && this.raw?.C === raw.C) this.temp = { T, n: train.ids.length, C: raw.C };
   }
 
   probsFor(imgs: ImageRef[]): { ids: number[]; probs: Float32Array; feats: Float32Array; d: number } | null {
@@ -130,8 +184,8 @@ export class ClassificationTask implements TrainerTask {
    * features alone, so that `uncertain`, `diverse` and `typical` choose from the very first image instead
    * of falling back to sequential order until two classes have labels. The feature sample is the sweep's
    * (the same images it keeps once a model exists), read from the cache here since no sweep runs yet.
-   * Only the lists that have something in them are sent: `class` and `minority` need a model and keep
-   * saying "no trainer suggestions yet".
+   * Only the lists that have something in them are sent: `class` and `minority` need a model; meanwhile the
+   * server serves them from `typical`'s list and says so.
    */
   async publishCold(sample: Map<number, Float32Array>): Promise<void> {
     const { cache, images, ann, io } = this.v;

@@ -80,6 +80,10 @@ export function EvaluationPage() {
                 <Show when={webTask(e().task)}>{(t) => (<>
                   <span><span class="big">{f2(e()[t().evaluation.headline.field])}</span> {t().evaluation.headline.label}</span>
                   <Show when={t().evaluation.macroF1}><span><span class="big">{f2(e().macroF1)}</span> macro-F1</span></Show>
+                  <Show when={e().ece != null}>
+                    <span data-testid="eval-ece" title={`expected calibration error of the shown confidence on the val images (0: a prediction shown at 70 % is right 70 % of the time)${e().temperature ? `; the head's logits are divided by a temperature of ${e().temperature!.toFixed(2)}` : ''}`}>
+                      <span class="big">{f2(e().ece ?? null)}</span> calibration error (ECE)</span>
+                  </Show>
                 </>)}</Show>
                 <span class="muted">on {e().valSize} val image{e().valSize === 1 ? '' : 's'} · trained on {e().trainSize} · {e().labelled} labelled</span>
               </div>

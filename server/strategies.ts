@@ -55,6 +55,10 @@ const orVal = (explain: (db: Db, id: number) => string) => (db: Db, id: number) 
 const inList = (db: Db, list: string, id: number) => !!stmt(db, `select 1 from suggestions, json_each(suggestions.ids) where strategy = ? and value = ?`).get(list, id);
 /** in the cold start (a cluster with no label yet), or else in `typical`'s coverage part */
 const isTypical = (db: Db, id: number) => inList(db, 'cold', id);
+/** the trainer's cold start has as many clusters as labels + 1, at most this many (trainer/cold-start.ts MAX_CLUSTERS) */
+const COLD_REACH = 50;
+/** a cold-start pick of a strategy that hands over to another rule afterwards: say the phase and how far it goes */
+const warmingUp = (then: string) => `warming up: ${TYPICAL}; ${then} once every cluster (up to ${COLD_REACH}) has a label`;
 const typicalWhy = (db: Db, id: number) => (isTypical(db, id) ? TYPICAL : COVERAGE);
 
 /** The first free image among the stored predictions in `order` (train-side first: a val-side one only when a
@@ -74,7 +78,7 @@ function minorityClass(db: Db): number | null {
 }
 /** "model unsure: cat vs dog" from the stored prediction's two most likely classes */
 function unsure(db: Db, id: number): string {
-  if (isTypical(db, id)) return TYPICAL;
+  if (isTypical(db, id)) return warmingUp('uncertainty picks start');
   const p = stmt(db, 'select probs from predictions where image_id = ?').get(id) as { probs: string | null } | undefined;
   const probs = p?.probs ? Object.entries(JSON.parse(p.probs) as Record<string, number>).sort((a, b) => b[1] - a[1]) : [];
   if (probs.length < 2) return 'model unsure';
@@ -125,7 +129,7 @@ export const STRATEGIES: StrategyEntry[] = [
     },
   },
   { name: 'uncertain', label: 'uncertain', tasks: BOTH, needsTrainer: true, valPicks: true, explain: orVal(unsure), continue: mostUncertain },
-  { name: 'diverse', label: 'diverse', tasks: BOTH, needsTrainer: true, valPicks: true, explain: orVal((db, id) => (isTypical(db, id) ? TYPICAL : 'far from everything labelled')) },
+  { name: 'diverse', label: 'diverse', tasks: BOTH, needsTrainer: true, valPicks: true, explain: orVal((db, id) => (isTypical(db, id) ? warmingUp('farthest-first picks start') : 'far from everything labelled')) },
   { name: 'typical', label: 'typical (cold start, then coverage)', tasks: BOTH, needsTrainer: true, valPicks: true, explain: orVal(typicalWhy) },
   // `uncertain`'s list, and one pick in five drawn at random: what `hilt simulate`'s `mix` measured
   { name: 'mix', label: 'uncertain + 20 % random', tasks: BOTH, needsTrainer: true, valPicks: true, randomShare: MIX_RANDOM, explain: orVal(unsure), continue: mostUncertain },

@@ -32,7 +32,7 @@ describe('cold start before the first model', () => {
     await br.waitFor((f) => f.type === 'suggestions' && f.strategies.includes('uncertain'), 90_000);
     const first = (await srv.api('GET', '/api/next?strategy=uncertain&annotator=t')).body;
     expect(first.reason).toBe('uncertain');
-    expect(first.why).toBe('typical of a cluster with no label yet');
+    expect(first.why).toBe('warming up: typical of a cluster with no label yet; uncertainty picks start once every cluster (up to 50) has a label');
     expect((await srv.api('GET', '/api/next?strategy=typical&annotator=u')).body.reason).toBe('typical');
     const classes: { id: number }[] = (await srv.api('GET', '/api/classes')).body.classes;
     // one label (one class: still no model): the list is republished without the labelled image's cluster
@@ -41,7 +41,7 @@ describe('cold start before the first model', () => {
     await br.waitFor(() => br.frames.filter((f) => f.type === 'suggestions').length > before, 30_000);
     const second = (await srv.api('GET', '/api/next?strategy=uncertain&annotator=t')).body;
     expect(second.reason).toBe('uncertain');
-    expect(second.why).toBe('typical of a cluster with no label yet');
+    expect(second.why).toBe('warming up: typical of a cluster with no label yet; uncertainty picks start once every cluster (up to 50) has a label');
     expect(second.id).not.toBe(first.id);
     // strategies that need a model say they have nothing yet, and take the coverage list meanwhile
     const byClass = (await srv.api('GET', `/api/next?strategy=class&class=${classes[0].id}&annotator=v`)).body;

@@ -58,7 +58,7 @@ describe('why an image was picked', () => {
     const next = (strategy: string, exclude?: number[]) => nextImage(db, { strategy, annotator: 'w1', claimTtlMs: 60_000, trainerOnline: true, ...(exclude ? { exclude: exclude.join(',') } : {}) });
     expect(next('typical')).toEqual({ id: train[0], reason: 'typical', why: 'typical of a cluster with no label yet' });
     expect(next('typical', [train[0]])).toEqual({ id: train[1], reason: 'typical', why: 'typical of a cluster with few labels so far' });
-    expect(next('diverse')).toEqual({ id: train[0], reason: 'diverse', why: 'typical of a cluster with no label yet' });
+    expect(next('diverse')).toEqual({ id: train[0], reason: 'diverse', why: 'warming up: typical of a cluster with no label yet; farthest-first picks start once every cluster (up to 50) has a label' });
     expect(next('diverse', [train[0]])).toEqual({ id: train[2], reason: 'diverse', why: 'far from everything labelled' });
   });
 });

@@ -1,9 +1,9 @@
-// The default strategy and "why this image" (issue 13), in real Chromium: a browser that never chose a
+// The default strategy and "why this image", in real Chromium: a browser that never chose a
 // strategy starts a classification session with the server's default (GET /api/strategies `defaults`,
 // the winner of `hilt simulate`), sequential while the trainer has no list for it; each image the
-// strategy picks says why under the image ("typical of a cluster with no label yet", "model unsure: circle
-// vs square", a random val-side image), also when it came from the prefetched candidate; a move by id
-// hides it.
+// strategy picks says why under the image (a warm-up pick "typical of a cluster with no label yet", "model
+// unsure: circle vs square", a random val-side image), also when it came from the prefetched candidate; a
+// move by id hides it.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { DEFAULT_STRATEGY, STRATEGIES } from '../../server/strategies.ts';
@@ -37,16 +37,16 @@ describe('the default strategy and why an image was picked (e2e, Chromium)', () 
   });
 
   it('each picked image says why, under the image; a move by id hides it', async () => {
-    // ids 1..30: the uncertain list starts with a typical image (20), then an unsure one (21), then a
-    // val-side one (the trainer puts a random val-side image in every 10th place)
-    const val = Array.from({ length: 30 }, (_, i) => i + 1).find((i) => i > 21 && isVal(i))!;
-    expect(isVal(20) || isVal(21)).toBe(false);
+    // ids 1..30: the uncertain list starts with a typical image (20, in the cold start), then unsure ones (21, 23);
+    // with four labels given, the fifth goes to a random val-side image the server picks for the honest estimate
+    const train = Array.from({ length: 30 }, (_, i) => i + 1).filter((i) => !isVal(i) && i >= 20);
+    const [t0, t1, t2, t3] = train;
     const [a, b] = [classes[0], classes[1]];
     const probs = Object.fromEntries(classes.map((k) => [k.id, k.id === a.id ? 0.45 : k.id === b.id ? 0.4 : 0.15 / (classes.length - 2)]));
     trainer = await fakeTrainer(app.url);
     trainer.send({ type: 'status', status: { phase: 'ready', embedded: 30, total: 30, device: 'cpu', backbone: 'tiny', modelVersion: 1 } });
-    trainer.send({ type: 'predictions', modelVersion: 1, items: [21, val].map((imageId) => ({ imageId, classId: a.id, probs, uncertainty: 0.95 })) });
-    trainer.send({ type: 'suggestions', modelVersion: 1, lists: { uncertain: [20, 21, val], typical: [20] } });
+    trainer.send({ type: 'predictions', modelVersion: 1, items: [t1, t2].map((imageId) => ({ imageId, classId: a.id, probs, uncertainty: 0.95 })) });
+    trainer.send({ type: 'suggestions', modelVersion: 1, lists: { uncertain: [t0, t1, t2, t3], typical: [t0], cold: [t0] } });
     // uncertain itself, whatever the default (mix, say, makes one pick in five a random one)
     await page.selectOption('[data-testid=strategy-choice]', 'uncertain');
     await page.waitForFunction(() => document.querySelector('[data-testid=strategy]')?.textContent?.trim() === 'next: uncertain');
@@ -54,15 +54,22 @@ describe('the default strategy and why an image was picked (e2e, Chromium)', () 
     await waitImage(2);
     expect(await why()).toBeNull();
     await page.keyboard.press('1'); // label #2 → next by strategy
-    await waitImage(20);
-    await waitWhy('typical of a cluster with no label yet');
+    await waitImage(t0);
+    // the cold start says it is a warm-up, how far along, and what follows
+    await waitWhy('warming up: typical of a cluster with no label yet; uncertainty picks start once every cluster (up to 50) has a label');
     await page.screenshot({ path: shot('pick-why') });
     await page.keyboard.press('2');
-    await waitImage(21);
+    await waitImage(t1);
     await waitWhy(`model unsure: ${a.name} vs ${b.name}`);
     await page.keyboard.press('2');
-    await waitImage(val);
-    await waitWhy('a random image, for the honest accuracy estimate (1 in 10)');
+    await waitImage(t2);
+    await page.keyboard.press('2');
+    // the next image is chosen while this one is in view (and prefetched): with four labels given, the fifth is due on the val side
+    await waitImage(t3);
+    await page.keyboard.press('2');
+    await waitWhy('a random image for the honest accuracy estimate (val side)');
+    const val = await imageId();
+    expect(isVal(val)).toBe(true);
     await page.keyboard.press('ArrowLeft');
     await page.waitForFunction((v) => document.querySelector('[data-testid=image-id]')?.textContent !== `#${v}`, val);
     expect(await imageId()).toBe(val - 1);

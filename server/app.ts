@@ -61,7 +61,7 @@ export function createApp(ctx: Ctx): Hono {
   app.route('/', staticRoutes(ctx));
   app.notFound((c) => c.json({ error: { code: 'not_found', message: `no route ${c.req.method} ${c.req.path}` } }, 404));
   app.onError((err, c) => {
-    if (err instanceof AppError) return c.json({ error: { code: err.code, message: err.message } }, err.status as 400);
+    if (err instanceof AppError) return c.json({ error: { code: err.code, message: err.message } }, err.status as 400, err.headers);
     if (err instanceof HTTPException) return c.json({ error: { code: 'http_error', message: err.message || 'bad request' } }, err.status);
     if (err instanceof SyntaxError) return c.json({ error: { code: 'invalid_json', message: 'request body is not valid JSON' } }, 400);
     console.error(`[server] ${c.req.method} ${c.req.path} failed:`, err);

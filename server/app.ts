@@ -20,6 +20,7 @@ import { meRoutes } from './routes/me.ts';
 import { evaluationRoutes } from './routes/evaluation.ts';
 import { hintRoutes, reviewRoutes } from './routes/review.ts';
 import { identityCookie } from './identity.ts';
+import { RESETTING } from './annotate.ts';
 
 /** Every /api route, chained so that its type (AppType) carries each route's input and output. */
 export function apiRoutes(ctx: Ctx) {
@@ -64,6 +65,10 @@ export function createApp(ctx: Ctx): Hono {
     if (err instanceof AppError) return c.json({ error: { code: err.code, message: err.message } }, err.status as 400, err.headers);
     if (err instanceof HTTPException) return c.json({ error: { code: 'http_error', message: err.message || 'bad request' } }, err.status);
     if (err instanceof SyntaxError) return c.json({ error: { code: 'invalid_json', message: 'request body is not valid JSON' } }, 400);
+    // a request that began before a reset closed the session's database: the client sends it again
+    if (err instanceof TypeError && err.message === 'The database connection is not open') {
+      return c.json({ error: { code: 'session_resetting', message: RESETTING } }, 503, { 'Retry-After': '1' });
+    }
     console.error(`[server] ${c.req.method} ${c.req.path} failed:`, err);
     // the details (SQL, paths) go to the server log, not to whoever sent the request
     return c.json({ error: { code: 'internal', message: 'internal error (details in the server log)' } }, 500);

@@ -45,6 +45,17 @@ async function call<R extends ClientResponse<unknown, number, string>>(req: Prom
   throw new ApiError(res.status, code, message);
 }
 
+/** A write the server could not take because the session was being reset (503 session_resetting) is
+ *  sent again after the Retry-After second, a few times. */
+async function retryResetting<T>(send: () => Promise<T>, tries = 3): Promise<T> {
+  for (let i = 1; ; i++) {
+    try { return await send(); } catch (e) {
+      if (!(e instanceof ApiError && e.code === 'session_resetting') || i >= tries) throw e;
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+  }
+}
+
 /** query values as the server reads them: true → 1; absent, null, false and '' left out */
 const qs = (q: Record<string, string | number | boolean | undefined | null>): Record<string, string> => {
   const out: Record<string, string> = {};
@@ -92,7 +103,7 @@ export const api = {
   },
   /** `keepalive` lets a save started while the page unloads still reach the server */
   annotate: (n: number, body: AnnotationBody, keepalive = false) =>
-    call(images[':id'].annotation.$put({ param: id(n), json: body }, keepalive ? { init: { keepalive: true } } : undefined)),
+    retryResetting(() => call(images[':id'].annotation.$put({ param: id(n), json: body }, keepalive ? { init: { keepalive: true } } : undefined))),
   unannotate: (n: number) => call(images[':id'].annotation.$delete({ param: id(n) })),
   /** `modelVersion`: the version of the prediction on screen; the server answers 409 stale_prediction if it changed */
   acceptPrediction: (n: number, modelVersion: number | undefined) =>

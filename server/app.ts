@@ -14,6 +14,7 @@ import { dataRoutes } from './routes/data.ts';
 import { staticRoutes } from './routes/static.ts';
 import { predictRoutes } from './routes/predict.ts';
 import { guard, jsonOnly } from './security/guard.ts';
+import { securityHeaders } from './security/headers.ts';
 import { authenticate } from './security/auth.ts';
 import { signinRoutes, tokenLink } from './security/signin.ts';
 import { meRoutes } from './routes/me.ts';
@@ -47,6 +48,7 @@ export type AppType = ReturnType<typeof apiRoutes>;
 export function createApp(ctx: Ctx): Hono {
   const app = new Hono();
   // order matters: who may ask at all (Host, Origin), what they may send, who they are, then the routes
+  app.use('*', securityHeaders(ctx));
   app.use('*', guard(ctx));
   app.use('/api/*', bodyLimit({
     maxSize: ctx.config.bodyLimit,

@@ -24,8 +24,9 @@ export function setName(next: string): void {
   try { if (name) localStorage.setItem(NAME_KEY, name); else localStorage.removeItem(NAME_KEY); } catch { /* private mode */ }
 }
 
-// same origin: relative URLs; the name goes with every request (a write with a body says application/json: hc sets it)
-const client = hc<AppType>('/', { headers: (): Record<string, string> => (name ? { 'X-Annotator': name } : {}) });
+// same origin: relative URLs; the name goes with every request (a write with a body says application/json: hc sets it),
+// percent-encoded: a header carries Latin-1 only, and a name may be in any script (the server decodes it)
+const client = hc<AppType>('/', { headers: (): Record<string, string> => (name ? { 'X-Annotator': encodeURIComponent(name) } : {}) });
 
 /** what a route answers (of a union of answers, each one's body) */
 type Body<R> = R extends ClientResponse<infer T, number, string> ? T : never;

@@ -6,6 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync, rmSync, symlinkSync, unlinkSync, writeFileSync, copyFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { getImage } from '../server/store.ts';
+import { FileRefused, readImported } from '../server/security/imported-file.ts';
 import { startServer, type Running } from '../server/serve.ts';
 import { makeImages, makeSession, tempDir } from './helpers/fixtures.ts';
 import { raw } from './helpers/http.ts';
@@ -67,6 +68,12 @@ describe('GET /api/images/:id/file serves only the imported bytes', () => {
     expect([r.status, r.body.error?.code]).toEqual([409, 'file_changed']);
     expect(Date.now() - t0).toBeLessThan(2000);
   }, 10_000);
+
+  it('the trainer reads files from disk by the same rule (readImported)', async () => {
+    await expect(readImported(getImage(srv.ctx.session.db, 2))).rejects.toBeInstanceOf(FileRefused);
+    const ok = getImage(srv.ctx.session.db, 1);
+    expect((await readImported(ok)).equals(readFileSync(ok.path))).toBe(true);
+  });
 
   it('answers 410 for a file that is gone', async () => {
     unlinkSync(pathOf(6));

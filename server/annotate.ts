@@ -7,7 +7,8 @@ import type { Db } from './db/open.ts';
 import type { AnnotationRow } from './db/schema.ts';
 import { AppError } from './errors.ts';
 import { counts } from './counters.ts';
-import { annotationMsg, getAnnotation, getImage, getPrediction, requireTask } from './store.ts';
+import { annotationMsg, checkTask, getAnnotation, getImage, getPrediction, lockTask } from './store.ts';
+import { getTask } from './session.ts';
 import type { AnnotationMsg } from './protocol.ts';
 import { sessionTask, taskOfKind, type AnnotationInput } from './tasks/index.ts';
 
@@ -23,20 +24,29 @@ function snapshot(a: AnnotationRow | undefined): string | null {
   return a ? JSON.stringify({ ...a, mask: a.mask ? Buffer.from(a.mask).toString('base64') : null }) : null;
 }
 
+export const RESETTING = 'the session was reset while this write was on its way: send it again';
+const resetting = () => new AppError(503, 'session_resetting', RESETTING, { 'Retry-After': '1' });
+
 /** Write an annotation of the shape PUT /annotation validated (tasks/index.ts' annotationInput): its kind's
- *  task must be the session's (a task-less session is locked to it), then that task checks it in detail. */
+ *  task must be the session's, then that task checks it in detail. A task-less session is locked to it in
+ *  the same transaction as the write, so a refused write (an unknown class) leaves the session as it was.
+ *  A session reset while the body was being decoded answers 503 session_resetting (the app sends it again). */
 export async function setAnnotation(ctx: Ctx, imageId: number, input: AnnotationInput, annotator: string, accepted = false): Promise<AnnotationMsg> {
-  const db = ctx.session.db;
+  const session = ctx.session, db = session.db;
   const img = getImage(db, imageId);
   const task = taskOfKind(input.kind);
   if (!task) throw new AppError(400, 'invalid_annotation', `unknown annotation kind ${JSON.stringify(input.kind)}`);
-  requireTask(db, task.name);
+  checkTask(db, task.name);
   const now = Date.now();
-  const row = await task.annotation(db, img, input, { annotator, now });
-  const before = getAnnotation(db, imageId);
-  const shown = getPrediction(db, imageId);
+  const { row, classIds } = await task.annotation(img, input, { annotator, now });
+  if (ctx.session !== session || !db.$client.open) throw resetting();
   const q = prepared(db);
   db.$client.transaction(() => {
+    checkTask(db, task.name);
+    if (!getTask(db)) lockTask(db, task.name);
+    task.checkClasses(db, classIds);
+    const before = getAnnotation(db, imageId);
+    const shown = getPrediction(db, imageId);
     upsertAnnotation(db, row);
     q.insertEvent.run({
       imageId, type: accepted ? 'accept' : 'set', annotator, classId: row.classId,

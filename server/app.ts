@@ -14,12 +14,14 @@ import { dataRoutes } from './routes/data.ts';
 import { staticRoutes } from './routes/static.ts';
 import { predictRoutes } from './routes/predict.ts';
 import { guard, jsonOnly } from './security/guard.ts';
+import { securityHeaders } from './security/headers.ts';
 import { authenticate } from './security/auth.ts';
 import { signinRoutes, tokenLink } from './security/signin.ts';
 import { meRoutes } from './routes/me.ts';
 import { evaluationRoutes } from './routes/evaluation.ts';
 import { hintRoutes, reviewRoutes } from './routes/review.ts';
 import { identityCookie } from './identity.ts';
+import { RESETTING } from './annotate.ts';
 
 /** Every /api route, chained so that its type (AppType) carries each route's input and output. */
 export function apiRoutes(ctx: Ctx) {
@@ -46,6 +48,7 @@ export type AppType = ReturnType<typeof apiRoutes>;
 export function createApp(ctx: Ctx): Hono {
   const app = new Hono();
   // order matters: who may ask at all (Host, Origin), what they may send, who they are, then the routes
+  app.use('*', securityHeaders(ctx));
   app.use('*', guard(ctx));
   app.use('/api/*', bodyLimit({
     maxSize: ctx.config.bodyLimit,
@@ -61,9 +64,13 @@ export function createApp(ctx: Ctx): Hono {
   app.route('/', staticRoutes(ctx));
   app.notFound((c) => c.json({ error: { code: 'not_found', message: `no route ${c.req.method} ${c.req.path}` } }, 404));
   app.onError((err, c) => {
-    if (err instanceof AppError) return c.json({ error: { code: err.code, message: err.message } }, err.status as 400);
+    if (err instanceof AppError) return c.json({ error: { code: err.code, message: err.message } }, err.status as 400, err.headers);
     if (err instanceof HTTPException) return c.json({ error: { code: 'http_error', message: err.message || 'bad request' } }, err.status);
     if (err instanceof SyntaxError) return c.json({ error: { code: 'invalid_json', message: 'request body is not valid JSON' } }, 400);
+    // a request that began before a reset closed the session's database: the client sends it again
+    if (err instanceof TypeError && err.message === 'The database connection is not open') {
+      return c.json({ error: { code: 'session_resetting', message: RESETTING } }, 503, { 'Retry-After': '1' });
+    }
     console.error(`[server] ${c.req.method} ${c.req.path} failed:`, err);
     // the details (SQL, paths) go to the server log, not to whoever sent the request
     return c.json({ error: { code: 'internal', message: 'internal error (details in the server log)' } }, 500);

@@ -3,6 +3,8 @@ import { EventEmitter } from 'node:events';
 import type { Session } from './session.ts';
 import type { ServerToBrowser, ServerToTrainer, TrainerStatus, TrainerToServer } from './protocol.ts';
 import type { TokenStore } from './security/tokens.ts';
+import type { SigninStore } from './security/signins.ts';
+import type { FailureLimiter } from './security/backoff.ts';
 
 export interface ServerConfig {
   host: string; port: number; token: string | null; webDir: string | null; bodyLimit: number; claimTtlMs: number;
@@ -17,6 +19,10 @@ export interface ServerConfig {
   maxUploadPixels: number;
   /** per-annotator tokens (<sessions dir>/tokens.json) */
   tokens: TokenStore;
+  /** browser sign-ins: the cookie's random id → the token it stands for */
+  signins: SigninStore;
+  /** failed credentials per client address (off loopback: back off) */
+  failures: FailureLimiter;
 }
 
 /** Frames to fan out: `browser` goes to every browser socket, `trainer` to the trainer socket. */

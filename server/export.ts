@@ -2,6 +2,7 @@
 // annotation per class per image, iscrowd 1) and class-index PNG masks (a folder, or a tar for HTTP).
 //   csv   header `id,path,label,skipped`: label = class name or empty; skipped = 1 for a skip, else 0;
 //         unlabelled images have an empty label and skipped 0. Importable again as a `path,label` CSV.
+//         A cell a spreadsheet would run as a formula gets a single quote in front (csv.ts).
 //   jsonl one object per image: {id, path, width, height, sha256, annotation|null, prediction|null}.
 //   coco  file_name = the absolute path, category id = class id = mask pixel value.
 //   masks <id>.png (8-bit grey, pixel = class id, 0 = unlabelled) + classes.json ({unlabelled:0, classes});
@@ -15,6 +16,7 @@ import { AppError } from './errors.ts';
 import { classMaskToRles, decodeClassMask, rleToString } from './masks.ts';
 import type { Session } from './session.ts';
 import { EXPORT_FORMATS, type ExportFormat } from './export-formats.ts';
+import { csvCell } from './csv.ts';
 import { orList, sessionTask, SERVER_TASK_LIST } from './tasks/index.ts';
 
 export { EXPORT_FORMATS, type ExportFormat } from './export-formats.ts';
@@ -41,7 +43,7 @@ export async function exportSession(session: Session, format: ExportFormat, out?
       body = 'id,path,label,skipped\n' + imgs.map((im) => {
         const a = anns.get(im.id);
         const label = a?.kind === 'label' && a.classId != null ? names.get(a.classId) ?? '' : '';
-        return [im.id, csvField(im.path), csvField(label), a?.kind === 'skip' ? 1 : 0].join(',');
+        return [im.id, csvCell(im.path), csvCell(label), a?.kind === 'skip' ? 1 : 0].join(',');
       }).join('\n') + (imgs.length ? '\n' : '');
     } else {
       const preds = new Map(db.select().from(predictions).all().map((p) => [p.imageId, p]));
@@ -69,10 +71,6 @@ function annotationJson(a: AnnotationRow | undefined, names: Map<number, string>
   if (!a) return null;
   return { kind: a.kind, classId: a.classId, label: a.classId != null ? names.get(a.classId) ?? null : null, annotator: a.annotator,
     updatedAt: a.updatedAt, ...(a.points ? { points: a.points } : {}), ...(a.kind === 'mask' ? { hasMask: !!a.mask } : {}) };
-}
-
-function csvField(s: string): string {
-  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
 function maskRows(session: Session) {

@@ -6,7 +6,8 @@ import type { Ctx } from './context.ts';
 import type { Client, Hub } from './hub-types.ts';
 import { CLOSE, PROTOCOL_VERSION, closeReason, helloSchema, parseFrame } from './protocol.ts';
 import { startSnapshot } from './snapshot.ts';
-import { credentialOf } from './security/auth.ts';
+import { credentialOf, failed, mustWait } from './security/auth.ts';
+import { TOO_MANY } from './security/backoff.ts';
 import { sameSecret } from './security/tokens.ts';
 import type { UpgradeCheck } from './security/upgrade.ts';
 
@@ -20,7 +21,17 @@ export function handshake(ctx: Ctx, hub: Hub, ws: WebSocket, text: string, check
     ws.close(CLOSE.incompatible, closeReason(`incompatible protocol: server speaks ${PROTOCOL_VERSION}, client ${hello.version}`));
     return null;
   }
-  const cred = check.cred ?? credentialOf(ctx.config, hello.token);
+  let cred = check.cred;
+  let recheck = cred ? check.recheck : undefined;
+  if (!cred && hello.token) {
+    // a token in the hello is a sign-in attempt like any other: counted, and refused while backing off
+    const wait = mustWait(ctx.config, check.client);
+    if (wait) { ws.close(CLOSE.unauthorised, closeReason(`${TOO_MANY} (${wait} s)`)); return null; }
+    const token = hello.token;
+    cred = credentialOf(ctx.config, token);
+    if (!cred) failed(ctx.config, check.client);
+    else recheck = () => credentialOf(ctx.config, token) !== null;
+  }
   if (hello.role === 'trainer') {
     // a trainer sees every image path and writes every prediction: only the server token will do
     const token = ctx.config.token;
@@ -34,7 +45,7 @@ export function handshake(ctx: Ctx, hub: Hub, ws: WebSocket, text: string, check
     ws.close(CLOSE.unauthorised, 'unauthorised: sign in first (the sign-in link, or /signin)');
     return null;
   }
-  const client: Client = { ws, role: hello.role, focus: [], annotator: cred?.kind === 'annotator' ? cred.name : null, instance: hello.instance };
+  const client: Client = { ws, role: hello.role, focus: [], annotator: cred?.kind === 'annotator' ? cred.name : null, instance: hello.instance, recheck };
   hub.send(ws, { type: 'welcome', version: PROTOCOL_VERSION, session: ctx.session.name, role: hello.role });
   if (client.role === 'trainer') {
     const old = hub.trainer;

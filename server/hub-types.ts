@@ -8,6 +8,8 @@ export interface Client {
   annotator: string | null;
   /** a trainer's process id from its hello (P7) */
   instance?: string;
+  /** whether the credential the socket came with still resolves (absent: it came with none) */
+  recheck?: () => boolean;
 }
 
 export interface Hub {

@@ -56,6 +56,14 @@ export function attachHub(server: Server, ctx: Ctx): { close(): void; clients():
   }, 30_000);
   heartbeat.unref();
 
+  // a revoked token (`hilt token remove`) or a signed-out sign-in closes the sockets that came with it
+  const revoked = setInterval(() => {
+    for (const c of [...hub.browsers, ...(hub.trainer ? [hub.trainer] : [])]) {
+      if (c.recheck && !c.recheck()) c.ws.close(CLOSE.unauthorised, 'signed out: the credential of this socket was revoked or signed out');
+    }
+  }, 1000);
+  revoked.unref();
+
   function onConnection(ws: WebSocket, check: UpgradeCheck) {
     let client: Client | null = null;
     alive.set(ws, true);
@@ -104,7 +112,7 @@ export function attachHub(server: Server, ctx: Ctx): { close(): void; clients():
   }
 
   return {
-    close() { clearInterval(heartbeat); for (const c of wss.clients) c.terminate(); wss.close(); },
+    close() { clearInterval(heartbeat); clearInterval(revoked); for (const c of wss.clients) c.terminate(); wss.close(); },
     clients: () => hub.browsers.size + (hub.trainer ? 1 : 0),
   };
 }

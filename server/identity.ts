@@ -1,7 +1,8 @@
 // Who is labelling. A per-annotator token (the auth middleware sets `authAnnotator`) is the identity when
 // present; otherwise every browser gets a random id in an HttpOnly cookie on its first request, so two
 // people at two screens are always two annotators, named or not. The name a browser picks (X-Annotator)
-// is only a label: claims key on the id, so renaming or sharing a name never lets two screens collide.
+// is only a label (percent-encoded UTF-8: any script): claims key on the id, so renaming or sharing a name
+// never lets two screens collide.
 import { randomBytes } from 'node:crypto';
 import type { Context, MiddlewareHandler } from 'hono';
 import { getCookie, setCookie } from 'hono/cookie';
@@ -28,6 +29,19 @@ export interface Identity {
 export function cleanName(raw: string | undefined | null): string | null {
   const n = (raw ?? '').replace(/[\p{Cc}\p{Cf}]/gu, '').trim().slice(0, 64);
   return n && n.toLowerCase() !== 'anonymous' ? n : null;
+}
+
+/** The display name of an X-Annotator header. A header carries Latin-1 only, so the web app sends the
+ * name percent-encoded (UTF-8): decoded here. Raw UTF-8 bytes (a script's `-H`) arrive as Latin-1
+ * characters and are read back as UTF-8 when they are valid UTF-8; anything else is taken as it came. */
+export function nameFromHeader(raw: string | undefined | null): string | null {
+  let v = raw ?? '';
+  if (/[\u0080-\u00ff]/.test(v) && !/[^\u0000-\u00ff]/.test(v)) {
+    const utf8 = Buffer.from(v, 'latin1').toString('utf8');
+    if (!utf8.includes('\ufffd')) v = utf8;
+  }
+  if (v.includes('%')) { try { v = decodeURIComponent(v); } catch { /* not percent-encoding: as it came */ } }
+  return cleanName(v);
 }
 
 const newId = () => randomBytes(12).toString('base64url');
@@ -57,7 +71,7 @@ function authAnnotator(c: Context): string | null {
 export function annotatorOf(c: Context): Identity {
   const auth = authAnnotator(c);
   if (auth) return { id: auth, name: auth, annotator: auth, claimKey: `token:${auth}`, authenticated: true };
-  const name = cleanName(c.req.header('x-annotator'));
+  const name = nameFromHeader(c.req.header('x-annotator'));
   const cookie = getCookie(c, COOKIE) ?? '';
   if (ID_RE.test(cookie)) return { id: cookie, name, annotator: name ?? `guest-${cookie.slice(0, 6)}`, claimKey: `browser:${cookie}`, authenticated: false };
   // no cookie: a script or a first request. A named client (the simulator, curl -H) keeps one identity

@@ -1,10 +1,10 @@
 // A stored segmentation prediction taken to full resolution the way the browser shows it: the patch-grid
 // probabilities refined against the image's own pixels (web/src/seg/refine.ts, the same pure code the
 // overlay and Enter run), so accepting through the API gives the mask the annotator saw.
-import { existsSync } from 'node:fs';
 import sharp from 'sharp';
 import type { ImageRow, PredictionRow } from './db/schema.ts';
 import { AppError } from './errors.ts';
+import { imageBytes } from './image-files.ts';
 import { refineMap } from '../web/src/seg/refine.ts';
 import { hintsFrom } from '../web/src/seg/hints.ts';
 
@@ -14,8 +14,7 @@ export const isSegPrediction = (p: PredictionRow | undefined): p is PredictionRo
 
 /** The image's pixels, upright (EXIF), RGB, at its full size or resized to w×h. */
 export async function imageRgb(img: ImageRow, size?: { width: number; height: number }): Promise<{ data: Uint8Array; width: number; height: number }> {
-  if (!existsSync(img.path)) throw new AppError(410, 'file_missing', `the file of image ${img.id} is no longer at ${img.path}`);
-  let s = sharp(img.path, { autoOrient: true, limitInputPixels: 1e9 });
+  let s = sharp(await imageBytes(img), { autoOrient: true, limitInputPixels: 1e9 });
   if (size) s = s.resize(size.width, size.height, { fit: 'fill' });
   const { data, info } = await s.removeAlpha().toColourspace('srgb').raw().toBuffer({ resolveWithObject: true })
     .catch(() => { throw new AppError(422, 'unreadable_image', `image ${img.id} can no longer be decoded`); });

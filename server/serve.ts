@@ -14,6 +14,9 @@ import type { TrainerStatus } from './protocol.ts';
 import { allowedHosts, isLoopback, normaliseOrigin } from './security/hosts.ts';
 import { declaredTooLarge, rejectTooLarge } from './security/body-size.ts';
 import { tokenStore, tokensFile } from './security/tokens.ts';
+import { signinStore } from './security/signins.ts';
+import { failureLimiter } from './security/backoff.ts';
+import { MIN_TOKEN } from './security/auth.ts';
 
 export { isLoopback };
 import { DEFAULT_WEB_DIR } from './web-build.ts';
@@ -46,7 +49,10 @@ export async function startServer(o: StartOptions): Promise<Running> {
   const host = o.host ?? '127.0.0.1';
   const log = o.log ?? ((l: string) => console.log(l));
   const loopback = isLoopback(host);
-  let token = o.token ?? null;
+  let token = o.token || null;
+  if (token !== null && token.length < MIN_TOKEN) {
+    throw new Error(`the token must be at least ${MIN_TOKEN} characters (a short one is guessed quickly); leave --token out to get a random one printed`);
+  }
   if (!loopback && !token) {
     token = randomBytes(16).toString('hex');
     log(`bound to ${host}: the API, the web app and trainers need the token ${token}`);
@@ -61,6 +67,8 @@ export async function startServer(o: StartOptions): Promise<Running> {
     importLimits: { maxFiles: o.importLimits?.maxFiles ?? 200_000, maxMs: o.importLimits?.maxMs ?? 120_000 },
     maxUploadPixels: o.maxUploadPixels ?? 40_000_000,
     tokens: tokenStore(tokensFile(o.sessionsDir), log),
+    signins: signinStore(),
+    failures: failureLimiter(),
   };
   const ctx: Ctx = {
     session: openSession(o.sessionsDir, o.session, { create: o.create, checkpoints: true }),

@@ -73,9 +73,9 @@ export function lockTask(db: Db, task: Task): Task {
   return task;
 }
 
-export function requireTask(db: Db, task: Task): void {
+/** Refuses a write of another task than the session's (a task-less session takes any). */
+export function checkTask(db: Db, task: Task): void {
   const current = getTask(db);
   if (current && current !== task) throw new AppError(409, 'wrong_task', `this session's task is ${current}, not ${task}`);
-  if (!current) lockTask(db, task);
 }
 

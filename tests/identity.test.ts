@@ -2,7 +2,7 @@
 // claims), the browser's chosen name as the label, and a token's annotator above both (server/identity.ts).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Hono } from 'hono';
-import { annotatorOf, cleanName, COOKIE } from '../server/identity.ts';
+import { annotatorOf, cleanName, COOKIE, nameFromHeader } from '../server/identity.ts';
 import { makeSession, serveSession, tempDir, type TestServer } from './helpers/fixtures.ts';
 
 let srv: TestServer;
@@ -91,5 +91,27 @@ describe('annotator identity', () => {
     expect(withToken).toEqual({ id: 'lin', name: 'lin', annotator: 'lin', claimKey: 'token:lin', authenticated: true });
     const without = await (await app.request('/who', { headers })).json();
     expect(without).toMatchObject({ id: 'AAAAAAAAAAAAAAAAAAAA', name: 'Mallory', annotator: 'Mallory', claimKey: 'browser:AAAAAAAAAAAAAAAAAAAA', authenticated: false });
+  });
+
+  // a header carries Latin-1 only: the web app sends the name percent-encoded (UTF-8), the server decodes it
+  const NAMES = ['Иван Петров', 'Γιώργος Παπαδόπουλος', '山田 太郎', '김민준', 'محمد', 'José Müller', 'Ada'];
+
+  it('decodes a name sent percent-encoded in any script, and raw UTF-8 from a script, and still cleans it', () => {
+    for (const n of NAMES) expect(nameFromHeader(encodeURIComponent(n)), n).toBe(n);
+    for (const n of NAMES) expect(nameFromHeader(Buffer.from(n, 'utf8').toString('latin1')), `raw ${n}`).toBe(n);
+    expect(nameFromHeader('José')).toBe('José'); // a Latin-1 header as it came
+    expect(nameFromHeader('100%')).toBe('100%'); // not percent-encoding: as it came
+    expect(nameFromHeader(encodeURIComponent('Ada\u0000\u202e'))).toBe('Ada');
+    expect(nameFromHeader(encodeURIComponent('Я'.repeat(100)))).toHaveLength(64);
+  });
+
+  it('labels under a name in Cyrillic, Greek or CJK sent as the web app sends it', async () => {
+    const classId = (await srv.api('GET', '/api/classes')).body.classes[0].id;
+    for (const [i, n] of NAMES.slice(0, 4).entries()) {
+      const b = browser(encodeURIComponent(n));
+      expect((await b.req('GET', '/api/me')).body).toMatchObject({ name: n, annotator: n });
+      const r = await b.req('PUT', `/api/images/${5 + i}/annotation`, { kind: 'label', classId });
+      expect(r.body.annotation.annotator).toBe(n);
+    }
   });
 });

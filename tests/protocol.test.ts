@@ -125,12 +125,12 @@ describe('socket protocol', () => {
 
 describe('token off loopback', () => {
   it('P3: a trainer without the token is refused; with it, welcomed', async () => {
-    const s = await serveSession(dir, 'proto', { host: '0.0.0.0', token: 'sekrit' });
+    const s = await serveSession(dir, 'proto', { host: '0.0.0.0', token: 'sekrit-token-0123456789' });
     try {
       const url = `http://127.0.0.1:${s.port}`;
       const bad = await peer(url); bad.ws.send(hello('trainer', { token: 'nope' }));
       expect((await bad.closed).code).toBe(CLOSE.unauthorised);
-      const good = await peer(url); good.ws.send(hello('trainer', { token: 'sekrit' }));
+      const good = await peer(url); good.ws.send(hello('trainer', { token: 'sekrit-token-0123456789' }));
       expect((await good.next('welcome')).role).toBe('trainer');
       good.ws.close();
     } finally { await s.close(); }

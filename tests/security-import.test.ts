@@ -88,9 +88,9 @@ describe('POST /api/import is confined to the import roots', () => {
   });
 
   it('is off over HTTP when bound off loopback without --import-root', async () => {
-    const s = await startServer({ sessionsDir: dir, session: 'imp', port: 0, host: '0.0.0.0', token: 'tok', webDir: null, log: () => {} });
+    const s = await startServer({ sessionsDir: dir, session: 'imp', port: 0, host: '0.0.0.0', token: 'tok-0123456789abcdef', webDir: null, log: () => {} });
     try {
-      const r = await raw(`http://127.0.0.1:${s.port}`, 'POST', '/api/import', { 'content-type': 'application/json', authorization: 'Bearer tok' }, JSON.stringify({ path: root }));
+      const r = await raw(`http://127.0.0.1:${s.port}`, 'POST', '/api/import', { 'content-type': 'application/json', authorization: 'Bearer tok-0123456789abcdef' }, JSON.stringify({ path: root }));
       expect([r.status, r.body.error.code]).toEqual([403, 'import_disabled']);
     } finally { await s.close(); }
   });

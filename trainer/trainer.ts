@@ -14,6 +14,7 @@ import type { Embedder, EmbedItem, EmbedMode, TrainerIO } from './types.ts';
 import { TASKS, type TrainerTask, type TrainerView } from './tasks/index.ts';
 import { predictUpload, statusThrottle } from './trainer-io.ts';
 import { Publisher } from './publisher.ts';
+import { readImported } from '../server/security/imported-file.ts';
 
 export interface TrainerOptions {
   cacheRoot: string | null; debounceMs?: number; seed?: number;
@@ -222,7 +223,7 @@ export class Trainer implements TrainerView {
 
   private source(i: ImageRef): EmbedItem['source'] {
     return async () => {
-      if (existsSync(i.path)) return i.path;
+      if (existsSync(i.path)) return readImported(i); // only the bytes imported, as the server's file route
       const r = await fetch(`${this.io.httpBase}/api/images/${i.id}/file`, { headers: this.io.httpHeaders });
       if (!r.ok) throw new Error(`server answered ${r.status} for image ${i.id}`);
       return Buffer.from(await r.arrayBuffer());

@@ -15,24 +15,29 @@ export const PALETTE = ['#e6194b', '#3cb44b', '#4363d8', '#f58231', '#911eb4', '
 export const IMPORT_ANNOTATOR = 'import';
 
 /** Class id per name, creating the missing ones (a preferred id is used when free, so a COCO round trip
- * keeps category ids = class ids = mask pixel values). Call inside a transaction. */
+ * keeps category ids = class ids = mask pixel values). Names are matched as the API matches them, without
+ * regard to case ('Cat' is the existing 'cat'); they have passed the class-name rule (sources.ts).
+ * Call inside a transaction. */
 export function ensureClasses(db: Db, wanted: { name: string; preferId?: number }[], created: string[]): Map<string, number> {
   const rows = db.select().from(classes).all();
-  const byName = new Map(rows.map((c) => [c.name, c.id]));
+  const byLower = new Map(rows.map((c) => [c.name.toLowerCase(), c.id]));
+  const out = new Map<string, number>();
   const usedIds = new Set(rows.map((c) => c.id));
   let pos = rows.reduce((m, c) => Math.max(m, c.position), -1) + 1;
   for (const { name, preferId } of wanted) {
-    if (byName.has(name)) continue;
+    const have = byLower.get(name.toLowerCase());
+    if (have !== undefined) { out.set(name, have); continue; }
     const values = { name, color: PALETTE[pos % PALETTE.length], position: pos };
     const id = preferId && preferId > 0 && !usedIds.has(preferId) ? preferId : undefined;
     const r = db.insert(classes).values(id ? { id, ...values } : values).run();
     const newId = id ?? Number(r.lastInsertRowid);
-    byName.set(name, newId);
+    byLower.set(name.toLowerCase(), newId);
+    out.set(name, newId);
     usedIds.add(newId);
     created.push(name);
     pos++;
   }
-  return byName;
+  return out;
 }
 
 function hasAnnotation(db: Db, imageId: number): boolean {

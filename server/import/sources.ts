@@ -8,6 +8,7 @@ import type { Rle } from '../masks.ts';
 import { scanFolder, segmentsUnder, type ScanOptions } from './scan.ts';
 import type { Skip } from './validate.ts';
 import type { CocoAnn, Entry, Format } from './entry.ts';
+import { CLASS_NAME_MSG, checkClassName } from '../class-names.ts';
 
 export type { CocoAnn, Entry, Format } from './entry.ts';
 
@@ -29,15 +30,42 @@ export async function readSource(source: string, format: 'auto' | Format = 'auto
   try { st = await stat(abs); } catch { throw new AppError(400, 'no_such_path', `no such file or folder: ${abs}`); }
   if (st.isDirectory()) {
     if (format === 'csv' || format === 'coco') throw new AppError(400, 'bad_format', `${format} import needs a file, ${abs} is a folder`);
-    return readFolder(abs, format, scan);
+    return nameRule(await readFolder(abs, format, scan));
   }
   const ext = extname(abs).toLowerCase();
   const fmt = format === 'auto' ? (ext === '.csv' ? 'csv' : ext === '.json' ? 'coco' : null) : format;
   if (!fmt) throw new AppError(400, 'bad_format', `cannot import ${abs}: expected a folder, a .csv or a COCO .json`);
   if (st.size > MAX_LIST_BYTES) throw new AppError(413, 'too_large', `${abs} is over ${MAX_LIST_BYTES / 1024 / 1024} MiB`);
   const text = await readFile(abs, 'utf8');
-  const plan = fmt === 'csv' ? readCsvSource(abs, text) : readCoco(abs, text);
+  const plan = nameRule(fmt === 'csv' ? readCsvSource(abs, text) : readCoco(abs, text));
   if (plan.entries.length > (scan.maxFiles ?? Infinity)) throw new AppError(413, 'too_many_files', `${abs} lists more than ${scan.maxFiles} images: import a smaller one`);
+  return plan;
+}
+
+/** Labels and COCO categories that break the class-name rule (class-names.ts, the API's own) are dropped:
+ * their images come in unlabelled, with a warning that counts them and quotes none (a formula, markup). */
+function nameRule(plan: SourcePlan): SourcePlan {
+  let bad = 0;
+  for (const e of plan.entries) {
+    if (e.label === undefined) continue;
+    const name = checkClassName(e.label);
+    if (name) e.label = name; else { e.label = undefined; bad++; }
+  }
+  if (bad) plan.warnings.push(`${bad} label${bad === 1 ? ' is' : 's are'} not valid class names (${CLASS_NAME_MSG}): those images were imported unlabelled`);
+  if (plan.categories) {
+    const kept = plan.categories.filter((c) => checkClassName(c.name) !== null);
+    const dropped = plan.categories.length - kept.length;
+    if (dropped) {
+      plan.categories = kept;
+      const ids = new Set(kept.map((c) => c.id));
+      for (const e of plan.entries) {
+        if (!e.coco) continue;
+        e.coco.anns = e.coco.anns.filter((a) => ids.has(a.categoryId));
+        if (!e.coco.anns.length) e.coco = undefined;
+      }
+      plan.warnings.push(`${dropped} COCO categor${dropped === 1 ? 'y is' : 'ies are'} not valid class names (${CLASS_NAME_MSG}): their annotations were not imported`);
+    }
+  }
   return plan;
 }
 

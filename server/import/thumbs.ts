@@ -26,12 +26,12 @@ export function writeThumb(sessionDir: string, id: number, thumb: Buffer): void 
   writeFileSync(thumbPath(sessionDir, id), thumb);
 }
 
-/** Path of the thumbnail, re-made from the image if it is missing (e.g. a thumbs/ folder deleted by hand). */
-export async function ensureThumb(sessionDir: string, id: number, imagePath: string): Promise<string> {
+/** Path of the thumbnail, re-made from the image's bytes if it is missing (e.g. a thumbs/ folder deleted by hand). */
+export async function ensureThumb(sessionDir: string, id: number, image: Buffer): Promise<string> {
   const p = thumbPath(sessionDir, id);
   if (!existsSync(p)) {
     mkdirSync(join(sessionDir, 'thumbs'), { recursive: true });
-    writeThumb(sessionDir, id, await makeThumb(imagePath));
+    writeThumb(sessionDir, id, await makeThumb(image));
   }
   return p;
 }

@@ -7,14 +7,13 @@ import { AppError } from '../errors.ts';
 import { annotations, classes, events, predictions, suggestions } from '../db/schema.ts';
 import { getClass, listClasses, PALETTE } from '../store.ts';
 import { classUsage, stripClassFromMasks } from '../class-usage.ts';
+import { CLASS_NAME_MSG, CLASS_NAME_RE } from '../class-names.ts';
 
-const NAME_RE = /^[\p{L}\p{N}][\p{L}\p{N} _\-.]{0,39}$/u;
 const COLOR_RE = /^#[0-9a-fA-F]{6}$/;
-const NAME_MSG = 'class name must be 1–40 letters, digits, spaces, _ - or . and start with a letter or digit';
 const COLOR_MSG = 'color must look like #a1b2c3';
 const POSITION_MSG = 'position must be a non-negative integer';
 
-const name = z.string({ error: NAME_MSG }).trim().regex(NAME_RE, { error: NAME_MSG });
+const name = z.string({ error: CLASS_NAME_MSG }).trim().regex(CLASS_NAME_RE, { error: CLASS_NAME_MSG });
 const color = z.string({ error: COLOR_MSG }).regex(COLOR_RE, { error: COLOR_MSG }).transform((v) => v.toLowerCase());
 const CODES = { name: 'invalid_name', color: 'invalid_color', position: 'invalid_position' };
 const created = z.object({ name, color: color.optional() });

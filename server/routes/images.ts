@@ -8,7 +8,7 @@ import { idParam, qstr, query } from '../validate.ts';
 import { AppError } from '../errors.ts';
 import { annotationMsg, getAnnotation, getImage, getPrediction, imageName, predictionMsg } from '../store.ts';
 import { listImages } from '../images-query.ts';
-import { imageFileBody } from '../image-files.ts';
+import { imageBytes, imageFileBody } from '../image-files.ts';
 import { imagePosition } from '../counters.ts';
 import { onlyIds } from '../image-sets.ts';
 import { ensureThumb } from '../import/thumbs.ts';
@@ -45,7 +45,6 @@ export function imageRoutes(ctx: Ctx) {
       const img = getImage(db(), c.req.valid('param').id);
       const etag = `"${img.sha256.slice(0, 32)}"`;
       if (c.req.header('if-none-match') === etag) return c.body(null, 304);
-      if (!existsSync(img.path)) throw new AppError(410, 'file_missing', `the file of image ${img.id} is no longer at ${img.path}`);
       const f = await imageFileBody(db(), img);
       return c.body(f.body, 200, { 'Cache-Control': 'private, max-age=86400, immutable', ETag: etag, 'Content-Type': f.type, ...(f.length !== undefined ? { 'Content-Length': String(f.length) } : {}) });
     })
@@ -54,9 +53,9 @@ export function imageRoutes(ctx: Ctx) {
       const file = join(ctx.session.dir, 'thumbs', `${img.id}.webp`);
       const headers = { 'Cache-Control': 'private, max-age=86400', 'Content-Type': 'image/webp', ETag: `"t${img.sha256.slice(0, 32)}"` };
       if (existsSync(file)) return c.body(Readable.toWeb(createReadStream(file)) as ReadableStream, 200, headers);
-      if (!existsSync(img.path)) throw new AppError(410, 'file_missing', `the file of image ${img.id} is no longer at ${img.path}`);
-      // a thumbnail gone missing (thumbs/ deleted by hand) is made again from the image
-      await ensureThumb(ctx.session.dir, img.id, img.path).catch(() => null);
+      // a thumbnail gone missing (thumbs/ deleted by hand) is made again from the image as imported
+      const data = await imageBytes(img);
+      await ensureThumb(ctx.session.dir, img.id, data).catch(() => null);
       if (!existsSync(file)) throw new AppError(422, 'unreadable_image', `image ${img.id} can not be thumbnailed`);
       return c.body(Readable.toWeb(createReadStream(file)) as ReadableStream, 200, headers);
     })

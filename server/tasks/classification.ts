@@ -17,10 +17,11 @@ export const classification = {
   name: NAME,
   inputs: [label, skip] as const,
   kinds: ['label', 'skip'] as const,
-  async annotation(db, _img, body, { annotator, now }) {
-    const id = body.kind === 'label' ? getClass(db, body.classId).id : null;
-    return { imageId: _img.id, kind: body.kind, classId: id, points: null, mask: null, annotator, updatedAt: now };
+  async annotation(img, body, { annotator, now }) {
+    const id = body.kind === 'label' ? body.classId : null;
+    return { row: { imageId: img.id, kind: body.kind, classId: id, points: null, mask: null, annotator, updatedAt: now }, classIds: id === null ? [] : [id] };
   },
+  checkClasses(db, ids) { for (const id of ids) getClass(db, id); },
   async accepted(img, p) {
     // a map without a class is no label: the trainer sends classification predictions with one
     if (p.classId === null) throw new AppError(409, 'no_prediction', `the prediction for image ${img.id} has no class`);

@@ -27,26 +27,31 @@ export const segmentation = {
   name: NAME,
   inputs: [mask] as const,
   kinds: ['mask'] as const,
-  async annotation(db, img, body, { annotator, now }) {
-    const known = new Set(listClasses(db).map((k) => k.id));
+  async annotation(img, body, { annotator, now }) {
     const points = body.points ?? [];
+    const used = new Set<number>();
     for (const p of points) {
-      if (!known.has(p.classId) || !(p.x >= 0 && p.x <= img.width && p.y >= 0 && p.y <= img.height)) {
+      if (!(p.x >= 0 && p.x <= img.width && p.y >= 0 && p.y <= img.height)) {
         throw new AppError(400, 'invalid_annotation', `each point needs a known classId and x,y inside the ${img.width}×${img.height} image`);
       }
+      used.add(p.classId);
     }
     let png: Buffer | null = null;
     if (body.mask !== undefined && body.mask !== null) {
       // the header is checked against the image before anything is decoded (a small PNG can declare 16000×16000)
       const m = await decodeMaskChecked(Buffer.from(body.mask, 'base64'), img);
-      let any = false;
-      for (let i = 0; i < m.data.length; i++) {
-        const v = m.data[i];
-        if (v !== 0) { any = true; if (!known.has(v)) throw new AppError(400, 'invalid_annotation', `mask pixel value ${v} is not a class id`); }
-      }
-      png = any ? await encodeClassMask(m) : null;
+      const seen = new Uint8Array(256);
+      for (let i = 0; i < m.data.length; i++) seen[m.data[i]] = 1;
+      for (let v = 1; v < 256; v++) if (seen[v]) used.add(v);
+      png = seen.some((x, v) => v > 0 && x === 1) ? await encodeClassMask(m) : null;
     }
-    return { imageId: img.id, kind: 'mask', classId: null, points: points as AnnotationRow['points'], mask: png, annotator, updatedAt: now };
+    const row: AnnotationRow = { imageId: img.id, kind: 'mask', classId: null, points: points as AnnotationRow['points'], mask: png, annotator, updatedAt: now };
+    return { row, classIds: [...used] };
+  },
+  checkClasses(db, ids) {
+    const known = new Set(listClasses(db).map((k) => k.id));
+    const bad = ids.find((id) => !known.has(id));
+    if (bad !== undefined) throw new AppError(400, 'invalid_annotation', `class id ${bad} (in the points or as a mask pixel value) is not a class of this session`);
   },
   async accepted(img, p, before) {
     // an image's map arrives when it is looked at (focused); the pool gets class and uncertainty only

@@ -27,8 +27,11 @@ export interface ServerTask<I extends { kind: string } = { kind: string }> {
   /** the shapes of the PUT /api/images/:id/annotation bodies of this task, one per kind (zod, by `kind`) */
   inputs: readonly z.ZodType<I>[];
   kinds: readonly I['kind'][];
-  /** a body of one of `kinds`, already of the right shape, checked against the image and the classes */
-  annotation(db: Db, img: ImageRow, body: I, who: { annotator: string; now: number }): Promise<AnnotationRow>;
+  /** a body of one of `kinds`, already of the right shape, checked against the image (decoding what it
+   *  must, no database): the row to write and the class ids it names */
+  annotation(img: ImageRow, body: I, who: { annotator: string; now: number }): Promise<{ row: AnnotationRow; classIds: number[] }>;
+  /** throws when one of those class ids is not a class of the session; runs inside the write's transaction */
+  checkClasses(db: Db, classIds: number[]): void;
   /** accept-prediction: the body the stored prediction becomes (the image's annotation so far given) */
   accepted(img: ImageRow, p: PredictionRow, before: AnnotationRow | undefined): Promise<I>;
   /** the predictions of this task (trainer frames): what one is called, whether this is one, what is wrong with it */

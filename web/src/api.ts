@@ -24,8 +24,9 @@ export function setName(next: string): void {
   try { if (name) localStorage.setItem(NAME_KEY, name); else localStorage.removeItem(NAME_KEY); } catch { /* private mode */ }
 }
 
-// same origin: relative URLs; the name goes with every request (a write with a body says application/json: hc sets it)
-const client = hc<AppType>('/', { headers: (): Record<string, string> => (name ? { 'X-Annotator': name } : {}) });
+// same origin: relative URLs; the name goes with every request (a write with a body says application/json: hc sets it),
+// percent-encoded: a header carries Latin-1 only, and a name may be in any script (the server decodes it)
+const client = hc<AppType>('/', { headers: (): Record<string, string> => (name ? { 'X-Annotator': encodeURIComponent(name) } : {}) });
 
 /** what a route answers (of a union of answers, each one's body) */
 type Body<R> = R extends ClientResponse<infer T, number, string> ? T : never;
@@ -43,6 +44,17 @@ async function call<R extends ClientResponse<unknown, number, string>>(req: Prom
     if (j?.error) { code = j.error.code ?? code; message = j.error.message ?? message; }
   } catch { /* not JSON */ }
   throw new ApiError(res.status, code, message);
+}
+
+/** A write the server could not take because the session was being reset (503 session_resetting) is
+ *  sent again after the Retry-After second, a few times. */
+async function retryResetting<T>(send: () => Promise<T>, tries = 3): Promise<T> {
+  for (let i = 1; ; i++) {
+    try { return await send(); } catch (e) {
+      if (!(e instanceof ApiError && e.code === 'session_resetting') || i >= tries) throw e;
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+  }
 }
 
 /** query values as the server reads them: true → 1; absent, null, false and '' left out */
@@ -92,7 +104,7 @@ export const api = {
   },
   /** `keepalive` lets a save started while the page unloads still reach the server */
   annotate: (n: number, body: AnnotationBody, keepalive = false) =>
-    call(images[':id'].annotation.$put({ param: id(n), json: body }, keepalive ? { init: { keepalive: true } } : undefined)),
+    retryResetting(() => call(images[':id'].annotation.$put({ param: id(n), json: body }, keepalive ? { init: { keepalive: true } } : undefined))),
   unannotate: (n: number) => call(images[':id'].annotation.$delete({ param: id(n) })),
   /** `modelVersion`: the version of the prediction on screen; the server answers 409 stale_prediction if it changed */
   acceptPrediction: (n: number, modelVersion: number | undefined) =>

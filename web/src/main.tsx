@@ -1,4 +1,5 @@
 // Entry: create the stores once, then render the shell.
+import './zod-config.ts';
 import { render } from 'solid-js/web';
 import { App } from './app.tsx';
 import { AppContext, createUi } from './context.ts';

@@ -133,7 +133,7 @@ export async function simulate(o: SimOptions, say: (line: string) => void = (l) 
     }
     for (const p of pickShares(runs)) if (p.picks) say(`picks, ${p.strategy}: ${p.picks}, fallback ${(100 * p.fallbackShare!).toFixed(1)} % (latest predictions ${p.predictions}, val-side ${p.val}, random ${p.random})`);
     const ece = eceRows(runs).at(-1);
-    if (ece) say(`test ECE at ${ece.labels} labels: ${Object.entries(ece.perStrategy).map(([k, v]) => `${k} ${v?.toFixed(3) ?? '–'}`).join(', ')}`);
+    if (ece) say(`test ECE at ${ece.labels} labels (before temperature scaling): ${Object.entries(ece.perStrategy).map(([k, v]) => `${k} ${v ? `${v[0].toFixed(3)} (${v[1].toFixed(3)})` : '–'}`).join(', ')}`);
     say(`done in ${(seconds / 60).toFixed(1)} min`);
     return { out: o.out, files, curves, headline: head, headlines, ceiling, seconds };
   } catch (e) {

@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { pickKind, pickShares, picksMarkdown } from '../scripts/simulate/picks.ts';
 import type { RunResult } from '../scripts/simulate/run.ts';
+import { eceMarkdown, eceRows } from '../scripts/simulate/calibration-report.ts';
 
 const run = (reasons: Record<string, number>) => ({ reasons } as unknown as RunResult);
 
@@ -28,5 +29,14 @@ describe('simulate: where the picks came from', () => {
     expect(shares[0]).toEqual({ strategy: 'uncertain', picks: 200, own: 190, predictions: 0, val: 8, random: 0, fallback: 2, fallbackShare: 0.01 });
     expect(shares[1].fallbackShare).toBe(0);
     expect(picksMarkdown(shares).join('\n')).toContain('| uncertain | 200 | 95.0 % | 0.0 % | 4.0 % | 0.0 % | **1.0 %** |');
+  });
+
+  it('calibration: the mean test ECE per strategy and label count, with the head before temperature scaling beside it', () => {
+    const pts = (e: number, raw: number) => ({ points: [{ labels: 10, ece: null }, { labels: 20, ece: e, eceRaw: raw }] } as unknown as RunResult);
+    const rows = eceRows({ uncertain: [pts(0.1, 0.3), pts(0.2, 0.5)], sequential: [pts(0.05, 0.05)] });
+    expect(rows.map((r) => r.labels)).toEqual([20]);
+    expect(rows[0].perStrategy.uncertain![0]).toBeCloseTo(0.15, 9);
+    expect(rows[0].perStrategy.uncertain![1]).toBeCloseTo(0.4, 9);
+    expect(eceMarkdown(rows).at(-1)).toBe('| 20 | 0.150 (0.400) | 0.050 (0.050) |');
   });
 });

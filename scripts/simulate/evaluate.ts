@@ -5,7 +5,7 @@
 import { createEmbedder } from '../../trainer/embed.ts';
 import { decodeHalf, encodeHalf } from '../../trainer/fp16.ts';
 import { fitLogReg, predictProba } from '../../trainer/heads/logreg.ts';
-import { expectedCalibrationError } from '../../trainer/heads/calibrate.ts';
+import { expectedCalibrationError, scaleModel } from '../../trainer/heads/calibrate.ts';
 import type { Trainer } from '../../trainer/trainer.ts';
 import type { ClassificationTask } from '../../trainer/tasks/classification.ts';
 import type { Dataset, Item } from './dataset.ts';
@@ -50,6 +50,14 @@ function clsTestSet(ds: Dataset, pooled: Float32Array[], columns: (t: Trainer, i
     }
     return correct / n;
   };
+  const testEce = (t: Trainer, raw: boolean) => {
+    const task = cls(t), shown = task?.model();
+    if (!task || !shown || shown.d !== d) return null;
+    const m = raw ? scaleModel(shown, 1 / task.temperature()) : shown;
+    // a test image of a class the model has no column for yet counts as wrong at any confidence
+    const col = columns(t, task.classIds().slice(0, m.C)), at = new Map(col.map((c, k) => [c, k]));
+    return expectedCalibrationError(predictProba(m, X, n), ds.test.map((it) => at.get(it.label) ?? -1), n, m.C);
+  };
   return {
     n,
     evaluate(t) {
@@ -57,13 +65,8 @@ function clsTestSet(ds: Dataset, pooled: Float32Array[], columns: (t: Trainer, i
       if (!m || m.d !== d) return null;
       return score(predictProba(m, X, n), m.C, columns(t, cls(t)!.classIds().slice(0, m.C)));
     },
-    ece(t) {
-      const m = cls(t)?.model();
-      if (!m || m.d !== d) return null;
-      // a test image of a class the model has no column for yet counts as wrong at any confidence
-      const col = columns(t, cls(t)!.classIds().slice(0, m.C)), at = new Map(col.map((c, k) => [c, k]));
-      return expectedCalibrationError(predictProba(m, X, n), ds.test.map((it) => at.get(it.label) ?? -1), n, m.C);
-    },
+    ece: (t) => testEce(t, false),
+    eceRaw: (t) => testEce(t, true),
     async evaluateCold(t) {
       const task = cls(t), m = task?.model();
       if (!task || !m) return null;

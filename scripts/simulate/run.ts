@@ -27,6 +27,8 @@ export interface Point {
   metric: number | null;
   /** classification: expected calibration error of the shown probabilities on the test set (null: no model) */
   ece?: number | null;
+  /** the same before temperature scaling */
+  eceRaw?: number | null;
   /** the same labels fitted from scratch instead of warm-started (diagnostic) */
   metricCold: number | null;
   /** prediction shown vs answer: cumulative and over the last k labels (null: nothing was shown) */
@@ -145,14 +147,14 @@ export async function simulateRun(env: RunEnv, strategy: SimStrategy, repeat: nu
         // classification: the server's own live accuracy; segmentation: agreement on the painted pixels
         const live = seg ? (liveN ? liveOk / liveN : null) : stats.live.n ? stats.live.correct / stats.live.n : null;
         points.push({
-          labels, strokes, metric: env.test.evaluate(t), ...(env.test.ece ? { ece: env.test.ece(t) } : {}), metricCold: await env.test.evaluateCold(t), live, liveWindow: winN ? winOk / winN : null,
+          labels, strokes, metric: env.test.evaluate(t), ...(env.test.ece ? { ece: env.test.ece(t), eceRaw: env.test.eceRaw?.(t) ?? null } : {}), metricCold: await env.test.evaluateCold(t), live, liveWindow: winN ? winOk / winN : null,
           val: valSeries?.length ? valSeries[valSeries.length - 1].value : null,
           latencyP50: quantile(windowLat, 0.5), latencyP95: quantile(windowLat, 0.95), seconds: (performance.now() - T0) / 1000,
         });
         windowLat = []; winN = 0; winOk = 0;
         if (!o.quiet) {
           const p = points[points.length - 1], f = (x: number | null) => (x === null ? '  –  ' : x.toFixed(3));
-          env.say(`  ${name.padEnd(14)} ${String(labels).padStart(4)} labels${seg ? ` ${String(strokes).padStart(4)} strokes` : ''}  ${seg ? 'mIoU' : 'acc'} ${f(p.metric)}${p.ece !== undefined ? `  ECE ${f(p.ece)}` : ''}  live ${f(p.live)}  latency p50 ${p.latencyP50?.toFixed(0) ?? '–'} ms  (${p.seconds.toFixed(0)} s)`);
+          env.say(`  ${name.padEnd(14)} ${String(labels).padStart(4)} labels${seg ? ` ${String(strokes).padStart(4)} strokes` : ''}  ${seg ? 'mIoU' : 'acc'} ${f(p.metric)}${p.ece !== undefined ? `  ECE ${f(p.ece)} (raw ${f(p.eceRaw ?? null)})` : ''}  live ${f(p.live)}  latency p50 ${p.latencyP50?.toFixed(0) ?? '–'} ms  (${p.seconds.toFixed(0)} s)`);
         }
       }
     }

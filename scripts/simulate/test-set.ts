@@ -13,6 +13,8 @@ export interface TestSet {
   evaluate(t: Trainer): number | null;
   /** classification: expected calibration error of the shown top-class probability on the test set (10 bins) */
   ece?(t: Trainer): number | null;
+  /** the same for the head before temperature scaling (what calibration changed) */
+  eceRaw?(t: Trainer): number | null;
   /** the same training labels fitted from scratch (no warm start): does the live head lose anything? */
   evaluateCold(t: Trainer): Promise<number | null>;
   /** a head fitted on every pool label (dense masks for segmentation), scored the same way: the ceiling */

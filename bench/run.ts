@@ -1,7 +1,8 @@
 // `npm run bench` / `hilt bench`: runs every benchmark (or --only a,b), writes bench/results/<date>.json,
 // prints each figure against its target (PASS / SHORT — a SHORT never fails the run), and rewrites the
-// README table between <!-- bench:start --> and <!-- bench:end -->. --quick is the CI smoke: tiny sizes,
-// checks the output format only, leaves the README alone.
+// table in docs/benchmarks.md between <!-- bench:start --> and <!-- bench:end --> (and the segmentation table
+// in docs/segmentation.md). --quick is the CI smoke: tiny sizes, checks the output format only, leaves the
+// docs alone.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { machine, round } from './util.ts';
@@ -126,16 +127,17 @@ export function table(checks: Check[], m: ReturnType<typeof machine>, date: stri
 
 export async function benchCli(argv: string[]): Promise<void> {
   if (argv.includes('--help') || argv.includes('-h')) {
-    console.log(`usage: hilt bench [--quick] [--scale] [--only ${Object.keys(BENCHES).join(',')}] [--out DIR] [--no-readme]
+    console.log(`usage: hilt bench [--quick] [--scale] [--only ${Object.keys(BENCHES).join(',')}] [--out DIR] [--no-docs]
 
 Runs the benchmarks and prints each figure against its target (PASS / SHORT; a SHORT never fails the run).
-Writes bench/results/<date>.json and regenerates the README's benchmark table.
-  --quick       tiny sizes for a CI smoke run (output format only; the README is left alone)
+Writes bench/results/<date>.json and regenerates the benchmark table in docs/benchmarks.md (and the
+segmentation table in docs/segmentation.md).
+  --quick       tiny sizes for a CI smoke run (output format only; the docs are left alone)
   --scale       the large-session benchmarks instead (issue 15): 100k images end to end, 1M rows for the
                 server's queries, 1M images for the trainer (about an hour on 2 cores; not in CI)
   --only a,b    run only these benchmarks
   --out DIR     results folder (default bench/results)
-  --no-readme   do not touch README.md`);
+  --no-docs     do not touch the docs (--no-readme: the same)`);
     return;
   }
   const quick = argv.includes('--quick');
@@ -174,24 +176,27 @@ Writes bench/results/<date>.json and regenerates the README's benchmark table.
   writeFileSync(file.replace(/\.json$/, '.md'), table(dayChecks, m, date) + '\n');
   console.log(`wrote ${file}`);
   if (quick) return;
-  // the README shows the latest figure of every benchmark: rows of benchmarks not run this time are kept
+  // the docs show the latest figure of every benchmark: rows of benchmarks not run this time are kept
   const latestFile = join(outDir, 'latest.json');
   const prev: Check[] = existsSync(latestFile) ? JSON.parse(readFileSync(latestFile, 'utf8')).checks : [];
   const merged = [...prev.filter((c) => !names.includes(c.bench)), ...checks].sort((a, b) => Object.keys(BENCHES).indexOf(a.bench) - Object.keys(BENCHES).indexOf(b.bench));
   writeFileSync(latestFile, JSON.stringify({ date, machine: m, checks: merged }, null, 2));
-  if (!argv.includes('--no-readme') && existsSync('README.md')) {
-    const readme = readFileSync('README.md', 'utf8');
-    const re = /<!-- bench:start -->[\s\S]*<!-- bench:end -->/;
-    let next = readme;
-    if (re.test(readme)) next = next.replace(re, `<!-- bench:start -->\n${table(merged, m, date)}\n<!-- bench:end -->`);
-    // the segmentation section shows the four upsamplings side by side with the refine time
-    const seg = /<!-- seg-refine:start -->[\s\S]*<!-- seg-refine:end -->/;
-    if (results.segrefine && !(results.segrefine as { error?: string }).error && seg.test(next)) {
-      const { segRefineMarkdown } = await import('./seg-refine.ts');
-      next = next.replace(seg, `<!-- seg-refine:start -->\n${segRefineMarkdown(results.segrefine as never, `${m.cores} cores (${m.cpu}), Node ${m.node}`, date)}\n<!-- seg-refine:end -->`);
-    }
-    if (next !== readme) { writeFileSync('README.md', next); console.log('README benchmark tables updated'); }
+  if (argv.includes('--no-docs') || argv.includes('--no-readme')) return;
+  replaceMarked('docs/benchmarks.md', 'bench', table(merged, m, date));
+  // the segmentation page shows the four upsamplings side by side with the refine time
+  if (results.segrefine && !(results.segrefine as { error?: string }).error) {
+    const { segRefineMarkdown } = await import('./seg-refine.ts');
+    replaceMarked('docs/segmentation.md', 'seg-refine', segRefineMarkdown(results.segrefine as never, `${m.cores} cores (${m.cpu}), Node ${m.node}`, date));
   }
+}
+
+/** Replaces the text between `<!-- name:start -->` and `<!-- name:end -->` in a docs file, if both are there. */
+export function replaceMarked(file: string, name: string, text: string): void {
+  if (!existsSync(file)) return;
+  const doc = readFileSync(file, 'utf8');
+  const re = new RegExp(`<!-- ${name}:start -->[\\s\\S]*<!-- ${name}:end -->`);
+  const next = doc.replace(re, () => `<!-- ${name}:start -->\n${text}\n<!-- ${name}:end -->`);
+  if (next !== doc) { writeFileSync(file, next); console.log(`${file}: table updated`); }
 }
 
 if (process.argv[1]?.endsWith('bench/run.ts')) await benchCli(process.argv.slice(2));

@@ -102,7 +102,7 @@ export type SegRefineResult = Awaited<ReturnType<typeof benchSegRefine>>;
 /** The grid's stride at the bench's input size (320×240 scenes at short side SEG_SHORT_SIDE). */
 const stride = (r: SegRefineResult) => Math.round(SEG_SHORT_SIDE / Number(r.rows[0]?.grid.split('×')[0] ?? 1));
 
-/** The README's side-by-side table (between <!-- seg-refine:start --> and <!-- seg-refine:end -->). */
+/** docs/segmentation.md's side-by-side table (between <!-- seg-refine:start --> and <!-- seg-refine:end -->). */
 export function segRefineMarkdown(r: SegRefineResult, machine: string, date: string): string {
   const f = (s: Score) => `${s.miou.toFixed(3)} (${s.boundaryF.toFixed(2)})`;
   const sign = (v: number) => (v >= 0 ? '+' : '') + v.toFixed(3);

@@ -122,7 +122,7 @@ program.command('simulate')
   .action(async () => { await (await import('../scripts/simulate.ts')).simulateCli(process.argv.slice(3)).catch(fail); });
 
 program.command('bench')
-  .description('run the benchmark suite (writes bench/results/<date>.json and the README table)')
+  .description('run the benchmark suite (writes bench/results/<date>.json and the table in docs/benchmarks.md)')
   .allowUnknownOption(true).allowExcessArguments(true).helpOption(false)
   .action(async () => { await (await import('../bench/run.ts')).benchCli(process.argv.slice(3)).catch(fail); });
 

@@ -4,7 +4,7 @@
 // for 0.739 of Fashion-MNIST's images (full features 0.731) and 0.800 of the demo's shapes (0.799), where the
 // 64-d count sketch used before kept 0.648 / 0.717 (MNIST: 0.722 against 0.840 in full). k-means clusters and
 // typicality are defined by those neighbourhoods (TypiClust). What it changed in labels saved is within the
-// noise of 3 repeats (README, "Does the loop save labels?").
+// noise of 3 repeats (docs/simulate.md).
 // The basis is fitted once per feature set (randomized subspace iteration on a sample) and cached; projected
 // rows are cached by image id, so a publish projects only the rows it has not seen.
 import { columnStats } from './heads/standardise.ts';

@@ -24,7 +24,7 @@ const BASE = 'package/dist/models/mobilenet_v2/';
 /**
  * The last layer kept, whose global average is classification's feature vector: block 13's expansion, not
  * the last map (`out_relu`, 1280-d) — chosen by measurement (2026-11-30, `scripts/probe-backbone.ts --data`,
- * README "Which backbone is running?"): the pooled maps of blocks 10–16 and `out_relu` on CIFAR-10 (2500), Fashion-MNIST
+ * docs/backbones.md): the pooled maps of blocks 10–16 and `out_relu` on CIFAR-10 (2500), Fashion-MNIST
  * (1500), MNIST (2000) and the held-out shapes (750); a linear head on all pool labels reaches 0.588 / 0.850 /
  * 0.968 / 0.967 from block 13's expansion against 0.446 / 0.783 / 0.925 / 0.880 from `out_relu`, and 10-NN class
  * agreement 0.470 / 0.793 / 0.927 / 0.783 against 0.373 / 0.733 / 0.825 / 0.799. nsfwjs fine-tuned the top
@@ -37,7 +37,7 @@ export const MOBILENET_DIM = 576;
 /**
  * The segmentation tokens: block 13's expansion (576 channels at stride 16, the last ImageNet-pretrained
  * map before the stride-32 blocks) instead of `out_relu` at stride 32 — chosen by measurement
- * (bench/seg-refine.ts, README "Segmentation"): on the tuning scenes a head on scribbles of 20 pictures
+ * (bench/seg-refine.ts, docs/segmentation.md): on the tuning scenes a head on scribbles of 20 pictures
  * refines to 0.978 mIoU from this grid, 0.891 from out_relu's; adding out_relu (upsampled) to it lowers
  * that (0.900), as does a 3×3 neighbourhood mean (0.956). Twice the grid resolution, 0.45 the channels: a
  * grid row per image is 1.75× the bytes of out_relu's.
@@ -53,7 +53,7 @@ export const MOBILENET_VERSION = 3;
 /**
  * Input scaling, chosen by measurement (scripts/probe-mobilenet.ts, a linear probe on shape scenes with
  * random colours): [0, 1] — what nsfwjs itself feeds (x / 255), and the range its fine-tuned blocks saw —
- * against Keras MobileNetV2's nominal [-1, 1]. See the README's backbone section for the figures.
+ * against Keras MobileNetV2's nominal [-1, 1]. See docs/backbones.md for the figures.
  */
 export const MOBILENET_INPUT = { mean: [0, 0, 0], std: [1, 1, 1] } as const;
 

@@ -73,7 +73,7 @@ Data (one of):
 
 Simulation:
   --strategies <list>      comma-separated: ${ALL_STRATEGIES.join(',')}
-                           (mix = uncertain with 20 % random; typical = the cold start alone;
+                           (mix = uncertain with 20 % random; typical = the cold start, then coverage;
                            default all, for segmentation too: uncertain = highest mean patch
                            uncertainty, diverse = k-center on mean patch features, minority = most
                            likely to contain the least-labelled class)

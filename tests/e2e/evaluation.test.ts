@@ -28,7 +28,7 @@ beforeAll(async () => {
   for (const [i, v] of [0.3, 0.5, 0.6, 0.66].entries()) trainer.send({ type: 'metric', name: 'val_macro_f1', step: (i + 1) * 5, value: v });
   trainer.send({
     type: 'evaluation', task: 'classification', modelVersion: 2, labelled: 20, trainSize: 15, valSize: 5,
-    accuracy: 0.6, macroF1: 0.5, miou: null, classIds: ids,
+    accuracy: 0.6, macroF1: 0.5, miou: null, ece: 0.12, temperature: 1.8, classIds: ids,
     perClass: ids.map((id, c) => ({ classId: id, support: c === 0 ? 2 : 1, predicted: c === 1 ? 2 : 1, precision: c === 3 ? null : 0.5, recall: 0.5, f1: 0.5 })),
     confusion: [[1, 1, 0, 0], [0, 1, 0, 0], [0, 0, 1, 0], [0, 0, 1, 0]], unit: 'images',
     images: [
@@ -56,7 +56,8 @@ describe('evaluation page (e2e, Chromium, keyboard only)', () => {
   it('Shift+E opens it: headline, per-class table, confusion matrix, curves, hints, likely errors, per-image table, export', async () => {
     await page.keyboard.press('Shift+E');
     await page.waitForSelector('[data-testid=eval-headline]');
-    expect(await text('[data-testid=eval-headline]')).toMatch(/model v2.*0\.60 accuracy.*0\.50 macro-F1.*on 5 val images · trained on 15 · 20 labelled/);
+    expect(await text('[data-testid=eval-headline]')).toMatch(/model v2.*0\.60 accuracy.*0\.50 macro-F1.*0\.12 calibration error \(ECE\).*on 5 val images · trained on 15 · 20 labelled/);
+    expect(await page.getAttribute('[data-testid=eval-ece]', 'title')).toMatch(/temperature of 1\.80/);
     expect(await page.$$eval('[data-testid=eval-class-row]', (r) => r.length)).toBe(4);
     expect(await page.$$eval('[data-testid=eval-class-row]', (r) => r[3].textContent)).toContain('–'); // undefined precision
     expect(await page.$$eval('[data-testid=eval-image-row]', (r) => r.map((x) => x.textContent!.match(/#(\d+)/)![1]))).toEqual(['4', '7', '6', '5', '8']);

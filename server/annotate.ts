@@ -7,7 +7,8 @@ import type { Db } from './db/open.ts';
 import type { AnnotationRow } from './db/schema.ts';
 import { AppError } from './errors.ts';
 import { counts } from './counters.ts';
-import { annotationMsg, checkTask, getAnnotation, getImage, getPrediction, lockTask } from './store.ts';
+import { annotationMsg, checkTask, getAnnotation, getImage, getPrediction } from './store.ts';
+import { announceTask, lockIfFree } from './task-lock.ts';
 import { getTask } from './session.ts';
 import type { AnnotationMsg } from './protocol.ts';
 import { sessionTask, taskOfKind, type AnnotationInput } from './tasks/index.ts';
@@ -41,9 +42,10 @@ export async function setAnnotation(ctx: Ctx, imageId: number, input: Annotation
   const { row, classIds } = await task.annotation(img, input, { annotator, now });
   if (ctx.session !== session || !db.$client.open) throw resetting();
   const q = prepared(db);
+  let locked = false;
   db.$client.transaction(() => {
     checkTask(db, task.name);
-    if (!getTask(db)) lockTask(db, task.name);
+    locked = lockIfFree(ctx, task.name);
     task.checkClasses(db, classIds);
     const before = getAnnotation(db, imageId);
     const shown = getPrediction(db, imageId);
@@ -55,6 +57,7 @@ export async function setAnnotation(ctx: Ctx, imageId: number, input: Annotation
     q.deleteClaim.run({ id: imageId });
   })();
   const msg = annotationMsg(row)!;
+  if (locked) announceTask(ctx, task.name);
   ctx.bus.emit('browser', { type: 'annotation', imageId, annotation: msg, counts: counts(db) });
   ctx.bus.emit('trainer', { type: 'annotation', imageId, annotation: msg });
   return msg;

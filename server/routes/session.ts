@@ -5,7 +5,8 @@ import { json } from '../validate.ts';
 import { orList } from '../tasks/index.ts';
 import { AppError } from '../errors.ts';
 import { getTask, resetSession, closeSession } from '../session.ts';
-import { counts, listClasses, lockTask } from '../store.ts';
+import { counts, listClasses } from '../store.ts';
+import { announceTask, lockIfFree } from '../task-lock.ts';
 import { taskSchema } from '../protocol.ts';
 import { suggestions } from '../db/schema.ts';
 
@@ -20,13 +21,7 @@ export function sessionRoutes(ctx: Ctx) {
     })
     .put('/task', json(taskBody, { '*': 'invalid_task' }), async (c) => {
       const { task } = c.req.valid('json');
-      const before = getTask(ctx.session.db);
-      lockTask(ctx.session.db, task);
-      if (!before) {
-        ctx.bus.emit('browser', { type: 'session', reason: 'task' });
-        ctx.bus.emit('browser', { type: 'classes', classes: listClasses(ctx.session.db) });
-        ctx.bus.emit('trainer', { type: 'reset', reason: `task locked to ${task}` });
-      }
+      if (lockIfFree(ctx, task)) announceTask(ctx, task);
       return c.json({ task });
     })
     .post('/reset', json(z.object({ confirm: z.unknown() })), async (c) => {

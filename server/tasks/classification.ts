@@ -3,8 +3,7 @@
 import { z } from 'zod';
 import { AppError } from '../errors.ts';
 import { ensureClasses, writeLabels } from '../import/labels.ts';
-import { setSetting } from '../session.ts';
-import { getClass } from '../store.ts';
+import { lockTask, getClass } from '../store.ts';
 import type { ServerTask } from './task.ts';
 
 const NAME = 'classification';
@@ -49,7 +48,7 @@ export const classification = {
         const names = [...new Set(entries.map((e) => e.label!))].map((name) => ({ name }));
         const ids = ensureClasses(db, names, report.classesCreated);
         report.labelsSet = writeLabels(db, entries.map((e) => ({ imageId: imported.get(e)!.id, classId: ids.get(e.label!)! })));
-        if (lock) setSetting(db, 'task', NAME);
+        if (lock) lockTask(db, NAME);
       });
     },
   },

@@ -9,8 +9,7 @@ import { decodeClassMask, encodeClassMask } from '../masks.ts';
 import { isSegPrediction, refinedPrediction } from '../seg-prediction.ts';
 import { segClassStats } from '../seg-stats.ts';
 import { decodeMaskChecked } from '../security/decode.ts';
-import { setSetting } from '../session.ts';
-import { listClasses } from '../store.ts';
+import { lockTask, listClasses } from '../store.ts';
 import type { ServerTask } from './task.ts';
 
 const NAME = 'segmentation';
@@ -111,7 +110,7 @@ export const segmentation = {
       }
       db.transaction(() => {
         report.masksSet = writeMasks(db, masks);
-        if (lock && report.masksSet) setSetting(db, 'task', NAME);
+        if (lock && report.masksSet) lockTask(db, NAME);
       });
     },
   },

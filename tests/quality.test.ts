@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { confusedPairs, confusionMatrix, labelLoss, report } from '../trainer/quality/metrics.ts';
 import { KFold, foldOf } from '../trainer/quality/kfold.ts';
-import { precisionRecallAtK, rankLabelIssues } from '../trainer/quality/label-issues.ts';
+import { notReady, precisionRecallAtK, rankLabelIssues, scale } from '../trainer/quality/label-issues.ts';
 import { nearDuplicates } from '../trainer/quality/near-duplicates.ts';
 import { computeHints, HINT, type HintInput } from '../trainer/quality/hints.ts';
 import { Slicer } from '../trainer/quality/slices.ts';
@@ -74,19 +74,24 @@ describe('k-fold label issues', () => {
     clearInterval(timer);
     expect(r.fitted).toBe(5);
     expect(ticks).toBeGreaterThan(3); // timers ran while the folds were fitted
-    const items = rankLabelIssues({ ids: b.ids, probs: r.probs, y: b.y, C: b.C, classIds: [7, 8, 9], updatedAt: b.ids.map(() => 1) });
+    const res = rankLabelIssues({ ids: b.ids, probs: r.probs, y: b.y, C: b.C, classIds: [7, 8, 9], updatedAt: b.ids.map(() => 1) });
+    expect(res.waiting).toBeNull();
+    const items = res.items;
     const wrong = new Set(flip.map((i) => b.ids[i]));
     const at = precisionRecallAtK(items.map((i) => i.id), wrong);
     expect(at.precision).toBeGreaterThanOrEqual(0.8);
-    // the top item is flagged, names the given and the held-out class ids, and scores 1 − p(given)
+    // the top item is flagged, names the given and the held-out class ids, and scores at most 1 − p(given)
+    // after temperature scaling
     const top = items[0], row = top.id - 100;
     expect(top.flagged).toBe(true);
     expect(top.given).toBe([7, 8, 9][b.y[row]]);
     expect(top.suggested).toBe([7, 8, 9][b.truth[row]]);
-    expect(top.score).toBeCloseTo(1 - r.probs[row * 3 + b.y[row]], 3);
+    const q = new Float64Array(3);
+    scale(r.probs, row, 3, res.temperature, q);
+    expect(top.score).toBeLessThanOrEqual(1 - q[b.y[row]] + 1e-4);
     // a second run warm-starts each fold from the first: same ranking
     const again = await kf.run({ ids: b.ids, X: b.X, y: b.y, d: b.d, C: b.C }, new Slicer(25), () => true);
-    const items2 = rankLabelIssues({ ids: b.ids, probs: again.probs, y: b.y, C: b.C, classIds: [7, 8, 9], updatedAt: b.ids.map(() => 1) });
+    const items2 = rankLabelIssues({ ids: b.ids, probs: again.probs, y: b.y, C: b.C, classIds: [7, 8, 9], updatedAt: b.ids.map(() => 1) }).items;
     expect(items2.slice(0, flip.length).map((i) => i.id).sort()).toEqual(items.slice(0, flip.length).map((i) => i.id).sort());
   });
 
@@ -127,11 +132,50 @@ describe('k-fold label issues', () => {
     expect(worst).toBeLessThan(foldMs / 4);
   }, 300_000);
 
-  it('does not flag the images of a class with fewer than 3 labels', () => {
-    const probs = Float32Array.from([0.1, 0.9, 0.9, 0.1, 0.2, 0.8]);
-    const items = rankLabelIssues({ ids: [1, 2, 3], probs, y: Int32Array.from([0, 0, 1]), C: 2, classIds: [5, 6], updatedAt: [1, 1, 1] });
-    expect(items.map((i) => [i.id, i.flagged])).toEqual([[1, false], [3, false], [2, false]]);
+  it('flags nothing until every labelled class has 5 labels, and says why', () => {
+    // class 6 has 4 labels: no list, whatever the held-out probabilities say
+    const y = Int32Array.from([0, 0, 0, 0, 0, 1, 1, 1, 1]);
+    const probs = Float32Array.from([...y].flatMap((g, i) => (i === 0 ? [0.01, 0.99] : g === 0 ? [0.9, 0.1] : [0.1, 0.9])));
+    const res = rankLabelIssues({ ids: [...y.keys()], probs, y, C: 2, classIds: [5, 6], names: (id) => (id === 5 ? 'cat' : 'dog'), updatedAt: [...y].map(() => 1) });
+    expect(res.items).toEqual([]);
+    expect(res.waiting).toMatch(/"dog" has 4: the list starts once every labelled class has 5 labels/);
+    expect(notReady(Int32Array.from([0, 0, 0, 0, 0]), 2, [5, 6])).toMatch(/at least two classes/);
     expect(precisionRecallAtK([1, 2, 3, 4], new Set([1, 4]))).toEqual({ k: 2, hits: 1, precision: 0.5, recall: 0.5 });
+  });
+
+  it('confident learning: a row is flagged only when another class reaches its own average self-confidence', () => {
+    // class 0's images are held-out-confident (self-confidence ~0.9); class 1's are not (~0.6). Row 10 is
+    // labelled 1 but p(0) = 0.7, below class 0's threshold: not flagged although its argmax is 0. Row 11
+    // is labelled 1 with p(0) = 0.95: flagged.
+    const rows: [number, number][] = [];
+    for (let i = 0; i < 8; i++) rows.push([0, 0.9]);
+    for (let i = 0; i < 8; i++) rows.push([1, 0.62]);
+    const y = Int32Array.from([...rows.map((r) => r[0]), 1, 1]);
+    const p = [...rows.map(([g, c]) => (g === 0 ? [c, 1 - c] : [1 - c, c])), [0.7, 0.3], [0.95, 0.05]].flat();
+    const ids = [...y.keys()].map((i) => i + 1);
+    const res = rankLabelIssues({ ids, probs: Float32Array.from(p), y, C: 2, classIds: [0, 1], updatedAt: ids.map(() => 1) });
+    expect(res.temperature).toBeGreaterThan(0);
+    expect(res.thresholds[0]).toBeGreaterThan(res.thresholds[1]);
+    const by = new Map(res.items.map((i) => [i.id, i]));
+    expect(by.get(17)!.suggested).toBe(0);
+    expect(by.get(17)!.flagged).toBe(false);
+    expect(by.get(18)!.flagged).toBe(true);
+    expect(res.items.filter((i) => i.flagged).map((i) => i.id)).toEqual([18]);
+  });
+
+  it('a score never claims more than the held-out heads have been right at that confidence', () => {
+    // 10 rows per class, all held out at 0.99 for their given class except three labelled 0 and predicted 1
+    // at 0.99: the heads agree with 17 of 20 labels at that confidence, so no score exceeds 18/22
+    const y = Int32Array.from({ length: 20 }, (_, i) => (i < 10 ? 0 : 1));
+    const probs = Float32Array.from([...y].flatMap((g, i) => (i < 3 ? [0.01, 0.99] : g === 0 ? [0.99, 0.01] : [0.01, 0.99])));
+    const ids = [...y.keys()].map((i) => i + 1);
+    const res = rankLabelIssues({ ids, probs, y, C: 2, classIds: [0, 1], updatedAt: ids.map(() => 1) });
+    const top = res.items.slice(0, 3);
+    expect(top.map((i) => i.id).sort()).toEqual([1, 2, 3]);
+    for (const it of top) { expect(it.flagged).toBe(true); expect(it.score).toBeCloseTo(18 / 22, 3); }
+    const q = new Float64Array(2);
+    scale(probs, 0, 2, res.temperature, q);
+    expect(1 - q[0]).toBeGreaterThan(18 / 22); // the cap, not the probability, set the score
   });
 });
 

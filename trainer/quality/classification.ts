@@ -3,14 +3,15 @@
 // label errors, the near-duplicate check and the hints. Nothing here runs before the refit's predictions
 // are out, and a new label waits at most one slice.
 import type { EvalImage, EvaluationMsg } from '../../server/protocol.ts';
-import { MAX_EVAL_IMAGES, MAX_REVIEW_ITEMS } from '../../server/protocol.ts';
+import { MAX_EVAL_IMAGES } from '../../server/protocol.ts';
 import { predictProba, type LogRegModel } from '../heads/logreg.ts';
 import type { TrainerView } from '../tasks/task.ts';
 import { computeHints } from './hints.ts';
 import { KFold } from './kfold.ts';
-import { rankLabelIssues } from './label-issues.ts';
+import { notReady, rankLabelIssues } from './label-issues.ts';
 import { argmax, confusionMatrix, labelLoss, report } from './metrics.ts';
 import { MAX_DUPLICATE_ROWS, nearDuplicates } from './near-duplicates.ts';
+import { reviewFrames } from './review-frames.ts';
 import { SingleFlight, Slicer } from './slices.ts';
 
 interface Rows { ids: number[]; X: Float32Array; y: Int32Array; d: number }
@@ -91,10 +92,14 @@ export class ClassificationQuality {
     const y = Int32Array.from([...tr.y, ...va.y]);
     const updatedAt = ids.map((id) => this.v.ann.get(id)?.updatedAt ?? 0);
     const slicer = new Slicer(25);
-    const oos = await this.kfold.run({ ids, X, y, d, C }, slicer, alive, model);
-    const items = rankLabelIssues({ ids, probs: oos.probs, y, C, classIds, updatedAt });
+    const names = (id: number) => this.v.classes.find((k) => k.id === id)?.name ?? `#${id}`;
+    // too few labels for held-out heads: say so, and spend nothing on folds
+    const early = notReady(y, C, classIds, names);
+    const oos = early ? null : await this.kfold.run({ ids, X, y, d, C }, slicer, alive, model);
+    const { items, waiting } = oos ? rankLabelIssues({ ids, probs: oos.probs, y, C, classIds, updatedAt, names }) : { items: [], waiting: early };
+    this.issues.clear();
     for (const it of items) this.issues.set(it.id, { updatedAt: it.updatedAt, score: it.score, flagged: it.flagged });
-    this.v.io.send({ type: 'review', task: 'classification', modelVersion: version, method: 'k-fold', folds: oos.fitted, labelled: n, items: items.slice(0, MAX_REVIEW_ITEMS) });
+    for (const f of reviewFrames({ task: 'classification', modelVersion: version, method: 'k-fold', folds: oos?.fitted ?? 0, labelled: n, waiting }, items)) this.v.io.send(f);
 
     // near-identical images labelled differently: among the most recently labelled rows
     const recent = ids.map((_, i) => i).sort((a, b) => updatedAt[b] - updatedAt[a]).slice(0, MAX_DUPLICATE_ROWS);

@@ -3,6 +3,7 @@
 // overlay and Enter run), so accepting through the API gives the mask the annotator saw.
 import { existsSync } from 'node:fs';
 import sharp from 'sharp';
+import { onBackground } from './image-background.ts';
 import type { ImageRow, PredictionRow } from './db/schema.ts';
 import { AppError } from './errors.ts';
 import { refineMap } from '../web/src/seg/refine.ts';
@@ -12,12 +13,12 @@ export interface SegPredictionRow { map: Buffer; mapClassIds: number[]; mapWidth
 export const isSegPrediction = (p: PredictionRow | undefined): p is PredictionRow & SegPredictionRow =>
   !!p?.map && !!p.mapClassIds && !!p.mapWidth && !!p.mapHeight;
 
-/** The image's pixels, upright (EXIF), RGB, at its full size or resized to w×h. */
+/** The image's pixels, upright (EXIF), RGB (transparency on the shared background), at its full size or resized to w×h. */
 export async function imageRgb(img: ImageRow, size?: { width: number; height: number }): Promise<{ data: Uint8Array; width: number; height: number }> {
   if (!existsSync(img.path)) throw new AppError(410, 'file_missing', `the file of image ${img.id} is no longer at ${img.path}`);
-  let s = sharp(img.path, { autoOrient: true, limitInputPixels: 1e9 });
+  let s = onBackground(sharp(img.path, { autoOrient: true, limitInputPixels: 1e9 }));
   if (size) s = s.resize(size.width, size.height, { fit: 'fill' });
-  const { data, info } = await s.removeAlpha().toColourspace('srgb').raw().toBuffer({ resolveWithObject: true })
+  const { data, info } = await s.toColourspace('srgb').raw().toBuffer({ resolveWithObject: true })
     .catch(() => { throw new AppError(422, 'unreadable_image', `image ${img.id} can no longer be decoded`); });
   return { data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength), width: info.width, height: info.height };
 }

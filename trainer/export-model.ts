@@ -11,6 +11,7 @@ import { fetchModel, hasModel } from './backbones/load.ts';
 import { headPatch } from './onnx/head-graph.ts';
 import { TASKS } from './tasks/index.ts';
 import { preparePixels, type PixelSpec } from './preprocess.ts';
+import { IMAGE_BACKGROUND_HEX } from '../server/image-background.ts';
 
 export interface HeadFile {
   task: Task; version: number; classIds: number[]; d: number; C: number; A: string; b: string; savedAt?: number;
@@ -53,6 +54,8 @@ export async function exportOnnx(o: ExportOptions): Promise<ValidationReport> {
     rescale: pre.do_rescale === false ? 1 : (pre.rescale_factor ?? 1 / 255),
     mean: pre.do_normalize === false ? [0, 0, 0] : (pre.image_mean ?? [0.485, 0.456, 0.406]),
     std: pre.do_normalize === false ? [1, 1, 1] : (pre.image_std ?? [0.229, 0.224, 0.225]),
+    // transparent pixels are composited onto this colour before resizing (hilt predict and the trainer do)
+    background: IMAGE_BACKGROUND_HEX,
     exportedAt: new Date().toISOString(),
   };
   fs.writeFileSync(path.join(o.out, 'hilt.json'), JSON.stringify(config, null, 2) + '\n');

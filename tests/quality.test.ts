@@ -1,12 +1,17 @@
 // @vitest-environment node
 // Model quality, the pure parts (trainer/quality/): metrics against hand-computed values, the k-fold
-// label-issue ranking on blobs with flipped labels, near-duplicates, and each hint from a fixture made to
+// label-issue ranking on blobs with flipped labels, near-duplicates on real pictures' pixels, and each hint from a fixture made to
 // cause it (and not without it).
 import { describe, expect, it } from 'vitest';
 import { confusedPairs, confusionMatrix, labelLoss, report } from '../trainer/quality/metrics.ts';
 import { KFold, foldOf } from '../trainer/quality/kfold.ts';
 import { notReady, precisionRecallAtK, rankLabelIssues, scale } from '../trainer/quality/label-issues.ts';
-import { nearDuplicates } from '../trainer/quality/near-duplicates.ts';
+import { DUPLICATE_MAD, PixelPrints, pixelDuplicates } from '../trainer/quality/pixel-duplicates.ts';
+import { makeDemoImages } from '../scripts/make-demo.ts';
+import { tempDir } from './helpers/fixtures.ts';
+import sharp from 'sharp';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { computeHints, HINT, type HintInput } from '../trainer/quality/hints.ts';
 import { Slicer } from '../trainer/quality/slices.ts';
 import { fitSliced } from '../trainer/quality/sliced-fit.ts';
@@ -179,18 +184,39 @@ describe('k-fold label issues', () => {
   });
 });
 
-describe('near-duplicates', () => {
-  it('finds a copy labelled differently, not one labelled the same, not distinct images', async () => {
-    const b = blobs(20, 64, []);
-    const X = new Float32Array((b.n + 2) * b.d);
-    X.set(b.X);
-    X.set(b.X.subarray(5 * b.d, 6 * b.d), b.n * b.d); // row 60: a copy of row 5 ...
-    X.set(b.X.subarray(9 * b.d, 10 * b.d), (b.n + 1) * b.d); // row 61: a copy of row 9 ...
-    X[b.n * b.d] += 0.01; // (nearly: not byte-identical)
-    const labels = [...b.y, (b.y[5] + 1) % 3, b.y[9]]; // ... labelled differently / the same
-    const pairs = await nearDuplicates(X, b.n + 2, b.d, labels, new Slicer(25), () => true);
-    expect(pairs.map((p) => [p.a, p.b])).toEqual([[5, 60]]);
-    expect(pairs[0].cosine).toBeGreaterThan(0.99);
+describe('near-duplicates, on pixels', () => {
+  it('a re-encoded or resized copy labelled differently is a pair; one labelled the same, and distinct pictures, are not', async () => {
+    const dir = tempDir();
+    const { items } = await makeDemoImages(join(dir, 'demo'), { count: 40, seed: 9, cue: 'shape' });
+    const files = items.map((i) => i.file);
+    const q70 = join(dir, 'copy-q70.jpg'), small = join(dir, 'copy-small.jpg'), same = join(dir, 'copy-same.jpg');
+    await sharp(files[0]).jpeg({ quality: 70 }).toFile(q70);
+    await sharp(files[1]).resize(256).jpeg({ quality: 85 }).toFile(small);
+    await sharp(files[2]).jpeg({ quality: 80 }).toFile(same);
+    const all = [...files, q70, small, same];
+    // every demo picture carries its own label: distinct pictures labelled differently are never a pair
+    const labels = [...files.map((_, i) => i), 100, 101, 2];
+    const prints = new PixelPrints();
+    const got = await prints.of(all.map((f, i) => ({ id: i, sha: f, source: async () => f })), new Slicer(25), () => true);
+    const pairs = await pixelDuplicates(got, labels, new Slicer(25), () => true);
+    expect(pairs.map((p) => [p.a, p.b])).toEqual(expect.arrayContaining([[0, 40], [1, 41]]));
+    expect(pairs).toHaveLength(2);
+    for (const p of pairs) expect(p.difference).toBeLessThanOrEqual(DUPLICATE_MAD);
+  });
+
+  it('a transparent PNG and the same picture flattened onto white are the same picture; an unreadable file has no print', async () => {
+    const dir = tempDir();
+    const px = Buffer.alloc(32 * 32 * 4);
+    for (let y = 8; y < 24; y++) for (let x = 4; x < 20; x++) px[(y * 32 + x) * 4 + 3] = 255; // black, opaque
+    const png = await sharp(px, { raw: { width: 32, height: 32, channels: 4 } }).png().toBuffer();
+    const jpg = await sharp(png).flatten({ background: '#ffffff' }).jpeg({ quality: 90 }).toBuffer();
+    const black = await sharp(png).flatten({ background: '#000000' }).png().toBuffer();
+    const bad = join(dir, 'bad.png');
+    writeFileSync(bad, 'not a picture');
+    const got = await new PixelPrints().of([png, jpg, black, bad].map((b, i) => ({ id: i, sha: String(i), source: async () => b })), new Slicer(25), () => true);
+    expect(got[3]).toBeNull();
+    const pairs = await pixelDuplicates(got, [0, 1, 2, 3], new Slicer(25), () => true);
+    expect(pairs.map((p) => [p.a, p.b])).toEqual([[0, 1]]);
   });
 });
 
@@ -230,7 +256,7 @@ describe('hints: each one from a fixture made to cause it', () => {
   });
   it('near_duplicates', () => {
     const labels = new Map([[11, 1], [12, 2]]);
-    const h = computeHints({ ...healthy, duplicates: [{ a: 11, b: 12, cosine: 0.99 }], labelOf: (id) => labels.get(id) ?? null });
+    const h = computeHints({ ...healthy, duplicates: [{ a: 11, b: 12 }], labelOf: (id) => labels.get(id) ?? null });
     expect(h.map((x) => x.code)).toEqual(['near_duplicates']);
     expect(h[0].imageIds).toEqual([11, 12]);
     expect(h[0].message).toMatch(/#11 "cat" and #12 "dog"/);

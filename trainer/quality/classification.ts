@@ -1,6 +1,6 @@
 // Model quality for classification, after each publish: the val evaluation at once (one small predict),
 // then in the background (SingleFlight, in slices) the k-fold out-of-sample predictions that rank likely
-// label errors, the near-duplicate check and the hints. Nothing here runs before the refit's predictions
+// label errors, the near-duplicate check (on pixels) and the hints. Nothing here runs before the refit's predictions
 // are out, and a new label waits at most one slice.
 import type { EvalImage, EvaluationMsg } from '../../server/protocol.ts';
 import { MAX_EVAL_IMAGES } from '../../server/protocol.ts';
@@ -10,7 +10,7 @@ import { computeHints } from './hints.ts';
 import { KFold } from './kfold.ts';
 import { notReady, rankLabelIssues } from './label-issues.ts';
 import { argmax, confusionMatrix, labelLoss, report } from './metrics.ts';
-import { MAX_DUPLICATE_ROWS, nearDuplicates } from './near-duplicates.ts';
+import { MAX_DUPLICATE_ROWS, PixelPrints, pixelDuplicates } from './pixel-duplicates.ts';
 import { reviewFrames } from './review-frames.ts';
 import { SingleFlight, Slicer } from './slices.ts';
 
@@ -27,6 +27,7 @@ interface Issue { updatedAt: number; score: number; flagged: boolean }
 export class ClassificationQuality {
   private readonly kfold = new KFold(5);
   private readonly issues = new Map<number, Issue>();
+  private readonly prints = new PixelPrints();
   private readonly job: SingleFlight;
   private evaluation: EvaluationMsg | null = null;
   private lists: Record<string, number[]> = {};
@@ -101,16 +102,15 @@ export class ClassificationQuality {
     for (const it of items) this.issues.set(it.id, { updatedAt: it.updatedAt, score: it.score, flagged: it.flagged });
     for (const f of reviewFrames({ task: 'classification', modelVersion: version, method: 'k-fold', folds: oos?.fitted ?? 0, labelled: n, waiting }, items)) this.v.io.send(f);
 
-    // near-identical images labelled differently: among the most recently labelled rows
+    // near-identical pictures (by their pixels) labelled differently: among the most recently labelled rows
     const recent = ids.map((_, i) => i).sort((a, b) => updatedAt[b] - updatedAt[a]).slice(0, MAX_DUPLICATE_ROWS);
-    const Xr = new Float32Array(recent.length * d);
-    recent.forEach((i, q) => Xr.set(X.subarray(i * d, (i + 1) * d), q * d));
-    const dups = await nearDuplicates(Xr, recent.length, d, recent.map((i) => y[i]), slicer, alive);
+    const prints = await this.prints.of(recent.map((i) => ({ id: ids[i], sha: this.v.images.get(ids[i])?.sha256 ?? '', source: () => this.v.readImage(ids[i]) })), slicer, alive);
+    const dups = await pixelDuplicates(prints, recent.map((i) => y[i]), slicer, alive);
     const labelOf = new Map(ids.map((id, i) => [id, classIds[y[i]]]));
-    this.v.io.send({ type: 'hints', modelVersion: version, hints: this.hints(dups.map((p) => ({ a: ids[recent[p.a]], b: ids[recent[p.b]], cosine: p.cosine })), labelOf) });
+    this.v.io.send({ type: 'hints', modelVersion: version, hints: this.hints(dups.map((p) => ({ a: ids[recent[p.a]], b: ids[recent[p.b]] })), labelOf) });
   }
 
-  private hints(duplicates: { a: number; b: number; cosine: number }[], labelOf: Map<number, number>) {
+  private hints(duplicates: { a: number; b: number }[], labelOf: Map<number, number>) {
     const ev = this.evaluation, counts = new Map<number, number>();
     for (const a of this.v.ann.values()) if (a.kind === 'label' && a.classId !== null) counts.set(a.classId, (counts.get(a.classId) ?? 0) + 1);
     const C = ev?.classIds.length ?? 0;

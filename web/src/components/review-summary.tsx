@@ -9,12 +9,15 @@ export function ReviewSummary(props: { review: ReviewList | null; classes: Class
   const name = (id: number | null) => props.classes.find((k) => k.id === id)?.name ?? '–';
   const how = () => (props.review?.method === 'patches'
     ? 'images whose painted labels the model predicts otherwise on at least a quarter of their patches'
-    : `labels the model disagrees with when that image is held out (${props.review?.folds}-fold refits on the ${props.review?.labelled} labelled images)`);
+    : `labels that heads fitted without the image put in another class, with that class at least as sure as it is on average on its own labels (${props.review?.folds}-fold refits on the ${props.review?.labelled} labelled images)`);
   return (
     <section class="card" data-testid="review-summary">
       <h2>Likely label errors</h2>
       <Show when={props.review?.modelVersion != null} fallback={<p class="muted small">Computed in the background after each refit, once there is a model.</p>}>
-        <p class="small"><b data-testid="review-count">{props.review!.total}</b> flagged: {how()}. Model v{props.review!.modelVersion}.</p>
+        <Show when={props.review!.waiting}>{(w) => <p class="small" data-testid="review-waiting">No list yet: {w()}.</p>}</Show>
+        <Show when={!props.review!.waiting}>
+          <p class="small"><b data-testid="review-count">{props.review!.total}</b> flagged: {how()}. Model v{props.review!.modelVersion}.</p>
+        </Show>
         <ul class="hints">
           <For each={props.review!.items}>{(it) => (
             <li class="small"><a href={`/browse?review=1`}><img src={api.thumbUrl(it.id)} alt="" style={{ width: '40px', height: '30px', 'object-fit': 'contain', 'vertical-align': 'middle' }} /> #{it.id}</a>{' '}

@@ -143,6 +143,9 @@ export const reviewSchema = z.object({
   method: z.enum(['k-fold', 'patches']), folds: z.number().int().nonnegative().max(20), labelled: z.number().int().nonnegative(),
   /** why there is no list yet (too few labels for held-out heads), in words; null when there is one */
   waiting: z.string().max(600).nullable().default(null),
+  /** k-fold: the share of labels the held-out heads agree with (low: many flags are pictures the model has
+   *  not learned yet rather than label errors) */
+  agreement: share.nullable().default(null),
   /** this frame's place in the list: frame `part` of `parts`, items in rank order across them */
   part: z.number().int().nonnegative().max(99).default(0),
   parts: z.number().int().positive().max(100).default(1),

@@ -42,13 +42,13 @@ describe('a review list of 857 labelled images', () => {
   });
 
   it('in parts it arrives whole: every item, in rank order, announced once', async () => {
-    const frames = reviewFrames({ task: 'classification', modelVersion: 2, method: 'k-fold', folds: 5, labelled: N, waiting: null }, ranked());
+    const frames = reviewFrames({ task: 'classification', modelVersion: 2, method: 'k-fold', folds: 5, labelled: N, waiting: null, agreement: 0.9 }, ranked());
     expect(frames.length).toBe(2);
     expect(frames.every((f) => f.items.length <= MAX_FRAME_ITEMS)).toBe(true);
     for (const f of frames) trainer.ws.send(JSON.stringify(f));
     await browser.waitFor((f) => f.type === 'changed' && f.what === 'review' && f.modelVersion === 2);
     const r = (await srv.api('GET', `/api/review?limit=${N}`)).body;
-    expect(r).toMatchObject({ modelVersion: 2, total: N, flagged: 600, waiting: null });
+    expect(r).toMatchObject({ modelVersion: 2, total: N, flagged: 600, waiting: null, agreement: 0.9 });
     expect(r.items.map((i: { id: number }) => i.id)).toEqual(Array.from({ length: N }, (_, k) => k + 1));
     expect(browser.frames.filter((f) => f.type === 'changed' && f.what === 'review' && f.modelVersion === 2)).toHaveLength(1);
     expect((await srv.api('GET', '/api/review?flagged=1&limit=1000')).body.items).toHaveLength(600);
@@ -56,7 +56,7 @@ describe('a review list of 857 labelled images', () => {
   });
 
   it('a part out of order is dropped with what was held; the list stays the last whole one', async () => {
-    const frames = reviewFrames({ task: 'classification', modelVersion: 3, method: 'k-fold', folds: 5, labelled: N, waiting: null }, ranked().reverse());
+    const frames = reviewFrames({ task: 'classification', modelVersion: 3, method: 'k-fold', folds: 5, labelled: N, waiting: null, agreement: 0.9 }, ranked().reverse());
     trainer.ws.send(JSON.stringify(frames[1]));
     trainer.ws.send(JSON.stringify({ type: 'ping' }));
     await trainer.waitFor((f) => f.type === 'pong');
@@ -65,7 +65,7 @@ describe('a review list of 857 labelled images', () => {
 
   it('a list still waiting for labels says why, and flags nothing', async () => {
     const why = '"b" has 3: the list starts once every labelled class has 5 labels';
-    for (const f of reviewFrames({ task: 'classification', modelVersion: 4, method: 'k-fold', folds: 0, labelled: N, waiting: why }, [])) trainer.ws.send(JSON.stringify(f));
+    for (const f of reviewFrames({ task: 'classification', modelVersion: 4, method: 'k-fold', folds: 0, labelled: N, waiting: why, agreement: null }, [])) trainer.ws.send(JSON.stringify(f));
     await browser.waitFor((f) => f.type === 'changed' && f.what === 'review' && f.modelVersion === 4);
     expect((await srv.api('GET', '/api/review')).body).toMatchObject({ waiting: why, total: 0, flagged: 0, items: [] });
   });

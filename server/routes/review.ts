@@ -19,7 +19,7 @@ export function reviewRoutes(ctx: Ctx) {
       return c.json({
         modelVersion: r?.modelVersion ?? null, method: r?.method ?? null, folds: r?.folds ?? 0, at: r?.at ?? null, labelled: r?.labelled ?? 0,
         // why there is no list yet (too few labels per class for held-out heads); null when there is one
-        waiting: r?.waiting ?? null,
+        waiting: r?.waiting ?? null, agreement: r?.agreement ?? null,
         total: items.length, flagged: items.filter((i) => i.flagged).length,
         items: items.slice(0, limit).map(({ id, given, suggested, score, flagged }) => ({ id, given, suggested, score, flagged })),
       });

@@ -41,7 +41,7 @@ beforeAll(async () => {
   });
   const flagged = [[9, 0.97, ids[2]], [10, 0.9, ids[3]], [11, 0.8, ids[0]]] as const;
   trainer.send({
-    type: 'review', task: 'classification', modelVersion: 2, method: 'k-fold', folds: 5, labelled: 20,
+    type: 'review', task: 'classification', modelVersion: 2, method: 'k-fold', folds: 5, labelled: 20, agreement: 0.7,
     items: await Promise.all(flagged.map(async ([id, score, suggested]) => ({ id, given: K[id % 4].id, suggested, score, flagged: true, updatedAt: (await annotation(id)).updatedAt }))),
   });
   trainer.send({ type: 'hints', modelVersion: 2, hints: [
@@ -63,6 +63,8 @@ describe('evaluation page (e2e, Chromium, keyboard only)', () => {
     expect(await page.$$('.chart')).toHaveLength(1);
     expect(await page.$$eval('[data-testid=hint]', (h) => h.map((x) => x.getAttribute('data-code')))).toEqual(['confused_pair', 'few_labels']);
     expect(await text('[data-testid=review-count]')).toBe('3');
+    expect(await text('[data-testid=review-agreement]')).toMatch(/agree with 70 % of the labels: .*label more before trusting the list/);
+    await (await page.$('[data-testid=review-summary]'))!.screenshot({ path: shot('review-summary') });
     expect(await text('[data-testid=export-box]')).toMatch(/No trained head saved yet/);
     await page.screenshot({ path: shot('evaluation'), fullPage: true });
   });

@@ -97,10 +97,10 @@ export class ClassificationQuality {
     // too few labels for held-out heads: say so, and spend nothing on folds
     const early = notReady(y, C, classIds, names);
     const oos = early ? null : await this.kfold.run({ ids, X, y, d, C }, slicer, alive, model);
-    const { items, waiting } = oos ? rankLabelIssues({ ids, probs: oos.probs, y, C, classIds, updatedAt, names }) : { items: [], waiting: early };
+    const { items, waiting, agreement } = oos ? rankLabelIssues({ ids, probs: oos.probs, y, C, classIds, updatedAt, names }) : { items: [], waiting: early, agreement: null };
     this.issues.clear();
     for (const it of items) this.issues.set(it.id, { updatedAt: it.updatedAt, score: it.score, flagged: it.flagged });
-    for (const f of reviewFrames({ task: 'classification', modelVersion: version, method: 'k-fold', folds: oos?.fitted ?? 0, labelled: n, waiting }, items)) this.v.io.send(f);
+    for (const f of reviewFrames({ task: 'classification', modelVersion: version, method: 'k-fold', folds: oos?.fitted ?? 0, labelled: n, waiting, agreement }, items)) this.v.io.send(f);
 
     // near-identical pictures (by their pixels) labelled differently: among the most recently labelled rows
     const recent = ids.map((_, i) => i).sort((a, b) => updatedAt[b] - updatedAt[a]).slice(0, MAX_DUPLICATE_ROWS);

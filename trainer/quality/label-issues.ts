@@ -42,6 +42,8 @@ export interface IssueResult {
   temperature: number;
   /** per class index: its average held-out self-confidence after scaling (NaN: no scored image) */
   thresholds: number[];
+  /** share of scored labels whose held-out argmax is the given class (null while waiting) */
+  agreement: number | null;
 }
 
 const FLOOR = 1e-30;
@@ -90,7 +92,7 @@ export function fitTemperature(probs: Float32Array, y: Int32Array, rows: number[
 export function rankLabelIssues(inp: IssueInput): IssueResult {
   const { ids, probs, y, C, classIds } = inp;
   const waiting = notReady(y, C, classIds, inp.names);
-  if (waiting) return { items: [], waiting, temperature: 1, thresholds: new Array<number>(C).fill(NaN) };
+  if (waiting) return { items: [], waiting, temperature: 1, thresholds: new Array<number>(C).fill(NaN), agreement: null };
   const rows: number[] = [];
   for (let i = 0; i < ids.length; i++) if (y[i] >= 0 && y[i] < C && !Number.isNaN(probs[i * C])) rows.push(i);
   const T = fitTemperature(probs, y, rows, C);
@@ -113,7 +115,8 @@ export function rankLabelIssues(inp: IssueInput): IssueResult {
     };
   });
   items.sort((a, b) => b.score - a.score || a.id - b.id);
-  return { items, waiting: null, temperature: T, thresholds };
+  const agree = rows.filter((i, r) => argmax(q, r * C, C) === y[i]).length;
+  return { items, waiting: null, temperature: T, thresholds, agreement: rows.length ? Math.round((agree / rows.length) * 1e4) / 1e4 : null };
 }
 
 /** Per scored row: (agreements + 1) / (rows + 2) over the rows whose held-out top confidence is at least

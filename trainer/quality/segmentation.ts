@@ -108,7 +108,7 @@ export class SegmentationQuality {
     }
     items.sort((a, b) => b.score - a.score || a.id - b.id);
     this.issues = new Map(items.map((it) => [it.id, it]));
-    for (const f of reviewFrames({ task: 'segmentation', modelVersion: version, method: 'patches', folds: 0, labelled: items.length, waiting: null }, items)) this.v.io.send(f);
+    for (const f of reviewFrames({ task: 'segmentation', modelVersion: version, method: 'patches', folds: 0, labelled: items.length, waiting: null, agreement: null }, items)) this.v.io.send(f);
 
     const shows = new Array<number>(C).fill(0), patches = new Array<number>(C).fill(0);
     for (const s of [...train, ...val]) {

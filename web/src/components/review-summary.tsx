@@ -17,11 +17,14 @@ export function ReviewSummary(props: { review: ReviewList | null; classes: Class
         <Show when={props.review!.waiting}>{(w) => <p class="small" data-testid="review-waiting">No list yet: {w()}.</p>}</Show>
         <Show when={!props.review!.waiting}>
           <p class="small"><b data-testid="review-count">{props.review!.total}</b> flagged: {how()}. Model v{props.review!.modelVersion}.</p>
+          <Show when={props.review!.agreement != null}>
+            <p class="muted small" data-testid="review-agreement">The held-out heads agree with {Math.round(props.review!.agreement! * 100)} % of the labels{props.review!.agreement! < 0.85 ? ': with that few right, many flags are pictures the model has not learned yet rather than wrong labels — label more before trusting the list' : ''}. A score is how likely the label is wrong, never more than the heads have been right at that confidence.</p>
+          </Show>
         </Show>
         <ul class="hints">
           <For each={props.review!.items}>{(it) => (
             <li class="small"><a href={`/browse?review=1`}><img src={api.thumbUrl(it.id)} alt="" style={{ width: '40px', height: '30px', 'object-fit': 'contain', 'vertical-align': 'middle' }} /> #{it.id}</a>{' '}
-              given <b>{name(it.given)}</b>, model says <b>{name(it.suggested)}</b> <span class="muted">(score {it.score.toFixed(2)})</span></li>
+              given <b>{name(it.given)}</b>, held-out heads say <b>{name(it.suggested)}</b> <span class="muted">(score {it.score.toFixed(2)})</span></li>
           )}</For>
         </ul>
         <Show when={props.review!.total} fallback={<p class="muted small">Nothing to review now.</p>}>

@@ -30,7 +30,7 @@ export async function exportCmd(o: { session: string; sessionsDir: string; forma
       const r = await exportOnnxCmd(s, o.out);
       console.error(`wrote ${o.out}: onnx/model.onnx (backbone + head, model v${r.modelVersion}), preprocessor_config.json, labels.json, hilt.json, validation.json`);
       console.error(r.passed
-        ? `validated: ${r.samples} session images reproduce the trainer's predictions (max abs diff ${r.maxAbsDiff}, argmax agreement ${r.argmaxAgreement})`
+        ? `validated: ${r.samples} session images reproduce the trainer's predictions (max abs diff ${r.maxAbsDiff}${r.checks ? ` within the fp16-derived bound, at most ${(r.tolerance as { maxAllowed?: number }).maxAllowed}` : ''}, argmax agreement ${r.argmaxAgreement})`
         : `NOT validated: ${r.reason ?? `max abs diff ${r.maxAbsDiff}, argmax agreement ${r.argmaxAgreement} over ${r.samples} images, outside ${JSON.stringify(r.tolerance)}`}`);
       if (!r.passed) process.exitCode = 1;
       return;

@@ -10,6 +10,7 @@ import { persistTrainerFrame } from './trainer-sink.ts';
 import { deltaWriter } from './prediction-writer.ts';
 import { timed } from './loop-stats.ts';
 import { isInsight } from './insight-check.ts';
+import { assembleReview } from './review-parts.ts';
 
 const strategiesNow = (ctx: Ctx) => (stmt(ctx.session.db, 'select strategy from suggestions').all() as { strategy: string }[]).map((r) => r.strategy);
 
@@ -35,8 +36,10 @@ export function onTrainerFrame(ctx: Ctx, hub: Hub, c: Client, text: string): voi
 function handle(ctx: Ctx, hub: Hub, c: Client, m: TrainerToServer): void {
   if (m.type === 'ping') { hub.send(c.ws, { type: 'pong' }); return; }
   if (m.type === 'hello') { hub.send(c.ws, { type: 'error', code: 'unexpected_hello', message: 'already said hello' }); return; }
-  const { msg, dropped } = checkTrainerFrame(ctx, m);
+  const { msg: checked, dropped } = checkTrainerFrame(ctx, m);
   if (dropped.length) hub.send(c.ws, { type: 'error', code: 'dropped', message: `${m.type}: dropped ${dropped.join('; ')}`.slice(0, 1000) });
+  // a review list in parts is kept and announced once whole
+  const msg = checked?.type === 'review' ? assembleReview(ctx, checked) : checked;
   if (!msg) return;
   if (msg.type === 'predicted') { ctx.pending.get(msg.requestId)?.(msg); return; }
   if (msg.type === 'deltas') {

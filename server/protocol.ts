@@ -97,7 +97,11 @@ export const predictionSchema = z.union([classificationPrediction, segmentationP
 // ---- model quality (trainer -> server, latest kept; see trainer/quality/) ----
 /** per-image rows of an evaluation: the val images, highest loss first, at most this many */
 export const MAX_EVAL_IMAGES = 5000;
+/** a review list keeps every flagged image and, after them, unflagged ones up to this many in all; it goes
+ *  to the server in `parts` frames of at most MAX_FRAME_ITEMS items each (the server assembles them) */
 export const MAX_REVIEW_ITEMS = 2000;
+/** the most flagged images one review list carries (and so at most 100 frames) */
+export const MAX_REVIEW_FLAGGED = 50_000;
 const share = z.number().min(0).max(1);
 export const evalClassSchema = z.object({
   classId: id, support: z.number().int().nonnegative(), predicted: z.number().int().nonnegative(),
@@ -140,8 +144,16 @@ export const reviewItemSchema = z.object({
 export const reviewSchema = z.object({
   type: z.literal('review'), task: taskSchema, modelVersion: z.number().int().nonnegative(),
   method: z.enum(['k-fold', 'patches']), folds: z.number().int().nonnegative().max(20), labelled: z.number().int().nonnegative(),
-  items: z.array(reviewItemSchema).max(MAX_REVIEW_ITEMS),
-});
+  /** why there is no list yet (too few labels for held-out heads), in words; null when there is one */
+  waiting: z.string().max(600).nullable().default(null),
+  /** k-fold: the share of labels the held-out heads agree with (low: many flags are pictures the model has
+   *  not learned yet rather than label errors) */
+  agreement: share.nullable().default(null),
+  /** this frame's place in the list: frame `part` of `parts`, items in rank order across them */
+  part: z.number().int().nonnegative().max(99).default(0),
+  parts: z.number().int().positive().max(100).default(1),
+  items: z.array(reviewItemSchema).max(MAX_FRAME_ITEMS),
+}).refine((m) => m.part < m.parts, { message: 'part must be below parts' });
 export const hintSchema = z.object({
   code: z.string().min(1).max(40), severity: z.enum(['info', 'warning']), message: z.string().max(600),
   classIds: z.array(id).max(64).optional(), imageIds: z.array(id).max(200).optional(),

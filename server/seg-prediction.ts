@@ -2,6 +2,7 @@
 // probabilities refined against the image's own pixels (web/src/seg/refine.ts, the same pure code the
 // overlay and Enter run), so accepting through the API gives the mask the annotator saw.
 import sharp from 'sharp';
+import { onBackground } from './image-background.ts';
 import type { ImageRow, PredictionRow } from './db/schema.ts';
 import { AppError } from './errors.ts';
 import { imageBytes } from './image-files.ts';
@@ -12,11 +13,11 @@ export interface SegPredictionRow { map: Buffer; mapClassIds: number[]; mapWidth
 export const isSegPrediction = (p: PredictionRow | undefined): p is PredictionRow & SegPredictionRow =>
   !!p?.map && !!p.mapClassIds && !!p.mapWidth && !!p.mapHeight;
 
-/** The image's pixels, upright (EXIF), RGB, at its full size or resized to w×h. */
+/** The image's pixels, upright (EXIF), RGB (transparency on the shared background), at its full size or resized to w×h. */
 export async function imageRgb(img: ImageRow, size?: { width: number; height: number }): Promise<{ data: Uint8Array; width: number; height: number }> {
-  let s = sharp(await imageBytes(img), { autoOrient: true, limitInputPixels: 1e9 });
+  let s = onBackground(sharp(await imageBytes(img), { autoOrient: true, limitInputPixels: 1e9 }));
   if (size) s = s.resize(size.width, size.height, { fit: 'fill' });
-  const { data, info } = await s.removeAlpha().toColourspace('srgb').raw().toBuffer({ resolveWithObject: true })
+  const { data, info } = await s.toColourspace('srgb').raw().toBuffer({ resolveWithObject: true })
     .catch(() => { throw new AppError(422, 'unreadable_image', `image ${img.id} can no longer be decoded`); });
   return { data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength), width: info.width, height: info.height };
 }

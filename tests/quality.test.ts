@@ -1,12 +1,17 @@
 // @vitest-environment node
 // Model quality, the pure parts (trainer/quality/): metrics against hand-computed values, the k-fold
-// label-issue ranking on blobs with flipped labels, near-duplicates, and each hint from a fixture made to
+// label-issue ranking on blobs with flipped labels, near-duplicates on real pictures' pixels, and each hint from a fixture made to
 // cause it (and not without it).
 import { describe, expect, it } from 'vitest';
 import { confusedPairs, confusionMatrix, labelLoss, report } from '../trainer/quality/metrics.ts';
 import { KFold, foldOf } from '../trainer/quality/kfold.ts';
-import { precisionRecallAtK, rankLabelIssues } from '../trainer/quality/label-issues.ts';
-import { nearDuplicates } from '../trainer/quality/near-duplicates.ts';
+import { notReady, precisionRecallAtK, rankLabelIssues, scale } from '../trainer/quality/label-issues.ts';
+import { DUPLICATE_MAD, PixelPrints, pixelDuplicates } from '../trainer/quality/pixel-duplicates.ts';
+import { makeDemoImages } from '../scripts/make-demo.ts';
+import { tempDir } from './helpers/fixtures.ts';
+import sharp from 'sharp';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { computeHints, HINT, type HintInput } from '../trainer/quality/hints.ts';
 import { Slicer } from '../trainer/quality/slices.ts';
 import { fitSliced } from '../trainer/quality/sliced-fit.ts';
@@ -74,19 +79,24 @@ describe('k-fold label issues', () => {
     clearInterval(timer);
     expect(r.fitted).toBe(5);
     expect(ticks).toBeGreaterThan(3); // timers ran while the folds were fitted
-    const items = rankLabelIssues({ ids: b.ids, probs: r.probs, y: b.y, C: b.C, classIds: [7, 8, 9], updatedAt: b.ids.map(() => 1) });
+    const res = rankLabelIssues({ ids: b.ids, probs: r.probs, y: b.y, C: b.C, classIds: [7, 8, 9], updatedAt: b.ids.map(() => 1) });
+    expect(res.waiting).toBeNull();
+    const items = res.items;
     const wrong = new Set(flip.map((i) => b.ids[i]));
     const at = precisionRecallAtK(items.map((i) => i.id), wrong);
     expect(at.precision).toBeGreaterThanOrEqual(0.8);
-    // the top item is flagged, names the given and the held-out class ids, and scores 1 − p(given)
+    // the top item is flagged, names the given and the held-out class ids, and scores at most 1 − p(given)
+    // after temperature scaling
     const top = items[0], row = top.id - 100;
     expect(top.flagged).toBe(true);
     expect(top.given).toBe([7, 8, 9][b.y[row]]);
     expect(top.suggested).toBe([7, 8, 9][b.truth[row]]);
-    expect(top.score).toBeCloseTo(1 - r.probs[row * 3 + b.y[row]], 3);
+    const q = new Float64Array(3);
+    scale(r.probs, row, 3, res.temperature, q);
+    expect(top.score).toBeLessThanOrEqual(1 - q[b.y[row]] + 1e-4);
     // a second run warm-starts each fold from the first: same ranking
     const again = await kf.run({ ids: b.ids, X: b.X, y: b.y, d: b.d, C: b.C }, new Slicer(25), () => true);
-    const items2 = rankLabelIssues({ ids: b.ids, probs: again.probs, y: b.y, C: b.C, classIds: [7, 8, 9], updatedAt: b.ids.map(() => 1) });
+    const items2 = rankLabelIssues({ ids: b.ids, probs: again.probs, y: b.y, C: b.C, classIds: [7, 8, 9], updatedAt: b.ids.map(() => 1) }).items;
     expect(items2.slice(0, flip.length).map((i) => i.id).sort()).toEqual(items.slice(0, flip.length).map((i) => i.id).sort());
   });
 
@@ -127,26 +137,86 @@ describe('k-fold label issues', () => {
     expect(worst).toBeLessThan(foldMs / 4);
   }, 300_000);
 
-  it('does not flag the images of a class with fewer than 3 labels', () => {
-    const probs = Float32Array.from([0.1, 0.9, 0.9, 0.1, 0.2, 0.8]);
-    const items = rankLabelIssues({ ids: [1, 2, 3], probs, y: Int32Array.from([0, 0, 1]), C: 2, classIds: [5, 6], updatedAt: [1, 1, 1] });
-    expect(items.map((i) => [i.id, i.flagged])).toEqual([[1, false], [3, false], [2, false]]);
+  it('flags nothing until every labelled class has 5 labels, and says why', () => {
+    // class 6 has 4 labels: no list, whatever the held-out probabilities say
+    const y = Int32Array.from([0, 0, 0, 0, 0, 1, 1, 1, 1]);
+    const probs = Float32Array.from([...y].flatMap((g, i) => (i === 0 ? [0.01, 0.99] : g === 0 ? [0.9, 0.1] : [0.1, 0.9])));
+    const res = rankLabelIssues({ ids: [...y.keys()], probs, y, C: 2, classIds: [5, 6], names: (id) => (id === 5 ? 'cat' : 'dog'), updatedAt: [...y].map(() => 1) });
+    expect(res.items).toEqual([]);
+    expect(res.waiting).toMatch(/"dog" has 4: the list starts once every labelled class has 5 labels/);
+    expect(notReady(Int32Array.from([0, 0, 0, 0, 0]), 2, [5, 6])).toMatch(/at least two classes/);
     expect(precisionRecallAtK([1, 2, 3, 4], new Set([1, 4]))).toEqual({ k: 2, hits: 1, precision: 0.5, recall: 0.5 });
+  });
+
+  it('confident learning: a row is flagged only when another class reaches its own average self-confidence', () => {
+    // class 0's images are held-out-confident (self-confidence ~0.9); class 1's are not (~0.6). Row 10 is
+    // labelled 1 but p(0) = 0.7, below class 0's threshold: not flagged although its argmax is 0. Row 11
+    // is labelled 1 with p(0) = 0.95: flagged.
+    const rows: [number, number][] = [];
+    for (let i = 0; i < 8; i++) rows.push([0, 0.9]);
+    for (let i = 0; i < 8; i++) rows.push([1, 0.62]);
+    const y = Int32Array.from([...rows.map((r) => r[0]), 1, 1]);
+    const p = [...rows.map(([g, c]) => (g === 0 ? [c, 1 - c] : [1 - c, c])), [0.7, 0.3], [0.95, 0.05]].flat();
+    const ids = [...y.keys()].map((i) => i + 1);
+    const res = rankLabelIssues({ ids, probs: Float32Array.from(p), y, C: 2, classIds: [0, 1], updatedAt: ids.map(() => 1) });
+    expect(res.temperature).toBeGreaterThan(0);
+    expect(res.thresholds[0]).toBeGreaterThan(res.thresholds[1]);
+    const by = new Map(res.items.map((i) => [i.id, i]));
+    expect(by.get(17)!.suggested).toBe(0);
+    expect(by.get(17)!.flagged).toBe(false);
+    expect(by.get(18)!.flagged).toBe(true);
+    expect(res.items.filter((i) => i.flagged).map((i) => i.id)).toEqual([18]);
+  });
+
+  it('a score never claims more than the held-out heads have been right at that confidence', () => {
+    // 10 rows per class, all held out at 0.99 for their given class except three labelled 0 and predicted 1
+    // at 0.99: the heads agree with 17 of 20 labels at that confidence, so no score exceeds 18/22
+    const y = Int32Array.from({ length: 20 }, (_, i) => (i < 10 ? 0 : 1));
+    const probs = Float32Array.from([...y].flatMap((g, i) => (i < 3 ? [0.01, 0.99] : g === 0 ? [0.99, 0.01] : [0.01, 0.99])));
+    const ids = [...y.keys()].map((i) => i + 1);
+    const res = rankLabelIssues({ ids, probs, y, C: 2, classIds: [0, 1], updatedAt: ids.map(() => 1) });
+    const top = res.items.slice(0, 3);
+    expect(top.map((i) => i.id).sort()).toEqual([1, 2, 3]);
+    for (const it of top) { expect(it.flagged).toBe(true); expect(it.score).toBeCloseTo(18 / 22, 3); }
+    const q = new Float64Array(2);
+    scale(probs, 0, 2, res.temperature, q);
+    expect(1 - q[0]).toBeGreaterThan(18 / 22); // the cap, not the probability, set the score
   });
 });
 
-describe('near-duplicates', () => {
-  it('finds a copy labelled differently, not one labelled the same, not distinct images', async () => {
-    const b = blobs(20, 64, []);
-    const X = new Float32Array((b.n + 2) * b.d);
-    X.set(b.X);
-    X.set(b.X.subarray(5 * b.d, 6 * b.d), b.n * b.d); // row 60: a copy of row 5 ...
-    X.set(b.X.subarray(9 * b.d, 10 * b.d), (b.n + 1) * b.d); // row 61: a copy of row 9 ...
-    X[b.n * b.d] += 0.01; // (nearly: not byte-identical)
-    const labels = [...b.y, (b.y[5] + 1) % 3, b.y[9]]; // ... labelled differently / the same
-    const pairs = await nearDuplicates(X, b.n + 2, b.d, labels, new Slicer(25), () => true);
-    expect(pairs.map((p) => [p.a, p.b])).toEqual([[5, 60]]);
-    expect(pairs[0].cosine).toBeGreaterThan(0.99);
+describe('near-duplicates, on pixels', () => {
+  it('a re-encoded or resized copy labelled differently is a pair; one labelled the same, and distinct pictures, are not', async () => {
+    const dir = tempDir();
+    const { items } = await makeDemoImages(join(dir, 'demo'), { count: 40, seed: 9, cue: 'shape' });
+    const files = items.map((i) => i.file);
+    const q70 = join(dir, 'copy-q70.jpg'), small = join(dir, 'copy-small.jpg'), same = join(dir, 'copy-same.jpg');
+    await sharp(files[0]).jpeg({ quality: 70 }).toFile(q70);
+    await sharp(files[1]).resize(256).jpeg({ quality: 85 }).toFile(small);
+    await sharp(files[2]).jpeg({ quality: 80 }).toFile(same);
+    const all = [...files, q70, small, same];
+    // every demo picture carries its own label: distinct pictures labelled differently are never a pair
+    const labels = [...files.map((_, i) => i), 100, 101, 2];
+    const prints = new PixelPrints();
+    const got = await prints.of(all.map((f, i) => ({ id: i, sha: f, source: async () => f })), new Slicer(25), () => true);
+    const pairs = await pixelDuplicates(got, labels, new Slicer(25), () => true);
+    expect(pairs.map((p) => [p.a, p.b])).toEqual(expect.arrayContaining([[0, 40], [1, 41]]));
+    expect(pairs).toHaveLength(2);
+    for (const p of pairs) expect(p.difference).toBeLessThanOrEqual(DUPLICATE_MAD);
+  });
+
+  it('a transparent PNG and the same picture flattened onto white are the same picture; an unreadable file has no print', async () => {
+    const dir = tempDir();
+    const px = Buffer.alloc(32 * 32 * 4);
+    for (let y = 8; y < 24; y++) for (let x = 4; x < 20; x++) px[(y * 32 + x) * 4 + 3] = 255; // black, opaque
+    const png = await sharp(px, { raw: { width: 32, height: 32, channels: 4 } }).png().toBuffer();
+    const jpg = await sharp(png).flatten({ background: '#ffffff' }).jpeg({ quality: 90 }).toBuffer();
+    const black = await sharp(png).flatten({ background: '#000000' }).png().toBuffer();
+    const bad = join(dir, 'bad.png');
+    writeFileSync(bad, 'not a picture');
+    const got = await new PixelPrints().of([png, jpg, black, bad].map((b, i) => ({ id: i, sha: String(i), source: async () => b })), new Slicer(25), () => true);
+    expect(got[3]).toBeNull();
+    const pairs = await pixelDuplicates(got, [0, 1, 2, 3], new Slicer(25), () => true);
+    expect(pairs.map((p) => [p.a, p.b])).toEqual([[0, 1]]);
   });
 });
 
@@ -186,7 +256,7 @@ describe('hints: each one from a fixture made to cause it', () => {
   });
   it('near_duplicates', () => {
     const labels = new Map([[11, 1], [12, 2]]);
-    const h = computeHints({ ...healthy, duplicates: [{ a: 11, b: 12, cosine: 0.99 }], labelOf: (id) => labels.get(id) ?? null });
+    const h = computeHints({ ...healthy, duplicates: [{ a: 11, b: 12 }], labelOf: (id) => labels.get(id) ?? null });
     expect(h.map((x) => x.code)).toEqual(['near_duplicates']);
     expect(h[0].imageIds).toEqual([11, 12]);
     expect(h[0].message).toMatch(/#11 "cat" and #12 "dog"/);

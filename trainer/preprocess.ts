@@ -1,9 +1,11 @@
 // Image → normalised CHW floats for `pixel_values`, exactly as the trainer embeds (so an exported model fed
 // by `hilt predict` sees what the trainer saw). sharp decodes, honours EXIF orientation and resizes with
 // its antialiased 'linear' kernel, which matches the reference DINOv3 processor (torchvision bilinear,
-// antialias) better than transformers.js' affine resize.
+// antialias) better than transformers.js' affine resize. Transparency is composited onto the one shared
+// background (white) first.
 import fs from 'node:fs/promises';
 import sharp from 'sharp';
+import { onBackground } from '../server/image-background.ts';
 
 /** pooled: a square `resolution` image, for one feature row; grid: the short side at `segShortSide`, aspect kept,
  *  for a patch grid (trainer/types.ts; a task says which it needs: TaskFactory.embedMode) */
@@ -34,7 +36,8 @@ export function pixelTable(p: Pick<PixelSpec, 'rescale' | 'mean' | 'std'>): Floa
 
 export async function preparePixels(src: string | Buffer, mode: EmbedMode, spec: PixelSpec, lut = pixelTable(spec)): Promise<PreparedImage> {
   const buf = typeof src === 'string' ? await fs.readFile(src) : src;
-  const img = sharp(buf, { autoOrient: true, failOn: 'error' });
+  // transparent pixels show the one background every path uses (server/image-background.ts)
+  const img = onBackground(sharp(buf, { autoOrient: true, failOn: 'error' }));
   let w = spec.resolution, h = spec.resolution;
   if (mode === 'grid') {
     const m = await img.metadata();
@@ -42,7 +45,7 @@ export async function preparePixels(src: string | Buffer, mode: EmbedMode, spec:
   }
   const { data, info } = await img
     .resize(w, h, { fit: 'fill', kernel: 'linear' })
-    .removeAlpha().toColourspace('srgb').raw().toBuffer({ resolveWithObject: true });
+    .toColourspace('srgb').raw().toBuffer({ resolveWithObject: true });
   const ch = info.channels, n = w * h;
   const out = new Float32Array(3 * n);
   for (let c = 0; c < 3; c++) {

@@ -221,6 +221,11 @@ export class Trainer implements TrainerView {
     this.sweep.record(ids, p, impl.classIds().slice(0, m.C), this.version, (id) => this.ann.has(id) || inSample(id, n));
   }
 
+  readImage(id: number): Promise<Buffer | string> {
+    const img = this.images.get(id);
+    return img ? this.source(img)() : Promise.reject(new Error(`no image ${id}`));
+  }
+
   private source(i: ImageRef): EmbedItem['source'] {
     return async () => {
       if (existsSync(i.path)) return readImported(i); // only the bytes imported, as the server's file route

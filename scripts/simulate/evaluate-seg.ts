@@ -2,6 +2,7 @@
 // metric is the mIoU of the maps refined to the image's edges (what Enter accepts); `upsampling` also
 // scores nearest and bilinear upsampling of the same maps and the patch-grid oracle, with boundary F.
 import sharp from 'sharp';
+import { onBackground } from '../../server/image-background.ts';
 import { fitSegmentation, IGNORE, maskToPatchLabels, predictMap } from '../../trainer/heads/segmentation.ts';
 import type { LogRegModel } from '../../trainer/heads/logreg.ts';
 import type { Trainer } from '../../trainer/trainer.ts';
@@ -19,7 +20,7 @@ const seg = (t: Trainer) => t.impl as SegmentationTask | null;
 
 /** The test images' pixels (RGB, upright), for the refinement. */
 export async function testPixels(ds: Dataset): Promise<Uint8Array[]> {
-  return Promise.all(ds.test.map(async (it) => new Uint8Array(await sharp(it.file, { autoOrient: true }).removeAlpha().toColourspace('srgb').raw().toBuffer())));
+  return Promise.all(ds.test.map(async (it) => new Uint8Array(await onBackground(sharp(it.file, { autoOrient: true })).toColourspace('srgb').raw().toBuffer())));
 }
 
 export function segTestSet(ds: Dataset, grids: Grid[], pixels: Uint8Array[], columns: (t: Trainer, ids: number[]) => number[]): TestSet {

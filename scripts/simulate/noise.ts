@@ -70,7 +70,7 @@ export function reviewMarkdown(noise: number, byStrategy: Record<string, ReviewS
   const rows = Object.entries(byStrategy).filter(([, v]) => v);
   if (!rows.length) return [];
   return ['', `## Likely label errors (--noise ${noise}: ${Math.round(noise * 100)} % of the answers flipped)`, '',
-    'At the end of each run, the trainer\'s review list (k-fold out-of-sample self-confidence) against the labels the annotator really flipped. At k = the number flipped, precision equals recall.', '',
+    'At the end of each run, the trainer\'s review list (k-fold out-of-fold probabilities, confident-learning flags) against the labels the annotator really flipped. At k = the number flipped, precision equals recall.', '',
     '| strategy | labels | flipped | precision @ k | recall @ k | flagged | flagged precision | flagged recall |', '|---|---:|---:|---:|---:|---:|---:|---:|',
     ...rows.map(([s, v]) => `| ${s} | ${v!.labelled.toFixed(0)} | ${v!.flipped.toFixed(1)} | ${f(v!.precisionAtK)} | ${f(v!.recallAtK)} | ${v!.flagged.toFixed(1)} | ${f(v!.flaggedPrecision)} | ${f(v!.flaggedRecall)} |`)];
 }

@@ -1,8 +1,10 @@
-// Thumbnails: 256 px (long side) WebP at <session>/thumbs/<id>.webp, EXIF-rotated. One recipe, used by
+// Thumbnails: 256 px (long side) WebP at <session>/thumbs/<id>.webp, EXIF-rotated, transparency on the
+// shared background. One recipe, used by
 // import (where it doubles as the validating decode) and to re-make a thumbnail that has gone missing.
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
+import { onBackground } from '../image-background.ts';
 
 export const THUMB_SIZE = 256;
 
@@ -12,7 +14,8 @@ export function thumbPath(sessionDir: string, id: number): string {
 
 /** failOn 'warning' makes a truncated or corrupt stream an error instead of a grey-filled picture. */
 export function makeThumb(input: Buffer | string, size = THUMB_SIZE): Promise<Buffer> {
-  return sharp(input, { failOn: 'warning' })
+  // transparent pixels: the background the model sees too (image-background.ts)
+  return onBackground(sharp(input, { failOn: 'warning' }))
     .rotate() // honour EXIF orientation
     // Import is bound by this pipeline (bench/import.ts). The JPEG decoder's shrink-on-load does most of
     // the downscaling, so a linear kernel for the rest looks the same at 256 px and costs ~25% less CPU

@@ -41,7 +41,7 @@ beforeAll(async () => {
   });
   const flagged = [[9, 0.97, ids[2]], [10, 0.9, ids[3]], [11, 0.8, ids[0]]] as const;
   trainer.send({
-    type: 'review', task: 'classification', modelVersion: 2, method: 'k-fold', folds: 5, labelled: 20,
+    type: 'review', task: 'classification', modelVersion: 2, method: 'k-fold', folds: 5, labelled: 20, agreement: 0.7,
     items: await Promise.all(flagged.map(async ([id, score, suggested]) => ({ id, given: K[id % 4].id, suggested, score, flagged: true, updatedAt: (await annotation(id)).updatedAt }))),
   });
   trainer.send({ type: 'hints', modelVersion: 2, hints: [
@@ -64,6 +64,8 @@ describe('evaluation page (e2e, Chromium, keyboard only)', () => {
     expect(await page.$$('.chart')).toHaveLength(1);
     expect(await page.$$eval('[data-testid=hint]', (h) => h.map((x) => x.getAttribute('data-code')))).toEqual(['confused_pair', 'few_labels']);
     expect(await text('[data-testid=review-count]')).toBe('3');
+    expect(await text('[data-testid=review-agreement]')).toMatch(/agree with 70 % of the labels: .*label more before trusting the list/);
+    await (await page.$('[data-testid=review-summary]'))!.screenshot({ path: shot('review-summary') });
     expect(await text('[data-testid=export-box]')).toMatch(/No trained head saved yet/);
     await page.screenshot({ path: shot('evaluation'), fullPage: true });
   });
@@ -105,7 +107,10 @@ describe('evaluation page (e2e, Chromium, keyboard only)', () => {
     await page.setViewportSize({ width: 1360, height: 900 });
   });
 
-  it('v opens the review walk: k keeps a label, y takes the model\'s suggestion, the next comes up under the cursor', async () => {
+  it('v opens the review walk: k keeps a label, y twice takes the held-out suggestion (once only asks), the next comes up under the cursor', async () => {
+    // the live model, fitted on #10's label too, agrees with it at 99 %; the held-out heads do not
+    trainer.send({ type: 'predictions', modelVersion: 2, items: [{ imageId: 10, classId: K[2].id, probs: Object.fromEntries(K.map((k, c) => [String(k.id), c === 2 ? 0.99 : 0.01 / 3])), uncertainty: 0.02 }] });
+    await waitFor(async () => (await api<{ prediction: unknown }>(app.url, '/api/images/10')).prediction !== null, 3000, 'the prediction is stored');
     await page.keyboard.press('v');
     await page.waitForSelector('[data-testid=review-panel] h2');
     expect(await page.$$eval('[data-testid=thumb] .thumb-id', (t) => t.map((x) => x.textContent))).toEqual(['#9', '#10', '#11']);
@@ -115,9 +120,20 @@ describe('evaluation page (e2e, Chromium, keyboard only)', () => {
     await page.keyboard.press('k');
     await page.waitForFunction(() => document.querySelector('[data-testid=review-panel] h2')?.textContent?.startsWith('#10'));
     expect((await annotation(9)).classId).toBe(K[1].id); // kept
+    // the held-out figure and the live model's are told apart, and why they differ is said
+    expect(await text('[data-testid=review-live]')).toContain(`${K[2].name} 99 %`);
+    expect(await text('[data-testid=review-explain]')).toMatch(/never saw this image/);
+    await page.keyboard.press('y'); // asks first
+    await page.waitForSelector('[data-testid=review-confirm]');
+    expect(await text('[data-testid=review-confirm]')).toContain(`Relabel #10 from “${K[2].name}” to “${K[3].name}”`);
+    await page.screenshot({ path: shot('review-confirm') });
+    expect((await annotation(10)).classId).toBe(K[2].id); // nothing written yet
+    await page.keyboard.press('Escape');
+    await page.waitForSelector('[data-testid=review-confirm]', { state: 'detached' });
+    await page.keyboard.press('y');
     await page.keyboard.press('y');
     await page.waitForFunction(() => document.querySelector('[data-testid=review-panel] h2')?.textContent?.startsWith('#11'));
-    expect((await annotation(10)).classId).toBe(K[3].id); // the model's suggestion
+    expect((await annotation(10)).classId).toBe(K[3].id); // the held-out heads' suggestion
     expect((await api<{ items: unknown[] }>(app.url, '/api/review?flagged=1')).items).toHaveLength(1);
   });
 

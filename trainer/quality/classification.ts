@@ -1,17 +1,18 @@
 // Model quality for classification, after each publish: the val evaluation at once (one small predict),
 // then in the background (SingleFlight, in slices) the k-fold out-of-sample predictions that rank likely
-// label errors, the near-duplicate check and the hints. Nothing here runs before the refit's predictions
-// are out, and a new label waits at most one slice.
+// label errors, the near-duplicate check (on pixels) and the hints. Nothing here runs before the refit's
+// predictions are out, and a new label waits at most one slice.
 import type { EvalImage, EvaluationMsg } from '../../server/protocol.ts';
-import { MAX_EVAL_IMAGES, MAX_REVIEW_ITEMS } from '../../server/protocol.ts';
+import { MAX_EVAL_IMAGES } from '../../server/protocol.ts';
 import { predictProba, type LogRegModel } from '../heads/logreg.ts';
 import { expectedCalibrationError } from '../heads/calibrate.ts';
 import type { TrainerView } from '../tasks/task.ts';
 import { computeHints } from './hints.ts';
 import { KFold } from './kfold.ts';
-import { rankLabelIssues } from './label-issues.ts';
+import { notReady, rankLabelIssues } from './label-issues.ts';
 import { argmax, confusionMatrix, labelLoss, report } from './metrics.ts';
-import { MAX_DUPLICATE_ROWS, nearDuplicates } from './near-duplicates.ts';
+import { MAX_DUPLICATE_ROWS, PixelPrints, pixelDuplicates } from './pixel-duplicates.ts';
+import { reviewFrames } from './review-frames.ts';
 import { SingleFlight, Slicer } from './slices.ts';
 
 interface Rows { ids: number[]; X: Float32Array; y: Int32Array; d: number }
@@ -29,6 +30,7 @@ interface Issue { updatedAt: number; score: number; flagged: boolean }
 export class ClassificationQuality {
   private readonly kfold = new KFold(5);
   private readonly issues = new Map<number, Issue>();
+  private readonly prints = new PixelPrints();
   private readonly job: SingleFlight;
   private evaluation: EvaluationMsg | null = null;
   private lists: Record<string, number[]> = {};
@@ -95,21 +97,24 @@ export class ClassificationQuality {
     const y = Int32Array.from([...tr.y, ...va.y]);
     const updatedAt = ids.map((id) => this.v.ann.get(id)?.updatedAt ?? 0);
     const slicer = new Slicer(25);
-    const oos = await this.kfold.run({ ids, X, y, d, C }, slicer, alive, model);
-    const items = rankLabelIssues({ ids, probs: oos.probs, y, C, classIds, updatedAt });
+    const names = (id: number) => this.v.classes.find((k) => k.id === id)?.name ?? `#${id}`;
+    // too few labels for held-out heads: say so, and spend nothing on folds
+    const early = notReady(y, C, classIds, names);
+    const oos = early ? null : await this.kfold.run({ ids, X, y, d, C }, slicer, alive, model);
+    const { items, waiting, agreement } = oos ? rankLabelIssues({ ids, probs: oos.probs, y, C, classIds, updatedAt, names }) : { items: [], waiting: early, agreement: null };
+    this.issues.clear();
     for (const it of items) this.issues.set(it.id, { updatedAt: it.updatedAt, score: it.score, flagged: it.flagged });
-    this.v.io.send({ type: 'review', task: 'classification', modelVersion: version, method: 'k-fold', folds: oos.fitted, labelled: n, items: items.slice(0, MAX_REVIEW_ITEMS) });
+    for (const f of reviewFrames({ task: 'classification', modelVersion: version, method: 'k-fold', folds: oos?.fitted ?? 0, labelled: n, waiting, agreement }, items)) this.v.io.send(f);
 
-    // near-identical images labelled differently: among the most recently labelled rows
+    // near-identical pictures (by their pixels) labelled differently: among the most recently labelled rows
     const recent = ids.map((_, i) => i).sort((a, b) => updatedAt[b] - updatedAt[a]).slice(0, MAX_DUPLICATE_ROWS);
-    const Xr = new Float32Array(recent.length * d);
-    recent.forEach((i, q) => Xr.set(X.subarray(i * d, (i + 1) * d), q * d));
-    const dups = await nearDuplicates(Xr, recent.length, d, recent.map((i) => y[i]), slicer, alive);
+    const prints = await this.prints.of(recent.map((i) => ({ id: ids[i], sha: this.v.images.get(ids[i])?.sha256 ?? '', source: () => this.v.readImage(ids[i]) })), slicer, alive);
+    const dups = await pixelDuplicates(prints, recent.map((i) => y[i]), slicer, alive);
     const labelOf = new Map(ids.map((id, i) => [id, classIds[y[i]]]));
-    this.v.io.send({ type: 'hints', modelVersion: version, hints: this.hints(dups.map((p) => ({ a: ids[recent[p.a]], b: ids[recent[p.b]], cosine: p.cosine })), labelOf) });
+    this.v.io.send({ type: 'hints', modelVersion: version, hints: this.hints(dups.map((p) => ({ a: ids[recent[p.a]], b: ids[recent[p.b]] })), labelOf) });
   }
 
-  private hints(duplicates: { a: number; b: number; cosine: number }[], labelOf: Map<number, number>) {
+  private hints(duplicates: { a: number; b: number }[], labelOf: Map<number, number>) {
     const ev = this.evaluation, counts = new Map<number, number>();
     for (const a of this.v.ann.values()) if (a.kind === 'label' && a.classId !== null) counts.set(a.classId, (counts.get(a.classId) ?? 0) + 1);
     const C = ev?.classIds.length ?? 0;

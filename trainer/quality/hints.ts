@@ -31,8 +31,8 @@ export interface HintInput {
   val: { metric: string; value: number | null; chance: number; n: number; worst: number[] } | null;
   /** val confusion over `confusionIds` (class ids of its rows), and the val images in a cell */
   confusion: { classIds: number[]; matrix: number[][]; unit: 'images' | 'patches'; images(a: number, b: number): number[] } | null;
-  /** labelled pairs (image ids) with near-identical features and different labels */
-  duplicates: { a: number; b: number; cosine: number }[];
+  /** labelled pairs (image ids) of near-identical pictures (by their pixels) with different labels */
+  duplicates: { a: number; b: number }[];
   labelOf?: (imageId: number) => number | null;
 }
 

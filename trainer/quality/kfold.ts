@@ -19,7 +19,8 @@ export function foldOf(imageId: number, k: number): number { return hash32(`${FO
 
 export interface KFoldInput { ids: number[]; X: Float32Array; y: Int32Array; d: number; C: number }
 export interface KFoldResult {
-  /** [n, C] out-of-sample probabilities; rows of a fold that could not be fitted are NaN */
+  /** [n, C] out-of-sample probabilities; NaN rows: their fold could not be fitted, or its head never saw
+   *  the row's class */
   probs: Float32Array;
   /** folds actually fitted (a fold is skipped when the rest has fewer than two classes) */
   fitted: number;
@@ -53,7 +54,8 @@ export class KFold {
       rows.forEach((i, q) => Xf.set(X.subarray(i * d, (i + 1) * d), q * d));
       // (a warm head from fewer classes was padded by the fit: it has C columns now)
       const p = predictProba(model, Xf, rows.length);
-      rows.forEach((i, q) => probs.set(p.subarray(q * C, (q + 1) * C), i * C));
+      // a row whose class this fold's head never saw gets no held-out prediction: it could only look wrong
+      rows.forEach((i, q) => { if (classes.has(y[i])) probs.set(p.subarray(q * C, (q + 1) * C), i * C); });
       fitted++;
     }
     return { probs, fitted };

@@ -3,7 +3,8 @@
 // errors as per-image patch disagreement (the share of an image's labelled patches the head predicts as
 // another class: in-sample for train-split images, so it understates their errors), and hints.
 import type { EvalImage, EvaluationMsg, ReviewItem } from '../../server/protocol.ts';
-import { MAX_EVAL_IMAGES, MAX_REVIEW_ITEMS } from '../../server/protocol.ts';
+import { MAX_EVAL_IMAGES } from '../../server/protocol.ts';
+import { reviewFrames } from './review-frames.ts';
 import { predictProba, type LogRegModel } from '../heads/logreg.ts';
 import { IGNORE, type SegImage } from '../heads/segmentation.ts';
 import type { TrainerView } from '../tasks/task.ts';
@@ -107,7 +108,7 @@ export class SegmentationQuality {
     }
     items.sort((a, b) => b.score - a.score || a.id - b.id);
     this.issues = new Map(items.map((it) => [it.id, it]));
-    this.v.io.send({ type: 'review', task: 'segmentation', modelVersion: version, method: 'patches', folds: 0, labelled: items.length, items: items.slice(0, MAX_REVIEW_ITEMS) });
+    for (const f of reviewFrames({ task: 'segmentation', modelVersion: version, method: 'patches', folds: 0, labelled: items.length, waiting: null, agreement: null }, items)) this.v.io.send(f);
 
     const shows = new Array<number>(C).fill(0), patches = new Array<number>(C).fill(0);
     for (const s of [...train, ...val]) {

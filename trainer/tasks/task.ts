@@ -31,6 +31,8 @@ export interface TrainerView {
   /** false: no background model-quality work after a publish (the k-fold label issues, the hints): for
    *  `hilt simulate`, where nothing reads them, on a shared machine. The val evaluation still runs. */
   readonly background?: boolean;
+  /** an image's bytes (its path when this host can read it, else fetched from the server) */
+  readImage(id: number): Promise<Buffer | string>;
   /** the suggestion lists, computed off the loop (a worker thread); null when a newer job superseded it */
   suggest(input: SuggestionInput): Promise<Record<string, number[]> | null>;
 }

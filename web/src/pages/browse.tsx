@@ -37,6 +37,7 @@ export function BrowsePage() {
     q0.get('cell') ? { cell: q0.get('cell')!, title: 'confusion cell' } : q0.get('ids') ? { ids: q0.get('ids')!, title: q0.get('title') ?? 'images' } : null);
   if (q0.get('review') === '1') setState('review');
   const [review, setReview] = createSignal<Map<number, ReviewList['items'][number]>>(new Map());
+  const [waiting, setWaiting] = createSignal<string | null>(null);
   let grid!: HTMLDivElement;
 
   const query = (): ListQuery => ({
@@ -45,7 +46,7 @@ export function BrowsePage() {
     cell: set()?.cell, ids: set()?.ids,
   });
   const load = () => {
-    if (state() === 'review') void api.review({ flagged: true, limit: 2000 }).then((r) => setReview(new Map(r.items.map((i) => [i.id, i]))), () => {});
+    if (state() === 'review') void api.review({ flagged: true, limit: 50_000 }).then((r) => { setReview(new Map(r.items.map((i) => [i.id, i]))); setWaiting(r.waiting); }, () => {});
     return api.images(query()).then((d) => {
       setData(d); setError(null);
       setCursor((c) => Math.max(0, Math.min(c, d.items.length - 1))); // a reviewed image left: the next is under the cursor
@@ -107,7 +108,7 @@ export function BrowsePage() {
         )}</For>
       </div>
       <Show when={state() === 'review'}>
-        <ReviewPanel item={items()[cursor()]} info={review().get(items()[cursor()]?.id ?? -1)} onDone={() => void load()} open={() => { const it = items()[cursor()]; if (it) open(it.id); }} />
+        <ReviewPanel item={items()[cursor()]} info={review().get(items()[cursor()]?.id ?? -1)} waiting={waiting()} onDone={() => void load()} open={() => { const it = items()[cursor()]; if (it) open(it.id); }} />
       </Show>
     </div>
   );

@@ -22,7 +22,7 @@ export const classification = {
   },
   review: {
     relabel: true,
-    explain: (score, given) => `— with this image held out, p(${given}) = ${(1 - score).toFixed(2)}`,
+    explain: (score, given) => `— “${given}” is wrong with probability ${score.toFixed(2)}, by heads fitted without this image`,
   },
   evaluation: {
     headline: { field: 'accuracy', label: 'accuracy' },

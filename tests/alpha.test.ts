@@ -3,6 +3,7 @@
 // pixels that reach the model (trainer/preprocess.ts: embedding, POST /api/predict, `hilt predict`, an
 // exported model's preprocessing), the thumbnail and the segmentation refinement's pixels all composite it
 // onto the one shared background (white), so the shape is there, black on white, in each.
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import sharp from 'sharp';
 import { writeFileSync } from 'node:fs';
@@ -47,8 +48,10 @@ describe('transparent images are composited onto white everywhere', () => {
 
   it('the pixels the segmentation refinement reads', async () => {
     const dir = tempDir(), path = join(dir, 'shape.png');
-    writeFileSync(path, await transparentPng());
-    const px = await imageRgb({ id: 1, path, width: W, height: H } as ImageRow);
+    const png = await transparentPng();
+    writeFileSync(path, png);
+    // read as imported: the row names the file's hash and size
+    const px = await imageRgb({ id: 1, path, width: W, height: H, sha256: createHash('sha256').update(png).digest('hex'), bytes: png.length } as ImageRow);
     expect([...px.data.subarray(0, 3)]).toEqual([255, 255, 255]);
     const mid = (32 * W + 32) * 3;
     expect([...px.data.subarray(mid, mid + 3)]).toEqual([0, 0, 0]);

@@ -8,11 +8,8 @@ import { getTask } from './session.ts';
 import { listClasses } from './store.ts';
 
 type Insight = Extract<TrainerToServer, { type: 'evaluation' | 'review' | 'hints' }>;
-export interface InsightChecked { msg: Insight | null; dropped: string[] }
+export interface InsightChecked<M extends Insight = Insight> { msg: M | null; dropped: string[] }
 
-export function isInsight(msg: TrainerToServer): msg is Insight {
-  return msg.type === 'evaluation' || msg.type === 'review' || msg.type === 'hints';
-}
 
 function knownImages(ctx: Ctx, ids: number[]): Set<number> {
   if (!ids.length) return new Set();
@@ -20,7 +17,8 @@ function knownImages(ctx: Ctx, ids: number[]): Set<number> {
   return new Set(rows.map((r) => r.id));
 }
 
-export function checkInsight(ctx: Ctx, msg: Insight): InsightChecked {
+export function checkInsight<M extends Insight>(ctx: Ctx, frame: M): InsightChecked<M> {
+  const msg: Insight = frame;
   const db = ctx.session.db;
   const classes = new Set(listClasses(db).map((k) => k.id));
   const okClass = (id: number | null) => id === null || classes.has(id);
@@ -39,7 +37,7 @@ export function checkInsight(ctx: Ctx, msg: Insight): InsightChecked {
       return { ...h, ...(h.classIds ? { classIds: h.classIds.filter(okClass) } : {}), ...(imageIds ? { imageIds } : {}) };
     });
     if (gone) dropped.push(`${gone} hint image ids naming unknown images`);
-    return { msg: { ...msg, hints }, dropped };
+    return { msg: { ...msg, hints } as M, dropped };
   }
   const task = getTask(db);
   if (msg.task !== task) return { msg: null, dropped: [`a ${msg.task} ${msg.type} in a ${task ?? 'task-less'} session`] };
@@ -49,8 +47,8 @@ export function checkInsight(ctx: Ctx, msg: Insight): InsightChecked {
     if (msg.perClass.some((k) => !msg.classIds.includes(k.classId))) return { msg: null, dropped: ['evaluation per-class row outside its classIds'] };
     if (msg.confusion && (msg.confusion.length !== n || msg.confusion.some((r) => r.length !== n))) return { msg: null, dropped: [`evaluation confusion is not ${n}×${n}`] };
     const images = keep(msg.images.filter((r) => okClass(r.given) && okClass(r.predicted)), (r) => r.id, 'evaluation rows');
-    return { msg: { ...msg, images }, dropped };
+    return { msg: { ...msg, images } as M, dropped };
   }
   const items = keep(msg.items.filter((r) => okClass(r.given) && okClass(r.suggested)), (r) => r.id, 'review items');
-  return { msg: { ...msg, items }, dropped };
+  return { msg: { ...msg, items } as M, dropped };
 }

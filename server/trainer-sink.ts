@@ -7,8 +7,6 @@ import { stmt } from './db/prepared.ts';
 import type { TrainerToServer } from './protocol.ts';
 import { setSetting } from './session.ts';
 import { deltaWriter } from './prediction-writer.ts';
-import { isInsight } from './insight-check.ts';
-import { persistInsight } from './insights.ts';
 
 /** rows kept per metric name: past it the older half is thinned to every other point, so a long run keeps
  * its whole curve at a coarser step and /api/stats stays small */
@@ -16,10 +14,11 @@ export const MAX_METRIC_ROWS = 1000;
 
 let headWrites: Promise<unknown> = Promise.resolve();
 
-export function persistTrainerFrame(ctx: Ctx, msg: TrainerToServer): void {
-  const db = ctx.session.db;
-  const now = Date.now();
-  if (msg.type === 'predictions') {
+type Of<K extends TrainerToServer['type']> = Extract<TrainerToServer, { type: K }>;
+
+export function persistPredictions(ctx: Ctx, msg: Of<'predictions'>): void {
+  const db = ctx.session.db, now = Date.now();
+  {
     // a refit re-predicts every image: one cached statement in one transaction keeps this off the hot path
     const exists = stmt(db, 'select 1 from images where id = ?');
     // full predictions are few since issue 15 (focused images, a validation sample): the pool goes as deltas.
@@ -37,27 +36,44 @@ export function persistTrainerFrame(ctx: Ctx, msg: TrainerToServer): void {
       }
     })();
     deltaWriter(ctx).superseded(msg.items.map((p) => p.imageId), msg.modelVersion);
-  } else if (msg.type === 'suggestions') {
-    db.transaction((tx) => {
+  }
+}
+
+export function persistSuggestions(ctx: Ctx, msg: Of<'suggestions'>): void {
+  const now = Date.now();
+  ctx.session.db.transaction((tx) => {
       tx.delete(suggestions).run();
-      for (const [strategy, ids] of Object.entries(msg.lists)) tx.insert(suggestions).values({ strategy, ids, modelVersion: msg.modelVersion, at: now }).run();
-    });
-  } else if (msg.type === 'metric') {
+    for (const [strategy, ids] of Object.entries(msg.lists)) tx.insert(suggestions).values({ strategy, ids, modelVersion: msg.modelVersion, at: now }).run();
+  });
+}
+
+export function persistMetric(ctx: Ctx, msg: Of<'metric'>): void {
+  const db = ctx.session.db, now = Date.now();
+  {
     db.insert(metrics).values({ name: msg.name, step: msg.step, value: msg.value, at: now }).run();
     const { n } = stmt(db, 'select count(*) as n from metrics where name = ?').get(msg.name) as { n: number };
     if (n > MAX_METRIC_ROWS) {
       stmt(db, `delete from metrics where id in (select id from (select id, row_number() over (order by id) as k
         from metrics where name = ? order by id limit ?) where k % 2 = 0)`).run(msg.name, Math.floor(MAX_METRIC_ROWS / 2));
     }
-  } else if (msg.type === 'confusion') {
-    setSetting(db, 'confusion', { classIds: msg.classIds, matrix: msg.matrix });
-  } else if (msg.type === 'head') {
+  }
+}
+
+export function persistConfusion(ctx: Ctx, msg: Of<'confusion'>): void {
+  setSetting(ctx.session.db, 'confusion', { classIds: msg.classIds, matrix: msg.matrix });
+}
+
+export function persistHead(ctx: Ctx, msg: Of<'head'>): void {
+  const now = Date.now();
+  {
     // sizes and classes were checked (trainer-check.ts); kept as a file, not in the DB: export reads it offline
     // written off the loop (a synchronous write waited ~200 ms for a busy disk), one at a time, in order
     const file = join(ctx.session.dir, 'models', 'head.json'), text = JSON.stringify({ ...msg, type: undefined, savedAt: now });
     headWrites = headWrites.then(() => writeFile(`${file}.tmp`, text)).then(() => rename(`${file}.tmp`, file))
       .catch((e) => console.error(`[server] saving the head failed: ${(e as Error).message}`));
-  } else if (msg.type === 'model') {
-    setSetting(db, 'model', { version: msg.version, labelled: msg.labelled, counts: msg.counts, at: now });
-  } else if (isInsight(msg)) persistInsight(ctx, msg);
+  }
+}
+
+export function persistModel(ctx: Ctx, msg: Of<'model'>): void {
+  setSetting(ctx.session.db, 'model', { version: msg.version, labelled: msg.labelled, counts: msg.counts, at: Date.now() });
 }

@@ -6,6 +6,7 @@ import { api } from '../api.ts';
 import { useApp } from '../context.ts';
 import type { ImageListItem, ReviewList } from '../api-types.ts';
 import { webTask } from '../tasks/index.ts';
+import { classByDigit } from '../keys/class-keys.ts';
 import '../quality.css';
 
 type Item = ReviewList['items'][number];
@@ -24,7 +25,7 @@ export function ReviewPanel(props: { item: ImageListItem | undefined; info: Item
   keys.use('review', {
     keep: () => { const it = props.item; if (it) void write(`#${it.id}: label kept`, api.keepLabel(it.id)); },
     accept: () => relabel(props.info?.suggested),
-    ...Object.fromEntries(Array.from({ length: 9 }, (_, i) => [`relabel${i + 1}`, () => relabel(session.classes()[i]?.id)])),
+    ...Object.fromEntries(Array.from({ length: 10 }, (_, d) => [`relabel${d}`, () => relabel(classByDigit(session.classes(), d)?.id)])),
   });
   const h = (id: string) => keys.hint(`review.${id}`);
   return (

@@ -6,6 +6,7 @@ import type { SegEditor, Tool } from '../seg/editor.ts';
 import { ClassButtons } from './class-buttons.tsx';
 import { StrategySelect } from './strategy-select.tsx';
 import { HintsPanel } from './hints-list.tsx';
+import { digitOf } from '../keys/class-keys.ts';
 
 const TOOLS: { id: Tool; label: string }[] = [
   { id: 'brush', label: 'Brush' }, { id: 'eraser', label: 'Eraser' }, { id: 'point', label: 'Point' }, { id: 'polygon', label: 'Polygon' },
@@ -49,7 +50,7 @@ export function SegPanel(props: {
       <Show when={props.tool === 'point'}><p class="muted small">Click to add a point of the class; click a point to remove it.</p></Show>
 
       <h3>Class</h3>
-      <ClassButtons classes={session.classes()} hint={(i) => keys.hint(`segment.class${i + 1}`)} selected={props.classId} onPick={(k) => props.setClassId(k.id)} title="Paint with this class" />
+      <ClassButtons classes={session.classes()} hint={(k) => { const d = digitOf(session.classes(), k.id); return d === null ? '' : keys.hint(`segment.class${d}`); }} selected={props.classId} onPick={(k) => props.setClassId(k.id)} title="Paint with this class" />
 
       <h3>View</h3>
       <label class="slider">

@@ -10,6 +10,7 @@ import { SegPanel } from '../components/seg-panel.tsx';
 import type { SegEditor, Tool } from '../seg/editor.ts';
 import type { Prediction, SegmentationPrediction } from '../types.ts';
 import { staleNote } from '../lib/prediction-note.ts';
+import { classByDigit } from '../keys/class-keys.ts';
 
 export function SegmentPage() {
   const { nav, cache, app } = createLabelling(segmentation);
@@ -68,10 +69,10 @@ export function SegmentPage() {
   const act = (fn: (e: SegEditor) => unknown) => () => { const e = ed(); if (e?.state) { fn(e); setTick((n) => n + 1); } };
   const leave = (dir: 1 | -1) => () => nav.move(dir, () => { const s = ed()?.state; if (s?.dirty) void seg.save(s); });
   const size = (k: number) => prefs.setBrush(Math.max(1, Math.min(400, Math.round(prefs.brush() * k) || (k > 1 ? prefs.brush() + 1 : prefs.brush() - 1))));
-  const pick = (i: number) => () => { const k = classes()[i]; if (k) { setClassId(k.id); if (tool() === 'eraser') setTool('brush'); } };
+  const pick = (d: number) => () => { const k = classByDigit(classes(), d); if (k) { setClassId(k.id); if (tool() === 'eraser') setTool('brush'); } };
   const pan = (dx: number, dy: number) => act((e) => e.pan(dx, dy));
   keys.use('segment', {
-    ...Object.fromEntries(Array.from({ length: 9 }, (_, i) => [`class${i + 1}`, pick(i)])),
+    ...Object.fromEntries(Array.from({ length: 10 }, (_, d) => [`class${d}`, pick(d)])),
     accept: act((e) => {
       if (e.polygon.length) e.closePolygon();
       else if (!e.acceptPrediction()) ui.notify('There is no predicted map for this image yet.');

@@ -80,6 +80,7 @@ export const ACTIONS: ActionDef[] = [
   a('segment', 'eraser', 'Eraser', ['e']),
   a('segment', 'point', 'Point tool', ['p']),
   a('segment', 'polygon', 'Polygon fill', ['f']),
+  a('segment', 'region', 'Region tool: a click, or a class key with the pointer on it, recolours that predicted region', ['t']),
   a('segment', 'sizeDown', 'Smaller brush', ['['], true),
   a('segment', 'sizeUp', 'Larger brush', [']'], true),
   a('segment', 'overlay', 'Toggle the prediction overlay', ['o']),

@@ -203,4 +203,16 @@ describe('segmentation, the first hour (e2e, Chromium)', () => {
     expect(rows.some((r) => /class [5-9]/.test(r))).toBe(false);
     await page.keyboard.press('Escape');
   });
+
+  it('the Stats headers keep apart at 1024 px', async () => {
+    await page.setViewportSize({ width: 1024, height: 760 });
+    await page.keyboard.press('Shift+S');
+    await page.waitForSelector('[data-testid=seg-counts] th');
+    const heads = await page.$$eval('[data-testid=seg-counts] th', (ths) => ths.map((th) => {
+      const r = document.createRange(); r.selectNodeContents(th); const b = r.getBoundingClientRect();
+      return { text: th.textContent ?? '', left: b.left, right: b.right };
+    }).filter((h) => h.text));
+    for (let i = 1; i < heads.length; i++) expect(heads[i].left - heads[i - 1].right, `"${heads[i - 1].text}" and "${heads[i].text}" apart`).toBeGreaterThanOrEqual(6);
+    await page.screenshot({ path: shot('seg-stats-1024') });
+  });
 });

@@ -25,7 +25,7 @@ export function sessionRoutes(ctx: Ctx) {
       if (!before) {
         ctx.bus.emit('browser', { type: 'session', reason: 'task' });
         ctx.bus.emit('browser', { type: 'classes', classes: listClasses(ctx.session.db) });
-        ctx.bus.emit('trainer', { type: 'reset', reason: `task locked to ${task}` });
+        ctx.bus.emit('trainer', { type: 'reset', reason: `task chosen: ${task}` });
       }
       return c.json({ task });
     })

@@ -17,5 +17,5 @@ export function lockIfFree(ctx: Ctx, task: Task): boolean {
 export function announceTask(ctx: Ctx, task: Task): void {
   ctx.bus.emit('browser', { type: 'session', reason: 'task' });
   ctx.bus.emit('browser', { type: 'classes', classes: listClasses(ctx.session.db) });
-  ctx.bus.emit('trainer', { type: 'reset', reason: `task set to ${task}` });
+  ctx.bus.emit('trainer', { type: 'reset', reason: `task chosen: ${task}` });
 }

@@ -5,6 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { createRequire } from 'node:module';
 import { ROOT } from '../server/web-build.ts';
 
 const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
@@ -23,6 +24,14 @@ describe('install scripts policy', () => {
   it('leaves no unknown project config in .npmrc (npm warns about those on every command)', () => {
     const npmrc = join(ROOT, '.npmrc');
     if (existsSync(npmrc)) expect(readFileSync(npmrc, 'utf8')).not.toMatch(/onnxruntime-node-install/);
+  });
+  it('locks no package whose engines exclude the Node floor of package.json (npm warns EBADENGINE on install)', () => {
+    const semver = createRequire(import.meta.url)('semver') as { minVersion(r: string): { version: string }; satisfies(v: string, r: string): boolean };
+    const floor = semver.minVersion(pkg.engines.node).version;
+    const bad = Object.entries(lock.packages as Record<string, { engines?: { node?: string }; optional?: boolean }>)
+      .filter(([path, p]) => path && !p.optional && p.engines?.node && !semver.satisfies(floor, p.engines.node))
+      .map(([path, p]) => `${path.split('node_modules/').at(-1)} needs node ${p.engines!.node}`);
+    expect(bad).toEqual([]);
   });
   it('onnxruntime-node runs on its bundled CPU binary without its install script', () => {
     if (process.platform !== 'linux' || process.arch !== 'x64') return;

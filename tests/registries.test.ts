@@ -58,7 +58,7 @@ describe('task registries', () => {
     for (const t of Object.values(WEB_TASKS)) {
       expect(t.title && t.text && t.homeKey, `${t.name} home card`).toBeTruthy();
       expect(ids.has(`home.${t.name}`), `home.${t.name} action`).toBe(true);
-      for (let i = 0; i < 9; i++) expect(ids.has(t.classAction(i)), `${t.name} class key ${i + 1}: ${t.classAction(i)}`).toBe(true);
+      for (let d = 0; d <= 9; d++) expect(ids.has(t.classAction(d)), `${t.name} class key ${d}: ${t.classAction(d)}`).toBe(true);
       expect(t.browse.states[0]?.id, `${t.name} Browse starts with "all"`).toBe('all');
       expect(t.browse.states.every((s) => s.label), `${t.name} Browse filters have labels`).toBe(true);
       expect(t.evaluation.headline.label && t.evaluation.words.given && t.evaluation.words.mean, `${t.name} evaluation wording`).toBeTruthy();

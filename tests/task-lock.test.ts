@@ -26,7 +26,7 @@ describe('task lock', () => {
     await br.waitFor((f) => f.type === 'session' && f.reason === 'task', 5000);
     await br.waitFor((f) => f.type === 'classes', 5000);
     const reset = await tr.waitFor((f) => f.type === 'reset', 5000);
-    expect(reset.reason).toBe('task set to classification');
+    expect(reset.reason).toBe('task chosen: classification');
     // a second annotation does not announce again
     const n = br.frames.filter((f) => f.type === 'session' && f.reason === 'task').length;
     await srv.api('PUT', '/api/images/2/annotation', { kind: 'label', classId: cls });

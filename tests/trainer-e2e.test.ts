@@ -36,6 +36,10 @@ async function imagesByName(): Promise<{ id: number; name: string }[]> {
 describe('classification loop', () => {
   it('labels through the API → a prediction for the focused image arrives, and accuracy beats chance clearly', async () => {
     await srv.api('PUT', '/api/session/task', { task: 'classification' });
+    // the terminal says how embedding goes and when it is done
+    await trainer.waitForLine(/embedded 160 images in [\d.]+ s/, 60_000);
+    expect(trainer.out()).toMatch(/embedding: \d+ of 160 images \(\d+ %\)/);
+    expect(trainer.out()).toMatch(/task chosen: classification: reloading the session/);
     const classes: { id: number; name: string }[] = (await srv.api('GET', '/api/classes')).body.classes;
     const byName = new Map(classes.map((c) => [c.name, c.id]));
     const images = await imagesByName();
@@ -102,6 +106,29 @@ describe('classification loop', () => {
     expect(st.status.embedded).toBe(160);
     expect(files()).toBe(before);
     expect(trainer.out()).not.toMatch(/skipped/);
+    br.close();
+  });
+
+  it('said how the first embedding went in the terminal; a reset leaves no model version behind', async () => {
+    // the first trainer's terminal (killed above) is gone; this one embedded nothing new: a reset embeds again
+    const br = await browserPeer(srv.url);
+    const ready = await br.waitFor((x) => x.type === 'trainer' && x.online && x.status?.phase === 'ready', 60_000);
+    expect(ready.status.modelVersion).toBeGreaterThan(0);
+    const old = ready.status.modelVersion;
+    const mark = br.frames.length;
+    const since = (pred: (f: any) => boolean) => (f: any) => br.frames.indexOf(f) >= mark && pred(f);
+    await srv.api('POST', '/api/session/reset', { confirm: 'demo' });
+    await trainer.waitForLine(/session reset: reloading the session/);
+    // once it has the new (task-less) session, the trainer names no model
+    await br.waitFor(since((x) => x.type === 'trainer' && x.online && x.status?.phase === 'idle' && x.status.total === 160 && x.status.modelVersion === 0), 20_000);
+    await new Promise((r) => setTimeout(r, 500));
+    const last = br.frames.filter((x) => x.type === 'trainer' && x.status).at(-1);
+    expect(last.status.modelVersion).toBe(0);
+    expect(old).toBeGreaterThan(0);
+    // choosing the task is said as such, not as a reset
+    await srv.api('PUT', '/api/session/task', { task: 'classification' });
+    await trainer.waitForLine(/task chosen: classification: reloading the session/);
+    expect(trainer.out()).not.toMatch(/server reset/);
     br.close();
   });
 });

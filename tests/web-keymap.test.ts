@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ACTIONS, ACTION_BY_ID } from '../web/src/keys/actions.ts';
+import { classByDigit, digitOf } from '../web/src/keys/class-keys.ts';
 import { canonical, display, eventToBinding, findConflicts, loadOverrides, remap, resolveKeymap, saveOverrides, toTinykeys } from '../web/src/keys/keymap.ts';
 
 const ev = (key: string, m: Partial<{ ctrlKey: boolean; metaKey: boolean; altKey: boolean; shiftKey: boolean }> = {}) =>
@@ -28,12 +29,13 @@ describe('keymap: parse', () => {
     expect(eventToBinding(ev('ArrowUp', { shiftKey: true }))).toBe('Shift+ArrowUp');
     expect(eventToBinding(ev('Shift', { shiftKey: true }))).toBeNull();
   });
-  it('makes Shift optional in tinykeys strings for shifted symbols', () => {
-    expect(toTinykeys('?')).toBe('[Shift]+?');
-    expect(toTinykeys('z')).toBe('z');
-    expect(toTinykeys('Shift+z')).toBe('Shift+z');
-    expect(toTinykeys('[')).toBe('[Shift]+[');
-    expect(toTinykeys('1')).toBe('1');
+  it('matches shifted symbols with or without Shift in tinykeys strings', () => {
+    expect(toTinykeys('?')).toEqual(['?', 'Shift+?']);
+    expect(toTinykeys('z')).toEqual(['z']);
+    expect(toTinykeys('Shift+z')).toEqual(['Shift+z']);
+    expect(toTinykeys('[')).toEqual(['[', 'Shift+[']);
+    expect(toTinykeys('1')).toEqual(['1']);
+    expect(toTinykeys('Control+z')).toEqual(['Control+z']);
   });
   it('displays keys readably', () => {
     expect(display('$mod+z')).toBe('Ctrl+Z');
@@ -90,5 +92,33 @@ describe('keymap: defaults and remap', () => {
   it('every action id is unique and every default key is valid', () => {
     expect(Object.keys(ACTION_BY_ID).length).toBe(ACTIONS.length);
     for (const a of ACTIONS) for (const k of a.keys) expect(canonical(k), `${a.id} ${k}`).not.toBeNull();
+  });
+});
+
+describe('class keys: one class keeps one key in both tasks', () => {
+  const cls = ['circle', 'square', 'triangle', 'star'];
+  const classification = cls.map((name, i) => ({ id: 10 + i, name }));
+  const segmentation = ['background', ...cls].map((name, i) => ({ id: 20 + i, name }));
+  const keyFor = (task: 'classify.label' | 'segment.class', classes: { id: number; name: string }[], name: string) =>
+    resolveKeymap()[`${task}${digitOf(classes, classes.find((k) => k.name === name)!.id)}`];
+  it('names the same key for every class in classification and segmentation; background is 0', () => {
+    for (const name of cls) expect(keyFor('segment.class', segmentation, name), name).toEqual(keyFor('classify.label', classification, name));
+    expect(keyFor('classify.label', classification, 'circle')).toEqual(['1']);
+    expect(keyFor('segment.class', segmentation, 'background')).toEqual(['0']);
+    expect(classByDigit(segmentation, 0)?.name).toBe('background');
+    expect(classByDigit(segmentation, 1)?.name).toBe('circle');
+    expect(classByDigit(classification, 0)).toBeUndefined();
+    expect(classByDigit(classification, 5)).toBeUndefined();
+  });
+  it('a tenth class and a second "background" get no digit', () => {
+    const many = Array.from({ length: 11 }, (_, i) => ({ id: i + 1, name: i === 10 ? 'Background' : `k${i}` }));
+    expect(digitOf(many, 9)).toBe(9);
+    expect(digitOf(many, 10)).toBeNull();
+    expect(digitOf(many, 11)).toBe(0);
+    expect(digitOf([...many, { id: 12, name: 'background' }], 12)).toBeNull();
+  });
+  it('fits the image on v now that 0 paints the background, with no conflict', () => {
+    expect(resolveKeymap()['segment.zoomFit']).toEqual(['v']);
+    expect(findConflicts(resolveKeymap())).toEqual([]);
   });
 });

@@ -5,6 +5,7 @@ import { loopEmbedder } from './embedder.ts';
 import { Trainer } from './trainer.ts';
 import { PRETRAINED_FALLBACK } from './backbones/registry.ts';
 import type { ServerToTrainer } from '../server/protocol.ts';
+import { backboneLine } from './embed-progress.ts';
 
 export interface TrainCmd {
   session: string; sessionsDir: string; server: string; token?: string;
@@ -54,7 +55,7 @@ export async function runTrainer(o: TrainCmd): Promise<{ trainer: Promise<Traine
       // the demo keeps working with neither (it says so), a user's session rather stops and says why.
       fallbacks: o.backbone.startsWith('dinov3') ? [PRETRAINED_FALLBACK, ...(o.session === 'demo' ? ['tiny'] : [])] : [],
     });
-    log(`backbone: ${embedder.info.note}`);
+    log(`backbone: ${backboneLine(embedder.info.note)}`);
     log(`device: ${embedder.info.device} (${embedder.tried})`);
     const httpHeaders = o.token ? { Authorization: `Bearer ${o.token}` } : undefined;
     trainer = new Trainer({ send: (m) => client.send(m), httpBase: httpBaseOf(url), httpHeaders, log }, embedder, { cacheRoot: o.cacheRoot ?? null, debounceMs: o.debounceMs, background: o.background });

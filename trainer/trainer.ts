@@ -15,6 +15,7 @@ import { TASKS, type TrainerTask, type TrainerView } from './tasks/index.ts';
 import { predictUpload, statusThrottle } from './trainer-io.ts';
 import { Publisher } from './publisher.ts';
 import { readImported } from '../server/security/imported-file.ts';
+import { EmbedProgress } from './embed-progress.ts';
 
 export interface TrainerOptions {
   cacheRoot: string | null; debounceMs?: number; seed?: number;
@@ -38,9 +39,13 @@ export class Trainer implements TrainerView {
   failed = new Map<number, string>();
   cache: FeatureCache | null = null;
   version = 0;
+  /** a model was fitted since the last snapshot */
+  hasModel = false;
   /** images whose features are stored: a count kept, never recounted */
   readonly embedded = new Set<number>();
   readonly queue = new EmbedQueue((i) => this.embedded.has(i.id), this.failed);
+  /** embedding progress lines for the terminal */
+  private readonly progress: EmbedProgress;
   readonly sweep: Sweep;
   private suggester: SuggestThread;
   /** the snapshot being received (P10): the loop waits for its end */
@@ -60,6 +65,7 @@ export class Trainer implements TrainerView {
 
   constructor(public io: TrainerIO, public embedder: Embedder, private opts: TrainerOptions) {
     this.debounceMs = opts.debounceMs ?? 100;
+    this.progress = new EmbedProgress((l) => io.log(l));
     this.sweep = new Sweep((m) => io.send(m));
     this.suggester = new SuggestThread((l) => io.log(l));
     this.status_ = statusThrottle((s) => io.send({ type: 'status', status: s }));
@@ -71,9 +77,12 @@ export class Trainer implements TrainerView {
   status(phase: TrainerStatus['phase'], message = ''): void {
     this.status_({
       phase, message, embedded: this.embedded.size, total: this.images.size, device: this.embedder.info.device,
-      backbone: this.embedder.info.backbone, backboneNote: this.embedder.info.note, modelVersion: this.version,
+      backbone: this.embedder.info.backbone, backboneNote: this.embedder.info.note, modelVersion: this.shownVersion,
     });
   }
+
+  /** the model version the status names: none until this session's first fit (a reset leaves none) */
+  get shownVersion(): number { return this.hasModel ? this.version : 0; }
 
   isEmbedded(i: ImageRef): boolean { return this.embedded.has(i.id); }
 
@@ -89,7 +98,7 @@ export class Trainer implements TrainerView {
         this.impl?.reset(); // stops its background work (model quality) on the old session state
         this.impl = msg.task ? TASKS[msg.task].create(this) : null;
         this.images = new Map(); this.ann = new Map(); this.embedded.clear(); this.sweep.reset();
-        this.resetHeads();
+        this.resetHeads(); this.hasModel = false; this.progress.reset();
         this.status('loading', `receiving ${msg.images} images`);
         break;
       case 'snapshot-images': if (msg.id === this.receiving) for (const i of msg.images) this.images.set(i.id, i); break;
@@ -101,6 +110,7 @@ export class Trainer implements TrainerView {
         this.order = [...this.images.values()];
         for (const i of this.order) if (this.cached(i)) this.embedded.add(i.id);
         this.queue.reset(this.order, this.ann.keys(), this.images);
+        this.progress.begin(this.embedded.size, this.images.size);
         this.markDirty(); this.kick(); break;
       case 'annotation':
         if (msg.annotation) this.ann.set(msg.imageId, msg.annotation); else this.ann.delete(msg.imageId);
@@ -114,11 +124,12 @@ export class Trainer implements TrainerView {
       }
       case 'images':
         for (const i of msg.images) { this.images.set(i.id, i); this.order.push(i); if (this.cached(i)) this.embedded.add(i.id); }
-        this.queue.add(msg.images); this.kick(); break;
+        this.queue.add(msg.images); this.progress.begin(this.embedded.size, this.images.size); this.kick(); break;
       case 'focus':
         this.focus = [msg.imageId, ...this.focus.filter((f) => f !== msg.imageId)].slice(0, 4);
         this.predictFocused(msg.imageId); this.kick(); break;
-      case 'reset': this.io.log(`server reset: ${msg.reason}; waiting for a new snapshot`); break;
+      // a snapshot follows and resets the heads: the old model is not named meanwhile
+      case 'reset': this.hasModel = false; this.io.log(`${msg.reason}: reloading the session`); break;
       case 'predict': void predictUpload(this, msg.requestId, Buffer.from(msg.image, 'base64')); break;
       default: break;
     }
@@ -175,7 +186,7 @@ export class Trainer implements TrainerView {
         // a lap waiting for its gap publishes when it ends; ready = the newest lists are out
         if (this.sweep.lapDue) break;
         if (this.publisher.stale) this.publisher.request();
-        if (this.publisher.settled) this.status(this.version ? 'ready' : 'idle', this.idleMessage());
+        if (this.publisher.settled) this.status(this.shownVersion ? 'ready' : 'idle', this.idleMessage());
         break;
       }
     } catch (e) {
@@ -186,7 +197,7 @@ export class Trainer implements TrainerView {
 
   idleMessage(): string {
     const labelled = this.impl?.labelledCount() ?? 0;
-    return this.version ? '' : `label at least 2 classes to train (${labelled} labelled so far)`;
+    return this.shownVersion ? '' : `label at least 2 classes to train (${labelled} labelled so far)`;
   }
 
   /** Predict the next few MB of the pool with the current head; a finished lap publishes suggestions. */
@@ -252,6 +263,7 @@ export class Trainer implements TrainerView {
       if (this.ann.has(r.id)) this.markDirty();
     }
     this.status('embedding');
+    this.progress.update(this.embedded.size, this.images.size);
     // no model: the cold-start lists take the new images in when the queue drains
     if (ids.length && !this.impl?.model()) this.publisher.stale = true;
     // a model exists: newly embedded images are predicted now (as deltas), suggestions when the queue drains
@@ -289,6 +301,7 @@ export class Trainer implements TrainerView {
       if (!fitted) { this.publisher.stale = true; return; }
       this.sweep.flush(); // the previous model's changes go first
       this.version++;
+      this.hasModel = true;
       const fitMs = performance.now() - t0;
       for (const id of this.focus) this.predictFocused(id);
       this.io.log(`model v${this.version}: ${fitted} in ${fitMs.toFixed(0)} ms; focused prediction sent ${Date.now() - changedAt} ms after the change`);

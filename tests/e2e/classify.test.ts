@@ -71,6 +71,8 @@ describe('classification (e2e, Chromium)', () => {
     await waitImage(at);
     await page.waitForFunction(() => document.querySelector('[data-testid=current-label]')?.textContent === 'not labelled yet');
     expect((await api<{ annotation: unknown }>(app.url, `/api/images/${at}`)).annotation).toBeNull();
+    // the undo says what it took back
+    await page.waitForFunction((at) => [...document.querySelectorAll('[data-testid=toast]')].some((t) => t.textContent === `undone: skip on #${at}`), at);
     // relabel an already labelled image, then undo: its old label comes back
     await page.keyboard.press('ArrowLeft');
     await waitImage(at - 1);
@@ -80,6 +82,7 @@ describe('classification (e2e, Chromium)', () => {
     await page.keyboard.press('Control+z');
     await waitImage(at - 1);
     await waitFor(async () => (await api<{ annotation: { classId: number } }>(app.url, `/api/images/${at - 1}`)).annotation.classId === old, 3000, 'old label back');
+    await page.waitForFunction((at) => [...document.querySelectorAll('[data-testid=toast]')].some((t) => /^undone: label \w+ on #/.test(t.textContent ?? '') && t.textContent!.endsWith(`#${at}`)), at - 1);
     await page.keyboard.press('ArrowRight');
     await waitImage(at);
   });

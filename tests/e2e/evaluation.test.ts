@@ -67,6 +67,29 @@ describe('evaluation page (e2e, Chromium, keyboard only)', () => {
     expect(await text('[data-testid=review-agreement]')).toMatch(/agree with 70 % of the labels: .*label more before trusting the list/);
     await (await page.$('[data-testid=review-summary]'))!.screenshot({ path: shot('review-summary') });
     expect(await text('[data-testid=export-box]')).toMatch(/No trained head saved yet/);
+    // numbers line up: each column's header, rows and mean row end at the same x
+    const right = await page.$$eval('[data-testid=eval-classes] tr', (rows) => rows.map((r) => [...r.children].map((c) => {
+      const el = c as HTMLElement, range = document.createRange();
+      range.selectNodeContents(el);
+      const b = range.getBoundingClientRect();
+      return el.textContent?.trim() ? Math.round(b.right) : null;
+    })));
+    for (const col of [1, 2, 3, 4]) {
+      const xs = right.map((r) => r[col]).filter((x): x is number => x !== null);
+      expect(Math.max(...xs) - Math.min(...xs), `column ${col} aligned`).toBeLessThanOrEqual(2);
+    }
+    // a chart legend names its series without "--" values while the pointer is elsewhere
+    expect(await page.$eval('.chart', (c) => c.textContent ?? '')).not.toContain('--');
+    // an inline code in the export's sentence stays inline; only the command is a block
+    expect(await page.evaluate(() => {
+      const box = document.createElement('section');
+      box.className = 'card export-box';
+      box.innerHTML = '<p>as <code>pixel_values</code> in</p><code class="export-command">cmd</code>';
+      document.body.append(box);
+      const [a, b] = [...box.querySelectorAll('code')].map((c) => getComputedStyle(c).display);
+      box.remove();
+      return [a, b];
+    })).toEqual(['inline', 'block']);
     await page.screenshot({ path: shot('evaluation'), fullPage: true });
   });
 

@@ -36,8 +36,14 @@ describe('model output and identity (e2e, Chromium)', () => {
     // a long trainer message shrinks itself, never the parts after it (who you are, the links)
     trainer.send({ type: 'status', status: { phase: 'error', message: 'cannot load backbone: ' + 'a long reason '.repeat(30), backboneNote: 'FALLBACK note '.repeat(10) } });
     await until((t) => t.includes('trainer error'), '[data-testid=trainer-status]');
-    const parts = await page.$$eval('header > *', (els) => els.map((el) => el.getBoundingClientRect()).filter((r) => r.width > 0).map((r) => [r.left, r.right]));
-    for (let i = 1; i < parts.length; i++) expect(parts[i][0], `header part ${i} starts after part ${i - 1} ends`).toBeGreaterThanOrEqual(parts[i - 1][1] - 0.5);
+    // the parts (the state strip's own parts counted one by one) never overlap, wherever they wrap to
+    const parts = await page.$$eval('header > :not(.header-state), .header-state > *', (els) => els.map((el) => el.getBoundingClientRect()).filter((r) => r.width > 0).map((r) => [r.left, r.right, r.top, r.bottom]));
+    for (let i = 0; i < parts.length; i++) for (let j = i + 1; j < parts.length; j++) {
+      const [a, b] = [parts[i], parts[j]];
+      const overlap = Math.min(a[1], b[1]) - Math.max(a[0], b[0]) > 0.5 && Math.min(a[3], b[3]) - Math.max(a[2], b[2]) > 0.5;
+      expect(overlap, `header parts ${i} and ${j} overlap`).toBe(false);
+    }
+    expect(await page.getAttribute('[data-testid=trainer-status]', 'title')).toContain('a long reason a long reason');
     expect(await page.$eval('[data-testid=you]', (el) => el.scrollWidth <= el.clientWidth + 1)).toBe(true);
     await page.screenshot({ path: shot('header-long-status'), clip: { x: 0, y: 0, width: 1360, height: 60 } });
     trainer.send(status(1));

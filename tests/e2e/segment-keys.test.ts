@@ -70,7 +70,7 @@ describe('keyboard walk-through, segmentation (e2e, Chromium)', () => {
       }
       await page.keyboard.press('n');
       await page.waitForSelector('[data-testid=class-prompt]');
-      await page.keyboard.press('2');
+      await page.keyboard.press('1'); // class keys: background is 0, circle (the second class) 1
       await strategyIs(`by class: ${classes[1].name}`);
       expect(await selected()).toBe('class');
       await page.keyboard.press('s'); // save and next by strategy: the model's most likely class-2 image

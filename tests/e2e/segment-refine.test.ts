@@ -84,7 +84,7 @@ afterAll(async () => { await browser?.close(); await srv?.close(); rmSync(dir, {
 
 describe('superpixel brush (e2e, Chromium)', () => {
   it('one stroke kept inside the square fills it exactly, edges included', async () => {
-    await page.keyboard.press('2'); // square
+    await page.keyboard.press('1'); // square (background is 0)
     await page.keyboard.press('r');
     await page.waitForFunction(() => document.querySelector('[data-testid=superpixel-state]')?.textContent?.includes('fill whole superpixels'));
     // a serpentine whose 12 px disc stays 2 px or more inside the edges: a plain brush leaves a rim
@@ -151,7 +151,7 @@ describe('refined prediction, Enter and the view (e2e, Chromium)', () => {
     await page.keyboard.press('d');
     await waitImage(3);
     await page.waitForSelector('text=Use the prediction as the mask');
-    await page.keyboard.press('3'); // the model says "square": one "disc" stroke through the middle
+    await page.keyboard.press('2'); // the model says "square": one "disc" stroke through the middle
     await stroke([[115, 120], [185, 120]]);
     await page.waitForTimeout(200);
     await page.screenshot({ path: shot('segmentation-stroke-as-evidence') });

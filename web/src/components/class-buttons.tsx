@@ -3,12 +3,12 @@ import { For } from 'solid-js';
 import type { Class } from '../types.ts';
 
 export function ClassButtons(props: {
-  classes: Class[]; hint: (i: number) => string; selected: number | null; predicted?: number | null;
+  classes: Class[]; hint: (k: Class) => string; selected: number | null; predicted?: number | null;
   onPick: (k: Class) => void; title?: string;
 }) {
   return (
     <div class="class-buttons" data-testid="class-buttons">
-      <For each={props.classes} fallback={<p class="muted small">No classes yet — press <kbd>c</kbd> to add some.</p>}>{(k, i) => (
+      <For each={props.classes} fallback={<p class="muted small">No classes yet — press <kbd>c</kbd> to add some.</p>}>{(k) => (
         <button
           class="class-button"
           classList={{ selected: props.selected === k.id, predicted: props.predicted === k.id }}
@@ -16,7 +16,7 @@ export function ClassButtons(props: {
           title={props.title}
           onClick={() => props.onPick(k)}
         >
-          {props.hint(i()) ? <kbd>{props.hint(i())}</kbd> : <span class="kbd-space" />}
+          {props.hint(k) ? <kbd>{props.hint(k)}</kbd> : <span class="kbd-space" />}
           <span class="swatch" />
           <span class="name">{k.name}</span>
         </button>

@@ -1,14 +1,15 @@
-// "By class" needs a class: this asks for it by key (1–9 as in labelling, Enter keeps the current
+// "By class" needs a class: this asks for it by key (0–9 as in labelling, Enter keeps the current
 // one, n / Shift+N go on to the next strategy, Esc keeps the strategy you had).
 import { For, Show } from 'solid-js';
 import { useApp } from '../context.ts';
+import { classByDigit, digitOf } from '../keys/class-keys.ts';
 
 export function ClassPrompt() {
   const { session, keys, strategy } = useApp();
   const classes = () => session.classes();
-  const pickNth = (i: number) => () => { const k = classes()[i]; if (k) strategy.pickClass(k.id); };
+  const pickDigit = (d: number) => () => { const k = classByDigit(classes(), d); if (k) strategy.pickClass(k.id); };
   keys.use('pickClass', {
-    ...Object.fromEntries(Array.from({ length: 9 }, (_, i) => [`class${i + 1}`, pickNth(i)])),
+    ...Object.fromEntries(Array.from({ length: 10 }, (_, d) => [`class${d}`, pickDigit(d)])),
     keep: () => { const k = strategy.chosenClass(); if (k) strategy.pickClass(k.id); },
     skip: () => strategy.skipClass(1),
     skipBack: () => strategy.skipClass(-1),
@@ -19,9 +20,9 @@ export function ClassPrompt() {
         <h2>Next image by class: which class?</h2>
         <p class="muted small">The next images are the ones the model thinks most likely to be this class.</p>
         <ol class="class-list">
-          <For each={classes()} fallback={<li class="muted">No classes yet: add some first (<kbd>c</kbd>).</li>}>{(k, i) => (
+          <For each={classes()} fallback={<li class="muted">No classes yet: add some first (<kbd>c</kbd>).</li>}>{(k) => (
             <li classList={{ selected: strategy.chosenClass()?.id === k.id }} onClick={() => strategy.pickClass(k.id)} data-testid="class-prompt-row">
-              <kbd>{keys.hint(`pickClass.class${i() + 1}`)}</kbd>
+              <kbd>{digitOf(classes(), k.id) === null ? '' : keys.hint(`pickClass.class${digitOf(classes(), k.id)}`)}</kbd>
               <span class="swatch" style={{ background: k.color }} />
               <span class="name">{k.name}</span>
             </li>

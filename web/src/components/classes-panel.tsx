@@ -8,6 +8,7 @@ import { ConfirmDialog } from './confirm-dialog.tsx';
 import { ClassForm } from './class-form.tsx';
 import type { Class } from '../types.ts';
 import { WEB_TASK_LIST, webTask } from '../tasks/index.ts';
+import { digitOf } from '../keys/class-keys.ts';
 
 type Mode = { kind: 'list' } | { kind: 'add' } | { kind: 'rename'; id: number } | { kind: 'remove'; k: Class; usage: Usage };
 
@@ -20,7 +21,7 @@ export function ClassesPanel(props: { onClose: () => void }) {
   const current = () => classes()[Math.min(sel(), classes().length - 1)];
   const task = () => session.info()?.task;
   // the key of the session's task (classification's before one is chosen)
-  const keyOf = (i: number) => keys.hint((webTask(task()) ?? WEB_TASK_LIST[0]).classAction(i));
+  const keyOf = (i: number) => { const d = digitOf(classes(), classes()[i]?.id ?? -1); return d === null ? '' : keys.hint((webTask(task()) ?? WEB_TASK_LIST[0]).classAction(d)); };
 
   const run = async (fn: () => Promise<unknown>) => {
     setError(null);

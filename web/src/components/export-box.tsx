@@ -18,7 +18,7 @@ export function ExportBox(props: { info: { modelVersion: number | null; command:
       <Show when={props.info.modelVersion !== null} fallback={<p class="muted small">No trained head saved yet: once the trainer has a model, it can be exported as one ONNX file.</p>}>
         <p class="small">Model v{props.info.modelVersion} as one ONNX graph (backbone + head, <code>pixel_values</code> → class probabilities), with its preprocessing,
           labels and a validation report (onnxruntime must reproduce the trainer's predictions). Run in the folder you started hilt from:</p>
-        <code data-testid="export-command">{props.info.command}</code>
+        <code class="export-command" data-testid="export-command">{props.info.command}</code>
         <p class="small">then <code>npx hilt predict --model {props.info.command.split('--out ').pop()} IMAGES…</code> writes one JSON line (or CSV row) per image.</p>
         <button data-testid="export-button" onClick={(e) => { void copyExport(props.info.command, () => {}); e.currentTarget.blur(); }}>Copy the export command <kbd>{props.keyHint}</kbd></button>
       </Show>

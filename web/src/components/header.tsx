@@ -1,10 +1,11 @@
 // Always visible: session, image id (click or g to jump), progress, trainer status, strategy, who you
-// are, pages.
-import { Show } from 'solid-js';
+// are, pages. When they do not fit on one row, the state strip takes a second one (header-fit.ts).
+import { Show, createSignal, onCleanup, onMount } from 'solid-js';
 import { useApp } from '../context.ts';
 import { backboneChip, fmt, trainerText } from '../lib/format.ts';
 import { JumpBox } from './jump-box.tsx';
 import { NameChip } from './name-box.tsx';
+import { watchHeaderFit } from './header-fit.ts';
 
 export function Header() {
   const { session, ui, keys, router, strategy } = useApp();
@@ -17,10 +18,13 @@ export function Header() {
   const link = (href: string, label: string, action: string) => (
     <a href={href} classList={{ active: router.path() === href }} title={`${label} (${keys.hint(action)})`}>{label}</a>
   );
+  const [twoRows, setTwoRows] = createSignal(false);
+  let header!: HTMLElement, strip!: HTMLDivElement;
+  onMount(() => onCleanup(watchHeaderFit(header, strip, setTwoRows)));
   return (
-    <header class="header">
+    <header ref={header} class="header" classList={{ 'two-rows': twoRows() }} data-testid="header">
       <a href="/" class="brand" title={`Home (${keys.hint('global.goHome')})`}>hilt</a>
-      <span class="muted session-name" title="session">{info()?.name}</span>
+      <span class="muted session-name" title={`session ${info()?.name ?? ''}`} data-testid="session-name">{info()?.name}</span>
       <div class="header-id">
         <Show when={ui.jump()} fallback={
           <button class="id-button" data-testid="image-id" title={`Jump to an image id (${keys.hint('global.jump')})`} onClick={() => ui.setJump(true)}>
@@ -37,16 +41,18 @@ export function Header() {
         <span>{fmt(counts()?.labelled ?? 0)} / {fmt(counts()?.images ?? 0)} labelled</span>
         <div class="bar"><div style={{ width: `${counts()?.images ? (100 * done()) / counts()!.images : 0}%` }} /></div>
       </div>
-      {/* which backbone runs: a part of its own that never shrinks (the trainer's status text gives way) */}
-      <Show when={chip()}><span class="backbone-chip" data-testid="backbone" title={note()}>{chip()}</span></Show>
-      <div class={`trainer tone-${trainer().tone}`} data-testid="trainer-status">
-        <span class="dot" />
-        <span>{trainer().text}</span>
+      <div ref={strip} class="header-state" data-testid="header-state">
+        <div class={`trainer tone-${trainer().tone}`} data-testid="trainer-status" title={trainer().text}>
+          <span class="dot" />
+          <span>{trainer().text}</span>
+        </div>
+        {/* which backbone runs, in a few words; the whole note is its tooltip */}
+        <Show when={chip()}><span class="backbone-chip" data-testid="backbone" title={note()}>{chip()}</span></Show>
+        <div class="strategy-chip muted" title={`Next-image strategy: ${strategy.text()} (${keys.hint('global.strategyNext')} cycles)`} data-testid="strategy">
+          next: <b>{strategy.text()}</b>
+        </div>
+        <NameChip />
       </div>
-      <div class="strategy-chip muted" title={`Next-image strategy (${keys.hint('global.strategyNext')} cycles)`} data-testid="strategy">
-        next: <b>{strategy.text()}</b>
-      </div>
-      <NameChip />
       <nav class="nav">
         <Show when={info()?.task}>{link(`/${info()!.task}`, 'Label', 'global.goLabel')}</Show>
         {link('/browse', 'Browse', 'global.goBrowse')}

@@ -1,11 +1,13 @@
-// `?`: every action and its keys, grouped by where they work. Remap them in settings.
+// `?`: every action and its keys, grouped by where they work; class keys only for the session's classes,
+// by name. Remap them in settings.
 import { For } from 'solid-js';
 import { useApp } from '../context.ts';
 import { ACTIONS, SCOPES, display, mac } from '../keys/bind.ts';
 import type { Scope } from '../keys/actions.ts';
+import { classByDigit } from '../keys/class-keys.ts';
 
 export function KeysOverlay(props: { onClose: () => void }) {
-  const { keys } = useApp();
+  const { keys, session } = useApp();
   keys.use('help', { close: props.onClose }, props.onClose);
   const scopes = Object.keys(SCOPES) as Scope[];
   return (
@@ -22,9 +24,9 @@ export function KeysOverlay(props: { onClose: () => void }) {
               <h3>{SCOPES[scope].label}</h3>
               <table class="keys-table">
                 <tbody>
-                  <For each={ACTIONS.filter((a) => a.scope === scope)}>{(a) => (
+                  <For each={ACTIONS.filter((a) => a.scope === scope && (a.classDigit === undefined || classByDigit(session.classes(), a.classDigit)))}>{(a) => (
                     <tr>
-                      <td>{a.label}</td>
+                      <td>{a.classDigit !== undefined && a.classLabel ? a.classLabel(classByDigit(session.classes(), a.classDigit)!.name) : a.label}</td>
                       <td class="keys-cell"><For each={keys.keymap()[a.id]}>{(k) => <kbd>{display(k, mac)}</kbd>}</For></td>
                     </tr>
                   )}</For>

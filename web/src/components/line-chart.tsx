@@ -26,7 +26,8 @@ export function LineChart(props: { series: Series[]; height?: number; yRange?: [
     plot?.destroy();
     const opts: uPlot.Options = {
       width: Math.max(120, box.clientWidth), height: props.height ?? 180,
-      legend: { show: !props.small },
+      // names and colours only: live values would read "--" until the pointer is on the chart
+      legend: { show: !props.small, live: false },
       cursor: { show: !props.small },
       scales: { x: { time: false }, y: props.yRange ? { range: props.yRange } : {} },
       axes: props.small ? [{ show: false }, { ...axis, size: 36 }] : [
@@ -48,5 +49,11 @@ export function LineChart(props: { series: Series[]; height?: number; yRange?: [
     if (plot && plot.series.length === props.series.length + 1) plot.setData(data);
     else if (plot) build();
   });
-  return <div class="chart" ref={box} />;
+  const empty = () => props.series.every((s) => !s.points.length);
+  return (
+    <div class="chart-wrap">
+      <div class="chart" ref={box} />
+      {empty() ? <p class="muted small chart-empty" data-testid="chart-empty">No data yet: the chart fills in as you label and the model trains.</p> : null}
+    </div>
+  );
 }

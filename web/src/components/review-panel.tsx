@@ -9,6 +9,7 @@ import { api } from '../api.ts';
 import { useApp } from '../context.ts';
 import type { ImageListItem, ReviewList } from '../api-types.ts';
 import { webTask } from '../tasks/index.ts';
+import { classByDigit } from '../keys/class-keys.ts';
 import '../quality.css';
 
 type Item = ReviewList['items'][number];
@@ -34,7 +35,7 @@ export function ReviewPanel(props: { item: ImageListItem | undefined; info: Item
   keys.use('review', {
     keep: () => { setPending(null); const it = props.item; if (it) void write(`#${it.id}: label kept`, api.keepLabel(it.id)); },
     accept: () => relabel('accept', props.info?.suggested),
-    ...Object.fromEntries(Array.from({ length: 9 }, (_, i) => [`relabel${i + 1}`, () => relabel(`relabel${i + 1}`, session.classes()[i]?.id)])),
+    ...Object.fromEntries(Array.from({ length: 10 }, (_, d) => [`relabel${d}`, () => relabel(`relabel${d}`, classByDigit(session.classes(), d)?.id)])),
   }, () => setPending(null));
   const h = (id: string) => keys.hint(`review.${id}`);
   const live = () => (cls() && props.item?.prediction?.classId != null ? props.item.prediction : null);

@@ -6,9 +6,11 @@ import type { SegEditor, Tool } from '../seg/editor.ts';
 import { ClassButtons } from './class-buttons.tsx';
 import { StrategySelect } from './strategy-select.tsx';
 import { HintsPanel } from './hints-list.tsx';
+import { digitOf } from '../keys/class-keys.ts';
 
 const TOOLS: { id: Tool; label: string }[] = [
   { id: 'brush', label: 'Brush' }, { id: 'eraser', label: 'Eraser' }, { id: 'point', label: 'Point' }, { id: 'polygon', label: 'Polygon' },
+  { id: 'region', label: 'Region' },
 ];
 
 export interface SegView {
@@ -18,7 +20,7 @@ export interface SegView {
 
 export function SegPanel(props: {
   tool: Tool; setTool: (t: Tool) => void; classId: number; setClassId: (id: number) => void; view: SegView;
-  heat: boolean; setHeat: (v: boolean) => void; hasPrediction: boolean; modelVersion?: number; stale: string | null; reason: string; editor: SegEditor | null; tick: number;
+  heat: boolean; setHeat: (v: boolean) => void; hasPrediction: boolean; onAccept?: (e: SegEditor) => void; modelVersion?: number; stale: string | null; reason: string; editor: SegEditor | null; tick: number;
 }) {
   const { keys, prefs, session } = useApp();
   const h = (id: string) => keys.hint(`segment.${id}`);
@@ -47,9 +49,10 @@ export function SegPanel(props: {
       </label>
       <Show when={props.tool === 'polygon'}><p class="muted small">Click the vertices; click the first one, double-click or <kbd>{h('accept')}</kbd> to fill, <kbd>Esc</kbd> to cancel.</p></Show>
       <Show when={props.tool === 'point'}><p class="muted small">Click to add a point of the class; click a point to remove it.</p></Show>
+      <Show when={props.tool === 'region'}><p class="muted small" data-testid="region-help">Click a region of the predicted map to give all of it the class, or point at it and press a class key. <kbd>{h('undo')}</kbd> undoes.</p></Show>
 
       <h3>Class</h3>
-      <ClassButtons classes={session.classes()} hint={(i) => keys.hint(`segment.class${i + 1}`)} selected={props.classId} onPick={(k) => props.setClassId(k.id)} title="Paint with this class" />
+      <ClassButtons classes={session.classes()} hint={(k) => { const d = digitOf(session.classes(), k.id); return d === null ? '' : keys.hint(`segment.class${d}`); }} selected={props.classId} onPick={(k) => props.setClassId(k.id)} title="Paint with this class" />
 
       <h3>View</h3>
       <label class="slider">
@@ -64,7 +67,11 @@ export function SegPanel(props: {
       <Show when={props.view.diffOnly && props.hasPrediction}>
         <p class="muted small" data-testid="diff-stats">{(props.tick, props.modelVersion, diffText(props.editor))}</p>
       </Show>
-      <p class="muted small legend"><span class="swatch-mask" /> your mask: outline + light fill · <span class="swatch-pred" /> prediction: hatched</p>
+      <Show when={props.view.diffOnly && props.hasPrediction} fallback={
+        <p class="muted small legend"><span class="swatch-mask" /> your mask: outline + light fill · <span class="swatch-pred" /> prediction: hatched</p>
+      }>
+        <p class="muted small legend"><span class="swatch-diff" /> disagreement · <span class="swatch-mask" /> your mask's outline</p>
+      </Show>
 
       <h3 data-testid="seg-prediction">Prediction <Show when={props.hasPrediction && props.modelVersion !== undefined}><span class="muted model-tag">model v{props.modelVersion}</span></Show></h3>
       <Show when={props.hasPrediction} fallback={<p class="muted small">No predicted map for this image yet.</p>}>
@@ -78,7 +85,22 @@ export function SegPanel(props: {
           <input type="range" min="0" max="1" step="0.05" value={prefs.opacity()} aria-label="prediction opacity" onInput={(e) => prefs.setOpacity(Number(e.currentTarget.value))} />
           <span class="muted small"><kbd>{h('opacityDown')}</kbd><kbd>{h('opacityUp')}</kbd></span>
         </label>
-        <button class="primary" onClick={run((e) => e.acceptPrediction())}>Use the prediction as the mask <kbd>{h('accept')}</kbd></button>
+        <Show when={(props.tick, props.modelVersion, props.editor?.predictionSummary())}>{(sum) => (
+          <div data-testid="pred-summary">
+            <p class="small shares" data-testid="pred-shares">
+              <For each={sum().shares.filter((x) => x.share >= 0.005).sort((a, b) => b.share - a.share)}>{(x, i) => (
+                <>{i() ? ' · ' : ''}<span class="swatch" style={{ background: session.classes().find((k) => k.id === x.classId)?.color ?? '#888' }} /> {Math.round(x.share * 100)} % {session.classes().find((k) => k.id === x.classId)?.name ?? `class ${x.classId}`}</>
+              )}</For>
+            </p>
+            <p class="small" classList={{ warn: sum().meanConfidence < 0.5, muted: sum().meanConfidence >= 0.5 }} data-testid="pred-confidence">
+              mean confidence {Math.round(sum().meanConfidence * 100)} %{sum().meanConfidence < 0.5 ? ': very uncertain, Enter asks twice' : ''}
+            </p>
+          </div>
+        )}</Show>
+        <Show when={props.heat}>
+          <p class="small muted heat-legend" data-testid="heat-legend">uncertainty: <span class="heat-bar" /> <span>sure</span> → <span>unsure</span> (clear where the model is sure, yellow to red where it hesitates between two classes)</p>
+        </Show>
+        <button class="primary" onClick={run((e) => { if (props.onAccept) props.onAccept(e); else e.acceptPrediction(); })}>Use the prediction as the mask <kbd>{h('accept')}</kbd></button>
       </Show>
 
       <h3>Edit</h3>

@@ -28,11 +28,19 @@ export interface ActionDef {
   keys: string[];
   /** fire again while the key is held (navigation, sizes); labelling keys never repeat */
   repeat?: boolean;
+  /** the class digit this action picks (keys/class-keys.ts): the key list shows it only while that class exists */
+  classDigit?: number;
+  /** its label once the class is known, e.g. "Paint with circle" */
+  classLabel?: (name: string) => string;
 }
 
 const a = (scope: Scope, id: string, label: string, keys: string[], repeat = false): ActionDef => ({ id: `${scope}.${id}`, scope, label, keys, repeat });
 const nine = (scope: Scope, id: string, label: (k: number) => string) =>
   Array.from({ length: 9 }, (_, i) => a(scope, `${id}${i + 1}`, label(i + 1), [String(i + 1)]));
+/** one action per class digit: `0` the background class, `1`–`9` the others in order (keys/class-keys.ts) */
+const ten = (scope: Scope, id: string, label: (k: string) => string) =>
+  Array.from({ length: 10 }, (_, d): ActionDef => ({ ...a(scope, `${id}${d}`, label(nth(d)), [String(d)]), classDigit: d, classLabel: (name) => label(`“${name}”`) }));
+const nth = (d: number) => (d === 0 ? 'the background class' : `class ${d}`);
 
 export const ACTIONS: ActionDef[] = [
   a('global', 'help', 'Show all keys', ['?']),
@@ -51,7 +59,7 @@ export const ACTIONS: ActionDef[] = [
   ...WEB_TASK_LIST.map((t) => a('home', t.name, `Open ${t.name}`, [t.homeKey])),
   a('home', 'open', 'Open the current task', ['Enter']),
 
-  ...nine('classify', 'label', (k) => `Label with class ${k} and advance`),
+  ...ten('classify', 'label', (k) => `Label with ${k} and advance`),
   a('classify', 'accept', 'Accept the prediction and advance', ['Enter']),
   a('classify', 'skip', 'Skip this image', ['s']),
   a('classify', 'next', 'Next image', ['ArrowRight', 'd'], true),
@@ -60,7 +68,7 @@ export const ACTIONS: ActionDef[] = [
   a('classify', 'windowDown', 'Live accuracy: smaller window', ['-'], true),
   a('classify', 'windowUp', 'Live accuracy: larger window', ['='], true),
 
-  ...nine('segment', 'class', (k) => `Paint with class ${k}`),
+  ...ten('segment', 'class', (k) => `Paint with ${k}`),
   a('segment', 'accept', 'Accept the prediction as the mask (closes a polygon)', ['Enter']),
   a('segment', 'advance', 'Save and go to the next image by strategy', ['s']),
   a('segment', 'next', 'Next image (saves)', ['ArrowRight', 'd'], true),
@@ -72,6 +80,7 @@ export const ACTIONS: ActionDef[] = [
   a('segment', 'eraser', 'Eraser', ['e']),
   a('segment', 'point', 'Point tool', ['p']),
   a('segment', 'polygon', 'Polygon fill', ['f']),
+  a('segment', 'region', 'Region tool: a click, or a class key with the pointer on it, recolours that predicted region', ['t']),
   a('segment', 'sizeDown', 'Smaller brush', ['['], true),
   a('segment', 'sizeUp', 'Larger brush', [']'], true),
   a('segment', 'overlay', 'Toggle the prediction overlay', ['o']),
@@ -84,7 +93,7 @@ export const ACTIONS: ActionDef[] = [
   a('segment', 'diff', 'Show only where your mask and the prediction disagree', ['x']),
   a('segment', 'zoomIn', 'Zoom in', ['='], true),
   a('segment', 'zoomOut', 'Zoom out', ['-'], true),
-  a('segment', 'zoomFit', 'Fit the image', ['0']),
+  a('segment', 'zoomFit', 'Fit the image', ['v']),
   a('segment', 'panLeft', 'Pan left', ['Shift+ArrowLeft'], true),
   a('segment', 'panRight', 'Pan right', ['Shift+ArrowRight'], true),
   a('segment', 'panUp', 'Pan up', ['Shift+ArrowUp'], true),
@@ -102,7 +111,7 @@ export const ACTIONS: ActionDef[] = [
   a('browse', 'sort', 'Next sort order', ['r']),
 
   a('review', 'keep', 'Keep the given label (it is right)', ['k']),
-  ...nine('review', 'relabel', (k) => `Relabel with class ${k}`),
+  ...ten('review', 'relabel', (k) => `Relabel with ${k}`),
   a('review', 'accept', 'Relabel with the model’s suggestion', ['y']),
 
   a('evaluation', 'cellLeft', 'Confusion matrix: cell left', ['ArrowLeft', 'a'], true),
@@ -135,7 +144,7 @@ export const ACTIONS: ActionDef[] = [
   a('classes', 'remove', 'Remove the class', ['Delete', 'x']),
   a('classes', 'close', 'Close the panel', ['c']),
 
-  ...nine('pickClass', 'class', (k) => `Look for class ${k}`),
+  ...ten('pickClass', 'class', (k) => `Look for ${k}`),
   a('pickClass', 'keep', 'Keep the class already chosen', ['Enter']),
   a('pickClass', 'skip', 'Skip “by class”: the next strategy', ['n']),
   a('pickClass', 'skipBack', 'Skip “by class”: the previous strategy', ['Shift+n']),

@@ -58,8 +58,8 @@ export function createKeys(): Keys {
   createEffect(() => {
     const map = keymap();
     const table: Record<string, Handler> = {};
-    for (const keys of Object.values(map)) for (const k of keys) table[toTinykeys(k)] = (e) => dispatch(k, e);
-    handler = createKeybindingsHandler(table, { ignore: () => false });
+    for (const keys of Object.values(map)) for (const k of keys) for (const t of toTinykeys(k)) table[t] = (e) => dispatch(k, e);
+    handler = createKeybindingsHandler(table);
   });
   // one listener: the keymap first, then scrolling for the keys no action took
   window.addEventListener('keydown', (e) => {

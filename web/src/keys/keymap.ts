@@ -52,15 +52,16 @@ export function eventToBinding(e: { key: string; ctrlKey: boolean; metaKey: bool
   return canonical([...mods, e.key === ' ' ? 'Space' : e.key].join('+'));
 }
 
-/** The string tinykeys understands: shift is optional for symbols typed with it ("?" → "[Shift]+?"). */
-export function toTinykeys(binding: string): string {
+/** The strings tinykeys understands for a binding: a shifted symbol matches with or without Shift held
+ * ("?" → ["?", "Shift+?"]), since tinykeys matches modifiers exactly. */
+export function toTinykeys(binding: string): string[] {
   const c = canonical(binding);
   if (!c) throw new Error(`invalid binding "${binding}"`);
   const parts = c === '+' ? ['+'] : c.endsWith('++') ? [...c.slice(0, -2).split('+'), '+'] : c.split('+');
   const key = parts.pop()!;
-  const k = key === 'Space' ? 'Space' : key;
+  const plain = [...parts, key].join('+');
   const optShift = key.length === 1 && !/^[a-z0-9]$/.test(key) && !parts.includes('Shift');
-  return [...parts, ...(optShift ? ['[Shift]'] : []), k].join('+');
+  return optShift ? [plain, [...parts, 'Shift', key].join('+')] : [plain];
 }
 
 /** Human label: "$mod+z" → "Ctrl+Z" (⌘ on a Mac), "ArrowRight" → "→". */

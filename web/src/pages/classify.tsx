@@ -11,6 +11,7 @@ import { LiveAccuracy } from '../components/live-accuracy.tsx';
 import { StrategySelect } from '../components/strategy-select.tsx';
 import { HintsPanel } from '../components/hints-list.tsx';
 import { staleNote } from '../lib/prediction-note.ts';
+import { classByDigit, digitOf } from '../keys/class-keys.ts';
 import type { Stats } from '../api-types.ts';
 
 export function ClassifyPage() {
@@ -25,10 +26,10 @@ export function ClassifyPage() {
 
   const c = createClassifier({ nav, cache, notify: ui.notify, changed: () => {}, sequential: () => strategy.pick().strategy === 'sequential' });
   const classes = () => session.classes();
-  const labelNth = (i: number) => () => { const k = classes()[i]; if (k && nav.entry()) c.label(k); };
+  const labelDigit = (d: number) => () => { const k = classByDigit(classes(), d); if (k && nav.entry()) c.label(k); };
   const win = (d: number) => prefs.setLiveWindow(Math.max(5, Math.min(500, prefs.liveWindow() + d)));
   keys.use('classify', {
-    ...Object.fromEntries(Array.from({ length: 9 }, (_, i) => [`label${i + 1}`, labelNth(i)])),
+    ...Object.fromEntries(Array.from({ length: 10 }, (_, d) => [`label${d}`, labelDigit(d)])),
     accept: () => c.accept(),
     skip: () => c.skip(),
     next: () => nav.move(1),
@@ -66,7 +67,7 @@ export function ClassifyPage() {
       </div>
       <aside class="side">
         <h3>Classes</h3>
-        <ClassButtons classes={classes()} hint={(i) => keys.hint(`classify.label${i + 1}`)} selected={ann()?.kind === 'label' ? ann()!.classId : null}
+        <ClassButtons classes={classes()} hint={(k) => { const d = digitOf(classes(), k.id); return d === null ? '' : keys.hint(`classify.label${d}`); }} selected={ann()?.kind === 'label' ? ann()!.classId : null}
           predicted={predicted()} onPick={(k) => c.label(k)} title="Label and advance" />
         <PredictionTop3 prediction={pred()} classes={classes()} acceptKey={keys.hint('classify.accept')} stale={staleNote(pred(), session.trainer())} />
         <LiveAccuracy stats={stats()} window={prefs.liveWindow()} setWindow={prefs.setLiveWindow}

@@ -47,22 +47,22 @@ export function attachInput(ed: SegEditor): () => void {
     const s = ed.state;
     if (ed.tool === 'brush' || ed.tool === 'eraser') {
       if (ed.tool === 'brush' && !ed.classId) return;
-      s.history.push(s);
+      s.history.push(s, ed.tool === 'eraser' ? 'eraser stroke' : 'brush stroke');
       mode = 'stroke'; last = null; pending = null; done = new Set();
       paint(q);
       ed.changed(pending, 'stroke'); pending = null;
       cv.setPointerCapture(e.pointerId);
     } else if (ed.tool === 'point') {
       const hit = s.points.findIndex((pt) => { const o = toScreen(ed.view, pt.x, pt.y); return Math.hypot(o.x - p.x, o.y - p.y) <= NEAR; });
-      if (hit >= 0) ed.edit((st) => { st.points = st.points.filter((_, i) => i !== hit); return null; });
+      if (hit >= 0) ed.edit((st) => { st.points = st.points.filter((_, i) => i !== hit); return null; }, 'done', 'point removed');
       else if (ed.classId && q.x >= 0 && q.y >= 0 && q.x <= s.width && q.y <= s.height) {
-        ed.edit((st) => { st.points = [...st.points, { classId: ed.classId, x: Math.round(q.x * 10) / 10, y: Math.round(q.y * 10) / 10 }]; return null; });
+        ed.edit((st) => { st.points = [...st.points, { classId: ed.classId, x: Math.round(q.x * 10) / 10, y: Math.round(q.y * 10) / 10 }]; return null; }, 'done', 'point');
       }
     } else if (ed.tool === 'polygon') {
       const first = ed.polygon[0] && toScreen(ed.view, ed.polygon[0].x, ed.polygon[0].y);
       if (first && ed.polygon.length >= 3 && Math.hypot(first.x - p.x, first.y - p.y) <= NEAR) ed.closePolygon();
       else { ed.polygon.push(q); ed.requestRender(); }
-    }
+    } else if (ed.tool === 'region') ed.onRegion?.(q.x, q.y);
     e.preventDefault();
   };
 

@@ -9,9 +9,10 @@ import { hexToRgb, type RGB } from './overlay-math.ts';
 import { imagePixels } from './pixels.ts';
 import { dropUnknown, fillPolygon, union, type Rect } from './raster.ts';
 import type { SpMap } from './superpixel-brush.ts';
-import { fitView, panBy, zoomAt, type View } from './view.ts';
+import { fitView, panBy, toImage, zoomAt, type View } from './view.ts';
+import { mapSummary, regionAt } from './region.ts';
 
-export type Tool = 'brush' | 'eraser' | 'point' | 'polygon';
+export type Tool = 'brush' | 'eraser' | 'point' | 'polygon' | 'region';
 
 /** One image's editable annotation, kept by the page between visits until it is saved. */
 export interface ImageState { id: number; width: number; height: number; mask: Uint8Array; points: Point[]; history: History; dirty: boolean; rev: number }
@@ -28,7 +29,7 @@ export class SegEditor {
   overlayOn = true;
   heatOn = false;
   /** the prediction's opacity, and your mask's fill (its outline follows it, stronger) */
-  opacity = 0.45;
+  opacity = 0.6;
   maskOpacity = 0.3;
   /** hide both overlays (the bare image); show only where your mask and the prediction disagree */
   hideAll = false;
@@ -50,6 +51,10 @@ export class SegEditor {
   /** what the disagreement view counted: your labelled pixels and those the prediction disagrees with */
   diffStats: { disagree: number; labelled: number } | null = null;
   private diff: { pred: PredictionLayer; rev: number; canvas: HTMLCanvasElement } | null = null;
+  /** called whenever the disagreement is counted again (the page shows the count drawn) */
+  onDiff: (() => void) | null = null;
+  /** the region tool's click at image point (x, y): the page recolours and says what it did */
+  onRegion: ((x: number, y: number) => void) | null = null;
   private hatch: HTMLCanvasElement | null = null;
   private frame = 0;
   private fitted = false;
@@ -100,6 +105,7 @@ export class SegEditor {
       ctx.putImageData(img, 0, 0);
       this.diffStats = { disagree: r.disagree, labelled: r.labelled };
       this.diff = { pred: p, rev: s.rev, canvas: c };
+      this.onDiff?.();
     }
     return this.diff.canvas;
   }
@@ -148,13 +154,15 @@ export class SegEditor {
     this.view = zoomAt(this.view, factor, at?.x ?? this.size.w / 2, at?.y ?? this.size.h / 2);
     this.requestRender();
   }
+  /** a point of the canvas (CSS pixels) in image coordinates */
+  toImagePoint(p: { x: number; y: number }): { x: number; y: number } { return toImage(this.view, p.x, p.y); }
   pan(dx: number, dy: number): void { this.view = panBy(this.view, dx, dy); this.requestRender(); }
 
-  /** Snapshot for undo, then apply an edit to the mask/points. */
-  edit(fn: (s: ImageState) => Rect | 'all' | null | void, kind: 'stroke' | 'done' = 'done'): void {
+  /** Snapshot for undo (with what the edit is, for "undone: …"), then apply an edit to the mask/points. */
+  edit(fn: (s: ImageState) => Rect | 'all' | null | void, kind: 'stroke' | 'done' = 'done', what = 'edit'): void {
     const s = this.state;
     if (!s) return;
-    s.history.push(s);
+    s.history.push(s, what);
     const dirty = fn(s);
     this.changed(dirty === undefined ? 'all' : dirty, kind);
   }
@@ -180,7 +188,27 @@ export class SegEditor {
   }
   undo(): boolean { const s = this.state; return !!s && this.restore(s.history.undo(cloneState(s))); }
   redo(): boolean { const s = this.state; return !!s && this.restore(s.history.redo(cloneState(s))); }
-  clear(): void { this.edit((s) => { s.mask.fill(0); s.points = []; return 'all'; }); }
+  clear(): void { this.edit((s) => { s.mask.fill(0); s.points = []; return 'all'; }, 'done', 'clear'); }
+
+  /** The predicted map in numbers: each class's share of the image and the mean top-1 confidence. */
+  predictionSummary(): { shares: { classId: number; share: number }[]; meanConfidence: number } | null {
+    const p = this.pred;
+    if (!p) return null;
+    const u = p.sampled(), r = mapSummary(u.idx, u.conf, p.pred.classIds.length);
+    return { shares: p.pred.classIds.map((classId, i) => ({ classId, share: r.shares[i] })), meanConfidence: r.meanConfidence };
+  }
+
+  /** Recolour the connected region of the prediction under image point (x, y) with `classId`, as one
+   *  undoable edit. Returns the region's predicted class and size, or null where there is none. */
+  recolourAt(x: number, y: number, classId: number): { from: number; pixels: number } | null {
+    const s = this.state, p = this.pred;
+    if (!s || !p || !classId) return null;
+    const full = p.fullMask(), idx = regionAt(full, s.width, s.height, x, y);
+    if (!idx.length) return null;
+    const from = full[idx[0]];
+    this.edit((st) => { for (const i of idx) st.mask[i] = classId; return 'all'; }, 'done', 'region recolour');
+    return { from, pixels: idx.length };
+  }
 
   /** Enter: the refined prediction fills every pixel you have not painted; your strokes always win. */
   acceptPrediction(): boolean {
@@ -190,7 +218,7 @@ export class SegEditor {
       for (let i = 0; i < full.length; i++) if (!s.mask[i]) s.mask[i] = full[i];
       dropUnknown({ data: s.mask, width: s.width, height: s.height }, new Set(this.colors.keys()));
       return 'all';
-    });
+    }, 'done', 'accepted prediction');
     return true;
   }
   closePolygon(): boolean {
@@ -198,7 +226,7 @@ export class SegEditor {
     const pts = this.polygon;
     this.polygon = [];
     const value = this.tool === 'eraser' ? 0 : this.classId;
-    this.edit((s) => fillPolygon({ data: s.mask, width: s.width, height: s.height }, pts, value));
+    this.edit((s) => fillPolygon({ data: s.mask, width: s.width, height: s.height }, pts, value), 'done', 'polygon fill');
     return true;
   }
 

@@ -20,13 +20,15 @@ function tile(name: string, n: number, alpha: (x: number, y: number) => number):
   tiles.set(name, t);
   return t;
 }
-/** diagonal stripes 3 px wide every 8 px, a faint fill between them */
-const hatchTile = () => tile('hatch', 8, (x, y) => ((x + y) % 8 < 3 ? 255 : 50));
+/** diagonal stripes 3 px wide every 8 px, a fill between them strong enough to read the class at the
+ *  default opacity (the stripes still tell it from your mask's flat fill) */
+const hatchTile = () => tile('hatch', 8, (x, y) => ((x + y) % 8 < 3 ? 255 : 165));
+const solidTile = () => tile('solid', 1, () => 255);
 /** dots: the prediction's outline reads as a dotted line, yours as a solid one */
 const dotTile = () => tile('dots', 4, (x, y) => ((x + y) % 4 < 2 ? 255 : 0));
 
 /** Draw `src` (image-sized) through a screen-space alpha pattern at `alpha` onto ctx. */
-function throughPattern(ed: SegEditor, ctx: CanvasRenderingContext2D, src: HTMLCanvasElement, pattern: HTMLCanvasElement, alpha: number, dpr: number): void {
+function throughPattern(ed: SegEditor, ctx: CanvasRenderingContext2D, src: HTMLCanvasElement, pattern: HTMLCanvasElement, alpha: number, dpr: number, tint?: string): void {
   const s = ed.state!, v = ed.view, buf = ed.hatchBuffer(), b = buf.getContext('2d')!;
   b.setTransform(1, 0, 0, 1, 0, 0);
   b.globalCompositeOperation = 'source-over';
@@ -38,6 +40,7 @@ function throughPattern(ed: SegEditor, ctx: CanvasRenderingContext2D, src: HTMLC
   b.globalCompositeOperation = 'destination-in';
   b.fillStyle = b.createPattern(pattern, 'repeat')!;
   b.fillRect(0, 0, buf.width, buf.height);
+  if (tint) { b.globalCompositeOperation = 'source-in'; b.fillStyle = tint; b.fillRect(0, 0, buf.width, buf.height); }
   ctx.save();
   ctx.setTransform(1, 0, 0, 1, 0, 0);
   ctx.globalAlpha = alpha;
@@ -62,7 +65,9 @@ export function renderEditor(ed: SegEditor, ctx: CanvasRenderingContext2D): void
   if (!ed.hideAll && ed.diffOnly) {
     const d = ed.diffCanvas();
     if (d) { ctx.globalAlpha = 0.9; ctx.drawImage(d, 0, 0, s.width, s.height); }
-    if (mask) { ctx.globalAlpha = 0.5; ctx.drawImage(mask.edges, 0, 0); }
+    // your outline in white: magenta on this view means disagreement and nothing else (a class coloured
+    // near magenta must not read as one)
+    if (mask) throughPattern(ed, ctx, mask.edges, solidTile(), 0.6, dpr, '#ffffff');
     ctx.globalAlpha = 1;
   } else if (!ed.hideAll) {
     if (pred && ed.overlayOn && ed.opacity > 0) {

@@ -5,7 +5,8 @@ import type { Annotation, Class } from '../types.ts';
 import type { Navigator } from './navigator.ts';
 import type { ImageCache } from './image-cache.ts';
 
-interface UndoStep { imageId: number; previous: Annotation | null }
+/** `done`: what the step wrote, in words ("label circle", "skip"), for the "undone: …" note */
+interface UndoStep { imageId: number; previous: Annotation | null; done: string }
 
 export function createClassifier(d: {
   nav: Navigator; cache: ImageCache; notify: (t: string, tone?: 'info' | 'error') => void; changed: () => void;
@@ -18,10 +19,10 @@ export function createClassifier(d: {
    * Record, write, and move on. Sequential moves on at once (the next image is known and prefetched);
    * `wait` holds the move until the server agreed (accepting: a changed prediction must stay in view).
    */
-  async function commit(write: () => Promise<{ annotation: Annotation }>, optimistic: Annotation, wait = false) {
+  async function commit(write: () => Promise<{ annotation: Annotation }>, optimistic: Annotation, wait = false, done = 'label') {
     const cur = d.nav.entry();
     if (!cur) return;
-    const step = { imageId: cur.id, previous: cur.meta.annotation };
+    const step: UndoStep = { imageId: cur.id, previous: cur.meta.annotation, done };
     undo.push(step);
     if (undo.length > 200) undo.shift();
     d.cache.setAnnotation(cur.id, optimistic);
@@ -48,17 +49,17 @@ export function createClassifier(d: {
   const q = (fn: () => Promise<unknown> | void) => d.nav.queue(fn);
   return {
     label(k: Class) {
-      q(() => { const cur = d.nav.entry(); if (cur) return commit(() => api.annotate(cur.id, { kind: 'label', classId: k.id }), { ...base(cur.id), kind: 'label', classId: k.id }); });
+      q(() => { const cur = d.nav.entry(); if (cur) return commit(() => api.annotate(cur.id, { kind: 'label', classId: k.id }), { ...base(cur.id), kind: 'label', classId: k.id }, false, `label ${k.name}`); });
     },
     skip() {
-      q(() => { const cur = d.nav.entry(); if (cur) return commit(() => api.annotate(cur.id, { kind: 'skip' }), { ...base(cur.id), kind: 'skip', classId: null }); });
+      q(() => { const cur = d.nav.entry(); if (cur) return commit(() => api.annotate(cur.id, { kind: 'skip' }), { ...base(cur.id), kind: 'skip', classId: null }, false, 'skip'); });
     },
     accept() {
       q(() => {
         const cur = d.nav.entry();
         const p = cur?.meta.prediction;
         if (!cur || !p || p.classId === null) { d.notify('There is no prediction for this image yet.'); return; }
-        return commit(() => api.acceptPrediction(cur.id, p.modelVersion), { ...base(cur.id), kind: 'label', classId: p.classId }, true);
+        return commit(() => api.acceptPrediction(cur.id, p.modelVersion), { ...base(cur.id), kind: 'label', classId: p.classId }, true, 'accepted prediction');
       });
     },
     undo() { q(() => undoStep()); },
@@ -75,6 +76,7 @@ export function createClassifier(d: {
       d.cache.setAnnotation(step.imageId, r.annotation);
       d.nav.markDone(step.imageId, r.annotation !== null);
       d.changed();
+      d.notify(`undone: ${step.done} on #${step.imageId}`);
     } catch (e) {
       d.notify(`Undo failed: ${(e as Error).message}`, 'error');
     }

@@ -21,7 +21,7 @@ export function createPrefs() {
   const [strategyClass, setStrategyClass] = persisted<number | null>('strategyClass', null, (v) => v === null || typeof v === 'number');
   const [liveWindow, setLiveWindow] = persisted('liveWindow', 50, num(5, 1000));
   const [brush, setBrush] = persisted('brush', 12, num(1, 400));
-  const [opacity, setOpacity] = persisted('opacity', 0.45, num(0, 1));
+  const [opacity, setOpacity] = persisted('opacity', 0.6, num(0, 1));
   const [maskOpacity, setMaskOpacity] = persisted('maskOpacity', 0.3, num(0, 1));
   const [overlay, setOverlay] = persisted('overlay', true, (v) => typeof v === 'boolean');
   return { strategy, setStrategy, strategyClass, setStrategyClass, liveWindow, setLiveWindow, brush, setBrush, opacity, setOpacity, maskOpacity, setMaskOpacity, overlay, setOverlay };

@@ -10,7 +10,8 @@ import { rleDecode, rleEncode } from '../seg/rle.ts';
 import type { Entry, ImageCache } from './image-cache.ts';
 import type { Point } from '../types.ts';
 
-export type SaveState = 'saved' | 'saving' | 'unsaved' | 'error';
+/** 'idle': nothing saved from this page yet and nothing to save (no status is shown) */
+export type SaveState = 'idle' | 'saved' | 'saving' | 'unsaved' | 'error';
 interface Draft { at: number; w: number; h: number; mask: number[]; points: Point[] }
 
 export function createSegmenter(d: {
@@ -18,7 +19,8 @@ export function createSegmenter(d: {
 }) {
   const states = new Map<number, ImageState>();
   const saving = new Map<number, Promise<boolean>>();
-  const [status, setStatus] = createSignal<SaveState>('saved');
+  const [status, setStatus] = createSignal<SaveState>('idle');
+  let savedOnce = false;
   const key = (id: number) => `hilt.draft.${d.session()}.${id}`;
 
   function readDraft(id: number): Draft | null {
@@ -33,7 +35,7 @@ export function createSegmenter(d: {
 
   function refresh() {
     const dirty = [...states.values()].some((s) => s.dirty);
-    if (status() !== 'error' || !dirty) setStatus(saving.size ? 'saving' : dirty ? 'unsaved' : 'saved');
+    if (status() !== 'error' || !dirty) setStatus(saving.size ? 'saving' : dirty ? 'unsaved' : savedOnce ? 'saved' : 'idle');
   }
 
   async function saveOne(s: ImageState, keepalive: boolean): Promise<boolean> {
@@ -48,6 +50,7 @@ export function createSegmenter(d: {
       d.cache.setAnnotation(s.id, r.annotation, mask);
       d.onSaved?.(s.id, true); // the server counts any saved row as annotated
       if (s.rev === rev) { s.dirty = false; dropDraft(s.id); }
+      savedOnce = true;
       return true;
     } catch (e) {
       d.notify(`Image #${s.id} not saved yet (kept locally, retrying): ${(e as Error).message}`, 'error');

@@ -6,7 +6,7 @@ export const classification = {
   title: 'Classification',
   text: 'One label per image, by keyboard. The model suggests, you confirm or correct.',
   homeKey: '1',
-  classAction: (i) => `classify.label${i + 1}`,
+  classAction: (d) => `classify.label${d}`,
   labelling: { withMask: false, patchAnnotations: true },
   browse: {
     states: [

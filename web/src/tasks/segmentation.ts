@@ -6,7 +6,7 @@ export const segmentation = {
   title: 'Segmentation',
   text: 'Paint class masks with brush, eraser, points and polygons over the predicted map.',
   homeKey: '2',
-  classAction: (i) => `segment.class${i + 1}`,
+  classAction: (d) => `segment.class${d}`,
   labelling: { withMask: true, patchAnnotations: false },
   browse: {
     // a mask or not (an image with points only has none); "wrong vs prediction" has no meaning here

@@ -14,8 +14,8 @@ export interface WebTask {
   title: string; text: string;
   /** the key that opens it on the home page (action `home.<name>`) */
   homeKey: string;
-  /** the key action that picks class i (0-based) on its labelling page: the classes panel shows it */
-  classAction(i: number): string;
+  /** the key action that picks the class of digit d (keys/class-keys.ts) on its labelling page: the classes panel shows it */
+  classAction(d: number): string;
   /** the labelling page: keep the saved mask in the image cache; patch cached annotations from socket frames */
   labelling: { withMask: boolean; patchAnnotations: boolean };
   browse: {

@@ -5,26 +5,18 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import sharp from 'sharp';
 import { join } from 'node:path';
-import { createDemoSession } from '../scripts/make-demo.ts';
-import { serveSession, tempDir, type TestServer } from './helpers/fixtures.ts';
-import { browserPeer, hilt, type Child } from './helpers/peers.ts';
+import type { TestServer } from './helpers/fixtures.ts';
+import { demoWithTrainer, type DemoTrainer } from './helpers/demo-trainer.ts';
+import { browserPeer, type Child } from './helpers/peers.ts';
 
 const N = 120, LABELS = 80, FLIPS = 8;
-let dir: string, srv: TestServer, trainer: Child;
-const truth = new Map<string, string>();
+let dir: string, srv: TestServer, trainer: Child, truth: Map<string, string>, demo: DemoTrainer;
 
 beforeAll(async () => {
-  dir = tempDir();
-  const demo = await createDemoSession(dir, 'demo', { count: N, dataDir: join(dir, 'data'), cue: 'colour', seed: 5 });
-  for (const line of readFileSync(join(demo.dataDir, 'labels.csv'), 'utf8').trim().split('\n').slice(1)) {
-    const [p, label] = line.split(',');
-    truth.set(p.split('/').pop()!, label);
-  }
-  srv = await serveSession(dir, 'demo');
-  trainer = hilt(['train', '--session', 'demo', '--sessions-dir', dir, '--server', srv.url.replace('http', 'ws') + '/ws', '--backbone', 'tiny', '--offline']);
-  await trainer.waitForLine(/connected to/);
+  demo = await demoWithTrainer({ count: N, cue: 'colour', seed: 5 }, 'tiny');
+  ({ dir, srv, trainer, truth } = demo);
 }, 120_000);
-afterAll(async () => { await trainer?.stop(); await srv?.close(); });
+afterAll(async () => { await demo?.stop(); });
 
 describe('likely label errors, end to end', () => {
   it(`${FLIPS} of ${LABELS} labels flipped: the review list puts them first, the strategy walks them`, async () => {

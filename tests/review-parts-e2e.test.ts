@@ -2,28 +2,18 @@
 // frame may carry, arrives whole in parts, and /api/review lists every labelled image; the trainer is never
 // told its frame was refused.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { createDemoSession } from '../scripts/make-demo.ts';
-import { serveSession, tempDir, type TestServer } from './helpers/fixtures.ts';
-import { browserPeer, hilt, type Child } from './helpers/peers.ts';
+import type { TestServer } from './helpers/fixtures.ts';
+import { demoWithTrainer, type DemoTrainer } from './helpers/demo-trainer.ts';
+import { browserPeer, type Child } from './helpers/peers.ts';
 
 const N = 640, LABELS = 600;
-let dir: string, srv: TestServer, trainer: Child;
-const truth = new Map<string, string>();
+let dir: string, srv: TestServer, trainer: Child, truth: Map<string, string>, demo: DemoTrainer;
 
 beforeAll(async () => {
-  dir = tempDir();
-  const demo = await createDemoSession(dir, 'demo', { count: N, dataDir: join(dir, 'data'), cue: 'colour', seed: 8, size: [96, 72] });
-  for (const line of readFileSync(join(demo.dataDir, 'labels.csv'), 'utf8').trim().split('\n').slice(1)) {
-    const [p, label] = line.split(',');
-    truth.set(p.split('/').pop()!, label);
-  }
-  srv = await serveSession(dir, 'demo');
-  trainer = hilt(['train', '--session', 'demo', '--sessions-dir', dir, '--server', srv.url.replace('http', 'ws') + '/ws', '--backbone', 'tiny', '--offline']);
-  await trainer.waitForLine(/connected to/);
+  demo = await demoWithTrainer({ count: N, cue: 'colour', seed: 8, size: [96, 72] }, 'tiny');
+  ({ dir, srv, trainer, truth } = demo);
 }, 180_000);
-afterAll(async () => { await trainer?.stop(); await srv?.close(); });
+afterAll(async () => { await demo?.stop(); });
 
 describe('a review list of 600 labels from the real trainer', () => {
   it('arrives whole', async () => {

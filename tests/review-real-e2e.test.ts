@@ -4,28 +4,18 @@
 // how often its held-out heads agree with the labels, and the near-duplicate hint names no pair of these
 // distinct pictures.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { createDemoSession } from '../scripts/make-demo.ts';
-import { serveSession, tempDir, type TestServer } from './helpers/fixtures.ts';
-import { browserPeer, hilt, type Child } from './helpers/peers.ts';
+import type { TestServer } from './helpers/fixtures.ts';
+import { demoWithTrainer, type DemoTrainer } from './helpers/demo-trainer.ts';
+import { browserPeer, type Child } from './helpers/peers.ts';
 
 const N = 160, LABELS = 32;
-let dir: string, srv: TestServer, trainer: Child;
-const truth = new Map<string, string>();
+let dir: string, srv: TestServer, trainer: Child, truth: Map<string, string>, demo: DemoTrainer;
 
 beforeAll(async () => {
-  dir = tempDir();
-  const demo = await createDemoSession(dir, 'demo', { count: N, seed: 4, dataDir: join(dir, 'data') });
-  for (const line of readFileSync(join(demo.dataDir, 'labels.csv'), 'utf8').trim().split('\n').slice(1)) {
-    const [p, label] = line.split(',');
-    truth.set(p.split('/').pop()!, label);
-  }
-  srv = await serveSession(dir, 'demo');
-  trainer = hilt(['train', '--session', 'demo', '--sessions-dir', dir, '--server', srv.url.replace('http', 'ws') + '/ws', '--backbone', 'mobilenetv2-imagenet', '--offline']);
-  await trainer.waitForLine(/connected to/, 120_000);
+  demo = await demoWithTrainer({ count: N, seed: 4 }, 'mobilenetv2-imagenet', 120_000);
+  ({ dir, srv, trainer, truth } = demo);
 }, 180_000);
-afterAll(async () => { await trainer?.stop(); await srv?.close(); });
+afterAll(async () => { await demo?.stop(); });
 
 describe('review list, demo session, real trainer', () => {
   it(`${LABELS} correct labels: nothing flagged at ≥ 0.9`, async () => {

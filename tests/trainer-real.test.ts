@@ -2,28 +2,18 @@
 // where only the shape tells the classes apart (random colours and backgrounds): a few labels per class
 // are learned well above chance. The same run on `tiny` is the machinery test (trainer-e2e.test.ts).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { createDemoSession } from '../scripts/make-demo.ts';
-import { serveSession, tempDir, type TestServer } from './helpers/fixtures.ts';
-import { browserPeer, hilt, type Child } from './helpers/peers.ts';
+import type { TestServer } from './helpers/fixtures.ts';
+import { demoWithTrainer, type DemoTrainer } from './helpers/demo-trainer.ts';
+import { browserPeer, type Child } from './helpers/peers.ts';
 
 const N = 200, PER_CLASS = 10;
-let dir: string, srv: TestServer, trainer: Child;
-const truth = new Map<string, string>();
+let dir: string, srv: TestServer, trainer: Child, truth: Map<string, string>, demo: DemoTrainer;
 
 beforeAll(async () => {
-  dir = tempDir();
-  const demo = await createDemoSession(dir, 'demo', { count: N, seed: 3, dataDir: join(dir, 'data') });
-  for (const line of readFileSync(join(demo.dataDir, 'labels.csv'), 'utf8').trim().split('\n').slice(1)) {
-    const [p, label] = line.split(',');
-    truth.set(p.split('/').pop()!, label);
-  }
-  srv = await serveSession(dir, 'demo');
-  trainer = hilt(['train', '--session', 'demo', '--sessions-dir', dir, '--server', srv.url.replace('http', 'ws') + '/ws', '--backbone', 'mobilenetv2-imagenet', '--offline']);
-  await trainer.waitForLine(/connected to/, 120_000);
+  demo = await demoWithTrainer({ count: N, seed: 3 }, 'mobilenetv2-imagenet', 120_000);
+  ({ dir, srv, trainer, truth } = demo);
 }, 180_000);
-afterAll(async () => { await trainer?.stop(); await srv?.close(); });
+afterAll(async () => { await demo?.stop(); });
 
 describe('learning on real features', () => {
   it(`${PER_CLASS} labels per class on shape-only pictures → held-out accuracy ≥ 0.55 (chance 0.25)`, async () => {

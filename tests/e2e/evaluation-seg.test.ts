@@ -13,7 +13,7 @@ beforeAll(async () => {
   await api(app.url, '/api/session/task', { method: 'PUT', body: JSON.stringify({ task: 'segmentation' }) });
   const K = (await api<{ classes: { id: number }[] }>(app.url, '/api/classes')).classes.map((k) => k.id).slice(0, 3);
   browser = await launch();
-  page = await browser.newPage({ viewport: { width: 1360, height: 900 } });
+  page = await browser.newPage({ bypassCSP: true, viewport: { width: 1360, height: 900 } });
   trainer = await fakeTrainer(app.url);
   trainer.send({ type: 'status', status: { phase: 'ready', embedded: 12, total: 12, device: 'cpu', backbone: 'tiny', modelVersion: 3 } });
   trainer.send({

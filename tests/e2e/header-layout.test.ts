@@ -13,7 +13,7 @@ let trainer: Awaited<ReturnType<typeof fakeTrainer>>;
 beforeAll(async () => {
   app = await startApp({ count: 20, name: 'shapes-first-hour' });
   browser = await launch();
-  page = await browser.newPage({ viewport: { width: 1440, height: 800 } });
+  page = await browser.newPage({ bypassCSP: true, viewport: { width: 1440, height: 800 } });
   page.on('pageerror', (e) => console.error('pageerror:', e.message));
   await page.goto(app.url + '/');
   await page.waitForSelector('[data-testid=task-classification]');

@@ -112,7 +112,9 @@ export interface Classifying { app: App; browser: Browser; page: Page; classes: 
 export async function openClassifying(opts: { count: number; strategy?: string; height?: number; bad?: string[]; countMouse?: boolean }): Promise<Classifying> {
   const app = await startApp({ count: opts.count });
   const browser = await launch();
-  const page = await browser.newPage({ viewport: { width: 1360, height: opts.height ?? 860 } });
+  // Playwright evaluates waitForFunction predicates from strings, which the app's CSP (no 'unsafe-eval') refuses;
+  // the app under its own CSP, with no bypass, is what tests/e2e/safety.test.ts checks
+  const page = await browser.newPage({ bypassCSP: true, viewport: { width: 1360, height: opts.height ?? 860 } });
   if (opts.strategy) await pinStrategy(page, opts.strategy);
   const bad = opts.bad;
   if (bad) {

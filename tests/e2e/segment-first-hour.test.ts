@@ -56,7 +56,7 @@ const send = async (image: number, m: string, w: number, h: number) => {
 beforeAll(async () => {
   app = await startApp({ count: 8 });
   browser = await launch();
-  page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  page = await browser.newPage({ bypassCSP: true, viewport: { width: 1280, height: 800 } });
   page.on('pageerror', (e) => console.error('pageerror:', e.message));
   await page.addInitScript(() => localStorage.setItem('hilt.strategy', JSON.stringify('sequential')));
   await page.goto(app.url + '/');

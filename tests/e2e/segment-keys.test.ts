@@ -23,7 +23,7 @@ async function noRawError() {
 beforeAll(async () => {
   app = await startApp({ count: 40 });
   browser = await launch();
-  page = await browser.newPage({ viewport: { width: 1360, height: 860 } });
+  page = await browser.newPage({ bypassCSP: true, viewport: { width: 1360, height: 860 } });
   page.on('pageerror', (e) => console.error('pageerror:', e.message));
   await countMouse(page);
   await page.goto(app.url + '/');

@@ -75,7 +75,7 @@ beforeAll(async () => {
   for (const name of ['background', 'square', 'disc']) await api(url, '/api/classes', { method: 'POST', body: JSON.stringify({ name }) });
   cls = (await api<{ classes: { id: number; name: string }[] }>(url, '/api/classes')).classes;
   browser = await launch();
-  page = await browser.newPage({ viewport: { width: 1360, height: 860 } });
+  page = await browser.newPage({ bypassCSP: true, viewport: { width: 1360, height: 860 } });
   page.on('pageerror', (e) => console.error('pageerror:', e.message));
   await page.goto(url + '/segmentation');
   await waitImage(1);

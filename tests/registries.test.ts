@@ -25,7 +25,9 @@ describe('task registries', () => {
       // the trainer's: the live loop's task, and its head as an exported ONNX model
       expect(typeof TRAINER_TASKS[t].create, `${t} trainer task`).toBe('function');
       const x = TRAINER_TASKS[t].exported;
-      expect([typeof x?.graph, typeof x?.row, typeof x?.passed, typeof x?.outputs], `${t} exported head`).toEqual(['function', 'function', 'function', 'string']);
+      expect([typeof x?.graph, typeof x?.row, typeof x?.outputs], `${t} exported head`).toEqual(['function', 'function', 'string']);
+      // how an export is validated: a fixed tolerance of its own, or the bound trainer/export-validate.ts derives
+      expect(['function', 'undefined'], `${t} exported head's check`).toContain(typeof x?.passed);
     }
   });
 

@@ -200,8 +200,14 @@ describe('keyboard walk-through, classification (e2e, Chromium)', () => {
   it('charts name their axes and explain a rising training loss; thumbnails sit centred without black bands', async () => {
     await page.goto(app.url + '/stats');
     await page.waitForSelector('[data-testid=loss-note]');
-    const legends = await page.$$eval('.chart .u-legend', (ls) => ls.map((l) => l.querySelector('th')?.textContent ?? ''));
-    expect(legends).toEqual(['labels given with a prediction shown', 'labels', 'labels'].slice(3 - legends.length));
+    // the axes are titled (drawn on the canvas, and said in each chart's label); the legends name the series,
+    // with no empty readouts ("--")
+    const axes = await page.$$eval('.chart', (ls) => ls.map((l) => l.getAttribute('aria-label') ?? ''));
+    expect(axes.some((a) => /^accuracy vs labels: val_accuracy/.test(a)), axes.join(' / ')).toBe(true);
+    expect(axes.some((a) => /^train loss vs labels: train_loss/.test(a)), axes.join(' / ')).toBe(true);
+    const legends = await page.$$eval('.chart .u-legend', (ls) => ls.map((l) => l.textContent ?? ''));
+    expect(legends.join(' ')).toMatch(/val_accuracy/);
+    expect(legends.join(' ')).not.toMatch(/--/);
     expect(await page.textContent('[data-testid=loss-note]')).toMatch(/rises.*not the model getting worse/s);
     await page.screenshot({ path: shot('stats') });
     await page.keyboard.press('Shift+B');

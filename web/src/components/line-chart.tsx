@@ -52,7 +52,7 @@ export function LineChart(props: { series: Series[]; height?: number; yRange?: [
   const empty = () => props.series.every((s) => !s.points.length);
   return (
     <div class="chart-wrap">
-      <div class="chart" ref={box} />
+      <div class="chart" ref={box} role="img" aria-label={`${props.yTitle ?? 'value'} vs ${props.xTitle ?? 'x'}: ${props.series.map((s) => s.label).join(', ')}`} />
       {empty() ? <p class="muted small chart-empty" data-testid="chart-empty">No data yet: the chart fills in as you label and the model trains.</p> : null}
     </div>
   );

@@ -7,7 +7,7 @@
 // best a linear patch head gets). Also the time to refine one megapixel, median over repeats.
 // Run alone: `npx tsx bench/seg-refine.ts [--quick]` prints JSON.
 import { fitSegmentation, IGNORE, maskToPatchLabels, predictMap } from '../trainer/heads/segmentation.ts';
-import { refineMap, type RefineOptions } from '../web/src/seg/refine.ts';
+import { refineMap, type RefineOptions } from '../common/seg/refine.ts';
 import { paintScribbles } from '../scripts/simulate/painter.ts';
 import { bilinearArgmax, boundaryF, IouAcc, nearestArgmax, oracleMap } from '../scripts/simulate/seg-metrics.ts';
 import { loadSegData, SEG_SHORT_SIDE, type SegData, type SegScene } from './seg-data.ts';

@@ -4,7 +4,7 @@
 import { polygonsToMask } from '../server/masks.ts';
 import { oracleMap } from '../scripts/simulate/seg-metrics.ts';
 import { mulberry32 } from '../trainer/rng.ts';
-import { refineMap, type RefineOptions } from '../web/src/seg/refine.ts';
+import { refineMap, type RefineOptions } from '../common/seg/refine.ts';
 import { slic } from '../web/src/seg/superpixels.ts';
 import { paintScribbles } from '../scripts/simulate/painter.ts';
 import { median, round } from './util.ts';

@@ -17,7 +17,7 @@ import { createEmbedder } from '../trainer/embed.ts';
 import { MOBILENET_VERSION } from '../trainer/onnx/mobilenet.ts';
 import { fitLogReg, predictProba, type LogRegModel } from '../trainer/heads/logreg.ts';
 import { mulberry32 } from '../trainer/rng.ts';
-import { isVal } from '../trainer/split.ts';
+import { isVal } from '../common/split.ts';
 import { computeSuggestions } from '../trainer/suggestions.ts';
 import { loadDataset, poolCsv, type Item } from './simulate/dataset.ts';
 import { parseSimArgs } from './simulate/options.ts';

@@ -15,7 +15,7 @@ import { eceRows } from './simulate/calibration-report.ts';
 import { writeReport, type SimRecord } from './simulate/write-report.ts';
 import type { RunResult } from './simulate/run.ts';
 import { summariseReview } from './simulate/noise.ts';
-import { VAL_FRACTION } from '../trainer/split.ts';
+import { VAL_FRACTION } from '../common/split.ts';
 
 export { parseSimArgs, USAGE };
 

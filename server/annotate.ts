@@ -10,7 +10,7 @@ import { counts } from './counters.ts';
 import { annotationMsg, checkTask, getAnnotation, getImage, getPrediction } from './store.ts';
 import { announceTask, lockIfFree } from './task-lock.ts';
 import { getTask } from './session.ts';
-import type { AnnotationMsg } from './protocol.ts';
+import type { AnnotationMsg } from '../common/protocol.ts';
 import { sessionTask, taskOfKind, type AnnotationInput } from './tasks/index.ts';
 
 /** Raw upsert: drizzle cannot prepare an upsert whose values are placeholders of a JSON/blob column. */

@@ -1,7 +1,7 @@
 // Everything a request handler or the socket hub needs: the open session, a change bus, the trainer state.
 import { EventEmitter } from 'node:events';
 import type { Session } from './session.ts';
-import type { ServerToBrowser, ServerToTrainer, TrainerStatus, TrainerToServer } from './protocol.ts';
+import type { ServerToBrowser, ServerToTrainer, TrainerStatus, TrainerToServer } from '../common/protocol.ts';
 import type { TokenStore } from './security/tokens.ts';
 import type { SigninStore } from './security/signins.ts';
 import type { FailureLimiter } from './security/backoff.ts';

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { and, asc, eq, isNotNull, or } from 'drizzle-orm';
 import { classes, images, predictions } from './db/schema.ts';
 import { AppError } from './errors.ts';
-import type { Prediction } from './protocol.ts';
+import type { Prediction } from '../common/protocol.ts';
 import type { Session } from './session.ts';
 
 export function headFile(session: Session): string { return join(session.dir, 'models', 'head.json'); }

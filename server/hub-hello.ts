@@ -4,7 +4,7 @@
 import type { WebSocket } from 'ws';
 import type { Ctx } from './context.ts';
 import type { Client, Hub } from './hub-types.ts';
-import { CLOSE, PROTOCOL_VERSION, closeReason, helloSchema, parseFrame } from './protocol.ts';
+import { CLOSE, PROTOCOL_VERSION, closeReason, helloSchema, parseFrame } from '../common/protocol.ts';
 import { startSnapshot } from './snapshot.ts';
 import { credentialOf, failed, mustWait } from './security/auth.ts';
 import { TOO_MANY } from './security/backoff.ts';

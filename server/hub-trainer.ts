@@ -2,7 +2,7 @@
 // to browsers (P6) by their entry in trainer-frames.ts. What was dropped is answered with one `error` frame.
 import type { Ctx } from './context.ts';
 import type { Client, Hub } from './hub-types.ts';
-import { MAX_FRAME_ITEMS, trainerToServer, validateFrame, type TrainerToServer } from './protocol.ts';
+import { MAX_FRAME_ITEMS, trainerToServer, validateFrame, type TrainerToServer } from '../common/protocol.ts';
 import { timed } from './loop-stats.ts';
 import { runFrame, TRAINER_FRAMES, type FrameEntry } from './trainer-frames.ts';
 

@@ -1,6 +1,6 @@
 // Shapes shared by the hub's parts (hub.ts, hub-hello.ts, hub-trainer.ts), here to keep imports one-way.
 import type { WebSocket } from 'ws';
-import type { ServerToBrowser, ServerToTrainer } from './protocol.ts';
+import type { ServerToBrowser, ServerToTrainer } from '../common/protocol.ts';
 
 export interface Client {
   ws: WebSocket; role: 'browser' | 'trainer'; focus: number[];

@@ -4,8 +4,8 @@
 import type { IncomingMessage, Server } from 'node:http';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Ctx } from './context.ts';
-import { CLOSE, MAX_FRAME_BYTES, browserToServer, closeReason, parseFrame } from './protocol.ts';
-import type { ServerToBrowser, ServerToTrainer } from './protocol.ts';
+import { CLOSE, MAX_FRAME_BYTES, browserToServer, closeReason, parseFrame } from '../common/protocol.ts';
+import type { ServerToBrowser, ServerToTrainer } from '../common/protocol.ts';
 import { startSnapshot } from './snapshot.ts';
 import { checkUpgrade, type UpgradeCheck } from './security/upgrade.ts';
 import { handshake } from './hub-hello.ts';

@@ -9,7 +9,7 @@ import type { Db } from './db/open.ts';
 import { stmt } from './db/prepared.ts';
 import type { ImageRow } from './db/schema.ts';
 import { AppError } from './errors.ts';
-import { FileRefused, readImported } from './security/imported-file.ts';
+import { FileRefused, readImported } from '../common/imported-file.ts';
 
 const MIME: Record<string, string> = { jpeg: 'image/jpeg', png: 'image/png', webp: 'image/webp', gif: 'image/gif' };
 

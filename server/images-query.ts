@@ -9,7 +9,7 @@ import type { Db } from './db/open.ts';
 import { counter, idRange } from './counters.ts';
 import { stmt } from './db/prepared.ts';
 import { AppError } from './errors.ts';
-import type { AnnotationMsg } from './protocol.ts';
+import type { AnnotationMsg } from '../common/protocol.ts';
 import { parseCursor, parseFilters, type Filters } from './images-filters.ts';
 
 export const TOTAL_CAP = 1000;

@@ -3,7 +3,7 @@
 // while the trainer worked), is dropped whole; rows naming unknown images are dropped one by one.
 import type { Ctx } from './context.ts';
 import { stmt } from './db/prepared.ts';
-import type { TrainerToServer } from './protocol.ts';
+import type { TrainerToServer } from '../common/protocol.ts';
 import { getTask } from './session.ts';
 import { listClasses } from './store.ts';
 

@@ -6,7 +6,7 @@ import type { Ctx } from './context.ts';
 import type { Db } from './db/open.ts';
 import { stmt } from './db/prepared.ts';
 import { suggestions } from './db/schema.ts';
-import type { EvaluationMsg, Hint, ReviewItem, ReviewMsg, TrainerToServer } from './protocol.ts';
+import type { EvaluationMsg, Hint, ReviewItem, ReviewMsg, TrainerToServer } from '../common/protocol.ts';
 import { getSetting, setSetting } from './session.ts';
 
 export type Stored<T> = Omit<T, 'type'> & { at: number };

@@ -4,7 +4,7 @@
 // predicted class and uncertainty columns, and so Browse's filters and sorts, follow the model within a
 // few hundred milliseconds of each refit however large the session.
 import type { Ctx } from './context.ts';
-import { decodeDeltas } from './delta-codec.ts';
+import { decodeDeltas } from '../common/delta-codec.ts';
 import type { Db } from './db/open.ts';
 import { stmt } from './db/prepared.ts';
 import { timed } from './loop-stats.ts';

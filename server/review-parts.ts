@@ -2,7 +2,7 @@
 // session, until the last one, and only the whole list is kept and announced. A part out of order, or
 // of another list, drops what was held: the trainer sends a whole new list after its next refit.
 import type { Ctx } from './context.ts';
-import type { ReviewMsg } from './protocol.ts';
+import type { ReviewMsg } from '../common/protocol.ts';
 
 interface Held { key: string; next: number; items: ReviewMsg['items'] }
 const held = new WeakMap<Ctx, Held>();

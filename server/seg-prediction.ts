@@ -1,13 +1,13 @@
 // A stored segmentation prediction taken to full resolution the way the browser shows it: the patch-grid
-// probabilities refined against the image's own pixels (web/src/seg/refine.ts, the same pure code the
+// probabilities refined against the image's own pixels (common/seg/refine.ts, the same pure code the
 // overlay and Enter run), so accepting through the API gives the mask the annotator saw.
 import sharp from 'sharp';
-import { onBackground } from './image-background.ts';
+import { onBackground } from '../common/image-background.ts';
 import type { ImageRow, PredictionRow } from './db/schema.ts';
 import { AppError } from './errors.ts';
 import { imageBytes } from './image-files.ts';
-import { refineMap } from '../web/src/seg/refine.ts';
-import { hintsFrom } from '../web/src/seg/hints.ts';
+import { refineMap } from '../common/seg/refine.ts';
+import { hintsFrom } from '../common/seg/hints.ts';
 
 export interface SegPredictionRow { map: Buffer; mapClassIds: number[]; mapWidth: number; mapHeight: number }
 export const isSegPrediction = (p: PredictionRow | undefined): p is PredictionRow & SegPredictionRow =>

@@ -10,7 +10,7 @@ import { createApp } from './app.ts';
 import { createBus, type Ctx, type ServerConfig } from './context.ts';
 import { attachHub } from './hub.ts';
 import { closeSession, getSetting, openSession } from './session.ts';
-import type { TrainerStatus } from './protocol.ts';
+import type { TrainerStatus } from '../common/protocol.ts';
 import { allowedHosts, isLoopback, normaliseOrigin } from './security/hosts.ts';
 import { declaredTooLarge, rejectTooLarge } from './security/body-size.ts';
 import { tokenStore, tokensFile } from './security/tokens.ts';

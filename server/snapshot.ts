@@ -6,7 +6,7 @@ import type { WebSocket } from 'ws';
 import type { Ctx } from './context.ts';
 import { counts } from './counters.ts';
 import { stmt } from './db/prepared.ts';
-import { SNAPSHOT_PAGE, TARGET_FRAME_BYTES, type AnnotationMsg, type ImageRef } from './protocol.ts';
+import { SNAPSHOT_PAGE, TARGET_FRAME_BYTES, type AnnotationMsg, type ImageRef } from '../common/protocol.ts';
 import { getTask } from './session.ts';
 import { noteBusy } from './loop-stats.ts';
 import { annotationMsg, listClasses } from './store.ts';

@@ -4,7 +4,7 @@ import { basename } from 'node:path';
 import type { Db } from './db/open.ts';
 import { classes } from './db/schema.ts';
 import type { AnnotationRow, ClassRow, ImageRow, PredictionRow, Task } from './db/schema.ts';
-import type { AnnotationMsg, ClassMsg, ImageRef, Prediction } from './protocol.ts';
+import type { AnnotationMsg, ClassMsg, ImageRef, Prediction } from '../common/protocol.ts';
 import { AppError } from './errors.ts';
 import { getSetting, getTask, setSetting } from './session.ts';
 import { prepared } from './db/prepared.ts';

@@ -3,13 +3,13 @@
 // producer of the same name published (trainer/suggestions.ts PRODUCERS); when that list is used up they go
 // on from the latest per-image scores the server holds (`continue`), and only then fall back — to the
 // trainer's `typical` list, then sequential order — saying so in `reason` (server/next.ts).
-import { taskSchema, type Task } from './protocol.ts';
+import { taskSchema, type Task } from '../common/protocol.ts';
 import type { Db } from './db/open.ts';
 import { AppError } from './errors.ts';
 import { stmt } from './db/prepared.ts';
 import { RANDOM_KEY_TEXT } from './db/schema.ts';
 import { reviewQueue } from './insights.ts';
-import { isVal } from '../trainer/split.ts';
+import { isVal } from '../common/split.ts';
 import { VAL_PICK_WHY } from './val-picks.ts';
 
 export interface PickCtx {

@@ -2,7 +2,7 @@
 // the first annotation, an import with labels or masks). lockTask (store.ts) writes the lock inside the
 // caller's transaction; announceTask tells every browser and the trainer, once the write has committed.
 import type { Ctx } from './context.ts';
-import type { Task } from './protocol.ts';
+import type { Task } from '../common/protocol.ts';
 import { getTask } from './session.ts';
 import { listClasses, lockTask } from './store.ts';
 

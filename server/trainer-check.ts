@@ -4,7 +4,7 @@
 // type; the table in trainer-frames.ts says which.
 import type { Ctx } from './context.ts';
 import { stmt } from './db/prepared.ts';
-import type { Prediction, TrainerToServer } from './protocol.ts';
+import type { Prediction, TrainerToServer } from '../common/protocol.ts';
 import { getTask } from './session.ts';
 import { SERVER_TASK_LIST } from './tasks/index.ts';
 import { listClasses } from './store.ts';

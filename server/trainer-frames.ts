@@ -8,7 +8,7 @@ import type { Client, Hub } from './hub-types.ts';
 import { checkInsight } from './insight-check.ts';
 import { persistInsight } from './insights.ts';
 import { deltaWriter } from './prediction-writer.ts';
-import type { TrainerToServer } from './protocol.ts';
+import type { TrainerToServer } from '../common/protocol.ts';
 import { assembleReview } from './review-parts.ts';
 import { setSetting } from './session.ts';
 import {

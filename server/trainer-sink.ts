@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { Ctx } from './context.ts';
 import { metrics, suggestions } from './db/schema.ts';
 import { stmt } from './db/prepared.ts';
-import type { TrainerToServer } from './protocol.ts';
+import type { TrainerToServer } from '../common/protocol.ts';
 import { setSetting } from './session.ts';
 import { deltaWriter } from './prediction-writer.ts';
 

@@ -3,7 +3,7 @@
 // have nothing to measure. The server therefore gives a model strategy's turn to a random val-side image
 // whenever the labelled val images fall behind a share of all labels: one in VAL_EARLY_EVERY over the first
 // VAL_EARLY_LABELS labels (an estimate within the first few dozen labels), one in VAL_EVERY after that.
-import { isVal } from '../trainer/split.ts';
+import { isVal } from '../common/split.ts';
 import type { Db } from './db/open.ts';
 import { counter } from './counters.ts';
 import { stmt } from './db/prepared.ts';

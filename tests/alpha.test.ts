@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { preparePixels } from '../trainer/preprocess.ts';
 import { makeThumb } from '../server/import/thumbs.ts';
 import { imageRgb } from '../server/seg-prediction.ts';
-import { IMAGE_BACKGROUND } from '../server/image-background.ts';
+import { IMAGE_BACKGROUND } from '../common/image-background.ts';
 import type { ImageRow } from '../server/db/schema.ts';
 import { tempDir } from './helpers/fixtures.ts';
 

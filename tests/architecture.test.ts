@@ -1,11 +1,12 @@
-// The import graph flows one way (DESIGN §9, docs/ARCHITECTURE.md): no circle of modules, type-only imports
-// included, across server/, trainer/, web/src/, scripts/ and bench/; and the browser imports nothing from
-// the Node runtimes but types and the one protocol file.
+// The import graph flows one way (docs/ARCHITECTURE.md): no circle of modules, type-only imports included,
+// across common/, server/, trainer/, web/src/, scripts/ and bench/. The runtimes share code only through
+// common/ (the protocol, the split, the delta codec, the refinement, reading an imported file): none imports
+// another's code, types aside, but the CLI's commands that start the trainer's; common/ imports only itself.
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 
-const ROOTS = ['server', 'trainer', 'web/src', 'scripts', 'bench'];
+const ROOTS = ['common', 'server', 'trainer', 'web/src', 'scripts', 'bench'];
 
 function sources(): string[] {
   const out: string[] = [];
@@ -45,6 +46,20 @@ function circles(g: Map<string, { to: string }[]>): string[][] {
   return out;
 }
 
+const RUNTIMES = ['server', 'trainer', 'web'];
+/** the commands of the one CLI (server/cli.ts) that start, build or run the trainer's parts */
+const CLI = new Set(['server/cli.ts', 'server/commands.ts', 'server/export-onnx.ts'].map((f) => path.normalize(f)));
+const runtimeOf = (f: string) => RUNTIMES.find((r) => f.startsWith(r + '/') || f.startsWith(r + path.sep)) ?? null;
+
+/** imports of code (not types) from one runtime's folder into another's */
+function crossings(g: Map<string, { to: string; typeOnly: boolean }[]>): string[] {
+  return [...g].flatMap(([f, deps]) => {
+    const from = runtimeOf(f);
+    if (!from || CLI.has(path.normalize(f))) return [];
+    return deps.filter((d) => !d.typeOnly && runtimeOf(d.to) && runtimeOf(d.to) !== from).map((d) => `${f} → ${d.to}`);
+  });
+}
+
 describe('architecture', () => {
   const g = graph(sources());
   it('has no import circles', () => {
@@ -54,8 +69,15 @@ describe('architecture', () => {
   it('finds a circle when there is one (the checker itself can fail)', () => {
     expect(circles(new Map([['a', [{ to: 'b' }]], ['b', [{ to: 'c' }]], ['c', [{ to: 'a' }]]]))).toEqual([['a', 'b', 'c']]);
   });
-  it('the browser imports from server/ and trainer/ only types, and the protocol (server/protocol.ts)', () => {
-    const bad = [...g].flatMap(([f, deps]) => (f.startsWith('web') ? deps.filter((d) => !d.typeOnly && /^(server|trainer)\//.test(d.to) && d.to !== path.normalize('server/protocol.ts')).map((d) => `${f} → ${d.to}`) : []));
+  it('server/, trainer/ and web/ share code only through common/ (types aside; the CLI starts the trainer\'s commands)', () => {
+    expect(crossings(g)).toEqual([]);
+  });
+  it('common/ imports nothing outside common/', () => {
+    const bad = [...g].flatMap(([f, deps]) => (f.startsWith('common') ? deps.filter((d) => !d.to.startsWith('common')).map((d) => `${f} → ${d.to}`) : []));
     expect(bad).toEqual([]);
+  });
+  it('finds a crossing when there is one', () => {
+    expect(crossings(new Map([['server/a.ts', [{ to: 'trainer/b.ts', typeOnly: false }, { to: 'trainer/c.ts', typeOnly: true }, { to: 'common/d.ts', typeOnly: false }]]])))
+      .toEqual(['server/a.ts → trainer/b.ts']);
   });
 });

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { clusterMargin, clusterPool, coldStart, coverage, kmeans } from '../trainer/cold-start.ts';
 import { computeSuggestions } from '../trainer/suggestions.ts';
 import { sketchRows } from '../trainer/suggestions-sketch.ts';
-import { isVal } from '../trainer/split.ts';
+import { isVal } from '../common/split.ts';
 import { gauss, mulberry32 } from '../trainer/rng.ts';
 
 /** `k` Gaussian blobs in d dims, `per` points each; row i belongs to blob floor(i / per); spread 0.3 around far centres. */

@@ -3,7 +3,7 @@ import { describe, it, expect } from 'vitest';
 import { fitLogReg, makeObjective, predictProba } from '../trainer/heads/logreg.ts';
 import { columnStats, restandardise } from '../trainer/heads/standardise.ts';
 import { IGNORE, argmaxMap, fitSegmentation, maskToPatchLabels, pixelToPatch, pointsToPatchLabels, predictMap, type PatchGrid } from '../trainer/heads/segmentation.ts';
-import { isVal } from '../trainer/split.ts';
+import { isVal } from '../common/split.ts';
 import { mulberry32 as rng, gauss } from '../trainer/rng.ts';
 
 

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeSession, serveSession, tempDir, type TestServer } from './helpers/fixtures.ts';
 import { browserPeer } from './helpers/peers.ts';
 import WebSocket from 'ws';
-import { PROTOCOL_VERSION } from '../server/protocol.ts';
+import { PROTOCOL_VERSION } from '../common/protocol.ts';
 
 let srv: TestServer;
 let classes: { id: number }[];

@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { nextImage } from '../server/next.ts';
 import { valCounts, valTarget, VAL_PICK_WHY } from '../server/val-picks.ts';
-import { isVal } from '../trainer/split.ts';
+import { isVal } from '../common/split.ts';
 import { makeSession, serveSession, tempDir, type TestServer } from './helpers/fixtures.ts';
 
 let srv: TestServer;

@@ -1,7 +1,7 @@
-// Contract tests of server/protocol.ts, named after its numbered rules (P1–P6), with fake peers.
+// Contract tests of common/protocol.ts, named after its numbered rules (P1–P6), with fake peers.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { PROTOCOL_VERSION, CLOSE } from '../server/protocol.ts';
+import { PROTOCOL_VERSION, CLOSE } from '../common/protocol.ts';
 import { makeSession, serveSession, tempDir, type TestServer } from './helpers/fixtures.ts';
 
 let srv: TestServer;

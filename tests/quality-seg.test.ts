@@ -7,9 +7,9 @@ import { fitSegmentation, IGNORE } from '../trainer/heads/segmentation.ts';
 import type { LogRegModel } from '../trainer/heads/logreg.ts';
 import { SegmentationQuality } from '../trainer/quality/segmentation.ts';
 import { confusionMatrix, report } from '../trainer/quality/metrics.ts';
-import { isVal } from '../trainer/split.ts';
+import { isVal } from '../common/split.ts';
 import { gauss, mulberry32 } from '../trainer/rng.ts';
-import type { TrainerToServer } from '../server/protocol.ts';
+import type { TrainerToServer } from '../common/protocol.ts';
 
 const d = 8, C = 3, side = 4, n = side * side;
 const r = mulberry32(9);

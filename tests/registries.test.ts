@@ -5,7 +5,7 @@
 // picks on the server or has a trainer producer. A registry that lacks a part fails here by name.
 import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { taskSchema } from '../server/protocol.ts';
+import { taskSchema } from '../common/protocol.ts';
 import { SERVER_TASKS, SERVER_TASK_LIST, annotationInput } from '../server/tasks/index.ts';
 import { EXPORT_FORMATS } from '../server/export-formats.ts';
 import { STRATEGIES } from '../server/strategies.ts';

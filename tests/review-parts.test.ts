@@ -3,7 +3,7 @@
 // real socket in parts, the server keeps the list once its last part is in, and GET /api/review has every
 // item; a list still waiting for labels says why.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MAX_FRAME_ITEMS } from '../server/protocol.ts';
+import { MAX_FRAME_ITEMS } from '../common/protocol.ts';
 import { reviewFrames } from '../trainer/quality/review-frames.ts';
 import { makeSession, serveSession, tempDir, type TestServer } from './helpers/fixtures.ts';
 import { browserPeer, type BrowserPeer } from './helpers/peers.ts';

@@ -1,8 +1,8 @@
 // Issue 15, the incremental loop's parts: the embedding queue (focus, labelled, rest; no rescans), the
 // sweep's deltas (only what changed past the threshold), the packed delta codec, the status throttle.
 import { describe, expect, it, vi } from 'vitest';
-import type { ImageRef } from '../server/protocol.ts';
-import { decodeDeltas, encodeDeltas, type DeltaItem } from '../server/delta-codec.ts';
+import type { ImageRef } from '../common/protocol.ts';
+import { decodeDeltas, encodeDeltas, type DeltaItem } from '../common/delta-codec.ts';
 import { EmbedQueue } from '../trainer/embed-queue.ts';
 import { LAP_BUDGET, Sweep, UNC_STEP, type RowPredictions } from '../trainer/sweep.ts';
 import { statusThrottle } from '../trainer/trainer-io.ts';

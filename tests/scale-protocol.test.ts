@@ -2,9 +2,9 @@
 // background), with a fake trainer against a real server on a session written straight into SQLite.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeRows } from '../bench/scale-rows.ts';
-import { encodeDeltas } from '../server/delta-codec.ts';
+import { encodeDeltas } from '../common/delta-codec.ts';
 import { deltaWriter } from '../server/prediction-writer.ts';
-import { SNAPSHOT_PAGE, TARGET_FRAME_BYTES } from '../server/protocol.ts';
+import { SNAPSHOT_PAGE, TARGET_FRAME_BYTES } from '../common/protocol.ts';
 import { closeText } from '../trainer/client.ts';
 import { serveSession, tempDir, type TestServer } from './helpers/fixtures.ts';
 import { socketPeer, type SocketPeer } from './helpers/http.ts';

@@ -6,7 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync, rmSync, symlinkSync, unlinkSync, writeFileSync, copyFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { getImage } from '../server/store.ts';
-import { FileRefused, readImported } from '../server/security/imported-file.ts';
+import { FileRefused, readImported } from '../common/imported-file.ts';
 import { startServer, type Running } from '../server/serve.ts';
 import { makeImages, makeSession, tempDir } from './helpers/fixtures.ts';
 import { raw } from './helpers/http.ts';

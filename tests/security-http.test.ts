@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import http from 'node:http';
 import net from 'node:net';
-import { CLOSE } from '../server/protocol.ts';
+import { CLOSE } from '../common/protocol.ts';
 import { startServer, type Running } from '../server/serve.ts';
 import { addToken, tokensFile } from '../server/security/tokens.ts';
 import { makeSession, serveSession, tempDir, type TestServer } from './helpers/fixtures.ts';

@@ -2,7 +2,7 @@
 // after failed attempts, a random session id in the cookie (sign-out and revocation end it), and open
 // sockets closed when their credential stops resolving.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CLOSE } from '../server/protocol.ts';
+import { CLOSE } from '../common/protocol.ts';
 import { startServer, type Running } from '../server/serve.ts';
 import { addToken, removeToken, tokensFile } from '../server/security/tokens.ts';
 import { failureLimiter } from '../server/security/backoff.ts';

@@ -1,6 +1,6 @@
 // Issue 9, the trainer side: one trainer at a time (P7) and frames checked against the session (P8).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CLOSE, MAX_FRAME_BYTES, MAX_FRAME_ITEMS, TARGET_FRAME_BYTES } from '../server/protocol.ts';
+import { CLOSE, MAX_FRAME_BYTES, MAX_FRAME_ITEMS, TARGET_FRAME_BYTES } from '../common/protocol.ts';
 import { MAX_METRIC_NAMES } from '../server/trainer-check.ts';
 import { MAX_METRIC_ROWS } from '../server/trainer-sink.ts';
 import { connectTrainer, frames } from '../trainer/client.ts';

@@ -1,9 +1,9 @@
-// Your strokes reach their whole region (web/src/seg/hint-spread.ts): the seeded watershed floods from the
+// Your strokes reach their whole region (common/seg/hint-spread.ts): the seeded watershed floods from the
 // painted cells up to the first colour step above tau, and the refinement then turns a region the model got
 // wrong however far it reaches from the stroke — not across an edge.
 import { describe, expect, it } from 'vitest';
-import { spreadSeeds } from '../web/src/seg/hint-spread.ts';
-import { refineMap } from '../web/src/seg/refine.ts';
+import { spreadSeeds } from '../common/seg/hint-spread.ts';
+import { refineMap } from '../common/seg/refine.ts';
 import { mulberry32 } from '../trainer/rng.ts';
 
 describe('spreadSeeds', () => {

@@ -8,7 +8,7 @@ import sharp from 'sharp';
 import WebSocket from 'ws';
 import { createDemoSession } from '../scripts/make-demo.ts';
 import { oracleMap, IouAcc, nearestArgmax } from '../scripts/simulate/seg-metrics.ts';
-import { PROTOCOL_VERSION } from '../server/protocol.ts';
+import { PROTOCOL_VERSION } from '../common/protocol.ts';
 import { serveSession, tempDir, type TestServer } from './helpers/fixtures.ts';
 
 const W = 320, H = 240, gh = 28, gw = 37; // MobileNetV2's token grid for these pictures (stride 16 at 448 px): ~9 px patches
@@ -76,7 +76,7 @@ describe('accept-prediction (segmentation)', () => {
     expect(r.body.annotation.points).toEqual(points);
     const m = await mask(img.id);
     expect(m[5 * W + 5]).toBe(classes[3].id); // yours
-    // your stroke is evidence for its colour region (web/src/seg/hint-spread.ts): the background around it
+    // your stroke is evidence for its colour region (common/seg/hint-spread.ts): the background around it
     // takes your class; the shape beyond its edge stays what the model said
     expect(m[5 * W + 50]).toBe(classes[3].id);
     const shape = t.find((v) => v > 0)!;

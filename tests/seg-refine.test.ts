@@ -1,10 +1,10 @@
-// Edge-aware refinement (web/src/seg/refine.ts): a step edge the patch grid cannot place is recovered
+// Edge-aware refinement (common/seg/refine.ts): a step edge the patch grid cannot place is recovered
 // within 2 px, flat images keep the model's map, and the per-cell shortcut never changes a pixel.
 import { describe, expect, it } from 'vitest';
-import { refineMap } from '../web/src/seg/refine.ts';
+import { refineMap } from '../common/seg/refine.ts';
 import { upsampleArgmax } from '../web/src/seg/overlay-math.ts';
-import { boxMean } from '../web/src/seg/box.ts';
-import { hintsFrom } from '../web/src/seg/hints.ts';
+import { boxMean } from '../common/seg/box.ts';
+import { hintsFrom } from '../common/seg/hints.ts';
 import { mulberry32 } from '../trainer/rng.ts';
 
 const W = 200, H = 100, gw = 8, gh = 4; // 25 px patches

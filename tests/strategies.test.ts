@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { DEFAULT_STRATEGY, MIX_RANDOM, MIX_RANDOM_WHY, STRATEGIES, strategyList } from '../server/strategies.ts';
 import { computeSuggestions, PRODUCERS } from '../trainer/suggestions.ts';
-import { isVal } from '../trainer/split.ts';
+import { isVal } from '../common/split.ts';
 import { nextImage } from '../server/next.ts';
 import { makeSession, serveSession, tempDir, type TestServer } from './helpers/fixtures.ts';
 

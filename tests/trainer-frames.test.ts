@@ -2,7 +2,7 @@
 // protocol has exactly one entry (a missing one is a compile error, and fails here by name), and a frame is
 // checked, kept and announced by its entry alone.
 import { describe, expect, it } from 'vitest';
-import { trainerToServer } from '../server/protocol.ts';
+import { trainerToServer } from '../common/protocol.ts';
 import { TRAINER_FRAMES, type FrameEntry, type FrameType } from '../server/trainer-frames.ts';
 import { unchecked } from '../server/trainer-check.ts';
 

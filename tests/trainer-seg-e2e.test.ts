@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { createDemoSession } from '../scripts/make-demo.ts';
-import { isVal } from '../trainer/split.ts';
+import { isVal } from '../common/split.ts';
 import { IouAcc, nearestArgmax } from '../scripts/simulate/seg-metrics.ts';
 import { serveSession, tempDir, type TestServer } from './helpers/fixtures.ts';
 import { browserPeer, hilt, type Child } from './helpers/peers.ts';

@@ -2,8 +2,8 @@
 // retrying cannot fix (wrong version or token, another trainer connected, replaced) is final.
 import { randomUUID } from 'node:crypto';
 import WebSocket from 'ws';
-import { FINAL_CLOSE_CODES, MAX_FRAME_ITEMS, PROTOCOL_VERSION, TARGET_FRAME_BYTES, parseFrame, serverToTrainer } from '../server/protocol.ts';
-import type { ServerToTrainer, TrainerToServer } from '../server/protocol.ts';
+import { FINAL_CLOSE_CODES, MAX_FRAME_ITEMS, PROTOCOL_VERSION, TARGET_FRAME_BYTES, parseFrame, serverToTrainer } from '../common/protocol.ts';
+import type { ServerToTrainer, TrainerToServer } from '../common/protocol.ts';
 
 export interface TrainerClient {
   send(msg: TrainerToServer): void;

@@ -1,7 +1,7 @@
 // What to embed next (issue 15): the focused images, then labelled ones, then the rest in id order, found
 // without rescanning. A cursor walks the images once, only ever past embedded or failed ones, and labelled
 // images waiting are a set of their own, so choosing a batch costs O(batch) however large the session.
-import type { ImageRef } from '../server/protocol.ts';
+import type { ImageRef } from '../common/protocol.ts';
 
 const NONE: ReadonlySet<number> = new Set();
 

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { fetchModel, hasModel } from './backbones/load.ts';
 import { headPatch } from './onnx/head-graph.ts';
 import { TASKS } from './tasks/index.ts';
-import { IMAGE_BACKGROUND_HEX } from '../server/image-background.ts';
+import { IMAGE_BACKGROUND_HEX } from '../common/image-background.ts';
 import { validate } from './export-validate.ts';
 import type { ExportOptions, ValidationReport } from './export-runtime.ts';
 

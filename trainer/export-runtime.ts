@@ -3,7 +3,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import * as ort from 'onnxruntime-node';
-import type { Prediction, Task } from '../server/protocol.ts';
+import type { Prediction, Task } from '../common/protocol.ts';
 import { TASKS } from './tasks/index.ts';
 import { preparePixels, type PixelSpec } from './preprocess.ts';
 

@@ -4,7 +4,7 @@ import { connectTrainer } from './client.ts';
 import { loopEmbedder } from './embedder.ts';
 import { Trainer } from './trainer.ts';
 import { PRETRAINED_FALLBACK } from './backbones/registry.ts';
-import type { ServerToTrainer } from '../server/protocol.ts';
+import type { ServerToTrainer } from '../common/protocol.ts';
 import { backboneLine } from './embed-progress.ts';
 
 export interface TrainCmd {

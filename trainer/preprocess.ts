@@ -5,7 +5,7 @@
 // background (white) first.
 import fs from 'node:fs/promises';
 import sharp from 'sharp';
-import { onBackground } from '../server/image-background.ts';
+import { onBackground } from '../common/image-background.ts';
 
 /** pooled: a square `resolution` image, for one feature row; grid: the short side at `segShortSide`, aspect kept,
  *  for a patch grid (trainer/types.ts; a task says which it needs: TaskFactory.embedMode) */
@@ -36,7 +36,7 @@ export function pixelTable(p: Pick<PixelSpec, 'rescale' | 'mean' | 'std'>): Floa
 
 export async function preparePixels(src: string | Buffer, mode: EmbedMode, spec: PixelSpec, lut = pixelTable(spec)): Promise<PreparedImage> {
   const buf = typeof src === 'string' ? await fs.readFile(src) : src;
-  // transparent pixels show the one background every path uses (server/image-background.ts)
+  // transparent pixels show the one background every path uses (common/image-background.ts)
   const img = onBackground(sharp(buf, { autoOrient: true, failOn: 'error' }));
   let w = spec.resolution, h = spec.resolution;
   if (mode === 'grid') {

@@ -3,7 +3,7 @@
 // thread). Before the first model (fewer than two classes labelled), the cold-start lists alone: they need
 // only the features, so the first picks of a session are already chosen on purpose. One computation at a time, and a pause of twice its length after it: at 100k images the worker
 // takes a few hundred ms, and labels 300 ms apart must not keep a core busy with lists nobody reads yet.
-import type { ImageRef } from '../server/protocol.ts';
+import type { ImageRef } from '../common/protocol.ts';
 import type { Sweep } from './sweep.ts';
 import type { TrainerTask } from './tasks/task.ts';
 import { sendHead } from './trainer-io.ts';

@@ -1,11 +1,11 @@
 // Suggestion lists published after each refit: which unlabelled image to show next.
 // Every list holds image ids, best first, at most `limit` long. Lists needing predictions are empty
 // while there is no model (probs null); `diverse`, `typical` and `uncertain` start from the features alone.
-// Labels chosen on purpose are not wasted: the lists hold train-side images only (trainer/split.ts); the
+// Labels chosen on purpose are not wasted: the lists hold train-side images only (common/split.ts); the
 // server mixes in random val-side picks of its own (server/val-picks.ts), so the val split grows as an
 // unbiased random sample and every strategic pick trains the head.
 import { clusterMargin, clusterPool, coldStart, coverage, type Clusters } from './cold-start.ts';
-import { isVal } from './split.ts';
+import { isVal } from '../common/split.ts';
 import { sketcher } from './suggestions-sketch.ts';
 
 export interface SuggestionInput {

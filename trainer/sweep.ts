@@ -4,9 +4,9 @@
 // server last got (top class, uncertainty): only images whose top class changed or whose uncertainty moved
 // past UNC_STEP become deltas. Per-class probabilities of every image and a sample of features are kept
 // for the suggestion lists, published once per lap.
-import type { DeltaItem } from '../server/delta-codec.ts';
-import { encodeDeltas } from '../server/delta-codec.ts';
-import { MAX_DELTA_ITEMS } from '../server/protocol.ts';
+import type { DeltaItem } from '../common/delta-codec.ts';
+import { encodeDeltas } from '../common/delta-codec.ts';
+import { MAX_DELTA_ITEMS } from '../common/protocol.ts';
 
 /** an uncertainty change smaller than this is not sent: Browse's sort by uncertainty is that close */
 export const UNC_STEP = 0.05;

@@ -1,5 +1,5 @@
 // What the loop sends besides its predictions: the head, status frames (throttled), answers to uploads.
-import type { Prediction, TrainerStatus } from '../server/protocol.ts';
+import type { Prediction, TrainerStatus } from '../common/protocol.ts';
 import { foldedWeights } from './heads/logreg.ts';
 import type { TrainerTask } from './tasks/task.ts';
 import type { Embedder, EmbedMode, TrainerIO } from './types.ts';

@@ -4,7 +4,7 @@
 // Every step is bounded, so the cost of a label does not grow with the session.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import type { AnnotationMsg, ClassMsg, ImageRef, ServerToTrainer, Task, TrainerStatus } from '../server/protocol.ts';
+import type { AnnotationMsg, ClassMsg, ImageRef, ServerToTrainer, Task, TrainerStatus } from '../common/protocol.ts';
 import { EmbedQueue } from './embed-queue.ts';
 import { FeatureCache } from './features.ts';
 import { SuggestThread } from './suggest-thread.ts';
@@ -14,7 +14,7 @@ import type { Embedder, EmbedItem, EmbedMode, TrainerIO } from './types.ts';
 import { TASKS, type TrainerTask, type TrainerView } from './tasks/index.ts';
 import { predictUpload, statusThrottle } from './trainer-io.ts';
 import { Publisher } from './publisher.ts';
-import { readImported } from '../server/security/imported-file.ts';
+import { readImported } from '../common/imported-file.ts';
 import { EmbedProgress } from './embed-progress.ts';
 
 export interface TrainerOptions {

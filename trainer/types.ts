@@ -19,7 +19,7 @@ export interface Embedder {
   dispose?(): Promise<void>;
 }
 export interface TrainerIO {
-  send(msg: import('../server/protocol.ts').TrainerToServer): void;
+  send(msg: import('../common/protocol.ts').TrainerToServer): void;
   /** http://host:port of the server, for image bytes and masks the trainer cannot read from disk */
   httpBase: string;
   /** sent with those HTTP requests: the server token off loopback */

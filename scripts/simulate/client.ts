@@ -1,7 +1,7 @@
 // What the simulated annotator talks to: the HTTP API (JSON, one annotator name) and a browser-role
 // socket that timestamps every frame on arrival, so latencies are measured where a browser sees them.
 import WebSocket from 'ws';
-import { PROTOCOL_VERSION } from '../../server/protocol.ts';
+import { PROTOCOL_VERSION } from '../../common/protocol.ts';
 
 export async function api<T = any>(base: string, method: string, path: string, body?: unknown): Promise<T> {
   let res: Response | undefined;

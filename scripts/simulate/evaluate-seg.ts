@@ -2,12 +2,12 @@
 // metric is the mIoU of the maps refined to the image's edges (what Enter accepts); `upsampling` also
 // scores nearest and bilinear upsampling of the same maps and the patch-grid oracle, with boundary F.
 import sharp from 'sharp';
-import { onBackground } from '../../server/image-background.ts';
+import { onBackground } from '../../common/image-background.ts';
 import { fitSegmentation, IGNORE, maskToPatchLabels, predictMap } from '../../trainer/heads/segmentation.ts';
 import type { LogRegModel } from '../../trainer/heads/logreg.ts';
 import type { Trainer } from '../../trainer/trainer.ts';
 import type { SegmentationTask } from '../../trainer/tasks/segmentation.ts';
-import { refineMap } from '../../web/src/seg/refine.ts';
+import { refineMap } from '../../common/seg/refine.ts';
 import type { Dataset, Item } from './dataset.ts';
 import type { Grid, Score, TestSet, Upsampling } from './test-set.ts';
 

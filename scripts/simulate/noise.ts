@@ -4,7 +4,7 @@
 // reporting), and of the flagged list as a whole.
 import { rng } from '../make-mnist.ts';
 import { precisionRecallAtK } from '../../trainer/quality/label-issues.ts';
-import { hash32 } from '../../trainer/split.ts';
+import { hash32 } from '../../common/split.ts';
 import { api } from './client.ts';
 
 export interface ReviewScore {

@@ -4,7 +4,7 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import { onBackground } from '../image-background.ts';
+import { onBackground } from '../../common/image-background.ts';
 
 export const THUMB_SIZE = 256;
 

@@ -8,7 +8,7 @@ import { exportSession } from '../export.ts';
 import { importInto } from '../import/import.ts';
 import { resolveImportPath } from '../import/confine.ts';
 import { listClasses } from '../store.ts';
-import type { ServerToBrowser } from '../protocol.ts';
+import type { ServerToBrowser } from '../../common/protocol.ts';
 
 const exportQuery = z.object({
   format: qstr.pipe(z.enum(EXPORT_FORMATS, { error: `format must be one of ${EXPORT_FORMATS.join(', ')}` })).optional(),

@@ -9,7 +9,7 @@ import { headFile } from '../export-onnx.ts';
 import { z } from 'zod';
 import { qstr, quint, query } from '../validate.ts';
 import { getEvaluation } from '../insights.ts';
-import type { EvalImage } from '../protocol.ts';
+import type { EvalImage } from '../../common/protocol.ts';
 import { getSetting } from '../session.ts';
 import { listClasses } from '../store.ts';
 

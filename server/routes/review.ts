@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { idParam, qstr, quint, query } from '../validate.ts';
 import { currentHints, getReview, keepLabel, reviewQueue } from '../insights.ts';
 import { getAnnotation, getImage } from '../store.ts';
-import { MAX_REVIEW_FLAGGED } from '../protocol.ts';
+import { MAX_REVIEW_FLAGGED } from '../../common/protocol.ts';
 
 export function reviewRoutes(ctx: Ctx) {
   return new Hono()

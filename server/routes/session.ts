@@ -7,7 +7,7 @@ import { AppError } from '../errors.ts';
 import { getTask, resetSession, closeSession } from '../session.ts';
 import { counts, listClasses } from '../store.ts';
 import { announceTask, lockIfFree } from '../task-lock.ts';
-import { taskSchema } from '../protocol.ts';
+import { taskSchema } from '../../common/protocol.ts';
 import { suggestions } from '../db/schema.ts';
 
 const taskBody = z.object({ task: z.enum(taskSchema.options, { error: `task must be ${orList(taskSchema.options.map((t) => `"${t}"`))}` }) });

@@ -2,7 +2,7 @@
 // names a task: it asks the session's entry here. A new task: its module and one line in TASKS.
 import { z } from 'zod';
 import type { Db } from '../db/open.ts';
-import type { Task } from '../protocol.ts';
+import type { Task } from '../../common/protocol.ts';
 import { getTask } from '../session.ts';
 import { classification } from './classification.ts';
 import { segmentation } from './segmentation.ts';

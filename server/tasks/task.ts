@@ -8,7 +8,7 @@ import type { AnnotationRow, ImageRow, PredictionRow } from '../db/schema.ts';
 import type { ExportFormat } from '../export-formats.ts';
 import type { ImportReport } from '../import/report.ts';
 import type { Entry, SourcePlan } from '../import/sources.ts';
-import type { Prediction, Task } from '../protocol.ts';
+import type { Prediction, Task } from '../../common/protocol.ts';
 import type { Session } from '../session.ts';
 
 /** imported entries → the image row each became */

@@ -78,7 +78,7 @@ export async function fakeTrainer(url: string, token?: string): Promise<{ send(m
   const frames: unknown[] = [];
   ws.on('message', (d) => frames.push(JSON.parse(String(d))));
   await new Promise<void>((res, rej) => { ws.once('open', () => res()); ws.once('error', rej); });
-  const { PROTOCOL_VERSION } = await import('../../server/protocol.ts');
+  const { PROTOCOL_VERSION } = await import('../../common/protocol.ts');
   ws.send(JSON.stringify({ type: 'hello', version: PROTOCOL_VERSION, role: 'trainer', ...(token ? { token } : {}) }));
   await waitFor(() => frames.some((f) => (f as { type: string }).type === 'welcome'), 5000, 'trainer welcome');
   return { send: (m) => ws.send(JSON.stringify(m)), frames, close: () => ws.close() };

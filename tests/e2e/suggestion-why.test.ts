@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { DEFAULT_STRATEGY, STRATEGIES } from '../../server/strategies.ts';
-import { isVal } from '../../trainer/split.ts';
+import { isVal } from '../../common/split.ts';
 import { api, fakeTrainer, openClassifying, shot, type App } from './helpers.ts';
 
 let app: App;

@@ -1,7 +1,7 @@
 // Raw HTTP for the security tests: fetch refuses to set Host, Origin and friends the way an attacker would.
 import http, { type IncomingHttpHeaders } from 'node:http';
 import WebSocket from 'ws';
-import { PROTOCOL_VERSION } from '../../server/protocol.ts';
+import { PROTOCOL_VERSION } from '../../common/protocol.ts';
 
 export interface RawResponse { status: number; headers: IncomingHttpHeaders; text: string; body: any }
 

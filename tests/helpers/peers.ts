@@ -1,7 +1,7 @@
 // Small socket and process helpers shared by the socket and end-to-end tests.
 import { spawn, type ChildProcess } from 'node:child_process';
 import WebSocket from 'ws';
-import { PROTOCOL_VERSION } from '../../server/protocol.ts';
+import { PROTOCOL_VERSION } from '../../common/protocol.ts';
 
 export interface BrowserPeer { ws: WebSocket; frames: any[]; waitFor(pred: (f: any) => boolean, ms?: number): Promise<any>; close(): void }
 

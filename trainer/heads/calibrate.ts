@@ -4,7 +4,7 @@
 // their loss pulls the temperature up and the shown probabilities flatten, instead of "100 %" after three labels.
 // The temperature divides every logit, so the scaled head is an ordinary LogRegModel (W / T): predictions,
 // exports and their validation need nothing else.
-import { hash32 } from '../split.ts';
+import { hash32 } from '../../common/split.ts';
 import { fitLogReg, predictProba, type LogRegModel } from './logreg.ts';
 
 export const T_MIN = 0.5;

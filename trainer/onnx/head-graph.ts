@@ -3,7 +3,7 @@
 // (trainer/tasks/<task>-export.ts: a pooled vector per image, or one per patch).
 // A [d, C] and b [C] are the head's weights with the standardisation folded in (trainer/heads/logreg.ts),
 // so the exported graph computes exactly what predictProba computes.
-import type { Task } from '../../server/protocol.ts';
+import type { Task } from '../../common/protocol.ts';
 import { Graph } from './graph.ts';
 import type { ExportedHead } from '../tasks/exported.ts';
 

@@ -2,8 +2,8 @@
 // then in the background (SingleFlight, in slices) the k-fold out-of-sample predictions that rank likely
 // label errors, the near-duplicate check (on pixels) and the hints. Nothing here runs before the refit's
 // predictions are out, and a new label waits at most one slice.
-import type { EvalImage, EvaluationMsg } from '../../server/protocol.ts';
-import { MAX_EVAL_IMAGES } from '../../server/protocol.ts';
+import type { EvalImage, EvaluationMsg } from '../../common/protocol.ts';
+import { MAX_EVAL_IMAGES } from '../../common/protocol.ts';
 import { predictProba, type LogRegModel } from '../heads/logreg.ts';
 import { expectedCalibrationError } from '../heads/calibrate.ts';
 import type { TrainerView } from '../tasks/task.ts';

@@ -1,7 +1,7 @@
 // The training "sanity checks" (issue 12 part 3), pure: what needs attention, what to do about it, and
 // which images to look at. The server adds the one it can see better (the model lagging behind the labels,
 // server/insights.ts). Thresholds are named so the tests and the docs can cite them.
-import type { Hint, Task } from '../../server/protocol.ts';
+import type { Hint, Task } from '../../common/protocol.ts';
 import { confusedPairs } from './metrics.ts';
 
 export const HINT = {

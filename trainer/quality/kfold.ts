@@ -4,7 +4,7 @@
 // run: after one new label each fold needs a few L-BFGS iterations, not a fit from scratch. Fits run in
 // slices (sliced-fit.ts): a new label never waits behind a whole fit, nor a whole objective evaluation.
 import { predictProba, type LogRegModel } from '../heads/logreg.ts';
-import { hash32 } from '../split.ts';
+import { hash32 } from '../../common/split.ts';
 import { fitSliced } from './sliced-fit.ts';
 import { Cancelled, type Slicer } from './slices.ts';
 

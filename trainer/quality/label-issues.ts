@@ -13,7 +13,7 @@
 //     disagreement: few counts cannot claim much). A class the heads have not learned yet shows up as
 //     confident disagreements with right labels, and this keeps its scores modest.
 // Higher = more likely wrong.
-import type { ReviewItem } from '../../server/protocol.ts';
+import type { ReviewItem } from '../../common/protocol.ts';
 import { argmax } from './metrics.ts';
 
 /** every class with labels needs this many before any image is flagged */

@@ -5,7 +5,7 @@
 // levels (0–255) on average. A sketch of 4×4-pixel block means rules out most pairs first: its mean
 // absolute difference never exceeds the full one, so nothing is missed.
 import sharp from 'sharp';
-import { onBackground } from '../../server/image-background.ts';
+import { onBackground } from '../../common/image-background.ts';
 import { Cancelled, type Slicer } from './slices.ts';
 
 export const PRINT_SIDE = 16;

@@ -1,8 +1,8 @@
 // A review list as the frames that carry it: every flagged item, then unflagged ones up to
 // MAX_REVIEW_ITEMS in all, in rank order, at most MAX_FRAME_ITEMS per frame (the server refuses bigger
 // frames and assembles the parts: server/review-parts.ts). A list with no items is one frame.
-import type { ReviewItem, ReviewMsg } from '../../server/protocol.ts';
-import { MAX_FRAME_ITEMS, MAX_REVIEW_FLAGGED, MAX_REVIEW_ITEMS } from '../../server/protocol.ts';
+import type { ReviewItem, ReviewMsg } from '../../common/protocol.ts';
+import { MAX_FRAME_ITEMS, MAX_REVIEW_FLAGGED, MAX_REVIEW_ITEMS } from '../../common/protocol.ts';
 
 export type ReviewHead = Omit<ReviewMsg, 'type' | 'items' | 'part' | 'parts'>;
 

@@ -2,8 +2,8 @@
 // evaluation at the patch grid (per-class IoU, mIoU, patch confusion, per-image IoU and loss), likely label
 // errors as per-image patch disagreement (the share of an image's labelled patches the head predicts as
 // another class: in-sample for train-split images, so it understates their errors), and hints.
-import type { EvalImage, EvaluationMsg, ReviewItem } from '../../server/protocol.ts';
-import { MAX_EVAL_IMAGES } from '../../server/protocol.ts';
+import type { EvalImage, EvaluationMsg, ReviewItem } from '../../common/protocol.ts';
+import { MAX_EVAL_IMAGES } from '../../common/protocol.ts';
 import { reviewFrames } from './review-frames.ts';
 import { predictProba, type LogRegModel } from '../heads/logreg.ts';
 import { IGNORE, type SegImage } from '../heads/segmentation.ts';

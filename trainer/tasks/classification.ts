@@ -1,6 +1,6 @@
 // Classification: gather train-split labels with their pooled features, fit the warm-started logistic
 // head, predict, and publish suggestions and honest val metrics (accuracy, confusion) after each refit.
-import type { ClassificationPrediction, ImageRef } from '../../server/protocol.ts';
+import type { ClassificationPrediction, ImageRef } from '../../common/protocol.ts';
 import { fitLogReg, predictProba, type LogRegModel } from '../heads/logreg.ts';
 import { CALIBRATION_ROWS, evenSample, fitTemperature, outOfFold, scaleModel, type FoldFit } from '../heads/calibrate.ts';
 import { fitSliced } from '../quality/sliced-fit.ts';
@@ -8,7 +8,7 @@ import { SingleFlight, Slicer } from '../quality/slices.ts';
 
 /** up to this many train labels the temperature is refitted at every refit, synchronously */
 const CALIBRATE_NOW = 40;
-import { isVal } from '../split.ts';
+import { isVal } from '../../common/split.ts';
 import type { EmbedResult } from '../types.ts';
 import type { Shape } from '../feature-store.ts';
 import { inSample, type RowPredictions } from '../sweep.ts';

@@ -1,6 +1,6 @@
 // The task registry: one factory per task name. Adding a task = one module implementing TrainerTask and
 // one line here (and its entries in the server's and the web app's registries).
-import type { Task } from '../../server/protocol.ts';
+import type { Task } from '../../common/protocol.ts';
 import { classification } from './classification.ts';
 import { segmentation } from './segmentation.ts';
 import type { TaskFactory } from './task.ts';

@@ -2,10 +2,10 @@
 // per-class maps at the patch grid; after each refit image-level suggestions (uncertain, diverse, and by
 // presence: class X, minority) and the val mIoU with per-class IoU.
 import sharp from 'sharp';
-import type { ImageRef, SegmentationPrediction } from '../../server/protocol.ts';
+import type { ImageRef, SegmentationPrediction } from '../../common/protocol.ts';
 import type { LogRegModel } from '../heads/logreg.ts';
 import { argmaxMap, fitSegmentation, IGNORE, maskToPatchLabels, pointsToPatchLabels, predictMap, type SegImage } from '../heads/segmentation.ts';
-import { isVal } from '../split.ts';
+import { isVal } from '../../common/split.ts';
 import { imageScores, meanFeature } from './seg-scores.ts';
 import type { EmbedResult } from '../types.ts';
 import type { Shape } from '../feature-store.ts';

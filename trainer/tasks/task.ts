@@ -1,7 +1,7 @@
 // One interface per task (DESIGN §6): what the live loop asks of classification, segmentation, or any
 // task added later. The loop (trainer.ts) knows no task by name; it holds one TrainerTask, made by the
 // factory registered under the session's task in tasks/index.ts.
-import type { AnnotationMsg, ClassMsg, ImageRef, Prediction, Task } from '../../server/protocol.ts';
+import type { AnnotationMsg, ClassMsg, ImageRef, Prediction, Task } from '../../common/protocol.ts';
 import type { FeatureCache } from '../features.ts';
 import type { Shape } from '../feature-store.ts';
 import type { LogRegModel } from '../heads/logreg.ts';

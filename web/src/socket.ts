@@ -2,7 +2,7 @@
 // capped exponential backoff, and expose whether it is connected (and why not) as signals. Trainer
 // frames go to the session store like every other frame.
 import { createSignal, type Accessor } from 'solid-js';
-import { PROTOCOL_VERSION, CLOSE, parseFrame, serverToBrowser, type ServerToBrowser } from '../../server/protocol.ts';
+import { PROTOCOL_VERSION, CLOSE, parseFrame, serverToBrowser, type ServerToBrowser } from '../../common/protocol.ts';
 
 type Msg<T extends ServerToBrowser['type']> = Extract<ServerToBrowser, { type: T }>;
 type Handler<T extends ServerToBrowser['type']> = (msg: Msg<T>) => void;

@@ -1,7 +1,7 @@
 // The segmentation canvas: image, prediction (hatched), heat-map, your mask (fill + outline), points,
 // polygon and brush preview, drawn with one view transform (render.ts). Edits go to the ImageState the
 // page owns; pointer input lives in editor-input.ts.
-import type { SegmentationPrediction } from '../../../server/protocol.ts';
+import type { SegmentationPrediction } from '../../../common/protocol.ts';
 import { History, cloneState, type Point, type SegState } from './history.ts';
 import { MaskLayer, PredictionLayer } from './layers.ts';
 import { disagreement } from './outline.ts';

@@ -1,12 +1,12 @@
 // Image-sized bitmaps the editor draws: your mask (a fill and a crisp outline, updated by dirty
 // rectangles, so a stroke costs its own size, not the image's) and the model's prediction, refined to
-// the image's edges (web/src/seg/refine.ts), with its uncertainty heat-map and where it disagrees with you.
+// the image's edges (common/seg/refine.ts), with its uncertainty heat-map and where it disagrees with you.
 import { colorize, decodeBase64, heatmap, overlaySize, upsampleArgmax, type RGB, type Upsampled } from './overlay-math.ts';
 import { maskEdges, maskFill } from './outline.ts';
 import type { Rect } from './raster.ts';
-import { refineMap, type Guide } from './refine.ts';
-import { hintsFrom } from './hints.ts';
-import type { SegmentationPrediction } from '../../../server/protocol.ts';
+import { refineMap, type Guide } from '../../../common/seg/refine.ts';
+import { hintsFrom } from '../../../common/seg/hints.ts';
+import type { SegmentationPrediction } from '../../../common/protocol.ts';
 
 function canvas(w: number, h: number): HTMLCanvasElement {
   const c = document.createElement('canvas');

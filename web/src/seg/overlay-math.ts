@@ -1,6 +1,9 @@
 // The predicted map, from the server's uint8 [C, h, w] probabilities to RGBA pixels: bilinear
 // upsampling (half-pixel centres, like image resizers), arg-max, colouring by class colour, and an
 // uncertainty heat-map (1 - margin between the top two classes). Pure: unit-tested under Node.
+import type { Upsampled } from '../../../common/seg/upsampled.ts';
+
+export type { Upsampled };
 
 export type RGB = [number, number, number];
 
@@ -34,17 +37,6 @@ function axis(n: number, out: number): { i0: Int32Array; i1: Int32Array; f: Floa
     i0[o] = a; i1[o] = Math.min(n - 1, a + 1); f[o] = s - a;
   }
   return { i0, i1, f };
-}
-
-export interface Upsampled {
-  width: number;
-  height: number;
-  /** index into classIds of the arg-max class */
-  idx: Uint8Array;
-  /** top-1 probability, 0..255 */
-  conf: Uint8Array;
-  /** top-1 minus top-2 probability, 0..255 (low = uncertain) */
-  margin: Uint8Array;
 }
 
 /** Bilinearly upsample every class plane of `map` ([C,h,w]) to W×H and keep arg-max, top-1 and margin. */

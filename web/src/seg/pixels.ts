@@ -1,6 +1,6 @@
 // The image's own pixels at a given size, for the refinement (its guide) and the superpixels: drawn once
 // into a canvas and read back (same-origin, so never tainted), cached per image element and size.
-import type { Guide } from './refine.ts';
+import type { Guide } from '../../../common/seg/refine.ts';
 
 const cache = new WeakMap<HTMLImageElement, Map<string, Guide>>();
 

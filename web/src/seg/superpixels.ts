@@ -2,7 +2,7 @@
 // only a 2S×2S window, so a pass costs ~4 distance evaluations per pixel whatever the count; then small
 // or disconnected fragments are merged into a neighbour so every superpixel is one connected region.
 // Pure: the browser computes it once per image (in a worker) for the superpixel brush.
-import type { Guide } from './refine.ts';
+import type { Guide } from '../../../common/seg/refine.ts';
 
 export interface Superpixels { width: number; height: number; labels: Int32Array; count: number }
 export interface SlicOptions {

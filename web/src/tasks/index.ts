@@ -1,4 +1,4 @@
-// The browser's task registry, keyed by task name (server/protocol.ts' taskSchema): the data of each task.
+// The browser's task registry, keyed by task name (common/protocol.ts' taskSchema): the data of each task.
 // Its components are in ./views.tsx. A new task: its module here and its line in TASKS, and its views.
 import type { Task } from '../types.ts';
 import { classification } from './classification.ts';

@@ -38,7 +38,7 @@ export const MAX_FRAME_BYTES = 2 * 1024 * 1024;
  * the server's event loop, so no frame may be big (500 items take ~25 ms to parse and check) */
 export const TARGET_FRAME_BYTES = 1024 * 1024;
 export const MAX_FRAME_ITEMS = 500;
-/** images in one `deltas` frame (~5 bytes each, packed: server/delta-codec.ts) */
+/** images in one `deltas` frame (~5 bytes each, packed: common/delta-codec.ts) */
 export const MAX_DELTA_ITEMS = 5000;
 /** images or annotations in one snapshot page */
 export const SNAPSHOT_PAGE = 2000;

@@ -1,4 +1,4 @@
-// The packed body of a `deltas` frame (server/protocol.ts): per image, ascending by id, a LEB128 varint of
+// The packed body of a `deltas` frame (common/protocol.ts): per image, ascending by id, a LEB128 varint of
 // the id gap, the top class as an index into the frame's classIds (1 byte, 2 when there are more than
 // 254 classes; all ones = none), uncertainty and the top probability as u16 (÷ 65535), little-endian,
 // base64. About 6 bytes an image (8 in base64): a refit's changes for 100k images stay under 1 MB.

@@ -8,7 +8,7 @@
 // pixel. Pure: runs in the browser (overlay, Enter) and in the server (accept-prediction, thumbnails).
 import { axisWeights, boxMean, resamplePlanes } from './box.ts';
 import { applyHints, HINT_WEIGHT } from './refine-hints.ts';
-import type { Upsampled } from './overlay-math.ts';
+import type { Upsampled } from './upsampled.ts';
 
 /** RGB or RGBA bytes, row-major; the refined map has the guide's size. */
 export interface Guide { data: ArrayLike<number>; width: number; height: number; channels: number }

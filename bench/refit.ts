@@ -1,4 +1,4 @@
-// Benchmark: "refit after one new label, warm-started" for the classification head (issue 3 targets:
+// Benchmark: "refit after one new label, warm-started" for the classification head (targets:
 // ≤ 0.1 s at 1k labels and ≤ 1 s at 10k labels, d=384, C=10, on a 2-core machine).
 // Synthetic Gaussian blobs whose classes overlap a little (≈ 94 % train accuracy at 10k), so the fit is
 // not trivially separable — like frozen-backbone features. Per size: a cold fit on `labels` rows, then

@@ -57,7 +57,7 @@ export const BENCHES: Record<string, Runner> = {
       check('latency', `label → focused prediction p95, ${r.images} images (tiny backbone)`, r.p95ms, 'ms', '≤ 500', (v) => v <= 500),
     ] };
   },
-  // `--scale` (not in the default run; CI runs them at smoke sizes with --quick): issue 15's sessions
+  // `--scale` (not in the default run; CI runs them at smoke sizes with --quick): large sessions
   async 'scale-loop'(quick, log) {
     const { benchScaleLoop } = await import('./scale-loop.ts');
     const r = await benchScaleLoop({ quick, log });
@@ -133,7 +133,7 @@ Runs the benchmarks and prints each figure against its target (PASS / SHORT; a S
 Writes bench/results/<date>.json and regenerates the benchmark table in docs/benchmarks.md (and the
 segmentation table in docs/segmentation.md).
   --quick       tiny sizes for a CI smoke run (output format only; the docs are left alone)
-  --scale       the large-session benchmarks instead (issue 15): 100k images end to end, 1M rows for the
+  --scale       the large-session benchmarks instead: 100k images end to end, 1M rows for the
                 server's queries, 1M images for the trainer (about an hour on 2 cores; not in CI)
   --only a,b    run only these benchmarks
   --out DIR     results folder (default bench/results)

@@ -1,4 +1,4 @@
-// Benchmark: from the patch grid to full-resolution masks (issue 11). On generated scenes with exact masks,
+// Benchmark: from the patch grid to full-resolution masks. On generated scenes with exact masks,
 // the same patch predictions of a real backbone's linear head are taken to full resolution by (a) nearest,
 // (b) bilinear and (c) edge-aware refined upsampling, against (d) the patch-grid oracle (the truth voted to
 // the grid — what a perfect patch classifier outputs — upsampled by the better of nearest and bilinear).

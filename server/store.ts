@@ -42,7 +42,7 @@ export function predictionMsg(p: PredictionRow | undefined | null): Prediction |
   if (p.map && p.mapClassIds && p.mapWidth && p.mapHeight) {
     return { imageId: p.imageId, classId: p.classId ?? null, classIds: p.mapClassIds, width: p.mapWidth, height: p.mapHeight, map: Buffer.from(p.map).toString('base64'), uncertainty: p.uncertainty ?? 0 };
   }
-  // a compact delta (issue 15) keeps the top class and its probability, not every class's: the full
+  // a compact delta keeps the top class and its probability, not every class's: the full
   // probabilities come with the image's next focused prediction
   const probs = p.probs ?? (p.classId !== null && p.confidence !== null ? { [String(p.classId)]: p.confidence } : {});
   return { imageId: p.imageId, classId: p.classId ?? 0, probs, uncertainty: p.uncertainty ?? 0 };

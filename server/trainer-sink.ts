@@ -21,7 +21,7 @@ export function persistPredictions(ctx: Ctx, msg: Of<'predictions'>): void {
   {
     // a refit re-predicts every image: one cached statement in one transaction keeps this off the hot path
     const exists = stmt(db, 'select 1 from images where id = ?');
-    // full predictions are few since issue 15 (focused images, a validation sample): the pool goes as deltas.
+    // full predictions are few (focused images, a validation sample): the pool goes as deltas.
     // A newer model's row is never replaced by an older one's.
     const upsert = stmt(db, `insert into predictions (image_id, model_version, class_id, probs, confidence, map, map_class_ids, map_width, map_height, uncertainty, at)
       values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) on conflict(image_id) do update set model_version = excluded.model_version,

@@ -1,6 +1,6 @@
 // The geometry the suggestions work in (trainer/suggestions-sketch.ts): standardised features projected on
 // their top principal components. What the cold start and `diverse` need from it is that an image's
-// neighbours stay its neighbours; a random 64-d sketch of high-dimensional features loses them (issue 13).
+// neighbours stay its neighbours; a random 64-d sketch of high-dimensional features loses them.
 import { describe, expect, it } from 'vitest';
 import { fitBasis, jacobiEigen, sketcher, sketchRows } from '../trainer/suggestions-sketch.ts';
 import { gauss, mulberry32 } from '../trainer/rng.ts';

@@ -67,7 +67,7 @@ describe('segmentation loop', () => {
     await br.waitFor((x) => x.type === 'trainer' && x.status?.phase === 'ready' && x.status.embedded === N, 120_000);
     await br.waitFor((x) => x.type === 'suggestions', 60_000);
     // mIoU at patch resolution over the unlabelled images. Maps travel for the images a browser looks at
-    // (issue 15: the rest of the pool gets class and uncertainty only), so look at each in turn.
+    // (the rest of the pool gets class and uncertainty only), so look at each in turn.
     const inter = new Array(5).fill(0), union = new Array(5).fill(0);
     const stored = (await srv.api('GET', `/api/images/${images.find((i) => !labelled.has(i.id) && i.id !== focus.id)!.id}`)).body.prediction;
     expect(stored).toMatchObject({ classId: expect.any(Number), uncertainty: expect.any(Number) });

@@ -45,7 +45,7 @@ describe('keymap: parse', () => {
 });
 
 describe('keymap: defaults and remap', () => {
-  it('has the DESIGN §7 defaults', () => {
+  it('has the default keys', () => {
     const m = resolveKeymap();
     expect(m['classify.label1']).toEqual(['1']);
     expect(m['classify.label9']).toEqual(['9']);

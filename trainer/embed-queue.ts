@@ -1,4 +1,4 @@
-// What to embed next (issue 15): the focused images, then labelled ones, then the rest in id order, found
+// What to embed next: the focused images, then labelled ones, then the rest in id order, found
 // without rescanning. A cursor walks the images once, only ever past embedded or failed ones, and labelled
 // images waiting are a set of their own, so choosing a batch costs O(batch) however large the session.
 import type { ImageRef } from '../common/protocol.ts';

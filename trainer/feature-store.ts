@@ -1,4 +1,4 @@
-// One append-only feature file per backbone and mode (issue 15): `rows.bin` holds every image's features
+// One append-only feature file per backbone and mode: `rows.bin` holds every image's features
 // (fp16 or f32, a row per image, or a patch grid), `rows.idx` a 64-byte record per row (image id, sha256,
 // shape, offset, crc32). Rows are buffered and appended a chunk at a time, data before index, so a
 // crash loses at most the chunk not yet written; on open the tail is checked and cut at the first bad

@@ -1,4 +1,4 @@
-// Suggestions in a worker thread (issue 15): the trainer posts one refit's probabilities and feature
+// Suggestions in a worker thread: the trainer posts one refit's probabilities and feature
 // sample (transferred, not copied) and keeps serving focus predictions while the lists are computed.
 // A newer job supersedes an older one still waiting. Where a worker cannot start, it runs in-process.
 import { Worker } from 'node:worker_threads';

@@ -1,4 +1,4 @@
-// Predicting the whole pool after refits, incrementally (issue 15). A cursor walks the feature store in
+// Predicting the whole pool after refits, incrementally. A cursor walks the feature store in
 // file order a few MB at a time and keeps rolling across refits (a new model takes over where the last
 // one stopped), so continuous labelling never starves the tail of the pool. Per image it keeps what the
 // server last got (top class, uncertainty): only images whose top class changed or whose uncertainty moved

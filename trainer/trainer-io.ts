@@ -4,8 +4,8 @@ import { foldedWeights } from './heads/logreg.ts';
 import type { TrainerTask } from './tasks/task.ts';
 import type { Embedder, EmbedMode, TrainerIO } from './types.ts';
 
-/** at most this many status frames a second while only the counts move (12,613 frames for 100k images
- *  before issue 15); a change of phase, message or model goes out at once */
+/** at most this many status frames a second while only the counts move (unthrottled, 100k images made
+ *  12,613 frames); a change of phase, message or model goes out at once */
 export const STATUS_PER_SECOND = 4;
 
 export function statusThrottle(send: (s: TrainerStatus) => void, perSecond = STATUS_PER_SECOND): (s: TrainerStatus) => void {

@@ -1,4 +1,4 @@
-// WAL checkpoints in a worker thread (issue 15). SQLite checkpoints from inside the commit that fills the
+// WAL checkpoints in a worker thread. SQLite checkpoints from inside the commit that fills the
 // WAL past 1000 pages: copying 4 MB into the database and an fsync, tens of ms, on whichever request or
 // trainer frame happened to commit. The server turns that off on its connection and lets a worker with its
 // own connection checkpoint (PASSIVE: writers are never blocked) a few times a second. A crash loses

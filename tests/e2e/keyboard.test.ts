@@ -1,4 +1,4 @@
-// The keyboard-only walk-through of issue 10 on classification, in real Chromium against the real
+// The keyboard-only walk-through on classification, in real Chromium against the real
 // server: fast moves, the strategy select in step with the header, "by class" asking for its class,
 // every page and dialog scrollable by keys, and the paper cuts (unknown ids, the jump box, charts,
 // thumbnails). No mouse event is sent in this file.

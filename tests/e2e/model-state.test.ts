@@ -1,4 +1,4 @@
-// Nothing stale presented as current, and who is labelling (issue 10, items 4, 5, 9), in real Chromium:
+// Nothing stale presented as current, and who is labelling, in real Chromium:
 // predictions marked when their trainer is gone, model strategies off meanwhile, Enter refusing a
 // prediction that changed behind the screen (409 → the fresh one is shown), a reset dropping the old
 // model from the header, and a guest id per browser with a name set by keyboard.

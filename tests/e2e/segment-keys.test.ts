@@ -1,4 +1,4 @@
-// The same keyboard-only walk-through on segmentation (issue 10): fast moves, the strategy select in step,
+// The same keyboard-only walk-through on segmentation: fast moves, the strategy select in step,
 // "by class" asking for its class, the side panel scrollable by keys, and a predicted map marked as
 // maybe out of date (model strategies off) once the trainer is gone. No mouse, no raw error on screen.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

@@ -4,7 +4,7 @@
 // one new label barely moves the optimum and a warm start stays close to it.
 // Class indices are 0..C-1; the caller maps class ids to indices and appends new classes at the end.
 // C may grow between fits (the warm model is padded with zero rows); if a class is removed the caller
-// must drop the warm model (fitLogReg throws when warm.C > C) — see DESIGN §6 "a class removed → head reset".
+// must drop the warm model (fitLogReg throws when warm.C > C).
 import { columnStats, drifted, restandardise } from './standardise.ts';
 
 export interface LogRegModel {

@@ -1,7 +1,7 @@
 // Segmentation head: per-patch softmax regression on patch tokens (the logreg head, one row per
 // labelled patch). Labels live at the patch grid; IGNORE marks patches that carry no usable label.
 // Class convention: patch labels and points use class *indices* 0..C-1 (as logreg); masks store
-// index + 1 per pixel so that 0 can mean "unlabelled" (DESIGN §6: masks are class-index images).
+// index + 1 per pixel so that 0 can mean "unlabelled" (masks are class-index images).
 import { fitLogReg, predictProba, type LogRegModel, type LogRegOptions, type LogRegResult } from './logreg.ts';
 
 export const IGNORE = -1;

@@ -1,4 +1,4 @@
-// The training "sanity checks" (issue 12 part 3), pure: what needs attention, what to do about it, and
+// The training "sanity checks", pure: what needs attention, what to do about it, and
 // which images to look at. The server adds the one it can see better (the model lagging behind the labels,
 // server/insights.ts). Thresholds are named so the tests and the docs can cite them.
 import type { Hint, Task } from '../../common/protocol.ts';

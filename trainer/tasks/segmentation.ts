@@ -26,7 +26,7 @@ export class SegmentationTask implements TrainerTask {
   private loss = 0;
   /** patch labels per annotated image, keyed by what they were derived from */
   readonly labels = new Map<number, { key: string; labels: Int32Array }>();
-  /** evaluation, likely label errors and hints (issue 12), after each publish */
+  /** evaluation, likely label errors and hints, after each publish */
   readonly quality: SegmentationQuality;
 
   constructor(private v: TrainerView) { this.quality = new SegmentationQuality(this, v); }

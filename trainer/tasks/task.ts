@@ -1,4 +1,4 @@
-// One interface per task (DESIGN §6): what the live loop asks of classification, segmentation, or any
+// One interface per task: what the live loop asks of classification, segmentation, or any
 // task added later. The loop (trainer.ts) knows no task by name; it holds one TrainerTask, made by the
 // factory registered under the session's task in tasks/index.ts.
 import type { AnnotationMsg, ClassMsg, ImageRef, Prediction, Task } from '../../common/protocol.ts';

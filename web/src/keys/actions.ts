@@ -1,4 +1,4 @@
-// Every action the UI has, with its default keys (DESIGN §7). Pure data: the settings page, the `?`
+// Every action the UI has, with its default keys. Pure data: the settings page, the `?`
 // overlay and the dispatcher all read this list, so a new action shows up everywhere at once.
 // Escape (close / cancel) and Enter/Space on a focused button are fixed and not listed here.
 

@@ -2,6 +2,7 @@
 // prediction hatched (diagonal stripes in screen space, so they stay fine at any zoom) at its own
 // opacity, your mask as a light fill with a crisp outline at its own opacity, or only the pixels where
 // the two disagree; then points, the polygon in progress and the brush (or superpixel) preview.
+import { IMAGE_BACKGROUND_HEX } from '../../../common/image-background.ts';
 import { DISAGREE_RGB } from './outline.ts';
 import { superpixelsUnder } from './superpixel-brush.ts';
 import type { SegEditor } from './editor.ts';
@@ -59,7 +60,12 @@ export function renderEditor(ed: SegEditor, ctx: CanvasRenderingContext2D): void
   toImageSpace(ctx);
   // smooth when shrunk; crisp pixels when zoomed in, so what you see is what the mask holds
   ctx.imageSmoothingEnabled = v.scale < 2;
-  if (ed.img.complete && ed.img.naturalWidth) ctx.drawImage(ed.img, 0, 0, s.width, s.height);
+  if (ed.img.complete && ed.img.naturalWidth) {
+    // what transparent pixels are everywhere else (the refinement, the model, the thumbnails)
+    ctx.fillStyle = IMAGE_BACKGROUND_HEX;
+    ctx.fillRect(0, 0, s.width, s.height);
+    ctx.drawImage(ed.img, 0, 0, s.width, s.height);
+  }
   ctx.imageSmoothingEnabled = v.scale < 1;
   const pred = ed.pred, mask = ed.maskLayer;
   if (!ed.hideAll && ed.diffOnly) {

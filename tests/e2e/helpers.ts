@@ -62,7 +62,7 @@ export async function startApp(opts: { name?: string; count?: number; host?: str
     ctx: () => srv!.ctx,
     async stop() { await srv?.close(); srv = null; },
     async restart() { await srv?.close(); srv = await startServer({ sessionsDir, session: name, port, host, token: opts.token, webDir, log: () => {} }); },
-    async close() { await srv?.close(); srv = null; rmSync(dir, { recursive: true, force: true }); },
+    async close() { await srv?.close(); srv = null; rmSync(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 }); },
   };
 }
 

@@ -80,7 +80,7 @@ beforeAll(async () => {
   await page.goto(url + '/segmentation');
   await waitImage(1);
 });
-afterAll(async () => { await browser?.close(); await srv?.close(); rmSync(dir, { recursive: true, force: true }); });
+afterAll(async () => { await browser?.close(); await srv?.close(); rmSync(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 }); });
 
 describe('superpixel brush (e2e, Chromium)', () => {
   it('one stroke kept inside the square fills it exactly, edges included', async () => {

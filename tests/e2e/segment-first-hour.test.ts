@@ -4,13 +4,11 @@
 // agree, a layout that stays put while painting and no "saved" before anything was, the uncertainty
 // map's legend, and a key list with the keys of this session's classes only.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { inflateSync } from 'node:zlib';
 import sharp from 'sharp';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { ROOT, api, fakeTrainer, launch, shot, startApp, waitFor, type App } from './helpers.ts';
-import { decodeIndexPng } from '../../web/src/seg/png.ts';
-import { fitView, toScreen } from '../../web/src/seg/view.ts';
+import { canvasPoint, savedMask } from './seg-helpers.ts';
 import { encodeBase64 } from '../../web/src/seg/overlay-math.ts';
 
 let app: App;
@@ -23,16 +21,8 @@ const id = async () => Number((await page.textContent('[data-testid=image-id]'))
 const text = async (sel: string) => (await page.textContent(sel)) ?? '';
 const toasts = () => page.$$eval('[data-testid=toast]', (t) => t.map((x) => x.textContent ?? ''));
 
-async function mask(image: number): Promise<Uint8Array | null> {
-  const r = await fetch(`${app.url}/api/images/${image}/mask`);
-  if (r.status === 404) return null;
-  return (await decodeIndexPng(new Uint8Array(await r.arrayBuffer()), async (d) => new Uint8Array(inflateSync(d)))).data;
-}
-async function at(x: number, y: number) {
-  const box = (await page.locator('[data-testid=seg-canvas]').boundingBox())!;
-  const p = toScreen(fitView(W, H, box.width, box.height), x, y);
-  return { x: box.x + p.x, y: box.y + p.y };
-}
+const mask = (image: number) => savedMask(app.url, image);
+const at = (x: number, y: number) => canvasPoint(page, W, H, x, y);
 /** The canvas as RGB, the pointer parked off it. */
 async function pixels(): Promise<{ data: Buffer; width: number; height: number }> {
   await page.mouse.move(2, 2);

@@ -7,12 +7,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { inflateSync } from 'node:zlib';
 import sharp from 'sharp';
 import type { Browser, Page } from 'playwright-core';
 import { api, ensureBuilt, fakeTrainer, launch, shot, waitFor } from './helpers.ts';
-import { decodeIndexPng } from '../../web/src/seg/png.ts';
-import { fitView, toScreen } from '../../web/src/seg/view.ts';
+import { canvasPoint, savedMask } from './seg-helpers.ts';
 import { oracleMap } from '../../scripts/simulate/seg-metrics.ts';
 import { encodeBase64 } from '../../web/src/seg/overlay-math.ts';
 import { closeSession, openSession } from '../../server/session.ts';
@@ -32,16 +30,8 @@ async function picture(file: string, paint: (x: number, y: number) => number[]) 
   for (let y = 0; y < H; y++) for (let x = 0; x < W; x++) px.set(paint(x, y), (y * W + x) * 3);
   await sharp(px, { raw: { width: W, height: H, channels: 3 } }).png().toFile(file);
 }
-async function mask(id: number): Promise<Uint8Array | null> {
-  const r = await fetch(`${url}/api/images/${id}/mask`);
-  if (r.status === 404) return null;
-  return (await decodeIndexPng(new Uint8Array(await r.arrayBuffer()), async (d) => new Uint8Array(inflateSync(d)))).data;
-}
-async function at(x: number, y: number) {
-  const box = (await page.locator('[data-testid=seg-canvas]').boundingBox())!;
-  const p = toScreen(fitView(W, H, box.width, box.height), x, y);
-  return { x: box.x + p.x, y: box.y + p.y };
-}
+const mask = (image: number) => savedMask(url, image);
+const at = (x: number, y: number) => canvasPoint(page, W, H, x, y);
 async function stroke(pts: [number, number][]) {
   const first = await at(...pts[0]);
   await page.mouse.move(first.x, first.y);

@@ -35,8 +35,13 @@ export function valCounts(db: Db): { labelled: number; val: number } {
   return { labelled, val };
 }
 
+/** Past this many labels the val share is kept by chance (one model-strategy turn in VAL_EVERY) instead of by a
+ *  recount of the labelled val images after every label, which grows with the session. */
+export const VAL_COUNTED_UP_TO = 5000;
+
 /** True when the next label should go to a val-side image. */
-export function valDue(db: Db): boolean {
+export function valDue(db: Db, rand: () => number = Math.random): boolean {
+  if (counter(db, 'labelled') >= VAL_COUNTED_UP_TO) return rand() < 1 / VAL_EVERY;
   const { labelled, val } = valCounts(db);
   return val < valTarget(labelled + 1);
 }

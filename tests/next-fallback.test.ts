@@ -4,7 +4,7 @@
 // labels (server/val-picks.ts).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { nextImage } from '../server/next.ts';
-import { valCounts, valTarget, VAL_PICK_WHY } from '../server/val-picks.ts';
+import { valCounts, valDue, valTarget, VAL_COUNTED_UP_TO, VAL_PICK_WHY } from '../server/val-picks.ts';
 import { isVal } from '../common/split.ts';
 import { makeSession, serveSession, tempDir, type TestServer } from './helpers/fixtures.ts';
 
@@ -90,5 +90,16 @@ describe('val-side picks from the start', () => {
     expect(next('uncertain')).toMatchObject({ id: train[10], reason: 'uncertain' });
     // strategies that do not pick for the model never take a val turn
     expect(next('sequential').reason).toBe('sequential');
+  });
+
+  it('in a large session the val share is kept by chance, one model-strategy turn in ten, with no recount', () => {
+    const db = srv.ctx.session.db;
+    const was = (sql().prepare(`select n from counters where key = 'labelled'`).get() as { n: number }).n;
+    sql().prepare(`update counters set n = ? where key = 'labelled'`).run(VAL_COUNTED_UP_TO);
+    try {
+      expect(valDue(db, () => 0.05)).toBe(true);
+      expect(valDue(db, () => 0.5)).toBe(false);
+    } finally { sql().prepare(`update counters set n = ? where key = 'labelled'`).run(was); }
+    expect(valDue(db, () => 0.05)).toBe(valCounts(db).val < valTarget(was + 1));
   });
 });

@@ -107,7 +107,7 @@ export async function startServer(o: StartOptions): Promise<Running> {
     async close() {
       hub.close();
       await new Promise<void>((res) => { server.closeAllConnections?.(); server.close(() => res()); });
-      closeSession(ctx.session);
+      await closeSession(ctx.session);
     },
   };
 }

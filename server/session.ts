@@ -11,7 +11,7 @@ import { prepared } from './db/prepared.ts';
 import { counts } from './counters.ts';
 import { startCheckpointer } from './db/checkpointer.ts';
 
-export interface Session { name: string; dir: string; db: Db; sessionsDir: string; stopCheckpoints?: () => void }
+export interface Session { name: string; dir: string; db: Db; sessionsDir: string; stopCheckpoints?: () => Promise<void> }
 
 const NAME_RE = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
 
@@ -33,7 +33,12 @@ export function openSession(sessionsDir: string, name: string, opts: { create?: 
   return s;
 }
 
-export function closeSession(s: Session): void { s.stopCheckpoints?.(); s.db.$client.close(); }
+/** Close the session's database; the promise settles once its checkpoint worker, if any, has let go of the files. */
+export function closeSession(s: Session): Promise<void> {
+  const stopped = s.stopCheckpoints?.() ?? Promise.resolve();
+  s.db.$client.close();
+  return stopped;
+}
 
 export function getSetting<T>(db: Db, key: string): T | null {
   const row = prepared(db).setting.get({ key });

@@ -17,14 +17,19 @@ parentPort.on('message', () => { clearInterval(t); try { db.pragma('wal_checkpoi
 `;
 
 /** Checkpoint `file` from a worker every `everyMs`; `conn`'s own automatic checkpoints are turned off
- *  while it runs (and back on if the worker fails). Returns a function that stops it. */
-export function startCheckpointer(conn: Database.Database, file: string, everyMs = 250): () => void {
+ *  while it runs (and back on if the worker fails). Returns a function that stops it; its promise settles once
+ *  the worker has closed its connection (so the session's files are no longer touched), at most after 2 s. */
+export function startCheckpointer(conn: Database.Database, file: string, everyMs = 250): () => Promise<void> {
   const driver = createRequire(import.meta.url).resolve('better-sqlite3');
   let w: Worker;
-  try { w = new Worker(CODE, { eval: true, workerData: { file, driver, everyMs } }); } catch { return () => {}; }
+  try { w = new Worker(CODE, { eval: true, workerData: { file, driver, everyMs } }); } catch { return async () => {}; }
   w.unref();
   conn.pragma('wal_autocheckpoint = 0');
   let stopped = false;
   w.on('error', () => { if (!stopped) { try { conn.pragma('wal_autocheckpoint = 1000'); } catch { /* closed */ } } });
-  return () => { stopped = true; w.postMessage('stop'); };
+  const exited = new Promise<void>((res) => w.once('exit', () => res()));
+  return () => {
+    if (!stopped) { stopped = true; w.postMessage('stop'); }
+    return Promise.race([exited, new Promise<void>((res) => setTimeout(res, 2000).unref())]);
+  };
 }

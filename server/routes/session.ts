@@ -29,7 +29,7 @@ export function sessionRoutes(ctx: Ctx) {
       if (body.confirm !== ctx.session.name) {
         throw new AppError(400, 'confirm_mismatch', `type the session name "${ctx.session.name}" in "confirm" to reset it (nothing is deleted: the folder is renamed)`);
       }
-      closeSession(ctx.session);
+      await closeSession(ctx.session); // the checkpoint worker lets go of the files before the folder is renamed
       let result;
       try { result = resetSession(ctx.session.sessionsDir, ctx.session.name); } finally { ctx.reopen(); }
       ctx.bus.emit('trainer', { type: 'reset', reason: 'session reset' });

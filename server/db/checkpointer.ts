@@ -29,7 +29,9 @@ export function startCheckpointer(conn: Database.Database, file: string, everyMs
   w.on('error', () => { if (!stopped) { try { conn.pragma('wal_autocheckpoint = 1000'); } catch { /* closed */ } } });
   const exited = new Promise<void>((res) => w.once('exit', () => res()));
   return () => {
-    if (!stopped) { stopped = true; w.postMessage('stop'); }
-    return Promise.race([exited, new Promise<void>((res) => setTimeout(res, 2000).unref())]);
+    // held from here on: the process waits for the worker's last checkpoint and close (at most 2 s)
+    if (!stopped) { stopped = true; w.ref(); w.postMessage('stop'); }
+    let timer: NodeJS.Timeout | undefined;
+    return Promise.race([exited, new Promise<void>((res) => { timer = setTimeout(res, 2000); })]).finally(() => clearTimeout(timer));
   };
 }

@@ -57,10 +57,12 @@ async function makeJpegs(dir: string, n: number, [w, h]: [number, number]): Prom
         for (let c = 0; c < 3; c++, k++) {
           s = (s * 1103515245 + 12345) & 0x7fffffff;
           const blob = Math.sin((x + 37 * i) / (17 + c * 5)) * Math.cos((y - 11 * i) / 23) * 60;
-          px[k] = Math.max(0, Math.min(255, (x * (c + 1) + y * 2 + i * 29) % 200 + blob + (s % 24)));
+          px[k] = Math.max(0, Math.min(255, ((x * (c + 1) + y * 2 + i * 29) % 200) + blob + (s % 24)));
         }
     const p = path.join(dir, `bench-${i}.jpg`);
-    await sharp(px, { raw: { width: w, height: h, channels: 3 } }).jpeg({ quality: 90 }).toFile(p);
+    await sharp(px, { raw: { width: w, height: h, channels: 3 } })
+      .jpeg({ quality: 90 })
+      .toFile(p);
     paths.push(p);
   }
   return paths;
@@ -85,7 +87,12 @@ export async function benchEmbed(opts: BenchEmbedOptions = {}): Promise<BenchEmb
   let tried: DeviceAttempt[] = [];
   try {
     for (const name of backbones) {
-      const emb = await createEmbedder({ backbone: name, device: opts.device ?? 'cpu', resolution: opts.resolution, batchSize: opts.batchSize });
+      const emb = await createEmbedder({
+        backbone: name,
+        device: opts.device ?? 'cpu',
+        resolution: opts.resolution,
+        batchSize: opts.batchSize,
+      });
       ({ device, tried } = emb.info);
       const bs = emb.info.batchSize;
       const res = emb.info.resolution;

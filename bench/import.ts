@@ -15,27 +15,46 @@ import { makeThumb } from '../server/import/thumbs.ts';
 import { closeSession, openSession } from '../server/session.ts';
 import { images } from '../server/db/schema.ts';
 
-export interface BenchImportOptions { count?: number; width?: number; height?: number; repeats?: number; concurrency?: number; profile?: boolean }
+export interface BenchImportOptions {
+  count?: number;
+  width?: number;
+  height?: number;
+  repeats?: number;
+  concurrency?: number;
+  profile?: boolean;
+}
 
 async function makeJpegs(dir: string, count: number, W: number, H: number): Promise<void> {
   const have = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.jpg')).length : 0;
   if (have >= count) return;
   mkdirSync(dir, { recursive: true });
   let s = 12345;
-  const rand = () => ((s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32);
+  const rand = () => (s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32;
   const px = Buffer.alloc(W * H * 3);
   for (let n = have; n < count; n++) {
-    const c1 = [rand() * 255, rand() * 255, rand() * 255], c2 = [rand() * 255, rand() * 255, rand() * 255];
-    const blocks = Array.from({ length: 4 }, () => [rand() * W, rand() * H, 20 + rand() * 200, 20 + rand() * 150, rand() * 255, rand() * 255, rand() * 255]);
+    const c1 = [rand() * 255, rand() * 255, rand() * 255],
+      c2 = [rand() * 255, rand() * 255, rand() * 255];
+    const blocks = Array.from({ length: 4 }, () => [
+      rand() * W,
+      rand() * H,
+      20 + rand() * 200,
+      20 + rand() * 150,
+      rand() * 255,
+      rand() * 255,
+      rand() * 255,
+    ]);
     for (let y = 0, i = 0; y < H; y++) {
       for (let x = 0; x < W; x++, i += 3) {
         const t = (x + y) / (W + H);
         const b = blocks.find(([bx, by, bw, bh]) => x >= bx && x < bx + bw && y >= by && y < by + bh);
         const j = (rand() - 0.5) * 16;
-        for (let c = 0; c < 3; c++) px[i + c] = Math.max(0, Math.min(255, (b ? b[4 + c] : c1[c] * (1 - t) + c2[c] * t) + j));
+        for (let c = 0; c < 3; c++)
+          px[i + c] = Math.max(0, Math.min(255, (b ? b[4 + c] : c1[c] * (1 - t) + c2[c] * t) + j));
       }
     }
-    await sharp(px, { raw: { width: W, height: H, channels: 3 } }).jpeg({ quality: 85 }).toFile(join(dir, `b${String(n).padStart(5, '0')}.jpg`));
+    await sharp(px, { raw: { width: W, height: H, channels: 3 } })
+      .jpeg({ quality: 85 })
+      .toFile(join(dir, `b${String(n).padStart(5, '0')}.jpg`));
   }
 }
 
@@ -54,7 +73,10 @@ async function profileStages(files: string[]) {
   };
   for (const f of files) {
     let buf = Buffer.alloc(0);
-    await cpu('readSha256', async () => { buf = await readFile(f); createHash('sha256').update(buf).digest('hex'); });
+    await cpu('readSha256', async () => {
+      buf = await readFile(f);
+      createHash('sha256').update(buf).digest('hex');
+    });
     await cpu('metadata', () => sharp(buf).metadata());
     await cpu('thumbnail', () => makeThumb(buf));
     await cpu('fullDecode', () => sharp(buf).raw().toBuffer());
@@ -64,19 +86,29 @@ async function profileStages(files: string[]) {
 
 export async function benchImport(opts: BenchImportOptions = {}) {
   const loadAvgBefore = round(loadavg()[0]);
-  const count = opts.count ?? 2000, W = opts.width ?? 640, H = opts.height ?? 480, repeats = opts.repeats ?? 3;
+  const count = opts.count ?? 2000,
+    W = opts.width ?? 640,
+    H = opts.height ?? 480,
+    repeats = opts.repeats ?? 3;
   const dir = join(tmpdir(), `hilt-bench-import-${W}x${H}`);
   const g0 = performance.now();
   await makeJpegs(dir, count, W, H);
   const generateSeconds = round((performance.now() - g0) / 1000);
-  const files = readdirSync(dir).filter((f) => f.endsWith('.jpg')).sort().slice(0, count);
+  const files = readdirSync(dir)
+    .filter((f) => f.endsWith('.jpg'))
+    .sort()
+    .slice(0, count);
   // import a folder holding exactly `count` files: link them into a fresh folder once
   const src = join(dir, `set-${count}`);
   if (!existsSync(src) || readdirSync(src).length !== count) {
     rmSync(src, { recursive: true, force: true });
     mkdirSync(src);
     for (const f of files) {
-      try { linkSync(join(dir, f), join(src, f)); } catch { copyFileSync(join(dir, f), join(src, f)); }
+      try {
+        linkSync(join(dir, f), join(src, f));
+      } catch {
+        copyFileSync(join(dir, f), join(src, f));
+      }
     }
   }
   const runs: { imgPerSec: number; seconds: number; cpuMsPerImage: number; added: number }[] = [];
@@ -84,29 +116,69 @@ export async function benchImport(opts: BenchImportOptions = {}) {
     const root = mkdtempSync(join(tmpdir(), 'hilt-bench-session-'));
     const session = openSession(root, 'bench', { create: true });
     try {
-      const t0 = performance.now(), c0 = process.cpuUsage();
+      const t0 = performance.now(),
+        c0 = process.cpuUsage();
       const report = await importInto(session, src, { concurrency: opts.concurrency });
-      const s = (performance.now() - t0) / 1000, cpu = process.cpuUsage(c0);
+      const s = (performance.now() - t0) / 1000,
+        cpu = process.cpuUsage(c0);
       if (session.db.select().from(images).all().length !== count) throw new Error('bench import lost images');
       // CPU time (all threads, incl. libvips) per image: robust to other load on a shared machine, and
       // cores × 1000 / cpuMs is what the import reaches on that many otherwise idle cores.
-      runs.push({ imgPerSec: round(report.added / s, 1), seconds: round(s, 3), cpuMsPerImage: round((cpu.user + cpu.system) / 1000 / count, 3), added: report.added });
-    } finally { closeSession(session); rmSync(root, { recursive: true, force: true }); }
+      runs.push({
+        imgPerSec: round(report.added / s, 1),
+        seconds: round(s, 3),
+        cpuMsPerImage: round((cpu.user + cpu.system) / 1000 / count, 3),
+        added: report.added,
+      });
+    } finally {
+      closeSession(session);
+      rmSync(root, { recursive: true, force: true });
+    }
   }
   const imgPerSec = median(runs.map((x) => x.imgPerSec));
   const cpuMsPerImage = median(runs.map((x) => x.cpuMsPerImage));
   const loadAvg = loadavg()[0];
-  const msPerImage = opts.profile === false ? undefined : await profileStages(files.slice(0, Math.min(200, files.length)).map((f) => join(dir, f)));
+  const msPerImage =
+    opts.profile === false
+      ? undefined
+      : await profileStages(files.slice(0, Math.min(200, files.length)).map((f) => join(dir, f)));
   return {
-    bench: 'import', images: count, size: `${W}x${H}`, cores: availableParallelism(), sharpThreads: sharp.concurrency(),
-    uvThreadpool: Number(process.env.UV_THREADPOOL_SIZE ?? 4), concurrency: opts.concurrency ?? availableParallelism() * 2,
-    imgPerSec, target: 300, meetsTarget: imgPerSec >= 300, cpuMsPerImage, projectedImgPerSecOn2IdleCores: round(2000 / cpuMsPerImage, 0),
-    loadAvgBefore, loadAvgAfter: round(loadAvg), runs, generateSeconds, cpuMsPerImageByStage: msPerImage,
+    bench: 'import',
+    images: count,
+    size: `${W}x${H}`,
+    cores: availableParallelism(),
+    sharpThreads: sharp.concurrency(),
+    uvThreadpool: Number(process.env.UV_THREADPOOL_SIZE ?? 4),
+    concurrency: opts.concurrency ?? availableParallelism() * 2,
+    imgPerSec,
+    target: 300,
+    meetsTarget: imgPerSec >= 300,
+    cpuMsPerImage,
+    projectedImgPerSecOn2IdleCores: round(2000 / cpuMsPerImage, 0),
+    loadAvgBefore,
+    loadAvgAfter: round(loadAvg),
+    runs,
+    generateSeconds,
+    cpuMsPerImageByStage: msPerImage,
   };
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
   const a = process.argv.slice(2);
-  const num = (k: string) => { const i = a.indexOf(k); return i >= 0 ? Number(a[i + 1]) : undefined; };
-  console.log(JSON.stringify(await benchImport({ count: num('--count'), repeats: num('--repeats'), concurrency: num('--concurrency'), profile: !a.includes('--no-profile') }), null, 2));
+  const num = (k: string) => {
+    const i = a.indexOf(k);
+    return i >= 0 ? Number(a[i + 1]) : undefined;
+  };
+  console.log(
+    JSON.stringify(
+      await benchImport({
+        count: num('--count'),
+        repeats: num('--repeats'),
+        concurrency: num('--concurrency'),
+        profile: !a.includes('--no-profile'),
+      }),
+      null,
+      2,
+    ),
+  );
 }

@@ -10,20 +10,33 @@ import { resolve } from 'node:path';
 import { fitLogReg } from '../trainer/heads/logreg.ts';
 import { mulberry32 as rng, gauss } from '../trainer/rng.ts';
 
-export interface RefitBenchOptions { sizes?: number[]; big?: boolean; repeats?: number; d?: number; C?: number; seed?: number }
+export interface RefitBenchOptions {
+  sizes?: number[];
+  big?: boolean;
+  repeats?: number;
+  d?: number;
+  C?: number;
+  seed?: number;
+}
 export interface RefitBenchRow {
-  labels: number; d: number; C: number;
-  seconds_median: number; seconds_max: number; iterations: number; evaluations: number; cold_seconds: number;
+  labels: number;
+  d: number;
+  C: number;
+  seconds_median: number;
+  seconds_max: number;
+  iterations: number;
+  evaluations: number;
+  cold_seconds: number;
   /** CPU time of the refit (user+sys): the fit is single-threaded, so on a busy machine this is the
    *  better estimate of the wall time an idle core would take */
   cpu_seconds_median: number;
 }
 
-
 function blobs(n: number, d: number, C: number, seed: number) {
   const r = rng(seed);
   const mu = Float64Array.from({ length: C * d }, () => 0.15 * gauss(r));
-  const X = new Float32Array(n * d), y = new Int32Array(n);
+  const X = new Float32Array(n * d),
+    y = new Int32Array(n);
   for (let i = 0; i < n; i++) {
     const c = Math.floor(r() * C);
     y[i] = c;
@@ -32,10 +45,17 @@ function blobs(n: number, d: number, C: number, seed: number) {
   return { X, y };
 }
 
-const median = (v: number[]) => { const s = v.slice().sort((a, b) => a - b); const m = s.length >> 1; return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2; };
+const median = (v: number[]) => {
+  const s = v.slice().sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
 
 export async function benchRefit(opts: RefitBenchOptions = {}): Promise<{ name: 'refit'; results: RefitBenchRow[] }> {
-  const d = opts.d ?? 384, C = opts.C ?? 10, repeats = Math.max(3, opts.repeats ?? 5), seed = opts.seed ?? 1;
+  const d = opts.d ?? 384,
+    C = opts.C ?? 10,
+    repeats = Math.max(3, opts.repeats ?? 5),
+    seed = opts.seed ?? 1;
   const sizes = opts.sizes ?? (opts.big ? [1000, 10000, 100000] : [1000, 10000]);
   const results: RefitBenchRow[] = [];
   for (const labels of sizes) {
@@ -46,22 +66,34 @@ export async function benchRefit(opts: RefitBenchOptions = {}): Promise<{ name: 
     let t = performance.now();
     const cold = fitLogReg(X, yBase, labels + extra, d, C, { seed });
     const coldSeconds = (performance.now() - t) / 1000;
-    const times: number[] = [], cpu: number[] = [], iters: number[] = [], evals: number[] = [];
+    const times: number[] = [],
+      cpu: number[] = [],
+      iters: number[] = [],
+      evals: number[] = [];
     for (let k = 0; k < extra; k++) {
       const yk = yBase.slice();
       yk[labels + k] = y[labels + k]; // one new label
       t = performance.now();
       const c0 = process.cpuUsage();
       const fit = fitLogReg(X, yk, labels + extra, d, C, { seed, warm: cold.model });
-      const dc = process.cpuUsage(c0), dt = (performance.now() - t) / 1000;
+      const dc = process.cpuUsage(c0),
+        dt = (performance.now() - t) / 1000;
       if (k === 0) continue; // warm-up (JIT)
-      times.push(dt); cpu.push((dc.user + dc.system) / 1e6); iters.push(fit.iterations); evals.push(fit.evaluations);
+      times.push(dt);
+      cpu.push((dc.user + dc.system) / 1e6);
+      iters.push(fit.iterations);
+      evals.push(fit.evaluations);
       await new Promise((res) => setImmediate(res)); // stay friendly to an event loop we share
     }
     results.push({
-      labels, d, C,
-      seconds_median: Number(median(times).toFixed(4)), seconds_max: Number(Math.max(...times).toFixed(4)),
-      iterations: median(iters), evaluations: median(evals), cold_seconds: Number(coldSeconds.toFixed(3)),
+      labels,
+      d,
+      C,
+      seconds_median: Number(median(times).toFixed(4)),
+      seconds_max: Number(Math.max(...times).toFixed(4)),
+      iterations: median(iters),
+      evaluations: median(evals),
+      cold_seconds: Number(coldSeconds.toFixed(3)),
       cpu_seconds_median: Number(median(cpu).toFixed(4)),
     });
   }

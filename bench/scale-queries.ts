@@ -6,10 +6,23 @@ import { join } from 'node:path';
 import { childServer, isMain, percentile, round } from './util.ts';
 import { writeRows } from './scale-rows.ts';
 
-export interface QueryTiming { name: string; path: string; samples: number; p50ms: number; p99ms: number; maxMs: number; status: number }
+export interface QueryTiming {
+  name: string;
+  path: string;
+  samples: number;
+  p50ms: number;
+  p99ms: number;
+  maxMs: number;
+  status: number;
+}
 
 /** Times GET `path` until `maxSamples` or `budgetMs` (at least 3 samples). */
-export async function timeGet(base: string, name: string, path: string, o: { maxSamples?: number; budgetMs?: number; headers?: Record<string, string> } = {}): Promise<QueryTiming> {
+export async function timeGet(
+  base: string,
+  name: string,
+  path: string,
+  o: { maxSamples?: number; budgetMs?: number; headers?: Record<string, string> } = {},
+): Promise<QueryTiming> {
   const xs: number[] = [];
   let status = 0;
   const t0 = performance.now();
@@ -21,13 +34,23 @@ export async function timeGet(base: string, name: string, path: string, o: { max
     return performance.now() - s;
   };
   await one(); // warm-up: statement caches, page cache
-  while (xs.length < (o.maxSamples ?? 60) && (xs.length < 3 || performance.now() - t0 < (o.budgetMs ?? 10_000))) xs.push(await one());
-  return { name, path, samples: xs.length, p50ms: round(percentile(xs, 50)), p99ms: round(percentile(xs, 99)), maxMs: round(Math.max(...xs)), status };
+  while (xs.length < (o.maxSamples ?? 60) && (xs.length < 3 || performance.now() - t0 < (o.budgetMs ?? 10_000)))
+    xs.push(await one());
+  return {
+    name,
+    path,
+    samples: xs.length,
+    p50ms: round(percentile(xs, 50)),
+    p99ms: round(percentile(xs, 99)),
+    maxMs: round(Math.max(...xs)),
+    status,
+  };
 }
 
 /** The reads a browser makes on a large session; `deep` ones start near the end of the list. */
 export function scaleQueries(n: number, classIds: number[]): [string, string][] {
-  const c = classIds[1], deepId = n - 100;
+  const c = classIds[1],
+    deepId = n - 100;
   return [
     ['health', '/api/health'],
     ['session', '/api/session'],
@@ -50,16 +73,19 @@ export function scaleQueries(n: number, classIds: number[]): [string, string][] 
   ];
 }
 
-export async function benchScaleQueries(o: { images?: number; labelled?: number; quick?: boolean; log?: (s: string) => void; keepDir?: string } = {}) {
-  const n = o.quick ? 5_000 : o.images ?? 1_000_000;
+export async function benchScaleQueries(
+  o: { images?: number; labelled?: number; quick?: boolean; log?: (s: string) => void; keepDir?: string } = {},
+) {
+  const n = o.quick ? 5_000 : (o.images ?? 1_000_000);
   const log = o.log ?? (() => {});
   // --keep DIR: write the rows once and reuse them (minutes at 1M rows); the figures are the same
   const dir = o.keepDir ?? mkdtempSync(join(tmpdir(), 'hilt-bench-rows-'));
   try {
     const t0 = performance.now();
-    const classIds = o.keepDir && existsSync(join(dir, 'rows', 'session.db'))
-      ? Array.from({ length: 10 }, (_, i) => i + 1)
-      : writeRows(dir, 'rows', { images: n, labelled: o.labelled ?? 0.9, classes: 10 }).classIds;
+    const classIds =
+      o.keepDir && existsSync(join(dir, 'rows', 'session.db'))
+        ? Array.from({ length: 10 }, (_, i) => i + 1)
+        : writeRows(dir, 'rows', { images: n, labelled: o.labelled ?? 0.9, classes: 10 }).classIds;
     log(`rows ready in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
     const srv = await childServer(dir, 'rows');
     try {
@@ -73,18 +99,54 @@ export async function benchScaleQueries(o: { images?: number; labelled?: number;
       const save: number[] = [];
       for (let k = 0; k < (o.quick ? 3 : 40); k++) {
         const s = performance.now();
-        const r = await fetch(`${srv.url}/api/images/${n - k}/annotation`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ kind: 'label', classId: classIds[k % classIds.length] }) });
+        const r = await fetch(`${srv.url}/api/images/${n - k}/annotation`, {
+          method: 'PUT',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ kind: 'label', classId: classIds[k % classIds.length] }),
+        });
         await r.arrayBuffer();
         save.push(performance.now() - s);
       }
-      out.push({ name: 'save a label', path: 'PUT /api/images/:id/annotation', samples: save.length, p50ms: round(percentile(save, 50)), p99ms: round(percentile(save, 99)), maxMs: round(Math.max(...save)), status: 200 });
-      return { name: 'scale-queries', images: n, labelled: o.labelled ?? 0.9, queries: out, serverRssMiB: round(srv.rssMiB(), 1) };
-    } finally { await srv.stop(); }
-  } finally { if (!o.keepDir) rmSync(dir, { recursive: true, force: true }); }
+      out.push({
+        name: 'save a label',
+        path: 'PUT /api/images/:id/annotation',
+        samples: save.length,
+        p50ms: round(percentile(save, 50)),
+        p99ms: round(percentile(save, 99)),
+        maxMs: round(Math.max(...save)),
+        status: 200,
+      });
+      return {
+        name: 'scale-queries',
+        images: n,
+        labelled: o.labelled ?? 0.9,
+        queries: out,
+        serverRssMiB: round(srv.rssMiB(), 1),
+      };
+    } finally {
+      await srv.stop();
+    }
+  } finally {
+    if (!o.keepDir) rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 if (isMain(import.meta.url)) {
-  const arg = (k: string) => { const i = process.argv.indexOf(k); return i > 0 ? Number(process.argv[i + 1]) : undefined; };
+  const arg = (k: string) => {
+    const i = process.argv.indexOf(k);
+    return i > 0 ? Number(process.argv[i + 1]) : undefined;
+  };
   const keep = process.argv.indexOf('--keep');
-  console.log(JSON.stringify(await benchScaleQueries({ images: arg('--images'), quick: process.argv.includes('--quick'), log: console.error, keepDir: keep > 0 ? process.argv[keep + 1] : undefined }), null, 2));
+  console.log(
+    JSON.stringify(
+      await benchScaleQueries({
+        images: arg('--images'),
+        quick: process.argv.includes('--quick'),
+        log: console.error,
+        keepDir: keep > 0 ? process.argv[keep + 1] : undefined,
+      }),
+      null,
+      2,
+    ),
+  );
 }

@@ -17,7 +17,9 @@ export interface RowsOptions {
 /** A deterministic pseudo-random in [0, 1) per (i, salt): the same rows on every run. */
 export const rnd = (i: number, salt: number) => {
   let h = Math.imul(i + 1, 0x9e3779b1) ^ Math.imul(salt + 7, 0x85ebca6b);
-  h ^= h >>> 15; h = Math.imul(h, 0x2c1b3c6d); h ^= h >>> 12;
+  h ^= h >>> 15;
+  h = Math.imul(h, 0x2c1b3c6d);
+  h ^= h >>> 12;
   return (h >>> 0) / 4294967296;
 };
 
@@ -32,12 +34,25 @@ export function writeRows(sessionsDir: string, name: string, o: RowsOptions): { 
     setSetting(s.db, 'task', 'classification');
     const classIds: number[] = [];
     for (let c = 0; c < o.classes; c++) {
-      classIds.push(Number(db.prepare('insert into classes (name, color, position) values (?, ?, ?)').run(`class-${c}`, '#336699', c).lastInsertRowid));
+      classIds.push(
+        Number(
+          db.prepare('insert into classes (name, color, position) values (?, ?, ?)').run(`class-${c}`, '#336699', c)
+            .lastInsertRowid,
+        ),
+      );
     }
-    const img = db.prepare('insert into images (path, width, height, sha256, bytes, added_at) values (?, 640, 480, ?, 50000, ?)');
-    const ann = db.prepare('insert into annotations (image_id, kind, class_id, annotator, updated_at) values (?, ?, ?, ?, ?)');
-    const ev = db.prepare('insert into events (image_id, type, annotator, class_id, predicted_class_id, at) values (?, ?, ?, ?, ?, ?)');
-    const pred = db.prepare('insert into predictions (image_id, model_version, class_id, probs, uncertainty, at) values (?, 1, ?, ?, ?, ?)');
+    const img = db.prepare(
+      'insert into images (path, width, height, sha256, bytes, added_at) values (?, 640, 480, ?, 50000, ?)',
+    );
+    const ann = db.prepare(
+      'insert into annotations (image_id, kind, class_id, annotator, updated_at) values (?, ?, ?, ?, ?)',
+    );
+    const ev = db.prepare(
+      'insert into events (image_id, type, annotator, class_id, predicted_class_id, at) values (?, ?, ?, ?, ?, ?)',
+    );
+    const pred = db.prepare(
+      'insert into predictions (image_id, model_version, class_id, probs, uncertainty, at) values (?, 1, ?, ?, ?, ?)',
+    );
     const now = Date.now();
     const chunk = 20_000;
     for (let start = 0; start < o.images; start += chunk) {
@@ -59,12 +74,20 @@ export function writeRows(sessionsDir: string, name: string, o: RowsOptions): { 
         }
       })();
     }
-    const ids = (n: number, salt: number) => Array.from({ length: n }, (_, k) => 1 + Math.floor(rnd(k, salt) * o.images));
+    const ids = (n: number, salt: number) =>
+      Array.from({ length: n }, (_, k) => 1 + Math.floor(rnd(k, salt) * o.images));
     const sug = db.prepare('insert or replace into suggestions (strategy, ids, model_version, at) values (?, ?, 1, ?)');
-    for (const [k, list] of [['uncertain', ids(200, 11)], ['diverse', ids(200, 12)], ['minority', ids(200, 13)], ...classIds.map((c, i) => [`class:${c}`, ids(200, 20 + i)])] as [string, number[]][]) {
+    for (const [k, list] of [
+      ['uncertain', ids(200, 11)],
+      ['diverse', ids(200, 12)],
+      ['minority', ids(200, 13)],
+      ...classIds.map((c, i) => [`class:${c}`, ids(200, 20 + i)]),
+    ] as [string, number[]][]) {
       sug.run(k, JSON.stringify(list), now);
     }
     db.pragma('wal_checkpoint(TRUNCATE)');
     return { classIds };
-  } finally { closeSession(s); }
+  } finally {
+    closeSession(s);
+  }
 }

@@ -26,27 +26,55 @@ function writeFeatures(sessionsDir: string, name: string, n: number, d: number, 
   cache.close();
 }
 
-export async function benchScaleTrainer(o: { images?: number; labels?: number; d?: number; quick?: boolean; log?: (s: string) => void } = {}) {
-  const n = o.quick ? 3000 : o.images ?? 1_000_000, d = o.d ?? 384, labels = o.quick ? 5 : o.labels ?? 30, classes = 10;
+export async function benchScaleTrainer(
+  o: { images?: number; labels?: number; d?: number; quick?: boolean; log?: (s: string) => void } = {},
+) {
+  const n = o.quick ? 3000 : (o.images ?? 1_000_000),
+    d = o.d ?? 384,
+    labels = o.quick ? 5 : (o.labels ?? 30),
+    classes = 10;
   const log = o.log ?? (() => {});
-  const root = mkdtempSync(join(tmpdir(), 'hilt-bench-1m-')), sessionsDir = join(root, 'sessions'), name = 'million';
+  const root = mkdtempSync(join(tmpdir(), 'hilt-bench-1m-')),
+    sessionsDir = join(root, 'sessions'),
+    name = 'million';
   try {
     let t = performance.now();
     const { classIds } = writeRows(sessionsDir, name, { images: n, labelled: 2000 / n, classes, predictions: false });
     writeFeatures(sessionsDir, name, n, d, classes);
     log(`wrote ${n} rows and ${n} × ${d} features in ${((performance.now() - t) / 1000).toFixed(0)} s`);
-    const srvProc = hilt(['serve', '--session', name, '--sessions-dir', sessionsDir, '--port', '0'], { HILT_SERVER_STATS_MS: '1000' });
+    const srvProc = hilt(['serve', '--session', name, '--sessions-dir', sessionsDir, '--port', '0'], {
+      HILT_SERVER_STATS_MS: '1000',
+    });
     const url = (await srvProc.waitForLine(/listening on (http:\/\/\S+)/, 300_000))[1];
     const health = healthProbe(url);
     const br = await browserPeer(url);
-    const trainer = hilt(['train', '--session', name, '--sessions-dir', sessionsDir, '--server', url.replace('http', 'ws') + '/ws', '--backbone', 'tiny', '--offline'], { HILT_TRAINER_STATS_MS: '1000' });
+    const trainer = hilt(
+      [
+        'train',
+        '--session',
+        name,
+        '--sessions-dir',
+        sessionsDir,
+        '--server',
+        url.replace('http', 'ws') + '/ws',
+        '--backbone',
+        'tiny',
+        '--offline',
+      ],
+      { HILT_TRAINER_STATS_MS: '1000' },
+    );
     const rss = rssSampler(() => ({ server: srvProc.proc.pid, trainer: trainer.proc.pid }));
     try {
       health.phase = 'connect';
       t = performance.now();
-      const ready = await br.waitFor((f) => f.type === 'trainer' && f.status?.total === n && f.status.phase !== 'loading', 900_000);
+      const ready = await br.waitFor(
+        (f) => f.type === 'trainer' && f.status?.total === n && f.status.phase !== 'loading',
+        900_000,
+      );
       const connectSeconds = (performance.now() - t) / 1000;
-      log(`trainer has the snapshot of ${n} images after ${connectSeconds.toFixed(1)} s (${ready.status.embedded} embedded)`);
+      log(
+        `trainer has the snapshot of ${n} images after ${connectSeconds.toFixed(1)} s (${ready.status.embedded} embedded)`,
+      );
       health.phase = 'first lap';
       await br.waitFor((f) => f.type === 'suggestions', 1_800_000);
       const lapSeconds = (performance.now() - t) / 1000 - connectSeconds;
@@ -54,12 +82,16 @@ export async function benchScaleTrainer(o: { images?: number; labels?: number; d
       // a few labels at a keyboard pace, the next image in view
       health.phase = 'labelling';
       let version = 0;
-      const lat: number[] = [], pending = new Map<number, { t0: number; v: number }>();
+      const lat: number[] = [],
+        pending = new Map<number, { t0: number; v: number }>();
       br.ws.on('message', (raw) => {
         const f = JSON.parse(raw.toString());
         if (f.type === 'prediction') {
           const p = pending.get(f.prediction.imageId);
-          if (p && f.modelVersion > p.v) { lat.push(performance.now() - p.t0); pending.delete(f.prediction.imageId); }
+          if (p && f.modelVersion > p.v) {
+            lat.push(performance.now() - p.t0);
+            pending.delete(f.prediction.imageId);
+          }
           version = Math.max(version, f.modelVersion);
         }
         if (f.type === 'trainer' && f.status) version = Math.max(version, f.status.modelVersion);
@@ -69,22 +101,53 @@ export async function benchScaleTrainer(o: { images?: number; labels?: number; d
       for (let k = 0; k < labels; k++) {
         await new Promise((r) => setTimeout(r, Math.max(0, start + k * 300 - performance.now())));
         br.ws.send(JSON.stringify({ type: 'focus', imageId: idOf(k + 1) }));
-        const v = version, s = performance.now();
-        await fetch(`${url}/api/images/${idOf(k)}/annotation`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ kind: 'label', classId: classIds[truthIndex(idOf(k) - 1, classes)] }) });
+        const v = version,
+          s = performance.now();
+        await fetch(`${url}/api/images/${idOf(k)}/annotation`, {
+          method: 'PUT',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ kind: 'label', classId: classIds[truthIndex(idOf(k) - 1, classes)] }),
+        });
         pending.set(idOf(k + 1), { t0: s, v });
       }
       await new Promise((r) => setTimeout(r, 3000));
       return {
-        name: 'scale-trainer', images: n, d, labels, connectSeconds: round(connectSeconds, 1), firstLapSeconds: round(lapSeconds, 1),
+        name: 'scale-trainer',
+        images: n,
+        d,
+        labels,
+        connectSeconds: round(connectSeconds, 1),
+        firstLapSeconds: round(lapSeconds, 1),
         labelToViewed: { n: lat.length, p50ms: round(percentile(lat, 50)), p95ms: round(percentile(lat, 95)) },
-        health: { connect: health.summary('connect'), firstLap: health.summary('first lap'), labelling: health.summary('labelling') },
+        health: {
+          connect: health.summary('connect'),
+          firstLap: health.summary('first lap'),
+          labelling: health.summary('labelling'),
+        },
         rssMiB: rss.peak,
       };
-    } finally { health.stop(); rss.stop(); br.close(); await trainer.stop(); await srvProc.stop(); }
-  } finally { rmSync(root, { recursive: true, force: true }); }
+    } finally {
+      health.stop();
+      rss.stop();
+      br.close();
+      await trainer.stop();
+      await srvProc.stop();
+    }
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
 }
 
 if (isMain(import.meta.url)) {
-  const arg = (k: string) => { const i = process.argv.indexOf(k); return i > 0 ? Number(process.argv[i + 1]) : undefined; };
-  console.log(JSON.stringify(await benchScaleTrainer({ images: arg('--images'), quick: process.argv.includes('--quick'), log: console.error }), null, 2));
+  const arg = (k: string) => {
+    const i = process.argv.indexOf(k);
+    return i > 0 ? Number(process.argv[i + 1]) : undefined;
+  };
+  console.log(
+    JSON.stringify(
+      await benchScaleTrainer({ images: arg('--images'), quick: process.argv.includes('--quick'), log: console.error }),
+      null,
+      2,
+    ),
+  );
 }

@@ -14,13 +14,41 @@ import type { SimOptions } from '../scripts/simulate/options.ts';
 
 /** the trainer's default segmentation short side */
 export const SEG_SHORT_SIDE = 448;
-export interface SegScene extends Item { rgb: Uint8Array; grid: { h: number; w: number; d: number; data: Float32Array } }
-export interface SegData { style: 'coloured' | 'demo'; classNames: string[]; train: SegScene[]; test: SegScene[]; backbone: string; note: string }
+export interface SegScene extends Item {
+  rgb: Uint8Array;
+  grid: { h: number; w: number; d: number; data: Float32Array };
+}
+export interface SegData {
+  style: 'coloured' | 'demo';
+  classNames: string[];
+  train: SegScene[];
+  test: SegScene[];
+  backbone: string;
+  note: string;
+}
 
-export async function loadSegData(o: { style: 'coloured' | 'demo'; count: number; seed?: number; backbone?: string; size?: [number, number]; log?: (s: string) => void }): Promise<SegData> {
-  const seed = o.seed ?? 3, backbone = o.backbone ?? 'mobilenetv2-imagenet', size = o.size ?? [320, 240];
+export async function loadSegData(o: {
+  style: 'coloured' | 'demo';
+  count: number;
+  seed?: number;
+  backbone?: string;
+  size?: [number, number];
+  log?: (s: string) => void;
+}): Promise<SegData> {
+  const seed = o.seed ?? 3,
+    backbone = o.backbone ?? 'mobilenetv2-imagenet',
+    size = o.size ?? [320, 240];
   const work = join('.tmp', 'bench-seg');
-  const sim = { task: 'segmentation', data: null, format: 'auto', scenes: o.count, sceneStyle: o.style, seed, sceneSize: size, testFraction: 0.3 } as unknown as SimOptions;
+  const sim = {
+    task: 'segmentation',
+    data: null,
+    format: 'auto',
+    scenes: o.count,
+    sceneStyle: o.style,
+    seed,
+    sceneSize: size,
+    testFraction: 0.3,
+  } as unknown as SimOptions;
   const ds = await loadDataset(sim, work);
   const all = [...ds.pool, ...ds.test];
   const key = `${o.style}-${o.count}-${seed}-${size.join('x')}-${backbone.replace(/[\\/.]+/g, '_')}${graphVersion(backbone)}`;
@@ -33,22 +61,38 @@ export async function loadSegData(o: { style: 'coloured' | 'demo'; count: number
     note = e.info.note;
     grids = new Array(all.length);
     const t0 = performance.now();
-    await e.embedPaths(all.map((i) => i.file), 'grid', (r) => {
-      if (!r.ok) throw new Error(`${r.path}: ${r.error}`);
-      const g = r.embedding.grid!;
-      grids[r.index] = { h: g.h, w: g.w, d: g.data.length / (g.h * g.w), data: decodeHalf(encodeHalf(g.data)) };
-    });
+    await e.embedPaths(
+      all.map((i) => i.file),
+      'grid',
+      (r) => {
+        if (!r.ok) throw new Error(`${r.path}: ${r.error}`);
+        const g = r.embedding.grid!;
+        grids[r.index] = { h: g.h, w: g.w, d: g.data.length / (g.h * g.w), data: decodeHalf(encodeHalf(g.data)) };
+      },
+    );
     await e.dispose();
-    o.log?.(`embedded ${all.length} ${o.style} scenes with ${backbone} in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+    o.log?.(
+      `embedded ${all.length} ${o.style} scenes with ${backbone} in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
+    );
     mkdirSync(work, { recursive: true });
     writeFileSync(file, pack(grids));
   }
   const scenes: SegScene[] = [];
   for (const [i, it] of all.entries()) {
-    const { data } = await sharp(it.file, { autoOrient: true }).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+    const { data } = await sharp(it.file, { autoOrient: true })
+      .removeAlpha()
+      .raw()
+      .toBuffer({ resolveWithObject: true });
     scenes.push({ ...it, rgb: new Uint8Array(data), grid: grids[i] });
   }
-  return { style: o.style, classNames: ds.classNames, train: scenes.slice(0, ds.pool.length), test: scenes.slice(ds.pool.length), backbone, note };
+  return {
+    style: o.style,
+    classNames: ds.classNames,
+    train: scenes.slice(0, ds.pool.length),
+    test: scenes.slice(ds.pool.length),
+    backbone,
+    note,
+  };
 }
 
 /** A generated backbone's graph version from 2 on (a new graph can mean another grid: not the cached one). */
@@ -68,11 +112,14 @@ function pack(gs: SegScene['grid'][]): Buffer {
 }
 function unpack(b: Buffer): SegScene['grid'][] {
   const u = new Uint8Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
-  const n = new Uint32Array(u.buffer, 0, 1)[0], out: SegScene['grid'][] = [];
+  const n = new Uint32Array(u.buffer, 0, 1)[0],
+    out: SegScene['grid'][] = [];
   let off = 4;
   for (let i = 0; i < n; i++) {
-    const [h, w, d] = new Uint32Array(u.buffer.slice(off, off + 12)); off += 12;
-    const half = new Uint16Array(u.buffer.slice(off, off + h * w * d * 2)); off += h * w * d * 2;
+    const [h, w, d] = new Uint32Array(u.buffer.slice(off, off + 12));
+    off += 12;
+    const half = new Uint16Array(u.buffer.slice(off, off + h * w * d * 2));
+    off += h * w * d * 2;
     out.push({ h, w, d, data: decodeHalf(half) });
   }
   return out;

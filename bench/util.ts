@@ -15,10 +15,23 @@ export const median = (xs: number[]) => percentile(xs, 50);
 export const round = (v: number, d = 2) => Math.round(v * 10 ** d) / 10 ** d;
 
 export function machine() {
-  const pkg = (name: string) => { try { return JSON.parse(readFileSync(`node_modules/${name}/package.json`, 'utf8')).version; } catch { return null; } };
+  const pkg = (name: string) => {
+    try {
+      return JSON.parse(readFileSync(`node_modules/${name}/package.json`, 'utf8')).version;
+    } catch {
+      return null;
+    }
+  };
   return {
-    cores: os.cpus().length, cpu: os.cpus()[0]?.model ?? 'unknown', memGiB: round(os.totalmem() / 2 ** 30, 1), node: process.version,
-    packages: Object.fromEntries(['hono', 'better-sqlite3', 'drizzle-orm', 'sharp', 'onnxruntime-node', '@huggingface/transformers', 'ws'].map((n) => [n, pkg(n)])),
+    cores: os.cpus().length,
+    cpu: os.cpus()[0]?.model ?? 'unknown',
+    memGiB: round(os.totalmem() / 2 ** 30, 1),
+    node: process.version,
+    packages: Object.fromEntries(
+      ['hono', 'better-sqlite3', 'drizzle-orm', 'sharp', 'onnxruntime-node', '@huggingface/transformers', 'ws'].map(
+        (n) => [n, pkg(n)],
+      ),
+    ),
   };
 }
 
@@ -31,35 +44,64 @@ export function syntheticSession(sessionsDir: string, name: string, n: number): 
       for (let i = 0; i < n; i += 1000) {
         const rows = [];
         for (let k = i; k < Math.min(n, i + 1000); k++) {
-          rows.push({ path: `/bench/${name}/img-${k}.jpg`, width: 640, height: 480, sha256: createHash('sha256').update(`${name}-${k}`).digest('hex'), bytes: 50_000, addedAt: now });
+          rows.push({
+            path: `/bench/${name}/img-${k}.jpg`,
+            width: 640,
+            height: 480,
+            sha256: createHash('sha256').update(`${name}-${k}`).digest('hex'),
+            bytes: 50_000,
+            addedAt: now,
+          });
         }
         tx.insert(images).values(rows).run();
       }
     });
-  } finally { closeSession(s); }
+  } finally {
+    closeSession(s);
+  }
 }
 
-export interface ChildServer { url: string; proc: ChildProcess; rssMiB(): number; stop(): Promise<void> }
+export interface ChildServer {
+  url: string;
+  proc: ChildProcess;
+  rssMiB(): number;
+  stop(): Promise<void>;
+}
 
 export function childServer(sessionsDir: string, session: string): Promise<ChildServer> {
-  const proc = spawn(process.execPath, ['bin/hilt.js', 'serve', '--session', session, '--sessions-dir', sessionsDir, '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn(
+    process.execPath,
+    ['bin/hilt.js', 'serve', '--session', session, '--sessions-dir', sessionsDir, '--port', '0'],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   return new Promise((resolve, reject) => {
     let out = '';
     const onData = (d: Buffer) => {
       out += d;
       const m = out.match(/listening on (http:\/\/\S+)/);
-      if (m) resolve({
-        url: m[1], proc,
-        rssMiB: () => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${proc.pid}/status`, 'utf8'))![1]) / 1024,
-        stop: () => new Promise((r) => { proc.once('exit', () => r()); proc.kill('SIGTERM'); }),
-      });
+      if (m)
+        resolve({
+          url: m[1],
+          proc,
+          rssMiB: () => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${proc.pid}/status`, 'utf8'))![1]) / 1024,
+          stop: () =>
+            new Promise((r) => {
+              proc.once('exit', () => r());
+              proc.kill('SIGTERM');
+            }),
+        });
     };
     proc.stdout!.on('data', onData);
-    proc.stderr!.on('data', (d) => { out += d; });
+    proc.stderr!.on('data', (d) => {
+      out += d;
+    });
     proc.on('exit', (c) => reject(new Error(`server exited ${c}: ${out}`)));
   });
 }
 
 export function isMain(url: string): boolean {
-  return !!process.argv[1] && url === new URL(`file://${process.argv[1].startsWith('/') ? '' : process.cwd() + '/'}${process.argv[1]}`).href;
+  return (
+    !!process.argv[1] &&
+    url === new URL(`file://${process.argv[1].startsWith('/') ? '' : process.cwd() + '/'}${process.argv[1]}`).href
+  );
 }

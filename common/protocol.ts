@@ -28,9 +28,22 @@
 import { z } from 'zod';
 
 export const PROTOCOL_VERSION = 2;
-export const CLOSE = { incompatible: 4001, badHello: 4002, unauthorised: 4003, replaced: 4004, trainerBusy: 4005, forbidden: 4006 } as const;
+export const CLOSE = {
+  incompatible: 4001,
+  badHello: 4002,
+  unauthorised: 4003,
+  replaced: 4004,
+  trainerBusy: 4005,
+  forbidden: 4006,
+} as const;
 /** close codes after which a client must not reconnect by itself */
-export const FINAL_CLOSE_CODES: readonly number[] = [CLOSE.incompatible, CLOSE.unauthorised, CLOSE.replaced, CLOSE.trainerBusy, CLOSE.forbidden];
+export const FINAL_CLOSE_CODES: readonly number[] = [
+  CLOSE.incompatible,
+  CLOSE.unauthorised,
+  CLOSE.replaced,
+  CLOSE.trainerBusy,
+  CLOSE.forbidden,
+];
 /** the largest frame the server accepts (twice what a trainer aims for): parsing JSON holds the event
  * loop, ~10–20 ms per MiB, so the limit is what the largest legitimate frame needs and no more */
 export const MAX_FRAME_BYTES = 2 * 1024 * 1024;
@@ -59,7 +72,11 @@ export const annotationSchema = z.object({
   updatedAt: z.number().optional(),
 });
 export const imageRefSchema = z.object({
-  id, path: z.string(), sha256: z.string(), width: z.number().int(), height: z.number().int(),
+  id,
+  path: z.string(),
+  sha256: z.string(),
+  width: z.number().int(),
+  height: z.number().int(),
 });
 
 const text = (max: number) => z.string().max(max);
@@ -104,13 +121,19 @@ export const MAX_REVIEW_ITEMS = 2000;
 export const MAX_REVIEW_FLAGGED = 50_000;
 const share = z.number().min(0).max(1);
 export const evalClassSchema = z.object({
-  classId: id, support: z.number().int().nonnegative(), predicted: z.number().int().nonnegative(),
-  precision: share.nullable(), recall: share.nullable(), f1: share.nullable(),
+  classId: id,
+  support: z.number().int().nonnegative(),
+  predicted: z.number().int().nonnegative(),
+  precision: share.nullable(),
+  recall: share.nullable(),
+  f1: share.nullable(),
   /** segmentation: intersection over union at the patch grid */
   iou: share.nullable().optional(),
 });
 export const evalImageSchema = z.object({
-  id, given: id.nullable(), predicted: id.nullable(),
+  id,
+  given: id.nullable(),
+  predicted: id.nullable(),
   /** probability of the predicted class (segmentation: mean over labelled patches) */
   confidence: share,
   /** cross-entropy of the given label, −log p(given) (segmentation: mean over labelled patches) */
@@ -119,20 +142,30 @@ export const evalImageSchema = z.object({
   iou: share.nullable().optional(),
 });
 export const evaluationSchema = z.object({
-  type: z.literal('evaluation'), task: taskSchema, modelVersion: z.number().int().nonnegative(),
-  labelled: z.number().int().nonnegative(), trainSize: z.number().int().nonnegative(), valSize: z.number().int().nonnegative(),
-  accuracy: share.nullable(), macroF1: share.nullable(), miou: share.nullable(),
+  type: z.literal('evaluation'),
+  task: taskSchema,
+  modelVersion: z.number().int().nonnegative(),
+  labelled: z.number().int().nonnegative(),
+  trainSize: z.number().int().nonnegative(),
+  valSize: z.number().int().nonnegative(),
+  accuracy: share.nullable(),
+  macroF1: share.nullable(),
+  miou: share.nullable(),
   /** expected calibration error of the shown (calibrated) top-class probability on the val images, 10 bins;
    *  the temperature the head's logits are divided by (classification) */
-  ece: share.nullable().optional(), temperature: z.number().positive().max(1000).nullable().optional(),
-  classIds: z.array(id).max(255), perClass: z.array(evalClassSchema).max(255),
+  ece: share.nullable().optional(),
+  temperature: z.number().positive().max(1000).nullable().optional(),
+  classIds: z.array(id).max(255),
+  perClass: z.array(evalClassSchema).max(255),
   /** rows = given, columns = predicted, classIds order; counts images (classification) or patches (segmentation) */
   confusion: z.array(z.array(z.number().int().nonnegative()).max(255)).max(255).nullable(),
   unit: z.enum(['images', 'patches']),
   images: z.array(evalImageSchema).max(MAX_EVAL_IMAGES),
 });
 export const reviewItemSchema = z.object({
-  id, given: id.nullable(), suggested: id.nullable(),
+  id,
+  given: id.nullable(),
+  suggested: id.nullable(),
   /** how strongly the model disagrees with the given label, 0..1 (1 − out-of-sample p(given); segmentation:
    *  the share of labelled patches it predicts otherwise) */
   score: share,
@@ -141,24 +174,37 @@ export const reviewItemSchema = z.object({
   /** the annotation's updatedAt this was computed from: a label changed since is no longer in question */
   updatedAt: z.number().int().nonnegative(),
 });
-export const reviewSchema = z.object({
-  type: z.literal('review'), task: taskSchema, modelVersion: z.number().int().nonnegative(),
-  method: z.enum(['k-fold', 'patches']), folds: z.number().int().nonnegative().max(20), labelled: z.number().int().nonnegative(),
-  /** why there is no list yet (too few labels for held-out heads), in words; null when there is one */
-  waiting: z.string().max(600).nullable().default(null),
-  /** k-fold: the share of labels the held-out heads agree with (low: many flags are pictures the model has
-   *  not learned yet rather than label errors) */
-  agreement: share.nullable().default(null),
-  /** this frame's place in the list: frame `part` of `parts`, items in rank order across them */
-  part: z.number().int().nonnegative().max(99).default(0),
-  parts: z.number().int().positive().max(100).default(1),
-  items: z.array(reviewItemSchema).max(MAX_FRAME_ITEMS),
-}).refine((m) => m.part < m.parts, { message: 'part must be below parts' });
+export const reviewSchema = z
+  .object({
+    type: z.literal('review'),
+    task: taskSchema,
+    modelVersion: z.number().int().nonnegative(),
+    method: z.enum(['k-fold', 'patches']),
+    folds: z.number().int().nonnegative().max(20),
+    labelled: z.number().int().nonnegative(),
+    /** why there is no list yet (too few labels for held-out heads), in words; null when there is one */
+    waiting: z.string().max(600).nullable().default(null),
+    /** k-fold: the share of labels the held-out heads agree with (low: many flags are pictures the model has
+     *  not learned yet rather than label errors) */
+    agreement: share.nullable().default(null),
+    /** this frame's place in the list: frame `part` of `parts`, items in rank order across them */
+    part: z.number().int().nonnegative().max(99).default(0),
+    parts: z.number().int().positive().max(100).default(1),
+    items: z.array(reviewItemSchema).max(MAX_FRAME_ITEMS),
+  })
+  .refine((m) => m.part < m.parts, { message: 'part must be below parts' });
 export const hintSchema = z.object({
-  code: z.string().min(1).max(40), severity: z.enum(['info', 'warning']), message: z.string().max(600),
-  classIds: z.array(id).max(64).optional(), imageIds: z.array(id).max(200).optional(),
+  code: z.string().min(1).max(40),
+  severity: z.enum(['info', 'warning']),
+  message: z.string().max(600),
+  classIds: z.array(id).max(64).optional(),
+  imageIds: z.array(id).max(200).optional(),
 });
-export const hintsSchema = z.object({ type: z.literal('hints'), modelVersion: z.number().int().nonnegative(), hints: z.array(hintSchema).max(32) });
+export const hintsSchema = z.object({
+  type: z.literal('hints'),
+  modelVersion: z.number().int().nonnegative(),
+  hints: z.array(hintSchema).max(32),
+});
 export const INSIGHTS = ['evaluation', 'review', 'hints'] as const;
 
 // ---- client -> server ----
@@ -181,32 +227,64 @@ export const browserToServer = z.discriminatedUnion('type', [
 export const trainerToServer = z.discriminatedUnion('type', [
   helloSchema,
   z.object({ type: z.literal('status'), status: trainerStatusSchema }),
-  z.object({ type: z.literal('predictions'), modelVersion: z.number().int(), items: z.array(predictionSchema).max(MAX_FRAME_ITEMS) }),
+  z.object({
+    type: z.literal('predictions'),
+    modelVersion: z.number().int(),
+    items: z.array(predictionSchema).max(MAX_FRAME_ITEMS),
+  }),
   /** P11: top class (index into classIds), uncertainty and top probability of `n` images, packed */
   z.object({
-    type: z.literal('deltas'), modelVersion: z.number().int(), classIds: z.array(id).max(1000),
-    n: z.number().int().min(1).max(MAX_DELTA_ITEMS), data: z.string().max(MAX_DELTA_ITEMS * 12),
+    type: z.literal('deltas'),
+    modelVersion: z.number().int(),
+    classIds: z.array(id).max(1000),
+    n: z.number().int().min(1).max(MAX_DELTA_ITEMS),
+    data: z.string().max(MAX_DELTA_ITEMS * 12),
   }),
   z.object({
-    type: z.literal('suggestions'), modelVersion: z.number().int(),
-    lists: z.record(z.string().max(32), z.array(id).max(2000)).refine((l) => Object.keys(l).length <= 260, 'at most 260 lists'),
+    type: z.literal('suggestions'),
+    modelVersion: z.number().int(),
+    lists: z
+      .record(z.string().max(32), z.array(id).max(2000))
+      .refine((l) => Object.keys(l).length <= 260, 'at most 260 lists'),
   }),
   z.object({ type: z.literal('metric'), name: z.string().min(1).max(64), step: z.number().int(), value: z.number() }),
-  z.object({ type: z.literal('model'), version: z.number().int(), labelled: z.number().int(), counts: z.record(z.string().max(12), z.number()) }),
+  z.object({
+    type: z.literal('model'),
+    version: z.number().int(),
+    labelled: z.number().int(),
+    counts: z.record(z.string().max(12), z.number()),
+  }),
   /** classification: confusion matrix on the val split, rows = true class, columns = predicted, in classIds order */
-  z.object({ type: z.literal('confusion'), classIds: z.array(id).max(255), matrix: z.array(z.array(z.number().int().nonnegative()).max(255)).max(255) }),
+  z.object({
+    type: z.literal('confusion'),
+    classIds: z.array(id).max(255),
+    matrix: z.array(z.array(z.number().int().nonnegative()).max(255)).max(255),
+  }),
   /** the answer to a `predict` request (POST /api/predict): null with an error when there is no model */
-  z.object({ type: z.literal('predicted'), requestId: z.string().max(64), prediction: predictionSchema.nullable(), error: z.string().optional() }),
+  z.object({
+    type: z.literal('predicted'),
+    requestId: z.string().max(64),
+    prediction: predictionSchema.nullable(),
+    error: z.string().optional(),
+  }),
   /** the current head after a refit, persisted in the session's models/ so `hilt export --format onnx` works
    *  without the trainer: A [d, C] row-major and b [C], little-endian float32 in base64 (standardisation folded in) */
   z.object({
-    type: z.literal('head'), task: taskSchema, version: z.number().int(), classIds: z.array(id).max(1000),
-    d: z.number().int().positive().max(16384), C: z.number().int().min(2).max(1000),
-    A: z.string().max(64 * 1024 * 1024), b: z.string().max(8000),
+    type: z.literal('head'),
+    task: taskSchema,
+    version: z.number().int(),
+    classIds: z.array(id).max(1000),
+    d: z.number().int().positive().max(16384),
+    C: z.number().int().min(2).max(1000),
+    A: z.string().max(64 * 1024 * 1024),
+    b: z.string().max(8000),
     backbone: z.object({
-      name: z.string().max(1000), dir: z.string().max(4096).optional(),
-      patchSize: z.number().int().positive().max(1024), registers: z.number().int().min(0).max(64),
-      resolution: z.number().int().positive().max(8192), segShortSide: z.number().int().positive().max(8192),
+      name: z.string().max(1000),
+      dir: z.string().max(4096).optional(),
+      patchSize: z.number().int().positive().max(1024),
+      registers: z.number().int().min(0).max(64),
+      resolution: z.number().int().positive().max(8192),
+      segShortSide: z.number().int().positive().max(8192),
     }),
   }),
   evaluationSchema,
@@ -216,21 +294,39 @@ export const trainerToServer = z.discriminatedUnion('type', [
 ]);
 
 // ---- server -> client ----
-export const welcomeSchema = z.object({ type: z.literal('welcome'), version: z.number().int(), session: z.string(), role: z.enum(['browser', 'trainer']) });
+export const welcomeSchema = z.object({
+  type: z.literal('welcome'),
+  version: z.number().int(),
+  session: z.string(),
+  role: z.enum(['browser', 'trainer']),
+});
 export const errorFrame = z.object({ type: z.literal('error'), code: z.string(), message: z.string() });
 export const serverToTrainer = z.discriminatedUnion('type', [
   welcomeSchema,
   errorFrame,
   /** P10: the header of a streamed snapshot; its pages follow */
   z.object({
-    type: z.literal('snapshot'), id: z.number().int(), session: z.string(), task: taskSchema.nullable(), classes: z.array(classSchema),
+    type: z.literal('snapshot'),
+    id: z.number().int(),
+    session: z.string(),
+    task: taskSchema.nullable(),
+    classes: z.array(classSchema),
     /** how many images and annotations the pages will bring (at the time the snapshot started) */
-    images: z.number().int().nonnegative(), annotations: z.number().int().nonnegative(),
+    images: z.number().int().nonnegative(),
+    annotations: z.number().int().nonnegative(),
     /** where the trainer keeps its cache when it runs on the same host */
     sessionDir: z.string().nullable(),
   }),
-  z.object({ type: z.literal('snapshot-images'), id: z.number().int(), images: z.array(imageRefSchema).max(SNAPSHOT_PAGE) }),
-  z.object({ type: z.literal('snapshot-annotations'), id: z.number().int(), annotations: z.array(annotationSchema).max(SNAPSHOT_PAGE) }),
+  z.object({
+    type: z.literal('snapshot-images'),
+    id: z.number().int(),
+    images: z.array(imageRefSchema).max(SNAPSHOT_PAGE),
+  }),
+  z.object({
+    type: z.literal('snapshot-annotations'),
+    id: z.number().int(),
+    annotations: z.array(annotationSchema).max(SNAPSHOT_PAGE),
+  }),
   z.object({ type: z.literal('snapshot-end'), id: z.number().int() }),
   z.object({ type: z.literal('annotation'), imageId: id, annotation: annotationSchema.nullable() }),
   z.object({ type: z.literal('classes'), classes: z.array(classSchema), reset: z.boolean() }),
@@ -249,14 +345,28 @@ export const serverToBrowser = z.discriminatedUnion('type', [
   z.object({ type: z.literal('trainer'), online: z.boolean(), status: trainerStatusSchema.nullable() }),
   /** `counts`: the session's counts after this change (kept counters), so a page need not refetch /api/stats */
   z.object({
-    type: z.literal('annotation'), imageId: id, annotation: annotationSchema.nullable(),
-    counts: z.object({ images: z.number().int(), labelled: z.number().int(), skipped: z.number().int(), unlabelled: z.number().int() }).optional(),
+    type: z.literal('annotation'),
+    imageId: id,
+    annotation: annotationSchema.nullable(),
+    counts: z
+      .object({
+        images: z.number().int(),
+        labelled: z.number().int(),
+        skipped: z.number().int(),
+        unlabelled: z.number().int(),
+      })
+      .optional(),
   }),
   z.object({ type: z.literal('classes'), classes: z.array(classSchema) }),
   z.object({ type: z.literal('session'), reason: z.string() }),
   z.object({ type: z.literal('metric'), name: z.string(), step: z.number().int(), value: z.number() }),
   /** progress of an import started over HTTP: `scan` counts files found, `probe` files checked of total */
-  z.object({ type: z.literal('import'), phase: z.enum(['scan', 'probe', 'done']), done: z.number().int(), total: z.number().int() }),
+  z.object({
+    type: z.literal('import'),
+    phase: z.enum(['scan', 'probe', 'done']),
+    done: z.number().int(),
+    total: z.number().int(),
+  }),
   /** a model-quality result was stored (GET /api/evaluation, /api/review, /api/hints have the new one) */
   z.object({ type: z.literal('changed'), what: z.enum(INSIGHTS), modelVersion: z.number().int() }),
   z.object({ type: z.literal('pong') }),
@@ -290,15 +400,32 @@ export function closeReason(text: string): string {
 }
 
 /** Parse a raw frame; returns the message or a human-readable error. */
-export function parseFrame<T extends z.ZodTypeAny>(schema: T, raw: unknown): { ok: true; msg: z.infer<T> } | { ok: false; error: string } {
+export function parseFrame<T extends z.ZodTypeAny>(
+  schema: T,
+  raw: unknown,
+): { ok: true; msg: z.infer<T> } | { ok: false; error: string } {
   let data: unknown;
-  try { data = typeof raw === 'string' ? JSON.parse(raw) : JSON.parse(String(raw)); } catch { return { ok: false, error: 'frame is not valid JSON' }; }
+  try {
+    data = typeof raw === 'string' ? JSON.parse(raw) : JSON.parse(String(raw));
+  } catch {
+    return { ok: false, error: 'frame is not valid JSON' };
+  }
   return validateFrame(schema, data);
 }
 
 /** Validate an already parsed frame (the server counts a batch's items before paying for validation). */
-export function validateFrame<T extends z.ZodTypeAny>(schema: T, data: unknown): { ok: true; msg: z.infer<T> } | { ok: false; error: string } {
+export function validateFrame<T extends z.ZodTypeAny>(
+  schema: T,
+  data: unknown,
+): { ok: true; msg: z.infer<T> } | { ok: false; error: string } {
   const r = schema.safeParse(data);
-  if (!r.success) return { ok: false, error: r.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ').slice(0, 500) };
+  if (!r.success)
+    return {
+      ok: false,
+      error: r.error.issues
+        .map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`)
+        .join('; ')
+        .slice(0, 500),
+    };
   return { ok: true, msg: r.data };
 }

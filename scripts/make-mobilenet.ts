@@ -25,9 +25,18 @@ if (values.help) {
 }
 const t0 = performance.now();
 try {
-  const r = await ensureBackboneFolder({ kind: 'mobilenetv2', out: values.out, cacheDir: values.cache, force: values.force });
+  const r = await ensureBackboneFolder({
+    kind: 'mobilenetv2',
+    out: values.out,
+    cacheDir: values.cache,
+    force: values.force,
+  });
   const ms = Math.round(performance.now() - t0);
-  console.log(r.written ? `wrote ${r.dir} (${(r.bytes / 1e6).toFixed(1)} MB, ${r.params} params, ${ms} ms)` : `up to date: ${r.dir} (use --force to rebuild)`);
+  console.log(
+    r.written
+      ? `wrote ${r.dir} (${(r.bytes / 1e6).toFixed(1)} MB, ${r.params} params, ${ms} ms)`
+      : `up to date: ${r.dir} (use --force to rebuild)`,
+  );
 } catch (e) {
   console.error(`make-mobilenet: ${(e as Error).message}`);
   process.exit(1);

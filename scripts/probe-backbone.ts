@@ -16,21 +16,42 @@ import { makeDemoImages } from './make-demo.ts';
 import { createEmbedder } from '../trainer/embed.ts';
 import { fitLogReg, predictProba } from '../trainer/heads/logreg.ts';
 import { ensureBackboneFolder, writeAtomic, MODELS_DIR } from '../trainer/onnx/make.ts';
-import { loadMobilenetKeras, mobilenetConfig, mobilenetOnnx, MOBILENET_PREPROCESSOR, npmCacheDir, shuffledWeights } from '../trainer/onnx/mobilenet.ts';
+import {
+  loadMobilenetKeras,
+  mobilenetConfig,
+  mobilenetOnnx,
+  MOBILENET_PREPROCESSOR,
+  npmCacheDir,
+  shuffledWeights,
+} from '../trainer/onnx/mobilenet.ts';
 import { mulberry32 } from '../trainer/rng.ts';
 import { loadDataset } from './simulate/dataset.ts';
 import { parseSimArgs } from './simulate/options.ts';
 
-export interface ProbeResult { variant: string; perClass: number; accuracy: number; repeats: number }
+export interface ProbeResult {
+  variant: string;
+  perClass: number;
+  accuracy: number;
+  repeats: number;
+}
 
 /** A mobilenet folder with other weights or input scaling, written beside the real one (for probes and tests). */
-export async function mobilenetVariant(dir: string, o: { shuffled?: boolean; plusMinusOne?: boolean; output?: string }): Promise<string> {
+export async function mobilenetVariant(
+  dir: string,
+  o: { shuffled?: boolean; plusMinusOne?: boolean; output?: string },
+): Promise<string> {
   const keras = await loadMobilenetKeras(npmCacheDir(MODELS_DIR));
   const g = mobilenetOnnx(o.shuffled ? shuffledWeights(keras) : keras, o.output);
   writeAtomic(path.join(dir, 'onnx', 'model.onnx'), g.bytes);
-  const pre = o.plusMinusOne ? { ...MOBILENET_PREPROCESSOR, image_mean: [0.5, 0.5, 0.5], image_std: [0.5, 0.5, 0.5] } : MOBILENET_PREPROCESSOR;
+  const pre = o.plusMinusOne
+    ? { ...MOBILENET_PREPROCESSOR, image_mean: [0.5, 0.5, 0.5], image_std: [0.5, 0.5, 0.5] }
+    : MOBILENET_PREPROCESSOR;
   writeAtomic(path.join(dir, 'preprocessor_config.json'), JSON.stringify(pre));
-  const cfg = mobilenetConfig({ generator_version: -1, variant: o, ...(o.output ? { pooler_size: g.pooledChannels, grid_layers: [o.output] } : {}) });
+  const cfg = mobilenetConfig({
+    generator_version: -1,
+    variant: o,
+    ...(o.output ? { pooler_size: g.pooledChannels, grid_layers: [o.output] } : {}),
+  });
   writeAtomic(path.join(dir, 'config.json'), JSON.stringify(o.output ? { ...cfg, hidden_size: g.channels } : cfg));
   return dir;
 }
@@ -41,7 +62,15 @@ export function knnAgreement(Z: ArrayLike<number>, m: number, y: ArrayLike<numbe
   let ok = 0;
   for (let i = 0; i < n; i++) {
     const near: [number, number][] = [];
-    for (let q = 0; q < n; q++) if (q !== i) { let s = 0; for (let t = 0; t < m; t++) { const v = Z[i * m + t] - Z[q * m + t]; s += v * v; } near.push([s, y[q]]); }
+    for (let q = 0; q < n; q++)
+      if (q !== i) {
+        let s = 0;
+        for (let t = 0; t < m; t++) {
+          const v = Z[i * m + t] - Z[q * m + t];
+          s += v * v;
+        }
+        near.push([s, y[q]]);
+      }
     near.sort((a, b) => a[0] - b[0]);
     const votes = new Map<number, number>();
     for (const [, c] of near.slice(0, k)) votes.set(c, (votes.get(c) ?? 0) + 1);
@@ -52,23 +81,42 @@ export function knnAgreement(Z: ArrayLike<number>, m: number, y: ArrayLike<numbe
 
 /** Every column scaled to mean 0, std 1 (n rows × d). */
 function standardised(X: Float32Array, d: number): Float32Array {
-  const n = X.length / d, mu = new Float64Array(d), sd = new Float64Array(d);
+  const n = X.length / d,
+    mu = new Float64Array(d),
+    sd = new Float64Array(d);
   for (let i = 0; i < n; i++) for (let j = 0; j < d; j++) mu[j] += X[i * d + j] / n;
   for (let i = 0; i < n; i++) for (let j = 0; j < d; j++) sd[j] += (X[i * d + j] - mu[j]) ** 2 / n;
   return X.map((v, q) => (v - mu[q % d]) / Math.sqrt(sd[q % d] + 1e-8));
 }
 
 /** Test accuracy of a logistic head on `labels` random pool rows (rows [0, pool) train, the rest test). */
-export function headAccuracy(X: Float32Array, y: Int32Array, d: number, pool: number, labels: number, seed = 1): number {
-  const rand = mulberry32(seed), idx = Array.from({ length: pool }, (_, i) => i);
-  for (let i = pool - 1; i > 0; i--) { const j = Math.floor(rand() * (i + 1)); [idx[i], idx[j]] = [idx[j], idx[i]]; }
-  const tr = idx.slice(0, labels), used = [...new Set(tr.map((i) => y[i]))].sort((a, b) => a - b);
+export function headAccuracy(
+  X: Float32Array,
+  y: Int32Array,
+  d: number,
+  pool: number,
+  labels: number,
+  seed = 1,
+): number {
+  const rand = mulberry32(seed),
+    idx = Array.from({ length: pool }, (_, i) => i);
+  for (let i = pool - 1; i > 0; i--) {
+    const j = Math.floor(rand() * (i + 1));
+    [idx[i], idx[j]] = [idx[j], idx[i]];
+  }
+  const tr = idx.slice(0, labels),
+    used = [...new Set(tr.map((i) => y[i]))].sort((a, b) => a - b);
   const A = new Float32Array(tr.length * d);
   tr.forEach((i, k) => A.set(X.subarray(i * d, i * d + d), k * d));
   const { model } = fitLogReg(A, Int32Array.from(tr.map((i) => used.indexOf(y[i]))), tr.length, d, used.length);
-  const nt = y.length - pool, p = predictProba(model, X.subarray(pool * d), nt);
+  const nt = y.length - pool,
+    p = predictProba(model, X.subarray(pool * d), nt);
   let ok = 0;
-  for (let i = 0; i < nt; i++) { let b = 0; for (let c = 1; c < model.C; c++) if (p[i * model.C + c] > p[i * model.C + b]) b = c; if (used[b] === y[pool + i]) ok++; }
+  for (let i = 0; i < nt; i++) {
+    let b = 0;
+    for (let c = 1; c < model.C; c++) if (p[i * model.C + c] > p[i * model.C + b]) b = c;
+    if (used[b] === y[pool + i]) ok++;
+  }
   return ok / nt;
 }
 
@@ -79,33 +127,71 @@ async function probeLayers(sets: string[], variants: string[], tmp: string) {
     const dir = m ? await mobilenetVariant(path.join(tmp, v.replace(/\W/g, '_')), { output: m[1] }) : v;
     for (const set of sets) {
       const mn = /^mnist:(\d+)$/.exec(set);
-      const o = parseSimArgs([...(mn ? ['--mnist', mn[1]] : ['--data', set]), '--seed', '1', '--backbone', 'mobilenetv2-imagenet']);
+      const o = parseSimArgs([
+        ...(mn ? ['--mnist', mn[1]] : ['--data', set]),
+        '--seed',
+        '1',
+        '--backbone',
+        'mobilenetv2-imagenet',
+      ]);
       if (o === 'help') return;
       const ds = await loadDataset(o, path.resolve('.tmp'));
-      const all = [...ds.pool, ...ds.test], y = Int32Array.from(all.map((i) => i.label));
-      const { X, d } = await embedPooled(dir, all.map((i) => i.file));
-      const k = Math.min(all.length, 1500), np = ds.pool.length;
+      const all = [...ds.pool, ...ds.test],
+        y = Int32Array.from(all.map((i) => i.label));
+      const { X, d } = await embedPooled(
+        dir,
+        all.map((i) => i.file),
+      );
+      const k = Math.min(all.length, 1500),
+        np = ds.pool.length;
       const head = (n: number) => [1, 2, 3].reduce((s, r) => s + headAccuracy(X, y, d, np, Math.min(n, np), r), 0) / 3;
-      console.log(JSON.stringify({ variant: v, data: ds.name, dim: d / 2, knn10: +knnAgreement(standardised(X.subarray(0, k * d), d), d, y, k).toFixed(3),
-        head50: +head(50).toFixed(3), head200: +head(200).toFixed(3), headAll: +headAccuracy(X, y, d, np, np).toFixed(3) }));
+      console.log(
+        JSON.stringify({
+          variant: v,
+          data: ds.name,
+          dim: d / 2,
+          knn10: +knnAgreement(standardised(X.subarray(0, k * d), d), d, y, k).toFixed(3),
+          head50: +head(50).toFixed(3),
+          head200: +head(200).toFixed(3),
+          headAll: +headAccuracy(X, y, d, np, np).toFixed(3),
+        }),
+      );
     }
   }
 }
 
 /** Mean test accuracy of a logistic head on `perClass` random labels per class, over `repeats` draws. */
-export function probeAccuracy(X: Float32Array, y: Int32Array, d: number, perClass: number, repeats = 5, seed = 1): number {
-  const n = y.length, C = Math.max(...y) + 1;
+export function probeAccuracy(
+  X: Float32Array,
+  y: Int32Array,
+  d: number,
+  perClass: number,
+  repeats = 5,
+  seed = 1,
+): number {
+  const n = y.length,
+    C = Math.max(...y) + 1;
   let sum = 0;
   for (let r = 0; r < repeats; r++) {
     const rand = mulberry32(seed + r * 101);
     const order = Array.from({ length: n }, (_, i) => i).sort(() => rand() - 0.5);
-    const taken = new Array(C).fill(0), train: number[] = [], test: number[] = [];
+    const taken = new Array(C).fill(0),
+      train: number[] = [],
+      test: number[] = [];
     for (const i of order) (taken[y[i]] < perClass ? (taken[y[i]]++, train) : test).push(i);
-    const pick = (rows: number[]) => { const out = new Float32Array(rows.length * d); rows.forEach((i, k) => out.set(X.subarray(i * d, (i + 1) * d), k * d)); return out; };
+    const pick = (rows: number[]) => {
+      const out = new Float32Array(rows.length * d);
+      rows.forEach((i, k) => out.set(X.subarray(i * d, (i + 1) * d), k * d));
+      return out;
+    };
     const { model } = fitLogReg(pick(train), Int32Array.from(train.map((i) => y[i])), train.length, d, C);
     const p = predictProba(model, pick(test), test.length);
     let ok = 0;
-    test.forEach((i, k) => { let b = 0; for (let c = 1; c < C; c++) if (p[k * C + c] > p[k * C + b]) b = c; if (b === y[i]) ok++; });
+    test.forEach((i, k) => {
+      let b = 0;
+      for (let c = 1; c < C; c++) if (p[k * C + c] > p[k * C + b]) b = c;
+      if (b === y[i]) ok++;
+    });
     sum += ok / test.length;
   }
   return sum / repeats;
@@ -116,20 +202,43 @@ export async function embedPooled(backbone: string, files: string[]): Promise<{ 
   try {
     const d = e.info.pooledDim;
     const X = new Float32Array(files.length * d);
-    await e.embedPaths(files, 'pooled', (r) => { if (!r.ok) throw new Error(r.error); X.set(r.embedding.pooled, r.index * d); });
+    await e.embedPaths(files, 'pooled', (r) => {
+      if (!r.ok) throw new Error(r.error);
+      X.set(r.embedding.pooled, r.index * d);
+    });
     return { X, d };
-  } finally { await e.dispose(); }
+  } finally {
+    await e.dispose();
+  }
 }
 
 async function main() {
-  const { values } = parseArgs({ options: {
-    count: { type: 'string', default: '400' }, 'per-class': { type: 'string', default: '5,10,25' },
-    variants: { type: 'string', default: 'mobilenet,mobilenet-pm1,shuffled,tiny' }, data: { type: 'string' }, help: { type: 'boolean', short: 'h' },
-  } });
-  if (values.help) { console.log('usage: probe-backbone [--count 400] [--per-class 5,10,25] [--variants mobilenet,mobilenet-pm1,shuffled,tiny]\n       probe-backbone --data DIR,DIR,mnist:2000 --variants layer:out_relu,layer:block_13_expand_relu,mobilenetv2-imagenet'); return; }
+  const { values } = parseArgs({
+    options: {
+      count: { type: 'string', default: '400' },
+      'per-class': { type: 'string', default: '5,10,25' },
+      variants: { type: 'string', default: 'mobilenet,mobilenet-pm1,shuffled,tiny' },
+      data: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) {
+    console.log(
+      'usage: probe-backbone [--count 400] [--per-class 5,10,25] [--variants mobilenet,mobilenet-pm1,shuffled,tiny]\n       probe-backbone --data DIR,DIR,mnist:2000 --variants layer:out_relu,layer:block_13_expand_relu,mobilenetv2-imagenet',
+    );
+    return;
+  }
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'hilt-probe-'));
-  if (values.data) { await probeLayers(values.data.split(','), values.variants!.split(','), tmp); fs.rmSync(tmp, { recursive: true, force: true }); return; }
-  const { items } = await makeDemoImages(path.join(tmp, 'demo'), { count: Number(values.count), seed: 11, cue: 'shape' });
+  if (values.data) {
+    await probeLayers(values.data.split(','), values.variants!.split(','), tmp);
+    fs.rmSync(tmp, { recursive: true, force: true });
+    return;
+  }
+  const { items } = await makeDemoImages(path.join(tmp, 'demo'), {
+    count: Number(values.count),
+    seed: 11,
+    cue: 'shape',
+  });
   const y = Int32Array.from(items.map((i) => i.classIndex - 1));
   const folders: Record<string, () => Promise<string>> = {
     mobilenet: async () => (await ensureBackboneFolder({ kind: 'mobilenetv2' })).dir,
@@ -139,10 +248,21 @@ async function main() {
   };
   for (const v of values.variants!.split(',')) {
     const t0 = performance.now();
-    const { X, d } = await embedPooled(await folders[v](), items.map((i) => i.file));
+    const { X, d } = await embedPooled(
+      await folders[v](),
+      items.map((i) => i.file),
+    );
     const secs = (performance.now() - t0) / 1000;
     for (const k of values['per-class']!.split(',').map(Number)) {
-      console.log(JSON.stringify({ variant: v, perClass: k, accuracy: +probeAccuracy(X, y, d, k).toFixed(3), embedSeconds: +secs.toFixed(1), images: items.length }));
+      console.log(
+        JSON.stringify({
+          variant: v,
+          perClass: k,
+          accuracy: +probeAccuracy(X, y, d, k).toFixed(3),
+          embedSeconds: +secs.toFixed(1),
+          images: items.length,
+        }),
+      );
     }
   }
   fs.rmSync(tmp, { recursive: true, force: true });

@@ -24,11 +24,21 @@ import { parseSimArgs } from './simulate/options.ts';
 import { shuffled } from './make-mnist.ts';
 
 const args = process.argv.slice(2);
-const flag = (k: string, d: string) => { const i = args.indexOf(k); return i >= 0 ? args.splice(i, 2)[1] : d; };
-const data = flag('--data', ''), budget = Number(flag('--budget', '300')), repeats = Number(flag('--repeats', '6'));
-const every = Number(flag('--every', '10')), seed = Number(flag('--seed', '1')), backbone = flag('--backbone', 'mobilenetv2-imagenet');
+const flag = (k: string, d: string) => {
+  const i = args.indexOf(k);
+  return i >= 0 ? args.splice(i, 2)[1] : d;
+};
+const data = flag('--data', ''),
+  budget = Number(flag('--budget', '300')),
+  repeats = Number(flag('--repeats', '6'));
+const every = Number(flag('--every', '10')),
+  seed = Number(flag('--seed', '1')),
+  backbone = flag('--backbone', 'mobilenetv2-imagenet');
 const variants = flag('--variants', 'sequential,random,uncertain,cover3').split(',');
-if (!data) { console.error('usage: npx tsx scripts/probe-strategies.ts --data DIR [--budget N] [--repeats N] [--variants a,b]'); process.exit(2); }
+if (!data) {
+  console.error('usage: npx tsx scripts/probe-strategies.ts --data DIR [--budget N] [--repeats N] [--variants a,b]');
+  process.exit(2);
+}
 
 const parsed = parseSimArgs(['--data', data, '--seed', String(seed), '--backbone', backbone]);
 if (parsed === 'help') process.exit(0);
@@ -39,7 +49,10 @@ const C = ds.classNames.length;
 /** pooled features of every item, cached in .tmp by (files, backbone, its graph version, resolution) */
 async function features(items: Item[]): Promise<{ X: Float32Array; d: number }> {
   const graph = backbone === 'mobilenetv2-imagenet' ? [MOBILENET_VERSION] : []; // v3 pools another map than v2
-  const key = createHash('sha256').update(JSON.stringify([backbone, o.resolution, items.map((i) => i.file), ...graph])).digest('hex').slice(0, 16);
+  const key = createHash('sha256')
+    .update(JSON.stringify([backbone, o.resolution, items.map((i) => i.file), ...graph]))
+    .digest('hex')
+    .slice(0, 16);
   const file = join('.tmp', 'probe-features', `${key}.f32`);
   if (existsSync(file)) {
     const buf = readFileSync(file);
@@ -49,12 +62,17 @@ async function features(items: Item[]): Promise<{ X: Float32Array; d: number }> 
   const e = await createEmbedder({ backbone, device: 'cpu', offline: true, resolution: o.resolution });
   const rows: Float32Array[] = new Array(items.length);
   const t0 = performance.now();
-  await e.embedPaths(items.map((i) => i.file), 'pooled', (r) => {
-    if (!r.ok) throw new Error(`${r.path}: ${r.error}`);
-    rows[r.index] = r.embedding.pooled;
-  });
+  await e.embedPaths(
+    items.map((i) => i.file),
+    'pooled',
+    (r) => {
+      if (!r.ok) throw new Error(`${r.path}: ${r.error}`);
+      rows[r.index] = r.embedding.pooled;
+    },
+  );
   await e.dispose();
-  const d = rows[0].length, X = new Float32Array(items.length * d);
+  const d = rows[0].length,
+    X = new Float32Array(items.length * d);
   rows.forEach((v, i) => X.set(v, i * d));
   mkdirSync(join('.tmp', 'probe-features'), { recursive: true });
   writeFileSync(file, Buffer.from(X.buffer));
@@ -82,14 +100,18 @@ function accuracy(m: LogRegModel, cols: number[]): number {
 
 function run(variant: string, repeat: number): number[] {
   const items = poolCsv(ds.pool, 'shuffled', seed * 1000 + repeat).items; // image id = position + 1
-  const n = items.length, ids = Array.from({ length: n }, (_, i) => i + 1);
+  const n = items.length,
+    ids = Array.from({ length: n }, (_, i) => i + 1);
   const X = new Float32Array(n * d);
   items.forEach((it, i) => X.set(F.X.subarray(rowOf.get(it)! * d, (rowOf.get(it)! + 1) * d), i * d));
   const labels = new Map<number, number>(); // image id → class
   const rand = mulberry32(seed * 1_000_003 + repeat * 7_919 + variant.length);
   const randomOrder = shuffled(ids, mulberry32(seed * 31 + repeat));
-  const cover = /^cover(\d+)$/.exec(variant), tc = /^tc(\d+)$/.exec(variant);
-  let head: LogRegModel | null = null, cols: number[] = [], version = 0;
+  const cover = /^cover(\d+)$/.exec(variant),
+    tc = /^tc(\d+)$/.exec(variant);
+  let head: LogRegModel | null = null,
+    cols: number[] = [],
+    version = 0;
   let lists: Record<string, number[]> = {};
   const free = (list: number[] | undefined) => list?.find((id) => !labels.has(id)) ?? null;
   const sequential = () => ids.find((id) => !labels.has(id)) ?? null;
@@ -109,16 +131,30 @@ function run(variant: string, repeat: number): number[] {
       const y = Int32Array.from(train.map(([, c]) => used.indexOf(c)));
       const warm = head && cols.length <= used.length && cols.every((c, i) => used[i] === c) ? head : null;
       head = fitLogReg(Xt, y, train.length, d, used.length, { warm, seed: 0 }).model;
-      cols = used; version++;
-    } else { head = null; cols = []; }
+      cols = used;
+      version++;
+    } else {
+      head = null;
+      cols = [];
+    }
     const counts = cols.map((c) => [...labels.values()].filter((y) => y === c).length);
     // sequential and random read no list: skip the work
     if (variant === 'sequential' || variant === 'random') return;
     lists = computeSuggestions({
-      ids, probs: head ? predictProba(head, X, n) : null, C: head ? cols.length : C, classIds: head ? cols : ds.classNames.map((_, i) => i),
-      features: X, d, labelledIds: labels.keys(), labelCounts: head ? counts : ds.classNames.map(() => 0), limit: 200, seed: version,
+      ids,
+      probs: head ? predictProba(head, X, n) : null,
+      C: head ? cols.length : C,
+      classIds: head ? cols : ds.classNames.map((_, i) => i),
+      features: X,
+      d,
+      labelledIds: labels.keys(),
+      labelCounts: head ? counts : ds.classNames.map(() => 0),
+      limit: 200,
+      seed: version,
       // typiclust: as many clusters as labels + 1 (TypiClust's rule; k ≤ 50), so the cold start goes on to ~50 labels
-      classCount: C, coldGrows: variant === 'typiclust' || !!tc, classCover: cover ? Number(cover[1]) : 0,
+      classCount: C,
+      coldGrows: variant === 'typiclust' || !!tc,
+      classCover: cover ? Number(cover[1]) : 0,
       ...(tc ? { maxClusters: Number(tc[1]) } : {}),
     });
   };
@@ -144,22 +180,39 @@ if (merge) for (const f of merge.split(',')) Object.assign(curves, JSON.parse(re
 const t0 = performance.now();
 for (const v of merge ? [] : variants) {
   curves[v] = [];
-  for (let r = 1; r <= repeats; r++) { curves[v].push(run(v, r)); if (out) writeFileSync(out, JSON.stringify({ data: ds.name, budget, every, repeats, seed, xs, curves })); }
+  for (let r = 1; r <= repeats; r++) {
+    curves[v].push(run(v, r));
+    if (out) writeFileSync(out, JSON.stringify({ data: ds.name, budget, every, repeats, seed, xs, curves }));
+  }
   console.log(`${v}: ${repeats} runs, ${((performance.now() - t0) / 1000).toFixed(0)} s so far`);
 }
 if (merge) variants.splice(0, variants.length, ...Object.keys(curves));
 const mean = (v: string) => xs.map((_, k) => curves[v].reduce((s, c) => s + c[k], 0) / curves[v].length);
 const final = Math.max(...variants.map((v) => mean(v).at(-1)!));
-const cross = (c: number[], target: number) => { const k = c.findIndex((a) => a >= target); return k < 0 ? null : xs[k]; };
-console.log(`\n${ds.name}: ${ds.pool.length} pool / ${ds.test.length} test, ${C} classes, budget ${budget}, ${repeats} repeats; final (best final mean) ${final.toFixed(3)}`);
+const cross = (c: number[], target: number) => {
+  const k = c.findIndex((a) => a >= target);
+  return k < 0 ? null : xs[k];
+};
+console.log(
+  `\n${ds.name}: ${ds.pool.length} pool / ${ds.test.length} test, ${C} classes, budget ${budget}, ${repeats} repeats; final (best final mean) ${final.toFixed(3)}`,
+);
 for (const q of [0.9, 0.95]) {
-  console.log(`labels to ${q * 100} % of it (${(q * final).toFixed(3)}): mean curve, ratio to sequential; per repeat (ratio per repeat)`);
+  console.log(
+    `labels to ${q * 100} % of it (${(q * final).toFixed(3)}): mean curve, ratio to sequential; per repeat (ratio per repeat)`,
+  );
   const seqMean = curves.sequential ? cross(mean('sequential'), q * final) : null;
   for (const v of variants) {
     const m = cross(mean(v), q * final);
     const per = curves[v].map((c) => cross(c, q * final));
-    const ratios = per.map((x, r) => { const s = cross(curves.sequential?.[r] ?? [], q * final); return x !== null && s ? x / s : null; }).filter((x): x is number => x !== null);
+    const ratios = per
+      .map((x, r) => {
+        const s = cross(curves.sequential?.[r] ?? [], q * final);
+        return x !== null && s ? x / s : null;
+      })
+      .filter((x): x is number => x !== null);
     const mr = ratios.length ? ratios.reduce((a, b) => a + b) / ratios.length : null;
-    console.log(`  ${v.padEnd(11)} ${String(m ?? '>').padStart(4)}  ${m && seqMean ? (m / seqMean).toFixed(2) : '–'}×   per repeat ${per.map((x) => x ?? '>').join(', ')}  (${mr?.toFixed(2) ?? '–'} mean of ${ratios.length})   final ${mean(v).at(-1)!.toFixed(3)}  min ${Math.min(...curves[v].map((c) => c.at(-1)!)).toFixed(3)}`);
+    console.log(
+      `  ${v.padEnd(11)} ${String(m ?? '>').padStart(4)}  ${m && seqMean ? (m / seqMean).toFixed(2) : '–'}×   per repeat ${per.map((x) => x ?? '>').join(', ')}  (${mr?.toFixed(2) ?? '–'} mean of ${ratios.length})   final ${mean(v).at(-1)!.toFixed(3)}  min ${Math.min(...curves[v].map((c) => c.at(-1)!)).toFixed(3)}`,
+    );
   }
 }

@@ -15,10 +15,12 @@ import { sessionTask, taskOfKind, type AnnotationInput } from './tasks/index.ts'
 
 /** Raw upsert: drizzle cannot prepare an upsert whose values are placeholders of a JSON/blob column. */
 function upsertAnnotation(db: Db, r: AnnotationRow): void {
-  stmt(db, `insert into annotations (image_id, kind, class_id, points, mask, annotator, updated_at) values (?, ?, ?, ?, ?, ?, ?)
+  stmt(
+    db,
+    `insert into annotations (image_id, kind, class_id, points, mask, annotator, updated_at) values (?, ?, ?, ?, ?, ?, ?)
     on conflict(image_id) do update set kind = excluded.kind, class_id = excluded.class_id, points = excluded.points,
-    mask = excluded.mask, annotator = excluded.annotator, updated_at = excluded.updated_at`)
-    .run(r.imageId, r.kind, r.classId, r.points ? JSON.stringify(r.points) : null, r.mask, r.annotator, r.updatedAt);
+    mask = excluded.mask, annotator = excluded.annotator, updated_at = excluded.updated_at`,
+  ).run(r.imageId, r.kind, r.classId, r.points ? JSON.stringify(r.points) : null, r.mask, r.annotator, r.updatedAt);
 }
 
 function snapshot(a: AnnotationRow | undefined): string | null {
@@ -32,8 +34,15 @@ const resetting = () => new AppError(503, 'session_resetting', RESETTING, { 'Ret
  *  task must be the session's, then that task checks it in detail. A task-less session is locked to it in
  *  the same transaction as the write, so a refused write (an unknown class) leaves the session as it was.
  *  A session reset while the body was being decoded answers 503 session_resetting (the app sends it again). */
-export async function setAnnotation(ctx: Ctx, imageId: number, input: AnnotationInput, annotator: string, accepted = false): Promise<AnnotationMsg> {
-  const session = ctx.session, db = session.db;
+export async function setAnnotation(
+  ctx: Ctx,
+  imageId: number,
+  input: AnnotationInput,
+  annotator: string,
+  accepted = false,
+): Promise<AnnotationMsg> {
+  const session = ctx.session,
+    db = session.db;
   const img = getImage(db, imageId);
   const task = taskOfKind(input.kind);
   if (!task) throw new AppError(400, 'invalid_annotation', `unknown annotation kind ${JSON.stringify(input.kind)}`);
@@ -51,8 +60,13 @@ export async function setAnnotation(ctx: Ctx, imageId: number, input: Annotation
     const shown = getPrediction(db, imageId);
     upsertAnnotation(db, row);
     q.insertEvent.run({
-      imageId, type: accepted ? 'accept' : 'set', annotator, classId: row.classId,
-      predictedClassId: row.kind === 'label' ? shown?.classId ?? null : null, before: snapshot(before), at: now,
+      imageId,
+      type: accepted ? 'accept' : 'set',
+      annotator,
+      classId: row.classId,
+      predictedClassId: row.kind === 'label' ? (shown?.classId ?? null) : null,
+      before: snapshot(before),
+      at: now,
     });
     q.deleteClaim.run({ id: imageId });
   })();
@@ -70,7 +84,9 @@ export function deleteAnnotation(ctx: Ctx, imageId: number, annotator: string): 
   if (before) {
     db.transaction((tx) => {
       tx.delete(annotations).where(eq(annotations.imageId, imageId)).run();
-      tx.insert(events).values({ imageId, type: 'delete', annotator, before: snapshot(before), at: Date.now() }).run();
+      tx.insert(events)
+        .values({ imageId, type: 'delete', annotator, before: snapshot(before), at: Date.now() })
+        .run();
     });
     ctx.bus.emit('browser', { type: 'annotation', imageId, annotation: null, counts: counts(db) });
     ctx.bus.emit('trainer', { type: 'annotation', imageId, annotation: null });
@@ -83,13 +99,22 @@ export function deleteAnnotation(ctx: Ctx, imageId: number, annotator: string): 
  * work wins: pixels already painted keep their class and points stay; the prediction fills the rest.
  * `seen` is the model version the annotator was shown: a prediction refreshed since is not accepted unseen.
  */
-export async function acceptPrediction(ctx: Ctx, imageId: number, annotator: string, seen?: number): Promise<AnnotationMsg> {
+export async function acceptPrediction(
+  ctx: Ctx,
+  imageId: number,
+  annotator: string,
+  seen?: number,
+): Promise<AnnotationMsg> {
   const db = ctx.session.db;
   const img = getImage(db, imageId);
   const p = getPrediction(db, imageId);
   if (!p) throw new AppError(409, 'no_prediction', `there is no prediction for image ${imageId} yet`);
   if (seen !== undefined && p.modelVersion !== seen) {
-    throw new AppError(409, 'stale_prediction', `the prediction for image ${imageId} changed (model v${seen} → v${p.modelVersion}); look at the new one before accepting it`);
+    throw new AppError(
+      409,
+      'stale_prediction',
+      `the prediction for image ${imageId} changed (model v${seen} → v${p.modelVersion}); look at the new one before accepting it`,
+    );
   }
   // predictions are stored only in a session with a task (trainer-check.ts)
   const task = sessionTask(db);

@@ -50,23 +50,33 @@ export function createApp(ctx: Ctx): Hono {
   // order matters: who may ask at all (Host, Origin), what they may send, who they are, then the routes
   app.use('*', securityHeaders(ctx));
   app.use('*', guard(ctx));
-  app.use('/api/*', bodyLimit({
-    maxSize: ctx.config.bodyLimit,
-    onError: () => { throw new AppError(413, 'payload_too_large', `request body over ${ctx.config.bodyLimit} bytes`); },
-  }));
+  app.use(
+    '/api/*',
+    bodyLimit({
+      maxSize: ctx.config.bodyLimit,
+      onError: () => {
+        throw new AppError(413, 'payload_too_large', `request body over ${ctx.config.bodyLimit} bytes`);
+      },
+    }),
+  );
   app.use('/api/*', jsonOnly(['/api/predict']));
   app.route('/', signinRoutes(ctx));
   app.use('*', tokenLink(ctx));
   app.use('*', authenticate(ctx));
   app.use('*', identityCookie());
   app.route('/', apiRoutes(ctx));
-  app.all('/api/*', (c) => c.json({ error: { code: 'not_found', message: `no route ${c.req.method} ${c.req.path}` } }, 404));
+  app.all('/api/*', (c) =>
+    c.json({ error: { code: 'not_found', message: `no route ${c.req.method} ${c.req.path}` } }, 404),
+  );
   app.route('/', staticRoutes(ctx));
   app.notFound((c) => c.json({ error: { code: 'not_found', message: `no route ${c.req.method} ${c.req.path}` } }, 404));
   app.onError((err, c) => {
-    if (err instanceof AppError) return c.json({ error: { code: err.code, message: err.message } }, err.status as 400, err.headers);
-    if (err instanceof HTTPException) return c.json({ error: { code: 'http_error', message: err.message || 'bad request' } }, err.status);
-    if (err instanceof SyntaxError) return c.json({ error: { code: 'invalid_json', message: 'request body is not valid JSON' } }, 400);
+    if (err instanceof AppError)
+      return c.json({ error: { code: err.code, message: err.message } }, err.status as 400, err.headers);
+    if (err instanceof HTTPException)
+      return c.json({ error: { code: 'http_error', message: err.message || 'bad request' } }, err.status);
+    if (err instanceof SyntaxError)
+      return c.json({ error: { code: 'invalid_json', message: 'request body is not valid JSON' } }, 400);
     // a request that began before a reset closed the session's database: the client sends it again
     if (err instanceof TypeError && err.message === 'The database connection is not open') {
       return c.json({ error: { code: 'session_resetting', message: RESETTING } }, 503, { 'Retry-After': '1' });

@@ -2,7 +2,8 @@
 // import's CSV labels, class-folder names and COCO categories. 1–40 letters (any script), digits,
 // spaces, _ - or ., starting with a letter or digit: never a spreadsheet formula (= + - @), a path or markup.
 export const CLASS_NAME_RE = /^[\p{L}\p{N}][\p{L}\p{N} _\-.]{0,39}$/u;
-export const CLASS_NAME_MSG = 'class name must be 1–40 letters, digits, spaces, _ - or . and start with a letter or digit';
+export const CLASS_NAME_MSG =
+  'class name must be 1–40 letters, digits, spaces, _ - or . and start with a letter or digit';
 
 /** the name trimmed, or null when it breaks the rule */
 export function checkClassName(raw: string): string | null {

@@ -7,11 +7,17 @@ import type { SigninStore } from './security/signins.ts';
 import type { FailureLimiter } from './security/backoff.ts';
 
 export interface ServerConfig {
-  host: string; port: number; token: string | null; webDir: string | null; bodyLimit: number; claimTtlMs: number;
+  host: string;
+  port: number;
+  token: string | null;
+  webDir: string | null;
+  bodyLimit: number;
+  claimTtlMs: number;
   /** bound off loopback: every route and both socket roles need a credential */
   requireAuth: boolean;
   /** Host names answered (lower case, IPv6 without brackets) and extra origins allowed to write */
-  allowHosts: Set<string>; allowOrigins: string[];
+  allowHosts: Set<string>;
+  allowOrigins: string[];
   /** folders POST /api/import may read from (real paths); empty = no import over HTTP */
   importRoots: string[];
   importLimits: { maxFiles: number; maxMs: number };

@@ -10,14 +10,24 @@ export function counter(db: Db, key: string): number {
 /** Every counter under `prefix` (e.g. `class:`), keyed by what follows it; zero counts left out. */
 export function countersWith(db: Db, prefix: string): Map<string, number> {
   // the table holds a few rows per class and annotator: a scan is cheaper than being clever
-  const rows = stmt(db, 'select substr(key, length(@p) + 1) as k, n from counters where substr(key, 1, length(@p)) = @p and n > 0').all({ p: prefix }) as { k: string; n: number }[];
+  const rows = stmt(
+    db,
+    'select substr(key, length(@p) + 1) as k, n from counters where substr(key, 1, length(@p)) = @p and n > 0',
+  ).all({ p: prefix }) as { k: string; n: number }[];
   return new Map(rows.map((r) => [r.k, r.n]));
 }
 
-export interface Counts { images: number; labelled: number; skipped: number; unlabelled: number }
+export interface Counts {
+  images: number;
+  labelled: number;
+  skipped: number;
+  unlabelled: number;
+}
 
 export function counts(db: Db): Counts {
-  const images = counter(db, 'images'), labelled = counter(db, 'labelled'), skipped = counter(db, 'skipped');
+  const images = counter(db, 'images'),
+    labelled = counter(db, 'labelled'),
+    skipped = counter(db, 'skipped');
   return { images, labelled, skipped, unlabelled: images - labelled - skipped };
 }
 

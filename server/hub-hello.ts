@@ -15,10 +15,16 @@ export const TRAINER_BUSY = 'a trainer is already connected; use --replace to ta
 
 export function handshake(ctx: Ctx, hub: Hub, ws: WebSocket, text: string, check: UpgradeCheck): Client | null {
   const h = parseFrame(helloSchema, text);
-  if (!h.ok) { ws.close(CLOSE.badHello, closeReason(`first frame must be hello: ${h.error}`)); return null; }
+  if (!h.ok) {
+    ws.close(CLOSE.badHello, closeReason(`first frame must be hello: ${h.error}`));
+    return null;
+  }
   const hello = h.msg;
   if (hello.version !== PROTOCOL_VERSION) {
-    ws.close(CLOSE.incompatible, closeReason(`incompatible protocol: server speaks ${PROTOCOL_VERSION}, client ${hello.version}`));
+    ws.close(
+      CLOSE.incompatible,
+      closeReason(`incompatible protocol: server speaks ${PROTOCOL_VERSION}, client ${hello.version}`),
+    );
     return null;
   }
   let cred = check.cred;
@@ -26,7 +32,10 @@ export function handshake(ctx: Ctx, hub: Hub, ws: WebSocket, text: string, check
   if (!cred && hello.token) {
     // a token in the hello is a sign-in attempt like any other: counted, and refused while backing off
     const wait = mustWait(ctx.config, check.client);
-    if (wait) { ws.close(CLOSE.unauthorised, closeReason(`${TOO_MANY} (${wait} s)`)); return null; }
+    if (wait) {
+      ws.close(CLOSE.unauthorised, closeReason(`${TOO_MANY} (${wait} s)`));
+      return null;
+    }
     const token = hello.token;
     cred = credentialOf(ctx.config, token);
     if (!cred) failed(ctx.config, check.client);
@@ -40,12 +49,22 @@ export function handshake(ctx: Ctx, hub: Hub, ws: WebSocket, text: string, check
       return null;
     }
     const sameProcess = !!hello.instance && hub.trainer?.instance === hello.instance; // its old socket went stale
-    if (hub.trainer && !hello.replace && !sameProcess) { ws.close(CLOSE.trainerBusy, TRAINER_BUSY); return null; }
+    if (hub.trainer && !hello.replace && !sameProcess) {
+      ws.close(CLOSE.trainerBusy, TRAINER_BUSY);
+      return null;
+    }
   } else if (ctx.config.requireAuth && !cred) {
     ws.close(CLOSE.unauthorised, 'unauthorised: sign in first (the sign-in link, or /signin)');
     return null;
   }
-  const client: Client = { ws, role: hello.role, focus: [], annotator: cred?.kind === 'annotator' ? cred.name : null, instance: hello.instance, recheck };
+  const client: Client = {
+    ws,
+    role: hello.role,
+    focus: [],
+    annotator: cred?.kind === 'annotator' ? cred.name : null,
+    instance: hello.instance,
+    recheck,
+  };
   hub.send(ws, { type: 'welcome', version: PROTOCOL_VERSION, session: ctx.session.name, role: hello.role });
   if (client.role === 'trainer') {
     const old = hub.trainer;

@@ -9,16 +9,24 @@ import { runFrame, TRAINER_FRAMES, type FrameEntry } from './trainer-frames.ts';
 /** JSON, then a count of a batch's items before the (much costlier) schema validation of each one. */
 function parse(text: string) {
   let data: unknown;
-  try { data = JSON.parse(text); } catch { return { ok: false as const, error: 'frame is not valid JSON' }; }
+  try {
+    data = JSON.parse(text);
+  } catch {
+    return { ok: false as const, error: 'frame is not valid JSON' };
+  }
   const items = (data as { items?: unknown } | null)?.items;
-  if (Array.isArray(items) && items.length > MAX_FRAME_ITEMS) return { ok: false as const, error: `items: at most ${MAX_FRAME_ITEMS} per frame, got ${items.length}` };
+  if (Array.isArray(items) && items.length > MAX_FRAME_ITEMS)
+    return { ok: false as const, error: `items: at most ${MAX_FRAME_ITEMS} per frame, got ${items.length}` };
   return validateFrame(trainerToServer, data);
 }
 
 export function onTrainerFrame(ctx: Ctx, hub: Hub, c: Client, text: string): void {
   timed('frame', () => {
     const r = timed('parse', () => parse(text));
-    if (!r.ok) { hub.send(c.ws, { type: 'error', code: 'invalid_frame', message: r.error }); return; }
+    if (!r.ok) {
+      hub.send(c.ws, { type: 'error', code: 'invalid_frame', message: r.error });
+      return;
+    }
     timed(r.msg.type, () => handle(ctx, hub, c, r.msg));
   });
 }

@@ -3,7 +3,9 @@ import type { WebSocket } from 'ws';
 import type { ServerToBrowser, ServerToTrainer } from '../common/protocol.ts';
 
 export interface Client {
-  ws: WebSocket; role: 'browser' | 'trainer'; focus: number[];
+  ws: WebSocket;
+  role: 'browser' | 'trainer';
+  focus: number[];
   /** the annotator a per-annotator credential named, if any (identity from the credential, not the hello) */
   annotator: string | null;
   /** a trainer's process id from its hello (P7) */

@@ -18,10 +18,16 @@ const MAX_BROWSER_FRAME = 4096;
 export function attachHub(server: Server, ctx: Ctx): { close(): void; clients(): number } {
   // past MAX_FRAME_BYTES ws closes the socket (1009) from the frame header, before buffering the payload
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_BYTES });
-  const send = (ws: WebSocket, msg: ServerToBrowser | ServerToTrainer) => { if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(msg)); };
+  const send = (ws: WebSocket, msg: ServerToBrowser | ServerToTrainer) => {
+    if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(msg));
+  };
   const hub: Hub = {
-    browsers: new Set(), trainer: null, send,
-    toBrowsers(msg) { for (const b of hub.browsers) send(b.ws, msg); },
+    browsers: new Set(),
+    trainer: null,
+    send,
+    toBrowsers(msg) {
+      for (const b of hub.browsers) send(b.ws, msg);
+    },
   };
 
   ctx.bus.on('browser', hub.toBrowsers);
@@ -34,12 +40,23 @@ export function attachHub(server: Server, ctx: Ctx): { close(): void; clients():
 
   server.on('upgrade', (req: IncomingMessage, socket, head) => {
     let url: URL;
-    try { url = new URL(req.url ?? '/', 'http://x'); } catch { socket.destroy(); return; } // a malformed target
-    if (url.pathname !== '/ws') { socket.destroy(); return; }
+    try {
+      url = new URL(req.url ?? '/', 'http://x');
+    } catch {
+      socket.destroy();
+      return;
+    } // a malformed target
+    if (url.pathname !== '/ws') {
+      socket.destroy();
+      return;
+    }
     const check = checkUpgrade(ctx, req, url);
     wss.handleUpgrade(req, socket, head, (ws) => {
       // refused after the upgrade so that the client can read why (a failed upgrade has no reason)
-      if (check.problem) { ws.close(CLOSE.forbidden, closeReason(check.problem)); return; }
+      if (check.problem) {
+        ws.close(CLOSE.forbidden, closeReason(check.problem));
+        return;
+      }
       onConnection(ws, check);
     });
   });
@@ -49,7 +66,10 @@ export function attachHub(server: Server, ctx: Ctx): { close(): void; clients():
   const alive = new WeakMap<WebSocket, boolean>();
   const heartbeat = setInterval(() => {
     for (const ws of wss.clients) {
-      if (alive.get(ws) === false) { ws.terminate(); continue; }
+      if (alive.get(ws) === false) {
+        ws.terminate();
+        continue;
+      }
       alive.set(ws, false);
       ws.ping();
     }
@@ -59,7 +79,8 @@ export function attachHub(server: Server, ctx: Ctx): { close(): void; clients():
   // a revoked token (`hilt token remove`) or a signed-out sign-in closes the sockets that came with it
   const revoked = setInterval(() => {
     for (const c of [...hub.browsers, ...(hub.trainer ? [hub.trainer] : [])]) {
-      if (c.recheck && !c.recheck()) c.ws.close(CLOSE.unauthorised, 'signed out: the credential of this socket was revoked or signed out');
+      if (c.recheck && !c.recheck())
+        c.ws.close(CLOSE.unauthorised, 'signed out: the credential of this socket was revoked or signed out');
     }
   }, 1000);
   revoked.unref();
@@ -68,14 +89,24 @@ export function attachHub(server: Server, ctx: Ctx): { close(): void; clients():
     let client: Client | null = null;
     alive.set(ws, true);
     ws.on('pong', () => alive.set(ws, true));
-    const timer = setTimeout(() => { if (!client) ws.close(CLOSE.badHello, 'expected a hello frame within 5 s'); }, 5000);
+    const timer = setTimeout(() => {
+      if (!client) ws.close(CLOSE.badHello, 'expected a hello frame within 5 s');
+    }, 5000);
     ws.on('message', (raw, isBinary) => {
-      if (isBinary) { send(ws, { type: 'error', code: 'binary_frame', message: 'frames must be JSON text' }); return; }
+      if (isBinary) {
+        send(ws, { type: 'error', code: 'binary_frame', message: 'frames must be JSON text' });
+        return;
+      }
       if (!client || client.role === 'browser') {
         const size = Array.isArray(raw) ? raw.reduce((a, b) => a + b.length, 0) : (raw as Buffer).byteLength;
         if (size > MAX_BROWSER_FRAME) {
           if (!client) ws.close(CLOSE.badHello, 'hello frame too large');
-          else send(ws, { type: 'error', code: 'frame_too_large', message: `browser frames are at most ${MAX_BROWSER_FRAME} bytes` });
+          else
+            send(ws, {
+              type: 'error',
+              code: 'frame_too_large',
+              message: `browser frames are at most ${MAX_BROWSER_FRAME} bytes`,
+            });
           return;
         }
       }
@@ -85,7 +116,8 @@ export function attachHub(server: Server, ctx: Ctx): { close(): void; clients():
         if (client) clearTimeout(timer);
         return;
       }
-      if (client.role === 'browser') onBrowser(client, text); else onTrainerFrame(ctx, hub, client, text);
+      if (client.role === 'browser') onBrowser(client, text);
+      else onTrainerFrame(ctx, hub, client, text);
     });
     ws.on('close', () => {
       clearTimeout(timer);
@@ -97,12 +129,17 @@ export function attachHub(server: Server, ctx: Ctx): { close(): void; clients():
         hub.toBrowsers({ type: 'trainer', online: false, status: ctx.trainer.status });
       }
     });
-    ws.on('error', () => { /* a broken socket only affects itself */ });
+    ws.on('error', () => {
+      /* a broken socket only affects itself */
+    });
   }
 
   function onBrowser(c: Client, text: string) {
     const r = parseFrame(browserToServer, text);
-    if (!r.ok) { send(c.ws, { type: 'error', code: 'invalid_frame', message: r.error }); return; }
+    if (!r.ok) {
+      send(c.ws, { type: 'error', code: 'invalid_frame', message: r.error });
+      return;
+    }
     const msg = r.msg;
     if (msg.type === 'focus') {
       c.focus = [...c.focus.filter((id) => id !== msg.imageId), msg.imageId].slice(-4);
@@ -112,7 +149,12 @@ export function attachHub(server: Server, ctx: Ctx): { close(): void; clients():
   }
 
   return {
-    close() { clearInterval(heartbeat); clearInterval(revoked); for (const c of wss.clients) c.terminate(); wss.close(); },
+    close() {
+      clearInterval(heartbeat);
+      clearInterval(revoked);
+      for (const c of wss.clients) c.terminate();
+      wss.close();
+    },
     clients: () => hub.browsers.size + (hub.trainer ? 1 : 0),
   };
 }

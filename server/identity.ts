@@ -27,7 +27,10 @@ export interface Identity {
 
 /** A display name from X-Annotator: trimmed, printable, at most 64 characters; "anonymous" means none. */
 export function cleanName(raw: string | undefined | null): string | null {
-  const n = (raw ?? '').replace(/[\p{Cc}\p{Cf}]/gu, '').trim().slice(0, 64);
+  const n = (raw ?? '')
+    .replace(/[\p{Cc}\p{Cf}]/gu, '')
+    .trim()
+    .slice(0, 64);
   return n && n.toLowerCase() !== 'anonymous' ? n : null;
 }
 
@@ -40,7 +43,13 @@ export function nameFromHeader(raw: string | undefined | null): string | null {
     const utf8 = Buffer.from(v, 'latin1').toString('utf8');
     if (!utf8.includes('\ufffd')) v = utf8;
   }
-  if (v.includes('%')) { try { v = decodeURIComponent(v); } catch { /* not percent-encoding: as it came */ } }
+  if (v.includes('%')) {
+    try {
+      v = decodeURIComponent(v);
+    } catch {
+      /* not percent-encoding: as it came */
+    }
+  }
   return cleanName(v);
 }
 
@@ -73,11 +82,21 @@ export function annotatorOf(c: Context): Identity {
   if (auth) return { id: auth, name: auth, annotator: auth, claimKey: `token:${auth}`, authenticated: true };
   const name = nameFromHeader(c.req.header('x-annotator'));
   const cookie = getCookie(c, COOKIE) ?? '';
-  if (ID_RE.test(cookie)) return { id: cookie, name, annotator: name ?? `guest-${cookie.slice(0, 6)}`, claimKey: `browser:${cookie}`, authenticated: false };
+  if (ID_RE.test(cookie))
+    return {
+      id: cookie,
+      name,
+      annotator: name ?? `guest-${cookie.slice(0, 6)}`,
+      claimKey: `browser:${cookie}`,
+      authenticated: false,
+    };
   // no cookie: a script or a first request. A named client (the simulator, curl -H) keeps one identity
   // by its name; an unnamed one is a new guest (the response carries the cookie that keeps it)
   let id = minted.get(c.req.raw);
-  if (!id) { id = newId(); minted.set(c.req.raw, id); } // identityCookie() sends it
+  if (!id) {
+    id = newId();
+    minted.set(c.req.raw, id);
+  } // identityCookie() sends it
   if (name) return { id, name, annotator: name, claimKey: `name:${name}`, authenticated: false };
   return { id, name, annotator: `guest-${id.slice(0, 6)}`, claimKey: `browser:${id}`, authenticated: false };
 }

@@ -17,8 +17,15 @@ export type FileBody = { body: Uint8Array<ArrayBuffer>; type: string; length?: n
 
 /** The image's file as imported, or 410 file_missing / 409 file_changed. */
 export async function imageBytes(img: ImageRow): Promise<Buffer> {
-  try { return await readImported(img); } catch (e) {
-    if (e instanceof FileRefused) throw new AppError(e.why === 'missing' ? 410 : 409, e.why === 'missing' ? 'file_missing' : 'file_changed', e.message);
+  try {
+    return await readImported(img);
+  } catch (e) {
+    if (e instanceof FileRefused)
+      throw new AppError(
+        e.why === 'missing' ? 410 : 409,
+        e.why === 'missing' ? 'file_missing' : 'file_changed',
+        e.message,
+      );
     throw e;
   }
 }
@@ -30,14 +37,21 @@ export async function imageFileBody(db: Db, img: ImageRow): Promise<FileBody> {
   const data = await imageBytes(img);
   let { orientation, format } = img;
   if (orientation === null || format === null) {
-    const meta = await sharp(data).metadata().catch(() => null);
+    const meta = await sharp(data)
+      .metadata()
+      .catch(() => null);
     if (!meta) throw new AppError(422, 'unreadable_image', `image ${img.id} can no longer be decoded`);
-    orientation = meta.orientation ?? 1; format = meta.format ?? 'unknown';
+    orientation = meta.orientation ?? 1;
+    format = meta.format ?? 'unknown';
     stmt(db, 'update images set orientation = ?, format = ? where id = ?').run(orientation, format, img.id);
   }
   if (orientation > 1 || !MIME[format]) {
     // browsers mostly honour EXIF but not everywhere, and not every format: send upright bytes
-    const buf = await sharp(data).rotate().jpeg({ quality: 92 }).toBuffer().catch(() => null);
+    const buf = await sharp(data)
+      .rotate()
+      .jpeg({ quality: 92 })
+      .toBuffer()
+      .catch(() => null);
     if (!buf) throw new AppError(422, 'unreadable_image', `image ${img.id} can no longer be decoded`);
     return { body: bytesOf(buf), type: 'image/jpeg' };
   }

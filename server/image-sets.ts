@@ -12,10 +12,16 @@ export function onlyIds(db: Db, q: Record<string, string>): number[] | null {
     if (!m) throw new AppError(400, 'invalid_param', 'cell must be <given class id>:<predicted class id>');
     const ev = getEvaluation(db);
     const [given, predicted] = [Number(m[1]), Number(m[2])];
-    return ev ? ev.images.filter((r) => r.given === given && r.predicted === predicted).sort((a, b) => b.loss - a.loss || a.id - b.id).map((r) => r.id) : [];
+    return ev
+      ? ev.images
+          .filter((r) => r.given === given && r.predicted === predicted)
+          .sort((a, b) => b.loss - a.loss || a.id - b.id)
+          .map((r) => r.id)
+      : [];
   }
   if (q.ids !== undefined) {
-    if (!/^\d{1,12}(,\d{1,12}){0,499}$/.test(q.ids)) throw new AppError(400, 'invalid_param', 'ids must be a comma-separated list of at most 500 image ids');
+    if (!/^\d{1,12}(,\d{1,12}){0,499}$/.test(q.ids))
+      throw new AppError(400, 'invalid_param', 'ids must be a comma-separated list of at most 500 image ids');
     return [...new Set(q.ids.split(',').map(Number))];
   }
   return null;

@@ -12,8 +12,12 @@ import { getSetting, setSetting } from './session.ts';
 export type Stored<T> = Omit<T, 'type'> & { at: number };
 const KEPT = 'review_kept';
 
-export function persistInsight(ctx: Ctx, msg: Extract<TrainerToServer, { type: 'evaluation' | 'review' | 'hints' }>): void {
-  const db = ctx.session.db, now = Date.now();
+export function persistInsight(
+  ctx: Ctx,
+  msg: Extract<TrainerToServer, { type: 'evaluation' | 'review' | 'hints' }>,
+): void {
+  const db = ctx.session.db,
+    now = Date.now();
   const { type, ...rest } = msg;
   db.transaction((tx) => {
     setSetting(tx as unknown as Db, type, { ...rest, at: now });
@@ -21,8 +25,10 @@ export function persistInsight(ctx: Ctx, msg: Extract<TrainerToServer, { type: '
     // rebuilt from the same results at its next publish)
     if (msg.type === 'review') {
       const ids = msg.items.filter((i) => i.flagged).map((i) => i.id);
-      tx.insert(suggestions).values({ strategy: 'review', ids, modelVersion: msg.modelVersion, at: now })
-        .onConflictDoUpdate({ target: suggestions.strategy, set: { ids, modelVersion: msg.modelVersion, at: now } }).run();
+      tx.insert(suggestions)
+        .values({ strategy: 'review', ids, modelVersion: msg.modelVersion, at: now })
+        .onConflictDoUpdate({ target: suggestions.strategy, set: { ids, modelVersion: msg.modelVersion, at: now } })
+        .run();
     }
   });
 }
@@ -30,18 +36,28 @@ export function persistInsight(ctx: Ctx, msg: Extract<TrainerToServer, { type: '
 export const getEvaluation = (db: Db) => getSetting<Stored<EvaluationMsg>>(db, 'evaluation');
 export const getReview = (db: Db) => getSetting<Stored<ReviewMsg>>(db, 'review');
 
-interface AnnRow { id: number; kind: string; updated_at: number; class_id: number | null }
+interface AnnRow {
+  id: number;
+  kind: string;
+  updated_at: number;
+  class_id: number | null;
+}
 function annotationsOf(db: Db, ids: number[]): Map<number, AnnRow> {
-  const rows = stmt(db, `select image_id as id, kind, updated_at, class_id from annotations where image_id in (select value from json_each(?))`).all(JSON.stringify(ids)) as AnnRow[];
+  const rows = stmt(
+    db,
+    `select image_id as id, kind, updated_at, class_id from annotations where image_id in (select value from json_each(?))`,
+  ).all(JSON.stringify(ids)) as AnnRow[];
   return new Map(rows.map((r) => [r.id, r]));
 }
 
 /** Of these images, those whose last event re-saved the label unchanged (the same key pressed again):
  *  that confirms the label, like `keep` does. One query for the lot. */
 function resavedSame(db: Db, ids: number[]): Set<number> {
-  const rows = stmt(db, `select e.image_id as id, e.class_id as c, json_extract(e.before, '$.classId') as b, json_extract(e.before, '$.kind') as k
-    from events e join (select image_id, max(id) as last from events where image_id in (select value from json_each(?)) group by image_id) m on e.id = m.last`)
-    .all(JSON.stringify(ids)) as { id: number; c: number | null; b: number | null; k: string | null }[];
+  const rows = stmt(
+    db,
+    `select e.image_id as id, e.class_id as c, json_extract(e.before, '$.classId') as b, json_extract(e.before, '$.kind') as k
+    from events e join (select image_id, max(id) as last from events where image_id in (select value from json_each(?)) group by image_id) m on e.id = m.last`,
+  ).all(JSON.stringify(ids)) as { id: number; c: number | null; b: number | null; k: string | null }[];
   return new Set(rows.filter((e) => e.k === 'label' && e.c !== null && e.c === e.b).map((e) => e.id));
 }
 
@@ -53,13 +69,19 @@ export function reviewQueue(db: Db, opts: { flaggedOnly?: boolean } = {}): Revie
   const r = getReview(db);
   if (!r) return [];
   const items = opts.flaggedOnly ? r.items.filter((i) => i.flagged) : r.items;
-  const ann = annotationsOf(db, items.map((i) => i.id));
+  const ann = annotationsOf(
+    db,
+    items.map((i) => i.id),
+  );
   const kept = getSetting<Record<string, number>>(db, KEPT) ?? {};
   const open = items.filter((i) => {
     const a = ann.get(i.id);
     return a && a.kind !== 'skip' && a.updated_at === i.updatedAt && kept[i.id] !== a.updated_at;
   });
-  const resaved = resavedSame(db, open.map((i) => i.id));
+  const resaved = resavedSame(
+    db,
+    open.map((i) => i.id),
+  );
   return open.filter((i) => !resaved.has(i.id));
 }
 
@@ -86,12 +108,21 @@ export function currentHints(ctx: Ctx): { modelVersion: number | null; at: numbe
   const behind = n - (model?.labelled ?? 0);
   if (model && behind >= LAG.labels && behind >= LAG.share * n) {
     const s = ctx.trainer.status;
-    const why = !ctx.trainer.online ? 'the trainer is offline: start it (hilt start, or hilt train next to hilt serve)'
-      : s?.phase === 'embedding' ? `the trainer is still embedding images (${s.embedded}/${s.total}): it refits once the labelled ones are in`
+    const why = !ctx.trainer.online
+      ? 'the trainer is offline: start it (hilt start, or hilt train next to hilt serve)'
+      : s?.phase === 'embedding'
+        ? `the trainer is still embedding images (${s.embedded}/${s.total}): it refits once the labelled ones are in`
         : 'the trainer is busy: each refit takes longer than labels arrive (a smaller backbone or a GPU helps)';
-    const recent = (stmt(db, `select image_id as id from annotations where kind != 'skip' and updated_at > ? order by updated_at desc limit 24`).all(model.at) as { id: number }[]).map((r) => r.id);
+    const recent = (
+      stmt(
+        db,
+        `select image_id as id from annotations where kind != 'skip' and updated_at > ? order by updated_at desc limit 24`,
+      ).all(model.at) as { id: number }[]
+    ).map((r) => r.id);
     hints.unshift({
-      code: 'model_lagging', severity: 'warning', imageIds: recent,
+      code: 'model_lagging',
+      severity: 'warning',
+      imageIds: recent,
       message: `The model was trained on ${model.labelled} labels; ${n} exist now — ${why}. Predictions, suggestions and these checks are behind until it catches up.`,
     });
   }

@@ -16,8 +16,11 @@ export function noteBusy(kind: string, ms: number): void {
  *  wall time also counts waiting for a core, the CPU time is what the work itself costs. */
 export function timed<T>(kind: string, fn: () => T): T {
   if (!on) return fn();
-  const w = performance.now(), c = process.cpuUsage();
-  try { return fn(); } finally {
+  const w = performance.now(),
+    c = process.cpuUsage();
+  try {
+    return fn();
+  } finally {
     const u = process.cpuUsage(c);
     noteBusy(kind, performance.now() - w);
     noteBusy(`${kind}Cpu`, (u.user + u.system) / 1000);
@@ -31,9 +34,16 @@ export function startLoopStats(log: (line: string) => void, everyMs: number): ()
   on = true;
   const t = setInterval(() => {
     const busy = [...longest].map(([k, v]) => `${k}MaxMs=${v.toFixed(1)}`).join(' ');
-    log(`[stats] loopP99Ms=${(h.percentile(99) / 1e6).toFixed(1)} loopMaxMs=${(h.max / 1e6).toFixed(1)} rssMiB=${(process.memoryUsage.rss() / 2 ** 20).toFixed(1)} ${busy}`);
-    h.reset(); longest.clear();
+    log(
+      `[stats] loopP99Ms=${(h.percentile(99) / 1e6).toFixed(1)} loopMaxMs=${(h.max / 1e6).toFixed(1)} rssMiB=${(process.memoryUsage.rss() / 2 ** 20).toFixed(1)} ${busy}`,
+    );
+    h.reset();
+    longest.clear();
   }, everyMs);
   t.unref();
-  return () => { clearInterval(t); h.disable(); on = false; };
+  return () => {
+    clearInterval(t);
+    h.disable();
+    on = false;
+  };
 }

@@ -22,22 +22,28 @@ const queue = new WeakMap<Session, Promise<unknown>>();
 async function refresh(session: Session): Promise<Map<number, MaskSummary>> {
   const cache = caches.get(session) ?? new Map<number, MaskSummary>();
   caches.set(session, cache);
-  const rows = stmt(session.db, `select image_id as id, updated_at as at, length(mask) as n, points from annotations where kind = 'mask'`)
-    .all() as { id: number; at: number; n: number | null; points: string | null }[];
+  const rows = stmt(
+    session.db,
+    `select image_id as id, updated_at as at, length(mask) as n, points from annotations where kind = 'mask'`,
+  ).all() as { id: number; at: number; n: number | null; points: string | null }[];
   const seen = new Set<number>();
   const blob = stmt(session.db, 'select mask from annotations where image_id = ?');
   for (const r of rows) {
     seen.add(r.id);
     const key = `${r.at}:${r.n ?? 0}`;
     if (cache.get(r.id)?.key === key) continue;
-    const pixels = new Map<number, number>(), points = new Map<number, number>();
+    const pixels = new Map<number, number>(),
+      points = new Map<number, number>();
     const m = r.n ? (blob.get(r.id) as { mask: Buffer | null }).mask : null;
     if (m) {
       const counts = new Float64Array(256);
       for (const v of (await decodeClassMask(m)).data) counts[v]++;
-      counts.forEach((c, v) => { if (v && c) pixels.set(v, c); });
+      counts.forEach((c, v) => {
+        if (v && c) pixels.set(v, c);
+      });
     }
-    for (const p of (r.points ? JSON.parse(r.points) : []) as { classId: number }[]) points.set(p.classId, (points.get(p.classId) ?? 0) + 1);
+    for (const p of (r.points ? JSON.parse(r.points) : []) as { classId: number }[])
+      points.set(p.classId, (points.get(p.classId) ?? 0) + 1);
     cache.set(r.id, { key, pixels, points, hasMask: !!m });
   }
   for (const id of cache.keys()) if (!seen.has(id)) cache.delete(id);

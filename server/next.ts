@@ -8,7 +8,13 @@ import { MIX_RANDOM_WHY, strategyByName, STRATEGIES } from './strategies.ts';
 import { randomValPick, valDue, VAL_PICK_WHY } from './val-picks.ts';
 
 export interface NextQuery {
-  strategy?: string; class?: string; after?: string; before?: string; exclude?: string; annotator: string; claimTtlMs: number;
+  strategy?: string;
+  class?: string;
+  after?: string;
+  before?: string;
+  exclude?: string;
+  annotator: string;
+  claimTtlMs: number;
   /** false: the stored suggestions belong to a model nobody is serving any more; don't pick by them */
   trainerOnline?: boolean;
 }
@@ -27,10 +33,16 @@ const HELD = `exists (select 1 from annotations a where a.image_id = i.id and a.
 
 function claim(db: Db, id: number, me: string, ttl: number, now: number): void {
   // an annotator holds at most two images: the one in view and the prefetched one
-  stmt(db, `delete from claims where annotator = @me and image_id not in
-    (select image_id from claims where annotator = @me order by expires_at desc limit 1)`).run({ me });
-  stmt(db, `insert into claims (image_id, annotator, expires_at) values (?, ?, ?)
-    on conflict(image_id) do update set annotator = excluded.annotator, expires_at = excluded.expires_at`).run(id, me, now + ttl);
+  stmt(
+    db,
+    `delete from claims where annotator = @me and image_id not in
+    (select image_id from claims where annotator = @me order by expires_at desc limit 1)`,
+  ).run({ me });
+  stmt(
+    db,
+    `insert into claims (image_id, annotator, expires_at) values (?, ?, ?)
+    on conflict(image_id) do update set annotator = excluded.annotator, expires_at = excluded.expires_at`,
+  ).run(id, me, now + ttl);
 }
 
 function firstFree(db: Db, ids: number[], me: string, now: number, ex: string, free = FREE): number | null {
@@ -48,26 +60,31 @@ export function nextImage(db: Db, q: NextQuery): { id: number | null; reason: st
     if (!/^\d{1,12}$/.test(v)) throw new AppError(400, 'invalid_param', `${n} must be an image id`);
     return Number(v);
   };
-  if (q.exclude !== undefined && !/^\d{1,12}(,\d{1,12}){0,99}$/.test(q.exclude)) throw new AppError(400, 'invalid_param', 'exclude must be a comma-separated list of image ids');
+  if (q.exclude !== undefined && !/^\d{1,12}(,\d{1,12}){0,99}$/.test(q.exclude))
+    throw new AppError(400, 'invalid_param', 'exclude must be a comma-separated list of image ids');
   const ex = JSON.stringify(q.exclude ? q.exclude.split(',').map(Number) : []);
   const after = num(q.after, 'after');
   const before = num(q.before, 'before');
   if (after !== undefined) {
-    const r = stmt(db, 'select id from images where id > ? order by id limit 1').get(after) as { id: number } | undefined;
+    const r = stmt(db, 'select id from images where id > ? order by id limit 1').get(after) as
+      { id: number } | undefined;
     return r ? { id: r.id, reason: 'next' } : { id: null, reason: 'end: no image after ' + after };
   }
   if (before !== undefined) {
-    const r = stmt(db, 'select id from images where id < ? order by id desc limit 1').get(before) as { id: number } | undefined;
+    const r = stmt(db, 'select id from images where id < ? order by id desc limit 1').get(before) as
+      { id: number } | undefined;
     return r ? { id: r.id, reason: 'previous' } : { id: null, reason: 'start: no image before ' + before };
   }
   const strategy = strategyByName(q.strategy ?? 'sequential');
   const params = { now, me, ex };
   const ctx = {
-    db, query: q as unknown as Record<string, string | undefined>, free: { where: FREE, params },
+    db,
+    query: q as unknown as Record<string, string | undefined>,
+    free: { where: FREE, params },
     firstFree: (ids: number[]) => firstFree(db, ids, me, now, ex),
   };
   // a bad request is a 400 whatever the trainer is doing: check the strategy's parameters first
-  const key = strategy.needsTrainer ? strategy.listKey?.(ctx.query, db) ?? strategy.name : null;
+  const key = strategy.needsTrainer ? (strategy.listKey?.(ctx.query, db) ?? strategy.name) : null;
   const picked = (id: number, reason: string, why?: string) => {
     claim(db, id, me, q.claimTtlMs, now);
     return why ? { id, reason, why } : { id, reason };
@@ -90,7 +107,7 @@ export function nextImage(db: Db, q: NextQuery): { id: number | null; reason: st
   if (q.trainerOnline === false) cause = 'the trainer is offline';
   else {
     const row = stmt(db, 'select ids from suggestions where strategy = ?').get(key) as { ids: string } | undefined;
-    const ids = row ? (strategy.labelled ? strategy.labelled(db) : JSON.parse(row.ids) as number[]) : [];
+    const ids = row ? (strategy.labelled ? strategy.labelled(db) : (JSON.parse(row.ids) as number[])) : [];
     const id = row ? firstFree(db, ids, me, now, ex, strategy.labelled ? HELD : FREE) : null;
     // reason: what picked it (machine-readable); why: the same in words for the annotator, when there is more to say
     if (id !== null) return picked(id, strategy.name, strategy.explain?.(db, id));
@@ -100,9 +117,15 @@ export function nextImage(db: Db, q: NextQuery): { id: number | null; reason: st
     cause = row ? 'its list is used up' : 'no list from the trainer yet';
     // then the trainer's coverage picks, which only need features
     if (key !== 'typical' && !strategy.labelled) {
-      const typical = stmt(db, `select ids from suggestions where strategy = 'typical'`).get() as { ids: string } | undefined;
+      const typical = stmt(db, `select ids from suggestions where strategy = 'typical'`).get() as
+        { ids: string } | undefined;
       const t = typical ? firstFree(db, JSON.parse(typical.ids) as number[], me, now, ex) : null;
-      if (t !== null) return picked(t, `${strategy.name}: fallback to typical (${cause})`, STRATEGIES.find((x) => x.name === 'typical')!.explain!(db, t));
+      if (t !== null)
+        return picked(
+          t,
+          `${strategy.name}: fallback to typical (${cause})`,
+          STRATEGIES.find((x) => x.name === 'typical')!.explain!(db, t),
+        );
     }
   }
   // every strategy ends in sequential order when it has nothing (left) to offer

@@ -4,18 +4,31 @@
 import type { Ctx } from './context.ts';
 import type { ReviewMsg } from '../common/protocol.ts';
 
-interface Held { key: string; next: number; items: ReviewMsg['items'] }
+interface Held {
+  key: string;
+  next: number;
+  items: ReviewMsg['items'];
+}
 const held = new WeakMap<Ctx, Held>();
 
 /** The whole list once its last part is in, else null (a part held, or dropped as out of order). */
 export function assembleReview(ctx: Ctx, msg: ReviewMsg): ReviewMsg | null {
-  if (msg.parts <= 1) { held.delete(ctx); return msg; }
+  if (msg.parts <= 1) {
+    held.delete(ctx);
+    return msg;
+  }
   const key = `${msg.task}:${msg.modelVersion}:${msg.labelled}:${msg.parts}`;
   const h = msg.part === 0 ? { key, next: 0, items: [] } : held.get(ctx);
-  if (!h || h.key !== key || h.next !== msg.part) { held.delete(ctx); return null; }
+  if (!h || h.key !== key || h.next !== msg.part) {
+    held.delete(ctx);
+    return null;
+  }
   h.items.push(...msg.items);
   h.next++;
-  if (h.next < msg.parts) { held.set(ctx, h); return null; }
+  if (h.next < msg.parts) {
+    held.set(ctx, h);
+    return null;
+  }
   held.delete(ctx);
   return { ...msg, part: 0, parts: 1, items: h.items };
 }

@@ -24,23 +24,43 @@ import { DEFAULT_WEB_DIR } from './web-build.ts';
 export { DEFAULT_WEB_DIR };
 
 export interface StartOptions {
-  sessionsDir: string; session: string; port?: number; host?: string; token?: string | null; webDir?: string | null;
-  bodyLimit?: number; claimTtlMs?: number; create?: boolean; log?: (line: string) => void;
+  sessionsDir: string;
+  session: string;
+  port?: number;
+  host?: string;
+  token?: string | null;
+  webDir?: string | null;
+  bodyLimit?: number;
+  claimTtlMs?: number;
+  create?: boolean;
+  log?: (line: string) => void;
   /** --allow-origin / --allow-host: more origins that may write, more Host names answered */
-  allowOrigins?: string[]; allowHosts?: string[];
+  allowOrigins?: string[];
+  allowHosts?: string[];
   /** --import-root; undefined = the default (home and cwd on loopback, none elsewhere) */
   importRoots?: string[];
   importLimits?: { maxFiles?: number; maxMs?: number };
   maxUploadPixels?: number;
 }
-export interface Running { url: string; port: number; host: string; token: string | null; ctx: Ctx; close(): Promise<void> }
+export interface Running {
+  url: string;
+  port: number;
+  host: string;
+  token: string | null;
+  ctx: Ctx;
+  close(): Promise<void>;
+}
 
 /** Real paths of the import roots that exist (a root given but missing is reported, not fatal). */
 function importRootsOf(given: string[] | undefined, loopback: boolean, log: (l: string) => void): string[] {
   const list = given ?? (loopback ? [homedir(), process.cwd()] : []);
   const out: string[] = [];
   for (const r of list) {
-    try { out.push(realpathSync(resolve(r))); } catch { log(`import root ${r} does not exist: ignored`); }
+    try {
+      out.push(realpathSync(resolve(r)));
+    } catch {
+      log(`import root ${r} does not exist: ignored`);
+    }
   }
   return [...new Set(out)];
 }
@@ -51,15 +71,21 @@ export async function startServer(o: StartOptions): Promise<Running> {
   const loopback = isLoopback(host);
   let token = o.token || null;
   if (token !== null && token.length < MIN_TOKEN) {
-    throw new Error(`the token must be at least ${MIN_TOKEN} characters (a short one is guessed quickly); leave --token out to get a random one printed`);
+    throw new Error(
+      `the token must be at least ${MIN_TOKEN} characters (a short one is guessed quickly); leave --token out to get a random one printed`,
+    );
   }
   if (!loopback && !token) {
     token = randomBytes(16).toString('hex');
     log(`bound to ${host}: the API, the web app and trainers need the token ${token}`);
   }
   const config: ServerConfig = {
-    host, port: o.port ?? 8001, token, webDir: o.webDir === undefined ? DEFAULT_WEB_DIR : o.webDir,
-    bodyLimit: o.bodyLimit ?? 32 * 1024 * 1024, claimTtlMs: o.claimTtlMs ?? 5 * 60_000,
+    host,
+    port: o.port ?? 8001,
+    token,
+    webDir: o.webDir === undefined ? DEFAULT_WEB_DIR : o.webDir,
+    bodyLimit: o.bodyLimit ?? 32 * 1024 * 1024,
+    claimTtlMs: o.claimTtlMs ?? 5 * 60_000,
     requireAuth: !loopback,
     allowHosts: allowedHosts(host, o.allowHosts ?? []),
     allowOrigins: (o.allowOrigins ?? []).map(normaliseOrigin),
@@ -72,8 +98,15 @@ export async function startServer(o: StartOptions): Promise<Running> {
   };
   const ctx: Ctx = {
     session: openSession(o.sessionsDir, o.session, { create: o.create, checkpoints: true }),
-    config, bus: createBus(), trainer: { online: false, status: null }, pending: new Map(), importing: false,
-    reopen() { ctx.session = openSession(o.sessionsDir, o.session, { create: true, checkpoints: true }); ctx.trainer.status = null; },
+    config,
+    bus: createBus(),
+    trainer: { online: false, status: null },
+    pending: new Map(),
+    importing: false,
+    reopen() {
+      ctx.session = openSession(o.sessionsDir, o.session, { create: true, checkpoints: true });
+      ctx.trainer.status = null;
+    },
   };
   // the last status the trainer reported, shown as stale until a trainer connects
   ctx.trainer.status = getSetting<TrainerStatus>(ctx.session.db, 'trainer');
@@ -89,13 +122,19 @@ export async function startServer(o: StartOptions): Promise<Running> {
   server.keepAliveTimeout = 65_000;
   server.headersTimeout = 66_000;
   server.on('checkContinue', (req, res) => {
-    if (declaredTooLarge(req, config.bodyLimit)) { rejectTooLarge(req, res, config.bodyLimit, true); return; }
+    if (declaredTooLarge(req, config.bodyLimit)) {
+      rejectTooLarge(req, res, config.bodyLimit, true);
+      return;
+    }
     res.writeContinue();
     void listener(req, res);
   });
   await new Promise<void>((res, rej) => {
     server.once('error', rej);
-    server.listen(config.port, host, () => { server.off('error', rej); res(); });
+    server.listen(config.port, host, () => {
+      server.off('error', rej);
+      res();
+    });
   });
   const hub = attachHub(server, ctx);
   const port = (server.address() as AddressInfo).port;
@@ -103,10 +142,17 @@ export async function startServer(o: StartOptions): Promise<Running> {
   const shown = host.includes(':') ? `[${host}]` : host;
   const url = `http://${shown}:${port}`;
   return {
-    url, port, host, token, ctx,
+    url,
+    port,
+    host,
+    token,
+    ctx,
     async close() {
       hub.close();
-      await new Promise<void>((res) => { server.closeAllConnections?.(); server.close(() => res()); });
+      await new Promise<void>((res) => {
+        server.closeAllConnections?.();
+        server.close(() => res());
+      });
       await closeSession(ctx.session);
     },
   };

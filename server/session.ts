@@ -11,7 +11,13 @@ import { prepared } from './db/prepared.ts';
 import { counts } from './counters.ts';
 import { startCheckpointer } from './db/checkpointer.ts';
 
-export interface Session { name: string; dir: string; db: Db; sessionsDir: string; stopCheckpoints?: () => Promise<void> }
+export interface Session {
+  name: string;
+  dir: string;
+  db: Db;
+  sessionsDir: string;
+  stopCheckpoints?: () => Promise<void>;
+}
 
 const NAME_RE = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
 
@@ -19,13 +25,21 @@ export function sessionsDirFrom(opt?: string): string {
   return resolve(opt ?? process.env.HILT_SESSIONS_DIR ?? './sessions');
 }
 
-export function validName(name: string): boolean { return NAME_RE.test(name); }
+export function validName(name: string): boolean {
+  return NAME_RE.test(name);
+}
 
 /** `checkpoints`: the long-running server's session checkpoints its WAL from a worker (db/checkpointer.ts) */
-export function openSession(sessionsDir: string, name: string, opts: { create?: boolean; checkpoints?: boolean } = {}): Session {
-  if (!validName(name)) throw new AppError(400, 'invalid_session', `invalid session name "${name}" (letters, digits, _ and -, at most 64)`);
+export function openSession(
+  sessionsDir: string,
+  name: string,
+  opts: { create?: boolean; checkpoints?: boolean } = {},
+): Session {
+  if (!validName(name))
+    throw new AppError(400, 'invalid_session', `invalid session name "${name}" (letters, digits, _ and -, at most 64)`);
   const dir = join(sessionsDir, name);
-  if (!existsSync(join(dir, 'session.db')) && !opts.create) throw new AppError(404, 'no_session', `no session "${name}" in ${sessionsDir}`);
+  if (!existsSync(join(dir, 'session.db')) && !opts.create)
+    throw new AppError(404, 'no_session', `no session "${name}" in ${sessionsDir}`);
   for (const sub of ['thumbs', 'features', 'models', 'predictions']) mkdirSync(join(dir, sub), { recursive: true });
   const db = openDb(join(dir, 'session.db'));
   const s: Session = { name, dir, sessionsDir, db };
@@ -47,9 +61,17 @@ export function getSetting<T>(db: Db, key: string): T | null {
 export function setSetting(db: Db, key: string, value: unknown): void {
   db.insert(settings).values({ key, value }).onConflictDoUpdate({ target: settings.key, set: { value } }).run();
 }
-export function getTask(db: Db): Task | null { return getSetting<Task>(db, 'task'); }
+export function getTask(db: Db): Task | null {
+  return getSetting<Task>(db, 'task');
+}
 
-export interface SessionSummary { name: string; task: Task | null; images: number; labelled: number; archived: boolean }
+export interface SessionSummary {
+  name: string;
+  task: Task | null;
+  images: number;
+  labelled: number;
+  archived: boolean;
+}
 
 export function listSessions(sessionsDir: string): SessionSummary[] {
   if (!existsSync(sessionsDir)) return [];
@@ -60,14 +82,25 @@ export function listSessions(sessionsDir: string): SessionSummary[] {
     const db = openDb(join(dir, 'session.db'));
     try {
       const c = counts(db);
-      out.push({ name: entry, task: getTask(db), images: c.images, labelled: c.labelled + c.skipped, archived: !validName(entry) });
-    } finally { db.$client.close(); }
+      out.push({
+        name: entry,
+        task: getTask(db),
+        images: c.images,
+        labelled: c.labelled + c.skipped,
+        archived: !validName(entry),
+      });
+    } finally {
+      db.$client.close();
+    }
   }
   return out;
 }
 
 export function utcStamp(d = new Date()): string {
-  return d.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z'); // 20261122T133100Z
+  return d
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z'); // 20261122T133100Z
 }
 
 /** What a fresh session takes over from the one it replaces, by rename (O(1), whatever the session size):
@@ -87,17 +120,24 @@ export function resetSession(sessionsDir: string, name: string): { name: string;
   const archived = join(sessionsDir, archivedAs);
   renameSync(join(sessionsDir, name), archived);
   mkdirSync(join(sessionsDir, name));
-  for (const sub of CARRIED) if (existsSync(join(archived, sub))) renameSync(join(archived, sub), join(sessionsDir, name, sub));
+  for (const sub of CARRIED)
+    if (existsSync(join(archived, sub))) renameSync(join(archived, sub), join(sessionsDir, name, sub));
   const fresh = openSession(sessionsDir, name, { create: true });
   try {
     const c = fresh.db.$client;
     c.prepare('attach database ? as old').run(join(archived, 'session.db'));
     try {
       c.transaction(() => {
-        c.exec('insert into images (id, path, width, height, sha256, bytes, added_at, orientation, format) select id, path, width, height, sha256, bytes, added_at, orientation, format from old.images');
+        c.exec(
+          'insert into images (id, path, width, height, sha256, bytes, added_at, orientation, format) select id, path, width, height, sha256, bytes, added_at, orientation, format from old.images',
+        );
         if (presets) setSetting(fresh.db, 'presets', presets);
       })();
-    } finally { c.exec('detach database old'); }
-  } finally { closeSession(fresh); }
+    } finally {
+      c.exec('detach database old');
+    }
+  } finally {
+    closeSession(fresh);
+  }
   return { name, archivedAs };
 }

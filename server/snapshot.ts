@@ -27,24 +27,57 @@ export async function streamSnapshot(ctx: Ctx, ws: WebSocket): Promise<'sent' | 
   const session = ctx.session;
   const live = () => current.get(ws) === id && ws.readyState === ws.OPEN && ctx.session === session;
   let t0 = performance.now();
-  const send = (msg: object) => { ws.send(JSON.stringify(msg)); noteBusy('snapshotPage', performance.now() - t0); };
+  const send = (msg: object) => {
+    ws.send(JSON.stringify(msg));
+    noteBusy('snapshotPage', performance.now() - t0);
+  };
   try {
-    const db = session.db, c = counts(db);
-    send({ type: 'snapshot', id, session: session.name, task: getTask(db), classes: listClasses(db), images: c.images, annotations: c.labelled + c.skipped, sessionDir: session.dir });
+    const db = session.db,
+      c = counts(db);
+    send({
+      type: 'snapshot',
+      id,
+      session: session.name,
+      task: getTask(db),
+      classes: listClasses(db),
+      images: c.images,
+      annotations: c.labelled + c.skipped,
+      sessionDir: session.dir,
+    });
     for (let after = 0; ;) {
-      if (!(await ready(ws, live, () => { t0 = performance.now(); }))) return 'stopped';
-      const rows = stmt(db, 'select id, path, sha256, width, height from images where id > ? order by id limit ?').all(after, SNAPSHOT_PAGE) as ImageRef[];
+      if (
+        !(await ready(ws, live, () => {
+          t0 = performance.now();
+        }))
+      )
+        return 'stopped';
+      const rows = stmt(db, 'select id, path, sha256, width, height from images where id > ? order by id limit ?').all(
+        after,
+        SNAPSHOT_PAGE,
+      ) as ImageRef[];
       if (!rows.length) break;
       send({ type: 'snapshot-images', id, images: rows });
       after = rows[rows.length - 1].id;
     }
     for (let after = 0; ;) {
-      if (!(await ready(ws, live, () => { t0 = performance.now(); }))) return 'stopped';
+      if (
+        !(await ready(ws, live, () => {
+          t0 = performance.now();
+        }))
+      )
+        return 'stopped';
       // masks by reference (the trainer fetches the PNG when it needs it): never the blob itself
-      const rows = stmt(db, `select image_id as imageId, kind, class_id as classId, points, mask is not null as m, annotator, updated_at as updatedAt
-        from annotations where image_id > ? order by image_id limit ?`).all(after, SNAPSHOT_PAGE) as (Omit<AnnotationRow, 'points' | 'mask'> & { points: string | null; m: number })[];
+      const rows = stmt(
+        db,
+        `select image_id as imageId, kind, class_id as classId, points, mask is not null as m, annotator, updated_at as updatedAt
+        from annotations where image_id > ? order by image_id limit ?`,
+      ).all(after, SNAPSHOT_PAGE) as (Omit<AnnotationRow, 'points' | 'mask'> & { points: string | null; m: number })[];
       if (!rows.length) break;
-      for (const page of byBytes(rows.map((r) => annotationMsg({ ...r, points: r.points ? JSON.parse(r.points) : null, mask: r.m ? Buffer.alloc(0) : null })!))) {
+      for (const page of byBytes(
+        rows.map((r) =>
+          annotationMsg({ ...r, points: r.points ? JSON.parse(r.points) : null, mask: r.m ? Buffer.alloc(0) : null })!,
+        ),
+      )) {
         send({ type: 'snapshot-annotations', id, annotations: page });
       }
       after = rows[rows.length - 1].imageId;
@@ -73,8 +106,12 @@ function byBytes(items: AnnotationMsg[]): AnnotationMsg[][] {
   let size = 0;
   for (const a of items) {
     const n = JSON.stringify(a).length;
-    if (size + n > TARGET_FRAME_BYTES && out[out.length - 1].length) { out.push([]); size = 0; }
-    out[out.length - 1].push(a); size += n;
+    if (size + n > TARGET_FRAME_BYTES && out[out.length - 1].length) {
+      out.push([]);
+      size = 0;
+    }
+    out[out.length - 1].push(a);
+    size += n;
   }
   return out;
 }

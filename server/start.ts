@@ -10,15 +10,27 @@ import { startLoopStats } from './loop-stats.ts';
 import { DEFAULT_WEB_DIR, ensureWebBuilt } from './web-build.ts';
 
 export interface StartCmd {
-  session: string; sessionsDir: string; port: string; host: string; token?: string; trainer: boolean;
-  backbone?: string; device?: string; resolution?: string; offline?: boolean; replace?: boolean;
-  allowOrigin?: string[]; allowHost?: string[]; importRoot?: string[];
+  session: string;
+  sessionsDir: string;
+  port: string;
+  host: string;
+  token?: string;
+  trainer: boolean;
+  backbone?: string;
+  device?: string;
+  resolution?: string;
+  offline?: boolean;
+  replace?: boolean;
+  allowOrigin?: string[];
+  allowHost?: string[];
+  importRoot?: string[];
 }
 
 /** An address others can reach for a wildcard bind (the first non-internal IPv4), for the printed link. */
 function reachable(host: string): string {
   if (!isWildcard(host)) return host.includes(':') ? `[${host}]` : host;
-  for (const list of Object.values(networkInterfaces())) for (const a of list ?? []) if (a.family === 'IPv4' && !a.internal) return a.address;
+  for (const list of Object.values(networkInterfaces()))
+    for (const a of list ?? []) if (a.family === 'IPv4' && !a.internal) return a.address;
   return '127.0.0.1';
 }
 
@@ -33,7 +45,9 @@ function announce(srv: Running): void {
     console.log(`[server]   http://${reachable(srv.host)}:${srv.port}/?token=${srv.token}`);
     console.log(`[server] answering Host names: ${[...c.allowHosts].join(', ')} (add more with --allow-host)`);
   }
-  console.log(`[server] import over HTTP: ${c.importRoots.length ? `from ${c.importRoots.join(', ')}` : 'off (start with --import-root DIR to allow it)'}`);
+  console.log(
+    `[server] import over HTTP: ${c.importRoots.length ? `from ${c.importRoots.join(', ')}` : 'off (start with --import-root DIR to allow it)'}`,
+  );
 }
 
 const BIN = join(dirname(fileURLToPath(import.meta.url)), '..', 'bin', 'hilt.js');
@@ -52,18 +66,32 @@ export async function start(o: StartCmd): Promise<void> {
   const port = Number(o.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port must be 0..65535, got ${o.port}`);
   if (!existsSync(join(o.sessionsDir, o.session, 'session.db'))) {
-    if (o.session !== 'demo') throw new Error(`no session "${o.session}" in ${o.sessionsDir} — create it with \`hilt import --session ${o.session} <folder>\``);
+    if (o.session !== 'demo')
+      throw new Error(
+        `no session "${o.session}" in ${o.sessionsDir} — create it with \`hilt import --session ${o.session} <folder>\``,
+      );
     console.log('[server] creating the demo session (generated shapes; first run only)…');
     const { createDemoSession } = await import('../scripts/make-demo.ts');
     await createDemoSession(o.sessionsDir, 'demo');
   }
   // a plain `npm install` has no dist/web, and a pulled change leaves it old: build it first (seconds)
   const webDir = process.env.HILT_WEB_DIR || DEFAULT_WEB_DIR;
-  await ensureWebBuilt({ out: webDir, log: (l) => console.log(`[server] ${l}`) })
-    .catch((e) => console.error(`[server] could not build the web app (${(e as Error).message}); the API still runs — try \`npm run build\``));
+  await ensureWebBuilt({ out: webDir, log: (l) => console.log(`[server] ${l}`) }).catch((e) =>
+    console.error(
+      `[server] could not build the web app (${(e as Error).message}); the API still runs — try \`npm run build\``,
+    ),
+  );
   const srv = await startServer({
-    sessionsDir: o.sessionsDir, session: o.session, port, host: o.host, token: o.token ?? null, webDir, log: (l) => console.log(`[server] ${l}`),
-    allowOrigins: o.allowOrigin, allowHosts: o.allowHost, importRoots: o.importRoot,
+    sessionsDir: o.sessionsDir,
+    session: o.session,
+    port,
+    host: o.host,
+    token: o.token ?? null,
+    webDir,
+    log: (l) => console.log(`[server] ${l}`),
+    allowOrigins: o.allowOrigin,
+    allowHosts: o.allowHost,
+    importRoots: o.importRoot,
   });
   announce(srv);
   let child: ChildProcess | null = null;
@@ -71,9 +99,22 @@ export async function start(o: StartCmd): Promise<void> {
   let restarts = 0;
   const launch = () => {
     const wsHost = o.host === '0.0.0.0' || o.host === '::' ? '127.0.0.1' : srv.host;
-    const args = [BIN, 'train', '--session', o.session, '--sessions-dir', o.sessionsDir,
-      '--server', `ws://${wsHost.includes(':') ? `[${wsHost}]` : wsHost}:${srv.port}/ws`,
-      '--backbone', o.backbone ?? 'dinov3-vits16', '--device', o.device ?? 'auto', '--resolution', o.resolution ?? '224'];
+    const args = [
+      BIN,
+      'train',
+      '--session',
+      o.session,
+      '--sessions-dir',
+      o.sessionsDir,
+      '--server',
+      `ws://${wsHost.includes(':') ? `[${wsHost}]` : wsHost}:${srv.port}/ws`,
+      '--backbone',
+      o.backbone ?? 'dinov3-vits16',
+      '--device',
+      o.device ?? 'auto',
+      '--resolution',
+      o.resolution ?? '224',
+    ];
     // the token goes by environment, not argv: a command line is readable by every user of the machine (ps)
     const env = srv.token ? { ...process.env, HILT_TOKEN: srv.token } : process.env;
     if (o.offline) args.push('--offline');
@@ -86,9 +127,17 @@ export async function start(o: StartCmd): Promise<void> {
       child = null;
       if (stopping) return;
       // 2 = the server refused it for good (another trainer is connected…): restarting would say the same
-      if (code === 2) { console.error('[server] the trainer was refused (see above); the server keeps running'); return; }
-      console.error(`[server] trainer exited (${signal ?? code}); ${restarts < 5 ? 'restarting in 2 s' : 'giving up — the UI says "trainer offline"'}`);
-      if (restarts++ < 5) setTimeout(() => { if (!stopping) launch(); }, 2000);
+      if (code === 2) {
+        console.error('[server] the trainer was refused (see above); the server keeps running');
+        return;
+      }
+      console.error(
+        `[server] trainer exited (${signal ?? code}); ${restarts < 5 ? 'restarting in 2 s' : 'giving up — the UI says "trainer offline"'}`,
+      );
+      if (restarts++ < 5)
+        setTimeout(() => {
+          if (!stopping) launch();
+        }, 2000);
     });
   };
   if (o.trainer) launch();

@@ -9,7 +9,24 @@ import { AppError } from './errors.ts';
 import { getSetting, getTask, setSetting } from './session.ts';
 import { prepared } from './db/prepared.ts';
 
-export const PALETTE = ['#e6194b', '#3cb44b', '#4363d8', '#f58231', '#911eb4', '#42d4f4', '#f032e6', '#bfef45', '#fabed4', '#469990', '#dcbeff', '#9a6324', '#800000', '#aaffc3', '#808000', '#000075'];
+export const PALETTE = [
+  '#e6194b',
+  '#3cb44b',
+  '#4363d8',
+  '#f58231',
+  '#911eb4',
+  '#42d4f4',
+  '#f032e6',
+  '#bfef45',
+  '#fabed4',
+  '#469990',
+  '#dcbeff',
+  '#9a6324',
+  '#800000',
+  '#aaffc3',
+  '#808000',
+  '#000075',
+];
 
 export function getImage(db: Db, id: number): ImageRow {
   const row = prepared(db).image.get({ id });
@@ -17,8 +34,12 @@ export function getImage(db: Db, id: number): ImageRow {
   return row;
 }
 
-export function imageRef(r: ImageRow): ImageRef { return { id: r.id, path: r.path, sha256: r.sha256, width: r.width, height: r.height }; }
-export function imageName(r: ImageRow): string { return basename(r.path); }
+export function imageRef(r: ImageRow): ImageRef {
+  return { id: r.id, path: r.path, sha256: r.sha256, width: r.width, height: r.height };
+}
+export function imageName(r: ImageRow): string {
+  return basename(r.path);
+}
 
 export function listClasses(db: Db): ClassMsg[] {
   return db.select().from(classes).orderBy(asc(classes.position), asc(classes.id)).all();
@@ -31,7 +52,15 @@ export function getClass(db: Db, id: number): ClassRow {
 
 export function annotationMsg(a: AnnotationRow | undefined | null): AnnotationMsg | null {
   if (!a) return null;
-  return { imageId: a.imageId, kind: a.kind, classId: a.classId ?? null, points: a.points ?? null, hasMask: !!a.mask, annotator: a.annotator, updatedAt: a.updatedAt };
+  return {
+    imageId: a.imageId,
+    kind: a.kind,
+    classId: a.classId ?? null,
+    points: a.points ?? null,
+    hasMask: !!a.mask,
+    annotator: a.annotator,
+    updatedAt: a.updatedAt,
+  };
 }
 export function getAnnotation(db: Db, imageId: number): AnnotationRow | undefined {
   return prepared(db).annotation.get({ id: imageId });
@@ -40,7 +69,15 @@ export function getAnnotation(db: Db, imageId: number): AnnotationRow | undefine
 export function predictionMsg(p: PredictionRow | undefined | null): Prediction | null {
   if (!p) return null;
   if (p.map && p.mapClassIds && p.mapWidth && p.mapHeight) {
-    return { imageId: p.imageId, classId: p.classId ?? null, classIds: p.mapClassIds, width: p.mapWidth, height: p.mapHeight, map: Buffer.from(p.map).toString('base64'), uncertainty: p.uncertainty ?? 0 };
+    return {
+      imageId: p.imageId,
+      classId: p.classId ?? null,
+      classIds: p.mapClassIds,
+      width: p.mapWidth,
+      height: p.mapHeight,
+      map: Buffer.from(p.map).toString('base64'),
+      uncertainty: p.uncertainty ?? 0,
+    };
   }
   // a compact delta keeps the top class and its probability, not every class's: the full
   // probabilities come with the image's next focused prediction
@@ -58,15 +95,27 @@ export { counts } from './counters.ts';
 export function lockTask(db: Db, task: Task): Task {
   const current = getTask(db);
   if (current && current !== task) {
-    throw new AppError(409, 'task_locked', `the current task is ${current}; you can't change tasks — to do another task, reset the session`);
+    throw new AppError(
+      409,
+      'task_locked',
+      `the current task is ${current}; you can't change tasks — to do another task, reset the session`,
+    );
   }
   if (!current) {
     db.transaction((tx) => {
       setSetting(tx as unknown as Db, 'task', task);
       const presets = getSetting<Record<Task, { name: string; color?: string }[]>>(tx as unknown as Db, 'presets');
-      const existing = tx.select({ n: sql<number>`count(*)` }).from(classes).get()!.n;
+      const existing = tx
+        .select({ n: sql<number>`count(*)` })
+        .from(classes)
+        .get()!.n;
       if (presets?.[task] && existing === 0) {
-        presets[task].forEach((p, i) => tx.insert(classes).values({ name: p.name, color: p.color ?? PALETTE[i % PALETTE.length], position: i }).run());
+        presets[task].forEach((p, i) =>
+          tx
+            .insert(classes)
+            .values({ name: p.name, color: p.color ?? PALETTE[i % PALETTE.length], position: i })
+            .run(),
+        );
       }
     });
   }
@@ -76,6 +125,6 @@ export function lockTask(db: Db, task: Task): Task {
 /** Refuses a write of another task than the session's (a task-less session takes any). */
 export function checkTask(db: Db, task: Task): void {
   const current = getTask(db);
-  if (current && current !== task) throw new AppError(409, 'wrong_task', `this session's task is ${current}, not ${task}`);
+  if (current && current !== task)
+    throw new AppError(409, 'wrong_task', `this session's task is ${current}, not ${task}`);
 }
-

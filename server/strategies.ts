@@ -51,38 +51,52 @@ export interface StrategyEntry {
 const TYPICAL = 'typical of a cluster with no label yet';
 const COVERAGE = 'typical of a cluster with few labels so far';
 /** The trainer's lists hold train-side images only: a val-side pick was one of the server's random val picks. */
-const orVal = (explain: (db: Db, id: number) => string) => (db: Db, id: number) => (isVal(id) ? VAL_PICK_WHY : explain(db, id));
-const inList = (db: Db, list: string, id: number) => !!stmt(db, `select 1 from suggestions, json_each(suggestions.ids) where strategy = ? and value = ?`).get(list, id);
+const orVal = (explain: (db: Db, id: number) => string) => (db: Db, id: number) =>
+  isVal(id) ? VAL_PICK_WHY : explain(db, id);
+const inList = (db: Db, list: string, id: number) =>
+  !!stmt(db, `select 1 from suggestions, json_each(suggestions.ids) where strategy = ? and value = ?`).get(list, id);
 /** in the cold start (a cluster with no label yet), or else in `typical`'s coverage part */
 const isTypical = (db: Db, id: number) => inList(db, 'cold', id);
 /** the trainer's cold start has as many clusters as labels + 1, at most this many (trainer/cold-start.ts MAX_CLUSTERS) */
 const COLD_REACH = 50;
 /** a cold-start pick of a strategy that hands over to another rule afterwards: say the phase and how far it goes */
-const warmingUp = (then: string) => `warming up: ${TYPICAL}; ${then} once every cluster (up to ${COLD_REACH}) has a label`;
+const warmingUp = (then: string) =>
+  `warming up: ${TYPICAL}; ${then} once every cluster (up to ${COLD_REACH}) has a label`;
 const typicalWhy = (db: Db, id: number) => (isTypical(db, id) ? TYPICAL : COVERAGE);
 
 /** The first free image among the stored predictions in `order` (train-side first: a val-side one only when a
  *  whole batch has no other), walking the predictions in batches. */
 function byPredictions(ctx: PickCtx, where: string, order: string, extra: Record<string, unknown> = {}): number | null {
-  const q = stmt(ctx.db, `select p.image_id as id from predictions p join images i on i.id = p.image_id
-    where ${where} and ${ctx.free.where} order by ${order} limit 256`);
+  const q = stmt(
+    ctx.db,
+    `select p.image_id as id from predictions p join images i on i.id = p.image_id
+    where ${where} and ${ctx.free.where} order by ${order} limit 256`,
+  );
   const rows = q.all({ ...ctx.free.params, ...extra }) as { id: number }[];
   return (rows.find((r) => !isVal(r.id)) ?? rows[0])?.id ?? null;
 }
 /** least sure first: the stored uncertainty (1 − margin, or the task's own), highest first */
-const mostUncertain = (ctx: PickCtx) => byPredictions(ctx, 'p.uncertainty is not null', 'p.uncertainty desc, p.image_id');
+const mostUncertain = (ctx: PickCtx) =>
+  byPredictions(ctx, 'p.uncertainty is not null', 'p.uncertainty desc, p.image_id');
 /** the class with the fewest labels among those that have any, as the trainer's `minority` list does */
 function minorityClass(db: Db): number | null {
-  const r = stmt(db, `select cast(substr(key, 7) as integer) as id from counters where key like 'class:%' and n > 0 order by n, key limit 1`).get() as { id: number } | undefined;
+  const r = stmt(
+    db,
+    `select cast(substr(key, 7) as integer) as id from counters where key like 'class:%' and n > 0 order by n, key limit 1`,
+  ).get() as { id: number } | undefined;
   return r?.id ?? null;
 }
 /** "model unsure: cat vs dog" from the stored prediction's two most likely classes */
 function unsure(db: Db, id: number): string {
   if (isTypical(db, id)) return warmingUp('uncertainty picks start');
-  const p = stmt(db, 'select probs from predictions where image_id = ?').get(id) as { probs: string | null } | undefined;
-  const probs = p?.probs ? Object.entries(JSON.parse(p.probs) as Record<string, number>).sort((a, b) => b[1] - a[1]) : [];
+  const p = stmt(db, 'select probs from predictions where image_id = ?').get(id) as
+    { probs: string | null } | undefined;
+  const probs = p?.probs
+    ? Object.entries(JSON.parse(p.probs) as Record<string, number>).sort((a, b) => b[1] - a[1])
+    : [];
   if (probs.length < 2) return 'model unsure';
-  const name = (cid: string) => (stmt(db, 'select name from classes where id = ?').get(Number(cid)) as { name: string } | undefined)?.name ?? cid;
+  const name = (cid: string) =>
+    (stmt(db, 'select name from classes where id = ?').get(Number(cid)) as { name: string } | undefined)?.name ?? cid;
   return `model unsure: ${name(probs[0][0])} vs ${name(probs[1][0])}`;
 }
 
@@ -95,32 +109,56 @@ const BOTH: Task[] = taskSchema.options;
 
 export const STRATEGIES: StrategyEntry[] = [
   {
-    name: 'sequential', label: 'sequential', tasks: BOTH, needsTrainer: false,
-    pick: ({ db, free }) => (stmt(db, `select i.id from images i where ${free.where} order by i.id limit 1`).get(free.params) as { id: number } | undefined)?.id ?? null,
+    name: 'sequential',
+    label: 'sequential',
+    tasks: BOTH,
+    needsTrainer: false,
+    pick: ({ db, free }) =>
+      (
+        stmt(db, `select i.id from images i where ${free.where} order by i.id limit 1`).get(free.params) as
+          { id: number } | undefined
+      )?.id ?? null,
   },
   {
-    name: 'random', label: 'random', tasks: BOTH, needsTrainer: false,
+    name: 'random',
+    label: 'random',
+    tasks: BOTH,
+    needsTrainer: false,
     // the first free image at or after a random point of a fixed id permutation (an index seek), instead
     // of counting the free images and OFFSET-ing into them (seconds at 1M rows)
     pick: ({ db, free }) => {
-      const at = (r: number) => stmt(db, `select i.id from images i where ${free.where} and ${RANDOM_KEY_TEXT} >= @r order by ${RANDOM_KEY_TEXT} limit 1`)
-        .get({ ...free.params, r }) as { id: number } | undefined;
+      const at = (r: number) =>
+        stmt(
+          db,
+          `select i.id from images i where ${free.where} and ${RANDOM_KEY_TEXT} >= @r order by ${RANDOM_KEY_TEXT} limit 1`,
+        ).get({ ...free.params, r }) as { id: number } | undefined;
       return (at(Math.floor(Math.random() * 2 ** 32)) ?? at(0))?.id ?? null; // past the last key: wrap around
     },
   },
   {
-    name: 'class', label: 'by class', tasks: BOTH, needsTrainer: true, needs: 'class',
+    name: 'class',
+    label: 'by class',
+    tasks: BOTH,
+    needsTrainer: true,
+    needs: 'class',
     listKey: (q, db) => {
       const v = q.class;
-      if (v === undefined || !/^\d{1,12}$/.test(v)) throw new AppError(400, 'invalid_param', 'strategy=class needs class=<class id>');
-      if (!stmt(db, 'select 1 from classes where id = ?').get(Number(v))) throw new AppError(404, 'class_not_found', `no class with id ${v}`);
+      if (v === undefined || !/^\d{1,12}$/.test(v))
+        throw new AppError(400, 'invalid_param', 'strategy=class needs class=<class id>');
+      if (!stmt(db, 'select 1 from classes where id = ?').get(Number(v)))
+        throw new AppError(404, 'class_not_found', `no class with id ${v}`);
       return `class:${v}`;
     },
     // predicted as the class, most confident first
-    continue: (ctx) => byPredictions(ctx, 'p.class_id = @c', 'p.confidence desc, p.image_id', { c: Number(ctx.query.class) }),
+    continue: (ctx) =>
+      byPredictions(ctx, 'p.class_id = @c', 'p.confidence desc, p.image_id', { c: Number(ctx.query.class) }),
   },
   {
-    name: 'minority', label: 'minority frontier', tasks: BOTH, needsTrainer: true, valPicks: true,
+    name: 'minority',
+    label: 'minority frontier',
+    tasks: BOTH,
+    needsTrainer: true,
+    valPicks: true,
     explain: orVal(() => 'near the frontier of the least-labelled class'),
     // predicted as the least-labelled class, least confident first
     continue: (ctx) => {
@@ -128,13 +166,52 @@ export const STRATEGIES: StrategyEntry[] = [
       return c === null ? null : byPredictions(ctx, 'p.class_id = @c', 'p.confidence, p.image_id', { c });
     },
   },
-  { name: 'uncertain', label: 'uncertain', tasks: BOTH, needsTrainer: true, valPicks: true, explain: orVal(unsure), continue: mostUncertain },
-  { name: 'diverse', label: 'diverse', tasks: BOTH, needsTrainer: true, valPicks: true, explain: orVal((db, id) => (isTypical(db, id) ? warmingUp('farthest-first picks start') : 'far from everything labelled')) },
-  { name: 'typical', label: 'typical (cold start, then coverage)', tasks: BOTH, needsTrainer: true, valPicks: true, explain: orVal(typicalWhy) },
+  {
+    name: 'uncertain',
+    label: 'uncertain',
+    tasks: BOTH,
+    needsTrainer: true,
+    valPicks: true,
+    explain: orVal(unsure),
+    continue: mostUncertain,
+  },
+  {
+    name: 'diverse',
+    label: 'diverse',
+    tasks: BOTH,
+    needsTrainer: true,
+    valPicks: true,
+    explain: orVal((db, id) =>
+      isTypical(db, id) ? warmingUp('farthest-first picks start') : 'far from everything labelled',
+    ),
+  },
+  {
+    name: 'typical',
+    label: 'typical (cold start, then coverage)',
+    tasks: BOTH,
+    needsTrainer: true,
+    valPicks: true,
+    explain: orVal(typicalWhy),
+  },
   // `uncertain`'s list, and one pick in five drawn at random: what `hilt simulate`'s `mix` measured
-  { name: 'mix', label: 'uncertain + 20 % random', tasks: BOTH, needsTrainer: true, valPicks: true, randomShare: MIX_RANDOM, explain: orVal(unsure), continue: mostUncertain },
+  {
+    name: 'mix',
+    label: 'uncertain + 20 % random',
+    tasks: BOTH,
+    needsTrainer: true,
+    valPicks: true,
+    randomShare: MIX_RANDOM,
+    explain: orVal(unsure),
+    continue: mostUncertain,
+  },
   // likely label errors, from the trainer's out-of-sample predictions (trainer/quality/)
-  { name: 'review', label: 'review likely label errors', tasks: BOTH, needsTrainer: true, labelled: (db) => reviewQueue(db, { flaggedOnly: true }).map((i) => i.id) },
+  {
+    name: 'review',
+    label: 'review likely label errors',
+    tasks: BOTH,
+    needsTrainer: true,
+    labelled: (db) => reviewQueue(db, { flaggedOnly: true }).map((i) => i.id),
+  },
 ];
 
 export const STRATEGY_NAMES = STRATEGIES.map((s) => s.name);
@@ -160,6 +237,15 @@ export function strategyByName(name: string): StrategyEntry {
 }
 
 /** What the UI lists (GET /api/strategies): names, labels, tasks, whether the trainer is needed. */
-export function strategyList(): (Pick<StrategyEntry, 'name' | 'label' | 'tasks' | 'needsTrainer' | 'needs'> & { labelled?: true })[] {
-  return STRATEGIES.map(({ name, label, tasks, needsTrainer, needs, labelled }) => ({ name, label, tasks, needsTrainer, ...(needs ? { needs } : {}), ...(labelled ? { labelled: true as const } : {}) }));
+export function strategyList(): (Pick<StrategyEntry, 'name' | 'label' | 'tasks' | 'needsTrainer' | 'needs'> & {
+  labelled?: true;
+})[] {
+  return STRATEGIES.map(({ name, label, tasks, needsTrainer, needs, labelled }) => ({
+    name,
+    label,
+    tasks,
+    needsTrainer,
+    ...(needs ? { needs } : {}),
+    ...(labelled ? { labelled: true as const } : {}),
+  }));
 }

@@ -13,15 +13,23 @@ import { AUX_LISTS, STRATEGIES } from './strategies.ts';
 /** distinct metric names kept; a frame naming one more is dropped */
 export const MAX_METRIC_NAMES = 32;
 /** the lists a trainer may publish: one per model-based strategy of the registry (`class` has one per class) */
-const STRATEGY_KEYS = new Set([...STRATEGIES.filter((s) => s.needsTrainer && !s.needs).map((s) => s.name), ...AUX_LISTS]);
+const STRATEGY_KEYS = new Set([
+  ...STRATEGIES.filter((s) => s.needsTrainer && !s.needs).map((s) => s.name),
+  ...AUX_LISTS,
+]);
 
 /** the frame as it may be kept (null: dropped whole), and why anything was dropped */
-export interface Checked<K extends TrainerToServer['type'] = TrainerToServer['type']> { msg: Extract<TrainerToServer, { type: K }> | null; dropped: string[] }
+export interface Checked<K extends TrainerToServer['type'] = TrainerToServer['type']> {
+  msg: Extract<TrainerToServer, { type: K }> | null;
+  dropped: string[];
+}
 
 /** Which of these image ids exist, in one query. */
 function knownImages(ctx: Ctx, ids: number[]): Set<number> {
   if (!ids.length) return new Set();
-  const rows = stmt(ctx.session.db, 'select id from images where id in (select value from json_each(?))').all(JSON.stringify([...new Set(ids)])) as { id: number }[];
+  const rows = stmt(ctx.session.db, 'select id from images where id in (select value from json_each(?))').all(
+    JSON.stringify([...new Set(ids)]),
+  ) as { id: number }[];
   return new Set(rows.map((r) => r.id));
 }
 
@@ -32,7 +40,8 @@ function predictionProblem(p: Prediction, task: string | null, classes: Set<numb
   if (!finite(p.uncertainty)) return 'uncertainty is not a number';
   // the task whose prediction this is must be the session's; then it checks its own shape
   const owner = SERVER_TASK_LIST.find((t) => t.prediction.owns(p));
-  if (!owner || owner.name !== task) return `${owner?.prediction.noun ?? 'a prediction'} in a ${task ?? 'task-less'} session`;
+  if (!owner || owner.name !== task)
+    return `${owner?.prediction.noun ?? 'a prediction'} in a ${task ?? 'task-less'} session`;
   return owner.prediction.problem(p, classes);
 }
 
@@ -50,7 +59,12 @@ const refuse = (why: string) => ({ msg: null, dropped: [why] });
 
 export function checkPredictions(ctx: Ctx, msg: Of<'predictions'>): Checked<'predictions'> {
   const out: string[] = [];
-  const task = getTask(ctx.session.db), classes = classIds(ctx), images = knownImages(ctx, msg.items.map((p) => p.imageId));
+  const task = getTask(ctx.session.db),
+    classes = classIds(ctx),
+    images = knownImages(
+      ctx,
+      msg.items.map((p) => p.imageId),
+    );
   const items = msg.items.filter((p) => {
     const why = images.has(p.imageId) ? predictionProblem(p, task, classes) : `unknown image ${p.imageId}`;
     if (why) out.push(why);
@@ -73,7 +87,10 @@ export function checkSuggestions(ctx: Ctx, msg: Of<'suggestions'>): Checked<'sug
   const lists: Record<string, number[]> = {};
   for (const [key, ids] of Object.entries(msg.lists)) {
     const m = /^class:(\d+)$/.exec(key);
-    if (!STRATEGY_KEYS.has(key) && !(m && classes.has(Number(m[1])))) { out.push(`unknown strategy list "${key}"`); continue; }
+    if (!STRATEGY_KEYS.has(key) && !(m && classes.has(Number(m[1])))) {
+      out.push(`unknown strategy list "${key}"`);
+      continue;
+    }
     lists[key] = ids.filter((id) => images.has(id) || (out.push(`unknown image ${id}`), false));
   }
   return { msg: { ...msg, lists }, dropped: tally(out) };
@@ -88,9 +105,11 @@ export function checkMetric(ctx: Ctx, msg: Of<'metric'>): Checked<'metric'> {
 }
 
 export function checkConfusion(ctx: Ctx, msg: Of<'confusion'>): Checked<'confusion'> {
-  const classes = classIds(ctx), n = msg.classIds.length;
+  const classes = classIds(ctx),
+    n = msg.classIds.length;
   if (msg.classIds.some((id) => !classes.has(id))) return refuse('confusion names an unknown class');
-  if (msg.matrix.length !== n || msg.matrix.some((r) => r.length !== n)) return refuse(`confusion matrix is not ${n}×${n}`);
+  if (msg.matrix.length !== n || msg.matrix.some((r) => r.length !== n))
+    return refuse(`confusion matrix is not ${n}×${n}`);
   return whole(msg);
 }
 
@@ -101,10 +120,13 @@ export function checkModel(ctx: Ctx, msg: Of<'model'>): Checked<'model'> {
 }
 
 export function checkHead(ctx: Ctx, msg: Of<'head'>): Checked<'head'> {
-  const classes = classIds(ctx), task = getTask(ctx.session.db);
+  const classes = classIds(ctx),
+    task = getTask(ctx.session.db);
   if (msg.task !== task) return refuse(`a ${msg.task} head in a ${task ?? 'task-less'} session`);
-  if (msg.classIds.length !== msg.C || msg.classIds.some((id) => !classes.has(id))) return refuse('head names an unknown class');
-  if (base64Bytes(msg.A) !== msg.d * msg.C * 4 || base64Bytes(msg.b) !== msg.C * 4) return refuse(`head weights are not ${msg.d}×${msg.C} float32`);
+  if (msg.classIds.length !== msg.C || msg.classIds.some((id) => !classes.has(id)))
+    return refuse('head names an unknown class');
+  if (base64Bytes(msg.A) !== msg.d * msg.C * 4 || base64Bytes(msg.b) !== msg.C * 4)
+    return refuse(`head weights are not ${msg.d}×${msg.C} float32`);
   return whole(msg);
 }
 

@@ -12,14 +12,34 @@ import type { TrainerToServer } from '../common/protocol.ts';
 import { assembleReview } from './review-parts.ts';
 import { setSetting } from './session.ts';
 import {
-  checkConfusion, checkDeltas, checkHead, checkMetric, checkModel, checkPredicted, checkPredictions, checkSuggestions, unchecked, type Checked,
+  checkConfusion,
+  checkDeltas,
+  checkHead,
+  checkMetric,
+  checkModel,
+  checkPredicted,
+  checkPredictions,
+  checkSuggestions,
+  unchecked,
+  type Checked,
 } from './trainer-check.ts';
-import { persistConfusion, persistHead, persistMetric, persistModel, persistPredictions, persistSuggestions } from './trainer-sink.ts';
+import {
+  persistConfusion,
+  persistHead,
+  persistMetric,
+  persistModel,
+  persistPredictions,
+  persistSuggestions,
+} from './trainer-sink.ts';
 
 export type FrameType = TrainerToServer['type'];
 type Of<K extends FrameType> = Extract<TrainerToServer, { type: K }>;
 /** the session and the socket a frame came in on */
-export interface FrameCtx { ctx: Ctx; hub: Hub; c: Client }
+export interface FrameCtx {
+  ctx: Ctx;
+  hub: Hub;
+  c: Client;
+}
 
 export interface FrameEntry<K extends FrameType> {
   /** P8: what may be kept of it (null: dropped whole); every reason goes back to the trainer in one error frame */
@@ -30,20 +50,29 @@ export interface FrameEntry<K extends FrameType> {
   announce?(f: FrameCtx, msg: Of<K>): void;
 }
 
-const strategiesNow = (ctx: Ctx) => (stmt(ctx.session.db, 'select strategy from suggestions').all() as { strategy: string }[]).map((r) => r.strategy);
+const strategiesNow = (ctx: Ctx) =>
+  (stmt(ctx.session.db, 'select strategy from suggestions').all() as { strategy: string }[]).map((r) => r.strategy);
 const savedAt = new WeakMap<Ctx, number>();
 /** browsers that show a model-quality result read it over HTTP (GET /api/evaluation, /api/review, /api/hints) */
-const changed = ({ hub }: FrameCtx, msg: Of<'evaluation' | 'review' | 'hints'>) => hub.toBrowsers({ type: 'changed', what: msg.type, modelVersion: msg.modelVersion });
+const changed = ({ hub }: FrameCtx, msg: Of<'evaluation' | 'review' | 'hints'>) =>
+  hub.toBrowsers({ type: 'changed', what: msg.type, modelVersion: msg.modelVersion });
 
 export const TRAINER_FRAMES: { [K in FrameType]: FrameEntry<K> } = {
-  hello: { check: unchecked, announce: ({ hub, c }) => hub.send(c.ws, { type: 'error', code: 'unexpected_hello', message: 'already said hello' }) },
+  hello: {
+    check: unchecked,
+    announce: ({ hub, c }) =>
+      hub.send(c.ws, { type: 'error', code: 'unexpected_hello', message: 'already said hello' }),
+  },
   ping: { check: unchecked, announce: ({ hub, c }) => hub.send(c.ws, { type: 'pong' }) },
   status: {
     check: unchecked,
     // kept for a restart: a change of phase at once, progress at most once a second (a DB write each)
     persist: ({ ctx }, msg) => {
       const was = ctx.trainer.status;
-      if (!was || was.phase !== msg.status.phase || Date.now() - (savedAt.get(ctx) ?? 0) > 1000) { setSetting(ctx.session.db, 'trainer', msg.status); savedAt.set(ctx, Date.now()); }
+      if (!was || was.phase !== msg.status.phase || Date.now() - (savedAt.get(ctx) ?? 0) > 1000) {
+        setSetting(ctx.session.db, 'trainer', msg.status);
+        savedAt.set(ctx, Date.now());
+      }
       ctx.trainer.status = msg.status;
     },
     announce: ({ hub }, msg) => hub.toBrowsers({ type: 'trainer', online: true, status: msg.status }),
@@ -53,7 +82,10 @@ export const TRAINER_FRAMES: { [K in FrameType]: FrameEntry<K> } = {
     persist: ({ ctx }, msg) => persistPredictions(ctx, msg),
     // full predictions go to the browsers looking at those images
     announce: ({ hub }, msg) => {
-      for (const b of hub.browsers) for (const p of msg.items) if (b.focus.includes(p.imageId)) hub.send(b.ws, { type: 'prediction', modelVersion: msg.modelVersion, prediction: p });
+      for (const b of hub.browsers)
+        for (const p of msg.items)
+          if (b.focus.includes(p.imageId))
+            hub.send(b.ws, { type: 'prediction', modelVersion: msg.modelVersion, prediction: p });
     },
   },
   deltas: {
@@ -61,7 +93,12 @@ export const TRAINER_FRAMES: { [K in FrameType]: FrameEntry<K> } = {
     // queued and written in the background in short transactions (prediction-writer.ts)
     persist: ({ ctx, hub, c }, msg) => {
       const w = deltaWriter(ctx);
-      w.onDropped = (n) => hub.send(c.ws, { type: 'error', code: 'dropped', message: `deltas: dropped ${n} item(s) naming unknown images` });
+      w.onDropped = (n) =>
+        hub.send(c.ws, {
+          type: 'error',
+          code: 'dropped',
+          message: `deltas: dropped ${n} item(s) naming unknown images`,
+        });
       const error = w.enqueue(msg.modelVersion, msg.classIds, msg.n, msg.data);
       if (error) hub.send(c.ws, { type: 'error', code: 'invalid_frame', message: `deltas: ${error}` });
     },
@@ -69,7 +106,8 @@ export const TRAINER_FRAMES: { [K in FrameType]: FrameEntry<K> } = {
   suggestions: {
     check: checkSuggestions,
     persist: ({ ctx }, msg) => persistSuggestions(ctx, msg),
-    announce: ({ hub }, msg) => hub.toBrowsers({ type: 'suggestions', modelVersion: msg.modelVersion, strategies: Object.keys(msg.lists) }),
+    announce: ({ hub }, msg) =>
+      hub.toBrowsers({ type: 'suggestions', modelVersion: msg.modelVersion, strategies: Object.keys(msg.lists) }),
   },
   metric: {
     check: checkMetric,
@@ -101,8 +139,18 @@ export const TRAINER_FRAMES: { [K in FrameType]: FrameEntry<K> } = {
 /** check → persist → announce, for one frame, by its entry */
 export function runFrame<K extends FrameType>(f: FrameCtx, entry: FrameEntry<K>, frame: Of<K>): void {
   const { msg, dropped } = entry.check(f.ctx, frame);
-  if (dropped.length) f.hub.send(f.c.ws, { type: 'error', code: 'dropped', message: `${frame.type}: dropped ${dropped.join('; ')}`.slice(0, 1000) });
+  if (dropped.length)
+    f.hub.send(f.c.ws, {
+      type: 'error',
+      code: 'dropped',
+      message: `${frame.type}: dropped ${dropped.join('; ')}`.slice(0, 1000),
+    });
   if (!msg) return;
-  try { entry.persist?.(f, msg); } catch (e) { f.hub.send(f.c.ws, { type: 'error', code: 'rejected', message: (e as Error).message }); return; }
+  try {
+    entry.persist?.(f, msg);
+  } catch (e) {
+    f.hub.send(f.c.ws, { type: 'error', code: 'rejected', message: (e as Error).message });
+    return;
+  }
   entry.announce?.(f, msg);
 }

@@ -30,7 +30,10 @@ export function valCounts(db: Db): { labelled: number; val: number } {
   const hit = cache.get(db);
   if (hit?.key === key) return { labelled, val: hit.val };
   let val = 0;
-  for (const r of stmt(db, `select image_id as id from annotations where kind != 'skip'`).iterate() as Iterable<{ id: number }>) if (isVal(r.id)) val++;
+  for (const r of stmt(db, `select image_id as id from annotations where kind != 'skip'`).iterate() as Iterable<{
+    id: number;
+  }>)
+    if (isVal(r.id)) val++;
   cache.set(db, { key, val });
   return { labelled, val };
 }
@@ -49,8 +52,11 @@ export function valDue(db: Db, rand: () => number = Math.random): boolean {
 /** A random free val-side image: the free images from a random point of the fixed id permutation on, the
  *  first val-side one among a batch (about one in five is val-side), wrapping around once. */
 export function randomValPick(db: Db, free: { where: string; params: Record<string, unknown> }): number | null {
-  const batch = (r: number) => stmt(db, `select i.id from images i where ${free.where} and ${RANDOM_KEY_TEXT} >= @r order by ${RANDOM_KEY_TEXT} limit 256`)
-    .all({ ...free.params, r }) as { id: number }[];
+  const batch = (r: number) =>
+    stmt(
+      db,
+      `select i.id from images i where ${free.where} and ${RANDOM_KEY_TEXT} >= @r order by ${RANDOM_KEY_TEXT} limit 256`,
+    ).all({ ...free.params, r }) as { id: number }[];
   for (const r of [Math.floor(Math.random() * 2 ** 32), 0]) {
     const hit = batch(r).find((row) => isVal(row.id));
     if (hit) return hit.id;

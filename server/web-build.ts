@@ -18,7 +18,12 @@ function newest(path: string): number {
 }
 
 /** The sources the bundle is made of: web/, the socket protocol it imports, and the Vite config. */
-const sources = () => Math.max(newest(join(ROOT, 'web')), newest(join(ROOT, 'server', 'protocol.ts')), newest(join(ROOT, 'vite.config.ts')));
+const sources = () =>
+  Math.max(
+    newest(join(ROOT, 'web')),
+    newest(join(ROOT, 'server', 'protocol.ts')),
+    newest(join(ROOT, 'vite.config.ts')),
+  );
 
 export function webStale(out = DEFAULT_WEB_DIR): boolean {
   const index = join(out, 'index.html');
@@ -32,9 +37,15 @@ export async function ensureWebBuilt(opts: { out?: string; log?: (line: string) 
   const lock = `${out}.build-lock`;
   mkdirSync(dirname(out), { recursive: true });
   for (;;) {
-    try { mkdirSync(lock); break; } catch {
+    try {
+      mkdirSync(lock);
+      break;
+    } catch {
       // another process is building: wait for it (a lock older than 3 min is a crashed build)
-      if (existsSync(lock) && Date.now() - statSync(lock).mtimeMs > 180_000) { rmdirSync(lock); continue; }
+      if (existsSync(lock) && Date.now() - statSync(lock).mtimeMs > 180_000) {
+        rmdirSync(lock);
+        continue;
+      }
       await new Promise((r) => setTimeout(r, 300));
       if (!webStale(out)) return false;
     }
@@ -42,10 +53,20 @@ export async function ensureWebBuilt(opts: { out?: string; log?: (line: string) 
   try {
     if (!webStale(out)) return false;
     const t0 = Date.now();
-    opts.log?.(existsSync(join(out, 'index.html')) ? 'the web app is older than web/: rebuilding it…' : 'building the web app (first run)…');
+    opts.log?.(
+      existsSync(join(out, 'index.html'))
+        ? 'the web app is older than web/: rebuilding it…'
+        : 'building the web app (first run)…',
+    );
     const { build } = await import('vite');
-    await build({ configFile: join(ROOT, 'vite.config.ts'), logLevel: 'warn', build: { outDir: out, emptyOutDir: true } });
+    await build({
+      configFile: join(ROOT, 'vite.config.ts'),
+      logLevel: 'warn',
+      build: { outDir: out, emptyOutDir: true },
+    });
     opts.log?.(`web app built in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
     return true;
-  } finally { rmdirSync(lock); }
+  } finally {
+    rmdirSync(lock);
+  }
 }

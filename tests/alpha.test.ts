@@ -15,21 +15,33 @@ import { IMAGE_BACKGROUND } from '../common/image-background.ts';
 import type { ImageRow } from '../server/db/schema.ts';
 import { tempDir } from './helpers/fixtures.ts';
 
-const W = 64, H = 64;
+const W = 64,
+  H = 64;
 /** RGBA: transparent black everywhere (0,0,0,0), an opaque black square in the middle (0,0,0,255) */
 async function transparentPng(): Promise<Buffer> {
   const px = Buffer.alloc(W * H * 4);
   for (let y = 16; y < 48; y++) for (let x = 16; x < 48; x++) px[(y * W + x) * 4 + 3] = 255;
-  return sharp(px, { raw: { width: W, height: H, channels: 4 } }).png().toBuffer();
+  return sharp(px, { raw: { width: W, height: H, channels: 4 } })
+    .png()
+    .toBuffer();
 }
 
 describe('transparent images are composited onto white everywhere', () => {
-  it('the background is white', () => { expect(IMAGE_BACKGROUND).toEqual({ r: 255, g: 255, b: 255 }); });
+  it('the background is white', () => {
+    expect(IMAGE_BACKGROUND).toEqual({ r: 255, g: 255, b: 255 });
+  });
 
   it('the model input (preparePixels: embedding, predict, export): white around, black inside', async () => {
     const png = await transparentPng();
     // rescale only, so a pixel value v arrives as v / 255
-    const img = await preparePixels(png, 'pooled', { rescale: 1 / 255, mean: [0, 0, 0], std: [1, 1, 1], resolution: 32, segShortSide: 32, patchSize: 16 });
+    const img = await preparePixels(png, 'pooled', {
+      rescale: 1 / 255,
+      mean: [0, 0, 0],
+      std: [1, 1, 1],
+      resolution: 32,
+      segShortSide: 32,
+      patchSize: 16,
+    });
     const at = (c: number, x: number, y: number) => img.data[c * 32 * 32 + y * 32 + x];
     for (let c = 0; c < 3; c++) {
       expect(at(c, 1, 1)).toBeCloseTo(1, 2); // the transparent corner: white
@@ -47,11 +59,19 @@ describe('transparent images are composited onto white everywhere', () => {
   });
 
   it('the pixels the segmentation refinement reads', async () => {
-    const dir = tempDir(), path = join(dir, 'shape.png');
+    const dir = tempDir(),
+      path = join(dir, 'shape.png');
     const png = await transparentPng();
     writeFileSync(path, png);
     // read as imported: the row names the file's hash and size
-    const px = await imageRgb({ id: 1, path, width: W, height: H, sha256: createHash('sha256').update(png).digest('hex'), bytes: png.length } as ImageRow);
+    const px = await imageRgb({
+      id: 1,
+      path,
+      width: W,
+      height: H,
+      sha256: createHash('sha256').update(png).digest('hex'),
+      bytes: png.length,
+    } as ImageRow);
     expect([...px.data.subarray(0, 3)]).toEqual([255, 255, 255]);
     const mid = (32 * W + 32) * 3;
     expect([...px.data.subarray(mid, mid + 3)]).toEqual([0, 0, 0]);

@@ -11,7 +11,9 @@ beforeAll(async () => {
   await makeSession(dir, 'api', 12);
   srv = await serveSession(dir, 'api');
 });
-afterAll(async () => { await srv?.close(); });
+afterAll(async () => {
+  await srv?.close();
+});
 
 function expectJsonError(r: { status: number; body: any }, status: number, code: string) {
   expect(r.status).toBe(status);
@@ -26,7 +28,9 @@ describe('session and task lock', () => {
     expect(r.body).toMatchObject({ name: 'api', task: null, counts: { images: 12, labelled: 0, unlabelled: 12 } });
   });
   it('locks on first use and 409s the other task, naming the locked one', async () => {
-    expect((await srv.api('PUT', '/api/session/task', { task: 'classification' })).body).toEqual({ task: 'classification' });
+    expect((await srv.api('PUT', '/api/session/task', { task: 'classification' })).body).toEqual({
+      task: 'classification',
+    });
     expect((await srv.api('PUT', '/api/session/task', { task: 'classification' })).status).toBe(200);
     const r = await srv.api('PUT', '/api/session/task', { task: 'segmentation' });
     expectJsonError(r, 409, 'task_locked');
@@ -54,7 +58,7 @@ describe('classes', () => {
     expect(after.map((c: any) => c.name)).toEqual(['doggo', 'cat']);
     await srv.api('PATCH', `/api/classes/${dog.id}`, { position: 1, name: 'dog' });
   });
-  it('delete cascades to that class\'s annotations only and reports how many', async () => {
+  it("delete cascades to that class's annotations only and reports how many", async () => {
     const tmp = (await srv.api('POST', '/api/classes', { name: 'temp' })).body.class;
     const cat = (await srv.api('GET', '/api/classes')).body.classes.find((c: any) => c.name === 'cat');
     await srv.api('PUT', '/api/images/10/annotation', { kind: 'label', classId: tmp.id });
@@ -73,10 +77,19 @@ describe('classes', () => {
 describe('annotations', () => {
   it('labels, skips, deletes, and validates', async () => {
     const cat = (await srv.api('GET', '/api/classes')).body.classes.find((c: any) => c.name === 'cat');
-    const r = await srv.api('PUT', '/api/images/1/annotation', { kind: 'label', classId: cat.id }, { 'x-annotator': 'ann' });
+    const r = await srv.api(
+      'PUT',
+      '/api/images/1/annotation',
+      { kind: 'label', classId: cat.id },
+      { 'x-annotator': 'ann' },
+    );
     expect(r.body.annotation).toMatchObject({ imageId: 1, kind: 'label', classId: cat.id, annotator: 'ann' });
     expect((await srv.api('PUT', '/api/images/2/annotation', { kind: 'skip' })).body.annotation.kind).toBe('skip');
-    expectJsonError(await srv.api('PUT', '/api/images/3/annotation', { kind: 'label', classId: 999 }), 404, 'class_not_found');
+    expectJsonError(
+      await srv.api('PUT', '/api/images/3/annotation', { kind: 'label', classId: 999 }),
+      404,
+      'class_not_found',
+    );
     expectJsonError(await srv.api('PUT', '/api/images/3/annotation', { kind: 'mask' }), 409, 'wrong_task');
     expectJsonError(await srv.api('PUT', '/api/images/3/annotation', { kind: 'bogus' }), 400, 'invalid_annotation');
     expectJsonError(await srv.api('PUT', '/api/images/9999/annotation', { kind: 'skip' }), 404, 'image_not_found');
@@ -138,8 +151,14 @@ describe('files and errors', () => {
   });
   it('POST /api/predict says why it cannot answer: not an image, no trainer', async () => {
     expectJsonError(await srv.api('POST', '/api/predict', 'hello'), 400, 'not_an_image');
-    const png = await sharp({ create: { width: 8, height: 8, channels: 3, background: '#f00' } }).png().toBuffer();
-    const r = await fetch(`${srv.url}/api/predict`, { method: 'POST', headers: { 'content-type': 'image/png' }, body: png });
+    const png = await sharp({ create: { width: 8, height: 8, channels: 3, background: '#f00' } })
+      .png()
+      .toBuffer();
+    const r = await fetch(`${srv.url}/api/predict`, {
+      method: 'POST',
+      headers: { 'content-type': 'image/png' },
+      body: png,
+    });
     expect(r.status).toBe(503);
     expect((await r.json()).error.code).toBe('trainer_offline');
   });
@@ -147,7 +166,11 @@ describe('files and errors', () => {
     expectJsonError(await srv.api('GET', '/api/nope'), 404, 'not_found');
     expectJsonError(await srv.api('GET', '/api/images/..%2F..%2Fetc%2Fpasswd/file'), 400, 'invalid_param');
     const big = 'x'.repeat(33 * 1024 * 1024);
-    expectJsonError(await srv.api('PUT', '/api/images/1/annotation', JSON.stringify({ kind: 'skip', pad: big })), 413, 'payload_too_large');
+    expectJsonError(
+      await srv.api('PUT', '/api/images/1/annotation', JSON.stringify({ kind: 'skip', pad: big })),
+      413,
+      'payload_too_large',
+    );
   });
 });
 
@@ -171,20 +194,54 @@ describe('segmentation annotations (after the reset above locked segmentation)',
     const fg = (await srv.api('POST', '/api/classes', { name: 'fg' })).body.class;
     const px = new Uint8Array(64 * 48);
     for (let i = 0; i < px.length; i++) px[i] = i < 1000 ? bg.id : i < 2000 ? fg.id : 0;
-    const png = (await sharp(Buffer.from(px), { raw: { width: 64, height: 48, channels: 1 } }).png().toBuffer()).toString('base64');
-    const small = (await sharp(Buffer.from(px.slice(0, 32 * 48)), { raw: { width: 32, height: 48, channels: 1 } }).png().toBuffer()).toString('base64');
+    const png = (
+      await sharp(Buffer.from(px), { raw: { width: 64, height: 48, channels: 1 } })
+        .png()
+        .toBuffer()
+    ).toString('base64');
+    const small = (
+      await sharp(Buffer.from(px.slice(0, 32 * 48)), { raw: { width: 32, height: 48, channels: 1 } })
+        .png()
+        .toBuffer()
+    ).toString('base64');
     expectJsonError(await srv.api('PUT', '/api/images/1/annotation', { kind: 'mask', mask: small }), 400, 'mask_size');
-    expectJsonError(await srv.api('PUT', '/api/images/1/annotation', { kind: 'mask', mask: 'bm90IGEgcG5n' }), 400, 'invalid_mask');
-    expectJsonError(await srv.api('PUT', '/api/images/1/annotation', { kind: 'label', classId: bg.id }), 409, 'wrong_task');
-    expectJsonError(await srv.api('PUT', '/api/images/1/annotation', { kind: 'mask', points: [{ classId: fg.id, x: 500, y: 1 }] }), 400, 'invalid_annotation');
-    const r = await srv.api('PUT', '/api/images/1/annotation', { kind: 'mask', mask: png, points: [{ classId: fg.id, x: 3, y: 4 }, { classId: bg.id, x: 1, y: 1 }] });
+    expectJsonError(
+      await srv.api('PUT', '/api/images/1/annotation', { kind: 'mask', mask: 'bm90IGEgcG5n' }),
+      400,
+      'invalid_mask',
+    );
+    expectJsonError(
+      await srv.api('PUT', '/api/images/1/annotation', { kind: 'label', classId: bg.id }),
+      409,
+      'wrong_task',
+    );
+    expectJsonError(
+      await srv.api('PUT', '/api/images/1/annotation', { kind: 'mask', points: [{ classId: fg.id, x: 500, y: 1 }] }),
+      400,
+      'invalid_annotation',
+    );
+    const r = await srv.api('PUT', '/api/images/1/annotation', {
+      kind: 'mask',
+      mask: png,
+      points: [
+        { classId: fg.id, x: 3, y: 4 },
+        { classId: bg.id, x: 1, y: 1 },
+      ],
+    });
     expect(r.body.annotation).toMatchObject({ kind: 'mask', hasMask: true });
-    expect((await srv.api('GET', `/api/classes/${fg.id}/usage`)).body).toMatchObject({ annotations: 1, masks: 1, points: 1 });
+    expect((await srv.api('GET', `/api/classes/${fg.id}/usage`)).body).toMatchObject({
+      annotations: 1,
+      masks: 1,
+      points: 1,
+    });
     await srv.api('DELETE', `/api/classes/${fg.id}`);
     const img = (await srv.api('GET', '/api/images/1')).body.annotation;
     expect(img.points).toEqual([{ classId: bg.id, x: 1, y: 1 }]);
     const m = await fetch(`${srv.url}/api/images/1/mask`);
-    const { data } = await sharp(Buffer.from(await m.arrayBuffer())).extractChannel(0).raw().toBuffer({ resolveWithObject: true });
+    const { data } = await sharp(Buffer.from(await m.arrayBuffer()))
+      .extractChannel(0)
+      .raw()
+      .toBuffer({ resolveWithObject: true });
     expect(data.filter((v) => v === fg.id).length).toBe(0);
     expect(data.filter((v) => v === bg.id).length).toBe(1000);
   });

@@ -10,7 +10,13 @@ const ROOTS = ['common', 'server', 'trainer', 'web/src', 'scripts', 'bench'];
 
 function sources(): string[] {
   const out: string[] = [];
-  const walk = (d: string) => { for (const e of fs.readdirSync(d, { withFileTypes: true })) { const p = path.join(d, e.name); if (e.isDirectory()) walk(p); else if (/\.tsx?$/.test(e.name)) out.push(p); } };
+  const walk = (d: string) => {
+    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+      const p = path.join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (/\.tsx?$/.test(e.name)) out.push(p);
+    }
+  };
   ROOTS.forEach(walk);
   return out;
 }
@@ -21,7 +27,9 @@ function graph(files: string[]): Map<string, { to: string; typeOnly: boolean }[]
   for (const f of files) {
     const src = fs.readFileSync(f, 'utf8');
     const deps: { to: string; typeOnly: boolean }[] = [];
-    for (const m of src.matchAll(/(import|export)(\s+type)?\s[^'"]*?from\s+['"](\.[^'"]+)['"]|import\(\s*['"](\.[^'"]+)['"]\s*\)/g)) {
+    for (const m of src.matchAll(
+      /(import|export)(\s+type)?\s[^'"]*?from\s+['"](\.[^'"]+)['"]|import\(\s*['"](\.[^'"]+)['"]\s*\)/g,
+    )) {
       const spec = m[3] ?? m[4];
       const p = path.normalize(path.join(path.dirname(f), spec));
       if (fs.existsSync(p)) deps.push({ to: p, typeOnly: !!m[2] });
@@ -34,13 +42,33 @@ function graph(files: string[]): Map<string, { to: string; typeOnly: boolean }[]
 /** Strongly connected components with more than one file (Tarjan). */
 function circles(g: Map<string, { to: string }[]>): string[][] {
   let n = 0;
-  const index = new Map<string, number>(), low = new Map<string, number>(), stack: string[] = [], on = new Set<string>(), out: string[][] = [];
+  const index = new Map<string, number>(),
+    low = new Map<string, number>(),
+    stack: string[] = [],
+    on = new Set<string>(),
+    out: string[][] = [];
   const visit = (v: string) => {
-    index.set(v, n); low.set(v, n); n++; stack.push(v); on.add(v);
+    index.set(v, n);
+    low.set(v, n);
+    n++;
+    stack.push(v);
+    on.add(v);
     for (const { to } of g.get(v) ?? []) {
-      if (!index.has(to)) { visit(to); low.set(v, Math.min(low.get(v)!, low.get(to)!)); } else if (on.has(to)) low.set(v, Math.min(low.get(v)!, index.get(to)!));
+      if (!index.has(to)) {
+        visit(to);
+        low.set(v, Math.min(low.get(v)!, low.get(to)!));
+      } else if (on.has(to)) low.set(v, Math.min(low.get(v)!, index.get(to)!));
     }
-    if (low.get(v) === index.get(v)) { const c: string[] = []; let w: string; do { w = stack.pop()!; on.delete(w); c.push(w); } while (w !== v); if (c.length > 1) out.push(c.sort()); }
+    if (low.get(v) === index.get(v)) {
+      const c: string[] = [];
+      let w: string;
+      do {
+        w = stack.pop()!;
+        on.delete(w);
+        c.push(w);
+      } while (w !== v);
+      if (c.length > 1) out.push(c.sort());
+    }
   };
   for (const f of g.keys()) if (!index.has(f)) visit(f);
   return out;
@@ -67,17 +95,39 @@ describe('architecture', () => {
     expect(circles(g)).toEqual([]);
   });
   it('finds a circle when there is one (the checker itself can fail)', () => {
-    expect(circles(new Map([['a', [{ to: 'b' }]], ['b', [{ to: 'c' }]], ['c', [{ to: 'a' }]]]))).toEqual([['a', 'b', 'c']]);
+    expect(
+      circles(
+        new Map([
+          ['a', [{ to: 'b' }]],
+          ['b', [{ to: 'c' }]],
+          ['c', [{ to: 'a' }]],
+        ]),
+      ),
+    ).toEqual([['a', 'b', 'c']]);
   });
-  it('server/, trainer/ and web/ share code only through common/ (types aside; the CLI starts the trainer\'s commands)', () => {
+  it("server/, trainer/ and web/ share code only through common/ (types aside; the CLI starts the trainer's commands)", () => {
     expect(crossings(g)).toEqual([]);
   });
   it('common/ imports nothing outside common/', () => {
-    const bad = [...g].flatMap(([f, deps]) => (f.startsWith('common') ? deps.filter((d) => !d.to.startsWith('common')).map((d) => `${f} → ${d.to}`) : []));
+    const bad = [...g].flatMap(([f, deps]) =>
+      f.startsWith('common') ? deps.filter((d) => !d.to.startsWith('common')).map((d) => `${f} → ${d.to}`) : [],
+    );
     expect(bad).toEqual([]);
   });
   it('finds a crossing when there is one', () => {
-    expect(crossings(new Map([['server/a.ts', [{ to: 'trainer/b.ts', typeOnly: false }, { to: 'trainer/c.ts', typeOnly: true }, { to: 'common/d.ts', typeOnly: false }]]])))
-      .toEqual(['server/a.ts → trainer/b.ts']);
+    expect(
+      crossings(
+        new Map([
+          [
+            'server/a.ts',
+            [
+              { to: 'trainer/b.ts', typeOnly: false },
+              { to: 'trainer/c.ts', typeOnly: true },
+              { to: 'common/d.ts', typeOnly: false },
+            ],
+          ],
+        ]),
+      ),
+    ).toEqual(['server/a.ts → trainer/b.ts']);
   });
 });

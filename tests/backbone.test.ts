@@ -64,8 +64,15 @@ describe('tiny backbone through transformers.js', () => {
     env.allowRemoteModels = false;
     const model = await AutoModel.from_pretrained(DEFAULT_FOLDER.tiny, { device: 'cpu', dtype: 'fp32' });
     expect(model.constructor.name).toBe('DINOv3ViTModel');
-    for (const [B, H, W] of [[2, 224, 224], [1, 448, 320]]) {
-      const x = new Tensor('float32', new Float32Array(B * 3 * H * W).map(() => Math.random() * 2 - 1), [B, 3, H, W]);
+    for (const [B, H, W] of [
+      [2, 224, 224],
+      [1, 448, 320],
+    ]) {
+      const x = new Tensor(
+        'float32',
+        new Float32Array(B * 3 * H * W).map(() => Math.random() * 2 - 1),
+        [B, 3, H, W],
+      );
       const { last_hidden_state: lhs, pooler_output: pool } = await model({ pixel_values: x });
       expect(lhs.dims).toEqual([B, 1 + 4 + (H / 16) * (W / 16), 64]);
       expect(pool.dims).toEqual([B, 64]);
@@ -80,7 +87,9 @@ describe('tiny backbone through transformers.js', () => {
     expect(proc.constructor.name).toBe('DINOv3ViTImageProcessor');
     const px = Buffer.alloc(320 * 240 * 3);
     for (let i = 0; i < px.length; i++) px[i] = ((i / 3) % 320) * 0.7 + (i % 3) * 40; // smooth gradient
-    const png = await sharp(px, { raw: { width: 320, height: 240, channels: 3 } }).png().toBuffer();
+    const png = await sharp(px, { raw: { width: 320, height: 240, channels: 3 } })
+      .png()
+      .toBuffer();
     const ref = (await proc(await RawImage.fromBlob(new Blob([new Uint8Array(png)])))).pixel_values;
     const emb = await createEmbedder({ backbone: 'tiny', device: 'cpu' });
     const ours = await emb.prepare(png, 'pooled');
@@ -113,7 +122,8 @@ describe('embedder', () => {
   });
 
   it('pooled features separate different images more than near-identical ones', async () => {
-    const enc = async (s: Sharp) => (await emb.embedBatch([await emb.prepare(await s.png().toBuffer(), 'pooled')], 'pooled'))[0].pooled;
+    const enc = async (s: Sharp) =>
+      (await emb.embedBatch([await emb.prepare(await s.png().toBuffer(), 'pooled')], 'pooled'))[0].pooled;
     const red1 = await enc(image(256, 256, [200, 40, 40], { noise: 8, seed: 1 }));
     const red2 = await enc(image(256, 256, [200, 40, 40], { noise: 8, seed: 2 }));
     const blue = await enc(image(256, 256, [40, 40, 200], { noise: 8, seed: 3 }));
@@ -128,7 +138,10 @@ describe('embedder', () => {
     for (let i = 0; i < 11; i++) {
       const p = path.join(tmp, `img${i}.jpg`);
       if (i === 3) fs.writeFileSync(p, 'not a jpeg at all');
-      else if (i !== 7) await image(160 + 16 * (i % 3), 120, [i * 20, 100, 200 - i * 10]).jpeg().toFile(p);
+      else if (i !== 7)
+        await image(160 + 16 * (i % 3), 120, [i * 20, 100, 200 - i * 10])
+          .jpeg()
+          .toFile(p);
       paths.push(p);
     }
     for (const mode of ['pooled', 'grid'] as const) {
@@ -162,13 +175,17 @@ describe('hub backbones without internet', () => {
     const err = await loadBackbone({ backbone: 'dinov3-vits16', offline: true }).catch((e) => e);
     expect(err).toBeInstanceOf(BackboneLoadError);
     expect(err.kind).toBe('offline');
-    expect(err.message).toMatch(/cannot download onnx-community\/dinov3-vits16.*npx hilt fetch-model.*--backbone mobilenetv2-imagenet/);
+    expect(err.message).toMatch(
+      /cannot download onnx-community\/dinov3-vits16.*npx hilt fetch-model.*--backbone mobilenetv2-imagenet/,
+    );
   });
 
   it.skipIf(hasLocal)('fallbackToTiny runs on tiny and says so loudly', async () => {
     const e = await createEmbedder({ backbone: 'dinov3-vits16', offline: true, device: 'cpu', fallbackToTiny: true });
     expect(e.info.backbone).toBe('tiny');
-    expect(e.info.note).toMatch(/^FALLBACK to the tiny random-weight backbone \(not DINOv3; for tests\): DINOv3 unavailable offline\. dinov3-vits16: cannot download/);
+    expect(e.info.note).toMatch(
+      /^FALLBACK to the tiny random-weight backbone \(not DINOv3; for tests\): DINOv3 unavailable offline\. dinov3-vits16: cannot download/,
+    );
     await e.dispose();
   });
 

@@ -19,7 +19,10 @@ describe('bench --quick', () => {
     for (const name of Object.keys(BENCHES)) {
       expect(r.results[name], `${name}: ${JSON.stringify(r.results[name])}`).toBeTruthy();
       expect(r.results[name].error, name).toBeUndefined();
-      expect(r.checks.some((c: { bench: string }) => c.bench === name), name).toBe(true);
+      expect(
+        r.checks.some((c: { bench: string }) => c.bench === name),
+        name,
+      ).toBe(true);
     }
     for (const c of r.checks) {
       expect(typeof c.metric).toBe('string');

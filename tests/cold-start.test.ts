@@ -13,7 +13,8 @@ function blobs(k: number, per: number, d = 16, seed = 3) {
   const r = mulberry32(seed);
   const centres = Array.from({ length: k }, () => Array.from({ length: d }, () => gauss(r) * 5));
   const X = new Float32Array(k * per * d);
-  for (let c = 0; c < k; c++) for (let p = 0; p < per; p++) for (let j = 0; j < d; j++) X[(c * per + p) * d + j] = centres[c][j] + gauss(r) * 0.3;
+  for (let c = 0; c < k; c++)
+    for (let p = 0; p < per; p++) for (let j = 0; j < d; j++) X[(c * per + p) * d + j] = centres[c][j] + gauss(r) * 0.3;
   return { X, d, n: k * per, blob: (i: number) => Math.floor(i / per) };
 }
 
@@ -35,7 +36,12 @@ describe('cold start', () => {
     expect(new Set(first.map(b.blob)).size).toBe(4);
     // blob 0 labelled: the next cold-start picks come from the three others only
     const lab = [0];
-    const next = coldStart(cl, all.filter((i) => i !== 0), lab, 10);
+    const next = coldStart(
+      cl,
+      all.filter((i) => i !== 0),
+      lab,
+      10,
+    );
     expect(next.length).toBeGreaterThan(0);
     expect(next.some((i) => b.blob(i) === 0)).toBe(false);
     expect(coldStart(cl, all, [0, 30, 60, 90], 10)).toEqual([]);
@@ -45,19 +51,48 @@ describe('cold start', () => {
     const b = blobs(8, 20);
     const ids = Array.from({ length: b.n }, (_, i) => i + 1);
     const probs = new Float32Array(b.n * 2).fill(0.5);
-    const base = { ids, probs, C: 2, classIds: [1, 2], features: b.X, d: b.d, labelledIds: [1, 21, 41, 61], labelCounts: [2, 2], limit: 20, valPlaces: false };
+    const base = {
+      ids,
+      probs,
+      C: 2,
+      classIds: [1, 2],
+      features: b.X,
+      d: b.d,
+      labelledIds: [1, 21, 41, 61],
+      labelCounts: [2, 2],
+      limit: 20,
+      valPlaces: false,
+    };
     // a model over 2 of the session's 4 classes: k = 2 × 4 = 8 clusters, 4 of them still uncovered
     const typical = computeSuggestions({ ...base, classCount: 4 }).typical;
     expect(new Set(typical.slice(0, 4).map((id) => b.blob(id - 1)))).toEqual(new Set([4, 5, 6, 7]));
     // without it, k = 2 × 2 labelled classes: 4 clusters over 8 blobs, and the picks are no longer one per uncovered blob
-    expect(new Set(computeSuggestions(base).typical.slice(0, 4).map((id) => b.blob(id - 1)))).not.toEqual(new Set([4, 5, 6, 7]));
+    expect(
+      new Set(
+        computeSuggestions(base)
+          .typical.slice(0, 4)
+          .map((id) => b.blob(id - 1)),
+      ),
+    ).not.toEqual(new Set([4, 5, 6, 7]));
   });
 
   it('coldGrows: at least labels + 1 clusters, so the cold start goes on past two clusters per class (TypiClust)', () => {
     const b = blobs(16, 10);
     const ids = Array.from({ length: b.n }, (_, i) => i + 1);
     const labelled = Array.from({ length: 12 }, (_, k) => k * 10 + 1); // one image in each of blobs 0..11
-    const base = { ids, probs: new Float32Array(b.n * 2).fill(0.5), C: 2, classIds: [1, 2], features: b.X, d: b.d, labelledIds: labelled, labelCounts: [6, 6], limit: 20, valPlaces: false, classCount: 2 };
+    const base = {
+      ids,
+      probs: new Float32Array(b.n * 2).fill(0.5),
+      C: 2,
+      classIds: [1, 2],
+      features: b.X,
+      d: b.d,
+      labelledIds: labelled,
+      labelCounts: [6, 6],
+      limit: 20,
+      valPlaces: false,
+      classCount: 2,
+    };
     // two classes: k = 4 clusters, all holding a label — the cold start is over (typical goes on with coverage)
     expect(computeSuggestions({ ...base, coldGrows: false }).cold).toEqual([]);
     // k = 2 × ⌈13 / 2⌉ = 14 clusters for 12 labels: some hold none, and the four unlabelled blobs are asked for
@@ -71,7 +106,12 @@ describe('cold start', () => {
     // push row 5 of blob 0 far out: it must not be the first pick for its blob
     for (let j = 0; j < b.d; j++) b.X[5 * b.d + j] += 3;
     const cl = clusterPool(b.X, b.d, b.n, 2);
-    const picks = coldStart(cl, Array.from({ length: b.n }, (_, i) => i), [], 4);
+    const picks = coldStart(
+      cl,
+      Array.from({ length: b.n }, (_, i) => i),
+      [],
+      4,
+    );
     expect(picks.slice(0, 2)).not.toContain(5);
   });
 
@@ -86,13 +126,29 @@ describe('cold start', () => {
   });
 
   it('lists hold train-side images only (the server adds the val-side picks); typical never runs dry', () => {
-    const n = 400, d = 8, C = 2;
+    const n = 400,
+      d = 8,
+      C = 2;
     const r = mulberry32(9);
     const feats = Float32Array.from({ length: n * d }, () => gauss(r));
     const probs = new Float32Array(n * C);
-    for (let i = 0; i < n; i++) { const p = r(); probs[i * C] = p; probs[i * C + 1] = 1 - p; }
+    for (let i = 0; i < n; i++) {
+      const p = r();
+      probs[i * C] = p;
+      probs[i * C + 1] = 1 - p;
+    }
     const ids = Array.from({ length: n }, (_, i) => i + 1);
-    const lists = computeSuggestions({ ids, probs, C, classIds: [1, 2], features: feats, d, labelledIds: ids.slice(0, 40), labelCounts: [20, 20], limit: 50 });
+    const lists = computeSuggestions({
+      ids,
+      probs,
+      C,
+      classIds: [1, 2],
+      features: feats,
+      d,
+      labelledIds: ids.slice(0, 40),
+      labelCounts: [20, 20],
+      limit: 50,
+    });
     for (const key of ['uncertain', 'diverse', 'minority', 'class:1', 'typical']) {
       const l = lists[key];
       expect(l.length, key).toBe(50);
@@ -115,6 +171,15 @@ describe('cold start', () => {
     expect(Math.max(...per) - Math.min(...per)).toBeLessThanOrEqual(1);
     expect(new Set(picks).size).toBe(12);
     // with no label at all it is the cold start: one per cluster first
-    expect(new Set(coverage(cl, Array.from({ length: b.n }, (_, i) => i), [], 4).map(b.blob)).size).toBe(4);
+    expect(
+      new Set(
+        coverage(
+          cl,
+          Array.from({ length: b.n }, (_, i) => i),
+          [],
+          4,
+        ).map(b.blob),
+      ).size,
+    ).toBe(4);
   });
 });

@@ -18,9 +18,23 @@ describe('README', () => {
   });
 
   it('names only flags some `hilt … --help` lists', () => {
-    const cmds = [[], ['start'], ['train'], ['import'], ['export'], ['reset'], ['sessions'], ['token', 'add'],
-      ['predict'], ['fetch-model'], ['simulate'], ['bench']];
-    const help = cmds.map((c) => execFileSync(process.execPath, ['bin/hilt.js', ...c, '--help'], { encoding: 'utf8' })).join('\n');
+    const cmds = [
+      [],
+      ['start'],
+      ['train'],
+      ['import'],
+      ['export'],
+      ['reset'],
+      ['sessions'],
+      ['token', 'add'],
+      ['predict'],
+      ['fetch-model'],
+      ['simulate'],
+      ['bench'],
+    ];
+    const help = cmds
+      .map((c) => execFileSync(process.execPath, ['bin/hilt.js', ...c, '--help'], { encoding: 'utf8' }))
+      .join('\n');
     const flags = new Set([...readme.matchAll(/(?<![\w-])--[a-z][a-z-]*/g)].map((m) => m[0]));
     expect(flags.size).toBeGreaterThan(10);
     const unknown = [...flags].filter((f) => !new RegExp(`${f}(?![a-z-])`).test(help));
@@ -36,12 +50,20 @@ describe('doc links', () => {
   it('the checker finds a missing file and a missing heading', () => {
     const root = tempDir('hilt-docs-');
     mkdirSync(join(root, 'docs'));
-    writeFileSync(join(root, 'docs', 'a.md'), '# Which backbone is running?\n\n## Does the loop save labels? `hilt simulate`\n');
-    writeFileSync(join(root, 'README.md'), [
-      '[ok](docs/a.md) [ok](docs/a.md#which-backbone-is-running) [ok](docs/a.md#does-the-loop-save-labels-hilt-simulate)',
-      '[gone](docs/b.md) [bad anchor](docs/a.md#nope) [web](https://example.com/x.md) `[code](docs/c.md)`',
-      '```', '[fenced](docs/d.md)', '```',
-    ].join('\n'));
+    writeFileSync(
+      join(root, 'docs', 'a.md'),
+      '# Which backbone is running?\n\n## Does the loop save labels? `hilt simulate`\n',
+    );
+    writeFileSync(
+      join(root, 'README.md'),
+      [
+        '[ok](docs/a.md) [ok](docs/a.md#which-backbone-is-running) [ok](docs/a.md#does-the-loop-save-labels-hilt-simulate)',
+        '[gone](docs/b.md) [bad anchor](docs/a.md#nope) [web](https://example.com/x.md) `[code](docs/c.md)`',
+        '```',
+        '[fenced](docs/d.md)',
+        '```',
+      ].join('\n'),
+    );
     expect(checkDocLinks(root).map((b) => b.link)).toEqual(['docs/b.md', 'docs/a.md#nope']);
     expect(slug('The `tiny` stand-in, for contrast')).toBe('the-tiny-stand-in-for-contrast');
     expect([...anchors('# A\n# A\n')]).toEqual(['a', 'a-1']);
@@ -50,8 +72,12 @@ describe('doc links', () => {
 
 describe('benchmark tables in docs/', () => {
   it('docs/benchmarks.md and docs/segmentation.md hold the tables `npm run bench` rewrites', () => {
-    expect(readFileSync('docs/benchmarks.md', 'utf8')).toMatch(/<!-- bench:start -->[\s\S]*\| benchmark \|[\s\S]*<!-- bench:end -->/);
-    expect(readFileSync('docs/segmentation.md', 'utf8')).toMatch(/<!-- seg-refine:start -->[\s\S]*<!-- seg-refine:end -->/);
+    expect(readFileSync('docs/benchmarks.md', 'utf8')).toMatch(
+      /<!-- bench:start -->[\s\S]*\| benchmark \|[\s\S]*<!-- bench:end -->/,
+    );
+    expect(readFileSync('docs/segmentation.md', 'utf8')).toMatch(
+      /<!-- seg-refine:start -->[\s\S]*<!-- seg-refine:end -->/,
+    );
     expect(readme).not.toContain('<!-- bench:start -->');
   });
 

@@ -11,37 +11,67 @@ import { serveSession, tempDir, type TestServer } from './helpers/fixtures.ts';
 import { browserPeer, hilt, type Child } from './helpers/peers.ts';
 
 const cleanup: (() => Promise<void>)[] = [];
-afterAll(async () => { for (const c of cleanup.reverse()) await c(); });
+afterAll(async () => {
+  for (const c of cleanup.reverse()) await c();
+});
 
 /** Runs the CLI without blocking this process (the server under test runs in it). */
 function cli(args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     const p = spawn(process.execPath, ['bin/hilt.js', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '', stderr = '';
+    let stdout = '',
+      stderr = '';
     p.stdout.on('data', (d) => (stdout += d));
     p.stderr.on('data', (d) => (stderr += d));
     const t = setTimeout(() => p.kill('SIGKILL'), 240_000);
-    p.on('close', (status) => { clearTimeout(t); resolve({ status, stdout, stderr }); });
+    p.on('close', (status) => {
+      clearTimeout(t);
+      resolve({ status, stdout, stderr });
+    });
   });
 }
 
-async function session(task: 'classification' | 'segmentation', backbone: string, n: number, cue: 'shape' | 'colour' = 'colour') {
+async function session(
+  task: 'classification' | 'segmentation',
+  backbone: string,
+  n: number,
+  cue: 'shape' | 'colour' = 'colour',
+) {
   const dir = tempDir();
   const demo = await createDemoSession(dir, 'demo', { count: n, dataDir: join(dir, 'data'), cue });
   const srv: TestServer = await serveSession(dir, 'demo');
-  const trainer: Child = hilt(['train', '--session', 'demo', '--sessions-dir', dir, '--server', srv.url.replace('http', 'ws') + '/ws', '--backbone', backbone, '--offline']);
-  cleanup.push(async () => { await trainer.stop(); await srv.close(); });
+  const trainer: Child = hilt([
+    'train',
+    '--session',
+    'demo',
+    '--sessions-dir',
+    dir,
+    '--server',
+    srv.url.replace('http', 'ws') + '/ws',
+    '--backbone',
+    backbone,
+    '--offline',
+  ]);
+  cleanup.push(async () => {
+    await trainer.stop();
+    await srv.close();
+  });
   await trainer.waitForLine(/connected to/, 120_000);
   await srv.api('PUT', '/api/session/task', { task });
   const classes: { id: number; name: string }[] = (await srv.api('GET', '/api/classes')).body.classes;
-  const images: { id: number; name: string; width: number; height: number }[] = (await srv.api('GET', `/api/images?limit=${n}`)).body.items;
+  const images: { id: number; name: string; width: number; height: number }[] = (
+    await srv.api('GET', `/api/images?limit=${n}`)
+  ).body.items;
   return { dir, dataDir: demo.dataDir, srv, trainer, classes, images };
 }
 
 /** Waits until every image has a prediction of the trainer's final model and the head is saved. */
 async function settle(s: Awaited<ReturnType<typeof session>>, n: number) {
   const br = await browserPeer(s.srv.url);
-  await br.waitFor((x) => x.type === 'trainer' && x.status?.phase === 'ready' && x.status.embedded === n && x.status.modelVersion > 0, 180_000);
+  await br.waitFor(
+    (x) => x.type === 'trainer' && x.status?.phase === 'ready' && x.status.embedded === n && x.status.modelVersion > 0,
+    180_000,
+  );
   await br.waitFor((x) => x.type === 'suggestions', 60_000);
   br.close();
   expect(existsSync(join(s.dir, 'demo', 'models', 'head.json'))).toBe(true);
@@ -51,9 +81,22 @@ describe('hilt export --format onnx, hilt predict', () => {
   it('classification (mobilenetv2-imagenet, shape-only pictures): the export is validated against the stored predictions (exit 0); predict labels images and reports a corrupt file', async () => {
     const N = 48;
     const s = await session('classification', 'mobilenetv2-imagenet', N, 'shape');
-    const truth = new Map(readFileSync(join(s.dataDir, 'labels.csv'), 'utf8').trim().split('\n').slice(1).map((l) => { const [p, c] = l.split(','); return [p.split('/').pop()!, c]; }));
+    const truth = new Map(
+      readFileSync(join(s.dataDir, 'labels.csv'), 'utf8')
+        .trim()
+        .split('\n')
+        .slice(1)
+        .map((l) => {
+          const [p, c] = l.split(',');
+          return [p.split('/').pop()!, c];
+        }),
+    );
     const byName = new Map(s.classes.map((c) => [c.name, c.id]));
-    for (const img of s.images.slice(0, 32)) await s.srv.api('PUT', `/api/images/${img.id}/annotation`, { kind: 'label', classId: byName.get(truth.get(img.name)!) });
+    for (const img of s.images.slice(0, 32))
+      await s.srv.api('PUT', `/api/images/${img.id}/annotation`, {
+        kind: 'label',
+        classId: byName.get(truth.get(img.name)!),
+      });
     await settle(s, N);
     const out = join(s.dir, 'export-cls');
     const r = await cli(['export', '--session', 'demo', '--sessions-dir', s.dir, '--format', 'onnx', '--out', out]);
@@ -61,13 +104,19 @@ describe('hilt export --format onnx, hilt predict', () => {
     expect(r.stderr).toMatch(/validated: \d+ session images reproduce/);
     const report = JSON.parse(readFileSync(join(out, 'validation.json'), 'utf8'));
     expect(report).toMatchObject({ task: 'classification', passed: true });
-    console.log(`export validation: ${JSON.stringify({ maxAbsDiff: report.maxAbsDiff, argmaxAgreement: report.argmaxAgreement, ...report.checks, maxAllowed: report.tolerance.maxAllowed })}`);
+    console.log(
+      `export validation: ${JSON.stringify({ maxAbsDiff: report.maxAbsDiff, argmaxAgreement: report.argmaxAgreement, ...report.checks, maxAllowed: report.tolerance.maxAllowed })}`,
+    );
     expect(report.samples).toBeGreaterThanOrEqual(20);
     // the graph computes the head on its own fp32 features; the trainer's figures differ by fp16 rounding only
     expect(report.checks.graphMaxAbsDiff).toBeLessThanOrEqual(1e-4);
     expect(report.checks.worstDiffOverBound).toBeLessThanOrEqual(1);
     expect(report.argmaxAgreement).toBeGreaterThanOrEqual(0.95);
-    expect(JSON.parse(readFileSync(join(out, 'labels.json'), 'utf8')).map((l: { name: string }) => l.name).sort()).toEqual(['circle', 'square', 'star', 'triangle']);
+    expect(
+      JSON.parse(readFileSync(join(out, 'labels.json'), 'utf8'))
+        .map((l: { name: string }) => l.name)
+        .sort(),
+    ).toEqual(['circle', 'square', 'star', 'triangle']);
 
     // predict on a folder: 5 demo pictures + one corrupt file
     const folder = join(s.dir, 'to-predict');
@@ -76,10 +125,16 @@ describe('hilt export --format onnx, hilt predict', () => {
     for (const img of some) copyFileSync(join(s.dataDir, 'images', img.name), join(folder, img.name));
     writeFileSync(join(folder, 'broken.jpg'), 'not a picture');
     // a truncated JPEG: a real header, then nothing
-    writeFileSync(join(folder, 'truncated.jpg'), readFileSync(join(s.dataDir, 'images', s.images[40].name)).subarray(0, 600));
+    writeFileSync(
+      join(folder, 'truncated.jpg'),
+      readFileSync(join(s.dataDir, 'images', s.images[40].name)).subarray(0, 600),
+    );
     const p = await cli(['predict', '--model', out, folder]);
     expect(p.status, p.stderr).toBe(0);
-    const rows = p.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    const rows = p.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(rows).toHaveLength(7);
     expect(rows.find((x) => x.file.endsWith('broken.jpg')).error).toBeTruthy();
     expect(rows.find((x) => x.file.endsWith('truncated.jpg')).error).toBeTruthy();
@@ -96,36 +151,65 @@ describe('hilt export --format onnx, hilt predict', () => {
   }, 420_000);
 
   // tiny: DINOv3's layout (4 register tokens); mobilenetv2-imagenet: stride-16 tokens from another layer than the pooled one
-  it.each(['tiny', 'mobilenetv2-imagenet'])('segmentation (%s): the export reproduces the stored maps; predict writes a class-id mask per image', async (backbone) => {
-    const N = 24;
-    const s = await session('segmentation', backbone, N);
-    const lut = s.classes.map((c) => c.id);
-    for (const img of s.images.slice(0, 8)) {
-      const { data } = await sharp(join(s.dataDir, 'masks', img.name.replace(/\.jpg$/, '.png'))).extractChannel(0).raw().toBuffer({ resolveWithObject: true });
-      const png = await sharp(Buffer.from(data.map((v) => lut[v])), { raw: { width: img.width, height: img.height, channels: 1 } }).png().toBuffer();
-      expect((await s.srv.api('PUT', `/api/images/${img.id}/annotation`, { kind: 'mask', points: [], mask: png.toString('base64') })).status).toBe(200);
-    }
-    await settle(s, N);
-    const out = join(s.dir, 'export-seg');
-    const r = await cli(['export', '--session', 'demo', '--sessions-dir', s.dir, '--format', 'onnx', '--out', out]);
-    expect(r.status, r.stderr).toBe(0);
-    const report = JSON.parse(readFileSync(join(out, 'validation.json'), 'utf8'));
-    expect(report).toMatchObject({ task: 'segmentation', passed: true });
-    expect(report.argmaxAgreement).toBeGreaterThanOrEqual(0.99);
-    const masks = join(s.dir, 'masks-out');
-    const p = await cli(['predict', '--model', out, '--masks', masks, join(s.dataDir, 'images', s.images[20].name)]);
-    expect(p.status, p.stderr).toBe(0);
-    const row = JSON.parse(p.stdout.trim());
-    expect(lut).toContain(row.classId);
-    const m = await sharp(row.mask).metadata();
-    expect([m.width, m.height]).toEqual([s.images[20].width, s.images[20].height]);
-    expect(readdirSync(masks)).toHaveLength(1);
-  }, 420_000);
+  it.each(['tiny', 'mobilenetv2-imagenet'])(
+    'segmentation (%s): the export reproduces the stored maps; predict writes a class-id mask per image',
+    async (backbone) => {
+      const N = 24;
+      const s = await session('segmentation', backbone, N);
+      const lut = s.classes.map((c) => c.id);
+      for (const img of s.images.slice(0, 8)) {
+        const { data } = await sharp(join(s.dataDir, 'masks', img.name.replace(/\.jpg$/, '.png')))
+          .extractChannel(0)
+          .raw()
+          .toBuffer({ resolveWithObject: true });
+        const png = await sharp(Buffer.from(data.map((v) => lut[v])), {
+          raw: { width: img.width, height: img.height, channels: 1 },
+        })
+          .png()
+          .toBuffer();
+        expect(
+          (
+            await s.srv.api('PUT', `/api/images/${img.id}/annotation`, {
+              kind: 'mask',
+              points: [],
+              mask: png.toString('base64'),
+            })
+          ).status,
+        ).toBe(200);
+      }
+      await settle(s, N);
+      const out = join(s.dir, 'export-seg');
+      const r = await cli(['export', '--session', 'demo', '--sessions-dir', s.dir, '--format', 'onnx', '--out', out]);
+      expect(r.status, r.stderr).toBe(0);
+      const report = JSON.parse(readFileSync(join(out, 'validation.json'), 'utf8'));
+      expect(report).toMatchObject({ task: 'segmentation', passed: true });
+      expect(report.argmaxAgreement).toBeGreaterThanOrEqual(0.99);
+      const masks = join(s.dir, 'masks-out');
+      const p = await cli(['predict', '--model', out, '--masks', masks, join(s.dataDir, 'images', s.images[20].name)]);
+      expect(p.status, p.stderr).toBe(0);
+      const row = JSON.parse(p.stdout.trim());
+      expect(lut).toContain(row.classId);
+      const m = await sharp(row.mask).metadata();
+      expect([m.width, m.height]).toEqual([s.images[20].width, s.images[20].height]);
+      expect(readdirSync(masks)).toHaveLength(1);
+    },
+    420_000,
+  );
 
   it('a session without a trained head gets a clear error, not a crash', async () => {
     const dir = tempDir();
     await createDemoSession(dir, 'demo', { count: 4, dataDir: join(dir, 'data') });
-    const r = await cli(['export', '--session', 'demo', '--sessions-dir', dir, '--format', 'onnx', '--out', join(dir, 'x')]);
+    const r = await cli([
+      'export',
+      '--session',
+      'demo',
+      '--sessions-dir',
+      dir,
+      '--format',
+      'onnx',
+      '--out',
+      join(dir, 'x'),
+    ]);
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/no trained head yet/);
   });

@@ -14,7 +14,8 @@ import { fromHalf, toHalf } from '../trainer/fp16.ts';
 import { ensureBackboneFolder } from '../trainer/onnx/make.ts';
 import { tempDir } from './helpers/fixtures.ts';
 
-const C = 4, classes = ['circle', 'square', 'triangle', 'star'].map((name, i) => ({ id: 10 + i, name }));
+const C = 4,
+  classes = ['circle', 'square', 'triangle', 'star'].map((name, i) => ({ id: 10 + i, name }));
 let dir: string, files: string[], X: Float32Array[], d: number, bb: HeadFile['backbone'];
 
 beforeAll(async () => {
@@ -25,10 +26,22 @@ beforeAll(async () => {
   const e = await createEmbedder({ backbone: folder, device: 'cpu', offline: true });
   try {
     X = [];
-    await e.embedPaths(files, 'pooled', (r) => { if (!r.ok) throw new Error(r.error); X[r.index] = r.embedding.pooled; });
+    await e.embedPaths(files, 'pooled', (r) => {
+      if (!r.ok) throw new Error(r.error);
+      X[r.index] = r.embedding.pooled;
+    });
     d = e.info.pooledDim;
-    bb = { name: e.info.backbone, dir: folder, patchSize: e.backbone.patchSize, registers: e.backbone.numRegisters, resolution: e.info.resolution, segShortSide: e.info.segShortSide };
-  } finally { await e.dispose(); }
+    bb = {
+      name: e.info.backbone,
+      dir: folder,
+      patchSize: e.backbone.patchSize,
+      registers: e.backbone.numRegisters,
+      resolution: e.info.resolution,
+      segShortSide: e.info.segShortSide,
+    };
+  } finally {
+    await e.dispose();
+  }
 }, 240_000);
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -42,11 +55,20 @@ function head(spread: number, seed = 0): { A: Float32Array; b: Float32Array } {
     for (let j = 0; j < d; j++) A[j * C + c] = x[j] - mean[j];
   }
   let top = 0;
-  for (const x of X) for (let c = 0; c < C; c++) { let z = 0; for (let j = 0; j < d; j++) z += x[j] * A[j * C + c]; top = Math.max(top, Math.abs(z)); }
+  for (const x of X)
+    for (let c = 0; c < C; c++) {
+      let z = 0;
+      for (let j = 0; j < d; j++) z += x[j] * A[j * C + c];
+      top = Math.max(top, Math.abs(z));
+    }
   for (let k = 0; k < A.length; k++) A[k] *= spread / top;
   // centre the logits so the classes compete
   const b = new Float32Array(C);
-  for (let c = 0; c < C; c++) { let z = 0; for (const x of X) for (let j = 0; j < d; j++) z += x[j] * A[j * C + c]; b[c] = -z / X.length; }
+  for (let c = 0; c < C; c++) {
+    let z = 0;
+    for (const x of X) for (let j = 0; j < d; j++) z += x[j] * A[j * C + c];
+    b[c] = -z / X.length;
+  }
   return { A, b };
 }
 const b64 = (a: Float32Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('base64');
@@ -54,17 +76,40 @@ const b64 = (a: Float32Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLengt
 /** the trainer's stored predictions: its head on the fp16-cached features, probabilities rounded to 1e-4 */
 function stored(A: Float32Array, b: Float32Array): ExportSample[] {
   return files.map((path, i) => {
-    const { p } = headOn(Float32Array.from(X[i], (v) => fromHalf(toHalf(v))), A, b, C);
+    const { p } = headOn(
+      Float32Array.from(X[i], (v) => fromHalf(toHalf(v))),
+      A,
+      b,
+      C,
+    );
     let top = 0;
     for (let c = 1; c < C; c++) if (p[c] > p[top]) top = c;
-    return { imageId: i + 1, path, expected: { imageId: i + 1, classId: classes[top].id, probs: Object.fromEntries(classes.map((k, c) => [String(k.id), Math.round(p[c] * 1e4) / 1e4])), uncertainty: 0 } };
+    return {
+      imageId: i + 1,
+      path,
+      expected: {
+        imageId: i + 1,
+        classId: classes[top].id,
+        probs: Object.fromEntries(classes.map((k, c) => [String(k.id), Math.round(p[c] * 1e4) / 1e4])),
+        uncertainty: 0,
+      },
+    };
   });
 }
 
 describe('export validation on fp32 graph vs fp16-fitted head', () => {
   it('a confident head: differences beyond 1e-3, inside the fp16 bound → passed', async () => {
     const { A, b } = head(120);
-    const file: HeadFile = { task: 'classification', version: 7, classIds: classes.map((k) => k.id), d, C, A: b64(A), b: b64(b), backbone: bb };
+    const file: HeadFile = {
+      task: 'classification',
+      version: 7,
+      classIds: classes.map((k) => k.id),
+      d,
+      C,
+      A: b64(A),
+      b: b64(b),
+      backbone: bb,
+    };
     const r = await exportOnnx({ head: file, classes, out: join(dir, 'ok'), samples: stored(A, b) });
     console.log(`confident head: ${JSON.stringify(r)}`);
     expect(r.passed, r.reason).toBe(true);
@@ -77,13 +122,27 @@ describe('export validation on fp32 graph vs fp16-fitted head', () => {
   it('stored predictions from another head, or from a slightly different one, are refused, with the reason', async () => {
     const { A, b } = head(120);
     const other = head(120, 1);
-    const file: HeadFile = { task: 'classification', version: 8, classIds: classes.map((k) => k.id), d, C, A: b64(A), b: b64(b), backbone: bb };
+    const file: HeadFile = {
+      task: 'classification',
+      version: 8,
+      classIds: classes.map((k) => k.id),
+      d,
+      C,
+      A: b64(A),
+      b: b64(b),
+      backbone: bb,
+    };
     const r = await exportOnnx({ head: file, classes, out: join(dir, 'bad'), samples: stored(other.A, other.b) });
     expect(r.passed).toBe(false);
     expect(r.reason).toMatch(/fp16 bound|the trainer said/);
     // a head 3 % stronger than the exported one (as a later refit would be): refused too
     const later = { A: A.map((v) => v * 1.03), b };
-    const r2 = await exportOnnx({ head: { ...file, version: 9 }, classes, out: join(dir, 'later'), samples: stored(later.A, later.b) });
+    const r2 = await exportOnnx({
+      head: { ...file, version: 9 },
+      classes,
+      out: join(dir, 'later'),
+      samples: stored(later.A, later.b),
+    });
     console.log(`a head 3 % off: ${JSON.stringify({ passed: r2.passed, maxAbsDiff: r2.maxAbsDiff, ...r2.checks })}`);
     expect(r2.passed).toBe(false);
   }, 240_000);

@@ -29,7 +29,8 @@ describe('FeatureStore', () => {
     for (let from = 0; from < r.records;) {
       const c = r.scan(from, 24 * 4 * 10, () => true); // ten rows per read
       c.ids.forEach((id, k) => expect(c.values.subarray(k * 24, (k + 1) * 24)).toEqual(row(id, 24)));
-      seen.push(...c.ids); from = c.next;
+      seen.push(...c.ids);
+      from = c.next;
     }
     expect(seen).toEqual(Array.from({ length: 100 }, (_, i) => i + 1));
     r.close();
@@ -43,16 +44,25 @@ describe('FeatureStore', () => {
     s.flush();
     const got = s.get(3, sha(3))!;
     expect(got.shape).toEqual({ h: 2, w: 2, d: 8 });
-    got.data.forEach((v, k) => expect(Math.abs(v - row(300, 32)[k])).toBeLessThanOrEqual(Math.abs(row(300, 32)[k]) * 2 ** -11 + 1e-7));
+    got.data.forEach((v, k) =>
+      expect(Math.abs(v - row(300, 32)[k])).toBeLessThanOrEqual(Math.abs(row(300, 32)[k]) * 2 ** -11 + 1e-7),
+    );
     const ids: number[] = [];
-    for (let from = 0; from < s.records;) { const c = s.scan(from, 1 << 20, () => true); ids.push(...c.ids); from = c.next; }
+    for (let from = 0; from < s.records;) {
+      const c = s.scan(from, 1 << 20, () => true);
+      ids.push(...c.ids);
+      from = c.next;
+    }
     expect(ids.sort((a, b) => a - b)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]); // the superseded row is skipped
     s.close();
   });
 
   it('a kill -9 loses at most the chunk not yet written; the rest reopens', async () => {
     const dir = tempDir('hilt-fs-');
-    const child = fork(join(import.meta.dirname, 'helpers', 'store-writer.ts'), [dir, '70', '32'], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
+    const child = fork(join(import.meta.dirname, 'helpers', 'store-writer.ts'), [dir, '70', '32'], {
+      execArgv: ['--import', 'tsx'],
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+    });
     await new Promise<void>((r) => child.on('message', () => r()));
     child.kill('SIGKILL');
     await new Promise((r) => child.on('exit', r));
@@ -85,7 +95,8 @@ describe('FeatureStore', () => {
   });
 
   it('one writer per store: another live process is refused (and gets a private store), a dead one is taken over', () => {
-    const root = tempDir('hilt-fs-'), dir = join(root, 'key', `pooled-${POOLED_DTYPE}`);
+    const root = tempDir('hilt-fs-'),
+      dir = join(root, 'key', `pooled-${POOLED_DTYPE}`);
     mkdirSync(dir, { recursive: true });
     writeFileSync(join(dir, 'writer.lock'), String(process.ppid)); // a live process that is not this one
     expect(() => new FeatureStore(dir, 'f32')).toThrow(StoreBusy);

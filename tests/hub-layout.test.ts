@@ -40,7 +40,11 @@ describe('external-data layout', () => {
     expect(cfg['transformers.js_config'].use_external_data_format).toEqual({ 'model.onnx': 1 });
     expect(hasModel(ext)).toBe(true);
     fs.renameSync(path.join(ext, 'onnx', EXTERNAL_DATA_FILE), path.join(tmp, 'moved'));
-    try { expect(hasModel(ext)).toBe(false); } finally { fs.renameSync(path.join(tmp, 'moved'), path.join(ext, 'onnx', EXTERNAL_DATA_FILE)); }
+    try {
+      expect(hasModel(ext)).toBe(false);
+    } finally {
+      fs.renameSync(path.join(tmp, 'moved'), path.join(ext, 'onnx', EXTERNAL_DATA_FILE));
+    }
   });
 
   it('a local folder loads and computes exactly what the inline graph computes, at 224 and 448', async () => {
@@ -52,7 +56,10 @@ describe('external-data layout', () => {
         expect(ra.dims).toEqual([1, 1 + 4 + (side / 16) ** 2, 64]);
         expect(ra.data).toEqual(rb.data);
       }
-    } finally { await a.dispose(); await b.dispose(); }
+    } finally {
+      await a.dispose();
+      await b.dispose();
+    }
   });
 
   it('the hub id loads offline from models/<org>/<repo>/ in that layout', async () => {
@@ -62,7 +69,9 @@ describe('external-data layout', () => {
     try {
       expect(bb.dir).toBe(localHubFolder(HUB_ID, models));
       expect((await run(bb, 448)).dims).toEqual([1, 1 + 4 + 28 * 28, 64]);
-    } finally { await bb.dispose(); }
+    } finally {
+      await bb.dispose();
+    }
   });
 
   it('fetch-model downloads the data file too (from a hub at HF_ENDPOINT), then loads offline', async () => {
@@ -72,7 +81,10 @@ describe('external-data layout', () => {
       const m = /^\/(.+?)\/resolve\/main\/(.+)$/.exec(decodeURIComponent(req.url ?? ''));
       const file = m && m[1] === HUB_ID ? path.join(ext, m[2]) : null;
       requested.push(m?.[2] ?? String(req.url));
-      if (!file || !file.startsWith(ext) || !fs.existsSync(file)) { res.writeHead(404).end('not found'); return; }
+      if (!file || !file.startsWith(ext) || !fs.existsSync(file)) {
+        res.writeHead(404).end('not found');
+        return;
+      }
       res.writeHead(200, { 'content-length': fs.statSync(file).size }).end(fs.readFileSync(file));
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
@@ -83,12 +95,21 @@ describe('external-data layout', () => {
       const dir = await fetchModel('dinov3-vits16', models);
       expect(dir).toBe(localHubFolder(HUB_ID, models));
       expect(requested).toContain(`onnx/${EXTERNAL_DATA_FILE}`);
-      expect(fs.readFileSync(path.join(dir, 'onnx', EXTERNAL_DATA_FILE)).equals(fs.readFileSync(path.join(ext, 'onnx', EXTERNAL_DATA_FILE)))).toBe(true);
+      expect(
+        fs
+          .readFileSync(path.join(dir, 'onnx', EXTERNAL_DATA_FILE))
+          .equals(fs.readFileSync(path.join(ext, 'onnx', EXTERNAL_DATA_FILE))),
+      ).toBe(true);
     } finally {
-      if (saved === undefined) delete process.env.HF_ENDPOINT; else process.env.HF_ENDPOINT = saved;
+      if (saved === undefined) delete process.env.HF_ENDPOINT;
+      else process.env.HF_ENDPOINT = saved;
       server.close();
     }
     const bb = await loadBackbone({ backbone: 'dinov3-vits16', device: 'cpu', offline: true, modelsDir: models });
-    try { expect((await run(bb, 224)).dims).toEqual([1, 1 + 4 + 196, 64]); } finally { await bb.dispose(); }
+    try {
+      expect((await run(bb, 224)).dims).toEqual([1, 1 + 4 + 196, 64]);
+    } finally {
+      await bb.dispose();
+    }
   });
 });

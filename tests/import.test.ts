@@ -1,4 +1,13 @@
-import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync, readFileSync, chmodSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+  readFileSync,
+  chmodSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
@@ -11,22 +20,40 @@ import { closeSession, getSetting, getTask, openSession, setSetting, type Sessio
 import { createDemoSession } from '../scripts/make-demo.ts';
 
 const dirs: string[] = [];
-const tmp = () => { const d = mkdtempSync(join(tmpdir(), 'hilt-import-')); dirs.push(d); return d; };
+const tmp = () => {
+  const d = mkdtempSync(join(tmpdir(), 'hilt-import-'));
+  dirs.push(d);
+  return d;
+};
 const sessions: Session[] = [];
-const newSession = (root: string, name = 's') => { const s = openSession(join(root, 'sessions'), name, { create: true }); sessions.push(s); return s; };
-afterAll(() => { for (const s of sessions) closeSession(s); for (const d of dirs) rmSync(d, { recursive: true, force: true }); });
+const newSession = (root: string, name = 's') => {
+  const s = openSession(join(root, 'sessions'), name, { create: true });
+  sessions.push(s);
+  return s;
+};
+afterAll(() => {
+  for (const s of sessions) closeSession(s);
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
 
 /** Seeded noise picture: every call with a different seed gives different bytes. */
 function noise(w: number, h: number, seed: number, channels = 3) {
   const px = Buffer.alloc(w * h * channels);
-  let s = seed * 2654435761 >>> 0;
-  for (let i = 0; i < px.length; i++) { s = (s * 1664525 + 1013904223) >>> 0; px[i] = s >>> 24; }
+  let s = (seed * 2654435761) >>> 0;
+  for (let i = 0; i < px.length; i++) {
+    s = (s * 1664525 + 1013904223) >>> 0;
+    px[i] = s >>> 24;
+  }
   return sharp(px, { raw: { width: w, height: h, channels: channels as 3 } });
 }
-const put = async (file: string, p: Promise<Buffer> | Buffer) => { mkdirSync(join(file, '..'), { recursive: true }); writeFileSync(file, await p); };
+const put = async (file: string, p: Promise<Buffer> | Buffer) => {
+  mkdirSync(join(file, '..'), { recursive: true });
+  writeFileSync(file, await p);
+};
 
 describe('import of a messy folder', () => {
-  const root = tmp(), src = join(root, 'photos');
+  const root = tmp(),
+    src = join(root, 'photos');
   let jpg: Buffer, session: Session, report: ImportReport, rows: ImageRow[];
   const progress: number[] = [];
   const byName = (n: string) => rows.find((r) => r.path === join(src, n))!;
@@ -49,7 +76,10 @@ describe('import of a messy folder', () => {
     // broken ones
     const corrupt = Buffer.from(jpg);
     const sos = corrupt.indexOf(Buffer.from([0xff, 0xda]));
-    for (let i = sos + 20, s = 99; i < corrupt.length - 2; i++) { s = (s * 1103515245 + 12345) >>> 0; corrupt[i] = s >>> 24; }
+    for (let i = sos + 20, s = 99; i < corrupt.length - 2; i++) {
+      s = (s * 1103515245 + 12345) >>> 0;
+      corrupt[i] = s >>> 24;
+    }
     await put(join(src, 'corrupt.jpg'), corrupt);
     const png = await noise(40, 40, 14).png().toBuffer();
     await put(join(src, 'truncated.png'), png.subarray(0, Math.floor(png.length / 2)));
@@ -72,7 +102,11 @@ describe('import of a messy folder', () => {
     expect(report.duplicates).toEqual([{ file: join(src, 'nested/copy-of-a.jpg'), sameAs: join(src, 'a.jpg') }]);
     const reasons = Object.fromEntries(report.skipped.map((s) => [s.file.slice(src.length + 1), s.reason]));
     expect(reasons).toEqual({
-      'corrupt.jpg': 'corrupt', 'truncated.png': 'corrupt', 'text.jpg': 'not-an-image', 'nested/empty.png': 'empty', 'gone.jpg': 'missing',
+      'corrupt.jpg': 'corrupt',
+      'truncated.png': 'corrupt',
+      'text.jpg': 'not-an-image',
+      'nested/empty.png': 'empty',
+      'gone.jpg': 'missing',
     });
     expect(report.skipped.every((s) => typeof s.detail === 'string')).toBe(true);
     expect(progress.at(-1)).toBe(1);
@@ -109,7 +143,11 @@ describe('import of a messy folder', () => {
     const s2 = newSession(root, 'copied');
     const r = await importInto(s2, src, { copy: true });
     expect([r.added, r.duplicates.length, r.skipped.length]).toEqual([13, 1, 5]);
-    const paths = s2.db.select().from(images).all().map((x) => x.path);
+    const paths = s2.db
+      .select()
+      .from(images)
+      .all()
+      .map((x) => x.path);
     expect(paths.every((p) => p.startsWith(join(s2.dir, 'images') + '/') && existsSync(p))).toBe(true);
     const again = await importInto(s2, src, { copy: true });
     expect([again.added, again.alreadyPresent, again.duplicates.length]).toEqual([0, 13, 1]);
@@ -129,9 +167,15 @@ describe('import of a messy folder', () => {
 
 describe('class-folders', () => {
   it('creates classes and labels, locks the task to classification', async () => {
-    const root = tmp(), src = join(root, 'pets');
+    const root = tmp(),
+      src = join(root, 'pets');
     for (const [i, f] of ['cat/1.jpg', 'cat/2.jpg', 'dog/1.jpg', 'dog/2.PNG', 'dog/3.jpg'].entries()) {
-      await put(join(src, f), noise(16, 16, 100 + i).png().toBuffer());
+      await put(
+        join(src, f),
+        noise(16, 16, 100 + i)
+          .png()
+          .toBuffer(),
+      );
     }
     await put(join(src, 'dog/bad.jpg'), Buffer.from('nope'));
     const s = newSession(root);
@@ -140,7 +184,10 @@ describe('class-folders', () => {
     expect(r.classesCreated).toEqual(['cat', 'dog']);
     expect(getTask(s.db)).toBe('classification');
     const cls = s.db.select().from(classes).orderBy(asc(classes.position)).all();
-    expect(cls.map((c) => [c.name, c.position])).toEqual([['cat', 0], ['dog', 1]]);
+    expect(cls.map((c) => [c.name, c.position])).toEqual([
+      ['cat', 0],
+      ['dog', 1],
+    ]);
     expect(cls[0].color).not.toBe(cls[1].color);
     const anns = s.db.select().from(annotations).all();
     expect(anns.every((a) => a.kind === 'label' && a.annotator === 'import')).toBe(true);
@@ -152,7 +199,8 @@ describe('class-folders', () => {
   });
 
   it('imports images only when the session is locked to segmentation, and says so', async () => {
-    const root = tmp(), src = join(root, 'pets');
+    const root = tmp(),
+      src = join(root, 'pets');
     await put(join(src, 'cat/1.jpg'), noise(16, 16, 200).jpeg().toBuffer());
     await put(join(src, 'dog/1.jpg'), noise(16, 16, 201).jpeg().toBuffer());
     const s = newSession(root);
@@ -164,7 +212,8 @@ describe('class-folders', () => {
   });
 
   it('is not detected with a single subfolder or loose files at the top', async () => {
-    const root = tmp(), src = join(root, 'p');
+    const root = tmp(),
+      src = join(root, 'p');
     await put(join(src, 'only/1.jpg'), noise(16, 16, 300).jpeg().toBuffer());
     await put(join(src, 'only/2.jpg'), noise(16, 16, 301).jpeg().toBuffer());
     expect((await importInto(newSession(root), src)).format).toBe('folder');
@@ -173,11 +222,20 @@ describe('class-folders', () => {
 
 describe('CSV', () => {
   it('reads path,label relative to the CSV, reports a missing file, leaves empty labels unlabelled', async () => {
-    const root = tmp(), src = join(root, 'data');
+    const root = tmp(),
+      src = join(root, 'data');
     for (const [i, f] of ['imgs/x1.jpg', 'imgs/x2.jpg', 'imgs/with,comma.jpg', 'imgs/x3.jpg'].entries()) {
-      await put(join(src, f), noise(16, 16, 400 + i).jpeg().toBuffer());
+      await put(
+        join(src, f),
+        noise(16, 16, 400 + i)
+          .jpeg()
+          .toBuffer(),
+      );
     }
-    writeFileSync(join(src, 'labels.csv'), 'path,label\r\nimgs/x1.jpg,cat\r\nimgs/x2.jpg,dog\r\nimgs/missing.jpg,cat\r\n"imgs/with,comma.jpg",dog\r\nimgs/x3.jpg,\r\n');
+    writeFileSync(
+      join(src, 'labels.csv'),
+      'path,label\r\nimgs/x1.jpg,cat\r\nimgs/x2.jpg,dog\r\nimgs/missing.jpg,cat\r\n"imgs/with,comma.jpg",dog\r\nimgs/x3.jpg,\r\n',
+    );
     const s = newSession(root);
     const r = await importInto(s, join(src, 'labels.csv'));
     expect([r.format, r.added, r.labelsSet]).toEqual(['csv', 4, 3]);
@@ -187,7 +245,8 @@ describe('CSV', () => {
   });
 
   it('works without a header, with absolute paths, and labels images imported before', async () => {
-    const root = tmp(), src = join(root, 'data');
+    const root = tmp(),
+      src = join(root, 'data');
     await put(join(src, 'a.jpg'), noise(16, 16, 500).jpeg().toBuffer());
     await put(join(src, 'b.jpg'), noise(16, 16, 501).jpeg().toBuffer());
     const s = newSession(root);
@@ -200,17 +259,34 @@ describe('CSV', () => {
 
 describe('COCO', () => {
   it('turns polygons, compressed and uncompressed RLE into class-index masks and locks segmentation', async () => {
-    const root = tmp(), src = join(root, 'coco');
-    for (const n of [1, 2, 3]) await put(join(src, 'images', `${n}.png`), noise(20, 10, 600 + n).png().toBuffer());
+    const root = tmp(),
+      src = join(root, 'coco');
+    for (const n of [1, 2, 3])
+      await put(
+        join(src, 'images', `${n}.png`),
+        noise(20, 10, 600 + n)
+          .png()
+          .toBuffer(),
+      );
     const blob = new Uint8Array(200); // class "car": rows 6-8 × cols 12-17
     for (let y = 6; y < 9; y++) for (let x = 12; x < 18; x++) blob[y * 20 + x] = 1;
     const counts = rleEncode(blob, 20, 10);
     const coco = {
       images: [1, 2, 3].map((id) => ({ id, file_name: `${id}.png`, width: 20, height: 10 })), // found under images/
-      categories: [{ id: 1, name: 'road' }, { id: 2, name: 'car' }, { id: 3, name: 'unused' }],
+      categories: [
+        { id: 1, name: 'road' },
+        { id: 2, name: 'car' },
+        { id: 3, name: 'unused' },
+      ],
       annotations: [
         { id: 1, image_id: 1, category_id: 1, segmentation: [[2, 2, 6, 2, 6, 6, 2, 6]], iscrowd: 0 },
-        { id: 2, image_id: 1, category_id: 2, segmentation: { size: [10, 20], counts: rleToString(counts) }, iscrowd: 1 },
+        {
+          id: 2,
+          image_id: 1,
+          category_id: 2,
+          segmentation: { size: [10, 20], counts: rleToString(counts) },
+          iscrowd: 1,
+        },
         { id: 3, image_id: 2, category_id: 2, segmentation: { size: [10, 20], counts }, iscrowd: 1 },
         { id: 4, image_id: 3, category_id: 1, bbox: [0, 0, 3, 3] }, // no segmentation: ignored
       ],
@@ -236,10 +312,17 @@ describe('COCO', () => {
   });
 
   it('skips a mask whose COCO size is not the image size', async () => {
-    const root = tmp(), src = join(root, 'coco');
+    const root = tmp(),
+      src = join(root, 'coco');
     await put(join(src, 'a.png'), noise(20, 10, 700).png().toBuffer());
-    writeFileSync(join(src, 'c.json'), JSON.stringify({ images: [{ id: 1, file_name: 'a.png', width: 10, height: 10 }],
-      categories: [{ id: 1, name: 'x' }], annotations: [{ image_id: 1, category_id: 1, segmentation: [[0, 0, 5, 0, 5, 5]] }] }));
+    writeFileSync(
+      join(src, 'c.json'),
+      JSON.stringify({
+        images: [{ id: 1, file_name: 'a.png', width: 10, height: 10 }],
+        categories: [{ id: 1, name: 'x' }],
+        annotations: [{ image_id: 1, category_id: 1, segmentation: [[0, 0, 5, 0, 5, 5]] }],
+      }),
+    );
     const r = await importInto(newSession(root), join(src, 'c.json'));
     expect([r.added, r.masksSet]).toEqual([1, 0]);
     expect(r.warnings.join()).toMatch(/not the image's 20×10/);
@@ -255,7 +338,9 @@ describe('demo session', () => {
     expect(r.report!.added).toBe(8);
     const labels = readFileSync(join(dataDir, 'labels.csv'), 'utf8').trim().split('\n');
     expect(labels[0]).toBe('path,label');
-    expect(new Set(labels.slice(1).map((l) => l.split(',')[1]))).toEqual(new Set(['circle', 'square', 'triangle', 'star']));
+    expect(new Set(labels.slice(1).map((l) => l.split(',')[1]))).toEqual(
+      new Set(['circle', 'square', 'triangle', 'star']),
+    );
     const s = openSession(join(root, 'sessions'), 'demo');
     sessions.push(s);
     expect(s.db.select().from(images).all()).toHaveLength(8);
@@ -264,11 +349,15 @@ describe('demo session', () => {
     const presets = getSetting<{ segmentation: { name: string }[]; classification: unknown[] }>(s.db, 'presets')!;
     expect(presets.segmentation[0].name).toBe('background');
     expect(presets.classification).toHaveLength(4);
-    expect((await createDemoSession(join(root, 'sessions'), 'demo', { count: 8, size: [64, 48], dataDir })).created).toBe(false);
+    expect(
+      (await createDemoSession(join(root, 'sessions'), 'demo', { count: 8, size: [64, 48], dataDir })).created,
+    ).toBe(false);
     // deterministic for a seed
     const other = join(root, 'again');
     await createDemoSession(join(root, 'sessions2'), 'demo', { count: 8, size: [64, 48], dataDir: other });
-    expect(readFileSync(join(other, 'images', 'img-0003.jpg'))).toEqual(readFileSync(join(dataDir, 'images', 'img-0003.jpg')));
+    expect(readFileSync(join(other, 'images', 'img-0003.jpg'))).toEqual(
+      readFileSync(join(dataDir, 'images', 'img-0003.jpg')),
+    );
     expect(JSON.parse(readFileSync(join(dataDir, 'coco.json'), 'utf8')).categories).toHaveLength(4);
   });
 });

@@ -13,11 +13,17 @@ const lock = JSON.parse(readFileSync(join(ROOT, 'package-lock.json'), 'utf8'));
 
 describe('install scripts policy', () => {
   it('allows better-sqlite3 and esbuild to build, denies onnxruntime-node and protobufjs', () => {
-    expect(pkg.allowScripts).toEqual({ 'better-sqlite3': true, esbuild: true, 'onnxruntime-node': false, protobufjs: false });
+    expect(pkg.allowScripts).toEqual({
+      'better-sqlite3': true,
+      esbuild: true,
+      'onnxruntime-node': false,
+      protobufjs: false,
+    });
   });
   it('covers every locked package that has an install script (a new one must be reviewed here)', () => {
     const withScripts = Object.entries(lock.packages as Record<string, { hasInstallScript?: boolean }>)
-      .filter(([path, p]) => path && p.hasInstallScript).map(([path]) => path.split('node_modules/').at(-1)!);
+      .filter(([path, p]) => path && p.hasInstallScript)
+      .map(([path]) => path.split('node_modules/').at(-1)!);
     expect(withScripts.length).toBeGreaterThan(0);
     for (const name of withScripts) expect(Object.keys(pkg.allowScripts), name).toContain(name);
   });
@@ -26,7 +32,10 @@ describe('install scripts policy', () => {
     if (existsSync(npmrc)) expect(readFileSync(npmrc, 'utf8')).not.toMatch(/onnxruntime-node-install/);
   });
   it('locks no package whose engines exclude the Node floor of package.json (npm warns EBADENGINE on install)', () => {
-    const semver = createRequire(import.meta.url)('semver') as { minVersion(r: string): { version: string }; satisfies(v: string, r: string): boolean };
+    const semver = createRequire(import.meta.url)('semver') as {
+      minVersion(r: string): { version: string };
+      satisfies(v: string, r: string): boolean;
+    };
     const floor = semver.minVersion(pkg.engines.node).version;
     const bad = Object.entries(lock.packages as Record<string, { engines?: { node?: string }; optional?: boolean }>)
       .filter(([path, p]) => path && !p.optional && p.engines?.node && !semver.satisfies(floor, p.engines.node))
@@ -35,6 +44,8 @@ describe('install scripts policy', () => {
   });
   it('onnxruntime-node runs on its bundled CPU binary without its install script', () => {
     if (process.platform !== 'linux' || process.arch !== 'x64') return;
-    expect(existsSync(join(ROOT, 'node_modules/onnxruntime-node/bin/napi-v6/linux/x64/onnxruntime_binding.node'))).toBe(true);
+    expect(existsSync(join(ROOT, 'node_modules/onnxruntime-node/bin/napi-v6/linux/x64/onnxruntime_binding.node'))).toBe(
+      true,
+    );
   });
 });

@@ -1,12 +1,28 @@
 import { describe, expect, it } from 'vitest';
 import {
-  classMaskToRles, decodeClassMask, encodeClassMask, polygonsToMask, rleCounts, rleDecode, rleEncode, rleFromString, rleToString,
+  classMaskToRles,
+  decodeClassMask,
+  encodeClassMask,
+  polygonsToMask,
+  rleCounts,
+  rleDecode,
+  rleEncode,
+  rleFromString,
+  rleToString,
 } from '../server/masks.ts';
 
 /** Row-major binary mask of size w×h with the given [x0,y0,x1,y1) rectangles set. */
-function rects(w: number, h: number, on: [number, number, number, number][], off: [number, number, number, number][] = []) {
+function rects(
+  w: number,
+  h: number,
+  on: [number, number, number, number][],
+  off: [number, number, number, number][] = [],
+) {
   const m = new Uint8Array(w * h);
-  for (const [list, v] of [[on, 1], [off, 0]] as const) {
+  for (const [list, v] of [
+    [on, 1],
+    [off, 0],
+  ] as const) {
     for (const [x0, y0, x1, y1] of list) for (let y = y0; y < y1; y++) for (let x = x0; x < x1; x++) m[y * w + x] = v;
   }
   return m;
@@ -15,7 +31,12 @@ function rects(w: number, h: number, on: [number, number, number, number][], off
 describe('COCO RLE', () => {
   // Reference values computed with pycocotools 2.0 (mask.encode on a Fortran-ordered uint8 array):
   // a 6×8 mask with pixel (0,0), rows 1–3 × cols 2–5 and pixel (7,5) set → b'01<2G00000:N', area 14.
-  const small = (() => { const m = rects(8, 6, [[2, 1, 6, 4]]); m[0] = 1; m[5 * 8 + 7] = 1; return m; })();
+  const small = (() => {
+    const m = rects(8, 6, [[2, 1, 6, 4]]);
+    m[0] = 1;
+    m[5 * 8 + 7] = 1;
+    return m;
+  })();
 
   it('encodes column-major runs starting with zeros, matching pycocotools', () => {
     const counts = rleEncode(small, 8, 6);
@@ -51,9 +72,10 @@ describe('COCO RLE', () => {
 
   it('round-trips random masks through the string form', () => {
     let seed = 7;
-    const rand = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32);
+    const rand = () => (seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32;
     for (let k = 0; k < 20; k++) {
-      const w = 1 + Math.floor(rand() * 40), h = 1 + Math.floor(rand() * 40);
+      const w = 1 + Math.floor(rand() * 40),
+        h = 1 + Math.floor(rand() * 40);
       const m = new Uint8Array(w * h).map(() => (rand() < 0.3 ? 1 : 0));
       expect(Array.from(rleDecode(rleFromString(rleToString(rleEncode(m, w, h))), w, h))).toEqual(Array.from(m));
     }
@@ -71,7 +93,14 @@ describe('polygons', () => {
 
   it('fills a right triangle like pycocotools (45 pixels) and unions several polygons', () => {
     expect(polygonsToMask([[0, 0, 10, 0, 0, 10]], 12, 12).reduce((a, b) => a + b, 0)).toBe(45);
-    const two = polygonsToMask([[0, 0, 4, 0, 4, 4, 0, 4], [2, 2, 6, 2, 6, 6, 2, 6]], 8, 8);
+    const two = polygonsToMask(
+      [
+        [0, 0, 4, 0, 4, 4, 0, 4],
+        [2, 2, 6, 2, 6, 6, 2, 6],
+      ],
+      8,
+      8,
+    );
     expect(two.reduce((a, b) => a + b, 0)).toBe(16 + 16 - 4);
   });
 
@@ -82,7 +111,8 @@ describe('polygons', () => {
 
 describe('class-index masks', () => {
   it('PNG encode/decode is lossless and per-class RLEs decode back to each class', async () => {
-    const w = 13, h = 7;
+    const w = 13,
+      h = 7;
     const data = new Uint8Array(w * h).map((_, i) => [0, 1, 2, 5, 255][(i * 7 + (i >> 3)) % 5]);
     const png = await encodeClassMask({ data, width: w, height: h });
     const back = await decodeClassMask(png);

@@ -17,7 +17,9 @@ beforeAll(async () => {
   for (const name of ['a', 'b']) await srv.api('POST', '/api/classes', { name });
   classes = (await srv.api('GET', '/api/classes')).body.classes;
 });
-afterAll(async () => { await srv?.close(); });
+afterAll(async () => {
+  await srv?.close();
+});
 
 /** A fake trainer that has said hello; close() resolves once the server saw it go. */
 async function trainer() {
@@ -26,22 +28,42 @@ async function trainer() {
   ws.on('message', (d) => got.push(JSON.parse(String(d))));
   await new Promise((r) => ws.once('open', r));
   ws.send(JSON.stringify({ type: 'hello', version: PROTOCOL_VERSION, role: 'trainer' }));
-  const until = async (pred: () => boolean) => { for (let i = 0; i < 200 && !pred(); i++) await new Promise((r) => setTimeout(r, 10)); };
+  const until = async (pred: () => boolean) => {
+    for (let i = 0; i < 200 && !pred(); i++) await new Promise((r) => setTimeout(r, 10));
+  };
   await until(() => got.some((f) => f.type === 'snapshot'));
   return {
     send: (m: object) => ws.send(JSON.stringify(m)),
-    async close() { ws.close(); await until(() => !(srv.ctx.trainer.online)); },
+    async close() {
+      ws.close();
+      await until(() => !srv.ctx.trainer.online);
+    },
     until,
   };
 }
 /** Poll until the server reflects what the fake trainer sent (it persists asynchronously to us). */
 async function eventually(fn: () => Promise<boolean>, what: string) {
-  for (let i = 0; i < 300; i++) { if (await fn()) return; await new Promise((r) => setTimeout(r, 10)); }
+  for (let i = 0; i < 300; i++) {
+    if (await fn()) return;
+    await new Promise((r) => setTimeout(r, 10));
+  }
   throw new Error(`timed out waiting for ${what}`);
 }
 const versionOf = async (id: number) => (await srv.api('GET', `/api/images/${id}`)).body.prediction?.modelVersion;
 const predict = (imageId: number, classId: number, v: number) => ({
-  type: 'predictions', modelVersion: v, items: [{ imageId, classId, probs: { [classes[0].id]: classId === classes[0].id ? 0.9 : 0.1, [classes[1].id]: classId === classes[1].id ? 0.9 : 0.1 }, uncertainty: 0.2 }],
+  type: 'predictions',
+  modelVersion: v,
+  items: [
+    {
+      imageId,
+      classId,
+      probs: {
+        [classes[0].id]: classId === classes[0].id ? 0.9 : 0.1,
+        [classes[1].id]: classId === classes[1].id ? 0.9 : 0.1,
+      },
+      uncertainty: 0.2,
+    },
+  ],
 });
 
 describe('accept-prediction checks the model version that was shown', () => {
@@ -75,8 +97,15 @@ describe('model strategies while the trainer is offline', () => {
   it('picks by the suggestions while the trainer is there, and falls back to sequential, saying why, once it is gone', async () => {
     const t = await trainer();
     t.send({ type: 'suggestions', modelVersion: 2, lists: { uncertain: [9, 8] } });
-    await eventually(async () => (await srv.api('GET', '/api/session')).body.strategies.includes('uncertain'), 'suggestions');
-    expect((await srv.api('GET', '/api/next?strategy=uncertain&annotator=u1')).body).toMatchObject({ id: 9, reason: 'uncertain', why: 'model unsure' });
+    await eventually(
+      async () => (await srv.api('GET', '/api/session')).body.strategies.includes('uncertain'),
+      'suggestions',
+    );
+    expect((await srv.api('GET', '/api/next?strategy=uncertain&annotator=u1')).body).toMatchObject({
+      id: 9,
+      reason: 'uncertain',
+      why: 'model unsure',
+    });
     await t.close();
     const off = (await srv.api('GET', '/api/next?strategy=uncertain&annotator=u2')).body;
     expect(off.reason).toBe('uncertain: fallback to sequential (the trainer is offline)');
@@ -85,9 +114,12 @@ describe('model strategies while the trainer is offline', () => {
 });
 
 describe('reset', () => {
-  it('tells browsers the trainer status is gone (the archived session\'s model) before the session frame', async () => {
+  it("tells browsers the trainer status is gone (the archived session's model) before the session frame", async () => {
     const t = await trainer();
-    t.send({ type: 'status', status: { phase: 'ready', embedded: 10, total: 10, device: 'cpu', backbone: 'tiny', modelVersion: 3 } });
+    t.send({
+      type: 'status',
+      status: { phase: 'ready', embedded: 10, total: 10, device: 'cpu', backbone: 'tiny', modelVersion: 3 },
+    });
     const br = await browserPeer(srv.url);
     await br.waitFor((f) => f.type === 'trainer' && f.status?.modelVersion === 3, 5000);
     expect((await srv.api('POST', '/api/session/reset', { confirm: 'model' })).status).toBe(200);

@@ -14,13 +14,22 @@ beforeAll(async () => {
   const dir = tempDir();
   await makeSession(dir, 's', 40);
   srv = await serveSession(dir, 's');
-  ids = (srv.ctx.session.db.$client.prepare('select id from images order by id').all() as { id: number }[]).map((r) => r.id);
+  ids = (srv.ctx.session.db.$client.prepare('select id from images order by id').all() as { id: number }[]).map(
+    (r) => r.id,
+  );
 });
-afterAll(async () => { await srv?.close(); });
+afterAll(async () => {
+  await srv?.close();
+});
 
 const sql = () => srv.ctx.session.db.$client;
-const putList = (strategy: string, list: number[]) => sql().prepare(`insert into suggestions (strategy, ids, model_version, at) values (?, ?, 1, 0)
-  on conflict(strategy) do update set ids = excluded.ids`).run(strategy, JSON.stringify(list));
+const putList = (strategy: string, list: number[]) =>
+  sql()
+    .prepare(
+      `insert into suggestions (strategy, ids, model_version, at) values (?, ?, 1, 0)
+  on conflict(strategy) do update set ids = excluded.ids`,
+    )
+    .run(strategy, JSON.stringify(list));
 const dropLists = () => sql().prepare('delete from suggestions').run();
 const next = (strategy: string, extra: Record<string, string> = {}) =>
   nextImage(srv.ctx.session.db, { strategy, annotator: 'tester', claimTtlMs: 1, trainerOnline: true, ...extra });
@@ -30,8 +39,11 @@ describe('no silent sequential', () => {
     const r = await srv.api('PUT', '/api/session/task', { task: 'classification' });
     expect(r.status).toBe(200);
     const cls = (await srv.api('POST', '/api/classes', { name: 'a' })).body.class.id as number;
-    const train = ids.filter((id) => !isVal(id)), val = ids.filter((id) => isVal(id));
-    const ins = sql().prepare('insert into predictions (image_id, model_version, class_id, uncertainty, confidence, at) values (?, 1, ?, ?, ?, 0)');
+    const train = ids.filter((id) => !isVal(id)),
+      val = ids.filter((id) => isVal(id));
+    const ins = sql().prepare(
+      'insert into predictions (image_id, model_version, class_id, uncertainty, confidence, at) values (?, 1, ?, ?, ?, 0)',
+    );
     // the most uncertain prediction is a val-side image: a train-side one comes first all the same
     ins.run(val[0], cls, 0.99, 0.5);
     ins.run(train[5], cls, 0.9, 0.55);
@@ -52,14 +64,27 @@ describe('no silent sequential', () => {
     dropLists();
     const train = ids.filter((id) => !isVal(id));
     putList('typical', [train[3]]);
-    expect(next('uncertain')).toMatchObject({ id: train[3], reason: 'uncertain: fallback to typical (no list from the trainer yet)' });
+    expect(next('uncertain')).toMatchObject({
+      id: train[3],
+      reason: 'uncertain: fallback to typical (no list from the trainer yet)',
+    });
     putList('uncertain', []);
-    expect(next('diverse')).toMatchObject({ id: train[3], reason: 'diverse: fallback to typical (no list from the trainer yet)' });
-    expect(next('uncertain')).toMatchObject({ id: train[3], reason: 'uncertain: fallback to typical (its list is used up)' });
+    expect(next('diverse')).toMatchObject({
+      id: train[3],
+      reason: 'diverse: fallback to typical (no list from the trainer yet)',
+    });
+    expect(next('uncertain')).toMatchObject({
+      id: train[3],
+      reason: 'uncertain: fallback to typical (its list is used up)',
+    });
     dropLists();
-    expect(next('uncertain')).toMatchObject({ id: ids[0], reason: 'uncertain: fallback to sequential (no list from the trainer yet)' });
-    expect(nextImage(srv.ctx.session.db, { strategy: 'typical', annotator: 'tester', claimTtlMs: 1, trainerOnline: false }))
-      .toMatchObject({ id: ids[0], reason: 'typical: fallback to sequential (the trainer is offline)' });
+    expect(next('uncertain')).toMatchObject({
+      id: ids[0],
+      reason: 'uncertain: fallback to sequential (no list from the trainer yet)',
+    });
+    expect(
+      nextImage(srv.ctx.session.db, { strategy: 'typical', annotator: 'tester', claimTtlMs: 1, trainerOnline: false }),
+    ).toMatchObject({ id: ids[0], reason: 'typical: fallback to sequential (the trainer is offline)' });
   });
 });
 
@@ -80,7 +105,8 @@ describe('val-side picks from the start', () => {
     // skips are no labels: still no val pick due
     expect(next('uncertain').reason).toBe('uncertain');
     const cls = (await srv.api('GET', '/api/classes')).body.classes[0].id as number;
-    for (const id of train.slice(0, 4)) await srv.api('PUT', `/api/images/${id}/annotation`, { kind: 'label', classId: cls });
+    for (const id of train.slice(0, 4))
+      await srv.api('PUT', `/api/images/${id}/annotation`, { kind: 'label', classId: cls });
     expect(valCounts(srv.ctx.session.db)).toEqual({ labelled: 4, val: 0 });
     const v = next('uncertain');
     expect(isVal(v.id!)).toBe(true);
@@ -99,7 +125,9 @@ describe('val-side picks from the start', () => {
     try {
       expect(valDue(db, () => 0.05)).toBe(true);
       expect(valDue(db, () => 0.5)).toBe(false);
-    } finally { sql().prepare(`update counters set n = ? where key = 'labelled'`).run(was); }
+    } finally {
+      sql().prepare(`update counters set n = ? where key = 'labelled'`).run(was);
+    }
     expect(valDue(db, () => 0.05)).toBe(valCounts(db).val < valTarget(was + 1));
   });
 });

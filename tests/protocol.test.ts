@@ -14,36 +14,57 @@ beforeAll(async () => {
   await srv.api('POST', '/api/classes', { name: 'a' });
   await srv.api('POST', '/api/classes', { name: 'b' });
 });
-afterAll(async () => { await srv?.close(); });
+afterAll(async () => {
+  await srv?.close();
+});
 
-interface Peer { ws: WebSocket; frames: any[]; next(type: string, ms?: number): Promise<any>; closed: Promise<{ code: number; reason: string }> }
+interface Peer {
+  ws: WebSocket;
+  frames: any[];
+  next(type: string, ms?: number): Promise<any>;
+  closed: Promise<{ code: number; reason: string }>;
+}
 
 function peer(url: string): Promise<Peer> {
   return new Promise((resolve, reject) => {
     const ws = new WebSocket(url.replace('http', 'ws') + '/ws');
     const frames: any[] = [];
     const waiters: { type: string; fn: (f: any) => void }[] = [];
-    const closed = new Promise<{ code: number; reason: string }>((r) => ws.on('close', (code, reason) => r({ code, reason: reason.toString() })));
+    const closed = new Promise<{ code: number; reason: string }>((r) =>
+      ws.on('close', (code, reason) => r({ code, reason: reason.toString() })),
+    );
     ws.on('message', (raw) => {
       const f = JSON.parse(raw.toString());
       const w = waiters.findIndex((x) => x.type === f.type);
-      if (w >= 0) waiters.splice(w, 1)[0].fn(f); else frames.push(f);
+      if (w >= 0) waiters.splice(w, 1)[0].fn(f);
+      else frames.push(f);
     });
-    ws.on('open', () => resolve({
-      ws, frames, closed,
-      next(type, ms = 5000) {
-        const i = frames.findIndex((f) => f.type === type);
-        if (i >= 0) return Promise.resolve(frames.splice(i, 1)[0]);
-        return new Promise((res, rej) => {
-          const t = setTimeout(() => rej(new Error(`no ${type} frame within ${ms} ms`)), ms);
-          waiters.push({ type, fn: (f) => { clearTimeout(t); res(f); } });
-        });
-      },
-    }));
+    ws.on('open', () =>
+      resolve({
+        ws,
+        frames,
+        closed,
+        next(type, ms = 5000) {
+          const i = frames.findIndex((f) => f.type === type);
+          if (i >= 0) return Promise.resolve(frames.splice(i, 1)[0]);
+          return new Promise((res, rej) => {
+            const t = setTimeout(() => rej(new Error(`no ${type} frame within ${ms} ms`)), ms);
+            waiters.push({
+              type,
+              fn: (f) => {
+                clearTimeout(t);
+                res(f);
+              },
+            });
+          });
+        },
+      }),
+    );
     ws.on('error', reject);
   });
 }
-const hello = (role: 'browser' | 'trainer', extra: object = {}) => JSON.stringify({ type: 'hello', version: PROTOCOL_VERSION, role, ...extra });
+const hello = (role: 'browser' | 'trainer', extra: object = {}) =>
+  JSON.stringify({ type: 'hello', version: PROTOCOL_VERSION, role, ...extra });
 
 describe('socket protocol', () => {
   it('P1/P5: hello → welcome; a trainer then gets a snapshot with images and classes', async () => {
@@ -75,8 +96,12 @@ describe('socket protocol', () => {
   });
 
   it('P4: a malformed frame gets an error back and kills neither this connection nor others', async () => {
-    const a = await peer(srv.url); a.ws.send(hello('browser')); await a.next('welcome');
-    const b = await peer(srv.url); b.ws.send(hello('browser')); await b.next('welcome');
+    const a = await peer(srv.url);
+    a.ws.send(hello('browser'));
+    await a.next('welcome');
+    const b = await peer(srv.url);
+    b.ws.send(hello('browser'));
+    await b.next('welcome');
     a.ws.send('{oops');
     expect((await a.next('error')).code).toBe('invalid_frame');
     a.ws.send(JSON.stringify({ type: 'focus', imageId: -3 }));
@@ -85,20 +110,41 @@ describe('socket protocol', () => {
     await a.next('pong');
     b.ws.send(JSON.stringify({ type: 'ping' }));
     await b.next('pong');
-    a.ws.close(); b.ws.close();
+    a.ws.close();
+    b.ws.close();
   });
 
   it('P6: trainer predictions are persisted, then pushed to a browser focused on that image', async () => {
-    const t = await peer(srv.url); t.ws.send(hello('trainer')); await t.next('snapshot');
-    const br = await peer(srv.url); br.ws.send(hello('browser')); await br.next('welcome');
+    const t = await peer(srv.url);
+    t.ws.send(hello('trainer'));
+    await t.next('snapshot');
+    const br = await peer(srv.url);
+    br.ws.send(hello('browser'));
+    await br.next('welcome');
     expect((await br.next('trainer')).online).toBe(true);
     const classes = (await srv.api('GET', '/api/classes')).body.classes;
     br.ws.send(JSON.stringify({ type: 'focus', imageId: 3 }));
     expect(await t.next('focus')).toEqual({ type: 'focus', imageId: 3 });
-    t.ws.send(JSON.stringify({ type: 'predictions', modelVersion: 7, items: [
-      { imageId: 3, classId: classes[1].id, probs: { [classes[0].id]: 0.2, [classes[1].id]: 0.8 }, uncertainty: 0.4 },
-      { imageId: 4, classId: classes[0].id, probs: { [classes[0].id]: 0.9, [classes[1].id]: 0.1 }, uncertainty: 0.2 },
-    ] }));
+    t.ws.send(
+      JSON.stringify({
+        type: 'predictions',
+        modelVersion: 7,
+        items: [
+          {
+            imageId: 3,
+            classId: classes[1].id,
+            probs: { [classes[0].id]: 0.2, [classes[1].id]: 0.8 },
+            uncertainty: 0.4,
+          },
+          {
+            imageId: 4,
+            classId: classes[0].id,
+            probs: { [classes[0].id]: 0.9, [classes[1].id]: 0.1 },
+            uncertainty: 0.2,
+          },
+        ],
+      }),
+    );
     const f = await br.next('prediction');
     expect(f).toMatchObject({ modelVersion: 7, prediction: { imageId: 3, classId: classes[1].id } });
     // image 4 was not focused: persisted but not pushed
@@ -107,10 +153,21 @@ describe('socket protocol', () => {
     expect(br.frames.some((x) => x.type === 'prediction' && x.prediction.imageId === 4)).toBe(false);
     t.ws.send(JSON.stringify({ type: 'suggestions', modelVersion: 7, lists: { uncertain: [5, 3] } }));
     expect((await br.next('suggestions')).strategies).toEqual(['uncertain']);
-    expect((await srv.api('GET', '/api/next?strategy=uncertain&annotator=z')).body).toMatchObject({ id: 5, reason: 'uncertain' });
-    t.ws.send(JSON.stringify({ type: 'status', status: { phase: 'ready', embedded: 6, total: 6, device: 'cpu', backbone: 'tiny' } }));
+    expect((await srv.api('GET', '/api/next?strategy=uncertain&annotator=z')).body).toMatchObject({
+      id: 5,
+      reason: 'uncertain',
+    });
+    t.ws.send(
+      JSON.stringify({
+        type: 'status',
+        status: { phase: 'ready', embedded: 6, total: 6, device: 'cpu', backbone: 'tiny' },
+      }),
+    );
     expect((await br.next('trainer')).status).toMatchObject({ phase: 'ready', embedded: 6 });
-    expect((await srv.api('GET', '/api/session')).body.trainer).toMatchObject({ online: true, status: { phase: 'ready' } });
+    expect((await srv.api('GET', '/api/session')).body.trainer).toMatchObject({
+      online: true,
+      status: { phase: 'ready' },
+    });
     // a label given while a prediction was shown counts towards live accuracy
     await srv.api('PUT', '/api/images/3/annotation', { kind: 'label', classId: classes[1].id });
     expect((await t.next('annotation')).annotation).toMatchObject({ imageId: 3, classId: classes[1].id });
@@ -128,11 +185,15 @@ describe('token off loopback', () => {
     const s = await serveSession(dir, 'proto', { host: '0.0.0.0', token: 'sekrit-token-0123456789' });
     try {
       const url = `http://127.0.0.1:${s.port}`;
-      const bad = await peer(url); bad.ws.send(hello('trainer', { token: 'nope' }));
+      const bad = await peer(url);
+      bad.ws.send(hello('trainer', { token: 'nope' }));
       expect((await bad.closed).code).toBe(CLOSE.unauthorised);
-      const good = await peer(url); good.ws.send(hello('trainer', { token: 'sekrit-token-0123456789' }));
+      const good = await peer(url);
+      good.ws.send(hello('trainer', { token: 'sekrit-token-0123456789' }));
       expect((await good.next('welcome')).role).toBe('trainer');
       good.ws.close();
-    } finally { await s.close(); }
+    } finally {
+      await s.close();
+    }
   });
 });

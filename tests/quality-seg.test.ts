@@ -11,12 +11,16 @@ import { isVal } from '../common/split.ts';
 import { gauss, mulberry32 } from '../trainer/rng.ts';
 import type { TrainerToServer } from '../common/protocol.ts';
 
-const d = 8, C = 3, side = 4, n = side * side;
+const d = 8,
+  C = 3,
+  side = 4,
+  n = side * side;
 const r = mulberry32(9);
 const centres = Array.from({ length: C }, () => Array.from({ length: d }, () => 3 * gauss(r)));
 /** an image: left half class 0, right half class 1 or 2; labels as painted (`swap`: 1 ↔ 2, a careless mask) */
 function image(id: number, right: number, swap = false) {
-  const features = new Float32Array(n * d), labels = new Int32Array(n).fill(IGNORE);
+  const features = new Float32Array(n * d),
+    labels = new Int32Array(n).fill(IGNORE);
   for (let p = 0; p < n; p++) {
     const c = p % side < side / 2 ? 0 : right;
     for (let j = 0; j < d; j++) features[p * d + j] = centres[c][j] + 0.5 * gauss(r);
@@ -29,32 +33,69 @@ describe('segmentation quality', () => {
   it('evaluates the val images per class, flags the swapped mask first, sends hints', async () => {
     const imgs = Array.from({ length: 40 }, (_, k) => image(k + 1, 1 + (k % 2), k + 1 === 7));
     expect(isVal(7)).toBe(false); // the swapped one is a training image (in-sample disagreement)
-    const train = imgs.filter((i) => !isVal(i.id)), val = imgs.filter((i) => isVal(i.id));
+    const train = imgs.filter((i) => !isVal(i.id)),
+      val = imgs.filter((i) => isVal(i.id));
     const model: LogRegModel = fitSegmentation(train, d, C, { seed: 0 }).model;
     const sent: TrainerToServer[] = [];
-    const ann = new Map(imgs.map((i) => [i.id, { imageId: i.id, kind: 'mask' as const, classId: null, updatedAt: 1000 + i.id }]));
+    const ann = new Map(
+      imgs.map((i) => [i.id, { imageId: i.id, kind: 'mask' as const, classId: null, updatedAt: 1000 + i.id }]),
+    );
     const view = {
-      classes: [{ id: 10, name: 'bg', color: '#000', position: 0 }, { id: 11, name: 'cat', color: '#f00', position: 1 }, { id: 12, name: 'dog', color: '#0f0', position: 2 }],
-      images: new Map(), ann, cache: null, version: 4,
-      io: { send: (m: TrainerToServer) => sent.push(m), log: (l: string) => { throw new Error(l); }, httpBase: '', httpHeaders: undefined },
+      classes: [
+        { id: 10, name: 'bg', color: '#000', position: 0 },
+        { id: 11, name: 'cat', color: '#f00', position: 1 },
+        { id: 12, name: 'dog', color: '#0f0', position: 2 },
+      ],
+      images: new Map(),
+      ann,
+      cache: null,
+      version: 4,
+      io: {
+        send: (m: TrainerToServer) => sent.push(m),
+        log: (l: string) => {
+          throw new Error(l);
+        },
+        httpBase: '',
+        httpHeaders: undefined,
+      },
     };
-    const task = { model: () => model, classIds: () => [10, 11, 12], labelledCount: () => imgs.length, labelledImages: async (s: 'train' | 'val') => (s === 'val' ? val : train) };
+    const task = {
+      model: () => model,
+      classIds: () => [10, 11, 12],
+      labelledCount: () => imgs.length,
+      labelledImages: async (s: 'train' | 'val') => (s === 'val' ? val : train),
+    };
     const q = new SegmentationQuality(task, view as never);
     q.afterPublish({ 'class:12': [99] });
     await q.idle();
     const ev = sent.find((m) => m.type === 'evaluation');
     if (ev?.type !== 'evaluation') throw new Error('no evaluation sent');
-    expect(ev).toMatchObject({ task: 'segmentation', unit: 'patches', modelVersion: 4, valSize: val.length, trainSize: train.length, classIds: [10, 11, 12] });
+    expect(ev).toMatchObject({
+      task: 'segmentation',
+      unit: 'patches',
+      modelVersion: 4,
+      valSize: val.length,
+      trainSize: train.length,
+      classIds: [10, 11, 12],
+    });
     // the same numbers as the confusion of the head's argmax over the val images' painted patches
     const { predictProba } = await import('../trainer/heads/logreg.ts');
-    const truth: number[] = [], pred: number[] = [];
+    const truth: number[] = [],
+      pred: number[] = [];
     for (const im of val) {
       const P = predictProba(model, im.features, n);
-      for (let p = 0; p < n; p++) if (im.labels[p] !== IGNORE) { truth.push(im.labels[p]); pred.push([0, 1, 2].reduce((b, c) => (P[p * C + c] > P[p * C + b] ? c : b), 0)); }
+      for (let p = 0; p < n; p++)
+        if (im.labels[p] !== IGNORE) {
+          truth.push(im.labels[p]);
+          pred.push([0, 1, 2].reduce((b, c) => (P[p * C + c] > P[p * C + b] ? c : b), 0));
+        }
     }
     const ref = report(confusionMatrix(truth, pred, C));
     expect(ev.confusion).toEqual(confusionMatrix(truth, pred, C));
-    ev.perClass.forEach((k, c) => { expect(k.iou).toBeCloseTo(ref.perClass[c].iou!, 10); expect(k.support).toBe(ref.perClass[c].support); });
+    ev.perClass.forEach((k, c) => {
+      expect(k.iou).toBeCloseTo(ref.perClass[c].iou!, 10);
+      expect(k.support).toBe(ref.perClass[c].support);
+    });
     expect(ev.miou).toBeCloseTo(ref.miou!, 10);
     expect(ev.images).toHaveLength(val.length);
     expect(ev.images.every((i) => i.iou !== null && i.iou! >= 0 && i.iou! <= 1)).toBe(true);

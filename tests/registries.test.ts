@@ -19,13 +19,21 @@ const missing = (have: object) => NAMES.filter((t) => !Object.hasOwn(have, t));
 
 describe('task registries', () => {
   it('every task has an entry in the trainer, the server and the web app, under its own name', () => {
-    expect({ trainer: missing(TRAINER_TASKS), server: missing(SERVER_TASKS), web: missing(WEB_TASKS) }).toEqual({ trainer: [], server: [], web: [] });
+    expect({ trainer: missing(TRAINER_TASKS), server: missing(SERVER_TASKS), web: missing(WEB_TASKS) }).toEqual({
+      trainer: [],
+      server: [],
+      web: [],
+    });
     for (const t of NAMES) {
       expect([TRAINER_TASKS[t].name, SERVER_TASKS[t].name, WEB_TASKS[t].name]).toEqual([t, t, t]);
       // the trainer's: the live loop's task, and its head as an exported ONNX model
       expect(typeof TRAINER_TASKS[t].create, `${t} trainer task`).toBe('function');
       const x = TRAINER_TASKS[t].exported;
-      expect([typeof x?.graph, typeof x?.row, typeof x?.outputs], `${t} exported head`).toEqual(['function', 'function', 'string']);
+      expect([typeof x?.graph, typeof x?.row, typeof x?.outputs], `${t} exported head`).toEqual([
+        'function',
+        'function',
+        'string',
+      ]);
       // how an export is validated: a fixed tolerance of its own, or the bound trainer/export-validate.ts derives
       expect(['function', 'undefined'], `${t} exported head's check`).toContain(typeof x?.passed);
     }
@@ -44,7 +52,11 @@ describe('task registries', () => {
     for (const t of SERVER_TASK_LIST) {
       expect(t.kinds.length, `${t.name} kinds`).toBeGreaterThan(0);
       expect(t.inputs.length, `${t.name}: one input shape per kind`).toBe(t.kinds.length);
-      for (const k of t.kinds) expect(annotationInput.safeParse({ kind: k }).error?.issues[0]?.message ?? '', `${k} is a kind PUT /annotation knows`).not.toMatch(/^kind must be/);
+      for (const k of t.kinds)
+        expect(
+          annotationInput.safeParse({ kind: k }).error?.issues[0]?.message ?? '',
+          `${k} is a kind PUT /annotation knows`,
+        ).not.toMatch(/^kind must be/);
       for (const f of ['annotation', 'accepted'] as const) expect(typeof t[f], `${t.name}.${f}`).toBe('function');
       expect(typeof t.prediction.owns, `${t.name}.prediction.owns`).toBe('function');
       expect(typeof t.prediction.problem, `${t.name}.prediction.problem`).toBe('function');
@@ -60,10 +72,17 @@ describe('task registries', () => {
     for (const t of Object.values(WEB_TASKS)) {
       expect(t.title && t.text && t.homeKey, `${t.name} home card`).toBeTruthy();
       expect(ids.has(`home.${t.name}`), `home.${t.name} action`).toBe(true);
-      for (let d = 0; d <= 9; d++) expect(ids.has(t.classAction(d)), `${t.name} class key ${d}: ${t.classAction(d)}`).toBe(true);
+      for (let d = 0; d <= 9; d++)
+        expect(ids.has(t.classAction(d)), `${t.name} class key ${d}: ${t.classAction(d)}`).toBe(true);
       expect(t.browse.states[0]?.id, `${t.name} Browse starts with "all"`).toBe('all');
-      expect(t.browse.states.every((s) => s.label), `${t.name} Browse filters have labels`).toBe(true);
-      expect(t.evaluation.headline.label && t.evaluation.words.given && t.evaluation.words.mean, `${t.name} evaluation wording`).toBeTruthy();
+      expect(
+        t.browse.states.every((s) => s.label),
+        `${t.name} Browse filters have labels`,
+      ).toBe(true);
+      expect(
+        t.evaluation.headline.label && t.evaluation.words.given && t.evaluation.words.mean,
+        `${t.name} evaluation wording`,
+      ).toBeTruthy();
     }
     // two tasks never share a home key
     const keys = Object.values(WEB_TASKS).map((t) => t.homeKey);
@@ -76,11 +95,15 @@ describe('strategy registry parts', () => {
     const problems: string[] = [];
     for (const s of STRATEGIES) {
       if (!s.label?.trim()) problems.push(`${s.name}: no UI label`);
-      if (!s.tasks.length || s.tasks.some((t) => !NAMES.includes(t))) problems.push(`${s.name}: tasks ${s.tasks.join(', ')}`);
-      if (s.needsTrainer && !Object.hasOwn(PRODUCERS, s.name)) problems.push(`${s.name}: needs the trainer but has no producer`);
-      if (!s.needsTrainer && typeof s.pick !== 'function') problems.push(`${s.name}: picks on the server but has no pick`);
+      if (!s.tasks.length || s.tasks.some((t) => !NAMES.includes(t)))
+        problems.push(`${s.name}: tasks ${s.tasks.join(', ')}`);
+      if (s.needsTrainer && !Object.hasOwn(PRODUCERS, s.name))
+        problems.push(`${s.name}: needs the trainer but has no producer`);
+      if (!s.needsTrainer && typeof s.pick !== 'function')
+        problems.push(`${s.name}: picks on the server but has no pick`);
     }
-    for (const p of Object.keys(PRODUCERS)) if (!STRATEGIES.some((s) => s.name === p)) problems.push(`producer ${p}: no strategy`);
+    for (const p of Object.keys(PRODUCERS))
+      if (!STRATEGIES.some((s) => s.name === p)) problems.push(`producer ${p}: no strategy`);
     expect(problems).toEqual([]);
   });
 });

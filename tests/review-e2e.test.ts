@@ -9,14 +9,18 @@ import type { TestServer } from './helpers/fixtures.ts';
 import { demoWithTrainer, type DemoTrainer } from './helpers/demo-trainer.ts';
 import { browserPeer, type Child } from './helpers/peers.ts';
 
-const N = 120, LABELS = 80, FLIPS = 8;
+const N = 120,
+  LABELS = 80,
+  FLIPS = 8;
 let dir: string, srv: TestServer, trainer: Child, truth: Map<string, string>, demo: DemoTrainer;
 
 beforeAll(async () => {
   demo = await demoWithTrainer({ count: N, cue: 'colour', seed: 5 }, 'tiny');
   ({ dir, srv, trainer, truth } = demo);
 }, 120_000);
-afterAll(async () => { await demo?.stop(); });
+afterAll(async () => {
+  await demo?.stop();
+});
 
 describe('likely label errors, end to end', () => {
   it(`${FLIPS} of ${LABELS} labels flipped: the review list puts them first, the strategy walks them`, async () => {
@@ -56,7 +60,9 @@ describe('likely label errors, end to end', () => {
     expect(next).toEqual({ id: first.id, reason: 'review' });
     // relabelling it with the model's suggestion takes it off the list at once
     await srv.api('PUT', `/api/images/${first.id}/annotation`, { kind: 'label', classId: first.suggested });
-    expect((await srv.api('GET', '/api/review?flagged=1&limit=100')).body.items.map((i: { id: number }) => i.id)).not.toContain(first.id);
+    expect(
+      (await srv.api('GET', '/api/review?flagged=1&limit=100')).body.items.map((i: { id: number }) => i.id),
+    ).not.toContain(first.id);
     // the evaluation of a model on these labels, and hints
     const ev = (await srv.api('GET', '/api/evaluation')).body.evaluation;
     expect(ev.valSize).toBeGreaterThan(5);
@@ -65,30 +71,43 @@ describe('likely label errors, end to end', () => {
     expect((await srv.api('GET', '/api/stats')).body.metrics.val_macro_f1?.length).toBeGreaterThan(0);
     // the hints follow the review once the labelled pictures' pixel prints are made
     let hints: { modelVersion: number | null } = { modelVersion: null };
-    for (let t = 0; t < 150 && !hints.modelVersion; t++) { await new Promise((r) => setTimeout(r, 200)); hints = (await srv.api('GET', '/api/hints')).body; }
+    for (let t = 0; t < 150 && !hints.modelVersion; t++) {
+      await new Promise((r) => setTimeout(r, 200));
+      hints = (await srv.api('GET', '/api/hints')).body;
+    }
     expect(hints.modelVersion).toBeGreaterThan(0);
     br.close();
   }, 300_000);
 
   it('a re-encoded copy of a labelled picture, labelled differently, raises the near_duplicates hint', async () => {
-    const images: { id: number; name: string; annotation: { classId: number } | null }[] = (await srv.api('GET', '/api/images?limit=500')).body.items;
+    const images: { id: number; name: string; annotation: { classId: number } | null }[] = (
+      await srv.api('GET', '/api/images?limit=500')
+    ).body.items;
     const orig = images.find((i) => i.annotation && !i.name.startsWith('copy'))!;
     // under the server's folder: an import root by default on loopback
     const dupDir = join(process.cwd(), '.tmp', `dup-${Date.now()}`);
     mkdirSync(dupDir, { recursive: true });
-    await sharp(join(dir, 'data', 'images', orig.name)).jpeg({ quality: 92 }).toFile(join(dupDir, `copy-${orig.name}`));
+    await sharp(join(dir, 'data', 'images', orig.name))
+      .jpeg({ quality: 92 })
+      .toFile(join(dupDir, `copy-${orig.name}`));
     try {
       expect((await srv.api('POST', '/api/import', { path: dupDir })).body.added).toBe(1);
-      const copy = ((await srv.api('GET', '/api/images?limit=500')).body.items as { id: number; name: string }[]).find((i) => i.name === `copy-${orig.name}`)!;
+      const copy = ((await srv.api('GET', '/api/images?limit=500')).body.items as { id: number; name: string }[]).find(
+        (i) => i.name === `copy-${orig.name}`,
+      )!;
       const classes: { id: number }[] = (await srv.api('GET', '/api/classes')).body.classes;
       const other = classes.find((c) => c.id !== orig.annotation!.classId)!;
       await srv.api('PUT', `/api/images/${copy.id}/annotation`, { kind: 'label', classId: other.id });
       let hint: { imageIds: number[] } | undefined;
       for (let t = 0; t < 300 && !hint; t++) {
         await new Promise((r) => setTimeout(r, 200));
-        hint = (await srv.api('GET', '/api/hints')).body.hints.find((h: { code: string; imageIds: number[] }) => h.code === 'near_duplicates' && h.imageIds.includes(copy.id));
+        hint = (await srv.api('GET', '/api/hints')).body.hints.find(
+          (h: { code: string; imageIds: number[] }) => h.code === 'near_duplicates' && h.imageIds.includes(copy.id),
+        );
       }
       expect(hint?.imageIds.slice(0, 2).sort((a, b) => a - b)).toEqual([orig.id, copy.id].sort((a, b) => a - b));
-    } finally { rmSync(dupDir, { recursive: true, force: true }); }
+    } finally {
+      rmSync(dupDir, { recursive: true, force: true });
+    }
   }, 120_000);
 });

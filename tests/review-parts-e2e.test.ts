@@ -6,14 +6,17 @@ import type { TestServer } from './helpers/fixtures.ts';
 import { demoWithTrainer, type DemoTrainer } from './helpers/demo-trainer.ts';
 import { browserPeer, type Child } from './helpers/peers.ts';
 
-const N = 640, LABELS = 600;
+const N = 640,
+  LABELS = 600;
 let dir: string, srv: TestServer, trainer: Child, truth: Map<string, string>, demo: DemoTrainer;
 
 beforeAll(async () => {
   demo = await demoWithTrainer({ count: N, cue: 'colour', seed: 8, size: [96, 72] }, 'tiny');
   ({ dir, srv, trainer, truth } = demo);
 }, 180_000);
-afterAll(async () => { await demo?.stop(); });
+afterAll(async () => {
+  await demo?.stop();
+});
 
 describe('a review list of 600 labels from the real trainer', () => {
   it('arrives whole', async () => {
@@ -22,7 +25,11 @@ describe('a review list of 600 labels from the real trainer', () => {
     const byName = new Map(classes.map((c) => [c.name, c.id]));
     const images: { id: number; name: string }[] = (await srv.api('GET', `/api/images?limit=500`)).body.items;
     const rest: { id: number; name: string }[] = (await srv.api('GET', `/api/images?limit=500&offset=500`)).body.items;
-    for (const img of [...images, ...rest].slice(0, LABELS)) await srv.api('PUT', `/api/images/${img.id}/annotation`, { kind: 'label', classId: byName.get(truth.get(img.name)!) });
+    for (const img of [...images, ...rest].slice(0, LABELS))
+      await srv.api('PUT', `/api/images/${img.id}/annotation`, {
+        kind: 'label',
+        classId: byName.get(truth.get(img.name)!),
+      });
     const br = await browserPeer(srv.url);
     await br.waitFor((f) => f.type === 'trainer' && f.status?.phase === 'ready' && f.status.embedded === N, 180_000);
     let review: any = null;

@@ -10,7 +10,10 @@ import { demoPool, reviewTrial, type Pool } from '../scripts/probe-review.ts';
 import { tempDir } from './helpers/fixtures.ts';
 
 let dir: string, pool: Pool;
-beforeAll(async () => { dir = tempDir(); pool = await demoPool(dir, 400); }, 240_000);
+beforeAll(async () => {
+  dir = tempDir();
+  pool = await demoPool(dir, 400);
+}, 240_000);
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('the review list on real features', () => {
@@ -18,8 +21,13 @@ describe('the review list on real features', () => {
     let lists = 0;
     for (let seed = 1; seed <= 5; seed++) {
       const t = await reviewTrial(pool, 32, 0, seed);
-      console.log(`32 correct labels, draw ${seed}: ${t.waiting ? `waiting: ${t.waiting}` : `${t.flagged} flagged, highest score ${t.maxScoreCorrect.toFixed(2)}`}`);
-      if (t.waiting) { expect(t.waiting).toMatch(/has [0-4]: the list starts once every labelled class has 5 labels/); continue; }
+      console.log(
+        `32 correct labels, draw ${seed}: ${t.waiting ? `waiting: ${t.waiting}` : `${t.flagged} flagged, highest score ${t.maxScoreCorrect.toFixed(2)}`}`,
+      );
+      if (t.waiting) {
+        expect(t.waiting).toMatch(/has [0-4]: the list starts once every labelled class has 5 labels/);
+        continue;
+      }
       lists++;
       expect(t.correctFlagged90).toBe(0);
     }
@@ -27,11 +35,19 @@ describe('the review list on real features', () => {
   }, 120_000);
 
   it('200 labels, 10 % flipped: the flags and the top of the list find most flips', async () => {
-    let flips = 0, hits = 0, flagged = 0, found = 0;
+    let flips = 0,
+      hits = 0,
+      flagged = 0,
+      found = 0;
     for (let seed = 1; seed <= 3; seed++) {
       const t = await reviewTrial(pool, 200, 0.1, seed);
-      console.log(`200 labels, ${t.flips} flipped, draw ${seed}: ${t.flagged} flagged, ${t.truePositives} of them flips; top-${t.flips}: ${t.topK} flips; correct labels flagged at ≥ 0.9: ${t.correctFlagged90}`);
-      flips += t.flips; hits += t.topK; flagged += t.flagged; found += t.truePositives;
+      console.log(
+        `200 labels, ${t.flips} flipped, draw ${seed}: ${t.flagged} flagged, ${t.truePositives} of them flips; top-${t.flips}: ${t.topK} flips; correct labels flagged at ≥ 0.9: ${t.correctFlagged90}`,
+      );
+      flips += t.flips;
+      hits += t.topK;
+      flagged += t.flagged;
+      found += t.truePositives;
     }
     // measured on 600 pictures (scripts/probe-review.ts, 5 draws): flag precision 0.48–0.63, recall 0.68–0.74,
     // precision at k = flips 0.57–0.71; at 400 labels 0.62–0.93, 0.64–0.72, 0.72–0.87

@@ -11,7 +11,8 @@ const ref = (id: number): ImageRef => ({ id, path: `/x/${id}.png`, sha256: Strin
 
 describe('EmbedQueue', () => {
   it('gives focus first, then labelled images, then the rest in id order, never one in flight twice', () => {
-    const imgs = Array.from({ length: 20 }, (_, i) => ref(i + 1)), byId = new Map(imgs.map((i) => [i.id, i]));
+    const imgs = Array.from({ length: 20 }, (_, i) => ref(i + 1)),
+      byId = new Map(imgs.map((i) => [i.id, i]));
     const done = new Set<number>([1, 2]);
     const q = new EmbedQueue((i) => done.has(i.id), new Map([[4, 'broken']]));
     q.reset(imgs, [15, 16, 1], byId);
@@ -23,10 +24,15 @@ describe('EmbedQueue', () => {
   });
 
   it('costs O(batch) per call, not O(images): the cursor never walks back over finished images', () => {
-    const n = 50_000, imgs = Array.from({ length: n }, (_, i) => ref(i + 1)), byId = new Map(imgs.map((i) => [i.id, i]));
+    const n = 50_000,
+      imgs = Array.from({ length: n }, (_, i) => ref(i + 1)),
+      byId = new Map(imgs.map((i) => [i.id, i]));
     const done = new Set<number>();
     let checks = 0;
-    const q = new EmbedQueue((i) => { checks++; return done.has(i.id); }, new Map());
+    const q = new EmbedQueue((i) => {
+      checks++;
+      return done.has(i.id);
+    }, new Map());
     q.reset(imgs, [], byId);
     for (let k = 0; k < 1000; k++) for (const i of q.next(8, [], byId)) done.add(i.id);
     expect(done.size).toBe(8000);
@@ -37,8 +43,12 @@ describe('EmbedQueue', () => {
 });
 
 const preds = (top: number[], unc: number[], C = 3): RowPredictions => ({
-  top: Int32Array.from(top), unc: Float32Array.from(unc), conf: Float32Array.from(unc.map((u) => 1 - u / 2)),
-  probs: new Float32Array(top.length * C).fill(1 / C), C, feature: () => null,
+  top: Int32Array.from(top),
+  unc: Float32Array.from(unc),
+  conf: Float32Array.from(unc.map((u) => 1 - u / 2)),
+  probs: new Float32Array(top.length * C).fill(1 / C),
+  C,
+  feature: () => null,
 });
 
 describe('Sweep', () => {
@@ -60,16 +70,33 @@ describe('Sweep', () => {
 
   it('sends at most LAP_BUDGET changes a lap, and laps on until nothing is held back', () => {
     let sent = 0;
-    const s = new Sweep((m) => { sent += m.n; });
-    const n = LAP_BUDGET + 500, ids = Array.from({ length: n }, (_, i) => i + 1);
+    const s = new Sweep((m) => {
+      sent += m.n;
+    });
+    const n = LAP_BUDGET + 500,
+      ids = Array.from({ length: n }, (_, i) => i + 1);
     s.model([1, 2], n);
-    s.record(ids, preds(ids.map(() => 0), ids.map(() => 0.2), 2), [1, 2], 1, () => false);
+    s.record(
+      ids,
+      preds(
+        ids.map(() => 0),
+        ids.map(() => 0.2),
+        2,
+      ),
+      [1, 2],
+      1,
+      () => false,
+    );
     s.flush();
     expect(sent).toBe(n); // new images are always sent
     expect(s.lapEnded(n)).toBe(false);
     sent = 0;
     s.model([1, 2], n);
-    const changed = preds(ids.map(() => 1), ids.map(() => 0.6), 2);
+    const changed = preds(
+      ids.map(() => 1),
+      ids.map(() => 0.6),
+      2,
+    );
     s.record(ids, changed, [1, 2], 2, () => false);
     s.flush();
     expect(sent).toBe(LAP_BUDGET);
@@ -94,7 +121,12 @@ describe('Sweep', () => {
 
 describe('delta codec', () => {
   it('round-trips ids, classes (none included), uncertainty and confidence within quantisation', () => {
-    const items: DeltaItem[] = [5, 1, 700, 70_000, 3_000_000].map((imageId, k) => ({ imageId, classIndex: k === 2 ? null : k % 3, uncertainty: k / 7, confidence: 1 - k / 9 }));
+    const items: DeltaItem[] = [5, 1, 700, 70_000, 3_000_000].map((imageId, k) => ({
+      imageId,
+      classIndex: k === 2 ? null : k % 3,
+      uncertainty: k / 7,
+      confidence: 1 - k / 9,
+    }));
     for (const classes of [3, 300]) {
       const data = encodeDeltas(items, classes);
       const r = decodeDeltas(data, items.length, classes);
@@ -114,7 +146,9 @@ describe('delta codec', () => {
     const data = encodeDeltas([{ imageId: 3, classIndex: 1, uncertainty: 0.5, confidence: 0.5 }], 2);
     expect(decodeDeltas(data, 2, 2)).toHaveProperty('error');
     expect(decodeDeltas(data, 1, 1)).toHaveProperty('error'); // class index 1 of 1 class
-    expect(decodeDeltas(Buffer.concat([Buffer.from(data, 'base64'), Buffer.from([0])]).toString('base64'), 1, 2)).toHaveProperty('error');
+    expect(
+      decodeDeltas(Buffer.concat([Buffer.from(data, 'base64'), Buffer.from([0])]).toString('base64'), 1, 2),
+    ).toHaveProperty('error');
   });
 });
 
@@ -123,14 +157,28 @@ describe('status throttle', () => {
     vi.useFakeTimers();
     try {
       const out: string[] = [];
-      const st = (phase: 'embedding' | 'fitting', embedded: number) => ({ phase, embedded, total: 100, message: '', device: '', backbone: '', backboneNote: '', modelVersion: 0 });
+      const st = (phase: 'embedding' | 'fitting', embedded: number) => ({
+        phase,
+        embedded,
+        total: 100,
+        message: '',
+        device: '',
+        backbone: '',
+        backboneNote: '',
+        modelVersion: 0,
+      });
       const send = statusThrottle((s) => out.push(`${s.phase}:${s.embedded}`), 4);
-      for (let k = 1; k <= 50; k++) { send(st('embedding', k)); vi.advanceTimersByTime(10); }
+      for (let k = 1; k <= 50; k++) {
+        send(st('embedding', k));
+        vi.advanceTimersByTime(10);
+      }
       send(st('fitting', 50));
       vi.advanceTimersByTime(1000);
       expect(out.length).toBeLessThanOrEqual(1 + 3 + 1 + 1);
       expect(out.at(-1)).toBe('fitting:50');
       expect(out[0]).toBe('embedding:1');
-    } finally { vi.useRealTimers(); }
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });

@@ -21,7 +21,9 @@ beforeAll(() => {
   const c = s.db.$client;
   c.prepare('delete from predictions where image_id % 7 = 0').run();
   c.prepare('update predictions set uncertainty = 0.5 where image_id % 11 = 0').run();
-  c.prepare(`update annotations set kind = 'label', class_id = ?, annotator = 'late' where image_id % 13 = 0`).run(classIds[2]);
+  c.prepare(`update annotations set kind = 'label', class_id = ?, annotator = 'late' where image_id % 13 = 0`).run(
+    classIds[2],
+  );
   c.prepare('delete from annotations where image_id % 17 = 0').run();
   c.prepare(`update predictions set class_id = ? where image_id % 5 = 0`).run(classIds[0]);
 });
@@ -34,34 +36,69 @@ describe('kept counters', () => {
       images: q1('select count(*) n from images').n,
       labelled: q1(`select count(*) n from annotations where kind != 'skip'`).n,
       skipped: q1(`select count(*) n from annotations where kind = 'skip'`).n,
-      unlabelled: q1('select count(*) n from images i where not exists (select 1 from annotations a where a.image_id = i.id)').n,
+      unlabelled: q1(
+        'select count(*) n from images i where not exists (select 1 from annotations a where a.image_id = i.id)',
+      ).n,
     });
     for (const id of classIds) {
-      expect(countersWith(s.db, 'class:').get(String(id)) ?? 0).toBe(q1(`select count(*) n from annotations where kind = 'label' and class_id = ?`, id).n);
+      expect(countersWith(s.db, 'class:').get(String(id)) ?? 0).toBe(
+        q1(`select count(*) n from annotations where kind = 'label' and class_id = ?`, id).n,
+      );
       expect(counter(s.db, `pred:${id}`)).toBe(q1('select count(*) n from predictions where class_id = ?', id).n);
     }
-    expect(countersWith(s.db, 'annotator:').get('late')).toBe(q1(`select count(*) n from annotations where annotator = 'late'`).n);
+    expect(countersWith(s.db, 'annotator:').get('late')).toBe(
+      q1(`select count(*) n from annotations where annotator = 'late'`).n,
+    );
     expect(counter(s.db, 'predictions')).toBe(q1('select count(*) n from predictions').n);
-    expect(q1('select count(*) n from images i where state != coalesce((select case kind when \'label\' then 1 when \'skip\' then 2 else 3 end from annotations a where a.image_id = i.id), 0)').n).toBe(0);
+    expect(
+      q1(
+        "select count(*) n from images i where state != coalesce((select case kind when 'label' then 1 when 'skip' then 2 else 3 end from annotations a where a.image_id = i.id), 0)",
+      ).n,
+    ).toBe(0);
   });
 });
 
 /** The plain query the indexed one must agree with (the pre-issue-15 SQL). */
 function reference(q: Record<string, string>): number[] {
-  const w: string[] = [], a: unknown[] = [];
-  if (q.label) { w.push(`a.class_id = ? and a.kind = 'label'`); a.push(Number(q.label)); }
+  const w: string[] = [],
+    a: unknown[] = [];
+  if (q.label) {
+    w.push(`a.class_id = ? and a.kind = 'label'`);
+    a.push(Number(q.label));
+  }
   if (q.unlabelled) w.push('a.image_id is null');
   if (q.labelled) w.push('a.image_id is not null');
-  if (q.predicted) { w.push('p.class_id = ?'); a.push(Number(q.predicted)); }
+  if (q.predicted) {
+    w.push('p.class_id = ?');
+    a.push(Number(q.predicted));
+  }
   if (q.wrong) w.push(`a.kind = 'label' and p.class_id is not null and p.class_id != a.class_id`);
-  const order = { id: 'i.id asc', '-id': 'i.id desc', uncertainty: 'coalesce(p.uncertainty, -1) desc, i.id asc',
-    confidence: 'p.uncertainty is null, p.uncertainty asc, case when p.uncertainty is null then i.id else -i.id end' }[q.sort ?? 'id'];
-  return (s.db.$client.prepare(`select i.id from images i left join annotations a on a.image_id = i.id left join predictions p on p.image_id = i.id
-    ${w.length ? 'where ' + w.join(' and ') : ''} order by ${order}`).all(...a) as { id: number }[]).map((r) => r.id);
+  const order = {
+    id: 'i.id asc',
+    '-id': 'i.id desc',
+    uncertainty: 'coalesce(p.uncertainty, -1) desc, i.id asc',
+    confidence: 'p.uncertainty is null, p.uncertainty asc, case when p.uncertainty is null then i.id else -i.id end',
+  }[q.sort ?? 'id'];
+  return (
+    s.db.$client
+      .prepare(
+        `select i.id from images i left join annotations a on a.image_id = i.id left join predictions p on p.image_id = i.id
+    ${w.length ? 'where ' + w.join(' and ') : ''} order by ${order}`,
+      )
+      .all(...a) as { id: number }[]
+  ).map((r) => r.id);
 }
 
 describe('GET /api/images at scale', () => {
-  const filters: Record<string, string>[] = [{}, { unlabelled: '1' }, { labelled: '1' }, { label: '' }, { predicted: '' }, { wrong: '1' }, { unlabelled: '1', predicted: '' }];
+  const filters: Record<string, string>[] = [
+    {},
+    { unlabelled: '1' },
+    { labelled: '1' },
+    { label: '' },
+    { predicted: '' },
+    { wrong: '1' },
+    { unlabelled: '1', predicted: '' },
+  ];
   for (const sort of ['id', '-id', 'uncertainty', 'confidence']) {
     for (const f0 of filters) {
       it(`sort=${sort} ${JSON.stringify(f0)}: offset pages and cursor pages give the reference order`, () => {
@@ -86,7 +123,9 @@ describe('GET /api/images at scale', () => {
 });
 
 const plan = (sql: string, params: Record<string, unknown> = {}) =>
-  (s.db.$client.prepare(`explain query plan ${sql}`).all(params) as { detail: string }[]).map((r) => r.detail).join(' | ');
+  (s.db.$client.prepare(`explain query plan ${sql}`).all(params) as { detail: string }[])
+    .map((r) => r.detail)
+    .join(' | ');
 
 describe('hot queries are index range scans', () => {
   it('next sequential and random walk only the unlabelled partial indexes', () => {
@@ -107,7 +146,9 @@ describe('hot queries are index range scans', () => {
       seen.add(r.id!);
     }
     expect(seen.size).toBeGreaterThan(30);
-    const first = q1('select min(id) as id from images i where not exists (select 1 from annotations a where a.image_id = i.id) and not exists (select 1 from claims c where c.image_id = i.id)').id;
+    const first = q1(
+      'select min(id) as id from images i where not exists (select 1 from annotations a where a.image_id = i.id) and not exists (select 1 from claims c where c.image_id = i.id)',
+    ).id;
     expect(nextImage(s.db, { strategy: 'sequential', annotator: 'z', claimTtlMs: 60_000 }).id).toBe(first);
   });
 

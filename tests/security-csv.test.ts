@@ -12,7 +12,15 @@ import { importInto } from '../server/import/import.ts';
 import { closeSession, openSession } from '../server/session.ts';
 import { makeImages, makeSession, serveSession, tempDir, type TestServer } from './helpers/fixtures.ts';
 
-const FORMULAS = ["=cmd|' /C calc'!A0", '=HYPERLINK("http://evil.example","x")', '@SUM(1+1)*cmd|" /C calc"!A0', '+1+1', '-2+3', '\t=1+1', '\r=1+1'];
+const FORMULAS = [
+  "=cmd|' /C calc'!A0",
+  '=HYPERLINK("http://evil.example","x")',
+  '@SUM(1+1)*cmd|" /C calc"!A0',
+  '+1+1',
+  '-2+3',
+  '\t=1+1',
+  '\r=1+1',
+];
 let dir: string, src: string;
 let srv: TestServer;
 
@@ -21,20 +29,27 @@ beforeAll(async () => {
   src = tempDir('hilt-csv-src-');
   const files = await makeImages(src, FORMULAS.length + 1, { width: 20, height: 20 });
   const rows = [['path', 'label'], ...files.map((f, i) => [f, i < FORMULAS.length ? FORMULAS[i] : 'cat'])];
-  writeFileSync(join(src, 'labels.csv'), rows.map((r) => r.map((c) => `"${c.replace(/"/g, '""')}"`).join(',')).join('\n') + '\n');
+  writeFileSync(
+    join(src, 'labels.csv'),
+    rows.map((r) => r.map((c) => `"${c.replace(/"/g, '""')}"`).join(',')).join('\n') + '\n',
+  );
   await makeSession(dir, 'csv', 2);
   srv = await serveSession(dir, 'csv');
 });
-afterAll(async () => { await srv?.close(); });
+afterAll(async () => {
+  await srv?.close();
+});
 
 describe('one class-name rule for every way in', () => {
   it('the rule refuses formulas and accepts ordinary names in any script', () => {
     for (const f of FORMULAS) expect(checkClassName(f), JSON.stringify(f)).toBeNull();
-    for (const ok of ['cat', 'golden retriever', 'ankle-boot', 'Кошка', '猫', 'n01440764']) expect(checkClassName(` ${ok} `)).toBe(ok);
+    for (const ok of ['cat', 'golden retriever', 'ankle-boot', 'Кошка', '猫', 'n01440764'])
+      expect(checkClassName(` ${ok} `)).toBe(ok);
   });
 
   it('the API refuses every formula as a class name', async () => {
-    for (const f of FORMULAS) expect((await srv.api('POST', '/api/classes', { name: f })).status, JSON.stringify(f)).toBe(400);
+    for (const f of FORMULAS)
+      expect((await srv.api('POST', '/api/classes', { name: f })).status, JSON.stringify(f)).toBe(400);
   });
 
   it('a CSV import creates no class from a formula; those images come in unlabelled, with a warning', async () => {
@@ -46,7 +61,9 @@ describe('one class-name rule for every way in', () => {
       expect(r.labelsSet).toBe(1);
       expect(r.warnings.join(' ')).toMatch(/7 labels? .*not valid class names/);
       expect(r.warnings.join(' ')).not.toContain('HYPERLINK');
-    } finally { closeSession(s); }
+    } finally {
+      closeSession(s);
+    }
   });
 
   it('class folders and COCO categories follow the same rule', async () => {
@@ -55,11 +72,14 @@ describe('one class-name rule for every way in', () => {
     await makeImages(join(root, 'dog'), 1, { width: 22, height: 22 });
     const coco = tempDir('hilt-csv-coco-');
     copyFileSync(join(root, 'dog', 'img-0000.png'), join(coco, 'a.png'));
-    writeFileSync(join(coco, 'c.json'), JSON.stringify({
-      images: [{ id: 1, file_name: 'a.png', width: 22, height: 22 }],
-      categories: [{ id: 1, name: '@SUM(1)' }],
-      annotations: [{ image_id: 1, category_id: 1, segmentation: [[0, 0, 10, 0, 10, 10]] }],
-    }));
+    writeFileSync(
+      join(coco, 'c.json'),
+      JSON.stringify({
+        images: [{ id: 1, file_name: 'a.png', width: 22, height: 22 }],
+        categories: [{ id: 1, name: '@SUM(1)' }],
+        annotations: [{ image_id: 1, category_id: 1, segmentation: [[0, 0, 10, 0, 10, 10]] }],
+      }),
+    );
     const fresh = tempDir();
     const s = openSession(fresh, 'f', { create: true });
     const g = openSession(fresh, 'g', { create: true });
@@ -70,7 +90,10 @@ describe('one class-name rule for every way in', () => {
       const c = await importInto(g, join(coco, 'c.json'));
       expect(c.classesCreated).toEqual([]);
       expect(c.masksSet).toBe(0);
-    } finally { closeSession(s); closeSession(g); }
+    } finally {
+      closeSession(s);
+      closeSession(g);
+    }
   });
 });
 
@@ -78,12 +101,26 @@ describe('CSV export', () => {
   it('puts a quote in front of every cell a spreadsheet would run', async () => {
     // a session written before the rule (or by hand) may hold such names: the export still defuses them
     const db = srv.ctx.session.db;
-    const ids = FORMULAS.map((name, i) => Number(db.insert(classes).values({ name, color: '#000000', position: 100 + i }).run().lastInsertRowid));
-    for (const [i, id] of ids.entries()) expect((await srv.api('PUT', `/api/images/${i + 1}/annotation`, { kind: 'label', classId: id })).status).toBe(200);
+    const ids = FORMULAS.map((name, i) =>
+      Number(
+        db
+          .insert(classes)
+          .values({ name, color: '#000000', position: 100 + i })
+          .run().lastInsertRowid,
+      ),
+    );
+    for (const [i, id] of ids.entries())
+      expect((await srv.api('PUT', `/api/images/${i + 1}/annotation`, { kind: 'label', classId: id })).status).toBe(
+        200,
+      );
     const res = await fetch(`${srv.url}/api/export?format=csv`);
-    const cells = parseCsv(await res.text()).slice(1).flat();
+    const cells = parseCsv(await res.text())
+      .slice(1)
+      .flat();
     for (const cell of cells) expect(cell, JSON.stringify(cell)).not.toMatch(/^[=+\-@\t\r]/);
-    const labels = parseCsv(await (await fetch(`${srv.url}/api/export?format=csv`)).text()).slice(1, 1 + FORMULAS.length).map((r) => r[2]);
+    const labels = parseCsv(await (await fetch(`${srv.url}/api/export?format=csv`)).text())
+      .slice(1, 1 + FORMULAS.length)
+      .map((r) => r[2]);
     expect(labels).toEqual(FORMULAS.map((f) => `'${f}`));
   });
 

@@ -24,13 +24,19 @@ beforeAll(async () => {
   await makeImages(join(outside, 'other'), 1, { width: 64, height: 48 });
   srv = await startServer({ sessionsDir: dir, session: 'files', port: 0, webDir: null, log: () => {} });
 });
-afterAll(async () => { await srv?.close(); });
+afterAll(async () => {
+  await srv?.close();
+});
 
 const get = (path: string) => raw(srv.url, 'GET', path);
 
 describe('GET /api/images/:id/file serves only the imported bytes', () => {
   it('serves an untouched file, byte for byte', async () => {
-    const r = await new Promise<Buffer>((res, rej) => fetch(`${srv.url}/api/images/1/file`).then((x) => x.arrayBuffer()).then((b) => res(Buffer.from(b)), rej));
+    const r = await new Promise<Buffer>((res, rej) =>
+      fetch(`${srv.url}/api/images/1/file`)
+        .then((x) => x.arrayBuffer())
+        .then((b) => res(Buffer.from(b)), rej),
+    );
     expect(r.equals(readFileSync(pathOf(1)))).toBe(true);
   });
 
@@ -59,15 +65,19 @@ describe('GET /api/images/:id/file serves only the imported bytes', () => {
     expect([r.status, r.body.error?.code]).toEqual([409, 'file_changed']);
   });
 
-  it.runIf(process.platform === 'linux')('refuses a FIFO in place of the file at once instead of hanging', async () => {
-    const p = pathOf(5);
-    unlinkSync(p);
-    execFileSync('mkfifo', [p]);
-    const t0 = Date.now();
-    const r = await get('/api/images/5/file');
-    expect([r.status, r.body.error?.code]).toEqual([409, 'file_changed']);
-    expect(Date.now() - t0).toBeLessThan(2000);
-  }, 10_000);
+  it.runIf(process.platform === 'linux')(
+    'refuses a FIFO in place of the file at once instead of hanging',
+    async () => {
+      const p = pathOf(5);
+      unlinkSync(p);
+      execFileSync('mkfifo', [p]);
+      const t0 = Date.now();
+      const r = await get('/api/images/5/file');
+      expect([r.status, r.body.error?.code]).toEqual([409, 'file_changed']);
+      expect(Date.now() - t0).toBeLessThan(2000);
+    },
+    10_000,
+  );
 
   it('the trainer reads files from disk by the same rule (readImported)', async () => {
     await expect(readImported(getImage(srv.ctx.session.db, 2))).rejects.toBeInstanceOf(FileRefused);

@@ -17,7 +17,9 @@ beforeAll(async () => {
   writeFileSync(join(web, 'index.html'), '<!doctype html><title>hilt</title><div id="root"></div>');
   srv = await startServer({ sessionsDir: dir, session: 'hd', port: 0, webDir: web, log: () => {} });
 });
-afterAll(async () => { await srv?.close(); });
+afterAll(async () => {
+  await srv?.close();
+});
 
 describe('anti-framing headers', () => {
   it('every answer forbids framing and carries the policy', async () => {
@@ -36,7 +38,9 @@ describe('anti-framing headers', () => {
 
   it('names the socket of the Host asked, and nothing from a Host it does not answer', async () => {
     const r = await raw(srv.url, 'GET', '/');
-    expect(String(r.headers['content-security-policy'])).toContain(`connect-src 'self' ws://127.0.0.1:${srv.port} wss://127.0.0.1:${srv.port}`);
+    expect(String(r.headers['content-security-policy'])).toContain(
+      `connect-src 'self' ws://127.0.0.1:${srv.port} wss://127.0.0.1:${srv.port}`,
+    );
     const odd = await raw(srv.url, 'GET', '/', { host: 'evil.example' });
     expect(odd.status).toBe(403);
     expect(String(odd.headers['content-security-policy'])).not.toContain('evil');

@@ -9,7 +9,8 @@ import { raw, socketPeer } from './helpers/http.ts';
 
 let dir: string, root: string, outside: string;
 let srv: Running;
-const post = (s: Running, body: object) => raw(s.url, 'POST', '/api/import', { 'content-type': 'application/json' }, JSON.stringify(body));
+const post = (s: Running, body: object) =>
+  raw(s.url, 'POST', '/api/import', { 'content-type': 'application/json' }, JSON.stringify(body));
 const count = async (s: Running) => (await raw(s.url, 'GET', '/api/session')).body.counts.images;
 
 beforeAll(async () => {
@@ -23,16 +24,35 @@ beforeAll(async () => {
   writeFileSync(join(outside, 'secret.csv'), 'path,label\nimg-0000.png,a\n');
   symlinkSync(outside, join(root, 'ok', 'escape'));
   // a CSV under the root whose rows point outside it or hold no path at all
-  writeFileSync(join(root, 'list.csv'), `path,label\n${join(outside, 'img-0000.png')},a\nTOP-SECRET-VALUE,b\n${join(root, 'ok', 'img-0001.png')},c\n`);
+  writeFileSync(
+    join(root, 'list.csv'),
+    `path,label\n${join(outside, 'img-0000.png')},a\nTOP-SECRET-VALUE,b\n${join(root, 'ok', 'img-0001.png')},c\n`,
+  );
   writeFileSync(join(root, 'broken.json'), 'root:x:0:0:TOP-SECRET-VALUE');
-  srv = await startServer({ sessionsDir: dir, session: 'imp', port: 0, webDir: null, log: () => {}, importRoots: [root] });
+  srv = await startServer({
+    sessionsDir: dir,
+    session: 'imp',
+    port: 0,
+    webDir: null,
+    log: () => {},
+    importRoots: [root],
+  });
 });
-afterAll(async () => { await srv?.close(); });
+afterAll(async () => {
+  await srv?.close();
+});
 
 describe('POST /api/import is confined to the import roots', () => {
   it('gives one identical answer for outside, missing, "/" and non-source paths, and imports nothing', async () => {
     const answers: string[] = [];
-    for (const path of [outside, join(outside, 'secret.csv'), join(root, 'nope'), '/', join(root, 'ok', 'img-0000.png'), '/etc/passwd']) {
+    for (const path of [
+      outside,
+      join(outside, 'secret.csv'),
+      join(root, 'nope'),
+      '/',
+      join(root, 'ok', 'img-0000.png'),
+      '/etc/passwd',
+    ]) {
       const r = await post(srv, { path });
       answers.push(`${r.status} ${JSON.stringify(r.body)}`);
     }
@@ -61,16 +81,36 @@ describe('POST /api/import is confined to the import roots', () => {
   });
 
   it('bounds the walk by file count and by time', async () => {
-    const small = await startServer({ sessionsDir: dir, session: 'imp', port: 0, webDir: null, log: () => {}, importRoots: [root], importLimits: { maxFiles: 2 } });
+    const small = await startServer({
+      sessionsDir: dir,
+      session: 'imp',
+      port: 0,
+      webDir: null,
+      log: () => {},
+      importRoots: [root],
+      importLimits: { maxFiles: 2 },
+    });
     try {
       const r = await post(small, { path: join(root, 'ok') });
       expect([r.status, r.body.error.code]).toEqual([413, 'too_many_files']);
-    } finally { await small.close(); }
-    const slow = await startServer({ sessionsDir: dir, session: 'imp', port: 0, webDir: null, log: () => {}, importRoots: [root], importLimits: { maxMs: -1 } });
+    } finally {
+      await small.close();
+    }
+    const slow = await startServer({
+      sessionsDir: dir,
+      session: 'imp',
+      port: 0,
+      webDir: null,
+      log: () => {},
+      importRoots: [root],
+      importLimits: { maxMs: -1 },
+    });
     try {
       const r = await post(slow, { path: join(root, 'ok') });
       expect([r.status, r.body.error.code]).toEqual([422, 'scan_timeout']);
-    } finally { await slow.close(); }
+    } finally {
+      await slow.close();
+    }
   });
 
   it('reports progress to browsers while it runs', async () => {
@@ -88,10 +128,26 @@ describe('POST /api/import is confined to the import roots', () => {
   });
 
   it('is off over HTTP when bound off loopback without --import-root', async () => {
-    const s = await startServer({ sessionsDir: dir, session: 'imp', port: 0, host: '0.0.0.0', token: 'tok-0123456789abcdef', webDir: null, log: () => {} });
+    const s = await startServer({
+      sessionsDir: dir,
+      session: 'imp',
+      port: 0,
+      host: '0.0.0.0',
+      token: 'tok-0123456789abcdef',
+      webDir: null,
+      log: () => {},
+    });
     try {
-      const r = await raw(`http://127.0.0.1:${s.port}`, 'POST', '/api/import', { 'content-type': 'application/json', authorization: 'Bearer tok-0123456789abcdef' }, JSON.stringify({ path: root }));
+      const r = await raw(
+        `http://127.0.0.1:${s.port}`,
+        'POST',
+        '/api/import',
+        { 'content-type': 'application/json', authorization: 'Bearer tok-0123456789abcdef' },
+        JSON.stringify({ path: root }),
+      );
       expect([r.status, r.body.error.code]).toEqual([403, 'import_disabled']);
-    } finally { await s.close(); }
+    } finally {
+      await s.close();
+    }
   });
 });

@@ -12,11 +12,18 @@ beforeAll(async () => {
   await makeSession(dir, 'rs', 4, { width: 32, height: 24 });
   srv = await serveSession(dir, 'rs');
 });
-afterAll(async () => { await srv?.close(); });
+afterAll(async () => {
+  await srv?.close();
+});
 
 const task = async () => (await srv.api('GET', '/api/session')).body.task;
 const reset = async () => expect((await srv.api('POST', '/api/session/reset', { confirm: 'rs' })).status).toBe(200);
-const maskB64 = async (value: number) => (await sharp(Buffer.alloc(32 * 24, value), { raw: { width: 32, height: 24, channels: 1 } }).png().toBuffer()).toString('base64');
+const maskB64 = async (value: number) =>
+  (
+    await sharp(Buffer.alloc(32 * 24, value), { raw: { width: 32, height: 24, channels: 1 } })
+      .png()
+      .toBuffer()
+  ).toString('base64');
 
 describe('a refused write after a reset', () => {
   it('a stale label naming an old class is refused (404) and the fresh session stays task-less', async () => {
@@ -34,7 +41,11 @@ describe('a refused write after a reset', () => {
 
   it('a stale mask naming an old class is refused (400) and does not lock the task either', async () => {
     await reset();
-    const r = await srv.api('PUT', '/api/images/2/annotation', { kind: 'mask', points: [{ classId: 7, x: 1, y: 1 }], mask: await maskB64(7) });
+    const r = await srv.api('PUT', '/api/images/2/annotation', {
+      kind: 'mask',
+      points: [{ classId: 7, x: 1, y: 1 }],
+      mask: await maskB64(7),
+    });
     expect([r.status, r.body.error.code]).toEqual([400, 'invalid_annotation']);
     expect(await task()).toBeNull();
     // a write that succeeds does lock it
@@ -52,9 +63,12 @@ describe('a write in flight during a reset', () => {
     const release: (() => void)[] = [];
     const held = [0, 1].map(() => decodeGate.run(1, () => new Promise<void>((r) => release.push(r))));
     const put = fetch(`${srv.url}/api/images/3/annotation`, {
-      method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ kind: 'mask', points: [], mask: await maskB64(k.id) }),
+      method: 'PUT',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ kind: 'mask', points: [], mask: await maskB64(k.id) }),
     });
-    for (let t0 = Date.now(); decodeGate.inFlight.waiting === 0 && Date.now() - t0 < 5000;) await new Promise((r) => setTimeout(r, 10));
+    for (let t0 = Date.now(); decodeGate.inFlight.waiting === 0 && Date.now() - t0 < 5000;)
+      await new Promise((r) => setTimeout(r, 10));
     expect(decodeGate.inFlight.waiting).toBe(1);
     await reset();
     for (const r of release) r();

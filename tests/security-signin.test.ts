@@ -13,10 +13,24 @@ const TOKEN = 'server-token-for-signin-tests';
 let dir: string;
 let srv: Running;
 let base: string;
-const start = (o: { token?: string } = {}) => startServer({ sessionsDir: dir, session: 'in', port: 0, host: '0.0.0.0', token: o.token ?? TOKEN, webDir: null, log: () => {} });
-const form = (b: string, body: string) => raw(b, 'POST', '/signin', { 'content-type': 'application/x-www-form-urlencoded', origin: b }, body);
+const start = (o: { token?: string } = {}) =>
+  startServer({
+    sessionsDir: dir,
+    session: 'in',
+    port: 0,
+    host: '0.0.0.0',
+    token: o.token ?? TOKEN,
+    webDir: null,
+    log: () => {},
+  });
+const form = (b: string, body: string) =>
+  raw(b, 'POST', '/signin', { 'content-type': 'application/x-www-form-urlencoded', origin: b }, body);
 const cookieOf = (r: { headers: Record<string, unknown> }) => String(r.headers['set-cookie']).split(';')[0];
-const until = async (ok: () => Promise<boolean>, ms: number) => { for (const t0 = Date.now(); Date.now() - t0 < ms; await new Promise((r) => setTimeout(r, 100))) if (await ok()) return true; return false; };
+const until = async (ok: () => Promise<boolean>, ms: number) => {
+  for (const t0 = Date.now(); Date.now() - t0 < ms; await new Promise((r) => setTimeout(r, 100)))
+    if (await ok()) return true;
+  return false;
+};
 
 beforeAll(async () => {
   dir = tempDir();
@@ -24,12 +38,21 @@ beforeAll(async () => {
   srv = await start();
   base = `http://127.0.0.1:${srv.port}`;
 });
-afterAll(async () => { await srv?.close(); });
+afterAll(async () => {
+  await srv?.close();
+});
 
 describe('redirects after sign-in stay on this server', () => {
   const home = (location: unknown) => new URL(String(location), base);
   it('POST /signin: a next with a tab or a newline does not leave the origin, and is not a 500', async () => {
-    for (const next of ['/\t/evil.example/', '/\n/x', '//evil.example/', '/\\evil.example', 'https://evil.example/', '/%09/evil.example']) {
+    for (const next of [
+      '/\t/evil.example/',
+      '/\n/x',
+      '//evil.example/',
+      '/\\evil.example',
+      'https://evil.example/',
+      '/%09/evil.example',
+    ]) {
       const r = await form(base, `token=${TOKEN}&next=${encodeURIComponent(next)}`);
       expect(r.status, JSON.stringify(next)).toBe(303);
       const loc = String(r.headers.location);
@@ -67,7 +90,9 @@ describe('guessing tokens', () => {
     const b = `http://127.0.0.1:${s.port}`;
     try {
       for (let i = 0; i < 4; i++) expect((await form(b, 'token=wrong-token-guess-000000')).status).toBe(401);
-      expect((await raw(b, 'GET', '/api/session', { authorization: 'Bearer wrong-token-guess-000000' })).status).toBe(401);
+      expect((await raw(b, 'GET', '/api/session', { authorization: 'Bearer wrong-token-guess-000000' })).status).toBe(
+        401,
+      );
       const r = await form(b, `token=${TOKEN}`);
       expect(r.status).toBe(429);
       expect(Number(r.headers['retry-after'])).toBeGreaterThanOrEqual(1);
@@ -75,7 +100,9 @@ describe('guessing tokens', () => {
       expect([api.status, api.body.error?.code]).toEqual([429, 'too_many_attempts']);
       const link = await raw(b, 'GET', `/?token=${TOKEN}`);
       expect(link.status).toBe(429);
-    } finally { await s.close(); }
+    } finally {
+      await s.close();
+    }
   });
 
   it('the wait doubles with each failure, is capped, and the table of clients is bounded', () => {
@@ -83,7 +110,11 @@ describe('guessing tokens', () => {
     const lim = failureLimiter({ free: 5, maxEntries: 100, maxWaitMs: 60_000, now: () => now });
     for (let i = 0; i < 5; i++) lim.fail('1.2.3.4');
     const waits: number[] = [];
-    for (let i = 0; i < 10; i++) { lim.fail('1.2.3.4'); waits.push(lim.retryAfterMs('1.2.3.4')); now += 1; }
+    for (let i = 0; i < 10; i++) {
+      lim.fail('1.2.3.4');
+      waits.push(lim.retryAfterMs('1.2.3.4'));
+      now += 1;
+    }
     expect(waits[1]).toBeGreaterThan(waits[0]);
     expect(Math.max(...waits)).toBeLessThanOrEqual(60_000);
     for (let i = 0; i < 10_000; i++) lim.fail(`10.0.${i >> 8}.${i & 255}`);
@@ -104,7 +135,12 @@ describe('the sign-in cookie is a session, not the token', () => {
 
   it("revoking an annotator's token ends her signed-in sessions", async () => {
     const bob = addToken(tokensFile(dir), 'bob');
-    expect(await until(async () => (await raw(base, 'GET', '/api/me', { authorization: `Bearer ${bob}` })).status === 200, 3000)).toBe(true);
+    expect(
+      await until(
+        async () => (await raw(base, 'GET', '/api/me', { authorization: `Bearer ${bob}` })).status === 200,
+        3000,
+      ),
+    ).toBe(true);
     const link = await raw(base, 'GET', `/?token=${bob}`);
     const cookie = cookieOf(link);
     expect(cookie).not.toContain(bob);
@@ -115,10 +151,15 @@ describe('the sign-in cookie is a session, not the token', () => {
 });
 
 describe('open sockets of a revoked credential', () => {
-  it('closes a revoked annotator\'s socket (cookie or token) with a reason, and keeps the others', async () => {
+  it("closes a revoked annotator's socket (cookie or token) with a reason, and keeps the others", async () => {
     const alice = addToken(tokensFile(dir), 'alice');
     // the server re-reads the tokens file at most once a second
-    expect(await until(async () => (await raw(base, 'GET', '/api/me', { authorization: `Bearer ${alice}` })).status === 200, 3000)).toBe(true);
+    expect(
+      await until(
+        async () => (await raw(base, 'GET', '/api/me', { authorization: `Bearer ${alice}` })).status === 200,
+        3000,
+      ),
+    ).toBe(true);
     const cookie = cookieOf(await raw(base, 'GET', `/?token=${alice}`));
     const byCookie = await socketPeer(base, 'browser', {}, { headers: { cookie } });
     const byToken = await socketPeer(base, 'browser', { token: alice });

@@ -18,10 +18,19 @@ beforeAll(async () => {
   await srv.api('POST', '/api/classes', { name: 'b' });
   classes = (await srv.api('GET', '/api/classes')).body.classes;
 });
-afterAll(async () => { await srv?.close(); });
+afterAll(async () => {
+  await srv?.close();
+});
 
-const trainer = async (extra: object = {}) => { const t = await socketPeer(srv.url, 'trainer', extra); await t.next('snapshot'); return t; };
-const pong = async (p: SocketPeer) => { p.ws.send(JSON.stringify({ type: 'ping' })); await p.next('pong'); };
+const trainer = async (extra: object = {}) => {
+  const t = await socketPeer(srv.url, 'trainer', extra);
+  await t.next('snapshot');
+  return t;
+};
+const pong = async (p: SocketPeer) => {
+  p.ws.send(JSON.stringify({ type: 'ping' }));
+  await p.next('pong');
+};
 
 describe('P7: one trainer', () => {
   it('refuses a second trainer with a final reason naming --replace, and keeps the first', async () => {
@@ -54,8 +63,16 @@ describe('P7: one trainer', () => {
     const first = await trainer();
     const logs: string[] = [];
     const fatal = await new Promise<string>((resolve, reject) => {
-      const c = connectTrainer({ url: srv.url.replace('http', 'ws') + '/ws', log: (l) => logs.push(l), onMessage: () => {}, onFatal: resolve });
-      setTimeout(() => { c.close(); reject(new Error(`no final refusal within 5 s; log: ${logs.join(' | ')}`)); }, 5000);
+      const c = connectTrainer({
+        url: srv.url.replace('http', 'ws') + '/ws',
+        log: (l) => logs.push(l),
+        onMessage: () => {},
+        onFatal: resolve,
+      });
+      setTimeout(() => {
+        c.close();
+        reject(new Error(`no final refusal within 5 s; log: ${logs.join(' | ')}`));
+      }, 5000);
     });
     expect(fatal).toContain('use --replace');
     expect(logs.join('\n')).toContain('a trainer is already connected');
@@ -64,7 +81,17 @@ describe('P7: one trainer', () => {
     await pong(first);
     // --replace takes over once
     const replaced = await new Promise<boolean>((resolve) => {
-      const c = connectTrainer({ url: srv.url.replace('http', 'ws') + '/ws', replace: true, log: () => {}, onMessage: (m) => { if (m.type === 'snapshot') { c.close(); resolve(true); } } });
+      const c = connectTrainer({
+        url: srv.url.replace('http', 'ws') + '/ws',
+        replace: true,
+        log: () => {},
+        onMessage: (m) => {
+          if (m.type === 'snapshot') {
+            c.close();
+            resolve(true);
+          }
+        },
+      });
     });
     expect(replaced).toBe(true);
     expect((await first.closed).code).toBe(CLOSE.replaced);
@@ -73,15 +100,30 @@ describe('P7: one trainer', () => {
 
 describe('P8: forged trainer frames', () => {
   let t: SocketPeer;
-  beforeAll(async () => { t = await trainer({ replace: true }); });
+  beforeAll(async () => {
+    t = await trainer({ replace: true });
+  });
   afterAll(() => t.ws.close());
-  const prediction = (imageId: number, classId: number, probs?: Record<string, number>) =>
-    ({ imageId, classId, probs: probs ?? { [classes[0].id]: 0.3, [classes[1].id]: 0.7 }, uncertainty: 0.4 });
+  const prediction = (imageId: number, classId: number, probs?: Record<string, number>) => ({
+    imageId,
+    classId,
+    probs: probs ?? { [classes[0].id]: 0.3, [classes[1].id]: 0.7 },
+    uncertainty: 0.4,
+  });
 
   it('drops predictions for unknown classes or images, keeps the rest, and says so', async () => {
-    t.ws.send(JSON.stringify({ type: 'predictions', modelVersion: 3, items: [
-      prediction(1, classes[1].id), prediction(2, 999), prediction(404, classes[0].id), prediction(3, classes[0].id, { 999: 1 }),
-    ] }));
+    t.ws.send(
+      JSON.stringify({
+        type: 'predictions',
+        modelVersion: 3,
+        items: [
+          prediction(1, classes[1].id),
+          prediction(2, 999),
+          prediction(404, classes[0].id),
+          prediction(3, classes[0].id, { 999: 1 }),
+        ],
+      }),
+    );
     const err = await t.next('error');
     expect(err.code).toBe('dropped');
     expect(err.message).toContain('unknown class 999');
@@ -92,18 +134,37 @@ describe('P8: forged trainer frames', () => {
   });
 
   it('drops a segmentation map in a classification session and suggestion ids that do not exist', async () => {
-    t.ws.send(JSON.stringify({ type: 'predictions', modelVersion: 4, items: [
-      { imageId: 4, classId: null, classIds: [classes[0].id], width: 2, height: 2, map: Buffer.alloc(4).toString('base64'), uncertainty: 0 },
-    ] }));
+    t.ws.send(
+      JSON.stringify({
+        type: 'predictions',
+        modelVersion: 4,
+        items: [
+          {
+            imageId: 4,
+            classId: null,
+            classIds: [classes[0].id],
+            width: 2,
+            height: 2,
+            map: Buffer.alloc(4).toString('base64'),
+            uncertainty: 0,
+          },
+        ],
+      }),
+    );
     expect((await t.next('error')).message).toContain('segmentation map');
     t.ws.send(JSON.stringify({ type: 'suggestions', modelVersion: 4, lists: { uncertain: [777, 5], bogus: [1] } }));
     expect((await t.next('error')).message).toMatch(/unknown image 777.*|bogus/);
-    expect((await srv.api('GET', '/api/next?strategy=uncertain&annotator=z')).body).toMatchObject({ id: 5, reason: 'uncertain' });
+    expect((await srv.api('GET', '/api/next?strategy=uncertain&annotator=z')).body).toMatchObject({
+      id: 5,
+      reason: 'uncertain',
+    });
   });
 
   it('keeps metrics bounded: thinned past the cap per name, and a cap on names', async () => {
-    for (let i = 0; i < MAX_METRIC_ROWS + 600; i++) t.ws.send(JSON.stringify({ type: 'metric', name: 'train_loss', step: i, value: 1 / (i + 1) }));
-    for (let k = 0; k < MAX_METRIC_NAMES + 5; k++) t.ws.send(JSON.stringify({ type: 'metric', name: `junk_${k}`, step: 0, value: k }));
+    for (let i = 0; i < MAX_METRIC_ROWS + 600; i++)
+      t.ws.send(JSON.stringify({ type: 'metric', name: 'train_loss', step: i, value: 1 / (i + 1) }));
+    for (let k = 0; k < MAX_METRIC_NAMES + 5; k++)
+      t.ws.send(JSON.stringify({ type: 'metric', name: `junk_${k}`, step: 0, value: k }));
     await pong(t);
     const m = (await srv.api('GET', '/api/stats')).body.metrics;
     const loss = m.train_loss as { step: number }[];
@@ -123,7 +184,13 @@ describe('P8: forged trainer frames', () => {
     expect(Date.now() - t0).toBeLessThan(5000);
     t = await trainer({ replace: true });
     // a batch with more items than a frame may hold is refused whole (parsing it would hold the loop)
-    t.ws.send(JSON.stringify({ type: 'predictions', modelVersion: 9, items: Array.from({ length: MAX_FRAME_ITEMS + 1 }, () => prediction(5, classes[0].id)) }));
+    t.ws.send(
+      JSON.stringify({
+        type: 'predictions',
+        modelVersion: 9,
+        items: Array.from({ length: MAX_FRAME_ITEMS + 1 }, () => prediction(5, classes[0].id)),
+      }),
+    );
     expect((await t.next('error')).code).toBe('invalid_frame');
     expect((await srv.api('GET', '/api/images/5')).body.prediction).toBeNull();
   });

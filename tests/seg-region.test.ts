@@ -5,12 +5,9 @@ import { History } from '../web/src/seg/history.ts';
 
 describe('regionAt', () => {
   // 5×3: two separate 2-regions, joined only diagonally (not 4-connected)
-  const W = 5, H = 3;
-  const m = new Uint8Array([
-    2, 2, 0, 0, 0,
-    2, 0, 2, 2, 0,
-    0, 0, 2, 2, 0,
-  ]);
+  const W = 5,
+    H = 3;
+  const m = new Uint8Array([2, 2, 0, 0, 0, 2, 0, 2, 2, 0, 0, 0, 2, 2, 0]);
   it('takes the 4-connected pixels of the same value', () => {
     expect([...regionAt(m, W, H, 0, 0)].sort((a, b) => a - b)).toEqual([0, 1, 5]);
     expect([...regionAt(m, W, H, 3.7, 2.2)].sort((a, b) => a - b)).toEqual([7, 8, 12, 13]);
@@ -29,7 +26,8 @@ describe('mapSummary and undo labels', () => {
     expect(r.meanConfidence).toBeCloseTo(0.5);
   });
   it('says what an undo or a redo took back', () => {
-    const h = new History(5), s = { mask: new Uint8Array(2), points: [] };
+    const h = new History(5),
+      s = { mask: new Uint8Array(2), points: [] };
     h.push(s, 'brush stroke');
     h.push(s, 'region recolour');
     h.undo(s);

@@ -13,7 +13,11 @@ beforeAll(async () => {
   br = await browserPeer(srv.url);
   tr = await browserPeer(srv.url, 'trainer');
 });
-afterAll(async () => { br?.close(); tr?.close(); await srv?.close(); });
+afterAll(async () => {
+  br?.close();
+  tr?.close();
+  await srv?.close();
+});
 
 describe('task lock', () => {
   it('the first annotation locks the task and announces it like PUT /api/session/task does', async () => {

@@ -13,7 +13,19 @@ let srv: TestServer;
 let trainer: Child;
 const truth = new Map<string, string>(); // file name → class name
 
-const startTrainer = () => hilt(['train', '--session', 'demo', '--sessions-dir', dir, '--server', srv.url.replace('http', 'ws') + '/ws', '--backbone', 'tiny', '--offline']);
+const startTrainer = () =>
+  hilt([
+    'train',
+    '--session',
+    'demo',
+    '--sessions-dir',
+    dir,
+    '--server',
+    srv.url.replace('http', 'ws') + '/ws',
+    '--backbone',
+    'tiny',
+    '--offline',
+  ]);
 
 beforeAll(async () => {
   dir = tempDir();
@@ -27,7 +39,10 @@ beforeAll(async () => {
   trainer = startTrainer();
   await trainer.waitForLine(/connected to/);
 });
-afterAll(async () => { await trainer?.stop(); await srv?.close(); });
+afterAll(async () => {
+  await trainer?.stop();
+  await srv?.close();
+});
 
 async function imagesByName(): Promise<{ id: number; name: string }[]> {
   return (await srv.api('GET', '/api/images?limit=500')).body.items;
@@ -60,7 +75,10 @@ describe('classification loop', () => {
     // wait for the trainer to embed and predict everything (suggestions come last)
     await br.waitFor((x) => x.type === 'trainer' && x.status?.phase === 'ready' && x.status.embedded === 160, 90_000);
     await br.waitFor((x) => x.type === 'suggestions' && x.strategies.includes('uncertain'), 60_000);
-    const list = (await srv.api('GET', '/api/images?limit=500&unlabelled=1')).body.items as { name: string; prediction: { classId: number } | null }[];
+    const list = (await srv.api('GET', '/api/images?limit=500&unlabelled=1')).body.items as {
+      name: string;
+      prediction: { classId: number } | null;
+    }[];
     const scored = list.filter((i) => i.prediction);
     expect(scored.length).toBeGreaterThan(list.length * 0.9);
     const acc = scored.filter((i) => i.prediction!.classId === byName.get(truth.get(i.name)!)).length / scored.length;
@@ -72,7 +90,11 @@ describe('classification loop', () => {
     // POST /api/predict: the same picture uploaded gets the same answer as the stored prediction
     const stored = (await srv.api('GET', `/api/images/${focus.id}`)).body.prediction;
     const bytes = readFileSync(join(dataDir, 'images', focus.name));
-    const up = await fetch(`${srv.url}/api/predict`, { method: 'POST', headers: { 'content-type': 'image/jpeg' }, body: bytes });
+    const up = await fetch(`${srv.url}/api/predict`, {
+      method: 'POST',
+      headers: { 'content-type': 'image/jpeg' },
+      body: bytes,
+    });
     expect(up.status).toBe(200);
     const pred = (await up.json()).prediction;
     expect(pred.classId).toBe(stored.classId);
@@ -87,7 +109,10 @@ describe('classification loop', () => {
     await srv.api('DELETE', `/api/classes/${star.id}`);
     const img = (await imagesByName()).at(-1)!;
     br.ws.send(JSON.stringify({ type: 'focus', imageId: img.id }));
-    const f = await br.waitFor((x) => x.type === 'prediction' && x.prediction.imageId === img.id && !(String(star.id) in x.prediction.probs), 60_000);
+    const f = await br.waitFor(
+      (x) => x.type === 'prediction' && x.prediction.imageId === img.id && !(String(star.id) in x.prediction.probs),
+      60_000,
+    );
     expect(Object.keys(f.prediction.probs)).toHaveLength(3);
     expect(trainer.out()).toMatch(/head reset/);
     br.close();
@@ -96,7 +121,10 @@ describe('classification loop', () => {
   it('a killed trainer restarts from its feature cache (no re-embedding)', async () => {
     // one feature store per backbone and mode: its index holds a 64-byte record per embedded image
     const featDirs = readdirSync(join(dir, 'demo', 'features'));
-    const files = () => featDirs.map((d) => statSync(join(dir, 'demo', 'features', d, `pooled-${POOLED_DTYPE}`, 'rows.idx')).size / 64).reduce((a, b) => a + b, 0);
+    const files = () =>
+      featDirs
+        .map((d) => statSync(join(dir, 'demo', 'features', d, `pooled-${POOLED_DTYPE}`, 'rows.idx')).size / 64)
+        .reduce((a, b) => a + b, 0);
     const before = files();
     expect(before).toBeGreaterThanOrEqual(160);
     await trainer.stop('SIGKILL');
@@ -120,7 +148,17 @@ describe('classification loop', () => {
     await srv.api('POST', '/api/session/reset', { confirm: 'demo' });
     await trainer.waitForLine(/session reset: reloading the session/);
     // once it has the new (task-less) session, the trainer names no model
-    await br.waitFor(since((x) => x.type === 'trainer' && x.online && x.status?.phase === 'idle' && x.status.total === 160 && x.status.modelVersion === 0), 20_000);
+    await br.waitFor(
+      since(
+        (x) =>
+          x.type === 'trainer' &&
+          x.online &&
+          x.status?.phase === 'idle' &&
+          x.status.total === 160 &&
+          x.status.modelVersion === 0,
+      ),
+      20_000,
+    );
     await new Promise((r) => setTimeout(r, 500));
     const last = br.frames.filter((x) => x.type === 'trainer' && x.status).at(-1);
     expect(last.status.modelVersion).toBe(0);

@@ -6,14 +6,17 @@ import type { TestServer } from './helpers/fixtures.ts';
 import { demoWithTrainer, type DemoTrainer } from './helpers/demo-trainer.ts';
 import { browserPeer, type Child } from './helpers/peers.ts';
 
-const N = 200, PER_CLASS = 10;
+const N = 200,
+  PER_CLASS = 10;
 let dir: string, srv: TestServer, trainer: Child, truth: Map<string, string>, demo: DemoTrainer;
 
 beforeAll(async () => {
   demo = await demoWithTrainer({ count: N, seed: 3 }, 'mobilenetv2-imagenet', 120_000);
   ({ dir, srv, trainer, truth } = demo);
 }, 180_000);
-afterAll(async () => { await demo?.stop(); });
+afterAll(async () => {
+  await demo?.stop();
+});
 
 describe('learning on real features', () => {
   it(`${PER_CLASS} labels per class on shape-only pictures → held-out accuracy ≥ 0.55 (chance 0.25)`, async () => {
@@ -30,14 +33,22 @@ describe('learning on real features', () => {
       await srv.api('PUT', `/api/images/${img.id}/annotation`, { kind: 'label', classId: byName.get(cls) });
     }
     const br = await browserPeer(srv.url);
-    const ready = await br.waitFor((x) => x.type === 'trainer' && x.status?.phase === 'ready' && x.status.embedded === N, 180_000);
+    const ready = await br.waitFor(
+      (x) => x.type === 'trainer' && x.status?.phase === 'ready' && x.status.embedded === N,
+      180_000,
+    );
     expect(ready.status.backbone).toBe('mobilenetv2-imagenet');
     await br.waitFor((x) => x.type === 'suggestions', 60_000);
-    const list = (await srv.api('GET', '/api/images?limit=500&unlabelled=1')).body.items as { name: string; prediction: { classId: number } | null }[];
+    const list = (await srv.api('GET', '/api/images?limit=500&unlabelled=1')).body.items as {
+      name: string;
+      prediction: { classId: number } | null;
+    }[];
     const scored = list.filter((i) => i.prediction);
     expect(scored.length).toBeGreaterThan(list.length * 0.9);
     const acc = scored.filter((i) => i.prediction!.classId === byName.get(truth.get(i.name)!)).length / scored.length;
-    console.log(`mobilenetv2-imagenet, shape-only demo: ${PER_CLASS * 4} labels, held-out accuracy ${(acc * 100).toFixed(1)} % (chance 25 %)`);
+    console.log(
+      `mobilenetv2-imagenet, shape-only demo: ${PER_CLASS * 4} labels, held-out accuracy ${(acc * 100).toFixed(1)} % (chance 25 %)`,
+    );
     expect(acc).toBeGreaterThanOrEqual(0.55);
     br.close();
   }, 300_000);

@@ -16,18 +16,40 @@ beforeAll(async () => {
   dir = tempDir();
   dataDir = (await createDemoSession(dir, 'demo', { count: N, dataDir: join(dir, 'data'), cue: 'colour' })).dataDir;
   srv = await serveSession(dir, 'demo');
-  trainer = hilt(['train', '--session', 'demo', '--sessions-dir', dir, '--server', srv.url.replace('http', 'ws') + '/ws', '--backbone', 'tiny', '--offline']);
+  trainer = hilt([
+    'train',
+    '--session',
+    'demo',
+    '--sessions-dir',
+    dir,
+    '--server',
+    srv.url.replace('http', 'ws') + '/ws',
+    '--backbone',
+    'tiny',
+    '--offline',
+  ]);
   await trainer.waitForLine(/connected to/);
 });
-afterAll(async () => { await trainer?.stop(); await srv?.close(); });
+afterAll(async () => {
+  await trainer?.stop();
+  await srv?.close();
+});
 
 async function truthMask(name: string): Promise<{ data: Uint8Array; width: number; height: number }> {
-  const { data, info } = await sharp(join(dataDir, 'masks', name.replace(/\.\w+$/, '.png'))).extractChannel(0).raw().toBuffer({ resolveWithObject: true });
+  const { data, info } = await sharp(join(dataDir, 'masks', name.replace(/\.\w+$/, '.png')))
+    .extractChannel(0)
+    .raw()
+    .toBuffer({ resolveWithObject: true });
   return { data: new Uint8Array(data), width: info.width, height: info.height };
 }
 
 /** Horizontal strokes every `gap` rows inside each region, `erode` px away from any other region. */
-function scribbles(m: { data: Uint8Array; width: number; height: number }, lut: number[], gap = 14, erode = 6): Uint8Array {
+function scribbles(
+  m: { data: Uint8Array; width: number; height: number },
+  lut: number[],
+  gap = 14,
+  erode = 6,
+): Uint8Array {
   const { data, width: W, height: H } = m;
   const out = new Uint8Array(W * H);
   for (let y = erode; y < H - erode; y += gap) {
@@ -49,14 +71,22 @@ describe('segmentation loop', () => {
     const classes: { id: number; name: string }[] = (await srv.api('GET', '/api/classes')).body.classes;
     expect(classes.map((c) => c.name)).toEqual(['background', 'circle', 'square', 'triangle', 'star']);
     const lut = classes.map((c) => c.id); // truth value v (0 = background, 1..4 shapes) → class id
-    const images: { id: number; name: string; width: number; height: number }[] = (await srv.api('GET', `/api/images?limit=${N}`)).body.items;
+    const images: { id: number; name: string; width: number; height: number }[] = (
+      await srv.api('GET', `/api/images?limit=${N}`)
+    ).body.items;
     const train = images.filter((i) => !isVal(i.id)).slice(0, 12);
     const val = images.filter((i) => isVal(i.id)).slice(0, 3);
     const br = await browserPeer(srv.url);
     for (const img of [...train, ...val]) {
       const mask = scribbles(await truthMask(img.name), lut);
-      const png = await sharp(Buffer.from(mask), { raw: { width: img.width, height: img.height, channels: 1 } }).png().toBuffer();
-      const r = await srv.api('PUT', `/api/images/${img.id}/annotation`, { kind: 'mask', points: [], mask: png.toString('base64') });
+      const png = await sharp(Buffer.from(mask), { raw: { width: img.width, height: img.height, channels: 1 } })
+        .png()
+        .toBuffer();
+      const r = await srv.api('PUT', `/api/images/${img.id}/annotation`, {
+        kind: 'mask',
+        points: [],
+        mask: png.toString('base64'),
+      });
       expect(r.status).toBe(200);
     }
     const labelled = new Set([...train, ...val].map((i) => i.id));
@@ -68,27 +98,39 @@ describe('segmentation loop', () => {
     await br.waitFor((x) => x.type === 'suggestions', 60_000);
     // mIoU at patch resolution over the unlabelled images. Maps travel for the images a browser looks at
     // (the rest of the pool gets class and uncertainty only), so look at each in turn.
-    const inter = new Array(5).fill(0), union = new Array(5).fill(0);
-    const stored = (await srv.api('GET', `/api/images/${images.find((i) => !labelled.has(i.id) && i.id !== focus.id)!.id}`)).body.prediction;
+    const inter = new Array(5).fill(0),
+      union = new Array(5).fill(0);
+    const stored = (
+      await srv.api('GET', `/api/images/${images.find((i) => !labelled.has(i.id) && i.id !== focus.id)!.id}`)
+    ).body.prediction;
     expect(stored).toMatchObject({ classId: expect.any(Number), uncertainty: expect.any(Number) });
     for (const img of images.filter((i) => !labelled.has(i.id))) {
       br.ws.send(JSON.stringify({ type: 'focus', imageId: img.id }));
-      const p = (await br.waitFor((x) => x.type === 'prediction' && x.prediction.imageId === img.id, 30_000)).prediction;
+      const p = (await br.waitFor((x) => x.type === 'prediction' && x.prediction.imageId === img.id, 30_000))
+        .prediction;
       expect(p.map).toBeTruthy();
-      const map = Buffer.from(p.map, 'base64'), n = p.width * p.height, C = p.classIds.length;
+      const map = Buffer.from(p.map, 'base64'),
+        n = p.width * p.height,
+        C = p.classIds.length;
       const truth = await truthMask(img.name);
       for (let q = 0; q < n; q++) {
-        const gx = q % p.width, gy = Math.floor(q / p.width);
+        const gx = q % p.width,
+          gy = Math.floor(q / p.width);
         const tx = Math.min(truth.width - 1, Math.floor(((gx + 0.5) * truth.width) / p.width));
         const ty = Math.min(truth.height - 1, Math.floor(((gy + 0.5) * truth.height) / p.height));
         const t = truth.data[ty * truth.width + tx];
-        let b = 0; for (let c = 1; c < C; c++) if (map[c * n + q] > map[b * n + q]) b = c;
-        union[t]++; if (b === t) inter[t]++; else union[b]++;
+        let b = 0;
+        for (let c = 1; c < C; c++) if (map[c * n + q] > map[b * n + q]) b = c;
+        union[t]++;
+        if (b === t) inter[t]++;
+        else union[b]++;
       }
     }
     const ious = union.map((u, c) => (u ? inter[c] / u : null)).filter((v): v is number => v !== null);
     const miou = ious.reduce((a, b) => a + b, 0) / ious.length;
-    console.log(`segmentation: ${train.length} scribbled images, mIoU ${miou.toFixed(3)} (per class ${ious.map((v) => v.toFixed(2)).join(' ')})`);
+    console.log(
+      `segmentation: ${train.length} scribbled images, mIoU ${miou.toFixed(3)} (per class ${ious.map((v) => v.toFixed(2)).join(' ')})`,
+    );
     expect(miou).toBeGreaterThan(0.7);
     expect((await srv.api('GET', '/api/stats')).body.metrics.val_miou?.length).toBeGreaterThan(0);
     for (const strategy of ['uncertain', 'diverse', 'minority']) {
@@ -105,26 +147,40 @@ describe('segmentation loop', () => {
       return (await srv.api('GET', `/api/images/${id}`)).body.prediction;
     };
     const pp = await mapOf(pick.id);
-    const pm = Buffer.from(pp.map, 'base64'), pn = pp.width * pp.height, k = pp.classIds.indexOf(star.id);
+    const pm = Buffer.from(pp.map, 'base64'),
+      pn = pp.width * pp.height,
+      k = pp.classIds.indexOf(star.id);
     expect(Math.max(...pm.subarray(k * pn, (k + 1) * pn))).toBeGreaterThan(127);
     // per-class IoU curves next to the mean
     const metrics = (await srv.api('GET', '/api/stats')).body.metrics;
     expect(Object.keys(metrics).filter((n) => n.startsWith('val_iou:')).length).toBeGreaterThan(1);
     // Enter: the prediction, refined to the image's edges, becomes the mask to correct, image-sized; at full
     // resolution it beats the patch staircase (nearest upsampling of the same prediction) on these images
-    const refined = new IouAcc(5), stairs = new IouAcc(5);
+    const refined = new IouAcc(5),
+      stairs = new IouAcc(5);
     for (const img of images.filter((i) => !labelled.has(i.id)).slice(0, 6)) {
       const p = await mapOf(img.id);
       const acc = await srv.api('POST', `/api/images/${img.id}/accept-prediction`);
       expect(acc.body.annotation).toMatchObject({ kind: 'mask', hasMask: true });
       const m = await fetch(`${srv.url}/api/images/${img.id}/mask`);
-      const { data, info } = await sharp(Buffer.from(await m.arrayBuffer())).extractChannel(0).raw().toBuffer({ resolveWithObject: true });
+      const { data, info } = await sharp(Buffer.from(await m.arrayBuffer()))
+        .extractChannel(0)
+        .raw()
+        .toBuffer({ resolveWithObject: true });
       expect(info.width).toBe(img.width);
       const truth = (await truthMask(img.name)).data;
-      refined.add(Uint8Array.from(data, (v) => lut.indexOf(v)), truth);
-      stairs.add(nearestArgmax(Buffer.from(p.map, 'base64'), p.classIds.length, p.height, p.width, img.width, img.height), truth);
+      refined.add(
+        Uint8Array.from(data, (v) => lut.indexOf(v)),
+        truth,
+      );
+      stairs.add(
+        nearestArgmax(Buffer.from(p.map, 'base64'), p.classIds.length, p.height, p.width, img.width, img.height),
+        truth,
+      );
     }
-    console.log(`segmentation: accepted masks at full resolution, mIoU refined ${refined.mean().toFixed(3)} vs nearest ${stairs.mean().toFixed(3)}`);
+    console.log(
+      `segmentation: accepted masks at full resolution, mIoU refined ${refined.mean().toFixed(3)} vs nearest ${stairs.mean().toFixed(3)}`,
+    );
     expect(refined.mean()).toBeGreaterThan(stairs.mean());
     br.close();
   });

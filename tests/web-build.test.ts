@@ -9,7 +9,10 @@ import { hilt, type Child } from './helpers/peers.ts';
 
 const tmp = tempDir('hilt-web-');
 const children: Child[] = [];
-afterAll(async () => { for (const c of children) await c.stop(); rmSync(tmp, { recursive: true, force: true }); });
+afterAll(async () => {
+  for (const c of children) await c.stop();
+  rmSync(tmp, { recursive: true, force: true });
+});
 
 describe('building the web app on demand', () => {
   it('builds when missing, skips when fresh, rebuilds when older than web/', async () => {

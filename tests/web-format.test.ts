@@ -2,15 +2,34 @@ import { describe, expect, it } from 'vitest';
 import { backboneChip, count, rollingAccuracy, trainerText, windowAccuracy } from '../web/src/lib/format.ts';
 import { staleNote } from '../web/src/lib/prediction-note.ts';
 
-const status = (o: object) => ({ phase: 'ready', message: '', embedded: 0, total: 0, device: '', backbone: '', backboneNote: '', modelVersion: 0, ...o }) as never;
+const status = (o: object) =>
+  ({
+    phase: 'ready',
+    message: '',
+    embedded: 0,
+    total: 0,
+    device: '',
+    backbone: '',
+    backboneNote: '',
+    modelVersion: 0,
+    ...o,
+  }) as never;
 
 describe('header text', () => {
   it('says offline, embedding progress with device and backbone, fitting and ready with the model version', () => {
     expect(trainerText({ online: false, status: null }).text).toBe('trainer offline');
-    expect(trainerText({ online: true, status: status({ phase: 'embedding', embedded: 1234, total: 10000, device: 'cpu', backbone: 'dinov3-vits16' }) }).text)
-      .toBe('embedding 1,234 of 10,000 on cpu with dinov3-vits16');
-    expect(trainerText({ online: true, status: status({ phase: 'fitting', modelVersion: 2 }) }).text).toBe('fitting · model v2');
-    expect(trainerText({ online: true, status: status({ phase: 'ready', modelVersion: 3 }) }).text).toBe('ready · model v3');
+    expect(
+      trainerText({
+        online: true,
+        status: status({ phase: 'embedding', embedded: 1234, total: 10000, device: 'cpu', backbone: 'dinov3-vits16' }),
+      }).text,
+    ).toBe('embedding 1,234 of 10,000 on cpu with dinov3-vits16');
+    expect(trainerText({ online: true, status: status({ phase: 'fitting', modelVersion: 2 }) }).text).toBe(
+      'fitting · model v2',
+    );
+    expect(trainerText({ online: true, status: status({ phase: 'ready', modelVersion: 3 }) }).text).toBe(
+      'ready · model v3',
+    );
   });
 });
 
@@ -26,7 +45,9 @@ describe('stale predictions', () => {
   const on = (v: number) => ({ online: true, status: status({ modelVersion: v }) });
   it('marks a prediction whose trainer is gone, or that an older model made; not the current one', () => {
     expect(staleNote(null, { online: false, status: null })).toBeNull();
-    expect(staleNote({ modelVersion: 3 }, { online: false, status: status({ modelVersion: 3 }) })).toBe('from model v3 — the trainer is offline, so it may be out of date');
+    expect(staleNote({ modelVersion: 3 }, { online: false, status: status({ modelVersion: 3 }) })).toBe(
+      'from model v3 — the trainer is offline, so it may be out of date',
+    );
     expect(staleNote({ modelVersion: 3 }, on(3))).toBeNull();
     expect(staleNote({ modelVersion: 4 }, on(3))).toBeNull(); // the status lags a refit by a moment
     expect(staleNote({ modelVersion: 2 }, on(3))).toBe('from model v2; the current model is v3 (updating…)');
@@ -47,18 +68,34 @@ import { cycleStrategy, effectiveStrategy, strategyStates } from '../web/src/lib
 import { strategyList } from '../server/strategies.ts';
 describe('strategy selector', () => {
   const registry = strategyList(); // what GET /api/strategies answers
-  it('lists the server registry (review included) for the session\'s task', () => {
-    const s = strategyStates({ registry, task: 'classification', trainerOnline: true, published: ['review'], classCount: 2 });
+  it("lists the server registry (review included) for the session's task", () => {
+    const s = strategyStates({
+      registry,
+      task: 'classification',
+      trainerOnline: true,
+      published: ['review'],
+      classCount: 2,
+    });
     expect(s.map((x) => x.id)).toEqual(registry.map((x) => x.name));
     expect(s.find((x) => x.id === 'review')).toMatchObject({ label: 'review likely label errors', enabled: true });
     // the cold-start lists come before any model: what is awaited is a list
-    expect(s.find((x) => x.id === 'uncertain')).toMatchObject({ enabled: false, why: "waiting for the trainer's first list" });
-    const only = strategyStates({ registry: [...registry, { name: 'seg-only', label: 'x', tasks: ['segmentation'], needsTrainer: false }], task: 'classification', trainerOnline: true, published: [], classCount: 2 });
+    expect(s.find((x) => x.id === 'uncertain')).toMatchObject({
+      enabled: false,
+      why: "waiting for the trainer's first list",
+    });
+    const only = strategyStates({
+      registry: [...registry, { name: 'seg-only', label: 'x', tasks: ['segmentation'], needsTrainer: false }],
+      task: 'classification',
+      trainerOnline: true,
+      published: [],
+      classCount: 2,
+    });
     expect(only.map((x) => x.id)).not.toContain('seg-only');
   });
   it('disables every model strategy (by class too) while the trainer is offline and says why', () => {
     const s = strategyStates({ registry, trainerOnline: false, published: ['uncertain', 'class:1'], classCount: 2 });
-    for (const id of ['class', 'minority', 'uncertain', 'diverse']) expect(s.find((x) => x.id === id)).toMatchObject({ enabled: false, why: 'trainer offline' });
+    for (const id of ['class', 'minority', 'uncertain', 'diverse'])
+      expect(s.find((x) => x.id === id)).toMatchObject({ enabled: false, why: 'trainer offline' });
     expect(s.filter((x) => x.enabled).map((x) => x.id)).toEqual(['sequential', 'random']);
     const t = strategyStates({ registry, trainerOnline: true, published: ['uncertain'], classCount: 0 });
     expect(t.find((x) => x.id === 'uncertain')?.enabled).toBe(true);
@@ -92,18 +129,37 @@ describe('classes panel text', () => {
   });
   it('says what a removal deletes and that the model resets', () => {
     expect(removalText({ annotations: 5, labels: 5, masks: 0, points: 0 })).toBe(
-      'This deletes 5 labels of this class (5 annotations changed), and the model resets: its predictions and suggestions are dropped until the trainer refits.');
-    expect(removalText({ annotations: 3, labels: 0, masks: 2, points: 1 })).toMatch(/^This removes its pixels from 2 masks and 1 point \(3 annotations changed\)/);
-    expect(removalText({ annotations: 0, labels: 0, masks: 0, points: 0 })).toMatch(/^No annotation uses this class, and the model resets/);
+      'This deletes 5 labels of this class (5 annotations changed), and the model resets: its predictions and suggestions are dropped until the trainer refits.',
+    );
+    expect(removalText({ annotations: 3, labels: 0, masks: 2, points: 1 })).toMatch(
+      /^This removes its pixels from 2 masks and 1 point \(3 annotations changed\)/,
+    );
+    expect(removalText({ annotations: 0, labels: 0, masks: 0, points: 0 })).toMatch(
+      /^No annotation uses this class, and the model resets/,
+    );
   });
 });
 
 describe('backbone chip', () => {
-  const at = (backbone: string, backboneNote: string, phase = 'ready') => ({ online: true, status: status({ backbone, backboneNote, phase }) }) as never;
+  const at = (backbone: string, backboneNote: string, phase = 'ready') =>
+    ({ online: true, status: status({ backbone, backboneNote, phase }) }) as never;
   it('says which backbone runs when it is not the DINOv3 asked for, in a few words', () => {
-    expect(backboneChip(at('mobilenetv2-imagenet', 'DINOv3 unavailable offline: running ImageNet MobileNetV2 (…). dinov3-vits16: cannot download …'))).toBe('ImageNet MobileNetV2 (DINOv3 offline)');
-    expect(backboneChip(at('tiny', 'FALLBACK to the tiny random-weight backbone (…): DINOv3 unavailable offline. …'))).toBe('tiny, random weights (DINOv3 offline)');
-    expect(backboneChip(at('tiny', 'tiny random-weight backbone (not DINOv3; for tests): random weights, for tests/demo/bench only'))).toBe('tiny, random weights');
+    expect(
+      backboneChip(
+        at(
+          'mobilenetv2-imagenet',
+          'DINOv3 unavailable offline: running ImageNet MobileNetV2 (…). dinov3-vits16: cannot download …',
+        ),
+      ),
+    ).toBe('ImageNet MobileNetV2 (DINOv3 offline)');
+    expect(
+      backboneChip(at('tiny', 'FALLBACK to the tiny random-weight backbone (…): DINOv3 unavailable offline. …')),
+    ).toBe('tiny, random weights (DINOv3 offline)');
+    expect(
+      backboneChip(
+        at('tiny', 'tiny random-weight backbone (not DINOv3; for tests): random weights, for tests/demo/bench only'),
+      ),
+    ).toBe('tiny, random weights');
     expect(backboneChip(at('dinov3-vits16', 'dinov3-vits16 (DINOv3, onnx-community/…) on cpu'))).toBe('');
     expect(backboneChip({ online: false, status: null } as never)).toBe('');
   });

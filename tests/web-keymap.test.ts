@@ -1,10 +1,22 @@
 import { describe, expect, it } from 'vitest';
 import { ACTIONS, ACTION_BY_ID } from '../web/src/keys/actions.ts';
 import { classByDigit, digitOf } from '../web/src/keys/class-keys.ts';
-import { canonical, display, eventToBinding, findConflicts, loadOverrides, remap, resolveKeymap, saveOverrides, toTinykeys } from '../web/src/keys/keymap.ts';
+import {
+  canonical,
+  display,
+  eventToBinding,
+  findConflicts,
+  loadOverrides,
+  remap,
+  resolveKeymap,
+  saveOverrides,
+  toTinykeys,
+} from '../web/src/keys/keymap.ts';
 
-const ev = (key: string, m: Partial<{ ctrlKey: boolean; metaKey: boolean; altKey: boolean; shiftKey: boolean }> = {}) =>
-  ({ key, ctrlKey: false, metaKey: false, altKey: false, shiftKey: false, ...m });
+const ev = (
+  key: string,
+  m: Partial<{ ctrlKey: boolean; metaKey: boolean; altKey: boolean; shiftKey: boolean }> = {},
+) => ({ key, ctrlKey: false, metaKey: false, altKey: false, shiftKey: false, ...m });
 
 describe('keymap: parse', () => {
   it('canonicalises modifiers, case and aliases', () => {
@@ -71,7 +83,10 @@ describe('keymap: defaults and remap', () => {
     o = remap(o, 'classify.skip', ['s']);
     expect(o).toEqual({});
     const store = new Map<string, string>();
-    const storage = { getItem: (k: string) => store.get(k) ?? null, setItem: (k: string, v: string) => void store.set(k, v) };
+    const storage = {
+      getItem: (k: string) => store.get(k) ?? null,
+      setItem: (k: string, v: string) => void store.set(k, v),
+    };
     saveOverrides(storage, remap({}, 'global.jump', ['j']));
     expect(resolveKeymap(loadOverrides(storage))['global.jump']).toEqual(['j']);
     store.set('hilt.keymap.v1', '{broken');
@@ -102,7 +117,8 @@ describe('class keys: one class keeps one key in both tasks', () => {
   const keyFor = (task: 'classify.label' | 'segment.class', classes: { id: number; name: string }[], name: string) =>
     resolveKeymap()[`${task}${digitOf(classes, classes.find((k) => k.name === name)!.id)}`];
   it('names the same key for every class in classification and segmentation; background is 0', () => {
-    for (const name of cls) expect(keyFor('segment.class', segmentation, name), name).toEqual(keyFor('classify.label', classification, name));
+    for (const name of cls)
+      expect(keyFor('segment.class', segmentation, name), name).toEqual(keyFor('classify.label', classification, name));
     expect(keyFor('classify.label', classification, 'circle')).toEqual(['1']);
     expect(keyFor('segment.class', segmentation, 'background')).toEqual(['0']);
     expect(classByDigit(segmentation, 0)?.name).toBe('background');

@@ -1,5 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { argmaxMask, colorize, decodeBase64, encodeBase64, heatmap, hexToRgb, maskRgba, over, overlaySize, upsampleArgmax } from '../web/src/seg/overlay-math.ts';
+import {
+  argmaxMask,
+  colorize,
+  decodeBase64,
+  encodeBase64,
+  heatmap,
+  hexToRgb,
+  maskRgba,
+  over,
+  overlaySize,
+  upsampleArgmax,
+} from '../web/src/seg/overlay-math.ts';
 
 describe('overlay compositing', () => {
   it('parses colours', () => {
@@ -28,7 +39,14 @@ describe('overlay compositing', () => {
 
   it('colours by class colour with the opacity as alpha, and composites source-over', () => {
     const u = upsampleArgmax(new Uint8Array([255, 0, 0, 255]), 2, 1, 1, 1, 1);
-    const rgba = colorize(u, [[255, 0, 0], [0, 0, 255]], 0.5);
+    const rgba = colorize(
+      u,
+      [
+        [255, 0, 0],
+        [0, 0, 255],
+      ],
+      0.5,
+    );
     expect([...rgba]).toEqual([255, 0, 0, 128]);
     expect(over([0, 0, 0], [255, 0, 0, 128])).toEqual([128, 0, 0]);
     expect(over([100, 100, 100], [255, 0, 0, 0])).toEqual([100, 100, 100]);
@@ -36,7 +54,13 @@ describe('overlay compositing', () => {
   });
 
   it('heat-map is clear where the model is sure and opaque where it hesitates', () => {
-    const u = { width: 2, height: 1, idx: new Uint8Array(2), conf: new Uint8Array(2), margin: new Uint8Array([255, 0]) };
+    const u = {
+      width: 2,
+      height: 1,
+      idx: new Uint8Array(2),
+      conf: new Uint8Array(2),
+      margin: new Uint8Array([255, 0]),
+    };
     const h = heatmap(u);
     expect(h[3]).toBe(0);
     expect(h[7]).toBeGreaterThan(200);

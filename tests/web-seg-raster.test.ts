@@ -24,14 +24,21 @@ describe('brush rasterising', () => {
     // pointer events 300 screen px apart at zoom 8: ~37 image px between samples
     let v = fitView(200, 200, 800, 800);
     v = zoomAt(v, 8 / v.scale, 400, 400);
-    const screen = [[10, 10], [310, 120], [610, 400], [790, 790]];
+    const screen = [
+      [10, 10],
+      [310, 120],
+      [610, 400],
+      [790, 790],
+    ];
     const pts = screen.map(([x, y]) => toImage(v, x, y));
     strokePath(m, pts, 1.5, 2);
     for (let i = 1; i < pts.length; i++) {
-      const a = pts[i - 1], b = pts[i];
+      const a = pts[i - 1],
+        b = pts[i];
       const n = Math.ceil(Math.hypot(b.x - a.x, b.y - a.y) * 4);
       for (let k = 0; k <= n; k++) {
-        const x = Math.floor(a.x + ((b.x - a.x) * k) / n), y = Math.floor(a.y + ((b.y - a.y) * k) / n);
+        const x = Math.floor(a.x + ((b.x - a.x) * k) / n),
+          y = Math.floor(a.y + ((b.y - a.y) * k) / n);
         if (x >= 0 && y >= 0 && x < 200 && y < 200) expect(m.data[y * 200 + x], `pixel ${x},${y}`).toBe(2);
       }
     }
@@ -45,7 +52,8 @@ describe('brush rasterising', () => {
     for (let x = 0; x < 64; x++) {
       const ys = [...Array(64).keys()].filter((y) => m.data[y * 64 + x] === 1);
       expect(ys.length, `column ${x}`).toBeGreaterThan(0);
-      if (prev) expect(Math.min(...ys.map((y) => Math.min(...prev!.map((p) => Math.abs(p - y)))))).toBeLessThanOrEqual(1);
+      if (prev)
+        expect(Math.min(...ys.map((y) => Math.min(...prev!.map((p) => Math.abs(p - y)))))).toBeLessThanOrEqual(1);
       prev = ys;
     }
   });
@@ -72,10 +80,27 @@ describe('brush rasterising', () => {
 
   it('fills a polygon (pixel centres inside)', () => {
     const m = mk(20, 20);
-    fillPolygon(m, [{ x: 2, y: 2 }, { x: 12, y: 2 }, { x: 12, y: 12 }, { x: 2, y: 12 }], 5);
+    fillPolygon(
+      m,
+      [
+        { x: 2, y: 2 },
+        { x: 12, y: 2 },
+        { x: 12, y: 12 },
+        { x: 2, y: 12 },
+      ],
+      5,
+    );
     expect(count(m, 5)).toBe(100);
     const t = mk(20, 20);
-    fillPolygon(t, [{ x: 0, y: 0 }, { x: 20, y: 0 }, { x: 0, y: 20 }], 1);
+    fillPolygon(
+      t,
+      [
+        { x: 0, y: 0 },
+        { x: 20, y: 0 },
+        { x: 0, y: 20 },
+      ],
+      1,
+    );
     expect(Math.abs(count(t, 1) - 200)).toBeLessThan(12);
   });
 
@@ -91,11 +116,18 @@ describe('undo/redo history', () => {
   it('undoes and redoes snapshots; a new edit clears redo', () => {
     const h = new History(3);
     let cur: SegState = { mask: new Uint8Array([0]), points: [] };
-    for (const v of [1, 2, 3]) { h.push(cur); cur = { mask: new Uint8Array([v]), points: [] }; }
-    cur = h.undo(cur)!; expect(cur.mask[0]).toBe(2);
-    cur = h.undo(cur)!; expect(cur.mask[0]).toBe(1);
-    cur = h.redo(cur)!; expect(cur.mask[0]).toBe(2);
-    h.push(cur); cur = { mask: new Uint8Array([9]), points: [] };
+    for (const v of [1, 2, 3]) {
+      h.push(cur);
+      cur = { mask: new Uint8Array([v]), points: [] };
+    }
+    cur = h.undo(cur)!;
+    expect(cur.mask[0]).toBe(2);
+    cur = h.undo(cur)!;
+    expect(cur.mask[0]).toBe(1);
+    cur = h.redo(cur)!;
+    expect(cur.mask[0]).toBe(2);
+    h.push(cur);
+    cur = { mask: new Uint8Array([9]), points: [] };
     expect(h.redo(cur)).toBeNull();
     expect(h.undo(cur)!.mask[0]).toBe(2);
   });

@@ -2,7 +2,14 @@
 // retrying cannot fix (wrong version or token, another trainer connected, replaced) is final.
 import { randomUUID } from 'node:crypto';
 import WebSocket from 'ws';
-import { FINAL_CLOSE_CODES, MAX_FRAME_ITEMS, PROTOCOL_VERSION, TARGET_FRAME_BYTES, parseFrame, serverToTrainer } from '../common/protocol.ts';
+import {
+  FINAL_CLOSE_CODES,
+  MAX_FRAME_ITEMS,
+  PROTOCOL_VERSION,
+  TARGET_FRAME_BYTES,
+  parseFrame,
+  serverToTrainer,
+} from '../common/protocol.ts';
 import type { ServerToTrainer, TrainerToServer } from '../common/protocol.ts';
 
 export interface TrainerClient {
@@ -14,7 +21,8 @@ export interface TrainerClient {
 }
 
 export interface ClientOptions {
-  url: string; token?: string;
+  url: string;
+  token?: string;
   /** take over from a trainer already connected (P7); only on the first connection, never on a reconnect */
   replace?: boolean;
   onMessage(msg: ServerToTrainer): void;
@@ -39,13 +47,30 @@ export function connectTrainer(o: ClientOptions): TrainerClient {
   const open = () => {
     ws = new WebSocket(o.url, { perMessageDeflate: false, maxPayload: 256 * 1024 * 1024 });
     ws.on('open', () => {
-      ws!.send(JSON.stringify({ type: 'hello', version: PROTOCOL_VERSION, role: 'trainer', token: o.token, instance, ...(replace ? { replace: true } : {}) }));
+      ws!.send(
+        JSON.stringify({
+          type: 'hello',
+          version: PROTOCOL_VERSION,
+          role: 'trainer',
+          token: o.token,
+          instance,
+          ...(replace ? { replace: true } : {}),
+        }),
+      );
     });
     ws.on('message', (raw) => {
       const r = parseFrame(serverToTrainer, raw.toString());
-      if (!r.ok) { log(`ignored a malformed frame from the server: ${r.error}`); return; }
+      if (!r.ok) {
+        log(`ignored a malformed frame from the server: ${r.error}`);
+        return;
+      }
       // took over once; a later reconnect must not push out whoever connected meanwhile
-      if (r.msg.type === 'welcome') { connected = true; delay = 500; replace = false; o.onConnect?.(); }
+      if (r.msg.type === 'welcome') {
+        connected = true;
+        delay = 500;
+        replace = false;
+        o.onConnect?.();
+      }
       if (r.msg.type === 'error') log(`server says: ${r.msg.code}: ${r.msg.message}`);
       o.onMessage(r.msg);
     });
@@ -75,11 +100,21 @@ export function connectTrainer(o: ClientOptions): TrainerClient {
   return {
     send(msg) {
       if (!ws || !connected || ws.readyState !== WebSocket.OPEN) return;
-      for (const text of frames(msg)) { ws.send(text); sent.bytes += text.length; sent.frames++; }
+      for (const text of frames(msg)) {
+        ws.send(text);
+        sent.bytes += text.length;
+        sent.frames++;
+      }
     },
     sent,
-    close() { closed = true; if (timer) clearTimeout(timer); ws?.close(); },
-    get connected() { return connected; },
+    close() {
+      closed = true;
+      if (timer) clearTimeout(timer);
+      ws?.close();
+    },
+    get connected() {
+      return connected;
+    },
   };
 }
 
@@ -87,15 +122,25 @@ export function connectTrainer(o: ClientOptions): TrainerClient {
  * server refuses bigger ones, and a smaller frame holds its event loop for less time. */
 export function frames(msg: TrainerToServer, target = TARGET_FRAME_BYTES): string[] {
   const text = JSON.stringify(msg);
-  if (msg.type !== 'predictions' || msg.items.length < 2 || (text.length <= target && msg.items.length <= MAX_FRAME_ITEMS)) return [text];
+  if (
+    msg.type !== 'predictions' ||
+    msg.items.length < 2 ||
+    (text.length <= target && msg.items.length <= MAX_FRAME_ITEMS)
+  )
+    return [text];
   const half = Math.ceil(msg.items.length / 2);
-  return [...frames({ ...msg, items: msg.items.slice(0, half) }, target), ...frames({ ...msg, items: msg.items.slice(half) }, target)];
+  return [
+    ...frames({ ...msg, items: msg.items.slice(0, half) }, target),
+    ...frames({ ...msg, items: msg.items.slice(half) }, target),
+  ];
 }
 
 const CLOSE_MEANING: Record<number, string> = {
-  1000: 'closed normally', 1001: 'the server is going away (shutting down or restarting)',
+  1000: 'closed normally',
+  1001: 'the server is going away (shutting down or restarting)',
   1006: 'the connection dropped without a close frame (the server exited, or the network failed)',
-  1009: 'a frame was larger than the receiver accepts', 1011: 'the server hit an internal error',
+  1009: 'a frame was larger than the receiver accepts',
+  1011: 'the server hit an internal error',
 };
 
 /** Why the socket closed, in words: the code, its meaning, the peer's reason and the last socket error. */

@@ -7,16 +7,26 @@ export class EmbedProgress {
   private lastTenth = -1;
   private lastAt = 0;
 
-  constructor(private log: (line: string) => void, private everyMs = 10_000, private now: () => number = Date.now) {}
+  constructor(
+    private log: (line: string) => void,
+    private everyMs = 10_000,
+    private now: () => number = Date.now,
+  ) {}
 
   /** A new session's images: progress starts again. */
-  reset(): void { this.start = null; this.lastTenth = -1; }
+  reset(): void {
+    this.start = null;
+    this.lastTenth = -1;
+  }
 
   /** Embedding is about to start with `done` of `total` already embedded (from the cache). */
   begin(done: number, total: number): void {
     if (this.start !== null || done >= total) return;
     const t = this.now();
-    this.start = t; this.from = done; this.lastAt = t; this.lastTenth = Math.floor((10 * done) / total);
+    this.start = t;
+    this.from = done;
+    this.lastAt = t;
+    this.lastTenth = Math.floor((10 * done) / total);
   }
 
   /** After a batch: `done` of `total` images embedded. */
@@ -25,19 +35,28 @@ export class EmbedProgress {
     const t = this.now();
     if (this.start === null) {
       if (done >= total) return; // all from the cache: nothing to report
-      this.start = t; this.from = done; this.lastAt = t; this.lastTenth = Math.floor((10 * done) / total);
+      this.start = t;
+      this.from = done;
+      this.lastAt = t;
+      this.lastTenth = Math.floor((10 * done) / total);
       return;
     }
     if (done >= total) {
-      const s = (t - this.start) / 1000, n = done - this.from;
-      this.log(`embedded ${n.toLocaleString('en-US')} images in ${s.toFixed(1)} s${s > 0 ? ` (${(n / s).toFixed(1)} images/s)` : ''}`);
+      const s = (t - this.start) / 1000,
+        n = done - this.from;
+      this.log(
+        `embedded ${n.toLocaleString('en-US')} images in ${s.toFixed(1)} s${s > 0 ? ` (${(n / s).toFixed(1)} images/s)` : ''}`,
+      );
       this.start = null;
       return;
     }
     const tenth = Math.floor((10 * done) / total);
     if (tenth > this.lastTenth || t - this.lastAt >= this.everyMs) {
-      this.lastTenth = tenth; this.lastAt = t;
-      this.log(`embedding: ${done.toLocaleString('en-US')} of ${total.toLocaleString('en-US')} images (${Math.floor((100 * done) / total)} %)`);
+      this.lastTenth = tenth;
+      this.lastAt = t;
+      this.log(
+        `embedding: ${done.toLocaleString('en-US')} of ${total.toLocaleString('en-US')} images (${Math.floor((100 * done) / total)} %)`,
+      );
     }
   }
 }

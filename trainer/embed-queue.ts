@@ -11,21 +11,31 @@ export class EmbedQueue {
   /** annotated images not embedded yet (few: they are embedded first) */
   private labelled = new Map<number, ImageRef>();
 
-  constructor(private done: (i: ImageRef) => boolean, private failed: Map<number, string>) {}
+  constructor(
+    private done: (i: ImageRef) => boolean,
+    private failed: Map<number, string>,
+  ) {}
 
   /** A new snapshot: every image in id order, the annotated ones first in line. */
   reset(images: Iterable<ImageRef>, annotated: Iterable<number>, byId: Map<number, ImageRef>): void {
     this.order = [...images];
     this.cursor = 0;
     this.labelled.clear();
-    for (const id of annotated) { const i = byId.get(id); if (i && !this.done(i)) this.labelled.set(id, i); }
+    for (const id of annotated) {
+      const i = byId.get(id);
+      if (i && !this.done(i)) this.labelled.set(id, i);
+    }
   }
 
   /** images added after the snapshot (an import) */
-  add(images: ImageRef[]): void { this.order.push(...images); }
+  add(images: ImageRef[]): void {
+    this.order.push(...images);
+  }
 
   /** an image was annotated: embed it before the unlabelled rest */
-  annotated(i: ImageRef | undefined): void { if (i && !this.done(i) && !this.failed.has(i.id)) this.labelled.set(i.id, i); }
+  annotated(i: ImageRef | undefined): void {
+    if (i && !this.done(i) && !this.failed.has(i.id)) this.labelled.set(i.id, i);
+  }
 
   private waiting = (i: ImageRef | undefined, skip: ReadonlySet<number> = NONE): i is ImageRef =>
     !!i && !skip.has(i.id) && !this.failed.has(i.id) && !this.done(i);
@@ -34,11 +44,19 @@ export class EmbedQueue {
   next(n: number, focus: number[], byId: Map<number, ImageRef>, skip: Set<number> = new Set()): ImageRef[] {
     const out: ImageRef[] = [];
     const taken = new Set(skip);
-    const take = (i: ImageRef | undefined) => { if (out.length < n && this.waiting(i, taken)) { out.push(i); taken.add(i.id); } };
+    const take = (i: ImageRef | undefined) => {
+      if (out.length < n && this.waiting(i, taken)) {
+        out.push(i);
+        taken.add(i.id);
+      }
+    };
     for (const id of focus) take(byId.get(id));
     for (const [id, i] of this.labelled) {
       if (out.length >= n) break;
-      if (!this.waiting(i)) { this.labelled.delete(id); continue; } // embedded or failed meanwhile
+      if (!this.waiting(i)) {
+        this.labelled.delete(id);
+        continue;
+      } // embedded or failed meanwhile
       take(i);
     }
     this.advance();
@@ -49,7 +67,10 @@ export class EmbedQueue {
   /** nothing left to embed (everything done or failed) */
   get empty(): boolean {
     this.advance();
-    for (const [id, i] of this.labelled) { if (this.waiting(i)) return false; this.labelled.delete(id); }
+    for (const [id, i] of this.labelled) {
+      if (this.waiting(i)) return false;
+      this.labelled.delete(id);
+    }
     return this.cursor >= this.order.length;
   }
 

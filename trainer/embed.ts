@@ -4,7 +4,13 @@
 // reference DINOv3 processor (torchvision bilinear, antialias) better than transformers.js' affine.
 import { Tensor } from '@huggingface/transformers';
 import type { InferenceSession } from 'onnxruntime-node';
-import { batchSizeFor, selectDevice, type DeviceAttempt, type DeviceName, type DeviceRequest } from './backbones/device.ts';
+import {
+  batchSizeFor,
+  selectDevice,
+  type DeviceAttempt,
+  type DeviceName,
+  type DeviceRequest,
+} from './backbones/device.ts';
 import { BackboneLoadError, loadBackbone, type LoadedBackbone } from './backbones/load.ts';
 import { DEFAULT_BACKBONE, describeBackbone } from './backbones/registry.ts';
 import { pixelTable, preparePixels, type EmbedMode, type PreparedImage } from './preprocess.ts';
@@ -13,19 +19,31 @@ export { segmentationSize, type EmbedMode, type PreparedImage } from './preproce
 
 /** pooled = CLS ‖ mean(patch tokens) (2·dim), or pooler_output twice for a backbone that pools another map
  *  than its tokens (LoadedBackbone.pooled); grid = patch tokens [h, w, dim] (segmentation only). */
-export interface Embedding { pooled: Float32Array; grid?: { h: number; w: number; data: Float32Array } }
+export interface Embedding {
+  pooled: Float32Array;
+  grid?: { h: number; w: number; data: Float32Array };
+}
 export type EmbedItemResult =
   | { index: number; path: string; ok: true; embedding: Embedding }
   | { index: number; path: string; ok: false; error: string };
 
 export interface EmbedderInfo {
-  backbone: string; device: DeviceName; note: string; dim: number; tried: DeviceAttempt[];
+  backbone: string;
+  device: DeviceName;
+  note: string;
+  dim: number;
+  tried: DeviceAttempt[];
   /** length of Embedding.pooled */ pooledDim: number;
   /** the converted graph's version, for generated backbones (part of the feature cache's key) */ version?: number;
-  batchSize: number; randomWeights: boolean; resolution: number; segShortSide: number;
+  batchSize: number;
+  randomWeights: boolean;
+  resolution: number;
+  segShortSide: number;
 }
 export interface EmbedderOptions {
-  backbone?: string; device?: DeviceRequest; offline?: boolean;
+  backbone?: string;
+  device?: DeviceRequest;
+  offline?: boolean;
   /** Classification input side (default 224). */ resolution?: number;
   /** Segmentation short side, rounded to a multiple of 16 (default 448). */ segShortSide?: number;
   batchSize?: number;
@@ -44,8 +62,12 @@ export interface Embedder {
   backbone: LoadedBackbone;
   prepare(src: string | Buffer, mode: EmbedMode): Promise<PreparedImage>;
   embedBatch(images: PreparedImage[], mode: EmbedMode): Promise<Embedding[]>;
-  embedPaths(paths: string[], mode: EmbedMode, onResult: (r: EmbedItemResult) => void | Promise<void>,
-    opts?: { batchSize?: number; prefetchBatches?: number }): Promise<{ ok: number; failed: number }>;
+  embedPaths(
+    paths: string[],
+    mode: EmbedMode,
+    onResult: (r: EmbedItemResult) => void | Promise<void>,
+    opts?: { batchSize?: number; prefetchBatches?: number },
+  ): Promise<{ ok: number; failed: number }>;
   dispose(): Promise<void>;
 }
 
@@ -61,7 +83,13 @@ async function createBackbone(o: EmbedderOptions) {
   try {
     bb = await load(name, device).catch(async (e) => {
       // a GPU EP can reject a graph it cannot place; CPU always works
-      if (device === 'cpu' || (o.device ?? 'auto') !== 'auto' || !(e instanceof BackboneLoadError) || e.kind !== 'load_failed') throw e;
+      if (
+        device === 'cpu' ||
+        (o.device ?? 'auto') !== 'auto' ||
+        !(e instanceof BackboneLoadError) ||
+        e.kind !== 'load_failed'
+      )
+        throw e;
       tried.push({ device, ok: false, reason: `loading ${name} failed: ${e.message}` });
       device = 'cpu';
       tried.push({ device, ok: true, reason: 'fallback after the GPU load failure' });
@@ -73,7 +101,10 @@ async function createBackbone(o: EmbedderOptions) {
     const reasons = [`${name}: ${e.message}`];
     let got: LoadedBackbone | null = null;
     for (const f of fallbacks) {
-      try { got = await load(f, device); break; } catch (e2) {
+      try {
+        got = await load(f, device);
+        break;
+      } catch (e2) {
         if (!(e2 instanceof BackboneLoadError)) throw e2;
         reasons.push(`${f}: ${e2.message}`);
       }
@@ -105,15 +136,21 @@ export async function createEmbedder(o: EmbedderOptions = {}): Promise<Embedder>
 
   async function runSameShape(imgs: PreparedImage[], mode: EmbedMode): Promise<Embedding[]> {
     const { height: H, width: W } = imgs[0];
-    const B = imgs.length, per = 3 * H * W;
+    const B = imgs.length,
+      per = 3 * H * W;
     const x = new Float32Array(B * per);
     imgs.forEach((im, b) => x.set(im.data, b * per));
     const out = await bb.model({ pixel_values: new Tensor('float32', x, [B, 3, H, W]) });
     const lhs = out.last_hidden_state.data as Float32Array;
-    const D = bb.dim, gh = H / bb.patchSize, gw = W / bb.patchSize, N = gh * gw, T = 1 + bb.numRegisters + N;
+    const D = bb.dim,
+      gh = H / bb.patchSize,
+      gw = W / bb.patchSize,
+      N = gh * gw,
+      T = 1 + bb.numRegisters + N;
     const pooler = bb.pooled.from === 'pooler_output' ? (out.pooler_output.data as Float32Array) : null;
     return imgs.map((_, b) => {
-      const base = b * T * D, first = base + (1 + bb.numRegisters) * D;
+      const base = b * T * D,
+        first = base + (1 + bb.numRegisters) * D;
       let pooled: Float32Array;
       if (pooler) {
         // the pooled map's global average, twice: the same layout as a ViT's token 0 ‖ mean patch (MobileNetV2
@@ -143,19 +180,28 @@ export async function createEmbedder(o: EmbedderOptions = {}): Promise<Embedder>
     });
     const res: Embedding[] = new Array(imgs.length);
     for (const idx of groups.values()) {
-      const embs = await runSameShape(idx.map((i) => imgs[i]), mode);
+      const embs = await runSameShape(
+        idx.map((i) => imgs[i]),
+        mode,
+      );
       idx.forEach((i, j) => (res[i] = embs[j]));
     }
     return res;
   }
 
-  async function embedPaths(paths: string[], mode: EmbedMode, onResult: (r: EmbedItemResult) => void | Promise<void>,
-    opts: { batchSize?: number; prefetchBatches?: number } = {}) {
+  async function embedPaths(
+    paths: string[],
+    mode: EmbedMode,
+    onResult: (r: EmbedItemResult) => void | Promise<void>,
+    opts: { batchSize?: number; prefetchBatches?: number } = {},
+  ) {
     const bs = opts.batchSize ?? batchSize;
     // grid images (segmentation) are ~5× larger in memory, so look one batch ahead instead of two
     const ahead = bs * (1 + (opts.prefetchBatches ?? (mode === 'grid' ? 1 : 2)));
     const pending: (Promise<PreparedImage | Error> | undefined)[] = new Array(paths.length);
-    let launched = 0, ok = 0, failed = 0;
+    let launched = 0,
+      ok = 0,
+      failed = 0;
     let callbacks: Promise<void> = Promise.resolve();
     const err = (e: unknown) => (e instanceof Error ? e : new Error(String(e)));
     for (let start = 0; start < paths.length; start += bs) {
@@ -170,27 +216,47 @@ export async function createEmbedder(o: EmbedderOptions = {}): Promise<Embedder>
       const good = idx.filter((_, k) => !(items[k] instanceof Error));
       idx.forEach((i, k) => {
         const it = items[k];
-        if (it instanceof Error) results.push({ index: i, path: paths[i], ok: false, error: `cannot decode: ${it.message}` });
+        if (it instanceof Error)
+          results.push({ index: i, path: paths[i], ok: false, error: `cannot decode: ${it.message}` });
       });
       if (good.length) {
         try {
-          const embs = await embedBatch(good.map((i) => items[i - start] as PreparedImage), mode);
+          const embs = await embedBatch(
+            good.map((i) => items[i - start] as PreparedImage),
+            mode,
+          );
           good.forEach((i, j) => results.push({ index: i, path: paths[i], ok: true, embedding: embs[j] }));
         } catch (e) {
-          good.forEach((i) => results.push({ index: i, path: paths[i], ok: false, error: `inference failed: ${err(e).message}` }));
+          good.forEach((i) =>
+            results.push({ index: i, path: paths[i], ok: false, error: `inference failed: ${err(e).message}` }),
+          );
         }
       }
       for (const r of results) r.ok ? ok++ : failed++;
       // callbacks (e.g. cache writes) run while the next batch is already being embedded
       await callbacks;
-      callbacks = (async () => { for (const r of results.sort((a, b) => a.index - b.index)) await onResult(r); })();
+      callbacks = (async () => {
+        for (const r of results.sort((a, b) => a.index - b.index)) await onResult(r);
+      })();
     }
     await callbacks;
     return { ok, failed };
   }
 
   return {
-    info: { backbone: bb.name, device, note, dim: bb.dim, pooledDim: bb.pooled.dim, version: bb.version, tried, batchSize, randomWeights: bb.randomWeights, resolution, segShortSide },
+    info: {
+      backbone: bb.name,
+      device,
+      note,
+      dim: bb.dim,
+      pooledDim: bb.pooled.dim,
+      version: bb.version,
+      tried,
+      batchSize,
+      randomWeights: bb.randomWeights,
+      resolution,
+      segShortSide,
+    },
     backbone: bb,
     prepare,
     embedBatch,

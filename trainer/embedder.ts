@@ -10,20 +10,38 @@ export async function loopEmbedder(o: EmbedderOptions): Promise<Embedder & { tri
   const prepare = (it: EmbedItem, mode: EmbedMode): Promise<Prepared> => {
     const key = `${mode}:${it.id}`;
     let p = ahead.get(key);
-    if (p) { ahead.delete(key); return p; }
-    p = (async () => { try { return { it, img: await e.prepare(await it.source(), mode) }; } catch (err) { return { it, error: (err as Error).message }; } })();
+    if (p) {
+      ahead.delete(key);
+      return p;
+    }
+    p = (async () => {
+      try {
+        return { it, img: await e.prepare(await it.source(), mode) };
+      } catch (err) {
+        return { it, error: (err as Error).message };
+      }
+    })();
     return p;
   };
   // a generated backbone's graph version is in the cache keys, so rows of a new graph never mix with old
   // ones: the grid's from v2 on (MobileNetV2 v2: stride 16, 576-d), the pooled features' from v3 on (MobileNetV2
   // v3 pools block 13's expansion, not out_relu; v1 and v2 pooled the same map, so their caches stay valid)
-  const name = i.backbone.replace(/[\\/]/g, '_'), size = `-r${i.resolution}-s${i.segShortSide}`;
+  const name = i.backbone.replace(/[\\/]/g, '_'),
+    size = `-r${i.resolution}-s${i.segShortSide}`;
   const version = i.version && i.version >= 2 ? `-v${i.version}` : '';
   const key = `${name}${i.version && i.version >= 3 ? version : ''}${size}`;
   return {
     info: {
-      backbone: i.backbone, device: i.device, note: i.note, key, gridKey: version ? `${name}${version}${size}` : undefined,
-      dir: e.backbone.dir, patchSize: e.backbone.patchSize, registers: e.backbone.numRegisters, resolution: i.resolution, segShortSide: i.segShortSide,
+      backbone: i.backbone,
+      device: i.device,
+      note: i.note,
+      key,
+      gridKey: version ? `${name}${version}${size}` : undefined,
+      dir: e.backbone.dir,
+      patchSize: e.backbone.patchSize,
+      registers: e.backbone.numRegisters,
+      resolution: i.resolution,
+      segShortSide: i.segShortSide,
     },
     tried: i.tried.map((t) => `${t.device}: ${t.ok ? 'ok' : t.reason}`).join('; '),
     batchSize: i.batchSize,
@@ -32,20 +50,38 @@ export async function loopEmbedder(o: EmbedderOptions): Promise<Embedder & { tri
       // up what prefetch() started while the previous batch was running
       const prepared = await Promise.all(items.map((it) => prepare(it, mode)));
       const ok = prepared.filter((p) => 'img' in p) as { it: EmbedItem; img: Awaited<ReturnType<typeof e.prepare>> }[];
-      const out: EmbedResult[] = prepared.filter((p) => 'error' in p).map((p) => ({ id: p.it.id, error: `cannot decode: ${(p as { error: string }).error}` }));
+      const out: EmbedResult[] = prepared
+        .filter((p) => 'error' in p)
+        .map((p) => ({ id: p.it.id, error: `cannot decode: ${(p as { error: string }).error}` }));
       if (ok.length) {
-        const embs = await e.embedBatch(ok.map((p) => p.img), mode);
+        const embs = await e.embedBatch(
+          ok.map((p) => p.img),
+          mode,
+        );
         embs.forEach((emb, k) => {
-          out.push(mode === 'grid' && emb.grid
-            ? { id: ok[k].it.id, grid: { data: emb.grid.data, h: emb.grid.h, w: emb.grid.w, d: emb.grid.data.length / (emb.grid.h * emb.grid.w) } }
-            : { id: ok[k].it.id, pooled: emb.pooled });
+          out.push(
+            mode === 'grid' && emb.grid
+              ? {
+                  id: ok[k].it.id,
+                  grid: {
+                    data: emb.grid.data,
+                    h: emb.grid.h,
+                    w: emb.grid.w,
+                    d: emb.grid.data.length / (emb.grid.h * emb.grid.w),
+                  },
+                }
+              : { id: ok[k].it.id, pooled: emb.pooled },
+          );
         });
       }
       return out;
     },
     prefetch(items: EmbedItem[], mode: EmbedMode) {
       if (ahead.size > 64) ahead.clear(); // focus changes can strand prefetched items: keep memory bounded
-      for (const it of items) { const key = `${mode}:${it.id}`; if (!ahead.has(key)) ahead.set(key, prepare(it, mode)); }
+      for (const it of items) {
+        const key = `${mode}:${it.id}`;
+        if (!ahead.has(key)) ahead.set(key, prepare(it, mode));
+      }
     },
     dispose: () => e.dispose(),
   };

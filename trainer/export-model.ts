@@ -12,20 +12,44 @@ import { IMAGE_BACKGROUND_HEX } from '../common/image-background.ts';
 import { validate } from './export-validate.ts';
 import type { ExportOptions, ValidationReport } from './export-runtime.ts';
 
-export { loadExported, runExported, type ExportedModel, type ExportOptions, type ExportSample, type HeadFile, type ValidationReport } from './export-runtime.ts';
+export {
+  loadExported,
+  runExported,
+  type ExportedModel,
+  type ExportOptions,
+  type ExportSample,
+  type HeadFile,
+  type ValidationReport,
+} from './export-runtime.ts';
 
-const f32 = (b64: string) => { const b = Buffer.from(b64, 'base64'); return new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength)); };
+const f32 = (b64: string) => {
+  const b = Buffer.from(b64, 'base64');
+  return new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
+};
 
 export async function exportOnnx(o: ExportOptions): Promise<ValidationReport> {
   const { head } = o;
   // the folder the trainer loaded, when it is on this host; else the same backbone by name (generated ones
   // are rebuilt, a hub model must be in models/ or downloadable)
-  const src = head.backbone.dir && hasModel(head.backbone.dir) ? head.backbone.dir : await fetchModel(head.backbone.name);
+  const src =
+    head.backbone.dir && hasModel(head.backbone.dir) ? head.backbone.dir : await fetchModel(head.backbone.name);
   fs.mkdirSync(path.join(o.out, 'onnx'), { recursive: true });
   const base = fs.readFileSync(path.join(src, 'onnx', 'model.onnx'));
   const backboneConfig = JSON.parse(fs.readFileSync(path.join(src, 'config.json'), 'utf8'));
-  const pooled = backboneConfig.hilt?.pooled === 'pooler_output' ? 'pooler_output' as const : 'tokens' as const;
-  const patch = headPatch({ task: head.task, d: head.d, C: head.C, A: f32(head.A), b: f32(head.b), registers: head.backbone.registers, patchSize: head.backbone.patchSize, pooled }, TASKS[head.task].exported.graph);
+  const pooled = backboneConfig.hilt?.pooled === 'pooler_output' ? ('pooler_output' as const) : ('tokens' as const);
+  const patch = headPatch(
+    {
+      task: head.task,
+      d: head.d,
+      C: head.C,
+      A: f32(head.A),
+      b: f32(head.b),
+      registers: head.backbone.registers,
+      patchSize: head.backbone.patchSize,
+      pooled,
+    },
+    TASKS[head.task].exported.graph,
+  );
   fs.writeFileSync(path.join(o.out, 'onnx', 'model.onnx'), Buffer.concat([base, patch]));
   const data = path.join(src, 'onnx', 'model.onnx_data');
   if (fs.existsSync(data)) fs.copyFileSync(data, path.join(o.out, 'onnx', 'model.onnx_data'));
@@ -35,10 +59,15 @@ export async function exportOnnx(o: ExportOptions): Promise<ValidationReport> {
   fs.writeFileSync(path.join(o.out, 'labels.json'), JSON.stringify(labels, null, 2) + '\n');
   const pre = JSON.parse(fs.readFileSync(path.join(src, 'preprocessor_config.json'), 'utf8'));
   const config = {
-    hilt_export: 1, task: head.task, modelVersion: head.version, backbone: head.backbone.name,
+    hilt_export: 1,
+    task: head.task,
+    modelVersion: head.version,
+    backbone: head.backbone.name,
     inputs: { pixel_values: '[B, 3, H, W] float32, normalised as preprocessor_config.json says' },
     outputs: { probs: TASKS[head.task].exported.outputs },
-    resolution: head.backbone.resolution, segShortSide: head.backbone.segShortSide, stride: head.backbone.patchSize,
+    resolution: head.backbone.resolution,
+    segShortSide: head.backbone.segShortSide,
+    stride: head.backbone.patchSize,
     rescale: pre.do_rescale === false ? 1 : (pre.rescale_factor ?? 1 / 255),
     mean: pre.do_normalize === false ? [0, 0, 0] : (pre.image_mean ?? [0.485, 0.456, 0.406]),
     std: pre.do_normalize === false ? [1, 1, 1] : (pre.image_std ?? [0.229, 0.224, 0.225]),
@@ -51,4 +80,3 @@ export async function exportOnnx(o: ExportOptions): Promise<ValidationReport> {
   fs.writeFileSync(path.join(o.out, 'validation.json'), JSON.stringify(report, null, 2) + '\n');
   return report;
 }
-

@@ -26,7 +26,8 @@ export const SIGMAS = 6;
 export const GRAPH_TOL = 1e-4;
 /** stored probabilities are rounded to 1e-4 */
 export const STORED_ROUNDING = 5e-5;
-const HALF_MIN_NORMAL = 2 ** -14, HALF_REL = 2 ** -11;
+const HALF_MIN_NORMAL = 2 ** -14,
+  HALF_REL = 2 ** -11;
 
 /** how far a probability p can move when every logit moves by at most ±delta */
 export function probShift(p: number, delta: number): number {
@@ -34,27 +35,66 @@ export function probShift(p: number, delta: number): number {
   return Math.max(to(2 * delta) - p, p - to(-2 * delta));
 }
 
-const f32 = (b64: string) => { const b = Buffer.from(b64, 'base64'); return new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength)); };
+const f32 = (b64: string) => {
+  const b = Buffer.from(b64, 'base64');
+  return new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
+};
 
 /** softmax(x·A + b) in float64, and the bound δ on any logit's error from rounding x to fp16 */
-export function headOn(x: ArrayLike<number>, A: Float32Array, b: Float32Array, C: number): { p: Float64Array; delta: number } {
-  const d = x.length, z = Float64Array.from(b), worst = new Float64Array(C), vari = new Float64Array(C);
+export function headOn(
+  x: ArrayLike<number>,
+  A: Float32Array,
+  b: Float32Array,
+  C: number,
+): { p: Float64Array; delta: number } {
+  const d = x.length,
+    z = Float64Array.from(b),
+    worst = new Float64Array(C),
+    vari = new Float64Array(C);
   for (let j = 0; j < d; j++) {
-    const v = x[j], u = Math.abs(v) < HALF_MIN_NORMAL ? Math.abs(v) : Math.abs(v) * HALF_REL;
-    for (let c = 0; c < C; c++) { const a = A[j * C + c]; z[c] += v * a; worst[c] += Math.abs(a) * u; vari[c] += (a * u) ** 2 / 3; }
+    const v = x[j],
+      u = Math.abs(v) < HALF_MIN_NORMAL ? Math.abs(v) : Math.abs(v) * HALF_REL;
+    for (let c = 0; c < C; c++) {
+      const a = A[j * C + c];
+      z[c] += v * a;
+      worst[c] += Math.abs(a) * u;
+      vari[c] += (a * u) ** 2 / 3;
+    }
   }
   const err = Array.from(worst, (w, c) => Math.min(w, SIGMAS * Math.sqrt(vari[c])));
   const m = Math.max(...z);
   let s = 0;
-  for (let c = 0; c < C; c++) { z[c] = Math.exp(z[c] - m); s += z[c]; }
+  for (let c = 0; c < C; c++) {
+    z[c] = Math.exp(z[c] - m);
+    s += z[c];
+  }
   for (let c = 0; c < C; c++) z[c] /= s;
   return { p: z, delta: Math.max(...err) };
 }
 
-export async function validateClassification(m: ExportedModel, samples: ExportSample[], head: HeadFile, backboneDir: string): Promise<ValidationReport> {
-  const A = f32(head.A), b = f32(head.b), C = head.C;
-  const embedder = await createEmbedder({ backbone: backboneDir, device: 'cpu', offline: true, resolution: head.backbone.resolution });
-  let maxAbs = 0, maxBound = 0, worst = 0, graphMax = 0, agree = 0, ties = 0, maxDelta = 0, fp16Effect = 0;
+export async function validateClassification(
+  m: ExportedModel,
+  samples: ExportSample[],
+  head: HeadFile,
+  backboneDir: string,
+): Promise<ValidationReport> {
+  const A = f32(head.A),
+    b = f32(head.b),
+    C = head.C;
+  const embedder = await createEmbedder({
+    backbone: backboneDir,
+    device: 'cpu',
+    offline: true,
+    resolution: head.backbone.resolution,
+  });
+  let maxAbs = 0,
+    maxBound = 0,
+    worst = 0,
+    graphMax = 0,
+    agree = 0,
+    ties = 0,
+    maxDelta = 0,
+    fp16Effect = 0;
   const failures: string[] = [];
   try {
     for (const s of samples) {
@@ -63,53 +103,107 @@ export async function validateClassification(m: ExportedModel, samples: ExportSa
       const r = (await runExported(m, s.path)).probs;
       const [emb] = await embedder.embedBatch([await embedder.prepare(s.path, 'pooled')], 'pooled');
       const x32 = emb.pooled;
-      if (x32.length !== head.d) throw new Error(`image ${s.imageId}: the backbone gives ${x32.length} features, the head reads ${head.d}`);
+      if (x32.length !== head.d)
+        throw new Error(`image ${s.imageId}: the backbone gives ${x32.length} features, the head reads ${head.d}`);
       const { p, delta } = headOn(x32, A, b, C);
-      const p16 = headOn(Float32Array.from(x32, (v) => fromHalf(toHalf(v))), A, b, C).p;
+      const p16 = headOn(
+        Float32Array.from(x32, (v) => fromHalf(toHalf(v))),
+        A,
+        b,
+        C,
+      ).p;
       maxDelta = Math.max(maxDelta, delta);
-      let top = 0, second = -1, bound = 0;
+      let top = 0,
+        second = -1,
+        bound = 0;
       for (let c = 0; c < C; c++) {
         const want = e.probs[String(head.classIds[c])] ?? 0;
-        const g = Math.abs(r[c] - p[c]), diff = Math.abs(r[c] - want), allowed = probShift(p[c], delta) + STORED_ROUNDING + GRAPH_TOL;
-        graphMax = Math.max(graphMax, g); maxAbs = Math.max(maxAbs, diff); maxBound = Math.max(maxBound, allowed); bound = Math.max(bound, allowed);
+        const g = Math.abs(r[c] - p[c]),
+          diff = Math.abs(r[c] - want),
+          allowed = probShift(p[c], delta) + STORED_ROUNDING + GRAPH_TOL;
+        graphMax = Math.max(graphMax, g);
+        maxAbs = Math.max(maxAbs, diff);
+        maxBound = Math.max(maxBound, allowed);
+        bound = Math.max(bound, allowed);
         fp16Effect = Math.max(fp16Effect, Math.abs(p16[c] - p[c]));
         worst = Math.max(worst, diff / allowed);
-        if (g > GRAPH_TOL) failures.push(`image ${s.imageId}: the graph gives p=${r[c].toFixed(6)} for class ${head.classIds[c]}, the head on its features ${p[c].toFixed(6)}`);
-        if (diff > allowed) failures.push(`image ${s.imageId}: p=${r[c].toFixed(6)} for class ${head.classIds[c]}, the trainer stored ${want}, more than the fp16 bound ${allowed.toExponential(2)} apart`);
+        if (g > GRAPH_TOL)
+          failures.push(
+            `image ${s.imageId}: the graph gives p=${r[c].toFixed(6)} for class ${head.classIds[c]}, the head on its features ${p[c].toFixed(6)}`,
+          );
+        if (diff > allowed)
+          failures.push(
+            `image ${s.imageId}: p=${r[c].toFixed(6)} for class ${head.classIds[c]}, the trainer stored ${want}, more than the fp16 bound ${allowed.toExponential(2)} apart`,
+          );
         if (r[c] > r[top]) top = c;
       }
       for (let c = 0; c < C; c++) if (c !== top && (second < 0 || p[c] > p[second])) second = c;
       if (head.classIds[top] === e.classId) agree++;
       else if (second >= 0 && p[top] - p[second] <= 2 * bound) ties++;
-      else failures.push(`image ${s.imageId}: the export says class ${head.classIds[top]}, the trainer said ${e.classId}`);
+      else
+        failures.push(`image ${s.imageId}: the export says class ${head.classIds[top]}, the trainer said ${e.classId}`);
     }
-  } finally { await embedder.dispose(); }
+  } finally {
+    await embedder.dispose();
+  }
   const n = samples.length;
   return {
-    modelVersion: head.version, task: head.task, samples: n, passed: failures.length === 0,
-    tolerance: { graph: GRAPH_TOL, storedRounding: STORED_ROUNDING, fp16: `per image and class: how far p moves when every logit moves by ±δ, δ = ${SIGMAS}σ of the summed fp16 roundings (at most their sum)`, maxAllowed: +maxBound.toPrecision(4) },
-    maxAbsDiff: +maxAbs.toPrecision(4), argmaxAgreement: +(agree / n).toFixed(4),
-    checks: {
-      graphMaxAbsDiff: +graphMax.toPrecision(4), worstDiffOverBound: +worst.toPrecision(4), maxLogitBound: +maxDelta.toPrecision(4),
-      fp16EffectMeasured: +fp16Effect.toPrecision(4), nearTies: ties,
+    modelVersion: head.version,
+    task: head.task,
+    samples: n,
+    passed: failures.length === 0,
+    tolerance: {
+      graph: GRAPH_TOL,
+      storedRounding: STORED_ROUNDING,
+      fp16: `per image and class: how far p moves when every logit moves by ±δ, δ = ${SIGMAS}σ of the summed fp16 roundings (at most their sum)`,
+      maxAllowed: +maxBound.toPrecision(4),
     },
-    ...(failures.length ? { reason: `${failures.length} check(s) failed, e.g. ${failures.slice(0, 3).join('; ')}` } : {}),
+    maxAbsDiff: +maxAbs.toPrecision(4),
+    argmaxAgreement: +(agree / n).toFixed(4),
+    checks: {
+      graphMaxAbsDiff: +graphMax.toPrecision(4),
+      worstDiffOverBound: +worst.toPrecision(4),
+      maxLogitBound: +maxDelta.toPrecision(4),
+      fp16EffectMeasured: +fp16Effect.toPrecision(4),
+      nearTies: ties,
+    },
+    ...(failures.length
+      ? { reason: `${failures.length} check(s) failed, e.g. ${failures.slice(0, 3).join('; ')}` }
+      : {}),
   };
 }
 
 /** The export in `dir` against the trainer's stored predictions (`backboneDir`: the backbone it was built from). */
-export async function validate(dir: string, samples: ExportSample[], head: HeadFile, backboneDir: string): Promise<ValidationReport> {
-  const exported = TASKS[head.task].exported, tol = exported.tolerance ?? {};
+export async function validate(
+  dir: string,
+  samples: ExportSample[],
+  head: HeadFile,
+  backboneDir: string,
+): Promise<ValidationReport> {
+  const exported = TASKS[head.task].exported,
+    tol = exported.tolerance ?? {};
   const base = { modelVersion: head.version, task: head.task, tolerance: tol, samples: samples.length };
   if (!samples.length) {
-    return { ...base, passed: false, maxAbsDiff: NaN, argmaxAgreement: NaN, reason: `no stored predictions of model v${head.version} to compare with: let the trainer finish predicting, then export again` };
+    return {
+      ...base,
+      passed: false,
+      maxAbsDiff: NaN,
+      argmaxAgreement: NaN,
+      reason: `no stored predictions of model v${head.version} to compare with: let the trainer finish predicting, then export again`,
+    };
   }
   const m = await loadExported(dir);
   if (head.task === 'classification') {
-    try { return await validateClassification(m, samples, head, backboneDir); } finally { await m.session.release(); }
+    try {
+      return await validateClassification(m, samples, head, backboneDir);
+    } finally {
+      await m.session.release();
+    }
   }
   const col = new Map(head.classIds.map((id, i) => [id, i]));
-  let maxAbs = 0, agree = 0, total = 0;
+  let maxAbs = 0,
+    agree = 0,
+    total = 0;
   try {
     for (const s of samples) {
       const r = await runExported(m, s.path);
@@ -120,25 +214,33 @@ export async function validate(dir: string, samples: ExportSample[], head: HeadF
           maxAbs = Math.max(maxAbs, Math.abs(r.probs[c] - (e.probs[String(head.classIds[c])] ?? 0)));
           if (r.probs[c] > r.probs[best]) best = c;
         }
-        agree += head.classIds[best] === e.classId ? 1 : 0; total++;
+        agree += head.classIds[best] === e.classId ? 1 : 0;
+        total++;
       } else {
-        const map = Buffer.from(e.map, 'base64'), n = e.width * e.height;
-        if (r.h !== e.height || r.w !== e.width) throw new Error(`image ${s.imageId}: grid ${r.w}×${r.h} but the trainer's was ${e.width}×${e.height}`);
+        const map = Buffer.from(e.map, 'base64'),
+          n = e.width * e.height;
+        if (r.h !== e.height || r.w !== e.width)
+          throw new Error(`image ${s.imageId}: grid ${r.w}×${r.h} but the trainer's was ${e.width}×${e.height}`);
         for (let q = 0; q < n; q++) {
-          let bo = 0, be = 0;
+          let bo = 0,
+            be = 0;
           for (let k = 0; k < e.classIds.length; k++) {
             const c = col.get(e.classIds[k]);
             if (c === undefined) continue;
-            const ours = r.probs[c * n + q], theirs = map[k * n + q];
+            const ours = r.probs[c * n + q],
+              theirs = map[k * n + q];
             maxAbs = Math.max(maxAbs, Math.abs(Math.round(ours * 255) - theirs));
             if (ours > r.probs[bo * n + q]) bo = c;
             if (theirs > map[be * n + q]) be = k;
           }
-          agree += head.classIds[bo] === e.classIds[be] ? 1 : 0; total++;
+          agree += head.classIds[bo] === e.classIds[be] ? 1 : 0;
+          total++;
         }
       }
     }
-  } finally { await m.session.release(); }
+  } finally {
+    await m.session.release();
+  }
   const agreement = agree / total;
   const passed = !!exported.passed?.(maxAbs, agreement);
   return { ...base, passed, maxAbsDiff: +maxAbs.toPrecision(4), argmaxAgreement: +agreement.toFixed(4) };

@@ -4,7 +4,18 @@
 // crash loses at most the chunk not yet written; on open the tail is checked and cut at the first bad
 // record. Reads are positioned reads of one row or of a contiguous run of rows: memory holds the index
 // and one chunk, not the features (1M × 768 fp16 is 1.5 GB on disk, ~100 MB of index in memory).
-import { closeSync, existsSync, fstatSync, ftruncateSync, mkdirSync, openSync, readFileSync, readSync, writeFileSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  fstatSync,
+  ftruncateSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  readSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import { RowIndex, shaBytes, type Shape } from './feature-index.ts';
@@ -20,7 +31,8 @@ const TAIL_CHECK = 1024;
 
 export class FeatureStore {
   readonly index = new RowIndex();
-  private data: number; private idx: number;
+  private data: number;
+  private idx: number;
   private dataEnd = 0;
   private pending: { id: number; sha: Uint8Array; bytes: Uint8Array; shape: Shape }[] = [];
   private pendingBytes = 0;
@@ -29,13 +41,18 @@ export class FeatureStore {
 
   private release: () => void;
 
-  constructor(readonly dir: string, readonly dtype: Dtype, private opts: { chunkRows?: number; chunkBytes?: number } = {}) {
+  constructor(
+    readonly dir: string,
+    readonly dtype: Dtype,
+    private opts: { chunkRows?: number; chunkBytes?: number } = {},
+  ) {
     mkdirSync(dir, { recursive: true });
     const release = lockStore(dir);
     if (!release) throw new StoreBusy(dir);
     this.release = release;
     const meta = join(dir, 'meta.json');
-    if (existsSync(meta) && JSON.parse(readFileSync(meta, 'utf8')).dtype !== dtype) throw new Error(`${dir} holds ${JSON.parse(readFileSync(meta, 'utf8')).dtype} features, not ${dtype}`);
+    if (existsSync(meta) && JSON.parse(readFileSync(meta, 'utf8')).dtype !== dtype)
+      throw new Error(`${dir} holds ${JSON.parse(readFileSync(meta, 'utf8')).dtype} features, not ${dtype}`);
     writeFileSync(meta, JSON.stringify({ version: 1, dtype }));
     this.bytesPerValue = dtype === 'f16' ? 2 : 4;
     this.data = openSync(join(dir, 'rows.bin'), existsSync(join(dir, 'rows.bin')) ? 'r+' : 'w+');
@@ -53,25 +70,39 @@ export class FeatureStore {
     for (let r = 0; r < n; r++) {
       const o = r * RECORD;
       if (buf.readUInt32LE(o) !== MAGIC) break;
-      const offset = buf.readDoubleLE(o + 16), len = buf.readUInt32LE(o + 24);
+      const offset = buf.readDoubleLE(o + 16),
+        len = buf.readUInt32LE(o + 24);
       if (offset + len > dataSize) break;
       if (r >= n - TAIL_CHECK) {
         const row = Buffer.alloc(len);
         readSync(this.data, row, 0, len, offset);
         if (crc32(row) !== buf.readUInt32LE(o + 28)) break;
       }
-      this.index.add(buf.readUInt32LE(o + 4), buf.subarray(o + 32, o + 64), { h: buf.readUInt16LE(o + 12), w: buf.readUInt16LE(o + 14), d: buf.readUInt32LE(o + 8) }, offset, len);
+      this.index.add(
+        buf.readUInt32LE(o + 4),
+        buf.subarray(o + 32, o + 64),
+        { h: buf.readUInt16LE(o + 12), w: buf.readUInt16LE(o + 14), d: buf.readUInt32LE(o + 8) },
+        offset,
+        len,
+      );
       good++;
     }
     this.dataEnd = good ? this.index.end() : 0;
-    if (good < n || dataSize > this.dataEnd) { ftruncateSync(this.idx, good * RECORD); ftruncateSync(this.data, this.dataEnd); }
+    if (good < n || dataSize > this.dataEnd) {
+      ftruncateSync(this.idx, good * RECORD);
+      ftruncateSync(this.data, this.dataEnd);
+    }
   }
 
   /** rows stored (flushed or pending), counting a re-embedded image once per write */
-  get rows(): number { return this.index.size + this.pending.length; }
+  get rows(): number {
+    return this.index.size + this.pending.length;
+  }
 
   has(id: number, sha: string): boolean {
-    return this.pendingRow.has(id) ? shaEq(this.pending[this.pendingRow.get(id)!].sha, sha) : this.index.matches(id, shaBytes(sha));
+    return this.pendingRow.has(id)
+      ? shaEq(this.pending[this.pendingRow.get(id)!].sha, sha)
+      : this.index.matches(id, shaBytes(sha));
   }
 
   get(id: number, sha: string): { data: Float32Array; shape: Shape } | null {
@@ -88,47 +119,70 @@ export class FeatureStore {
   }
 
   put(id: number, sha: string, values: Float32Array, shape: Shape): void {
-    const bytes = this.dtype === 'f16' ? new Uint8Array(encodeHalf(values).buffer) : new Uint8Array(values.buffer.slice(values.byteOffset, values.byteOffset + values.byteLength));
+    const bytes =
+      this.dtype === 'f16'
+        ? new Uint8Array(encodeHalf(values).buffer)
+        : new Uint8Array(values.buffer.slice(values.byteOffset, values.byteOffset + values.byteLength));
     const at = this.pendingRow.get(id);
     const row = { id, sha: new Uint8Array(shaBytes(sha)), bytes, shape };
-    if (at !== undefined) { this.pendingBytes += bytes.length - this.pending[at].bytes.length; this.pending[at] = row; } else {
+    if (at !== undefined) {
+      this.pendingBytes += bytes.length - this.pending[at].bytes.length;
+      this.pending[at] = row;
+    } else {
       this.pendingRow.set(id, this.pending.length);
       this.pending.push(row);
       this.pendingBytes += bytes.length;
     }
-    if (this.pending.length >= (this.opts.chunkRows ?? 256) || this.pendingBytes >= (this.opts.chunkBytes ?? 4 << 20)) this.flush();
+    if (this.pending.length >= (this.opts.chunkRows ?? 256) || this.pendingBytes >= (this.opts.chunkBytes ?? 4 << 20))
+      this.flush();
   }
 
   /** Append the pending chunk: its data first, then its index records (what makes the rows visible). */
   flush(): void {
     if (!this.pending.length) return;
-    const data = Buffer.alloc(this.pendingBytes), recs = Buffer.alloc(this.pending.length * RECORD);
+    const data = Buffer.alloc(this.pendingBytes),
+      recs = Buffer.alloc(this.pending.length * RECORD);
     let at = 0;
     const placed: [number, Uint8Array, Shape, number, number][] = [];
     this.pending.forEach((p, k) => {
       data.set(p.bytes, at);
-      const o = k * RECORD, offset = this.dataEnd + at;
-      recs.writeUInt32LE(MAGIC, o); recs.writeUInt32LE(p.id, o + 4); recs.writeUInt32LE(p.shape.d, o + 8);
-      recs.writeUInt16LE(p.shape.h, o + 12); recs.writeUInt16LE(p.shape.w, o + 14); recs.writeDoubleLE(offset, o + 16);
-      recs.writeUInt32LE(p.bytes.length, o + 24); recs.writeUInt32LE(crc32(p.bytes), o + 28); recs.set(p.sha, o + 32);
+      const o = k * RECORD,
+        offset = this.dataEnd + at;
+      recs.writeUInt32LE(MAGIC, o);
+      recs.writeUInt32LE(p.id, o + 4);
+      recs.writeUInt32LE(p.shape.d, o + 8);
+      recs.writeUInt16LE(p.shape.h, o + 12);
+      recs.writeUInt16LE(p.shape.w, o + 14);
+      recs.writeDoubleLE(offset, o + 16);
+      recs.writeUInt32LE(p.bytes.length, o + 24);
+      recs.writeUInt32LE(crc32(p.bytes), o + 28);
+      recs.set(p.sha, o + 32);
       placed.push([p.id, p.sha, p.shape, offset, p.bytes.length]);
       at += p.bytes.length;
     });
     writeSync(this.data, data, 0, data.length, this.dataEnd);
-    writeSync(this.idx, recs, 0, recs.length, (this.index.records) * RECORD);
+    writeSync(this.idx, recs, 0, recs.length, this.index.records * RECORD);
     for (const [id, sha, shape, offset, len] of placed) this.index.add(id, sha, shape, offset, len);
     this.dataEnd += data.length;
-    this.pending = []; this.pendingRow.clear(); this.pendingBytes = 0;
+    this.pending = [];
+    this.pendingRow.clear();
+    this.pendingBytes = 0;
   }
 
   /**
    * Every stored row of `wanted` (image id → sha256), read in file order a run of rows at a time (at most
    * `maxBytes` per read, more only for a single larger row) and yielded decoded, values concatenated.
    */
-  *chunks(wanted: Map<number, string>, maxBytes = 8 << 20): Generator<{ ids: number[]; values: Float32Array; shapes: Shape[] }> {
+  *chunks(
+    wanted: Map<number, string>,
+    maxBytes = 8 << 20,
+  ): Generator<{ ids: number[]; values: Float32Array; shapes: Shape[] }> {
     this.flush();
     const rows: number[] = [];
-    for (const [id, sha] of wanted) { const r = this.index.rowOf(id, shaBytes(sha)); if (r >= 0) rows.push(r); }
+    for (const [id, sha] of wanted) {
+      const r = this.index.rowOf(id, shaBytes(sha));
+      if (r >= 0) rows.push(r);
+    }
     rows.sort((a, b) => a - b);
     for (let k = 0; k < rows.length;) {
       const start = this.index.offset(rows[k]);
@@ -142,7 +196,8 @@ export class FeatureStore {
       const values = new Float32Array(part.reduce((s, r) => s + this.index.length(r) / this.bytesPerValue, 0));
       let v = 0;
       for (const r of part) {
-        const o = this.index.offset(r) - start, len = this.index.length(r);
+        const o = this.index.offset(r) - start,
+          len = this.index.length(r);
         const out = values.subarray(v, v + len / this.bytesPerValue);
         if (this.dtype === 'f16') decodeHalfInto(new Uint16Array(buf.buffer, buf.byteOffset + o, len / 2), out);
         else out.set(new Float32Array(buf.buffer.slice(buf.byteOffset + o, buf.byteOffset + o + len)));
@@ -154,15 +209,22 @@ export class FeatureStore {
   }
 
   /** records written so far, in file order: what a scan walks */
-  get records(): number { return this.index.records; }
+  get records(): number {
+    return this.index.records;
+  }
 
   /**
    * One run of records from `from`, at most `maxBytes` of data (at least one record), read in one call and
    * decoded; records that are superseded (an image embedded again) or that `keep` refuses are skipped.
    * Returns where the next run starts.
    */
-  scan(from: number, maxBytes: number, keep: (id: number) => boolean): { next: number; ids: number[]; values: Float32Array; shapes: Shape[] } {
-    const x = this.index, n = x.records;
+  scan(
+    from: number,
+    maxBytes: number,
+    keep: (id: number) => boolean,
+  ): { next: number; ids: number[]; values: Float32Array; shapes: Shape[] } {
+    const x = this.index,
+      n = x.records;
     if (from >= n) return { next: n, ids: [], values: new Float32Array(0), shapes: [] };
     const start = x.offset(from);
     let end = from + 1;
@@ -176,7 +238,9 @@ export class FeatureStore {
     const values = new Float32Array(rows.reduce((s, r) => s + x.length(r) / this.bytesPerValue, 0));
     let v = 0;
     for (const r of rows) {
-      const o = x.offset(r) - start, len = x.length(r), out = values.subarray(v, v + len / this.bytesPerValue);
+      const o = x.offset(r) - start,
+        len = x.length(r),
+        out = values.subarray(v, v + len / this.bytesPerValue);
       if (this.dtype === 'f16') decodeHalfInto(new Uint16Array(buf.buffer, buf.byteOffset + o, len / 2), out);
       else out.set(new Float32Array(buf.buffer, buf.byteOffset + o, len / 4));
       v += out.length;
@@ -185,18 +249,26 @@ export class FeatureStore {
   }
 
   private decode(bytes: Uint8Array): Float32Array {
-    if (this.dtype === 'f32') return new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
+    if (this.dtype === 'f32')
+      return new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
     const out = new Float32Array(bytes.byteLength / 2);
     decodeHalfInto(new Uint16Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength)), out);
     return out;
   }
 
-  close(): void { this.flush(); closeSync(this.data); closeSync(this.idx); this.release(); }
+  close(): void {
+    this.flush();
+    closeSync(this.data);
+    closeSync(this.idx);
+    this.release();
+  }
 }
 
 /** another live process writes this store */
 export class StoreBusy extends Error {
-  constructor(readonly dir: string) { super(`feature store ${dir} is in use by another process`); }
+  constructor(readonly dir: string) {
+    super(`feature store ${dir} is in use by another process`);
+  }
 }
 
 function shaEq(a: Uint8Array, sha: string): boolean {

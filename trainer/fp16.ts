@@ -12,7 +12,7 @@ export function toHalf(v: number): number {
   if (exp >= 31) return sign | 0x7c00;
   const r = mant & 0x1fff; // round to nearest even
   let h = sign | (exp << 10) | (mant >>> 13);
-  if (r > 0x1000 || (r === 0x1000 && (h & 1))) h++;
+  if (r > 0x1000 || (r === 0x1000 && h & 1)) h++;
   return h;
 }
 
@@ -39,7 +39,10 @@ export function decodeHalf(a: Uint16Array): Float32Array {
 /** every half's float value: decoding a feature row is one table lookup per value */
 let table: Float32Array | null = null;
 export function decodeHalfInto(a: Uint16Array, out: Float32Array): Float32Array {
-  if (!table) { table = new Float32Array(65536); for (let h = 0; h < 65536; h++) table[h] = fromHalf(h); }
+  if (!table) {
+    table = new Float32Array(65536);
+    for (let h = 0; h < 65536; h++) table[h] = fromHalf(h);
+  }
   for (let i = 0; i < a.length; i++) out[i] = table[a[i]];
   return out;
 }

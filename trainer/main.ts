@@ -8,11 +8,18 @@ import type { ServerToTrainer } from '../common/protocol.ts';
 import { backboneLine } from './embed-progress.ts';
 
 export interface TrainCmd {
-  session: string; sessionsDir: string; server: string; token?: string;
+  session: string;
+  sessionsDir: string;
+  server: string;
+  token?: string;
   /** take over from a trainer already connected (once, on the first connection) */
   replace?: boolean;
-  backbone: string; device: string; resolution: string; offline?: boolean;
-  cacheRoot?: string | null; debounceMs?: number;
+  backbone: string;
+  device: string;
+  resolution: string;
+  offline?: boolean;
+  cacheRoot?: string | null;
+  debounceMs?: number;
   /** false: no background model-quality work (hilt simulate without --noise) */
   background?: boolean;
   /** where log lines go (default stdout) */
@@ -34,36 +41,84 @@ export async function runTrainer(o: TrainCmd): Promise<{ trainer: Promise<Traine
   let trainer: Trainer | null = null;
   let loading = 'starting';
   let failure: string | null = null;
-  const failed = () => ({ type: 'status' as const, status: { phase: 'error' as const, message: failure!, embedded: 0, total: 0, device: '', backbone: o.backbone, backboneNote: '', modelVersion: 0 } });
+  const failed = () => ({
+    type: 'status' as const,
+    status: {
+      phase: 'error' as const,
+      message: failure!,
+      embedded: 0,
+      total: 0,
+      device: '',
+      backbone: o.backbone,
+      backboneNote: '',
+      modelVersion: 0,
+    },
+  });
   const client = connectTrainer({
-    url, token: o.token, replace: o.replace, log, onFatal: o.onFatal,
+    url,
+    token: o.token,
+    replace: o.replace,
+    log,
+    onFatal: o.onFatal,
     onConnect: () => {
       log(`connected to ${url}`);
       // a trainer that could not start stays connected so the UI can say why
       if (failure) client.send(failed());
-      else if (!trainer) client.send({ type: 'status', status: { phase: 'loading', message: loading, embedded: 0, total: 0, device: '', backbone: o.backbone, backboneNote: '', modelVersion: 0 } });
+      else if (!trainer)
+        client.send({
+          type: 'status',
+          status: {
+            phase: 'loading',
+            message: loading,
+            embedded: 0,
+            total: 0,
+            device: '',
+            backbone: o.backbone,
+            backboneNote: '',
+            modelVersion: 0,
+          },
+        });
     },
     onDisconnect: (why) => log(`disconnected (${why}); reconnecting`),
-    onMessage: (msg) => { if (trainer) trainer.onMessage(msg); else pending.push(msg); },
+    onMessage: (msg) => {
+      if (trainer) trainer.onMessage(msg);
+      else pending.push(msg);
+    },
   });
   const ready = (async () => {
     loading = `loading backbone ${o.backbone}`;
     const resolution = Number(o.resolution) || 224;
     const embedder = await loopEmbedder({
-      backbone: o.backbone, device: o.device as 'auto', offline: o.offline, resolution, segShortSide: resolution * 2,
+      backbone: o.backbone,
+      device: o.device as 'auto',
+      offline: o.offline,
+      resolution,
+      segShortSide: resolution * 2,
       // DINOv3 needs the hub; real ImageNet features need only npm. tiny only where machinery is the point:
       // the demo keeps working with neither (it says so), a user's session rather stops and says why.
-      fallbacks: o.backbone.startsWith('dinov3') ? [PRETRAINED_FALLBACK, ...(o.session === 'demo' ? ['tiny'] : [])] : [],
+      fallbacks: o.backbone.startsWith('dinov3')
+        ? [PRETRAINED_FALLBACK, ...(o.session === 'demo' ? ['tiny'] : [])]
+        : [],
     });
     log(`backbone: ${backboneLine(embedder.info.note)}`);
     log(`device: ${embedder.info.device} (${embedder.tried})`);
     const httpHeaders = o.token ? { Authorization: `Bearer ${o.token}` } : undefined;
-    trainer = new Trainer({ send: (m) => client.send(m), httpBase: httpBaseOf(url), httpHeaders, log }, embedder, { cacheRoot: o.cacheRoot ?? null, debounceMs: o.debounceMs, background: o.background });
+    trainer = new Trainer({ send: (m) => client.send(m), httpBase: httpBaseOf(url), httpHeaders, log }, embedder, {
+      cacheRoot: o.cacheRoot ?? null,
+      debounceMs: o.debounceMs,
+      background: o.background,
+    });
     // HILT_TRAINER_STATS_MS: a `[stats]` line every so often (what the scale benchmark reads)
     const every = Number(process.env.HILT_TRAINER_STATS_MS) || 0;
     if (every > 0) {
       const t = trainer;
-      setInterval(() => log(`[stats] version=${t.version} embedded=${t.embedded.size} total=${t.images.size} bytes=${client.sent.bytes} frames=${client.sent.frames} deltaBytes=${t.sweep.bytesSent} rssMiB=${(process.memoryUsage.rss() / 2 ** 20).toFixed(1)}`), every).unref();
+      setInterval(
+        () =>
+          log(
+            `[stats] version=${t.version} embedded=${t.embedded.size} total=${t.images.size} bytes=${client.sent.bytes} frames=${client.sent.frames} deltaBytes=${t.sweep.bytesSent} rssMiB=${(process.memoryUsage.rss() / 2 ** 20).toFixed(1)}`,
+          ),
+        every,
+      ).unref();
     }
     // only the newest snapshot and what followed it matter
     const last = pending.map((m) => m.type).lastIndexOf('snapshot'); // with the pages that follow it
@@ -90,8 +145,13 @@ export async function runTrainer(o: TrainCmd): Promise<{ trainer: Promise<Traine
 export async function runTrainerCli(o: TrainCmd): Promise<void> {
   // a refusal is final (the client has printed why): exit 2 rather than retry against a server that will say the same
   const r = await runTrainer({ ...o, onFatal: () => process.exit(2) });
-  await r.trainer.catch(() => { /* stays up, reporting the error to the UI until stopped */ });
-  const stop = async () => { await r.stop(); process.exit(0); };
+  await r.trainer.catch(() => {
+    /* stays up, reporting the error to the UI until stopped */
+  });
+  const stop = async () => {
+    await r.stop();
+    process.exit(0);
+  };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
 }

@@ -10,13 +10,27 @@ import type { PredictRow } from './tasks/exported.ts';
 
 const IMAGE = /\.(jpe?g|png|webp|tiff?|bmp|gif|avif)$/i;
 
-export interface PredictOptions { model: string; paths: string[]; out?: string; masks?: string; write?: (line: string) => void }
+export interface PredictOptions {
+  model: string;
+  paths: string[];
+  out?: string;
+  masks?: string;
+  write?: (line: string) => void;
+}
 export type { PredictRow } from './tasks/exported.ts';
 
 function* walk(p: string): Generator<string> {
   let st: fs.Stats;
-  try { st = fs.statSync(p); } catch { yield p; return; } // reported as an error row
-  if (!st.isDirectory()) { yield p; return; }
+  try {
+    st = fs.statSync(p);
+  } catch {
+    yield p;
+    return;
+  } // reported as an error row
+  if (!st.isDirectory()) {
+    yield p;
+    return;
+  }
   for (const e of fs.readdirSync(p, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
     const q = path.join(p, e.name);
     if (e.isDirectory()) yield* walk(q);
@@ -42,14 +56,30 @@ export async function predictCli(o: PredictOptions): Promise<{ ok: number; faile
   const lines: string[] = [];
   const emit = o.write ?? ((l: string) => (o.out ? lines.push(l) : process.stdout.write(l + '\n')));
   if (asCsv) emit('file,class,class_id,confidence,mask,error');
-  let ok = 0, failed = 0;
+  let ok = 0,
+    failed = 0;
   try {
-    for (const p of o.paths) for (const file of walk(p)) {
-      const r = await predictOne(m, file, o.masks ?? (TASKS[m.task].exported.writesMasks ? path.join(o.out ? path.dirname(o.out) : '.', 'masks') : undefined));
-      if ('error' in r) failed++; else ok++;
-      emit(asCsv ? ['file', 'class', 'classId', 'confidence', 'mask', 'error'].map((k) => csv((r as Record<string, unknown>)[k] ?? '')).join(',') : JSON.stringify(r));
-    }
-  } finally { await m.session.release(); }
+    for (const p of o.paths)
+      for (const file of walk(p)) {
+        const r = await predictOne(
+          m,
+          file,
+          o.masks ??
+            (TASKS[m.task].exported.writesMasks ? path.join(o.out ? path.dirname(o.out) : '.', 'masks') : undefined),
+        );
+        if ('error' in r) failed++;
+        else ok++;
+        emit(
+          asCsv
+            ? ['file', 'class', 'classId', 'confidence', 'mask', 'error']
+                .map((k) => csv((r as Record<string, unknown>)[k] ?? ''))
+                .join(',')
+            : JSON.stringify(r),
+        );
+      }
+  } finally {
+    await m.session.release();
+  }
   if (o.out) fs.writeFileSync(o.out, lines.join('\n') + '\n');
   return { ok, failed };
 }

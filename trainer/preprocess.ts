@@ -12,12 +12,20 @@ import { onBackground } from '../common/image-background.ts';
 export type { EmbedMode } from './types.ts';
 import type { EmbedMode } from './types.ts';
 /** Normalised CHW float image, ready for `pixel_values`. */
-export interface PreparedImage { data: Float32Array; height: number; width: number }
+export interface PreparedImage {
+  data: Float32Array;
+  height: number;
+  width: number;
+}
 
 export interface PixelSpec {
-  rescale: number; mean: readonly number[]; std: readonly number[];
+  rescale: number;
+  mean: readonly number[];
+  std: readonly number[];
   /** pooled: square side; grid: short side, both multiples of patchSize */
-  resolution: number; segShortSide: number; patchSize: number;
+  resolution: number;
+  segShortSide: number;
+  patchSize: number;
 }
 
 const MAX_SEG_SIDE = 1792; // bounds memory/compute for panoramas: long side capped, short side shrinks
@@ -34,22 +42,38 @@ export function pixelTable(p: Pick<PixelSpec, 'rescale' | 'mean' | 'std'>): Floa
   return [0, 1, 2].map((c) => Float32Array.from({ length: 256 }, (_, v) => (v * p.rescale - p.mean[c]) / p.std[c]));
 }
 
-export async function preparePixels(src: string | Buffer, mode: EmbedMode, spec: PixelSpec, lut = pixelTable(spec)): Promise<PreparedImage> {
+export async function preparePixels(
+  src: string | Buffer,
+  mode: EmbedMode,
+  spec: PixelSpec,
+  lut = pixelTable(spec),
+): Promise<PreparedImage> {
   const buf = typeof src === 'string' ? await fs.readFile(src) : src;
   // transparent pixels show the one background every path uses (common/image-background.ts)
   const img = onBackground(sharp(buf, { autoOrient: true, failOn: 'error' }));
-  let w = spec.resolution, h = spec.resolution;
+  let w = spec.resolution,
+    h = spec.resolution;
   if (mode === 'grid') {
     const m = await img.metadata();
-    [w, h] = segmentationSize(m.autoOrient?.width ?? m.width, m.autoOrient?.height ?? m.height, spec.segShortSide, spec.patchSize);
+    [w, h] = segmentationSize(
+      m.autoOrient?.width ?? m.width,
+      m.autoOrient?.height ?? m.height,
+      spec.segShortSide,
+      spec.patchSize,
+    );
   }
   const { data, info } = await img
     .resize(w, h, { fit: 'fill', kernel: 'linear' })
-    .toColourspace('srgb').raw().toBuffer({ resolveWithObject: true });
-  const ch = info.channels, n = w * h;
+    .toColourspace('srgb')
+    .raw()
+    .toBuffer({ resolveWithObject: true });
+  const ch = info.channels,
+    n = w * h;
   const out = new Float32Array(3 * n);
   for (let c = 0; c < 3; c++) {
-    const t = lut[c], off = c * n, src0 = Math.min(c, ch - 1);
+    const t = lut[c],
+      off = c * n,
+      src0 = Math.min(c, ch - 1);
     for (let i = 0, j = src0; i < n; i++, j += ch) out[off + i] = t[data[j]];
   }
   return { data: out, height: h, width: w };

@@ -10,7 +10,10 @@ import { sendHead } from './trainer-io.ts';
 import type { Embedder, TrainerIO } from './types.ts';
 
 export interface PublishHost {
-  readonly impl: TrainerTask | null; readonly io: TrainerIO; readonly embedder: Embedder; readonly version: number;
+  readonly impl: TrainerTask | null;
+  readonly io: TrainerIO;
+  readonly embedder: Embedder;
+  readonly version: number;
   readonly sweep: Sweep;
   validationSample(): ImageRef[];
   sendFull(imgs: ImageRef[]): void;
@@ -38,7 +41,11 @@ export class Publisher {
     const wait = this.at + 2 * this.ms - Date.now();
     if (this.busy || wait > 0) {
       this.stale = true;
-      if (!this.busy) this.timer ??= setTimeout(() => { this.timer = null; this.host.kick(); }, wait);
+      if (!this.busy)
+        this.timer ??= setTimeout(() => {
+          this.timer = null;
+          this.host.kick();
+        }, wait);
       return;
     }
     if (model) {
@@ -47,13 +54,25 @@ export class Publisher {
     }
     this.busy = true;
     this.at = Date.now();
-    (model ? impl.publish({ ...this.host.sweep.collect(), sample: this.host.sweep.sample }) : impl.publishCold!(this.host.sweep.sample))
+    (model
+      ? impl.publish({ ...this.host.sweep.collect(), sample: this.host.sweep.sample })
+      : impl.publishCold!(this.host.sweep.sample)
+    )
       .catch((e) => io.log(`publishing failed: ${(e as Error).stack}`))
-      .finally(() => { this.busy = false; this.ms = Date.now() - this.at; this.host.kick(); });
+      .finally(() => {
+        this.busy = false;
+        this.ms = Date.now() - this.at;
+        this.host.kick();
+      });
   }
 
   /** the suggestions of the newest model are out (what `ready` means: hilt simulate then asks for the next image) */
-  get settled(): boolean { return !this.busy && !this.stale; }
+  get settled(): boolean {
+    return !this.busy && !this.stale;
+  }
 
-  close(): void { if (this.timer) clearTimeout(this.timer); this.timer = null; }
+  close(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+  }
 }

@@ -15,9 +15,12 @@ export const SKETCH_DIM = 64;
 export const PCA_FIT_ROWS = 1000;
 
 interface Basis {
-  d: number; n: number; m: number;
+  d: number;
+  n: number;
+  m: number;
   /** [d, m] principal directions divided by the column std, and the projected column mean: z = x·W − o */
-  W: Float64Array; o: Float64Array;
+  W: Float64Array;
+  o: Float64Array;
   /** projected rows by key (an image id: its features never change), filled as rows are asked for */
   rows: Map<number, Float64Array>;
 }
@@ -29,8 +32,14 @@ const ROW_CACHE = 50_000;
  * A function projecting the given rows into a contiguous [rows.length, m] array, and m. `keys[i]`, when
  * given, names row i for good (an image id): a row projected once is then reused by later calls.
  */
-export function sketcher(features: Float32Array, d: number, n = Math.floor(features.length / d), keys?: ArrayLike<number>): { m: number; sketch(rows: number[]): Float64Array } {
-  const b = basisFor(features, d, n), { m, W, o } = b;
+export function sketcher(
+  features: Float32Array,
+  d: number,
+  n = Math.floor(features.length / d),
+  keys?: ArrayLike<number>,
+): { m: number; sketch(rows: number[]): Float64Array } {
+  const b = basisFor(features, d, n),
+    { m, W, o } = b;
   return {
     m,
     sketch(rows) {
@@ -38,7 +47,10 @@ export function sketcher(features: Float32Array, d: number, n = Math.floor(featu
       rows.forEach((i, q) => {
         const key = keys?.[i];
         const hit = key === undefined ? undefined : b.rows.get(key);
-        if (hit) { Z.set(hit, q * m); return; }
+        if (hit) {
+          Z.set(hit, q * m);
+          return;
+        }
         project(features, i * d, d, W, o, m, Z, q * m);
         if (key !== undefined && b.rows.size < ROW_CACHE) b.rows.set(key, Z.slice(q * m, q * m + m));
       });
@@ -48,7 +60,16 @@ export function sketcher(features: Float32Array, d: number, n = Math.floor(featu
 }
 
 /** Z[zo …] = x·W − o for the row at features[off …] (zero entries skipped: ReLU features are sparse). */
-function project(features: Float32Array, off: number, d: number, W: Float64Array, o: Float64Array, m: number, Z: Float64Array, zo: number): void {
+function project(
+  features: Float32Array,
+  off: number,
+  d: number,
+  W: Float64Array,
+  o: Float64Array,
+  m: number,
+  Z: Float64Array,
+  zo: number,
+): void {
   for (let t = 0; t < m; t++) Z[zo + t] = -o[t];
   for (let j = 0; j < d; j++) {
     const v = features[off + j];
@@ -59,7 +80,12 @@ function project(features: Float32Array, off: number, d: number, W: Float64Array
 }
 
 /** Every row projected, [n, m]. */
-export function sketchRows(features: Float32Array, d: number, n = Math.floor(features.length / d), keys?: ArrayLike<number>): { Z: Float64Array; m: number } {
+export function sketchRows(
+  features: Float32Array,
+  d: number,
+  n = Math.floor(features.length / d),
+  keys?: ArrayLike<number>,
+): { Z: Float64Array; m: number } {
   const s = sketcher(features, d, n, keys);
   return { Z: s.sketch(Array.from({ length: n }, (_, i) => i)), m: s.m };
 }
@@ -79,7 +105,10 @@ function basisFor(features: Float32Array, d: number, n: number): Basis {
 function fingerprint(features: Float32Array, d: number, n: number): string {
   const u = new Uint32Array(features.buffer, features.byteOffset, Math.min(n, 4) * d);
   let h = 0x811c9dc5;
-  for (let i = 0; i < u.length; i++) { h ^= u[i]; h = Math.imul(h, 0x01000193); }
+  for (let i = 0; i < u.length; i++) {
+    h ^= u[i];
+    h = Math.imul(h, 0x01000193);
+  }
   return `${(h >>> 0).toString(16)}:${Math.min(n, 4)}`;
 }
 
@@ -91,7 +120,8 @@ export function fitBasis(features: Float32Array, d: number, n: number): Basis {
   for (let j = 0; j < d; j++) if (!(std[j] > 1e-12)) std[j] = 1;
   const m = Math.min(SKETCH_DIM, d);
   if (m === d || n < 2) return folded(d, n, m, mean, std, null);
-  const s = Math.min(n, PCA_FIT_ROWS), r = Math.min(d, m + 8);
+  const s = Math.min(n, PCA_FIT_ROWS),
+    r = Math.min(d, m + 8);
   const A = new Float64Array(s * d); // standardised sample rows
   for (let q = 0; q < s; q++) {
     const off = Math.floor((q * n) / s) * d;
@@ -104,21 +134,34 @@ export function fitBasis(features: Float32Array, d: number, n: number): Basis {
   for (let i = 0; i < W.length; i++) W[i] = rand() - 0.5;
   for (let it = 0; it < 2; it++) W = orthonormal(mul(At, orthonormal(mul(A, W, s, d, r), s, r), d, s, r), d, r);
   // Rayleigh–Ritz: B = A W [s, r]; eigenvectors of BᵀB order the directions by variance
-  const B = mul(A, W, s, d, r), G = new Float64Array(r * r);
-  for (let q = 0; q < s; q++) for (let a = 0; a < r; a++) { const v = B[q * r + a]; for (let c = 0; c < r; c++) G[a * r + c] += v * B[q * r + c]; }
+  const B = mul(A, W, s, d, r),
+    G = new Float64Array(r * r);
+  for (let q = 0; q < s; q++)
+    for (let a = 0; a < r; a++) {
+      const v = B[q * r + a];
+      for (let c = 0; c < r; c++) G[a * r + c] += v * B[q * r + c];
+    }
   const { vectors } = jacobiEigen(G, r); // columns sorted by eigenvalue, largest first
   const V = new Float64Array(d * m);
-  for (let j = 0; j < d; j++) for (let t = 0; t < m; t++) { let v = 0; for (let a = 0; a < r; a++) v += W[j * r + a] * vectors[a * r + t]; V[j * m + t] = v; }
+  for (let j = 0; j < d; j++)
+    for (let t = 0; t < m; t++) {
+      let v = 0;
+      for (let a = 0; a < r; a++) v += W[j * r + a] * vectors[a * r + t];
+      V[j * m + t] = v;
+    }
   return folded(d, n, m, mean, std, V);
 }
 
 /** The basis with the standardisation folded in (V null: the identity, for d ≤ SKETCH_DIM). */
 function folded(d: number, n: number, m: number, mean: Float64Array, std: Float64Array, V: Float64Array | null): Basis {
-  const W = new Float64Array(d * m), o = new Float64Array(m);
-  for (let j = 0; j < d; j++) for (let t = 0; t < m; t++) {
-    const w = (V ? V[j * m + t] : j === t ? 1 : 0) / std[j];
-    W[j * m + t] = w; o[t] += mean[j] * w;
-  }
+  const W = new Float64Array(d * m),
+    o = new Float64Array(m);
+  for (let j = 0; j < d; j++)
+    for (let t = 0; t < m; t++) {
+      const w = (V ? V[j * m + t] : j === t ? 1 : 0) / std[j];
+      W[j * m + t] = w;
+      o[t] += mean[j] * w;
+    }
   return { d, n, m, W, o, rows: new Map() };
 }
 
@@ -126,7 +169,8 @@ function folded(d: number, n: number, m: number, mean: Float64Array, std: Float6
 function mul(A: Float64Array, W: Float64Array, s: number, d: number, r: number): Float64Array {
   const Y = new Float64Array(s * r);
   for (let q = 0; q < s; q++) {
-    const ao = q * d, yo = q * r;
+    const ao = q * d,
+      yo = q * r;
     for (let j = 0; j < d; j++) {
       const a = A[ao + j];
       if (a === 0) continue;
@@ -161,34 +205,48 @@ function orthonormal(M: Float64Array, rows: number, c: number): Float64Array {
 /** Eigen-decomposition of a symmetric r × r matrix by cyclic Jacobi rotations: eigenvectors as columns of
  *  `vectors` ([r, r]), sorted by eigenvalue, largest first. */
 export function jacobiEigen(S: Float64Array, r: number): { values: Float64Array; vectors: Float64Array } {
-  const A = S.slice(), V = new Float64Array(r * r);
+  const A = S.slice(),
+    V = new Float64Array(r * r);
   for (let i = 0; i < r; i++) V[i * r + i] = 1;
   for (let sweep = 0; sweep < 50; sweep++) {
     let off = 0;
     for (let p = 0; p < r; p++) for (let q = p + 1; q < r; q++) off += A[p * r + q] ** 2;
     if (off < 1e-20) break;
-    for (let p = 0; p < r; p++) for (let q = p + 1; q < r; q++) {
-      const apq = A[p * r + q];
-      if (Math.abs(apq) < 1e-300) continue;
-      const theta = (A[q * r + q] - A[p * r + p]) / (2 * apq);
-      const t = Math.sign(theta || 1) / (Math.abs(theta) + Math.sqrt(theta * theta + 1));
-      const c = 1 / Math.sqrt(t * t + 1), sn = t * c;
-      for (let k = 0; k < r; k++) { // A ← Jᵀ A J
-        const akp = A[k * r + p], akq = A[k * r + q];
-        A[k * r + p] = c * akp - sn * akq; A[k * r + q] = sn * akp + c * akq;
+    for (let p = 0; p < r; p++)
+      for (let q = p + 1; q < r; q++) {
+        const apq = A[p * r + q];
+        if (Math.abs(apq) < 1e-300) continue;
+        const theta = (A[q * r + q] - A[p * r + p]) / (2 * apq);
+        const t = Math.sign(theta || 1) / (Math.abs(theta) + Math.sqrt(theta * theta + 1));
+        const c = 1 / Math.sqrt(t * t + 1),
+          sn = t * c;
+        for (let k = 0; k < r; k++) {
+          // A ← Jᵀ A J
+          const akp = A[k * r + p],
+            akq = A[k * r + q];
+          A[k * r + p] = c * akp - sn * akq;
+          A[k * r + q] = sn * akp + c * akq;
+        }
+        for (let k = 0; k < r; k++) {
+          const apk = A[p * r + k],
+            aqk = A[q * r + k];
+          A[p * r + k] = c * apk - sn * aqk;
+          A[q * r + k] = sn * apk + c * aqk;
+        }
+        for (let k = 0; k < r; k++) {
+          const vkp = V[k * r + p],
+            vkq = V[k * r + q];
+          V[k * r + p] = c * vkp - sn * vkq;
+          V[k * r + q] = sn * vkp + c * vkq;
+        }
       }
-      for (let k = 0; k < r; k++) {
-        const apk = A[p * r + k], aqk = A[q * r + k];
-        A[p * r + k] = c * apk - sn * aqk; A[q * r + k] = sn * apk + c * aqk;
-      }
-      for (let k = 0; k < r; k++) {
-        const vkp = V[k * r + p], vkq = V[k * r + q];
-        V[k * r + p] = c * vkp - sn * vkq; V[k * r + q] = sn * vkp + c * vkq;
-      }
-    }
   }
   const order = Array.from({ length: r }, (_, i) => i).sort((a, b) => A[b * r + b] - A[a * r + a]);
-  const values = Float64Array.from(order, (i) => A[i * r + i]), vectors = new Float64Array(r * r);
-  for (let k = 0; k < r; k++) order.forEach((i, t) => { vectors[k * r + t] = V[k * r + i]; });
+  const values = Float64Array.from(order, (i) => A[i * r + i]),
+    vectors = new Float64Array(r * r);
+  for (let k = 0; k < r; k++)
+    order.forEach((i, t) => {
+      vectors[k * r + t] = V[k * r + i];
+    });
   return { values, vectors };
 }

@@ -51,9 +51,14 @@ export interface SuggestionInput {
 
 /** What every producer gets: the rows split into labelled and unlabelled, and helpers to rank them. */
 interface Scored {
-  inp: SuggestionInput; n: number; limit: number; unl: number[]; lab: number[];
+  inp: SuggestionInput;
+  n: number;
+  limit: number;
+  unl: number[];
+  lab: number[];
   /** top class and top-1 − top-2 margin per unlabelled row (probs only) */
-  top: Int32Array; margin: Float64Array;
+  top: Int32Array;
+  margin: Float64Array;
   toIds(rows: number[]): number[];
   /** the `limit` rows with the smallest key, in order (ties by row): a bounded selection, not a full sort */
   rank(rows: number[], key: (i: number) => number, limit?: number): number[];
@@ -93,7 +98,9 @@ export const PRODUCERS: Record<string, Producer> = {
   diverse: (s) => {
     const sp = s.space;
     if (!sp) return { diverse: [] };
-    const far = kCenter(sp.features, s.inp.d, sp.unl, sp.lab, Math.min(s.limit, sp.unl.length), sp.keys).map((f) => sp.row[f]);
+    const far = kCenter(sp.features, s.inp.d, sp.unl, sp.lab, Math.min(s.limit, sp.unl.length), sp.keys).map(
+      (f) => sp.row[f],
+    );
     return { diverse: s.toIds(then(s.cold(), far)) };
   },
   // the cold start, then coverage; `cold` (the cold start alone, what `uncertain` and `diverse` begin with)
@@ -101,9 +108,11 @@ export const PRODUCERS: Record<string, Producer> = {
   typical: (s) => ({ typical: s.toIds(s.typical()), cold: s.toIds(s.cold()) }),
   // most likely to be (or, with presence, to contain) class X first; one list per class, `class:<classId>`
   class: (s) => {
-    const { C, classIds } = s.inp, score = s.inp.presence ?? s.inp.probs;
+    const { C, classIds } = s.inp,
+      score = s.inp.presence ?? s.inp.probs;
     const out: Record<string, number[]> = {};
-    for (let c = 0; c < C; c++) out[`class:${classIds[c]}`] = score ? s.toIds(s.rank(s.unl, (i) => -score[i * C + c])) : [];
+    for (let c = 0; c < C; c++)
+      out[`class:${classIds[c]}`] = score ? s.toIds(s.rank(s.unl, (i) => -score[i * C + c])) : [];
     return out;
   },
   // Minority frontier, after the origin project: the class with the fewest labels (among classes that
@@ -124,7 +133,8 @@ export const PRODUCERS: Record<string, Producer> = {
       for (let c = 0; c < C; c++) if (c !== mc && probs[i * C + c] > other) other = probs[i * C + c];
       return Math.abs(probs[i * C + mc] - other);
     };
-    const predicted = s.unl.filter((i) => s.top[i] === mc), rest = s.unl.filter((i) => s.top[i] !== mc);
+    const predicted = s.unl.filter((i) => s.top[i] === mc),
+      rest = s.unl.filter((i) => s.top[i] !== mc);
     const first = s.rank(predicted, gap);
     return { minority: s.toIds([...first, ...s.rank(rest, gap, Math.max(0, s.limit - first.length))]) };
   },
@@ -132,7 +142,16 @@ export const PRODUCERS: Record<string, Producer> = {
   // most suspicious first. The server walks this list over labelled images (server/strategies.ts `review`).
   review: (s) => {
     const li = s.inp.labelIssue;
-    return { review: li ? s.toIds(s.rank(s.lab.filter((i) => Number.isFinite(li[i])), (i) => -li[i])) : [] };
+    return {
+      review: li
+        ? s.toIds(
+            s.rank(
+              s.lab.filter((i) => Number.isFinite(li[i])),
+              (i) => -li[i],
+            ),
+          )
+        : [],
+    };
   },
 };
 
@@ -168,41 +187,71 @@ export const CLASS_COVER = 0;
 /** Class coverage: for each class of the model with fewer than `classCover` labels (fewest first), the
  *  unlabelled rows it scores highest, as many as it lacks, round-robin over those classes. */
 function classCover(s: Scored): number[] {
-  const { probs, C, labelCounts } = s.inp, k = s.inp.classCover ?? CLASS_COVER;
+  const { probs, C, labelCounts } = s.inp,
+    k = s.inp.classCover ?? CLASS_COVER;
   if (!probs || k <= 0) return [];
-  const starved = Array.from({ length: C }, (_, c) => c).filter((c) => labelCounts[c] < k).sort((a, b) => labelCounts[a] - labelCounts[b] || a - b);
+  const starved = Array.from({ length: C }, (_, c) => c)
+    .filter((c) => labelCounts[c] < k)
+    .sort((a, b) => labelCounts[a] - labelCounts[b] || a - b);
   const queues = starved.map((c) => s.rank(s.unl, (i) => -probs[i * C + c], k - labelCounts[c]));
-  const out: number[] = [], seen = new Set<number>();
-  for (let r = 0; r < k; r++) for (const q of queues) if (r < q.length && !seen.has(q[r])) { seen.add(q[r]); out.push(q[r]); }
+  const out: number[] = [],
+    seen = new Set<number>();
+  for (let r = 0; r < k; r++)
+    for (const q of queues)
+      if (r < q.length && !seen.has(q[r])) {
+        seen.add(q[r]);
+        out.push(q[r]);
+      }
   return out;
 }
 
 /** Every producer's lists: `uncertain`, `diverse`, `minority`, `review`, and `class:<classId>` for each class. */
 export function computeSuggestions(inp: SuggestionInput): Record<string, number[]> {
   const { ids, probs, C, features, d } = inp;
-  const limit = inp.limit ?? 200, n = ids.length;
-  if (probs && probs.length < n * C) throw new Error(`computeSuggestions: probs has ${probs.length} values, expected ${n}×${C}`);
-  if (features && features.length < n * d) throw new Error(`computeSuggestions: features has ${features.length} values, expected ${n}×${d}`);
+  const limit = inp.limit ?? 200,
+    n = ids.length;
+  if (probs && probs.length < n * C)
+    throw new Error(`computeSuggestions: probs has ${probs.length} values, expected ${n}×${C}`);
+  if (features && features.length < n * d)
+    throw new Error(`computeSuggestions: features has ${features.length} values, expected ${n}×${d}`);
   const labelled = new Set(inp.labelledIds);
-  const unl: number[] = [], lab: number[] = [];
+  const unl: number[] = [],
+    lab: number[] = [];
   for (let i = 0; i < n; i++) (labelled.has(ids[i]) ? lab : unl).push(i);
-  const top = new Int32Array(n), margin = new Float64Array(n);
+  const top = new Int32Array(n),
+    margin = new Float64Array(n);
   if (probs) {
     for (const i of unl) {
-      let t1 = -1, t2 = -1, b = 0;
+      let t1 = -1,
+        t2 = -1,
+        b = 0;
       for (let c = 0; c < C; c++) {
         const v = probs[i * C + c];
-        if (v > t1) { t2 = t1; t1 = v; b = c; } else if (v > t2) t2 = v;
+        if (v > t1) {
+          t2 = t1;
+          t1 = v;
+          b = c;
+        } else if (v > t2) t2 = v;
       }
-      top[i] = b; margin[i] = C > 1 ? t1 - t2 : 1;
+      top[i] = b;
+      margin[i] = C > 1 ? t1 - t2 : 1;
     }
   }
   // every producer ranks train-side rows (see the file comment)
   const pool = inp.valPlaces === false ? unl : unl.filter((i) => !isVal(ids[i]));
-  let clusters: Clusters | null | undefined, fspace: Clusters | undefined, cold: number[] | undefined, typical: number[] | undefined;
+  let clusters: Clusters | null | undefined,
+    fspace: Clusters | undefined,
+    cold: number[] | undefined,
+    typical: number[] | undefined;
   const space = featureSpace(inp, n, new Set(pool), new Set(lab));
   const s: Scored = {
-    inp, n, limit, unl: pool, lab, top, margin,
+    inp,
+    n,
+    limit,
+    unl: pool,
+    lab,
+    top,
+    margin,
     toIds: (rows) => rows.slice(0, limit).map((i) => ids[i]),
     space,
     clusters: () => {
@@ -211,10 +260,18 @@ export function computeSuggestions(inp: SuggestionInput): Record<string, number[
       // clusters of the feature rows, lifted to rows: a row without features is a cluster of its own
       // two clusters per class (clusterPool); with coldGrows at least labels + 1, so one is always uncovered (≤ 50)
       const grow = (inp.coldGrows ?? COLD_START_GROWS) ? Math.ceil((lab.length + 1) / 2) : 0;
-      const cl = clusterPool(space.features, d, space.row.length, Math.max(inp.classCount ?? 0, C || inp.classIds.length, grow), { keys: space.keys, maxK: inp.maxClusters });
+      const cl = clusterPool(
+        space.features,
+        d,
+        space.row.length,
+        Math.max(inp.classCount ?? 0, C || inp.classIds.length, grow),
+        { keys: space.keys, maxK: inp.maxClusters },
+      );
       const assign = new Int32Array(n);
       for (let i = 0; i < n; i++) assign[i] = cl.k + i;
-      space.row.forEach((r, f) => { assign[r] = cl.assign[f]; });
+      space.row.forEach((r, f) => {
+        assign[r] = cl.assign[f];
+      });
       fspace = cl;
       return (clusters = { ...cl, assign });
     },
@@ -226,7 +283,13 @@ export function computeSuggestions(inp: SuggestionInput): Record<string, number[
     typical: () => {
       if (typical) return typical;
       const cl = inp.coldStart === false || !space ? null : s.clusters();
-      return (typical = cl && fspace ? then(s.cold(), coverage(fspace, space!.unl, space!.lab, limit).map((f) => space!.row[f])) : []);
+      return (typical =
+        cl && fspace
+          ? then(
+              s.cold(),
+              coverage(fspace, space!.unl, space!.lab, limit).map((f) => space!.row[f]),
+            )
+          : []);
     },
     // smallest keys first; ties keep row order, so lists are deterministic
     rank: (rows, key, k = limit) => smallest(rows, key, k),
@@ -238,24 +301,42 @@ export function computeSuggestions(inp: SuggestionInput): Record<string, number[
 
 /** The rows that have features, in their own index space (f): the whole matrix, or the sample's rows that
  *  are also rows here. `unl`: train-side unlabelled feature rows (what may be suggested); `lab`: labelled. */
-interface FeatureSpace { features: Float32Array; row: number[]; unl: number[]; lab: number[]; keys: number[] }
+interface FeatureSpace {
+  features: Float32Array;
+  row: number[];
+  unl: number[];
+  lab: number[];
+  keys: number[];
+}
 
 function featureSpace(inp: SuggestionInput, n: number, pool: Set<number>, lab: Set<number>): FeatureSpace | null {
   const { features, d, sample, ids } = inp;
   if (d <= 0) return null;
   let feats: Float32Array, row: number[];
-  if (features) { feats = features; row = Array.from({ length: n }, (_, i) => i); }
-  else if (sample) {
+  if (features) {
+    feats = features;
+    row = Array.from({ length: n }, (_, i) => i);
+  } else if (sample) {
     const rowOf = new Map<number, number>();
     for (let i = 0; i < n; i++) rowOf.set(ids[i], i);
     const keep: number[] = [];
     row = [];
-    for (let f = 0; f < sample.ids.length; f++) { const r = rowOf.get(sample.ids[f]); if (r !== undefined) { keep.push(f); row.push(r); } }
+    for (let f = 0; f < sample.ids.length; f++) {
+      const r = rowOf.get(sample.ids[f]);
+      if (r !== undefined) {
+        keep.push(f);
+        row.push(r);
+      }
+    }
     feats = new Float32Array(keep.length * d);
     keep.forEach((f, q) => feats.set(sample.features.subarray(f * d, f * d + d), q * d));
   } else return null;
-  const unl: number[] = [], labF: number[] = [];
-  row.forEach((r, f) => { if (pool.has(r)) unl.push(f); else if (lab.has(r)) labF.push(f); });
+  const unl: number[] = [],
+    labF: number[] = [];
+  row.forEach((r, f) => {
+    if (pool.has(r)) unl.push(f);
+    else if (lab.has(r)) labF.push(f);
+  });
   return { features: feats, row, unl, lab: labF, keys: row.map((r) => ids[r]) };
 }
 
@@ -273,11 +354,20 @@ export const MAX_SEEDS = 256;
  *  labelled rows, evenly spaced. Cost for n rows, u unlabelled, d dims, m = SKETCH_DIM, s seeds, k picks:
  *  O(n·d·m the first time a row is seen, then cached by key + u·s·m + k·u·m) — 10k × 768-d, s = 256,
  *  k = 200: 490M multiply-adds on the first call, then ~164M + 128M (~0.3 s). */
-export function kCenter(features: Float32Array, d: number, unl: number[], lab: number[], k: number, keys?: ArrayLike<number>): number[] {
+export function kCenter(
+  features: Float32Array,
+  d: number,
+  unl: number[],
+  lab: number[],
+  k: number,
+  keys?: ArrayLike<number>,
+): number[] {
   const { m, sketch } = sketcher(features, d, Math.floor(features.length / d), keys);
   const seeds = pickSeeds(lab);
-  const Zu = sketch(unl), Zs = sketch(seeds);
-  const u = unl.length, minD = new Float64Array(u).fill(Infinity);
+  const Zu = sketch(unl),
+    Zs = sketch(seeds);
+  const u = unl.length,
+    minD = new Float64Array(u).fill(Infinity);
   // Lower minD by the distances to centre `co` of Zc. A partial sum already above minD[q] cannot
   // lower it, so the scan stops early: most candidates are far from a new (far-away) centre.
   const relax = (Zc: Float64Array, co: number) => {
@@ -285,10 +375,14 @@ export function kCenter(features: Float32Array, d: number, unl: number[], lab: n
       const cur = minD[q];
       if (cur <= 0) continue; // picked (-1) or a duplicate of a centre (0)
       const zo = q * m;
-      let s = 0, t = 0;
+      let s = 0,
+        t = 0;
       while (t < m) {
         const end = Math.min(m, t + 16);
-        for (; t < end; t++) { const v = Zu[zo + t] - Zc[co + t]; s += v * v; }
+        for (; t < end; t++) {
+          const v = Zu[zo + t] - Zc[co + t];
+          s += v * v;
+        }
         if (s >= cur) break;
       }
       if (s < cur) minD[q] = s;
@@ -304,13 +398,20 @@ export function kCenter(features: Float32Array, d: number, unl: number[], lab: n
     for (let q = 0; q < u; q++) {
       let s = 0;
       for (let t = 0; t < m; t++) s += Zu[q * m + t] * Zu[q * m + t];
-      if (s < bestV) { bestV = s; next = q; }
+      if (s < bestV) {
+        bestV = s;
+        next = q;
+      }
     }
   }
   while (picked.length < k) {
     if (next < 0) {
       let bestV = -1;
-      for (let q = 0; q < u; q++) if (minD[q] > bestV) { bestV = minD[q]; next = q; }
+      for (let q = 0; q < u; q++)
+        if (minD[q] > bestV) {
+          bestV = minD[q];
+          next = q;
+        }
       if (next < 0) break;
     }
     picked.push(unl[next]);
@@ -332,7 +433,8 @@ function pickSeeds(lab: number[]): number[] {
  *  rows and a dozen lists this is what keeps publishing suggestions to a fraction of a second. */
 export function smallest(rows: number[], key: (i: number) => number, k: number): number[] {
   if (k <= 0) return [];
-  const hk = new Float64Array(k), hr = new Int32Array(k);
+  const hk = new Float64Array(k),
+    hr = new Int32Array(k);
   let size = 0;
   // a above b in the max-heap: larger key, or same key and larger row
   const above = (ka: number, ra: number, kb: number, rb: number) => ka > kb || (ka === kb && ra > rb);
@@ -340,19 +442,30 @@ export function smallest(rows: number[], key: (i: number) => number, k: number):
     const v = key(r);
     if (size < k) {
       let c = size++;
-      while (c > 0) { const p = (c - 1) >> 1; if (!above(v, r, hk[p], hr[p])) break; hk[c] = hk[p]; hr[c] = hr[p]; c = p; }
-      hk[c] = v; hr[c] = r;
+      while (c > 0) {
+        const p = (c - 1) >> 1;
+        if (!above(v, r, hk[p], hr[p])) break;
+        hk[c] = hk[p];
+        hr[c] = hr[p];
+        c = p;
+      }
+      hk[c] = v;
+      hr[c] = r;
     } else if (above(hk[0], hr[0], v, r)) {
       let c = 0;
       for (;;) {
-        const l = 2 * c + 1, rr = l + 1;
+        const l = 2 * c + 1,
+          rr = l + 1;
         let m = -1;
         if (l < size && above(hk[l], hr[l], v, r)) m = l;
         if (rr < size && above(hk[rr], hr[rr], m < 0 ? v : hk[l], m < 0 ? r : hr[l])) m = rr;
         if (m < 0) break;
-        hk[c] = hk[m]; hr[c] = hr[m]; c = m;
+        hk[c] = hk[m];
+        hr[c] = hr[m];
+        c = m;
       }
-      hk[c] = v; hr[c] = r;
+      hk[c] = v;
+      hr[c] = r;
     }
   }
   const out = Array.from(hr.subarray(0, size));

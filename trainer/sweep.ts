@@ -18,12 +18,18 @@ export const LAP_BUDGET = 2000;
 export const LAP_GAP = 2;
 /** images whose features are kept for `diverse` (k-center runs on a sample, plus the labelled ones) */
 export const SAMPLE = 8000;
-const NEVER = -2, NONE = -1;
+const NEVER = -2,
+  NONE = -1;
 
 /** A task's compact predictions of k images: top class index (-1: none), uncertainty, top probability,
  *  per-class probabilities (k × C) and an image-level feature row for the sample. */
 export interface RowPredictions {
-  top: Int32Array; unc: Float32Array; conf: Float32Array; probs: Float32Array; C: number; feature(k: number): Float32Array | null;
+  top: Int32Array;
+  unc: Float32Array;
+  conf: Float32Array;
+  probs: Float32Array;
+  C: number;
+  feature(k: number): Float32Array | null;
   /** k × C: how likely each image is to *contain* each class (segmentation), for `class` and `minority` */
   presence?: Float32Array;
 }
@@ -64,9 +70,20 @@ export class Sweep {
 
   /** A new snapshot: forget everything. */
   reset(): void {
-    this.slots.clear(); this.sample.clear(); this.out = []; this.outClassIds = []; this.cursor = 0; this.lapLeft = Infinity;
-    this.sentCls.fill(NEVER); this.seen.fill(0); this.gen++; this.classKey = ''; this.withheld = 0; this.budget = LAP_BUDGET;
-    this.wanted = false; this.nextLap = 0;
+    this.slots.clear();
+    this.sample.clear();
+    this.out = [];
+    this.outClassIds = [];
+    this.cursor = 0;
+    this.lapLeft = Infinity;
+    this.sentCls.fill(NEVER);
+    this.seen.fill(0);
+    this.gen++;
+    this.classKey = '';
+    this.withheld = 0;
+    this.budget = LAP_BUDGET;
+    this.wanted = false;
+    this.nextLap = 0;
   }
 
   /** A refit produced a model over these classes; a different class set invalidates every row's probabilities. */
@@ -74,18 +91,30 @@ export class Sweep {
     const key = classIds.join(',');
     if (key !== this.classKey) {
       // the old probabilities are of other classes: a lap now, whatever the gap
-      this.classKey = key; this.C = classIds.length; this.gen++;
-      this.probs = new Float32Array(this.idOf.length * this.C); this.presence = null;
+      this.classKey = key;
+      this.C = classIds.length;
+      this.gen++;
+      this.probs = new Float32Array(this.idOf.length * this.C);
+      this.presence = null;
       this.startLap(records);
-    } else { this.wanted = true; this.maybeStart(records); }
+    } else {
+      this.wanted = true;
+      this.maybeStart(records);
+    }
   }
 
   private startLap(records: number): void {
-    this.lapLeft = records; this.budget = LAP_BUDGET; this.withheld = 0; this.wanted = false; this.lapStart = Date.now();
+    this.lapLeft = records;
+    this.budget = LAP_BUDGET;
+    this.withheld = 0;
+    this.wanted = false;
+    this.lapStart = Date.now();
   }
 
   /** a lap is running or waiting for its gap: its end publishes */
-  get lapDue(): boolean { return Number.isFinite(this.lapLeft) || this.wanted; }
+  get lapDue(): boolean {
+    return Number.isFinite(this.lapLeft) || this.wanted;
+  }
 
   /** Start the wanted lap if its gap has passed; returns how long until it may start (0: started or none). */
   maybeStart(records: number): number {
@@ -101,38 +130,79 @@ export class Sweep {
     if (s === undefined) {
       s = this.slots.size;
       if (s === this.idOf.length) this.grow();
-      this.slots.set(id, s); this.idOf[s] = id;
+      this.slots.set(id, s);
+      this.idOf[s] = id;
     }
     return s;
   }
   private grow(): void {
     const cap = this.idOf.length * 2;
-    const g = <T extends Int32Array | Float32Array | Uint32Array>(a: T, fill?: number): T => { const b = new (a.constructor as new (n: number) => T)(cap); if (fill !== undefined) b.fill(fill as never); b.set(a); return b; };
-    this.idOf = g(this.idOf); this.sentCls = g(this.sentCls, NEVER); this.sentUnc = g(this.sentUnc); this.unc = g(this.unc); this.seen = g(this.seen);
-    const p = new Float32Array(cap * this.C); p.set(this.probs); this.probs = p;
-    if (this.presence) { const q = new Float32Array(cap * this.C); q.set(this.presence); this.presence = q; }
+    const g = <T extends Int32Array | Float32Array | Uint32Array>(a: T, fill?: number): T => {
+      const b = new (a.constructor as new (n: number) => T)(cap);
+      if (fill !== undefined) b.fill(fill as never);
+      b.set(a);
+      return b;
+    };
+    this.idOf = g(this.idOf);
+    this.sentCls = g(this.sentCls, NEVER);
+    this.sentUnc = g(this.sentUnc);
+    this.unc = g(this.unc);
+    this.seen = g(this.seen);
+    const p = new Float32Array(cap * this.C);
+    p.set(this.probs);
+    this.probs = p;
+    if (this.presence) {
+      const q = new Float32Array(cap * this.C);
+      q.set(this.presence);
+      this.presence = q;
+    }
   }
 
   /** Record k images' predictions; queue a delta for those the server would show differently. */
-  record(ids: number[], r: RowPredictions, classIds: number[], version: number, keepFeature: (id: number) => boolean): void {
+  record(
+    ids: number[],
+    r: RowPredictions,
+    classIds: number[],
+    version: number,
+    keepFeature: (id: number) => boolean,
+  ): void {
     if (r.C !== this.C) return; // predicted by a head over another class set: the next lap redoes them
-    if (this.outClassIds.join(',') !== classIds.join(',')) { this.flush(); this.outClassIds = classIds.slice(); }
+    if (this.outClassIds.join(',') !== classIds.join(',')) {
+      this.flush();
+      this.outClassIds = classIds.slice();
+    }
     this.outVersion = version;
     for (let k = 0; k < ids.length; k++) {
       const s = this.slot(ids[k]);
       this.probs.set(r.probs.subarray(k * this.C, (k + 1) * this.C), s * this.C);
-      if (r.presence) (this.presence ??= new Float32Array(this.idOf.length * this.C)).set(r.presence.subarray(k * this.C, (k + 1) * this.C), s * this.C);
+      if (r.presence)
+        (this.presence ??= new Float32Array(this.idOf.length * this.C)).set(
+          r.presence.subarray(k * this.C, (k + 1) * this.C),
+          s * this.C,
+        );
       this.unc[s] = r.unc[k];
       this.seen[s] = this.gen;
       const cls = r.top[k] < 0 ? NONE : classIds[r.top[k]];
       const fresh = this.sentCls[s] === NEVER; // the server has nothing for it yet: always sent
       if (this.sentCls[s] !== cls || Math.abs(this.sentUnc[s] - r.unc[k]) > UNC_STEP) {
-        if (!fresh && this.budget <= 0) { this.withheld++; continue; }
-        this.out.push({ imageId: ids[k], classIndex: r.top[k] < 0 ? null : r.top[k], uncertainty: r.unc[k], confidence: r.conf[k] });
-        this.sentCls[s] = cls; this.sentUnc[s] = r.unc[k];
+        if (!fresh && this.budget <= 0) {
+          this.withheld++;
+          continue;
+        }
+        this.out.push({
+          imageId: ids[k],
+          classIndex: r.top[k] < 0 ? null : r.top[k],
+          uncertainty: r.unc[k],
+          confidence: r.conf[k],
+        });
+        this.sentCls[s] = cls;
+        this.sentUnc[s] = r.unc[k];
         if (!fresh) this.budget--;
       }
-      if (keepFeature(ids[k]) && !this.sample.has(ids[k])) { const f = r.feature(k); if (f) this.sample.set(ids[k], f.slice()); }
+      if (keepFeature(ids[k]) && !this.sample.has(ids[k])) {
+        const f = r.feature(k);
+        if (f) this.sample.set(ids[k], f.slice());
+      }
     }
   }
 
@@ -140,7 +210,9 @@ export class Sweep {
    *  shows converges to the model even when labelling stops. */
   lapEnded(records: number): boolean {
     const again = this.withheld > 0;
-    this.withheld = 0; this.budget = LAP_BUDGET; this.lapLeft = Infinity;
+    this.withheld = 0;
+    this.budget = LAP_BUDGET;
+    this.lapLeft = Infinity;
     this.nextLap = Date.now() + LAP_GAP * (Date.now() - this.lapStart);
     if (again) this.wanted = true;
     this.maybeStart(records);
@@ -150,10 +222,13 @@ export class Sweep {
   /** A full prediction was sent for this image: the server has its exact values. */
   sentFull(id: number, classId: number | null, uncertainty: number): void {
     const s = this.slot(id);
-    this.sentCls[s] = classId ?? NONE; this.sentUnc[s] = uncertainty;
+    this.sentCls[s] = classId ?? NONE;
+    this.sentUnc[s] = uncertainty;
   }
 
-  get pending(): number { return this.out.length; }
+  get pending(): number {
+    return this.out.length;
+  }
 
   /** Send the queued deltas, as frames of at most MAX_DELTA_ITEMS. */
   flush(): void {
@@ -170,11 +245,14 @@ export class Sweep {
   collect(): { ids: Int32Array; probs: Float32Array; unc: Float32Array; C: number; presence?: Float32Array } {
     let n = 0;
     for (let s = 0; s < this.slots.size; s++) if (this.seen[s] === this.gen) n++;
-    const ids = new Int32Array(n), probs = new Float32Array(n * this.C), unc = new Float32Array(n);
+    const ids = new Int32Array(n),
+      probs = new Float32Array(n * this.C),
+      unc = new Float32Array(n);
     const presence = this.presence ? new Float32Array(n * this.C) : undefined;
     for (let s = 0, k = 0; s < this.slots.size; s++) {
       if (this.seen[s] !== this.gen) continue;
-      ids[k] = this.idOf[s]; unc[k] = this.unc[s];
+      ids[k] = this.idOf[s];
+      unc[k] = this.unc[s];
       probs.set(this.probs.subarray(s * this.C, (s + 1) * this.C), k * this.C);
       presence?.set(this.presence!.subarray(s * this.C, (s + 1) * this.C), k * this.C);
       k++;
@@ -186,6 +264,9 @@ export class Sweep {
 /** about `want` images out of `n`, chosen by a fixed hash of the id (the same ones on every lap) */
 export function inSample(id: number, n: number, want = SAMPLE): boolean {
   if (n <= want) return true;
-  let h = Math.imul(id ^ 0x5bd1e995, 0x9e3779b1); h ^= h >>> 15; h = Math.imul(h, 0x85ebca6b); h ^= h >>> 13;
+  let h = Math.imul(id ^ 0x5bd1e995, 0x9e3779b1);
+  h ^= h >>> 15;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
   return (h >>> 0) / 4294967296 < want / n;
 }

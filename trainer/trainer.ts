@@ -18,7 +18,9 @@ import { readImported } from '../common/imported-file.ts';
 import { EmbedProgress } from './embed-progress.ts';
 
 export interface TrainerOptions {
-  cacheRoot: string | null; debounceMs?: number; seed?: number;
+  cacheRoot: string | null;
+  debounceMs?: number;
+  seed?: number;
   /** false: skip the background model-quality work (TrainerView.background) */
   background?: boolean;
 }
@@ -61,9 +63,15 @@ export class Trainer implements TrainerView {
   private sessionName = '';
   private status_: (s: TrainerStatus) => void;
   readonly debounceMs: number;
-  get background(): boolean { return this.opts.background ?? true; }
+  get background(): boolean {
+    return this.opts.background ?? true;
+  }
 
-  constructor(public io: TrainerIO, public embedder: Embedder, private opts: TrainerOptions) {
+  constructor(
+    public io: TrainerIO,
+    public embedder: Embedder,
+    private opts: TrainerOptions,
+  ) {
     this.debounceMs = opts.debounceMs ?? 100;
     this.progress = new EmbedProgress((l) => io.log(l));
     this.sweep = new Sweep((m) => io.send(m));
@@ -71,38 +79,68 @@ export class Trainer implements TrainerView {
     this.status_ = statusThrottle((s) => io.send({ type: 'status', status: s }));
   }
 
-  get mode(): EmbedMode { return this.impl?.embedMode ?? 'pooled'; }
-  suggest(input: SuggestionInput) { return this.suggester.compute(input); }
+  get mode(): EmbedMode {
+    return this.impl?.embedMode ?? 'pooled';
+  }
+  suggest(input: SuggestionInput) {
+    return this.suggester.compute(input);
+  }
 
   status(phase: TrainerStatus['phase'], message = ''): void {
     this.status_({
-      phase, message, embedded: this.embedded.size, total: this.images.size, device: this.embedder.info.device,
-      backbone: this.embedder.info.backbone, backboneNote: this.embedder.info.note, modelVersion: this.shownVersion,
+      phase,
+      message,
+      embedded: this.embedded.size,
+      total: this.images.size,
+      device: this.embedder.info.device,
+      backbone: this.embedder.info.backbone,
+      backboneNote: this.embedder.info.note,
+      modelVersion: this.shownVersion,
     });
   }
 
   /** the model version the status names: none until this session's first fit (a reset leaves none) */
-  get shownVersion(): number { return this.hasModel ? this.version : 0; }
+  get shownVersion(): number {
+    return this.hasModel ? this.version : 0;
+  }
 
-  isEmbedded(i: ImageRef): boolean { return this.embedded.has(i.id); }
+  isEmbedded(i: ImageRef): boolean {
+    return this.embedded.has(i.id);
+  }
 
   onMessage(msg: ServerToTrainer): void {
-    try { this.handle(msg); } catch (e) { this.io.log(`error handling ${msg.type}: ${(e as Error).stack}`); }
+    try {
+      this.handle(msg);
+    } catch (e) {
+      this.io.log(`error handling ${msg.type}: ${(e as Error).stack}`);
+    }
   }
 
   private handle(msg: ServerToTrainer): void {
     switch (msg.type) {
       case 'snapshot':
         this.receiving = msg.id;
-        this.task = msg.task; this.classes = msg.classes; this.sessionDir = msg.sessionDir; this.sessionName = msg.session;
+        this.task = msg.task;
+        this.classes = msg.classes;
+        this.sessionDir = msg.sessionDir;
+        this.sessionName = msg.session;
         this.impl?.reset(); // stops its background work (model quality) on the old session state
         this.impl = msg.task ? TASKS[msg.task].create(this) : null;
-        this.images = new Map(); this.ann = new Map(); this.embedded.clear(); this.sweep.reset();
-        this.resetHeads(); this.hasModel = false; this.progress.reset();
+        this.images = new Map();
+        this.ann = new Map();
+        this.embedded.clear();
+        this.sweep.reset();
+        this.resetHeads();
+        this.hasModel = false;
+        this.progress.reset();
         this.status('loading', `receiving ${msg.images} images`);
         break;
-      case 'snapshot-images': if (msg.id === this.receiving) for (const i of msg.images) this.images.set(i.id, i); break;
-      case 'snapshot-annotations': if (msg.id === this.receiving) for (const a of msg.annotations) this.ann.set(a.imageId, a); break;
+      case 'snapshot-images':
+        if (msg.id === this.receiving) for (const i of msg.images) this.images.set(i.id, i);
+        break;
+      case 'snapshot-annotations':
+        if (msg.id === this.receiving) for (const a of msg.annotations) this.ann.set(a.imageId, a);
+        break;
       case 'snapshot-end':
         if (msg.id !== this.receiving) break;
         this.receiving = null;
@@ -111,27 +149,51 @@ export class Trainer implements TrainerView {
         for (const i of this.order) if (this.cached(i)) this.embedded.add(i.id);
         this.queue.reset(this.order, this.ann.keys(), this.images);
         this.progress.begin(this.embedded.size, this.images.size);
-        this.markDirty(); this.kick(); break;
+        this.markDirty();
+        this.kick();
+        break;
       case 'annotation':
-        if (msg.annotation) this.ann.set(msg.imageId, msg.annotation); else this.ann.delete(msg.imageId);
+        if (msg.annotation) this.ann.set(msg.imageId, msg.annotation);
+        else this.ann.delete(msg.imageId);
         this.impl?.annotationChanged(msg.imageId);
         if (msg.annotation && this.receiving === null) this.queue.annotated(this.images.get(msg.imageId));
-        this.markDirty(); break;
+        this.markDirty();
+        break;
       case 'classes': {
         this.classes = msg.classes;
-        if (msg.reset) { this.resetHeads(); this.version++; this.io.log('a class was removed: head reset'); }
-        this.markDirty(); break;
+        if (msg.reset) {
+          this.resetHeads();
+          this.version++;
+          this.io.log('a class was removed: head reset');
+        }
+        this.markDirty();
+        break;
       }
       case 'images':
-        for (const i of msg.images) { this.images.set(i.id, i); this.order.push(i); if (this.cached(i)) this.embedded.add(i.id); }
-        this.queue.add(msg.images); this.progress.begin(this.embedded.size, this.images.size); this.kick(); break;
+        for (const i of msg.images) {
+          this.images.set(i.id, i);
+          this.order.push(i);
+          if (this.cached(i)) this.embedded.add(i.id);
+        }
+        this.queue.add(msg.images);
+        this.progress.begin(this.embedded.size, this.images.size);
+        this.kick();
+        break;
       case 'focus':
         this.focus = [msg.imageId, ...this.focus.filter((f) => f !== msg.imageId)].slice(0, 4);
-        this.predictFocused(msg.imageId); this.kick(); break;
+        this.predictFocused(msg.imageId);
+        this.kick();
+        break;
       // a snapshot follows and resets the heads: the old model is not named meanwhile
-      case 'reset': this.hasModel = false; this.io.log(`${msg.reason}: reloading the session`); break;
-      case 'predict': void predictUpload(this, msg.requestId, Buffer.from(msg.image, 'base64')); break;
-      default: break;
+      case 'reset':
+        this.hasModel = false;
+        this.io.log(`${msg.reason}: reloading the session`);
+        break;
+      case 'predict':
+        void predictUpload(this, msg.requestId, Buffer.from(msg.image, 'base64'));
+        break;
+      default:
+        break;
     }
   }
 
@@ -140,13 +202,24 @@ export class Trainer implements TrainerView {
     return this.mode === 'grid' ? this.cache.hasGrid(i) : this.cache.hasPooled(i);
   }
 
-  private resetHeads() { this.impl?.reset(); }
+  private resetHeads() {
+    this.impl?.reset();
+  }
 
   private openCache() {
-    if (!this.task) { this.cache?.close(); this.cache = null; return; }
+    if (!this.task) {
+      this.cache?.close();
+      this.cache = null;
+      return;
+    }
     // a trainer on another host keeps one cache per session: rows are keyed by image id
-    const root = this.opts.cacheRoot ?? (this.sessionDir && existsSync(this.sessionDir) ? join(this.sessionDir, 'features') : join(process.cwd(), '.hilt-cache', this.sessionName, 'features'));
-    const info = this.embedder.info, key = `${this.mode === 'grid' ? info.gridKey ?? info.key : info.key}-${this.mode}`;
+    const root =
+      this.opts.cacheRoot ??
+      (this.sessionDir && existsSync(this.sessionDir)
+        ? join(this.sessionDir, 'features')
+        : join(process.cwd(), '.hilt-cache', this.sessionName, 'features'));
+    const info = this.embedder.info,
+      key = `${this.mode === 'grid' ? (info.gridKey ?? info.key) : info.key}-${this.mode}`;
     const dir = join(root, key.replace(/[^A-Za-z0-9._-]/g, '_'));
     if (this.cache?.dir === dir) return;
     this.cache?.close();
@@ -154,25 +227,40 @@ export class Trainer implements TrainerView {
   }
 
   private markDirty() {
-    this.dirty = true; this.lastChange = Date.now();
+    this.dirty = true;
+    this.lastChange = Date.now();
     if (this.timer) clearTimeout(this.timer);
     this.timer = setTimeout(() => this.kick(), this.debounceMs);
   }
 
-  kick(): void { if (!this.running) void this.pump(); }
+  kick(): void {
+    if (!this.running) void this.pump();
+  }
 
   /** One step at a time, each bounded: a due refit first, then a sweep step and an embedding batch. */
   private async pump(): Promise<void> {
     this.running = true;
     try {
       for (;;) {
-        if (!this.task) { if (this.receiving === null) this.status('idle', 'waiting for the task to be chosen in the UI'); break; }
+        if (!this.task) {
+          if (this.receiving === null) this.status('idle', 'waiting for the task to be chosen in the UI');
+          break;
+        }
         if (this.receiving !== null || !this.cache || !this.impl) break; // the snapshot's end kicks the loop
-        if (this.dirty && Date.now() - this.lastChange >= this.debounceMs) { await this.refit(); continue; }
+        if (this.dirty && Date.now() - this.lastChange >= this.debounceMs) {
+          await this.refit();
+          continue;
+        }
         let worked = this.sweepStep();
         const batch = this.queue.next(this.embedder.batchSize, this.focus, this.images);
-        if (batch.length) { await this.embedBatch(batch); worked = true; }
-        if (worked) { await new Promise((r) => setImmediate(r)); continue; }
+        if (batch.length) {
+          await this.embedBatch(batch);
+          worked = true;
+        }
+        if (worked) {
+          await new Promise((r) => setImmediate(r));
+          continue;
+        }
         // idle: a pending label waits for its debounce timer, which kicks the loop again
         this.cache.flush();
         this.sweep.flush();
@@ -192,7 +280,9 @@ export class Trainer implements TrainerView {
     } catch (e) {
       this.io.log(`loop error: ${(e as Error).stack}`);
       this.status('error', (e as Error).message);
-    } finally { this.running = false; }
+    } finally {
+      this.running = false;
+    }
   }
 
   idleMessage(): string {
@@ -202,13 +292,21 @@ export class Trainer implements TrainerView {
 
   /** Predict the next few MB of the pool with the current head; a finished lap publishes suggestions. */
   private sweepStep(): boolean {
-    const impl = this.impl, m = impl?.model();
+    const impl = this.impl,
+      m = impl?.model();
     if (!impl || !m || !this.cache) return false;
     const store = this.cache.rows(this.mode === 'grid' ? 'grid' : 'pooled');
     const wait = this.sweep.maybeStart(store.records);
-    if (wait > 0) this.lapTimer ??= setTimeout(() => { this.lapTimer = null; this.kick(); }, wait);
+    if (wait > 0)
+      this.lapTimer ??= setTimeout(() => {
+        this.lapTimer = null;
+        this.kick();
+      }, wait);
     if (!Number.isFinite(this.sweep.lapLeft)) return false;
-    if (this.sweep.cursor >= store.records) { store.flush(); if (this.sweep.cursor >= store.records) this.sweep.cursor = 0; }
+    if (this.sweep.cursor >= store.records) {
+      store.flush();
+      if (this.sweep.cursor >= store.records) this.sweep.cursor = 0;
+    }
     const from = this.sweep.cursor;
     const r = store.scan(from, SWEEP_BYTES, (id) => this.embedded.has(id));
     this.sweep.cursor = r.next;
@@ -219,13 +317,15 @@ export class Trainer implements TrainerView {
       this.sweep.flush();
       this.sweep.lapEnded(store.records);
       // suggestions once everything is embedded (until then the idle loop publishes when the queue drains)
-      if (this.queue.empty) this.publisher.request(); else this.publisher.stale = true;
+      if (this.queue.empty) this.publisher.request();
+      else this.publisher.stale = true;
     }
     return true;
   }
 
   private record(ids: number[], values: Float32Array, shapes: { h: number; w: number; d: number }[]): void {
-    const impl = this.impl!, m = impl.model();
+    const impl = this.impl!,
+      m = impl.model();
     const p = m && impl.predictRows(ids, values, shapes);
     if (!p) return;
     const n = this.images.size;
@@ -250,15 +350,34 @@ export class Trainer implements TrainerView {
     const mode = this.mode;
     const item = (i: ImageRef) => ({ id: i.id, sha: i.sha256, source: this.source(i) });
     const running = this.embedder.embed(batch.map(item), mode);
-    this.embedder.prefetch?.(this.queue.next(this.embedder.batchSize, this.focus, this.images, new Set(batch.map((i) => i.id))).map(item), mode);
+    this.embedder.prefetch?.(
+      this.queue.next(this.embedder.batchSize, this.focus, this.images, new Set(batch.map((i) => i.id))).map(item),
+      mode,
+    );
     const results = await running;
-    const ids: number[] = [], rows: Float32Array[] = [], shapes: { h: number; w: number; d: number }[] = [];
+    const ids: number[] = [],
+      rows: Float32Array[] = [],
+      shapes: { h: number; w: number; d: number }[] = [];
     for (const r of results) {
       const img = this.images.get(r.id);
       if (!img || !this.cache) continue;
-      if (r.error) { this.failed.set(r.id, r.error); this.io.log(`image ${r.id} (${img.path}) skipped: ${r.error}`); continue; }
-      if (r.pooled) { this.cache.putPooled(img, r.pooled); ids.push(r.id); rows.push(r.pooled); shapes.push({ h: 1, w: 1, d: r.pooled.length }); }
-      if (r.grid) { this.cache.putGrid(img, r.grid); ids.push(r.id); rows.push(r.grid.data); shapes.push({ h: r.grid.h, w: r.grid.w, d: r.grid.d }); }
+      if (r.error) {
+        this.failed.set(r.id, r.error);
+        this.io.log(`image ${r.id} (${img.path}) skipped: ${r.error}`);
+        continue;
+      }
+      if (r.pooled) {
+        this.cache.putPooled(img, r.pooled);
+        ids.push(r.id);
+        rows.push(r.pooled);
+        shapes.push({ h: 1, w: 1, d: r.pooled.length });
+      }
+      if (r.grid) {
+        this.cache.putGrid(img, r.grid);
+        ids.push(r.id);
+        rows.push(r.grid.data);
+        shapes.push({ h: r.grid.h, w: r.grid.w, d: r.grid.d });
+      }
       this.embedded.add(r.id);
       if (this.ann.has(r.id)) this.markDirty();
     }
@@ -298,13 +417,18 @@ export class Trainer implements TrainerView {
     try {
       const fitted = this.impl ? await this.impl.fit() : null;
       // no model yet: the loop publishes the cold-start lists for these labels, then says idle
-      if (!fitted) { this.publisher.stale = true; return; }
+      if (!fitted) {
+        this.publisher.stale = true;
+        return;
+      }
       this.sweep.flush(); // the previous model's changes go first
       this.version++;
       this.hasModel = true;
       const fitMs = performance.now() - t0;
       for (const id of this.focus) this.predictFocused(id);
-      this.io.log(`model v${this.version}: ${fitted} in ${fitMs.toFixed(0)} ms; focused prediction sent ${Date.now() - changedAt} ms after the change`);
+      this.io.log(
+        `model v${this.version}: ${fitted} in ${fitMs.toFixed(0)} ms; focused prediction sent ${Date.now() - changedAt} ms after the change`,
+      );
       const m = this.impl!.model()!;
       // a lap covers every row written so far (the buffered ones included)
       const store = this.cache?.rows(this.mode === 'grid' ? 'grid' : 'pooled');
@@ -321,7 +445,8 @@ export class Trainer implements TrainerView {
   validationSample(): ImageRef[] {
     const step = Math.max(1, Math.floor(this.order.length / VALIDATION_SAMPLE));
     const out: ImageRef[] = [];
-    for (let k = 0; k < this.order.length && out.length < VALIDATION_SAMPLE; k += step) if (this.embedded.has(this.order[k].id)) out.push(this.order[k]);
+    for (let k = 0; k < this.order.length && out.length < VALIDATION_SAMPLE; k += step)
+      if (this.embedded.has(this.order[k].id)) out.push(this.order[k]);
     return out;
   }
 
@@ -329,7 +454,8 @@ export class Trainer implements TrainerView {
   async close(): Promise<void> {
     this.publisher.close();
     if (this.lapTimer) clearTimeout(this.lapTimer);
-    this.cache?.close(); this.cache = null;
+    this.cache?.close();
+    this.cache = null;
     await this.suggester.close();
   }
 }

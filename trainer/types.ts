@@ -2,15 +2,31 @@
 import type { Grid } from './features.ts';
 
 export type EmbedMode = 'pooled' | 'grid';
-export interface EmbedItem { id: number; sha: string; source: () => Promise<Buffer | string> }
-export interface EmbedResult { id: number; pooled?: Float32Array; grid?: Grid; error?: string }
+export interface EmbedItem {
+  id: number;
+  sha: string;
+  source: () => Promise<Buffer | string>;
+}
+export interface EmbedResult {
+  id: number;
+  pooled?: Float32Array;
+  grid?: Grid;
+  error?: string;
+}
 export interface Embedder {
   info: {
-    backbone: string; device: string; note: string; key: string;
+    backbone: string;
+    device: string;
+    note: string;
+    key: string;
     /** the feature cache's key for patch grids, where it differs from `key` (a newer grid of the same backbone) */
     gridKey?: string;
     /** what an exported model needs to rebuild the trainer's input and read its tokens */
-    dir?: string; patchSize?: number; registers?: number; resolution?: number; segShortSide?: number;
+    dir?: string;
+    patchSize?: number;
+    registers?: number;
+    resolution?: number;
+    segShortSide?: number;
   };
   batchSize: number;
   embed(items: EmbedItem[], mode: EmbedMode): Promise<EmbedResult[]>;

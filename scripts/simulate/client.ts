@@ -16,7 +16,8 @@ export async function api<T = any>(base: string, method: string, path: string, b
       });
     } catch (e) {
       const cause = (e as { cause?: { code?: string; message?: string } }).cause;
-      if (attempt >= 3) throw new Error(`${method} ${path}: ${(e as Error).message} (${cause?.code ?? cause?.message ?? 'no cause'})`);
+      if (attempt >= 3)
+        throw new Error(`${method} ${path}: ${(e as Error).message} (${cause?.code ?? cause?.message ?? 'no cause'})`);
       await new Promise((r) => setTimeout(r, 500 * attempt));
     }
   }
@@ -25,7 +26,10 @@ export async function api<T = any>(base: string, method: string, path: string, b
   return (text ? JSON.parse(text) : null) as T;
 }
 
-export interface Frame { at: number; f: any }
+export interface Frame {
+  at: number;
+  f: any;
+}
 export interface BrowserSocket {
   frames: Frame[];
   focus(imageId: number): void;
@@ -41,7 +45,8 @@ export function browserSocket(httpUrl: string): Promise<BrowserSocket> {
     let wake: (() => void)[] = [];
     ws.on('message', (raw) => {
       frames.push({ at: performance.now(), f: JSON.parse(raw.toString()) });
-      const w = wake; wake = [];
+      const w = wake;
+      wake = [];
       for (const fn of w) fn();
     });
     ws.once('error', reject);
@@ -54,9 +59,17 @@ export function browserSocket(httpUrl: string): Promise<BrowserSocket> {
         waitFor(pred, from, ms) {
           return new Promise((res) => {
             let i = from;
-            const deadline = setTimeout(() => { wake = wake.filter((w) => w !== check); res(null); }, ms);
+            const deadline = setTimeout(() => {
+              wake = wake.filter((w) => w !== check);
+              res(null);
+            }, ms);
             const check = () => {
-              for (; i < frames.length; i++) if (pred(frames[i].f)) { clearTimeout(deadline); res({ frame: frames[i], index: i }); return; }
+              for (; i < frames.length; i++)
+                if (pred(frames[i].f)) {
+                  clearTimeout(deadline);
+                  res({ frame: frames[i], index: i });
+                  return;
+                }
               wake.push(check);
             };
             check();

@@ -22,37 +22,59 @@ export interface Item {
   width: number;
   height: number;
 }
-export interface Dataset { name: string; task: SimOptions['task']; classNames: string[]; pool: Item[]; test: Item[]; skipped: string[] }
+export interface Dataset {
+  name: string;
+  task: SimOptions['task'];
+  classNames: string[];
+  pool: Item[];
+  test: Item[];
+  skipped: string[];
+}
 
 export async function loadDataset(o: SimOptions, workDir: string): Promise<Dataset> {
-  let source = o.data, format = o.format, name = o.data ?? '';
+  let source = o.data,
+    format = o.format,
+    name = o.data ?? '';
   if (o.task === 'classification' && !source) {
     const n = o.mnist ?? 2000;
     source = (await makeMnist(join(workDir, 'mnist'), { count: n, seed: o.seed })).dir;
-    format = 'class-folders'; name = `mnist (${n} digits, 28×28, 10 classes)`;
+    format = 'class-folders';
+    name = `mnist (${n} digits, 28×28, 10 classes)`;
   }
   if (o.task === 'segmentation' && !source) {
     const dir = join(workDir, `scenes-${o.sceneStyle}`);
     // written once per (style, count, seed, size): worker processes reuse what the parent wrote
-    const stamp = join(dir, 'scenes.json'), want = JSON.stringify({ style: o.sceneStyle, count: o.scenes, seed: o.seed, size: o.sceneSize });
+    const stamp = join(dir, 'scenes.json'),
+      want = JSON.stringify({ style: o.sceneStyle, count: o.scenes, seed: o.seed, size: o.sceneSize });
     if (!existsSync(stamp) || readFileSync(stamp, 'utf8') !== want) {
       if (o.sceneStyle === 'demo') await makeDemoImages(dir, { count: o.scenes, seed: o.seed, size: o.sceneSize });
       else await makeColourScenes(dir, { count: o.scenes, seed: o.seed, size: o.sceneSize });
       writeFileSync(stamp, want);
     }
-    source = join(dir, 'coco.json'); format = 'coco';
-    name = o.sceneStyle === 'demo'
-      ? `demo scenes (${o.scenes}, ${o.sceneSize.join('×')}, one randomly coloured shape each)`
-      : `generated scenes (${o.scenes}, ${o.sceneSize.join('×')}, 1–3 shapes, colour per class)`;
+    source = join(dir, 'coco.json');
+    format = 'coco';
+    name =
+      o.sceneStyle === 'demo'
+        ? `demo scenes (${o.scenes}, ${o.sceneSize.join('×')}, one randomly coloured shape each)`
+        : `generated scenes (${o.scenes}, ${o.sceneSize.join('×')}, 1–3 shapes, colour per class)`;
   }
-  const all = o.task === 'classification' ? await classificationItems(source!, format) : await segmentationItems(source!, format);
-  if (all.items.length < 4) throw new Error(`${source}: only ${all.items.length} usable labelled images; need at least 4`);
+  const all =
+    o.task === 'classification' ? await classificationItems(source!, format) : await segmentationItems(source!, format);
+  if (all.items.length < 4)
+    throw new Error(`${source}: only ${all.items.length} usable labelled images; need at least 4`);
   const rand = rng(o.seed * 7919 + 17);
   const order = shuffled(all.items, rand);
   const nTest = Math.max(1, Math.round(order.length * o.testFraction));
   // keep the pool in the source's order (sorted files); each repeat shuffles it (or not: --order as-is)
   const testSet = new Set(order.slice(0, nTest));
-  return { name, task: o.task, classNames: all.classNames, test: order.slice(0, nTest), pool: all.items.filter((i) => !testSet.has(i)), skipped: all.skipped };
+  return {
+    name,
+    task: o.task,
+    classNames: all.classNames,
+    test: order.slice(0, nTest),
+    pool: all.items.filter((i) => !testSet.has(i)),
+    skipped: all.skipped,
+  };
 }
 
 async function classificationItems(source: string, format: SimOptions['format']) {
@@ -60,28 +82,55 @@ async function classificationItems(source: string, format: SimOptions['format'])
   if (plan.format === 'coco') throw new Error(`${source} is COCO: that is segmentation data, use --task segmentation`);
   const labelled = plan.entries.filter((e) => e.label);
   const skipped = plan.entries.filter((e) => !e.label).map((e) => `${e.file}: no label`);
-  if (!labelled.length) throw new Error(`${source}: no labelled images found (class-folders need root/<class>/<image>, a CSV path,label)`);
-  const classNames = [...new Set(labelled.map((e) => e.label!))].sort((a, b) => a.localeCompare(b, undefined, { numeric: true }));
+  if (!labelled.length)
+    throw new Error(`${source}: no labelled images found (class-folders need root/<class>/<image>, a CSV path,label)`);
+  const classNames = [...new Set(labelled.map((e) => e.label!))].sort((a, b) =>
+    a.localeCompare(b, undefined, { numeric: true }),
+  );
   const index = new Map(classNames.map((c, i) => [c, i]));
-  return { classNames, skipped, items: labelled.map((e) => ({ file: e.file, label: index.get(e.label!)!, width: 0, height: 0 })) };
+  return {
+    classNames,
+    skipped,
+    items: labelled.map((e) => ({ file: e.file, label: index.get(e.label!)!, width: 0, height: 0 })),
+  };
 }
 
 async function segmentationItems(source: string, format: SimOptions['format']) {
   const plan = await readSource(source, format === 'auto' ? 'auto' : format);
-  if (plan.format !== 'coco') throw new Error(`segmentation needs a COCO JSON with segmentation polygons or RLE (--data coco.json), got ${plan.format}`);
+  if (plan.format !== 'coco')
+    throw new Error(
+      `segmentation needs a COCO JSON with segmentation polygons or RLE (--data coco.json), got ${plan.format}`,
+    );
   const cats = plan.categories ?? [];
-  if (cats.some((c) => c.name.toLowerCase() === BACKGROUND)) throw new Error(`COCO category "${BACKGROUND}" clashes with the implicit background class`);
+  if (cats.some((c) => c.name.toLowerCase() === BACKGROUND))
+    throw new Error(`COCO category "${BACKGROUND}" clashes with the implicit background class`);
   const classNames = [BACKGROUND, ...cats.map((c) => c.name)];
   const catIndex = new Map(cats.map((c, i) => [c.id, i + 1]));
-  const items: Item[] = [], skipped: string[] = [];
+  const items: Item[] = [],
+    skipped: string[] = [];
   for (const e of plan.entries) {
-    if (!e.coco) { skipped.push(`${e.file}: no annotations (unknown truth)`); continue; }
+    if (!e.coco) {
+      skipped.push(`${e.file}: no annotations (unknown truth)`);
+      continue;
+    }
     let meta;
-    try { meta = await sharp(e.file, { autoOrient: true }).metadata(); } catch (err) { skipped.push(`${e.file}: ${(err as Error).message}`); continue; }
-    const W = meta.autoOrient?.width ?? meta.width, H = meta.autoOrient?.height ?? meta.height;
-    if ((e.coco.width && e.coco.width !== W) || (e.coco.height && e.coco.height !== H)) { skipped.push(`${e.file}: COCO size differs from the image`); continue; }
+    try {
+      meta = await sharp(e.file, { autoOrient: true }).metadata();
+    } catch (err) {
+      skipped.push(`${e.file}: ${(err as Error).message}`);
+      continue;
+    }
+    const W = meta.autoOrient?.width ?? meta.width,
+      H = meta.autoOrient?.height ?? meta.height;
+    if ((e.coco.width && e.coco.width !== W) || (e.coco.height && e.coco.height !== H)) {
+      skipped.push(`${e.file}: COCO size differs from the image`);
+      continue;
+    }
     const mask = rasterise(e.coco.anns, W, H, catIndex);
-    if (typeof mask === 'string') { skipped.push(`${e.file}: ${mask}`); continue; }
+    if (typeof mask === 'string') {
+      skipped.push(`${e.file}: ${mask}`);
+      continue;
+    }
     items.push({ file: e.file, label: -1, mask, width: W, height: H });
   }
   if (classNames.length > 255) throw new Error('more than 254 categories do not fit an 8-bit mask');

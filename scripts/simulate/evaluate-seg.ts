@@ -20,22 +20,48 @@ const seg = (t: Trainer) => t.impl as SegmentationTask | null;
 
 /** The test images' pixels (RGB, upright), for the refinement. */
 export async function testPixels(ds: Dataset): Promise<Uint8Array[]> {
-  return Promise.all(ds.test.map(async (it) => new Uint8Array(await onBackground(sharp(it.file, { autoOrient: true })).toColourspace('srgb').raw().toBuffer())));
+  return Promise.all(
+    ds.test.map(
+      async (it) =>
+        new Uint8Array(
+          await onBackground(sharp(it.file, { autoOrient: true }))
+            .toColourspace('srgb')
+            .raw()
+            .toBuffer(),
+        ),
+    ),
+  );
 }
 
-export function segTestSet(ds: Dataset, grids: Grid[], pixels: Uint8Array[], columns: (t: Trainer, ids: number[]) => number[]): TestSet {
+export function segTestSet(
+  ds: Dataset,
+  grids: Grid[],
+  pixels: Uint8Array[],
+  columns: (t: Trainer, ids: number[]) => number[],
+): TestSet {
   const K = ds.classNames.length;
   /** Full-resolution labels (dataset class index, −1 = a column the dataset does not know) of one map. */
   const labels = (k: number, map: Uint8Array, C: number, col: number[], how: Method): Int32Array => {
-    const it = ds.test[k], g = grids[k], W = it.width, H = it.height;
-    const idx = how === 'nearest' ? nearestArgmax(map, C, g.h, g.w, W, H) : how === 'bilinear' ? bilinearArgmax(map, C, g.h, g.w, W, H)
-      : refineMap(map, C, g.h, g.w, { data: pixels[k], width: W, height: H, channels: 3 }).idx;
+    const it = ds.test[k],
+      g = grids[k],
+      W = it.width,
+      H = it.height;
+    const idx =
+      how === 'nearest'
+        ? nearestArgmax(map, C, g.h, g.w, W, H)
+        : how === 'bilinear'
+          ? bilinearArgmax(map, C, g.h, g.w, W, H)
+          : refineMap(map, C, g.h, g.w, { data: pixels[k], width: W, height: H, channels: 3 }).idx;
     return Int32Array.from(idx, (c) => col[c] ?? -1);
   };
   const score = (maps: Uint8Array[], C: number, col: number[], how: Method): Score => {
     const acc = new IouAcc(K);
     let f = 0;
-    ds.test.forEach((it, k) => { const l = labels(k, maps[k], C, col, how); acc.add(l, it.mask!); f += boundaryF(l, it.mask!, it.width, it.height, 2); });
+    ds.test.forEach((it, k) => {
+      const l = labels(k, maps[k], C, col, how);
+      acc.add(l, it.mask!);
+      f += boundaryF(l, it.mask!, it.width, it.height, 2);
+    });
     return { miou: acc.mean(), boundaryF: f / ds.test.length };
   };
   const mapsOf = (m: LogRegModel) => grids.map((g) => predictMap(m, g.data, g.h, g.w).map);
@@ -45,7 +71,8 @@ export function segTestSet(ds: Dataset, grids: Grid[], pixels: Uint8Array[], col
     if (oracle) return oracle;
     const maps = ds.test.map((it, k) => oracleMap(it.mask!, K, it.width, it.height, grids[k].h, grids[k].w));
     // the better of the two plain upsamplings: the best any patch classifier gets without the image
-    const n = score(maps, K, ident, 'nearest'), b = score(maps, K, ident, 'bilinear');
+    const n = score(maps, K, ident, 'nearest'),
+      b = score(maps, K, ident, 'bilinear');
     return (oracle = n.miou >= b.miou ? n : b);
   };
   const live = (t: Trainer) => {
@@ -60,7 +87,8 @@ export function segTestSet(ds: Dataset, grids: Grid[], pixels: Uint8Array[], col
       return l ? score(mapsOf(l.m), l.m.C, l.col, 'refined').miou : null;
     },
     async evaluateCold(t) {
-      const task = seg(t), m = task?.model();
+      const task = seg(t),
+        m = task?.model();
       if (!task || !m) return null;
       const train = await task.labelledImages('train');
       if (!train.length) return null;
@@ -70,9 +98,13 @@ export function segTestSet(ds: Dataset, grids: Grid[], pixels: Uint8Array[], col
     ceiling(t, truthOf) {
       const train = [];
       for (const img of t.images.values()) {
-        const g = t.cache?.getGrid(img), it: Item | undefined = truthOf.get(img.id);
+        const g = t.cache?.getGrid(img),
+          it: Item | undefined = truthOf.get(img.id);
         if (!g || !it) continue;
-        const labels = maskToPatchLabels(Uint8Array.from(it.mask!, (v) => v + 1), { imageWidth: it.width, imageHeight: it.height, gridWidth: g.w, gridHeight: g.h });
+        const labels = maskToPatchLabels(
+          Uint8Array.from(it.mask!, (v) => v + 1),
+          { imageWidth: it.width, imageHeight: it.height, gridWidth: g.w, gridHeight: g.h },
+        );
         if (labels.some((v) => v !== IGNORE)) train.push({ features: g.data, labels });
       }
       if (!train.length) return null;
@@ -83,7 +115,12 @@ export function segTestSet(ds: Dataset, grids: Grid[], pixels: Uint8Array[], col
       const l = live(t);
       if (!l) return null;
       const maps = mapsOf(l.m);
-      return { nearest: score(maps, l.m.C, l.col, 'nearest'), bilinear: score(maps, l.m.C, l.col, 'bilinear'), refined: score(maps, l.m.C, l.col, 'refined'), oracle: oracleScore() };
+      return {
+        nearest: score(maps, l.m.C, l.col, 'nearest'),
+        bilinear: score(maps, l.m.C, l.col, 'bilinear'),
+        refined: score(maps, l.m.C, l.col, 'refined'),
+        oracle: oracleScore(),
+      };
     },
   };
 }

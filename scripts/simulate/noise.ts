@@ -8,16 +8,31 @@ import { hash32 } from '../../common/split.ts';
 import { api } from './client.ts';
 
 export interface ReviewScore {
-  labelled: number; flipped: number;
+  labelled: number;
+  flipped: number;
   /** top-k of the ranking, k = flipped */
-  k: number; hits: number; precisionAtK: number | null; recallAtK: number | null;
+  k: number;
+  hits: number;
+  precisionAtK: number | null;
+  recallAtK: number | null;
   /** the flagged list (held-out prediction ≠ given label), all of it */
-  flagged: number; flaggedHits: number; flaggedPrecision: number | null; flaggedRecall: number | null;
-  modelVersion: number | null; waitedMs: number;
+  flagged: number;
+  flaggedHits: number;
+  flaggedPrecision: number | null;
+  flaggedRecall: number | null;
+  modelVersion: number | null;
+  waitedMs: number;
 }
 
 /** The class the annotator answers: the truth, or with probability `noise` another class (uniformly). */
-export function noisyAnswer(truth: number, classes: number, noise: number, seed: number, repeat: number, imageId: number): number {
+export function noisyAnswer(
+  truth: number,
+  classes: number,
+  noise: number,
+  seed: number,
+  repeat: number,
+  imageId: number,
+): number {
   if (noise <= 0 || classes < 2) return truth;
   // hashed first: mulberry32's first draws for nearby seeds are correlated (ids 1..40 would all agree)
   const r = rng(hash32(`noise:${seed}:${repeat}:${imageId}`));
@@ -29,7 +44,12 @@ export function noisyAnswer(truth: number, classes: number, noise: number, seed:
  * Waits for the review of a model that saw every label (the trainer computes it in the background after
  * each refit), then scores it. `flipped`: the image ids whose label was flipped.
  */
-export async function scoreReview(base: string, labelled: number, flipped: Set<number>, timeoutMs: number): Promise<ReviewScore> {
+export async function scoreReview(
+  base: string,
+  labelled: number,
+  flipped: Set<number>,
+  timeoutMs: number,
+): Promise<ReviewScore> {
   const t0 = performance.now();
   type R = { labelled: number; modelVersion: number | null; items: { id: number; flagged: boolean }[] };
   let r: R | null = null;
@@ -43,13 +63,31 @@ export async function scoreReview(base: string, labelled: number, flipped: Set<n
   const flaggedIds = r?.items.filter((i) => i.flagged).map((i) => i.id) ?? [];
   const all = precisionRecallAtK(flaggedIds, flipped, flaggedIds.length);
   return {
-    labelled: r?.labelled ?? 0, flipped: flipped.size, k: at.k, hits: at.hits, precisionAtK: at.precision, recallAtK: at.recall,
-    flagged: flaggedIds.length, flaggedHits: all.hits, flaggedPrecision: all.precision, flaggedRecall: all.recall,
-    modelVersion: r?.modelVersion ?? null, waitedMs: Math.round(performance.now() - t0),
+    labelled: r?.labelled ?? 0,
+    flipped: flipped.size,
+    k: at.k,
+    hits: at.hits,
+    precisionAtK: at.precision,
+    recallAtK: at.recall,
+    flagged: flaggedIds.length,
+    flaggedHits: all.hits,
+    flaggedPrecision: all.precision,
+    flaggedRecall: all.recall,
+    modelVersion: r?.modelVersion ?? null,
+    waitedMs: Math.round(performance.now() - t0),
   };
 }
 
-export interface ReviewSummary { runs: number; labelled: number; flipped: number; precisionAtK: number | null; recallAtK: number | null; flagged: number; flaggedPrecision: number | null; flaggedRecall: number | null }
+export interface ReviewSummary {
+  runs: number;
+  labelled: number;
+  flipped: number;
+  precisionAtK: number | null;
+  recallAtK: number | null;
+  flagged: number;
+  flaggedPrecision: number | null;
+  flaggedRecall: number | null;
+}
 
 /** Means over the runs of one strategy (null when no run was scored). */
 export function summariseReview(scores: (ReviewScore | null)[]): ReviewSummary | null {
@@ -60,8 +98,14 @@ export function summariseReview(scores: (ReviewScore | null)[]): ReviewSummary |
     return v.length ? v.reduce((a, b) => a + b, 0) / v.length : null;
   };
   return {
-    runs: s.length, labelled: avg((x) => x.labelled)!, flipped: avg((x) => x.flipped)!, precisionAtK: avg((x) => x.precisionAtK), recallAtK: avg((x) => x.recallAtK),
-    flagged: avg((x) => x.flagged)!, flaggedPrecision: avg((x) => x.flaggedPrecision), flaggedRecall: avg((x) => x.flaggedRecall),
+    runs: s.length,
+    labelled: avg((x) => x.labelled)!,
+    flipped: avg((x) => x.flipped)!,
+    precisionAtK: avg((x) => x.precisionAtK),
+    recallAtK: avg((x) => x.recallAtK),
+    flagged: avg((x) => x.flagged)!,
+    flaggedPrecision: avg((x) => x.flaggedPrecision),
+    flaggedRecall: avg((x) => x.flaggedRecall),
   };
 }
 
@@ -69,8 +113,17 @@ export function reviewMarkdown(noise: number, byStrategy: Record<string, ReviewS
   const f = (v: number | null) => (v === null ? '–' : v.toFixed(2));
   const rows = Object.entries(byStrategy).filter(([, v]) => v);
   if (!rows.length) return [];
-  return ['', `## Likely label errors (--noise ${noise}: ${Math.round(noise * 100)} % of the answers flipped)`, '',
-    'At the end of each run, the trainer\'s review list (k-fold out-of-fold probabilities, confident-learning flags) against the labels the annotator really flipped. At k = the number flipped, precision equals recall.', '',
-    '| strategy | labels | flipped | precision @ k | recall @ k | flagged | flagged precision | flagged recall |', '|---|---:|---:|---:|---:|---:|---:|---:|',
-    ...rows.map(([s, v]) => `| ${s} | ${v!.labelled.toFixed(0)} | ${v!.flipped.toFixed(1)} | ${f(v!.precisionAtK)} | ${f(v!.recallAtK)} | ${v!.flagged.toFixed(1)} | ${f(v!.flaggedPrecision)} | ${f(v!.flaggedRecall)} |`)];
+  return [
+    '',
+    `## Likely label errors (--noise ${noise}: ${Math.round(noise * 100)} % of the answers flipped)`,
+    '',
+    "At the end of each run, the trainer's review list (k-fold out-of-fold probabilities, confident-learning flags) against the labels the annotator really flipped. At k = the number flipped, precision equals recall.",
+    '',
+    '| strategy | labels | flipped | precision @ k | recall @ k | flagged | flagged precision | flagged recall |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|',
+    ...rows.map(
+      ([s, v]) =>
+        `| ${s} | ${v!.labelled.toFixed(0)} | ${v!.flipped.toFixed(1)} | ${f(v!.precisionAtK)} | ${f(v!.recallAtK)} | ${v!.flagged.toFixed(1)} | ${f(v!.flaggedPrecision)} | ${f(v!.flaggedRecall)} |`,
+    ),
+  ];
 }

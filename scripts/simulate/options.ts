@@ -129,62 +129,126 @@ export function parseSimArgs(argv: string[]): SimOptions | 'help' {
     const flagOnly = ['keep', 'quick', 'quiet'].includes(k);
     if (inline !== undefined) v[k] = inline;
     else if (flagOnly) v[k] = true;
-    else if (k === 'mnist') v[k] = /^\d+$/.test(argv[i + 1] ?? '') ? argv[++i] : true; // optional value
+    else if (k === 'mnist')
+      v[k] = /^\d+$/.test(argv[i + 1] ?? '') ? argv[++i] : true; // optional value
     else if (i + 1 < argv.length && !argv[i + 1].startsWith('--')) v[k] = argv[++i];
     else throw new UsageError(`--${k} needs a value`);
   }
-  const known = ['mnist', 'data', 'format', 'task', 'scenes', 'strategies', 'budget', 'every', 'repeats', 'seed', 'test-fraction',
-    'order', 'mix-random', 'strokes', 'noise', 'parallel', 'scene-style', 'backbone', 'resolution', 'debounce', 'timeout', 'out', 'work', 'keep', 'quick', 'quiet', 'scene-size', 'report', 'first-repeat'];
+  const known = [
+    'mnist',
+    'data',
+    'format',
+    'task',
+    'scenes',
+    'strategies',
+    'budget',
+    'every',
+    'repeats',
+    'seed',
+    'test-fraction',
+    'order',
+    'mix-random',
+    'strokes',
+    'noise',
+    'parallel',
+    'scene-style',
+    'backbone',
+    'resolution',
+    'debounce',
+    'timeout',
+    'out',
+    'work',
+    'keep',
+    'quick',
+    'quiet',
+    'scene-size',
+    'report',
+    'first-repeat',
+  ];
   for (const k of Object.keys(v)) if (!known.includes(k)) throw new UsageError(`unknown option --${k}`);
   const str = (k: string) => (typeof v[k] === 'string' ? (v[k] as string) : undefined);
   const num = (k: string, def: number, opt: { int?: boolean; min?: number; max?: number } = {}) => {
-    const int = opt.int ?? true, min = opt.min ?? (int ? 1 : 0), max = opt.max ?? Infinity;
+    const int = opt.int ?? true,
+      min = opt.min ?? (int ? 1 : 0),
+      max = opt.max ?? Infinity;
     const s = str(k);
     if (s === undefined) return def;
     const n = Number(s);
-    if (!Number.isFinite(n) || (int && !Number.isInteger(n)) || n < min || n > max) throw new UsageError(`--${k} must be ${int ? 'an integer' : 'a number'} in [${min}, ${max}], got "${s}"`);
+    if (!Number.isFinite(n) || (int && !Number.isInteger(n)) || n < min || n > max)
+      throw new UsageError(`--${k} must be ${int ? 'an integer' : 'a number'} in [${min}, ${max}], got "${s}"`);
     return n;
   };
   const quick = v.quick === true;
   const task = (str('task') ?? 'classification') as SimTask;
-  if (task !== 'classification' && task !== 'segmentation') throw new UsageError(`--task must be classification or segmentation`);
+  if (task !== 'classification' && task !== 'segmentation')
+    throw new UsageError(`--task must be classification or segmentation`);
   const seg = task === 'segmentation';
   const format = (str('format') ?? 'auto') as SimOptions['format'];
-  if (!['auto', 'class-folders', 'csv', 'coco'].includes(format)) throw new UsageError(`--format must be auto, class-folders, csv or coco`);
+  if (!['auto', 'class-folders', 'csv', 'coco'].includes(format))
+    throw new UsageError(`--format must be auto, class-folders, csv or coco`);
   const data = str('data') ? resolve(str('data')!) : null;
   if (v.data === true) throw new UsageError('--data needs a path');
   if (data && v.mnist !== undefined) throw new UsageError('use --data or --mnist, not both');
-  if (seg && v.mnist !== undefined) throw new UsageError('--mnist is classification data; segmentation uses --data <coco.json> or generated scenes');
-  const mnist = data || seg ? null : v.mnist === undefined || v.mnist === true ? (quick ? 200 : 2000) : num('mnist', 2000, { max: 8630 });
+  if (seg && v.mnist !== undefined)
+    throw new UsageError('--mnist is classification data; segmentation uses --data <coco.json> or generated scenes');
+  const mnist =
+    data || seg
+      ? null
+      : v.mnist === undefined || v.mnist === true
+        ? quick
+          ? 200
+          : 2000
+        : num('mnist', 2000, { max: 8630 });
   const defStrategies = quick ? 'sequential,uncertain' : ALL_STRATEGIES.join(',');
-  const strategies = (str('strategies') ?? defStrategies).split(',').map((s) => s.trim()).filter(Boolean);
-  for (const s of strategies) if (!(ALL_STRATEGIES as readonly string[]).includes(s)) throw new UsageError(`unknown strategy "${s}" (one of ${ALL_STRATEGIES.join(', ')})`);
+  const strategies = (str('strategies') ?? defStrategies)
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  for (const s of strategies)
+    if (!(ALL_STRATEGIES as readonly string[]).includes(s))
+      throw new UsageError(`unknown strategy "${s}" (one of ${ALL_STRATEGIES.join(', ')})`);
   if (!strategies.length) throw new UsageError('--strategies is empty');
   const order = (str('order') ?? 'shuffled') as SimOptions['order'];
   if (order !== 'shuffled' && order !== 'as-is') throw new UsageError('--order must be shuffled or as-is');
   const size = (str('scene-size') ?? (quick ? '160x120' : '320x240')).split('x').map(Number) as [number, number];
-  if (size.length !== 2 || size.some((n) => !Number.isInteger(n) || n < 32)) throw new UsageError('--scene-size must look like 320x240');
+  if (size.length !== 2 || size.some((n) => !Number.isInteger(n) || n < 32))
+    throw new UsageError('--scene-size must look like 320x240');
   const sceneStyle = (str('scene-style') ?? 'coloured') as SimOptions['sceneStyle'];
-  if (sceneStyle !== 'coloured' && sceneStyle !== 'demo') throw new UsageError('--scene-style must be coloured or demo');
+  if (sceneStyle !== 'coloured' && sceneStyle !== 'demo')
+    throw new UsageError('--scene-style must be coloured or demo');
   const budget = num('budget', seg ? (quick ? 6 : 30) : quick ? 20 : 200);
   const noise = num('noise', 0, { int: false, min: 0, max: 0.5 });
-  if (num('first-repeat', 1, { max: 100 }) > num('repeats', quick ? 1 : 3, { max: 100 })) throw new UsageError('--first-repeat must be at most --repeats');
+  if (num('first-repeat', 1, { max: 100 }) > num('repeats', quick ? 1 : 3, { max: 100 }))
+    throw new UsageError('--first-repeat must be at most --repeats');
   if (seg && noise > 0) throw new UsageError('--noise flips class labels: classification only');
   return {
-    task, data, format, mnist,
-    scenes: num('scenes', quick ? 30 : 200, { min: 4 }), sceneSize: size, sceneStyle,
+    task,
+    data,
+    format,
+    mnist,
+    scenes: num('scenes', quick ? 30 : 200, { min: 4 }),
+    sceneSize: size,
+    sceneStyle,
     strategies: [...new Set(strategies)] as SimStrategy[],
-    budget, every: Math.min(budget, num('every', seg ? 2 : quick ? 5 : 10)),
+    budget,
+    every: Math.min(budget, num('every', seg ? 2 : quick ? 5 : 10)),
     repeats: num('repeats', quick ? 1 : 3, { max: 100 }),
     firstRepeat: num('first-repeat', 1, { max: 100 }),
     seed: num('seed', 1, { min: 0 }),
     testFraction: num('test-fraction', 0.2, { int: false, min: 0.01, max: 0.9 }),
     mixRandom: num('mix-random', 0.2, { int: false, min: 0, max: 1 }),
     order,
-    out: resolve(str('out') ?? (str('report') ? dirname(resolve(str('report')!)) : `bench/results/simulate-${today()}${seg ? '-segmentation' : ''}`)),
+    out: resolve(
+      str('out') ??
+        (str('report')
+          ? dirname(resolve(str('report')!))
+          : `bench/results/simulate-${today()}${seg ? '-segmentation' : ''}`),
+    ),
     report: str('report') ? resolve(str('report')!) : null,
     work: str('work') ? resolve(str('work')!) : null,
-    keep: v.keep === true, quick, quiet: v.quiet === true,
+    keep: v.keep === true,
+    quick,
+    quiet: v.quiet === true,
     // learning is measured on real pretrained features; tiny only when asked (machinery)
     backbone: str('backbone') ?? 'mobilenetv2-imagenet',
     // segmentation side = 2 × resolution: 448 gives a 28-wide grid at stride 16 (MobileNetV2's tokens, DINOv3)

@@ -10,7 +10,14 @@ import type { SimOptions } from './options.ts';
 
 export const baseName = (repeat: number) => `base-r${repeat}`;
 
-export async function makeBaseSession(o: SimOptions, ds: Dataset, work: string, sessionsDir: string, repeat: number, say: (l: string) => void): Promise<void> {
+export async function makeBaseSession(
+  o: SimOptions,
+  ds: Dataset,
+  work: string,
+  sessionsDir: string,
+  repeat: number,
+  say: (l: string) => void,
+): Promise<void> {
   const { csv } = poolCsv(ds.pool, o.order, o.seed * 1000 + repeat);
   const csvFile = join(work, `pool-r${repeat}.csv`);
   writeFileSync(csvFile, csv);
@@ -19,7 +26,9 @@ export async function makeBaseSession(o: SimOptions, ds: Dataset, work: string, 
     const r = await importInto(session, csvFile, { format: 'csv' });
     if (r.skipped.length) say(`import skipped ${r.skipped.length} files, e.g. ${JSON.stringify(r.skipped[0])}`);
     if (r.duplicates.length) say(`import: ${r.duplicates.length} duplicate images (same bytes) imported once`);
-  } finally { closeSession(session); }
+  } finally {
+    closeSession(session);
+  }
 }
 
 export function truthMap(ds: Dataset, sessionsDir: string, repeat: number): Map<number, Item> {
@@ -27,17 +36,24 @@ export function truthMap(ds: Dataset, sessionsDir: string, repeat: number): Map<
   const session = openSession(sessionsDir, baseName(repeat));
   try {
     const out = new Map<number, Item>();
-    for (const row of session.db.$client.prepare('select id, path from images').all() as { id: number; path: string }[]) {
+    for (const row of session.db.$client.prepare('select id, path from images').all() as {
+      id: number;
+      path: string;
+    }[]) {
       const it = byPath.get(row.path);
       if (it) out.set(row.id, it);
     }
     return out;
-  } finally { closeSession(session); }
+  } finally {
+    closeSession(session);
+  }
 }
 
 /** A fresh run session: a copy of the base's database (closed, so its WAL is checkpointed). */
 export function copySession(sessionsDir: string, repeat: number, name: string): void {
-  const from = join(sessionsDir, baseName(repeat)), to = join(sessionsDir, name);
+  const from = join(sessionsDir, baseName(repeat)),
+    to = join(sessionsDir, name);
   mkdirSync(to, { recursive: true });
-  for (const f of ['session.db', 'session.db-wal']) if (existsSync(join(from, f))) copyFileSync(join(from, f), join(to, f));
+  for (const f of ['session.db', 'session.db-wal'])
+    if (existsSync(join(from, f))) copyFileSync(join(from, f), join(to, f));
 }

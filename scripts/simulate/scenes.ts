@@ -14,49 +14,83 @@ export const SCENE_CLASSES = ['circle', 'square', 'triangle', 'star'];
 const HUES = [0, 125, 225, 52];
 
 function polygon(kind: number, cx: number, cy: number, r: number, rot: number): number[] {
-  const n = [48, 4, 3, 10][kind], pts: number[] = [];
+  const n = [48, 4, 3, 10][kind],
+    pts: number[] = [];
   for (let i = 0; i < n; i++) {
-    const a = (kind ? rot : 0) + (i * 2 * Math.PI) / n, rad = kind === 3 && i % 2 ? r * 0.45 : r;
+    const a = (kind ? rot : 0) + (i * 2 * Math.PI) / n,
+      rad = kind === 3 && i % 2 ? r * 0.45 : r;
     pts.push(+(cx + rad * Math.cos(a)).toFixed(2), +(cy + rad * Math.sin(a)).toFixed(2));
   }
   return pts;
 }
 
 function hsv(h: number, s: number, v: number): number[] {
-  const f = (n: number) => { const k = (n + h / 60) % 6; return v * (1 - s * Math.max(0, Math.min(k, 4 - k, 1))); };
+  const f = (n: number) => {
+    const k = (n + h / 60) % 6;
+    return v * (1 - s * Math.max(0, Math.min(k, 4 - k, 1)));
+  };
   return [f(5), f(3), f(1)].map((x) => x * 255);
 }
 
-export async function makeColourScenes(dir: string, o: { count: number; seed: number; size: [number, number] }): Promise<void> {
+export async function makeColourScenes(
+  dir: string,
+  o: { count: number; seed: number; size: [number, number] },
+): Promise<void> {
   const rand = rng(o.seed * 31 + 5);
   const [W, H] = o.size;
   mkdirSync(join(dir, 'images'), { recursive: true });
-  const coco = { images: [] as object[], annotations: [] as object[], categories: SCENE_CLASSES.map((name, i) => ({ id: i + 1, name })) };
+  const coco = {
+    images: [] as object[],
+    annotations: [] as object[],
+    categories: SCENE_CLASSES.map((name, i) => ({ id: i + 1, name })),
+  };
   let annId = 1;
   for (let n = 1; n <= o.count; n++) {
     const name = `scene-${String(n).padStart(4, '0')}`;
-    const grey = 60 + rand() * 140, tint = [0, 1, 2].map(() => (rand() - 0.5) * 30);
-    const period = 6 + rand() * 24, angle = rand() * Math.PI, stripes = rand() < 0.5, noise = 8 + rand() * 25;
+    const grey = 60 + rand() * 140,
+      tint = [0, 1, 2].map(() => (rand() - 0.5) * 30);
+    const period = 6 + rand() * 24,
+      angle = rand() * Math.PI,
+      stripes = rand() < 0.5,
+      noise = 8 + rand() * 25;
     const shapes = 1 + Math.floor(rand() * 3);
     const polys: { kind: number; poly: number[]; colour: number[] }[] = [];
     for (let s = 0; s < shapes; s++) {
-      const kind = Math.floor(rand() * 4), r = Math.min(W, H) * (0.12 + rand() * 0.16);
+      const kind = Math.floor(rand() * 4),
+        r = Math.min(W, H) * (0.12 + rand() * 0.16);
       const poly = polygon(kind, r + rand() * (W - 2 * r), r + rand() * (H - 2 * r), r, rand() * 2 * Math.PI);
-      polys.push({ kind, poly, colour: hsv((HUES[kind] + (rand() - 0.5) * 24 + 360) % 360, 0.6 + rand() * 0.3, 0.55 + rand() * 0.4) });
+      polys.push({
+        kind,
+        poly,
+        colour: hsv((HUES[kind] + (rand() - 0.5) * 24 + 360) % 360, 0.6 + rand() * 0.3, 0.55 + rand() * 0.4),
+      });
     }
     const owner = new Int8Array(W * H).fill(-1);
-    polys.forEach((p, k) => { const m = polygonsToMask([p.poly], W, H); for (let i = 0; i < m.length; i++) if (m[i]) owner[i] = k; });
+    polys.forEach((p, k) => {
+      const m = polygonsToMask([p.poly], W, H);
+      for (let i = 0; i < m.length; i++) if (m[i]) owner[i] = k;
+    });
     const px = Buffer.alloc(W * H * 3);
-    const ca = Math.cos(angle), sa = Math.sin(angle);
-    for (let y = 0, i = 0; y < H; y++) for (let x = 0; x < W; x++, i++) {
-      const k = owner[i];
-      const base = k >= 0 ? polys[k].colour : [0, 1, 2].map((c) => grey + tint[c] + (stripes && Math.sin((2 * Math.PI * (x * ca + y * sa)) / period) > 0 ? 35 : 0));
-      const j = (rand() - 0.5) * 2 * (k >= 0 ? 12 : noise);
-      for (let c = 0; c < 3; c++) px[i * 3 + c] = Math.max(0, Math.min(255, Math.round(base[c] + j)));
-    }
-    await sharp(px, { raw: { width: W, height: H, channels: 3 } }).jpeg({ quality: 92 }).toFile(join(dir, 'images', `${name}.jpg`));
+    const ca = Math.cos(angle),
+      sa = Math.sin(angle);
+    for (let y = 0, i = 0; y < H; y++)
+      for (let x = 0; x < W; x++, i++) {
+        const k = owner[i];
+        const base =
+          k >= 0
+            ? polys[k].colour
+            : [0, 1, 2].map(
+                (c) => grey + tint[c] + (stripes && Math.sin((2 * Math.PI * (x * ca + y * sa)) / period) > 0 ? 35 : 0),
+              );
+        const j = (rand() - 0.5) * 2 * (k >= 0 ? 12 : noise);
+        for (let c = 0; c < 3; c++) px[i * 3 + c] = Math.max(0, Math.min(255, Math.round(base[c] + j)));
+      }
+    await sharp(px, { raw: { width: W, height: H, channels: 3 } })
+      .jpeg({ quality: 92 })
+      .toFile(join(dir, 'images', `${name}.jpg`));
     coco.images.push({ id: n, file_name: `images/${name}.jpg`, width: W, height: H });
-    for (const p of polys) coco.annotations.push({ id: annId++, image_id: n, category_id: p.kind + 1, iscrowd: 0, segmentation: [p.poly] });
+    for (const p of polys)
+      coco.annotations.push({ id: annId++, image_id: n, category_id: p.kind + 1, iscrowd: 0, segmentation: [p.poly] });
   }
   writeFileSync(join(dir, 'coco.json'), JSON.stringify(coco));
 }

@@ -2,10 +2,22 @@
 import type { Trainer } from '../../trainer/trainer.ts';
 import type { Item } from './dataset.ts';
 
-export interface Grid { h: number; w: number; data: Float32Array }
-export interface Score { miou: number; boundaryF: number }
+export interface Grid {
+  h: number;
+  w: number;
+  data: Float32Array;
+}
+export interface Score {
+  miou: number;
+  boundaryF: number;
+}
 /** segmentation: the same maps taken to full resolution four ways */
-export interface Upsampling { nearest: Score; bilinear: Score; refined: Score; oracle: Score }
+export interface Upsampling {
+  nearest: Score;
+  bilinear: Score;
+  refined: Score;
+  oracle: Score;
+}
 
 export interface TestSet {
   n: number;

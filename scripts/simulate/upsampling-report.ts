@@ -13,17 +13,34 @@ export function upsamplingTable(runs: Record<string, RunResult[]>): { rows: Upsa
     const us = rs.map((r) => r.upsampling).filter((u): u is NonNullable<RunResult['upsampling']> => !!u);
     if (!us.length) continue;
     const avg = (k: (typeof KINDS)[number]): Score => ({
-      miou: us.reduce((a, u) => a + u[k].miou, 0) / us.length, boundaryF: us.reduce((a, u) => a + u[k].boundaryF, 0) / us.length,
+      miou: us.reduce((a, u) => a + u[k].miou, 0) / us.length,
+      boundaryF: us.reduce((a, u) => a + u[k].boundaryF, 0) / us.length,
     });
-    rows.push({ strategy, runs: us.length, nearest: avg('nearest'), bilinear: avg('bilinear'), refined: avg('refined'), oracle: avg('oracle') });
+    rows.push({
+      strategy,
+      runs: us.length,
+      nearest: avg('nearest'),
+      bilinear: avg('bilinear'),
+      refined: avg('refined'),
+      oracle: avg('oracle'),
+    });
   }
   const f = (v: number) => v.toFixed(3);
-  const md = rows.length ? [
-    '', '## From the patch grid to full resolution (the final heads)', '',
-    'Full-resolution mIoU (boundary F, 2 px) of the same predicted maps upsampled three ways, and of the patch-grid oracle (the true masks voted to the grid, the better of nearest and bilinear upsampling): the best any patch classifier could do without looking at the image.', '',
-    '| strategy | nearest | bilinear | refined | oracle | refined − oracle |', '|---|---:|---:|---:|---:|---:|',
-    ...rows.map((r) => `| ${r.strategy} | ${KINDS.map((k) => `${f(r[k].miou)} (${f(r[k].boundaryF)})`).join(' | ')} | ${(r.refined.miou - r.oracle.miou >= 0 ? '+' : '') + f(r.refined.miou - r.oracle.miou)} |`),
-    '',
-  ].join('\n') : '';
+  const md = rows.length
+    ? [
+        '',
+        '## From the patch grid to full resolution (the final heads)',
+        '',
+        'Full-resolution mIoU (boundary F, 2 px) of the same predicted maps upsampled three ways, and of the patch-grid oracle (the true masks voted to the grid, the better of nearest and bilinear upsampling): the best any patch classifier could do without looking at the image.',
+        '',
+        '| strategy | nearest | bilinear | refined | oracle | refined − oracle |',
+        '|---|---:|---:|---:|---:|---:|',
+        ...rows.map(
+          (r) =>
+            `| ${r.strategy} | ${KINDS.map((k) => `${f(r[k].miou)} (${f(r[k].boundaryF)})`).join(' | ')} | ${(r.refined.miou - r.oracle.miou >= 0 ? '+' : '') + f(r.refined.miou - r.oracle.miou)} |`,
+        ),
+        '',
+      ].join('\n')
+    : '';
   return { rows, md };
 }

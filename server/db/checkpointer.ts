@@ -22,16 +22,37 @@ parentPort.on('message', () => { clearInterval(t); try { db.pragma('wal_checkpoi
 export function startCheckpointer(conn: Database.Database, file: string, everyMs = 250): () => Promise<void> {
   const driver = createRequire(import.meta.url).resolve('better-sqlite3');
   let w: Worker;
-  try { w = new Worker(CODE, { eval: true, workerData: { file, driver, everyMs } }); } catch { return async () => {}; }
+  try {
+    w = new Worker(CODE, { eval: true, workerData: { file, driver, everyMs } });
+  } catch {
+    return async () => {};
+  }
   w.unref();
   conn.pragma('wal_autocheckpoint = 0');
   let stopped = false;
-  w.on('error', () => { if (!stopped) { try { conn.pragma('wal_autocheckpoint = 1000'); } catch { /* closed */ } } });
+  w.on('error', () => {
+    if (!stopped) {
+      try {
+        conn.pragma('wal_autocheckpoint = 1000');
+      } catch {
+        /* closed */
+      }
+    }
+  });
   const exited = new Promise<void>((res) => w.once('exit', () => res()));
   return () => {
     // held from here on: the process waits for the worker's last checkpoint and close (at most 2 s)
-    if (!stopped) { stopped = true; w.ref(); w.postMessage('stop'); }
+    if (!stopped) {
+      stopped = true;
+      w.ref();
+      w.postMessage('stop');
+    }
     let timer: NodeJS.Timeout | undefined;
-    return Promise.race([exited, new Promise<void>((res) => { timer = setTimeout(res, 2000); })]).finally(() => clearTimeout(timer));
+    return Promise.race([
+      exited,
+      new Promise<void>((res) => {
+        timer = setTimeout(res, 2000);
+      }),
+    ]).finally(() => clearTimeout(timer));
   };
 }

@@ -12,27 +12,35 @@ export const IMAGE_STATE = { unlabelled: 0, label: 1, skip: 2, mask: 3 } as cons
 export const RANDOM_KEY_TEXT = '((id * 2654435761) % 4294967296)';
 export const RANDOM_KEY = sql.raw(RANDOM_KEY_TEXT);
 
-export const images = sqliteTable('images', {
-  id: integer('id').primaryKey({ autoIncrement: true }),
-  /** absolute path of the file where it lies (or under the session's images/ when copied) */
-  path: text('path').notNull().unique(),
-  /** displayed (EXIF-oriented) size */
-  width: integer('width').notNull(),
-  height: integer('height').notNull(),
-  sha256: text('sha256').notNull().unique(),
-  bytes: integer('bytes').notNull(),
-  addedAt: integer('added_at').notNull(),
-  /** IMAGE_STATE of its annotation, maintained by triggers on annotations: never written by code */
-  state: integer('state').notNull().default(0),
-  /** EXIF orientation (1 = upright) and sharp's format name, read at import: the file route streams an
-   *  upright file without decoding it. Null for rows imported before they were recorded (looked up once). */
-  orientation: integer('orientation'),
-  format: text('format'),
-}, (t) => [
-  // partial indexes: only unlabelled rows, so next-unlabelled and random never walk past labelled images
-  index('images_unlabelled_idx').on(t.id).where(sql`state = 0`),
-  index('images_random_idx').on(RANDOM_KEY).where(sql`state = 0`),
-]);
+export const images = sqliteTable(
+  'images',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    /** absolute path of the file where it lies (or under the session's images/ when copied) */
+    path: text('path').notNull().unique(),
+    /** displayed (EXIF-oriented) size */
+    width: integer('width').notNull(),
+    height: integer('height').notNull(),
+    sha256: text('sha256').notNull().unique(),
+    bytes: integer('bytes').notNull(),
+    addedAt: integer('added_at').notNull(),
+    /** IMAGE_STATE of its annotation, maintained by triggers on annotations: never written by code */
+    state: integer('state').notNull().default(0),
+    /** EXIF orientation (1 = upright) and sharp's format name, read at import: the file route streams an
+     *  upright file without decoding it. Null for rows imported before they were recorded (looked up once). */
+    orientation: integer('orientation'),
+    format: text('format'),
+  },
+  (t) => [
+    // partial indexes: only unlabelled rows, so next-unlabelled and random never walk past labelled images
+    index('images_unlabelled_idx')
+      .on(t.id)
+      .where(sql`state = 0`),
+    index('images_random_idx')
+      .on(RANDOM_KEY)
+      .where(sql`state = 0`),
+  ],
+);
 
 export const classes = sqliteTable('classes', {
   id: integer('id').primaryKey({ autoIncrement: true }),
@@ -42,58 +50,74 @@ export const classes = sqliteTable('classes', {
 });
 
 /** The current annotation of an image (one row per annotated image). */
-export const annotations = sqliteTable('annotations', {
-  imageId: integer('image_id').primaryKey().references(() => images.id),
-  /** 'label' | 'skip' (classification) or 'mask' (segmentation) */
-  kind: text('kind', { enum: ['label', 'skip', 'mask'] }).notNull(),
-  classId: integer('class_id').references(() => classes.id),
-  /** segmentation: JSON [{classId,x,y}] in image pixels */
-  points: text('points', { mode: 'json' }).$type<{ classId: number; x: number; y: number }[]>(),
-  /** segmentation: class-index PNG (pixel = class id, 0 = unlabelled), image-sized */
-  mask: blob('mask', { mode: 'buffer' }),
-  annotator: text('annotator').notNull(),
-  updatedAt: integer('updated_at').notNull(),
-}, (t) => [index('annotations_class_idx').on(t.classId)]);
+export const annotations = sqliteTable(
+  'annotations',
+  {
+    imageId: integer('image_id')
+      .primaryKey()
+      .references(() => images.id),
+    /** 'label' | 'skip' (classification) or 'mask' (segmentation) */
+    kind: text('kind', { enum: ['label', 'skip', 'mask'] }).notNull(),
+    classId: integer('class_id').references(() => classes.id),
+    /** segmentation: JSON [{classId,x,y}] in image pixels */
+    points: text('points', { mode: 'json' }).$type<{ classId: number; x: number; y: number }[]>(),
+    /** segmentation: class-index PNG (pixel = class id, 0 = unlabelled), image-sized */
+    mask: blob('mask', { mode: 'buffer' }),
+    annotator: text('annotator').notNull(),
+    updatedAt: integer('updated_at').notNull(),
+  },
+  (t) => [index('annotations_class_idx').on(t.classId)],
+);
 
 /** Append-only log of every annotation change (undo, live accuracy, audit). */
-export const events = sqliteTable('events', {
-  id: integer('id').primaryKey({ autoIncrement: true }),
-  imageId: integer('image_id').notNull(),
-  /** 'set' | 'delete' | 'accept' | 'class-delete' */
-  type: text('type').notNull(),
-  annotator: text('annotator').notNull(),
-  /** classification: the label given (null for skip / delete) */
-  classId: integer('class_id'),
-  /** classification: top-1 prediction the annotator was shown when labelling (live accuracy) */
-  predictedClassId: integer('predicted_class_id'),
-  /** JSON of the annotation before the change (undo) */
-  before: text('before'),
-  at: integer('at').notNull(),
-}, (t) => [index('events_image_idx').on(t.imageId)]);
+export const events = sqliteTable(
+  'events',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    imageId: integer('image_id').notNull(),
+    /** 'set' | 'delete' | 'accept' | 'class-delete' */
+    type: text('type').notNull(),
+    annotator: text('annotator').notNull(),
+    /** classification: the label given (null for skip / delete) */
+    classId: integer('class_id'),
+    /** classification: top-1 prediction the annotator was shown when labelling (live accuracy) */
+    predictedClassId: integer('predicted_class_id'),
+    /** JSON of the annotation before the change (undo) */
+    before: text('before'),
+    at: integer('at').notNull(),
+  },
+  (t) => [index('events_image_idx').on(t.imageId)],
+);
 
-export const predictions = sqliteTable('predictions', {
-  imageId: integer('image_id').primaryKey().references(() => images.id),
-  modelVersion: integer('model_version').notNull(),
-  /** top-1 class (classification) or most frequent predicted class (segmentation) */
-  classId: integer('class_id'),
-  /** classification: JSON {classId: prob} */
-  probs: text('probs', { mode: 'json' }).$type<Record<string, number>>(),
-  /** segmentation: uint8 probabilities [C, mapH, mapW] in classIds order */
-  map: blob('map', { mode: 'buffer' }),
-  mapClassIds: text('map_class_ids', { mode: 'json' }).$type<number[]>(),
-  mapWidth: integer('map_width'),
-  mapHeight: integer('map_height'),
-  /** 1 - margin between the top two classes (higher = less sure) */
-  uncertainty: real('uncertainty'),
-  /** probability of the top class: kept by the trainer's compact deltas, which carry no `probs` */
-  confidence: real('confidence'),
-  at: integer('at').notNull(),
-}, (t) => [
-  index('predictions_class_idx').on(t.classId),
-  // sort=uncertainty is "most uncertain first, then by id", sort=confidence its exact reverse: one index
-  // serves both as range scans (a refit's deltas update it, so one index rather than two)
-  index('predictions_unc_desc_idx').on(sql`uncertainty desc`, t.imageId),
-]);
+export const predictions = sqliteTable(
+  'predictions',
+  {
+    imageId: integer('image_id')
+      .primaryKey()
+      .references(() => images.id),
+    modelVersion: integer('model_version').notNull(),
+    /** top-1 class (classification) or most frequent predicted class (segmentation) */
+    classId: integer('class_id'),
+    /** classification: JSON {classId: prob} */
+    probs: text('probs', { mode: 'json' }).$type<Record<string, number>>(),
+    /** segmentation: uint8 probabilities [C, mapH, mapW] in classIds order */
+    map: blob('map', { mode: 'buffer' }),
+    mapClassIds: text('map_class_ids', { mode: 'json' }).$type<number[]>(),
+    mapWidth: integer('map_width'),
+    mapHeight: integer('map_height'),
+    /** 1 - margin between the top two classes (higher = less sure) */
+    uncertainty: real('uncertainty'),
+    /** probability of the top class: kept by the trainer's compact deltas, which carry no `probs` */
+    confidence: real('confidence'),
+    at: integer('at').notNull(),
+  },
+  (t) => [
+    index('predictions_class_idx').on(t.classId),
+    // sort=uncertainty is "most uncertain first, then by id", sort=confidence its exact reverse: one index
+    // serves both as range scans (a refit's deltas update it, so one index rather than two)
+    index('predictions_unc_desc_idx').on(sql`uncertainty desc`, t.imageId),
+  ],
+);
 
 /** Ranked image ids per strategy as last published by the trainer. */
 export const suggestions = sqliteTable('suggestions', {
@@ -103,13 +127,17 @@ export const suggestions = sqliteTable('suggestions', {
   at: integer('at').notNull(),
 });
 
-export const metrics = sqliteTable('metrics', {
-  id: integer('id').primaryKey({ autoIncrement: true }),
-  name: text('name').notNull(),
-  step: integer('step').notNull(),
-  value: real('value').notNull(),
-  at: integer('at').notNull(),
-}, (t) => [index('metrics_name_idx').on(t.name, t.step)]);
+export const metrics = sqliteTable(
+  'metrics',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    name: text('name').notNull(),
+    step: integer('step').notNull(),
+    value: real('value').notNull(),
+    at: integer('at').notNull(),
+  },
+  (t) => [index('metrics_name_idx').on(t.name, t.step)],
+);
 
 /** Key/value settings: 'task' (the lock), 'trainer' (last status), defaults. Values are JSON. */
 export const settings = sqliteTable('settings', {
@@ -118,11 +146,15 @@ export const settings = sqliteTable('settings', {
 });
 
 /** An annotator holds an image for a while so two annotators never get the same one. */
-export const claims = sqliteTable('claims', {
-  imageId: integer('image_id').primaryKey(),
-  annotator: text('annotator').notNull(),
-  expiresAt: integer('expires_at').notNull(),
-}, (t) => [index('claims_annotator_idx').on(t.annotator)]);
+export const claims = sqliteTable(
+  'claims',
+  {
+    imageId: integer('image_id').primaryKey(),
+    annotator: text('annotator').notNull(),
+    expiresAt: integer('expires_at').notNull(),
+  },
+  (t) => [index('claims_annotator_idx').on(t.annotator)],
+);
 
 /** Counts kept by triggers (migration 0002) instead of counted per request: `images`, `labelled`
  *  (annotations that are not skips), `skipped`, `predictions`, `class:<id>` (labels), `pred:<id>` (predicted

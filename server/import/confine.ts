@@ -18,7 +18,11 @@ export const notImportable = () =>
 /** The real path of an import source under the roots: a folder, a .csv or a .json file. */
 export async function resolveImportPath(path: string, roots: string[]): Promise<string> {
   let real: string;
-  try { real = await realpath(resolve(path)); } catch { throw notImportable(); }
+  try {
+    real = await realpath(resolve(path));
+  } catch {
+    throw notImportable();
+  }
   if (!isUnder(roots, real)) throw notImportable();
   const st = await stat(real).catch(() => null);
   const ext = extname(real).toLowerCase();
@@ -28,18 +32,35 @@ export async function resolveImportPath(path: string, roots: string[]): Promise<
 
 /** Keeps the entries of a CSV / COCO source that are files under the roots; the others become skips
  * named "<source> row N" (CSV) or "<source> image N" (COCO). */
-export async function confineEntries(entries: Entry[], roots: string[], source: string, kind: 'row' | 'image'): Promise<{ kept: Entry[]; skipped: Skip[] }> {
+export async function confineEntries(
+  entries: Entry[],
+  roots: string[],
+  source: string,
+  kind: 'row' | 'image',
+): Promise<{ kept: Entry[]; skipped: Skip[] }> {
   const ok = new Array<boolean>(entries.length).fill(false);
   const BATCH = 64;
   for (let i = 0; i < entries.length; i += BATCH) {
-    await Promise.all(entries.slice(i, i + BATCH).map(async (e, k) => {
-      const real = await realpath(e.file).catch(() => null);
-      ok[i + k] = !!real && isUnder(roots, real) && !!(await stat(real).catch(() => null))?.isFile();
-    }));
+    await Promise.all(
+      entries.slice(i, i + BATCH).map(async (e, k) => {
+        const real = await realpath(e.file).catch(() => null);
+        ok[i + k] = !!real && isUnder(roots, real) && !!(await stat(real).catch(() => null))?.isFile();
+      }),
+    );
   }
   const name = basename(source);
   return {
     kept: entries.filter((_, i) => ok[i]),
-    skipped: entries.flatMap((e, i) => (ok[i] ? [] : [{ file: `${name} ${kind} ${e.index ?? i + 1}`, reason: 'missing' as const, detail: 'no image file at that path under the import roots' }])),
+    skipped: entries.flatMap((e, i) =>
+      ok[i]
+        ? []
+        : [
+            {
+              file: `${name} ${kind} ${e.index ?? i + 1}`,
+              reason: 'missing' as const,
+              detail: 'no image file at that path under the import roots',
+            },
+          ],
+    ),
   };
 }

@@ -3,7 +3,10 @@
 import type { Rle } from '../masks.ts';
 
 export type Format = 'folder' | 'class-folders' | 'csv' | 'coco';
-export interface CocoAnn { categoryId: number; segmentation: number[][] | Rle }
+export interface CocoAnn {
+  categoryId: number;
+  segmentation: number[][] | Rle;
+}
 export interface Entry {
   file: string;
   /** class name (class-folders, CSV) */

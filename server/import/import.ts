@@ -39,7 +39,10 @@ const MAX_AHEAD = 4 * BATCH;
 export async function importInto(session: Session, source: string, opts: ImportOptions = {}): Promise<ImportReport> {
   const { roots, limits } = opts;
   const plan = await readSource(source, opts.format ?? 'auto', {
-    maxFiles: limits?.maxFiles, deadline: limits?.maxMs === undefined ? undefined : Date.now() + limits.maxMs, roots, onFound: opts.onScan,
+    maxFiles: limits?.maxFiles,
+    deadline: limits?.maxMs === undefined ? undefined : Date.now() + limits.maxMs,
+    roots,
+    onFound: opts.onScan,
   });
   if (roots && (plan.format === 'csv' || plan.format === 'coco')) {
     const c = await confineEntries(plan.entries, roots, source, plan.format === 'csv' ? 'row' : 'image');
@@ -47,19 +50,36 @@ export async function importInto(session: Session, source: string, opts: ImportO
     plan.skipped.push(...c.skipped);
   }
   const { db } = session;
-  const report: ImportReport = { format: plan.format, added: 0, duplicates: [], skipped: [...plan.skipped], alreadyPresent: 0,
-    classesCreated: [], labelsSet: 0, masksSet: 0, warnings: [...plan.warnings] };
+  const report: ImportReport = {
+    format: plan.format,
+    added: 0,
+    duplicates: [],
+    skipped: [...plan.skipped],
+    alreadyPresent: 0,
+    classesCreated: [],
+    labelsSet: 0,
+    masksSet: 0,
+    warnings: [...plan.warnings],
+  };
   // what is already in the session is looked up by its unique indexes, not loaded: memory does not grow
   // with the session (it held ~1.75 KiB per existing image before)
-  const byPath = (path: string) => stmt(db, 'select id, width, height from images where path = ?').get(path) as { id: number; width: number; height: number } | undefined;
-  const bySha = (sha: string) => stmt(db, 'select id, path from images where sha256 = ?').get(sha) as { id: number; path: string } | undefined;
+  const byPath = (path: string) =>
+    stmt(db, 'select id, width, height from images where path = ?').get(path) as
+      { id: number; width: number; height: number } | undefined;
+  const bySha = (sha: string) =>
+    stmt(db, 'select id, path from images where sha256 = ?').get(sha) as { id: number; path: string } | undefined;
   /** image id (and displayed size) each labelled entry ended up as: new, already present or duplicate */
   const idOf = new Map<Entry, { id: number; width: number; height: number }>();
-  const remember = (e: Entry, ref: { id: number; width: number; height: number }) => { if (e.label || e.coco) idOf.set(e, ref); };
+  const remember = (e: Entry, ref: { id: number; width: number; height: number }) => {
+    if (e.label || e.coco) idOf.set(e, ref);
+  };
   const todo: Entry[] = [];
   for (const e of plan.entries) {
     const known = byPath(e.file);
-    if (known) { report.alreadyPresent++; remember(e, known); } else todo.push(e);
+    if (known) {
+      report.alreadyPresent++;
+      remember(e, known);
+    } else todo.push(e);
   }
   const total = plan.entries.length;
   let done = report.alreadyPresent;
@@ -79,9 +99,13 @@ export async function importInto(session: Session, source: string, opts: ImportO
     const added: { p: Probed; id: number }[] = [];
     db.transaction(() => {
       for (let i = flushed; i < end; i++) {
-        const r = results[i]!, e = todo[i];
+        const r = results[i]!,
+          e = todo[i];
         results[i] = undefined; // free thumbnails and bytes as we go
-        if (isSkip(r)) { report.skipped.push(r); continue; }
+        if (isSkip(r)) {
+          report.skipped.push(r);
+          continue;
+        }
         const path = opts.copy ? join(imagesDir, r.sha256.slice(0, 16) + extname(r.file).toLowerCase()) : r.file;
         const prev = bySha(r.sha256);
         const firstOfItsBytes = !seenSha.has(r.sha256);
@@ -94,16 +118,35 @@ export async function importInto(session: Session, source: string, opts: ImportO
           continue;
         }
         if (opts.copy && !existsSync(path)) {
-          if (r.data) writeFileSync(path, r.data); else copyFileSync(r.file, path);
+          if (r.data) writeFileSync(path, r.data);
+          else copyFileSync(r.file, path);
         }
-        const id = Number(db.insert(images).values({ path, width: r.width, height: r.height, sha256: r.sha256, bytes: r.bytes, addedAt: Date.now(), orientation: r.orientation, format: r.format }).run().lastInsertRowid);
+        const id = Number(
+          db
+            .insert(images)
+            .values({
+              path,
+              width: r.width,
+              height: r.height,
+              sha256: r.sha256,
+              bytes: r.bytes,
+              addedAt: Date.now(),
+              orientation: r.orientation,
+              format: r.format,
+            })
+            .run().lastInsertRowid,
+        );
         remember(e, { id, width: r.width, height: r.height });
         added.push({ p: r, id });
       }
     });
     // async: the open/write/close run on the libuv pool instead of blocking the loop that feeds sharp
     for (const { p, id } of added) {
-      thumbWrites.push(writeFile(thumbPath(session.dir, id), p.thumb).catch((e) => { report.warnings.push(`thumbnail of image ${id}: ${e.message}`); }));
+      thumbWrites.push(
+        writeFile(thumbPath(session.dir, id), p.thumb).catch((e) => {
+          report.warnings.push(`thumbnail of image ${id}: ${e.message}`);
+        }),
+      );
     }
     report.added += added.length;
     flushed = end;
@@ -114,7 +157,10 @@ export async function importInto(session: Session, source: string, opts: ImportO
   const worker = async () => {
     while (next < todo.length) {
       // one slow file (a huge TIFF) must not let thousands of finished thumbnails pile up behind it
-      if (next - flushed >= MAX_AHEAD) { await new Promise((r) => setTimeout(r, 5)); continue; }
+      if (next - flushed >= MAX_AHEAD) {
+        await new Promise((r) => setTimeout(r, 5));
+        continue;
+      }
       const i = next++;
       results[i] = await probeImage(todo[i].file, { keepData: opts.copy });
       opts.onProgress?.(++done, total);
@@ -136,12 +182,17 @@ async function applyAnnotations(session: Session, plan: SourcePlan, idOf: Import
   let want: { task: ServerTask<any>; entries: Entry[] } | null = null;
   for (const task of SERVER_TASK_LIST) {
     const entries = task.importer.entries(plan, idOf);
-    if (entries.length) { want = { task, entries }; break; }
+    if (entries.length) {
+      want = { task, entries };
+      break;
+    }
   }
   if (!want) return;
   const task = getTask(db);
   if (task && task !== want.task.name) {
-    report.warnings.push(`the session's task is ${task}: ${want.task.name} annotations in the source were not imported (images only)`);
+    report.warnings.push(
+      `the session's task is ${task}: ${want.task.name} annotations in the source were not imported (images only)`,
+    );
     return;
   }
   await want.task.importer.apply(session, plan, want.entries, idOf, report, !task);
@@ -149,17 +200,27 @@ async function applyAnnotations(session: Session, plan: SourcePlan, idOf: Import
 
 /** A terminal progress bar on stderr for the CLI: pass `onProgress`, call `stop()` when done. */
 export function progressBar(label = 'import'): { onProgress: (done: number, total: number) => void; stop: () => void } {
-  const bar = new cliProgress.SingleBar({
-    format: `${label} [{bar}] {value}/{total} images | {percentage}% | {rate} img/s | eta {eta_formatted}`,
-    stream: process.stderr, hideCursor: true, etaBuffer: 200,
-  }, cliProgress.Presets.shades_classic);
+  const bar = new cliProgress.SingleBar(
+    {
+      format: `${label} [{bar}] {value}/{total} images | {percentage}% | {rate} img/s | eta {eta_formatted}`,
+      stream: process.stderr,
+      hideCursor: true,
+      etaBuffer: 200,
+    },
+    cliProgress.Presets.shades_classic,
+  );
   let started = false;
   const t0 = Date.now();
   return {
     onProgress(done, total) {
-      if (!started) { bar.start(total, done, { rate: '0' }); started = true; }
+      if (!started) {
+        bar.start(total, done, { rate: '0' });
+        started = true;
+      }
       bar.update(done, { rate: (done / Math.max(0.001, (Date.now() - t0) / 1000)).toFixed(0) });
     },
-    stop() { if (started) bar.stop(); },
+    stop() {
+      if (started) bar.stop();
+    },
   };
 }

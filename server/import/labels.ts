@@ -8,9 +8,28 @@ import { encodeClassMask, polygonsToMask, rleCounts, rleDecode, type Rle } from 
 import type { CocoAnn } from './sources.ts';
 
 /** Distinct, readable on dark and light backgrounds; cycled by class position. */
-export const PALETTE = ['#e6194b', '#3cb44b', '#4363d8', '#f58231', '#911eb4', '#46f0f0', '#f032e6', '#bcf60c',
-  '#fabebe', '#008080', '#e6beff', '#9a6324', '#fffac8', '#800000', '#aaffc3', '#808000', '#ffd8b1', '#000075',
-  '#808080', '#ffe119'];
+export const PALETTE = [
+  '#e6194b',
+  '#3cb44b',
+  '#4363d8',
+  '#f58231',
+  '#911eb4',
+  '#46f0f0',
+  '#f032e6',
+  '#bcf60c',
+  '#fabebe',
+  '#008080',
+  '#e6beff',
+  '#9a6324',
+  '#fffac8',
+  '#800000',
+  '#aaffc3',
+  '#808000',
+  '#ffd8b1',
+  '#000075',
+  '#808080',
+  '#ffe119',
+];
 
 export const IMPORT_ANNOTATOR = 'import';
 
@@ -18,7 +37,11 @@ export const IMPORT_ANNOTATOR = 'import';
  * keeps category ids = class ids = mask pixel values). Names are matched as the API matches them, without
  * regard to case ('Cat' is the existing 'cat'); they have passed the class-name rule (sources.ts).
  * Call inside a transaction. */
-export function ensureClasses(db: Db, wanted: { name: string; preferId?: number }[], created: string[]): Map<string, number> {
+export function ensureClasses(
+  db: Db,
+  wanted: { name: string; preferId?: number }[],
+  created: string[],
+): Map<string, number> {
   const rows = db.select().from(classes).all();
   const byLower = new Map(rows.map((c) => [c.name.toLowerCase(), c.id]));
   const out = new Map<string, number>();
@@ -26,10 +49,16 @@ export function ensureClasses(db: Db, wanted: { name: string; preferId?: number 
   let pos = rows.reduce((m, c) => Math.max(m, c.position), -1) + 1;
   for (const { name, preferId } of wanted) {
     const have = byLower.get(name.toLowerCase());
-    if (have !== undefined) { out.set(name, have); continue; }
+    if (have !== undefined) {
+      out.set(name, have);
+      continue;
+    }
     const values = { name, color: PALETTE[pos % PALETTE.length], position: pos };
     const id = preferId && preferId > 0 && !usedIds.has(preferId) ? preferId : undefined;
-    const r = db.insert(classes).values(id ? { id, ...values } : values).run();
+    const r = db
+      .insert(classes)
+      .values(id ? { id, ...values } : values)
+      .run();
     const newId = id ?? Number(r.lastInsertRowid);
     byLower.set(name.toLowerCase(), newId);
     out.set(name, newId);
@@ -50,7 +79,9 @@ export function writeLabels(db: Db, labels: { imageId: number; classId: number }
   const at = Date.now();
   for (const { imageId, classId } of labels) {
     if (hasAnnotation(db, imageId)) continue;
-    db.insert(annotations).values({ imageId, kind: 'label', classId, annotator: IMPORT_ANNOTATOR, updatedAt: at }).run();
+    db.insert(annotations)
+      .values({ imageId, kind: 'label', classId, annotator: IMPORT_ANNOTATOR, updatedAt: at })
+      .run();
     db.insert(events).values({ imageId, type: 'set', annotator: IMPORT_ANNOTATOR, classId, before: null, at }).run();
     n++;
   }
@@ -62,8 +93,12 @@ export function writeMasks(db: Db, masks: { imageId: number; png: Buffer }[]): n
   const at = Date.now();
   for (const { imageId, png } of masks) {
     if (hasAnnotation(db, imageId)) continue;
-    db.insert(annotations).values({ imageId, kind: 'mask', classId: null, mask: png, annotator: IMPORT_ANNOTATOR, updatedAt: at }).run();
-    db.insert(events).values({ imageId, type: 'set', annotator: IMPORT_ANNOTATOR, classId: null, before: null, at }).run();
+    db.insert(annotations)
+      .values({ imageId, kind: 'mask', classId: null, mask: png, annotator: IMPORT_ANNOTATOR, updatedAt: at })
+      .run();
+    db.insert(events)
+      .values({ imageId, type: 'set', annotator: IMPORT_ANNOTATOR, classId: null, before: null, at })
+      .run();
     n++;
   }
   return n;
@@ -71,7 +106,12 @@ export function writeMasks(db: Db, masks: { imageId: number; png: Buffer }[]): n
 
 /** Paints COCO annotations (polygons or RLE, in file order: later ones win where they overlap) into a
  * class-index mask of the displayed image size; returns the PNG, or a reason it cannot be made. */
-export async function cocoMask(anns: CocoAnn[], width: number, height: number, classOf: Map<number, number>): Promise<Buffer | string> {
+export async function cocoMask(
+  anns: CocoAnn[],
+  width: number,
+  height: number,
+  classOf: Map<number, number>,
+): Promise<Buffer | string> {
   const data = new Uint8Array(width * height);
   for (const a of anns) {
     const cls = classOf.get(a.categoryId);
@@ -84,7 +124,11 @@ export async function cocoMask(anns: CocoAnn[], width: number, height: number, c
       if (!Array.isArray(rle.size) || rle.size[0] !== height || rle.size[1] !== width) {
         return `RLE size ${JSON.stringify(rle.size)} is not the image's [${height}, ${width}]`;
       }
-      try { bin = rleDecode(rleCounts(rle), width, height); } catch (e) { return `bad RLE: ${(e as Error).message}`; }
+      try {
+        bin = rleDecode(rleCounts(rle), width, height);
+      } catch (e) {
+        return `bad RLE: ${(e as Error).message}`;
+      }
     }
     for (let i = 0; i < bin.length; i++) if (bin[i]) data[i] = cls;
   }

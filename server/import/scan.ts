@@ -8,11 +8,26 @@ import { AppError } from '../errors.ts';
 import { isUnder } from './confine.ts';
 import type { Skip } from './validate.ts';
 
-export const IMAGE_EXTS = new Set(['.jpg', '.jpeg', '.jpe', '.jfif', '.png', '.webp', '.tif', '.tiff', '.gif', '.avif']);
+export const IMAGE_EXTS = new Set([
+  '.jpg',
+  '.jpeg',
+  '.jpe',
+  '.jfif',
+  '.png',
+  '.webp',
+  '.tif',
+  '.tiff',
+  '.gif',
+  '.avif',
+]);
 
 export const isImageName = (file: string) => IMAGE_EXTS.has(extname(file).toLowerCase());
 
-export interface ScanResult { root: string; files: string[]; skipped: Skip[] }
+export interface ScanResult {
+  root: string;
+  files: string[];
+  skipped: Skip[];
+}
 export interface ScanOptions {
   /** image files at most (entries looked at: 10× that); past it the walk fails with 413 too_many_files */
   maxFiles?: number;
@@ -33,13 +48,20 @@ export async function scanFolder(root: string, o: ScanOptions = {}): Promise<Sca
   let entries = 0;
   const check = () => {
     if (files.length > maxFiles || entries > maxFiles * 10) {
-      throw new AppError(413, 'too_many_files', `more than ${maxFiles} images (or ${maxFiles * 10} entries) under that folder: import a smaller one`);
+      throw new AppError(
+        413,
+        'too_many_files',
+        `more than ${maxFiles} images (or ${maxFiles * 10} entries) under that folder: import a smaller one`,
+      );
     }
-    if (o.deadline !== undefined && Date.now() > o.deadline) throw new AppError(422, 'scan_timeout', 'the folder took too long to list: import a smaller one');
+    if (o.deadline !== undefined && Date.now() > o.deadline)
+      throw new AppError(422, 'scan_timeout', 'the folder took too long to list: import a smaller one');
   };
   const walk = async (dir: string) => {
     let list;
-    try { list = await readdir(dir, { withFileTypes: true }); } catch (e) {
+    try {
+      list = await readdir(dir, { withFileTypes: true });
+    } catch (e) {
       skipped.push({ file: dir, reason: 'unreadable', detail: (e as Error).message });
       return;
     }
@@ -47,11 +69,14 @@ export async function scanFolder(root: string, o: ScanOptions = {}): Promise<Sca
       entries++;
       if (ent.name.startsWith('.')) continue;
       const p = join(dir, ent.name);
-      let isDir = ent.isDirectory(), isFile = ent.isFile();
+      let isDir = ent.isDirectory(),
+        isFile = ent.isFile();
       if (ent.isSymbolicLink()) {
         try {
           if (o.roots && !isUnder(o.roots, await realpath(p))) throw new Error('outside the import roots');
-          const st = await stat(p); isDir = st.isDirectory(); isFile = st.isFile();
+          const st = await stat(p);
+          isDir = st.isDirectory();
+          isFile = st.isFile();
         } catch {
           if (isImageName(p)) skipped.push({ file: p, reason: 'missing', detail: 'dangling symlink' });
           continue;
@@ -59,8 +84,16 @@ export async function scanFolder(root: string, o: ScanOptions = {}): Promise<Sca
       }
       if (isDir) {
         let key = p;
-        try { const st = await stat(p); key = `${st.dev}:${st.ino}`; } catch { /* walk reports it */ }
-        if (!seenDirs.has(key)) { seenDirs.add(key); await walk(p); }
+        try {
+          const st = await stat(p);
+          key = `${st.dev}:${st.ino}`;
+        } catch {
+          /* walk reports it */
+        }
+        if (!seenDirs.has(key)) {
+          seenDirs.add(key);
+          await walk(p);
+        }
       } else if (isFile && isImageName(p)) {
         files.push(p);
         if (files.length % 500 === 0) o.onFound?.(files.length);

@@ -15,14 +15,16 @@ export function thumbPath(sessionDir: string, id: number): string {
 /** failOn 'warning' makes a truncated or corrupt stream an error instead of a grey-filled picture. */
 export function makeThumb(input: Buffer | string, size = THUMB_SIZE): Promise<Buffer> {
   // transparent pixels: the background the model sees too (image-background.ts)
-  return onBackground(sharp(input, { failOn: 'warning' }))
-    .rotate() // honour EXIF orientation
-    // Import is bound by this pipeline (bench/import.ts). The JPEG decoder's shrink-on-load does most of
-    // the downscaling, so a linear kernel for the rest looks the same at 256 px and costs ~25% less CPU
-    // than lanczos3; WebP effort 1 (default 4) encodes ~3× faster for a few % more bytes.
-    .resize(size, size, { fit: 'inside', withoutEnlargement: true, kernel: 'linear' })
-    .webp({ quality: 80, effort: 1 })
-    .toBuffer();
+  return (
+    onBackground(sharp(input, { failOn: 'warning' }))
+      .rotate() // honour EXIF orientation
+      // Import is bound by this pipeline (bench/import.ts). The JPEG decoder's shrink-on-load does most of
+      // the downscaling, so a linear kernel for the rest looks the same at 256 px and costs ~25% less CPU
+      // than lanczos3; WebP effort 1 (default 4) encodes ~3× faster for a few % more bytes.
+      .resize(size, size, { fit: 'inside', withoutEnlargement: true, kernel: 'linear' })
+      .webp({ quality: 80, effort: 1 })
+      .toBuffer()
+  );
 }
 
 export function writeThumb(sessionDir: string, id: number, thumb: Buffer): void {

@@ -9,7 +9,11 @@ import { makeThumb, THUMB_SIZE } from './thumbs.ts';
 
 export type SkipReason = 'missing' | 'unreadable' | 'empty' | 'not-an-image' | 'corrupt' | 'too-large';
 /** A file left out of an import: reason is one of a fixed set of categories, detail the underlying message. */
-export interface Skip { file: string; reason: SkipReason; detail?: string }
+export interface Skip {
+  file: string;
+  reason: SkipReason;
+  detail?: string;
+}
 
 export interface Probed {
   file: string;
@@ -26,17 +30,27 @@ export interface Probed {
   data?: Buffer;
 }
 
-export async function probeImage(file: string, opts: { keepData?: boolean; thumbSize?: number } = {}): Promise<Probed | Skip> {
+export async function probeImage(
+  file: string,
+  opts: { keepData?: boolean; thumbSize?: number } = {},
+): Promise<Probed | Skip> {
   let data: Buffer;
-  try { data = await readFile(file); } catch (e) {
+  try {
+    data = await readFile(file);
+  } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    return { file, reason: code === 'ENOENT' || code === 'ENOTDIR' ? 'missing' : 'unreadable', detail: (e as Error).message };
+    return {
+      file,
+      reason: code === 'ENOENT' || code === 'ENOTDIR' ? 'missing' : 'unreadable',
+      detail: (e as Error).message,
+    };
   }
   if (data.length === 0) return { file, reason: 'empty', detail: 'zero-byte file' };
   let width: number, height: number, orientation: number, format: string;
   try {
     const m = await sharp(data).metadata();
-    orientation = m.orientation ?? 1; format = m.format ?? 'unknown';
+    orientation = m.orientation ?? 1;
+    format = m.format ?? 'unknown';
     if (!m.width || !m.height) return { file, reason: 'corrupt', detail: 'no image size in header' };
     const swap = (m.orientation ?? 1) >= 5; // orientations 5–8 rotate by 90°
     width = swap ? m.height : m.width;
@@ -52,7 +66,17 @@ export async function probeImage(file: string, opts: { keepData?: boolean; thumb
     return { file, reason: classify(e as Error, 'corrupt'), detail: (e as Error).message };
   }
   const sha256 = createHash('sha256').update(data).digest('hex');
-  return { file, width, height, sha256, bytes: data.length, orientation, format, thumb, data: opts.keepData ? data : undefined };
+  return {
+    file,
+    width,
+    height,
+    sha256,
+    bytes: data.length,
+    orientation,
+    format,
+    thumb,
+    data: opts.keepData ? data : undefined,
+  };
 }
 
 function classify(e: Error, fallback: SkipReason): SkipReason {

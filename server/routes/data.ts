@@ -14,13 +14,23 @@ const exportQuery = z.object({
   format: qstr.pipe(z.enum(EXPORT_FORMATS, { error: `format must be one of ${EXPORT_FORMATS.join(', ')}` })).optional(),
 });
 const PATH_MSG = 'path must be a folder, CSV or COCO JSON file on the server';
-const importBody = z.object({ path: z.string({ error: PATH_MSG }).min(1, { error: PATH_MSG }).max(4096, { error: PATH_MSG }), copy: z.unknown().optional() });
+const importBody = z.object({
+  path: z.string({ error: PATH_MSG }).min(1, { error: PATH_MSG }).max(4096, { error: PATH_MSG }),
+  copy: z.unknown().optional(),
+});
 
 /** import over HTTP is off without --import-root: said before the body is looked at */
-const importEnabled = (ctx: Ctx): MiddlewareHandler => async (_c, next) => {
-  if (!ctx.config.importRoots.length) throw new AppError(403, 'import_disabled', 'import over HTTP is off on this server: start it with --import-root DIR, or run `hilt import` on the server');
-  await next();
-};
+const importEnabled =
+  (ctx: Ctx): MiddlewareHandler =>
+  async (_c, next) => {
+    if (!ctx.config.importRoots.length)
+      throw new AppError(
+        403,
+        'import_disabled',
+        'import over HTTP is off on this server: start it with --import-root DIR, or run `hilt import` on the server',
+      );
+    await next();
+  };
 
 export function dataRoutes(ctx: Ctx) {
   return new Hono()
@@ -29,12 +39,16 @@ export function dataRoutes(ctx: Ctx) {
       const t = EXPORT_TYPES[format];
       const out = await exportSession(ctx.session, format);
       const body = typeof out === 'string' ? out : new Uint8Array(out as Buffer);
-      return c.body(body, 200, { 'Content-Type': t.type, 'Content-Disposition': `attachment; filename="${ctx.session.name}.${t.ext}"` });
+      return c.body(body, 200, {
+        'Content-Type': t.type,
+        'Content-Disposition': `attachment; filename="${ctx.session.name}.${t.ext}"`,
+      });
     })
     .post('/import', importEnabled(ctx), json(importBody, { '*': 'invalid_path' }), async (c) => {
       const body = c.req.valid('json');
       const roots = ctx.config.importRoots;
-      if (ctx.importing) throw new AppError(409, 'import_running', 'another import is running; try again when it has finished');
+      if (ctx.importing)
+        throw new AppError(409, 'import_running', 'another import is running; try again when it has finished');
       ctx.importing = true;
       let report;
       try {
@@ -48,11 +62,16 @@ export function dataRoutes(ctx: Ctx) {
           ctx.bus.emit('browser', { type: 'import', phase, done, total } satisfies ServerToBrowser);
         };
         report = await importInto(ctx.session, source, {
-          copy: body.copy === true, roots, limits: ctx.config.importLimits,
-          onScan: (n) => progress('scan', n, 0), onProgress: (d, t) => progress('probe', d, t),
+          copy: body.copy === true,
+          roots,
+          limits: ctx.config.importLimits,
+          onScan: (n) => progress('scan', n, 0),
+          onProgress: (d, t) => progress('probe', d, t),
         });
         ctx.bus.emit('browser', { type: 'import', phase: 'done', done: report.added, total: report.added });
-      } finally { ctx.importing = false; }
+      } finally {
+        ctx.importing = false;
+      }
       ctx.bus.emit('browser', { type: 'session', reason: 'import' });
       ctx.bus.emit('browser', { type: 'classes', classes: listClasses(ctx.session.db) });
       ctx.bus.emit('trainer', { type: 'reset', reason: 'images imported' });

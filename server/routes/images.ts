@@ -16,17 +16,37 @@ import { maskThumbPlan } from '../mask-thumb.ts';
 import { imagesContaining } from '../mask-summary.ts';
 
 /** GET /api/images' parameters (images-filters.ts checks their values; others are kept as they come) */
-const listQuery = z.object({
-  offset: qstr, limit: qstr, cursor: qstr, label: qstr, unlabelled: qstr, labelled: qstr, skipped: qstr, predicted: qstr, wrong: qstr,
-  q: qstr, sort: qstr, review: qstr, cell: qstr, ids: qstr, mask: qstr, contains: qstr,
-}).partial().catchall(qstr);
+const listQuery = z
+  .object({
+    offset: qstr,
+    limit: qstr,
+    cursor: qstr,
+    label: qstr,
+    unlabelled: qstr,
+    labelled: qstr,
+    skipped: qstr,
+    predicted: qstr,
+    wrong: qstr,
+    q: qstr,
+    sort: qstr,
+    review: qstr,
+    cell: qstr,
+    ids: qstr,
+    mask: qstr,
+    contains: qstr,
+  })
+  .partial()
+  .catchall(qstr);
 
 export function imageRoutes(ctx: Ctx) {
   const db = () => ctx.session.db;
   return new Hono()
     .get('/', query(listQuery), async (c) => {
       const q = c.req.valid('query');
-      const containing = q.contains !== undefined && /^\d{1,12}$/.test(q.contains) ? await imagesContaining(ctx, Number(q.contains)) : undefined;
+      const containing =
+        q.contains !== undefined && /^\d{1,12}$/.test(q.contains)
+          ? await imagesContaining(ctx, Number(q.contains))
+          : undefined;
       return c.json(listImages(db(), q, onlyIds(db(), q), containing));
     })
     .get('/:id', idParam, (c) => {
@@ -38,7 +58,8 @@ export function imageRoutes(ctx: Ctx) {
         annotation: annotationMsg(getAnnotation(db(), img.id)),
         // the model version goes back with accept-prediction: what was shown is what gets accepted
         prediction: p ? { ...predictionMsg(p)!, modelVersion: p.modelVersion } : null,
-        index, total,
+        index,
+        total,
       });
     })
     .get('/:id/file', idParam, async (c) => {
@@ -46,12 +67,21 @@ export function imageRoutes(ctx: Ctx) {
       const etag = `"${img.sha256.slice(0, 32)}"`;
       if (c.req.header('if-none-match') === etag) return c.body(null, 304);
       const f = await imageFileBody(db(), img);
-      return c.body(f.body, 200, { 'Cache-Control': 'private, max-age=86400, immutable', ETag: etag, 'Content-Type': f.type, ...(f.length !== undefined ? { 'Content-Length': String(f.length) } : {}) });
+      return c.body(f.body, 200, {
+        'Cache-Control': 'private, max-age=86400, immutable',
+        ETag: etag,
+        'Content-Type': f.type,
+        ...(f.length !== undefined ? { 'Content-Length': String(f.length) } : {}),
+      });
     })
     .get('/:id/thumb', idParam, async (c) => {
       const img = getImage(db(), c.req.valid('param').id);
       const file = join(ctx.session.dir, 'thumbs', `${img.id}.webp`);
-      const headers = { 'Cache-Control': 'private, max-age=86400', 'Content-Type': 'image/webp', ETag: `"t${img.sha256.slice(0, 32)}"` };
+      const headers = {
+        'Cache-Control': 'private, max-age=86400',
+        'Content-Type': 'image/webp',
+        ETag: `"t${img.sha256.slice(0, 32)}"`,
+      };
       if (existsSync(file)) return c.body(Readable.toWeb(createReadStream(file)) as ReadableStream, 200, headers);
       // a thumbnail gone missing (thumbs/ deleted by hand) is made again from the image as imported
       const data = await imageBytes(img);

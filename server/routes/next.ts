@@ -7,7 +7,10 @@ import { annotatorOf } from '../identity.ts';
 import { qstr, query } from '../validate.ts';
 
 /** the values are checked by nextImage and the strategy (their own codes and messages) */
-const nextQuery = z.object({ strategy: qstr, class: qstr, after: qstr, before: qstr, exclude: qstr, annotator: qstr }).partial().catchall(qstr);
+const nextQuery = z
+  .object({ strategy: qstr, class: qstr, after: qstr, before: qstr, exclude: qstr, annotator: qstr })
+  .partial()
+  .catchall(qstr);
 
 export function nextRoutes(ctx: Ctx) {
   return new Hono().get('/', query(nextQuery), (c) => {
@@ -15,7 +18,14 @@ export function nextRoutes(ctx: Ctx) {
     const who = annotatorOf(c);
     // ?annotator= names a claim holder for scripts and benches; a token's identity can't be overridden
     const me = who.authenticated || !q.annotator ? who.claimKey : `name:${q.annotator.slice(0, 64)}`;
-    return c.json(nextImage(ctx.session.db, { ...q, annotator: me, claimTtlMs: ctx.config.claimTtlMs, trainerOnline: ctx.trainer.online }));
+    return c.json(
+      nextImage(ctx.session.db, {
+        ...q,
+        annotator: me,
+        claimTtlMs: ctx.config.claimTtlMs,
+        trainerOnline: ctx.trainer.online,
+      }),
+    );
   });
 }
 

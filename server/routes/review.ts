@@ -12,16 +12,25 @@ import { MAX_REVIEW_FLAGGED } from '../../common/protocol.ts';
 export function reviewRoutes(ctx: Ctx) {
   return new Hono()
     .get('/', query(z.object({ limit: quint('limit'), flagged: qstr.optional() })), (c) => {
-      const db = ctx.session.db, q = c.req.valid('query');
+      const db = ctx.session.db,
+        q = c.req.valid('query');
       const limit = Math.min(MAX_REVIEW_FLAGGED, q.limit ?? 50);
       const r = getReview(db);
       const items = reviewQueue(db, { flaggedOnly: q.flagged === '1' || q.flagged === 'true' });
       return c.json({
-        modelVersion: r?.modelVersion ?? null, method: r?.method ?? null, folds: r?.folds ?? 0, at: r?.at ?? null, labelled: r?.labelled ?? 0,
+        modelVersion: r?.modelVersion ?? null,
+        method: r?.method ?? null,
+        folds: r?.folds ?? 0,
+        at: r?.at ?? null,
+        labelled: r?.labelled ?? 0,
         // why there is no list yet (too few labels per class for held-out heads); null when there is one
-        waiting: r?.waiting ?? null, agreement: r?.agreement ?? null,
-        total: items.length, flagged: items.filter((i) => i.flagged).length,
-        items: items.slice(0, limit).map(({ id, given, suggested, score, flagged }) => ({ id, given, suggested, score, flagged })),
+        waiting: r?.waiting ?? null,
+        agreement: r?.agreement ?? null,
+        total: items.length,
+        flagged: items.filter((i) => i.flagged).length,
+        items: items
+          .slice(0, limit)
+          .map(({ id, given, suggested, score, flagged }) => ({ id, given, suggested, score, flagged })),
       });
     })
     .post('/:id/keep', idParam, (c) => {

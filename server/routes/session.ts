@@ -10,14 +10,27 @@ import { announceTask, lockIfFree } from '../task-lock.ts';
 import { taskSchema } from '../../common/protocol.ts';
 import { suggestions } from '../db/schema.ts';
 
-const taskBody = z.object({ task: z.enum(taskSchema.options, { error: `task must be ${orList(taskSchema.options.map((t) => `"${t}"`))}` }) });
+const taskBody = z.object({
+  task: z.enum(taskSchema.options, { error: `task must be ${orList(taskSchema.options.map((t) => `"${t}"`))}` }),
+});
 
 export function sessionRoutes(ctx: Ctx) {
   return new Hono()
     .get('/', (c) => {
       const db = ctx.session.db;
-      const strategies = db.select({ s: suggestions.strategy }).from(suggestions).all().map((r) => r.s);
-      return c.json({ name: ctx.session.name, task: getTask(db), counts: counts(db), classes: listClasses(db), trainer: ctx.trainer, strategies });
+      const strategies = db
+        .select({ s: suggestions.strategy })
+        .from(suggestions)
+        .all()
+        .map((r) => r.s);
+      return c.json({
+        name: ctx.session.name,
+        task: getTask(db),
+        counts: counts(db),
+        classes: listClasses(db),
+        trainer: ctx.trainer,
+        strategies,
+      });
     })
     .put('/task', json(taskBody, { '*': 'invalid_task' }), async (c) => {
       const { task } = c.req.valid('json');
@@ -27,11 +40,19 @@ export function sessionRoutes(ctx: Ctx) {
     .post('/reset', json(z.object({ confirm: z.unknown() })), async (c) => {
       const body = c.req.valid('json');
       if (body.confirm !== ctx.session.name) {
-        throw new AppError(400, 'confirm_mismatch', `type the session name "${ctx.session.name}" in "confirm" to reset it (nothing is deleted: the folder is renamed)`);
+        throw new AppError(
+          400,
+          'confirm_mismatch',
+          `type the session name "${ctx.session.name}" in "confirm" to reset it (nothing is deleted: the folder is renamed)`,
+        );
       }
       await closeSession(ctx.session); // the checkpoint worker lets go of the files before the folder is renamed
       let result;
-      try { result = resetSession(ctx.session.sessionsDir, ctx.session.name); } finally { ctx.reopen(); }
+      try {
+        result = resetSession(ctx.session.sessionsDir, ctx.session.name);
+      } finally {
+        ctx.reopen();
+      }
       ctx.bus.emit('trainer', { type: 'reset', reason: 'session reset' });
       // the model shown so far was the archived session's: browsers forget it until the trainer reports again
       ctx.bus.emit('browser', { type: 'trainer', online: ctx.trainer.online, status: ctx.trainer.status });

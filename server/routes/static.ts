@@ -12,7 +12,15 @@ export function staticRoutes(ctx: Ctx) {
     app.get('/', (c) => c.text('hilt: the web app is not built yet — run `npm run build` (the API is at /api).', 503));
     return app;
   }
-  app.use('/assets/*', serveStatic({ root: dir, onFound: (_p, c) => { c.header('Cache-Control', 'public, max-age=31536000, immutable'); } }));
+  app.use(
+    '/assets/*',
+    serveStatic({
+      root: dir,
+      onFound: (_p, c) => {
+        c.header('Cache-Control', 'public, max-age=31536000, immutable');
+      },
+    }),
+  );
   app.use('/*', serveStatic({ root: dir }));
   const index = () => readFileSync(join(dir, 'index.html'), 'utf8');
   app.get('*', (c) => (c.req.path.includes('.') ? c.notFound() : c.html(index())));

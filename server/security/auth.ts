@@ -44,7 +44,11 @@ export function cookieFrom(header: string | undefined, name: string): string | n
   for (const part of (header ?? '').split(';')) {
     const i = part.indexOf('=');
     if (i > 0 && part.slice(0, i).trim() === name) {
-      try { return decodeURIComponent(part.slice(i + 1).trim()); } catch { return null; }
+      try {
+        return decodeURIComponent(part.slice(i + 1).trim());
+      } catch {
+        return null;
+      }
     }
   }
   return null;
@@ -52,15 +56,22 @@ export function cookieFrom(header: string | undefined, name: string): string | n
 
 /** the client's address (the socket's peer; forwarded-for headers are not trusted) */
 export function clientKey(c: Context): string {
-  try { return getConnInfo(c).remote.address ?? 'unknown'; } catch { return 'unknown'; }
+  try {
+    return getConnInfo(c).remote.address ?? 'unknown';
+  } catch {
+    return 'unknown';
+  }
 }
 
 /** Seconds this client must wait before a token it presents is checked (0: check it). Off loopback only. */
 export function mustWait(config: ServerConfig, key: string): number {
   return config.requireAuth ? Math.ceil(config.failures.retryAfterMs(key) / 1000) : 0;
 }
-export function failed(config: ServerConfig, key: string): void { if (config.requireAuth) config.failures.fail(key); }
-export const tooMany = (secs: number) => new AppError(429, 'too_many_attempts', `${TOO_MANY} (${secs} s)`, { 'Retry-After': String(secs) });
+export function failed(config: ServerConfig, key: string): void {
+  if (config.requireAuth) config.failures.fail(key);
+}
+export const tooMany = (secs: number) =>
+  new AppError(429, 'too_many_attempts', `${TOO_MANY} (${secs} s)`, { 'Retry-After': String(secs) });
 
 export function requestCredential(ctx: Ctx, c: Context): Credential | null {
   const b = bearer(c.req.header('authorization'));
@@ -68,7 +79,8 @@ export function requestCredential(ctx: Ctx, c: Context): Credential | null {
   return credentialOf(ctx.config, ctx.config.signins.token(getCookie(c, cookieName(ctx.config))));
 }
 
-export const UNAUTHORISED = 'sign in first: this server needs a token (ask whoever runs it for a sign-in link, or open /signin)';
+export const UNAUTHORISED =
+  'sign in first: this server needs a token (ask whoever runs it for a sign-in link, or open /signin)';
 
 /** Sets `authAnnotator`; off loopback, refuses requests without a credential (401 JSON for the API,
  * a redirect to the sign-in page for page loads), and a client backing off (429). */
@@ -76,7 +88,10 @@ export function authenticate(ctx: Ctx): MiddlewareHandler {
   return async (c, next) => {
     const presented = bearer(c.req.header('authorization')) !== null;
     const key = clientKey(c);
-    if (presented) { const wait = mustWait(ctx.config, key); if (wait) throw tooMany(wait); }
+    if (presented) {
+      const wait = mustWait(ctx.config, key);
+      if (wait) throw tooMany(wait);
+    }
     const cred = requestCredential(ctx, c);
     if (presented && !cred) failed(ctx.config, key);
     if (cred?.kind === 'annotator') c.set('authAnnotator', cred.name);

@@ -12,9 +12,17 @@ export function declaredTooLarge(req: IncomingMessage, limit: number): boolean {
   return Number.isFinite(n) && n > limit;
 }
 
-export function rejectTooLarge(req: IncomingMessage, res: ServerResponse, limit: number, expectsContinue = false): void {
+export function rejectTooLarge(
+  req: IncomingMessage,
+  res: ServerResponse,
+  limit: number,
+  expectsContinue = false,
+): void {
   const body = JSON.stringify({ error: { code: 'payload_too_large', message: `request body over ${limit} bytes` } });
-  const headers: Record<string, string | number> = { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) };
+  const headers: Record<string, string | number> = {
+    'Content-Type': 'application/json',
+    'Content-Length': Buffer.byteLength(body),
+  };
   if (expectsContinue) {
     // the client has sent nothing yet and will not: answer and close
     res.writeHead(413, { ...headers, Connection: 'close' });
@@ -27,11 +35,20 @@ export function rejectTooLarge(req: IncomingMessage, res: ServerResponse, limit:
   res.writeHead(413, headers);
   res.write(body);
   let seen = 0;
-  const done = () => { clearTimeout(timer); if (!res.writableEnded) res.end(); };
-  const stop = () => { clearTimeout(timer); req.socket.destroy(); };
+  const done = () => {
+    clearTimeout(timer);
+    if (!res.writableEnded) res.end();
+  };
+  const stop = () => {
+    clearTimeout(timer);
+    req.socket.destroy();
+  };
   const timer = setTimeout(stop, LINGER_MS);
   timer.unref();
-  req.on('data', (d: Buffer) => { seen += d.length; if (seen > LINGER_BYTES) stop(); });
+  req.on('data', (d: Buffer) => {
+    seen += d.length;
+    if (seen > LINGER_BYTES) stop();
+  });
   req.on('end', done);
   req.on('error', stop);
   req.resume();

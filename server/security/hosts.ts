@@ -16,9 +16,18 @@ export const isWildcard = (host: string) => host === '0.0.0.0' || host === '::' 
  * machine's name for a wildcard bind) and what --allow-host adds. Lower case, IPv6 without brackets. */
 export function allowedHosts(bound: string, extra: string[] = []): Set<string> {
   const out = new Set<string>(LOOPBACK_NAMES);
-  const add = (h: string) => { if (h) out.add(h.replace(/^\[|\]$/g, '').replace(/\.$/, '').toLowerCase()); };
+  const add = (h: string) => {
+    if (h)
+      out.add(
+        h
+          .replace(/^\[|\]$/g, '')
+          .replace(/\.$/, '')
+          .toLowerCase(),
+      );
+  };
   if (isWildcard(bound)) {
-    for (const list of Object.values(networkInterfaces())) for (const a of list ?? []) add(a.address.replace(/%.*$/, ''));
+    for (const list of Object.values(networkInterfaces()))
+      for (const a of list ?? []) add(a.address.replace(/%.*$/, ''));
     add(hostname());
   } else {
     add(bound);
@@ -49,7 +58,8 @@ export function hostAllowed(header: string | undefined, allowed: Set<string>): b
 /** Normalises an --allow-origin value ("http://x:1/" → "http://x:1"); throws on anything that is not one. */
 export function normaliseOrigin(o: string): string {
   const u = new URL(o);
-  if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error(`--allow-origin ${o}: must be http(s)://host[:port]`);
+  if (u.protocol !== 'http:' && u.protocol !== 'https:')
+    throw new Error(`--allow-origin ${o}: must be http(s)://host[:port]`);
   return u.origin;
 }
 
@@ -59,14 +69,25 @@ export function normaliseOrigin(o: string): string {
  * cross-site request (browsers send Origin on every non-GET fetch and form post), unless Sec-Fetch-Site
  * says otherwise.
  */
-export function originAllowed(h: { origin?: string; host?: string; secFetchSite?: string }, allowOrigins: string[]): boolean {
+export function originAllowed(
+  h: { origin?: string; host?: string; secFetchSite?: string },
+  allowOrigins: string[],
+): boolean {
   if (h.origin === undefined) return h.secFetchSite !== 'cross-site' && h.secFetchSite !== 'same-site';
   if (h.origin === 'null') return false;
   let u: URL;
-  try { u = new URL(h.origin); } catch { return false; }
+  try {
+    u = new URL(h.origin);
+  } catch {
+    return false;
+  }
   if (allowOrigins.includes(u.origin)) return true;
   if (u.protocol !== 'http:' && u.protocol !== 'https:') return false;
   const host = splitHost(h.host);
   const def = u.protocol === 'https:' ? 443 : 80;
-  return !!host && host.name === u.hostname.replace(/^\[|\]$/g, '').toLowerCase() && (host.port ?? def) === (u.port ? Number(u.port) : def);
+  return (
+    !!host &&
+    host.name === u.hostname.replace(/^\[|\]$/g, '').toLowerCase() &&
+    (host.port ?? def) === (u.port ? Number(u.port) : def)
+  );
 }

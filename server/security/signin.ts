@@ -21,7 +21,11 @@ const HOME = 'http://this.invalid';
 export function localPath(p: unknown): string {
   if (typeof p !== 'string' || !p.startsWith('/') || /[\u0000-\u001f\u007f\\]/.test(p)) return '/';
   let u: URL;
-  try { u = new URL(p, HOME); } catch { return '/'; }
+  try {
+    u = new URL(p, HOME);
+  } catch {
+    return '/';
+  }
   const out = u.pathname + u.search;
   return u.origin === HOME && !out.startsWith('//') ? out : '/';
 }
@@ -40,7 +44,10 @@ ${error ? `<p class="err" role="alert">${esc(error)}</p>` : ''}
 
 function signIn(ctx: Ctx, c: Context, token: string): void {
   setCookie(c, cookieName(ctx.config), ctx.config.signins.create(token), {
-    httpOnly: true, sameSite: 'Lax', path: '/', maxAge: 30 * 24 * 3600,
+    httpOnly: true,
+    sameSite: 'Lax',
+    path: '/',
+    maxAge: 30 * 24 * 3600,
     secure: c.req.header('x-forwarded-proto') === 'https' || new URL(c.req.url).protocol === 'https:',
   });
 }
@@ -49,16 +56,25 @@ export function signinRoutes(ctx: Ctx): Hono {
   return new Hono()
     .get('/signin', (c) => {
       const cred = requestCredential(ctx, c);
-      return c.html(page(localPath(c.req.query('next')), '', cred?.kind === 'annotator' ? cred.name : cred ? 'the server token' : ''));
+      return c.html(
+        page(
+          localPath(c.req.query('next')),
+          '',
+          cred?.kind === 'annotator' ? cred.name : cred ? 'the server token' : '',
+        ),
+      );
     })
     .post('/signin', bodyLimit({ maxSize: 4096, onError: (c) => c.text('too large', 413) }), async (c) => {
-      const form = await c.req.parseBody().catch(() => ({} as Record<string, unknown>));
+      const form = await c.req.parseBody().catch(() => ({}) as Record<string, unknown>);
       const next = localPath(form.next);
       const token = typeof form.token === 'string' ? form.token.trim() : '';
       const key = clientKey(c);
       const wait = mustWait(ctx.config, key);
       if (wait) return c.html(page(next, `${TOO_MANY} (${wait} s).`), 429, { 'Retry-After': String(wait) });
-      if (!credentialOf(ctx.config, token)) { failed(ctx.config, key); return c.html(page(next, 'That token is not valid here.'), 401); }
+      if (!credentialOf(ctx.config, token)) {
+        failed(ctx.config, key);
+        return c.html(page(next, 'That token is not valid here.'), 401);
+      }
       signIn(ctx, c, token);
       return c.redirect(next, 303);
     })
@@ -80,7 +96,10 @@ export function tokenLink(ctx: Ctx): MiddlewareHandler {
     const key = clientKey(c);
     const wait = mustWait(ctx.config, key);
     if (wait) return c.html(page(back, `${TOO_MANY} (${wait} s).`), 429, { 'Retry-After': String(wait) });
-    if (!credentialOf(ctx.config, token)) { failed(ctx.config, key); return c.html(page(back, 'The token in that link is not valid here.'), 401); }
+    if (!credentialOf(ctx.config, token)) {
+      failed(ctx.config, key);
+      return c.html(page(back, 'The token in that link is not valid here.'), 401);
+    }
     signIn(ctx, c, token);
     return c.redirect(back, 303);
   };

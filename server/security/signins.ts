@@ -18,11 +18,18 @@ export function signinStore(max = 10_000, ttlMs = 30 * 24 * 3600_000) {
       if (!id) return null;
       const s = byId.get(id);
       if (!s) return null;
-      if (Date.now() - s.at > ttlMs) { byId.delete(id); return null; }
+      if (Date.now() - s.at > ttlMs) {
+        byId.delete(id);
+        return null;
+      }
       return s.token;
     },
-    forget(id: string | null | undefined): void { if (id) byId.delete(id); },
-    get size() { return byId.size; },
+    forget(id: string | null | undefined): void {
+      if (id) byId.delete(id);
+    },
+    get size() {
+      return byId.size;
+    },
   };
 }
 export type SigninStore = ReturnType<typeof signinStore>;

@@ -5,8 +5,15 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { chmodSync, existsSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-export interface TokenEntry { name: string; sha256: string; created: string }
-interface TokenFile { version: 1; tokens: TokenEntry[] }
+export interface TokenEntry {
+  name: string;
+  sha256: string;
+  created: string;
+}
+interface TokenFile {
+  version: 1;
+  tokens: TokenEntry[];
+}
 
 export const NAME_RE = /^[\p{L}\p{N}][\p{L}\p{N} _.@-]{0,63}$/u;
 export const tokensFile = (sessionsDir: string) => join(sessionsDir, 'tokens.json');
@@ -66,18 +73,31 @@ export function tokenStore(file: string, log: (l: string) => void = () => {}) {
     if (now - checked < 1000) return;
     checked = now;
     let s = 'none';
-    try { const st = statSync(file); s = `${st.mtimeMs}:${st.size}`; } catch { /* no file: no tokens */ }
+    try {
+      const st = statSync(file);
+      s = `${st.mtimeMs}:${st.size}`;
+    } catch {
+      /* no file: no tokens */
+    }
     if (s === stamp) return;
     stamp = s;
-    try { byHash = new Map(read(file).tokens.map((t) => [t.sha256, t.name])); } catch (e) {
+    try {
+      byHash = new Map(read(file).tokens.map((t) => [t.sha256, t.name]));
+    } catch (e) {
       log(`cannot read ${file}: ${(e as Error).message}; per-annotator tokens disabled until it is fixed`);
       byHash = new Map();
     }
   };
   return {
     /** the annotator a token belongs to, or null */
-    lookup(token: string): string | null { refresh(); return byHash.get(hash(token)) ?? null; },
-    get size() { refresh(); return byHash.size; },
+    lookup(token: string): string | null {
+      refresh();
+      return byHash.get(hash(token)) ?? null;
+    },
+    get size() {
+      refresh();
+      return byHash.size;
+    },
   };
 }
 export type TokenStore = ReturnType<typeof tokenStore>;

@@ -9,13 +9,21 @@ import { bearer, cookieFrom, cookieName, credentialOf, failed, mustWait, type Cr
 import { TOO_MANY } from './backoff.ts';
 import { hostOriginProblem } from './guard.ts';
 
-export interface UpgradeCheck { problem: string | null; cred: Credential | null; recheck: () => boolean; client: string }
+export interface UpgradeCheck {
+  problem: string | null;
+  cred: Credential | null;
+  recheck: () => boolean;
+  client: string;
+}
 
 export function checkUpgrade(ctx: Ctx, req: IncomingMessage, url: URL): UpgradeCheck {
-  const h = req.headers, config = ctx.config;
+  const h = req.headers,
+    config = ctx.config;
   const one = (v: string | string[] | undefined) => (Array.isArray(v) ? v[0] : v);
   const client = req.socket.remoteAddress ?? 'unknown';
-  let problem = hostOriginProblem(ctx, { host: one(h.host), origin: one(h.origin), secFetchSite: one(h['sec-fetch-site']) }, true)?.message ?? null;
+  let problem =
+    hostOriginProblem(ctx, { host: one(h.host), origin: one(h.origin), secFetchSite: one(h['sec-fetch-site']) }, true)
+      ?.message ?? null;
   const given = bearer(one(h.authorization)) ?? url.searchParams.get('token');
   const sid = cookieFrom(one(h.cookie), cookieName(config));
   const fromCookie = sid !== null && given === null;

@@ -7,7 +7,9 @@ import { lockTask, getClass } from '../store.ts';
 import type { ServerTask } from './task.ts';
 
 const NAME = 'classification';
-const classId = z.number({ error: 'a label needs an integer classId' }).int({ error: 'a label needs an integer classId' });
+const classId = z
+  .number({ error: 'a label needs an integer classId' })
+  .int({ error: 'a label needs an integer classId' });
 const label = z.object({ kind: z.literal('label'), classId });
 const skip = z.object({ kind: z.literal('skip') });
 export type ClassificationInput = z.infer<typeof label> | z.infer<typeof skip>;
@@ -18,9 +20,14 @@ export const classification = {
   kinds: ['label', 'skip'] as const,
   async annotation(img, body, { annotator, now }) {
     const id = body.kind === 'label' ? body.classId : null;
-    return { row: { imageId: img.id, kind: body.kind, classId: id, points: null, mask: null, annotator, updatedAt: now }, classIds: id === null ? [] : [id] };
+    return {
+      row: { imageId: img.id, kind: body.kind, classId: id, points: null, mask: null, annotator, updatedAt: now },
+      classIds: id === null ? [] : [id],
+    };
   },
-  checkClasses(db, ids) { for (const id of ids) getClass(db, id); },
+  checkClasses(db, ids) {
+    for (const id of ids) getClass(db, id);
+  },
   async accepted(img, p) {
     // a map without a class is no label: the trainer sends classification predictions with one
     if (p.classId === null) throw new AppError(409, 'no_prediction', `the prediction for image ${img.id} has no class`);
@@ -47,7 +54,10 @@ export const classification = {
       db.transaction(() => {
         const names = [...new Set(entries.map((e) => e.label!))].map((name) => ({ name }));
         const ids = ensureClasses(db, names, report.classesCreated);
-        report.labelsSet = writeLabels(db, entries.map((e) => ({ imageId: imported.get(e)!.id, classId: ids.get(e.label!)! })));
+        report.labelsSet = writeLabels(
+          db,
+          entries.map((e) => ({ imageId: imported.get(e)!.id, classId: ids.get(e.label!)! })),
+        );
         if (lock) lockTask(db, NAME);
       });
     },

@@ -26,12 +26,15 @@ export function taskOfKind(kind: string): ServerTask<any> | undefined {
 }
 
 /** "a, b or c" */
-export const orList = (xs: readonly string[]) => (xs.length > 1 ? `${xs.slice(0, -1).join(', ')} or ${xs.at(-1)}` : xs.join(''));
+export const orList = (xs: readonly string[]) =>
+  xs.length > 1 ? `${xs.slice(0, -1).join(', ')} or ${xs.at(-1)}` : xs.join('');
 
 type Input = (typeof TASKS)[Task]['inputs'][number];
 const INPUTS = SERVER_TASK_LIST.flatMap((t) => t.inputs) as unknown as [Input, ...Input[]];
 const KINDS = SERVER_TASK_LIST.flatMap((t) => t.kinds as readonly string[]);
 
 /** The body of PUT /api/images/:id/annotation, every task's kinds (the route's validator, the client's type). */
-export const annotationInput = z.discriminatedUnion('kind', INPUTS, { error: `kind must be ${orList(KINDS.map((k) => `"${k}"`))}` });
+export const annotationInput = z.discriminatedUnion('kind', INPUTS, {
+  error: `kind must be ${orList(KINDS.map((k) => `"${k}"`))}`,
+});
 export type AnnotationInput = z.infer<typeof annotationInput>;

@@ -14,10 +14,16 @@ import type { ServerTask } from './task.ts';
 
 const NAME = 'segmentation';
 const base64Bytes = (s: string) => Math.floor((s.length * 3) / 4) - (s.endsWith('==') ? 2 : s.endsWith('=') ? 1 : 0);
-const point = z.object({ classId: z.number(), x: z.number(), y: z.number() }, { error: 'each point needs a numeric classId, x and y' });
+const point = z.object(
+  { classId: z.number(), x: z.number(), y: z.number() },
+  { error: 'each point needs a numeric classId, x and y' },
+);
 const mask = z.object({
   kind: z.literal('mask'),
-  points: z.array(point, { error: 'points must be an array (at most 10000)' }).max(10000, { error: 'points must be an array (at most 10000)' }).nullish(),
+  points: z
+    .array(point, { error: 'points must be an array (at most 10000)' })
+    .max(10000, { error: 'points must be an array (at most 10000)' })
+    .nullish(),
   mask: z.string({ error: 'mask must be a base64 PNG string' }).nullish(),
 });
 export type SegmentationInput = z.infer<typeof mask>;
@@ -31,7 +37,11 @@ export const segmentation = {
     const used = new Set<number>();
     for (const p of points) {
       if (!(p.x >= 0 && p.x <= img.width && p.y >= 0 && p.y <= img.height)) {
-        throw new AppError(400, 'invalid_annotation', `each point needs a known classId and x,y inside the ${img.width}×${img.height} image`);
+        throw new AppError(
+          400,
+          'invalid_annotation',
+          `each point needs a known classId and x,y inside the ${img.width}×${img.height} image`,
+        );
       }
       used.add(p.classId);
     }
@@ -44,22 +54,40 @@ export const segmentation = {
       for (let v = 1; v < 256; v++) if (seen[v]) used.add(v);
       png = seen.some((x, v) => v > 0 && x === 1) ? await encodeClassMask(m) : null;
     }
-    const row: AnnotationRow = { imageId: img.id, kind: 'mask', classId: null, points: points as AnnotationRow['points'], mask: png, annotator, updatedAt: now };
+    const row: AnnotationRow = {
+      imageId: img.id,
+      kind: 'mask',
+      classId: null,
+      points: points as AnnotationRow['points'],
+      mask: png,
+      annotator,
+      updatedAt: now,
+    };
     return { row, classIds: [...used] };
   },
   checkClasses(db, ids) {
     const known = new Set(listClasses(db).map((k) => k.id));
     const bad = ids.find((id) => !known.has(id));
-    if (bad !== undefined) throw new AppError(400, 'invalid_annotation', `class id ${bad} (in the points or as a mask pixel value) is not a class of this session`);
+    if (bad !== undefined)
+      throw new AppError(
+        400,
+        'invalid_annotation',
+        `class id ${bad} (in the points or as a mask pixel value) is not a class of this session`,
+      );
   },
   async accepted(img, p, before) {
     // an image's map arrives when it is looked at (focused); the pool gets class and uncertainty only
-    if (!isSegPrediction(p)) throw new AppError(409, 'no_prediction', `the predicted map of image ${img.id} has not arrived yet`);
+    if (!isSegPrediction(p))
+      throw new AppError(409, 'no_prediction', `the predicted map of image ${img.id} has not arrived yet`);
     const mine = before?.mask ? (await decodeClassMask(Buffer.from(before.mask))).data : null;
     // your strokes are evidence for the rest of the image, and they stay as they are
     const refined = await refinedPrediction(img, p, undefined, mine);
     if (refined.width !== img.width || refined.height !== img.height) {
-      throw new AppError(409, 'image_changed', `image ${img.id} decodes to ${refined.width}×${refined.height}, not the ${img.width}×${img.height} it was imported as`);
+      throw new AppError(
+        409,
+        'image_changed',
+        `image ${img.id} decodes to ${refined.width}×${refined.height}, not the ${img.width}×${img.height} it was imported as`,
+      );
     }
     const data = refined.data;
     if (mine) for (let i = 0; i < data.length; i++) if (mine[i]) data[i] = mine[i];
@@ -75,7 +103,8 @@ export const segmentation = {
       const bad = p.classIds.find((id) => !classes.has(id));
       if (bad !== undefined) return `unknown class ${bad}`;
       if (new Set(p.classIds).size !== p.classIds.length) return 'repeated class ids';
-      if (base64Bytes(p.map) !== p.classIds.length * p.width * p.height) return `map is not ${p.classIds.length}×${p.height}×${p.width} bytes`;
+      if (base64Bytes(p.map) !== p.classIds.length * p.width * p.height)
+        return `map is not ${p.classIds.length}×${p.height}×${p.width} bytes`;
       return null;
     },
   },
@@ -94,14 +123,21 @@ export const segmentation = {
       const usedCats = new Set(entries.flatMap((e) => e.coco!.anns.map((a) => a.categoryId)));
       let classOf = new Map<number, number>();
       db.transaction(() => {
-        const byName = ensureClasses(db, cats.filter((c) => usedCats.has(c.id)).map((c) => ({ name: c.name, preferId: c.id })), report.classesCreated);
+        const byName = ensureClasses(
+          db,
+          cats.filter((c) => usedCats.has(c.id)).map((c) => ({ name: c.name, preferId: c.id })),
+          report.classesCreated,
+        );
         classOf = new Map(cats.filter((c) => byName.has(c.name)).map((c) => [c.id, byName.get(c.name)!]));
       });
       const masks: { imageId: number; png: Buffer }[] = [];
       for (const e of entries) {
-        const img = imported.get(e)!, c = e.coco!;
+        const img = imported.get(e)!,
+          c = e.coco!;
         if ((c.width && c.width !== img.width) || (c.height && c.height !== img.height)) {
-          report.warnings.push(`${e.file}: COCO size ${c.width}×${c.height} is not the image's ${img.width}×${img.height}; mask not imported`);
+          report.warnings.push(
+            `${e.file}: COCO size ${c.width}×${c.height} is not the image's ${img.width}×${img.height}; mask not imported`,
+          );
           continue;
         }
         const png = await cocoMask(c.anns, img.width, img.height, classOf);

@@ -15,7 +15,15 @@ import type { Session } from '../session.ts';
 export type ImportedIds = Map<Entry, { id: number; width: number; height: number }>;
 
 /** Per-class counts for GET /api/stats (a task's own view adds fields, e.g. mask pixels). */
-export interface ClassStat { classId: number; name: string; color: string; count: number; pixels?: number; share?: number; points?: number }
+export interface ClassStat {
+  classId: number;
+  name: string;
+  color: string;
+  count: number;
+  pixels?: number;
+  share?: number;
+  points?: number;
+}
 
 /** Fields a task's view adds to GET /api/stats, by the task that adds them. */
 export interface StatsExtras {
@@ -29,13 +37,21 @@ export interface ServerTask<I extends { kind: string } = { kind: string }> {
   kinds: readonly I['kind'][];
   /** a body of one of `kinds`, already of the right shape, checked against the image (decoding what it
    *  must, no database): the row to write and the class ids it names */
-  annotation(img: ImageRow, body: I, who: { annotator: string; now: number }): Promise<{ row: AnnotationRow; classIds: number[] }>;
+  annotation(
+    img: ImageRow,
+    body: I,
+    who: { annotator: string; now: number },
+  ): Promise<{ row: AnnotationRow; classIds: number[] }>;
   /** throws when one of those class ids is not a class of the session; runs inside the write's transaction */
   checkClasses(db: Db, classIds: number[]): void;
   /** accept-prediction: the body the stored prediction becomes (the image's annotation so far given) */
   accepted(img: ImageRow, p: PredictionRow, before: AnnotationRow | undefined): Promise<I>;
   /** the predictions of this task (trainer frames): what one is called, whether this is one, what is wrong with it */
-  prediction: { noun: string; owns(p: Prediction): boolean; problem(p: Prediction, classes: Set<number>): string | null };
+  prediction: {
+    noun: string;
+    owns(p: Prediction): boolean;
+    problem(p: Prediction, classes: Set<number>): string | null;
+  };
   /** the export formats a session of this task offers */
   exportFormats: readonly ExportFormat[];
   /** /api/stats: per-class counts of this task's own (replacing the label counts) and extra fields */
@@ -43,6 +59,13 @@ export interface ServerTask<I extends { kind: string } = { kind: string }> {
   /** an import's annotations of this task: the entries that carry them, and writing them (`lock`: no task yet) */
   importer: {
     entries(plan: SourcePlan, imported: ImportedIds): Entry[];
-    apply(session: Session, plan: SourcePlan, entries: Entry[], imported: ImportedIds, report: ImportReport, lock: boolean): Promise<void>;
+    apply(
+      session: Session,
+      plan: SourcePlan,
+      entries: Entry[],
+      imported: ImportedIds,
+      report: ImportReport,
+      lock: boolean,
+    ): Promise<void>;
   };
 }

@@ -8,7 +8,8 @@ let browser: Browser;
 let page: Page;
 
 const imageId = async () => Number((await page.textContent('[data-testid=image-id]'))?.replace('#', ''));
-const waitImage = (id: number) => page.waitForFunction((id) => document.querySelector('[data-testid=image-id]')?.textContent === `#${id}`, id);
+const waitImage = (id: number) =>
+  page.waitForFunction((id) => document.querySelector('[data-testid=image-id]')?.textContent === `#${id}`, id);
 
 beforeAll(async () => {
   app = await startApp({ count: 60 });
@@ -19,11 +20,20 @@ beforeAll(async () => {
   await page.addInitScript(() => {
     (window as unknown as { mouseEvents: number }).mouseEvents = 0;
     for (const t of ['mousedown', 'mouseup', 'click', 'pointerdown', 'pointerup', 'mousemove', 'wheel']) {
-      window.addEventListener(t, () => { (window as unknown as { mouseEvents: number }).mouseEvents++; }, true);
+      window.addEventListener(
+        t,
+        () => {
+          (window as unknown as { mouseEvents: number }).mouseEvents++;
+        },
+        true,
+      );
     }
   });
 });
-afterAll(async () => { await browser?.close(); await app?.close(); });
+afterAll(async () => {
+  await browser?.close();
+  await app?.close();
+});
 
 describe('classification (e2e, Chromium)', () => {
   it('home offers both tasks while none is set', async () => {
@@ -40,14 +50,26 @@ describe('classification (e2e, Chromium)', () => {
     for (let i = 0; i < 20; i++) {
       const before = await imageId();
       await page.keyboard.press(String((i % 4) + 1));
-      await page.waitForFunction((b) => document.querySelector('[data-testid=image-id]')?.textContent !== `#${b}`, before);
+      await page.waitForFunction(
+        (b) => document.querySelector('[data-testid=image-id]')?.textContent !== `#${b}`,
+        before,
+      );
     }
     expect(await imageId()).toBe(21);
-    await waitFor(async () => (await api<{ counts: { labelled: number } }>(app.url, '/api/session')).counts.labelled === 20, 5000, '20 labels on the server');
-    const list = await api<{ items: { id: number; annotation: { classId: number } | null }[] }>(app.url, '/api/images?limit=20&labelled=1');
+    await waitFor(
+      async () => (await api<{ counts: { labelled: number } }>(app.url, '/api/session')).counts.labelled === 20,
+      5000,
+      '20 labels on the server',
+    );
+    const list = await api<{ items: { id: number; annotation: { classId: number } | null }[] }>(
+      app.url,
+      '/api/images?limit=20&labelled=1',
+    );
     const classes = (await api<{ classes: { id: number }[] }>(app.url, '/api/classes')).classes;
     expect(list.items.map((it) => it.annotation?.classId)).toEqual(list.items.map((_, i) => classes[i % 4].id));
-    await page.waitForFunction(() => document.querySelector('[data-testid=progress]')?.textContent?.startsWith('20 / 60'));
+    await page.waitForFunction(() =>
+      document.querySelector('[data-testid=progress]')?.textContent?.startsWith('20 / 60'),
+    );
     expect(await page.evaluate(() => (window as unknown as { mouseEvents: number }).mouseEvents)).toBe(0);
     await page.screenshot({ path: shot('classification') });
   });
@@ -59,7 +81,13 @@ describe('classification (e2e, Chromium)', () => {
     await waitImage(start + keys.length);
     const classes = (await api<{ classes: { id: number }[] }>(app.url, '/api/classes')).classes;
     for (let i = 0; i < keys.length; i++) {
-      await waitFor(async () => (await api<{ annotation: { classId: number } | null }>(app.url, `/api/images/${start + i}`)).annotation?.classId === classes[Number(keys[i]) - 1].id, 3000, `label of #${start + i}`);
+      await waitFor(
+        async () =>
+          (await api<{ annotation: { classId: number } | null }>(app.url, `/api/images/${start + i}`)).annotation
+            ?.classId === classes[Number(keys[i]) - 1].id,
+        3000,
+        `label of #${start + i}`,
+      );
     }
   });
 
@@ -69,10 +97,16 @@ describe('classification (e2e, Chromium)', () => {
     await waitImage(at + 1);
     await page.keyboard.press('z');
     await waitImage(at);
-    await page.waitForFunction(() => document.querySelector('[data-testid=current-label]')?.textContent === 'not labelled yet');
+    await page.waitForFunction(
+      () => document.querySelector('[data-testid=current-label]')?.textContent === 'not labelled yet',
+    );
     expect((await api<{ annotation: unknown }>(app.url, `/api/images/${at}`)).annotation).toBeNull();
     // the undo says what it took back
-    await page.waitForFunction((at) => [...document.querySelectorAll('[data-testid=toast]')].some((t) => t.textContent === `undone: skip on #${at}`), at);
+    await page.waitForFunction(
+      (at) =>
+        [...document.querySelectorAll('[data-testid=toast]')].some((t) => t.textContent === `undone: skip on #${at}`),
+      at,
+    );
     // relabel an already labelled image, then undo: its old label comes back
     await page.keyboard.press('ArrowLeft');
     await waitImage(at - 1);
@@ -81,8 +115,19 @@ describe('classification (e2e, Chromium)', () => {
     await waitImage(at);
     await page.keyboard.press('Control+z');
     await waitImage(at - 1);
-    await waitFor(async () => (await api<{ annotation: { classId: number } }>(app.url, `/api/images/${at - 1}`)).annotation.classId === old, 3000, 'old label back');
-    await page.waitForFunction((at) => [...document.querySelectorAll('[data-testid=toast]')].some((t) => /^undone: label \w+ on #/.test(t.textContent ?? '') && t.textContent!.endsWith(`#${at}`)), at - 1);
+    await waitFor(
+      async () =>
+        (await api<{ annotation: { classId: number } }>(app.url, `/api/images/${at - 1}`)).annotation.classId === old,
+      3000,
+      'old label back',
+    );
+    await page.waitForFunction(
+      (at) =>
+        [...document.querySelectorAll('[data-testid=toast]')].some(
+          (t) => /^undone: label \w+ on #/.test(t.textContent ?? '') && t.textContent!.endsWith(`#${at}`),
+        ),
+      at - 1,
+    );
     await page.keyboard.press('ArrowRight');
     await waitImage(at);
   });
@@ -109,40 +154,102 @@ describe('classification (e2e, Chromium)', () => {
     const trainer = await fakeTrainer(app.url);
     try {
       const classes = (await api<{ classes: { id: number; name: string }[] }>(app.url, '/api/classes')).classes;
-      trainer.send({ type: 'status', status: { phase: 'embedding', embedded: 1234, total: 10000, device: 'cpu', backbone: 'tiny', backboneNote: 'tiny random-weight backbone', modelVersion: 0 } });
-      await page.waitForFunction(() => document.querySelector('[data-testid=trainer-status]')?.textContent?.includes('embedding 1,234 of 10,000 on cpu with tiny'));
+      trainer.send({
+        type: 'status',
+        status: {
+          phase: 'embedding',
+          embedded: 1234,
+          total: 10000,
+          device: 'cpu',
+          backbone: 'tiny',
+          backboneNote: 'tiny random-weight backbone',
+          modelVersion: 0,
+        },
+      });
+      await page.waitForFunction(() =>
+        document
+          .querySelector('[data-testid=trainer-status]')
+          ?.textContent?.includes('embedding 1,234 of 10,000 on cpu with tiny'),
+      );
       // the chip names what runs in a few words; the whole note is its tooltip
       expect(await page.textContent('[data-testid=backbone]')).toBe('tiny, random weights');
       expect(await page.getAttribute('[data-testid=backbone]', 'title')).toBe('tiny random-weight backbone');
       // the longest chip, in a 1280-px window: the status text gives way, the chip is not cut
-      trainer.send({ type: 'status', status: { phase: 'embedding', embedded: 1234, total: 10000, device: 'cpu', backbone: 'mobilenetv2-imagenet', backboneNote: 'DINOv3 unavailable offline: running ImageNet MobileNetV2 (…)', modelVersion: 0 } });
-      await page.waitForFunction(() => document.querySelector('[data-testid=backbone]')?.textContent === 'ImageNet MobileNetV2 (DINOv3 offline)');
+      trainer.send({
+        type: 'status',
+        status: {
+          phase: 'embedding',
+          embedded: 1234,
+          total: 10000,
+          device: 'cpu',
+          backbone: 'mobilenetv2-imagenet',
+          backboneNote: 'DINOv3 unavailable offline: running ImageNet MobileNetV2 (…)',
+          modelVersion: 0,
+        },
+      });
+      await page.waitForFunction(
+        () => document.querySelector('[data-testid=backbone]')?.textContent === 'ImageNet MobileNetV2 (DINOv3 offline)',
+      );
       await page.setViewportSize({ width: 1280, height: 860 });
-      const clip = await page.$eval('[data-testid=backbone]', (el) => ({ chip: el.getBoundingClientRect(), box: el.parentElement!.getBoundingClientRect(), full: el.scrollWidth <= el.clientWidth + 1 }));
+      const clip = await page.$eval('[data-testid=backbone]', (el) => ({
+        chip: el.getBoundingClientRect(),
+        box: el.parentElement!.getBoundingClientRect(),
+        full: el.scrollWidth <= el.clientWidth + 1,
+      }));
       expect(clip.full).toBe(true); // the text is whole…
       expect(clip.chip.right).toBeLessThanOrEqual(clip.box.right + 0.5); // …and inside the header
       expect(clip.chip.width).toBeGreaterThan(150);
       await page.setViewportSize({ width: 1360, height: 860 });
       const id = await imageId();
       const probs = { [classes[2].id]: 0.81, [classes[0].id]: 0.12, [classes[1].id]: 0.05, [classes[3].id]: 0.02 };
-      trainer.send({ type: 'status', status: { phase: 'ready', embedded: 60, total: 60, device: 'cpu', backbone: 'tiny', backboneNote: 'tiny random-weight backbone', modelVersion: 1 } });
-      trainer.send({ type: 'predictions', modelVersion: 1, items: [{ imageId: id, classId: classes[2].id, probs, uncertainty: 0.3 }] });
-      await page.waitForFunction((n) => document.querySelector('[data-testid=prediction]')?.textContent?.includes(n), classes[2].name);
+      trainer.send({
+        type: 'status',
+        status: {
+          phase: 'ready',
+          embedded: 60,
+          total: 60,
+          device: 'cpu',
+          backbone: 'tiny',
+          backboneNote: 'tiny random-weight backbone',
+          modelVersion: 1,
+        },
+      });
+      trainer.send({
+        type: 'predictions',
+        modelVersion: 1,
+        items: [{ imageId: id, classId: classes[2].id, probs, uncertainty: 0.3 }],
+      });
+      await page.waitForFunction(
+        (n) => document.querySelector('[data-testid=prediction]')?.textContent?.includes(n),
+        classes[2].name,
+      );
       const text = await page.textContent('[data-testid=prediction]');
       expect(text).toMatch(new RegExp(`${classes[2].name}81%.*${classes[0].name}12%.*${classes[1].name}5%`));
       expect(await page.textContent('[data-testid=trainer-status]')).toContain('ready · model v1');
       await page.screenshot({ path: shot('classification-prediction') });
       await page.keyboard.press('Enter');
       await waitImage(id + 1);
-      await waitFor(async () => (await api<{ annotation: { classId: number } | null }>(app.url, `/api/images/${id}`)).annotation?.classId === classes[2].id, 3000, 'accepted label');
-    } finally { trainer.close(); }
-    await page.waitForFunction(() => document.querySelector('[data-testid=trainer-status]')?.textContent?.includes('trainer offline'));
+      await waitFor(
+        async () =>
+          (await api<{ annotation: { classId: number } | null }>(app.url, `/api/images/${id}`)).annotation?.classId ===
+          classes[2].id,
+        3000,
+        'accepted label',
+      );
+    } finally {
+      trainer.close();
+    }
+    await page.waitForFunction(() =>
+      document.querySelector('[data-testid=trainer-status]')?.textContent?.includes('trainer offline'),
+    );
   });
 
-  it('shows the task lock alert on the other task\'s URL, with a way back', async () => {
+  it("shows the task lock alert on the other task's URL, with a way back", async () => {
     await page.goto(app.url + '/segmentation');
     await page.waitForSelector('[data-testid=task-lock]');
-    expect(await page.textContent('[data-testid=task-lock] p')).toBe("The current task is classification. You can't change tasks; to do another task, reset the session.");
+    expect(await page.textContent('[data-testid=task-lock] p')).toBe(
+      "The current task is classification. You can't change tasks; to do another task, reset the session.",
+    );
     await page.screenshot({ path: shot('task-lock') });
     await page.keyboard.press('Enter');
     await page.waitForURL(/\/classification/);
@@ -164,7 +271,10 @@ describe('classification (e2e, Chromium)', () => {
     expect(warning).toContain('the model resets');
     await page.screenshot({ path: shot('class-remove-warning') });
     await page.keyboard.press('Enter');
-    await page.waitForFunction((n) => ![...document.querySelectorAll('[data-testid=class-row]')].some((r) => r.textContent?.includes(n)), victim.name);
+    await page.waitForFunction(
+      (n) => ![...document.querySelectorAll('[data-testid=class-row]')].some((r) => r.textContent?.includes(n)),
+      victim.name,
+    );
     const after = (await api<{ classes: { id: number; name: string }[] }>(app.url, '/api/classes')).classes;
     expect(after.map((k) => k.name)).toEqual(classes.filter((k) => k.id !== victim.id).map((k) => k.name));
     expect((await api<{ total: number }>(app.url, `/api/images?label=${victim.id}`)).total).toBe(0);
@@ -173,7 +283,13 @@ describe('classification (e2e, Chromium)', () => {
     const id = await imageId();
     await page.keyboard.press('2');
     await waitImage(id + 1);
-    await waitFor(async () => (await api<{ annotation: { classId: number } | null }>(app.url, `/api/images/${id}`)).annotation?.classId === classes[2].id, 3000, 'label with the shifted key');
+    await waitFor(
+      async () =>
+        (await api<{ annotation: { classId: number } | null }>(app.url, `/api/images/${id}`)).annotation?.classId ===
+        classes[2].id,
+      3000,
+      'label with the shifted key',
+    );
   });
 
   it('screenshots the other views', async () => {
@@ -187,7 +303,11 @@ describe('classification (e2e, Chromium)', () => {
     await page.keyboard.press('Escape');
     await page.keyboard.press('Shift+B');
     await page.waitForSelector('[data-testid=thumb]');
-    await page.waitForFunction(() => [...document.querySelectorAll('[data-testid=thumb] img')].slice(0, 8).every((i) => (i as HTMLImageElement).complete));
+    await page.waitForFunction(() =>
+      [...document.querySelectorAll('[data-testid=thumb] img')]
+        .slice(0, 8)
+        .every((i) => (i as HTMLImageElement).complete),
+    );
     await page.screenshot({ path: shot('browse') });
     await page.keyboard.press('ArrowRight');
     await page.keyboard.press('Enter');
@@ -206,7 +326,9 @@ describe('classification (e2e, Chromium)', () => {
     await page.keyboard.press('Enter');
     await page.waitForSelector('text=press a key…');
     await page.keyboard.press('h');
-    await page.waitForFunction(() => document.querySelector('[data-testid=key-remap] tr.selected')?.textContent?.includes('H'));
+    await page.waitForFunction(() =>
+      document.querySelector('[data-testid=key-remap] tr.selected')?.textContent?.includes('H'),
+    );
     await page.keyboard.press('h');
     await page.waitForSelector('[data-testid=keys-overlay]');
     await page.keyboard.press('Escape');
@@ -217,7 +339,9 @@ describe('classification (e2e, Chromium)', () => {
     await page.keyboard.press('Escape');
     await page.keyboard.press('ArrowUp');
     await page.keyboard.press('Backspace'); // restore the default keys
-    await page.waitForFunction(() => !document.querySelector('[data-testid=key-remap] tr.selected')?.textContent?.includes('H'));
+    await page.waitForFunction(
+      () => !document.querySelector('[data-testid=key-remap] tr.selected')?.textContent?.includes('H'),
+    );
   });
 
   it('resets the session from settings with a typed confirmation (nothing deleted)', async () => {

@@ -15,18 +15,58 @@ beforeAll(async () => {
   browser = await launch();
   page = await browser.newPage({ bypassCSP: true, viewport: { width: 1360, height: 900 } });
   trainer = await fakeTrainer(app.url);
-  trainer.send({ type: 'status', status: { phase: 'ready', embedded: 12, total: 12, device: 'cpu', backbone: 'tiny', modelVersion: 3 } });
   trainer.send({
-    type: 'evaluation', task: 'segmentation', modelVersion: 3, labelled: 10, trainSize: 8, valSize: 2, accuracy: 0.8, macroF1: 0.7, miou: 0.62,
-    classIds: K, unit: 'patches', confusion: [[50, 5, 0], [4, 30, 6], [0, 9, 20]],
-    perClass: K.map((id, c) => ({ classId: id, support: [55, 40, 29][c], predicted: [54, 44, 26][c], precision: 0.8, recall: 0.7, f1: 0.75, iou: [0.8, 0.56, 0.5][c] })),
-    images: [{ id: 2, given: K[0], predicted: K[0], confidence: 0.8, loss: 0.4, iou: 0.7 }, { id: 5, given: K[1], predicted: K[2], confidence: 0.6, loss: 0.9, iou: 0.41 }],
+    type: 'status',
+    status: { phase: 'ready', embedded: 12, total: 12, device: 'cpu', backbone: 'tiny', modelVersion: 3 },
   });
-  trainer.send({ type: 'review', task: 'segmentation', modelVersion: 3, method: 'patches', folds: 0, labelled: 0, items: [] });
+  trainer.send({
+    type: 'evaluation',
+    task: 'segmentation',
+    modelVersion: 3,
+    labelled: 10,
+    trainSize: 8,
+    valSize: 2,
+    accuracy: 0.8,
+    macroF1: 0.7,
+    miou: 0.62,
+    classIds: K,
+    unit: 'patches',
+    confusion: [
+      [50, 5, 0],
+      [4, 30, 6],
+      [0, 9, 20],
+    ],
+    perClass: K.map((id, c) => ({
+      classId: id,
+      support: [55, 40, 29][c],
+      predicted: [54, 44, 26][c],
+      precision: 0.8,
+      recall: 0.7,
+      f1: 0.75,
+      iou: [0.8, 0.56, 0.5][c],
+    })),
+    images: [
+      { id: 2, given: K[0], predicted: K[0], confidence: 0.8, loss: 0.4, iou: 0.7 },
+      { id: 5, given: K[1], predicted: K[2], confidence: 0.6, loss: 0.9, iou: 0.41 },
+    ],
+  });
+  trainer.send({
+    type: 'review',
+    task: 'segmentation',
+    modelVersion: 3,
+    method: 'patches',
+    folds: 0,
+    labelled: 0,
+    items: [],
+  });
   await page.goto(app.url + '/evaluation');
   await page.waitForSelector('[data-testid=eval-headline]');
 }, 120_000);
-afterAll(async () => { trainer?.close(); await browser?.close(); await app?.close(); });
+afterAll(async () => {
+  trainer?.close();
+  await browser?.close();
+  await app?.close();
+});
 
 describe('evaluation page, segmentation', () => {
   it('shows mIoU, per-class IoU, the patch confusion and per-image IoU', async () => {
@@ -36,7 +76,9 @@ describe('evaluation page, segmentation', () => {
     expect(rows[1]).toContain('0.56');
     expect(await page.textContent('[data-testid=eval-classes] tfoot')).toContain('0.62');
     expect(await page.$$eval('[data-testid=confusion-cell] a', (a) => a.length)).toBe(0);
-    expect(await page.$$eval('[data-testid=eval-image-row]', (r) => r.map((x) => x.textContent!.match(/#(\d+)/)![1]))).toEqual(['5', '2']);
+    expect(
+      await page.$$eval('[data-testid=eval-image-row]', (r) => r.map((x) => x.textContent!.match(/#(\d+)/)![1])),
+    ).toEqual(['5', '2']);
     expect(await page.textContent('[data-testid=eval-images]')).toContain('0.41');
     expect(await page.textContent('[data-testid=review-summary]')).toMatch(/0 flagged: images whose painted labels/);
     await page.screenshot({ path: shot('evaluation-segmentation') });

@@ -20,27 +20,67 @@ beforeAll(async () => {
   await page.keyboard.press('1');
   await page.waitForFunction(() => document.querySelector('[data-testid=image-id]')?.textContent === '#1');
   trainer = await fakeTrainer(app.url);
-  trainer.send({ type: 'status', status: { phase: 'embedding', embedded: 1234, total: 10000, device: 'cpu', backbone: 'mobilenetv2-imagenet', backboneNote: 'DINOv3 unavailable offline: running ImageNet MobileNetV2', modelVersion: 35 } });
-  await page.waitForFunction(() => document.querySelector('[data-testid=trainer-status]')?.textContent?.includes('model v35'));
+  trainer.send({
+    type: 'status',
+    status: {
+      phase: 'embedding',
+      embedded: 1234,
+      total: 10000,
+      device: 'cpu',
+      backbone: 'mobilenetv2-imagenet',
+      backboneNote: 'DINOv3 unavailable offline: running ImageNet MobileNetV2',
+      modelVersion: 35,
+    },
+  });
+  await page.waitForFunction(() =>
+    document.querySelector('[data-testid=trainer-status]')?.textContent?.includes('model v35'),
+  );
 });
-afterAll(async () => { trainer?.close(); await browser?.close(); await app?.close(); });
+afterAll(async () => {
+  trainer?.close();
+  await browser?.close();
+  await app?.close();
+});
 
-interface Part { what: string; left: number; right: number; top: number; bottom: number; cut: boolean; title: string | null }
+interface Part {
+  what: string;
+  left: number;
+  right: number;
+  top: number;
+  bottom: number;
+  cut: boolean;
+  title: string | null;
+}
 
 /** Every part of the header: its box, and whether its text is cut (wider than its box). */
 async function parts(): Promise<{ parts: Part[]; pageWidth: number; viewport: number }> {
   return page.evaluate(() => {
     const sel: [string, string][] = [
-      ['brand', '.brand'], ['session', '[data-testid=session-name]'], ['image id', '[data-testid=image-id], [data-testid=jump-input]'],
-      ['progress', '[data-testid=progress]'], ['trainer', '[data-testid=trainer-status] > span:not(.dot)'], ['backbone', '[data-testid=backbone]'],
-      ['strategy', '[data-testid=strategy]'], ['you', '[data-testid=you]'],
-      ...[...document.querySelectorAll('header nav > *')].map((_, i) => [`nav ${i}`, `header nav > :nth-child(${i + 1})`] as [string, string]),
+      ['brand', '.brand'],
+      ['session', '[data-testid=session-name]'],
+      ['image id', '[data-testid=image-id], [data-testid=jump-input]'],
+      ['progress', '[data-testid=progress]'],
+      ['trainer', '[data-testid=trainer-status] > span:not(.dot)'],
+      ['backbone', '[data-testid=backbone]'],
+      ['strategy', '[data-testid=strategy]'],
+      ['you', '[data-testid=you]'],
+      ...[...document.querySelectorAll('header nav > *')].map(
+        (_, i) => [`nav ${i}`, `header nav > :nth-child(${i + 1})`] as [string, string],
+      ),
     ];
     const out = sel.map(([what, s]) => {
       const el = document.querySelector(s) as HTMLElement | null;
       if (!el) return { what, left: 0, right: 0, top: 0, bottom: 0, cut: true, title: null };
       const r = el.getBoundingClientRect();
-      return { what, left: r.left, right: r.right, top: r.top, bottom: r.bottom, cut: el.scrollWidth > el.clientWidth + 1, title: el.getAttribute('title') };
+      return {
+        what,
+        left: r.left,
+        right: r.right,
+        top: r.top,
+        bottom: r.bottom,
+        cut: el.scrollWidth > el.clientWidth + 1,
+        title: el.getAttribute('title'),
+      };
     });
     return { parts: out, pageWidth: document.documentElement.scrollWidth, viewport: window.innerWidth };
   });
@@ -53,13 +93,19 @@ function check(got: Awaited<ReturnType<typeof parts>>, width: number) {
     expect(p.left, `${p.what} starts on screen at ${width} px`).toBeGreaterThanOrEqual(0);
     expect(p.right, `${p.what} ends on screen at ${width} px`).toBeLessThanOrEqual(width + 0.5);
     // the session name may be shortened, with its whole name as the tooltip; nothing else is cut
-    if (p.what === 'session') { if (p.cut) expect(p.title).toContain('shapes-first-hour'); } else expect(p.cut, `${p.what} is whole at ${width} px`).toBe(false);
+    if (p.what === 'session') {
+      if (p.cut) expect(p.title).toContain('shapes-first-hour');
+    } else expect(p.cut, `${p.what} is whole at ${width} px`).toBe(false);
   }
-  for (let i = 0; i < got.parts.length; i++) for (let j = i + 1; j < got.parts.length; j++) {
-    const a = got.parts[i], b = got.parts[j];
-    const overlap = Math.min(a.right, b.right) - Math.max(a.left, b.left) > 0.5 && Math.min(a.bottom, b.bottom) - Math.max(a.top, b.top) > 0.5;
-    expect(overlap, `${a.what} and ${b.what} overlap at ${width} px`).toBe(false);
-  }
+  for (let i = 0; i < got.parts.length; i++)
+    for (let j = i + 1; j < got.parts.length; j++) {
+      const a = got.parts[i],
+        b = got.parts[j];
+      const overlap =
+        Math.min(a.right, b.right) - Math.max(a.left, b.left) > 0.5 &&
+        Math.min(a.bottom, b.bottom) - Math.max(a.top, b.top) > 0.5;
+      expect(overlap, `${a.what} and ${b.what} overlap at ${width} px`).toBe(false);
+    }
 }
 
 describe('header layout (e2e, Chromium)', () => {
@@ -68,7 +114,9 @@ describe('header layout (e2e, Chromium)', () => {
       await page.setViewportSize({ width, height: 800 });
       await page.waitForTimeout(150);
       check(await parts(), width);
-      expect(await page.textContent('[data-testid=trainer-status]')).toBe('embedding 1,234 of 10,000 on cpu with mobilenetv2-imagenet · model v35');
+      expect(await page.textContent('[data-testid=trainer-status]')).toBe(
+        'embedding 1,234 of 10,000 on cpu with mobilenetv2-imagenet · model v35',
+      );
       await page.screenshot({ path: shot(`header-${width}`), clip: { x: 0, y: 0, width, height: 90 } });
       await page.keyboard.press('g');
       await page.waitForSelector('[data-testid=jump-input]');

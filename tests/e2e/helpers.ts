@@ -21,29 +21,43 @@ export async function ensureBuilt(): Promise<string> {
 
 export function requireChromium(): string {
   if (!existsSync(CHROMIUM)) {
-    throw new Error(`Chromium not found at ${CHROMIUM}: the e2e tests need it. Install it (Debian/Ubuntu: apt-get install -y chromium) or set HILT_CHROMIUM.`);
+    throw new Error(
+      `Chromium not found at ${CHROMIUM}: the e2e tests need it. Install it (Debian/Ubuntu: apt-get install -y chromium) or set HILT_CHROMIUM.`,
+    );
   }
   return CHROMIUM;
 }
 
 export async function launch(): Promise<Browser> {
   return chromium.launch({
-    executablePath: requireChromium(), headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
+    executablePath: requireChromium(),
+    headless: true,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--no-first-run',
+    ],
   });
 }
 
 export interface App {
-  url: string; dir: string; name: string;
+  url: string;
+  dir: string;
+  name: string;
   /** stop only the server (the session stays), and start it again on the same port */
-  stop(): Promise<void>; restart(): Promise<void>;
+  stop(): Promise<void>;
+  restart(): Promise<void>;
   close(): Promise<void>;
   /** the running server's context (to change its state behind the browser's back) */
   ctx(): Ctx;
 }
 
 /** The demo session (unlabelled shape images) served by the real server on a free port. */
-export async function startApp(opts: { name?: string; count?: number; host?: string; token?: string } = {}): Promise<App> {
+export async function startApp(
+  opts: { name?: string; count?: number; host?: string; token?: string } = {},
+): Promise<App> {
   const webDir = await ensureBuilt();
   const dir = mkdtempSync(join(tmpdir(), 'hilt-e2e-'));
   const sessionsDir = join(dir, 'sessions');
@@ -51,33 +65,64 @@ export async function startApp(opts: { name?: string; count?: number; host?: str
   const name = opts.name ?? 'demo';
   const { createDemoSession } = await import('../../scripts/make-demo.ts');
   // the generated pictures are shared between runs (a git-ignored folder), the session is fresh
-  await createDemoSession(sessionsDir, name, { count: opts.count ?? 60, dataDir: join(ROOT, '.tmp', `demo-${opts.count ?? 60}`) });
+  await createDemoSession(sessionsDir, name, {
+    count: opts.count ?? 60,
+    dataDir: join(ROOT, '.tmp', `demo-${opts.count ?? 60}`),
+  });
   const { startServer } = await import('../../server/serve.ts');
   // off loopback (host 0.0.0.0) the browser still opens 127.0.0.1, and every request needs the token
   const host = opts.host ?? '127.0.0.1';
-  let srv: Awaited<ReturnType<typeof startServer>> | null = await startServer({ sessionsDir, session: name, port: 0, host, token: opts.token, webDir, log: () => {} });
+  let srv: Awaited<ReturnType<typeof startServer>> | null = await startServer({
+    sessionsDir,
+    session: name,
+    port: 0,
+    host,
+    token: opts.token,
+    webDir,
+    log: () => {},
+  });
   const port = srv.port;
   return {
-    url: `http://127.0.0.1:${port}`, dir, name,
+    url: `http://127.0.0.1:${port}`,
+    dir,
+    name,
     ctx: () => srv!.ctx,
-    async stop() { await srv?.close(); srv = null; },
-    async restart() { await srv?.close(); srv = await startServer({ sessionsDir, session: name, port, host, token: opts.token, webDir, log: () => {} }); },
-    async close() { await srv?.close(); srv = null; rmSync(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 }); },
+    async stop() {
+      await srv?.close();
+      srv = null;
+    },
+    async restart() {
+      await srv?.close();
+      srv = await startServer({ sessionsDir, session: name, port, host, token: opts.token, webDir, log: () => {} });
+    },
+    async close() {
+      await srv?.close();
+      srv = null;
+      rmSync(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
+    },
   };
 }
 
 /** Start the page's browser on `strategy`, as if chosen there before (tests written against a fixed starting
  *  point, not against the session's default); a choice made during the test is kept across reloads. */
 export async function pinStrategy(page: Page, strategy = 'sequential'): Promise<void> {
-  await page.addInitScript((s) => { if (localStorage.getItem('hilt.strategy') === null) localStorage.setItem('hilt.strategy', JSON.stringify(s)); }, strategy);
+  await page.addInitScript((s) => {
+    if (localStorage.getItem('hilt.strategy') === null) localStorage.setItem('hilt.strategy', JSON.stringify(s));
+  }, strategy);
 }
 
 /** A fake trainer: says hello as a trainer, then sends whatever the test wants. */
-export async function fakeTrainer(url: string, token?: string): Promise<{ send(msg: object): void; frames: unknown[]; close(): void }> {
+export async function fakeTrainer(
+  url: string,
+  token?: string,
+): Promise<{ send(msg: object): void; frames: unknown[]; close(): void }> {
   const ws = new WebSocket(url.replace(/^http/, 'ws') + '/ws');
   const frames: unknown[] = [];
   ws.on('message', (d) => frames.push(JSON.parse(String(d))));
-  await new Promise<void>((res, rej) => { ws.once('open', () => res()); ws.once('error', rej); });
+  await new Promise<void>((res, rej) => {
+    ws.once('open', () => res());
+    ws.once('error', rej);
+  });
   const { PROTOCOL_VERSION } = await import('../../common/protocol.ts');
   ws.send(JSON.stringify({ type: 'hello', version: PROTOCOL_VERSION, role: 'trainer', ...(token ? { token } : {}) }));
   await waitFor(() => frames.some((f) => (f as { type: string }).type === 'welcome'), 5000, 'trainer welcome');
@@ -93,7 +138,10 @@ export async function waitFor(fn: () => boolean | Promise<boolean>, ms = 5000, w
 }
 
 export async function api<T = unknown>(base: string, path: string, init?: RequestInit): Promise<T> {
-  const r = await fetch(base + path, { ...init, headers: { 'Content-Type': 'application/json', ...(init?.headers ?? {}) } });
+  const r = await fetch(base + path, {
+    ...init,
+    headers: { 'Content-Type': 'application/json', ...(init?.headers ?? {}) },
+  });
   if (!r.ok) throw new Error(`${init?.method ?? 'GET'} ${path}: ${r.status} ${await r.text()}`);
   return r.json() as Promise<T>;
 }
@@ -103,13 +151,24 @@ export function shot(name: string): string {
   return join(SHOTS, `${name}.png`);
 }
 
-export interface Classifying { app: App; browser: Browser; page: Page; classes: { id: number; name: string }[] }
+export interface Classifying {
+  app: App;
+  browser: Browser;
+  page: Page;
+  classes: { id: number; name: string }[];
+}
 
 /** A fresh demo-like session of `count` images in Chromium, classification chosen on the home page, the
  *  first image shown; `strategy` pins the starting strategy (pinStrategy), none keeps the session default.
  *  `bad` collects page errors, console errors and HTTP errors (else page errors are printed); `countMouse`
  *  counts mouse events in `window.mouseEvents` (keyboard-only walk-throughs assert it stays 0). */
-export async function openClassifying(opts: { count: number; strategy?: string; height?: number; bad?: string[]; countMouse?: boolean }): Promise<Classifying> {
+export async function openClassifying(opts: {
+  count: number;
+  strategy?: string;
+  height?: number;
+  bad?: string[];
+  countMouse?: boolean;
+}): Promise<Classifying> {
   const app = await startApp({ count: opts.count });
   const browser = await launch();
   // Playwright evaluates waitForFunction predicates from strings, which the app's CSP (no 'unsafe-eval') refuses;
@@ -119,8 +178,12 @@ export async function openClassifying(opts: { count: number; strategy?: string; 
   const bad = opts.bad;
   if (bad) {
     page.on('pageerror', (e) => bad.push('pageerror: ' + e.message));
-    page.on('console', (m) => { if (m.type() === 'error') bad.push('console: ' + m.text()); });
-    page.on('response', (r) => { if (r.status() >= 400) bad.push(`HTTP ${r.status()} ${r.url()}`); });
+    page.on('console', (m) => {
+      if (m.type() === 'error') bad.push('console: ' + m.text());
+    });
+    page.on('response', (r) => {
+      if (r.status() >= 400) bad.push(`HTTP ${r.status()} ${r.url()}`);
+    });
   } else page.on('pageerror', (e) => console.error('pageerror:', e.message));
   if (opts.countMouse) await countMouse(page);
   await page.goto(app.url + '/');
@@ -135,6 +198,13 @@ export async function openClassifying(opts: { count: number; strategy?: string; 
 export async function countMouse(page: Page): Promise<void> {
   await page.addInitScript(() => {
     (window as unknown as { mouseEvents: number }).mouseEvents = 0;
-    for (const t of ['mousedown', 'mouseup', 'click', 'pointerdown', 'wheel']) window.addEventListener(t, () => { (window as unknown as { mouseEvents: number }).mouseEvents++; }, true);
+    for (const t of ['mousedown', 'mouseup', 'click', 'pointerdown', 'wheel'])
+      window.addEventListener(
+        t,
+        () => {
+          (window as unknown as { mouseEvents: number }).mouseEvents++;
+        },
+        true,
+      );
   });
 }

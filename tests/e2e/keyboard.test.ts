@@ -14,7 +14,8 @@ let classes: { id: number; name: string }[];
 const bad: string[] = []; // HTTP errors and console errors the page met
 
 const imageId = async () => Number((await page.textContent('[data-testid=image-id]'))?.replace('#', ''));
-const waitImage = (id: number) => page.waitForFunction((id) => document.querySelector('[data-testid=image-id]')?.textContent === `#${id}`, id);
+const waitImage = (id: number) =>
+  page.waitForFunction((id) => document.querySelector('[data-testid=image-id]')?.textContent === `#${id}`, id);
 const header = async () => (await page.textContent('[data-testid=strategy]')) ?? '';
 const selected = () => page.$eval('[data-testid=strategy-choice]', (el) => (el as HTMLSelectElement).value);
 /** nothing raw on screen: no stage error, no error toast */
@@ -25,13 +26,31 @@ async function noRawError() {
 
 beforeAll(async () => {
   // these walk-throughs start from sequential order, by keyboard only
-  ({ app, browser, page, classes } = await openClassifying({ count: 60, strategy: 'sequential', bad, countMouse: true }));
+  ({ app, browser, page, classes } = await openClassifying({
+    count: 60,
+    strategy: 'sequential',
+    bad,
+    countMouse: true,
+  }));
   trainer = await fakeTrainer(app.url);
-  trainer.send({ type: 'status', status: { phase: 'ready', embedded: 60, total: 60, device: 'cpu', backbone: 'tiny', modelVersion: 1 } });
-  trainer.send({ type: 'suggestions', modelVersion: 1, lists: { uncertain: [40, 41, 42, 43, 44, 45], [`class:${classes[2].id}`]: [50, 51, 52, 53] } });
-  await page.waitForFunction(() => document.querySelector('[data-testid=trainer-status]')?.textContent?.includes('ready'));
+  trainer.send({
+    type: 'status',
+    status: { phase: 'ready', embedded: 60, total: 60, device: 'cpu', backbone: 'tiny', modelVersion: 1 },
+  });
+  trainer.send({
+    type: 'suggestions',
+    modelVersion: 1,
+    lists: { uncertain: [40, 41, 42, 43, 44, 45], [`class:${classes[2].id}`]: [50, 51, 52, 53] },
+  });
+  await page.waitForFunction(() =>
+    document.querySelector('[data-testid=trainer-status]')?.textContent?.includes('ready'),
+  );
 });
-afterAll(async () => { trainer?.close(); await browser?.close(); await app?.close(); });
+afterAll(async () => {
+  trainer?.close();
+  await browser?.close();
+  await app?.close();
+});
 
 describe('keyboard walk-through, classification (e2e, Chromium)', () => {
   it('30 quick → presses move 30 images, and 30 ← come back', async () => {
@@ -45,7 +64,7 @@ describe('keyboard walk-through, classification (e2e, Chromium)', () => {
     expect(await imageId()).toBe(1);
   });
 
-  it('the side panel\'s strategy select stays in step with the header across moves, labels and trainer frames', async () => {
+  it("the side panel's strategy select stays in step with the header across moves, labels and trainer frames", async () => {
     await page.keyboard.press('n');
     await page.waitForFunction(() => document.querySelector('[data-testid=strategy]')?.textContent?.includes('random'));
     expect(await selected()).toBe('random');
@@ -57,12 +76,23 @@ describe('keyboard walk-through, classification (e2e, Chromium)', () => {
       expect(await selected()).toBe('random');
       expect(await header()).toContain('random');
     }
-    trainer.send({ type: 'status', status: { phase: 'fitting', embedded: 60, total: 60, device: 'cpu', backbone: 'tiny', modelVersion: 1 } });
-    trainer.send({ type: 'suggestions', modelVersion: 1, lists: { uncertain: [40, 41, 42, 43, 44, 45], [`class:${classes[2].id}`]: [50, 51, 52, 53] } });
-    await page.waitForFunction(() => document.querySelector('[data-testid=trainer-status]')?.textContent?.includes('fitting'));
+    trainer.send({
+      type: 'status',
+      status: { phase: 'fitting', embedded: 60, total: 60, device: 'cpu', backbone: 'tiny', modelVersion: 1 },
+    });
+    trainer.send({
+      type: 'suggestions',
+      modelVersion: 1,
+      lists: { uncertain: [40, 41, 42, 43, 44, 45], [`class:${classes[2].id}`]: [50, 51, 52, 53] },
+    });
+    await page.waitForFunction(() =>
+      document.querySelector('[data-testid=trainer-status]')?.textContent?.includes('fitting'),
+    );
     expect(await selected()).toBe('random');
     await page.keyboard.press('Shift+N');
-    await page.waitForFunction(() => document.querySelector('[data-testid=strategy]')?.textContent?.includes('sequential'));
+    await page.waitForFunction(() =>
+      document.querySelector('[data-testid=strategy]')?.textContent?.includes('sequential'),
+    );
     expect(await selected()).toBe('sequential');
     await noRawError();
   });
@@ -77,15 +107,21 @@ describe('keyboard walk-through, classification (e2e, Chromium)', () => {
     await page.waitForSelector('[data-testid=class-prompt]', { state: 'detached' });
     expect(await header()).toContain(`by class: ${classes[2].name}`);
     expect(await selected()).toBe('class');
-    expect(await page.$eval('[data-testid=strategy-class]', (el) => (el as HTMLSelectElement).value)).toBe(String(classes[2].id));
+    expect(await page.$eval('[data-testid=strategy-class]', (el) => (el as HTMLSelectElement).value)).toBe(
+      String(classes[2].id),
+    );
     const at = await imageId();
     await page.keyboard.press('1'); // label, then next by class: the model's most likely triangle
     await waitImage(50);
-    expect((await api<{ annotation: { classId: number } }>(app.url, `/api/images/${at}`)).annotation.classId).toBe(classes[0].id);
+    expect((await api<{ annotation: { classId: number } }>(app.url, `/api/images/${at}`)).annotation.classId).toBe(
+      classes[0].id,
+    );
     await noRawError();
     // n goes on from by class; back onto it asks again, and Esc keeps what was there
     await page.keyboard.press('n');
-    await page.waitForFunction(() => document.querySelector('[data-testid=strategy]')?.textContent?.includes('uncertain'));
+    await page.waitForFunction(() =>
+      document.querySelector('[data-testid=strategy]')?.textContent?.includes('uncertain'),
+    );
     await page.keyboard.press('Shift+N');
     await page.waitForSelector('[data-testid=class-prompt]');
     await page.keyboard.press('Escape');
@@ -98,20 +134,35 @@ describe('keyboard walk-through, classification (e2e, Chromium)', () => {
     await page.waitForFunction(() => document.querySelector('[data-testid=strategy]')?.textContent?.includes('random'));
     expect(await page.$('[data-testid=class-prompt]')).toBeNull();
     await page.keyboard.press('Shift+N'); // back to sequential for what follows
-    await page.waitForFunction(() => document.querySelector('[data-testid=strategy]')?.textContent?.includes('sequential'));
+    await page.waitForFunction(() =>
+      document.querySelector('[data-testid=strategy]')?.textContent?.includes('sequential'),
+    );
   });
 
   it('PageDown / End / Home (and ↓, Space) scroll every page, the side panel and the key overlay', async () => {
-    for (let i = 1; i <= 6; i++) trainer.send({ type: 'metric', name: 'val_accuracy', step: i * 5, value: 0.4 + i * 0.05 });
-    for (let i = 1; i <= 6; i++) trainer.send({ type: 'metric', name: 'train_loss', step: i * 5, value: 0.2 + i * 0.04 });
-    trainer.send({ type: 'confusion', classIds: classes.map((k) => k.id), matrix: classes.map((_, r) => classes.map((__, c) => (r === c ? 5 : 1))) });
+    for (let i = 1; i <= 6; i++)
+      trainer.send({ type: 'metric', name: 'val_accuracy', step: i * 5, value: 0.4 + i * 0.05 });
+    for (let i = 1; i <= 6; i++)
+      trainer.send({ type: 'metric', name: 'train_loss', step: i * 5, value: 0.2 + i * 0.04 });
+    trainer.send({
+      type: 'confusion',
+      classIds: classes.map((k) => k.id),
+      matrix: classes.map((_, r) => classes.map((__, c) => (r === c ? 5 : 1))),
+    });
     await page.setViewportSize({ width: 1100, height: 460 });
     /** presses and checks that `sel` scrolled: End to the bottom, Home to the top, then each key moves it down */
     async function scrolls(sel: string, downKeys: string[]) {
       const pos = () => page.$eval(sel, (el) => ({ top: el.scrollTop, max: el.scrollHeight - el.clientHeight }));
       expect((await pos()).max, `${sel} overflows`).toBeGreaterThan(40);
       await page.keyboard.press('End');
-      await waitFor(async () => { const p = await pos(); return p.top >= p.max - 1; }, 2000, `${sel} at the bottom`);
+      await waitFor(
+        async () => {
+          const p = await pos();
+          return p.top >= p.max - 1;
+        },
+        2000,
+        `${sel} at the bottom`,
+      );
       await page.keyboard.press('Home');
       await waitFor(async () => (await pos()).top === 0, 2000, `${sel} at the top`);
       for (const k of downKeys) {
@@ -149,14 +200,19 @@ describe('keyboard walk-through, classification (e2e, Chromium)', () => {
     await page.keyboard.press('Shift+P');
     await page.waitForSelector('[data-testid=key-remap]');
     for (let i = 0; i < 30; i++) await page.keyboard.press('ArrowDown');
-    const inView = () => page.evaluate(() => {
-      const row = document.querySelector('[data-testid=key-remap] tr.selected')!.getBoundingClientRect();
-      const main = document.querySelector('main')!.getBoundingClientRect();
-      // rows are 27.5 px: scrollIntoView may leave a fraction of a pixel past the edge
-      return row.top >= main.top - 1 && row.bottom <= main.bottom + 1;
-    });
+    const inView = () =>
+      page.evaluate(() => {
+        const row = document.querySelector('[data-testid=key-remap] tr.selected')!.getBoundingClientRect();
+        const main = document.querySelector('main')!.getBoundingClientRect();
+        // rows are 27.5 px: scrollIntoView may leave a fraction of a pixel past the edge
+        return row.top >= main.top - 1 && row.bottom <= main.bottom + 1;
+      });
     await waitFor(inView, 2000, 'the selected row scrolled into view');
-    const row = () => page.$eval('[data-testid=key-remap] tr.selected', (r) => ({ action: r.getAttribute('data-action'), keys: r.querySelectorAll('.key-chip').length }));
+    const row = () =>
+      page.$eval('[data-testid=key-remap] tr.selected', (r) => ({
+        action: r.getAttribute('data-action'),
+        keys: r.querySelectorAll('.key-chip').length,
+      }));
     const before = await row();
     expect(before.keys).toBeGreaterThan(0);
     await page.keyboard.press('Delete');
@@ -203,21 +259,38 @@ describe('keyboard walk-through, classification (e2e, Chromium)', () => {
     // the axes are titled (drawn on the canvas, and said in each chart's label); the legends name the series,
     // with no empty readouts ("--")
     const axes = await page.$$eval('.chart', (ls) => ls.map((l) => l.getAttribute('aria-label') ?? ''));
-    expect(axes.some((a) => /^accuracy vs labels: val_accuracy/.test(a)), axes.join(' / ')).toBe(true);
-    expect(axes.some((a) => /^train loss vs labels: train_loss/.test(a)), axes.join(' / ')).toBe(true);
+    expect(
+      axes.some((a) => /^accuracy vs labels: val_accuracy/.test(a)),
+      axes.join(' / '),
+    ).toBe(true);
+    expect(
+      axes.some((a) => /^train loss vs labels: train_loss/.test(a)),
+      axes.join(' / '),
+    ).toBe(true);
     const legends = await page.$$eval('.chart .u-legend', (ls) => ls.map((l) => l.textContent ?? ''));
     expect(legends.join(' ')).toMatch(/val_accuracy/);
     expect(legends.join(' ')).not.toMatch(/--/);
     expect(await page.textContent('[data-testid=loss-note]')).toMatch(/rises.*not the model getting worse/s);
     await page.screenshot({ path: shot('stats') });
     await page.keyboard.press('Shift+B');
-    await page.waitForFunction(() => [...document.querySelectorAll('[data-testid=thumb] img')].slice(0, 6).every((i) => (i as HTMLImageElement).complete && (i as HTMLImageElement).naturalWidth > 0));
-    const fit = await page.$$eval('[data-testid=thumb] img', (imgs) => imgs.slice(0, 6).map((i) => {
-      const el = i as HTMLImageElement;
-      const box = el.getBoundingClientRect();
-      const s = getComputedStyle(el);
-      return { box: box.width / box.height, natural: el.naturalWidth / el.naturalHeight, position: s.objectPosition, bg: s.backgroundColor };
-    }));
+    await page.waitForFunction(() =>
+      [...document.querySelectorAll('[data-testid=thumb] img')]
+        .slice(0, 6)
+        .every((i) => (i as HTMLImageElement).complete && (i as HTMLImageElement).naturalWidth > 0),
+    );
+    const fit = await page.$$eval('[data-testid=thumb] img', (imgs) =>
+      imgs.slice(0, 6).map((i) => {
+        const el = i as HTMLImageElement;
+        const box = el.getBoundingClientRect();
+        const s = getComputedStyle(el);
+        return {
+          box: box.width / box.height,
+          natural: el.naturalWidth / el.naturalHeight,
+          position: s.objectPosition,
+          bg: s.backgroundColor,
+        };
+      }),
+    );
     for (const f of fit) {
       expect(Math.abs(f.box - f.natural)).toBeLessThan(0.03); // the picture fills its box: no band
       expect(f.position).toBe('50% 50%');

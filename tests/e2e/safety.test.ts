@@ -15,20 +15,30 @@ const problems: string[] = [];
 async function watched(): Promise<Page> {
   const page = await browser.newPage({ viewport: { width: 1360, height: 860 } });
   await page.addInitScript(() => {
-    document.addEventListener('securitypolicyviolation', (e) => console.error(`CSP violation: ${e.violatedDirective} ${e.blockedURI}`));
+    document.addEventListener('securitypolicyviolation', (e) =>
+      console.error(`CSP violation: ${e.violatedDirective} ${e.blockedURI}`),
+    );
   });
   page.on('pageerror', (e) => problems.push('pageerror: ' + e.message));
-  page.on('console', (m) => { if (m.type() === 'error') problems.push('console: ' + m.text()); });
-  page.on('response', (r) => { if (r.status() >= 400 && !r.url().endsWith('/favicon.ico')) problems.push(`HTTP ${r.status()} ${r.url()}`); });
+  page.on('console', (m) => {
+    if (m.type() === 'error') problems.push('console: ' + m.text());
+  });
+  page.on('response', (r) => {
+    if (r.status() >= 400 && !r.url().endsWith('/favicon.ico')) problems.push(`HTTP ${r.status()} ${r.url()}`);
+  });
   return page;
 }
-const imageShown = (page: Page, id: number) => page.waitForFunction((id) => document.querySelector('[data-testid=image-id]')?.textContent === `#${id}`, id);
+const imageShown = (page: Page, id: number) =>
+  page.waitForFunction((id) => document.querySelector('[data-testid=image-id]')?.textContent === `#${id}`, id);
 
 beforeAll(async () => {
   app = await startApp({ count: 12 });
   browser = await launch();
 });
-afterAll(async () => { await browser?.close(); await app?.close(); });
+afterAll(async () => {
+  await browser?.close();
+  await app?.close();
+});
 
 describe('safe by default (e2e, Chromium)', () => {
   it('the app works under its CSP with no violation, and a name in Cyrillic labels', async () => {
@@ -37,14 +47,22 @@ describe('safe by default (e2e, Chromium)', () => {
     const name = 'Иван Петров';
     await page.fill('input[aria-label="annotator name"]', name);
     await page.click('section.card form button[type=submit]');
-    await waitFor(async () => (await page.textContent('body'))!.includes(`Labelling as ${name}`), 5000, 'the name saved');
+    await waitFor(
+      async () => (await page.textContent('body'))!.includes(`Labelling as ${name}`),
+      5000,
+      'the name saved',
+    );
     await page.goto(app.url + '/');
     await page.waitForSelector('[data-testid=task-classification]');
     await page.keyboard.press('1');
     await imageShown(page, 1);
     await page.keyboard.press('2');
     await imageShown(page, 2);
-    await waitFor(async () => (await api<any>(app.url, '/api/images/1')).annotation !== null, 5000, 'the label on the server');
+    await waitFor(
+      async () => (await api<any>(app.url, '/api/images/1')).annotation !== null,
+      5000,
+      'the label on the server',
+    );
     expect((await api<any>(app.url, '/api/images/1')).annotation.annotator).toBe(name);
     for (const path of ['/browse', '/stats', '/settings']) {
       await page.goto(app.url + path);
@@ -56,7 +74,15 @@ describe('safe by default (e2e, Chromium)', () => {
   });
 
   it('segmentation (canvas, superpixel worker) works under the CSP too', async () => {
-    expect((await fetch(`${app.url}/api/session/reset`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ confirm: app.name }) })).status).toBe(200);
+    expect(
+      (
+        await fetch(`${app.url}/api/session/reset`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ confirm: app.name }),
+        })
+      ).status,
+    ).toBe(200);
     const page = await watched();
     await page.goto(app.url + '/');
     await page.waitForSelector('[data-testid=task-segmentation]');
@@ -69,7 +95,11 @@ describe('safe by default (e2e, Chromium)', () => {
     await page.mouse.down();
     await page.mouse.move(box.x + box.width * 0.6, box.y + box.height * 0.6, { steps: 4 });
     await page.mouse.up();
-    await page.waitForFunction(() => document.querySelector('[data-testid=save-state]')?.textContent === 'all changes saved', undefined, { timeout: 8000 });
+    await page.waitForFunction(
+      () => document.querySelector('[data-testid=save-state]')?.textContent === 'all changes saved',
+      undefined,
+      { timeout: 8000 },
+    );
     expect((await fetch(`${app.url}/api/images/1/mask`)).status).toBe(200);
     // the superpixel tool computes its regions in a worker (worker-src)
     const workers: string[] = [];
@@ -84,12 +114,17 @@ describe('safe by default (e2e, Chromium)', () => {
   });
 
   it('a page on another origin can not frame the app', async () => {
-    const evil = http.createServer((_req, res) => { res.writeHead(200, { 'content-type': 'text/html' }); res.end(`<!doctype html><h1>win a prize</h1><iframe id="f" src="${app.url}/" width="800" height="600"></iframe>`); });
+    const evil = http.createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/html' });
+      res.end(`<!doctype html><h1>win a prize</h1><iframe id="f" src="${app.url}/" width="800" height="600"></iframe>`);
+    });
     await new Promise<void>((r) => evil.listen(0, '127.0.0.1', () => r()));
     try {
       const page = await browser.newPage();
       const refused: string[] = [];
-      page.on('console', (m) => { if (/frame|frame-ancestors|X-Frame-Options/i.test(m.text())) refused.push(m.text()); });
+      page.on('console', (m) => {
+        if (/frame|frame-ancestors|X-Frame-Options/i.test(m.text())) refused.push(m.text());
+      });
       await page.goto(`http://localhost:${(evil.address() as AddressInfo).port}/`);
       await page.waitForTimeout(1500);
       const framed = page.frames().find((f) => f !== page.mainFrame());
@@ -97,6 +132,8 @@ describe('safe by default (e2e, Chromium)', () => {
       expect(loaded).toBe(false);
       expect(refused.join('\n')).toMatch(/frame-ancestors|X-Frame-Options/);
       await page.close();
-    } finally { evil.close(); }
+    } finally {
+      evil.close();
+    }
   });
 });

@@ -12,8 +12,13 @@ let page: Page;
 let classes: { id: number; name: string }[];
 
 const imageId = async () => Number((await page.textContent('[data-testid=image-id]'))?.replace('#', ''));
-const waitImage = (id: number) => page.waitForFunction((id) => document.querySelector('[data-testid=image-id]')?.textContent === `#${id}`, id);
-const strategyIs = (s: string) => page.waitForFunction((s) => document.querySelector('[data-testid=strategy]')?.textContent?.trim() === `next: ${s}`, s);
+const waitImage = (id: number) =>
+  page.waitForFunction((id) => document.querySelector('[data-testid=image-id]')?.textContent === `#${id}`, id);
+const strategyIs = (s: string) =>
+  page.waitForFunction(
+    (s) => document.querySelector('[data-testid=strategy]')?.textContent?.trim() === `next: ${s}`,
+    s,
+  );
 const selected = () => page.$eval('[data-testid=strategy-choice]', (el) => (el as HTMLSelectElement).value);
 async function noRawError() {
   expect(await page.$('[data-testid=stage-note].error')).toBeNull();
@@ -32,7 +37,10 @@ beforeAll(async () => {
   await waitImage(1);
   classes = (await api<{ classes: { id: number; name: string }[] }>(app.url, '/api/classes')).classes;
 });
-afterAll(async () => { await browser?.close(); await app?.close(); });
+afterAll(async () => {
+  await browser?.close();
+  await app?.close();
+});
 
 describe('keyboard walk-through, segmentation (e2e, Chromium)', () => {
   it('30 quick → presses move 30 images (saving on the way), ← comes back', async () => {
@@ -48,11 +56,26 @@ describe('keyboard walk-through, segmentation (e2e, Chromium)', () => {
   it('with a trainer: the select follows the header, "by class" asks by key, and a predicted map names its model', async () => {
     const trainer = await fakeTrainer(app.url);
     try {
-      trainer.send({ type: 'status', status: { phase: 'ready', embedded: 40, total: 40, device: 'cpu', backbone: 'tiny', modelVersion: 1 } });
-      trainer.send({ type: 'suggestions', modelVersion: 1, lists: { uncertain: [30, 31], [`class:${classes[1].id}`]: [20, 21] } });
-      const w = 4, h = 3, ids = [classes[0].id, classes[1].id];
+      trainer.send({
+        type: 'status',
+        status: { phase: 'ready', embedded: 40, total: 40, device: 'cpu', backbone: 'tiny', modelVersion: 1 },
+      });
+      trainer.send({
+        type: 'suggestions',
+        modelVersion: 1,
+        lists: { uncertain: [30, 31], [`class:${classes[1].id}`]: [20, 21] },
+      });
+      const w = 4,
+        h = 3,
+        ids = [classes[0].id, classes[1].id];
       const map = new Uint8Array(2 * w * h).map((_, i) => (i < w * h ? 60 : 195));
-      trainer.send({ type: 'predictions', modelVersion: 1, items: [{ imageId: 1, classId: ids[1], classIds: ids, width: w, height: h, map: encodeBase64(map), uncertainty: 0.3 }] });
+      trainer.send({
+        type: 'predictions',
+        modelVersion: 1,
+        items: [
+          { imageId: 1, classId: ids[1], classIds: ids, width: w, height: h, map: encodeBase64(map), uncertainty: 0.3 },
+        ],
+      });
       await page.waitForSelector('text=Use the prediction as the mask');
       expect(await page.textContent('[data-testid=seg-prediction]')).toContain('model v1');
       expect(await page.$('[data-testid=prediction-stale]')).toBeNull();
@@ -86,12 +109,17 @@ describe('keyboard walk-through, segmentation (e2e, Chromium)', () => {
       await page.keyboard.press('Enter');
       await waitImage(1);
       await page.waitForSelector('text=Use the prediction as the mask');
-    } finally { trainer.close(); }
+    } finally {
+      trainer.close();
+    }
     // the trainer is gone: its map stays, marked, and the model strategies are off
-    await page.waitForFunction(() => document.querySelector('[data-testid=trainer-status]')?.textContent?.includes('trainer offline'));
+    await page.waitForFunction(() =>
+      document.querySelector('[data-testid=trainer-status]')?.textContent?.includes('trainer offline'),
+    );
     await page.waitForSelector('[data-testid=prediction-stale]');
     expect(await page.textContent('[data-testid=prediction-stale]')).toContain('the trainer is offline');
-    for (const s of ['uncertain', 'class']) expect(await page.$eval(`option[value=${s}]`, (o) => (o as HTMLOptionElement).disabled)).toBe(true);
+    for (const s of ['uncertain', 'class'])
+      expect(await page.$eval(`option[value=${s}]`, (o) => (o as HTMLOptionElement).disabled)).toBe(true);
     await page.screenshot({ path: shot('segmentation-stale') });
   });
 
@@ -100,7 +128,14 @@ describe('keyboard walk-through, segmentation (e2e, Chromium)', () => {
     const pos = () => page.$eval('.side', (el) => ({ top: el.scrollTop, max: el.scrollHeight - el.clientHeight }));
     expect((await pos()).max).toBeGreaterThan(40);
     await page.keyboard.press('End');
-    await waitFor(async () => { const p = await pos(); return p.top >= p.max - 1; }, 2000, 'side panel at the bottom');
+    await waitFor(
+      async () => {
+        const p = await pos();
+        return p.top >= p.max - 1;
+      },
+      2000,
+      'side panel at the bottom',
+    );
     await page.screenshot({ path: shot('segmentation-side-end') });
     await page.keyboard.press('Home');
     await waitFor(async () => (await pos()).top === 0, 2000, 'side panel at the top');

@@ -9,13 +9,17 @@ import { fakeTrainer, launch, startApp, waitFor, type App } from './helpers.ts';
 const TOKEN = 'e2e-server-token';
 let app: App;
 let browser: Browser;
-const authed = (path: string) => fetch(app.url + path, { headers: { authorization: `Bearer ${TOKEN}` } }).then((r) => r.json());
+const authed = (path: string) =>
+  fetch(app.url + path, { headers: { authorization: `Bearer ${TOKEN}` } }).then((r) => r.json());
 
 beforeAll(async () => {
   app = await startApp({ count: 12, host: '0.0.0.0', token: TOKEN });
   browser = await launch();
 });
-afterAll(async () => { await browser?.close(); await app?.close(); });
+afterAll(async () => {
+  await browser?.close();
+  await app?.close();
+});
 
 describe('sign-in off loopback (e2e, Chromium)', () => {
   it('sends a browser without a credential to /signin, and signs it in with the token', async () => {
@@ -31,8 +35,13 @@ describe('sign-in off loopback (e2e, Chromium)', () => {
     expect(new URL(page.url()).pathname).toBe('/');
     // the socket got through with the cookie: the trainer's status reaches the page
     const trainer = await fakeTrainer(app.url, TOKEN);
-    trainer.send({ type: 'status', status: { phase: 'ready', embedded: 12, total: 12, device: 'cpu', backbone: 'tiny', modelVersion: 3 } });
-    await page.waitForFunction(() => document.querySelector('[data-testid=trainer-status]')?.textContent?.includes('ready'));
+    trainer.send({
+      type: 'status',
+      status: { phase: 'ready', embedded: 12, total: 12, device: 'cpu', backbone: 'tiny', modelVersion: 3 },
+    });
+    await page.waitForFunction(() =>
+      document.querySelector('[data-testid=trainer-status]')?.textContent?.includes('ready'),
+    );
     expect(await page.isVisible('[data-testid=offline-banner]')).toBe(false);
     trainer.close();
     await page.close();

@@ -17,22 +17,30 @@ let classes: { id: number; name: string }[];
 let trainer: Awaited<ReturnType<typeof fakeTrainer>> | null = null;
 
 const imageId = async () => Number((await page.textContent('[data-testid=image-id]'))?.replace('#', ''));
-const waitImage = (id: number) => page.waitForFunction((id) => document.querySelector('[data-testid=image-id]')?.textContent === `#${id}`, id);
+const waitImage = (id: number) =>
+  page.waitForFunction((id) => document.querySelector('[data-testid=image-id]')?.textContent === `#${id}`, id);
 const text = async (sel: string) => (await page.textContent(sel))?.trim() ?? '';
 const why = () => page.$eval('[data-testid=pick-why]', (el) => el.textContent ?? '').catch(() => null);
-const waitWhy = (w: string) => page.waitForFunction((w) => document.querySelector('[data-testid=pick-why]')?.textContent === w, w);
+const waitWhy = (w: string) =>
+  page.waitForFunction((w) => document.querySelector('[data-testid=pick-why]')?.textContent === w, w);
 
 beforeAll(async () => {
   ({ app, browser, page, classes } = await openClassifying({ count: 30 }));
 });
-afterAll(async () => { trainer?.close(); await browser?.close(); await app?.close(); });
+afterAll(async () => {
+  trainer?.close();
+  await browser?.close();
+  await app?.close();
+});
 
 describe('the default strategy and why an image was picked (e2e, Chromium)', () => {
   it('a new session starts with the measured default; sequential, saying why, until the trainer has its list', async () => {
     expect(DEFAULT_STRATEGY.classification).not.toBe('sequential');
     const d = DEFAULT_STRATEGY.classification;
     expect(await page.$eval('[data-testid=strategy-choice]', (el) => (el as HTMLSelectElement).value)).toBe(d);
-    expect(await text('[data-testid=strategy]')).toContain(`sequential (${STRATEGIES.find((s) => s.name === d)!.label}: trainer offline)`);
+    expect(await text('[data-testid=strategy]')).toContain(
+      `sequential (${STRATEGIES.find((s) => s.name === d)!.label}: trainer offline)`,
+    );
     expect(await why()).toBeNull(); // the first image: shown by id, not picked
   });
 
@@ -42,21 +50,38 @@ describe('the default strategy and why an image was picked (e2e, Chromium)', () 
     const train = Array.from({ length: 30 }, (_, i) => i + 1).filter((i) => !isVal(i) && i >= 20);
     const [t0, t1, t2, t3] = train;
     const [a, b] = [classes[0], classes[1]];
-    const probs = Object.fromEntries(classes.map((k) => [k.id, k.id === a.id ? 0.45 : k.id === b.id ? 0.4 : 0.15 / (classes.length - 2)]));
+    const probs = Object.fromEntries(
+      classes.map((k) => [k.id, k.id === a.id ? 0.45 : k.id === b.id ? 0.4 : 0.15 / (classes.length - 2)]),
+    );
     trainer = await fakeTrainer(app.url);
-    trainer.send({ type: 'status', status: { phase: 'ready', embedded: 30, total: 30, device: 'cpu', backbone: 'tiny', modelVersion: 1 } });
-    trainer.send({ type: 'predictions', modelVersion: 1, items: [t1, t2].map((imageId) => ({ imageId, classId: a.id, probs, uncertainty: 0.95 })) });
-    trainer.send({ type: 'suggestions', modelVersion: 1, lists: { uncertain: [t0, t1, t2, t3], typical: [t0], cold: [t0] } });
+    trainer.send({
+      type: 'status',
+      status: { phase: 'ready', embedded: 30, total: 30, device: 'cpu', backbone: 'tiny', modelVersion: 1 },
+    });
+    trainer.send({
+      type: 'predictions',
+      modelVersion: 1,
+      items: [t1, t2].map((imageId) => ({ imageId, classId: a.id, probs, uncertainty: 0.95 })),
+    });
+    trainer.send({
+      type: 'suggestions',
+      modelVersion: 1,
+      lists: { uncertain: [t0, t1, t2, t3], typical: [t0], cold: [t0] },
+    });
     // uncertain itself, whatever the default (mix, say, makes one pick in five a random one)
     await page.selectOption('[data-testid=strategy-choice]', 'uncertain');
-    await page.waitForFunction(() => document.querySelector('[data-testid=strategy]')?.textContent?.trim() === 'next: uncertain');
+    await page.waitForFunction(
+      () => document.querySelector('[data-testid=strategy]')?.textContent?.trim() === 'next: uncertain',
+    );
     await page.keyboard.press('ArrowRight'); // id order: nothing to explain
     await waitImage(2);
     expect(await why()).toBeNull();
     await page.keyboard.press('1'); // label #2 → next by strategy
     await waitImage(t0);
     // the cold start says it is a warm-up, how far along, and what follows
-    await waitWhy('warming up: typical of a cluster with no label yet; uncertainty picks start once every cluster (up to 50) has a label');
+    await waitWhy(
+      'warming up: typical of a cluster with no label yet; uncertainty picks start once every cluster (up to 50) has a label',
+    );
     await page.screenshot({ path: shot('pick-why') });
     await page.keyboard.press('2');
     await waitImage(t1);

@@ -6,9 +6,19 @@ import { createDemoSession } from '../../scripts/make-demo.ts';
 import { serveSession, tempDir, type TestServer } from './fixtures.ts';
 import { hilt, type Child } from './peers.ts';
 
-export interface DemoTrainer { dir: string; srv: TestServer; trainer: Child; truth: Map<string, string>; stop(): Promise<void> }
+export interface DemoTrainer {
+  dir: string;
+  srv: TestServer;
+  trainer: Child;
+  truth: Map<string, string>;
+  stop(): Promise<void>;
+}
 
-export async function demoWithTrainer(demo: Parameters<typeof createDemoSession>[2], backbone: 'tiny' | 'mobilenetv2-imagenet', connectMs = 30_000): Promise<DemoTrainer> {
+export async function demoWithTrainer(
+  demo: Parameters<typeof createDemoSession>[2],
+  backbone: 'tiny' | 'mobilenetv2-imagenet',
+  connectMs = 30_000,
+): Promise<DemoTrainer> {
   const dir = tempDir();
   const made = await createDemoSession(dir, 'demo', { ...demo, dataDir: join(dir, 'data') });
   const truth = new Map<string, string>();
@@ -17,7 +27,27 @@ export async function demoWithTrainer(demo: Parameters<typeof createDemoSession>
     truth.set(p.split('/').pop()!, label);
   }
   const srv = await serveSession(dir, 'demo');
-  const trainer = hilt(['train', '--session', 'demo', '--sessions-dir', dir, '--server', srv.url.replace('http', 'ws') + '/ws', '--backbone', backbone, '--offline']);
+  const trainer = hilt([
+    'train',
+    '--session',
+    'demo',
+    '--sessions-dir',
+    dir,
+    '--server',
+    srv.url.replace('http', 'ws') + '/ws',
+    '--backbone',
+    backbone,
+    '--offline',
+  ]);
   await trainer.waitForLine(/connected to/, connectMs);
-  return { dir, srv, trainer, truth, stop: async () => { await trainer.stop(); await srv.close(); } };
+  return {
+    dir,
+    srv,
+    trainer,
+    truth,
+    stop: async () => {
+      await trainer.stop();
+      await srv.close();
+    },
+  };
 }

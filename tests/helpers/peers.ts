@@ -3,7 +3,12 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import WebSocket from 'ws';
 import { PROTOCOL_VERSION } from '../../common/protocol.ts';
 
-export interface BrowserPeer { ws: WebSocket; frames: any[]; waitFor(pred: (f: any) => boolean, ms?: number): Promise<any>; close(): void }
+export interface BrowserPeer {
+  ws: WebSocket;
+  frames: any[];
+  waitFor(pred: (f: any) => boolean, ms?: number): Promise<any>;
+  close(): void;
+}
 
 /** A browser-role socket that records every frame (`role: 'trainer'`: a fake trainer, welcomed first). */
 export function browserPeer(url: string, role: 'browser' | 'trainer' = 'browser'): Promise<BrowserPeer> {
@@ -14,19 +19,31 @@ export function browserPeer(url: string, role: 'browser' | 'trainer' = 'browser'
     ws.on('message', (raw) => {
       const f = JSON.parse(raw.toString());
       frames.push(f);
-      for (const w of [...waiters]) if (w.pred(f)) { waiters.splice(waiters.indexOf(w), 1); w.fn(f); }
+      for (const w of [...waiters])
+        if (w.pred(f)) {
+          waiters.splice(waiters.indexOf(w), 1);
+          w.fn(f);
+        }
     });
     ws.on('error', reject);
     ws.on('open', () => {
       ws.send(JSON.stringify({ type: 'hello', version: PROTOCOL_VERSION, role }));
       resolve({
-        ws, frames, close: () => ws.close(),
+        ws,
+        frames,
+        close: () => ws.close(),
         waitFor(pred, ms = 30_000) {
           const hit = frames.find(pred);
           if (hit) return Promise.resolve(hit);
           return new Promise((res, rej) => {
             const t = setTimeout(() => rej(new Error(`no matching frame within ${ms} ms`)), ms);
-            waiters.push({ pred, fn: (f) => { clearTimeout(t); res(f); } });
+            waiters.push({
+              pred,
+              fn: (f) => {
+                clearTimeout(t);
+                res(f);
+              },
+            });
           });
         },
       });
@@ -34,24 +51,52 @@ export function browserPeer(url: string, role: 'browser' | 'trainer' = 'browser'
   });
 }
 
-export interface Child { proc: ChildProcess; out: () => string; waitForLine(re: RegExp, ms?: number): Promise<RegExpMatchArray>; stop(signal?: NodeJS.Signals): Promise<void> }
+export interface Child {
+  proc: ChildProcess;
+  out: () => string;
+  waitForLine(re: RegExp, ms?: number): Promise<RegExpMatchArray>;
+  stop(signal?: NodeJS.Signals): Promise<void>;
+}
 
 /** `node bin/hilt.js ...args` as a child process with its output captured. */
 export function hilt(args: string[], env: NodeJS.ProcessEnv = {}): Child {
-  const proc = spawn(process.execPath, ['bin/hilt.js', ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+  const proc = spawn(process.execPath, ['bin/hilt.js', ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, ...env },
+  });
   let out = '';
   const listeners: (() => void)[] = [];
-  const onData = (d: Buffer) => { out += d.toString(); for (const l of [...listeners]) l(); };
+  const onData = (d: Buffer) => {
+    out += d.toString();
+    for (const l of [...listeners]) l();
+  };
   proc.stdout!.on('data', onData);
   proc.stderr!.on('data', onData);
   return {
-    proc, out: () => out,
+    proc,
+    out: () => out,
     waitForLine(re, ms = 60_000) {
       return new Promise((resolve, reject) => {
-        const check = () => { const m = out.match(re); if (m) { done(); resolve(m); } };
-        const t = setTimeout(() => { done(); reject(new Error(`no ${re} within ${ms} ms; output:\n${out.slice(-3000)}`)); }, ms);
-        const onExit = () => { done(); reject(new Error(`process exited before ${re}; output:\n${out.slice(-3000)}`)); };
-        const done = () => { clearTimeout(t); listeners.splice(listeners.indexOf(check), 1); proc.off('exit', onExit); };
+        const check = () => {
+          const m = out.match(re);
+          if (m) {
+            done();
+            resolve(m);
+          }
+        };
+        const t = setTimeout(() => {
+          done();
+          reject(new Error(`no ${re} within ${ms} ms; output:\n${out.slice(-3000)}`));
+        }, ms);
+        const onExit = () => {
+          done();
+          reject(new Error(`process exited before ${re}; output:\n${out.slice(-3000)}`));
+        };
+        const done = () => {
+          clearTimeout(t);
+          listeners.splice(listeners.indexOf(check), 1);
+          proc.off('exit', onExit);
+        };
         listeners.push(check);
         proc.on('exit', onExit);
         check();
@@ -59,7 +104,10 @@ export function hilt(args: string[], env: NodeJS.ProcessEnv = {}): Child {
     },
     stop(signal = 'SIGTERM') {
       if (proc.exitCode !== null) return Promise.resolve();
-      return new Promise((r) => { proc.once('exit', () => r()); proc.kill(signal); });
+      return new Promise((r) => {
+        proc.once('exit', () => r());
+        proc.kill(signal);
+      });
     },
   };
 }

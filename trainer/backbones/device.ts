@@ -63,7 +63,10 @@ function runChildProbe(ep: 'cuda' | 'webgpu'): Promise<{ ok: boolean; error?: st
       try {
         resolve(JSON.parse(stdout));
       } catch {
-        resolve({ ok: false, error: err ? `probe process died (${err.signal ?? err.code ?? err.message})` : 'no answer' });
+        resolve({
+          ok: false,
+          error: err ? `probe process died (${err.signal ?? err.code ?? err.message})` : 'no answer',
+        });
       }
     });
   });

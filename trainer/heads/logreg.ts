@@ -31,72 +31,146 @@ export interface LogRegOptions {
   /** re-standardise a warm model when its mean/std drift beyond this (in old std units), default 0.25 */
   driftTol?: number;
 }
-export interface LogRegResult { model: LogRegModel; iterations: number; evaluations: number; loss: number; converged: boolean }
+export interface LogRegResult {
+  model: LogRegModel;
+  iterations: number;
+  evaluations: number;
+  loss: number;
+  converged: boolean;
+}
 
-export function fitLogReg(X: Float32Array, y: Int32Array, n: number, d: number, C: number, opts: LogRegOptions = {}): LogRegResult {
-  const l2 = opts.l2 ?? 1e-2, warm = opts.warm ?? null;
+export function fitLogReg(
+  X: Float32Array,
+  y: Int32Array,
+  n: number,
+  d: number,
+  C: number,
+  opts: LogRegOptions = {},
+): LogRegResult {
+  const l2 = opts.l2 ?? 1e-2,
+    warm = opts.warm ?? null;
   if (X.length < n * d || y.length < n) throw new Error(`fitLogReg: X/y too short for n=${n}, d=${d}`);
   if (warm && warm.d !== d) throw new Error(`fitLogReg: warm model has d=${warm.d}, data has d=${d}`);
-  if (warm && warm.C > C) throw new Error(`fitLogReg: warm model has C=${warm.C} > ${C}; a class was removed, reset the head`);
+  if (warm && warm.C > C)
+    throw new Error(`fitLogReg: warm model has C=${warm.C} > ${C}; a class was removed, reset the head`);
   // Labelled rows only (y < 0 = ignore).
   let m = 0;
   for (let i = 0; i < n; i++) {
     if (y[i] >= C) throw new Error(`fitLogReg: label ${y[i]} out of range for C=${C}`);
     if (y[i] >= 0) m++;
   }
-  const rows = new Int32Array(m), ys = new Int32Array(m);
-  for (let i = 0, k = 0; i < n; i++) if (y[i] >= 0) { rows[k] = i; ys[k++] = y[i]; }
+  const rows = new Int32Array(m),
+    ys = new Int32Array(m);
+  for (let i = 0, k = 0; i < n; i++)
+    if (y[i] >= 0) {
+      rows[k] = i;
+      ys[k++] = y[i];
+    }
   const counts = new Float64Array(C);
   for (let k = 0; k < m; k++) counts[ys[k]]++;
   let present = 0;
   for (let c = 0; c < C; c++) if (counts[c] > 0) present++;
   const sw = new Float64Array(m);
   let total = 0;
-  for (let k = 0; k < m; k++) { sw[k] = opts.classBalanced === false ? 1 : m / (present * counts[ys[k]]); total += sw[k]; }
+  for (let k = 0; k < m; k++) {
+    sw[k] = opts.classBalanced === false ? 1 : m / (present * counts[ys[k]]);
+    total += sw[k];
+  }
   for (let k = 0; k < m; k++) sw[k] /= total;
 
   // Standardisation: keep the warm model's statistics (so its weights and curvature memory stay valid)
   // unless the labelled set has drifted; then re-express the warm weights exactly in the new statistics.
-  const P = C * (d + 1), w = new Float64Array(P);
+  const P = C * (d + 1),
+    w = new Float64Array(P);
   let mean: Float64Array, std: Float64Array, memory: LbfgsMemory | undefined;
   const fresh = columnStats(X, rows, d);
   if (warm) {
     for (let c = 0; c < warm.C; c++) for (let j = 0; j <= d; j++) w[c * (d + 1) + j] = warm.W[c * (d + 1) + j];
-    mean = Float64Array.from(warm.mean); std = Float64Array.from(warm.std);
+    mean = Float64Array.from(warm.mean);
+    std = Float64Array.from(warm.std);
     if (drifted(mean, std, fresh.mean, fresh.std, opts.driftTol ?? 0.25)) {
       restandardise(w, C, d, mean, std, fresh.mean, fresh.std);
-      mean = fresh.mean; std = fresh.std;
+      mean = fresh.mean;
+      std = fresh.std;
     } else if (warm.C === C) memory = warm.memory; // pairs live in the same parameter space
-  } else { mean = fresh.mean; std = fresh.std; }
+  } else {
+    mean = fresh.mean;
+    std = fresh.std;
+  }
 
   const objective = makeObjective(X, rows, ys, sw, d, C, mean, std, l2);
-  const r = lbfgs(objective, w, { memory, history: opts.history ?? 10, maxIter: opts.maxIter ?? 500, tol: opts.tol ?? 1e-5, gtol: opts.gtol ?? 1e-5 });
-  const model: LogRegModel = { d, C, W: Float32Array.from(r.x), mean: Float32Array.from(mean), std: Float32Array.from(std), memory: r.memory };
+  const r = lbfgs(objective, w, {
+    memory,
+    history: opts.history ?? 10,
+    maxIter: opts.maxIter ?? 500,
+    tol: opts.tol ?? 1e-5,
+    gtol: opts.gtol ?? 1e-5,
+  });
+  const model: LogRegModel = {
+    d,
+    C,
+    W: Float32Array.from(r.x),
+    mean: Float32Array.from(mean),
+    std: Float32Array.from(std),
+    memory: r.memory,
+  };
   return { model, iterations: r.iterations, evaluations: r.evaluations, loss: r.f, converged: r.converged };
 }
 
 /** Fold the standardisation into raw-space weights: logit_c = b'_c + sum_j A[c,j] x_j. */
-function rawWeights(w: ArrayLike<number>, C: number, d: number, mean: ArrayLike<number>, std: ArrayLike<number>, A: Float64Array, b: Float64Array): void {
+function rawWeights(
+  w: ArrayLike<number>,
+  C: number,
+  d: number,
+  mean: ArrayLike<number>,
+  std: ArrayLike<number>,
+  A: Float64Array,
+  b: Float64Array,
+): void {
   for (let c = 0; c < C; c++) {
     const base = c * (d + 1);
     let bias = w[base + d];
-    for (let j = 0; j < d; j++) { const a = w[base + j] / std[j]; A[c * d + j] = a; bias -= a * mean[j]; }
+    for (let j = 0; j < d; j++) {
+      const a = w[base + j] / std[j];
+      A[c * d + j] = a;
+      bias -= a * mean[j];
+    }
     b[c] = bias;
   }
 }
 
 /** Logits of the row at `off` into z. Classes go 4 at a time so each X element loaded feeds 4 MACs
  *  (JS has no SIMD; load count is what limits these loops). Returns the max logit. */
-function logits(X: Float32Array, off: number, A: Float64Array, b: Float64Array, C: number, d: number, z: Float64Array): number {
+function logits(
+  X: Float32Array,
+  off: number,
+  A: Float64Array,
+  b: Float64Array,
+  C: number,
+  d: number,
+  z: Float64Array,
+): number {
   let c = 0;
   for (; c + 3 < C; c += 4) {
-    const a0 = c * d, a1 = a0 + d, a2 = a1 + d, a3 = a2 + d;
-    let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+    const a0 = c * d,
+      a1 = a0 + d,
+      a2 = a1 + d,
+      a3 = a2 + d;
+    let s0 = 0,
+      s1 = 0,
+      s2 = 0,
+      s3 = 0;
     for (let j = 0; j < d; j++) {
       const x = X[off + j];
-      s0 += x * A[a0 + j]; s1 += x * A[a1 + j]; s2 += x * A[a2 + j]; s3 += x * A[a3 + j];
+      s0 += x * A[a0 + j];
+      s1 += x * A[a1 + j];
+      s2 += x * A[a2 + j];
+      s3 += x * A[a3 + j];
     }
-    z[c] = b[c] + s0; z[c + 1] = b[c + 1] + s1; z[c + 2] = b[c + 2] + s2; z[c + 3] = b[c + 3] + s3;
+    z[c] = b[c] + s0;
+    z[c + 1] = b[c + 1] + s1;
+    z[c + 2] = b[c + 2] + s2;
+    z[c + 3] = b[c + 3] + s3;
   }
   for (; c < C; c++) {
     const a0 = c * d;
@@ -111,42 +185,90 @@ function logits(X: Float32Array, off: number, A: Float64Array, b: Float64Array, 
 
 /** Loss and gradient in one pass over the labelled rows; all buffers allocated once per fit (exported for gradient checks).
  *  Rows go in blocks of 4 so the gradient accumulation G += r x reads/writes G once per 4 rows. */
-export function makeObjective(X: Float32Array, rows: Int32Array, ys: Int32Array, sw: Float64Array, d: number, C: number,
-  mean: Float64Array, std: Float64Array, l2: number) {
-  const A = new Float64Array(C * d), b = new Float64Array(C), G = new Float64Array(C * d), rs = new Float64Array(C), z = new Float64Array(C);
-  const R = new Float64Array(4 * C), off = new Int32Array(4);
+export function makeObjective(
+  X: Float32Array,
+  rows: Int32Array,
+  ys: Int32Array,
+  sw: Float64Array,
+  d: number,
+  C: number,
+  mean: Float64Array,
+  std: Float64Array,
+  l2: number,
+) {
+  const A = new Float64Array(C * d),
+    b = new Float64Array(C),
+    G = new Float64Array(C * d),
+    rs = new Float64Array(C),
+    z = new Float64Array(C);
+  const R = new Float64Array(4 * C),
+    off = new Int32Array(4);
   const m = rows.length;
   return (w: Float64Array, g: Float64Array): number => {
     rawWeights(w, C, d, mean, std, A, b);
-    G.fill(0); rs.fill(0);
+    G.fill(0);
+    rs.fill(0);
     let loss = 0;
     for (let k0 = 0; k0 < m; k0 += 4) {
       for (let q = 0; q < 4; q++) {
         const k = k0 + q;
-        if (k >= m) { off[q] = off[0]; R.fill(0, q * C, q * C + C); continue; } // padding rows add 0
-        const o = rows[k] * d, yk = ys[k], wk = sw[k];
+        if (k >= m) {
+          off[q] = off[0];
+          R.fill(0, q * C, q * C + C);
+          continue;
+        } // padding rows add 0
+        const o = rows[k] * d,
+          yk = ys[k],
+          wk = sw[k];
         off[q] = o;
         const zmax = logits(X, o, A, b, C, d, z);
         const zy = z[yk];
         let sum = 0;
-        for (let c = 0; c < C; c++) { const e = Math.exp(z[c] - zmax); z[c] = e; sum += e; }
+        for (let c = 0; c < C; c++) {
+          const e = Math.exp(z[c] - zmax);
+          z[c] = e;
+          sum += e;
+        }
         loss += wk * (Math.log(sum) + zmax - zy);
         const inv = wk / sum;
-        for (let c = 0; c < C; c++) { const r = z[c] * inv - (c === yk ? wk : 0); R[q * C + c] = r; rs[c] += r; }
+        for (let c = 0; c < C; c++) {
+          const r = z[c] * inv - (c === yk ? wk : 0);
+          R[q * C + c] = r;
+          rs[c] += r;
+        }
       }
-      const o0 = off[0], o1 = off[1], o2 = off[2], o3 = off[3];
+      const o0 = off[0],
+        o1 = off[1],
+        o2 = off[2],
+        o3 = off[3];
       let c = 0;
-      for (; c + 1 < C; c += 2) { // 2 classes x 4 rows: 4 loads of X feed 8 MACs
-        const r0 = R[c], r1 = R[C + c], r2 = R[2 * C + c], r3 = R[3 * C + c];
-        const q0 = R[c + 1], q1 = R[C + c + 1], q2 = R[2 * C + c + 1], q3 = R[3 * C + c + 1], g0 = c * d, g1 = g0 + d;
+      for (; c + 1 < C; c += 2) {
+        // 2 classes x 4 rows: 4 loads of X feed 8 MACs
+        const r0 = R[c],
+          r1 = R[C + c],
+          r2 = R[2 * C + c],
+          r3 = R[3 * C + c];
+        const q0 = R[c + 1],
+          q1 = R[C + c + 1],
+          q2 = R[2 * C + c + 1],
+          q3 = R[3 * C + c + 1],
+          g0 = c * d,
+          g1 = g0 + d;
         for (let j = 0; j < d; j++) {
-          const x0 = X[o0 + j], x1 = X[o1 + j], x2 = X[o2 + j], x3 = X[o3 + j];
+          const x0 = X[o0 + j],
+            x1 = X[o1 + j],
+            x2 = X[o2 + j],
+            x3 = X[o3 + j];
           G[g0 + j] += r0 * x0 + r1 * x1 + r2 * x2 + r3 * x3;
           G[g1 + j] += q0 * x0 + q1 * x1 + q2 * x2 + q3 * x3;
         }
       }
       if (c < C) {
-        const r0 = R[c], r1 = R[C + c], r2 = R[2 * C + c], r3 = R[3 * C + c], g0 = c * d;
+        const r0 = R[c],
+          r1 = R[C + c],
+          r2 = R[2 * C + c],
+          r3 = R[3 * C + c],
+          g0 = c * d;
         for (let j = 0; j < d; j++) G[g0 + j] += r0 * X[o0 + j] + r1 * X[o1 + j] + r2 * X[o2 + j] + r3 * X[o3 + j];
       }
     }
@@ -169,7 +291,8 @@ export function makeObjective(X: Float32Array, rows: Int32Array, ys: Int32Array,
  *  standardisation folded in — what an exported ONNX graph multiplies by (trainer/onnx/head-graph.ts). */
 export function foldedWeights(model: LogRegModel): { A: Float32Array; b: Float32Array } {
   const { d, C } = model;
-  const Ar = new Float64Array(C * d), b = new Float64Array(C);
+  const Ar = new Float64Array(C * d),
+    b = new Float64Array(C);
   rawWeights(model.W, C, d, model.mean, model.std, Ar, b);
   const A = new Float32Array(d * C);
   for (let c = 0; c < C; c++) for (let j = 0; j < d; j++) A[j * C + c] = Ar[c * d + j];
@@ -179,30 +302,64 @@ export function foldedWeights(model: LogRegModel): { A: Float32Array; b: Float32
 /** Class probabilities, [n, C] row-major. */
 export function predictProba(model: LogRegModel, X: Float32Array, n: number): Float32Array {
   const { d, C } = model;
-  const A = new Float64Array(C * d), b = new Float64Array(C), z = new Float64Array(C), out = new Float32Array(n * C);
+  const A = new Float64Array(C * d),
+    b = new Float64Array(C),
+    z = new Float64Array(C),
+    out = new Float32Array(n * C);
   rawWeights(model.W, C, d, model.mean, model.std, A, b);
   for (let i = 0; i < n; i++) {
     const zmax = logits(X, i * d, A, b, C, d, z);
     let sum = 0;
-    for (let c = 0; c < C; c++) { const e = Math.exp(z[c] - zmax); z[c] = e; sum += e; }
+    for (let c = 0; c < C; c++) {
+      const e = Math.exp(z[c] - zmax);
+      z[c] = e;
+      sum += e;
+    }
     for (let c = 0; c < C; c++) out[i * C + c] = z[c] / sum;
   }
   return out;
 }
 
 // ---- L-BFGS (two-loop recursion) with a backtracking Armijo line search ----
-export interface LbfgsMemory { s: Float64Array[]; y: Float64Array[] }
-export interface LbfgsOpts { memory?: LbfgsMemory; history: number; maxIter: number; tol: number; gtol: number }
-const dot = (a: Float64Array, b: Float64Array): number => { let s = 0; for (let i = 0; i < a.length; i++) s += a[i] * b[i]; return s; };
-const maxAbs = (a: Float64Array): number => { let s = 0; for (let i = 0; i < a.length; i++) { const v = Math.abs(a[i]); if (v > s) s = v; } return s; };
+export interface LbfgsMemory {
+  s: Float64Array[];
+  y: Float64Array[];
+}
+export interface LbfgsOpts {
+  memory?: LbfgsMemory;
+  history: number;
+  maxIter: number;
+  tol: number;
+  gtol: number;
+}
+const dot = (a: Float64Array, b: Float64Array): number => {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += a[i] * b[i];
+  return s;
+};
+const maxAbs = (a: Float64Array): number => {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) {
+    const v = Math.abs(a[i]);
+    if (v > s) s = v;
+  }
+  return s;
+};
 
-export interface LbfgsResult { x: Float64Array; f: number; iterations: number; evaluations: number; converged: boolean; memory: LbfgsMemory }
+export interface LbfgsResult {
+  x: Float64Array;
+  f: number;
+  iterations: number;
+  evaluations: number;
+  converged: boolean;
+  memory: LbfgsMemory;
+}
 
 /** Minimises f from x0 (not modified). A warm `memory` (pairs from the previous fit) gives the first
  *  step a good scale and direction, which is what makes a refit after one label take 1-3 iterations. */
 export function lbfgs(f: (x: Float64Array, g: Float64Array) => number, x0: Float64Array, o: LbfgsOpts): LbfgsResult {
   const it = lbfgsSteps(x0, o);
-  for (let r = it.next(); ; ) {
+  for (let r = it.next(); ;) {
     if (r.done) return r.value;
     r = it.next(f(r.value.x, r.value.g));
   }
@@ -210,9 +367,13 @@ export function lbfgs(f: (x: Float64Array, g: Float64Array) => number, x0: Float
 
 /** The same minimisation with an objective that awaits (trainer/quality/sliced-fit.ts yields to the event
  *  loop inside each evaluation). */
-export async function lbfgsAsync(f: (x: Float64Array, g: Float64Array) => Promise<number>, x0: Float64Array, o: LbfgsOpts): Promise<LbfgsResult> {
+export async function lbfgsAsync(
+  f: (x: Float64Array, g: Float64Array) => Promise<number>,
+  x0: Float64Array,
+  o: LbfgsOpts,
+): Promise<LbfgsResult> {
   const it = lbfgsSteps(x0, o);
-  for (let r = it.next(); ; ) {
+  for (let r = it.next(); ;) {
     if (r.done) return r.value;
     r = it.next(await f(r.value.x, r.value.g));
   }
@@ -220,48 +381,80 @@ export async function lbfgsAsync(f: (x: Float64Array, g: Float64Array) => Promis
 
 /** The algorithm, once: it yields each point to evaluate (the caller writes the gradient into `g` and
  *  sends back f(x)), and returns the result. */
-function* lbfgsSteps(x0: Float64Array, o: LbfgsOpts): Generator<{ x: Float64Array; g: Float64Array }, LbfgsResult, number> {
+function* lbfgsSteps(
+  x0: Float64Array,
+  o: LbfgsOpts,
+): Generator<{ x: Float64Array; g: Float64Array }, LbfgsResult, number> {
   const P = x0.length;
-  let x = Float64Array.from(x0), g = new Float64Array(P), xn = new Float64Array(P), gn = new Float64Array(P);
-  const p = new Float64Array(P), alpha = new Float64Array(o.history);
-  const S = o.memory ? o.memory.s.map((v) => Float64Array.from(v)) : [], Y = o.memory ? o.memory.y.map((v) => Float64Array.from(v)) : [];
-  let fx = yield { x, g }, evaluations = 1, iterations = 0, converged = maxAbs(g) < o.gtol;
+  let x = Float64Array.from(x0),
+    g = new Float64Array(P),
+    xn = new Float64Array(P),
+    gn = new Float64Array(P);
+  const p = new Float64Array(P),
+    alpha = new Float64Array(o.history);
+  const S = o.memory ? o.memory.s.map((v) => Float64Array.from(v)) : [],
+    Y = o.memory ? o.memory.y.map((v) => Float64Array.from(v)) : [];
+  let fx = yield { x, g },
+    evaluations = 1,
+    iterations = 0,
+    converged = maxAbs(g) < o.gtol;
   while (!converged && iterations < o.maxIter) {
     for (let i = 0; i < P; i++) p[i] = -g[i];
     const k = S.length;
     for (let i = k - 1; i >= 0; i--) {
-      const a = dot(S[i], p) / dot(Y[i], S[i]); alpha[i] = a;
-      const yi = Y[i]; for (let t = 0; t < P; t++) p[t] -= a * yi[t];
+      const a = dot(S[i], p) / dot(Y[i], S[i]);
+      alpha[i] = a;
+      const yi = Y[i];
+      for (let t = 0; t < P; t++) p[t] -= a * yi[t];
     }
     // Initial Hessian scale: s'y/y'y from the newest pair; without history, a unit-length first step.
     const gamma = k > 0 ? dot(S[k - 1], Y[k - 1]) / dot(Y[k - 1], Y[k - 1]) : 1 / Math.max(1, Math.sqrt(dot(g, g)));
     for (let t = 0; t < P; t++) p[t] *= gamma;
     for (let i = 0; i < k; i++) {
       const bcoef = alpha[i] - dot(Y[i], p) / dot(Y[i], S[i]);
-      const si = S[i]; for (let t = 0; t < P; t++) p[t] += bcoef * si[t];
+      const si = S[i];
+      for (let t = 0; t < P; t++) p[t] += bcoef * si[t];
     }
     let dg = dot(p, g);
-    if (!(dg < 0)) { // stale curvature (e.g. warm pairs from another objective): fall back to steepest descent
-      S.length = 0; Y.length = 0;
+    if (!(dg < 0)) {
+      // stale curvature (e.g. warm pairs from another objective): fall back to steepest descent
+      S.length = 0;
+      Y.length = 0;
       const sc = 1 / Math.max(1, Math.sqrt(dot(g, g)));
       for (let t = 0; t < P; t++) p[t] = -g[t] * sc;
       dg = dot(p, g);
     }
-    let step = 1, fn = Infinity, ok = false;
+    let step = 1,
+      fn = Infinity,
+      ok = false;
     for (let ls = 0; ls < 40; ls++) {
       for (let t = 0; t < P; t++) xn[t] = x[t] + step * p[t];
-      fn = yield { x: xn, g: gn }; evaluations++;
-      if (fn <= fx + 1e-4 * step * dg) { ok = true; break; }
+      fn = yield { x: xn, g: gn };
+      evaluations++;
+      if (fn <= fx + 1e-4 * step * dg) {
+        ok = true;
+        break;
+      }
       // Minimiser of the quadratic through f(0), f'(0), f(step), kept within [0.1, 0.5] of the step.
       const q = (-dg * step * step) / (2 * (fn - fx - step * dg));
       step = Number.isFinite(q) ? Math.min(0.5 * step, Math.max(0.1 * step, q)) : 0.5 * step;
     }
     if (!ok) break; // no decrease possible at float precision: we are at the optimum
-    const sNew = S.length === o.history ? S.shift()! : new Float64Array(P), yNew = Y.length === o.history ? Y.shift()! : new Float64Array(P);
-    for (let t = 0; t < P; t++) { sNew[t] = xn[t] - x[t]; yNew[t] = gn[t] - g[t]; }
-    if (dot(sNew, yNew) > 1e-10 * dot(yNew, yNew)) { S.push(sNew); Y.push(yNew); }
+    const sNew = S.length === o.history ? S.shift()! : new Float64Array(P),
+      yNew = Y.length === o.history ? Y.shift()! : new Float64Array(P);
+    for (let t = 0; t < P; t++) {
+      sNew[t] = xn[t] - x[t];
+      yNew[t] = gn[t] - g[t];
+    }
+    if (dot(sNew, yNew) > 1e-10 * dot(yNew, yNew)) {
+      S.push(sNew);
+      Y.push(yNew);
+    }
     const rel = (fx - fn) / Math.max(Math.abs(fx), Math.abs(fn), 1e-12);
-    [x, xn] = [xn, x]; [g, gn] = [gn, g]; fx = fn; iterations++;
+    [x, xn] = [xn, x];
+    [g, gn] = [gn, g];
+    fx = fn;
+    iterations++;
     if (rel < o.tol || maxAbs(g) < o.gtol) converged = true;
   }
   return { x, f: fx, iterations, evaluations, converged, memory: { s: S, y: Y } as LbfgsMemory };

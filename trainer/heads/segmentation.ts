@@ -6,8 +6,17 @@ import { fitLogReg, predictProba, type LogRegModel, type LogRegOptions, type Log
 
 export const IGNORE = -1;
 
-export interface PatchGrid { imageWidth: number; imageHeight: number; gridWidth: number; gridHeight: number }
-export interface LabelPoint { x: number; y: number; cls: number }
+export interface PatchGrid {
+  imageWidth: number;
+  imageHeight: number;
+  gridWidth: number;
+  gridHeight: number;
+}
+export interface LabelPoint {
+  x: number;
+  y: number;
+  cls: number;
+}
 
 /** The patch containing pixel (x, y) of the original image. The grid covers the whole image (the
  *  backbone input is the image resized), so the mapping is proportional; edges clamp. */
@@ -22,11 +31,16 @@ export function pixelToPatch(x: number, y: number, g: PatchGrid): number {
 function vote(counts: Uint32Array, nPatches: number, K: number, minFraction: number): Int32Array {
   const out = new Int32Array(nPatches).fill(IGNORE);
   for (let p = 0; p < nPatches; p++) {
-    let total = 0, best = -1, bestCount = 0;
+    let total = 0,
+      best = -1,
+      bestCount = 0;
     for (let k = 0; k < K; k++) {
       const v = counts[p * K + k];
       total += v;
-      if (v > bestCount) { bestCount = v; best = k; }
+      if (v > bestCount) {
+        bestCount = v;
+        best = k;
+      }
     }
     if (total > 0 && bestCount >= minFraction * total) out[p] = best;
   }
@@ -66,13 +80,17 @@ export function maskToPatchLabels(mask: Uint8Array, g: PatchGrid, minFraction = 
   return vote(counts, nP, K, minFraction);
 }
 
-export interface SegImage { features: Float32Array; labels: Int32Array } // features [h*w, d], labels [h*w]
+export interface SegImage {
+  features: Float32Array;
+  labels: Int32Array;
+} // features [h*w, d], labels [h*w]
 
 /** Fit on the labelled patches of all images (IGNORE patches are dropped before the fit). */
 export function fitSegmentation(images: SegImage[], d: number, C: number, opts: LogRegOptions = {}): LogRegResult {
   let n = 0;
   for (const im of images) for (let p = 0; p < im.labels.length; p++) if (im.labels[p] >= 0) n++;
-  const X = new Float32Array(n * d), y = new Int32Array(n);
+  const X = new Float32Array(n * d),
+    y = new Int32Array(n);
   let k = 0;
   for (const im of images) {
     for (let p = 0; p < im.labels.length; p++) {
@@ -86,17 +104,27 @@ export function fitSegmentation(images: SegImage[], d: number, C: number, opts: 
 
 /** Per-class probability map [C, h, w] quantised to 0..255 (for the browser to upsample), plus the
  *  mean per-patch uncertainty 1 - (top1 - top2). */
-export function predictMap(model: LogRegModel, patchFeatures: Float32Array, h: number, w: number): { map: Uint8Array; uncertainty: number } {
-  const n = h * w, C = model.C;
+export function predictMap(
+  model: LogRegModel,
+  patchFeatures: Float32Array,
+  h: number,
+  w: number,
+): { map: Uint8Array; uncertainty: number } {
+  const n = h * w,
+    C = model.C;
   const probs = predictProba(model, patchFeatures, n);
   const map = new Uint8Array(C * n);
   let unc = 0;
   for (let p = 0; p < n; p++) {
-    let t1 = 0, t2 = 0;
+    let t1 = 0,
+      t2 = 0;
     for (let c = 0; c < C; c++) {
       const v = probs[p * C + c];
       map[c * n + p] = Math.round(v * 255);
-      if (v > t1) { t2 = t1; t1 = v; } else if (v > t2) t2 = v;
+      if (v > t1) {
+        t2 = t1;
+        t1 = v;
+      } else if (v > t2) t2 = v;
     }
     unc += 1 - (t1 - t2);
   }

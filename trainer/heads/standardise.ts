@@ -3,10 +3,20 @@
 /** Column mean/std over the given rows (all rows when `rows` is null). Float64 accumulators: features
  *  are Float32 and sums over 10^5 rows would otherwise lose digits. A (near-)constant column gets std 1
  *  so it contributes nothing instead of exploding. */
-export function columnStats(X: Float32Array, rows: Int32Array | null, d: number, n = rows ? rows.length : X.length / d): { mean: Float64Array; std: Float64Array } {
-  const mean = new Float64Array(d), sq = new Float64Array(d), std = new Float64Array(d);
+export function columnStats(
+  X: Float32Array,
+  rows: Int32Array | null,
+  d: number,
+  n = rows ? rows.length : X.length / d,
+): { mean: Float64Array; std: Float64Array } {
+  const mean = new Float64Array(d),
+    sq = new Float64Array(d),
+    std = new Float64Array(d);
   const m = rows ? rows.length : n;
-  if (m === 0) { std.fill(1); return { mean, std }; }
+  if (m === 0) {
+    std.fill(1);
+    return { mean, std };
+  }
   for (let k = 0; k < m; k++) {
     const off = (rows ? rows[k] : k) * d;
     for (let j = 0; j < d; j++) mean[j] += X[off + j];
@@ -14,7 +24,10 @@ export function columnStats(X: Float32Array, rows: Int32Array | null, d: number,
   for (let j = 0; j < d; j++) mean[j] /= m;
   for (let k = 0; k < m; k++) {
     const off = (rows ? rows[k] : k) * d;
-    for (let j = 0; j < d; j++) { const v = X[off + j] - mean[j]; sq[j] += v * v; }
+    for (let j = 0; j < d; j++) {
+      const v = X[off + j] - mean[j];
+      sq[j] += v * v;
+    }
   }
   for (let j = 0; j < d; j++) {
     const s = Math.sqrt(sq[j] / m);
@@ -25,7 +38,13 @@ export function columnStats(X: Float32Array, rows: Int32Array | null, d: number,
 
 /** True when new statistics moved by more than `tol` old standard deviations (mean) or by a factor
  *  beyond 1 + 2*tol (std) in any feature. */
-export function drifted(mean0: ArrayLike<number>, std0: ArrayLike<number>, mean1: ArrayLike<number>, std1: ArrayLike<number>, tol: number): boolean {
+export function drifted(
+  mean0: ArrayLike<number>,
+  std0: ArrayLike<number>,
+  mean1: ArrayLike<number>,
+  std1: ArrayLike<number>,
+  tol: number,
+): boolean {
   const maxRatio = Math.log(1 + 2 * tol);
   for (let j = 0; j < mean0.length; j++) {
     if (Math.abs(mean1[j] - mean0[j]) > tol * std0[j]) return true;
@@ -36,7 +55,15 @@ export function drifted(mean0: ArrayLike<number>, std0: ArrayLike<number>, mean1
 
 /** Re-express weights w ([C, d+1], last = bias) fitted on (x-m0)/s0 so that they compute the same
  *  logits on (x-m1)/s1. Exact, so a warm start survives a change of statistics. */
-export function restandardise(w: Float64Array, C: number, d: number, m0: ArrayLike<number>, s0: ArrayLike<number>, m1: ArrayLike<number>, s1: ArrayLike<number>): void {
+export function restandardise(
+  w: Float64Array,
+  C: number,
+  d: number,
+  m0: ArrayLike<number>,
+  s0: ArrayLike<number>,
+  m1: ArrayLike<number>,
+  s1: ArrayLike<number>,
+): void {
   for (let c = 0; c < C; c++) {
     const base = c * (d + 1);
     let bias = w[base + d];

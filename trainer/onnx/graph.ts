@@ -85,12 +85,7 @@ export class Graph {
   }
 
   /** Adds a node; returns its output names (fresh unless given). */
-  opN(
-    op: string,
-    inputs: string[],
-    attrs: Record<string, AttrValue> = {},
-    outputs: number | string[] = 1,
-  ): string[] {
+  opN(op: string, inputs: string[], attrs: Record<string, AttrValue> = {}, outputs: number | string[] = 1): string[] {
     const outs = typeof outputs === 'number' ? Array.from({ length: outputs }, () => this.fresh(op)) : outputs;
     const n = new Msg();
     for (const i of inputs) n.string(1, i);
@@ -114,7 +109,12 @@ export class Graph {
    * The layout of the hub's large exports (onnx-community DINOv3): the graph in model.onnx, every large
    * float tensor in a side file (`location`, relative to the model file) referenced by offset + length.
    */
-  toModelWithExternalData(name: string, location: string, opset = 17, irVersion = 8): { model: Uint8Array; data: Uint8Array } {
+  toModelWithExternalData(
+    name: string,
+    location: string,
+    opset = 17,
+    irVersion = 8,
+  ): { model: Uint8Array; data: Uint8Array } {
     return this.serialise(name, opset, irVersion, location) as { model: Uint8Array; data: Uint8Array };
   }
 
@@ -132,20 +132,36 @@ export class Graph {
     return new Msg().msg(7, g).toBytes();
   }
 
-  private serialise(name: string, opset: number, irVersion: number, location: string | null): { model: Uint8Array; data: Uint8Array | null } {
+  private serialise(
+    name: string,
+    opset: number,
+    irVersion: number,
+    location: string | null,
+  ): { model: Uint8Array; data: Uint8Array | null } {
     const g = new Msg();
     for (const n of this.nodes) g.msg(1, n);
     g.string(2, name);
     const chunks: Uint8Array[] = [];
     let offset = 0;
     for (const t of this.inits) {
-      if (location === null || !t.external) { g.msg(5, copy(t.head).bytes(9, t.raw)); continue; }
+      if (location === null || !t.external) {
+        g.msg(5, copy(t.head).bytes(9, t.raw));
+        continue;
+      }
       // TensorProto.external_data (13) = {location, offset, length}; data_location (14) = EXTERNAL (1).
       // Offsets are 4 KiB-aligned like onnx's own writer, so the data can be memory-mapped.
       const pad = (4096 - (offset % 4096)) % 4096;
-      if (pad) { chunks.push(new Uint8Array(pad)); offset += pad; }
+      if (pad) {
+        chunks.push(new Uint8Array(pad));
+        offset += pad;
+      }
       const m = copy(t.head);
-      for (const [k, v] of [['location', location], ['offset', String(offset)], ['length', String(t.raw.length)]]) m.msg(13, new Msg().string(1, k).string(2, v));
+      for (const [k, v] of [
+        ['location', location],
+        ['offset', String(offset)],
+        ['length', String(t.raw.length)],
+      ])
+        m.msg(13, new Msg().string(1, k).string(2, v));
       g.msg(5, m.int(14, 1));
       chunks.push(t.raw);
       offset += t.raw.length;
@@ -162,7 +178,10 @@ export class Graph {
     if (location === null) return { model, data: null };
     const data = new Uint8Array(offset);
     let o = 0;
-    for (const c of chunks) { data.set(c, o); o += c.length; }
+    for (const c of chunks) {
+      data.set(c, o);
+      o += c.length;
+    }
     return { model, data };
   }
 }

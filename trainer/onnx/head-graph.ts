@@ -30,7 +30,8 @@ export function headPatch(h: HeadWeights, tail: ExportedHead['graph']): Uint8Arr
   const g = new Graph('hilt_head/');
   const lhs = 'last_hidden_state';
   const patches = g.op('Slice', [lhs, g.i64('start', [1 + h.registers]), g.i64('end', [BIG]), g.i64('axis', [1])]); // [B, N, D]
-  const A = g.f32('A', [h.d, h.C], h.A), b = g.f32('b', [h.C], h.b);
+  const A = g.f32('A', [h.d, h.C], h.A),
+    b = g.f32('b', [h.C], h.b);
   tail(g, { lhs, patches, A, b }, h);
   return g.toGraphPatch();
 }

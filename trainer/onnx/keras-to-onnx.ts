@@ -24,7 +24,8 @@ function bnAffine(m: KerasModel, bn: KerasLayer, channels: number): { scale: Flo
   const beta = c.center === false ? null : weight(m, `${bn.name}/beta`).data;
   const mean = weight(m, `${bn.name}/moving_mean`).data;
   const variance = weight(m, `${bn.name}/moving_variance`).data;
-  const scale = new Float32Array(channels), shift = new Float32Array(channels);
+  const scale = new Float32Array(channels),
+    shift = new Float32Array(channels);
   for (let k = 0; k < channels; k++) {
     const s = (gamma ? gamma[k] : 1) / Math.sqrt(variance[k] + eps);
     scale[k] = s;
@@ -45,7 +46,10 @@ export interface ConvertOptions {
   grid?: string[];
 }
 
-export function kerasToOnnx(m: KerasModel, o: ConvertOptions): { bytes: Uint8Array; params: number; channels: number; pooledChannels: number } {
+export function kerasToOnnx(
+  m: KerasModel,
+  o: ConvertOptions,
+): { bytes: Uint8Array; params: number; channels: number; pooledChannels: number } {
   const g = new Graph();
   const byName = new Map(m.layers.map((l) => [l.name, l]));
   const consumers = new Map<string, KerasLayer[]>();
@@ -55,7 +59,8 @@ export function kerasToOnnx(m: KerasModel, o: ConvertOptions): { bytes: Uint8Arr
   for (const l of m.layers) {
     if (l.class_name !== 'BatchNormalization') continue;
     const src = byName.get(l.inputs[0]);
-    if (src && /^(Depthwise)?Conv2D$/.test(src.class_name) && consumers.get(src.name)!.length === 1) foldInto.set(src.name, l);
+    if (src && /^(Depthwise)?Conv2D$/.test(src.class_name) && consumers.get(src.name)!.length === 1)
+      foldInto.set(src.name, l);
   }
   const tensor = new Map<string, string>(); // keras layer name → onnx value name
   const padOf = new Map<string, { src: string; pads: Pads }>();
@@ -86,11 +91,15 @@ export function kerasToOnnx(m: KerasModel, o: ConvertOptions): { bytes: Uint8Arr
         const [kh, kw, cin, last] = k.shape;
         const cout = depthwise ? cin * last : last;
         const w = new Float32Array(cout * (depthwise ? 1 : cin) * kh * kw);
-        for (let y = 0; y < kh; y++) for (let x = 0; x < kw; x++) for (let i = 0; i < cin; i++) for (let j = 0; j < last; j++) {
-          const v = k.data[((y * kw + x) * cin + i) * last + j];
-          if (depthwise) w[((i * last + j) * kh + y) * kw + x] = v; // [cin·mult, 1, kh, kw]
-          else w[((j * cin + i) * kh + y) * kw + x] = v; // [out, in, kh, kw]
-        }
+        for (let y = 0; y < kh; y++)
+          for (let x = 0; x < kw; x++)
+            for (let i = 0; i < cin; i++)
+              for (let j = 0; j < last; j++) {
+                const v = k.data[((y * kw + x) * cin + i) * last + j];
+                if (depthwise)
+                  w[((i * last + j) * kh + y) * kw + x] = v; // [cin·mult, 1, kh, kw]
+                else w[((j * cin + i) * kh + y) * kw + x] = v; // [out, in, kh, kw]
+              }
         const bias = new Float32Array(cout);
         if (c.use_bias) bias.set(weight(m, `${l.name}/bias`).data);
         const bn = foldInto.get(l.name);
@@ -102,7 +111,8 @@ export function kerasToOnnx(m: KerasModel, o: ConvertOptions): { bytes: Uint8Arr
             bias[oc] = bias[oc] * scale[oc] + shift[oc];
           }
         }
-        if (c.activation && c.activation !== 'linear') throw new Error(`${l.name}: fused activation ${c.activation} not supported`);
+        if (c.activation && c.activation !== 'linear')
+          throw new Error(`${l.name}: fused activation ${c.activation} not supported`);
         const padded = padOf.get(inName);
         const src = padded ? padded.src : tensor.get(inName)!;
         const strides = c.strides as number[];
@@ -111,11 +121,23 @@ export function kerasToOnnx(m: KerasModel, o: ConvertOptions): { bytes: Uint8Arr
         // TF's "same" pads the extra row/column at the end, which is ONNX's SAME_UPPER
         if (c.padding === 'same') attrs.auto_pad = 'SAME_UPPER';
         else attrs.pads = padded ? padded.pads : [0, 0, 0, 0];
-        if (c.padding === 'same' && padded) throw new Error(`${l.name}: explicit padding before a "same" conv is not supported`);
-        const out = g.op('Conv', [src, g.f32(`${l.name}_w`, depthwise ? [cout, 1, kh, kw] : [cout, cin, kh, kw], w), g.f32(`${l.name}_b`, [cout], bias)], attrs);
+        if (c.padding === 'same' && padded)
+          throw new Error(`${l.name}: explicit padding before a "same" conv is not supported`);
+        const out = g.op(
+          'Conv',
+          [
+            src,
+            g.f32(`${l.name}_w`, depthwise ? [cout, 1, kh, kw] : [cout, cin, kh, kw], w),
+            g.f32(`${l.name}_b`, [cout], bias),
+          ],
+          attrs,
+        );
         tensor.set(l.name, out);
         channels.set(l.name, cout);
-        if (bn) { tensor.set(bn.name, out); channels.set(bn.name, cout); }
+        if (bn) {
+          tensor.set(bn.name, out);
+          channels.set(bn.name, cout);
+        }
         break;
       }
       case 'BatchNormalization': {
@@ -123,16 +145,21 @@ export function kerasToOnnx(m: KerasModel, o: ConvertOptions): { bytes: Uint8Arr
         const ch = channels.get(inName)!;
         const { scale, shift } = bnAffine(m, l, ch);
         const x = tensor.get(inName)!;
-        const s = g.f32(`${l.name}_s`, [ch, 1, 1], scale), b = g.f32(`${l.name}_t`, [ch, 1, 1], shift);
+        const s = g.f32(`${l.name}_s`, [ch, 1, 1], scale),
+          b = g.f32(`${l.name}_t`, [ch, 1, 1], shift);
         tensor.set(l.name, g.op('Add', [g.op('Mul', [x, s]), b]));
         channels.set(l.name, ch);
         break;
       }
       case 'ReLU': {
-        if ((c.negative_slope as number) || (c.threshold as number)) throw new Error(`${l.name}: leaky/thresholded ReLU not supported`);
+        if ((c.negative_slope as number) || (c.threshold as number))
+          throw new Error(`${l.name}: leaky/thresholded ReLU not supported`);
         const x = tensor.get(inName)!;
         const max = c.max_value as number | null | undefined;
-        tensor.set(l.name, max == null ? g.op('Relu', [x]) : g.op('Clip', [x, g.scalar('zero', 0), g.scalar('max', max)]));
+        tensor.set(
+          l.name,
+          max == null ? g.op('Relu', [x]) : g.op('Clip', [x, g.scalar('zero', 0), g.scalar('max', max)]),
+        );
         channels.set(l.name, channels.get(inName)!);
         break;
       }
@@ -152,14 +179,22 @@ export function kerasToOnnx(m: KerasModel, o: ConvertOptions): { bytes: Uint8Arr
   const out = tensor.get(o.output)!;
   const pooled = g.op('Flatten', [g.op('GlobalAveragePool', [out])], { axis: 1 }); // [B, C]
   const gridLayers = o.grid ?? [o.output];
-  for (const name of gridLayers) if (!tensor.has(name)) throw new Error(`grid layer ${name} not found up to ${o.output}`);
+  for (const name of gridLayers)
+    if (!tensor.has(name)) throw new Error(`grid layer ${name} not found up to ${o.output}`);
   const first = tensor.get(gridLayers[0])!;
   const firstShape = gridLayers.length > 1 ? g.op('Shape', [first]) : '';
   const maps = gridLayers.map((name, i) => {
     const t = tensor.get(name)!;
     if (i === 0) return t;
     // the exact size of the first map (an odd side is not twice the coarser one), channels kept
-    const size = g.op('Concat', [g.op('Slice', [g.op('Shape', [t]), g.i64('s0', [0]), g.i64('s2', [2])]), g.op('Slice', [firstShape, g.i64('s2', [2]), g.i64('s4', [4])])], { axis: 0 });
+    const size = g.op(
+      'Concat',
+      [
+        g.op('Slice', [g.op('Shape', [t]), g.i64('s0', [0]), g.i64('s2', [2])]),
+        g.op('Slice', [firstShape, g.i64('s2', [2]), g.i64('s4', [4])]),
+      ],
+      { axis: 0 },
+    );
     return g.op('Resize', [t, '', '', size], { mode: 'linear', coordinate_transformation_mode: 'half_pixel' });
   });
   const f = maps.length > 1 ? g.op('Concat', maps, { axis: 1 }) : first;

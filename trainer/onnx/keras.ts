@@ -11,11 +11,19 @@ export interface KerasLayer {
   /** names of the layers feeding this one (first inbound node) */
   inputs: string[];
 }
-export interface KerasTensor { shape: number[]; data: Float32Array }
-export interface KerasModel { layers: KerasLayer[]; weights: Map<string, KerasTensor> }
+export interface KerasTensor {
+  shape: number[];
+  data: Float32Array;
+}
+export interface KerasModel {
+  layers: KerasLayer[];
+  weights: Map<string, KerasTensor>;
+}
 
 interface ManifestEntry {
-  name: string; shape: number[]; dtype: string;
+  name: string;
+  shape: number[];
+  dtype: string;
   quantization?: { min?: number; scale: number; dtype: 'uint8' | 'uint16' | 'float16' };
 }
 
@@ -48,12 +56,24 @@ function dequantise(e: ManifestEntry, bytes: Buffer, off: number): { data: Float
 /** Parses topology + concatenated shard bytes into layers and named float32 weights. */
 export function parseKeras(modelModule: unknown, shardBytes: Buffer): KerasModel {
   const m = modelModule as {
-    modelTopology?: { model_config?: { config?: { layers?: Array<{ name: string; class_name: string; config: Record<string, unknown>; inbound_nodes: unknown[] }> } } };
+    modelTopology?: {
+      model_config?: {
+        config?: {
+          layers?: Array<{
+            name: string;
+            class_name: string;
+            config: Record<string, unknown>;
+            inbound_nodes: unknown[];
+          }>;
+        };
+      };
+    };
     weightsManifest?: Array<{ weights: ManifestEntry[] }>;
   };
   const rawLayers = m.modelTopology?.model_config?.config?.layers;
   const manifest = m.weightsManifest?.flatMap((g) => g.weights);
-  if (!rawLayers || !manifest) throw new Error('not a TF.js layers model: modelTopology.model_config.config.layers or weightsManifest missing');
+  if (!rawLayers || !manifest)
+    throw new Error('not a TF.js layers model: modelTopology.model_config.config.layers or weightsManifest missing');
   const layers = rawLayers.map((l) => {
     const node = (l.inbound_nodes[0] ?? []) as Array<[string, number, number]>;
     return { name: l.name, class_name: l.class_name, config: l.config, inputs: node.map((x) => x[0]) };
@@ -65,7 +85,8 @@ export function parseKeras(modelModule: unknown, shardBytes: Buffer): KerasModel
     weights.set(e.name, { shape: e.shape, data });
     off += size;
   }
-  if (off !== shardBytes.length) throw new Error(`weight manifest covers ${off} bytes but the shards hold ${shardBytes.length}`);
+  if (off !== shardBytes.length)
+    throw new Error(`weight manifest covers ${off} bytes but the shards hold ${shardBytes.length}`);
   return { layers, weights };
 }
 

@@ -8,13 +8,24 @@ import { fileURLToPath } from 'node:url';
 import { buildTiny } from './tiny.ts';
 import { squashPreprocessor } from './preprocessor.ts';
 import { buildVit, VITS16 } from './vit.ts';
-import { loadMobilenetKeras, mobilenetConfig, mobilenetOnnx, MOBILENET_PREPROCESSOR, MOBILENET_VERSION, npmCacheDir } from './mobilenet.ts';
+import {
+  loadMobilenetKeras,
+  mobilenetConfig,
+  mobilenetOnnx,
+  MOBILENET_PREPROCESSOR,
+  MOBILENET_VERSION,
+  npmCacheDir,
+} from './mobilenet.ts';
 
 /** Backbones we make ourselves: two random-weight graphs, and one converted from real pretrained weights. */
 export type GeneratedKind = 'tiny' | 'vits16' | 'mobilenetv2';
 const GENERATOR_VERSION = 1;
 /** the version of the graph each generator writes (config hilt.generator_version) */
-export const VERSION: Record<GeneratedKind, number> = { tiny: GENERATOR_VERSION, vits16: GENERATOR_VERSION, mobilenetv2: MOBILENET_VERSION };
+export const VERSION: Record<GeneratedKind, number> = {
+  tiny: GENERATOR_VERSION,
+  vits16: GENERATOR_VERSION,
+  mobilenetv2: MOBILENET_VERSION,
+};
 /** Where the external-data tiny (the hub's DINOv3 file layout) is written by tests and `make-backbone`. */
 export const EXTERNAL_DATA_FILE = 'model.onnx_data';
 export const TINY_DIM = 64;
@@ -102,7 +113,9 @@ export interface MakeResult {
 }
 
 export interface MakeOptions {
-  kind?: GeneratedKind; out?: string; force?: boolean;
+  kind?: GeneratedKind;
+  out?: string;
+  force?: boolean;
   /** tiny only: weights in onnx/model.onnx_data, as the hub's DINOv3 export stores them */
   externalData?: boolean;
   /** mobilenetv2 only: where the pinned npm tarball is cached (default models/.npm-packages) */

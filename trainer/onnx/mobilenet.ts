@@ -69,18 +69,30 @@ export async function loadMobilenetKeras(cacheDir: string): Promise<KerasModel> 
 /** The same network with every weight tensor's values permuted (same statistics, no learned structure). */
 export function shuffledWeights(m: KerasModel, seed = 7): KerasModel {
   const rand = mulberry32(seed);
-  const weights = new Map([...m.weights].map(([k, t]) => {
-    if (/moving_(mean|variance)|gamma|beta/.test(k)) return [k, t]; // keep BN statistics: activations stay in range
-    const d = Float32Array.from(t.data);
-    for (let i = d.length - 1; i > 0; i--) { const j = Math.floor(rand() * (i + 1)); [d[i], d[j]] = [d[j], d[i]]; }
-    return [k, { shape: t.shape, data: d }];
-  }));
+  const weights = new Map(
+    [...m.weights].map(([k, t]) => {
+      if (/moving_(mean|variance)|gamma|beta/.test(k)) return [k, t]; // keep BN statistics: activations stay in range
+      const d = Float32Array.from(t.data);
+      for (let i = d.length - 1; i > 0; i--) {
+        const j = Math.floor(rand() * (i + 1));
+        [d[i], d[j]] = [d[j], d[i]];
+      }
+      return [k, { shape: t.shape, data: d }];
+    }),
+  );
   return { layers: m.layers, weights };
 }
 
 /** The ONNX graph; `output`: another last layer, pooled and used as the tokens too (probes of other layers). */
-export function mobilenetOnnx(m: KerasModel, output?: string): { bytes: Uint8Array; params: number; channels: number; pooledChannels: number } {
-  return kerasToOnnx(m, { output: output ?? MOBILENET_OUTPUT, grid: output ? [output] : MOBILENET_GRID, name: 'mobilenetv2-imagenet' });
+export function mobilenetOnnx(
+  m: KerasModel,
+  output?: string,
+): { bytes: Uint8Array; params: number; channels: number; pooledChannels: number } {
+  return kerasToOnnx(m, {
+    output: output ?? MOBILENET_OUTPUT,
+    grid: output ? [output] : MOBILENET_GRID,
+    name: 'mobilenetv2-imagenet',
+  });
 }
 
 export function mobilenetConfig(extra: Record<string, unknown> = {}): Record<string, unknown> {
@@ -97,16 +109,26 @@ export function mobilenetConfig(extra: Record<string, unknown> = {}): Record<str
     depth_multiplier: 1.0,
     torch_dtype: 'float32',
     hilt: {
-      generated: 'mobilenetv2', generator_version: MOBILENET_VERSION, random_weights: false, source: MOBILENET_SOURCE, license: 'MIT',
+      generated: 'mobilenetv2',
+      generator_version: MOBILENET_VERSION,
+      random_weights: false,
+      source: MOBILENET_SOURCE,
+      license: 'MIT',
       // classification reads pooler_output (the tokens' global average, computed in the graph; trainer/embed.ts)
-      pooled: 'pooler_output', pooler_size: MOBILENET_DIM, grid_layers: MOBILENET_GRID,
+      pooled: 'pooler_output',
+      pooler_size: MOBILENET_DIM,
+      grid_layers: MOBILENET_GRID,
       ...extra,
     },
   };
 }
 
 /** Squash-resize to 224×224 like nsfwjs (bilinear, no crop), then the scaling above. */
-export const MOBILENET_PREPROCESSOR = squashPreprocessor('MobileNetV2ImageProcessor', MOBILENET_INPUT.mean, MOBILENET_INPUT.std);
+export const MOBILENET_PREPROCESSOR = squashPreprocessor(
+  'MobileNetV2ImageProcessor',
+  MOBILENET_INPUT.mean,
+  MOBILENET_INPUT.std,
+);
 
 /** Default cache for the npm tarball: beside the models, so a `models/` copied between machines carries it. */
 export function npmCacheDir(modelsDir: string): string {

@@ -10,10 +10,20 @@ import zlib from 'node:zlib';
 
 const run = promisify(execFile);
 
-export interface PinnedPackage { name: string; version: string; integrity: string }
+export interface PinnedPackage {
+  name: string;
+  version: string;
+  integrity: string;
+}
 
 export class PackageFetchError extends Error {
-  constructor(message: string, readonly cause?: unknown) { super(message); this.name = 'PackageFetchError'; }
+  constructor(
+    message: string,
+    readonly cause?: unknown,
+  ) {
+    super(message);
+    this.name = 'PackageFetchError';
+  }
 }
 
 /** The npm-style integrity string (sha512, base64) of a file, to compare with a pinned package's. */
@@ -31,17 +41,27 @@ export async function obtainPackage(pkg: PinnedPackage, cacheDir: string): Promi
   try {
     const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
     try {
-      await run(npm, ['pack', `${pkg.name}@${pkg.version}`, '--silent', '--pack-destination', tmp], { timeout: 300_000, maxBuffer: 1 << 20 });
+      await run(npm, ['pack', `${pkg.name}@${pkg.version}`, '--silent', '--pack-destination', tmp], {
+        timeout: 300_000,
+        maxBuffer: 1 << 20,
+      });
     } catch (e) {
       const err = e as { stderr?: string; message: string };
-      const why = (err.stderr || err.message).split('\n').find((l) => /ERR|error|ENOTFOUND|ETIMEDOUT|ECONN/i.test(l)) ?? err.message;
-      throw new PackageFetchError(`npm pack ${pkg.name}@${pkg.version} failed (is the npm registry reachable?): ${why.trim().slice(0, 300)}`, e);
+      const why =
+        (err.stderr || err.message).split('\n').find((l) => /ERR|error|ENOTFOUND|ETIMEDOUT|ECONN/i.test(l)) ??
+        err.message;
+      throw new PackageFetchError(
+        `npm pack ${pkg.name}@${pkg.version} failed (is the npm registry reachable?): ${why.trim().slice(0, 300)}`,
+        e,
+      );
     }
     const got = fs.readdirSync(tmp).find((f) => f.endsWith('.tgz'));
     if (!got) throw new PackageFetchError(`npm pack ${pkg.name}@${pkg.version} wrote no tarball`);
     const actual = integrityOf(path.join(tmp, got));
     if (actual !== pkg.integrity) {
-      throw new PackageFetchError(`${pkg.name}@${pkg.version}: integrity mismatch (expected ${pkg.integrity.slice(0, 24)}…, got ${actual.slice(0, 24)}…); refusing to use it`);
+      throw new PackageFetchError(
+        `${pkg.name}@${pkg.version}: integrity mismatch (expected ${pkg.integrity.slice(0, 24)}…, got ${actual.slice(0, 24)}…); refusing to use it`,
+      );
     }
     fs.renameSync(path.join(tmp, got), file);
     return file;
@@ -56,10 +76,14 @@ export function readTarGz(file: string, wanted: string[]): Map<string, Buffer> {
   const want = new Set(wanted);
   const out = new Map<string, Buffer>();
   let paxPath: string | null = null;
-  for (let off = 0; off + 512 <= tar.length && out.size < want.size; ) {
+  for (let off = 0; off + 512 <= tar.length && out.size < want.size;) {
     const h = tar.subarray(off, off + 512);
     if (h.every((b) => b === 0)) break;
-    const str = (a: number, n: number) => h.subarray(a, a + n).toString('utf8').replace(/\0.*$/s, '');
+    const str = (a: number, n: number) =>
+      h
+        .subarray(a, a + n)
+        .toString('utf8')
+        .replace(/\0.*$/s, '');
     const size = parseInt(str(124, 12).trim() || '0', 8);
     const type = String.fromCharCode(h[156] || 48);
     const prefix = str(345, 155);

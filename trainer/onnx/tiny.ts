@@ -12,7 +12,11 @@ const P = 16;
 const REGISTERS = 4;
 
 /** `external`: write big tensors to that side file (the hub's DINOv3 layout) and return its bytes as `data`. */
-export function buildTiny(dim = 64, seed = 1234, external?: string): { bytes: Uint8Array; params: number; data?: Uint8Array } {
+export function buildTiny(
+  dim = 64,
+  seed = 1234,
+  external?: string,
+): { bytes: Uint8Array; params: number; data?: Uint8Array } {
   const rand = mulberry32(seed);
   const g = new Graph();
   const half = dim / 2;

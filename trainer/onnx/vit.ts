@@ -66,10 +66,7 @@ export function buildVit(s: VitShape = VITS16, seed = 4321): { bytes: Uint8Array
     h = g.op('Add', [h, linear(ctx, D, D)]);
     // MLP with exact (erf) GELU; onnxruntime fuses this pattern into its Gelu kernel
     const m = linear(ln(h), D, s.mlp);
-    const gelu = g.op('Mul', [
-      g.op('Mul', [m, half]),
-      g.op('Add', [g.op('Erf', [g.op('Mul', [m, invSqrt2])]), one]),
-    ]);
+    const gelu = g.op('Mul', [g.op('Mul', [m, half]), g.op('Add', [g.op('Erf', [g.op('Mul', [m, invSqrt2])]), one])]);
     h = g.op('Add', [h, linear(gelu, s.mlp, D)]);
   }
 

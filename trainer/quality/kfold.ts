@@ -15,9 +15,17 @@ export const FOLD_SALT = 'hilt-fold-v1';
  *  0.66 (0.1), 0.69 (0.3 and 1) with 300 labels; 0.73 → 0.75 (1e-2 → 0.3) with 600. */
 export const KFOLD_L2 = 0.3;
 
-export function foldOf(imageId: number, k: number): number { return hash32(`${FOLD_SALT}:${imageId}`) % k; }
+export function foldOf(imageId: number, k: number): number {
+  return hash32(`${FOLD_SALT}:${imageId}`) % k;
+}
 
-export interface KFoldInput { ids: number[]; X: Float32Array; y: Int32Array; d: number; C: number }
+export interface KFoldInput {
+  ids: number[];
+  X: Float32Array;
+  y: Int32Array;
+  d: number;
+  C: number;
+}
 export interface KFoldResult {
   /** [n, C] out-of-sample probabilities; NaN rows: their fold could not be fitted, or its head never saw
    *  the row's class */
@@ -31,10 +39,19 @@ export class KFold {
 
   constructor(readonly k = 5) {}
 
-  reset(): void { this.heads = []; }
+  reset(): void {
+    this.heads = [];
+  }
 
-  async run(inp: KFoldInput, slicer: Slicer, alive: () => boolean, start: LogRegModel | null = null, l2 = KFOLD_L2): Promise<KFoldResult> {
-    const { ids, X, y, d, C } = inp, n = ids.length;
+  async run(
+    inp: KFoldInput,
+    slicer: Slicer,
+    alive: () => boolean,
+    start: LogRegModel | null = null,
+    l2 = KFOLD_L2,
+  ): Promise<KFoldResult> {
+    const { ids, X, y, d, C } = inp,
+      n = ids.length;
     const probs = new Float32Array(n * C).fill(NaN);
     const fold = ids.map((id) => foldOf(id, this.k));
     let fitted = 0;
@@ -44,7 +61,10 @@ export class KFold {
       if (!rows.length) continue;
       const classes = new Set<number>();
       for (const v of yf) if (v >= 0) classes.add(v);
-      if (classes.size < 2) { this.heads[f] = null; continue; }
+      if (classes.size < 2) {
+        this.heads[f] = null;
+        continue;
+      }
       const usable = (m: LogRegModel | null | undefined) => (m && m.d === d && m.C <= C ? m : null);
       const { model } = await fitSliced(X, yf, n, d, C, usable(this.heads[f]) ?? usable(start), slicer, alive, { l2 });
       this.heads[f] = model;
@@ -55,7 +75,9 @@ export class KFold {
       // (a warm head from fewer classes was padded by the fit: it has C columns now)
       const p = predictProba(model, Xf, rows.length);
       // a row whose class this fold's head never saw gets no held-out prediction: it could only look wrong
-      rows.forEach((i, q) => { if (classes.has(y[i])) probs.set(p.subarray(q * C, (q + 1) * C), i * C); });
+      rows.forEach((i, q) => {
+        if (classes.has(y[i])) probs.set(p.subarray(q * C, (q + 1) * C), i * C);
+      });
       fitted++;
     }
     return { probs, fitted };

@@ -17,5 +17,11 @@ export function keptItems(ranked: ReviewItem[]): ReviewItem[] {
 export function reviewFrames(head: ReviewHead, ranked: ReviewItem[], per = MAX_FRAME_ITEMS): ReviewMsg[] {
   const items = keptItems(ranked);
   const parts = Math.max(1, Math.ceil(items.length / per));
-  return Array.from({ length: parts }, (_, part) => ({ type: 'review' as const, ...head, part, parts, items: items.slice(part * per, (part + 1) * per) }));
+  return Array.from({ length: parts }, (_, part) => ({
+    type: 'review' as const,
+    ...head,
+    part,
+    parts,
+    items: items.slice(part * per, (part + 1) * per),
+  }));
 }

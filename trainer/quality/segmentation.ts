@@ -21,7 +21,13 @@ export interface SegmenterLike {
   labelledCount(): number;
   labelledImages(split: 'train' | 'val'): Promise<Labelled[]>;
 }
-interface Scored { id: number; truth: Int32Array; pred: Int32Array; pLabel: Float64Array; pPred: Float64Array }
+interface Scored {
+  id: number;
+  truth: Int32Array;
+  pred: Int32Array;
+  pLabel: Float64Array;
+  pPred: Float64Array;
+}
 
 const mode = (xs: ArrayLike<number>, C: number): number | null => {
   const n = new Array<number>(C).fill(0);
@@ -36,32 +42,63 @@ export class SegmentationQuality {
   private lists: Record<string, number[]> = {};
   private issues = new Map<number, { updatedAt: number; score: number; flagged: boolean }>();
 
-  constructor(private task: SegmenterLike, private v: TrainerView) {
-    this.job = new SingleFlight((alive) => this.background(alive), (e) => v.io.log(`model quality failed: ${e.stack}`));
+  constructor(
+    private task: SegmenterLike,
+    private v: TrainerView,
+  ) {
+    this.job = new SingleFlight(
+      (alive) => this.background(alive),
+      (e) => v.io.log(`model quality failed: ${e.stack}`),
+    );
   }
-  reset(): void { this.job.cancel(); this.issues.clear(); }
-  forget(imageId: number): void { this.issues.delete(imageId); }
-  idle(): Promise<void> { return this.job.idle(); }
-  afterPublish(lists: Record<string, number[]>): void { this.lists = lists; if (this.v.background !== false) this.job.schedule(); }
+  reset(): void {
+    this.job.cancel();
+    this.issues.clear();
+  }
+  forget(imageId: number): void {
+    this.issues.delete(imageId);
+  }
+  idle(): Promise<void> {
+    return this.job.idle();
+  }
+  afterPublish(lists: Record<string, number[]>): void {
+    this.lists = lists;
+    if (this.v.background !== false) this.job.schedule();
+  }
   labelIssue(ids: ArrayLike<number>): Float64Array {
     return Float64Array.from(ids as ArrayLike<number>, (id) => {
-      const it = this.issues.get(id), a = this.v.ann.get(id);
+      const it = this.issues.get(id),
+        a = this.v.ann.get(id);
       return it?.flagged && a?.updatedAt === it.updatedAt ? it.score : NaN;
     });
   }
 
   /** Labelled patches of one image with the head's prediction and probabilities. */
   private score(model: LogRegModel, im: Labelled): Scored {
-    const C = model.C, d = model.d, rows: number[] = [];
+    const C = model.C,
+      d = model.d,
+      rows: number[] = [];
     for (let p = 0; p < im.labels.length; p++) if (im.labels[p] !== IGNORE && im.labels[p] < C) rows.push(p);
     const X = new Float32Array(rows.length * d);
     rows.forEach((p, q) => X.set(im.features.subarray(p * d, (p + 1) * d), q * d));
     const P = predictProba(model, X, rows.length);
-    const truth = Int32Array.from(rows, (p) => im.labels[p]), pred = Int32Array.from(rows, (_, q) => argmax(P, q * C, C));
-    return { id: im.id, truth, pred, pLabel: Float64Array.from(rows, (_, q) => P[q * C + truth[q]]), pPred: Float64Array.from(rows, (_, q) => P[q * C + pred[q]]) };
+    const truth = Int32Array.from(rows, (p) => im.labels[p]),
+      pred = Int32Array.from(rows, (_, q) => argmax(P, q * C, C));
+    return {
+      id: im.id,
+      truth,
+      pred,
+      pLabel: Float64Array.from(rows, (_, q) => P[q * C + truth[q]]),
+      pPred: Float64Array.from(rows, (_, q) => P[q * C + pred[q]]),
+    };
   }
 
-  private async scoreAll(model: LogRegModel, split: 'train' | 'val', slicer: Slicer, alive: () => boolean): Promise<Scored[]> {
+  private async scoreAll(
+    model: LogRegModel,
+    split: 'train' | 'val',
+    slicer: Slicer,
+    alive: () => boolean,
+  ): Promise<Scored[]> {
     const out: Scored[] = [];
     for (const im of await this.task.labelledImages(split)) {
       if (im.features.length !== im.labels.length * model.d) continue; // embedded with another backbone
@@ -75,24 +112,54 @@ export class SegmentationQuality {
   private async background(alive: () => boolean): Promise<void> {
     const model = this.task.model();
     if (!model) return;
-    const version = this.v.version, C = model.C, classIds = this.task.classIds().slice(0, C), slicer = new Slicer(25);
-    const val = await this.scoreAll(model, 'val', slicer, alive), train = await this.scoreAll(model, 'train', slicer, alive);
+    const version = this.v.version,
+      C = model.C,
+      classIds = this.task.classIds().slice(0, C),
+      slicer = new Slicer(25);
+    const val = await this.scoreAll(model, 'val', slicer, alive),
+      train = await this.scoreAll(model, 'train', slicer, alive);
     const cat = (xs: Scored[], k: 'truth' | 'pred') => Int32Array.from(xs.flatMap((s) => [...s[k]]));
     const matrix = confusionMatrix(cat(val, 'truth'), cat(val, 'pred'), C);
     const r = report(matrix);
-    const images: EvalImage[] = val.filter((s) => s.truth.length).map((s) => {
-      const n = s.truth.length, g = mode(s.truth, C), p = mode(s.pred, C);
-      return {
-        id: s.id, given: g === null ? null : classIds[g], predicted: p === null ? null : classIds[p],
-        confidence: round(s.pPred.reduce((a, b) => a + b, 0) / n), loss: round(s.pLabel.reduce((a, b) => a + labelLoss(b), 0) / n),
-        iou: round(report(confusionMatrix(s.truth, s.pred, C)).miou ?? 0),
-      };
-    }).sort((a, b) => b.loss - a.loss || a.id - b.id);
+    const images: EvalImage[] = val
+      .filter((s) => s.truth.length)
+      .map((s) => {
+        const n = s.truth.length,
+          g = mode(s.truth, C),
+          p = mode(s.pred, C);
+        return {
+          id: s.id,
+          given: g === null ? null : classIds[g],
+          predicted: p === null ? null : classIds[p],
+          confidence: round(s.pPred.reduce((a, b) => a + b, 0) / n),
+          loss: round(s.pLabel.reduce((a, b) => a + labelLoss(b), 0) / n),
+          iou: round(report(confusionMatrix(s.truth, s.pred, C)).miou ?? 0),
+        };
+      })
+      .sort((a, b) => b.loss - a.loss || a.id - b.id);
     const evaluation: EvaluationMsg = {
-      type: 'evaluation', task: 'segmentation', modelVersion: version, labelled: this.task.labelledCount(), trainSize: train.length, valSize: val.length,
-      accuracy: r.accuracy, macroF1: r.macroF1, miou: r.miou, classIds,
-      perClass: r.perClass.map((k, c) => ({ classId: classIds[c], support: k.support, predicted: k.predicted, precision: k.precision, recall: k.recall, f1: k.f1, iou: k.iou })),
-      confusion: matrix, unit: 'patches', images: images.slice(0, MAX_EVAL_IMAGES),
+      type: 'evaluation',
+      task: 'segmentation',
+      modelVersion: version,
+      labelled: this.task.labelledCount(),
+      trainSize: train.length,
+      valSize: val.length,
+      accuracy: r.accuracy,
+      macroF1: r.macroF1,
+      miou: r.miou,
+      classIds,
+      perClass: r.perClass.map((k, c) => ({
+        classId: classIds[c],
+        support: k.support,
+        predicted: k.predicted,
+        precision: k.precision,
+        recall: k.recall,
+        f1: k.f1,
+        iou: k.iou,
+      })),
+      confusion: matrix,
+      unit: 'patches',
+      images: images.slice(0, MAX_EVAL_IMAGES),
     };
     this.v.io.send(evaluation);
 
@@ -100,31 +167,74 @@ export class SegmentationQuality {
     for (const s of [...train, ...val]) {
       const wrong = [...s.truth.keys()].filter((q) => s.truth[q] !== s.pred[q]);
       if (!s.truth.length) continue;
-      const share = wrong.length / s.truth.length, g = mode(wrong.map((q) => s.truth[q]), C), p = mode(wrong.map((q) => s.pred[q]), C);
+      const share = wrong.length / s.truth.length,
+        g = mode(
+          wrong.map((q) => s.truth[q]),
+          C,
+        ),
+        p = mode(
+          wrong.map((q) => s.pred[q]),
+          C,
+        );
       items.push({
-        id: s.id, given: g === null ? classIds[mode(s.truth, C)!] : classIds[g], suggested: p === null ? null : classIds[p],
-        score: round(share), flagged: share >= FLAG_DISAGREEMENT && wrong.length >= 2, updatedAt: this.v.ann.get(s.id)?.updatedAt ?? 0,
+        id: s.id,
+        given: g === null ? classIds[mode(s.truth, C)!] : classIds[g],
+        suggested: p === null ? null : classIds[p],
+        score: round(share),
+        flagged: share >= FLAG_DISAGREEMENT && wrong.length >= 2,
+        updatedAt: this.v.ann.get(s.id)?.updatedAt ?? 0,
       });
     }
     items.sort((a, b) => b.score - a.score || a.id - b.id);
     this.issues = new Map(items.map((it) => [it.id, it]));
-    for (const f of reviewFrames({ task: 'segmentation', modelVersion: version, method: 'patches', folds: 0, labelled: items.length, waiting: null, agreement: null }, items)) this.v.io.send(f);
+    for (const f of reviewFrames(
+      {
+        task: 'segmentation',
+        modelVersion: version,
+        method: 'patches',
+        folds: 0,
+        labelled: items.length,
+        waiting: null,
+        agreement: null,
+      },
+      items,
+    ))
+      this.v.io.send(f);
 
-    const shows = new Array<number>(C).fill(0), patches = new Array<number>(C).fill(0);
+    const shows = new Array<number>(C).fill(0),
+      patches = new Array<number>(C).fill(0);
     for (const s of [...train, ...val]) {
       const seen = new Set<number>();
-      for (const t of s.truth) { patches[t]++; seen.add(t); }
+      for (const t of s.truth) {
+        patches[t]++;
+        seen.add(t);
+      }
       for (const t of seen) shows[t]++;
     }
-    const cells = new Map(val.map((s) => [s.id, new Set([...s.truth.keys()].filter((q) => s.truth[q] !== s.pred[q]).map((q) => `${s.truth[q]}:${s.pred[q]}`))]));
+    const cells = new Map(
+      val.map((s) => [
+        s.id,
+        new Set([...s.truth.keys()].filter((q) => s.truth[q] !== s.pred[q]).map((q) => `${s.truth[q]}:${s.pred[q]}`)),
+      ]),
+    );
     const index = new Map(classIds.map((id, c) => [id, c]));
     const hints = computeHints({
-      task: 'segmentation', units: { count: 'labelled image', weight: 'labelled patches' },
-      classes: this.v.classes.map((k) => ({ id: k.id, name: k.name, count: index.has(k.id) ? shows[index.get(k.id)!] : 0 })),
+      task: 'segmentation',
+      units: { count: 'labelled image', weight: 'labelled patches' },
+      classes: this.v.classes.map((k) => ({
+        id: k.id,
+        name: k.name,
+        count: index.has(k.id) ? shows[index.get(k.id)!] : 0,
+      })),
       weights: this.v.classes.map((k) => (index.has(k.id) ? patches[index.get(k.id)!] : 0)),
       candidates: (id) => this.lists[`class:${id}`] ?? [],
       val: { metric: 'mIoU', value: r.miou, n: val.length, chance: 1 / C, worst: images.map((i) => i.id) },
-      confusion: { classIds, matrix, unit: 'patches', images: (a, b) => val.filter((s) => cells.get(s.id)!.has(`${a}:${b}`)).map((s) => s.id) },
+      confusion: {
+        classIds,
+        matrix,
+        unit: 'patches',
+        images: (a, b) => val.filter((s) => cells.get(s.id)!.has(`${a}:${b}`)).map((s) => s.id),
+      },
       duplicates: [],
     });
     this.v.io.send({ type: 'hints', modelVersion: version, hints });

@@ -8,10 +8,26 @@ import { columnStats, drifted, restandardise } from '../heads/standardise.ts';
 import { Cancelled, type Slicer } from './slices.ts';
 
 const BLOCK = 64;
-export interface SlicedOptions { l2?: number; maxIter?: number; tol?: number; gtol?: number; history?: number; driftTol?: number }
+export interface SlicedOptions {
+  l2?: number;
+  maxIter?: number;
+  tol?: number;
+  gtol?: number;
+  history?: number;
+  driftTol?: number;
+}
 
-export async function fitSliced(X: Float32Array, y: Int32Array, n: number, d: number, C: number, warm: LogRegModel | null,
-  slicer: Slicer, alive: () => boolean, o: SlicedOptions = {}): Promise<{ model: LogRegModel; iterations: number }> {
+export async function fitSliced(
+  X: Float32Array,
+  y: Int32Array,
+  n: number,
+  d: number,
+  C: number,
+  warm: LogRegModel | null,
+  slicer: Slicer,
+  alive: () => boolean,
+  o: SlicedOptions = {},
+): Promise<{ model: LogRegModel; iterations: number }> {
   const l2 = o.l2 ?? 1e-2;
   const rows: number[] = [];
   for (let i = 0; i < n; i++) if (y[i] >= 0) rows.push(i);
@@ -23,18 +39,37 @@ export async function fitSliced(X: Float32Array, y: Int32Array, n: number, d: nu
   const total = sw.reduce((a, b) => a + b, 0);
   for (let k = 0; k < sw.length; k++) sw[k] /= total;
   const fresh = columnStats(X, Int32Array.from(rows), d);
-  const P = C * (d + 1), w = new Float64Array(P);
-  let mean = fresh.mean, std = fresh.std, memory: LbfgsMemory | undefined;
+  const P = C * (d + 1),
+    w = new Float64Array(P);
+  let mean = fresh.mean,
+    std = fresh.std,
+    memory: LbfgsMemory | undefined;
   if (warm && warm.d === d && warm.C <= C) {
     w.set(warm.W.subarray(0, warm.C * (d + 1)));
-    mean = Float64Array.from(warm.mean); std = Float64Array.from(warm.std);
-    if (drifted(mean, std, fresh.mean, fresh.std, o.driftTol ?? 0.25)) { restandardise(w, C, d, mean, std, fresh.mean, fresh.std); mean = fresh.mean; std = fresh.std; }
-    else if (warm.C === C) memory = warm.memory;
+    mean = Float64Array.from(warm.mean);
+    std = Float64Array.from(warm.std);
+    if (drifted(mean, std, fresh.mean, fresh.std, o.driftTol ?? 0.25)) {
+      restandardise(w, C, d, mean, std, fresh.mean, fresh.std);
+      mean = fresh.mean;
+      std = fresh.std;
+    } else if (warm.C === C) memory = warm.memory;
   }
   const blocks: ((w: Float64Array, g: Float64Array) => number)[] = [];
   for (let b = 0; b < rows.length; b += BLOCK) {
     const r = Int32Array.from(rows.slice(b, b + BLOCK));
-    blocks.push(makeObjective(X, r, Int32Array.from(r, (i) => y[i]), sw.slice(b, b + BLOCK), d, C, mean, std, 0));
+    blocks.push(
+      makeObjective(
+        X,
+        r,
+        Int32Array.from(r, (i) => y[i]),
+        sw.slice(b, b + BLOCK),
+        d,
+        C,
+        mean,
+        std,
+        0,
+      ),
+    );
   }
   await slicer.pause(); // the statistics and the blocks took a slice's worth on big inputs
   if (!alive()) throw new Cancelled();
@@ -45,12 +80,36 @@ export async function fitSliced(X: Float32Array, y: Int32Array, n: number, d: nu
     for (const block of blocks) {
       loss += block(x, gb);
       for (let t = 0; t < P; t++) g[t] += gb[t];
-      if (slicer.spent()) { await slicer.pause(); if (!alive()) throw new Cancelled(); }
+      if (slicer.spent()) {
+        await slicer.pause();
+        if (!alive()) throw new Cancelled();
+      }
     }
     let reg = 0;
-    for (let c = 0; c < C; c++) for (let j = 0; j < d; j++) { const v = x[c * (d + 1) + j]; reg += v * v; g[c * (d + 1) + j] += l2 * v; }
+    for (let c = 0; c < C; c++)
+      for (let j = 0; j < d; j++) {
+        const v = x[c * (d + 1) + j];
+        reg += v * v;
+        g[c * (d + 1) + j] += l2 * v;
+      }
     return loss + 0.5 * l2 * reg;
   };
-  const r = await lbfgsAsync(f, w, { memory, history: o.history ?? 10, maxIter: o.maxIter ?? 300, tol: o.tol ?? 1e-5, gtol: o.gtol ?? 1e-5 });
-  return { model: { d, C, W: Float32Array.from(r.x), mean: Float32Array.from(mean), std: Float32Array.from(std), memory: r.memory }, iterations: r.iterations };
+  const r = await lbfgsAsync(f, w, {
+    memory,
+    history: o.history ?? 10,
+    maxIter: o.maxIter ?? 300,
+    tol: o.tol ?? 1e-5,
+    gtol: o.gtol ?? 1e-5,
+  });
+  return {
+    model: {
+      d,
+      C,
+      W: Float32Array.from(r.x),
+      mean: Float32Array.from(mean),
+      std: Float32Array.from(std),
+      memory: r.memory,
+    },
+    iterations: r.iterations,
+  };
 }

@@ -7,7 +7,9 @@ export class Slicer {
   private start = performance.now();
   constructor(readonly budgetMs = 25) {}
   /** true when the budget is spent (callers with one big step ask before starting it) */
-  spent(): boolean { return performance.now() - this.start >= this.budgetMs; }
+  spent(): boolean {
+    return performance.now() - this.start >= this.budgetMs;
+  }
   async pause(force = false): Promise<void> {
     if (!force && !this.spent()) return;
     await new Promise((r) => setImmediate(r));
@@ -27,21 +29,38 @@ export class SingleFlight {
   private running: Promise<void> | null = null;
   private again = false;
   private generation = 0;
-  constructor(private work: (alive: () => boolean) => Promise<void>, private onError: (e: Error) => void) {}
+  constructor(
+    private work: (alive: () => boolean) => Promise<void>,
+    private onError: (e: Error) => void,
+  ) {}
 
   schedule(): void {
-    if (this.running) { this.again = true; return; }
-    this.running = this.loop().finally(() => { this.running = null; });
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    this.running = this.loop().finally(() => {
+      this.running = null;
+    });
   }
-  cancel(): void { this.generation++; this.again = false; }
+  cancel(): void {
+    this.generation++;
+    this.again = false;
+  }
   /** resolves when nothing is running (tests) */
-  async idle(): Promise<void> { while (this.running) await this.running; }
+  async idle(): Promise<void> {
+    while (this.running) await this.running;
+  }
 
   private async loop(): Promise<void> {
     do {
       this.again = false;
       const gen = this.generation;
-      try { await this.work(() => gen === this.generation); } catch (e) { if (!(e instanceof Cancelled)) this.onError(e as Error); }
+      try {
+        await this.work(() => gen === this.generation);
+      } catch (e) {
+        if (!(e instanceof Cancelled)) this.onError(e as Error);
+      }
     } while (this.again);
   }
 }

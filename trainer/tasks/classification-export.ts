@@ -7,12 +7,17 @@ import type { ExportedHead } from './exported.ts';
 
 export const classificationExport: ExportedHead = {
   graph(g, { lhs, patches, A, b }, h) {
-    const pooled = h.pooled === 'pooler_output'
-      ? g.op('Concat', ['pooler_output', 'pooler_output'], { axis: 1 }) // [B, 2P]
-      : g.op('Concat', [
-        g.op('Gather', [lhs, g.i64('zero', [0], [])], { axis: 1 }), // [B, D]
-        g.op('ReduceMean', [patches], { axes: [1], keepdims: 0 }), // [B, D]
-      ], { axis: 1 }); // [B, 2D]
+    const pooled =
+      h.pooled === 'pooler_output'
+        ? g.op('Concat', ['pooler_output', 'pooler_output'], { axis: 1 }) // [B, 2P]
+        : g.op(
+            'Concat',
+            [
+              g.op('Gather', [lhs, g.i64('zero', [0], [])], { axis: 1 }), // [B, D]
+              g.op('ReduceMean', [patches], { axes: [1], keepdims: 0 }), // [B, D]
+            ],
+            { axis: 1 },
+          ); // [B, 2D]
     g.op('Softmax', [g.op('Add', [g.op('MatMul', [pooled, A]), b])], { axis: 1 }, 'probs');
     g.output('probs', ElemType.float, ['batch_size', h.C]);
   },

@@ -2,7 +2,14 @@
 // head, predict, and publish suggestions and honest val metrics (accuracy, confusion) after each refit.
 import type { ClassificationPrediction, ImageRef } from '../../common/protocol.ts';
 import { fitLogReg, predictProba, type LogRegModel } from '../heads/logreg.ts';
-import { CALIBRATION_ROWS, evenSample, fitTemperature, outOfFold, scaleModel, type FoldFit } from '../heads/calibrate.ts';
+import {
+  CALIBRATION_ROWS,
+  evenSample,
+  fitTemperature,
+  outOfFold,
+  scaleModel,
+  type FoldFit,
+} from '../heads/calibrate.ts';
 import { fitSliced } from '../quality/sliced-fit.ts';
 import { SingleFlight, Slicer } from '../quality/slices.ts';
 
@@ -16,7 +23,12 @@ import { ClassificationQuality } from '../quality/classification.ts';
 import type { SweepState, TaskFactory, TrainerTask, TrainerView } from './task.ts';
 import { classificationExport } from './classification-export.ts';
 
-export interface TrainingRows { ids: number[]; X: Float32Array; y: Int32Array; d: number }
+export interface TrainingRows {
+  ids: number[];
+  X: Float32Array;
+  y: Int32Array;
+  d: number;
+}
 
 export class ClassificationTask implements TrainerTask {
   readonly name = 'classification' as const;
@@ -37,16 +49,38 @@ export class ClassificationTask implements TrainerTask {
 
   constructor(private v: TrainerView) {
     this.quality = new ClassificationQuality(this, v);
-    this.calJob = new SingleFlight((alive) => this.recalibrate(alive), (e) => v.io.log(`calibration failed: ${e.stack}`));
+    this.calJob = new SingleFlight(
+      (alive) => this.recalibrate(alive),
+      (e) => v.io.log(`calibration failed: ${e.stack}`),
+    );
   }
 
-  model() { return this.head; }
-  classIds() { return this.ids; }
-  reset() { this.head = null; this.raw = null; this.ids = []; this.temp = { T: 1, n: 0, C: 0 }; this.calJob.cancel(); this.quality.reset(); }
+  model() {
+    return this.head;
+  }
+  classIds() {
+    return this.ids;
+  }
+  reset() {
+    this.head = null;
+    this.raw = null;
+    this.ids = [];
+    this.temp = { T: 1, n: 0, C: 0 };
+    this.calJob.cancel();
+    this.quality.reset();
+  }
   /** the temperature the shown probabilities are divided by (calibrate.ts) */
-  temperature() { return this.temp.T; }
-  annotationChanged(imageId: number) { this.quality.forget(imageId); }
-  labelledCount() { let n = 0; for (const a of this.v.ann.values()) if (a.kind === 'label') n++; return n; }
+  temperature() {
+    return this.temp.T;
+  }
+  annotationChanged(imageId: number) {
+    this.quality.forget(imageId);
+  }
+  labelledCount() {
+    let n = 0;
+    for (const a of this.v.ann.values()) if (a.kind === 'label') n++;
+    return n;
+  }
 
   /** Class ids that have at least one label, in the UI's class order (new classes append → warm start pads). */
   private labelledClassIds(): number[] {
@@ -57,14 +91,18 @@ export class ClassificationTask implements TrainerTask {
 
   trainingRows(split: 'train' | 'val'): TrainingRows {
     const index = new Map(this.ids.map((id, i) => [id, i]));
-    const ids: number[] = [], vecs: Float32Array[] = [], ys: number[] = [];
+    const ids: number[] = [],
+      vecs: Float32Array[] = [],
+      ys: number[] = [];
     for (const a of this.v.ann.values()) {
       if (a.kind !== 'label' || a.classId === null || !index.has(a.classId)) continue;
       if (isVal(a.imageId) !== (split === 'val')) continue;
       const img = this.v.images.get(a.imageId);
       const vec = img && this.v.cache?.getPooled(img);
       if (!vec) continue;
-      ids.push(a.imageId); vecs.push(vec); ys.push(index.get(a.classId)!);
+      ids.push(a.imageId);
+      vecs.push(vec);
+      ys.push(index.get(a.classId)!);
     }
     const d = vecs[0]?.length ?? 0;
     const X = new Float32Array(ids.length * d);
@@ -74,14 +112,20 @@ export class ClassificationTask implements TrainerTask {
 
   async fit(): Promise<string | null> {
     const classIds = this.labelledClassIds();
-    const prev = this.raw, prevIds = this.ids;
+    const prev = this.raw,
+      prevIds = this.ids;
     const extends_ = prev && prevIds.length <= classIds.length && prevIds.every((id, i) => classIds[i] === id);
     this.ids = classIds;
-    this.head = null; this.raw = null;
+    this.head = null;
+    this.raw = null;
     const train = this.trainingRows('train');
     if (classIds.length < 2 || new Set(train.y).size < 2) return null;
-    const r = fitLogReg(train.X, train.y, train.ids.length, train.d, classIds.length, { warm: extends_ ? prev : null, seed: 0 });
-    this.raw = r.model; this.loss = r.loss;
+    const r = fitLogReg(train.X, train.y, train.ids.length, train.d, classIds.length, {
+      warm: extends_ ? prev : null,
+      seed: 0,
+    });
+    this.raw = r.model;
+    this.loss = r.loss;
     const T = await this.calibrate(train, r.model);
     this.head = scaleModel(r.model, T);
     return `${train.ids.length} train labels, ${classIds.length} classes, ${r.iterations} iterations, loss ${r.loss.toFixed(4)}, temperature ${T.toFixed(2)}`;
@@ -92,23 +136,38 @@ export class ClassificationTask implements TrainerTask {
    *  CALIBRATE_NOW train labels in the background (in slices, off the label → prediction path) each time they
    *  have grown by a tenth, and the next refit takes it up. */
   private async calibrate(train: TrainingRows, raw: LogRegModel): Promise<number> {
-    const n = train.ids.length, t = this.temp;
+    const n = train.ids.length,
+      t = this.temp;
     if (t.C === raw.C && n > CALIBRATE_NOW && n < t.n * 1.1) return t.T;
-    if (n > CALIBRATE_NOW && t.C === raw.C) { this.calJob.schedule(); return t.T; }
+    if (n > CALIBRATE_NOW && t.C === raw.C) {
+      this.calJob.schedule();
+      return t.T;
+    }
     this.temp = { T: await this.temperatureFor(train, raw), n, C: raw.C };
     return this.temp.T;
   }
 
   private async temperatureFor(train: TrainingRows, raw: LogRegModel, fit?: FoldFit): Promise<number> {
-    const rows = evenSample(train.ids.length, CALIBRATION_ROWS), d = train.d, C = raw.C;
+    const rows = evenSample(train.ids.length, CALIBRATION_ROWS),
+      d = train.d,
+      C = raw.C;
     const X = new Float32Array(rows.length * d);
     rows.forEach((i, q) => X.set(train.X.subarray(i * d, (i + 1) * d), q * d));
     const y = Int32Array.from(rows, (i) => train.y[i]);
-    const oof = await outOfFold(rows.map((i) => train.ids[i]), X, y, d, C, raw, fit);
+    const oof = await outOfFold(
+      rows.map((i) => train.ids[i]),
+      X,
+      y,
+      d,
+      C,
+      raw,
+      fit,
+    );
     const val = this.trainingRows('val');
     const pv = val.ids.length ? predictProba(raw, val.X, val.ids.length) : new Float32Array(0);
     const probs = new Float32Array(oof.length + pv.length);
-    probs.set(oof); probs.set(pv, oof.length);
+    probs.set(oof);
+    probs.set(pv, oof.length);
     return fitTemperature(probs, [...y, ...val.y], rows.length + val.ids.length, C);
   }
 
@@ -116,16 +175,28 @@ export class ClassificationTask implements TrainerTask {
   private async recalibrate(alive: () => boolean): Promise<void> {
     const raw = this.raw;
     if (!raw) return;
-    const train = this.trainingRows('train'), slicer = new Slicer();
-    const T = await this.temperatureFor(train, raw, async (X, y, n, d, C, warm) => (await fitSliced(X, y, n, d, C, warm, slicer, alive)).model);
+    const train = this.trainingRows('train'),
+      slicer = new Slicer();
+    const T = await this.temperatureFor(
+      train,
+      raw,
+      async (X, y, n, d, C, warm) => (await fitSliced(X, y, n, d, C, warm, slicer, alive)).model,
+    );
     if (alive() && this.raw?.C === raw.C) this.temp = { T, n: train.ids.length, C: raw.C };
   }
 
   probsFor(imgs: ImageRef[]): { ids: number[]; probs: Float32Array; feats: Float32Array; d: number } | null {
     const model = this.head;
     if (!model || !this.v.cache) return null;
-    const ids: number[] = [], vecs: Float32Array[] = [];
-    for (const i of imgs) { const vec = this.v.cache.getPooled(i); if (vec && vec.length === model.d) { ids.push(i.id); vecs.push(vec); } }
+    const ids: number[] = [],
+      vecs: Float32Array[] = [];
+    for (const i of imgs) {
+      const vec = this.v.cache.getPooled(i);
+      if (vec && vec.length === model.d) {
+        ids.push(i.id);
+        vecs.push(vec);
+      }
+    }
     const feats = new Float32Array(ids.length * model.d);
     vecs.forEach((vec, k) => feats.set(vec, k * model.d));
     return { ids, probs: predictProba(model, feats, ids.length), feats, d: model.d };
@@ -139,16 +210,28 @@ export class ClassificationTask implements TrainerTask {
   predictRows(ids: number[], values: Float32Array, shapes: Shape[]): RowPredictions | null {
     const model = this.head;
     if (!model || shapes.some((s) => s.d !== model.d)) return null;
-    const k = ids.length, C = model.C, d = model.d;
+    const k = ids.length,
+      C = model.C,
+      d = model.d;
     const P = predictProba(model, values, k);
-    const top = new Int32Array(k), unc = new Float32Array(k), conf = new Float32Array(k);
+    const top = new Int32Array(k),
+      unc = new Float32Array(k),
+      conf = new Float32Array(k);
     for (let i = 0; i < k; i++) {
-      let best = 0, t1 = 0, t2 = 0;
+      let best = 0,
+        t1 = 0,
+        t2 = 0;
       for (let c = 0; c < C; c++) {
         const p = P[i * C + c];
-        if (p > t1) { t2 = t1; t1 = p; best = c; } else if (p > t2) t2 = p;
+        if (p > t1) {
+          t2 = t1;
+          t1 = p;
+          best = c;
+        } else if (p > t2) t2 = p;
       }
-      top[i] = best; unc[i] = 1 - (t1 - t2); conf[i] = t1;
+      top[i] = best;
+      unc[i] = 1 - (t1 - t2);
+      conf[i] = t1;
     }
     return { top, unc, conf, probs: P, C, feature: (i) => values.subarray(i * d, (i + 1) * d) };
   }
@@ -163,11 +246,17 @@ export class ClassificationTask implements TrainerTask {
     const C = this.ids.length;
     return ids.map((id, k) => {
       const probs: Record<string, number> = {};
-      let best = 0, t1 = 0, t2 = 0;
+      let best = 0,
+        t1 = 0,
+        t2 = 0;
       for (let c = 0; c < C; c++) {
         const p = P[k * C + c];
         probs[String(this.ids[c])] = Math.round(p * 1e4) / 1e4;
-        if (p > t1) { t2 = t1; t1 = p; best = c; } else if (p > t2) t2 = p;
+        if (p > t1) {
+          t2 = t1;
+          t1 = p;
+          best = c;
+        } else if (p > t2) t2 = p;
       }
       return { imageId: id, classId: this.ids[best], probs, uncertainty: 1 - (t1 - t2) };
     });
@@ -175,7 +264,8 @@ export class ClassificationTask implements TrainerTask {
 
   private labelCounts(): number[] {
     const counts = new Map<number, number>();
-    for (const a of this.v.ann.values()) if (a.classId !== null && a.kind === 'label') counts.set(a.classId, (counts.get(a.classId) ?? 0) + 1);
+    for (const a of this.v.ann.values())
+      if (a.classId !== null && a.kind === 'label') counts.set(a.classId, (counts.get(a.classId) ?? 0) + 1);
     return this.ids.map((id) => counts.get(id) ?? 0);
   }
 
@@ -201,10 +291,21 @@ export class ClassificationTask implements TrainerTask {
     const packed = packSample(sample, first.length);
     const classIds = this.v.classes.map((c) => c.id);
     const counts = new Map<number, number>();
-    for (const a of ann.values()) if (a.kind === 'label' && a.classId !== null) counts.set(a.classId, (counts.get(a.classId) ?? 0) + 1);
+    for (const a of ann.values())
+      if (a.kind === 'label' && a.classId !== null) counts.set(a.classId, (counts.get(a.classId) ?? 0) + 1);
     const lists = await this.v.suggest({
-      ids: packed.ids, probs: null, C: classIds.length, classIds, features: null, d: first.length, classCount: classIds.length,
-      labelledIds: [...ann.keys()], labelCounts: classIds.map((id) => counts.get(id) ?? 0), limit: 200, sample: packed, seed: this.v.version,
+      ids: packed.ids,
+      probs: null,
+      C: classIds.length,
+      classIds,
+      features: null,
+      d: first.length,
+      classCount: classIds.length,
+      labelledIds: [...ann.keys()],
+      labelCounts: classIds.map((id) => counts.get(id) ?? 0),
+      limit: 200,
+      sample: packed,
+      seed: this.v.version,
     });
     if (!lists || this.head) return; // a model arrived meanwhile: its lists supersede these
     const nonEmpty = Object.fromEntries(Object.entries(lists).filter(([, ids]) => ids.length));
@@ -213,14 +314,24 @@ export class ClassificationTask implements TrainerTask {
 
   async publish(sweep: SweepState): Promise<void> {
     const { io } = this.v;
-    const model = this.head, classIds = this.ids;
+    const model = this.head,
+      classIds = this.ids;
     if (!model || sweep.C !== model.C) return;
     const counts = this.labelCounts();
     const lists = await this.v.suggest({
-      ids: sweep.ids, probs: sweep.probs, C: sweep.C, classIds: classIds.slice(0, sweep.C), features: null, d: model.d,
-      labelledIds: [...this.v.ann.keys()], labelCounts: counts, limit: 200, sample: packSample(sweep.sample, model.d),
+      ids: sweep.ids,
+      probs: sweep.probs,
+      C: sweep.C,
+      classIds: classIds.slice(0, sweep.C),
+      features: null,
+      d: model.d,
+      labelledIds: [...this.v.ann.keys()],
+      labelCounts: counts,
+      limit: 200,
+      sample: packSample(sweep.sample, model.d),
       classCount: this.v.classes.length,
-      seed: this.v.version, labelIssue: this.quality.labelIssue(sweep.ids),
+      seed: this.v.version,
+      labelIssue: this.quality.labelIssue(sweep.ids),
     });
     if (!lists || this.head !== model) return; // superseded by a newer refit's lists
     io.send({ type: 'suggestions', modelVersion: this.v.version, lists });
@@ -241,17 +352,31 @@ export class ClassificationTask implements TrainerTask {
       io.send({ type: 'metric', name: 'val_accuracy', step: labelled, value: correct / val.ids.length });
       io.send({ type: 'confusion', classIds, matrix });
     }
-    io.send({ type: 'model', version: this.v.version, labelled, counts: Object.fromEntries(classIds.map((id, i) => [String(id), counts[i]])) });
+    io.send({
+      type: 'model',
+      version: this.v.version,
+      labelled,
+      counts: Object.fromEntries(classIds.map((id, i) => [String(id), counts[i]])),
+    });
     this.quality.afterPublish(lists);
   }
 }
 
-export const classification: TaskFactory = { name: 'classification', embedMode: 'pooled', create: (v) => new ClassificationTask(v), exported: classificationExport };
+export const classification: TaskFactory = {
+  name: 'classification',
+  embedMode: 'pooled',
+  create: (v) => new ClassificationTask(v),
+  exported: classificationExport,
+};
 
 /** The sweep's feature sample as the suggestion input wants it: ids and rows of width d, concatenated. */
 export function packSample(sample: Map<number, Float32Array>, d: number): { ids: Int32Array; features: Float32Array } {
   const rows = [...sample].filter(([, f]) => f.length === d);
-  const ids = new Int32Array(rows.length), features = new Float32Array(rows.length * d);
-  rows.forEach(([id, f], k) => { ids[k] = id; features.set(f, k * d); });
+  const ids = new Int32Array(rows.length),
+    features = new Float32Array(rows.length * d);
+  rows.forEach(([id, f], k) => {
+    ids[k] = id;
+    features.set(f, k * d);
+  });
   return { ids, features };
 }

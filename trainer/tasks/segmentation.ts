@@ -4,7 +4,15 @@
 import sharp from 'sharp';
 import type { ImageRef, SegmentationPrediction } from '../../common/protocol.ts';
 import type { LogRegModel } from '../heads/logreg.ts';
-import { argmaxMap, fitSegmentation, IGNORE, maskToPatchLabels, pointsToPatchLabels, predictMap, type SegImage } from '../heads/segmentation.ts';
+import {
+  argmaxMap,
+  fitSegmentation,
+  IGNORE,
+  maskToPatchLabels,
+  pointsToPatchLabels,
+  predictMap,
+  type SegImage,
+} from '../heads/segmentation.ts';
 import { isVal } from '../../common/split.ts';
 import { imageScores, meanFeature } from './seg-scores.ts';
 import type { EmbedResult } from '../types.ts';
@@ -15,7 +23,12 @@ import { SegmentationQuality } from '../quality/segmentation.ts';
 import type { SweepState, TaskFactory, TrainerTask, TrainerView } from './task.ts';
 import { segmentationExport } from './segmentation-export.ts';
 
-interface GridLike { data: Float32Array; h: number; w: number; d?: number }
+interface GridLike {
+  data: Float32Array;
+  h: number;
+  w: number;
+  d?: number;
+}
 
 export class SegmentationTask implements TrainerTask {
   readonly name = 'segmentation' as const;
@@ -29,19 +42,40 @@ export class SegmentationTask implements TrainerTask {
   /** evaluation, likely label errors and hints, after each publish */
   readonly quality: SegmentationQuality;
 
-  constructor(private v: TrainerView) { this.quality = new SegmentationQuality(this, v); }
+  constructor(private v: TrainerView) {
+    this.quality = new SegmentationQuality(this, v);
+  }
 
-  model() { return this.head; }
-  classIds() { return this.ids; }
-  reset() { this.head = null; this.ids = []; this.labels.clear(); this.quality.reset(); }
-  annotationChanged(imageId: number) { this.labels.delete(imageId); this.quality.forget(imageId); }
-  labelledCount() { let n = 0; for (const a of this.v.ann.values()) if (a.kind === 'mask') n++; return n; }
+  model() {
+    return this.head;
+  }
+  classIds() {
+    return this.ids;
+  }
+  reset() {
+    this.head = null;
+    this.ids = [];
+    this.labels.clear();
+    this.quality.reset();
+  }
+  annotationChanged(imageId: number) {
+    this.labels.delete(imageId);
+    this.quality.forget(imageId);
+  }
+  labelledCount() {
+    let n = 0;
+    for (const a of this.v.ann.values()) if (a.kind === 'mask') n++;
+    return n;
+  }
 
   private async fetchMask(id: number): Promise<Uint8Array | null> {
     const r = await fetch(`${this.v.io.httpBase}/api/images/${id}/mask`, { headers: this.v.io.httpHeaders });
     if (r.status === 404) return null;
     if (!r.ok) throw new Error(`mask of image ${id}: HTTP ${r.status}`);
-    const { data } = await sharp(Buffer.from(await r.arrayBuffer())).extractChannel(0).raw().toBuffer({ resolveWithObject: true });
+    const { data } = await sharp(Buffer.from(await r.arrayBuffer()))
+      .extractChannel(0)
+      .raw()
+      .toBuffer({ resolveWithObject: true });
     return new Uint8Array(data);
   }
 
@@ -65,7 +99,9 @@ export class SegmentationTask implements TrainerTask {
         labels.set(maskToPatchLabels(m, grid));
       }
     }
-    const pts = (a.points ?? []).filter((p) => index.has(p.classId)).map((p) => ({ x: p.x, y: p.y, cls: index.get(p.classId)! }));
+    const pts = (a.points ?? [])
+      .filter((p) => index.has(p.classId))
+      .map((p) => ({ x: p.x, y: p.y, cls: index.get(p.classId)! }));
     if (pts.length) {
       const pl = pointsToPatchLabels(pts, grid);
       for (let k = 0; k < pl.length; k++) if (pl[k] !== IGNORE && labels[k] === IGNORE) labels[k] = pl[k];
@@ -89,7 +125,8 @@ export class SegmentationTask implements TrainerTask {
 
   async fit(): Promise<string | null> {
     const classIds = this.v.classes.map((c) => c.id);
-    const prev = this.head, prevIds = this.ids;
+    const prev = this.head,
+      prevIds = this.ids;
     const extends_ = prev && prevIds.length <= classIds.length && prevIds.every((id, i) => classIds[i] === id);
     if (!extends_) this.labels.clear();
     this.ids = classIds;
@@ -100,7 +137,8 @@ export class SegmentationTask implements TrainerTask {
     if (present.size < 2) return null;
     const d = train[0].features.length / train[0].labels.length;
     const r = fitSegmentation(train, d, classIds.length, { warm: extends_ ? prev : null, seed: 0 });
-    this.head = r.model; this.loss = r.loss;
+    this.head = r.model;
+    this.loss = r.loss;
     return `${train.length} labelled images, ${present.size} classes seen, ${r.iterations} iterations, loss ${r.loss.toFixed(4)}`;
   }
 
@@ -125,11 +163,24 @@ export class SegmentationTask implements TrainerTask {
     const d = g.d ?? g.data.length / (g.h * g.w);
     if (!model || d !== model.d) return null;
     const { map, uncertainty } = predictMap(model, g.data, g.h, g.w);
-    const n = g.h * g.w, C = model.C;
+    const n = g.h * g.w,
+      C = model.C;
     const votes = new Array(C).fill(0);
-    for (let p = 0; p < n; p++) { let b = 0; for (let c = 1; c < C; c++) if (map[c * n + p] > map[b * n + p]) b = c; votes[b]++; }
+    for (let p = 0; p < n; p++) {
+      let b = 0;
+      for (let c = 1; c < C; c++) if (map[c * n + p] > map[b * n + p]) b = c;
+      votes[b]++;
+    }
     const top = votes.indexOf(Math.max(...votes));
-    return { imageId: id, classId: this.ids[top] ?? null, classIds: this.ids.slice(0, C), width: g.w, height: g.h, map: Buffer.from(map).toString('base64'), uncertainty };
+    return {
+      imageId: id,
+      classId: this.ids[top] ?? null,
+      classIds: this.ids.slice(0, C),
+      width: g.w,
+      height: g.h,
+      map: Buffer.from(map).toString('base64'),
+      uncertainty,
+    };
   }
 
   /** The sweep's view of k grids: top class by patch votes, mean patch uncertainty, the mean probability
@@ -138,21 +189,36 @@ export class SegmentationTask implements TrainerTask {
   predictRows(ids: number[], values: Float32Array, shapes: Shape[]): RowPredictions | null {
     const model = this.head;
     if (!model || shapes.some((s) => s.d !== model.d)) return null;
-    const k = ids.length, C = model.C, d = model.d;
-    const top = new Int32Array(k), unc = new Float32Array(k), conf = new Float32Array(k), probs = new Float32Array(k * C), presence = new Float32Array(k * C);
+    const k = ids.length,
+      C = model.C,
+      d = model.d;
+    const top = new Int32Array(k),
+      unc = new Float32Array(k),
+      conf = new Float32Array(k),
+      probs = new Float32Array(k * C),
+      presence = new Float32Array(k * C);
     const feats: Float32Array[] = [];
     let off = 0;
     for (let i = 0; i < k; i++) {
-      const { h, w } = shapes[i], n = h * w, grid = values.subarray(off, off + n * d);
+      const { h, w } = shapes[i],
+        n = h * w,
+        grid = values.subarray(off, off + n * d);
       off += n * d;
       const { map, uncertainty } = predictMap(model, grid, h, w);
       const votes = new Int32Array(C);
-      for (let p = 0; p < n; p++) { let b = 0; for (let c = 1; c < C; c++) if (map[c * n + p] > map[b * n + p]) b = c; votes[b]++; }
+      for (let p = 0; p < n; p++) {
+        let b = 0;
+        for (let c = 1; c < C; c++) if (map[c * n + p] > map[b * n + p]) b = c;
+        votes[b]++;
+      }
       let t = 0;
       for (let c = 1; c < C; c++) if (votes[c] > votes[t]) t = c;
       const sc = imageScores(map, C, n);
-      probs.set(sc.probs, i * C); presence.set(sc.presence, i * C);
-      top[i] = t; unc[i] = uncertainty; conf[i] = probs[i * C + t];
+      probs.set(sc.probs, i * C);
+      presence.set(sc.presence, i * C);
+      top[i] = t;
+      unc[i] = uncertainty;
+      conf[i] = probs[i * C + t];
       feats.push(meanFeature({ data: grid, h, w, d }));
     }
     return { top, unc, conf, probs, presence, C, feature: (i) => feats[i] };
@@ -160,18 +226,31 @@ export class SegmentationTask implements TrainerTask {
 
   async publish(sweep: SweepState): Promise<void> {
     const { io } = this.v;
-    const model = this.head, classIds = this.ids;
+    const model = this.head,
+      classIds = this.ids;
     if (!model || sweep.C !== model.C) return;
-    const C = model.C, d = model.d;
+    const C = model.C,
+      d = model.d;
     // "minority" for segmentation: the class with the fewest labelled patches
     const patchCounts = classIds.map(() => 0);
-    for (const { labels } of this.labels.values()) for (const x of labels) if (x >= 0 && x < patchCounts.length) patchCounts[x]++;
+    for (const { labels } of this.labels.values())
+      for (const x of labels) if (x >= 0 && x < patchCounts.length) patchCounts[x]++;
     // for segmentation "uncertain" means the highest mean per-patch uncertainty
     const lists = await this.v.suggest({
-      ids: sweep.ids, probs: sweep.probs, C, classIds: classIds.slice(0, C), features: null, d,
-      labelledIds: [...this.v.ann.keys()], labelCounts: patchCounts.slice(0, C), limit: 200,
-      uncertainty: sweep.unc, sample: packSample(sweep.sample, d), seed: this.v.version,
-      ...(sweep.presence ? { presence: sweep.presence } : {}), labelIssue: this.quality.labelIssue(sweep.ids),
+      ids: sweep.ids,
+      probs: sweep.probs,
+      C,
+      classIds: classIds.slice(0, C),
+      features: null,
+      d,
+      labelledIds: [...this.v.ann.keys()],
+      labelCounts: patchCounts.slice(0, C),
+      limit: 200,
+      uncertainty: sweep.unc,
+      sample: packSample(sweep.sample, d),
+      seed: this.v.version,
+      ...(sweep.presence ? { presence: sweep.presence } : {}),
+      labelIssue: this.quality.labelIssue(sweep.ids),
     });
     if (!lists || this.head !== model) return;
     io.send({ type: 'suggestions', modelVersion: this.v.version, lists });
@@ -181,7 +260,9 @@ export class SegmentationTask implements TrainerTask {
     if (val) {
       io.send({ type: 'metric', name: 'val_miou', step: labelled, value: val.miou });
       // per-class IoU curves (Stats); the server keeps 32 metric names in all, so only for a few classes
-      if (val.perClass.length <= MAX_IOU_CLASSES) for (const { classId, iou } of val.perClass) io.send({ type: 'metric', name: `val_iou:${classId}`, step: labelled, value: iou });
+      if (val.perClass.length <= MAX_IOU_CLASSES)
+        for (const { classId, iou } of val.perClass)
+          io.send({ type: 'metric', name: `val_iou:${classId}`, step: labelled, value: iou });
     }
     io.send({ type: 'model', version: this.v.version, labelled, counts: {} });
     this.quality.afterPublish(lists);
@@ -189,26 +270,38 @@ export class SegmentationTask implements TrainerTask {
 
   /** IoU per class on the val split's labelled patches, and their mean. */
   private async valIou(): Promise<{ miou: number; perClass: { classId: number; iou: number }[] } | null> {
-    const model = this.head!, C = model.C;
+    const model = this.head!,
+      C = model.C;
     const val = await this.labelledImages('val');
     if (!val.length) return null;
-    const inter = new Float64Array(C), union = new Float64Array(C);
+    const inter = new Float64Array(C),
+      union = new Float64Array(C);
     for (const im of val) {
       const g = this.v.cache?.getGrid(this.v.images.get(im.id)!);
       if (!g || g.d !== model.d) continue;
-      const n = g.h * g.w, top = argmaxMap(predictMap(model, g.data, g.h, g.w).map, C, n);
+      const n = g.h * g.w,
+        top = argmaxMap(predictMap(model, g.data, g.h, g.w).map, C, n);
       for (let q = 0; q < n; q++) {
-        const y = im.labels[q], b = top[q];
+        const y = im.labels[q],
+          b = top[q];
         if (y === IGNORE) continue;
         union[y]++;
-        if (b === y) inter[y]++; else union[b]++;
+        if (b === y) inter[y]++;
+        else union[b]++;
       }
     }
-    const perClass = [...union.keys()].filter((c) => union[c] > 0).map((c) => ({ classId: this.ids[c], iou: inter[c] / union[c] }));
+    const perClass = [...union.keys()]
+      .filter((c) => union[c] > 0)
+      .map((c) => ({ classId: this.ids[c], iou: inter[c] / union[c] }));
     return perClass.length ? { miou: perClass.reduce((a, b) => a + b.iou, 0) / perClass.length, perClass } : null;
   }
 }
 
 const MAX_IOU_CLASSES = 20;
 
-export const segmentation: TaskFactory = { name: 'segmentation', embedMode: 'grid', create: (v) => new SegmentationTask(v), exported: segmentationExport };
+export const segmentation: TaskFactory = {
+  name: 'segmentation',
+  embedMode: 'grid',
+  create: (v) => new SegmentationTask(v),
+  exported: segmentationExport,
+};

@@ -12,7 +12,10 @@ import type { ExportedHead } from './exported.ts';
 
 /** What the sweep gathered over a lap of the pool: every image predicted under the current class set. */
 export interface SweepState {
-  ids: Int32Array; probs: Float32Array; unc: Float32Array; C: number;
+  ids: Int32Array;
+  probs: Float32Array;
+  unc: Float32Array;
+  C: number;
   /** n × C presence (segmentation: how likely each image is to contain each class) */
   presence?: Float32Array;
   /** image-level features of a sample of the pool and of labelled images (for `diverse`) */

@@ -18,7 +18,9 @@ import { WEB_TASK_LIST } from './tasks/index.ts';
 export function App() {
   const { router, session, keys, ui, strategy, identity } = useApp();
   const [tried, setTried] = createSignal(false);
-  onMount(() => { void session.refresh().finally(() => setTried(true)); });
+  onMount(() => {
+    void session.refresh().finally(() => setTried(true));
+  });
 
   const task = () => session.info()?.task ?? null;
   /** /<task>: each task of the registry has its labelling route */
@@ -29,7 +31,10 @@ export function App() {
     classes: () => ui.setClasses(true),
     strategyNext: () => strategy.cycle(1),
     strategyPrev: () => strategy.cycle(-1),
-    name: () => (identity.me()?.authenticated ? ui.notify('Signed in with a token: your name comes from it.') : identity.setEditing(true)),
+    name: () =>
+      identity.me()?.authenticated
+        ? ui.notify('Signed in with a token: your name comes from it.')
+        : identity.setEditing(true),
     goHome: () => router.navigate('/'),
     goLabel: () => router.navigate(task() ? `/${task()}` : '/'),
     goBrowse: () => router.navigate('/browse'),
@@ -39,34 +44,62 @@ export function App() {
   });
 
   // the title says where you are, handy with many tabs
-  createEffect(() => { document.title = `hilt · ${session.info()?.name ?? '…'}`; });
+  createEffect(() => {
+    document.title = `hilt · ${session.info()?.name ?? '…'}`;
+  });
 
   return (
     <div class="app">
       <Header />
       <OfflineBanner />
       <main class="main">
-        <Show when={session.info()} fallback={
-          <div class="center-note">
-            <Show when={tried() && session.error()} fallback={<p>Loading the session…</p>}>
-              <p class="error">Can't load the session: {session.error()}</p>
-              <button onClick={() => session.refresh()}>Retry</button>
-            </Show>
-          </div>
-        }>
-          <Switch fallback={<div class="center-note"><p>No page at {router.path()}.</p><a href="/">Go home</a></div>}>
-            <Match when={router.path() === '/'}><HomePage /></Match>
+        <Show
+          when={session.info()}
+          fallback={
+            <div class="center-note">
+              <Show when={tried() && session.error()} fallback={<p>Loading the session…</p>}>
+                <p class="error">Can't load the session: {session.error()}</p>
+                <button onClick={() => session.refresh()}>Retry</button>
+              </Show>
+            </div>
+          }
+        >
+          <Switch
+            fallback={
+              <div class="center-note">
+                <p>No page at {router.path()}.</p>
+                <a href="/">Go home</a>
+              </div>
+            }
+          >
+            <Match when={router.path() === '/'}>
+              <HomePage />
+            </Match>
             <Match when={routeTask()}>{(t) => <TaskRoute task={t().name} />}</Match>
-            <Match when={router.path() === '/browse'}><BrowsePage /></Match>
-            <Match when={router.path() === '/stats'}><StatsPage /></Match>
-            <Match when={router.path() === '/evaluation'}><EvaluationPage /></Match>
-            <Match when={router.path() === '/settings'}><SettingsPage /></Match>
+            <Match when={router.path() === '/browse'}>
+              <BrowsePage />
+            </Match>
+            <Match when={router.path() === '/stats'}>
+              <StatsPage />
+            </Match>
+            <Match when={router.path() === '/evaluation'}>
+              <EvaluationPage />
+            </Match>
+            <Match when={router.path() === '/settings'}>
+              <SettingsPage />
+            </Match>
           </Switch>
         </Show>
       </main>
-      <Show when={ui.classes() && session.info()}><ClassesPanel onClose={() => ui.setClasses(false)} /></Show>
-      <Show when={strategy.asking() && session.info()}><ClassPrompt /></Show>
-      <Show when={ui.help()}><KeysOverlay onClose={() => ui.setHelp(false)} /></Show>
+      <Show when={ui.classes() && session.info()}>
+        <ClassesPanel onClose={() => ui.setClasses(false)} />
+      </Show>
+      <Show when={strategy.asking() && session.info()}>
+        <ClassPrompt />
+      </Show>
+      <Show when={ui.help()}>
+        <KeysOverlay onClose={() => ui.setHelp(false)} />
+      </Show>
       <Toasts />
     </div>
   );

@@ -23,12 +23,32 @@ export function createUi() {
     setToasts((t) => [...t.slice(-3), { id, text, tone }]);
     setTimeout(() => setToasts((t) => t.filter((x) => x.id !== id)), tone === 'error' ? 8000 : 3000);
   };
-  return { help, setHelp, classes, setClasses, jump, setJump, imageId, setImageId, position, setPosition, toasts, notify };
+  return {
+    help,
+    setHelp,
+    classes,
+    setClasses,
+    jump,
+    setJump,
+    imageId,
+    setImageId,
+    position,
+    setPosition,
+    toasts,
+    notify,
+  };
 }
 export type Ui = ReturnType<typeof createUi>;
 
 export interface AppCtx {
-  router: Router; socket: Socket; keys: Keys; session: SessionStore; prefs: Prefs; ui: Ui; identity: Identity; strategy: StrategyStore;
+  router: Router;
+  socket: Socket;
+  keys: Keys;
+  session: SessionStore;
+  prefs: Prefs;
+  ui: Ui;
+  identity: Identity;
+  strategy: StrategyStore;
 }
 
 export const AppContext = createContext<AppCtx>();

@@ -20,8 +20,18 @@ render(() => {
   const session = createSessionStore(socket);
   const prefs = createPrefs();
   const ctx = {
-    router: createRouter(), socket, keys: createKeys(), session, prefs, ui: createUi(),
-    identity: createIdentity(), strategy: createStrategy({ prefs, session }),
+    router: createRouter(),
+    socket,
+    keys: createKeys(),
+    session,
+    prefs,
+    ui: createUi(),
+    identity: createIdentity(),
+    strategy: createStrategy({ prefs, session }),
   };
-  return <AppContext.Provider value={ctx}><App /></AppContext.Provider>;
+  return (
+    <AppContext.Provider value={ctx}>
+      <App />
+    </AppContext.Provider>
+  );
 }, root);

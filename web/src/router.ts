@@ -16,14 +16,16 @@ export function createRouter(): Router {
   document.addEventListener('click', (e) => {
     const a = (e.target as Element | null)?.closest?.('a');
     if (!a || e.defaultPrevented || e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey || e.altKey) return;
-    if (a.target || a.hasAttribute('download') || a.origin !== location.origin || a.pathname.startsWith('/api/')) return;
+    if (a.target || a.hasAttribute('download') || a.origin !== location.origin || a.pathname.startsWith('/api/'))
+      return;
     e.preventDefault();
     navigate(a.pathname + a.search);
     a.blur();
   });
   function navigate(to: string, opts: { replace?: boolean } = {}) {
     if (to === location.pathname + location.search) return;
-    if (opts.replace) history.replaceState(null, '', to); else history.pushState(null, '', to);
+    if (opts.replace) history.replaceState(null, '', to);
+    else history.pushState(null, '', to);
     sync();
   }
   return {

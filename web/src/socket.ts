@@ -33,17 +33,25 @@ export function createSocket(url = defaultUrl(), annotator?: string): Socket {
   let closed = false;
   let welcomedBefore = false;
 
-  const emit = (msg: ServerToBrowser) => { for (const fn of handlers.get(msg.type) ?? []) (fn as (m: ServerToBrowser) => void)(msg); };
-  const send = (m: object) => { if (ws?.readyState === WebSocket.OPEN) ws.send(JSON.stringify(m)); };
+  const emit = (msg: ServerToBrowser) => {
+    for (const fn of handlers.get(msg.type) ?? []) (fn as (m: ServerToBrowser) => void)(msg);
+  };
+  const send = (m: object) => {
+    if (ws?.readyState === WebSocket.OPEN) ws.send(JSON.stringify(m));
+  };
 
   function connect() {
     if (closed) return;
     const s = new WebSocket(url);
     ws = s;
-    s.onopen = () => send({ type: 'hello', version: PROTOCOL_VERSION, role: 'browser', ...(annotator ? { annotator } : {}) });
+    s.onopen = () =>
+      send({ type: 'hello', version: PROTOCOL_VERSION, role: 'browser', ...(annotator ? { annotator } : {}) });
     s.onmessage = (ev) => {
       const r = parseFrame(serverToBrowser, ev.data);
-      if (!r.ok) { console.warn('hilt: ignoring an invalid frame:', r.error); return; }
+      if (!r.ok) {
+        console.warn('hilt: ignoring an invalid frame:', r.error);
+        return;
+      }
       const msg = r.msg;
       if (msg.type === 'welcome') {
         attempt = 0;
@@ -59,33 +67,49 @@ export function createSocket(url = defaultUrl(), annotator?: string): Socket {
       if (ws !== s) return;
       setOnline(false);
       if (ev.code === CLOSE.incompatible) setProblem(`${ev.reason} — reload the page to get the matching app`);
-      else if (ev.code === CLOSE.unauthorised) { location.assign(`/signin?next=${encodeURIComponent(location.pathname)}`); return; }
-      else setProblem(ev.reason || 'connection lost');
+      else if (ev.code === CLOSE.unauthorised) {
+        location.assign(`/signin?next=${encodeURIComponent(location.pathname)}`);
+        return;
+      } else setProblem(ev.reason || 'connection lost');
       // 0.5 s, 1 s, 2 s … capped at 10 s, with jitter so many tabs don't reconnect in lockstep
       const delay = Math.min(10_000, 500 * 2 ** attempt++) * (0.75 + Math.random() * 0.5);
       clearTimeout(timer);
       timer = setTimeout(connect, delay);
     };
-    s.onerror = () => { /* onclose follows and schedules the retry */ };
+    s.onerror = () => {
+      /* onclose follows and schedules the retry */
+    };
   }
 
   connect();
   // keeps idle proxies from dropping the socket, and notices a dead one sooner
   ping = setInterval(() => send({ type: 'ping' }), 25_000);
   // coming back from sleep or a network change: retry at once instead of waiting out the backoff
-  const retryNow = () => { if (!online() && !closed) { attempt = 0; clearTimeout(timer); if (ws?.readyState !== WebSocket.CONNECTING) connect(); } };
+  const retryNow = () => {
+    if (!online() && !closed) {
+      attempt = 0;
+      clearTimeout(timer);
+      if (ws?.readyState !== WebSocket.CONNECTING) connect();
+    }
+  };
   window.addEventListener('online', retryNow);
-  document.addEventListener('visibilitychange', () => { if (document.visibilityState === 'visible') retryNow(); });
+  document.addEventListener('visibilitychange', () => {
+    if (document.visibilityState === 'visible') retryNow();
+  });
 
   return {
-    online, problem,
+    online,
+    problem,
     on(type, fn) {
       let set = handlers.get(type);
       if (!set) handlers.set(type, (set = new Set()));
       set.add(fn as (m: never) => void);
       return () => set!.delete(fn as (m: never) => void);
     },
-    onReconnect(fn) { reconnects.add(fn); return () => reconnects.delete(fn); },
+    onReconnect(fn) {
+      reconnects.add(fn);
+      return () => reconnects.delete(fn);
+    },
     focus(imageId) {
       if (focused === imageId) return;
       focused = imageId;

@@ -1,7 +1,16 @@
 // Plain types the browser uses. What the HTTP API answers is typed by the server's routes (api-types.ts,
 // from AppType); socket frames and the shared shapes come from common/protocol.ts. Only what exists in
 // the browser alone is defined here.
-import type { AnnotationMsg, ClassMsg, EvalImage, Hint, Prediction as ProtocolPrediction, SegmentationPrediction, Task, TrainerStatus } from '../../common/protocol.ts';
+import type {
+  AnnotationMsg,
+  ClassMsg,
+  EvalImage,
+  Hint,
+  Prediction as ProtocolPrediction,
+  SegmentationPrediction,
+  Task,
+  TrainerStatus,
+} from '../../common/protocol.ts';
 
 export type { Task, TrainerStatus, SegmentationPrediction, EvalImage, Hint };
 export type Class = ClassMsg;

@@ -16,14 +16,34 @@ export function AnnotatorName() {
   return (
     <section class="card">
       <h2>You</h2>
-      <Show when={!me()?.authenticated} fallback={<p>Signed in as <b>{me()!.annotator}</b> (from your token).</p>}>
-        <form class="row" onSubmit={(e) => { e.preventDefault(); void save(); }}>
-          <input type="text" value={name()} maxLength={64} placeholder={`empty: ${me()?.annotator ?? 'guest id'}`} aria-label="annotator name"
-            onInput={(e) => setName(e.currentTarget.value)} />
+      <Show
+        when={!me()?.authenticated}
+        fallback={
+          <p>
+            Signed in as <b>{me()!.annotator}</b> (from your token).
+          </p>
+        }
+      >
+        <form
+          class="row"
+          onSubmit={(e) => {
+            e.preventDefault();
+            void save();
+          }}
+        >
+          <input
+            type="text"
+            value={name()}
+            maxLength={64}
+            placeholder={`empty: ${me()?.annotator ?? 'guest id'}`}
+            aria-label="annotator name"
+            onInput={(e) => setName(e.currentTarget.value)}
+          />
           <button type="submit">Save</button>
           <span class="muted small">
-            Labelling as <b>{me()?.annotator ?? '…'}</b> (browser id {me()?.id ?? '…'}). <kbd>{keys.hint('global.name')}</kbd> sets it from anywhere.
-            Stored in this browser; used for new labels and the per-annotator stats. Each browser holds its own images whatever the name.
+            Labelling as <b>{me()?.annotator ?? '…'}</b> (browser id {me()?.id ?? '…'}).{' '}
+            <kbd>{keys.hint('global.name')}</kbd> sets it from anywhere. Stored in this browser; used for new labels and
+            the per-annotator stats. Each browser holds its own images whatever the name.
           </span>
         </form>
       </Show>

@@ -15,26 +15,44 @@ export function EvalClasses(props: { ev: Evaluation; classes: Class[] }) {
       <thead>
         <tr>
           <th>class</th>
-          <Show when={t().iou}><th class="num">IoU</th></Show>
-          <th class="num">precision</th><th class="num">recall</th><th class="num">F1</th>
-          <th class="num" title={t().words.support}>support</th>
+          <Show when={t().iou}>
+            <th class="num">IoU</th>
+          </Show>
+          <th class="num">precision</th>
+          <th class="num">recall</th>
+          <th class="num">F1</th>
+          <th class="num" title={t().words.support}>
+            support
+          </th>
         </tr>
       </thead>
       <tbody>
-        <For each={props.ev.perClass}>{(k) => (
-          <tr data-testid="eval-class-row">
-            <td><span class="swatch" style={{ background: color(k.classId) }} /> {k.name}</td>
-            <Show when={t().iou}><td class="num">{f(k.iou)}</td></Show>
-            <td class="num">{f(k.precision)}</td><td class="num">{f(k.recall)}</td><td class="num">{f(k.f1)}</td>
-            <td class="num">{k.support}</td>
-          </tr>
-        )}</For>
+        <For each={props.ev.perClass}>
+          {(k) => (
+            <tr data-testid="eval-class-row">
+              <td>
+                <span class="swatch" style={{ background: color(k.classId) }} /> {k.name}
+              </td>
+              <Show when={t().iou}>
+                <td class="num">{f(k.iou)}</td>
+              </Show>
+              <td class="num">{f(k.precision)}</td>
+              <td class="num">{f(k.recall)}</td>
+              <td class="num">{f(k.f1)}</td>
+              <td class="num">{k.support}</td>
+            </tr>
+          )}
+        </For>
       </tbody>
       <tfoot>
         <tr>
           <th>{t().words.mean}</th>
-          <Show when={t().iou}><th class="num">{f(props.ev.miou)}</th></Show>
-          <th /><th /><th class="num">{f(props.ev.macroF1)}</th>
+          <Show when={t().iou}>
+            <th class="num">{f(props.ev.miou)}</th>
+          </Show>
+          <th />
+          <th />
+          <th class="num">{f(props.ev.macroF1)}</th>
           <th class="num">{props.ev.perClass.reduce((a, k) => a + k.support, 0)}</th>
         </tr>
       </tfoot>

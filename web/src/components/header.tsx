@@ -16,30 +16,54 @@ export function Header() {
   const counts = () => info()?.counts;
   const done = () => (counts() ? counts()!.labelled + counts()!.skipped : 0);
   const link = (href: string, label: string, action: string) => (
-    <a href={href} classList={{ active: router.path() === href }} title={`${label} (${keys.hint(action)})`}>{label}</a>
+    <a href={href} classList={{ active: router.path() === href }} title={`${label} (${keys.hint(action)})`}>
+      {label}
+    </a>
   );
   const [twoRows, setTwoRows] = createSignal(false);
   let header!: HTMLElement, strip!: HTMLDivElement;
   onMount(() => onCleanup(watchHeaderFit(header, strip, setTwoRows)));
   return (
     <header ref={header} class="header" classList={{ 'two-rows': twoRows() }} data-testid="header">
-      <a href="/" class="brand" title={`Home (${keys.hint('global.goHome')})`}>hilt</a>
-      <span class="muted session-name" title={`session ${info()?.name ?? ''}`} data-testid="session-name">{info()?.name}</span>
+      <a href="/" class="brand" title={`Home (${keys.hint('global.goHome')})`}>
+        hilt
+      </a>
+      <span class="muted session-name" title={`session ${info()?.name ?? ''}`} data-testid="session-name">
+        {info()?.name}
+      </span>
       <div class="header-id">
-        <Show when={ui.jump()} fallback={
-          <button class="id-button" data-testid="image-id" title={`Jump to an image id (${keys.hint('global.jump')})`} onClick={() => ui.setJump(true)}>
-            {ui.imageId() !== null ? `#${ui.imageId()}` : '#—'}
-          </button>
-        }>
+        <Show
+          when={ui.jump()}
+          fallback={
+            <button
+              class="id-button"
+              data-testid="image-id"
+              title={`Jump to an image id (${keys.hint('global.jump')})`}
+              onClick={() => ui.setJump(true)}
+            >
+              {ui.imageId() !== null ? `#${ui.imageId()}` : '#—'}
+            </button>
+          }
+        >
           <JumpBox onClose={() => ui.setJump(false)} />
         </Show>
         <Show when={ui.position()}>
-          <span class="muted small">{fmt(ui.position()!.index + 1)} / {fmt(ui.position()!.total)}</span>
+          <span class="muted small">
+            {fmt(ui.position()!.index + 1)} / {fmt(ui.position()!.total)}
+          </span>
         </Show>
       </div>
-      <div class="progress" title={`${fmt(counts()?.labelled ?? 0)} labelled, ${fmt(counts()?.skipped ?? 0)} skipped, ${fmt(counts()?.unlabelled ?? 0)} to do`} data-testid="progress">
-        <span>{fmt(counts()?.labelled ?? 0)} / {fmt(counts()?.images ?? 0)} labelled</span>
-        <div class="bar"><div style={{ width: `${counts()?.images ? (100 * done()) / counts()!.images : 0}%` }} /></div>
+      <div
+        class="progress"
+        title={`${fmt(counts()?.labelled ?? 0)} labelled, ${fmt(counts()?.skipped ?? 0)} skipped, ${fmt(counts()?.unlabelled ?? 0)} to do`}
+        data-testid="progress"
+      >
+        <span>
+          {fmt(counts()?.labelled ?? 0)} / {fmt(counts()?.images ?? 0)} labelled
+        </span>
+        <div class="bar">
+          <div style={{ width: `${counts()?.images ? (100 * done()) / counts()!.images : 0}%` }} />
+        </div>
       </div>
       <div ref={strip} class="header-state" data-testid="header-state">
         <div class={`trainer tone-${trainer().tone}`} data-testid="trainer-status" title={trainer().text}>
@@ -47,8 +71,16 @@ export function Header() {
           <span>{trainer().text}</span>
         </div>
         {/* which backbone runs, in a few words; the whole note is its tooltip */}
-        <Show when={chip()}><span class="backbone-chip" data-testid="backbone" title={note()}>{chip()}</span></Show>
-        <div class="strategy-chip muted" title={`Next-image strategy: ${strategy.text()} (${keys.hint('global.strategyNext')} cycles)`} data-testid="strategy">
+        <Show when={chip()}>
+          <span class="backbone-chip" data-testid="backbone" title={note()}>
+            {chip()}
+          </span>
+        </Show>
+        <div
+          class="strategy-chip muted"
+          title={`Next-image strategy: ${strategy.text()} (${keys.hint('global.strategyNext')} cycles)`}
+          data-testid="strategy"
+        >
           next: <b>{strategy.text()}</b>
         </div>
         <NameChip />
@@ -59,8 +91,16 @@ export function Header() {
         {link('/stats', 'Stats', 'global.goStats')}
         {link('/evaluation', 'Evaluation', 'global.goEval')}
         {link('/settings', 'Settings', 'global.goSettings')}
-        <button class="ghost" title="Classes (c)" onClick={() => ui.setClasses(true)}>Classes</button>
-        <button class="ghost key-help" title={`All keys (${keys.hint('global.help')})`} onClick={() => ui.setHelp(true)}>?</button>
+        <button class="ghost" title="Classes (c)" onClick={() => ui.setClasses(true)}>
+          Classes
+        </button>
+        <button
+          class="ghost key-help"
+          title={`All keys (${keys.hint('global.help')})`}
+          onClick={() => ui.setHelp(true)}
+        >
+          ?
+        </button>
       </nav>
     </header>
   );

@@ -10,15 +10,25 @@ export function ImageStage(props: { entry: Entry | null; status: NavStatus; chil
     if (!e) return;
     const dom = performance.now(); // the new image is in the DOM
     // rAF runs just before the frame is painted; the timeout after it runs once it has been
-    requestAnimationFrame(() => setTimeout(() => window.dispatchEvent(new CustomEvent('hilt:painted', { detail: { id: e.id, dom, at: performance.now() } })), 0));
+    requestAnimationFrame(() =>
+      setTimeout(
+        () =>
+          window.dispatchEvent(new CustomEvent('hilt:painted', { detail: { id: e.id, dom, at: performance.now() } })),
+        0,
+      ),
+    );
   });
   const status = () => props.status;
   return (
     <div class="stage" data-testid="stage" data-image-id={props.entry?.id ?? ''}>
       {props.entry?.img}
-      <Show when={status().kind === 'loading'}><div class="stage-note">Loading…</div></Show>
+      <Show when={status().kind === 'loading'}>
+        <div class="stage-note">Loading…</div>
+      </Show>
       <Show when={status().kind === 'error' || status().kind === 'done'}>
-        <div class={`stage-note ${status().kind}`} data-testid="stage-note">{(status() as { message: string }).message}</div>
+        <div class={`stage-note ${status().kind}`} data-testid="stage-note">
+          {(status() as { message: string }).message}
+        </div>
       </Show>
       {props.children as never}
     </div>

@@ -15,16 +15,25 @@ export function JumpBox(props: { onClose: () => void }) {
 
   async function go() {
     const v = value().trim().replace(/^#/, '');
-    if (!/^\d+$/.test(v)) { setMsg('Type a number, e.g. 42'); return; }
+    if (!/^\d+$/.test(v)) {
+      setMsg('Type a number, e.g. 42');
+      return;
+    }
     const task = session.info()?.task;
     // opening a labelling view would lock the task: that choice belongs on the home page
-    if (!task) { setMsg('Choose the task on the home page first'); return; }
+    if (!task) {
+      setMsg('Choose the task on the home page first');
+      return;
+    }
     // "the first image after id−1" is the image itself when it exists: asked this way an unknown id is
     // an ordinary answer, not a 404 for the browser console to log
     const id = Number(v);
     try {
       const r = id > 0 && v.length <= 12 ? await api.next({ after: id - 1 }) : { id: null };
-      if (r.id !== id) { setMsg(`No image with id ${v}`); return; }
+      if (r.id !== id) {
+        setMsg(`No image with id ${v}`);
+        return;
+      }
     } catch (e) {
       setMsg((e as Error).message);
       return;
@@ -35,7 +44,13 @@ export function JumpBox(props: { onClose: () => void }) {
   }
 
   return (
-    <form class="jump" onSubmit={(e) => { e.preventDefault(); void go(); }}>
+    <form
+      class="jump"
+      onSubmit={(e) => {
+        e.preventDefault();
+        void go();
+      }}
+    >
       <input
         ref={input}
         type="text"
@@ -44,11 +59,26 @@ export function JumpBox(props: { onClose: () => void }) {
         aria-label="Jump to image id"
         data-testid="jump-input"
         value={value()}
-        onInput={(e) => { setValue(e.currentTarget.value); setMsg(null); }}
-        onKeyDown={(e) => { if (e.key === 'Escape') { e.preventDefault(); input.blur(); props.onClose(); } }}
-        onBlur={() => { if (!msg()) closing = setTimeout(props.onClose, 100); }}
+        onInput={(e) => {
+          setValue(e.currentTarget.value);
+          setMsg(null);
+        }}
+        onKeyDown={(e) => {
+          if (e.key === 'Escape') {
+            e.preventDefault();
+            input.blur();
+            props.onClose();
+          }
+        }}
+        onBlur={() => {
+          if (!msg()) closing = setTimeout(props.onClose, 100);
+        }}
       />
-      <Show when={msg()}><span class="inline-error" data-testid="jump-error">{msg()}</span></Show>
+      <Show when={msg()}>
+        <span class="inline-error" data-testid="jump-error">
+          {msg()}
+        </span>
+      </Show>
     </form>
   );
 }

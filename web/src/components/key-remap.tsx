@@ -44,42 +44,81 @@ export function KeyRemap() {
   });
   let table!: HTMLTableElement;
   // the selected row stays in view while ↑↓ walk the list
-  createEffect(on(sel, (i) => { table.querySelector(`tr[data-action="${ACTIONS[i].id}"]`)?.scrollIntoView({ block: 'nearest' }); }, { defer: true }));
+  createEffect(
+    on(
+      sel,
+      (i) => {
+        table.querySelector(`tr[data-action="${ACTIONS[i].id}"]`)?.scrollIntoView({ block: 'nearest' });
+      },
+      { defer: true },
+    ),
+  );
 
   return (
     <section class="card">
       <div class="row">
         <h2>Keys</h2>
         <span class="spacer" />
-        <button onClick={() => keys.setOverrides({})} disabled={!Object.keys(keys.overrides()).length}>Restore all defaults</button>
+        <button onClick={() => keys.setOverrides({})} disabled={!Object.keys(keys.overrides()).length}>
+          Restore all defaults
+        </button>
       </div>
       <p class="muted small">
-        <kbd>↑</kbd><kbd>↓</kbd> select · <kbd>{keys.hint('settings.remap')}</kbd> add a key (then press it, <kbd>Esc</kbd> cancels) ·
-        <kbd>{keys.hint('settings.removeKey')}</kbd> remove the last key · <kbd>{keys.hint('settings.restore')}</kbd> restore the defaults ·
-        <kbd>PgDn</kbd> <kbd>End</kbd> scroll. Stored in this browser.
+        <kbd>↑</kbd>
+        <kbd>↓</kbd> select · <kbd>{keys.hint('settings.remap')}</kbd> add a key (then press it, <kbd>Esc</kbd> cancels)
+        ·<kbd>{keys.hint('settings.removeKey')}</kbd> remove the last key · <kbd>{keys.hint('settings.restore')}</kbd>{' '}
+        restore the defaults ·<kbd>PgDn</kbd> <kbd>End</kbd> scroll. Stored in this browser.
       </p>
       <table class="remap" data-testid="key-remap" ref={table}>
         <tbody>
-          <For each={ACTIONS}>{(a, i) => (
-            <>
-              <Show when={i() === 0 || ACTIONS[i() - 1].scope !== a.scope}>
-                <tr class="scope-row"><th colSpan={3}>{SCOPES[a.scope].label}</th></tr>
-              </Show>
-              <tr classList={{ selected: sel() === i(), changed: !!keys.overrides()[a.id] }} onClick={() => setSel(i())} data-action={a.id}>
-                <td>{a.label}</td>
-                <td class="keys-cell">
-                  <For each={keys.keymap()[a.id]}>{(k) => (
-                    <span class="key-chip"><kbd>{display(k, mac)}</kbd>
-                      <button class="ghost tiny" title="Remove this key" onClick={() => set(a.id, keys.keymap()[a.id].filter((x) => x !== k))}>×</button>
-                    </span>
-                  )}</For>
-                  <button class="ghost tiny" onClick={() => record(a.id)}>{recording() === a.id ? 'press a key…' : '+ key'}</button>
-                  <Show when={keys.overrides()[a.id]}><button class="ghost tiny" onClick={() => restore(a.id)}>default</button></Show>
-                </td>
-                <td class="warn small">{(conflicts().get(a.id) ?? []).join('; ')}</td>
-              </tr>
-            </>
-          )}</For>
+          <For each={ACTIONS}>
+            {(a, i) => (
+              <>
+                <Show when={i() === 0 || ACTIONS[i() - 1].scope !== a.scope}>
+                  <tr class="scope-row">
+                    <th colSpan={3}>{SCOPES[a.scope].label}</th>
+                  </tr>
+                </Show>
+                <tr
+                  classList={{ selected: sel() === i(), changed: !!keys.overrides()[a.id] }}
+                  onClick={() => setSel(i())}
+                  data-action={a.id}
+                >
+                  <td>{a.label}</td>
+                  <td class="keys-cell">
+                    <For each={keys.keymap()[a.id]}>
+                      {(k) => (
+                        <span class="key-chip">
+                          <kbd>{display(k, mac)}</kbd>
+                          <button
+                            class="ghost tiny"
+                            title="Remove this key"
+                            onClick={() =>
+                              set(
+                                a.id,
+                                keys.keymap()[a.id].filter((x) => x !== k),
+                              )
+                            }
+                          >
+                            ×
+                          </button>
+                        </span>
+                      )}
+                    </For>
+                    <button class="ghost tiny" onClick={() => record(a.id)}>
+                      {recording() === a.id ? 'press a key…' : '+ key'}
+                    </button>
+                    <Show when={keys.overrides()[a.id]}>
+                      <button class="ghost tiny" onClick={() => restore(a.id)}>
+                        default
+                      </button>
+                    </Show>
+                  </td>
+                  <td class="warn small">{(conflicts().get(a.id) ?? []).join('; ')}</td>
+                </tr>
+              </>
+            )}
+          </For>
         </tbody>
       </table>
     </section>

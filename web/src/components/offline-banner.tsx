@@ -6,11 +6,15 @@ export function OfflineBanner() {
   const { socket } = useApp();
   // give the first connection a moment before crying wolf
   const [grace, setGrace] = createSignal(true);
-  onMount(() => { const t = setTimeout(() => setGrace(false), 1500); onCleanup(() => clearTimeout(t)); });
+  onMount(() => {
+    const t = setTimeout(() => setGrace(false), 1500);
+    onCleanup(() => clearTimeout(t));
+  });
   return (
     <Show when={!socket.online() && !grace()}>
       <div class="offline" role="status" data-testid="offline-banner">
-        Offline — the live connection to the server is down{socket.problem() ? ` (${socket.problem()})` : ''}. Reconnecting by itself…
+        Offline — the live connection to the server is down{socket.problem() ? ` (${socket.problem()})` : ''}.
+        Reconnecting by itself…
       </div>
     </Show>
   );

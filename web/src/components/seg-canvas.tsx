@@ -4,7 +4,11 @@ import { SegEditor } from '../seg/editor.ts';
 import { attachInput } from '../seg/editor-input.ts';
 import { renderEditor } from '../seg/render.ts';
 
-export function SegCanvas(props: { onReady: (ed: SegEditor) => void; onEdit: (kind: 'stroke' | 'done') => void; cursor: string }) {
+export function SegCanvas(props: {
+  onReady: (ed: SegEditor) => void;
+  onEdit: (kind: 'stroke' | 'done') => void;
+  cursor: string;
+}) {
   let box!: HTMLDivElement;
   let canvas!: HTMLCanvasElement;
   onMount(() => {
@@ -14,7 +18,11 @@ export function SegCanvas(props: { onReady: (ed: SegEditor) => void; onEdit: (ki
     ro.observe(box);
     ed.resize(box.clientWidth, box.clientHeight);
     props.onReady(ed);
-    onCleanup(() => { ro.disconnect(); detach(); ed.dispose(); });
+    onCleanup(() => {
+      ro.disconnect();
+      detach();
+      ed.dispose();
+    });
   });
   return (
     <div class="seg-box" ref={box}>

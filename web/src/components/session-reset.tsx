@@ -11,7 +11,8 @@ export function SessionReset() {
   const [error, setError] = createSignal<string | null>(null);
   const name = () => session.info()?.name ?? '';
   async function reset() {
-    setBusy(true); setError(null);
+    setBusy(true);
+    setError(null);
     try {
       const r = await api.reset(typed());
       // drafts of unsaved segmentation work belong to the archived session
@@ -20,22 +21,42 @@ export function SessionReset() {
       setTyped('');
       await session.refresh();
       router.navigate('/');
-    } catch (e) { setError((e as Error).message); } finally { setBusy(false); }
+    } catch (e) {
+      setError((e as Error).message);
+    } finally {
+      setBusy(false);
+    }
   }
   return (
     <section class="card">
       <h2>Reset the session</h2>
       <p>
-        Resetting <b>deletes nothing</b>: the session folder is renamed to <code>{name()}.&lt;UTC time&gt;</code> with all its
-        annotations, predictions and models, and a fresh session <b>{name()}</b> starts on the same images with the task unlocked
-        (current task: {session.info()?.task ?? 'none'}).
+        Resetting <b>deletes nothing</b>: the session folder is renamed to <code>{name()}.&lt;UTC time&gt;</code> with
+        all its annotations, predictions and models, and a fresh session <b>{name()}</b> starts on the same images with
+        the task unlocked (current task: {session.info()?.task ?? 'none'}).
       </p>
-      <form class="row" onSubmit={(e) => { e.preventDefault(); if (typed() === name() && !busy()) void reset(); }}>
-        <input type="text" placeholder={`type "${name()}" to confirm`} value={typed()} onInput={(e) => setTyped(e.currentTarget.value)}
-          aria-label="type the session name to confirm" data-testid="reset-confirm" />
-        <button type="submit" class="danger" disabled={typed() !== name() || busy()}>{busy() ? 'Resetting…' : 'Reset the session'}</button>
+      <form
+        class="row"
+        onSubmit={(e) => {
+          e.preventDefault();
+          if (typed() === name() && !busy()) void reset();
+        }}
+      >
+        <input
+          type="text"
+          placeholder={`type "${name()}" to confirm`}
+          value={typed()}
+          onInput={(e) => setTyped(e.currentTarget.value)}
+          aria-label="type the session name to confirm"
+          data-testid="reset-confirm"
+        />
+        <button type="submit" class="danger" disabled={typed() !== name() || busy()}>
+          {busy() ? 'Resetting…' : 'Reset the session'}
+        </button>
       </form>
-      <Show when={error()}><p class="inline-error">{error()}</p></Show>
+      <Show when={error()}>
+        <p class="inline-error">{error()}</p>
+      </Show>
     </section>
   );
 }

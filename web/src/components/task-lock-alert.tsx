@@ -13,7 +13,9 @@ export function TaskLockAlert(props: { current: Task }) {
           <button class="primary" onClick={() => router.navigate(`/${props.current}`)}>
             Go to {props.current} <kbd>Enter</kbd>
           </button>
-          <a href="/settings" class="muted">Reset the session in settings</a>
+          <a href="/settings" class="muted">
+            Reset the session in settings
+          </a>
         </div>
       </div>
     </div>

@@ -14,15 +14,34 @@ export function TaskRoute(props: { task: Task }) {
   // only when the page is opened: a reset made elsewhere must not re-lock the old task
   onMount(() => {
     if (current() !== null) return;
-    session.setTask(props.task).catch((e) => { setError((e as Error).message); void session.refresh(); });
+    session.setTask(props.task).catch((e) => {
+      setError((e as Error).message);
+      void session.refresh();
+    });
   });
-  createEffect(on(current, (now, before) => { if (before && now === null) router.navigate('/'); }, { defer: true }));
+  createEffect(
+    on(
+      current,
+      (now, before) => {
+        if (before && now === null) router.navigate('/');
+      },
+      { defer: true },
+    ),
+  );
   return (
-    <Switch fallback={<div class="center-note"><p>{error() ?? `Opening ${props.task}…`}</p></div>}>
+    <Switch
+      fallback={
+        <div class="center-note">
+          <p>{error() ?? `Opening ${props.task}…`}</p>
+        </div>
+      }
+    >
       <Match when={current() && current() !== props.task}>
         <TaskLockAlert current={current()!} />
       </Match>
-      <Match when={current() === props.task}><Dynamic component={TASK_VIEWS[props.task].Page} /></Match>
+      <Match when={current() === props.task}>
+        <Dynamic component={TASK_VIEWS[props.task].Page} />
+      </Match>
     </Switch>
   );
 }

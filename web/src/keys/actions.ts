@@ -34,12 +34,22 @@ export interface ActionDef {
   classLabel?: (name: string) => string;
 }
 
-const a = (scope: Scope, id: string, label: string, keys: string[], repeat = false): ActionDef => ({ id: `${scope}.${id}`, scope, label, keys, repeat });
+const a = (scope: Scope, id: string, label: string, keys: string[], repeat = false): ActionDef => ({
+  id: `${scope}.${id}`,
+  scope,
+  label,
+  keys,
+  repeat,
+});
 const nine = (scope: Scope, id: string, label: (k: number) => string) =>
   Array.from({ length: 9 }, (_, i) => a(scope, `${id}${i + 1}`, label(i + 1), [String(i + 1)]));
 /** one action per class digit: `0` the background class, `1`–`9` the others in order (keys/class-keys.ts) */
 const ten = (scope: Scope, id: string, label: (k: string) => string) =>
-  Array.from({ length: 10 }, (_, d): ActionDef => ({ ...a(scope, `${id}${d}`, label(nth(d)), [String(d)]), classDigit: d, classLabel: (name) => label(`“${name}”`) }));
+  Array.from({ length: 10 }, (_, d): ActionDef => ({
+    ...a(scope, `${id}${d}`, label(nth(d)), [String(d)]),
+    classDigit: d,
+    classLabel: (name) => label(`“${name}”`),
+  }));
 const nth = (d: number) => (d === 0 ? 'the background class' : `class ${d}`);
 
 export const ACTIONS: ActionDef[] = [
@@ -80,7 +90,12 @@ export const ACTIONS: ActionDef[] = [
   a('segment', 'eraser', 'Eraser', ['e']),
   a('segment', 'point', 'Point tool', ['p']),
   a('segment', 'polygon', 'Polygon fill', ['f']),
-  a('segment', 'region', 'Region tool: a click, or a class key with the pointer on it, recolours that predicted region', ['t']),
+  a(
+    'segment',
+    'region',
+    'Region tool: a click, or a class key with the pointer on it, recolours that predicted region',
+    ['t'],
+  ),
   a('segment', 'sizeDown', 'Smaller brush', ['['], true),
   a('segment', 'sizeUp', 'Larger brush', [']'], true),
   a('segment', 'overlay', 'Toggle the prediction overlay', ['o']),

@@ -4,12 +4,24 @@
 import { createMemo, createSignal, onCleanup, createEffect, getOwner, type Accessor } from 'solid-js';
 import { createKeybindingsHandler } from 'tinykeys';
 import { ACTIONS, ACTION_BY_ID, SCOPES, type Scope } from './actions.ts';
-import { display, loadOverrides, resolveKeymap, saveOverrides, toTinykeys, type Keymap, type Overrides } from './keymap.ts';
+import {
+  display,
+  loadOverrides,
+  resolveKeymap,
+  saveOverrides,
+  toTinykeys,
+  type Keymap,
+  type Overrides,
+} from './keymap.ts';
 import { isTyping, isActivatable } from './dom.ts';
 import { scrollByKey } from './scroll.ts';
 
 type Handler = (e: KeyboardEvent) => void;
-interface Reg { scope: Scope; handlers: Record<string, Handler>; escape?: () => void }
+interface Reg {
+  scope: Scope;
+  handlers: Record<string, Handler>;
+  escape?: () => void;
+}
 
 export interface Keys {
   keymap: Accessor<Keymap>;
@@ -26,7 +38,13 @@ export interface Keys {
 const mac = typeof navigator !== 'undefined' && /Mac|iPhone|iPad/.test(navigator.platform);
 
 export function createKeys(): Keys {
-  const storage = (() => { try { return localStorage; } catch { return undefined; } })();
+  const storage = (() => {
+    try {
+      return localStorage;
+    } catch {
+      return undefined;
+    }
+  })();
   const [overrides, setOv] = createSignal<Overrides>(loadOverrides(storage));
   const keymap = createMemo(() => resolveKeymap(overrides()));
   const [regs, setRegs] = createSignal<Reg[]>([]);
@@ -58,7 +76,8 @@ export function createKeys(): Keys {
   createEffect(() => {
     const map = keymap();
     const table: Record<string, Handler> = {};
-    for (const keys of Object.values(map)) for (const k of keys) for (const t of toTinykeys(k)) table[t] = (e) => dispatch(k, e);
+    for (const keys of Object.values(map))
+      for (const k of keys) for (const t of toTinykeys(k)) table[t] = (e) => dispatch(k, e);
     handler = createKeybindingsHandler(table);
   });
   // one listener: the keymap first, then scrolling for the keys no action took
@@ -66,36 +85,49 @@ export function createKeys(): Keys {
     handler(e);
     if (e.defaultPrevented || capturing || isTyping(e.target) || e.isComposing) return;
     const active = document.activeElement;
-    if (active && active !== document.body && (active.matches('select') || (e.key === ' ' && isActivatable(active)))) return;
+    if (active && active !== document.body && (active.matches('select') || (e.key === ' ' && isActivatable(active))))
+      return;
     scrollByKey(e);
   });
 
   // fixed keys: Escape closes the top-most thing; typing fields let go of focus
-  window.addEventListener('keydown', (e) => {
-    if (capturing) {
-      e.preventDefault();
-      e.stopImmediatePropagation();
-      const fn = capturing;
-      fn(e);
-      return;
-    }
-    if (e.key !== 'Escape' || e.defaultPrevented) return;
-    const active = document.activeElement as HTMLElement | null;
-    if (isTyping(e.target) || (active && active !== document.body && active.tagName !== 'CANVAS')) active?.blur();
-    const top = [...regs()].reverse().find((r) => r.escape);
-    if (top?.escape) { e.preventDefault(); top.escape(); }
-  }, { capture: true });
+  window.addEventListener(
+    'keydown',
+    (e) => {
+      if (capturing) {
+        e.preventDefault();
+        e.stopImmediatePropagation();
+        const fn = capturing;
+        fn(e);
+        return;
+      }
+      if (e.key !== 'Escape' || e.defaultPrevented) return;
+      const active = document.activeElement as HTMLElement | null;
+      if (isTyping(e.target) || (active && active !== document.body && active.tagName !== 'CANVAS')) active?.blur();
+      const top = [...regs()].reverse().find((r) => r.escape);
+      if (top?.escape) {
+        e.preventDefault();
+        top.escape();
+      }
+    },
+    { capture: true },
+  );
 
   return {
     keymap,
     overrides,
-    setOverrides(o) { setOv(o); saveOverrides(storage, o); },
+    setOverrides(o) {
+      setOv(o);
+      saveOverrides(storage, o);
+    },
     use(scope, handlers, escape) {
       const reg: Reg = { scope, handlers, escape };
       setRegs((r) => [...r, reg]);
       if (getOwner()) onCleanup(() => setRegs((r) => r.filter((x) => x !== reg)));
     },
-    capture(fn) { capturing = fn; },
+    capture(fn) {
+      capturing = fn;
+    },
     hint(actionId) {
       const k = keymap()[actionId]?.[0];
       return k ? display(k, mac) : '';

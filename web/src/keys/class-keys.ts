@@ -2,7 +2,10 @@
 // `0`, the others are `1`–`9` in class order. So "circle" is `1` in a classification session and in a
 // segmentation session whose first class is background. Pure: unit-tested under Node.
 
-interface Named { id: number; name: string }
+interface Named {
+  id: number;
+  name: string;
+}
 
 export const isBackground = (k: Named) => /^\s*background\s*$/i.test(k.name);
 

@@ -7,13 +7,44 @@ export type Overrides = Record<string, string[]>;
 
 const MOD_ORDER = ['$mod', 'Control', 'Meta', 'Alt', 'Shift'];
 const MOD_ALIASES: Record<string, string> = {
-  $mod: '$mod', mod: '$mod', ctrl: 'Control', control: 'Control', meta: 'Meta', cmd: 'Meta', alt: 'Alt', option: 'Alt', shift: 'Shift',
+  $mod: '$mod',
+  mod: '$mod',
+  ctrl: 'Control',
+  control: 'Control',
+  meta: 'Meta',
+  cmd: 'Meta',
+  alt: 'Alt',
+  option: 'Alt',
+  shift: 'Shift',
 };
-const KNOWN = ['ArrowLeft', 'ArrowRight', 'ArrowUp', 'ArrowDown', 'Enter', 'Escape', 'Delete', 'Backspace', 'Tab', 'Space', 'Home', 'End', 'PageUp', 'PageDown', 'Insert',
-  ...Array.from({ length: 12 }, (_, i) => `F${i + 1}`)];
+const KNOWN = [
+  'ArrowLeft',
+  'ArrowRight',
+  'ArrowUp',
+  'ArrowDown',
+  'Enter',
+  'Escape',
+  'Delete',
+  'Backspace',
+  'Tab',
+  'Space',
+  'Home',
+  'End',
+  'PageUp',
+  'PageDown',
+  'Insert',
+  ...Array.from({ length: 12 }, (_, i) => `F${i + 1}`),
+];
 const NAMED: Record<string, string> = {
   ...Object.fromEntries(KNOWN.map((k) => [k.toLowerCase(), k])),
-  ' ': 'Space', esc: 'Escape', del: 'Delete', left: 'ArrowLeft', right: 'ArrowRight', up: 'ArrowUp', down: 'ArrowDown', return: 'Enter',
+  ' ': 'Space',
+  esc: 'Escape',
+  del: 'Delete',
+  left: 'ArrowLeft',
+  right: 'ArrowRight',
+  up: 'ArrowUp',
+  down: 'ArrowDown',
+  return: 'Enter',
 };
 
 /** Canonical form of a binding ("ctrl+Z" → "Control+z"); null when it is not a valid single press. */
@@ -39,7 +70,13 @@ export function canonical(binding: string): string | null {
 }
 
 /** The binding a keydown event stands for (for capturing a new key in settings). */
-export function eventToBinding(e: { key: string; ctrlKey: boolean; metaKey: boolean; altKey: boolean; shiftKey: boolean }): string | null {
+export function eventToBinding(e: {
+  key: string;
+  ctrlKey: boolean;
+  metaKey: boolean;
+  altKey: boolean;
+  shiftKey: boolean;
+}): string | null {
   if (['Control', 'Meta', 'Alt', 'Shift', 'AltGraph', 'CapsLock', 'Dead', 'Unidentified'].includes(e.key)) return null;
   const mods: string[] = [];
   if (e.ctrlKey) mods.push('Control');
@@ -69,8 +106,20 @@ export function display(binding: string, mac = false): string {
   const c = canonical(binding) ?? binding;
   const parts = c === '+' ? ['+'] : c.endsWith('++') ? [...c.slice(0, -2).split('+'), '+'] : c.split('+');
   const names: Record<string, string> = {
-    $mod: mac ? '⌘' : 'Ctrl', Control: 'Ctrl', Meta: mac ? '⌘' : 'Meta', Alt: mac ? '⌥' : 'Alt', Shift: 'Shift',
-    ArrowLeft: '←', ArrowRight: '→', ArrowUp: '↑', ArrowDown: '↓', Enter: 'Enter', Escape: 'Esc', Delete: 'Del', Backspace: '⌫', Space: 'Space',
+    $mod: mac ? '⌘' : 'Ctrl',
+    Control: 'Ctrl',
+    Meta: mac ? '⌘' : 'Meta',
+    Alt: mac ? '⌥' : 'Alt',
+    Shift: 'Shift',
+    ArrowLeft: '←',
+    ArrowRight: '→',
+    ArrowUp: '↑',
+    ArrowDown: '↓',
+    Enter: 'Enter',
+    Escape: 'Esc',
+    Delete: 'Del',
+    Backspace: '⌫',
+    Space: 'Space',
   };
   return parts.map((p) => names[p] ?? (p.length === 1 ? p.toUpperCase() : p)).join('+');
 }
@@ -95,10 +144,17 @@ function overlap(a: Scope, b: Scope): boolean {
 
 /** Platform-neutral comparison key: $mod means Control here (Meta on a Mac). */
 function cmpKey(binding: string, mac: boolean): string {
-  return binding.replace('$mod', mac ? 'Meta' : 'Control').split('+').sort().join('+');
+  return binding
+    .replace('$mod', mac ? 'Meta' : 'Control')
+    .split('+')
+    .sort()
+    .join('+');
 }
 
-export interface Conflict { key: string; actions: [string, string] }
+export interface Conflict {
+  key: string;
+  actions: [string, string];
+}
 
 /** Every pair of actions that share a key while both can be active. */
 export function findConflicts(map: Keymap, actions: ActionDef[] = ACTIONS, mac = false): Conflict[] {
@@ -106,15 +162,22 @@ export function findConflicts(map: Keymap, actions: ActionDef[] = ACTIONS, mac =
   const list = actions.flatMap((act) => (map[act.id] ?? []).map((k) => ({ act, k, cmp: cmpKey(k, mac) })));
   for (let i = 0; i < list.length; i++) {
     for (let j = i + 1; j < list.length; j++) {
-      const x = list[i], y = list[j];
-      if (x.act.id !== y.act.id && x.cmp === y.cmp && overlap(x.act.scope, y.act.scope)) out.push({ key: x.k, actions: [x.act.id, y.act.id] });
+      const x = list[i],
+        y = list[j];
+      if (x.act.id !== y.act.id && x.cmp === y.cmp && overlap(x.act.scope, y.act.scope))
+        out.push({ key: x.k, actions: [x.act.id, y.act.id] });
     }
   }
   return out;
 }
 
 /** Add a key to an action: returns the new overrides (only actions that differ from the default). */
-export function remap(overrides: Overrides, actionId: string, keys: string[], actions: ActionDef[] = ACTIONS): Overrides {
+export function remap(
+  overrides: Overrides,
+  actionId: string,
+  keys: string[],
+  actions: ActionDef[] = ACTIONS,
+): Overrides {
   const act = actions.find((x) => x.id === actionId);
   if (!act) throw new Error(`unknown action ${actionId}`);
   const clean = [...new Set(keys.map(canonical).filter((k): k is string => !!k))];
@@ -131,8 +194,12 @@ export function loadOverrides(storage: Pick<Storage, 'getItem'> | undefined): Ov
     const raw = storage?.getItem(STORAGE_KEY);
     const v = raw ? JSON.parse(raw) : {};
     if (!v || typeof v !== 'object' || Array.isArray(v)) return {};
-    return Object.fromEntries(Object.entries(v).filter(([, keys]) => Array.isArray(keys) && keys.every((k) => typeof k === 'string'))) as Overrides;
-  } catch { return {}; }
+    return Object.fromEntries(
+      Object.entries(v).filter(([, keys]) => Array.isArray(keys) && keys.every((k) => typeof k === 'string')),
+    ) as Overrides;
+  } catch {
+    return {};
+  }
 }
 export function saveOverrides(storage: Pick<Storage, 'setItem'> | undefined, o: Overrides): void {
   storage?.setItem(STORAGE_KEY, JSON.stringify(o));

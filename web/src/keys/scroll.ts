@@ -13,7 +13,7 @@ function scrollable(el: Element | null | undefined): boolean {
 /** The element a scroll key moves: the top-most dialog's scroll box, else <main>, else the side panel. */
 export function scrollTarget(doc: Document = document): HTMLElement | null {
   const top = [...doc.querySelectorAll<HTMLElement>('[role=dialog], [role=alertdialog]')].at(-1);
-  if (top) return scrollable(top) ? top : [...top.querySelectorAll<HTMLElement>('*')].find(scrollable) ?? null;
+  if (top) return scrollable(top) ? top : ([...top.querySelectorAll<HTMLElement>('*')].find(scrollable) ?? null);
   const main = doc.querySelector<HTMLElement>('main');
   if (scrollable(main)) return main;
   return [...(main?.querySelectorAll<HTMLElement>('.side') ?? [])].find(scrollable) ?? null;
@@ -27,7 +27,13 @@ export function scrollByKey(e: KeyboardEvent): boolean {
   // Space + drag pans the segmentation canvas: Space never scrolls the panel beside it
   if (!el || (e.key === ' ' && el.classList.contains('side'))) return false;
   const page = Math.max(LINE, el.clientHeight - LINE);
-  const by: Record<string, number> = { PageDown: page, PageUp: -page, ArrowDown: LINE, ArrowUp: -LINE, ' ': e.shiftKey ? -page : page };
+  const by: Record<string, number> = {
+    PageDown: page,
+    PageUp: -page,
+    ArrowDown: LINE,
+    ArrowUp: -LINE,
+    ' ': e.shiftKey ? -page : page,
+  };
   if (e.key === 'Home') el.scrollTop = 0;
   else if (e.key === 'End') el.scrollTop = el.scrollHeight;
   else el.scrollTop += by[e.key];

@@ -6,12 +6,27 @@ export function classNameProblem(name: string, existing: { id: number; name: str
   if (!n) return 'Type a name.';
   if (n.length > 40) return 'At most 40 characters.';
   if (!NAME_RE.test(n)) return 'Letters, digits, spaces, _ - or . — starting with a letter or digit.';
-  if (existing.some((k) => k.id !== self && k.name.toLowerCase() === n.toLowerCase())) return `There is already a class "${n}".`;
+  if (existing.some((k) => k.id !== self && k.name.toLowerCase() === n.toLowerCase()))
+    return `There is already a class "${n}".`;
   return null;
 }
 
-export const PALETTE = ['#e6194b', '#3cb44b', '#4363d8', '#f58231', '#911eb4', '#42d4f4', '#f032e6', '#bfef45', '#fabed4', '#469990', '#dcbeff', '#9a6324'];
-export const nextColor = (used: string[]) => PALETTE.find((c) => !used.includes(c)) ?? PALETTE[used.length % PALETTE.length];
+export const PALETTE = [
+  '#e6194b',
+  '#3cb44b',
+  '#4363d8',
+  '#f58231',
+  '#911eb4',
+  '#42d4f4',
+  '#f032e6',
+  '#bfef45',
+  '#fabed4',
+  '#469990',
+  '#dcbeff',
+  '#9a6324',
+];
+export const nextColor = (used: string[]) =>
+  PALETTE.find((c) => !used.includes(c)) ?? PALETTE[used.length % PALETTE.length];
 
 /** What GET /api/classes/:id/usage says a removal touches. */
 export type Usage = { annotations: number; labels?: number; masks?: number; points?: number };
@@ -23,7 +38,10 @@ export function removalText(u: Usage): string {
   const labels = u.labels ?? (u.masks === undefined ? u.annotations : 0);
   const parts: string[] = [];
   if (labels) parts.push(`deletes ${plural(labels, 'label')} of this class`);
-  if (u.masks || u.points) parts.push(`removes its pixels from ${plural(u.masks ?? 0, 'mask')} and ${plural(u.points ?? 0, 'point')}`);
-  const what = parts.length ? `This ${parts.join(' and ')} (${plural(u.annotations, 'annotation')} changed)` : 'No annotation uses this class';
+  if (u.masks || u.points)
+    parts.push(`removes its pixels from ${plural(u.masks ?? 0, 'mask')} and ${plural(u.points ?? 0, 'point')}`);
+  const what = parts.length
+    ? `This ${parts.join(' and ')} (${plural(u.annotations, 'annotation')} changed)`
+    : 'No annotation uses this class';
   return `${what}, and the model resets: its predictions and suggestions are dropped until the trainer refits.`;
 }

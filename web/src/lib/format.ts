@@ -13,18 +13,33 @@ export function trainerText(t: TrainerInfo | null | undefined): { text: string; 
   const where = [s.device && `on ${s.device}`, s.backbone && `with ${s.backbone}`].filter(Boolean).join(' ');
   const model = s.modelVersion ? ` · model v${s.modelVersion}` : '';
   switch (s.phase) {
-    case 'embedding': return { text: `embedding ${fmt(s.embedded)} of ${fmt(s.total)}${where ? ' ' + where : ''}${model}`, tone: 'busy' };
-    case 'starting': case 'loading': return { text: `loading${s.backbone ? ' ' + s.backbone : ''}${s.device ? ' on ' + s.device : ''}…${s.message ? ' ' + s.message : ''}`, tone: 'busy' };
-    case 'fitting': return { text: `fitting${model}`, tone: 'busy' };
-    case 'ready': return { text: `ready${model}`, tone: 'ok' };
-    case 'idle': return { text: `idle${model}`, tone: 'ok' };
-    case 'error': return { text: `trainer error: ${s.message || 'unknown'}`, tone: 'bad' };
+    case 'embedding':
+      return {
+        text: `embedding ${fmt(s.embedded)} of ${fmt(s.total)}${where ? ' ' + where : ''}${model}`,
+        tone: 'busy',
+      };
+    case 'starting':
+    case 'loading':
+      return {
+        text: `loading${s.backbone ? ' ' + s.backbone : ''}${s.device ? ' on ' + s.device : ''}…${s.message ? ' ' + s.message : ''}`,
+        tone: 'busy',
+      };
+    case 'fitting':
+      return { text: `fitting${model}`, tone: 'busy' };
+    case 'ready':
+      return { text: `ready${model}`, tone: 'ok' };
+    case 'idle':
+      return { text: `idle${model}`, tone: 'ok' };
+    case 'error':
+      return { text: `trainer error: ${s.message || 'unknown'}`, tone: 'bad' };
   }
   return { text: s.phase, tone: 'busy' };
 }
 
 const BACKBONE_SHORT: Record<string, string> = {
-  'mobilenetv2-imagenet': 'ImageNet MobileNetV2', tiny: 'tiny, random weights', 'vits16-random': 'random-weight ViT-S/16',
+  'mobilenetv2-imagenet': 'ImageNet MobileNetV2',
+  tiny: 'tiny, random weights',
+  'vits16-random': 'random-weight ViT-S/16',
 };
 
 /** The header's backbone chip: what runs, in a few words ("ImageNet MobileNetV2 (DINOv3 offline)"), shown
@@ -33,7 +48,11 @@ export function backboneChip(t: TrainerInfo | null | undefined): string {
   const s = t?.online ? t.status : null;
   if (!s?.backbone || !s.backboneNote || s.phase === 'loading' || s.phase === 'starting') return '';
   const name = BACKBONE_SHORT[s.backbone] ?? s.backbone;
-  return /DINOv3 unavailable/.test(s.backboneNote) ? `${name} (DINOv3 offline)` : /^dinov3/.test(s.backbone) ? '' : name;
+  return /DINOv3 unavailable/.test(s.backboneNote)
+    ? `${name} (DINOv3 offline)`
+    : /^dinov3/.test(s.backbone)
+      ? ''
+      : name;
 }
 
 /** Accuracy over the last `w` prequential outcomes (1 = the shown prediction was right). */
@@ -54,4 +73,5 @@ export function rollingAccuracy(series: number[], w: number): number[] {
   return out;
 }
 
-export const pct = (v: number | null | undefined) => (v === null || v === undefined || Number.isNaN(v) ? '—' : `${Math.round(v * 100)}%`);
+export const pct = (v: number | null | undefined) =>
+  v === null || v === undefined || Number.isNaN(v) ? '—' : `${Math.round(v * 100)}%`;

@@ -19,14 +19,26 @@ export function ClassifyPage() {
   const { session, keys, prefs, ui, socket, strategy } = app;
   const [stats, setStats] = createSignal<Stats | null>(null);
   let statsTimer: ReturnType<typeof setTimeout> | undefined;
-  const loadStats = () => { clearTimeout(statsTimer); statsTimer = setTimeout(() => api.stats().then(setStats, () => {}), 300); };
+  const loadStats = () => {
+    clearTimeout(statsTimer);
+    statsTimer = setTimeout(() => api.stats().then(setStats, () => {}), 300);
+  };
   onMount(loadStats);
   onCleanup(socket.on('annotation', loadStats));
   onCleanup(() => clearTimeout(statsTimer));
 
-  const c = createClassifier({ nav, cache, notify: ui.notify, changed: () => {}, sequential: () => strategy.pick().strategy === 'sequential' });
+  const c = createClassifier({
+    nav,
+    cache,
+    notify: ui.notify,
+    changed: () => {},
+    sequential: () => strategy.pick().strategy === 'sequential',
+  });
   const classes = () => session.classes();
-  const labelDigit = (d: number) => () => { const k = classByDigit(classes(), d); if (k && nav.entry()) c.label(k); };
+  const labelDigit = (d: number) => () => {
+    const k = classByDigit(classes(), d);
+    if (k && nav.entry()) c.label(k);
+  };
   const win = (d: number) => prefs.setLiveWindow(Math.max(5, Math.min(500, prefs.liveWindow() + d)));
   keys.use('classify', {
     ...Object.fromEntries(Array.from({ length: 10 }, (_, d) => [`label${d}`, labelDigit(d)])),
@@ -43,7 +55,10 @@ export function ClassifyPage() {
   const e = () => (nav.status().kind === 'error' ? null : nav.entry());
   const ann = () => e()?.meta.annotation ?? null;
   const pred = () => e()?.meta.prediction ?? null;
-  const predicted = () => { const p = pred(); return p && 'probs' in p ? p.classId : null; };
+  const predicted = () => {
+    const p = pred();
+    return p && 'probs' in p ? p.classId : null;
+  };
   const label = () => {
     const a = ann();
     if (!e()) return '';
@@ -57,21 +72,50 @@ export function ClassifyPage() {
       <div class="stage-wrap">
         <ImageStage entry={e()} status={nav.status()} />
         <div class="stage-caption">
-          <span data-testid="current-label" class={ann() ? 'ok' : 'muted'}>{label()}</span>
-          <Show when={nav.why()}><span class="pick-why small" data-testid="pick-why" title="why the next-image strategy picked this image">{nav.why()}</span></Show>
-          <span class="muted small">{e()?.meta.image.name}{e() ? ` · ${e()!.meta.image.width}×${e()!.meta.image.height}` : ''}</span>
+          <span data-testid="current-label" class={ann() ? 'ok' : 'muted'}>
+            {label()}
+          </span>
+          <Show when={nav.why()}>
+            <span class="pick-why small" data-testid="pick-why" title="why the next-image strategy picked this image">
+              {nav.why()}
+            </span>
+          </Show>
           <span class="muted small">
-            <kbd>{keys.hint('classify.prev')}</kbd>/<kbd>{keys.hint('classify.next')}</kbd> move · <kbd>{keys.hint('classify.skip')}</kbd> skip · <kbd>{keys.hint('classify.undo')}</kbd> undo · <kbd>?</kbd> all keys
+            {e()?.meta.image.name}
+            {e() ? ` · ${e()!.meta.image.width}×${e()!.meta.image.height}` : ''}
+          </span>
+          <span class="muted small">
+            <kbd>{keys.hint('classify.prev')}</kbd>/<kbd>{keys.hint('classify.next')}</kbd> move ·{' '}
+            <kbd>{keys.hint('classify.skip')}</kbd> skip · <kbd>{keys.hint('classify.undo')}</kbd> undo · <kbd>?</kbd>{' '}
+            all keys
           </span>
         </div>
       </div>
       <aside class="side">
         <h3>Classes</h3>
-        <ClassButtons classes={classes()} hint={(k) => { const d = digitOf(classes(), k.id); return d === null ? '' : keys.hint(`classify.label${d}`); }} selected={ann()?.kind === 'label' ? ann()!.classId : null}
-          predicted={predicted()} onPick={(k) => c.label(k)} title="Label and advance" />
-        <PredictionTop3 prediction={pred()} classes={classes()} acceptKey={keys.hint('classify.accept')} stale={staleNote(pred(), session.trainer())} />
-        <LiveAccuracy stats={stats()} window={prefs.liveWindow()} setWindow={prefs.setLiveWindow}
-          keys={[keys.hint('classify.windowDown'), keys.hint('classify.windowUp')]} />
+        <ClassButtons
+          classes={classes()}
+          hint={(k) => {
+            const d = digitOf(classes(), k.id);
+            return d === null ? '' : keys.hint(`classify.label${d}`);
+          }}
+          selected={ann()?.kind === 'label' ? ann()!.classId : null}
+          predicted={predicted()}
+          onPick={(k) => c.label(k)}
+          title="Label and advance"
+        />
+        <PredictionTop3
+          prediction={pred()}
+          classes={classes()}
+          acceptKey={keys.hint('classify.accept')}
+          stale={staleNote(pred(), session.trainer())}
+        />
+        <LiveAccuracy
+          stats={stats()}
+          window={prefs.liveWindow()}
+          setWindow={prefs.setLiveWindow}
+          keys={[keys.hint('classify.windowDown'), keys.hint('classify.windowUp')]}
+        />
         <StrategySelect reason={nav.reason()} />
         <HintsPanel />
       </aside>

@@ -33,8 +33,17 @@ export function EvaluationPage() {
   const load = (wait = 250) => {
     clearTimeout(timer);
     timer = setTimeout(() => {
-      api.evaluation({ sort: sort(), offset: page() * PAGE, limit: PAGE }).then((d) => { setData(d); setError(null); }, (e) => setError((e as Error).message));
-      api.hints().then((r) => setHints(r.hints), () => {});
+      api.evaluation({ sort: sort(), offset: page() * PAGE, limit: PAGE }).then(
+        (d) => {
+          setData(d);
+          setError(null);
+        },
+        (e) => setError((e as Error).message),
+      );
+      api.hints().then(
+        (r) => setHints(r.hints),
+        () => {},
+      );
       api.review({ flagged: true, limit: 6 }).then(setReview, () => {});
     }, wait);
   };
@@ -47,84 +56,198 @@ export function EvaluationPage() {
   const ev = () => data()?.evaluation ?? null;
   const C = () => ev()?.classIds.length ?? 0;
   const items = () => ev()?.images.items ?? [];
-  const imageHref = (id: number) => { const t = session.info()?.task; return t ? `/${t}?id=${id}` : '/'; };
-  const cellHref = (r: number, c: number) => (ev()?.unit === 'images' ? `/browse?cell=${ev()!.classIds[r]}:${ev()!.classIds[c]}` : null);
-  const moveCell = (dr: number, dc: number) => setCell(([r, c]) => [Math.max(0, Math.min(C() - 1, r + dr)), Math.max(0, Math.min(C() - 1, c + dc))]);
+  const imageHref = (id: number) => {
+    const t = session.info()?.task;
+    return t ? `/${t}?id=${id}` : '/';
+  };
+  const cellHref = (r: number, c: number) =>
+    ev()?.unit === 'images' ? `/browse?cell=${ev()!.classIds[r]}:${ev()!.classIds[c]}` : null;
+  const moveCell = (dr: number, dc: number) =>
+    setCell(([r, c]) => [Math.max(0, Math.min(C() - 1, r + dr)), Math.max(0, Math.min(C() - 1, c + dc))]);
   const pages = () => Math.max(1, Math.ceil((ev()?.images.total ?? 0) / PAGE));
-  const turn = (d: number) => { const p = Math.max(0, Math.min(pages() - 1, page() + d)); if (p !== page()) { setPage(p); setRow(0); } };
-  const go = (href: string | null) => { if (href) router.navigate(href); };
+  const turn = (d: number) => {
+    const p = Math.max(0, Math.min(pages() - 1, page() + d));
+    if (p !== page()) {
+      setPage(p);
+      setRow(0);
+    }
+  };
+  const go = (href: string | null) => {
+    if (href) router.navigate(href);
+  };
   keys.use('evaluation', {
-    cellLeft: () => moveCell(0, -1), cellRight: () => moveCell(0, 1), cellUp: () => moveCell(-1, 0), cellDown: () => moveCell(1, 0),
+    cellLeft: () => moveCell(0, -1),
+    cellRight: () => moveCell(0, 1),
+    cellUp: () => moveCell(-1, 0),
+    cellDown: () => moveCell(1, 0),
     openCell: () => go(cellHref(...cell())),
     rowNext: () => (row() < items().length - 1 ? setRow(row() + 1) : turn(1)),
     rowPrev: () => setRow(Math.max(0, row() - 1)),
-    openRow: () => { const r = items()[row()]; if (r) go(imageHref(r.id)); },
-    sort: () => { setSort(IMAGE_SORTS[(IMAGE_SORTS.findIndex(([s]) => s === sort()) + 1) % IMAGE_SORTS.length][0]); setPage(0); setRow(0); },
-    pagePrev: () => turn(-1), pageNext: () => turn(1),
+    openRow: () => {
+      const r = items()[row()];
+      if (r) go(imageHref(r.id));
+    },
+    sort: () => {
+      setSort(IMAGE_SORTS[(IMAGE_SORTS.findIndex(([s]) => s === sort()) + 1) % IMAGE_SORTS.length][0]);
+      setPage(0);
+      setRow(0);
+    },
+    pagePrev: () => turn(-1),
+    pageNext: () => turn(1),
     review: () => go('/browse?review=1'),
     export: () => copyExport(data()?.export.command ?? '', ui.notify),
-    ...Object.fromEntries(Array.from({ length: 9 }, (_, i) => [`hint${i + 1}`, () => { const h = hints()[i]; if (h?.imageIds?.length) go(hintHref(h)); }])),
+    ...Object.fromEntries(
+      Array.from({ length: 9 }, (_, i) => [
+        `hint${i + 1}`,
+        () => {
+          const h = hints()[i];
+          if (h?.imageIds?.length) go(hintHref(h));
+        },
+      ]),
+    ),
   });
   const hk = (id: string) => keys.hint(`evaluation.${id}`);
-  const curves = () => Object.entries(data()?.curves ?? {}).map(([n, pts]) => ({ label: n, color: COLORS[n] ?? '#a5d6ff', points: pts.map((p) => ({ x: p.step, y: p.value })) }));
+  const curves = () =>
+    Object.entries(data()?.curves ?? {}).map(([n, pts]) => ({
+      label: n,
+      color: COLORS[n] ?? '#a5d6ff',
+      points: pts.map((p) => ({ x: p.step, y: p.value })),
+    }));
 
   return (
     <div class="page evaluation" data-testid="evaluation-page">
       <Show when={data()} fallback={<p class="muted">{error() ?? 'Loading…'}</p>}>
         <section class="card">
           <h2>Evaluation</h2>
-          <Show when={ev()} fallback={<p class="muted" data-testid="eval-empty">No evaluation yet: once the trainer has a model it scores it on the validation split (about one labelled image in five, chosen by image id, never trained on) and this page fills in. Label at least two classes.</p>}>{(e) => (
-            <>
-              <div class="eval-headline" data-testid="eval-headline">
-                <span>model <b>v{e().modelVersion}</b></span>
-                <Show when={webTask(e().task)}>{(t) => (<>
-                  <span><span class="big">{f2(e()[t().evaluation.headline.field])}</span> {t().evaluation.headline.label}</span>
-                  <Show when={t().evaluation.macroF1}><span><span class="big">{f2(e().macroF1)}</span> macro-F1</span></Show>
-                  <Show when={e().ece != null}>
-                    <span data-testid="eval-ece" title={`expected calibration error of the shown confidence on the val images (0: a prediction shown at 70 % is right 70 % of the time)${e().temperature ? `; the head's logits are divided by a temperature of ${e().temperature!.toFixed(2)}` : ''}`}>
-                      <span class="big">{f2(e().ece ?? null)}</span> calibration error (ECE)</span>
+          <Show
+            when={ev()}
+            fallback={
+              <p class="muted" data-testid="eval-empty">
+                No evaluation yet: once the trainer has a model it scores it on the validation split (about one labelled
+                image in five, chosen by image id, never trained on) and this page fills in. Label at least two classes.
+              </p>
+            }
+          >
+            {(e) => (
+              <>
+                <div class="eval-headline" data-testid="eval-headline">
+                  <span>
+                    model <b>v{e().modelVersion}</b>
+                  </span>
+                  <Show when={webTask(e().task)}>
+                    {(t) => (
+                      <>
+                        <span>
+                          <span class="big">{f2(e()[t().evaluation.headline.field])}</span>{' '}
+                          {t().evaluation.headline.label}
+                        </span>
+                        <Show when={t().evaluation.macroF1}>
+                          <span>
+                            <span class="big">{f2(e().macroF1)}</span> macro-F1
+                          </span>
+                        </Show>
+                        <Show when={e().ece != null}>
+                          <span
+                            data-testid="eval-ece"
+                            title={`expected calibration error of the shown confidence on the val images (0: a prediction shown at 70 % is right 70 % of the time)${e().temperature ? `; the head's logits are divided by a temperature of ${e().temperature!.toFixed(2)}` : ''}`}
+                          >
+                            <span class="big">{f2(e().ece ?? null)}</span> calibration error (ECE)
+                          </span>
+                        </Show>
+                      </>
+                    )}
                   </Show>
-                </>)}</Show>
-                <span class="muted">on {e().valSize} val image{e().valSize === 1 ? '' : 's'} · trained on {e().trainSize} · {e().labelled} labelled</span>
-              </div>
-              <Show when={e().valSize === 0}>
-                <p class="warn small" data-testid="eval-no-val">No labelled val image yet, so no honest estimate: the model strategies send one pick in five to a random
-                  val-side image over the first 50 labels (sequential and random order reach them by themselves, about one image in five).</p>
-              </Show>
-              <Show when={(data()!.currentModelVersion ?? 0) > e().modelVersion}>
-                <p class="warn small">The trainer is at model v{data()!.currentModelVersion}: this refreshes when its evaluation arrives.</p>
-              </Show>
-            </>
-          )}</Show>
+                  <span class="muted">
+                    on {e().valSize} val image{e().valSize === 1 ? '' : 's'} · trained on {e().trainSize} ·{' '}
+                    {e().labelled} labelled
+                  </span>
+                </div>
+                <Show when={e().valSize === 0}>
+                  <p class="warn small" data-testid="eval-no-val">
+                    No labelled val image yet, so no honest estimate: the model strategies send one pick in five to a
+                    random val-side image over the first 50 labels (sequential and random order reach them by
+                    themselves, about one image in five).
+                  </p>
+                </Show>
+                <Show when={(data()!.currentModelVersion ?? 0) > e().modelVersion}>
+                  <p class="warn small">
+                    The trainer is at model v{data()!.currentModelVersion}: this refreshes when its evaluation arrives.
+                  </p>
+                </Show>
+              </>
+            )}
+          </Show>
         </section>
         <Show when={hints().length}>
-          <section class="card"><h2>Needs attention</h2><HintsList hints={hints()} keyOf={(i) => (i < 9 ? hk(`hint${i + 1}`) : '')} /></section>
+          <section class="card">
+            <h2>Needs attention</h2>
+            <HintsList hints={hints()} keyOf={(i) => (i < 9 ? hk(`hint${i + 1}`) : '')} />
+          </section>
         </Show>
-        <Show when={ev()}>{(e) => (
-          <div class="eval-grid">
-            <section class="card"><h2>Per class</h2><EvalClasses ev={e()} classes={session.classes()} /></section>
-            <section class="card">
-              <h2>Confusion matrix <span class="muted small">(val {e().unit}; rows given, columns predicted)</span></h2>
-              <Show when={e().confusion}><ConfusionMatrix data={{ classIds: e().classIds, matrix: e().confusion! }} classes={session.classes()} href={cellHref} cursor={e().unit === 'images' ? cell() : null} /></Show>
-              <Show when={e().unit === 'images'}><p class="muted small"><kbd>←↑→↓</kbd> cell · <kbd>{hk('openCell')}</kbd> its images in Browse</p></Show>
-            </section>
-          </div>
-        )}</Show>
+        <Show when={ev()}>
+          {(e) => (
+            <div class="eval-grid">
+              <section class="card">
+                <h2>Per class</h2>
+                <EvalClasses ev={e()} classes={session.classes()} />
+              </section>
+              <section class="card">
+                <h2>
+                  Confusion matrix <span class="muted small">(val {e().unit}; rows given, columns predicted)</span>
+                </h2>
+                <Show when={e().confusion}>
+                  <ConfusionMatrix
+                    data={{ classIds: e().classIds, matrix: e().confusion! }}
+                    classes={session.classes()}
+                    href={cellHref}
+                    cursor={e().unit === 'images' ? cell() : null}
+                  />
+                </Show>
+                <Show when={e().unit === 'images'}>
+                  <p class="muted small">
+                    <kbd>←↑→↓</kbd> cell · <kbd>{hk('openCell')}</kbd> its images in Browse
+                  </p>
+                </Show>
+              </section>
+            </div>
+          )}
+        </Show>
         <section class="card">
           <h2>Validation metric vs labels</h2>
-          <Show when={curves().length} fallback={<p class="muted small">The curve appears after the first evaluated model.</p>}>
+          <Show
+            when={curves().length}
+            fallback={<p class="muted small">The curve appears after the first evaluated model.</p>}
+          >
             <LineChart series={curves()} xTitle="labels" yTitle="val metric" yRange={[0, 1]} />
           </Show>
         </section>
         <ReviewSummary review={review()} classes={session.classes()} keyHint={hk('review')} />
-        <Show when={ev()}>{(e) => (
-          <section class="card">
-            <h2>Per image <span class="muted small">(val split)</span></h2>
-            <EvalImages ev={e()} classes={session.classes()} cursor={row()} sort={sort()} href={imageHref}
-              onSort={() => { setSort(sort() === 'loss' ? '-loss' : 'loss'); setPage(0); }}
-              keys={{ sort: hk('sort'), row: `${hk('rowNext')}/${hk('rowPrev')}`, open: hk('openRow'), pages: `${hk('pagePrev')} ${hk('pageNext')}` }} />
-          </section>
-        )}</Show>
+        <Show when={ev()}>
+          {(e) => (
+            <section class="card">
+              <h2>
+                Per image <span class="muted small">(val split)</span>
+              </h2>
+              <EvalImages
+                ev={e()}
+                classes={session.classes()}
+                cursor={row()}
+                sort={sort()}
+                href={imageHref}
+                onSort={() => {
+                  setSort(sort() === 'loss' ? '-loss' : 'loss');
+                  setPage(0);
+                }}
+                keys={{
+                  sort: hk('sort'),
+                  row: `${hk('rowNext')}/${hk('rowPrev')}`,
+                  open: hk('openRow'),
+                  pages: `${hk('pagePrev')} ${hk('pageNext')}`,
+                }}
+              />
+            </section>
+          )}
+        </Show>
         <ExportBox info={data()!.export} keyHint={hk('export')} />
       </Show>
     </div>

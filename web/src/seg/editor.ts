@@ -15,10 +15,34 @@ import { mapSummary, regionAt } from './region.ts';
 export type Tool = 'brush' | 'eraser' | 'point' | 'polygon' | 'region';
 
 /** One image's editable annotation, kept by the page between visits until it is saved. */
-export interface ImageState { id: number; width: number; height: number; mask: Uint8Array; points: Point[]; history: History; dirty: boolean; rev: number }
+export interface ImageState {
+  id: number;
+  width: number;
+  height: number;
+  mask: Uint8Array;
+  points: Point[];
+  history: History;
+  dirty: boolean;
+  rev: number;
+}
 
-export function newImageState(id: number, width: number, height: number, mask: Uint8Array | null, points: Point[]): ImageState {
-  return { id, width, height, mask: mask ?? new Uint8Array(width * height), points, history: new History(60), dirty: false, rev: 0 };
+export function newImageState(
+  id: number,
+  width: number,
+  height: number,
+  mask: Uint8Array | null,
+  points: Point[],
+): ImageState {
+  return {
+    id,
+    width,
+    height,
+    mask: mask ?? new Uint8Array(width * height),
+    points,
+    history: new History(60),
+    dirty: false,
+    rev: 0,
+  };
 }
 
 export class SegEditor {
@@ -61,14 +85,18 @@ export class SegEditor {
 
   /** `draw` paints the editor (seg/render.ts renderEditor), passed in so render.ts may name this class
    *  without the two modules importing each other */
-  constructor(readonly canvas: HTMLCanvasElement, private onEdit: (kind: 'stroke' | 'done') => void,
-    private draw: (ed: SegEditor, ctx: CanvasRenderingContext2D) => void) {}
+  constructor(
+    readonly canvas: HTMLCanvasElement,
+    private onEdit: (kind: 'stroke' | 'done') => void,
+    private draw: (ed: SegEditor, ctx: CanvasRenderingContext2D) => void,
+  ) {}
 
   setImage(state: ImageState, img: HTMLImageElement): void {
     this.state = state;
     this.img = img;
     this.polygon = [];
-    if (this.colors.size) dropUnknown({ data: state.mask, width: state.width, height: state.height }, new Set(this.colors.keys()));
+    if (this.colors.size)
+      dropUnknown({ data: state.mask, width: state.width, height: state.height }, new Set(this.colors.keys()));
     this.maskLayer = new MaskLayer(state.width, state.height);
     this.superpixels = null;
     this.previewCache = null;
@@ -79,10 +107,20 @@ export class SegEditor {
   }
 
   setPrediction(p: SegmentationPrediction | null): void {
-    const s = this.state, img = this.img;
+    const s = this.state,
+      img = this.img;
     if (this.pred?.pred === p) return;
     // refined against the image's own pixels (its guide) at the size asked for
-    this.pred = p && s && img ? new PredictionLayer(p, s.width, s.height, (w, h) => imagePixels(img, w, h), () => (this.state === s ? s.mask : null)) : null;
+    this.pred =
+      p && s && img
+        ? new PredictionLayer(
+            p,
+            s.width,
+            s.height,
+            (w, h) => imagePixels(img, w, h),
+            () => (this.state === s ? s.mask : null),
+          )
+        : null;
     this.requestRender();
   }
   setSuperpixels(id: number, sp: SpMap): void {
@@ -94,13 +132,20 @@ export class SegEditor {
 
   /** The disagreement overlay for the current mask and prediction (recomputed after each edit). */
   diffCanvas(): HTMLCanvasElement | null {
-    const s = this.state, p = this.pred;
-    if (!s || !p) { this.diffStats = null; return null; }
+    const s = this.state,
+      p = this.pred;
+    if (!s || !p) {
+      this.diffStats = null;
+      return null;
+    }
     if (this.diff?.pred !== p || this.diff.rev !== s.rev) {
       // against the model's own map: the overlay takes your strokes as evidence, so it agrees with them
-      const u = p.modelOnly(), c = this.diff?.canvas ?? document.createElement('canvas');
-      c.width = u.width; c.height = u.height;
-      const ctx = c.getContext('2d')!, img = ctx.createImageData(u.width, u.height);
+      const u = p.modelOnly(),
+        c = this.diff?.canvas ?? document.createElement('canvas');
+      c.width = u.width;
+      c.height = u.height;
+      const ctx = c.getContext('2d')!,
+        img = ctx.createImageData(u.width, u.height);
       const r = disagreement(s.mask, s.width, s.height, u, p.pred.classIds, img.data);
       ctx.putImageData(img, 0, 0);
       this.diffStats = { disagree: r.disagree, labelled: r.labelled };
@@ -111,11 +156,16 @@ export class SegEditor {
   }
   /** A screen-sized scratch canvas for the hatched prediction. */
   hatchBuffer(): HTMLCanvasElement {
-    const c = this.hatch ??= document.createElement('canvas');
-    if (c.width !== this.canvas.width || c.height !== this.canvas.height) { c.width = this.canvas.width; c.height = this.canvas.height; }
+    const c = (this.hatch ??= document.createElement('canvas'));
+    if (c.width !== this.canvas.width || c.height !== this.canvas.height) {
+      c.width = this.canvas.width;
+      c.height = this.canvas.height;
+    }
     return c;
   }
-  get hasPrediction(): boolean { return !!this.pred; }
+  get hasPrediction(): boolean {
+    return !!this.pred;
+  }
 
   setColors(classes: { id: number; color: string }[]): void {
     this.colors = new Map(classes.map((k) => [k.id, hexToRgb(k.color)]));
@@ -125,7 +175,11 @@ export class SegEditor {
       const gone = dropUnknown({ data: s.mask, width: s.width, height: s.height }, new Set(this.colors.keys()));
       const before = s.points.length;
       s.points = s.points.filter((p) => this.colors.has(p.classId));
-      if (gone || before !== s.points.length) { s.dirty = true; s.rev++; this.onEdit('done'); }
+      if (gone || before !== s.points.length) {
+        s.dirty = true;
+        s.rev++;
+        this.onEdit('done');
+      }
       this.maskLayer?.update(s.mask, this.colors);
     }
     if (this.pred) this.pred.overlay = null;
@@ -137,7 +191,8 @@ export class SegEditor {
     this.size = { w, h };
     this.canvas.width = Math.round(w * dpr);
     this.canvas.height = Math.round(h * dpr);
-    if (!this.fitted) this.fit(); else this.requestRender();
+    if (!this.fitted) this.fit();
+    else this.requestRender();
   }
 
   fit(): void {
@@ -147,7 +202,10 @@ export class SegEditor {
     this.fitted = true;
     // the outline stays about 1.5 screen pixels wide at the fitted zoom (a shrunk 24-MP photo included)
     const t = Math.max(1, Math.round(1.5 / this.view.scale));
-    if (this.maskLayer && this.maskLayer.thickness !== t) { this.maskLayer.thickness = t; this.maskLayer.update(s.mask, this.colors); }
+    if (this.maskLayer && this.maskLayer.thickness !== t) {
+      this.maskLayer.thickness = t;
+      this.maskLayer.update(s.mask, this.colors);
+    }
     this.requestRender();
   }
   zoom(factor: number, at?: { x: number; y: number }): void {
@@ -155,8 +213,13 @@ export class SegEditor {
     this.requestRender();
   }
   /** a point of the canvas (CSS pixels) in image coordinates */
-  toImagePoint(p: { x: number; y: number }): { x: number; y: number } { return toImage(this.view, p.x, p.y); }
-  pan(dx: number, dy: number): void { this.view = panBy(this.view, dx, dy); this.requestRender(); }
+  toImagePoint(p: { x: number; y: number }): { x: number; y: number } {
+    return toImage(this.view, p.x, p.y);
+  }
+  pan(dx: number, dy: number): void {
+    this.view = panBy(this.view, dx, dy);
+    this.requestRender();
+  }
 
   /** Snapshot for undo (with what the edit is, for "undone: …"), then apply an edit to the mask/points. */
   edit(fn: (s: ImageState) => Rect | 'all' | null | void, kind: 'stroke' | 'done' = 'done', what = 'edit'): void {
@@ -186,27 +249,56 @@ export class SegEditor {
     this.changed('all');
     return true;
   }
-  undo(): boolean { const s = this.state; return !!s && this.restore(s.history.undo(cloneState(s))); }
-  redo(): boolean { const s = this.state; return !!s && this.restore(s.history.redo(cloneState(s))); }
-  clear(): void { this.edit((s) => { s.mask.fill(0); s.points = []; return 'all'; }, 'done', 'clear'); }
+  undo(): boolean {
+    const s = this.state;
+    return !!s && this.restore(s.history.undo(cloneState(s)));
+  }
+  redo(): boolean {
+    const s = this.state;
+    return !!s && this.restore(s.history.redo(cloneState(s)));
+  }
+  clear(): void {
+    this.edit(
+      (s) => {
+        s.mask.fill(0);
+        s.points = [];
+        return 'all';
+      },
+      'done',
+      'clear',
+    );
+  }
 
   /** The predicted map in numbers: each class's share of the image and the mean top-1 confidence. */
   predictionSummary(): { shares: { classId: number; share: number }[]; meanConfidence: number } | null {
     const p = this.pred;
     if (!p) return null;
-    const u = p.sampled(), r = mapSummary(u.idx, u.conf, p.pred.classIds.length);
-    return { shares: p.pred.classIds.map((classId, i) => ({ classId, share: r.shares[i] })), meanConfidence: r.meanConfidence };
+    const u = p.sampled(),
+      r = mapSummary(u.idx, u.conf, p.pred.classIds.length);
+    return {
+      shares: p.pred.classIds.map((classId, i) => ({ classId, share: r.shares[i] })),
+      meanConfidence: r.meanConfidence,
+    };
   }
 
   /** Recolour the connected region of the prediction under image point (x, y) with `classId`, as one
    *  undoable edit. Returns the region's predicted class and size, or null where there is none. */
   recolourAt(x: number, y: number, classId: number): { from: number; pixels: number } | null {
-    const s = this.state, p = this.pred;
+    const s = this.state,
+      p = this.pred;
     if (!s || !p || !classId) return null;
-    const full = p.fullMask(), idx = regionAt(full, s.width, s.height, x, y);
+    const full = p.fullMask(),
+      idx = regionAt(full, s.width, s.height, x, y);
     if (!idx.length) return null;
     const from = full[idx[0]];
-    this.edit((st) => { for (const i of idx) st.mask[i] = classId; return 'all'; }, 'done', 'region recolour');
+    this.edit(
+      (st) => {
+        for (const i of idx) st.mask[i] = classId;
+        return 'all';
+      },
+      'done',
+      'region recolour',
+    );
     return { from, pixels: idx.length };
   }
 
@@ -214,29 +306,49 @@ export class SegEditor {
   acceptPrediction(): boolean {
     if (!this.pred) return false;
     const full = this.pred.fullMask();
-    this.edit((s) => {
-      for (let i = 0; i < full.length; i++) if (!s.mask[i]) s.mask[i] = full[i];
-      dropUnknown({ data: s.mask, width: s.width, height: s.height }, new Set(this.colors.keys()));
-      return 'all';
-    }, 'done', 'accepted prediction');
+    this.edit(
+      (s) => {
+        for (let i = 0; i < full.length; i++) if (!s.mask[i]) s.mask[i] = full[i];
+        dropUnknown({ data: s.mask, width: s.width, height: s.height }, new Set(this.colors.keys()));
+        return 'all';
+      },
+      'done',
+      'accepted prediction',
+    );
     return true;
   }
   closePolygon(): boolean {
-    if (this.polygon.length < 3) { this.polygon = []; this.requestRender(); return false; }
+    if (this.polygon.length < 3) {
+      this.polygon = [];
+      this.requestRender();
+      return false;
+    }
     const pts = this.polygon;
     this.polygon = [];
     const value = this.tool === 'eraser' ? 0 : this.classId;
-    this.edit((s) => fillPolygon({ data: s.mask, width: s.width, height: s.height }, pts, value), 'done', 'polygon fill');
+    this.edit(
+      (s) => fillPolygon({ data: s.mask, width: s.width, height: s.height }, pts, value),
+      'done',
+      'polygon fill',
+    );
     return true;
   }
 
   requestRender(): void {
-    if (!this.frame) this.frame = requestAnimationFrame(() => { this.frame = 0; this.render(); });
+    if (!this.frame)
+      this.frame = requestAnimationFrame(() => {
+        this.frame = 0;
+        this.render();
+      });
   }
 
-  private render(): void { this.draw(this, this.canvas.getContext('2d')!); }
+  private render(): void {
+    this.draw(this, this.canvas.getContext('2d')!);
+  }
 
-  dispose(): void { cancelAnimationFrame(this.frame); }
+  dispose(): void {
+    cancelAnimationFrame(this.frame);
+  }
 }
 
 export { union };

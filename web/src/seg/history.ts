@@ -1,8 +1,15 @@
 // Per-image undo/redo of the segmentation state (mask + points) as whole snapshots: masks are one
 // byte per pixel, so 50 steps of a 1-MP image stay around 50 MB at worst, and restore is trivial.
 
-export interface Point { classId: number; x: number; y: number }
-export interface SegState { mask: Uint8Array; points: Point[] }
+export interface Point {
+  classId: number;
+  x: number;
+  y: number;
+}
+export interface SegState {
+  mask: Uint8Array;
+  points: Point[];
+}
 
 export function cloneState(s: SegState): SegState {
   return { mask: s.mask.slice(), points: s.points.map((p) => ({ ...p })) };
@@ -36,6 +43,10 @@ export class History {
     this.last = e.what;
     return e.s;
   }
-  get canUndo(): boolean { return this.past.length > 0; }
-  get canRedo(): boolean { return this.future.length > 0; }
+  get canUndo(): boolean {
+    return this.past.length > 0;
+  }
+  get canRedo(): boolean {
+    return this.future.length > 0;
+  }
 }

@@ -14,7 +14,8 @@ export function imagePixels(img: HTMLImageElement, w: number, h: number): Guide 
   let g = sizes.get(key);
   if (!g) {
     const c = document.createElement('canvas');
-    c.width = w; c.height = h;
+    c.width = w;
+    c.height = h;
     const ctx = c.getContext('2d', { willReadFrequently: true })!;
     // transparent pixels read as the one background the server and the trainer use, too
     ctx.fillStyle = IMAGE_BACKGROUND_HEX;

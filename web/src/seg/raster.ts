@@ -3,9 +3,18 @@
 // round stamps swept continuously along the pointer path, so fast strokes have no gaps and the edge
 // has no stair-steps beyond the pixel grid itself, at any zoom (coordinates are sub-pixel floats).
 
-export interface Rect { x0: number; y0: number; x1: number; y1: number } // x1/y1 exclusive
+export interface Rect {
+  x0: number;
+  y0: number;
+  x1: number;
+  y1: number;
+} // x1/y1 exclusive
 
-export interface MaskBuf { data: Uint8Array; width: number; height: number }
+export interface MaskBuf {
+  data: Uint8Array;
+  width: number;
+  height: number;
+}
 
 /** Smallest radius that still paints every pixel the path touches (half a pixel diagonal). */
 export const MIN_RADIUS = Math.SQRT1_2;
@@ -17,14 +26,23 @@ export function union(a: Rect | null, b: Rect | null): Rect | null {
 }
 
 /** Paint the capsule from (ax,ay) to (bx,by) with radius r (image pixels) in `value` (0 = erase). */
-export function strokeSegment(m: MaskBuf, ax: number, ay: number, bx: number, by: number, r: number, value: number): Rect | null {
+export function strokeSegment(
+  m: MaskBuf,
+  ax: number,
+  ay: number,
+  bx: number,
+  by: number,
+  r: number,
+  value: number,
+): Rect | null {
   const rr = Math.max(r, MIN_RADIUS);
   const x0 = Math.max(0, Math.floor(Math.min(ax, bx) - rr));
   const y0 = Math.max(0, Math.floor(Math.min(ay, by) - rr));
   const x1 = Math.min(m.width, Math.ceil(Math.max(ax, bx) + rr) + 1);
   const y1 = Math.min(m.height, Math.ceil(Math.max(ay, by) + rr) + 1);
   if (x0 >= x1 || y0 >= y1) return null;
-  const dx = bx - ax, dy = by - ay;
+  const dx = bx - ax,
+    dy = by - ay;
   const len2 = dx * dx + dy * dy;
   const r2 = rr * rr;
   for (let y = y0; y < y1; y++) {
@@ -35,7 +53,8 @@ export function strokeSegment(m: MaskBuf, ax: number, ay: number, bx: number, by
       // distance from the pixel centre to the closest point of the segment
       let t = len2 > 0 ? ((cx - ax) * dx + (cy - ay) * dy) / len2 : 0;
       t = t < 0 ? 0 : t > 1 ? 1 : t;
-      const ex = ax + t * dx - cx, ey = ay + t * dy - cy;
+      const ex = ax + t * dx - cx,
+        ey = ay + t * dy - cy;
       if (ex * ex + ey * ey <= r2) m.data[row + x] = value;
     }
   }
@@ -51,7 +70,8 @@ export function stamp(m: MaskBuf, x: number, y: number, r: number, value: number
 export function strokePath(m: MaskBuf, pts: { x: number; y: number }[], r: number, value: number): Rect | null {
   if (!pts.length) return null;
   let dirty = stamp(m, pts[0].x, pts[0].y, r, value);
-  for (let i = 1; i < pts.length; i++) dirty = union(dirty, strokeSegment(m, pts[i - 1].x, pts[i - 1].y, pts[i].x, pts[i].y, r, value));
+  for (let i = 1; i < pts.length; i++)
+    dirty = union(dirty, strokeSegment(m, pts[i - 1].x, pts[i - 1].y, pts[i].x, pts[i].y, r, value));
   return dirty;
 }
 
@@ -67,7 +87,8 @@ export function fillPolygon(m: MaskBuf, pts: { x: number; y: number }[], value: 
     const cy = y + 0.5;
     xs.length = 0;
     for (let i = 0; i < pts.length; i++) {
-      const p = pts[i], q = pts[(i + 1) % pts.length];
+      const p = pts[i],
+        q = pts[(i + 1) % pts.length];
       if ((p.y <= cy && q.y > cy) || (q.y <= cy && p.y > cy)) xs.push(p.x + ((cy - p.y) * (q.x - p.x)) / (q.y - p.y));
     }
     xs.sort((a, b) => a - b);
@@ -87,7 +108,10 @@ export function dropUnknown(m: MaskBuf, keep: Set<number>): number {
   let n = 0;
   for (let i = 0; i < m.data.length; i++) {
     const v = m.data[i];
-    if (v !== 0 && !keep.has(v)) { m.data[i] = 0; n++; }
+    if (v !== 0 && !keep.has(v)) {
+      m.data[i] = 0;
+      n++;
+    }
   }
   return n;
 }

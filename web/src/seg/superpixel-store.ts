@@ -13,12 +13,19 @@ export function createSuperpixelStore() {
   const start = () => {
     if (worker) return worker;
     worker = new Worker(new URL('./superpixel-worker.ts', import.meta.url), { type: 'module' });
-    worker.onmessage = (e: MessageEvent<{ key: string; labels: Int32Array; count: number; width: number; height: number }>) => {
+    worker.onmessage = (
+      e: MessageEvent<{ key: string; labels: Int32Array; count: number; width: number; height: number }>,
+    ) => {
       const w = waiting.get(e.data.key);
       waiting.delete(e.data.key);
-      w?.resolve(spMap({ labels: e.data.labels, count: e.data.count, width: e.data.width, height: e.data.height }, w.W, w.H));
+      w?.resolve(
+        spMap({ labels: e.data.labels, count: e.data.count, width: e.data.width, height: e.data.height }, w.W, w.H),
+      );
     };
-    worker.onerror = (e) => { for (const w of waiting.values()) w.reject(new Error(e.message)); waiting.clear(); };
+    worker.onerror = (e) => {
+      for (const w of waiting.values()) w.reject(new Error(e.message));
+      waiting.clear();
+    };
     return worker;
   };
   return {
@@ -26,8 +33,14 @@ export function createSuperpixelStore() {
     get(id: number, img: HTMLImageElement, W: number, H: number): Promise<SpMap> {
       const key = `${id}:${W}x${H}`;
       const hit = done.get(key);
-      if (hit) { done.delete(key); done.set(key, hit); return hit; }
-      const s = Math.min(1, Math.sqrt(MAX_PIXELS / (W * H))), w = Math.max(1, Math.round(W * s)), h = Math.max(1, Math.round(H * s));
+      if (hit) {
+        done.delete(key);
+        done.set(key, hit);
+        return hit;
+      }
+      const s = Math.min(1, Math.sqrt(MAX_PIXELS / (W * H))),
+        w = Math.max(1, Math.round(W * s)),
+        h = Math.max(1, Math.round(H * s));
       const g = imagePixels(img, w, h);
       if (!g) return Promise.reject(new Error('the image is not decoded yet'));
       const p = new Promise<SpMap>((resolve, reject) => {
@@ -40,7 +53,10 @@ export function createSuperpixelStore() {
       while (done.size > KEEP) done.delete(done.keys().next().value!);
       return p;
     },
-    dispose() { worker?.terminate(); worker = null; },
+    dispose() {
+      worker?.terminate();
+      worker = null;
+    },
   };
 }
 export type SuperpixelStore = ReturnType<typeof createSuperpixelStore>;

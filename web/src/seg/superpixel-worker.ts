@@ -4,5 +4,7 @@ import { slic } from './superpixels.ts';
 self.onmessage = (e: MessageEvent<{ key: string; data: Uint8ClampedArray; width: number; height: number }>) => {
   const { key, data, width, height } = e.data;
   const sp = slic({ data, width, height, channels: 4 });
-  (self as unknown as Worker).postMessage({ key, labels: sp.labels, count: sp.count, width, height }, [sp.labels.buffer]);
+  (self as unknown as Worker).postMessage({ key, labels: sp.labels, count: sp.count, width, height }, [
+    sp.labels.buffer,
+  ]);
 };

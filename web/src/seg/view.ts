@@ -1,6 +1,10 @@
 // The canvas view transform: screen = image * scale + (tx, ty). Pure math for zoom at a point, pan, fit.
 
-export interface View { scale: number; tx: number; ty: number }
+export interface View {
+  scale: number;
+  tx: number;
+  ty: number;
+}
 
 export const MIN_SCALE = 0.05;
 export const MAX_SCALE = 64;

@@ -7,14 +7,18 @@ import type { Me } from '../api-types.ts';
 export function createIdentity() {
   const [me, setMe] = createSignal<Me | null>(null);
   const [editing, setEditing] = createSignal(false);
-  const refresh = () => api.me().then(setMe, () => { /* the header keeps the last answer */ });
+  const refresh = () =>
+    api.me().then(setMe, () => {
+      /* the header keeps the last answer */
+    });
   void refresh();
   return {
     me,
     /** the name stored in this browser ('' = none: the server calls us guest-<id>) */
     name: getName,
     /** the inline name box in the header is open */
-    editing, setEditing,
+    editing,
+    setEditing,
     async setName(name: string): Promise<Me | null> {
       storeName(name);
       await refresh();

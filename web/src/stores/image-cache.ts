@@ -32,7 +32,12 @@ export function createImageCache(opts: { withMask: () => boolean }) {
     img.draggable = false;
     img.src = api.fileUrl(id);
     // meta, bytes and mask in parallel; decode() so the first paint needs no decoding
-    const [meta] = await Promise.all([api.image(id), img.decode().catch(() => { /* broken file: shown as such */ })]);
+    const [meta] = await Promise.all([
+      api.image(id),
+      img.decode().catch(() => {
+        /* broken file: shown as such */
+      }),
+    ]);
     let mask: Uint8Array | null = null;
     if (opts.withMask() && meta.annotation?.hasMask) {
       const png = await api.mask(id);
@@ -55,7 +60,11 @@ export function createImageCache(opts: { withMask: () => boolean }) {
     /** the entry, from cache or loaded (concurrent calls share one load) */
     get(id: number): Promise<Entry> {
       const hit = entries.get(id);
-      if (hit) { entries.delete(id); entries.set(id, hit); return Promise.resolve(hit); }
+      if (hit) {
+        entries.delete(id);
+        entries.set(id, hit);
+        return Promise.resolve(hit);
+      }
       let p = pending.get(id);
       if (!p) {
         p = load(id).finally(() => pending.delete(id));
@@ -65,7 +74,9 @@ export function createImageCache(opts: { withMask: () => boolean }) {
     },
     prefetch(id: number | null | undefined) {
       if (id === null || id === undefined || entries.has(id) || pending.has(id)) return;
-      this.get(id).catch(() => { /* the real visit shows the error */ });
+      this.get(id).catch(() => {
+        /* the real visit shows the error */
+      });
     },
     /** refetch the metadata of a cached entry (predictions for unfocused images are not pushed) */
     async revalidate(id: number): Promise<Entry | undefined> {
@@ -86,8 +97,14 @@ export function createImageCache(opts: { withMask: () => boolean }) {
       e.meta = { ...e.meta, annotation: a };
       if (mask !== undefined) e.mask = mask;
     },
-    drop(id: number) { entries.delete(id); },
-    clear() { entries.clear(); pending.clear(); generation++; },
+    drop(id: number) {
+      entries.delete(id);
+    },
+    clear() {
+      entries.clear();
+      pending.clear();
+      generation++;
+    },
   };
 }
 export type ImageCache = ReturnType<typeof createImageCache>;

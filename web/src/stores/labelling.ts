@@ -15,13 +15,21 @@ export function createLabelling(t: WebTask) {
 
   // the URL says which image: typed, jumped to, opened from browse, or reloaded
   // (only the URL is tracked: show() itself rewrites the URL after the entry changed)
-  createEffect(on(() => [router.path(), router.query().get('id')] as const, ([path, raw]) => {
-    const id = raw && /^\d+$/.test(raw) ? Number(raw) : null;
-    if (path !== `/${task}`) return;
-    const cur = untrack(nav.entry);
-    if (id === null) { if (!cur) void nav.advance(); return; }
-    if (cur?.id !== id) void nav.show(id);
-  }));
+  createEffect(
+    on(
+      () => [router.path(), router.query().get('id')] as const,
+      ([path, raw]) => {
+        const id = raw && /^\d+$/.test(raw) ? Number(raw) : null;
+        if (path !== `/${task}`) return;
+        const cur = untrack(nav.entry);
+        if (id === null) {
+          if (!cur) void nav.advance();
+          return;
+        }
+        if (cur?.id !== id) void nav.show(id);
+      },
+    ),
+  );
 
   // an image that failed to load (an unknown id) is not "the current image": the header says none
   createEffect(() => {
@@ -29,7 +37,10 @@ export function createLabelling(t: WebTask) {
     ui.setImageId(e?.id ?? null);
     ui.setPosition(e ? { index: e.meta.index, total: e.meta.total } : null);
   });
-  onCleanup(() => { ui.setImageId(null); ui.setPosition(null); });
+  onCleanup(() => {
+    ui.setImageId(null);
+    ui.setPosition(null);
+  });
 
   const offs = [
     socket.on('prediction', (m) => {
@@ -39,17 +50,26 @@ export function createLabelling(t: WebTask) {
     socket.on('annotation', (m) => {
       // another tab or annotator changed it; our own writes arrive here too (harmless)
       const e = cache.peek(m.imageId);
-      if (e && t.labelling.patchAnnotations) { cache.setAnnotation(m.imageId, m.annotation); if (nav.entry()?.id === m.imageId) nav.touch(); }
+      if (e && t.labelling.patchAnnotations) {
+        cache.setAnnotation(m.imageId, m.annotation);
+        if (nav.entry()?.id === m.imageId) nav.touch();
+      }
     }),
   ];
   onCleanup(() => offs.forEach((f) => f()));
 
   // a reset or class deletion drops annotations and predictions: reload what is in view
-  createEffect(on(session.epoch, () => {
-    cache.clear();
-    const cur = nav.entry();
-    if (cur) void nav.show(cur.id);
-  }, { defer: true }));
+  createEffect(
+    on(
+      session.epoch,
+      () => {
+        cache.clear();
+        const cur = nav.entry();
+        if (cur) void nav.show(cur.id);
+      },
+      { defer: true },
+    ),
+  );
 
   // changing the strategy (or its falling back, trainer gone) re-plans what "next" means (prefetch
   // follows); the image in view stays. A memo: session refreshes recompute the same pick, no re-plan

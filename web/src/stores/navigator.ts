@@ -43,9 +43,18 @@ export interface Navigator {
 }
 
 /** What "next by strategy" asks the server for (the strategy store resolves fallbacks). */
-export interface NextPick { strategy: string; class?: number }
+export interface NextPick {
+  strategy: string;
+  class?: number;
+}
 
-export function createNavigator(d: { task: Task; cache: ImageCache; socket: Socket; pick: () => NextPick; router: Router }): Navigator {
+export function createNavigator(d: {
+  task: Task;
+  cache: ImageCache;
+  socket: Socket;
+  pick: () => NextPick;
+  router: Router;
+}): Navigator {
   const pickKey = () => JSON.stringify(d.pick());
   const [entry, setEntry] = createSignal<Entry | null>(null, { equals: false });
   const [status, setStatus] = createSignal<NavStatus>({ kind: 'idle' });
@@ -55,7 +64,11 @@ export function createNavigator(d: { task: Task; cache: ImageCache; socket: Sock
   const reason = () => (said().pick === pickKey() ? said().text : '');
   // why an image was picked belongs to that image: moving away by id hides it
   const [picked, setPicked] = createSignal<{ id: number; why: string } | null>(null);
-  const why = () => { const p = picked(), e = entry(); return p && e && p.id === e.id ? p.why : ''; };
+  const why = () => {
+    const p = picked(),
+      e = entry();
+    return p && e && p.id === e.id ? p.why : '';
+  };
   /** the server's words for a pick: its `why`, else what picked it unless that is plain sequential order */
   const whyOf = (r: { reason: string; why?: string }) => r.why ?? (r.reason === 'sequential' ? '' : r.reason);
   const afterOf = new Map<number, Promise<number | null>>();
@@ -72,7 +85,13 @@ export function createNavigator(d: { task: Task; cache: ImageCache; socket: Sock
     const memo = dir === 'after' ? afterOf : beforeOf;
     let p = memo.get(id);
     if (!p) {
-      p = api.next({ [dir]: id }).then((r) => r.id, () => { memo.delete(id); return null; });
+      p = api.next({ [dir]: id }).then(
+        (r) => r.id,
+        () => {
+          memo.delete(id);
+          return null;
+        },
+      );
       memo.set(id, p);
     }
     return p;
@@ -94,9 +113,16 @@ export function createNavigator(d: { task: Task; cache: ImageCache; socket: Sock
     void neighbour(e.id, 'before').then((id) => d.cache.prefetch(id));
     // the strategy's next image, asked for while this one is still in view (exclude it) and prefetched
     const pick = d.pick();
-    const p = pick.strategy === 'sequential'
-      ? firstUnlabelledAfter(e).then((id) => ({ id, why: '' }), () => ({ id: null, why: '' }))
-      : api.next({ ...pick, exclude: e.id }).then((r) => ({ id: r.id, why: whyOf(r) }), () => ({ id: null, why: '' }));
+    const p =
+      pick.strategy === 'sequential'
+        ? firstUnlabelledAfter(e).then(
+            (id) => ({ id, why: '' }),
+            () => ({ id: null, why: '' }),
+          )
+        : api.next({ ...pick, exclude: e.id }).then(
+            (r) => ({ id: r.id, why: whyOf(r) }),
+            () => ({ id: null, why: '' }),
+          );
     candidate = { for: e.id, next: p, pick: pickKey() };
     void p.then((c) => d.cache.prefetch(c.id));
   }
@@ -109,7 +135,8 @@ export function createNavigator(d: { task: Task; cache: ImageCache; socket: Sock
       e = await d.cache.get(id);
     } catch (err) {
       if (t !== token) return false;
-      const msg = err instanceof ApiError && err.status === 404 ? `There is no image with id ${id}.` : (err as Error).message;
+      const msg =
+        err instanceof ApiError && err.status === 404 ? `There is no image with id ${id}.` : (err as Error).message;
       setStatus({ kind: 'error', message: msg });
       return false;
     }
@@ -121,7 +148,12 @@ export function createNavigator(d: { task: Task; cache: ImageCache; socket: Sock
     d.socket.focus(id);
     // predictions for images not in focus are not pushed: refresh a cached entry that may be stale
     if (Date.now() - e.loadedAt > 1000) {
-      void d.cache.revalidate(id).then((fresh) => { if (fresh && entry()?.id === id) setEntry(fresh); }).catch(() => {});
+      void d.cache
+        .revalidate(id)
+        .then((fresh) => {
+          if (fresh && entry()?.id === id) setEntry(fresh);
+        })
+        .catch(() => {});
     }
     prefetchAround(e);
     return true;
@@ -131,11 +163,17 @@ export function createNavigator(d: { task: Task; cache: ImageCache; socket: Sock
     const cur = entry();
     const r = await api.next(d.pick());
     setReason(r.reason);
-    if (r.id === null) { setStatus({ kind: 'done', message: r.reason }); return; }
+    if (r.id === null) {
+      setStatus({ kind: 'done', message: r.reason });
+      return;
+    }
     // the server's words for why this image ("model unsure: cat vs dog")
     setPicked({ id: r.id, why: whyOf(r) });
     // the server hands back the image in view when it is still unannotated (a skip in segmentation)
-    if (cur && r.id === cur.id) { await next(); return; }
+    if (cur && r.id === cur.id) {
+      await next();
+      return;
+    }
     await show(r.id);
   }
 
@@ -147,7 +185,10 @@ export function createNavigator(d: { task: Task; cache: ImageCache; socket: Sock
     let id = cur.id;
     for (let i = 0; i < Math.abs(steps); i++) {
       const n = await neighbour(id, dir);
-      if (n === null) { setReason(steps > 0 ? 'this is the last image' : 'this is the first image'); break; }
+      if (n === null) {
+        setReason(steps > 0 ? 'this is the last image' : 'this is the first image');
+        break;
+      }
       id = n;
     }
     if (id !== cur.id) await show(id);
@@ -156,23 +197,45 @@ export function createNavigator(d: { task: Task; cache: ImageCache; socket: Sock
   const next = () => walk(1);
 
   return {
-    entry, status, reason, why, show, next,
+    entry,
+    status,
+    reason,
+    why,
+    show,
+    next,
     prev: () => walk(-1),
     async advance() {
       const cur = entry();
       try {
         if (cur && candidate?.for === cur.id && candidate.pick === pickKey()) {
           const { id, why: w } = await candidate.next;
-          if (id !== null && id !== cur.id && !done.get(id)) { setReason(d.pick().strategy); setPicked({ id, why: w }); await show(id); return; }
+          if (id !== null && id !== cur.id && !done.get(id)) {
+            setReason(d.pick().strategy);
+            setPicked({ id, why: w });
+            await show(id);
+            return;
+          }
         }
         await byServer();
-      } catch (err) { setStatus({ kind: 'error', message: (err as Error).message }); }
+      } catch (err) {
+        setStatus({ kind: 'error', message: (err as Error).message });
+      }
     },
-    touch() { setEntry(entry()); },
-    replan() { const e = entry(); if (e) prefetchAround(e); },
-    markDone(id, v) { done.set(id, v); },
+    touch() {
+      setEntry(entry());
+    },
+    replan() {
+      const e = entry();
+      if (e) prefetchAround(e);
+    },
+    markDone(id, v) {
+      done.set(id, v);
+    },
     move(dir, leaving) {
-      if (tail) { tail.steps += dir; return; }
+      if (tail) {
+        tail.steps += dir;
+        return;
+      }
       const m = { steps: dir };
       tail = m;
       run(async () => {

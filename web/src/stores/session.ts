@@ -37,9 +37,14 @@ export function createSessionStore(socket: Socket): SessionStore {
       setInfo(next);
       if (frames === seen) setTrainerState(next.trainer); // a frame that arrived meanwhile is newer
       setError(null);
-    } catch (e) { setError((e as Error).message); }
+    } catch (e) {
+      setError((e as Error).message);
+    }
   }
-  const soon = () => { clearTimeout(timer); timer = setTimeout(refresh, 120); };
+  const soon = () => {
+    clearTimeout(timer);
+    timer = setTimeout(refresh, 120);
+  };
 
   socket.on('trainer', (m) => {
     frames++;
@@ -55,10 +60,16 @@ export function createSessionStore(socket: Socket): SessionStore {
     if (m.reason === 'reset') setResets((n) => n + 1);
     void refresh();
   });
-  socket.onReconnect(() => { setEpoch((n) => n + 1); void refresh(); });
+  socket.onReconnect(() => {
+    setEpoch((n) => n + 1);
+    void refresh();
+  });
 
   return {
-    info, error, epoch, resets,
+    info,
+    error,
+    epoch,
+    resets,
     classes: () => info()?.classes ?? [],
     // while our own socket is down nothing says the trainer is still there
     trainer: () => {

@@ -16,7 +16,14 @@ export function createStrategy(d: { prefs: Prefs; session: SessionStore }) {
   const [registry, setRegistry] = createSignal<StrategyInfo[]>([]);
   /** what a session starts with per task, until this browser picks one (the server measured the winner) */
   const [defaults, setDefaults] = createSignal<Partial<Record<Task, Strategy>>>({});
-  const load = (wait = 500) => api.strategies().then((r) => { setRegistry(r.strategies); setDefaults(r.defaults ?? {}); }, () => setTimeout(() => load(Math.min(wait * 2, 10_000)), wait));
+  const load = (wait = 500) =>
+    api.strategies().then(
+      (r) => {
+        setRegistry(r.strategies);
+        setDefaults(r.defaults ?? {});
+      },
+      () => setTimeout(() => load(Math.min(wait * 2, 10_000)), wait),
+    );
   /** the strategy chosen in this browser, else the session task's default, else sequential */
   const chosen = (): Strategy => {
     const p = prefs.strategy();
@@ -25,10 +32,15 @@ export function createStrategy(d: { prefs: Prefs; session: SessionStore }) {
     return (t && defaults()[t]) || 'sequential';
   };
   void load();
-  const states = createMemo(() => strategyStates({
-    registry: registry(), task: session.info()?.task,
-    trainerOnline: session.trainer().online, published: session.info()?.strategies ?? [], classCount: session.classes().length,
-  }));
+  const states = createMemo(() =>
+    strategyStates({
+      registry: registry(),
+      task: session.info()?.task,
+      trainerOnline: session.trainer().online,
+      published: session.info()?.strategies ?? [],
+      classCount: session.classes().length,
+    }),
+  );
   const needsClass = (s: Strategy) => registry().find((x) => x.name === s)?.needs === 'class';
   const label = (s: Strategy) => registry().find((x) => x.name === s)?.label ?? s;
   /** the class prompt is open (the strategy changes only once a class is picked) */
@@ -45,22 +57,39 @@ export function createStrategy(d: { prefs: Prefs; session: SessionStore }) {
   /** the strategy the class prompt is for (the registry's one that needs a class) */
   let askingFor: Strategy = 'class';
   function choose(s: Strategy) {
-    if (needsClass(s)) { askingFor = s; setAsking(true); return; }
+    if (needsClass(s)) {
+      askingFor = s;
+      setAsking(true);
+      return;
+    }
     setAsking(false);
     prefs.setStrategy(s);
   }
 
   return {
-    states, effective, asking, chosenClass, choose, label, chosen,
-    cycle(dir: 1 | -1) { choose(cycleStrategy(states(), chosen(), dir)); },
+    states,
+    effective,
+    asking,
+    chosenClass,
+    choose,
+    label,
+    chosen,
+    cycle(dir: 1 | -1) {
+      choose(cycleStrategy(states(), chosen(), dir));
+    },
     /** from the class prompt: `n` goes on past by class */
-    skipClass(dir: 1 | -1) { setAsking(false); choose(cycleStrategy(states(), askingFor, dir)); },
+    skipClass(dir: 1 | -1) {
+      setAsking(false);
+      choose(cycleStrategy(states(), askingFor, dir));
+    },
     pickClass(id: number) {
       prefs.setStrategyClass(id);
       prefs.setStrategy(askingFor);
       setAsking(false);
     },
-    cancel() { setAsking(false); },
+    cancel() {
+      setAsking(false);
+    },
     pick: (): NextPick => {
       const e = effective();
       return needsClass(e.id) ? { strategy: e.id, class: chosenClass()!.id } : { strategy: e.id };

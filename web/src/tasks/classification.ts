@@ -22,12 +22,18 @@ export const classification = {
   },
   review: {
     relabel: true,
-    explain: (score, given) => `— “${given}” is wrong with probability ${score.toFixed(2)}, by heads fitted without this image`,
+    explain: (score, given) =>
+      `— “${given}” is wrong with probability ${score.toFixed(2)}, by heads fitted without this image`,
   },
   evaluation: {
     headline: { field: 'accuracy', label: 'accuracy' },
     macroF1: true,
     iou: false,
-    words: { given: 'given', predicted: 'predicted', support: 'val images labelled with this class', mean: 'macro average' },
+    words: {
+      given: 'given',
+      predicted: 'predicted',
+      support: 'val images labelled with this class',
+      mean: 'macro average',
+    },
   },
 } as const satisfies WebTask;

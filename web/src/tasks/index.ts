@@ -9,4 +9,4 @@ export const WEB_TASKS: Record<Task, WebTask> = { classification, segmentation }
 export const WEB_TASK_LIST: WebTask[] = Object.values(WEB_TASKS);
 
 /** The entry of a task, or null while the session has none. */
-export const webTask = (t: Task | null | undefined): WebTask | null => (t ? WEB_TASKS[t] ?? null : null);
+export const webTask = (t: Task | null | undefined): WebTask | null => (t ? (WEB_TASKS[t] ?? null) : null);

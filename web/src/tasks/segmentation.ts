@@ -28,6 +28,11 @@ export const segmentation = {
     headline: { field: 'miou', label: 'mIoU' },
     macroF1: false,
     iou: true,
-    words: { given: 'mostly labelled', predicted: 'mostly predicted', support: 'labelled val patches of this class', mean: 'mean (mIoU)' },
+    words: {
+      given: 'mostly labelled',
+      predicted: 'mostly predicted',
+      support: 'labelled val patches of this class',
+      mean: 'mean (mIoU)',
+    },
   },
 } as const satisfies WebTask;

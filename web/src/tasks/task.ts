@@ -6,12 +6,17 @@ import type { ListQuery } from '../api.ts';
 import type { Task } from '../types.ts';
 
 /** a Browse "show" filter: its label and the query it adds */
-export interface BrowseState { id: string; label: string; query: Partial<ListQuery> }
+export interface BrowseState {
+  id: string;
+  label: string;
+  query: Partial<ListQuery>;
+}
 
 export interface WebTask {
   name: Task;
   /** home page card */
-  title: string; text: string;
+  title: string;
+  text: string;
   /** the key that opens it on the home page (action `home.<name>`) */
   homeKey: string;
   /** the key action that picks the class of digit d (keys/class-keys.ts) on its labelling page: the classes panel shows it */

@@ -192,8 +192,16 @@ export class Trainer implements TrainerView {
       case 'predict':
         void predictUpload(this, msg.requestId, Buffer.from(msg.image, 'base64'));
         break;
-      default:
+      // connection frames: the socket client acts on them (reconnects, logs)
+      case 'welcome':
+      case 'error':
+      case 'pong':
         break;
+      default: {
+        // every server → trainer frame type has a case: a new one without a case does not compile
+        const unhandled: never = msg;
+        void unhandled;
+      }
     }
   }
 

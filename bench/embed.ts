@@ -92,6 +92,7 @@ export async function benchEmbed(opts: BenchEmbedOptions = {}): Promise<BenchEmb
         device: opts.device ?? 'cpu',
         resolution: opts.resolution,
         batchSize: opts.batchSize,
+        fetchMissing: true,
       });
       ({ device, tried } = emb.info);
       const bs = emb.info.batchSize;

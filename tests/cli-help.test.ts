@@ -57,7 +57,7 @@ describe('--help from commander', () => {
     const m = script('scripts/make-mobilenet.ts', '--help');
     expect(m.code, m.err).toBe(0);
     expect(m.out).toMatch(/Usage: make-mobilenet \[options\][\s\S]*--force/);
-    const p = script('scripts/probe-strategies.ts', '--nope');
+    const p = script('scripts/probe-strategies.ts', '--data', tmp, '--nope');
     expect(p.code).not.toBe(0);
     expect(p.err).toMatch(/unknown option '--nope'/);
   });

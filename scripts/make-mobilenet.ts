@@ -7,7 +7,7 @@ import { Command } from 'commander';
 import { fetchModel, MODELS_DIR } from '../trainer/backbones/registry.ts';
 import { MOBILENET_SOURCE } from '../trainer/onnx/mobilenet.ts';
 
-const o = new Command('make-mobilenet')
+const o = new Command('npx tsx scripts/make-mobilenet.ts')
   .description(`converts ${MOBILENET_SOURCE} (the same as \`hilt fetch-model mobilenetv2-imagenet\`)`)
   .option('--out <dir>', 'models folder (env HILT_MODELS_DIR)', MODELS_DIR)
   .option('--force', 'rebuild even if the folder is current')

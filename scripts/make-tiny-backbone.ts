@@ -6,7 +6,7 @@ import { Command, Option } from 'commander';
 import { fetchModel, MODELS_DIR, resolveBackbone } from '../trainer/backbones/registry.ts';
 import { makeBackboneFolder } from '../trainer/onnx/make.ts';
 
-const o = new Command('make-tiny-backbone')
+const o = new Command('npx tsx scripts/make-tiny-backbone.ts')
   .description('a random-weight backbone folder: tiny (small, informative) or vits16 (full-size ViT-S/16 graph)')
   .addOption(new Option('--kind <kind>', 'which graph').choices(['tiny', 'vits16']).default('tiny'))
   .option('--out <dir>', 'the model folder (default: its place in models/)')

@@ -214,7 +214,7 @@ export async function embedPooled(backbone: string, files: string[]): Promise<{ 
 }
 
 async function main() {
-  const values = new Command('probe-backbone')
+  const values = new Command('npx tsx scripts/probe-backbone.ts')
     .description(
       "linear probe of a backbone's pooled features: on the shape-only demo pictures (default), or with --data " +
         'on class-folders sets (mnist:N for MNIST digits) per pooled layer of MobileNetV2',

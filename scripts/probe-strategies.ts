@@ -25,7 +25,7 @@ import { loadDataset, poolCsv, type Item } from './simulate/dataset.ts';
 import { parseSimArgs } from './simulate/options.ts';
 import { shuffled } from './make-mnist.ts';
 
-const cli = new Command('probe-strategies')
+const cli = new Command('npx tsx scripts/probe-strategies.ts')
   .description('replays the labelling loop on precomputed features to compare suggestion-rule variants')
   .requiredOption('--data <dir>', 'a labelled dataset (class-folders or a CSV), as `hilt simulate --data`')
   .option('--budget <n>', 'labels per run', '300')

@@ -56,7 +56,7 @@ describe('--help from commander', () => {
   it('the scripts that take options parse them with commander too', () => {
     const m = script('scripts/make-mobilenet.ts', '--help');
     expect(m.code, m.err).toBe(0);
-    expect(m.out).toMatch(/Usage: make-mobilenet \[options\][\s\S]*--force/);
+    expect(m.out).toMatch(/Usage: npx tsx scripts\/make-mobilenet.ts \[options\][\s\S]*--force/);
     const p = script('scripts/probe-strategies.ts', '--data', tmp, '--nope');
     expect(p.code).not.toBe(0);
     expect(p.err).toMatch(/unknown option '--nope'/);

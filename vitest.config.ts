@@ -10,5 +10,7 @@ export default defineConfig({
     // 2-core machines: two files at a time, so server/trainer child processes are not starved of CPU
     maxWorkers: 2,
     pool: 'forks',
+    // the model folders tests load by name (tiny, mobilenetv2-imagenet), built once up front
+    globalSetup: ['tests/helpers/models-setup.ts'],
   },
 });

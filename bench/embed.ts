@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
+import { benchScript } from './util.ts';
 import { pathToFileURL } from 'node:url';
 import ort from 'onnxruntime-node';
 import sharp from 'sharp';
@@ -92,6 +92,7 @@ export async function benchEmbed(opts: BenchEmbedOptions = {}): Promise<BenchEmb
         device: opts.device ?? 'cpu',
         resolution: opts.resolution,
         batchSize: opts.batchSize,
+        fetchMissing: true,
       });
       ({ device, tried } = emb.info);
       const bs = emb.info.batchSize;
@@ -153,16 +154,19 @@ export async function benchEmbed(opts: BenchEmbedOptions = {}): Promise<BenchEmb
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href) {
-  const { values } = parseArgs({
-    options: {
-      quick: { type: 'boolean', default: false },
-      device: { type: 'string', default: 'cpu' },
-      backbone: { type: 'string', multiple: true },
-      resolution: { type: 'string' },
-    },
-  });
+  const values = benchScript('bench/embed.ts', 'embedding throughput per backbone (JSON on stdout)')
+    .option('--quick', 'fewer images')
+    .option('--device <device>', 'auto | cuda | webgpu | cpu', 'cpu')
+    .option(
+      '--backbone <name>',
+      'a backbone to measure (repeatable; default mobilenetv2-imagenet, tiny, vits16-random)',
+      (v: string, p?: string[]) => [...(p ?? []), v],
+    )
+    .option('--resolution <px>', "input size (default: the backbone's)")
+    .parse()
+    .opts<{ quick?: boolean; device: string; backbone?: string[]; resolution?: string }>();
   const result = await benchEmbed({
-    quick: values.quick,
+    quick: !!values.quick,
     device: values.device as DeviceRequest,
     backbones: values.backbone,
     resolution: values.resolution ? Number(values.resolution) : undefined,

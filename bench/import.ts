@@ -14,6 +14,7 @@ import { importInto } from '../server/import/import.ts';
 import { makeThumb } from '../server/import/thumbs.ts';
 import { closeSession, openSession } from '../server/session.ts';
 import { images } from '../server/db/schema.ts';
+import { benchScript } from './util.ts';
 
 export interface BenchImportOptions {
   count?: number;
@@ -164,18 +165,20 @@ export async function benchImport(opts: BenchImportOptions = {}) {
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
-  const a = process.argv.slice(2);
-  const num = (k: string) => {
-    const i = a.indexOf(k);
-    return i >= 0 ? Number(a[i + 1]) : undefined;
-  };
+  const a = benchScript('bench/import.ts', 'import throughput (JSON on stdout)')
+    .option('--count <n>', 'images to import', Number)
+    .option('--repeats <n>', 'timed runs', Number)
+    .option('--concurrency <n>', 'decodes at a time', Number)
+    .option('--no-profile', 'skip the per-stage CPU profile')
+    .parse()
+    .opts<{ count?: number; repeats?: number; concurrency?: number; profile: boolean }>();
   console.log(
     JSON.stringify(
       await benchImport({
-        count: num('--count'),
-        repeats: num('--repeats'),
-        concurrency: num('--concurrency'),
-        profile: !a.includes('--no-profile'),
+        count: a.count,
+        repeats: a.repeats,
+        concurrency: a.concurrency,
+        profile: a.profile,
       }),
       null,
       2,

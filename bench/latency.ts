@@ -9,7 +9,7 @@ import { closeSession, openSession } from '../server/session.ts';
 import { importInto } from '../server/import/import.ts';
 import { startServer } from '../server/serve.ts';
 import { browserPeer, hilt } from '../tests/helpers/peers.ts';
-import { isMain, median, percentile, round } from './util.ts';
+import { benchScript, isMain, median, percentile, round } from './util.ts';
 
 const HUES = [
   [220, 40, 40],
@@ -133,7 +133,10 @@ export async function benchLatency(
   }
 }
 
-if (isMain(import.meta.url))
-  console.log(
-    JSON.stringify(await benchLatency({ quick: process.argv.includes('--quick'), log: console.error }), null, 2),
-  );
+if (isMain(import.meta.url)) {
+  const o = benchScript('bench/latency.ts', 'label → prediction latency (JSON on stdout)')
+    .option('--quick', 'tiny sizes')
+    .parse()
+    .opts<{ quick?: boolean }>();
+  console.log(JSON.stringify(await benchLatency({ quick: !!o.quick, log: console.error }), null, 2));
+}

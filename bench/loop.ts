@@ -3,7 +3,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { childServer, isMain, median, percentile, round, syntheticSession } from './util.ts';
+import { benchScript, childServer, isMain, median, percentile, round, syntheticSession } from './util.ts';
 
 export interface LoopOptions {
   images?: number;
@@ -103,6 +103,9 @@ export async function benchRss(o: { images?: number; quick?: boolean } = {}) {
 }
 
 if (isMain(import.meta.url)) {
-  const quick = process.argv.includes('--quick');
+  const quick = !!benchScript('bench/loop.ts', 'the labelling loop and the memory it takes (JSON on stdout)')
+    .option('--quick', 'tiny sizes')
+    .parse()
+    .opts<{ quick?: boolean }>().quick;
   console.log(JSON.stringify({ loop: await benchLoop({ quick }), rss: await benchRss({ quick }) }, null, 2));
 }

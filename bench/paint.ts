@@ -5,6 +5,7 @@
 import { pathToFileURL } from 'node:url';
 import { resolve } from 'node:path';
 import { launch, startApp } from '../tests/e2e/helpers.ts';
+import { benchScript } from './util.ts';
 
 export interface PaintOptions {
   images?: number;
@@ -115,11 +116,11 @@ export async function benchPaint(opts: PaintOptions = {}): Promise<PaintResult> 
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
-  const args = process.argv.slice(2);
-  const flag = (k: string) => {
-    const i = args.indexOf(k);
-    return i >= 0 ? Number(args[i + 1]) : undefined;
-  };
-  const r = await benchPaint({ presses: flag('--presses'), gapMs: flag('--gap'), log: (l) => console.error(l) });
+  const o = benchScript('bench/paint.ts', 'painting in the browser (JSON on stdout)')
+    .option('--presses <n>', 'key presses', Number)
+    .option('--gap <ms>', 'time between presses', Number)
+    .parse()
+    .opts<{ presses?: number; gap?: number }>();
+  const r = await benchPaint({ presses: o.presses, gapMs: o.gap, log: (l) => console.error(l) });
   console.log(JSON.stringify(r, null, 2));
 }

@@ -9,6 +9,7 @@ import { pathToFileURL } from 'node:url';
 import { resolve } from 'node:path';
 import { fitLogReg } from '../trainer/heads/logreg.ts';
 import { mulberry32 as rng, gauss } from '../trainer/rng.ts';
+import { benchScript } from './util.ts';
 
 export interface RefitBenchOptions {
   sizes?: number[];
@@ -101,8 +102,11 @@ export async function benchRefit(opts: RefitBenchOptions = {}): Promise<{ name: 
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
-  const args = process.argv.slice(2);
-  const ri = args.indexOf('--repeats');
-  const out = await benchRefit({ big: args.includes('--big'), repeats: ri >= 0 ? Number(args[ri + 1]) : undefined });
+  const o = benchScript('bench/refit.ts', 'refit time of the heads (JSON on stdout)')
+    .option('--big', 'the large sizes too')
+    .option('--repeats <n>', 'timed runs', Number)
+    .parse()
+    .opts<{ big?: boolean; repeats?: number }>();
+  const out = await benchRefit({ big: !!o.big, repeats: o.repeats });
   console.log(JSON.stringify(out, null, 2));
 }

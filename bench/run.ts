@@ -5,6 +5,7 @@
 // docs alone.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { Command } from 'commander';
 import { machine, round } from './util.ts';
 
 export interface Check {
@@ -397,31 +398,41 @@ export function table(checks: Check[], m: ReturnType<typeof machine>, date: stri
   ].join('\n');
 }
 
-export async function benchCli(argv: string[]): Promise<void> {
-  if (argv.includes('--help') || argv.includes('-h')) {
-    console.log(`usage: hilt bench [--quick] [--scale] [--only ${Object.keys(BENCHES).join(',')}] [--out DIR] [--no-docs]
+/** `hilt bench`'s options (commander makes its --help); `npx tsx bench/run.ts` parses the same. */
+export function benchCommand(c: Command = new Command('hilt bench')): Command {
+  return c
+    .summary('run the benchmark suite (writes bench/results/<date>.json and the table in docs/benchmarks.md)')
+    .description(
+      `Runs the benchmarks and prints each figure against its target (PASS / SHORT; a SHORT never fails the run). Writes bench/results/<date>.json and regenerates the benchmark table in docs/benchmarks.md (and the segmentation table in docs/segmentation.md).`,
+    )
+    .option('--quick', 'tiny sizes for a CI smoke run (output format only; the docs are left alone)')
+    .option(
+      '--scale',
+      "the large-session benchmarks instead: 100k images end to end, 1M rows for the server's queries, 1M images for the trainer (about an hour on 2 cores; not in CI)",
+    )
+    .option('--only <list>', `run only these benchmarks, comma-separated: ${Object.keys(BENCHES).join(', ')}`)
+    .option('--out <dir>', 'results folder', join('bench', 'results'))
+    .option('--no-docs', 'do not touch the docs')
+    .option('--no-readme', 'the same as --no-docs');
+}
 
-Runs the benchmarks and prints each figure against its target (PASS / SHORT; a SHORT never fails the run).
-Writes bench/results/<date>.json and regenerates the benchmark table in docs/benchmarks.md (and the
-segmentation table in docs/segmentation.md).
-  --quick       tiny sizes for a CI smoke run (output format only; the docs are left alone)
-  --scale       the large-session benchmarks instead: 100k images end to end, 1M rows for the
-                server's queries, 1M images for the trainer (about an hour on 2 cores; not in CI)
-  --only a,b    run only these benchmarks
-  --out DIR     results folder (default bench/results)
-  --no-docs     do not touch the docs (--no-readme: the same)`);
-    return;
-  }
-  const quick = argv.includes('--quick');
-  const onlyArg = argv.includes('--only') ? argv[argv.indexOf('--only') + 1] : null;
+/** `npx tsx bench/run.ts ARGS`: the same command as `hilt bench`. */
+export async function benchCli(argv: string[]): Promise<void> {
+  const c = benchCommand().showHelpAfterError();
+  await c.action(() => benchAction(c)).parseAsync(argv, { from: 'user' });
+}
+
+export async function benchAction(c: Command): Promise<void> {
+  const o = c.opts<{ quick?: boolean; scale?: boolean; only?: string; out: string; docs: boolean; readme: boolean }>();
+  const quick = !!o.quick;
   // the scale benchmarks take an hour on 2 cores: only with --scale, or at smoke sizes with --quick
   const scale = (n: string) => n.startsWith('scale');
-  const names = onlyArg
-    ? onlyArg.split(',')
-    : Object.keys(BENCHES).filter((n) => quick || (argv.includes('--scale') ? scale(n) : !scale(n)));
+  const names = o.only
+    ? o.only.split(',')
+    : Object.keys(BENCHES).filter((n) => quick || (o.scale ? scale(n) : !scale(n)));
   for (const n of names)
-    if (!BENCHES[n]) throw new Error(`unknown benchmark "${n}" (have: ${Object.keys(BENCHES).join(', ')})`);
-  const outDir = argv.includes('--out') ? argv[argv.indexOf('--out') + 1] : join('bench', 'results');
+    if (!BENCHES[n]) c.error(`error: unknown benchmark "${n}" (have: ${Object.keys(BENCHES).join(', ')})`);
+  const outDir = o.out;
   const m = machine();
   const date = new Date().toISOString().slice(0, 10);
   const results: Record<string, unknown> = {};
@@ -474,7 +485,7 @@ segmentation table in docs/segmentation.md).
     (a, b) => Object.keys(BENCHES).indexOf(a.bench) - Object.keys(BENCHES).indexOf(b.bench),
   );
   writeFileSync(latestFile, JSON.stringify({ date, machine: m, checks: merged }, null, 2));
-  if (argv.includes('--no-docs') || argv.includes('--no-readme')) return;
+  if (!o.docs || !o.readme) return;
   replaceMarked('docs/benchmarks.md', 'bench', table(merged, m, date));
   // the segmentation page shows the four upsamplings side by side with the refine time
   if (results.segrefine && !(results.segrefine as { error?: string }).error) {

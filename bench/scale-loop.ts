@@ -9,7 +9,7 @@ import { closeSession, openSession } from '../server/session.ts';
 import { browserPeer, hilt } from '../tests/helpers/peers.ts';
 import { classOf, importScaleSession, makeScaleImages } from './scale-images.ts';
 import { cpuSeconds, healthProbe, rssSampler } from './scale-probe.ts';
-import { isMain, percentile, round } from './util.ts';
+import { benchScript, isMain, percentile, round } from './util.ts';
 
 export interface ScaleLoopOptions {
   images?: number;
@@ -226,17 +226,20 @@ export async function benchScaleLoop(o: ScaleLoopOptions = {}) {
 }
 
 if (isMain(import.meta.url)) {
-  const arg = (k: string) => {
-    const i = process.argv.indexOf(k);
-    return i > 0 ? process.argv[i + 1] : undefined;
-  };
+  const o = benchScript('bench/scale-loop.ts', 'a large session end to end (JSON on stdout)')
+    .option('--images <n>', 'images in the session', Number)
+    .option('--labels <n>', 'labels given', Number)
+    .option('--keep <dir>', 'keep the session in this folder')
+    .option('--quick', 'smoke sizes')
+    .parse()
+    .opts<{ images?: number; labels?: number; keep?: string; quick?: boolean }>();
   console.log(
     JSON.stringify(
       await benchScaleLoop({
-        images: Number(arg('--images')) || undefined,
-        labels: Number(arg('--labels')) || undefined,
-        keepDir: arg('--keep'),
-        quick: process.argv.includes('--quick'),
+        images: o.images || undefined,
+        labels: o.labels || undefined,
+        keepDir: o.keep,
+        quick: !!o.quick,
         log: console.error,
       }),
       null,

@@ -3,7 +3,7 @@
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { childServer, isMain, percentile, round } from './util.ts';
+import { benchScript, childServer, isMain, percentile, round } from './util.ts';
 import { writeRows } from './scale-rows.ts';
 
 export interface QueryTiming {
@@ -132,18 +132,19 @@ export async function benchScaleQueries(
 }
 
 if (isMain(import.meta.url)) {
-  const arg = (k: string) => {
-    const i = process.argv.indexOf(k);
-    return i > 0 ? Number(process.argv[i + 1]) : undefined;
-  };
-  const keep = process.argv.indexOf('--keep');
+  const o = benchScript('bench/scale-queries.ts', "the server's queries on a large session (JSON on stdout)")
+    .option('--images <n>', 'rows in the session', Number)
+    .option('--keep <dir>', 'keep the session in this folder')
+    .option('--quick', 'smoke sizes')
+    .parse()
+    .opts<{ images?: number; keep?: string; quick?: boolean }>();
   console.log(
     JSON.stringify(
       await benchScaleQueries({
-        images: arg('--images'),
-        quick: process.argv.includes('--quick'),
+        images: o.images,
+        quick: !!o.quick,
         log: console.error,
-        keepDir: keep > 0 ? process.argv[keep + 1] : undefined,
+        keepDir: o.keep,
       }),
       null,
       2,

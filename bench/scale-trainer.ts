@@ -7,16 +7,21 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FeatureCache } from '../trainer/features.ts';
+import { configHash } from '../trainer/backbones/folder.ts';
+import { fetchModel } from '../trainer/backbones/registry.ts';
 import { browserPeer, hilt } from '../tests/helpers/peers.ts';
 import { rnd, rowSha, truthIndex, writeRows } from './scale-rows.ts';
 import { healthProbe, rssSampler } from './scale-probe.ts';
-import { isMain, percentile, round } from './util.ts';
+import { benchScript, isMain, percentile, round } from './util.ts';
 
-/** the tiny backbone's feature cache key at the default resolution (trainer/embedder.ts) */
-const TINY_KEY = 'tiny-r224-s448-pooled';
+/** the tiny backbone's feature cache key at the default resolution (trainer/embedder.ts): its folder's config hash */
+async function tinyKey(): Promise<string> {
+  const { dir } = await fetchModel('tiny');
+  return `tiny-${configHash(dir)}-r224-s448-pooled`;
+}
 
-function writeFeatures(sessionsDir: string, name: string, n: number, d: number, classes: number): void {
-  const cache = new FeatureCache(join(sessionsDir, name, 'features'), TINY_KEY);
+function writeFeatures(sessionsDir: string, name: string, key: string, n: number, d: number, classes: number): void {
+  const cache = new FeatureCache(join(sessionsDir, name, 'features'), key);
   const v = new Float32Array(d);
   for (let i = 0; i < n; i++) {
     const c = truthIndex(i, classes);
@@ -40,7 +45,7 @@ export async function benchScaleTrainer(
   try {
     let t = performance.now();
     const { classIds } = writeRows(sessionsDir, name, { images: n, labelled: 2000 / n, classes, predictions: false });
-    writeFeatures(sessionsDir, name, n, d, classes);
+    writeFeatures(sessionsDir, name, await tinyKey(), n, d, classes);
     log(`wrote ${n} rows and ${n} × ${d} features in ${((performance.now() - t) / 1000).toFixed(0)} s`);
     const srvProc = hilt(['serve', '--session', name, '--sessions-dir', sessionsDir, '--port', '0'], {
       HILT_SERVER_STATS_MS: '1000',
@@ -139,15 +144,12 @@ export async function benchScaleTrainer(
 }
 
 if (isMain(import.meta.url)) {
-  const arg = (k: string) => {
-    const i = process.argv.indexOf(k);
-    return i > 0 ? Number(process.argv[i + 1]) : undefined;
-  };
+  const o = benchScript('bench/scale-trainer.ts', 'the trainer on a large session (JSON on stdout)')
+    .option('--images <n>', 'images', Number)
+    .option('--quick', 'smoke sizes')
+    .parse()
+    .opts<{ images?: number; quick?: boolean }>();
   console.log(
-    JSON.stringify(
-      await benchScaleTrainer({ images: arg('--images'), quick: process.argv.includes('--quick'), log: console.error }),
-      null,
-      2,
-    ),
+    JSON.stringify(await benchScaleTrainer({ images: o.images, quick: !!o.quick, log: console.error }), null, 2),
   );
 }

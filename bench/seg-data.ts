@@ -6,8 +6,8 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { createEmbedder } from '../trainer/embed.ts';
-import { resolveBackbone } from '../trainer/backbones/registry.ts';
-import { VERSION } from '../trainer/onnx/make.ts';
+import { fetchModel } from '../trainer/backbones/registry.ts';
+import { configHash } from '../trainer/backbones/folder.ts';
 import { decodeHalf, encodeHalf } from '../trainer/fp16.ts';
 import { loadDataset, type Item } from '../scripts/simulate/dataset.ts';
 import type { SimOptions } from '../scripts/simulate/options.ts';
@@ -51,7 +51,9 @@ export async function loadSegData(o: {
   } as unknown as SimOptions;
   const ds = await loadDataset(sim, work);
   const all = [...ds.pool, ...ds.test];
-  const key = `${o.style}-${o.count}-${seed}-${size.join('x')}-${backbone.replace(/[\\/.]+/g, '_')}${graphVersion(backbone)}`;
+  // the model folder's config hash in the key: grids of a rebuilt or replaced model are not the cached ones
+  const folder = (await fetchModel(backbone, { offline: true })).dir;
+  const key = `${o.style}-${o.count}-${seed}-${size.join('x')}-${backbone.replace(/[\\/.]+/g, '_')}-${configHash(folder)}`;
   const file = join(work, `${key}.grids`);
   let grids: SegScene['grid'][];
   let note = `${backbone} (cached)`;
@@ -93,13 +95,6 @@ export async function loadSegData(o: {
     backbone,
     note,
   };
-}
-
-/** A generated backbone's graph version from 2 on (a new graph can mean another grid: not the cached one). */
-function graphVersion(backbone: string): string {
-  const spec = resolveBackbone(backbone);
-  const v = spec.kind === 'generated' ? VERSION[spec.generated] : 0;
-  return v >= 2 ? `-v${v}` : '';
 }
 
 function pack(gs: SegScene['grid'][]): Buffer {

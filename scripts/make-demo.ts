@@ -9,6 +9,7 @@
 //                           (no annotation), polygons — the same polygons the masks were rasterised from.
 // Usage: npx tsx scripts/make-demo.ts [dir=data/demo] [--count 1000] [--seed 1] [--size 320x240] [--cue shape|colour] [--folders]
 //   --folders: also class-folders/<shape>/img-0001.jpg (hard links): what `hilt simulate --data DIR` reads
+import { Command } from 'commander';
 import { existsSync, linkSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -225,17 +226,23 @@ export async function createDemoSession(
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
-  const args = process.argv.slice(2);
-  const flag = (k: string) => {
-    const i = args.indexOf(k);
-    return i >= 0 ? args.splice(i, 2)[1] : undefined;
-  };
-  const count = Number(flag('--count') ?? DEMO_COUNT),
-    seed = Number(flag('--seed') ?? 1);
-  const size = (flag('--size') ?? '320x240').split('x').map(Number) as [number, number];
-  const cue = (flag('--cue') ?? 'shape') as 'shape' | 'colour';
-  const folders = args.includes('--folders');
-  const dir = resolve(args.filter((a) => a !== '--folders')[0] ?? 'data/demo');
+  const c = new Command('npx tsx scripts/make-demo.ts')
+    .description('the demo pictures (shapes on backgrounds) and their labels')
+    .argument('[dir]', 'output folder', 'data/demo')
+    .option('--count <n>', 'pictures', String(DEMO_COUNT))
+    .option('--seed <n>', 'seed', '1')
+    .option('--size <WxH>', 'picture size', '320x240')
+    .option('--cue <cue>', 'shape | colour: what tells the classes apart', 'shape')
+    .option('--folders', 'also link them as class-folders (<dir>/class-folders/<class>/)')
+    .showHelpAfterError()
+    .parse();
+  const o = c.opts<{ count: string; seed: string; size: string; cue: string; folders?: boolean }>();
+  const count = Number(o.count),
+    seed = Number(o.seed);
+  const size = o.size.split('x').map(Number) as [number, number];
+  const cue = o.cue as 'shape' | 'colour';
+  const folders = !!o.folders;
+  const dir = resolve(c.processedArgs[0] as string);
   const t0 = Date.now();
   const { items } = await makeDemoImages(dir, { count, seed, size, cue });
   if (folders) {

@@ -12,6 +12,7 @@
 //             `hexcode` = file name under package/color/svg/, `skintone` non-empty on variants, which are skipped),
 //             SVGs on a 72×72 viewBox rendered at 72×72.
 // The artwork has transparent backgrounds: every picture is flattened onto white and written without alpha.
+import { Command } from 'commander';
 import { createHash } from 'node:crypto';
 import { existsSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -218,30 +219,27 @@ export async function makeEmoji(
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
-  const args = process.argv.slice(2);
-  if (args.includes('--help') || args.includes('-h')) {
-    console.log(HELP);
-    process.exit(0);
-  }
-  const flag = (k: string) => {
-    const i = args.indexOf(k);
-    return i >= 0 ? args.splice(i, 2)[1] : undefined;
-  };
-  const source = flag('--source'),
-    count = Number(flag('--count') ?? 900),
-    seed = Number(flag('--seed') ?? 1),
-    tarball = flag('--tarball');
-  if (!source || !Object.hasOwn(SOURCES, source)) {
-    console.error(`--source must be google or openmoji\n\n${HELP}`);
-    process.exit(2);
-  }
-  if (!Number.isInteger(count) || count < 2 || !Number.isInteger(seed)) {
-    console.error(`--count must be an integer ≥ 2 and --seed an integer\n\n${HELP}`);
-    process.exit(2);
-  }
+  const c = new Command('npx tsx scripts/make-emoji.ts')
+    .argument('[dir]', 'output folder (default data/emoji-<source>)')
+    .option('--source <source>', 'google | openmoji')
+    .option('--count <n>', 'pictures', '900')
+    .option('--seed <n>', 'seed of the draw', '1')
+    .option('--tarball <path>', 'a packed <name>-<version>.tgz')
+    .addHelpText('after', '\n' + HELP.split('\n').slice(2).join('\n'))
+    .showHelpAfterError()
+    .parse();
+  const o = c.opts<{ source?: string; count: string; seed: string; tarball?: string }>();
+  const source = o.source,
+    count = Number(o.count),
+    seed = Number(o.seed),
+    tarball = o.tarball;
+  if (!source || !Object.hasOwn(SOURCES, source))
+    c.error('error: --source must be google or openmoji', { exitCode: 2 });
+  if (!Number.isInteger(count) || count < 2 || !Number.isInteger(seed))
+    c.error('error: --count must be an integer ≥ 2 and --seed an integer', { exitCode: 2 });
   const t0 = Date.now();
   try {
-    const { dir, items } = await makeEmoji(resolve(args[0] ?? `data/emoji-${source}`), {
+    const { dir, items } = await makeEmoji(resolve((c.args[0] as string | undefined) ?? `data/emoji-${source}`), {
       source: source as Source,
       count,
       seed,

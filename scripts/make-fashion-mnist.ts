@@ -5,6 +5,7 @@
 // balanced by class, drawn without replacement by a seeded shuffle, so (N, seed) always writes the same files.
 // The package (39 MB packed, ~155 MB of JSON) is deliberately not a dependency of hilt: see HELP for where
 // it is taken from.
+import { Command } from 'commander';
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -151,25 +152,23 @@ export async function makeFashionMnist(
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
-  const args = process.argv.slice(2);
-  if (args.includes('--help') || args.includes('-h')) {
-    console.log(HELP);
-    process.exit(0);
-  }
-  const flag = (k: string) => {
-    const i = args.indexOf(k);
-    return i >= 0 ? args.splice(i, 2)[1] : undefined;
-  };
-  const count = Number(flag('--count') ?? 1500),
-    seed = Number(flag('--seed') ?? 1),
-    tarball = flag('--tarball');
-  if (!Number.isInteger(count) || count < 10 || !Number.isInteger(seed)) {
-    console.error(`--count must be an integer ≥ 10 and --seed an integer\n\n${HELP}`);
-    process.exit(2);
-  }
+  const c = new Command('npx tsx scripts/make-fashion-mnist.ts')
+    .argument('[dir]', 'output folder', 'data/fashion-mnist')
+    .option('--count <n>', 'pictures', '1500')
+    .option('--seed <n>', 'seed of the draw', '1')
+    .option('--tarball <path>', 'a packed tarball of the package')
+    .addHelpText('after', '\n' + HELP.split('\n').slice(2).join('\n'))
+    .showHelpAfterError()
+    .parse();
+  const o = c.opts<{ count: string; seed: string; tarball?: string }>();
+  const count = Number(o.count),
+    seed = Number(o.seed),
+    tarball = o.tarball;
+  if (!Number.isInteger(count) || count < 10 || !Number.isInteger(seed))
+    c.error('error: --count must be an integer ≥ 10 and --seed an integer', { exitCode: 2 });
   const t0 = Date.now();
   try {
-    const { dir, items } = await makeFashionMnist(resolve(args[0] ?? 'data/fashion-mnist'), { count, seed, tarball });
+    const { dir, items } = await makeFashionMnist(resolve(c.processedArgs[0] as string), { count, seed, tarball });
     console.log(JSON.stringify({ dir, images: items.length, seconds: (Date.now() - t0) / 1000 }));
   } catch (e) {
     console.error(`make-fashion-mnist: ${(e as Error).message}`);

@@ -4,6 +4,7 @@
 // plus <dir>/labels.csv (`path,label`). Samples are drawn without replacement, balanced by class
 // (N/10 each, the remainder spread over the first classes), chosen by a seeded shuffle so the same
 // (N, seed) always writes the same files. Usage: npx tsx scripts/make-mnist.ts [dir=data/mnist] [--count 2000] [--seed 1]
+import { Command } from 'commander';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
@@ -128,14 +129,17 @@ export async function writeClassFolders(
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
-  const args = process.argv.slice(2);
-  const flag = (k: string) => {
-    const i = args.indexOf(k);
-    return i >= 0 ? args.splice(i, 2)[1] : undefined;
-  };
-  const count = Number(flag('--count') ?? 2000),
-    seed = Number(flag('--seed') ?? 1);
+  const c = new Command('npx tsx scripts/make-mnist.ts')
+    .description('N MNIST digits from the mnist package as class-folders (for `hilt simulate --data`)')
+    .argument('[dir]', 'output folder', 'data/mnist')
+    .option('--count <n>', 'digits', '2000')
+    .option('--seed <n>', 'seed of the draw', '1')
+    .showHelpAfterError()
+    .parse();
+  const o = c.opts<{ count: string; seed: string }>();
+  const count = Number(o.count),
+    seed = Number(o.seed);
   const t0 = Date.now();
-  const { dir, items } = await makeMnist(resolve(args[0] ?? 'data/mnist'), { count, seed });
+  const { dir, items } = await makeMnist(resolve(c.processedArgs[0] as string), { count, seed });
   console.log(JSON.stringify({ dir, images: items.length, seconds: (Date.now() - t0) / 1000 }));
 }

@@ -1,33 +1,25 @@
-// Usage: npx tsx scripts/make-tiny-backbone.ts [--out DIR] [--kind tiny|vits16] [--force]
-// Writes a random-weight backbone folder with DINOv3 ViT-S/16's signature (see trainer/onnx/).
-import { parseArgs } from 'node:util';
-import { makeBackboneFolder, type GeneratedKind } from '../trainer/onnx/make.ts';
+// Usage: npx tsx scripts/make-tiny-backbone.ts [--kind tiny|vits16] [--out DIR] [--force]
+// Writes a random-weight backbone folder with DINOv3 ViT-S/16's signature (see trainer/onnx/): the same as
+// `hilt fetch-model tiny` (or vits16-random), or into another folder with --out.
+import path from 'node:path';
+import { Command, Option } from 'commander';
+import { fetchModel, MODELS_DIR, resolveBackbone } from '../trainer/backbones/registry.ts';
+import { makeBackboneFolder } from '../trainer/onnx/make.ts';
 
-const { values } = parseArgs({
-  options: {
-    out: { type: 'string' },
-    kind: { type: 'string', default: 'tiny' },
-    force: { type: 'boolean', default: false },
-    help: { type: 'boolean', short: 'h', default: false },
-  },
-});
+const o = new Command('npx tsx scripts/make-tiny-backbone.ts')
+  .description('a random-weight backbone folder: tiny (small, informative) or vits16 (full-size ViT-S/16 graph)')
+  .addOption(new Option('--kind <kind>', 'which graph').choices(['tiny', 'vits16']).default('tiny'))
+  .option('--out <dir>', 'the model folder (default: its place in models/)')
+  .option('--force', 'regenerate even if the folder is current')
+  .showHelpAfterError()
+  .parse()
+  .opts<{ kind: 'tiny' | 'vits16'; out?: string; force?: boolean }>();
 
-if (values.help) {
-  console.log('usage: make-tiny-backbone [--out DIR] [--kind tiny|vits16] [--force]');
-  console.log('  tiny   (default) small informative random backbone → models/tiny-dinov3/');
-  console.log('  vits16 full-size ViT-S/16-shaped random graph for benchmarks → models/vits16-random/');
-  process.exit(0);
+const name = o.kind === 'tiny' ? 'tiny' : 'vits16-random';
+if (o.out && path.resolve(o.out) !== resolveBackbone(name, MODELS_DIR).dir) {
+  const r = makeBackboneFolder({ kind: o.kind, out: o.out, force: o.force });
+  console.log(r.written ? `wrote ${r.dir} (${(r.bytes / 1e6).toFixed(1)} MB)` : `up to date: ${r.dir}`);
+} else {
+  const r = await fetchModel(name, { force: o.force });
+  console.log(`${r.dir}: ${r.detail}`);
 }
-if (values.kind !== 'tiny' && values.kind !== 'vits16') {
-  console.error(`unknown --kind ${values.kind} (expected tiny or vits16)`);
-  process.exit(2);
-}
-
-const t0 = performance.now();
-const r = makeBackboneFolder({ kind: values.kind as GeneratedKind, out: values.out, force: values.force });
-const ms = Math.round(performance.now() - t0);
-console.log(
-  r.written
-    ? `wrote ${r.dir} (${(r.bytes / 1e6).toFixed(1)} MB, ${r.params} params, ${ms} ms)`
-    : `up to date: ${r.dir} (use --force to regenerate)`,
-);

@@ -11,11 +11,12 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
+import { Command } from 'commander';
 import { makeDemoImages } from './make-demo.ts';
 import { createEmbedder } from '../trainer/embed.ts';
 import { fitLogReg, predictProba } from '../trainer/heads/logreg.ts';
-import { ensureBackboneFolder, writeAtomic, MODELS_DIR } from '../trainer/onnx/make.ts';
+import { writeAtomic } from '../trainer/onnx/make.ts';
+import { fetchModel, MODELS_DIR } from '../trainer/backbones/registry.ts';
 import {
   loadMobilenetKeras,
   mobilenetConfig,
@@ -198,7 +199,7 @@ export function probeAccuracy(
 }
 
 export async function embedPooled(backbone: string, files: string[]): Promise<{ X: Float32Array; d: number }> {
-  const e = await createEmbedder({ backbone, device: 'cpu', offline: true });
+  const e = await createEmbedder({ backbone, device: 'cpu', offline: true, fetchMissing: true });
   try {
     const d = e.info.pooledDim;
     const X = new Float32Array(files.length * d);
@@ -213,24 +214,26 @@ export async function embedPooled(backbone: string, files: string[]): Promise<{ 
 }
 
 async function main() {
-  const { values } = parseArgs({
-    options: {
-      count: { type: 'string', default: '400' },
-      'per-class': { type: 'string', default: '5,10,25' },
-      variants: { type: 'string', default: 'mobilenet,mobilenet-pm1,shuffled,tiny' },
-      data: { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
-  if (values.help) {
-    console.log(
-      'usage: probe-backbone [--count 400] [--per-class 5,10,25] [--variants mobilenet,mobilenet-pm1,shuffled,tiny]\n       probe-backbone --data DIR,DIR,mnist:2000 --variants layer:out_relu,layer:block_13_expand_relu,mobilenetv2-imagenet',
-    );
-    return;
-  }
+  const values = new Command('npx tsx scripts/probe-backbone.ts')
+    .description(
+      "linear probe of a backbone's pooled features: on the shape-only demo pictures (default), or with --data " +
+        'on class-folders sets (mnist:N for MNIST digits) per pooled layer of MobileNetV2',
+    )
+    .option('--count <n>', 'demo pictures', '400')
+    .option('--per-class <list>', 'labels per class, comma-separated', '5,10,25')
+    .option(
+      '--variants <list>',
+      'mobilenet, mobilenet-pm1, shuffled, tiny; with --data: layer:<keras layer> or a backbone name',
+      'mobilenet,mobilenet-pm1,shuffled,tiny',
+    )
+    .option('--data <list>', 'class-folders sets, comma-separated (mnist:N for N MNIST digits)')
+    .showHelpAfterError()
+    .parse()
+    .opts<{ count: string; perClass: string; variants: string; data?: string }>();
+  const perClass = values.perClass;
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'hilt-probe-'));
   if (values.data) {
-    await probeLayers(values.data.split(','), values.variants!.split(','), tmp);
+    await probeLayers(values.data.split(','), values.variants.split(','), tmp);
     fs.rmSync(tmp, { recursive: true, force: true });
     return;
   }
@@ -241,19 +244,19 @@ async function main() {
   });
   const y = Int32Array.from(items.map((i) => i.classIndex - 1));
   const folders: Record<string, () => Promise<string>> = {
-    mobilenet: async () => (await ensureBackboneFolder({ kind: 'mobilenetv2' })).dir,
+    mobilenet: async () => (await fetchModel('mobilenetv2-imagenet')).dir,
     'mobilenet-pm1': () => mobilenetVariant(path.join(tmp, 'pm1'), { plusMinusOne: true }),
     shuffled: () => mobilenetVariant(path.join(tmp, 'shuffled'), { shuffled: true }),
     tiny: async () => 'tiny',
   };
-  for (const v of values.variants!.split(',')) {
+  for (const v of values.variants.split(',')) {
     const t0 = performance.now();
     const { X, d } = await embedPooled(
       await folders[v](),
       items.map((i) => i.file),
     );
     const secs = (performance.now() - t0) / 1000;
-    for (const k of values['per-class']!.split(',').map(Number)) {
+    for (const k of perClass.split(',').map(Number)) {
       console.log(
         JSON.stringify({
           variant: v,

@@ -3,6 +3,7 @@
 // --mnist), flips 10 % of N random labels, runs the trainer's k-fold (trainer/quality/kfold.ts) with each
 // L2 given and prints precision at k = flipped per ranking score, over 4 draws.
 // Usage: npx tsx scripts/probe-label-noise.ts WORKDIR [N=300] [folds=5] [l2=0.3,0.01]
+import { Command } from 'commander';
 import { createHash } from 'node:crypto';
 import { readFileSync, readdirSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
@@ -11,14 +12,18 @@ import { KFold } from '../trainer/quality/kfold.ts';
 import { Slicer } from '../trainer/quality/slices.ts';
 import { mulberry32 } from '../trainer/rng.ts';
 
-const [work, nArg, kArg, l2Arg] = process.argv.slice(2);
-if (!work) {
-  console.error('usage: npx tsx scripts/probe-label-noise.ts WORKDIR [N] [folds] [l2,l2,…]');
-  process.exit(2);
-}
-const N = Number(nArg ?? 300),
-  K = Number(kArg ?? 5),
-  l2s = (l2Arg ?? '0.3,0.01').split(',').map(Number);
+const cli = new Command('npx tsx scripts/probe-label-noise.ts')
+  .description('precision at k of the k-fold review on flipped labels, from a `hilt simulate --work` folder')
+  .argument('<workdir>', 'the simulate --work folder (with --keep)')
+  .argument('[N]', 'labels', '300')
+  .argument('[folds]', 'folds', '5')
+  .argument('[l2]', 'L2 values, comma-separated', '0.3,0.01')
+  .showHelpAfterError()
+  .parse();
+const [work, nArg, kArg, l2Arg] = cli.processedArgs as string[];
+const N = Number(nArg),
+  K = Number(kArg),
+  l2s = l2Arg.split(',').map(Number);
 const key = readdirSync(join(work, 'features')).find((f) => f.endsWith('-pooled'))!;
 const cache = new FeatureCache(join(work, 'features'), key);
 const paths = readFileSync(join(work, 'pool-r1.csv'), 'utf8').trim().split('\n').slice(1);

@@ -5,10 +5,10 @@
 // Prints per draw: correct labels flagged at score ≥ 0.9, flags, their precision and recall against the
 // flips, and precision at k = flips of the ranking.
 // Usage: npx tsx scripts/probe-review.ts [--count 600] [--labels 32,200,400] [--flip 0,0.1] [--draws 5]
+import { Command } from 'commander';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
 import { makeDemoImages } from './make-demo.ts';
 import { embedPooled } from './probe-backbone.ts';
@@ -83,14 +83,15 @@ export async function reviewTrial(pool: Pool, n: number, flipRate: number, seed:
 }
 
 async function main() {
-  const { values } = parseArgs({
-    options: {
-      count: { type: 'string', default: '600' },
-      labels: { type: 'string', default: '32,200,400' },
-      flip: { type: 'string', default: '0,0.1' },
-      draws: { type: 'string', default: '5' },
-    },
-  });
+  const values = new Command('npx tsx scripts/probe-review.ts')
+    .description('the review list on demo pictures with flipped labels: precision and recall per trial')
+    .option('--count <n>', 'demo pictures', '600')
+    .option('--labels <list>', 'labels given, comma-separated', '32,200,400')
+    .option('--flip <list>', 'shares of flipped labels, comma-separated', '0,0.1')
+    .option('--draws <n>', 'draws per setting', '5')
+    .showHelpAfterError()
+    .parse()
+    .opts<{ count: string; labels: string; flip: string; draws: string }>();
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'hilt-review-'));
   try {
     const pool = await demoPool(tmp, Number(values.count));

@@ -6,15 +6,17 @@
 // the model *before* the label just given, as the UI does. Not the same: no timing, the lists are computed
 // on every label (the trainer may skip a publish when labels come fast).
 // Usage: npx tsx scripts/probe-strategies.ts --data DIR [--budget 300] [--repeats 6] [--every 10]
-//          [--variants sequential,random,uncertain,cover3] [--seed 1] [--backbone mobilenetv2-imagenet]
+//          [--variants sequential,random,uncertain,cover3] [--seed 1] [--backbone mobilenetv2-imagenet] (--help)
 // Variants: sequential, random, uncertain (the trainer's list as is), coverK (uncertain with classCover K),
 // mix (uncertain with 20 % random), typical, typiclust (uncertain whose cold start has labels + 1 clusters, ≤ 50),
 // tcK (typiclust with at most K clusters: the cold start reaches ~K labels).
 import { createHash } from 'node:crypto';
+import { Command } from 'commander';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { createEmbedder } from '../trainer/embed.ts';
-import { MOBILENET_VERSION } from '../trainer/onnx/mobilenet.ts';
+import { fetchModel } from '../trainer/backbones/registry.ts';
+import { configHash } from '../trainer/backbones/folder.ts';
 import { fitLogReg, predictProba, type LogRegModel } from '../trainer/heads/logreg.ts';
 import { mulberry32 } from '../trainer/rng.ts';
 import { isVal } from '../common/split.ts';
@@ -23,22 +25,37 @@ import { loadDataset, poolCsv, type Item } from './simulate/dataset.ts';
 import { parseSimArgs } from './simulate/options.ts';
 import { shuffled } from './make-mnist.ts';
 
-const args = process.argv.slice(2);
-const flag = (k: string, d: string) => {
-  const i = args.indexOf(k);
-  return i >= 0 ? args.splice(i, 2)[1] : d;
-};
-const data = flag('--data', ''),
-  budget = Number(flag('--budget', '300')),
-  repeats = Number(flag('--repeats', '6'));
-const every = Number(flag('--every', '10')),
-  seed = Number(flag('--seed', '1')),
-  backbone = flag('--backbone', 'mobilenetv2-imagenet');
-const variants = flag('--variants', 'sequential,random,uncertain,cover3').split(',');
-if (!data) {
-  console.error('usage: npx tsx scripts/probe-strategies.ts --data DIR [--budget N] [--repeats N] [--variants a,b]');
-  process.exit(2);
-}
+const cli = new Command('npx tsx scripts/probe-strategies.ts')
+  .description('replays the labelling loop on precomputed features to compare suggestion-rule variants')
+  .requiredOption('--data <dir>', 'a labelled dataset (class-folders or a CSV), as `hilt simulate --data`')
+  .option('--budget <n>', 'labels per run', '300')
+  .option('--repeats <n>', 'runs per variant', '6')
+  .option('--every <k>', 'evaluate every k labels', '10')
+  .option('--seed <n>', 'seed for the split and the orders', '1')
+  .option('--backbone <name>', 'backbone of the features', 'mobilenetv2-imagenet')
+  .option('--variants <list>', 'comma-separated (see the top of this file)', 'sequential,random,uncertain,cover3')
+  .option('--out <file>', 'write the curves (JSON) here after every run')
+  .option('--merge <list>', 'summarise the curves of these --out files (runs made in several processes)')
+  .showHelpAfterError()
+  .parse()
+  .opts<{
+    data: string;
+    budget: string;
+    repeats: string;
+    every: string;
+    seed: string;
+    backbone: string;
+    variants: string;
+    out?: string;
+    merge?: string;
+  }>();
+const data = cli.data,
+  budget = Number(cli.budget),
+  repeats = Number(cli.repeats);
+const every = Number(cli.every),
+  seed = Number(cli.seed),
+  backbone = cli.backbone;
+const variants = cli.variants.split(',');
 
 const parsed = parseSimArgs(['--data', data, '--seed', String(seed), '--backbone', backbone]);
 if (parsed === 'help') process.exit(0);
@@ -46,11 +63,11 @@ const o = parsed;
 const ds = await loadDataset(o, resolve('.tmp'));
 const C = ds.classNames.length;
 
-/** pooled features of every item, cached in .tmp by (files, backbone, its graph version, resolution) */
+/** pooled features of every item, cached in .tmp by (files, backbone, its folder's config hash, resolution) */
 async function features(items: Item[]): Promise<{ X: Float32Array; d: number }> {
-  const graph = backbone === 'mobilenetv2-imagenet' ? [MOBILENET_VERSION] : []; // v3 pools another map than v2
+  const folder = (await fetchModel(backbone, { offline: true })).dir;
   const key = createHash('sha256')
-    .update(JSON.stringify([backbone, o.resolution, items.map((i) => i.file), ...graph]))
+    .update(JSON.stringify([backbone, o.resolution, items.map((i) => i.file), configHash(folder)]))
     .digest('hex')
     .slice(0, 16);
   const file = join('.tmp', 'probe-features', `${key}.f32`);
@@ -59,7 +76,13 @@ async function features(items: Item[]): Promise<{ X: Float32Array; d: number }> 
     const X = new Float32Array(buf.buffer, buf.byteOffset, buf.byteLength / 4).slice();
     return { X, d: X.length / items.length };
   }
-  const e = await createEmbedder({ backbone, device: 'cpu', offline: true, resolution: o.resolution });
+  const e = await createEmbedder({
+    backbone,
+    device: 'cpu',
+    offline: true,
+    resolution: o.resolution,
+    fetchMissing: true,
+  });
   const rows: Float32Array[] = new Array(items.length);
   const t0 = performance.now();
   await e.embedPaths(
@@ -173,9 +196,9 @@ function run(variant: string, repeat: number): number[] {
 
 const xs = Array.from({ length: Math.floor(budget / every) }, (_, k) => (k + 1) * every);
 const curves: Record<string, number[][]> = {};
-const out = flag('--out', '');
+const out = cli.out ?? '';
 // --merge a.json,b.json: the summary of runs made in several processes (one per core)
-const merge = flag('--merge', '');
+const merge = cli.merge ?? '';
 if (merge) for (const f of merge.split(',')) Object.assign(curves, JSON.parse(readFileSync(f, 'utf8')).curves);
 const t0 = performance.now();
 for (const v of merge ? [] : variants) {

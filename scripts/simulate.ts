@@ -1,14 +1,23 @@
 // `npx hilt simulate`: how many labels would my dataset need with each strategy? A simulated annotator
 // labels a dataset with known answers through a real server and a real trainer (scripts/simulate/run.ts),
-// once per strategy and repeat, and the curves, the headline and a plot land in --out. `--help` for usage.
+// once per strategy and repeat, and the curves, the headline and a plot land in --out. `--help` for usage
+// (the options: scripts/simulate/options.ts).
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import type { Command } from 'commander';
 import { loadDataset } from './simulate/dataset.ts';
 import { makeBaseSession } from './simulate/prepare.ts';
 import { localRunner, runAll, workerRunner, type Runner, type Task, type TaskResult } from './simulate/runner.ts';
-import { parseSimArgs, USAGE, UsageError, type SimOptions } from './simulate/options.ts';
+import {
+  parseSimArgs,
+  simOptionsFrom,
+  simulateCommand,
+  USAGE,
+  UsageError,
+  type SimOptions,
+} from './simulate/options.ts';
 import { ratioSpread, type CurvePoint, type Headline } from './simulate/report.ts';
 import { pickShares } from './simulate/picks.ts';
 import { eceRows } from './simulate/calibration-report.ts';
@@ -29,32 +38,37 @@ export interface SimulateResult {
   seconds: number;
 }
 
+/** `npx tsx scripts/simulate.ts ARGS` (and tests): the same command as `hilt simulate`, parsed by commander. */
 export async function simulateCli(argv: string[]): Promise<void> {
-  let o: SimOptions | 'help';
+  const c = simulateCommand().showHelpAfterError();
+  await c.action(() => simulateAction(c)).parseAsync(argv, { from: 'user' });
+}
+
+/** What `hilt simulate` runs once its command is parsed: a bad value is a usage error (exit code 2). */
+export async function simulateAction(c: Command): Promise<void> {
+  let o: SimOptions;
   try {
-    o = parseSimArgs(argv);
+    o = simOptionsFrom(c);
   } catch (e) {
     if (!(e instanceof UsageError)) throw e;
-    console.error(`hilt simulate: ${e.message}\n\n${USAGE}`);
-    process.exitCode = 2;
-    return;
+    c.error(`error: ${e.message}`, { exitCode: 2, code: 'hilt.usage' });
   }
-  if (o === 'help') {
-    console.log(USAGE);
-    return;
-  }
+  await runSimulate(o);
+}
+
+/** Runs a simulation (or re-renders one, --report) and says which files it wrote. */
+export async function runSimulate(o: SimOptions): Promise<void> {
+  const rel = (f: string) => relative(process.cwd(), f) || f;
   if (o.report) {
     // re-render a measurement: the curves, headlines, table and plot are derived from its runs
     const rec = JSON.parse(readFileSync(o.report, 'utf8')) as SimRecord;
     if (rec.version !== 1 || !rec.runs) throw new Error(`${o.report}: not a simulate.json`);
     mkdirSync(o.out, { recursive: true });
     const r = writeReport(rec, o.out);
-    const rel = (f: string) => relative(process.cwd(), f) || f;
     process.stdout.write(`wrote ${rel(r.files.json)}, ${rel(r.files.md)}, ${rel(r.files.svg)}\n`);
     return;
   }
   const r = await simulate(o);
-  const rel = (f: string) => relative(process.cwd(), f) || f;
   process.stdout.write(`\nwrote ${rel(r.files.json)}, ${rel(r.files.md)}, ${rel(r.files.svg)}\n`);
 }
 

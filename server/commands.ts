@@ -92,10 +92,11 @@ export async function sessionsCmd(o: { sessionsDir: string; json?: boolean }) {
     );
 }
 
-export async function fetchModelCmd(name: string, o: { out: string }) {
-  const { fetchModel } = await import('../trainer/backbones/load.ts');
-  const dir = await fetchModel(name, o.out);
-  console.log(`model saved in ${dir}; use it with --backbone ${dir} --offline`);
+export async function fetchModelCmd(name: string, o: { out: string; from?: string; force?: boolean }) {
+  const { fetchModel, MODELS_DIR } = await import('../trainer/backbones/registry.ts');
+  const r = await fetchModel(name, { modelsDir: o.out, from: o.from, force: o.force });
+  const byName = o.out === MODELS_DIR && !name.includes('/');
+  console.log(`${r.dir}: ${r.detail}; use it with --backbone ${byName ? name : r.dir}`);
 }
 
 export async function tokenCmd(action: 'add' | 'remove' | 'list', name: string, o: { sessionsDir: string }) {

@@ -1,17 +1,20 @@
 // @vitest-environment node
-// The tiny backbone through the real transformers.js path, device selection, offline failure,
-// and the embedding pipeline's per-item error handling.
+// The tiny backbone through the real transformers.js path, device selection, offline failure, the registry
+// (one entry per backbone; `hilt fetch-model` makes folders, loading only reads them; the cache key from the
+// folder's config hash), and the embedding pipeline's per-item error handling.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import sharp, { type Sharp } from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AutoImageProcessor, AutoModel, env, RawImage, Tensor } from '@huggingface/transformers';
-import { makeBackboneFolder, DEFAULT_FOLDER } from '../trainer/onnx/make.ts';
+import { makeBackboneFolder } from '../trainer/onnx/make.ts';
 import { varint } from '../trainer/onnx/proto.ts';
 import { selectDevice } from '../trainer/backbones/device.ts';
 import { BackboneLoadError, loadBackbone } from '../trainer/backbones/load.ts';
-import { localHubFolder, resolveBackbone } from '../trainer/backbones/registry.ts';
+import { BACKBONES, fetchModel, resolveBackbone } from '../trainer/backbones/registry.ts';
+import { configHash, hasModel } from '../trainer/backbones/folder.ts';
+import { loopEmbedder } from '../trainer/embedder.ts';
 import { createEmbedder, segmentationSize, type Embedder, type EmbedItemResult } from '../trainer/embed.ts';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'hilt-backbone-'));
@@ -57,12 +60,14 @@ describe('ONNX writer', () => {
   });
 });
 
+const TINY = resolveBackbone('tiny').dir;
+
 describe('tiny backbone through transformers.js', () => {
-  beforeAll(() => makeBackboneFolder({ kind: 'tiny' }));
+  beforeAll(() => fetchModel('tiny'));
 
   it('AutoModel loads the local folder offline and matches DINOv3 output shapes for two sizes', async () => {
     env.allowRemoteModels = false;
-    const model = await AutoModel.from_pretrained(DEFAULT_FOLDER.tiny, { device: 'cpu', dtype: 'fp32' });
+    const model = await AutoModel.from_pretrained(TINY, { device: 'cpu', dtype: 'fp32' });
     expect(model.constructor.name).toBe('DINOv3ViTModel');
     for (const [B, H, W] of [
       [2, 224, 224],
@@ -83,7 +88,7 @@ describe('tiny backbone through transformers.js', () => {
   });
 
   it("our sharp preprocessing reproduces the folder's image processor", async () => {
-    const proc = await AutoImageProcessor.from_pretrained(DEFAULT_FOLDER.tiny);
+    const proc = await AutoImageProcessor.from_pretrained(TINY);
     expect(proc.constructor.name).toBe('DINOv3ViTImageProcessor');
     const px = Buffer.alloc(320 * 240 * 3);
     for (let i = 0; i < px.length; i++) px[i] = ((i / 3) % 320) * 0.7 + (i % 3) * 40; // smooth gradient
@@ -168,23 +173,31 @@ describe('embedder', () => {
 
 describe('hub backbones without internet', () => {
   // a machine that ran `hilt fetch-model` has a local copy: then there is nothing to fail
-  const spec = resolveBackbone('dinov3-vits16');
-  const hasLocal = spec.kind === 'hub' && fs.existsSync(path.join(localHubFolder(spec.hubId), 'onnx', 'model.onnx'));
+  const hasLocal = hasModel(resolveBackbone('dinov3-vits16').dir);
 
-  it.skipIf(hasLocal)('loading dinov3-vits16 offline fails with a clear, typed error', async () => {
+  it.skipIf(hasLocal)('loading dinov3-vits16 without its folder fails with a clear, typed error', async () => {
     const err = await loadBackbone({ backbone: 'dinov3-vits16', offline: true }).catch((e) => e);
     expect(err).toBeInstanceOf(BackboneLoadError);
-    expect(err.kind).toBe('offline');
+    expect(err.kind).toBe('missing');
     expect(err.message).toMatch(
-      /cannot download onnx-community\/dinov3-vits16.*npx hilt fetch-model.*--backbone mobilenetv2-imagenet/,
+      /no model folder for dinov3-vits16 in .*onnx-community\/dinov3-vits16.*run `npx hilt fetch-model dinov3-vits16`.*Hugging Face hub.*--backbone mobilenetv2-imagenet/,
     );
+  });
+
+  it('fetch-model of a hub backbone offline says it cannot download, and names the command', async () => {
+    const models = path.join(tmp, 'offline-models');
+    const err = await fetchModel('dinov3-vits16', { modelsDir: models, offline: true }).catch((e) => e);
+    expect(err).toBeInstanceOf(BackboneLoadError);
+    expect(err.kind).toBe('offline');
+    expect(err.message).toMatch(/cannot download onnx-community\/dinov3-vits16.*npx hilt fetch-model dinov3-vits16/);
+    expect(fs.existsSync(models)).toBe(false);
   });
 
   it.skipIf(hasLocal)('fallbackToTiny runs on tiny and says so loudly', async () => {
     const e = await createEmbedder({ backbone: 'dinov3-vits16', offline: true, device: 'cpu', fallbackToTiny: true });
     expect(e.info.backbone).toBe('tiny');
     expect(e.info.note).toMatch(
-      /^FALLBACK to the tiny random-weight backbone \(not DINOv3; for tests\): DINOv3 unavailable offline\. dinov3-vits16: cannot download/,
+      /^FALLBACK to the tiny random-weight backbone \(not DINOv3; for tests\): DINOv3 unavailable offline\. dinov3-vits16: no model folder for dinov3-vits16/,
     );
     await e.dispose();
   });
@@ -193,5 +206,74 @@ describe('hub backbones without internet', () => {
     const err = await loadBackbone({ backbone: 'no-such-model', offline: true }).catch((e) => e);
     expect(err.kind).toBe('unknown_backbone');
     expect(err.message).toMatch(/dinov3-vits16, dinov3-vitb16/);
+  });
+});
+
+describe('registry: build a folder, load a folder', () => {
+  it('one entry per backbone, each with its words, its folder and its fetch-model step', () => {
+    expect(Object.keys(BACKBONES)).toEqual([
+      'dinov3-vits16',
+      'dinov3-vitb16',
+      'dinov3-vitl16',
+      'mobilenetv2-imagenet',
+      'tiny',
+      'vits16-random',
+    ]);
+    for (const [name, e] of Object.entries(BACKBONES)) {
+      expect(e.description, name).toBeTruthy();
+      expect(e.fetchNote, name).toMatch(/^it /);
+      expect(typeof e.fetch, name).toBe('function');
+      expect(resolveBackbone(name, '/m').dir, name).toBe(path.join('/m', ...e.folder.split('/')));
+    }
+    // a hub id is the entry's name too
+    expect(resolveBackbone(BACKBONES['dinov3-vitb16'].hubId!).name).toBe('dinov3-vitb16');
+  });
+
+  it('loading never builds: a missing folder is an error naming `hilt fetch-model`, and nothing is written', async () => {
+    const models = path.join(tmp, 'empty-models');
+    const err = await loadBackbone({ backbone: 'tiny', modelsDir: models }).catch((e) => e);
+    expect(err).toBeInstanceOf(BackboneLoadError);
+    expect(err.kind).toBe('missing');
+    expect(err.message).toMatch(/no model folder for tiny in .*tiny-dinov3: run `npx hilt fetch-model tiny` first/);
+    expect(fs.existsSync(models)).toBe(false);
+  });
+
+  it('fetch-model builds the folder, keeps it when current, copies one --from a local folder; then it loads', async () => {
+    const models = path.join(tmp, 'fetched-models');
+    const a = await fetchModel('tiny', { modelsDir: models });
+    expect(a).toMatchObject({ dir: path.join(models, 'tiny-dinov3'), written: true });
+    expect(hasModel(a.dir)).toBe(true);
+    expect((await fetchModel('tiny', { modelsDir: models })).written).toBe(false);
+    const copied = await fetchModel('dinov3-vits16', { modelsDir: models, from: a.dir });
+    expect(copied.dir).toBe(path.join(models, 'onnx-community', 'dinov3-vits16-pretrain-lvd1689m-ONNX'));
+    const bb = await loadBackbone({ backbone: 'dinov3-vits16', modelsDir: models });
+    try {
+      expect(bb).toMatchObject({ name: 'dinov3-vits16', dir: copied.dir, dim: 64 });
+    } finally {
+      await bb.dispose();
+    }
+    const bad = await fetchModel('tiny', { modelsDir: models, from: path.join(tmp, 'nothing') }).catch((e) => e);
+    expect(bad.message).toMatch(/is not a complete model folder/);
+  });
+
+  it("the feature cache key comes from the folder's config hash: a changed config is a new key", async () => {
+    const dir = path.join(tmp, 'hashed');
+    makeBackboneFolder({ kind: 'tiny', out: dir });
+    const key = async () => {
+      const e = await loopEmbedder({ backbone: dir, device: 'cpu' });
+      await e.dispose?.();
+      return e.info.key;
+    };
+    const h0 = configHash(dir);
+    expect(h0).toMatch(/^[0-9a-f]{12}$/);
+    expect(await key()).toBe(`${dir.replace(/[\\/]/g, '_')}-${h0}-r224-s448`);
+    const cfg = JSON.parse(fs.readFileSync(path.join(dir, 'config.json'), 'utf8'));
+    fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify({ ...cfg, hilt: { ...cfg.hilt, rebuilt: 1 } }));
+    expect(configHash(dir)).not.toBe(h0);
+    expect(await key()).toBe(`${dir.replace(/[\\/]/g, '_')}-${configHash(dir)}-r224-s448`);
+    // the preprocessing is part of it too
+    const h1 = configHash(dir);
+    fs.appendFileSync(path.join(dir, 'preprocessor_config.json'), ' ');
+    expect(configHash(dir)).not.toBe(h1);
   });
 });

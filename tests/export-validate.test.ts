@@ -11,7 +11,7 @@ import { createEmbedder } from '../trainer/embed.ts';
 import { exportOnnx, type ExportSample, type HeadFile } from '../trainer/export-model.ts';
 import { headOn } from '../trainer/export-validate.ts';
 import { fromHalf, toHalf } from '../trainer/fp16.ts';
-import { ensureBackboneFolder } from '../trainer/onnx/make.ts';
+import { fetchModel } from '../trainer/backbones/registry.ts';
 import { tempDir } from './helpers/fixtures.ts';
 
 const C = 4,
@@ -22,7 +22,7 @@ beforeAll(async () => {
   dir = tempDir();
   const { items } = await makeDemoImages(join(dir, 'demo'), { count: 16, seed: 21, cue: 'shape' });
   files = items.map((i) => i.file);
-  const folder = (await ensureBackboneFolder({ kind: 'mobilenetv2' })).dir;
+  const folder = (await fetchModel('mobilenetv2-imagenet')).dir;
   const e = await createEmbedder({ backbone: folder, device: 'cpu', offline: true });
   try {
     X = [];

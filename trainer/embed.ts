@@ -12,7 +12,7 @@ import {
   type DeviceRequest,
 } from './backbones/device.ts';
 import { BackboneLoadError, loadBackbone, type LoadedBackbone } from './backbones/load.ts';
-import { DEFAULT_BACKBONE, describeBackbone } from './backbones/registry.ts';
+import { DEFAULT_BACKBONE, describeBackbone, fetchModel } from './backbones/registry.ts';
 import { pixelTable, preparePixels, type EmbedMode, type PreparedImage } from './preprocess.ts';
 
 export { segmentationSize, type EmbedMode, type PreparedImage } from './preprocess.ts';
@@ -34,7 +34,7 @@ export interface EmbedderInfo {
   dim: number;
   tried: DeviceAttempt[];
   /** length of Embedding.pooled */ pooledDim: number;
-  /** the converted graph's version, for generated backbones (part of the feature cache's key) */ version?: number;
+  /** hash of the model folder's configuration (part of the feature cache's key) */ configHash: string;
   batchSize: number;
   randomWeights: boolean;
   resolution: number;
@@ -54,8 +54,14 @@ export interface EmbedderOptions {
    * ['mobilenetv2-imagenet', 'tiny']. `fallbackToTiny` is the old spelling of ['tiny'].
    */
   fallbacks?: string[];
-  /** where hub models are looked for (default models/) */ modelsDir?: string;
+  /** where registered backbones' folders are (default models/) */ modelsDir?: string;
   fallbackToTiny?: boolean;
+  /**
+   * Before loading a registered backbone (the one asked for, then each fallback) run its `hilt fetch-model`
+   * step (registry.ts fetchModel): what the trainer's start does, so a first run builds or downloads what
+   * it needs (with `offline`, no hub download). Without it a missing folder is the loader's error.
+   */
+  fetchMissing?: boolean;
 }
 export interface Embedder {
   info: EmbedderInfo;
@@ -74,8 +80,10 @@ export interface Embedder {
 async function createBackbone(o: EmbedderOptions) {
   const choice = await selectDevice(o.device ?? 'auto');
   const tried = [...choice.tried];
-  const load = (backbone: string, device: DeviceName) =>
-    loadBackbone({ backbone, device, offline: o.offline, sessionOptions: o.sessionOptions, modelsDir: o.modelsDir });
+  const load = async (backbone: string, device: DeviceName) => {
+    if (o.fetchMissing) await fetchModel(backbone, { modelsDir: o.modelsDir, offline: o.offline });
+    return loadBackbone({ backbone, device, sessionOptions: o.sessionOptions, modelsDir: o.modelsDir });
+  };
   const name = o.backbone ?? DEFAULT_BACKBONE;
   let device = choice.device;
   let note = '';
@@ -250,7 +258,7 @@ export async function createEmbedder(o: EmbedderOptions = {}): Promise<Embedder>
       note,
       dim: bb.dim,
       pooledDim: bb.pooled.dim,
-      version: bb.version,
+      configHash: bb.configHash,
       tried,
       batchSize,
       randomWeights: bb.randomWeights,

@@ -23,20 +23,15 @@ export async function loopEmbedder(o: EmbedderOptions): Promise<Embedder & { tri
     })();
     return p;
   };
-  // a generated backbone's graph version is in the cache keys, so rows of a new graph never mix with old
-  // ones: the grid's from v2 on (MobileNetV2 v2: stride 16, 576-d), the pooled features' from v3 on (MobileNetV2
-  // v3 pools block 13's expansion, not out_relu; v1 and v2 pooled the same map, so their caches stay valid)
-  const name = i.backbone.replace(/[\\/]/g, '_'),
-    size = `-r${i.resolution}-s${i.segShortSide}`;
-  const version = i.version && i.version >= 2 ? `-v${i.version}` : '';
-  const key = `${name}${i.version && i.version >= 3 ? version : ''}${size}`;
+  // the model folder's config hash is in the cache keys (trainer/backbones/folder.ts): a rebuilt or replaced
+  // model writes new caches, rows of another graph are never mixed in
+  const key = `${i.backbone.replace(/[\\/]/g, '_')}-${i.configHash}-r${i.resolution}-s${i.segShortSide}`;
   return {
     info: {
       backbone: i.backbone,
       device: i.device,
       note: i.note,
       key,
-      gridKey: version ? `${name}${version}${size}` : undefined,
       dir: e.backbone.dir,
       patchSize: e.backbone.patchSize,
       registers: e.backbone.numRegisters,

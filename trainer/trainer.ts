@@ -227,7 +227,7 @@ export class Trainer implements TrainerView {
         ? join(this.sessionDir, 'features')
         : join(process.cwd(), '.hilt-cache', this.sessionName, 'features'));
     const info = this.embedder.info,
-      key = `${this.mode === 'grid' ? (info.gridKey ?? info.key) : info.key}-${this.mode}`;
+      key = `${info.key}-${this.mode}`;
     const dir = join(root, key.replace(/[^A-Za-z0-9._-]/g, '_'));
     if (this.cache?.dir === dir) return;
     this.cache?.close();

@@ -18,9 +18,8 @@ export interface Embedder {
     backbone: string;
     device: string;
     note: string;
+    /** the feature cache's key: backbone, its folder's config hash, input sizes (trainer/embedder.ts) */
     key: string;
-    /** the feature cache's key for patch grids, where it differs from `key` (a newer grid of the same backbone) */
-    gridKey?: string;
     /** what an exported model needs to rebuild the trainer's input and read its tokens */
     dir?: string;
     patchSize?: number;

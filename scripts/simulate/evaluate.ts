@@ -26,6 +26,7 @@ export async function prepareTestSet(ds: Dataset, o: SimOptions, say: (l: string
     resolution: o.resolution,
     segShortSide: o.resolution * 2,
     fallbackToTiny: o.backbone === 'tiny',
+    fetchMissing: true,
   });
   const t0 = performance.now();
   const pooled: Float32Array[] = new Array(ds.test.length);

@@ -1,5 +1,7 @@
-// `hilt simulate` flags: parsing, defaults (full / --quick, per task) and the --help text.
+// `hilt simulate` flags: their declaration (commander, which makes --help), checks and defaults (full /
+// --quick, per task).
 import { availableParallelism } from 'node:os';
+import { Command, CommanderError } from 'commander';
 import { dirname, resolve } from 'node:path';
 
 export const ALL_STRATEGIES = ['sequential', 'random', 'uncertain', 'diverse', 'minority', 'typical', 'mix'] as const;
@@ -50,122 +52,126 @@ export interface SimOptions {
   report: string | null;
 }
 
-export const USAGE = `Usage: npx hilt simulate [options]
-
-How many labels would my dataset need with each strategy? A simulated annotator labels a dataset whose
-answers you already know through a real hilt server and trainer, exactly as the browser does: it asks
-/api/next with each strategy, looks at the prediction shown, answers with the true label (segmentation:
-paints a few strokes per region, kept away from the boundaries, from the true mask), and after every k
-labels measures the current model on a held-out test set the sessions never see. The result is a curve
-of accuracy (mIoU) vs labels (strokes) per strategy, and the headline: labels needed to reach 90 % of the
-final accuracy with each strategy, and its ratio to sequential labelling.
-
-Data (one of):
-  --mnist [N]              N handwritten digits from the mnist package (default 2000; the default source)
-  --data <path>            your labelled data: class-folders (root/<class>/*.jpg), a CSV (path,label),
-                           or a COCO JSON with segmentation (--task segmentation)
-  --format <f>             auto | class-folders | csv | coco                       (default auto)
-  --task <t>               classification | segmentation                          (default classification)
-                           segmentation without --data: generated scenes with exact masks
-  --scenes <N>             number of generated scenes                              (default 200)
-  --scene-style <s>        coloured: 1-3 shapes, a colour family per class (default)
-                           demo: the demo data (one shape, random colours: needs a real backbone)
-
-Simulation:
-  --strategies <list>      comma-separated: ${ALL_STRATEGIES.join(',')}
-                           (mix = uncertain with 20 % random; typical = the cold start, then coverage;
-                           default all, for segmentation too: uncertain = highest mean patch
-                           uncertainty, diverse = k-center on mean patch features, minority = most
-                           likely to contain the least-labelled class)
-  --budget <n>             labels (images) per run                  (default 200; segmentation 30)
-  --every <k>              evaluate every k labels                  (default 10; segmentation 2)
-  --repeats <n>            runs per strategy, each with its own image order       (default 3)
-  --first-repeat <n>       run only repeats n..--repeats (each repeat's order depends on the seed and
-                           its number, so the runs can be merged with an earlier part) (default 1)
-  --seed <n>               seed for the data, the split and the orders            (default 1)
-  --test-fraction <f>      held-out share, never imported into a session          (default 0.2)
-  --order <o>              shuffled | as-is: pool order (sequential = this order)  (default shuffled)
-  --mix-random <f>         random share of the mix strategy                       (default 0.2)
-  --strokes <n>            segmentation: at most n strokes per region             (default 2)
-  --noise <f>              classification: flip this share of the answers to another class, then
-                           score the likely-label-error list (precision and recall at k = the
-                           number flipped; e.g. 0.1)                              (default 0)
-  --backbone <name>        trainer backbone                       (default mobilenetv2-imagenet)
-  --resolution <px>        classification input size; segmentation uses 2x        (default 224)
-  --debounce <ms>          the trainer's refit debounce                           (default 100)
-  --timeout <ms>           longest wait for one refit                             (default 30000)
-  --parallel <n>           runs at a time, one process each       (default: CPU cores, at most 4; quick 1)
-
-Output:
-  --out <dir>              where simulate.json / .md / .svg go     (default bench/results/simulate-<date>)
-  --work <dir>             scratch folder for sessions and features (default a temp folder, removed)
-  --keep                   keep the scratch folder
-  --quick                  tiny settings (CI smoke): small pool, budget 20, 2 strategies, 1 repeat
-  --quiet                  no progress lines
-  --report <simulate.json> run nothing: re-render a measurement's table, plot and headlines from its runs
-                           (into --out, default the file's folder)
-  -h, --help               this text
-
+/**
+ * Every `hilt simulate` option, declared once: `hilt simulate` (server/cli.ts), `npx tsx scripts/simulate.ts`
+ * and parseSimArgs all build their command with this, and --help is commander's from it. Values are checked,
+ * and their task- and --quick-dependent defaults applied, in simOptionsFrom below.
+ */
+export function simulateCommand(c: Command = new Command('hilt simulate')): Command {
+  return c
+    .summary(
+      'how many labels would my dataset need with each strategy? A simulated annotator labels a known dataset through a real server + trainer',
+    )
+    .description(
+      `How many labels would my dataset need with each strategy? A simulated annotator labels a dataset whose answers you already know through a real hilt server and trainer, exactly as the browser does: it asks /api/next with each strategy, looks at the prediction shown, answers with the true label (segmentation: paints a few strokes per region, kept away from the boundaries, from the true mask), and after every k labels measures the current model on a held-out test set the sessions never see. The result is a curve of accuracy (mIoU) vs labels (strokes) per strategy, and the headline: labels needed to reach 90 % of the final accuracy with each strategy, and its ratio to sequential labelling.`,
+    )
+    .optionsGroup('Data (one of):')
+    .option('--mnist [N]', 'N handwritten digits from the mnist package (default 2000; the default source)')
+    .option(
+      '--data <path>',
+      'your labelled data: class-folders (root/<class>/*.jpg), a CSV (path,label), or a COCO JSON with segmentation (--task segmentation)',
+    )
+    .option('--format <f>', 'auto | class-folders | csv | coco (default auto)')
+    .option(
+      '--task <t>',
+      'classification | segmentation (default classification); segmentation without --data: generated scenes with exact masks',
+    )
+    .option('--scenes <N>', 'number of generated scenes (default 200)')
+    .option('--scene-size <WxH>', 'size of the generated scenes (default 320x240; quick 160x120)')
+    .option(
+      '--scene-style <s>',
+      'coloured: 1-3 shapes, a colour family per class (default); demo: the demo data (one shape, random colours: needs a real backbone)',
+    )
+    .optionsGroup('Simulation:')
+    .option(
+      '--strategies <list>',
+      `comma-separated: ${ALL_STRATEGIES.join(',')} (mix = uncertain with 20 % random; typical = the cold start, then coverage; default all, for segmentation too: uncertain = highest mean patch uncertainty, diverse = k-center on mean patch features, minority = most likely to contain the least-labelled class)`,
+    )
+    .option('--budget <n>', 'labels (images) per run (default 200; segmentation 30)')
+    .option('--every <k>', 'evaluate every k labels (default 10; segmentation 2)')
+    .option('--repeats <n>', 'runs per strategy, each with its own image order (default 3)')
+    .option(
+      '--first-repeat <n>',
+      "run only repeats n..--repeats (each repeat's order depends on the seed and its number, so the runs can be merged with an earlier part) (default 1)",
+    )
+    .option('--seed <n>', 'seed for the data, the split and the orders (default 1)')
+    .option('--test-fraction <f>', 'held-out share, never imported into a session (default 0.2)')
+    .option('--order <o>', 'shuffled | as-is: pool order (sequential = this order) (default shuffled)')
+    .option('--mix-random <f>', 'random share of the mix strategy (default 0.2)')
+    .option('--strokes <n>', 'segmentation: at most n strokes per region (default 2)')
+    .option(
+      '--noise <f>',
+      'classification: flip this share of the answers to another class, then score the likely-label-error list (precision and recall at k = the number flipped; e.g. 0.1) (default 0)',
+    )
+    .option('--backbone <name>', 'trainer backbone (default mobilenetv2-imagenet)')
+    .option('--resolution <px>', 'classification input size; segmentation uses 2x (default 224)')
+    .option('--debounce <ms>', "the trainer's refit debounce (default 100)")
+    .option('--timeout <ms>', 'longest wait for one refit (default 30000)')
+    .option('--parallel <n>', 'runs at a time, one process each (default: CPU cores, at most 4; quick 1)')
+    .optionsGroup('Output:')
+    .option('--out <dir>', 'where simulate.json / .md / .svg go (default bench/results/simulate-<date>)')
+    .option('--work <dir>', 'scratch folder for sessions and features (default a temp folder, removed)')
+    .option('--keep', 'keep the scratch folder')
+    .option('--quick', 'tiny settings (CI smoke): small pool, budget 20, 2 strategies, 1 repeat')
+    .option('--quiet', 'no progress lines')
+    .option(
+      '--report <simulate.json>',
+      "run nothing: re-render a measurement's table, plot and headlines from its runs (into --out, default the file's folder)",
+    )
+    .addHelpText(
+      'after',
+      `
 Examples:
   npx hilt simulate                                        MNIST, 6 strategies x 3 repeats (~17 min on 2 cores)
   npx hilt simulate --data ~/pets --budget 300 --strategies sequential,uncertain,mix
   npx hilt simulate --task segmentation --strategies sequential,uncertain --repeats 2
 
 Absolute numbers depend on the backbone: the default mobilenetv2-imagenet has real ImageNet features and
-needs no model hub; --backbone dinov3-vits16 (after \`hilt fetch-model\`) is what the app uses by default;
---backbone tiny (random weights) only shows how the loop and the strategies behave.`;
+needs no model hub; --backbone dinov3-vits16 (after \`hilt fetch-model dinov3-vits16\`) is what the app uses by
+default; --backbone tiny (random weights) only shows how the loop and the strategies behave.`,
+    );
+}
+
+/** The --help text (what `hilt simulate --help` prints). */
+export const USAGE = (() => {
+  let out = '';
+  const c = simulateCommand().configureOutput({
+    writeOut: (s) => void (out += s),
+    getOutHelpWidth: () => 110,
+  });
+  c.outputHelp();
+  return out.trimEnd();
+})();
 
 export class UsageError extends Error {}
 
+/** `hilt simulate`'s options from an argument list (no program name): 'help' for --help; UsageError names the flag. */
+export function parseSimArgs(argv: string[]): SimOptions | 'help' {
+  const c = simulateCommand()
+    .exitOverride()
+    .configureOutput({ writeOut: () => {}, writeErr: () => {} });
+  try {
+    c.parse(argv, { from: 'user' });
+  } catch (e) {
+    if (!(e instanceof CommanderError)) throw e;
+    if (e.code === 'commander.helpDisplayed' || e.code === 'commander.help') return 'help';
+    const flag = /'(-[^' ]+)/.exec(e.message)?.[1];
+    if (e.code === 'commander.optionMissingArgument' && flag) throw new UsageError(`${flag} needs a value`);
+    throw new UsageError(e.message.replace(/^error: /, '').replace(/'(-[^']*)'/g, '$1'));
+  }
+  return simOptionsFrom(c);
+}
+
 const today = () => new Date().toISOString().slice(0, 10);
 
-export function parseSimArgs(argv: string[]): SimOptions | 'help' {
+/** The options of a parsed command (simulateCommand), checked, with their defaults; throws UsageError. */
+export function simOptionsFrom(c: Command): SimOptions {
+  // by long flag name, as typed: a string, or true for a flag (and a bare --mnist)
   const v: Record<string, string | true> = {};
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    if (a === '-h' || a === '--help') return 'help';
-    if (!a.startsWith('--')) throw new UsageError(`unexpected argument "${a}"`);
-    const [k, inline] = a.slice(2).split(/=(.*)/s, 2);
-    const flagOnly = ['keep', 'quick', 'quiet'].includes(k);
-    if (inline !== undefined) v[k] = inline;
-    else if (flagOnly) v[k] = true;
-    else if (k === 'mnist')
-      v[k] = /^\d+$/.test(argv[i + 1] ?? '') ? argv[++i] : true; // optional value
-    else if (i + 1 < argv.length && !argv[i + 1].startsWith('--')) v[k] = argv[++i];
-    else throw new UsageError(`--${k} needs a value`);
+  for (const opt of c.options) {
+    const val = c.getOptionValue(opt.attributeName()) as string | boolean | undefined;
+    if (val !== undefined && val !== false) v[opt.long!.slice(2)] = val;
   }
-  const known = [
-    'mnist',
-    'data',
-    'format',
-    'task',
-    'scenes',
-    'strategies',
-    'budget',
-    'every',
-    'repeats',
-    'seed',
-    'test-fraction',
-    'order',
-    'mix-random',
-    'strokes',
-    'noise',
-    'parallel',
-    'scene-style',
-    'backbone',
-    'resolution',
-    'debounce',
-    'timeout',
-    'out',
-    'work',
-    'keep',
-    'quick',
-    'quiet',
-    'scene-size',
-    'report',
-    'first-repeat',
-  ];
-  for (const k of Object.keys(v)) if (!known.includes(k)) throw new UsageError(`unknown option --${k}`);
   const str = (k: string) => (typeof v[k] === 'string' ? (v[k] as string) : undefined);
   const num = (k: string, def: number, opt: { int?: boolean; min?: number; max?: number } = {}) => {
     const int = opt.int ?? true,

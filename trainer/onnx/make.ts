@@ -1,10 +1,10 @@
-// Writes a transformers.js-loadable model folder (onnx/model.onnx + config.json +
-// preprocessor_config.json) for our generated backbones. Idempotent: an existing folder made by
-// the same generator version is kept; writes go through a temp file + rename so concurrent test
-// workers never see a half-written model.
+// Builds a transformers.js-loadable model folder (onnx/model.onnx + config.json +
+// preprocessor_config.json) for the backbones we make ourselves: what `hilt fetch-model` runs for them
+// (trainer/backbones/registry.ts), never the loader. Idempotent: an existing folder made by the same
+// generator version is kept; writes go through a temp file + rename so concurrent test workers never see
+// a half-written model.
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { buildTiny } from './tiny.ts';
 import { squashPreprocessor } from './preprocessor.ts';
 import { buildVit, VITS16 } from './vit.ts';
@@ -29,16 +29,6 @@ export const VERSION: Record<GeneratedKind, number> = {
 /** Where the external-data tiny (the hub's DINOv3 file layout) is written by tests and `make-backbone`. */
 export const EXTERNAL_DATA_FILE = 'model.onnx_data';
 export const TINY_DIM = 64;
-
-export const MODELS_DIR =
-  process.env.HILT_MODELS_DIR ?? path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../models');
-
-export const DEFAULT_FOLDER: Record<GeneratedKind, string> = {
-  tiny: path.join(MODELS_DIR, 'tiny-dinov3'),
-  vits16: path.join(MODELS_DIR, 'vits16-random'),
-  // the version in the name: a models/ folder shared by two checkouts keeps both (trainer/onnx/mobilenet.ts)
-  mobilenetv2: path.join(MODELS_DIR, `mobilenetv2-imagenet-v${MOBILENET_VERSION}`),
-};
 
 /** Mirrors onnx-community/dinov3-vits16-pretrain-lvd1689m-ONNX's config.json (HF DINOv3ViTConfig). */
 function config(kind: 'tiny' | 'vits16', externalData = false): Record<string, unknown> {
@@ -114,19 +104,20 @@ export interface MakeResult {
 
 export interface MakeOptions {
   kind?: GeneratedKind;
-  out?: string;
+  /** the model folder to write */
+  out: string;
   force?: boolean;
   /** tiny only: weights in onnx/model.onnx_data, as the hub's DINOv3 export stores them */
   externalData?: boolean;
-  /** mobilenetv2 only: where the pinned npm tarball is cached (default models/.npm-packages) */
+  /** mobilenetv2 only: where the pinned npm tarball is cached (default .npm-packages beside the folder) */
   cacheDir?: string;
 }
 
 /** The random-weight backbones (synchronous: nothing to fetch). */
-export function makeBackboneFolder(opts: MakeOptions = {}): MakeResult {
+export function makeBackboneFolder(opts: MakeOptions): MakeResult {
   const kind = opts.kind ?? 'tiny';
-  if (kind === 'mobilenetv2') throw new Error('mobilenetv2 is converted from an npm package: use ensureBackboneFolder');
-  const dir = path.resolve(opts.out ?? DEFAULT_FOLDER[kind]);
+  if (kind === 'mobilenetv2') throw new Error('mobilenetv2 is converted from an npm package: use buildBackboneFolder');
+  const dir = path.resolve(opts.out);
   const modelFile = path.join(dir, 'onnx', 'model.onnx');
   if (!opts.force && isGeneratedFolderCurrent(dir, kind)) {
     return { dir, written: false, params: -1, bytes: fs.statSync(modelFile).size };
@@ -143,15 +134,15 @@ export function makeBackboneFolder(opts: MakeOptions = {}): MakeResult {
 }
 
 /** Any generated backbone, including the one converted from nsfwjs (which may need `npm pack`). */
-export async function ensureBackboneFolder(opts: MakeOptions = {}): Promise<MakeResult> {
+export async function buildBackboneFolder(opts: MakeOptions): Promise<MakeResult> {
   const kind = opts.kind ?? 'tiny';
   if (kind !== 'mobilenetv2') return makeBackboneFolder(opts);
-  const dir = path.resolve(opts.out ?? DEFAULT_FOLDER.mobilenetv2);
+  const dir = path.resolve(opts.out);
   const modelFile = path.join(dir, 'onnx', 'model.onnx');
   if (!opts.force && isGeneratedFolderCurrent(dir, kind)) {
     return { dir, written: false, params: -1, bytes: fs.statSync(modelFile).size };
   }
-  const keras = await loadMobilenetKeras(opts.cacheDir ?? npmCacheDir(MODELS_DIR));
+  const keras = await loadMobilenetKeras(opts.cacheDir ?? npmCacheDir(path.dirname(dir)));
   const { bytes, params } = mobilenetOnnx(keras);
   writeAtomic(modelFile, bytes);
   writeAtomic(path.join(dir, 'preprocessor_config.json'), JSON.stringify(MOBILENET_PREPROCESSOR, null, 2) + '\n');

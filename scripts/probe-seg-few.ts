@@ -5,11 +5,14 @@
 // Variants: `base` (the trainer's head), `ctx:R1,R2` (each token with the means of boxes of radius R),
 // `+vote` / `+lvote` / `+bvote` (one class per connected non-background region: mean probability, summed
 // log-probability, log-probability of the region's outline patches only), `+rhead` (a second linear head on
-// the region's mean token), `+l2=X` (the head's L2). `--backbone DIR` for another token map.
+// the region's mean token), `+l2=X` (the head's L2), `scale:S` / `both:S` (block 13's tokens of the image
+// embedded at short side S instead of 448, resized to the 448 grid; `both`: beside the 448 tokens).
+// `--backbone DIR` for another token map.
 // Usage: npx tsx scripts/probe-seg-few.ts --styles coloured,textured --variants "base;ctx:2,6;base+vote"
 //        [--k 2,5,10] [--draws 2] [--seed 3] [--count 80] [--backbone DIR]
 import { parseArgs } from 'node:util';
 import { loadSegData, type SegScene } from '../bench/seg-data.ts';
+import { createEmbedder } from '../trainer/embed.ts';
 import { fitSegmentation, maskToPatchLabels } from '../trainer/heads/segmentation.ts';
 import { fitLogReg, predictProba, type LogRegModel } from '../trainer/heads/logreg.ts';
 import { refineMap } from '../common/seg/refine.ts';
@@ -103,6 +106,48 @@ const { values: a } = parseArgs({
     backbone: { type: 'string' },
   },
 });
+/** Each scene's tokens at short side `side`, bilinearly resized to its own grid. */
+async function tokensAt(scenes: SegScene[], side: number, backbone?: string): Promise<Float32Array[]> {
+  const e = await createEmbedder({
+    backbone: backbone ?? 'mobilenetv2-imagenet',
+    device: 'cpu',
+    offline: true,
+    segShortSide: side,
+  });
+  const small: { h: number; w: number; data: Float32Array }[] = new Array(scenes.length);
+  await e.embedPaths(
+    scenes.map((s) => s.file),
+    'grid',
+    (r) => {
+      if (!r.ok) throw new Error(`${r.path}: ${r.error}`);
+      small[r.index] = r.embedding.grid!;
+    },
+  );
+  await e.dispose();
+  return scenes.map((s, i) => {
+    const g = small[i],
+      { h, w, d } = s.grid,
+      out = new Float32Array(h * w * d);
+    for (let y = 0; y < h; y++)
+      for (let x = 0; x < w; x++) {
+        const fy = Math.min(g.h - 1, Math.max(0, ((y + 0.5) * g.h) / h - 0.5)),
+          fx = Math.min(g.w - 1, Math.max(0, ((x + 0.5) * g.w) / w - 0.5));
+        const y0 = Math.floor(fy),
+          x0 = Math.floor(fx),
+          y1 = Math.min(g.h - 1, y0 + 1),
+          x1 = Math.min(g.w - 1, x0 + 1),
+          ty = fy - y0,
+          tx = fx - x0;
+        const at = (yy: number, xx: number, k: number) => g.data[(yy * g.w + xx) * d + k];
+        for (let k = 0; k < d; k++)
+          out[(y * w + x) * d + k] =
+            (1 - ty) * ((1 - tx) * at(y0, x0, k) + tx * at(y0, x1, k)) +
+            ty * ((1 - tx) * at(y1, x0, k) + tx * at(y1, x1, k));
+      }
+    return out;
+  });
+}
+
 const ks = a.k!.split(',').map(Number),
   draws = Number(a.draws),
   seed = Number(a.seed);
@@ -126,15 +171,33 @@ for (const style of a.styles!.split(',') as SimOptions['sceneStyle'][]) {
     ),
   );
   for (const v of a.variants!.split(';')) {
-    const m = /^(base|ctx:([\d,]+))(\+vote|\+lvote|\+bvote|\+rhead)?(?:\+l2=([\d.e-]+))?$/.exec(v);
+    const m = /^(base|ctx:([\d,]+)|(scale|both):(\d+))(\+vote|\+lvote|\+bvote|\+rhead)?(?:\+l2=([\d.e-]+))?$/.exec(v);
     if (!m) throw new Error(`unknown variant ${v}`);
+    m.splice(3, 2); // the scale groups, read below
+    const scale = /^(scale|both):(\d+)/.exec(v);
     const radii = m[2] ? m[2].split(',').map(Number) : [],
       post = m[3] ?? '',
       l2 = m[4] ? { l2: Number(m[4]) } : {};
     const tokens = (s: SegScene) => contextTokens(s.grid.data, s.grid.h, s.grid.w, s.grid.d, radii);
-    const trainF = d.train.map(tokens),
-      testF = d.test.map(tokens),
-      D = trainF[0].length / labels[0].length;
+    let trainF = d.train.map(tokens),
+      testF = d.test.map(tokens);
+    if (scale) {
+      const dd = d.train[0].grid.d,
+        at = await tokensAt([...d.train, ...d.test], Number(scale[2]), a.backbone);
+      const both = (s: SegScene, own: Float32Array, other: Float32Array) => {
+        if (scale[1] === 'scale') return other;
+        const n = s.grid.h * s.grid.w,
+          out = new Float32Array(n * 2 * dd);
+        for (let p = 0; p < n; p++) {
+          out.set(own.subarray(p * dd, p * dd + dd), p * 2 * dd);
+          out.set(other.subarray(p * dd, p * dd + dd), p * 2 * dd + dd);
+        }
+        return out;
+      };
+      trainF = d.train.map((s, i) => both(s, trainF[i], at[i]));
+      testF = d.test.map((s, i) => both(s, testF[i], at[d.train.length + i]));
+    }
+    const D = trainF[0].length / labels[0].length;
     const row: string[] = [];
     for (const k of ks) {
       const mious: number[] = [],

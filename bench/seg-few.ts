@@ -3,7 +3,7 @@
 // image's edges (what Enter accepts), are scored at full resolution on held-out test scenes against the
 // patch-grid oracle (the truth voted to the grid, the better of nearest and bilinear upsampling). Also the
 // time to predict one image (head + refinement; embedding is apart). Styles: plain and textured (random
-// shape colours: the class is the outline) and demo (one shape per picture).
+// shape colours: the class is the outline) and demo (one shape per picture), seed 7 (held out).
 // Run alone: `npx tsx bench/seg-few.ts [--quick] [--styles plain,textured,demo] [--seed N]` prints JSON.
 import { fitSegmentation, maskToPatchLabels, predictMap } from '../trainer/heads/segmentation.ts';
 import { refineMap } from '../common/seg/refine.ts';
@@ -91,7 +91,8 @@ export function fewLabelCurve(d: SegData, seed: number, labelCounts = FEW_LABELS
 export async function benchSegFew(
   o: { quick?: boolean; styles?: SimOptions['sceneStyle'][]; seed?: number; log?: (s: string) => void } = {},
 ) {
-  const seed = o.seed ?? 3;
+  // seed 7: the held-out draw of the styles (seed 3 is what the candidates were compared on)
+  const seed = o.seed ?? 7;
   const rows: FewRow[] = [];
   let note = '';
   for (const style of o.styles ?? (['plain', 'textured', 'demo'] as const)) {

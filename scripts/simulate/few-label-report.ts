@@ -2,9 +2,7 @@
 // accepts) after 2, 5 and 10 labelled scenes, divided by the patch-grid oracle on the same test scenes (the
 // true masks voted to the grid, the better of nearest and bilinear upsampling). Mean over repeats.
 import type { RunResult } from './run.ts';
-
-/** the label counts the runs are always scored at (segmentation), besides every --every labels */
-export const FEW_LABELS = [2, 5, 10];
+import { FEW_LABELS } from './seg-metrics.ts';
 
 export interface FewLabelRow {
   strategy: string;

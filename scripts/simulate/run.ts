@@ -18,7 +18,7 @@ import { scribbleAgreement, type TestSet } from './evaluate.ts';
 import type { Upsampling } from './evaluate-seg.ts';
 import type { SimOptions, SimStrategy } from './options.ts';
 import { paintScribbles } from './painter.ts';
-import { FEW_LABELS } from './few-label-report.ts';
+import { FEW_LABELS } from './seg-metrics.ts';
 import { copySession } from './prepare.ts';
 import { noisyAnswer, scoreReview, type ReviewScore } from './noise.ts';
 

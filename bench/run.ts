@@ -382,6 +382,26 @@ export const BENCHES: Record<string, Runner> = {
       ],
     };
   },
+  async segfew(quick, log) {
+    const { benchSegFew } = await import('./seg-few.ts');
+    const r = await benchSegFew({ quick, log });
+    return {
+      raw: r,
+      checks: r.rows.flatMap((x) =>
+        x.curve.map((c) =>
+          check(
+            'segfew',
+            `seg accepted mask ÷ patch-grid oracle, ${c.labelled} labelled scenes, ${x.style} scenes`,
+            c.ratio,
+            '×',
+            c.labelled === 5 ? '≥ 0.85' : '',
+            c.labelled === 5 ? (v) => v >= 0.85 : () => true,
+            `mIoU ${c.miou} vs oracle ${x.oracle} (dense masks, draws ${c.draws.join(' / ')}); head + refine ${x.predictMs} ms per image`,
+          ),
+        ),
+      ),
+    };
+  },
 };
 
 export function table(checks: Check[], m: ReturnType<typeof machine>, date: string): string {
@@ -487,6 +507,14 @@ export async function benchAction(c: Command): Promise<void> {
   writeFileSync(latestFile, JSON.stringify({ date, machine: m, checks: merged }, null, 2));
   if (!o.docs || !o.readme) return;
   replaceMarked('docs/benchmarks.md', 'bench', table(merged, m, date));
+  if (results.segfew && !(results.segfew as { error?: string }).error) {
+    const { segFewMarkdown } = await import('./seg-few.ts');
+    replaceMarked(
+      'docs/segmentation.md',
+      'seg-few',
+      segFewMarkdown(results.segfew as never, `${m.cores} cores (${m.cpu}), Node ${m.node}`, date),
+    );
+  }
   // the segmentation page shows the four upsamplings side by side with the refine time
   if (results.segrefine && !(results.segrefine as { error?: string }).error) {
     const { segRefineMarkdown } = await import('./seg-refine.ts');

@@ -19,7 +19,7 @@ export interface SegScene extends Item {
   grid: { h: number; w: number; d: number; data: Float32Array };
 }
 export interface SegData {
-  style: 'coloured' | 'demo';
+  style: SimOptions['sceneStyle'];
   classNames: string[];
   train: SegScene[];
   test: SegScene[];
@@ -28,7 +28,7 @@ export interface SegData {
 }
 
 export async function loadSegData(o: {
-  style: 'coloured' | 'demo';
+  style: SimOptions['sceneStyle'];
   count: number;
   seed?: number;
   backbone?: string;

@@ -48,7 +48,7 @@ export async function loadDataset(o: SimOptions, workDir: string): Promise<Datas
       want = JSON.stringify({ style: o.sceneStyle, count: o.scenes, seed: o.seed, size: o.sceneSize });
     if (!existsSync(stamp) || readFileSync(stamp, 'utf8') !== want) {
       if (o.sceneStyle === 'demo') await makeDemoImages(dir, { count: o.scenes, seed: o.seed, size: o.sceneSize });
-      else await makeColourScenes(dir, { count: o.scenes, seed: o.seed, size: o.sceneSize });
+      else await makeColourScenes(dir, { count: o.scenes, seed: o.seed, size: o.sceneSize, style: o.sceneStyle });
       writeFileSync(stamp, want);
     }
     source = join(dir, 'coco.json');
@@ -56,7 +56,9 @@ export async function loadDataset(o: SimOptions, workDir: string): Promise<Datas
     name =
       o.sceneStyle === 'demo'
         ? `demo scenes (${o.scenes}, ${o.sceneSize.join('×')}, one randomly coloured shape each)`
-        : `generated scenes (${o.scenes}, ${o.sceneSize.join('×')}, 1–3 shapes, colour per class)`;
+        : o.sceneStyle === 'coloured'
+          ? `generated scenes (${o.scenes}, ${o.sceneSize.join('×')}, 1–3 shapes, colour per class)`
+          : `${o.sceneStyle} scenes (${o.scenes}, ${o.sceneSize.join('×')}, 1–3 shapes in random colours on a ${o.sceneStyle === 'plain' ? 'flat' : 'striped, checkered or noisy'} background)`;
   }
   const all =
     o.task === 'classification' ? await classificationItems(source!, format) : await segmentationItems(source!, format);

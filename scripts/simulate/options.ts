@@ -19,7 +19,7 @@ export interface SimOptions {
   scenes: number;
   sceneSize: [number, number];
   /** coloured: a colour family per class (learnable from patch features); demo: scripts/make-demo.ts scenes */
-  sceneStyle: 'coloured' | 'demo';
+  sceneStyle: 'coloured' | 'plain' | 'textured' | 'demo';
   strategies: SimStrategy[];
   budget: number;
   every: number;
@@ -80,7 +80,7 @@ export function simulateCommand(c: Command = new Command('hilt simulate')): Comm
     .option('--scene-size <WxH>', 'size of the generated scenes (default 320x240; quick 160x120)')
     .option(
       '--scene-style <s>',
-      'coloured: 1-3 shapes, a colour family per class (default); demo: the demo data (one shape, random colours: needs a real backbone)',
+      'coloured: 1-3 shapes, a colour family per class (default); plain / textured: 1-3 shapes in random colours on a flat / striped, checkered or noisy background (the class is the outline); demo: the demo data (one shape, random colours: needs a real backbone)',
     )
     .optionsGroup('Simulation:')
     .option(
@@ -220,8 +220,8 @@ export function simOptionsFrom(c: Command): SimOptions {
   if (size.length !== 2 || size.some((n) => !Number.isInteger(n) || n < 32))
     throw new UsageError('--scene-size must look like 320x240');
   const sceneStyle = (str('scene-style') ?? 'coloured') as SimOptions['sceneStyle'];
-  if (sceneStyle !== 'coloured' && sceneStyle !== 'demo')
-    throw new UsageError('--scene-style must be coloured or demo');
+  if (!['coloured', 'plain', 'textured', 'demo'].includes(sceneStyle))
+    throw new UsageError('--scene-style must be coloured, plain, textured or demo');
   const budget = num('budget', seg ? (quick ? 6 : 30) : quick ? 20 : 200);
   const noise = num('noise', 0, { int: false, min: 0, max: 0.5 });
   if (num('first-repeat', 1, { max: 100 }) > num('repeats', quick ? 1 : 3, { max: 100 }))

@@ -18,6 +18,7 @@ import { scribbleAgreement, type TestSet } from './evaluate.ts';
 import type { Upsampling } from './evaluate-seg.ts';
 import type { SimOptions, SimStrategy } from './options.ts';
 import { paintScribbles } from './painter.ts';
+import { FEW_LABELS } from './seg-metrics.ts';
 import { copySession } from './prepare.ts';
 import { noisyAnswer, scoreReview, type ReviewScore } from './noise.ts';
 
@@ -213,7 +214,7 @@ export async function simulateRun(env: RunEnv, strategy: SimStrategy, repeat: nu
           `    #${labels} put→fitting ${fitting ? (fitting.frame.at - t0).toFixed(0) : '–'} ms, →done ${done ? (done.frame.at - t0).toFixed(0) : '–'} ms, latency ${latencies.at(-1)?.toFixed(0)}, now ${(performance.now() - t0).toFixed(0)}`,
         );
       cur = next;
-      if (labels % o.every === 0 || labels === o.budget || cur === null) {
+      if (labels % o.every === 0 || labels === o.budget || cur === null || (seg && FEW_LABELS.includes(labels))) {
         const stats = await api(srv.url, 'GET', '/api/stats');
         const valSeries: { value: number }[] | undefined = stats.metrics[seg ? 'val_miou' : 'val_accuracy'];
         // classification: the server's own live accuracy; segmentation: agreement on the painted pixels

@@ -4,6 +4,9 @@
 // patch-grid prediction (or the ground truth voted to the grid) to full resolution.
 import { upsampleArgmax } from '../../web/src/seg/overlay-math.ts';
 
+/** the label counts a segmentation run is always scored at (besides every --every labels): the few-label curve */
+export const FEW_LABELS = [2, 5, 10];
+
 export class IouAcc {
   readonly inter: Float64Array;
   readonly union: Float64Array;

@@ -8,6 +8,7 @@ import { reviewMarkdown, type ReviewSummary } from './noise.ts';
 import type { RunResult } from './run.ts';
 import { plotSvg } from './svg.ts';
 import { upsamplingTable } from './upsampling-report.ts';
+import { fewLabelTable } from './few-label-report.ts';
 import { pickShares, picksMarkdown } from './picks.ts';
 import { eceMarkdown, eceRows } from './calibration-report.ts';
 
@@ -57,6 +58,7 @@ export function writeReport(rec: SimRecord, out: string): Report {
   const headlines = FRACTIONS.map((f) => headline(curves, rec.runs, x, f));
   const head = headlines[0];
   const upsampling = seg ? upsamplingTable(rec.runs) : null;
+  const few = seg ? fewLabelTable(rec.runs) : null;
   const files = { json: join(out, 'simulate.json'), md: join(out, 'simulate.md'), svg: join(out, 'simulate.svg') };
   const { runs, notes, ...rest } = rec;
   const picks = pickShares(runs),
@@ -73,6 +75,7 @@ export function writeReport(rec: SimRecord, out: string): Report {
         picks,
         ...(ece.length ? { ece } : {}),
         ...(upsampling ? { upsampling: upsampling.rows } : {}),
+        ...(few ? { fewLabels: few.rows } : {}),
         runs,
         notes,
       },
@@ -103,7 +106,8 @@ export function writeReport(rec: SimRecord, out: string): Report {
       [...picksMarkdown(picks), ...eceMarkdown(ece)].join('\n') +
       '\n' +
       (rec.review ? reviewMarkdown(rec.review.noise, rec.review.perStrategy).join('\n') + '\n' : '') +
-      (upsampling?.md ?? ''),
+      (upsampling?.md ?? '') +
+      (few?.md ?? ''),
   );
   writeFileSync(
     files.svg,

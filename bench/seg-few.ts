@@ -1,0 +1,151 @@
+// Benchmark: segmentation from a few fully labelled scenes. Per scene style, the trainer's head is fitted on
+// the dense masks of 2, 5 and 10 scenes (several draws of which scenes) and its maps, refined to the
+// image's edges (what Enter accepts), are scored at full resolution on held-out test scenes against the
+// patch-grid oracle (the truth voted to the grid, the better of nearest and bilinear upsampling). Also the
+// time to predict one image (head + refinement; embedding is apart). Styles: plain and textured (random
+// shape colours: the class is the outline) and demo (one shape per picture), seed 7 (held out).
+// Run alone: `npx tsx bench/seg-few.ts [--quick] [--styles plain,textured,demo] [--seed N]` prints JSON.
+import { fitSegmentation, maskToPatchLabels, predictMap } from '../trainer/heads/segmentation.ts';
+import { refineMap } from '../common/seg/refine.ts';
+import { bilinearArgmax, IouAcc, nearestArgmax, oracleMap } from '../scripts/simulate/seg-metrics.ts';
+import { rng, shuffled } from '../scripts/make-mnist.ts';
+import type { SimOptions } from '../scripts/simulate/options.ts';
+import { loadSegData, type SegData, type SegScene } from './seg-data.ts';
+import { round } from './util.ts';
+
+export const FEW_LABELS = [2, 5, 10];
+
+export interface FewRow {
+  style: string;
+  seed: number;
+  testScenes: number;
+  oracle: number;
+  /** per label count: mean refined mIoU over the draws, its ratio to the oracle, and each draw's mIoU */
+  curve: { labelled: number; miou: number; ratio: number; draws: number[] }[];
+  /** head + refinement per image, ms (median over the test scenes of the last fit) */
+  predictMs: number;
+}
+
+const refined = (s: SegScene, map: Uint8Array, C: number) =>
+  refineMap(map, C, s.grid.h, s.grid.w, { data: s.rgb, width: s.width, height: s.height, channels: 3 }).idx;
+
+/** The oracle: the truth voted to the grid, the better of nearest and bilinear upsampling. */
+function oracleMiou(d: SegData): number {
+  const K = d.classNames.length,
+    n = new IouAcc(K),
+    b = new IouAcc(K);
+  for (const s of d.test) {
+    const map = oracleMap(s.mask!, K, s.width, s.height, s.grid.h, s.grid.w);
+    n.add(nearestArgmax(map, K, s.grid.h, s.grid.w, s.width, s.height), s.mask!);
+    b.add(bilinearArgmax(map, K, s.grid.h, s.grid.w, s.width, s.height), s.mask!);
+  }
+  return Math.max(n.mean(), b.mean());
+}
+
+export function fewLabelCurve(d: SegData, seed: number, labelCounts = FEW_LABELS, draws = 3): FewRow {
+  const K = d.classNames.length;
+  const labels = d.train.map((s) =>
+    maskToPatchLabels(
+      Uint8Array.from(s.mask!, (v) => v + 1),
+      { imageWidth: s.width, imageHeight: s.height, gridWidth: s.grid.w, gridHeight: s.grid.h },
+    ),
+  );
+  const oracle = oracleMiou(d);
+  const times: number[] = [];
+  const curve = labelCounts
+    .filter((k) => k <= d.train.length)
+    .map((k) => {
+      const miou: number[] = [];
+      for (let r = 0; r < draws; r++) {
+        const pick = shuffled([...d.train.keys()], rng(1000 + r * 17 + k)).slice(0, k);
+        const { model } = fitSegmentation(
+          pick.map((i) => ({ features: d.train[i].grid.data, labels: labels[i] })),
+          d.train[0].grid.d,
+          K,
+          { seed: 0 },
+        );
+        const acc = new IouAcc(K);
+        times.length = 0;
+        for (const s of d.test) {
+          const t0 = performance.now();
+          const pred = refined(s, predictMap(model, s.grid.data, s.grid.h, s.grid.w).map, K);
+          times.push(performance.now() - t0);
+          acc.add(pred, s.mask!);
+        }
+        miou.push(acc.mean());
+      }
+      const m = miou.reduce((a, b) => a + b, 0) / miou.length;
+      return { labelled: k, miou: round(m, 4), ratio: round(m / oracle, 3), draws: miou.map((x) => round(x, 3)) };
+    });
+  times.sort((a, b) => a - b);
+  return {
+    style: d.style,
+    seed,
+    testScenes: d.test.length,
+    oracle: round(oracle, 4),
+    curve,
+    predictMs: round(times[times.length >> 1] ?? 0, 1),
+  };
+}
+
+export async function benchSegFew(
+  o: { quick?: boolean; styles?: SimOptions['sceneStyle'][]; seed?: number; log?: (s: string) => void } = {},
+) {
+  // seed 7: the held-out draw of the styles (seed 3 is what the candidates were compared on)
+  const seed = o.seed ?? 7;
+  const rows: FewRow[] = [];
+  let note = '';
+  for (const style of o.styles ?? (['plain', 'textured', 'demo'] as const)) {
+    const d = await loadSegData({
+      style,
+      count: o.quick ? 16 : 120,
+      seed,
+      log: o.log,
+      ...(o.quick ? { backbone: 'tiny', size: [160, 120] as [number, number] } : {}),
+    });
+    note = d.note;
+    const r = fewLabelCurve(d, seed, o.quick ? [2, 5] : FEW_LABELS, o.quick ? 1 : 3);
+    o.log?.(
+      `${style} (seed ${seed}): oracle ${r.oracle}; ` +
+        r.curve.map((c) => `${c.labelled} labelled ${c.miou} (${c.ratio}× oracle)`).join(', ') +
+        `; ${r.predictMs} ms per image`,
+    );
+    rows.push(r);
+  }
+  return { name: 'seg-few' as const, backbone: note, rows };
+}
+export type SegFewResult = Awaited<ReturnType<typeof benchSegFew>>;
+
+/** docs/segmentation.md's few-label table (between <!-- seg-few:start --> and <!-- seg-few:end -->). */
+export function segFewMarkdown(r: SegFewResult, machine: string, date: string): string {
+  const ks = [...new Set(r.rows.flatMap((x) => x.curve.map((c) => c.labelled)))];
+  return [
+    `Measured ${date} on ${machine}; backbone ${r.backbone.split(' (')[0].split(':')[0]}; dense masks of k scenes, mean of 3 draws; ${r.rows[0]?.testScenes ?? 0} test scenes per style.`,
+    '',
+    `| style | seed | oracle | ${ks.map((k) => `${k} labelled: mIoU (÷ oracle)`).join(' | ')} | head + refine per image |`,
+    `|---|---:|---:|${ks.map(() => '---:').join('|')}|---:|`,
+    ...r.rows.map(
+      (x) =>
+        `| ${x.style} | ${x.seed} | ${x.oracle.toFixed(3)} | ${ks
+          .map((k) => {
+            const c = x.curve.find((c) => c.labelled === k);
+            return c ? `${c.miou.toFixed(3)} (**${c.ratio.toFixed(2)}×**)` : '–';
+          })
+          .join(' | ')} | ${x.predictMs} ms |`,
+    ),
+  ].join('\n');
+}
+
+if (process.argv[1]?.endsWith('bench/seg-few.ts')) {
+  const arg = (k: string) => {
+    const i = process.argv.indexOf(k);
+    return i > 0 ? process.argv[i + 1] : undefined;
+  };
+  const r = await benchSegFew({
+    quick: process.argv.includes('--quick'),
+    styles: arg('--styles')?.split(',') as SimOptions['sceneStyle'][] | undefined,
+    seed: arg('--seed') ? Number(arg('--seed')) : undefined,
+    log: (s) => console.error(s),
+  });
+  console.log(JSON.stringify(r, null, 2));
+}

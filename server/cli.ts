@@ -205,11 +205,12 @@ token
   .description('create (or replace) the token of NAME and print it once, with a sign-in link template')
   .argument('<name>', 'annotator name')
   .addOption(sessionsDirOpt())
+  .option('--session <name>', 'limit the token to this session (repeatable; default: every session)', collect)
   .action(async (name, o) => {
     await (
       await import('./commands.ts')
     )
-      .tokenCmd('add', name, { sessionsDir: sessionsDirFrom(o.sessionsDir) })
+      .tokenCmd('add', name, { sessionsDir: sessionsDirFrom(o.sessionsDir), sessions: o.session })
       .catch(fail);
   });
 token

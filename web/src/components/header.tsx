@@ -28,9 +28,14 @@ export function Header() {
       <a href="/" class="brand" title={`Home (${keys.hint('global.goHome')})`}>
         hilt
       </a>
-      <span class="muted session-name" title={`session ${info()?.name ?? ''}`} data-testid="session-name">
+      <a
+        href="/projects"
+        class="muted session-name"
+        title={`session ${info()?.name ?? ''}: every session (${keys.hint('global.goProjects')})`}
+        data-testid="session-name"
+      >
         {info()?.name}
-      </span>
+      </a>
       <div class="header-id">
         <Show
           when={ui.jump()}

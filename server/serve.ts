@@ -147,6 +147,7 @@ export async function startServer(o: StartOptions): Promise<Running> {
     ctx,
     registry,
     async close() {
+      registry.closeSockets();
       await new Promise<void>((res) => {
         server.closeAllConnections?.();
         server.close(() => res());

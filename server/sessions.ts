@@ -60,6 +60,9 @@ export interface RegistryOptions {
 
 export function createRegistry(o: RegistryOptions): Registry & {
   attach(server: Server): void;
+  /** end every socket (before the HTTP server closes: it waits for upgraded connections too) */
+  closeSockets(): void;
+  /** close every session's database */
   closeAll(): Promise<void>;
 } {
   const open = new Map<string, Entry>();
@@ -106,12 +109,15 @@ export function createRegistry(o: RegistryOptions): Registry & {
         return (reg.get(name) as Entry).wsHub;
       });
     },
-    async closeAll() {
+    closeSockets() {
       clearInterval(sweep);
       upgrades?.close();
+      for (const e of open.values()) e.wsHub.close();
+    },
+    async closeAll() {
+      reg.closeSockets();
       for (const [name, e] of [...open]) {
         open.delete(name);
-        e.wsHub.close();
         await closeSession(e.ctx.session);
       }
     },

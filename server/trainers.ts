@@ -12,6 +12,8 @@ export interface SupervisorOptions {
   cap: number;
   idleMs: number;
   pinned?: string[];
+  /** how long a stopped trainer may take to exit before it is killed (default 10 s) */
+  killMs?: number;
   log?: (line: string) => void;
 }
 
@@ -34,6 +36,7 @@ export function superviseTrainers(o: SupervisorOptions) {
   const wanted = new Set<string>(pinned);
   const idle = new Map<string, ReturnType<typeof setTimeout>>();
   const restarts = new Map<string, number>();
+  const killMs = o.killMs ?? 10_000;
   let closed = false;
 
   const drain = () => {
@@ -71,15 +74,23 @@ export function superviseTrainers(o: SupervisorOptions) {
       drain();
     });
   }
+  /** SIGTERM (the trainer writes what its feature cache buffered), SIGKILL if it is still there after `killMs` */
+  function terminate(r: Run): void {
+    r.stopping = true;
+    r.child.kill('SIGTERM');
+    const t = setTimeout(
+      () => r.child.exitCode === null && r.child.signalCode === null && r.child.kill('SIGKILL'),
+      killMs,
+    );
+    t.unref();
+    void r.exited.then(() => clearTimeout(t));
+  }
   function stop(name: string): void {
     wanted.delete(name);
     const q = queue.indexOf(name);
     if (q >= 0) queue.splice(q, 1);
     const r = running.get(name);
-    if (r && !r.stopping) {
-      r.stopping = true;
-      r.child.kill('SIGTERM');
-    }
+    if (r && !r.stopping) terminate(r);
   }
   const onBrowsers = (name: string, n: number) => {
     clearTimeout(idle.get(name));
@@ -117,10 +128,7 @@ export function superviseTrainers(o: SupervisorOptions) {
       for (const t of idle.values()) clearTimeout(t);
       queue.length = 0;
       const all = [...running.values()];
-      for (const r of all) {
-        r.stopping = true;
-        r.child.kill('SIGTERM');
-      }
+      for (const r of all) if (!r.stopping) terminate(r);
       await Promise.all(all.map((r) => r.exited));
     },
   };

@@ -38,6 +38,12 @@ export function projectsRoutes(reg: Registry) {
   const summary = (name: string): SessionSummary => {
     const s = reg.peek(name);
     const base = s ? summarise(s.ctx.session.db, s.ctx.session.dir, name) : summariseClosed(dir, name);
+    // an open session's trainer status is newer than the one kept in its settings
+    const live = s?.ctx.trainer.status;
+    if (live) {
+      base.backbone = live.backbone || base.backbone;
+      base.modelVersion = Math.max(base.modelVersion, live.modelVersion);
+    }
     const trainer = reg.trainerState?.(name) ?? (s?.ctx.trainer.online ? ('online' as const) : ('offline' as const));
     return { ...base, open: !!s, trainer };
   };

@@ -220,3 +220,35 @@ describe('tokens limited to sessions', () => {
     }
   });
 });
+
+describe('open sessions', () => {
+  it('are closed after a while without sockets or requests; the default one stays open', async () => {
+    const { startServer } = await import('../server/serve.ts');
+    const s = await startServer({
+      sessionsDir: dir,
+      session: 'alpha',
+      port: 0,
+      webDir: null,
+      log: () => {},
+      sessionIdleMs: 300,
+    });
+    try {
+      expect((await fetch(`${s.url}/api/sessions/beta/session`)).status).toBe(200);
+      expect(s.registry.peek('beta')).toBeDefined();
+      // a socket keeps it open
+      const peer = await browserPeer(s.url, 'browser', 'beta');
+      await peer.waitFor((f) => f.type === 'welcome');
+      await new Promise((r) => setTimeout(r, 900));
+      expect(s.registry.peek('beta')).toBeDefined();
+      peer.close();
+      const t0 = Date.now();
+      while (s.registry.peek('beta') && Date.now() - t0 < 5000) await new Promise((r) => setTimeout(r, 50));
+      expect(s.registry.peek('beta')).toBeUndefined();
+      expect(s.registry.peek('alpha')).toBeDefined();
+      // and opened again on the next request
+      expect((await (await fetch(`${s.url}/api/sessions/beta/session`)).json()).name).toBe('beta');
+    } finally {
+      await s.close();
+    }
+  });
+});

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { ensureBuilt, launch, shot, waitFor, ROOT } from './helpers.ts';
+import { canvasPoint } from './seg-helpers.ts';
 import { makeImages, makeSession } from '../helpers/fixtures.ts';
 import type { Running } from '../../server/serve.ts';
 
@@ -87,7 +88,7 @@ describe('projects page (e2e, Chromium)', () => {
     await page.screenshot({ path: shot('projects') });
   });
 
-  it('opens the new session and labels in it, while another tab labels the demo', async () => {
+  it('opens the new session and labels in it, while another tab paints the demo (segmentation)', async () => {
     await fetch(srv.url + '/api/sessions/pets/classes', {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
@@ -99,16 +100,33 @@ describe('projects page (e2e, Chromium)', () => {
     await page.keyboard.press('Enter'); // home: open the session's task
     await page.waitForURL(/\/s\/pets\/classification/);
     await page.waitForFunction(() => document.querySelector('[data-testid=image-id]')?.textContent === '#1');
+    // another tab paints the demo session (segmentation) at the same time
     const other = await browser.newPage({ viewport: { width: 1360, height: 860 } });
     await other.goto(srv.url + '/s/demo/');
-    await other.waitForSelector('[data-testid=task-classification]');
-    await other.keyboard.press('1'); // the demo's classification
+    await other.waitForSelector('[data-testid=task-segmentation]');
+    await other.keyboard.press('2'); // the demo's segmentation
+    await other.waitForURL(/\/s\/demo\/segmentation/);
     await other.waitForFunction(() => document.querySelector('[data-testid=image-id]')?.textContent === '#1');
-    await Promise.all([page.keyboard.press('1'), other.keyboard.press('2')]);
+    const { width: W, height: H } = (await get('/api/sessions/demo/images/1')).image;
+    await other.keyboard.press('1'); // the first class after the background
+    await other.keyboard.press('b');
+    const a = await canvasPoint(other, W, H, 20, 30);
+    const b = await canvasPoint(other, W, H, 200, 150);
+    await other.mouse.move(a.x, a.y);
+    await other.mouse.down();
+    await Promise.all([page.keyboard.press('1'), other.mouse.move(b.x, b.y, { steps: 4 })]);
+    await other.mouse.up();
     await page.waitForFunction(() => document.querySelector('[data-testid=image-id]')?.textContent === '#2');
-    await other.waitForFunction(() => document.querySelector('[data-testid=image-id]')?.textContent === '#2');
+    await other.waitForFunction(
+      () => document.querySelector('[data-testid=save-state]')?.textContent === 'all changes saved',
+    );
     await waitFor(async () => (await get('/api/sessions/pets/session')).counts.labelled === 1, 5000, 'a pets label');
-    await waitFor(async () => (await get('/api/sessions/demo/session')).counts.labelled === 1, 5000, 'a demo label');
+    const demoMask = await fetch(srv.url + '/api/sessions/demo/images/1/mask');
+    expect(demoMask.status).toBe(200);
+    expect((await get('/api/sessions/demo/session')).task).toBe('segmentation');
+    // pets has no mask, the demo no label: nothing crossed
+    expect((await fetch(srv.url + '/api/sessions/pets/images/1/mask')).status).toBe(404);
+    expect((await get('/api/sessions/demo/images/1')).annotation).toMatchObject({ kind: 'mask' });
     const img = await get('/api/sessions/pets/images/1');
     const cat = (await get('/api/sessions/pets/classes')).classes.find((c: any) => c.name === 'cat');
     expect(img.annotation).toMatchObject({ kind: 'label', classId: cat.id });
@@ -117,6 +135,7 @@ describe('projects page (e2e, Chromium)', () => {
     const src = await page.$eval('[data-testid=stage] img', (i) => (i as HTMLImageElement).src);
     expect(new URL(src).pathname).toBe('/api/sessions/pets/images/2/file');
     await page.screenshot({ path: shot('projects-label') });
+    await other.screenshot({ path: shot('projects-seg') });
     await other.close();
   });
 

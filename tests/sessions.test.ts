@@ -252,3 +252,19 @@ describe('open sessions', () => {
     }
   });
 });
+
+describe('a remote trainer addresses one session', () => {
+  it('joins /ws?session=NAME and reads images from /api/sessions/NAME', async () => {
+    const { httpBaseOf, sessionSocketUrl } = await import('../trainer/main.ts');
+    expect(sessionSocketUrl('ws://gpu:8001', 'pets')).toBe('ws://gpu:8001/ws?session=pets');
+    expect(sessionSocketUrl('ws://gpu:8001/ws', 'pets')).toBe('ws://gpu:8001/ws?session=pets');
+    expect(sessionSocketUrl('wss://h/ws?session=birds', 'pets')).toBe('wss://h/ws?session=birds');
+    expect(httpBaseOf('wss://h:9/ws?session=pets')).toBe('https://h:9/api/sessions/pets');
+    expect(httpBaseOf('ws://h:9/ws')).toBe('http://h:9/api');
+    // what the trainer fetches there is the session's own file
+    const id = (await srv.api('GET', '/api/sessions/beta/images?limit=1')).body.items[0].id;
+    const r = await fetch(`${httpBaseOf(sessionSocketUrl(srv.url.replace('http', 'ws'), 'beta'))}/images/${id}/file`);
+    expect(r.status).toBe(200);
+    expect(r.headers.get('content-type')).toMatch(/^image\//);
+  });
+});

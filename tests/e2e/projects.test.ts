@@ -2,7 +2,7 @@
 // session is added by keyboard (name, task, an import from an import root, with progress), opened, and
 // labelled in; the labels land in that session only. Another tab labels the default session at once.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
@@ -149,5 +149,18 @@ describe('projects page (e2e, Chromium)', () => {
     await page.keyboard.press('Enter');
     await page.waitForSelector('[data-testid=project-row][data-name=songbirds]');
     expect(await rowNames()).toEqual(['demo', 'pets', 'songbirds']);
+  });
+
+  it('resets a session by keyboard, after a confirmation', async () => {
+    expect(await selected()).toBe('songbirds'); // the renamed one stays selected
+    await page.keyboard.press('k');
+    expect(await selected()).toBe('pets');
+    await page.keyboard.press('Shift+R');
+    await page.waitForSelector('[data-testid=confirm-dialog]');
+    await page.keyboard.press('Enter');
+    // (a request that meets the reset itself is answered 503 session_resetting: no counts in that answer)
+    await waitFor(async () => (await get('/api/sessions/pets/session')).counts?.labelled === 0, 5000, 'pets reset');
+    expect(readdirSync(join(dir, 'sessions')).some((e) => e.startsWith('pets.'))).toBe(true);
+    expect((await get('/api/sessions/pets/session')).counts.images).toBe(8);
   });
 });

@@ -1,7 +1,7 @@
 // The shell: header, offline banner, routes with the task lock, and the global keys.
 import { Match, Show, Switch, createEffect, createSignal, onMount } from 'solid-js';
 import { useApp } from './context.ts';
-import { Header } from './components/header.tsx';
+import { Header, ProjectsHeader } from './components/header.tsx';
 import { OfflineBanner } from './components/offline-banner.tsx';
 import { KeysOverlay } from './components/keys-overlay.tsx';
 import { ClassesPanel } from './components/classes-panel.tsx';
@@ -62,7 +62,9 @@ export function App() {
 
   return (
     <div class="app">
-      <Header />
+      <Show when={!onProjects()} fallback={<ProjectsHeader />}>
+        <Header />
+      </Show>
       <OfflineBanner />
       <main class="main">
         <Show when={!onProjects()} fallback={<ProjectsPage />}>

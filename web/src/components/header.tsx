@@ -110,3 +110,28 @@ export function Header() {
     </header>
   );
 }
+
+/** The projects page's header: no session is open there, so only who you are and the keys. */
+export function ProjectsHeader() {
+  const { keys, ui } = useApp();
+  return (
+    <header class="header" data-testid="header">
+      <a href="/projects" class="brand" title={`Projects (${keys.hint('global.goProjects')})`}>
+        hilt
+      </a>
+      <span class="muted session-name">projects</span>
+      <div class="header-state">
+        <NameChip />
+      </div>
+      <nav class="nav">
+        <button
+          class="ghost key-help"
+          title={`All keys (${keys.hint('global.help')})`}
+          onClick={() => ui.setHelp(true)}
+        >
+          ?
+        </button>
+      </nav>
+    </header>
+  );
+}

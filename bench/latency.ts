@@ -18,7 +18,7 @@ const HUES = [
   [230, 200, 40],
 ];
 
-async function makeImages(dir: string, n: number): Promise<string[]> {
+export async function makeImages(dir: string, n: number): Promise<string[]> {
   mkdirSync(dir, { recursive: true });
   const labels: string[] = [];
   for (let i = 0; i < n; i += 64) {

@@ -153,6 +153,32 @@ export const BENCHES: Record<string, Runner> = {
       ],
     };
   },
+  async 'latency-sessions'(quick, log) {
+    const { benchLatencySessions } = await import('./latency-sessions.ts');
+    const r = await benchLatencySessions({ quick, log });
+    const n = `${r.images} images each (tiny backbone)`;
+    return {
+      raw: r,
+      checks: [
+        check(
+          'latency-sessions',
+          `label → prediction p95, one active session, ${n}`,
+          r.oneActive.p95ms,
+          'ms',
+          '',
+          () => true,
+        ),
+        check(
+          'latency-sessions',
+          `label → prediction p95, two active sessions at once, ${n}`,
+          r.twoActive.p95ms,
+          'ms',
+          '≤ 500',
+          (v) => v <= 500,
+        ),
+      ],
+    };
+  },
   // `--scale` (not in the default run; CI runs them at smoke sizes with --quick): large sessions
   async 'scale-loop'(quick, log) {
     const { benchScaleLoop } = await import('./scale-loop.ts');

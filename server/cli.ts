@@ -12,7 +12,8 @@ const program = new Command('hilt')
     'after',
     `
 Examples:
-  npx hilt start                                   server + trainer on the bundled demo session
+  npx hilt start                                   every session (projects page; the demo on first run), trainers on demand
+  npx hilt start --session pets                    one session as the default, its trainer always running
   npx hilt import --session pets ~/photos          a folder, class-folders, a CSV (path,label) or COCO JSON
   npx hilt serve --session pets --port 8001        server only
   npx hilt train --session pets --server ws://gpu-box:8001 --token T
@@ -84,11 +85,19 @@ function fail(e: unknown): never {
 serverOpts(
   program
     .command('start')
-    .description('start the server and the trainer together (Ctrl+C stops both); creates the demo session on first run')
-    .addOption(sessionOpt('demo'))
+    .description(
+      'start the server and trainers together (Ctrl+C stops all); without --session every session is served and each gets a trainer while open; creates the demo session on first run',
+    )
+    .addOption(sessionOpt().default(undefined, 'every session (the app opens on demo)'))
     .addOption(sessionsDirOpt()),
 )
   .option('--no-trainer', 'start the server only')
+  .option('--max-trainers <n>', 'trainers running at once (env HILT_MAX_TRAINERS; default: from cores and free memory)')
+  .option(
+    '--trainer-idle <seconds>',
+    "stop a session's trainer this long after its last browser left (env HILT_TRAINER_IDLE_S)",
+    undefined,
+  )
   .option('--replace', 'if another trainer is connected, take over from it (once)')
   .action(async (o) => {
     await (await import('./start.ts')).start({ ...o, sessionsDir: sessionsDirFrom(o.sessionsDir) }).catch(fail);
@@ -99,8 +108,10 @@ trainerOpts(program.commands.at(-1)!);
 serverOpts(
   program
     .command('serve')
-    .description('start the HTTP + WebSocket server only (the UI says "trainer offline" until a trainer connects)')
-    .addOption(sessionOpt('demo'))
+    .description(
+      'start the HTTP + WebSocket server only (the UI says "trainer offline" until a trainer connects); without --session every session is served',
+    )
+    .addOption(sessionOpt().default(undefined, 'every session (the app opens on demo)'))
     .addOption(sessionsDirOpt()),
 ).action(async (o) => {
   await (
@@ -208,11 +219,12 @@ token
   .description('create (or replace) the token of NAME and print it once, with a sign-in link template')
   .argument('<name>', 'annotator name')
   .addOption(sessionsDirOpt())
+  .option('--session <name>', 'limit the token to this session (repeatable; default: every session)', collect)
   .action(async (name, o) => {
     await (
       await import('./commands.ts')
     )
-      .tokenCmd('add', name, { sessionsDir: sessionsDirFrom(o.sessionsDir) })
+      .tokenCmd('add', name, { sessionsDir: sessionsDirFrom(o.sessionsDir), sessions: o.session })
       .catch(fail);
   });
 token

@@ -99,11 +99,15 @@ export async function fetchModelCmd(name: string, o: { out: string; from?: strin
   console.log(`${r.dir}: ${r.detail}; use it with --backbone ${byName ? name : r.dir}`);
 }
 
-export async function tokenCmd(action: 'add' | 'remove' | 'list', name: string, o: { sessionsDir: string }) {
+export async function tokenCmd(
+  action: 'add' | 'remove' | 'list',
+  name: string,
+  o: { sessionsDir: string; sessions?: string[] },
+) {
   const { addToken, listTokens, removeToken, tokensFile } = await import('./security/tokens.ts');
   const file = tokensFile(o.sessionsDir);
   if (action === 'add') {
-    const token = addToken(file, name);
+    const token = addToken(file, name, o.sessions);
     console.log(`token for "${name}" (shown once; stored hashed in ${file}):\n  ${token}`);
     console.log(`sign-in link: http://<server>:<port>/?token=${token}   (or paste the token at /signin)`);
   } else if (action === 'remove') {
@@ -112,7 +116,10 @@ export async function tokenCmd(action: 'add' | 'remove' | 'list', name: string, 
   } else {
     const list = listTokens(file);
     if (!list.length) console.log(`no per-annotator tokens in ${file}`);
-    for (const t of list) console.log(`${t.name.padEnd(30)} created ${t.created}`);
+    for (const t of list)
+      console.log(
+        `${t.name.padEnd(30)} created ${t.created}${t.sessions ? `  sessions: ${t.sessions.join(', ')}` : ''}`,
+      );
   }
 }
 

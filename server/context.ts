@@ -5,6 +5,7 @@ import type { ServerToBrowser, ServerToTrainer, TrainerStatus, TrainerToServer }
 import type { TokenStore } from './security/tokens.ts';
 import type { SigninStore } from './security/signins.ts';
 import type { FailureLimiter } from './security/backoff.ts';
+import type { TrainerState } from './session-list.ts';
 
 export interface ServerConfig {
   host: string;
@@ -56,4 +57,33 @@ export function createBus(): Bus {
   const bus = new EventEmitter() as Bus;
   bus.setMaxListeners(0);
   return bus;
+}
+
+/** A session the server has open: its context, its API (the per-session Hono app) and its sockets. */
+export interface OpenSession {
+  ctx: Ctx;
+  fetch(req: Request, env?: unknown): Response | Promise<Response>;
+  hub: { clients(): number; browsers(): number };
+  /** requests running now (an idle session is closed only when none is) */
+  busy: number;
+  lastUsed: number;
+}
+
+/** Every session under the sessions folder, opened on first use and closed when idle (the default one stays open). */
+export interface Registry {
+  sessionsDir: string;
+  /** the session the single-session routes (/api/…, /ws without ?session=) address */
+  defaultName: string;
+  /** where the web app opens: the projects page, or the default session's home */
+  home: 'projects' | 'session';
+  /** the open session of that name, opening it if needed (AppError 400 invalid name, 404 none) */
+  get(name: string): OpenSession;
+  /** the open session of that name, or undefined (opens nothing) */
+  peek(name: string): OpenSession | undefined;
+  /** close a session's sockets and database (not the default one) */
+  close(name: string): Promise<void>;
+  /** 'browsers' (name, n): a browser joined or left a session; 'closed' (name): a session was closed */
+  events: EventEmitter;
+  /** what the trainer supervisor (hilt start) does for a session; unset: no supervisor */
+  trainerState?: (name: string) => TrainerState;
 }

@@ -6,7 +6,7 @@ import type { Ctx } from './context.ts';
 import type { Client, Hub } from './hub-types.ts';
 import { CLOSE, PROTOCOL_VERSION, closeReason, helloSchema, parseFrame } from '../common/protocol.ts';
 import { startSnapshot } from './snapshot.ts';
-import { credentialOf, failed, mustWait } from './security/auth.ts';
+import { credentialOf, failed, mayOpen, mustWait } from './security/auth.ts';
 import { TOO_MANY } from './security/backoff.ts';
 import { sameSecret } from './security/tokens.ts';
 import type { UpgradeCheck } from './security/upgrade.ts';
@@ -40,6 +40,10 @@ export function handshake(ctx: Ctx, hub: Hub, ws: WebSocket, text: string, check
     cred = credentialOf(ctx.config, token);
     if (!cred) failed(ctx.config, check.client);
     else recheck = () => credentialOf(ctx.config, token) !== null;
+  }
+  if (!mayOpen(cred, ctx.session.name)) {
+    ws.close(CLOSE.forbidden, closeReason(`forbidden: this token is not for session "${ctx.session.name}"`));
+    return null;
   }
   if (hello.role === 'trainer') {
     // a trainer sees every image path and writes every prediction: only the server token will do

@@ -1,7 +1,8 @@
-// The /ws hub: upgrade checks (P9), handshake (P1–P3, P5, P7), per-frame validation (P4, P8), trainer
+// The /ws hub, one per open session: upgrade checks (P9), handshake (P1–P3, P5, P7), per-frame validation (P4, P8), trainer
 // output persisted then rebroadcast (P6). Browsers get predictions only for images they recently
 // focused; others read them over HTTP when opened.
 import type { IncomingMessage, Server } from 'node:http';
+import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Ctx } from './context.ts';
 import { CLOSE, MAX_FRAME_BYTES, browserToServer, closeReason, parseFrame } from '../common/protocol.ts';
@@ -15,7 +16,15 @@ import type { Client, Hub } from './hub-types.ts';
 /** a browser only sends hello, focus and ping: anything longer is not one of them */
 const MAX_BROWSER_FRAME = 4096;
 
-export function attachHub(server: Server, ctx: Ctx): { close(): void; clients(): number } {
+/** One session's sockets: its browsers and its trainer. `onBrowsers` hears the number of browsers after each change. */
+export interface SessionHub {
+  accept(req: IncomingMessage, socket: Duplex, head: Buffer, check: UpgradeCheck): void;
+  close(): void;
+  clients(): number;
+  browsers(): number;
+}
+
+export function sessionHub(ctx: Ctx, onBrowsers: (n: number) => void = () => {}): SessionHub {
   // past MAX_FRAME_BYTES ws closes the socket (1009) from the frame header, before buffering the payload
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_BYTES });
   const send = (ws: WebSocket, msg: ServerToBrowser | ServerToTrainer) => {
@@ -36,29 +45,6 @@ export function attachHub(server: Server, ctx: Ctx): { close(): void; clients():
     send(hub.trainer.ws, msg);
     // after a reset (task lock, session reset, import) the trainer starts again from a fresh snapshot
     if (msg.type === 'reset') startSnapshot(ctx, hub.trainer.ws);
-  });
-
-  server.on('upgrade', (req: IncomingMessage, socket, head) => {
-    let url: URL;
-    try {
-      url = new URL(req.url ?? '/', 'http://x');
-    } catch {
-      socket.destroy();
-      return;
-    } // a malformed target
-    if (url.pathname !== '/ws') {
-      socket.destroy();
-      return;
-    }
-    const check = checkUpgrade(ctx, req, url);
-    wss.handleUpgrade(req, socket, head, (ws) => {
-      // refused after the upgrade so that the client can read why (a failed upgrade has no reason)
-      if (check.problem) {
-        ws.close(CLOSE.forbidden, closeReason(check.problem));
-        return;
-      }
-      onConnection(ws, check);
-    });
   });
 
   // a peer that vanished without closing (network drop) would hold the trainer slot forever: ping every
@@ -114,6 +100,7 @@ export function attachHub(server: Server, ctx: Ctx): { close(): void; clients():
       if (!client) {
         client = handshake(ctx, hub, ws, text, check);
         if (client) clearTimeout(timer);
+        if (client?.role === 'browser') onBrowsers(hub.browsers.size);
         return;
       }
       if (client.role === 'browser') onBrowser(client, text);
@@ -122,8 +109,10 @@ export function attachHub(server: Server, ctx: Ctx): { close(): void; clients():
     ws.on('close', () => {
       clearTimeout(timer);
       if (!client) return;
-      if (client.role === 'browser') hub.browsers.delete(client);
-      else if (hub.trainer === client) {
+      if (client.role === 'browser') {
+        hub.browsers.delete(client);
+        onBrowsers(hub.browsers.size);
+      } else if (hub.trainer === client) {
         hub.trainer = null;
         ctx.trainer.online = false;
         hub.toBrowsers({ type: 'trainer', online: false, status: ctx.trainer.status });
@@ -149,6 +138,16 @@ export function attachHub(server: Server, ctx: Ctx): { close(): void; clients():
   }
 
   return {
+    accept(req, socket, head, check) {
+      wss.handleUpgrade(req, socket, head, (ws) => {
+        // refused after the upgrade so that the client can read why (a failed upgrade has no reason)
+        if (check.problem) {
+          ws.close(CLOSE.forbidden, closeReason(check.problem));
+          return;
+        }
+        onConnection(ws, check);
+      });
+    },
     close() {
       clearInterval(heartbeat);
       clearInterval(revoked);
@@ -156,5 +155,48 @@ export function attachHub(server: Server, ctx: Ctx): { close(): void; clients():
       wss.close();
     },
     clients: () => hub.browsers.size + (hub.trainer ? 1 : 0),
+    browsers: () => hub.browsers.size,
+  };
+}
+
+/** The /ws upgrade: checked like a request (P9), then handed to the hub of the session it names
+ *  (`/ws?session=NAME`; none: the default session). `pick` answers the hub, or why the socket is refused. */
+export function attachUpgrades(
+  server: Server,
+  ctx: Ctx,
+  pick: (session: string | null, check: UpgradeCheck) => SessionHub | string,
+): { close(): void } {
+  const refuse = new WebSocketServer({ noServer: true, maxPayload: 4096 });
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    let url: URL;
+    try {
+      url = new URL(req.url ?? '/', 'http://x');
+    } catch {
+      socket.destroy();
+      return;
+    } // a malformed target
+    if (url.pathname !== '/ws') {
+      socket.destroy();
+      return;
+    }
+    const check = checkUpgrade(ctx, req, url);
+    let hub: SessionHub | string;
+    try {
+      hub = check.problem ? check.problem : pick(url.searchParams.get('session'), check);
+    } catch (e) {
+      hub = (e as Error).message;
+    }
+    if (typeof hub !== 'string') {
+      hub.accept(req, socket, head, check);
+      return;
+    }
+    const why = hub;
+    refuse.handleUpgrade(req, socket, head, (ws) => ws.close(CLOSE.forbidden, closeReason(why)));
+  });
+  return {
+    close() {
+      for (const c of refuse.clients) c.terminate();
+      refuse.close();
+    },
   };
 }

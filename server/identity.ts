@@ -55,6 +55,12 @@ export function nameFromHeader(raw: string | undefined | null): string | null {
 
 const newId = () => randomBytes(12).toString('base64url');
 
+/** A request handed on (the per-session API gets a copy of the URL) keeps the id minted for the original. */
+export function shareIdentity(from: Request, to: Request): void {
+  const id = minted.get(from);
+  if (id) minted.set(to, id);
+}
+
 function setIdCookie(c: Context, id: string): void {
   // HttpOnly: page scripts never see it; Strict: other sites cannot label as this browser
   setCookie(c, COOKIE, id, { httpOnly: true, sameSite: 'Strict', path: '/', maxAge: 400 * 24 * 3600 });

@@ -7,10 +7,8 @@ import { realpathSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { resolve } from 'node:path';
 import { createApp } from './app.ts';
-import { createBus, type Ctx, type ServerConfig } from './context.ts';
-import { attachHub } from './hub.ts';
-import { closeSession, getSetting, openSession } from './session.ts';
-import type { TrainerStatus } from '../common/protocol.ts';
+import type { Ctx, Registry, ServerConfig } from './context.ts';
+import { createRegistry, sessionCtx } from './sessions.ts';
 import { allowedHosts, isLoopback, normaliseOrigin } from './security/hosts.ts';
 import { declaredTooLarge, rejectTooLarge } from './security/body-size.ts';
 import { tokenStore, tokensFile } from './security/tokens.ts';
@@ -41,13 +39,19 @@ export interface StartOptions {
   importRoots?: string[];
   importLimits?: { maxFiles?: number; maxMs?: number };
   maxUploadPixels?: number;
+  /** where the web app opens: 'projects' (hilt start without --session, several sessions) or the session's home */
+  home?: 'projects' | 'session';
+  /** an open session other than the default one is closed after this long without sockets or requests */
+  sessionIdleMs?: number;
 }
 export interface Running {
   url: string;
   port: number;
   host: string;
   token: string | null;
+  /** the default session's context */
   ctx: Ctx;
+  registry: Registry;
   close(): Promise<void>;
 }
 
@@ -96,21 +100,15 @@ export async function startServer(o: StartOptions): Promise<Running> {
     signins: signinStore(),
     failures: failureLimiter(),
   };
-  const ctx: Ctx = {
-    session: openSession(o.sessionsDir, o.session, { create: o.create, checkpoints: true }),
+  const ctx = sessionCtx(config, o.sessionsDir, o.session, o.create);
+  const registry = createRegistry({
     config,
-    bus: createBus(),
-    trainer: { online: false, status: null },
-    pending: new Map(),
-    importing: false,
-    reopen() {
-      ctx.session = openSession(o.sessionsDir, o.session, { create: true, checkpoints: true });
-      ctx.trainer.status = null;
-    },
-  };
-  // the last status the trainer reported, shown as stale until a trainer connects
-  ctx.trainer.status = getSetting<TrainerStatus>(ctx.session.db, 'trainer');
-  const app = createApp(ctx);
+    sessionsDir: o.sessionsDir,
+    defaultCtx: ctx,
+    home: o.home ?? 'session',
+    idleCloseMs: o.sessionIdleMs,
+  });
+  const app = createApp(ctx, registry);
   const listener = getRequestListener(app.fetch);
   const server = createServer((req, res) => {
     if (declaredTooLarge(req, config.bodyLimit)) rejectTooLarge(req, res, config.bodyLimit);
@@ -136,7 +134,7 @@ export async function startServer(o: StartOptions): Promise<Running> {
       res();
     });
   });
-  const hub = attachHub(server, ctx);
+  registry.attach(server);
   const port = (server.address() as AddressInfo).port;
   config.port = port; // the cookie name and the printed links use the real port
   const shown = host.includes(':') ? `[${host}]` : host;
@@ -147,13 +145,14 @@ export async function startServer(o: StartOptions): Promise<Running> {
     host,
     token,
     ctx,
+    registry,
     async close() {
-      hub.close();
+      registry.closeSockets();
       await new Promise<void>((res) => {
         server.closeAllConnections?.();
         server.close(() => res());
       });
-      await closeSession(ctx.session);
+      await registry.closeAll();
     },
   };
 }

@@ -25,9 +25,15 @@ export function sessionsDirFrom(opt?: string): string {
   return resolve(opt ?? process.env.HILT_SESSIONS_DIR ?? './sessions');
 }
 
+/** names a folder cannot take on Windows (device names) */
+const RESERVED = /^(con|prn|aux|nul|com\d|lpt\d|conin\$|conout\$)$/i;
+
+/** A session name is a folder name: letters, digits, _ and - (no dots, slashes or `..`), at most 64, not reserved. */
 export function validName(name: string): boolean {
-  return NAME_RE.test(name);
+  return NAME_RE.test(name) && !RESERVED.test(name);
 }
+
+export const NAME_RULE = 'letters, digits, _ and -, starting with a letter or digit, at most 64, not a reserved name';
 
 /** `checkpoints`: the long-running server's session checkpoints its WAL from a worker (db/checkpointer.ts) */
 export function openSession(
@@ -35,8 +41,7 @@ export function openSession(
   name: string,
   opts: { create?: boolean; checkpoints?: boolean } = {},
 ): Session {
-  if (!validName(name))
-    throw new AppError(400, 'invalid_session', `invalid session name "${name}" (letters, digits, _ and -, at most 64)`);
+  if (!validName(name)) throw new AppError(400, 'invalid_session', `invalid session name "${name}" (${NAME_RULE})`);
   const dir = join(sessionsDir, name);
   if (!existsSync(join(dir, 'session.db')) && !opts.create)
     throw new AppError(404, 'no_session', `no session "${name}" in ${sessionsDir}`);

@@ -1,5 +1,6 @@
-// `hilt start` / `hilt serve`: the server in this process, the trainer as a child process with prefixed logs.
-import { spawn, type ChildProcess } from 'node:child_process';
+// `hilt start` / `hilt serve`: the server in this process, trainers as child processes with prefixed logs
+// (one per session a browser has open, or the one session given with --session).
+import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -8,9 +9,12 @@ import { startServer, type Running } from './serve.ts';
 import { isWildcard } from './security/hosts.ts';
 import { startLoopStats } from './loop-stats.ts';
 import { DEFAULT_WEB_DIR, ensureWebBuilt } from './web-build.ts';
+import { sessionNames } from './session-list.ts';
+import { defaultTrainerCap, superviseTrainers } from './trainers.ts';
 
 export interface StartCmd {
-  session: string;
+  /** serve this session as the default one and keep its trainer running; absent: every session, trainers on demand */
+  session?: string;
   sessionsDir: string;
   port: string;
   host: string;
@@ -24,6 +28,10 @@ export interface StartCmd {
   allowOrigin?: string[];
   allowHost?: string[];
   importRoot?: string[];
+  /** the most trainers running at once (default: from cores and free memory) */
+  maxTrainers?: string;
+  /** seconds a session's trainer keeps running after its last browser left */
+  trainerIdle?: string;
 }
 
 /** An address others can reach for a wildcard bind (the first non-internal IPv4), for the printed link. */
@@ -62,13 +70,20 @@ function prefixed(stream: NodeJS.ReadableStream, prefix: string, out: NodeJS.Wri
   });
 }
 
+/** The default session without --session: demo when it exists or nothing else does, else the first by name. */
+function defaultSession(sessionsDir: string): string {
+  const names = sessionNames(sessionsDir);
+  return names.includes('demo') || !names.length ? 'demo' : names[0];
+}
+
 export async function start(o: StartCmd): Promise<void> {
   const port = Number(o.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port must be 0..65535, got ${o.port}`);
-  if (!existsSync(join(o.sessionsDir, o.session, 'session.db'))) {
-    if (o.session !== 'demo')
+  const session = o.session ?? defaultSession(o.sessionsDir);
+  if (!existsSync(join(o.sessionsDir, session, 'session.db'))) {
+    if (session !== 'demo')
       throw new Error(
-        `no session "${o.session}" in ${o.sessionsDir} — create it with \`hilt import --session ${o.session} <folder>\``,
+        `no session "${session}" in ${o.sessionsDir} — create it with \`hilt import --session ${session} <folder>\``,
       );
     console.log('[server] creating the demo session (generated shapes; first run only)…');
     const { createDemoSession } = await import('../scripts/make-demo.ts');
@@ -83,7 +98,7 @@ export async function start(o: StartCmd): Promise<void> {
   );
   const srv = await startServer({
     sessionsDir: o.sessionsDir,
-    session: o.session,
+    session,
     port,
     host: o.host,
     token: o.token ?? null,
@@ -92,22 +107,20 @@ export async function start(o: StartCmd): Promise<void> {
     allowOrigins: o.allowOrigin,
     allowHosts: o.allowHost,
     importRoots: o.importRoot,
+    home: o.session ? 'session' : 'projects',
   });
   announce(srv);
-  let child: ChildProcess | null = null;
-  let stopping = false;
-  let restarts = 0;
-  const launch = () => {
+  const launch = (name: string, first: boolean) => {
     const wsHost = o.host === '0.0.0.0' || o.host === '::' ? '127.0.0.1' : srv.host;
     const args = [
       BIN,
       'train',
       '--session',
-      o.session,
+      name,
       '--sessions-dir',
       o.sessionsDir,
       '--server',
-      `ws://${wsHost.includes(':') ? `[${wsHost}]` : wsHost}:${srv.port}/ws`,
+      `ws://${wsHost.includes(':') ? `[${wsHost}]` : wsHost}:${srv.port}/ws?session=${encodeURIComponent(name)}`,
       '--backbone',
       o.backbone ?? 'dinov3-vits16',
       '--device',
@@ -119,33 +132,32 @@ export async function start(o: StartCmd): Promise<void> {
     const env = srv.token ? { ...process.env, HILT_TOKEN: srv.token } : process.env;
     if (o.offline) args.push('--offline');
     // --replace takes over once: a restarted child must not push out a trainer that connected meanwhile
-    if (o.replace && restarts === 0) args.push('--replace');
-    child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env });
-    prefixed(child.stdout!, '[trainer]', process.stdout);
-    prefixed(child.stderr!, '[trainer]', process.stderr);
-    child.on('exit', (code, signal) => {
-      child = null;
-      if (stopping) return;
-      // 2 = the server refused it for good (another trainer is connected…): restarting would say the same
-      if (code === 2) {
-        console.error('[server] the trainer was refused (see above); the server keeps running');
-        return;
-      }
-      console.error(
-        `[server] trainer exited (${signal ?? code}); ${restarts < 5 ? 'restarting in 2 s' : 'giving up — the UI says "trainer offline"'}`,
-      );
-      if (restarts++ < 5)
-        setTimeout(() => {
-          if (!stopping) launch();
-        }, 2000);
-    });
+    if (o.replace && first) args.push('--replace');
+    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env });
+    const prefix = o.session ? '[trainer]' : `[trainer ${name}]`;
+    prefixed(child.stdout!, prefix, process.stdout);
+    prefixed(child.stderr!, prefix, process.stderr);
+    return child;
   };
-  if (o.trainer) launch();
+  const cap = Number(o.maxTrainers ?? process.env.HILT_MAX_TRAINERS) || defaultTrainerCap();
+  const idleS = Number(o.trainerIdle ?? process.env.HILT_TRAINER_IDLE_S);
+  const supervisor = o.trainer
+    ? superviseTrainers({
+        registry: srv.registry,
+        launch,
+        cap,
+        idleMs: (Number.isFinite(idleS) && idleS >= 0 ? idleS : 300) * 1000,
+        pinned: o.session ? [o.session] : [],
+        log: (l) => console.log(`[server] ${l}`),
+      })
+    : null;
+  if (supervisor && !o.session)
+    console.log(`[server] trainers start when a session is opened in the browser (at most ${cap} at once)`);
+  let stopping = false;
   const stop = async () => {
     if (stopping) return;
     stopping = true;
-    const c = child as ChildProcess | null;
-    if (c) c.kill('SIGTERM');
+    await supervisor?.close();
     await srv.close();
     process.exit(0);
   };

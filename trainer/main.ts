@@ -28,15 +28,24 @@ export interface TrainCmd {
   onFatal?: (reason: string) => void;
 }
 
+/** The session's HTTP API base for a socket URL (`…/ws?session=NAME` → `http(s)://host/api/sessions/NAME`). */
 export function httpBaseOf(wsUrl: string): string {
   const u = new URL(wsUrl);
   u.protocol = u.protocol === 'wss:' ? 'https:' : 'http:';
-  return u.origin;
+  const session = u.searchParams.get('session');
+  return session ? `${u.origin}/api/sessions/${encodeURIComponent(session)}` : `${u.origin}/api`;
+}
+
+/** The socket URL of a session: `/ws` added when missing, and `?session=NAME` (a server serves many sessions). */
+export function sessionSocketUrl(server: string, session: string): string {
+  const u = new URL(/\/ws(\?|$)/.test(server) ? server : server.replace(/\/?$/, '/ws'));
+  if (!u.searchParams.has('session')) u.searchParams.set('session', session);
+  return u.toString();
 }
 
 export async function runTrainer(o: TrainCmd): Promise<{ trainer: Promise<Trainer>; stop(): Promise<void> }> {
   const log = o.log ?? ((l: string) => console.log(l));
-  const url = /\/ws$/.test(o.server) ? o.server : o.server.replace(/\/?$/, '/ws');
+  const url = sessionSocketUrl(o.server, o.session);
   const pending: ServerToTrainer[] = [];
   let trainer: Trainer | null = null;
   let loading = 'starting';

@@ -348,7 +348,7 @@ export class Trainer implements TrainerView {
   private source(i: ImageRef): EmbedItem['source'] {
     return async () => {
       if (existsSync(i.path)) return readImported(i); // only the bytes imported, as the server's file route
-      const r = await fetch(`${this.io.httpBase}/api/images/${i.id}/file`, { headers: this.io.httpHeaders });
+      const r = await fetch(`${this.io.httpBase}/images/${i.id}/file`, { headers: this.io.httpHeaders });
       if (!r.ok) throw new Error(`server answered ${r.status} for image ${i.id}`);
       return Buffer.from(await r.arrayBuffer());
     };

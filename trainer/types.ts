@@ -35,7 +35,7 @@ export interface Embedder {
 }
 export interface TrainerIO {
   send(msg: import('../common/protocol.ts').TrainerToServer): void;
-  /** http://host:port of the server, for image bytes and masks the trainer cannot read from disk */
+  /** the session's API on the server (http://host:port/api/sessions/NAME), for image bytes the trainer cannot read from disk */
   httpBase: string;
   /** sent with those HTTP requests: the server token off loopback */
   httpHeaders?: Record<string, string>;

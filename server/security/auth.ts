@@ -16,10 +16,18 @@ declare module 'hono' {
   interface ContextVariableMap {
     /** set when a per-annotator token authenticated the request: the annotator's name (identity.ts prefers it) */
     authAnnotator: string;
+    /** the credential the request came with (null: none) */
+    hiltCredential: Credential | null;
   }
 }
 
-export type Credential = { kind: 'server' } | { kind: 'annotator'; name: string };
+/** `sessions`: the sessions a per-annotator token is limited to (null: every session) */
+export type Credential = { kind: 'server' } | { kind: 'annotator'; name: string; sessions: string[] | null };
+
+/** Whether a credential may open a session (no credential: only where none is required, which the caller decides). */
+export function mayOpen(cred: Credential | null, session: string): boolean {
+  return !(cred?.kind === 'annotator' && cred.sessions && !cred.sessions.includes(session));
+}
 
 /** the shortest token accepted (--token, or any token presented) */
 export const MIN_TOKEN = 16;
@@ -30,8 +38,8 @@ export const cookieName = (config: ServerConfig) => `hilt_auth_${config.port}`;
 export function credentialOf(config: ServerConfig, token: string | null | undefined): Credential | null {
   if (!token || token.length < MIN_TOKEN || token.length > 512) return null;
   if (config.token && sameSecret(token, config.token)) return { kind: 'server' };
-  const name = config.tokens.lookup(token);
-  return name ? { kind: 'annotator', name } : null;
+  const t = config.tokens.lookup(token);
+  return t ? { kind: 'annotator', name: t.name, sessions: t.sessions } : null;
 }
 
 export function bearer(header: string | undefined): string | null {
@@ -95,6 +103,7 @@ export function authenticate(ctx: Ctx): MiddlewareHandler {
     const cred = requestCredential(ctx, c);
     if (presented && !cred) failed(ctx.config, key);
     if (cred?.kind === 'annotator') c.set('authAnnotator', cred.name);
+    c.set('hiltCredential', cred);
     if (cred || !ctx.config.requireAuth) return next();
     if (!c.req.path.startsWith('/api/') && (c.req.method === 'GET' || c.req.method === 'HEAD')) {
       const url = new URL(c.req.url);

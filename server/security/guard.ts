@@ -48,9 +48,9 @@ export function guard(ctx: Ctx): MiddlewareHandler {
 }
 
 /** Mutating /api routes that carry a body must say application/json (POST /api/predict takes image bytes). */
-export function jsonOnly(except: string[] = []): MiddlewareHandler {
+export function jsonOnly(except: RegExp[] = []): MiddlewareHandler {
   return async (c, next) => {
-    if (!MUTATING.has(c.req.method) || except.includes(c.req.path)) return next();
+    if (!MUTATING.has(c.req.method) || except.some((r) => r.test(c.req.path))) return next();
     const hasBody = (c.req.header('content-length') ?? '0') !== '0' || c.req.header('transfer-encoding') !== undefined;
     const type = (c.req.header('content-type') ?? '').split(';')[0].trim().toLowerCase();
     if (hasBody && type !== 'application/json') {

@@ -9,6 +9,8 @@ export interface TokenEntry {
   name: string;
   sha256: string;
   created: string;
+  /** the sessions this token may open; absent: every session */
+  sessions?: string[];
 }
 interface TokenFile {
   version: 1;
@@ -35,12 +37,17 @@ function write(file: string, data: TokenFile): void {
 }
 
 /** Adds (or replaces) the token of `name`; returns the new token, which is stored only as a hash. */
-export function addToken(file: string, name: string): string {
+export function addToken(file: string, name: string, sessions?: string[]): string {
   if (!NAME_RE.test(name)) throw new Error(`invalid annotator name "${name}" (1–64 letters, digits, space, _ . @ -)`);
   const data = read(file);
   const token = newToken();
   data.tokens = data.tokens.filter((t) => t.name !== name);
-  data.tokens.push({ name, sha256: hash(token), created: new Date().toISOString() });
+  data.tokens.push({
+    name,
+    sha256: hash(token),
+    created: new Date().toISOString(),
+    ...(sessions?.length ? { sessions } : {}),
+  });
   write(file, data);
   return token;
 }
@@ -54,8 +61,8 @@ export function removeToken(file: string, name: string): boolean {
   return true;
 }
 
-export function listTokens(file: string): { name: string; created: string }[] {
-  return read(file).tokens.map(({ name, created }) => ({ name, created }));
+export function listTokens(file: string): { name: string; created: string; sessions?: string[] }[] {
+  return read(file).tokens.map(({ name, created, sessions }) => ({ name, created, sessions }));
 }
 
 /** Constant-time comparison of two secrets of any length. */
@@ -65,7 +72,7 @@ export function sameSecret(a: string, b: string): boolean {
 
 /** The server's view of the tokens file: annotator name by token, reloaded when the file changes. */
 export function tokenStore(file: string, log: (l: string) => void = () => {}) {
-  let byHash = new Map<string, string>();
+  let byHash = new Map<string, { name: string; sessions: string[] | null }>();
   let stamp = '';
   let checked = 0;
   const refresh = () => {
@@ -82,15 +89,20 @@ export function tokenStore(file: string, log: (l: string) => void = () => {}) {
     if (s === stamp) return;
     stamp = s;
     try {
-      byHash = new Map(read(file).tokens.map((t) => [t.sha256, t.name]));
+      byHash = new Map(
+        read(file).tokens.map((t) => [
+          t.sha256,
+          { name: t.name, sessions: Array.isArray(t.sessions) ? t.sessions.map(String) : null },
+        ]),
+      );
     } catch (e) {
       log(`cannot read ${file}: ${(e as Error).message}; per-annotator tokens disabled until it is fixed`);
       byHash = new Map();
     }
   };
   return {
-    /** the annotator a token belongs to, or null */
-    lookup(token: string): string | null {
+    /** the annotator a token belongs to and the sessions it is limited to (null: all), or null */
+    lookup(token: string): { name: string; sessions: string[] | null } | null {
       refresh();
       return byHash.get(hash(token)) ?? null;
     },

@@ -10,10 +10,15 @@ export interface BrowserPeer {
   close(): void;
 }
 
-/** A browser-role socket that records every frame (`role: 'trainer'`: a fake trainer, welcomed first). */
-export function browserPeer(url: string, role: 'browser' | 'trainer' = 'browser'): Promise<BrowserPeer> {
+/** A browser-role socket that records every frame (`role: 'trainer'`: a fake trainer, welcomed first);
+ *  `session`: join that session (`/ws?session=NAME`) instead of the server's default one. */
+export function browserPeer(
+  url: string,
+  role: 'browser' | 'trainer' = 'browser',
+  session?: string,
+): Promise<BrowserPeer> {
   return new Promise((resolve, reject) => {
-    const ws = new WebSocket(url.replace(/^http/, 'ws') + '/ws');
+    const ws = new WebSocket(url.replace(/^http/, 'ws') + '/ws' + (session ? `?session=${session}` : ''));
     const frames: any[] = [];
     const waiters: { pred: (f: any) => boolean; fn: (f: any) => void }[] = [];
     ws.on('message', (raw) => {

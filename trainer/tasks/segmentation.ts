@@ -69,7 +69,7 @@ export class SegmentationTask implements TrainerTask {
   }
 
   private async fetchMask(id: number): Promise<Uint8Array | null> {
-    const r = await fetch(`${this.v.io.httpBase}/api/images/${id}/mask`, { headers: this.v.io.httpHeaders });
+    const r = await fetch(`${this.v.io.httpBase}/images/${id}/mask`, { headers: this.v.io.httpHeaders });
     if (r.status === 404) return null;
     if (!r.ok) throw new Error(`mask of image ${id}: HTTP ${r.status}`);
     const { data } = await sharp(Buffer.from(await r.arrayBuffer()))

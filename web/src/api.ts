@@ -3,6 +3,8 @@
 // server's {"error":{"code","message"}}.
 import { hc, type ClientResponse } from 'hono/client';
 import type { AppType } from '../../server/app.ts';
+import type { ProjectsType } from '../../server/routes/sessions.ts';
+import { sessionApi } from './session-base.ts';
 import type { AnnotationBody } from './api-types.ts';
 import type { Task } from './types.ts';
 
@@ -41,9 +43,17 @@ export function setName(next: string): void {
 
 // same origin: relative URLs; the name goes with every request (a write with a body says application/json: hc sets it),
 // percent-encoded: a header carries Latin-1 only, and a name may be in any script (the server decodes it)
+const headers = (): Record<string, string> => (name ? { 'X-Annotator': encodeURIComponent(name) } : {});
+// the routes are the single-session API's (/api/…); a page of a named session sends them to /api/sessions/NAME/…
 const client = hc<AppType>('/', {
-  headers: (): Record<string, string> => (name ? { 'X-Annotator': encodeURIComponent(name) } : {}),
+  headers,
+  fetch: (input: RequestInfo | URL, init?: RequestInit) => {
+    const u = new URL(input instanceof Request ? input.url : String(input), location.origin);
+    u.pathname = sessionApi(u.pathname);
+    return fetch(input instanceof Request ? new Request(u, input) : u, init);
+  },
 });
+const projects = hc<ProjectsType>('/api/sessions', { headers });
 
 /** what a route answers (of a union of answers, each one's body) */
 type Body<R> = R extends ClientResponse<infer T, number, string> ? T : never;
@@ -131,10 +141,11 @@ export const api = {
 
   images: (q: ListQuery) => call(images.$get({ query: qs({ ...q }) })),
   image: (n: number) => call(images[':id'].$get({ param: id(n) })),
-  fileUrl: (n: number) => `/api/images/${n}/file`,
-  thumbUrl: (n: number) => `/api/images/${n}/thumb`,
+  fileUrl: (n: number) => sessionApi(`/api/images/${n}/file`),
+  thumbUrl: (n: number) => sessionApi(`/api/images/${n}/thumb`),
   /** your mask, else the refined prediction, in class colours (`v` changes when either does) */
-  maskThumbUrl: (n: number, v: string | number) => `/api/images/${n}/mask-thumb?v=${encodeURIComponent(String(v))}`,
+  maskThumbUrl: (n: number, v: string | number) =>
+    sessionApi(`/api/images/${n}/mask-thumb?v=${encodeURIComponent(String(v))}`),
   /** the mask PNG bytes, or null when the image has none (404 no_mask) */
   mask: async (n: number): Promise<Uint8Array | null> => {
     const res = await images[':id'].mask.$get({ param: id(n) }, { init: { cache: 'no-store' } }).catch(() => null);
@@ -168,4 +179,39 @@ export const api = {
   keepLabel: (n: number) => call(a.review[':id'].keep.$post({ param: id(n) })),
   hints: () => call(a.hints.$get()),
   me: () => call(a.me.$get()),
+  /** import a folder, CSV or COCO JSON on the server into this page's session (progress: `import` frames) */
+  importPath: (path: string) => call(a.import.$post({ json: { path } })),
+};
+
+/** The sessions under the server's sessions folder (the projects page), independent of the page's session. */
+export const sessionsApi = {
+  list: () => call(projects.index.$get()),
+  create: (name: string, task: Task | null) => call(projects.index.$post({ json: { name, task } })),
+  rename: (from: string, to: string) => call(projects[':name'].rename.$post({ param: { name: from }, json: { to } })),
+  reset: (session: string) =>
+    fetch(`/api/sessions/${encodeURIComponent(session)}/session/reset`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...headers() },
+      body: JSON.stringify({ confirm: session }),
+    }).then(async (r) => {
+      if (!r.ok) {
+        const j = (await r.json().catch(() => null)) as { error?: { code: string; message: string } } | null;
+        throw new ApiError(r.status, j?.error?.code ?? `http_${r.status}`, j?.error?.message ?? r.statusText);
+      }
+      return (await r.json()) as { name: string; archivedAs: string };
+    }),
+  /** import into a named session (progress goes to that session's sockets) */
+  importInto: (session: string, path: string) =>
+    fetch(`/api/sessions/${encodeURIComponent(session)}/import`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...headers() },
+      body: JSON.stringify({ path }),
+    }).then(async (r) => {
+      const j = (await r.json().catch(() => null)) as {
+        added?: number;
+        error?: { code: string; message: string };
+      } | null;
+      if (!r.ok) throw new ApiError(r.status, j?.error?.code ?? `http_${r.status}`, j?.error?.message ?? r.statusText);
+      return j as { added: number };
+    }),
 };

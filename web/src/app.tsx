@@ -1,7 +1,7 @@
 // The shell: header, offline banner, routes with the task lock, and the global keys.
 import { Match, Show, Switch, createEffect, createSignal, onMount } from 'solid-js';
 import { useApp } from './context.ts';
-import { Header } from './components/header.tsx';
+import { Header, ProjectsHeader } from './components/header.tsx';
 import { OfflineBanner } from './components/offline-banner.tsx';
 import { KeysOverlay } from './components/keys-overlay.tsx';
 import { ClassesPanel } from './components/classes-panel.tsx';
@@ -14,13 +14,24 @@ import { EvaluationPage } from './pages/evaluation.tsx';
 import { SettingsPage } from './pages/settings.tsx';
 import { ClassPrompt } from './components/class-prompt.tsx';
 import { WEB_TASK_LIST } from './tasks/index.ts';
+import { ProjectsPage } from './pages/projects.tsx';
+import { sessionsApi } from './api.ts';
+import { pageSession } from './session-base.ts';
 
 export function App() {
   const { router, session, keys, ui, strategy, identity } = useApp();
   const [tried, setTried] = createSignal(false);
+  /** `/` of the default session's URLs is the projects page when the server says so and has several sessions */
+  const [projectsHome, setProjectsHome] = createSignal(false);
   onMount(() => {
     void session.refresh().finally(() => setTried(true));
+    if (!pageSession)
+      void sessionsApi
+        .list()
+        .then((l) => setProjectsHome(l.home === 'projects' && l.sessions.length > 1))
+        .catch(() => {});
   });
+  const onProjects = () => router.path() === '/projects' || (router.path() === '/' && projectsHome());
 
   const task = () => session.info()?.task ?? null;
   /** /<task>: each task of the registry has its labelling route */
@@ -41,6 +52,7 @@ export function App() {
     goStats: () => router.navigate('/stats'),
     goEval: () => router.navigate('/evaluation'),
     goSettings: () => router.navigate('/settings'),
+    goProjects: () => router.navigate('/projects'),
   });
 
   // the title says where you are, handy with many tabs
@@ -50,45 +62,49 @@ export function App() {
 
   return (
     <div class="app">
-      <Header />
+      <Show when={!onProjects()} fallback={<ProjectsHeader />}>
+        <Header />
+      </Show>
       <OfflineBanner />
       <main class="main">
-        <Show
-          when={session.info()}
-          fallback={
-            <div class="center-note">
-              <Show when={tried() && session.error()} fallback={<p>Loading the session…</p>}>
-                <p class="error">Can't load the session: {session.error()}</p>
-                <button onClick={() => session.refresh()}>Retry</button>
-              </Show>
-            </div>
-          }
-        >
-          <Switch
+        <Show when={!onProjects()} fallback={<ProjectsPage />}>
+          <Show
+            when={session.info()}
             fallback={
               <div class="center-note">
-                <p>No page at {router.path()}.</p>
-                <a href="/">Go home</a>
+                <Show when={tried() && session.error()} fallback={<p>Loading the session…</p>}>
+                  <p class="error">Can't load the session: {session.error()}</p>
+                  <button onClick={() => session.refresh()}>Retry</button>
+                </Show>
               </div>
             }
           >
-            <Match when={router.path() === '/'}>
-              <HomePage />
-            </Match>
-            <Match when={routeTask()}>{(t) => <TaskRoute task={t().name} />}</Match>
-            <Match when={router.path() === '/browse'}>
-              <BrowsePage />
-            </Match>
-            <Match when={router.path() === '/stats'}>
-              <StatsPage />
-            </Match>
-            <Match when={router.path() === '/evaluation'}>
-              <EvaluationPage />
-            </Match>
-            <Match when={router.path() === '/settings'}>
-              <SettingsPage />
-            </Match>
-          </Switch>
+            <Switch
+              fallback={
+                <div class="center-note">
+                  <p>No page at {router.path()}.</p>
+                  <a href="/">Go home</a>
+                </div>
+              }
+            >
+              <Match when={router.path() === '/'}>
+                <HomePage />
+              </Match>
+              <Match when={routeTask()}>{(t) => <TaskRoute task={t().name} />}</Match>
+              <Match when={router.path() === '/browse'}>
+                <BrowsePage />
+              </Match>
+              <Match when={router.path() === '/stats'}>
+                <StatsPage />
+              </Match>
+              <Match when={router.path() === '/evaluation'}>
+                <EvaluationPage />
+              </Match>
+              <Match when={router.path() === '/settings'}>
+                <SettingsPage />
+              </Match>
+            </Switch>
+          </Show>
         </Show>
       </main>
       <Show when={ui.classes() && session.info()}>

@@ -1,6 +1,13 @@
 // A tiny router on window.history: the path and query as signals, navigate(), and <a> interception
-// so plain links work without reloads. Routes: / /classification /segmentation /browse /stats /evaluation /settings.
+// so plain links work without reloads. Routes: / /classification /segmentation /browse /stats /evaluation /settings,
+// and /projects (the sessions list). On a named session's page (`/s/NAME/…`) paths are inside that prefix:
+// `path()` leaves it out and `navigate()` puts it back, so pages link as if they were the only session.
 import { createSignal, type Accessor } from 'solid-js';
+import { pageBase } from './session-base.ts';
+
+const inside = (p: string) =>
+  pageBase && (p === pageBase || p.startsWith(pageBase + '/')) ? p.slice(pageBase.length) : p;
+const outside = (to: string) => (pageBase && to.startsWith('/') && !to.startsWith(pageBase + '/') ? pageBase + to : to);
 
 export interface Router {
   path: Accessor<string>;
@@ -19,17 +26,23 @@ export function createRouter(): Router {
     if (a.target || a.hasAttribute('download') || a.origin !== location.origin || a.pathname.startsWith('/api/'))
       return;
     e.preventDefault();
-    navigate(a.pathname + a.search);
+    navigate(inside(a.pathname) + a.search);
     a.blur();
   });
   function navigate(to: string, opts: { replace?: boolean } = {}) {
+    // another session's page, or the projects page from a session's: a page load (one tab, one session)
+    if (/^\/s\//.test(to) || (pageBase && to.startsWith('/projects'))) {
+      location.assign(to);
+      return;
+    }
+    to = outside(to);
     if (to === location.pathname + location.search) return;
     if (opts.replace) history.replaceState(null, '', to);
     else history.pushState(null, '', to);
     sync();
   }
   return {
-    path: () => loc().path.replace(/\/+$/, '') || '/',
+    path: () => inside(loc().path).replace(/\/+$/, '') || '/',
     query: () => new URLSearchParams(loc().search),
     navigate,
   };

@@ -3,6 +3,7 @@
 // frames go to the session store like every other frame.
 import { createSignal, type Accessor } from 'solid-js';
 import { PROTOCOL_VERSION, CLOSE, parseFrame, serverToBrowser, type ServerToBrowser } from '../../common/protocol.ts';
+import { pageSession } from './session-base.ts';
 
 type Msg<T extends ServerToBrowser['type']> = Extract<ServerToBrowser, { type: T }>;
 type Handler<T extends ServerToBrowser['type']> = (msg: Msg<T>) => void;
@@ -125,6 +126,9 @@ export function createSocket(url = defaultUrl(), annotator?: string): Socket {
   };
 }
 
-function defaultUrl(): string {
-  return `${location.protocol === 'https:' ? 'wss:' : 'ws:'}//${location.host}/ws`;
+/** this page's session socket (`?session=NAME` on a session's page; the default session otherwise) */
+export function sessionSocketUrl(session: string | null = pageSession): string {
+  const q = session ? `?session=${encodeURIComponent(session)}` : '';
+  return `${location.protocol === 'https:' ? 'wss:' : 'ws:'}//${location.host}/ws${q}`;
 }
+const defaultUrl = () => sessionSocketUrl();

@@ -28,9 +28,14 @@ export function Header() {
       <a href="/" class="brand" title={`Home (${keys.hint('global.goHome')})`}>
         hilt
       </a>
-      <span class="muted session-name" title={`session ${info()?.name ?? ''}`} data-testid="session-name">
+      <a
+        href="/projects"
+        class="muted session-name"
+        title={`session ${info()?.name ?? ''}: every session (${keys.hint('global.goProjects')})`}
+        data-testid="session-name"
+      >
         {info()?.name}
-      </span>
+      </a>
       <div class="header-id">
         <Show
           when={ui.jump()}
@@ -94,6 +99,31 @@ export function Header() {
         <button class="ghost" title="Classes (c)" onClick={() => ui.setClasses(true)}>
           Classes
         </button>
+        <button
+          class="ghost key-help"
+          title={`All keys (${keys.hint('global.help')})`}
+          onClick={() => ui.setHelp(true)}
+        >
+          ?
+        </button>
+      </nav>
+    </header>
+  );
+}
+
+/** The projects page's header: no session is open there, so only who you are and the keys. */
+export function ProjectsHeader() {
+  const { keys, ui } = useApp();
+  return (
+    <header class="header" data-testid="header">
+      <a href="/projects" class="brand" title={`Projects (${keys.hint('global.goProjects')})`}>
+        hilt
+      </a>
+      <span class="muted session-name">projects</span>
+      <div class="header-state">
+        <NameChip />
+      </div>
+      <nav class="nav">
         <button
           class="ghost key-help"
           title={`All keys (${keys.hint('global.help')})`}

@@ -8,6 +8,7 @@ import { WEB_TASK_LIST } from '../tasks/index.ts';
 export const SCOPES = {
   global: { label: 'Everywhere', modal: false },
   home: { label: 'Home', modal: false },
+  projects: { label: 'Projects (the sessions list)', modal: false },
   classify: { label: 'Classification', modal: false },
   segment: { label: 'Segmentation', modal: false },
   browse: { label: 'Browse', modal: false },
@@ -65,9 +66,17 @@ export const ACTIONS: ActionDef[] = [
   a('global', 'goEval', 'Go to evaluation', ['Shift+e']),
   a('global', 'goSettings', 'Go to settings', ['Shift+p']),
   a('global', 'name', 'Set your name (who labels)', ['Shift+a']),
+  a('global', 'goProjects', 'Go to the projects (every session)', ['Shift+o']),
 
   ...WEB_TASK_LIST.map((t) => a('home', t.name, `Open ${t.name}`, [t.homeKey])),
   a('home', 'open', 'Open the current task', ['Enter']),
+
+  a('projects', 'down', 'Next session', ['ArrowDown', 'j'], true),
+  a('projects', 'up', 'Previous session', ['ArrowUp', 'k'], true),
+  a('projects', 'open', 'Open the session', ['Enter']),
+  a('projects', 'create', 'Add a session (name, task, import)', ['a']),
+  a('projects', 'rename', 'Rename the session', ['r']),
+  a('projects', 'reset', 'Reset the session (the folder is renamed; nothing is deleted)', ['Shift+r']),
 
   ...ten('classify', 'label', (k) => `Label with ${k} and advance`),
   a('classify', 'accept', 'Accept the prediction and advance', ['Enter']),

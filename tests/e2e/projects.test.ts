@@ -134,6 +134,10 @@ describe('projects page (e2e, Chromium)', () => {
     // the image the page shows is the session's own
     const src = await page.$eval('[data-testid=stage] img', (i) => (i as HTMLImageElement).src);
     expect(new URL(src).pathname).toBe('/api/sessions/pets/images/2/file');
+    // a header link opened in a new tab (middle click) stays in this session
+    const stats = page.locator('header a[href$="/stats"]').first();
+    await stats.click({ button: 'middle' });
+    expect(await stats.getAttribute('href')).toBe('/s/pets/stats');
     await page.screenshot({ path: shot('projects-label') });
     await other.screenshot({ path: shot('projects-seg') });
     await other.close();

@@ -20,6 +20,17 @@ export function createRouter(): Router {
   const sync = () => setLoc({ path: location.pathname, search: location.search });
   window.addEventListener('popstate', sync);
   // same-origin links navigate in place; modifier-clicks still open new tabs
+  // a link opened another way (middle or modifier click, "open in new tab", copy link) takes the URL as written:
+  // just before any of those, an in-app link of a named session's page gets that session's prefix
+  const prefixLink = (e: Event) => {
+    const a = (e.target as Element | null)?.closest?.('a');
+    if (!pageBase || !a || a.origin !== location.origin) return;
+    const p = a.pathname;
+    if (p.startsWith('/api/') || p.startsWith('/s/') || p.startsWith('/projects')) return;
+    a.setAttribute('href', outside(p) + a.search + a.hash);
+  };
+  for (const ev of ['mousedown', 'focusin', 'contextmenu', 'touchstart'])
+    document.addEventListener(ev, prefixLink, { capture: true, passive: true });
   document.addEventListener('click', (e) => {
     const a = (e.target as Element | null)?.closest?.('a');
     if (!a || e.defaultPrevented || e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey || e.altKey) return;

@@ -133,6 +133,9 @@ export async function runTrainer(o: TrainCmd): Promise<{ trainer: Promise<Traine
     }
     // only the newest snapshot and what followed it matter
     const last = pending.map((m) => m.type).lastIndexOf('snapshot'); // with the pages that follow it
+    // the terminal still says why the session was reloaded while the backbone loaded
+    for (const m of pending.slice(0, Math.max(0, last)))
+      if (m.type === 'reset') log(`${m.reason}: reloading the session`);
     for (const m of pending.slice(Math.max(0, last))) trainer.onMessage(m);
     pending.length = 0;
     return trainer;

@@ -17,9 +17,13 @@ export interface SupervisorOptions {
   log?: (line: string) => void;
 }
 
-/** How many trainers may run at once by default: half the cores, and 2 GiB of free memory each. */
+/**
+ * How many trainers may run at once by default: one per core but at least two (a trainer waits for labels
+ * most of the time, so two sessions labelled at once each get theirs on a 2-core laptop), and 1 GiB of free
+ * memory each.
+ */
 export function defaultTrainerCap(): number {
-  return Math.max(1, Math.min(Math.floor(cpus().length / 2), Math.floor(freemem() / 2 ** 31)));
+  return Math.max(1, Math.min(Math.max(2, cpus().length), Math.floor(freemem() / 2 ** 30)));
 }
 
 interface Run {

@@ -11,7 +11,7 @@ import { bilinearArgmax, IouAcc, nearestArgmax, oracleMap } from '../scripts/sim
 import { rng, shuffled } from '../scripts/make-mnist.ts';
 import type { SimOptions } from '../scripts/simulate/options.ts';
 import { loadSegData, type SegData, type SegScene } from './seg-data.ts';
-import { round } from './util.ts';
+import { benchScript, round } from './util.ts';
 
 export const FEW_LABELS = [2, 5, 10];
 
@@ -137,14 +137,16 @@ export function segFewMarkdown(r: SegFewResult, machine: string, date: string): 
 }
 
 if (process.argv[1]?.endsWith('bench/seg-few.ts')) {
-  const arg = (k: string) => {
-    const i = process.argv.indexOf(k);
-    return i > 0 ? process.argv[i + 1] : undefined;
-  };
+  const o = benchScript('bench/seg-few.ts', 'segmentation from a few labelled scenes (JSON on stdout)')
+    .option('--quick', 'tiny backbone, 16 scenes')
+    .option('--styles <list>', 'scene styles, comma-separated (plain, textured, coloured, demo)')
+    .option('--seed <n>', 'scene seed (7: the held-out draw)')
+    .parse()
+    .opts<{ quick?: boolean; styles?: string; seed?: string }>();
   const r = await benchSegFew({
-    quick: process.argv.includes('--quick'),
-    styles: arg('--styles')?.split(',') as SimOptions['sceneStyle'][] | undefined,
-    seed: arg('--seed') ? Number(arg('--seed')) : undefined,
+    quick: !!o.quick,
+    styles: o.styles?.split(',') as SimOptions['sceneStyle'][] | undefined,
+    seed: o.seed !== undefined ? Number(o.seed) : undefined,
     log: (s) => console.error(s),
   });
   console.log(JSON.stringify(r, null, 2));

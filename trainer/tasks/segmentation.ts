@@ -22,6 +22,22 @@ import { packSample } from './classification.ts';
 import { SegmentationQuality } from '../quality/segmentation.ts';
 import type { SweepState, TaskFactory, TrainerTask, TrainerView } from './task.ts';
 import { segmentationExport } from './segmentation-export.ts';
+import { onBackground } from '../../common/image-background.ts';
+import { refineMap } from '../../common/seg/refine.ts';
+import {
+  fitCropHead,
+  labelledCrops,
+  MIN_REGION_FRACTION,
+  nameRegions,
+  SILHOUETTE,
+  type CropSample,
+  type LogRegCropHead,
+} from '../heads/seg-regions.ts';
+
+/** the crop side handed to the backbone (its classification input) */
+const CROP_SIDE = 224;
+/** the longest side images are decoded at to find and crop their regions */
+const REGION_SIDE = 640;
 
 interface GridLike {
   data: Float32Array;
@@ -41,6 +57,10 @@ export class SegmentationTask implements TrainerTask {
   readonly labels = new Map<number, { key: string; labels: Int32Array }>();
   /** evaluation, likely label errors and hints, after each publish */
   readonly quality: SegmentationQuality;
+  /** the crop head: names each predicted shape region from the pooled embedding of its silhouette's crop */
+  private cropHead: LogRegCropHead | null = null;
+  /** the labelled crops per annotated image, keyed by what they were derived from */
+  private readonly crops = new Map<number, { key: string; samples: CropSample[] }>();
 
   constructor(private v: TrainerView) {
     this.quality = new SegmentationQuality(this, v);
@@ -54,12 +74,15 @@ export class SegmentationTask implements TrainerTask {
   }
   reset() {
     this.head = null;
+    this.cropHead = null;
     this.ids = [];
     this.labels.clear();
+    this.crops.clear();
     this.quality.reset();
   }
   annotationChanged(imageId: number) {
     this.labels.delete(imageId);
+    this.crops.delete(imageId);
     this.quality.forget(imageId);
   }
   labelledCount() {
@@ -139,7 +162,95 @@ export class SegmentationTask implements TrainerTask {
     const r = fitSegmentation(train, d, classIds.length, { warm: extends_ ? prev : null, seed: 0 });
     this.head = r.model;
     this.loss = r.loss;
-    return `${train.length} labelled images, ${present.size} classes seen, ${r.iterations} iterations, loss ${r.loss.toFixed(4)}`;
+    this.cropHead = await this.fitCrops(train.map((t) => t.id)).catch((e) => {
+      this.v.io.log(`crop head skipped: ${(e as Error).message}`);
+      return null;
+    });
+    const crops = this.cropHead ? `; crop head on ${this.cropHead.regions} regions` : '';
+    return `${train.length} labelled images, ${present.size} classes seen, ${r.iterations} iterations, loss ${r.loss.toFixed(4)}${crops}`;
+  }
+
+  /** The crop head, from the labelled regions (each class's connected regions of the stored masks) of the
+   *  train images; null without a crop embedder, when the first class is not the background, or with
+   *  fewer than two shape classes labelled. Crops are embedded once per annotation version. */
+  private async fitCrops(ids: number[]): Promise<LogRegCropHead | null> {
+    const embed = this.v.embedCrops?.bind(this.v);
+    if (!embed || this.v.classes[0]?.name.toLowerCase() !== 'background') return null;
+    const samples: CropSample[] = [];
+    const index = new Map(this.ids.map((id, i) => [id, i]));
+    for (const id of ids) {
+      const a = this.v.ann.get(id),
+        img = this.v.images.get(id);
+      if (!a || !img || !a.hasMask) continue;
+      const key = `${a.updatedAt}:${this.ids.join(',')}`;
+      let hit = this.crops.get(id);
+      if (hit?.key !== key) {
+        const raw = await this.fetchMask(id);
+        let got: CropSample[] = [];
+        if (raw && raw.length === img.width * img.height) {
+          const lut = new Uint8Array(256); // class id → index + 1 (0 stays unlabelled)
+          for (const [cid, i] of index) lut[cid] = i + 1;
+          const m = Uint8Array.from(raw, (v) => lut[v]);
+          const rgb = await this.pixels(id, img.width, img.height);
+          got = await labelledCrops(
+            m,
+            img.width,
+            img.height,
+            rgb,
+            embed,
+            { ...SILHOUETTE, side: CROP_SIDE },
+            {
+              background: 1,
+              ignore: 0,
+              offset: 1,
+            },
+          );
+        }
+        hit = { key, samples: got };
+        this.crops.set(id, hit);
+      }
+      samples.push(...hit.samples);
+    }
+    return fitCropHead(samples, this.ids.length);
+  }
+
+  /** An image's pixels (RGB, upright, on the shared background) at w × h. */
+  private async pixels(id: number, w: number, h: number): Promise<Uint8Array> {
+    const src = await this.v.readImage(id);
+    const buf = await onBackground(sharp(src, { autoOrient: true }))
+      .resize(w, h, { fit: 'fill' })
+      .toColourspace('srgb')
+      .raw()
+      .toBuffer();
+    return new Uint8Array(buf);
+  }
+
+  /** The full predictions with each shape region of the refined map named by the crop head (what the app
+   *  shows and accepts); only the maps that changed come back. */
+  async refinePredictions(items: SegmentationPrediction[]): Promise<SegmentationPrediction[]> {
+    const head = this.cropHead,
+      embed = this.v.embedCrops?.bind(this.v);
+    if (!head || !embed) return [];
+    const out: SegmentationPrediction[] = [];
+    for (const p of items) {
+      const img = this.v.images.get(p.imageId);
+      if (!img || !p.map) continue;
+      const C = p.classIds.length,
+        map = new Uint8Array(Buffer.from(p.map, 'base64'));
+      const f = Math.min(1, REGION_SIDE / Math.max(img.width, img.height)),
+        W = Math.max(1, Math.round(img.width * f)),
+        H = Math.max(1, Math.round(img.height * f));
+      const guide = { data: await this.pixels(img.id, W, H), width: W, height: H, channels: 3 as const };
+      const refined = refineMap(map, C, p.height, p.width, guide).idx;
+      const named = await nameRegions(map, C, p.height, p.width, refined, guide, {
+        head,
+        embed,
+        crop: { ...SILHOUETTE, side: CROP_SIDE },
+        minFraction: MIN_REGION_FRACTION,
+      });
+      if (named.regions && this.cropHead === head) out.push({ ...p, map: Buffer.from(named.map).toString('base64') });
+    }
+    return out;
   }
 
   predict(imgs: ImageRef[]): SegmentationPrediction[] {

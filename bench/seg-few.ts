@@ -11,6 +11,17 @@ import { bilinearArgmax, IouAcc, nearestArgmax, oracleMap } from '../scripts/sim
 import { rng, shuffled } from '../scripts/make-mnist.ts';
 import type { SimOptions } from '../scripts/simulate/options.ts';
 import { loadSegData, type SegData, type SegScene } from './seg-data.ts';
+import { createEmbedder } from '../trainer/embed.ts';
+import { pixelTable } from '../trainer/preprocess.ts';
+import {
+  fitCropHead,
+  labelledCrops,
+  MIN_REGION_FRACTION,
+  nameRegions,
+  SILHOUETTE,
+  type CropSample,
+  type EmbedCrops,
+} from '../trainer/heads/seg-regions.ts';
 import { benchScript, round } from './util.ts';
 
 export const FEW_LABELS = [2, 5, 10];
@@ -22,7 +33,8 @@ export interface FewRow {
   oracle: number;
   /** per label count: mean refined mIoU over the draws, its ratio to the oracle, and each draw's mIoU */
   curve: { labelled: number; miou: number; ratio: number; draws: number[] }[];
-  /** head + refinement per image, ms (median over the test scenes of the last fit) */
+  /** head + refinement + naming the regions by their crops (embedding included) per image, ms (median over
+   *  the test scenes of the last fit) */
   predictMs: number;
 }
 
@@ -42,7 +54,38 @@ function oracleMiou(d: SegData): number {
   return Math.max(n.mean(), b.mean());
 }
 
-export function fewLabelCurve(d: SegData, seed: number, labelCounts = FEW_LABELS, draws = 3): FewRow {
+/** Pooled crop embeddings with a backbone's classification input (what the trainer's embedCrops does). */
+export async function cropEmbedder(
+  backbone: string,
+): Promise<{ embed: EmbedCrops; side: number; dispose: () => Promise<void> }> {
+  const e = await createEmbedder({ backbone, device: 'cpu', offline: true });
+  const lut = pixelTable(e.backbone.preprocess);
+  const embed: EmbedCrops = async (crops, side) => {
+    const out: Float32Array[] = [];
+    for (let s = 0; s < crops.length; s += 32) {
+      const batch = crops.slice(s, s + 32).map((px) => {
+        const n = side * side,
+          data = new Float32Array(3 * n);
+        for (let c = 0; c < 3; c++) for (let i = 0; i < n; i++) data[c * n + i] = lut[c][px[i * 3 + c]];
+        return { data, width: side, height: side };
+      });
+      for (const emb of await e.embedBatch(batch, 'pooled')) out.push(emb.pooled);
+    }
+    return out;
+  };
+  return { embed, side: e.info.resolution, dispose: () => e.dispose() };
+}
+
+/** The few-label curve of what the app accepts: the patch head's map, refined, each shape region named by the
+ *  crop head (when `embed` is given and the labelled scenes have two shape classes), refined again. */
+export async function fewLabelCurve(
+  d: SegData,
+  seed: number,
+  labelCounts = FEW_LABELS,
+  draws = 3,
+  crops: { embed: EmbedCrops; side: number } | null = null,
+): Promise<FewRow> {
+  const embed = crops?.embed ?? null;
   const K = d.classNames.length;
   const labels = d.train.map((s) =>
     maskToPatchLabels(
@@ -52,9 +95,16 @@ export function fewLabelCurve(d: SegData, seed: number, labelCounts = FEW_LABELS
   );
   const oracle = oracleMiou(d);
   const times: number[] = [];
-  const curve = labelCounts
-    .filter((k) => k <= d.train.length)
-    .map((k) => {
+  const crop = { ...SILHOUETTE, side: crops?.side ?? 224 };
+  const samples = new Map<number, CropSample[]>();
+  const samplesOf = async (i: number) => {
+    const s = d.train[i];
+    if (!samples.has(i)) samples.set(i, await labelledCrops(s.mask!, s.width, s.height, s.rgb, embed!, crop));
+    return samples.get(i)!;
+  };
+  const curve: FewRow['curve'] = [];
+  for (const k of labelCounts.filter((k) => k <= d.train.length)) {
+    {
       const miou: number[] = [];
       for (let r = 0; r < draws; r++) {
         const pick = shuffled([...d.train.keys()], rng(1000 + r * 17 + k)).slice(0, k);
@@ -64,19 +114,32 @@ export function fewLabelCurve(d: SegData, seed: number, labelCounts = FEW_LABELS
           K,
           { seed: 0 },
         );
+        const head = embed ? fitCropHead((await Promise.all(pick.map(samplesOf))).flat(), K) : null;
         const acc = new IouAcc(K);
         times.length = 0;
         for (const s of d.test) {
           const t0 = performance.now();
-          const pred = refined(s, predictMap(model, s.grid.data, s.grid.h, s.grid.w).map, K);
+          const map = predictMap(model, s.grid.data, s.grid.h, s.grid.w).map;
+          let pred = refined(s, map, K);
+          if (head) {
+            const guide = { data: s.rgb, width: s.width, height: s.height };
+            const named = await nameRegions(map, K, s.grid.h, s.grid.w, pred, guide, {
+              head,
+              embed: embed!,
+              crop,
+              minFraction: MIN_REGION_FRACTION,
+            });
+            if (named.regions) pred = refined(s, named.map, K);
+          }
           times.push(performance.now() - t0);
           acc.add(pred, s.mask!);
         }
         miou.push(acc.mean());
       }
       const m = miou.reduce((a, b) => a + b, 0) / miou.length;
-      return { labelled: k, miou: round(m, 4), ratio: round(m / oracle, 3), draws: miou.map((x) => round(x, 3)) };
-    });
+      curve.push({ labelled: k, miou: round(m, 4), ratio: round(m / oracle, 3), draws: miou.map((x) => round(x, 3)) });
+    }
+  }
   times.sort((a, b) => a - b);
   return {
     style: d.style,
@@ -95,6 +158,7 @@ export async function benchSegFew(
   const seed = o.seed ?? 7;
   const rows: FewRow[] = [];
   let note = '';
+  const crops = await cropEmbedder(o.quick ? 'tiny' : 'mobilenetv2-imagenet');
   for (const style of o.styles ?? (['plain', 'textured', 'demo'] as const)) {
     const d = await loadSegData({
       style,
@@ -104,7 +168,7 @@ export async function benchSegFew(
       ...(o.quick ? { backbone: 'tiny', size: [160, 120] as [number, number] } : {}),
     });
     note = d.note;
-    const r = fewLabelCurve(d, seed, o.quick ? [2, 5] : FEW_LABELS, o.quick ? 1 : 3);
+    const r = await fewLabelCurve(d, seed, o.quick ? [2, 5] : FEW_LABELS, o.quick ? 1 : 3, crops);
     o.log?.(
       `${style} (seed ${seed}): oracle ${r.oracle}; ` +
         r.curve.map((c) => `${c.labelled} labelled ${c.miou} (${c.ratio}× oracle)`).join(', ') +
@@ -112,6 +176,7 @@ export async function benchSegFew(
     );
     rows.push(r);
   }
+  await crops.dispose();
   return { name: 'seg-few' as const, backbone: note, rows };
 }
 export type SegFewResult = Awaited<ReturnType<typeof benchSegFew>>;

@@ -19,6 +19,7 @@ import {
   regionsOf,
   relabel,
   relabelGrid,
+  shapeRegions,
   type CropOptions,
   type CropSample,
   type Region,
@@ -37,7 +38,11 @@ const a = new Command()
   .option('--crops <list>', 'crop settings margin:fill[:flip], fill = image | grey', '0.2:image;0.2:grey')
   .option('--mix <list>', 'weights of the patch head in the mixed vote', '1')
   .option('--min-area <n>', 'smallest region, pixels', '64')
-  .option('--regions <by>', 'predicted regions: foreground (touching shapes join) or class', 'foreground')
+  .option(
+    '--regions <by>',
+    'predicted regions: foreground (touching shapes join), class, or parts:F (foreground split into class parts of at least F of it)',
+    'foreground',
+  )
   .option('--ideal-bg', 'the ceiling may name a region background')
   .parse()
   .opts<{
@@ -50,7 +55,7 @@ const a = new Command()
     mix: string;
     minArea: string;
     idealBg?: boolean;
-    regions: 'class' | 'foreground';
+    regions: string;
   }>();
 
 const e = await createEmbedder({ backbone: 'mobilenetv2-imagenet', device: 'cpu', offline: true });
@@ -179,7 +184,9 @@ for (const style of a.styles.split(',') as SimOptions['sceneStyle'][]) {
             aM.forEach((x) => x.add(idx, s.mask!));
             continue;
           }
-          const regs: Region[] = regionsOf(idx, s.width, s.height, { by: a.regions, minArea });
+          const regs: Region[] = a.regions.startsWith('parts')
+            ? shapeRegions(idx, s.width, s.height, minArea, Number(a.regions.split(':')[1] ?? 0.25))
+            : regionsOf(idx, s.width, s.height, { by: a.regions as 'class' | 'foreground', minArea });
           const t2 = performance.now();
           const f = await embedCrops(regs.map((reg) => cropPixels(s.rgb, s.width, s.height, reg, co)));
           embedded += f.length;

@@ -309,6 +309,8 @@ export interface RegionNamer {
 
 /** Crop settings the segmentation task uses: the region's silhouette (black on white), 20 % margin. */
 export const SILHOUETTE: Omit<CropOptions, 'side'> = { margin: 0.2, fill: [255, 255, 255], ink: [0, 0, 0] };
+/** the crop side the trainer hands to the backbone (which resizes it to its classification input) */
+export const CROP_SIDE = 224;
 export const MIN_REGION_FRACTION = 64 / (320 * 240);
 
 /** The labelled crops of one class map (`idx`: class index per pixel; `background` and `ignore` are not
@@ -360,4 +362,47 @@ export async function nameRegions(
   );
   const cls = regionClasses(n.head, f);
   return { map: relabelGrid(Uint8Array.from(map), C, gh, gw, W, H, regs, cls), regions: regs.length };
+}
+
+/** The shape regions of a predicted map: connected foreground (touching shapes of any class together), split
+ *  where the map's classes split it into parts of at least `minPart` of the foreground region each (two
+ *  touching shapes the map tells apart stay apart); smaller parts join the largest part. */
+export function shapeRegions(idx: ArrayLike<number>, W: number, H: number, minArea: number, minPart = 0.25): Region[] {
+  const fg = regionsOf(idx, W, H, { by: 'foreground' }),
+    parts = regionsOf(idx, W, H, { by: 'class' }),
+    fgOf = new Int32Array(W * H);
+  fg.forEach((r, k) => {
+    for (const p of r.pixels) fgOf[p] = k;
+  });
+  const groups: Region[][] = fg.map(() => []);
+  for (const r of parts) groups[fgOf[r.pixels[0]]].push(r);
+  const out: Region[] = [];
+  fg.forEach((whole, k) => {
+    if (whole.pixels.length < minArea) return;
+    const ps = groups[k].sort((a, b) => b.pixels.length - a.pixels.length),
+      kept = ps.filter((r, i) => i === 0 || r.pixels.length >= minPart * whole.pixels.length);
+    if (kept.length === 1) {
+      out.push({ ...whole, cls: kept[0].cls });
+      return;
+    }
+    const rest = ps.filter((r) => !kept.includes(r));
+    kept.forEach((r, i) => {
+      const all = i === 0 ? [r, ...rest] : [r],
+        pixels = new Int32Array(all.reduce((n, x) => n + x.pixels.length, 0));
+      let o = 0;
+      for (const x of all) {
+        pixels.set(x.pixels, o);
+        o += x.pixels.length;
+      }
+      out.push({
+        pixels,
+        cls: r.cls,
+        x0: Math.min(...all.map((x) => x.x0)),
+        y0: Math.min(...all.map((x) => x.y0)),
+        x1: Math.max(...all.map((x) => x.x1)),
+        y1: Math.max(...all.map((x) => x.y1)),
+      });
+    });
+  });
+  return out;
 }

@@ -25,6 +25,7 @@ import { segmentationExport } from './segmentation-export.ts';
 import { onBackground } from '../../common/image-background.ts';
 import { refineMap } from '../../common/seg/refine.ts';
 import {
+  CROP_SIDE,
   fitCropHead,
   labelledCrops,
   MIN_REGION_FRACTION,
@@ -34,8 +35,6 @@ import {
   type LogRegCropHead,
 } from '../heads/seg-regions.ts';
 
-/** the crop side handed to the backbone (its classification input) */
-const CROP_SIDE = 224;
 /** the longest side images are decoded at to find and crop their regions */
 const REGION_SIDE = 640;
 

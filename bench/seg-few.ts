@@ -18,7 +18,7 @@ import {
   labelledCrops,
   MIN_REGION_FRACTION,
   nameRegions,
-  SILHOUETTE,
+  REGION_CROP,
   type CropSample,
   type EmbedCrops,
 } from '../trainer/heads/seg-regions.ts';
@@ -95,7 +95,7 @@ export async function fewLabelCurve(
   );
   const oracle = oracleMiou(d);
   const times: number[] = [];
-  const crop = { ...SILHOUETTE, side: crops?.side ?? 224 };
+  const crop = { ...REGION_CROP, side: crops?.side ?? 224 };
   const samples = new Map<number, CropSample[]>();
   const samplesOf = async (i: number) => {
     const s = d.train[i];

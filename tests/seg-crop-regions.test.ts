@@ -9,7 +9,7 @@ import {
   nameRegions,
   regionsOf,
   shapeRegions,
-  SILHOUETTE,
+  REGION_CROP,
   type EmbedCrops,
 } from '../trainer/heads/seg-regions.ts';
 
@@ -29,16 +29,16 @@ function scene(shapes: { cls: 1 | 2; x: number; y: number; s: number }[]): Uint8
 /** Every shape the same colour on a grey background: colour says nothing about the class. */
 const rgbOf = (m: Uint8Array) => Uint8Array.from({ length: W * H * 3 }, (_, k) => (m[Math.floor(k / 3)] ? 200 : 90));
 
-/** A stand-in backbone: the share of ink (dark pixels) in the crop and its square. A square fills its box, a
- *  triangle half of it. */
+/** A stand-in backbone: the share of the shape's colour in the crop (outside the region the crop is a flat
+ *  grey) and its square. A square fills its box, a triangle half of it. */
 const embed: EmbedCrops = async (crops, side) =>
   crops.map((px) => {
     let ink = 0;
-    for (let i = 0; i < side * side; i++) if (px[i * 3] < 128) ink++;
+    for (let i = 0; i < side * side; i++) if (px[i * 3] > 160) ink++;
     const f = ink / (side * side);
     return Float32Array.from([f, f * f]);
   });
-const crop = { ...SILHOUETTE, side: 32 };
+const crop = { ...REGION_CROP, side: 32 };
 
 describe('regions of a class map', () => {
   it('splits by class or joins touching shapes, with bounding boxes', () => {
@@ -64,15 +64,15 @@ describe('regions of a class map', () => {
     expect(shapeRegions(speck, W, H, 10, 0.25).map((r) => [r.cls, r.pixels.length])).toEqual([[1, 150]]);
   });
 
-  it('crops the silhouette: ink inside the region, paper outside, the margin around the box', () => {
+  it("crops the region's pixels on the flat fill, with the margin around the box", () => {
     const m = scene([{ cls: 1, x: 20, y: 20, s: 20 }]);
     const [r] = regionsOf(m, W, H, { by: 'class' });
     const px = cropPixels(rgbOf(m), W, H, r, { ...crop, margin: 0.25 });
     let ink = 0;
-    for (let i = 0; i < 32 * 32; i++) if (px[i * 3] < 128) ink++;
+    for (let i = 0; i < 32 * 32; i++) if (px[i * 3] > 160) ink++;
     // a 20 px box with 5 px either side: the square covers (20/30)² of the crop
     expect(ink / (32 * 32)).toBeCloseTo((20 / 30) ** 2, 1);
-    expect([...px.slice(0, 3)]).toEqual([255, 255, 255]);
+    expect([...px.slice(0, 3)]).toEqual(REGION_CROP.fill);
   });
 });
 

@@ -1,7 +1,7 @@
-// Regions of a full-resolution class map and the square crops around them: segmentation names each
-// connected region of shape pixels by a classifier on the pooled embedding of the region's crop (which sees
-// the region's whole outline), keeping the region's pixels from the refined map. Pure functions on pixels;
-// embedding the crops is the caller's (trainer/tasks/seg-crops.ts).
+// Regions of a full-resolution class map and the square crops around them: segmentation names each shape
+// region of the refined map by a classifier on the pooled embedding of the region's crop (which sees the
+// region's whole outline), keeping the region's pixels from the map. Pure functions on pixels; the caller
+// embeds the crops (trainer/tasks/segmentation.ts with the loop's backbone, bench/seg-few.ts).
 
 import { fitLogReg, predictProba, type LogRegModel } from './logreg.ts';
 
@@ -307,8 +307,8 @@ export interface RegionNamer {
   minFraction: number;
 }
 
-/** Crop settings the segmentation task uses: the region's silhouette (black on white), 20 % margin. */
-export const SILHOUETTE: Omit<CropOptions, 'side'> = { margin: 0.2, fill: [255, 255, 255], ink: [0, 0, 0] };
+/** Crop settings the segmentation task uses: the region's own pixels on a flat grey, 20 % margin. */
+export const REGION_CROP: Omit<CropOptions, 'side'> = { margin: 0.2, fill: [124, 116, 104] };
 /** the crop side the trainer hands to the backbone (which resizes it to its classification input) */
 export const CROP_SIDE = 224;
 export const MIN_REGION_FRACTION = 64 / (320 * 240);
@@ -339,8 +339,8 @@ export async function labelledCrops(
   return f.map((feature, i) => ({ feature, cls: regs[i >> 1].cls - (o.offset ?? 0) }));
 }
 
-/** A predicted map [C, gh, gw] (quantised) with each connected shape region of its refined arg-max named by
- *  the crop head (a new map; the input is kept). `refined`: the map's refined arg-max at the guide's size. */
+/** A predicted map [C, gh, gw] (quantised) with each shape region of its refined arg-max (shapeRegions) named
+ *  by the crop head (a new map; the input is kept). `refined`: the map's refined arg-max at the guide's size. */
 export async function nameRegions(
   map: Uint8Array,
   C: number,
@@ -351,10 +351,7 @@ export async function nameRegions(
   n: RegionNamer,
 ): Promise<{ map: Uint8Array; regions: number }> {
   const { width: W, height: H } = guide;
-  const regs = regionsOf(refined, W, H, {
-    by: 'foreground',
-    minArea: Math.max(1, Math.round(n.minFraction * W * H)),
-  });
+  const regs = shapeRegions(refined, W, H, Math.max(1, Math.round(n.minFraction * W * H)));
   if (!regs.length) return { map, regions: 0 };
   const f = await n.embed(
     regs.map((r) => cropPixels(guide.data, W, H, r, n.crop)),

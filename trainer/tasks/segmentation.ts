@@ -30,7 +30,7 @@ import {
   labelledCrops,
   MIN_REGION_FRACTION,
   nameRegions,
-  SILHOUETTE,
+  REGION_CROP,
   type CropSample,
   type LogRegCropHead,
 } from '../heads/seg-regions.ts';
@@ -197,7 +197,7 @@ export class SegmentationTask implements TrainerTask {
             img.height,
             rgb,
             embed,
-            { ...SILHOUETTE, side: CROP_SIDE },
+            { ...REGION_CROP, side: CROP_SIDE },
             {
               background: 1,
               ignore: 0,
@@ -244,7 +244,7 @@ export class SegmentationTask implements TrainerTask {
       const named = await nameRegions(map, C, p.height, p.width, refined, guide, {
         head,
         embed,
-        crop: { ...SILHOUETTE, side: CROP_SIDE },
+        crop: { ...REGION_CROP, side: CROP_SIDE },
         minFraction: MIN_REGION_FRACTION,
       });
       if (named.regions && this.cropHead === head) out.push({ ...p, map: Buffer.from(named.map).toString('base64') });

@@ -33,6 +33,7 @@ import {
   REGION_CROP,
   type CropSample,
   type LogRegCropHead,
+  type RegionNamer,
 } from '../heads/seg-regions.ts';
 
 /** the longest side images are decoded at to find and crop their regions */
@@ -226,10 +227,20 @@ export class SegmentationTask implements TrainerTask {
 
   /** The full predictions with each shape region of the refined map named by the crop head (what the app
    *  shows and accepts); only the maps that changed come back. */
-  async refinePredictions(items: SegmentationPrediction[]): Promise<SegmentationPrediction[]> {
+  /** What names the shape regions of a predicted map: the crop head with the loop's crop embedder; null
+   *  without either (then the patch head's classes stand). */
+  regionNamer(): RegionNamer | null {
     const head = this.cropHead,
       embed = this.v.embedCrops?.bind(this.v);
-    if (!head || !embed) return [];
+    return head && embed
+      ? { head, embed, crop: { ...REGION_CROP, side: CROP_SIDE }, minFraction: MIN_REGION_FRACTION }
+      : null;
+  }
+
+  async refinePredictions(items: SegmentationPrediction[]): Promise<SegmentationPrediction[]> {
+    const namer = this.regionNamer();
+    if (!namer) return [];
+    const head = namer.head;
     const out: SegmentationPrediction[] = [];
     for (const p of items) {
       const img = this.v.images.get(p.imageId);
@@ -241,12 +252,7 @@ export class SegmentationTask implements TrainerTask {
         H = Math.max(1, Math.round(img.height * f));
       const guide = { data: await this.pixels(img.id, W, H), width: W, height: H, channels: 3 as const };
       const refined = refineMap(map, C, p.height, p.width, guide).idx;
-      const named = await nameRegions(map, C, p.height, p.width, refined, guide, {
-        head,
-        embed,
-        crop: { ...REGION_CROP, side: CROP_SIDE },
-        minFraction: MIN_REGION_FRACTION,
-      });
+      const named = await nameRegions(map, C, p.height, p.width, refined, guide, namer);
       if (named.regions && this.cropHead === head) out.push({ ...p, map: Buffer.from(named.map).toString('base64') });
     }
     return out;

@@ -43,6 +43,7 @@ const a = new Command()
     'predicted regions: foreground (touching shapes join), class, or parts:F (foreground split into class parts of at least F of it)',
     'foreground',
   )
+  .option('--keep-unseen', 'a region keeps its map class when the crop head has no labelled region of it')
   .option('--ideal-bg', 'the ceiling may name a region background')
   .parse()
   .opts<{
@@ -55,6 +56,7 @@ const a = new Command()
     mix: string;
     minArea: string;
     idealBg?: boolean;
+    keepUnseen?: boolean;
     regions: string;
   }>();
 
@@ -80,7 +82,8 @@ const ks = a.k.split(',').map(Number),
   seed = Number(a.seed),
   minArea = Number(a.minArea),
   mixes = a.mix.split(',').map(Number),
-  idealBg = !!a.idealBg;
+  idealBg = !!a.idealBg,
+  keep = !!a.keepUnseen;
 const mean = (xs: number[]) => xs.reduce((x, y) => x + y, 0) / xs.length;
 let embedMs = 0,
   embedded = 0;
@@ -200,7 +203,7 @@ for (const style of a.styles.split(',') as SimOptions['sceneStyle'][]) {
             return b;
           });
           aI.add(relabel(Uint8Array.from(idx), regs, maj), s.mask!);
-          const cls = regionClasses(head, f);
+          const cls = regionClasses(head, f, { own: keep ? regs.map((r) => r.cls) : undefined });
           aC.add(relabel(Uint8Array.from(idx), regs, cls), s.mask!);
           // what the trainer sends: the grid map relabelled, refined again
           const g2 = relabelGrid(Uint8Array.from(map), K, h, w, s.width, s.height, regs, cls);
@@ -218,7 +221,14 @@ for (const style of a.styles.split(',') as SimOptions['sceneStyle'][]) {
             return v;
           });
           mixes.forEach((mx, j) =>
-            aM[j].add(relabel(Uint8Array.from(idx), regs, regionClasses(head, f, pm, mx)), s.mask!),
+            aM[j].add(
+              relabel(
+                Uint8Array.from(idx),
+                regs,
+                regionClasses(head, f, { patchMean: pm, mix: mx, own: keep ? regs.map((r) => r.cls) : undefined }),
+              ),
+              s.mask!,
+            ),
           );
           perImg.push(performance.now() - t1);
         }

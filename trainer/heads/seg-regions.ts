@@ -230,24 +230,27 @@ export function fitCropHead(samples: CropSample[], C: number, o: { l2?: number }
 }
 
 /** Class per region: the crop head's, optionally mixed with the patch head's mean probability over the
- *  region (`patchMean[k]`: [C] per region; weight `mix` on its log, renormalised over the crop head's classes). */
+ *  region (`patchMean[k]`: [C] per region; weight `mix` on its log, renormalised over the crop head's classes).
+ *  `own` (each region's class in the map): a region whose own class the crop head has no labelled region of
+ *  keeps it (the crop head cannot name what it has not seen). */
 export function regionClasses(
   head: { model: LogRegModel; classes: number[] },
   feats: Float32Array[],
-  patchMean: Float32Array[] | null = null,
-  mix = 0,
+  o: { patchMean?: Float32Array[]; mix?: number; own?: number[] } = {},
 ): number[] {
-  const K = head.classes.length;
+  const K = head.classes.length,
+    mix = o.mix ?? 0;
   return feats.map((f, k) => {
+    if (o.own && !head.classes.includes(o.own[k])) return o.own[k];
     const p = predictProba(head.model, f, 1);
     let best = 0,
-      bestScore = -Infinity;
-    let tot = 0;
-    if (patchMean && mix > 0) for (const c of head.classes) tot += patchMean[k][c];
+      bestScore = -Infinity,
+      tot = 0;
+    if (o.patchMean && mix > 0) for (const c of head.classes) tot += o.patchMean[k][c];
     for (let i = 0; i < K; i++) {
       let s = Math.log(Math.max(1e-6, p[i]));
-      if (patchMean && mix > 0)
-        s += mix * Math.log(Math.max(1e-6, patchMean[k][head.classes[i]] / Math.max(1e-9, tot)));
+      if (o.patchMean && mix > 0)
+        s += mix * Math.log(Math.max(1e-6, o.patchMean[k][head.classes[i]] / Math.max(1e-9, tot)));
       if (s > bestScore) {
         bestScore = s;
         best = i;
@@ -305,6 +308,8 @@ export interface RegionNamer {
   crop: CropOptions;
   /** smallest region named, as a fraction of the image's pixels */
   minFraction: number;
+  /** false: name every region by the crop head, even one whose map class it has no labelled region of */
+  keepUnseen?: boolean;
 }
 
 /** Crop settings the segmentation task uses: the region's own pixels on a flat grey, 20 % margin. */
@@ -357,7 +362,7 @@ export async function nameRegions(
     regs.map((r) => cropPixels(guide.data, W, H, r, n.crop)),
     n.crop.side,
   );
-  const cls = regionClasses(n.head, f);
+  const cls = regionClasses(n.head, f, { own: n.keepUnseen === false ? undefined : regs.map((r) => r.cls) });
   return { map: relabelGrid(Uint8Array.from(map), C, gh, gw, W, H, regs, cls), regions: regs.length };
 }
 

@@ -341,7 +341,11 @@ export class Trainer implements TrainerView {
     this.sweep.record(ids, p, impl.classIds().slice(0, m.C), this.version, (id) => this.ann.has(id) || inSample(id, n));
   }
 
+  /** set by close(): no more crop embeddings (the embedder is disposed next) */
+  private closed = false;
+
   async embedCrops(crops: Uint8Array[], side: number): Promise<Float32Array[]> {
+    if (this.closed) throw new Error('the trainer is closed');
     const items = crops.map((px, i) => ({
       id: -1 - i, // crops are no images: ids the prefetch keys of images never use
       sha: '',
@@ -353,6 +357,7 @@ export class Trainer implements TrainerView {
     const out: Float32Array[] = [];
     for (let s = 0; s < items.length; s += this.embedder.batchSize) {
       for (const r of await this.embedder.embed(items.slice(s, s + this.embedder.batchSize), 'pooled')) {
+        if (this.closed) throw new Error('the trainer is closed');
         if (!r.pooled) throw new Error(`crop embedding failed: ${r.error ?? 'no pooled features'}`);
         out[-1 - r.id] = r.pooled;
       }
@@ -445,7 +450,9 @@ export class Trainer implements TrainerView {
         if (named.length && this.impl === impl && this.version === version)
           this.io.send({ type: 'predictions', modelVersion: version, items: named });
       })
-      .catch((e) => this.io.log(`naming regions failed: ${(e as Error).message}`));
+      .catch((e) => {
+        if (!this.closed) this.io.log(`naming regions failed: ${(e as Error).message}`);
+      });
   }
 
   private async refit(): Promise<void> {
@@ -491,6 +498,7 @@ export class Trainer implements TrainerView {
 
   /** Write what is buffered and stop the worker (the process is exiting or the trainer is replaced). */
   async close(): Promise<void> {
+    this.closed = true;
     this.publisher.close();
     if (this.lapTimer) clearTimeout(this.lapTimer);
     this.cache?.close();

@@ -30,12 +30,15 @@ import {
   labelledCrops,
   MIN_REGION_FRACTION,
   nameRegions,
+  regionsOf,
   REGION_CROP,
   type CropSample,
   type LogRegCropHead,
   type RegionNamer,
 } from '../heads/seg-regions.ts';
 
+/** a stored mask covering this share of the image is taken as it is (else it is scribbles, spread first) */
+const DENSE_MASK = 0.9;
 /** the longest side images are decoded at to find and crop their regions */
 const REGION_SIDE = 640;
 
@@ -193,17 +196,13 @@ export class SegmentationTask implements TrainerTask {
           const m = Uint8Array.from(raw, (v) => lut[v]);
           const rgb = await this.pixels(id, img.width, img.height);
           got = await labelledCrops(
-            m,
+            this.labelledMap(id, m, img.width, img.height, rgb),
             img.width,
             img.height,
             rgb,
             embed,
             { ...REGION_CROP, side: CROP_SIDE },
-            {
-              background: 1,
-              ignore: 0,
-              offset: 1,
-            },
+            { background: 1, ignore: 0, offset: 1 },
           );
         }
         hit = { key, samples: got };
@@ -212,6 +211,34 @@ export class SegmentationTask implements TrainerTask {
       samples.push(...hit.samples);
     }
     return fitCropHead(samples, this.ids.length);
+  }
+
+  /** The labelled regions of an annotated image (class index + 1 per pixel, 0 = none): its mask where it
+   *  covers the image (an accepted or painted-out mask); scribbles are spread to their shapes as Enter would
+   *  (the head's map refined with the strokes as hints), keeping only the regions a stroke of their own
+   *  class touches. */
+  private labelledMap(id: number, m: Uint8Array, W: number, H: number, rgb: Uint8Array): Uint8Array {
+    let painted = 0;
+    for (const v of m) if (v) painted++;
+    const img = this.v.images.get(id),
+      g = img && this.v.cache?.getGrid(img),
+      model = this.head;
+    if (painted >= DENSE_MASK * m.length || !g || !model || g.d !== model.d) return m;
+    const C = model.C,
+      map = predictMap(model, g.data, g.h, g.w).map;
+    const idx = refineMap(map, C, g.h, g.w, { data: rgb, width: W, height: H, channels: 3 }, {}, m).idx;
+    const out = new Uint8Array(m.length);
+    for (const r of regionsOf(idx, W, H, { by: 'class' })) {
+      let own = false;
+      for (const p of r.pixels)
+        if (m[p] === r.cls + 1) {
+          own = true;
+          break;
+        }
+      if (own) for (const p of r.pixels) out[p] = r.cls + 1;
+    }
+    for (let p = 0; p < m.length; p++) if (!out[p] && idx[p] === 0) out[p] = 1; // background, for completeness
+    return out;
   }
 
   /** An image's pixels (RGB, upright, on the shared background) at w × h. */

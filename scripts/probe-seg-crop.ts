@@ -3,7 +3,10 @@
 // (connected non-background pixels); a softmax head on the crops of the k scenes' true regions names them.
 // Compared: the patch head alone (`base`), the crop head (`crop`), the crop head times the patch head's
 // mean probability over the region (`mix`), and the crop head's accuracy on the test scenes' true regions.
-// Crop options: margin (fraction of the box's longer side), fill (`image` or a grey outside the region), flip.
+// Crop options: margin (fraction of the box's longer side), fill (`image`, `grey` outside the region, or `sil`:
+// the region's silhouette, black on white), augmentation (`flip`, `d4`, `d8`). Also the ceiling: each
+// predicted region given its true majority class. The adopted setting, as the trainer runs it:
+//   npx tsx scripts/probe-seg-crop.ts --crops "0.2:grey:flip" --regions parts:0.25 --keep-unseen
 import { Command } from 'commander';
 import { loadSegData, type SegScene } from '../bench/seg-data.ts';
 import { createEmbedder } from '../trainer/embed.ts';
@@ -28,7 +31,7 @@ import { bilinearArgmax, IouAcc, nearestArgmax, oracleMap } from './simulate/seg
 import { rng, shuffled } from './make-mnist.ts';
 import type { SimOptions } from './simulate/options.ts';
 
-const a = new Command()
+const a = new Command('npx tsx scripts/probe-seg-crop.ts')
   .description('segmentation from a few labelled scenes: regions named by a classifier on their crops')
   .option('--styles <list>', 'scene styles', 'coloured,textured')
   .option('--k <list>', 'labelled scenes', '2,5,10')
@@ -45,6 +48,7 @@ const a = new Command()
   )
   .option('--keep-unseen', 'a region keeps its map class when the crop head has no labelled region of it')
   .option('--ideal-bg', 'the ceiling may name a region background')
+  .showHelpAfterError()
   .parse()
   .opts<{
     styles: string;

@@ -10,7 +10,7 @@
 // `--backbone DIR` for another token map.
 // Usage: npx tsx scripts/probe-seg-few.ts --styles coloured,textured --variants "base;ctx:2,6;base+vote"
 //        [--k 2,5,10] [--draws 2] [--seed 3] [--count 80] [--backbone DIR]
-import { parseArgs } from 'node:util';
+import { Command } from 'commander';
 import { loadSegData, type SegScene } from '../bench/seg-data.ts';
 import { createEmbedder } from '../trainer/embed.ts';
 import { fitSegmentation, maskToPatchLabels } from '../trainer/heads/segmentation.ts';
@@ -95,17 +95,26 @@ function logVote(pr: Float32Array, K: number, h: number, w: number, outline: boo
   }
 }
 
-const { values: a } = parseArgs({
-  options: {
-    styles: { type: 'string', default: 'coloured,textured' },
-    variants: { type: 'string', default: 'base;ctx:2,6;base+vote' },
-    k: { type: 'string', default: '2,5,10' },
-    draws: { type: 'string', default: '2' },
-    seed: { type: 'string', default: '3' },
-    count: { type: 'string', default: '80' },
-    backbone: { type: 'string' },
-  },
-});
+const a = new Command('npx tsx scripts/probe-seg-few.ts')
+  .description('segmentation from a few labelled scenes: linear-head variants on the patch tokens')
+  .option('--styles <list>', 'scene styles', 'coloured,textured')
+  .option('--variants <list>', 'variants, separated by ;', 'base;ctx:2,6;base+vote')
+  .option('--k <list>', 'labelled scenes', '2,5,10')
+  .option('--draws <n>', 'draws of the labelled scenes', '2')
+  .option('--seed <n>', 'scene seed', '3')
+  .option('--count <n>', 'scenes per style', '80')
+  .option('--backbone <dir>', 'another token map')
+  .showHelpAfterError()
+  .parse()
+  .opts<{
+    styles: string;
+    variants: string;
+    k: string;
+    draws: string;
+    seed: string;
+    count: string;
+    backbone?: string;
+  }>();
 /** Each scene's tokens at short side `side`, bilinearly resized to its own grid. */
 async function tokensAt(scenes: SegScene[], side: number, backbone?: string): Promise<Float32Array[]> {
   const e = await createEmbedder({
@@ -148,10 +157,10 @@ async function tokensAt(scenes: SegScene[], side: number, backbone?: string): Pr
   });
 }
 
-const ks = a.k!.split(',').map(Number),
+const ks = a.k.split(',').map(Number),
   draws = Number(a.draws),
   seed = Number(a.seed);
-for (const style of a.styles!.split(',') as SimOptions['sceneStyle'][]) {
+for (const style of a.styles.split(',') as SimOptions['sceneStyle'][]) {
   const d = await loadSegData({ style, count: Number(a.count), seed, ...(a.backbone ? { backbone: a.backbone } : {}) });
   const K = d.classNames.length;
   const guide = (s: SegScene) => ({ data: s.rgb, width: s.width, height: s.height, channels: 3 as const });
@@ -170,7 +179,7 @@ for (const style of a.styles!.split(',') as SimOptions['sceneStyle'][]) {
       { imageWidth: s.width, imageHeight: s.height, gridWidth: s.grid.w, gridHeight: s.grid.h },
     ),
   );
-  for (const v of a.variants!.split(';')) {
+  for (const v of a.variants.split(';')) {
     const m = /^(base|ctx:([\d,]+)|(scale|both):(\d+))(\+vote|\+lvote|\+bvote|\+rhead)?(?:\+l2=([\d.e-]+))?$/.exec(v);
     if (!m) throw new Error(`unknown variant ${v}`);
     m.splice(3, 2); // the scale groups, read below

@@ -3,6 +3,7 @@
 // focused images first, then sweep the pool in chunks that send only what changed (trainer/sweep.ts).
 // Every step is bounded, so the cost of a label does not grow with the session.
 import { existsSync } from 'node:fs';
+import sharp from 'sharp';
 import { join } from 'node:path';
 import type { AnnotationMsg, ClassMsg, ImageRef, ServerToTrainer, Task, TrainerStatus } from '../common/protocol.ts';
 import { EmbedQueue } from './embed-queue.ts';
@@ -340,6 +341,30 @@ export class Trainer implements TrainerView {
     this.sweep.record(ids, p, impl.classIds().slice(0, m.C), this.version, (id) => this.ann.has(id) || inSample(id, n));
   }
 
+  /** set by close(): no more crop embeddings (the embedder is disposed next) */
+  private closed = false;
+
+  async embedCrops(crops: Uint8Array[], side: number): Promise<Float32Array[]> {
+    if (this.closed) throw new Error('the trainer is closed');
+    const items = crops.map((px, i) => ({
+      id: -1 - i, // crops are no images: ids the prefetch keys of images never use
+      sha: '',
+      source: () =>
+        sharp(px, { raw: { width: side, height: side, channels: 3 } })
+          .png()
+          .toBuffer(),
+    }));
+    const out: Float32Array[] = [];
+    for (let s = 0; s < items.length; s += this.embedder.batchSize) {
+      for (const r of await this.embedder.embed(items.slice(s, s + this.embedder.batchSize), 'pooled')) {
+        if (this.closed) throw new Error('the trainer is closed');
+        if (!r.pooled) throw new Error(`crop embedding failed: ${r.error ?? 'no pooled features'}`);
+        out[-1 - r.id] = r.pooled;
+      }
+    }
+    return out;
+  }
+
   readImage(id: number): Promise<Buffer | string> {
     const img = this.images.get(id);
     return img ? this.source(img)() : Promise.reject(new Error(`no image ${id}`));
@@ -415,6 +440,19 @@ export class Trainer implements TrainerView {
     if (!items.length) return;
     this.io.send({ type: 'predictions', modelVersion: this.version, items });
     for (const p of items) this.sweep.sentFull(p.imageId, p.classId, p.uncertainty);
+    // segmentation: the same maps with each region named by its crop, a moment later
+    const impl = this.impl,
+      version = this.version;
+    if (!impl?.refinePredictions) return;
+    impl
+      .refinePredictions(items)
+      .then((named) => {
+        if (named.length && this.impl === impl && this.version === version)
+          this.io.send({ type: 'predictions', modelVersion: version, items: named });
+      })
+      .catch((e) => {
+        if (!this.closed) this.io.log(`naming regions failed: ${(e as Error).message}`);
+      });
   }
 
   private async refit(): Promise<void> {
@@ -460,6 +498,7 @@ export class Trainer implements TrainerView {
 
   /** Write what is buffered and stop the worker (the process is exiting or the trainer is replaced). */
   async close(): Promise<void> {
+    this.closed = true;
     this.publisher.close();
     if (this.lapTimer) clearTimeout(this.lapTimer);
     this.cache?.close();

@@ -8,6 +8,7 @@ import type { LogRegModel } from '../../trainer/heads/logreg.ts';
 import type { Trainer } from '../../trainer/trainer.ts';
 import type { SegmentationTask } from '../../trainer/tasks/segmentation.ts';
 import { refineMap } from '../../common/seg/refine.ts';
+import { nameRegions } from '../../trainer/heads/seg-regions.ts';
 import type { Dataset, Item } from './dataset.ts';
 import type { Grid, Score, TestSet, Upsampling } from './test-set.ts';
 
@@ -82,9 +83,21 @@ export function segTestSet(
   };
   return {
     n: grids.length,
-    evaluate(t) {
+    async evaluate(t) {
       const l = live(t);
-      return l ? score(mapsOf(l.m), l.m.C, l.col, 'refined').miou : null;
+      if (!l) return null;
+      const maps = mapsOf(l.m),
+        namer = seg(t)?.regionNamer();
+      if (namer) {
+        // what the app shows and accepts: each shape region of the refined map named by the crop head
+        for (const [k, it] of ds.test.entries()) {
+          const g = grids[k],
+            guide = { data: pixels[k], width: it.width, height: it.height, channels: 3 as const };
+          const refined = refineMap(maps[k], l.m.C, g.h, g.w, guide).idx;
+          maps[k] = (await nameRegions(maps[k], l.m.C, g.h, g.w, refined, guide, namer)).map;
+        }
+      }
+      return score(maps, l.m.C, l.col, 'refined').miou;
     },
     async evaluateCold(t) {
       const task = seg(t),

@@ -222,7 +222,7 @@ export async function simulateRun(env: RunEnv, strategy: SimStrategy, repeat: nu
         points.push({
           labels,
           strokes,
-          metric: env.test.evaluate(t),
+          metric: await env.test.evaluate(t),
           ...(env.test.ece ? { ece: env.test.ece(t), eceRaw: env.test.eceRaw?.(t) ?? null } : {}),
           metricCold: await env.test.evaluateCold(t),
           live,

@@ -21,8 +21,9 @@ export interface Upsampling {
 
 export interface TestSet {
   n: number;
-  /** accuracy (classification) or mIoU (segmentation) of the trainer's current head; null = no model yet */
-  evaluate(t: Trainer): number | null;
+  /** accuracy (classification) or mIoU (segmentation: of the maps the app accepts, regions named by the crop
+   *  head where there is one) of the trainer's current head; null = no model yet */
+  evaluate(t: Trainer): number | null | Promise<number | null>;
   /** classification: expected calibration error of the shown top-class probability on the test set (10 bins) */
   ece?(t: Trainer): number | null;
   /** the same for the head before temperature scaling (what calibration changed) */

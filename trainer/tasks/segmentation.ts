@@ -22,6 +22,25 @@ import { packSample } from './classification.ts';
 import { SegmentationQuality } from '../quality/segmentation.ts';
 import type { SweepState, TaskFactory, TrainerTask, TrainerView } from './task.ts';
 import { segmentationExport } from './segmentation-export.ts';
+import { onBackground } from '../../common/image-background.ts';
+import { refineMap } from '../../common/seg/refine.ts';
+import {
+  CROP_SIDE,
+  fitCropHead,
+  labelledCrops,
+  MIN_REGION_FRACTION,
+  nameRegions,
+  regionsOf,
+  REGION_CROP,
+  type CropSample,
+  type LogRegCropHead,
+  type RegionNamer,
+} from '../heads/seg-regions.ts';
+
+/** a stored mask covering this share of the image is taken as it is (else it is scribbles, spread first) */
+const DENSE_MASK = 0.9;
+/** the longest side images are decoded at to find and crop their regions */
+const REGION_SIDE = 640;
 
 interface GridLike {
   data: Float32Array;
@@ -41,6 +60,10 @@ export class SegmentationTask implements TrainerTask {
   readonly labels = new Map<number, { key: string; labels: Int32Array }>();
   /** evaluation, likely label errors and hints, after each publish */
   readonly quality: SegmentationQuality;
+  /** the crop head: names each predicted shape region from the pooled embedding of its silhouette's crop */
+  private cropHead: LogRegCropHead | null = null;
+  /** the labelled crops per annotated image, keyed by what they were derived from */
+  private readonly crops = new Map<number, { key: string; samples: CropSample[] }>();
 
   constructor(private v: TrainerView) {
     this.quality = new SegmentationQuality(this, v);
@@ -54,12 +77,15 @@ export class SegmentationTask implements TrainerTask {
   }
   reset() {
     this.head = null;
+    this.cropHead = null;
     this.ids = [];
     this.labels.clear();
+    this.crops.clear();
     this.quality.reset();
   }
   annotationChanged(imageId: number) {
     this.labels.delete(imageId);
+    this.crops.delete(imageId);
     this.quality.forget(imageId);
   }
   labelledCount() {
@@ -139,7 +165,124 @@ export class SegmentationTask implements TrainerTask {
     const r = fitSegmentation(train, d, classIds.length, { warm: extends_ ? prev : null, seed: 0 });
     this.head = r.model;
     this.loss = r.loss;
-    return `${train.length} labelled images, ${present.size} classes seen, ${r.iterations} iterations, loss ${r.loss.toFixed(4)}`;
+    this.cropHead = await this.fitCrops(train.map((t) => t.id)).catch((e) => {
+      this.v.io.log(`crop head skipped: ${(e as Error).message}`);
+      return null;
+    });
+    const crops = this.cropHead ? `; crop head on ${this.cropHead.regions} regions` : '';
+    return `${train.length} labelled images, ${present.size} classes seen, ${r.iterations} iterations, loss ${r.loss.toFixed(4)}${crops}`;
+  }
+
+  /** The crop head, from the labelled regions (each class's connected regions of the stored masks) of the
+   *  train images; null without a crop embedder, when the first class is not the background, or with
+   *  fewer than two shape classes labelled. Crops are embedded once per annotation version. */
+  private async fitCrops(ids: number[]): Promise<LogRegCropHead | null> {
+    const embed = this.v.embedCrops?.bind(this.v);
+    if (!embed || this.v.classes[0]?.name.toLowerCase() !== 'background') return null;
+    const samples: CropSample[] = [];
+    const index = new Map(this.ids.map((id, i) => [id, i]));
+    for (const id of ids) {
+      const a = this.v.ann.get(id),
+        img = this.v.images.get(id);
+      if (!a || !img || !a.hasMask) continue;
+      const key = `${a.updatedAt}:${this.ids.join(',')}`;
+      let hit = this.crops.get(id);
+      if (hit?.key !== key) {
+        const raw = await this.fetchMask(id);
+        let got: CropSample[] = [];
+        if (raw && raw.length === img.width * img.height) {
+          const lut = new Uint8Array(256); // class id → index + 1 (0 stays unlabelled)
+          for (const [cid, i] of index) lut[cid] = i + 1;
+          const m = Uint8Array.from(raw, (v) => lut[v]);
+          const rgb = await this.pixels(id, img.width, img.height);
+          got = await labelledCrops(
+            this.labelledMap(id, m, img.width, img.height, rgb),
+            img.width,
+            img.height,
+            rgb,
+            embed,
+            { ...REGION_CROP, side: CROP_SIDE },
+            { background: 1, ignore: 0, offset: 1 },
+          );
+        }
+        hit = { key, samples: got };
+        this.crops.set(id, hit);
+      }
+      samples.push(...hit.samples);
+    }
+    return fitCropHead(samples, this.ids.length);
+  }
+
+  /** The labelled regions of an annotated image (class index + 1 per pixel, 0 = none): its mask where it
+   *  covers the image (an accepted or painted-out mask); scribbles are spread to their shapes as Enter would
+   *  (the head's map refined with the strokes as hints), keeping only the regions a stroke of their own
+   *  class touches. */
+  private labelledMap(id: number, m: Uint8Array, W: number, H: number, rgb: Uint8Array): Uint8Array {
+    let painted = 0;
+    for (const v of m) if (v) painted++;
+    const img = this.v.images.get(id),
+      g = img && this.v.cache?.getGrid(img),
+      model = this.head;
+    if (painted >= DENSE_MASK * m.length || !g || !model || g.d !== model.d) return m;
+    const C = model.C,
+      map = predictMap(model, g.data, g.h, g.w).map;
+    const idx = refineMap(map, C, g.h, g.w, { data: rgb, width: W, height: H, channels: 3 }, {}, m).idx;
+    const out = new Uint8Array(m.length);
+    for (const r of regionsOf(idx, W, H, { by: 'class' })) {
+      let own = false;
+      for (const p of r.pixels)
+        if (m[p] === r.cls + 1) {
+          own = true;
+          break;
+        }
+      if (own) for (const p of r.pixels) out[p] = r.cls + 1;
+    }
+    for (let p = 0; p < m.length; p++) if (!out[p] && idx[p] === 0) out[p] = 1; // background, for completeness
+    return out;
+  }
+
+  /** An image's pixels (RGB, upright, on the shared background) at w × h. */
+  private async pixels(id: number, w: number, h: number): Promise<Uint8Array> {
+    const src = await this.v.readImage(id);
+    const buf = await onBackground(sharp(src, { autoOrient: true }))
+      .resize(w, h, { fit: 'fill' })
+      .toColourspace('srgb')
+      .raw()
+      .toBuffer();
+    return new Uint8Array(buf);
+  }
+
+  /** The full predictions with each shape region of the refined map named by the crop head (what the app
+   *  shows and accepts); only the maps that changed come back. */
+  /** What names the shape regions of a predicted map: the crop head with the loop's crop embedder; null
+   *  without either (then the patch head's classes stand). */
+  regionNamer(): RegionNamer | null {
+    const head = this.cropHead,
+      embed = this.v.embedCrops?.bind(this.v);
+    return head && embed
+      ? { head, embed, crop: { ...REGION_CROP, side: CROP_SIDE }, minFraction: MIN_REGION_FRACTION }
+      : null;
+  }
+
+  async refinePredictions(items: SegmentationPrediction[]): Promise<SegmentationPrediction[]> {
+    const namer = this.regionNamer();
+    if (!namer) return [];
+    const head = namer.head;
+    const out: SegmentationPrediction[] = [];
+    for (const p of items) {
+      const img = this.v.images.get(p.imageId);
+      if (!img || !p.map) continue;
+      const C = p.classIds.length,
+        map = new Uint8Array(Buffer.from(p.map, 'base64'));
+      const f = Math.min(1, REGION_SIDE / Math.max(img.width, img.height)),
+        W = Math.max(1, Math.round(img.width * f)),
+        H = Math.max(1, Math.round(img.height * f));
+      const guide = { data: await this.pixels(img.id, W, H), width: W, height: H, channels: 3 as const };
+      const refined = refineMap(map, C, p.height, p.width, guide).idx;
+      const named = await nameRegions(map, C, p.height, p.width, refined, guide, namer);
+      if (named.regions && this.cropHead === head) out.push({ ...p, map: Buffer.from(named.map).toString('base64') });
+    }
+    return out;
   }
 
   predict(imgs: ImageRef[]): SegmentationPrediction[] {

@@ -36,6 +36,9 @@ export interface TrainerView {
   readonly background?: boolean;
   /** an image's bytes (its path when this host can read it, else fetched from the server) */
   readImage(id: number): Promise<Buffer | string>;
+  /** pooled embeddings, with the loop's backbone, of RGB crops [side, side, 3] (segmentation names each
+   *  predicted region by its crop); absent where the loop has no embedder for them */
+  embedCrops?(crops: Uint8Array[], side: number): Promise<Float32Array[]>;
   /** the suggestion lists, computed off the loop (a worker thread); null when a newer job superseded it */
   suggest(input: SuggestionInput): Promise<Record<string, number[]> | null>;
 }
@@ -58,6 +61,9 @@ export interface TrainerTask {
   fit(): Promise<string | null>;
   /** full predictions (probabilities, maps) of a few images: the focused ones, a validation sample */
   predict(imgs: ImageRef[]): Prediction[];
+  /** a second, slower pass over full predictions (segmentation: regions named by their crops); only the
+   *  changed ones come back */
+  refinePredictions?(items: Prediction[]): Promise<Prediction[]>;
   /** compact predictions of k images from their stored features, for the sweep; null without a model
    *  (or when the features are not the model's width: the backbone changed) */
   predictRows(ids: number[], values: Float32Array, shapes: Shape[]): RowPredictions | null;

@@ -1,0 +1,410 @@
+// Regions of a full-resolution class map and the square crops around them: segmentation names each shape
+// region of the refined map by a classifier on the pooled embedding of the region's crop (which sees the
+// region's whole outline), keeping the region's pixels from the map. Pure functions on pixels; the caller
+// embeds the crops (trainer/tasks/segmentation.ts with the loop's backbone, bench/seg-few.ts).
+
+import { fitLogReg, predictProba, type LogRegModel } from './logreg.ts';
+
+export interface Region {
+  /** pixel indices (y * W + x) */
+  pixels: Int32Array;
+  /** bounding box, inclusive */
+  x0: number;
+  y0: number;
+  x1: number;
+  y1: number;
+  /** the class index of the region's pixels in the map it was taken from (the first pixel's, for a
+   *  foreground region) */
+  cls: number;
+}
+
+/** Connected (4-neighbour) regions of pixels whose class is not `background`. `by`: 'class' splits where the
+ *  class changes (the true regions of a labelled mask), 'foreground' joins touching shapes of any class (a
+ *  predicted map, whose class is what is in question). Regions under `minArea` pixels are left out;
+ *  `ignore` (e.g. an unlabelled value) counts as background. */
+export function regionsOf(
+  idx: ArrayLike<number>,
+  W: number,
+  H: number,
+  o: { by: 'class' | 'foreground'; background?: number; minArea?: number; ignore?: number },
+): Region[] {
+  const bg = o.background ?? 0,
+    minArea = o.minArea ?? 1,
+    n = W * H,
+    seen = new Uint8Array(n),
+    stack = new Int32Array(n),
+    buf = new Int32Array(n),
+    out: Region[] = [];
+  const inside = (p: number) => idx[p] !== bg && idx[p] !== o.ignore;
+  for (let s = 0; s < n; s++) {
+    if (seen[s] || !inside(s)) continue;
+    let top = 0,
+      len = 0,
+      x0 = W,
+      y0 = H,
+      x1 = -1,
+      y1 = -1;
+    const c0 = idx[s];
+    seen[s] = 1;
+    stack[top++] = s;
+    while (top) {
+      const p = stack[--top];
+      buf[len++] = p;
+      const x = p % W,
+        y = (p - x) / W;
+      if (x < x0) x0 = x;
+      if (x > x1) x1 = x;
+      if (y < y0) y0 = y;
+      if (y > y1) y1 = y;
+      const visit = (q: number) => {
+        if (!seen[q] && inside(q) && (o.by === 'foreground' || idx[q] === c0)) {
+          seen[q] = 1;
+          stack[top++] = q;
+        }
+      };
+      if (x > 0) visit(p - 1);
+      if (x + 1 < W) visit(p + 1);
+      if (y > 0) visit(p - W);
+      if (y + 1 < H) visit(p + W);
+    }
+    if (len >= minArea) out.push({ pixels: buf.slice(0, len), x0, y0, x1, y1, cls: c0 });
+  }
+  return out;
+}
+
+export interface CropOptions {
+  /** margin around the bounding box, as a fraction of its longer side (each side) */
+  margin: number;
+  /** side of the square crop handed to the backbone */
+  side: number;
+  /** paint pixels outside the region this colour (RGB); null keeps the image */
+  fill: [number, number, number] | null;
+  /** paint the region's own pixels this colour (with `fill`: the region's silhouette, no colour or texture) */
+  ink?: [number, number, number] | null;
+}
+export const DEFAULT_CROP: CropOptions = { margin: 0.2, side: 224, fill: null };
+
+/** The square around a region's bounding box with the margin, in image pixels (it may reach past the
+ *  image's edges; those pixels are filled). */
+export function cropSquare(r: Region, margin: number): { left: number; top: number; size: number } {
+  const bw = r.x1 - r.x0 + 1,
+    bh = r.y1 - r.y0 + 1,
+    size = Math.max(2, Math.round(Math.max(bw, bh) * (1 + 2 * margin)));
+  return {
+    left: Math.round((r.x0 + r.x1 + 1) / 2 - size / 2),
+    top: Math.round((r.y0 + r.y1 + 1) / 2 - size / 2),
+    size,
+  };
+}
+
+/** RGB pixels [side, side, 3] of a region's square crop (bilinear resampling; outside the image, and outside
+ *  the region when `fill` is set, the fill colour or the nearest edge pixel). */
+export function cropPixels(
+  rgb: Uint8Array,
+  W: number,
+  H: number,
+  r: Region,
+  o: CropOptions = DEFAULT_CROP,
+): Uint8Array {
+  const { left, top, size } = cropSquare(r, o.margin),
+    S = o.side,
+    out = new Uint8Array(S * S * 3);
+  let keep: Uint8Array | null = null;
+  if (o.fill) {
+    keep = new Uint8Array(W * H);
+    for (const p of r.pixels) keep[p] = 1;
+  }
+  const scale = size / S;
+  for (let j = 0; j < S; j++) {
+    const fy = top + (j + 0.5) * scale - 0.5;
+    for (let i = 0; i < S; i++) {
+      const fx = left + (i + 0.5) * scale - 0.5,
+        o3 = (j * S + i) * 3;
+      const xi = Math.min(W - 1, Math.max(0, Math.floor(fx))),
+        yi = Math.min(H - 1, Math.max(0, Math.floor(fy))),
+        xj = Math.min(W - 1, xi + 1),
+        yj = Math.min(H - 1, yi + 1),
+        tx = Math.min(1, Math.max(0, fx - xi)),
+        ty = Math.min(1, Math.max(0, fy - yi));
+      const at = (x: number, y: number, c: number) => {
+        const p = y * W + x;
+        if (keep && !keep[p]) return o.fill![c];
+        return o.ink ? o.ink[c] : rgb[p * 3 + c];
+      };
+      const outside = o.fill && (fx < -0.5 || fy < -0.5 || fx > W - 0.5 || fy > H - 0.5);
+      for (let c = 0; c < 3; c++)
+        out[o3 + c] = outside
+          ? o.fill![c]
+          : Math.round(
+              (1 - ty) * ((1 - tx) * at(xi, yi, c) + tx * at(xj, yi, c)) +
+                ty * ((1 - tx) * at(xi, yj, c) + tx * at(xj, yj, c)),
+            );
+    }
+  }
+  return out;
+}
+
+/** The 8 symmetries of the square (rotations by 90° and their mirror images) of a [S, S, 3] crop, the
+ *  crop itself first (augmentation of the labelled crops); `n` of them. */
+export function dihedral(px: Uint8Array, S: number, n = 8): Uint8Array[] {
+  const out = [px];
+  const rot = (q: Uint8Array) => {
+    const r = new Uint8Array(q.length);
+    for (let y = 0; y < S; y++)
+      for (let x = 0; x < S; x++) {
+        const a = (y * S + x) * 3,
+          b = ((S - 1 - x) * S + y) * 3;
+        r[a] = q[b];
+        r[a + 1] = q[b + 1];
+        r[a + 2] = q[b + 2];
+      }
+    return r;
+  };
+  for (let k = 1; k < Math.min(n, 8); k++) out.push(k === 4 ? flipCrop(px, S) : rot(out[k - 1]));
+  return out;
+}
+
+/** Mirror a [S, S, 3] crop left to right (augmentation of the labelled crops). */
+export function flipCrop(px: Uint8Array, S: number): Uint8Array {
+  const out = new Uint8Array(px.length);
+  for (let y = 0; y < S; y++)
+    for (let x = 0; x < S; x++) {
+      const a = (y * S + x) * 3,
+        b = (y * S + S - 1 - x) * 3;
+      out[a] = px[b];
+      out[a + 1] = px[b + 1];
+      out[a + 2] = px[b + 2];
+    }
+  return out;
+}
+
+/** Relabel each region of a class map (in place) with its class from `classOf`; background stays. */
+export function relabel(idx: Uint8Array, regions: Region[], classes: number[]): Uint8Array {
+  regions.forEach((r, k) => {
+    for (const p of r.pixels) idx[p] = classes[k];
+  });
+  return idx;
+}
+
+/** Pooled embeddings of RGB crops [side, side, 3] (the backbone's classification input), one per crop. */
+export type EmbedCrops = (crops: Uint8Array[], side: number) => Promise<Float32Array[]>;
+
+/** Labelled crops: the true regions (one class each) of labelled class maps. */
+export interface CropSample {
+  feature: Float32Array;
+  cls: number;
+}
+
+/** Regions per class the crop classifier needs before it names regions (below it the patch head's classes stay). */
+export const MIN_REGIONS_PER_CLASS = 1;
+
+/** The crop classifier: a softmax head on pooled crop embeddings over the shape classes (indices 1..C-1 of the
+ *  segmentation head; index 0 is background and never a region's class). Null while fewer than two shape
+ *  classes have MIN_REGIONS_PER_CLASS labelled regions. */
+export interface LogRegCropHead {
+  model: LogRegModel;
+  /** segmentation class index of each column */
+  classes: number[];
+  /** labelled regions it was fitted on (crops / 2: each with its mirror image) */
+  regions: number;
+}
+export function fitCropHead(samples: CropSample[], C: number, o: { l2?: number } = {}): LogRegCropHead | null {
+  const count = new Map<number, number>();
+  for (const s of samples) if (s.cls > 0 && s.cls < C) count.set(s.cls, (count.get(s.cls) ?? 0) + 1);
+  const classes = [...count.entries()]
+    .filter(([, n]) => n >= MIN_REGIONS_PER_CLASS)
+    .map(([c]) => c)
+    .sort((a, b) => a - b);
+  if (classes.length < 2) return null;
+  const index = new Map(classes.map((c, i) => [c, i]));
+  const use = samples.filter((s) => index.has(s.cls));
+  const d = use[0].feature.length,
+    X = new Float32Array(use.length * d),
+    y = new Int32Array(use.length);
+  use.forEach((s, i) => {
+    X.set(s.feature, i * d);
+    y[i] = index.get(s.cls)!;
+  });
+  const r = fitLogReg(X, y, use.length, d, classes.length, { seed: 0, l2: o.l2 ?? 1e-2 });
+  return { model: r.model, classes, regions: use.length / 2 };
+}
+
+/** Class per region: the crop head's, optionally mixed with the patch head's mean probability over the
+ *  region (`patchMean[k]`: [C] per region; weight `mix` on its log, renormalised over the crop head's classes).
+ *  `own` (each region's class in the map): a region whose own class the crop head has no labelled region of
+ *  keeps it (the crop head cannot name what it has not seen). */
+export function regionClasses(
+  head: { model: LogRegModel; classes: number[] },
+  feats: Float32Array[],
+  o: { patchMean?: Float32Array[]; mix?: number; own?: number[] } = {},
+): number[] {
+  const K = head.classes.length,
+    mix = o.mix ?? 0;
+  return feats.map((f, k) => {
+    if (o.own && !head.classes.includes(o.own[k])) return o.own[k];
+    const p = predictProba(head.model, f, 1);
+    let best = 0,
+      bestScore = -Infinity,
+      tot = 0;
+    if (o.patchMean && mix > 0) for (const c of head.classes) tot += o.patchMean[k][c];
+    for (let i = 0; i < K; i++) {
+      let s = Math.log(Math.max(1e-6, p[i]));
+      if (o.patchMean && mix > 0)
+        s += mix * Math.log(Math.max(1e-6, o.patchMean[k][head.classes[i]] / Math.max(1e-9, tot)));
+      if (s > bestScore) {
+        bestScore = s;
+        best = i;
+      }
+    }
+    return head.classes[best];
+  });
+}
+
+/** Give each region's class to the patches of a quantised [C, gh, gw] map (in place) that the region covers
+ *  most (of the region pixels in the patch): the patch's non-background probability all goes to that class,
+ *  its background probability stays, so the refined outline stays the map's. Returns the map. */
+export function relabelGrid(
+  map: Uint8Array,
+  C: number,
+  gh: number,
+  gw: number,
+  W: number,
+  H: number,
+  regions: Region[],
+  classes: number[],
+): Uint8Array {
+  const n = gh * gw,
+    best = new Int32Array(n).fill(-1),
+    bestCount = new Int32Array(n),
+    count = new Int32Array(n);
+  regions.forEach((r, k) => {
+    const touched: number[] = [];
+    for (const p of r.pixels) {
+      const x = p % W,
+        y = (p - x) / W;
+      const q = Math.min(gh - 1, Math.floor((y * gh) / H)) * gw + Math.min(gw - 1, Math.floor((x * gw) / W));
+      if (!count[q]++) touched.push(q);
+    }
+    for (const q of touched) {
+      if (count[q] > bestCount[q]) {
+        bestCount[q] = count[q];
+        best[q] = k;
+      }
+      count[q] = 0;
+    }
+  });
+  for (let q = 0; q < n; q++) {
+    if (best[q] < 0) continue;
+    const cls = classes[best[q]],
+      fg = 255 - map[q];
+    for (let c = 1; c < C; c++) map[c * n + q] = c === cls ? fg : 0;
+  }
+  return map;
+}
+
+export interface RegionNamer {
+  head: { model: LogRegModel; classes: number[] };
+  embed: EmbedCrops;
+  crop: CropOptions;
+  /** smallest region named, as a fraction of the image's pixels */
+  minFraction: number;
+  /** false: name every region by the crop head, even one whose map class it has no labelled region of */
+  keepUnseen?: boolean;
+}
+
+/** Crop settings the segmentation task uses: the region's own pixels on a flat grey, 20 % margin. */
+export const REGION_CROP: Omit<CropOptions, 'side'> = { margin: 0.2, fill: [124, 116, 104] };
+/** the crop side the trainer hands to the backbone (which resizes it to its classification input) */
+export const CROP_SIDE = 224;
+export const MIN_REGION_FRACTION = 64 / (320 * 240);
+
+/** The labelled crops of one class map (`idx`: class index per pixel; `background` and `ignore` are not
+ *  regions), each region's crop and its mirror image. */
+export async function labelledCrops(
+  idx: ArrayLike<number>,
+  W: number,
+  H: number,
+  rgb: Uint8Array,
+  embed: EmbedCrops,
+  crop: CropOptions,
+  o: { background?: number; ignore?: number; offset?: number; minFraction?: number } = {},
+): Promise<CropSample[]> {
+  const regs = regionsOf(idx, W, H, {
+    by: 'class',
+    background: o.background ?? 0,
+    ignore: o.ignore,
+    minArea: Math.max(1, Math.round((o.minFraction ?? MIN_REGION_FRACTION) * W * H)),
+  });
+  if (!regs.length) return [];
+  const px = regs.map((r) => cropPixels(rgb, W, H, r, crop));
+  const f = await embed(
+    px.flatMap((p) => [p, flipCrop(p, crop.side)]),
+    crop.side,
+  );
+  return f.map((feature, i) => ({ feature, cls: regs[i >> 1].cls - (o.offset ?? 0) }));
+}
+
+/** A predicted map [C, gh, gw] (quantised) with each shape region of its refined arg-max (shapeRegions) named
+ *  by the crop head (a new map; the input is kept). `refined`: the map's refined arg-max at the guide's size. */
+export async function nameRegions(
+  map: Uint8Array,
+  C: number,
+  gh: number,
+  gw: number,
+  refined: ArrayLike<number>,
+  guide: { data: Uint8Array; width: number; height: number },
+  n: RegionNamer,
+): Promise<{ map: Uint8Array; regions: number }> {
+  const { width: W, height: H } = guide;
+  const regs = shapeRegions(refined, W, H, Math.max(1, Math.round(n.minFraction * W * H)));
+  if (!regs.length) return { map, regions: 0 };
+  const f = await n.embed(
+    regs.map((r) => cropPixels(guide.data, W, H, r, n.crop)),
+    n.crop.side,
+  );
+  const cls = regionClasses(n.head, f, { own: n.keepUnseen === false ? undefined : regs.map((r) => r.cls) });
+  return { map: relabelGrid(Uint8Array.from(map), C, gh, gw, W, H, regs, cls), regions: regs.length };
+}
+
+/** The shape regions of a predicted map: connected foreground (touching shapes of any class together), split
+ *  where the map's classes split it into parts of at least `minPart` of the foreground region each (two
+ *  touching shapes the map tells apart stay apart); smaller parts join the largest part. */
+export function shapeRegions(idx: ArrayLike<number>, W: number, H: number, minArea: number, minPart = 0.25): Region[] {
+  const fg = regionsOf(idx, W, H, { by: 'foreground' }),
+    parts = regionsOf(idx, W, H, { by: 'class' }),
+    fgOf = new Int32Array(W * H);
+  fg.forEach((r, k) => {
+    for (const p of r.pixels) fgOf[p] = k;
+  });
+  const groups: Region[][] = fg.map(() => []);
+  for (const r of parts) groups[fgOf[r.pixels[0]]].push(r);
+  const out: Region[] = [];
+  fg.forEach((whole, k) => {
+    if (whole.pixels.length < minArea) return;
+    const ps = groups[k].sort((a, b) => b.pixels.length - a.pixels.length),
+      kept = ps.filter((r, i) => i === 0 || r.pixels.length >= minPart * whole.pixels.length);
+    if (kept.length === 1) {
+      out.push({ ...whole, cls: kept[0].cls });
+      return;
+    }
+    const rest = ps.filter((r) => !kept.includes(r));
+    kept.forEach((r, i) => {
+      const all = i === 0 ? [r, ...rest] : [r],
+        pixels = new Int32Array(all.reduce((n, x) => n + x.pixels.length, 0));
+      let o = 0;
+      for (const x of all) {
+        pixels.set(x.pixels, o);
+        o += x.pixels.length;
+      }
+      out.push({
+        pixels,
+        cls: r.cls,
+        x0: Math.min(...all.map((x) => x.x0)),
+        y0: Math.min(...all.map((x) => x.y0)),
+        x1: Math.max(...all.map((x) => x.x1)),
+        y1: Math.max(...all.map((x) => x.y1)),
+      });
+    });
+  });
+  return out;
+}

@@ -253,13 +253,13 @@ describe('hilt simulate', () => {
       expect(j).toMatchObject({ metric: 'mIoU', x: 'strokes', dataset: { task: 'segmentation' } });
       expect(j.upsampling.map((r: { strategy: string }) => r.strategy)).toEqual(['sequential', 'uncertain']);
       for (const r of j.upsampling)
-        for (const k of ['nearest', 'bilinear', 'refined', 'oracle']) {
+        for (const k of ['nearest', 'bilinear', 'refined', 'oracle', 'accepted']) {
           expect(r[k].miou).toBeGreaterThan(0);
           expect(r[k].boundaryF).toBeGreaterThan(0);
         }
-      // the curve is the refined mIoU of the final head
+      // the curve is the accepted masks' mIoU of the final head (refined, regions named by the crop head)
       const last = j.runs.sequential[0].points.at(-1);
-      expect(last.metric).toBeCloseTo(j.runs.sequential[0].upsampling.refined.miou, 6);
+      expect(last.metric).toBeCloseTo(j.runs.sequential[0].upsampling.accepted.miou, 6);
       expect(readFileSync(join(out, 'simulate.md'), 'utf8')).toMatch(
         /\| strategy \| nearest \| bilinear \| refined \| oracle \|/,
       );

@@ -81,23 +81,25 @@ export function segTestSet(
     if (!m || m.d !== grids[0].data.length / (grids[0].h * grids[0].w)) return null;
     return { m, col: columns(t, seg(t)!.classIds().slice(0, m.C)) };
   };
+  // what the app shows and accepts: each shape region of the refined map named by the crop head
+  const acceptedMaps = async (t: Trainer, m: NonNullable<ReturnType<typeof live>>['m']) => {
+    const maps = mapsOf(m),
+      namer = seg(t)?.regionNamer();
+    if (namer)
+      for (const [k, it] of ds.test.entries()) {
+        const g = grids[k],
+          guide = { data: pixels[k], width: it.width, height: it.height, channels: 3 as const };
+        const refined = refineMap(maps[k], m.C, g.h, g.w, guide).idx;
+        maps[k] = (await nameRegions(maps[k], m.C, g.h, g.w, refined, guide, namer)).map;
+      }
+    return maps;
+  };
   return {
     n: grids.length,
     async evaluate(t) {
       const l = live(t);
       if (!l) return null;
-      const maps = mapsOf(l.m),
-        namer = seg(t)?.regionNamer();
-      if (namer) {
-        // what the app shows and accepts: each shape region of the refined map named by the crop head
-        for (const [k, it] of ds.test.entries()) {
-          const g = grids[k],
-            guide = { data: pixels[k], width: it.width, height: it.height, channels: 3 as const };
-          const refined = refineMap(maps[k], l.m.C, g.h, g.w, guide).idx;
-          maps[k] = (await nameRegions(maps[k], l.m.C, g.h, g.w, refined, guide, namer)).map;
-        }
-      }
-      return score(maps, l.m.C, l.col, 'refined').miou;
+      return score(await acceptedMaps(t, l.m), l.m.C, l.col, 'refined').miou;
     },
     async evaluateCold(t) {
       const task = seg(t),
@@ -124,7 +126,7 @@ export function segTestSet(
       const r = fitSegmentation(train, train[0].features.length / train[0].labels.length, K, { seed: 0 });
       return score(mapsOf(r.model), K, ident, 'refined').miou;
     },
-    upsampling(t) {
+    async upsampling(t) {
       const l = live(t);
       if (!l) return null;
       const maps = mapsOf(l.m);
@@ -133,6 +135,7 @@ export function segTestSet(
         bilinear: score(maps, l.m.C, l.col, 'bilinear'),
         refined: score(maps, l.m.C, l.col, 'refined'),
         oracle: oracleScore(),
+        accepted: score(await acceptedMaps(t, l.m), l.m.C, l.col, 'refined'),
       };
     },
   };

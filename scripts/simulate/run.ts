@@ -258,7 +258,7 @@ export async function simulateRun(env: RunEnv, strategy: SimStrategy, repeat: nu
       timeouts,
       modelVersion: t.version,
       seconds: (performance.now() - T0) / 1000,
-      ...(seg ? { upsampling: env.test.upsampling?.(t) ?? null } : {}),
+      ...(seg ? { upsampling: (await env.test.upsampling?.(t)) ?? null } : {}),
       latencyMs: {
         n: latencies.length,
         p50: quantile(latencies, 0.5),

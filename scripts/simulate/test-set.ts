@@ -11,12 +11,14 @@ export interface Score {
   miou: number;
   boundaryF: number;
 }
-/** segmentation: the same maps taken to full resolution four ways */
+/** segmentation: the same maps taken to full resolution four ways, and what the app accepts */
 export interface Upsampling {
   nearest: Score;
   bilinear: Score;
   refined: Score;
   oracle: Score;
+  /** the refined maps with each shape region named by the crop head where there is one (the curve's metric) */
+  accepted: Score;
 }
 
 export interface TestSet {
@@ -34,5 +36,5 @@ export interface TestSet {
   ceiling(t: Trainer, truthOf: Map<number, Item>): number | null;
   /** segmentation: the current head's maps taken to full resolution four ways (nearest, bilinear, refined,
    *  and the patch-grid oracle), mIoU and boundary F */
-  upsampling?(t: Trainer): Upsampling | null;
+  upsampling?(t: Trainer): Promise<Upsampling | null>;
 }

@@ -12,6 +12,8 @@ import type { Keyed } from './features.ts';
 
 /** other sessions' stores read per call, the most recently written first */
 const MAX_SOURCES = 16;
+/** index bytes read per call over all sources (1M rows of index are 64 MB) */
+const MAX_INDEX_BYTES = 256 << 20;
 /** index records read per positioned read */
 const BLOCK = 4096;
 
@@ -52,10 +54,11 @@ export function shareFeatures(store: FeatureStore, sessionDir: string, keyDir: s
   sources.sort((a, b) => b.mtime - a.mtime);
   const expectD = store.index.records ? store.index.shape(0).d : 0;
   const copied: number[] = [];
+  const budget = { bytes: MAX_INDEX_BYTES };
   for (const src of sources.slice(0, MAX_SOURCES)) {
-    if (!need.size) break;
+    if (!need.size || budget.bytes < RECORD) break;
     try {
-      copyFrom(src.dir, store, need, expectD, copied);
+      copyFrom(src.dir, store, need, expectD, copied, budget);
     } catch {
       // unreadable (removed or truncated meanwhile): the next source
     }
@@ -63,12 +66,20 @@ export function shareFeatures(store: FeatureStore, sessionDir: string, keyDir: s
   return copied;
 }
 
-function copyFrom(dir: string, store: FeatureStore, need: Map<string, Keyed[]>, expectD: number, out: number[]) {
+function copyFrom(
+  dir: string,
+  store: FeatureStore,
+  need: Map<string, Keyed[]>,
+  expectD: number,
+  out: number[],
+  budget: { bytes: number },
+) {
   const idx = openSync(join(dir, 'rows.idx'), 'r');
   let data = -1;
   try {
     data = openSync(join(dir, 'rows.bin'), 'r');
-    const n = Math.floor(fstatSync(idx).size / RECORD);
+    const n = Math.min(Math.floor(fstatSync(idx).size / RECORD), Math.floor(budget.bytes / RECORD));
+    budget.bytes -= n * RECORD;
     // the newest complete record of each wanted sha
     const found = new Map<string, { offset: number; len: number; crc: number; shape: Shape }>();
     const buf = Buffer.alloc(Math.min(n, BLOCK) * RECORD);

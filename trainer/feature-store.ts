@@ -25,7 +25,7 @@ import { decodeHalfInto, encodeHalf } from './fp16.ts';
 export type Dtype = 'f16' | 'f32';
 export type { Shape } from './feature-index.ts';
 export const RECORD = 64;
-const MAGIC = 0x31524648; // 'HFR1'
+export const MAGIC = 0x31524648; // 'HFR1'
 /** records re-checked against their data on open: a torn write can only be at the tail */
 const TAIL_CHECK = 1024;
 
@@ -123,6 +123,11 @@ export class FeatureStore {
       this.dtype === 'f16'
         ? new Uint8Array(encodeHalf(values).buffer)
         : new Uint8Array(values.buffer.slice(values.byteOffset, values.byteOffset + values.byteLength));
+    this.putEncoded(id, sha, bytes, shape);
+  }
+
+  /** Append a row already encoded in this store's dtype (a row copied from another store of the same key). */
+  putEncoded(id: number, sha: string, bytes: Uint8Array, shape: Shape): void {
     const at = this.pendingRow.get(id);
     const row = { id, sha: new Uint8Array(shaBytes(sha)), bytes, shape };
     if (at !== undefined) {

@@ -4,10 +4,11 @@
 // Every step is bounded, so the cost of a label does not grow with the session.
 import { existsSync } from 'node:fs';
 import sharp from 'sharp';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import type { AnnotationMsg, ClassMsg, ImageRef, ServerToTrainer, Task, TrainerStatus } from '../common/protocol.ts';
 import { EmbedQueue } from './embed-queue.ts';
 import { FeatureCache } from './features.ts';
+import { shareFeatures } from './feature-share.ts';
 import { SuggestThread } from './suggest-thread.ts';
 import type { SuggestionInput } from './suggestions.ts';
 import { Sweep, inSample } from './sweep.ts';
@@ -147,6 +148,7 @@ export class Trainer implements TrainerView {
         this.receiving = null;
         this.openCache();
         this.order = [...this.images.values()];
+        this.reuseShared();
         for (const i of this.order) if (this.cached(i)) this.embedded.add(i.id);
         this.queue.reset(this.order, this.ann.keys(), this.images);
         this.progress.begin(this.embedded.size, this.images.size);
@@ -233,6 +235,26 @@ export class Trainer implements TrainerView {
     if (this.cache?.dir === dir) return;
     this.cache?.close();
     this.cache = new FeatureCache(root, key);
+  }
+
+  /** Copy the features of images not cached yet from other sessions' stores of this cache key (same
+   *  bytes, same backbone and mode), when the cache is the session folder's own. */
+  private reuseShared() {
+    const dir = this.sessionDir;
+    if (!this.cache || !dir || this.opts.cacheRoot || dirname(this.cache.dir) !== join(dir, 'features')) return;
+    const wanted = this.order.filter((i) => !this.cached(i));
+    if (!wanted.length) return;
+    const t0 = performance.now();
+    const copied = shareFeatures(
+      this.cache.rows(this.mode === 'grid' ? 'grid' : 'pooled'),
+      dir,
+      basename(this.cache.dir),
+      wanted,
+    );
+    if (copied.length)
+      this.io.log(
+        `reused ${copied.length} features from other sessions (same images, same backbone) in ${(performance.now() - t0).toFixed(0)} ms`,
+      );
   }
 
   private markDirty() {

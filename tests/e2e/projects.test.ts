@@ -58,6 +58,10 @@ describe('projects page (e2e, Chromium)', () => {
     await waitFor(async () => (await rowNames()).length === 2, 5000, 'two rows');
     expect(await rowNames()).toEqual(['birds', 'demo']);
     expect(await selected()).toBe('birds');
+    // the list joins no session's socket (looking at it starts no trainer)
+    await new Promise((r) => setTimeout(r, 800));
+    expect(srv.registry.peek('demo')?.hub.clients() ?? 0).toBe(0);
+    expect(await page.$('[data-testid=offline-banner]')).toBeNull();
     await page.keyboard.press('j');
     expect(await selected()).toBe('demo');
     await page.keyboard.press('k');

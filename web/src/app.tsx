@@ -19,19 +19,26 @@ import { sessionsApi } from './api.ts';
 import { pageSession } from './session-base.ts';
 
 export function App() {
-  const { router, session, keys, ui, strategy, identity } = useApp();
+  const { router, session, keys, ui, strategy, identity, socket } = useApp();
   const [tried, setTried] = createSignal(false);
   /** `/` of the default session's URLs is the projects page when the server says so and has several sessions */
   const [projectsHome, setProjectsHome] = createSignal(false);
+  const [homeKnown, setHomeKnown] = createSignal(!!pageSession);
   onMount(() => {
     void session.refresh().finally(() => setTried(true));
     if (!pageSession)
       void sessionsApi
         .list()
         .then((l) => setProjectsHome(l.home === 'projects' && l.sessions.length > 1))
-        .catch(() => {});
+        .catch(() => {})
+        .finally(() => setHomeKnown(true));
   });
   const onProjects = () => router.path() === '/projects' || (router.path() === '/' && projectsHome());
+  // the live socket joins this page's session once the page is one (the projects page joins none, so
+  // looking at the list starts no trainer)
+  createEffect(() => {
+    if ((homeKnown() || router.path() !== '/') && !onProjects()) socket.start();
+  });
 
   const task = () => session.info()?.task ?? null;
   /** /<task>: each task of the registry has its labelling route */
@@ -65,7 +72,9 @@ export function App() {
       <Show when={!onProjects()} fallback={<ProjectsHeader />}>
         <Header />
       </Show>
-      <OfflineBanner />
+      <Show when={!onProjects()}>
+        <OfflineBanner />
+      </Show>
       <main class="main">
         <Show when={!onProjects()} fallback={<ProjectsPage />}>
           <Show

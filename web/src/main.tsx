@@ -16,7 +16,8 @@ import './styles.css';
 installFocusRelease();
 const root = document.getElementById('root')!;
 render(() => {
-  const socket = createSocket();
+  // the app starts it once the page is a session's, not the projects page
+  const socket = createSocket(undefined, undefined, { lazy: true });
   const session = createSessionStore(socket);
   const prefs = createPrefs();
   const ctx = {

@@ -18,10 +18,13 @@ export interface Socket {
   onReconnect(fn: () => void): () => void;
   /** tell the server (and so the trainer) which image is in view: it gets predicted first */
   focus(imageId: number): void;
+  /** connect, if created with `lazy` (idempotent) */
+  start(): void;
   close(): void;
 }
 
-export function createSocket(url = defaultUrl(), annotator?: string): Socket {
+/** `lazy`: connect only when `start()` is called (the projects page joins no session) */
+export function createSocket(url = defaultUrl(), annotator?: string, opts: { lazy?: boolean } = {}): Socket {
   const [online, setOnline] = createSignal(false);
   const [problem, setProblem] = createSignal<string | null>(null);
   const handlers = new Map<string, Set<(m: never) => void>>();
@@ -32,6 +35,7 @@ export function createSocket(url = defaultUrl(), annotator?: string): Socket {
   let timer: ReturnType<typeof setTimeout> | undefined;
   let ping: ReturnType<typeof setInterval> | undefined;
   let closed = false;
+  let started = false;
   let welcomedBefore = false;
 
   const emit = (msg: ServerToBrowser) => {
@@ -82,12 +86,17 @@ export function createSocket(url = defaultUrl(), annotator?: string): Socket {
     };
   }
 
-  connect();
+  const start = () => {
+    if (started || closed) return;
+    started = true;
+    connect();
+  };
+  if (!opts.lazy) start();
   // keeps idle proxies from dropping the socket, and notices a dead one sooner
   ping = setInterval(() => send({ type: 'ping' }), 25_000);
   // coming back from sleep or a network change: retry at once instead of waiting out the backoff
   const retryNow = () => {
-    if (!online() && !closed) {
+    if (started && !online() && !closed) {
       attempt = 0;
       clearTimeout(timer);
       if (ws?.readyState !== WebSocket.CONNECTING) connect();
@@ -111,6 +120,7 @@ export function createSocket(url = defaultUrl(), annotator?: string): Socket {
       reconnects.add(fn);
       return () => reconnects.delete(fn);
     },
+    start,
     focus(imageId) {
       if (focused === imageId) return;
       focused = imageId;

@@ -45,6 +45,42 @@ function distinctColour(rand: () => number, avoid: number[][], minDist = 90): nu
   return c;
 }
 
+/** Writes each scene as images/<name>.jpg and its polygons into coco.json (on `finish`). */
+function sceneWriter(dir: string) {
+  mkdirSync(join(dir, 'images'), { recursive: true });
+  const coco = {
+    images: [] as object[],
+    annotations: [] as object[],
+    categories: SCENE_CLASSES.map((name, i) => ({ id: i + 1, name })),
+  };
+  return {
+    async add(
+      n: number,
+      name: string,
+      px: Uint8Array,
+      W: number,
+      H: number,
+      polys: { kind: number; poly: number[] }[],
+    ) {
+      await sharp(px, { raw: { width: W, height: H, channels: 3 } })
+        .jpeg({ quality: 92 })
+        .toFile(join(dir, 'images', `${name}.jpg`));
+      coco.images.push({ id: n, file_name: `images/${name}.jpg`, width: W, height: H });
+      for (const p of polys)
+        coco.annotations.push({
+          id: coco.annotations.length + 1,
+          image_id: n,
+          category_id: p.kind + 1,
+          iscrowd: 0,
+          segmentation: [p.poly],
+        });
+    },
+    finish() {
+      writeFileSync(join(dir, 'coco.json'), JSON.stringify(coco));
+    },
+  };
+}
+
 export async function makeColourScenes(
   dir: string,
   o: { count: number; seed: number; size: [number, number]; style?: SceneStyle },
@@ -53,13 +89,7 @@ export async function makeColourScenes(
   if (style !== 'coloured') return makeRandomColourScenes(dir, { ...o, style });
   const rand = rng(o.seed * 31 + 5);
   const [W, H] = o.size;
-  mkdirSync(join(dir, 'images'), { recursive: true });
-  const coco = {
-    images: [] as object[],
-    annotations: [] as object[],
-    categories: SCENE_CLASSES.map((name, i) => ({ id: i + 1, name })),
-  };
-  let annId = 1;
+  const out = sceneWriter(dir);
   for (let n = 1; n <= o.count; n++) {
     const name = `scene-${String(n).padStart(4, '0')}`;
     const grey = 60 + rand() * 140,
@@ -100,14 +130,9 @@ export async function makeColourScenes(
         const j = (rand() - 0.5) * 2 * (k >= 0 ? 12 : noise);
         for (let c = 0; c < 3; c++) px[i * 3 + c] = Math.max(0, Math.min(255, Math.round(base[c] + j)));
       }
-    await sharp(px, { raw: { width: W, height: H, channels: 3 } })
-      .jpeg({ quality: 92 })
-      .toFile(join(dir, 'images', `${name}.jpg`));
-    coco.images.push({ id: n, file_name: `images/${name}.jpg`, width: W, height: H });
-    for (const p of polys)
-      coco.annotations.push({ id: annId++, image_id: n, category_id: p.kind + 1, iscrowd: 0, segmentation: [p.poly] });
+    await out.add(n, name, px, W, H, polys);
   }
-  writeFileSync(join(dir, 'coco.json'), JSON.stringify(coco));
+  out.finish();
 }
 
 /** 'plain' and 'textured' scenes: random shape colours, so only the outline tells the class. */
@@ -117,13 +142,7 @@ async function makeRandomColourScenes(
 ): Promise<void> {
   const rand = rng(o.seed * 37 + (o.style === 'plain' ? 11 : 13));
   const [W, H] = o.size;
-  mkdirSync(join(dir, 'images'), { recursive: true });
-  const coco = {
-    images: [] as object[],
-    annotations: [] as object[],
-    categories: SCENE_CLASSES.map((name, i) => ({ id: i + 1, name })),
-  };
-  let annId = 1;
+  const out = sceneWriter(dir);
   for (let n = 1; n <= o.count; n++) {
     const name = `scene-${String(n).padStart(4, '0')}`;
     const bgA = distinctColour(rand, [], 0),
@@ -180,12 +199,7 @@ async function makeRandomColourScenes(
         const j = (rand() - 0.5) * 2 * (k >= 0 ? 8 : noise);
         for (let c = 0; c < 3; c++) px[i * 3 + c] = Math.max(0, Math.min(255, Math.round(base[c] + j)));
       }
-    await sharp(px, { raw: { width: W, height: H, channels: 3 } })
-      .jpeg({ quality: 92 })
-      .toFile(join(dir, 'images', `${name}.jpg`));
-    coco.images.push({ id: n, file_name: `images/${name}.jpg`, width: W, height: H });
-    for (const p of polys)
-      coco.annotations.push({ id: annId++, image_id: n, category_id: p.kind + 1, iscrowd: 0, segmentation: [p.poly] });
+    await out.add(n, name, px, W, H, polys);
   }
-  writeFileSync(join(dir, 'coco.json'), JSON.stringify(coco));
+  out.finish();
 }

@@ -9,24 +9,8 @@ import { AppError } from './errors.ts';
 import { getSetting, getTask, setSetting } from './session.ts';
 import { prepared } from './db/prepared.ts';
 
-export const PALETTE = [
-  '#e6194b',
-  '#3cb44b',
-  '#4363d8',
-  '#f58231',
-  '#911eb4',
-  '#42d4f4',
-  '#f032e6',
-  '#bfef45',
-  '#fabed4',
-  '#469990',
-  '#dcbeff',
-  '#9a6324',
-  '#800000',
-  '#aaffc3',
-  '#808000',
-  '#000075',
-];
+import { PALETTE } from '../common/class-names.ts';
+export { PALETTE };
 
 export function getImage(db: Db, id: number): ImageRow {
   const row = prepared(db).image.get({ id });

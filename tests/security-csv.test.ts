@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { classes } from '../server/db/schema.ts';
 import { parseCsv } from '../server/import/sources.ts';
 import { csvCell } from '../server/csv.ts';
-import { checkClassName } from '../server/class-names.ts';
+import { checkClassName } from '../common/class-names.ts';
 import { importInto } from '../server/import/import.ts';
 import { closeSession, openSession } from '../server/session.ts';
 import { makeImages, makeSession, serveSession, tempDir, type TestServer } from './helpers/fixtures.ts';

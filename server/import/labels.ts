@@ -7,29 +7,7 @@ import { annotations, classes, events } from '../db/schema.ts';
 import { encodeClassMask, polygonsToMask, rleCounts, rleDecode, type Rle } from '../masks.ts';
 import type { CocoAnn } from './sources.ts';
 
-/** Distinct, readable on dark and light backgrounds; cycled by class position. */
-export const PALETTE = [
-  '#e6194b',
-  '#3cb44b',
-  '#4363d8',
-  '#f58231',
-  '#911eb4',
-  '#46f0f0',
-  '#f032e6',
-  '#bcf60c',
-  '#fabebe',
-  '#008080',
-  '#e6beff',
-  '#9a6324',
-  '#fffac8',
-  '#800000',
-  '#aaffc3',
-  '#808000',
-  '#ffd8b1',
-  '#000075',
-  '#808080',
-  '#ffe119',
-];
+import { PALETTE } from '../../common/class-names.ts';
 
 export const IMPORT_ANNOTATOR = 'import';
 

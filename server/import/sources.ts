@@ -8,7 +8,7 @@ import type { Rle } from '../masks.ts';
 import { scanFolder, segmentsUnder, type ScanOptions } from './scan.ts';
 import type { Skip } from './validate.ts';
 import type { CocoAnn, Entry, Format } from './entry.ts';
-import { CLASS_NAME_MSG, checkClassName } from '../class-names.ts';
+import { CLASS_NAME_MSG, checkClassName } from '../../common/class-names.ts';
 
 export type { CocoAnn, Entry, Format } from './entry.ts';
 

@@ -7,7 +7,7 @@ import { AppError } from '../errors.ts';
 import { annotations, classes, events, predictions, suggestions } from '../db/schema.ts';
 import { getClass, listClasses, PALETTE } from '../store.ts';
 import { classUsage, stripClassFromMasks } from '../class-usage.ts';
-import { CLASS_NAME_MSG, CLASS_NAME_RE } from '../class-names.ts';
+import { CLASS_NAME_MSG, CLASS_NAME_RE } from '../../common/class-names.ts';
 
 const COLOR_RE = /^#[0-9a-fA-F]{6}$/;
 const COLOR_MSG = 'color must look like #a1b2c3';

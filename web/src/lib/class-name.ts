@@ -1,5 +1,5 @@
-// Client-side check of a class name, mirroring the server's rule so mistakes show while typing.
-const NAME_RE = /^[\p{L}\p{N}][\p{L}\p{N} _\-.]{0,39}$/u;
+// Client-side check of a class name with the server's own rule, so mistakes show while typing.
+import { CLASS_NAME_RE as NAME_RE } from '../../../common/class-names.ts';
 
 export function classNameProblem(name: string, existing: { id: number; name: string }[], self?: number): string | null {
   const n = name.trim();
@@ -11,22 +11,7 @@ export function classNameProblem(name: string, existing: { id: number; name: str
   return null;
 }
 
-export const PALETTE = [
-  '#e6194b',
-  '#3cb44b',
-  '#4363d8',
-  '#f58231',
-  '#911eb4',
-  '#42d4f4',
-  '#f032e6',
-  '#bfef45',
-  '#fabed4',
-  '#469990',
-  '#dcbeff',
-  '#9a6324',
-];
-export const nextColor = (used: string[]) =>
-  PALETTE.find((c) => !used.includes(c)) ?? PALETTE[used.length % PALETTE.length];
+export { nextColor } from '../../../common/class-names.ts';
 
 /** What GET /api/classes/:id/usage says a removal touches. */
 export type Usage = { annotations: number; labels?: number; masks?: number; points?: number };

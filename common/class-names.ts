@@ -10,3 +10,27 @@ export function checkClassName(raw: string): string | null {
   const name = raw.trim();
   return CLASS_NAME_RE.test(name) ? name : null;
 }
+
+/** Class colours: distinct, readable on dark and light backgrounds; cycled by class position. */
+export const PALETTE = [
+  '#e6194b',
+  '#3cb44b',
+  '#4363d8',
+  '#f58231',
+  '#911eb4',
+  '#42d4f4',
+  '#f032e6',
+  '#bfef45',
+  '#fabed4',
+  '#469990',
+  '#dcbeff',
+  '#9a6324',
+  '#800000',
+  '#aaffc3',
+  '#808000',
+  '#000075',
+];
+
+/** the first palette colour no class uses yet (cycling once all are used) */
+export const nextColor = (used: string[]) =>
+  PALETTE.find((c) => !used.includes(c)) ?? PALETTE[used.length % PALETTE.length];

@@ -184,6 +184,36 @@ describe('hilt export --format onnx, hilt predict', () => {
       const report = JSON.parse(readFileSync(join(out, 'validation.json'), 'utf8'));
       expect(report).toMatchObject({ task: 'segmentation', passed: true });
       expect(report.argmaxAgreement).toBeGreaterThanOrEqual(0.99);
+      // stored maps whose shape regions the crop head renamed (background kept, the foreground moved to
+      // another class) still validate; a background channel the export does not reproduce does not
+      const { validationSamples, headFile } = await import('../server/export-onnx.ts');
+      const { validate } = await import('../trainer/export-validate.ts');
+      const head = JSON.parse(readFileSync(headFile(s.srv.ctx.session), 'utf8'));
+      const samples = validationSamples(s.srv.ctx.session, head.version);
+      const tamper = (f: (map: Buffer, n: number, K: number) => void) =>
+        samples.map((x) => {
+          const e = x.expected as Extract<typeof x.expected, { map: string }>;
+          const map = Buffer.from(e.map, 'base64');
+          f(map, e.width * e.height, e.classIds.length);
+          return { ...x, expected: { ...e, map: map.toString('base64') } };
+        });
+      const renamed = tamper((map, n, K) => {
+        for (let q = 0; q < n; q++) {
+          let fg = 0,
+            top = 1;
+          for (let k = 1; k < K; k++) ((fg += map[k * n + q]), map[k * n + q] > map[top * n + q] && (top = k));
+          if (fg < 128) continue;
+          for (let k = 1; k < K; k++) map[k * n + q] = 0;
+          map[((top % (K - 1)) + 1) * n + q] = Math.min(255, fg); // the next foreground class
+        }
+      });
+      const named = await validate(out, renamed, head, head.backbone.dir);
+      expect(named.passed, JSON.stringify(named)).toBe(true);
+      expect(named.checks?.regionNamedPixels).toBeGreaterThan(0);
+      const offBackground = tamper((map, n) => {
+        for (let q = 0; q < n; q++) map[q] = map[q] > 127 ? map[q] - 60 : map[q] + 60;
+      });
+      expect((await validate(out, offBackground, head, head.backbone.dir)).passed).toBe(false);
       const masks = join(s.dir, 'masks-out');
       const p = await cli(['predict', '--model', out, '--masks', masks, join(s.dataDir, 'images', s.images[20].name)]);
       expect(p.status, p.stderr).toBe(0);

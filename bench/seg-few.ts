@@ -6,7 +6,16 @@
 // map refined again; the grids' embedding is apart). Styles: plain and textured (random shape colours: the
 // class is the outline) and demo (one shape per picture), seed 13 (held out).
 // Run alone: `npx tsx bench/seg-few.ts [--quick] [--styles plain,textured,demo] [--seed N]` prints JSON.
-import { fitSegmentation, maskToPatchLabels, predictMap } from '../trainer/heads/segmentation.ts';
+import { fitSegmentation, maskToPatchLabels, predictMap, type SegImage } from '../trainer/heads/segmentation.ts';
+import {
+  AUGMENTED_IMAGES,
+  augmentedGrids,
+  augmentedRows,
+  colourCue,
+  regionColours,
+  type EmbedImages,
+} from '../trainer/heads/seg-augment.ts';
+import type { Grid } from '../trainer/features.ts';
 import { refineMap } from '../common/seg/refine.ts';
 import { bilinearArgmax, IouAcc, nearestArgmax, oracleMap } from '../scripts/simulate/seg-metrics.ts';
 import { rng, shuffled } from '../scripts/make-mnist.ts';
@@ -32,8 +41,9 @@ export interface FewRow {
   seed: number;
   testScenes: number;
   oracle: number;
-  /** per label count: mean refined mIoU over the draws, its ratio to the oracle, and each draw's mIoU */
-  curve: { labelled: number; miou: number; ratio: number; draws: number[] }[];
+  /** per label count: mean refined mIoU over the draws, its ratio to the oracle, each draw's mIoU, and in how
+   *  many draws colour told the labelled classes apart (no colour-swapped copies or views) */
+  curve: { labelled: number; miou: number; ratio: number; draws: number[]; colourKept: number }[];
   /** head + refinement + naming the regions by their crops (embedding included) per image, ms (median over
    *  the test scenes of the last fit) */
   predictMs: number;
@@ -58,7 +68,7 @@ function oracleMiou(d: SegData): number {
 /** Pooled crop embeddings with a backbone's classification input (what the trainer's embedCrops does). */
 export async function cropEmbedder(
   backbone: string,
-): Promise<{ embed: EmbedCrops; side: number; dispose: () => Promise<void> }> {
+): Promise<{ embed: EmbedCrops; embedImages: EmbedImages; side: number; dispose: () => Promise<void> }> {
   const e = await createEmbedder({ backbone, device: 'cpu', offline: true });
   const lut = pixelTable(e.backbone.preprocess);
   const embed: EmbedCrops = async (crops, side) => {
@@ -74,7 +84,12 @@ export async function cropEmbedder(
     }
     return out;
   };
-  return { embed, side: e.info.resolution, dispose: () => e.dispose() };
+  // patch grids of encoded images (the augmented copies of labelled scenes), as the trainer's embedImages
+  const embedImages: EmbedImages = async (bufs) => {
+    const out = await e.embedBatch(await Promise.all(bufs.map((b) => e.prepare(b, 'grid'))), 'grid');
+    return out.map(({ grid: g }) => ({ ...g!, d: g!.data.length / (g!.h * g!.w) }));
+  };
+  return { embed, embedImages, side: e.info.resolution, dispose: () => e.dispose() };
 }
 
 /** The few-label curve of what the app accepts: the patch head's map, refined, each shape region named by the
@@ -84,7 +99,7 @@ export async function fewLabelCurve(
   seed: number,
   labelCounts = FEW_LABELS,
   draws = 3,
-  crops: { embed: EmbedCrops; side: number } | null = null,
+  crops: { embed: EmbedCrops; embedImages?: EmbedImages; side: number } | null = null,
 ): Promise<FewRow> {
   const embed = crops?.embed ?? null;
   const K = d.classNames.length;
@@ -103,19 +118,36 @@ export async function fewLabelCurve(
     if (!samples.has(i)) samples.set(i, await labelledCrops(s.mask!, s.width, s.height, s.rgb, embed!, crop));
     return samples.get(i)!;
   };
+  // the augmented copies' grids of each labelled scene (as the trainer adds them for its first labelled images)
+  const copies = new Map<number, Grid[]>();
+  const rowsOf = async (i: number, j: number, colour: boolean): Promise<SegImage[]> => {
+    const s = d.train[i],
+      own = { features: s.grid.data, labels: labels[i] };
+    if (colour || !crops?.embedImages || j >= AUGMENTED_IMAGES) return [own];
+    if (!copies.has(i)) copies.set(i, await augmentedGrids(s.rgb, s.width, s.height, crops.embedImages));
+    return [own, ...augmentedRows(copies.get(i)!, labels[i], s.grid.h, s.grid.w)];
+  };
+  const minRegion = (s: SegScene) => Math.max(1, Math.round(MIN_REGION_FRACTION * s.width * s.height));
   const curve: FewRow['curve'] = [];
   for (const k of labelCounts.filter((k) => k <= d.train.length)) {
     {
-      const miou: number[] = [];
+      const miou: number[] = [],
+        colourKept: boolean[] = [];
       for (let r = 0; r < draws; r++) {
         const pick = shuffled([...d.train.keys()], rng(1000 + r * 17 + k)).slice(0, k);
-        const { model } = fitSegmentation(
-          pick.map((i) => ({ features: d.train[i].grid.data, labels: labels[i] })),
-          d.train[0].grid.d,
-          K,
-          { seed: 0 },
+        // as the trainer: colour-swapped copies and crop views only where colour does not tell the classes apart
+        const cue = colourCue(
+          pick.flatMap((i) => {
+            const s = d.train[i];
+            return regionColours(s.mask!, s.width, s.height, s.rgb, { minArea: minRegion(s) });
+          }),
         );
-        const head = embed ? fitCropHead((await Promise.all(pick.map(samplesOf))).flat(), K) : null;
+        colourKept.push(cue.cue);
+        const rows = (await Promise.all([...pick].sort((a, b) => a - b).map((i, j) => rowsOf(i, j, cue.cue)))).flat();
+        const { model } = fitSegmentation(rows, d.train[0].grid.d, K, { seed: 0 });
+        const head = embed
+          ? fitCropHead((await Promise.all(pick.map(samplesOf))).flat(), K, { colour: cue.cue })
+          : null;
         const acc = new IouAcc(K);
         times.length = 0;
         for (const s of d.test) {
@@ -138,7 +170,13 @@ export async function fewLabelCurve(
         miou.push(acc.mean());
       }
       const m = miou.reduce((a, b) => a + b, 0) / miou.length;
-      curve.push({ labelled: k, miou: round(m, 4), ratio: round(m / oracle, 3), draws: miou.map((x) => round(x, 3)) });
+      curve.push({
+        labelled: k,
+        miou: round(m, 4),
+        ratio: round(m / oracle, 3),
+        draws: miou.map((x) => round(x, 3)),
+        colourKept: colourKept.filter(Boolean).length,
+      });
     }
   }
   times.sort((a, b) => a - b);

@@ -128,7 +128,7 @@ for (const style of a.styles.split(',') as SimOptions['sceneStyle'][]) {
       const na = flip === 'd8' ? 8 : flip === 'd4' ? 4 : flip ? 2 : 1;
       const f = await embedCrops(px.flatMap((p) => (na === 2 ? [p, flipCrop(p, side)] : dihedral(p, side, na))));
       embedded += f.length;
-      trainSamples.push(f.map((feature, i) => ({ feature, cls: regs[Math.floor(i / na)].cls })));
+      trainSamples.push(f.map((feature, i) => ({ feature, cls: regs[Math.floor(i / na)].cls, view: i % na })));
     }
     const testTrue = await Promise.all(
       d.test.map(async (s) => {

@@ -3,7 +3,11 @@
 // head calls the same class (identical tokens) renamed by what their crops show.
 import { describe, expect, it } from 'vitest';
 import {
+  channelOrder,
+  CROP_VIEWS,
   cropPixels,
+  cropViews,
+  flipCrop,
   fitCropHead,
   labelledCrops,
   nameRegions,
@@ -29,12 +33,14 @@ function scene(shapes: { cls: 1 | 2; x: number; y: number; s: number }[]): Uint8
 /** Every shape the same colour on a grey background: colour says nothing about the class. */
 const rgbOf = (m: Uint8Array) => Uint8Array.from({ length: W * H * 3 }, (_, k) => (m[Math.floor(k / 3)] ? 200 : 90));
 
-/** A stand-in backbone: the share of the shape's colour in the crop (outside the region the crop is a flat
- *  grey) and its square. A square fills its box, a triangle half of it. */
+/** A stand-in backbone: the share of the crop that is not the flat fill (the region, whatever its colour) and its
+ *  square. A square fills its box, a triangle half of it. */
 const embed: EmbedCrops = async (crops, side) =>
   crops.map((px) => {
     let ink = 0;
-    for (let i = 0; i < side * side; i++) if (px[i * 3] > 160) ink++;
+    const [r, g, b] = REGION_CROP.fill!;
+    for (let i = 0; i < side * side; i++)
+      if (Math.abs(px[i * 3] - r) + Math.abs(px[i * 3 + 1] - g) + Math.abs(px[i * 3 + 2] - b) > 30) ink++;
     const f = ink / (side * side);
     return Float32Array.from([f, f * f]);
   });
@@ -64,6 +70,34 @@ describe('regions of a class map', () => {
     expect(shapeRegions(speck, W, H, 10, 0.25).map((r) => [r.cls, r.pixels.length])).toEqual([[1, 150]]);
   });
 
+  it('a labelled region is learned from views without its colour: channel orders, mirror images, flat silhouettes', () => {
+    const m = scene([{ cls: 1, x: 10, y: 20, s: 20 }]);
+    const [r] = regionsOf(m, W, H, { by: 'class' });
+    const rgb = Uint8Array.from({ length: W * H * 3 }, (_, k) => (m[Math.floor(k / 3)] ? [200, 90, 30][k % 3] : 60)),
+      views = cropViews(rgb, W, H, r, crop);
+    expect(views).toHaveLength(CROP_VIEWS);
+    const own = cropPixels(rgb, W, H, r, crop);
+    expect(views[0]).toEqual(own);
+    expect(views[1]).toEqual(flipCrop(own, crop.side));
+    expect(views[2]).toEqual(channelOrder(own, [1, 2, 0]));
+    // the region's colour at the crop's centre, per view: the six colour views hold the region's three channel
+    // values in three orders; the four silhouettes one flat colour each, none the region's
+    const centre = (v: Uint8Array) => {
+      const o = ((crop.side >> 1) * crop.side + (crop.side >> 1)) * 3;
+      return [v[o], v[o + 1], v[o + 2]].join(',');
+    };
+    const colours = views.map(centre);
+    expect(new Set(colours.slice(0, 6)).size).toBe(3);
+    expect(new Set(colours.slice(6)).size).toBe(4);
+    for (const c of colours.slice(6)) expect(colours.slice(0, 6)).not.toContain(c);
+    // outside the region the flat fill (in the view's channel order)
+    views.forEach((v, i) =>
+      i >= 2 && i < 6
+        ? expect([...v.slice(0, 3)].sort()).toEqual([...REGION_CROP.fill!].sort())
+        : expect([...v.slice(0, 3)]).toEqual(REGION_CROP.fill),
+    );
+  });
+
   it("crops the region's pixels on the flat fill, with the margin around the box", () => {
     const m = scene([{ cls: 1, x: 20, y: 20, s: 20 }]);
     const [r] = regionsOf(m, W, H, { by: 'class' });
@@ -91,7 +125,11 @@ describe('the crop head names regions the patch head cannot tell apart', () => {
     const samples = (
       await Promise.all(labelled.map((m) => labelledCrops(m, W, H, rgbOf(m), embed, crop, { minFraction: 0 })))
     ).flat();
-    expect(samples.map((s) => s.cls).sort()).toEqual([1, 1, 1, 1, 2, 2, 2, 2]); // each region and its mirror
+    // each region in CROP_VIEWS views
+    expect(samples.map((s) => s.cls).sort()).toEqual([
+      ...new Array(2 * CROP_VIEWS).fill(1),
+      ...new Array(2 * CROP_VIEWS).fill(2),
+    ]);
     const head = fitCropHead(samples, C)!;
     expect(head.classes).toEqual([1, 2]);
     expect(head.regions).toBe(4);

@@ -96,6 +96,23 @@ describe('segmentation loop', () => {
     expect(f.prediction.classIds).toEqual(lut);
     await br.waitFor((x) => x.type === 'trainer' && x.status?.phase === 'ready' && x.status.embedded === N, 120_000);
     await br.waitFor((x) => x.type === 'suggestions', 60_000);
+    // each class its own colour family here: the fit keeps colour (no colour-swapped copies) and fits the crop head
+    expect(trainer.out()).toMatch(
+      /labelled images \(colour agrees with the class for \d+ % of labelled regions: colour kept\).*crop head on \d+ regions/,
+    );
+    // a focused image gets the patch head's map, then, for the same model version, the map with each shape
+    // region named by the crop head
+    const twoFrames = async () => {
+      for (let t = 0; t < 120; t++) {
+        const versions = br.frames
+          .filter((x) => x.type === 'prediction' && x.prediction.imageId === focus.id && x.prediction.map)
+          .map((x) => x.modelVersion);
+        if (versions.some((v, i) => versions.indexOf(v) !== i)) return true;
+        await new Promise((r) => setTimeout(r, 500));
+      }
+      return false;
+    };
+    expect(await twoFrames()).toBe(true);
     // mIoU at patch resolution over the unlabelled images. Maps travel for the images a browser looks at
     // (the rest of the pool gets class and uncertainty only), so look at each in turn.
     const inter = new Array(5).fill(0),

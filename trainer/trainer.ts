@@ -7,12 +7,12 @@ import sharp from 'sharp';
 import { basename, dirname, join } from 'node:path';
 import type { AnnotationMsg, ClassMsg, ImageRef, ServerToTrainer, Task, TrainerStatus } from '../common/protocol.ts';
 import { EmbedQueue } from './embed-queue.ts';
-import { FeatureCache } from './features.ts';
+import { FeatureCache, type Grid } from './features.ts';
 import { shareFeatures } from './feature-share.ts';
 import { SuggestThread } from './suggest-thread.ts';
 import type { SuggestionInput } from './suggestions.ts';
 import { Sweep, inSample } from './sweep.ts';
-import type { Embedder, EmbedItem, EmbedMode, TrainerIO } from './types.ts';
+import type { Embedder, EmbedItem, EmbedMode, EmbedResult, TrainerIO } from './types.ts';
 import { TASKS, type TrainerTask, type TrainerView } from './tasks/index.ts';
 import { predictUpload, statusThrottle } from './trainer-io.ts';
 import { Publisher } from './publisher.ts';
@@ -367,21 +367,45 @@ export class Trainer implements TrainerView {
   private closed = false;
 
   async embedCrops(crops: Uint8Array[], side: number): Promise<Float32Array[]> {
+    const res = await this.embedSources(
+      crops.map(
+        (px) => () =>
+          sharp(px, { raw: { width: side, height: side, channels: 3 } })
+            .png()
+            .toBuffer(),
+      ),
+      'pooled',
+    );
+    return res.map((r) => {
+      if (!r.pooled) throw new Error(`crop embedding failed: ${r.error ?? 'no pooled features'}`);
+      return r.pooled;
+    });
+  }
+
+  async embedImages(images: Buffer[]): Promise<Grid[]> {
+    const res = await this.embedSources(
+      images.map((b) => () => Promise.resolve(b)),
+      'grid',
+    );
+    return res.map((r) => {
+      if (!r.grid) throw new Error(`image embedding failed: ${r.error ?? 'no patch grid'}`);
+      return r.grid;
+    });
+  }
+
+  /** Embeddings of pictures that are no session images (crops, augmented copies), in order, batch by batch. */
+  private async embedSources(sources: (() => Promise<Buffer>)[], mode: EmbedMode): Promise<EmbedResult[]> {
     if (this.closed) throw new Error('the trainer is closed');
-    const items = crops.map((px, i) => ({
-      id: -1 - i, // crops are no images: ids the prefetch keys of images never use
+    const items = sources.map((source, i) => ({
+      id: -1 - i, // ids the prefetch keys of images never use
       sha: '',
-      source: () =>
-        sharp(px, { raw: { width: side, height: side, channels: 3 } })
-          .png()
-          .toBuffer(),
+      source,
     }));
-    const out: Float32Array[] = [];
+    const out: EmbedResult[] = [];
     for (let s = 0; s < items.length; s += this.embedder.batchSize) {
-      for (const r of await this.embedder.embed(items.slice(s, s + this.embedder.batchSize), 'pooled')) {
+      for (const r of await this.embedder.embed(items.slice(s, s + this.embedder.batchSize), mode)) {
         if (this.closed) throw new Error('the trainer is closed');
-        if (!r.pooled) throw new Error(`crop embedding failed: ${r.error ?? 'no pooled features'}`);
-        out[-1 - r.id] = r.pooled;
+        out[-1 - r.id] = r;
       }
     }
     return out;

@@ -193,6 +193,8 @@ export type EmbedCrops = (crops: Uint8Array[], side: number) => Promise<Float32A
 export interface CropSample {
   feature: Float32Array;
   cls: number;
+  /** which of cropViews' views (0: the crop itself) */
+  view: number;
 }
 
 /** Regions per class the crop classifier needs before it names regions (below it the patch head's classes stay). */
@@ -205,10 +207,19 @@ export interface LogRegCropHead {
   model: LogRegModel;
   /** segmentation class index of each column */
   classes: number[];
-  /** labelled regions it was fitted on (crops / 2: each with its mirror image) */
+  /** labelled regions it was fitted on */
   regions: number;
+  /** views per region it learned from (COLOUR_VIEWS: colour kept; CROP_VIEWS: colour-free views too) */
+  views: number;
 }
-export function fitCropHead(samples: CropSample[], C: number, o: { l2?: number } = {}): LogRegCropHead | null {
+/** `colour`: learn from the views that keep colour only (COLOUR_VIEWS), where colour tells the classes apart. */
+export function fitCropHead(
+  all: CropSample[],
+  C: number,
+  o: { l2?: number; colour?: boolean } = {},
+): LogRegCropHead | null {
+  const views = o.colour ? COLOUR_VIEWS : CROP_VIEWS,
+    samples = all.filter((s) => s.view < views);
   const count = new Map<number, number>();
   for (const s of samples) if (s.cls > 0 && s.cls < C) count.set(s.cls, (count.get(s.cls) ?? 0) + 1);
   const classes = [...count.entries()]
@@ -226,7 +237,7 @@ export function fitCropHead(samples: CropSample[], C: number, o: { l2?: number }
     y[i] = index.get(s.cls)!;
   });
   const r = fitLogReg(X, y, use.length, d, classes.length, { seed: 0, l2: o.l2 ?? 1e-2 });
-  return { model: r.model, classes, regions: use.length / 2 };
+  return { model: r.model, classes, regions: use.length / views, views };
 }
 
 /** Class per region: the crop head's, optionally mixed with the patch head's mean probability over the
@@ -318,8 +329,43 @@ export const REGION_CROP: Omit<CropOptions, 'side'> = { margin: 0.2, fill: [124,
 export const CROP_SIDE = 224;
 export const MIN_REGION_FRACTION = 64 / (320 * 240);
 
+/** Swap the colour channels of a [S, S, 3] crop: channel c of the result is channel `order[c]` of the crop. */
+export function channelOrder(px: Uint8Array, order: readonly number[]): Uint8Array {
+  const out = new Uint8Array(px.length);
+  for (let t = 0; t < px.length; t += 3) for (let c = 0; c < 3; c++) out[t + c] = px[t + order[c]];
+  return out;
+}
+
+/** the flat colours the region's silhouette is painted in for the colour-free views of a labelled crop */
+const VIEW_INKS: [number, number, number][] = [
+  [200, 40, 40],
+  [40, 160, 60],
+  [250, 230, 80],
+  [30, 30, 120],
+];
+/** views per labelled region (see cropViews) */
+export const CROP_VIEWS = 10;
+/** the views that keep the region's colours (the crop and its mirror image): all the crop head learns from where
+ *  colour tells the classes apart */
+export const COLOUR_VIEWS = 2;
+
+/** The views a labelled region is learned from, so that a few labelled regions teach its outline rather than its
+ *  colour: the crop and its mirror image, the crop in two other channel orders (each mirrored once), and the
+ *  region's silhouette painted in four flat colours (every second one mirrored). CROP_VIEWS of them. */
+export function cropViews(rgb: Uint8Array, W: number, H: number, r: Region, crop: CropOptions): Uint8Array[] {
+  const px = cropPixels(rgb, W, H, r, crop),
+    S = crop.side;
+  const a = channelOrder(px, [1, 2, 0]),
+    b = channelOrder(px, [2, 0, 1]);
+  const inked = VIEW_INKS.map((ink, i) => {
+    const q = cropPixels(rgb, W, H, r, { ...crop, ink });
+    return i % 2 ? flipCrop(q, S) : q;
+  });
+  return [px, flipCrop(px, S), a, flipCrop(a, S), b, flipCrop(b, S), ...inked];
+}
+
 /** The labelled crops of one class map (`idx`: class index per pixel; `background` and `ignore` are not
- *  regions), each region's crop and its mirror image. */
+ *  regions), the first `views` (CROP_VIEWS) views of each region (cropViews). */
 export async function labelledCrops(
   idx: ArrayLike<number>,
   W: number,
@@ -327,8 +373,9 @@ export async function labelledCrops(
   rgb: Uint8Array,
   embed: EmbedCrops,
   crop: CropOptions,
-  o: { background?: number; ignore?: number; offset?: number; minFraction?: number } = {},
+  o: { background?: number; ignore?: number; offset?: number; minFraction?: number; views?: number } = {},
 ): Promise<CropSample[]> {
+  const views = o.views ?? CROP_VIEWS;
   const regs = regionsOf(idx, W, H, {
     by: 'class',
     background: o.background ?? 0,
@@ -336,12 +383,15 @@ export async function labelledCrops(
     minArea: Math.max(1, Math.round((o.minFraction ?? MIN_REGION_FRACTION) * W * H)),
   });
   if (!regs.length) return [];
-  const px = regs.map((r) => cropPixels(rgb, W, H, r, crop));
   const f = await embed(
-    px.flatMap((p) => [p, flipCrop(p, crop.side)]),
+    regs.flatMap((r) => cropViews(rgb, W, H, r, crop).slice(0, views)),
     crop.side,
   );
-  return f.map((feature, i) => ({ feature, cls: regs[i >> 1].cls - (o.offset ?? 0) }));
+  return f.map((feature, i) => ({
+    feature,
+    cls: regs[Math.floor(i / views)].cls - (o.offset ?? 0),
+    view: i % views,
+  }));
 }
 
 /** A predicted map [C, gh, gw] (quantised) with each shape region of its refined arg-max (shapeRegions) named

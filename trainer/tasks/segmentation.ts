@@ -17,6 +17,16 @@ import { isVal } from '../../common/split.ts';
 import { imageScores, meanFeature } from './seg-scores.ts';
 import type { EmbedResult } from '../types.ts';
 import type { Shape } from '../feature-store.ts';
+import type { Grid } from '../features.ts';
+import {
+  AUGMENT_SIDE,
+  AUGMENTED_IMAGES,
+  augmentedGrids,
+  augmentedRows,
+  colourCue,
+  regionColours,
+  type RegionColour,
+} from '../heads/seg-augment.ts';
 import type { RowPredictions } from '../sweep.ts';
 import { packSample } from './classification.ts';
 import { SegmentationQuality } from '../quality/segmentation.ts';
@@ -25,7 +35,9 @@ import { segmentationExport } from './segmentation-export.ts';
 import { onBackground } from '../../common/image-background.ts';
 import { refineMap } from '../../common/seg/refine.ts';
 import {
+  COLOUR_VIEWS,
   CROP_SIDE,
+  CROP_VIEWS,
   fitCropHead,
   labelledCrops,
   MIN_REGION_FRACTION,
@@ -64,6 +76,12 @@ export class SegmentationTask implements TrainerTask {
   private cropHead: LogRegCropHead | null = null;
   /** the labelled crops per annotated image, keyed by what they were derived from */
   private readonly crops = new Map<number, { key: string; samples: CropSample[] }>();
+  /** the patch grids of each augmented image's copies (AUGMENTS), embedded once */
+  private readonly augmented = new Map<number, Grid[]>();
+  /** the labelled regions' mean colours per annotated image, keyed by what they were derived from */
+  private readonly colours = new Map<number, { key: string; regions: RegionColour[] }>();
+  /** whether colour told the labelled classes apart at the last fit (then no colour-swapped copies or views) */
+  private colourCue = { agreement: 1, cue: true };
 
   constructor(private v: TrainerView) {
     this.quality = new SegmentationQuality(this, v);
@@ -81,11 +99,14 @@ export class SegmentationTask implements TrainerTask {
     this.ids = [];
     this.labels.clear();
     this.crops.clear();
+    this.augmented.clear();
+    this.colours.clear();
     this.quality.reset();
   }
   annotationChanged(imageId: number) {
     this.labels.delete(imageId);
     this.crops.delete(imageId);
+    this.colours.delete(imageId);
     this.quality.forget(imageId);
   }
   labelledCount() {
@@ -162,7 +183,25 @@ export class SegmentationTask implements TrainerTask {
     for (const im of train) for (const x of im.labels) if (x !== IGNORE) present.add(x);
     if (present.size < 2) return null;
     const d = train[0].features.length / train[0].labels.length;
-    const r = fitSegmentation(train, d, classIds.length, { warm: extends_ ? prev : null, seed: 0 });
+    this.colourCue = colourCue(
+      (
+        await Promise.all(
+          train.map((t) =>
+            this.regionColours(t.id).catch((e) => {
+              this.v.io.log(`colours of image ${t.id} skipped: ${(e as Error).message}`);
+              return [];
+            }),
+          ),
+        )
+      ).flat(),
+    );
+    const copies = this.colourCue.cue
+      ? []
+      : await this.augmentedRows(train).catch((e) => {
+          this.v.io.log(`augmented copies skipped: ${(e as Error).message}`);
+          return [];
+        });
+    const r = fitSegmentation([...train, ...copies], d, classIds.length, { warm: extends_ ? prev : null, seed: 0 });
     this.head = r.model;
     this.loss = r.loss;
     this.cropHead = await this.fitCrops(train.map((t) => t.id)).catch((e) => {
@@ -170,7 +209,33 @@ export class SegmentationTask implements TrainerTask {
       return null;
     });
     const crops = this.cropHead ? `; crop head on ${this.cropHead.regions} regions` : '';
-    return `${train.length} labelled images, ${present.size} classes seen, ${r.iterations} iterations, loss ${r.loss.toFixed(4)}${crops}`;
+    const agree = `colour agrees with the class for ${(this.colourCue.agreement * 100).toFixed(0)} % of labelled regions`;
+    const aug = this.colourCue.cue ? ` (${agree}: colour kept)` : ` (+${copies.length} augmented copies; ${agree})`;
+    return `${train.length} labelled images${aug}, ${present.size} classes seen, ${r.iterations} iterations, loss ${r.loss.toFixed(4)}${crops}`;
+  }
+
+  /** The augmented copies (AUGMENTS) of up to AUGMENTED_IMAGES train images, as rows for the patch head: each
+   *  copy's grid, embedded once with the loop's backbone, with the image's patch labels (mirrored for a mirror
+   *  image). None without an image embedder. */
+  private async augmentedRows(train: (SegImage & { id: number })[]): Promise<SegImage[]> {
+    const embed = this.v.embedImages?.bind(this.v);
+    if (!embed) return [];
+    const out: SegImage[] = [];
+    for (const t of [...train].sort((a, b) => a.id - b.id).slice(0, AUGMENTED_IMAGES)) {
+      const img = this.v.images.get(t.id),
+        g = img && this.v.cache?.getGrid(img);
+      if (!img || !g) continue;
+      let grids = this.augmented.get(t.id);
+      if (!grids) {
+        const f = Math.min(1, AUGMENT_SIDE / Math.max(img.width, img.height)),
+          W = Math.max(1, Math.round(img.width * f)),
+          H = Math.max(1, Math.round(img.height * f));
+        grids = await augmentedGrids(await this.pixels(t.id, W, H), W, H, embed);
+        this.augmented.set(t.id, grids);
+      }
+      out.push(...augmentedRows(grids, t.labels, g.h, g.w));
+    }
+    return out;
   }
 
   /** The crop head, from the labelled regions (each class's connected regions of the stored masks) of the
@@ -185,7 +250,8 @@ export class SegmentationTask implements TrainerTask {
       const a = this.v.ann.get(id),
         img = this.v.images.get(id);
       if (!a || !img || !a.hasMask) continue;
-      const key = `${a.updatedAt}:${this.ids.join(',')}`;
+      const views = this.colourCue.cue ? COLOUR_VIEWS : CROP_VIEWS,
+        key = `${a.updatedAt}:${this.ids.join(',')}:${views}`;
       let hit = this.crops.get(id);
       if (hit?.key !== key) {
         const raw = await this.fetchMask(id);
@@ -202,7 +268,7 @@ export class SegmentationTask implements TrainerTask {
             rgb,
             embed,
             { ...REGION_CROP, side: CROP_SIDE },
-            { background: 1, ignore: 0, offset: 1 },
+            { background: 1, ignore: 0, offset: 1, views },
           );
         }
         hit = { key, samples: got };
@@ -210,7 +276,33 @@ export class SegmentationTask implements TrainerTask {
       }
       samples.push(...hit.samples);
     }
-    return fitCropHead(samples, this.ids.length);
+    return fitCropHead(samples, this.ids.length, { colour: this.colourCue.cue });
+  }
+
+  /** The mean colour of each labelled region (strokes or painted regions, background included) of an annotated
+   *  image, cached until its annotation changes. */
+  private async regionColours(id: number): Promise<RegionColour[]> {
+    const a = this.v.ann.get(id),
+      img = this.v.images.get(id);
+    if (!a || !img || !a.hasMask) return [];
+    const key = `${a.updatedAt}:${this.ids.join(',')}`;
+    const hit = this.colours.get(id);
+    if (hit?.key === key) return hit.regions;
+    const raw = await this.fetchMask(id);
+    let regions: RegionColour[] = [];
+    if (raw && raw.length === img.width * img.height) {
+      const lut = new Uint8Array(256); // class id → index + 1 (0 stays unlabelled)
+      this.ids.forEach((cid, i) => (lut[cid] = i + 1));
+      regions = regionColours(
+        Uint8Array.from(raw, (v) => lut[v]),
+        img.width,
+        img.height,
+        await this.pixels(id, img.width, img.height),
+        { ignore: 0, minArea: Math.max(1, Math.round(MIN_REGION_FRACTION * img.width * img.height)) },
+      );
+    }
+    this.colours.set(id, { key, regions });
+    return regions;
   }
 
   /** The labelled regions of an annotated image (class index + 1 per pixel, 0 = none): its mask where it

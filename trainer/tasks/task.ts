@@ -2,7 +2,7 @@
 // task added later. The loop (trainer.ts) knows no task by name; it holds one TrainerTask, made by the
 // factory registered under the session's task in tasks/index.ts.
 import type { AnnotationMsg, ClassMsg, ImageRef, Prediction, Task } from '../../common/protocol.ts';
-import type { FeatureCache } from '../features.ts';
+import type { FeatureCache, Grid } from '../features.ts';
 import type { Shape } from '../feature-store.ts';
 import type { LogRegModel } from '../heads/logreg.ts';
 import type { SuggestionInput } from '../suggestions.ts';
@@ -39,6 +39,9 @@ export interface TrainerView {
   /** pooled embeddings, with the loop's backbone, of RGB crops [side, side, 3] (segmentation names each
    *  predicted region by its crop); absent where the loop has no embedder for them */
   embedCrops?(crops: Uint8Array[], side: number): Promise<Float32Array[]>;
+  /** patch grids, with the loop's backbone, of encoded images that are no session images (augmented copies of
+   *  labelled ones); absent where the loop has no embedder for them */
+  embedImages?(images: Buffer[]): Promise<Grid[]>;
   /** the suggestion lists, computed off the loop (a worker thread); null when a newer job superseded it */
   suggest(input: SuggestionInput): Promise<Record<string, number[]> | null>;
 }

@@ -1,0 +1,84 @@
+// Segmentation where colour says nothing about the class (the demo's shapes in random colours): a real trainer
+// (tiny backbone) reads that from the labelled regions and learns from colour-swapped, mirrored copies of the
+// labelled images too; the maps still come, the patch map first and the crop-named map for the same version.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { join } from 'node:path';
+import sharp from 'sharp';
+import { createDemoSession } from '../scripts/make-demo.ts';
+import { isVal } from '../common/split.ts';
+import { AUGMENTS } from '../trainer/heads/seg-augment.ts';
+import { serveSession, tempDir, type TestServer } from './helpers/fixtures.ts';
+import { browserPeer, hilt, type Child } from './helpers/peers.ts';
+
+const N = 40;
+let dir: string, dataDir: string, srv: TestServer, trainer: Child;
+
+beforeAll(async () => {
+  dir = tempDir();
+  dataDir = (await createDemoSession(dir, 'demo', { count: N, dataDir: join(dir, 'data'), cue: 'shape' })).dataDir;
+  srv = await serveSession(dir, 'demo');
+  trainer = hilt([
+    'train',
+    '--session',
+    'demo',
+    '--sessions-dir',
+    dir,
+    '--server',
+    srv.url.replace('http', 'ws') + '/ws',
+    '--backbone',
+    'tiny',
+    '--offline',
+  ]);
+  await trainer.waitForLine(/connected to/);
+});
+afterAll(async () => {
+  await trainer?.stop();
+  await srv?.close();
+});
+
+describe('segmentation with random colours', () => {
+  it('learns from augmented copies of the labelled images when colour does not tell the classes apart', async () => {
+    await srv.api('PUT', '/api/session/task', { task: 'segmentation' });
+    const classes: { id: number }[] = (await srv.api('GET', '/api/classes')).body.classes;
+    const lut = classes.map((c) => c.id);
+    const images: { id: number; name: string; width: number; height: number }[] = (
+      await srv.api('GET', `/api/images?limit=${N}`)
+    ).body.items;
+    const train = images.filter((i) => !isVal(i.id)).slice(0, 8);
+    const br = await browserPeer(srv.url);
+    for (const img of train) {
+      const { data } = await sharp(join(dataDir, 'masks', img.name.replace(/\.\w+$/, '.png')))
+        .extractChannel(0)
+        .raw()
+        .toBuffer({ resolveWithObject: true });
+      const png = await sharp(
+        Uint8Array.from(data, (v) => lut[v]),
+        {
+          raw: { width: img.width, height: img.height, channels: 1 },
+        },
+      )
+        .png()
+        .toBuffer();
+      const r = await srv.api('PUT', `/api/images/${img.id}/annotation`, {
+        kind: 'mask',
+        points: [],
+        mask: png.toString('base64'),
+      });
+      expect(r.status).toBe(200);
+    }
+    // the fit that saw all of them: every labelled image with its copies, and the colour agreement it read
+    const m = await trainer.waitForLine(
+      new RegExp(
+        `model v\\d+: ${train.length} labelled images \\(\\+(\\d+) augmented copies; colour agrees with the class for (\\d+) %`,
+      ),
+      120_000,
+    );
+    expect(Number(m[1])).toBe(train.length * AUGMENTS.length);
+    expect(Number(m[2])).toBeLessThan(70);
+    const focus = images.find((i) => !train.some((t) => t.id === i.id))!;
+    br.ws.send(JSON.stringify({ type: 'focus', imageId: focus.id }));
+    const first = await br.waitFor((x) => x.type === 'prediction' && x.prediction.imageId === focus.id, 60_000);
+    expect(first.prediction.classIds).toEqual(lut);
+    br.close();
+  });
+});

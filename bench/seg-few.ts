@@ -4,7 +4,7 @@
 // patch-grid oracle (the truth voted to the grid, the better of nearest and bilinear upsampling). Also the
 // time to predict one image (head, refinement, each region named by the crop head: its crop embedded, the
 // map refined again; the grids' embedding is apart). Styles: plain and textured (random shape colours: the
-// class is the outline) and demo (one shape per picture), seed 13 (held out).
+// class is the outline) and demo (one shape per picture), seed 21 (held out).
 // Run alone: `npx tsx bench/seg-few.ts [--quick] [--styles plain,textured,demo] [--seed N]` prints JSON.
 import { fitSegmentation, maskToPatchLabels, predictMap, type SegImage } from '../trainer/heads/segmentation.ts';
 import {
@@ -193,9 +193,9 @@ export async function fewLabelCurve(
 export async function benchSegFew(
   o: { quick?: boolean; styles?: SimOptions['sceneStyle'][]; seed?: number; log?: (s: string) => void } = {},
 ) {
-  // seed 13: the held-out draw of the styles for the crop head (seed 3 is what the candidates were compared on,
-  // seed 7 held out the patch head alone)
-  const seed = o.seed ?? 13;
+  // seed 21: the held-out draw of the styles for the colour-free copies and views (seed 3 is what the candidates
+  // were compared on; seeds 7 and 13 held out the patch head alone and the crop head)
+  const seed = o.seed ?? 21;
   const rows: FewRow[] = [];
   let note = '';
   const crops = await cropEmbedder(o.quick ? 'tiny' : 'mobilenetv2-imagenet');
@@ -225,10 +225,10 @@ export type SegFewResult = Awaited<ReturnType<typeof benchSegFew>>;
 export function segFewMarkdown(r: SegFewResult, machine: string, date: string): string {
   const ks = [...new Set(r.rows.flatMap((x) => x.curve.map((c) => c.labelled)))];
   return [
-    `Measured ${date} on ${machine}; backbone ${r.backbone.split(' (')[0].split(':')[0]}; dense masks of k scenes, mean of 3 draws; ${r.rows[0]?.testScenes ?? 0} test scenes per style.`,
+    `Measured ${date} on ${machine}; backbone ${r.backbone.split(' (')[0].split(':')[0]}; dense masks of k scenes, mean of 3 draws; ${r.rows[0]?.testScenes ?? 0} test scenes per style. "Kept colour": draws whose labelled regions' colours told their classes apart (no colour-swapped copies or views).`,
     '',
-    `| style | seed | oracle | ${ks.map((k) => `${k} labelled: mIoU (÷ oracle)`).join(' | ')} | head, refine, crops per image |`,
-    `|---|---:|---:|${ks.map(() => '---:').join('|')}|---:|`,
+    `| style | seed | oracle | ${ks.map((k) => `${k} labelled: mIoU (÷ oracle)`).join(' | ')} | draws that kept colour (${ks.join(' / ')}) | head, refine, crops per image |`,
+    `|---|---:|---:|${ks.map(() => '---:').join('|')}|---:|---:|`,
     ...r.rows.map(
       (x) =>
         `| ${x.style} | ${x.seed} | ${x.oracle.toFixed(3)} | ${ks
@@ -236,7 +236,9 @@ export function segFewMarkdown(r: SegFewResult, machine: string, date: string): 
             const c = x.curve.find((c) => c.labelled === k);
             return c ? `${c.miou.toFixed(3)} (**${c.ratio.toFixed(2)}×**)` : '–';
           })
-          .join(' | ')} | ${x.predictMs} ms |`,
+          .join(
+            ' | ',
+          )} | ${ks.map((k) => x.curve.find((c) => c.labelled === k)?.colourKept ?? '–').join(' / ')} | ${x.predictMs} ms |`,
     ),
   ].join('\n');
 }
@@ -245,7 +247,7 @@ if (process.argv[1]?.endsWith('bench/seg-few.ts')) {
   const o = benchScript('bench/seg-few.ts', 'segmentation from a few labelled scenes (JSON on stdout)')
     .option('--quick', 'tiny backbone, 16 scenes')
     .option('--styles <list>', 'scene styles, comma-separated (plain, textured, coloured, demo)')
-    .option('--seed <n>', 'scene seed (default 13: the held-out draw)')
+    .option('--seed <n>', 'scene seed (default 21: the held-out draw)')
     .parse()
     .opts<{ quick?: boolean; styles?: string; seed?: string }>();
   const r = await benchSegFew({

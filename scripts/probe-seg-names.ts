@@ -84,12 +84,19 @@ async function augmented(s: SegScene, kinds: string) {
   if (kinds.includes('f')) variants.push({ flip: true, perm: [0, 1, 2] });
   if (kinds.includes('p'))
     variants.push({ flip: false, perm: [1, 2, 0] }, { flip: kinds.includes('f'), perm: [2, 0, 1] });
+  if (kinds.includes('r'))
+    variants.push(
+      { flip: false, perm: [2, 1, 0], rot: true } as never,
+      { flip: true, perm: [1, 0, 2], rot: true } as never,
+    );
   for (const v of variants) {
     const rgb = new Uint8Array(W * H * 3),
       mask = new Uint8Array(W * H);
     for (let y = 0; y < H; y++)
       for (let x = 0; x < W; x++) {
-        const src = y * W + (v.flip ? W - 1 - x : x),
+        const rot = (v as { rot?: boolean }).rot,
+          sx = v.flip ? W - 1 - x : x,
+          src = rot ? (H - 1 - y) * W + (W - 1 - sx) : y * W + sx,
           dst = y * W + x;
         mask[dst] = s.mask![src];
         for (let c = 0; c < 3; c++) rgb[dst * 3 + c] = s.rgb[src * 3 + v.perm[c]];
@@ -297,7 +304,16 @@ for (const style of a.styles.split(',') as SimOptions['sceneStyle'][]) {
           const s = d.train[i],
             g = { imageWidth: s.width, imageHeight: s.height, gridWidth: s.grid.w, gridHeight: s.grid.h };
           const all = augs.get(i)!;
-          const use = aug === 'none' ? [] : aug === 'f' ? all.slice(0, 1) : aug === 'p' ? all.slice(1, 2) : all;
+          const use =
+            aug === 'none'
+              ? []
+              : aug === 'f'
+                ? all.slice(0, 1)
+                : aug === 'p'
+                  ? all.slice(1, 2)
+                  : aug === 'fp'
+                    ? all.slice(0, 3)
+                    : all;
           return [
             { features: s.grid.data, labels: labels[i] },
             ...use.map((x) => ({
@@ -482,6 +498,7 @@ for (const style of a.styles.split(',') as SimOptions['sceneStyle'][]) {
             ['ink', [0, 4, 12, 13, 14, 15]],
             ['perm+ink', [0, 4, 8, 9, 10, 11, 12, 13, 14, 15]],
             ['all16', Array.from({ length: 16 }, (_, i) => i)],
+            ['cur+rot', [0, 4, 8, 9, 10, 11, 12, 13, 14, 15, 1, 2, 3]],
           ] as [string, number[]][]) {
             const mv = fitOn(lab.filter((x) => vs.includes(x.view)));
             evalNames(nm, (u) =>

@@ -49,6 +49,8 @@ import {
   type RegionNamer,
 } from '../heads/seg-regions.ts';
 
+/** labelled images (the lowest ids of the train split) whose regions' colours decide whether colour is a cue */
+const COLOUR_SAMPLE = 50;
 /** a stored mask covering this share of the image is taken as it is (else it is scribbles, spread first) */
 const DENSE_MASK = 0.9;
 /** the longest side images are decoded at to find and crop their regions */
@@ -186,12 +188,15 @@ export class SegmentationTask implements TrainerTask {
     this.colourCue = colourCue(
       (
         await Promise.all(
-          train.map((t) =>
-            this.regionColours(t.id).catch((e) => {
-              this.v.io.log(`colours of image ${t.id} skipped: ${(e as Error).message}`);
-              return [];
-            }),
-          ),
+          [...train]
+            .sort((a, b) => a.id - b.id)
+            .slice(0, COLOUR_SAMPLE)
+            .map((t) =>
+              this.regionColours(t.id).catch((e) => {
+                this.v.io.log(`colours of image ${t.id} skipped: ${(e as Error).message}`);
+                return [];
+              }),
+            ),
         )
       ).flat(),
     );

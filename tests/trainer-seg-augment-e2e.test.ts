@@ -75,6 +75,12 @@ describe('segmentation with random colours', () => {
     );
     expect(Number(m[1])).toBe(train.length * AUGMENTS.length);
     expect(Number(m[2])).toBeLessThan(70);
+    // the fits' durations (copies embedded once per image, inside the fit that first sees the image)
+    console.log(
+      (trainer.out().match(/model v\d+: .*$/gm) ?? [])
+        .map((l) => l.replace(/, \d+ classes seen.*? in /, ' … in '))
+        .join('\n'),
+    );
     const focus = images.find((i) => !train.some((t) => t.id === i.id))!;
     br.ws.send(JSON.stringify({ type: 'focus', imageId: focus.id }));
     const first = await br.waitFor((x) => x.type === 'prediction' && x.prediction.imageId === focus.id, 60_000);

@@ -11,6 +11,7 @@ import {
   regionColours,
 } from '../trainer/heads/seg-augment.ts';
 import { mulberry32 } from '../trainer/rng.ts';
+import { IGNORE } from '../trainer/heads/segmentation.ts';
 import sharp from 'sharp';
 
 describe('augmented copies for the patch head', () => {
@@ -22,7 +23,7 @@ describe('augmented copies for the patch head', () => {
     expect([...augmentPixels(rgb, 2, 1, true, [2, 0, 1])]).toEqual([255, 0, 0, 0, 255, 0]);
   });
 
-  it("mirrors patch labels with the image, and gives each copy the image's labels", () => {
+  it("mirrors patch labels with the image, and gives each copy a third of the image's labels", () => {
     const labels = Int32Array.from([0, 1, 2, 3, 4, 5]); // 2 rows × 3 columns
     expect([...mirrorGrid(labels, 2, 3)]).toEqual([2, 1, 0, 5, 4, 3]);
     const grid = (h: number, w: number) => ({ h, w, d: 1, data: new Float32Array(h * w) });
@@ -33,7 +34,14 @@ describe('augmented copies for the patch head', () => {
       3,
     );
     expect(rows).toHaveLength(AUGMENTS.length);
-    rows.forEach((r, k) => expect([...r.labels]).toEqual(AUGMENTS[k].flip ? [2, 1, 0, 5, 4, 3] : [...labels]));
+    // copy k keeps every third patch (p mod 3 = k) of the image's labels, mirrored for a mirror image
+    rows.forEach((r, k) => {
+      const own = AUGMENTS[k].flip ? [2, 1, 0, 5, 4, 3] : [...labels];
+      expect([...r.labels]).toEqual(own.map((v, p) => (p % AUGMENTS.length === k ? v : IGNORE)));
+    });
+    // together the copies label each patch position once: as many rows as the image
+    const kept = rows.reduce((n, r) => n + r.labels.filter((v) => v !== IGNORE).length, 0);
+    expect(kept).toBe(labels.length);
     // a grid of another size (the copy came out another shape) is left out
     expect(augmentedRows([grid(2, 3), grid(3, 2), grid(2, 3)], labels, 2, 3)).toHaveLength(2);
   });

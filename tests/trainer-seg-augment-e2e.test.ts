@@ -46,7 +46,7 @@ describe('segmentation with random colours', () => {
     ).body.items;
     const train = images.filter((i) => !isVal(i.id)).slice(0, 8);
     const br = await browserPeer(srv.url);
-    for (const img of train) {
+    const label = async (img: (typeof images)[number]) => {
       const { data } = await sharp(join(dataDir, 'masks', img.name.replace(/\.\w+$/, '.png')))
         .extractChannel(0)
         .raw()
@@ -65,7 +65,8 @@ describe('segmentation with random colours', () => {
         mask: png.toString('base64'),
       });
       expect(r.status).toBe(200);
-    }
+    };
+    for (const img of train) await label(img);
     // the fit that saw all of them: every labelled image with its copies, and the colour agreement it read
     const m = await trainer.waitForLine(
       new RegExp(
@@ -75,13 +76,21 @@ describe('segmentation with random colours', () => {
     );
     expect(Number(m[1])).toBe(train.length * AUGMENTS.length);
     expect(Number(m[2])).toBeLessThan(70);
+    // one more labelled image: its copies are embedded in the next fit, the others' are kept
+    const more = images.filter((i) => !isVal(i.id))[8];
+    await label(more);
+    const m2 = await trainer.waitForLine(
+      new RegExp(`model v\\d+: ${train.length + 1} labelled images \\(\\+(\\d+) augmented copies`),
+      120_000,
+    );
+    expect(Number(m2[1])).toBe((train.length + 1) * AUGMENTS.length);
     // the fits' durations (copies embedded once per image, inside the fit that first sees the image)
     console.log(
       (trainer.out().match(/model v\d+: .*$/gm) ?? [])
         .map((l) => l.replace(/, \d+ classes seen.*? in /, ' … in '))
         .join('\n'),
     );
-    const focus = images.find((i) => !train.some((t) => t.id === i.id))!;
+    const focus = images.find((i) => !train.some((t) => t.id === i.id) && i.id !== more.id)!;
     br.ws.send(JSON.stringify({ type: 'focus', imageId: focus.id }));
     const first = await br.waitFor((x) => x.type === 'prediction' && x.prediction.imageId === focus.id, 60_000);
     expect(first.prediction.classIds).toEqual(lut);

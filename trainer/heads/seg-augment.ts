@@ -6,7 +6,7 @@
 // copies (trainer/tasks/segmentation.ts with the loop's backbone, bench/seg-few.ts).
 import sharp from 'sharp';
 import type { Grid } from '../features.ts';
-import type { SegImage } from './segmentation.ts';
+import { IGNORE, type SegImage } from './segmentation.ts';
 import { regionsOf } from './seg-regions.ts';
 
 /** labelled images (the lowest ids of the train split) whose augmented copies the patch head also learns from */
@@ -115,12 +115,17 @@ export async function augmentedGrids(rgb: Uint8Array, W: number, H: number, embe
 }
 
 /** Rows for the patch head from the copies' grids: each with the image's patch labels [h, w] (mirrored for a
- *  mirror image); a copy whose grid is not h × w is left out. */
+ *  mirror image), copy k keeping every labelled patch p with p ≡ k (mod the number of copies) — together the
+ *  copies add as many rows as the image itself, so the fit costs about twice, not four times, the image's; a
+ *  copy whose grid is not h × w is left out. */
 export function augmentedRows(grids: Grid[], labels: Int32Array, h: number, w: number): SegImage[] {
   const out: SegImage[] = [];
   AUGMENTS.forEach((a, k) => {
     const x = grids[k];
-    if (x && x.h === h && x.w === w) out.push({ features: x.data, labels: a.flip ? mirrorGrid(labels, h, w) : labels });
+    if (!x || x.h !== h || x.w !== w) return;
+    const own = a.flip ? mirrorGrid(labels, h, w) : labels,
+      kept = own.map((v, p) => (p % AUGMENTS.length === k ? v : IGNORE));
+    out.push({ features: x.data, labels: kept });
   });
   return out;
 }

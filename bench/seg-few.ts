@@ -4,7 +4,7 @@
 // patch-grid oracle (the truth voted to the grid, the better of nearest and bilinear upsampling). Also the
 // time to predict one image (head, refinement, each region named by the crop head: its crop embedded, the
 // map refined again; the grids' embedding is apart). Styles: plain and textured (random shape colours: the
-// class is the outline) and demo (one shape per picture), seed 21 (held out).
+// class is the outline) and demo (one shape per picture), seed 25 (held out).
 // Run alone: `npx tsx bench/seg-few.ts [--quick] [--styles plain,textured,demo] [--seed N]` prints JSON.
 import { fitSegmentation, maskToPatchLabels, predictMap, type SegImage } from '../trainer/heads/segmentation.ts';
 import {
@@ -193,9 +193,9 @@ export async function fewLabelCurve(
 export async function benchSegFew(
   o: { quick?: boolean; styles?: SimOptions['sceneStyle'][]; seed?: number; log?: (s: string) => void } = {},
 ) {
-  // seed 21: the held-out draw of the styles for the colour-free copies and views (seed 3 is what the candidates
-  // were compared on; seeds 7 and 13 held out the patch head alone and the crop head)
-  const seed = o.seed ?? 21;
+  // seed 25: the held-out draw of the styles for the colour-free copies and views as adopted (seed 3 is what the
+  // candidates were compared on; seeds 7, 13 and 21 held out the patch head alone, the crop head, whole copies)
+  const seed = o.seed ?? 25;
   const rows: FewRow[] = [];
   let note = '';
   const crops = await cropEmbedder(o.quick ? 'tiny' : 'mobilenetv2-imagenet');
@@ -247,7 +247,7 @@ if (process.argv[1]?.endsWith('bench/seg-few.ts')) {
   const o = benchScript('bench/seg-few.ts', 'segmentation from a few labelled scenes (JSON on stdout)')
     .option('--quick', 'tiny backbone, 16 scenes')
     .option('--styles <list>', 'scene styles, comma-separated (plain, textured, coloured, demo)')
-    .option('--seed <n>', 'scene seed (default 21: the held-out draw)')
+    .option('--seed <n>', 'scene seed (default 25: the held-out draw)')
     .parse()
     .opts<{ quick?: boolean; styles?: string; seed?: string }>();
   const r = await benchSegFew({

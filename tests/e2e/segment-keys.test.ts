@@ -126,6 +126,20 @@ describe('keyboard walk-through, segmentation (e2e, Chromium)', () => {
   it('the side panel scrolls by keys when the window is short (Space stays the pan key)', async () => {
     await page.setViewportSize({ width: 1100, height: 420 });
     const pos = () => page.$eval('.side', (el) => ({ top: el.scrollTop, max: el.scrollHeight - el.clientHeight }));
+    // the layout settles a frame or two after the resize (the panel's height follows <main>'s): wait for two
+    // equal readings 100 ms apart, else End aims at a bottom that then moves
+    let last = -1;
+    await waitFor(
+      async () => {
+        const m = (await pos()).max,
+          same = m === last;
+        last = m;
+        if (!same) await page.waitForTimeout(100);
+        return same;
+      },
+      3000,
+      'the side panel at its final height',
+    );
     expect((await pos()).max).toBeGreaterThan(40);
     await page.keyboard.press('End');
     await waitFor(

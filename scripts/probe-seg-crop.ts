@@ -9,8 +9,7 @@
 //   npx tsx scripts/probe-seg-crop.ts --crops "0.2:grey:flip" --regions parts:0.25 --keep-unseen
 import { Command } from 'commander';
 import { loadSegData, type SegScene } from '../bench/seg-data.ts';
-import { createEmbedder } from '../trainer/embed.ts';
-import { pixelTable } from '../trainer/preprocess.ts';
+import { cropEmbedder } from '../bench/seg-few.ts';
 import { fitSegmentation, maskToPatchLabels, predictMap } from '../trainer/heads/segmentation.ts';
 import { refineMap } from '../common/seg/refine.ts';
 import {
@@ -64,22 +63,9 @@ const a = new Command('npx tsx scripts/probe-seg-crop.ts')
     regions: string;
   }>();
 
-const e = await createEmbedder({ backbone: 'mobilenetv2-imagenet', device: 'cpu', offline: true });
-const lut = pixelTable(e.backbone.preprocess),
-  side = e.info.resolution;
-async function embedCrops(crops: Uint8Array[]): Promise<Float32Array[]> {
-  const out: Float32Array[] = [];
-  for (let s = 0; s < crops.length; s += 32) {
-    const batch = crops.slice(s, s + 32).map((px) => {
-      const n = side * side,
-        data = new Float32Array(3 * n);
-      for (let c = 0; c < 3; c++) for (let i = 0; i < n; i++) data[c * n + i] = lut[c][px[i * 3 + c]];
-      return { data, width: side, height: side };
-    });
-    for (const emb of await e.embedBatch(batch, 'pooled')) out.push(emb.pooled);
-  }
-  return out;
-}
+const ce = await cropEmbedder('mobilenetv2-imagenet'),
+  side = ce.side;
+const embedCrops = (crops: Uint8Array[]) => ce.embed(crops, side);
 
 const ks = a.k.split(',').map(Number),
   draws = Number(a.draws),
@@ -251,4 +237,4 @@ for (const style of a.styles.split(',') as SimOptions['sceneStyle'][]) {
   }
 }
 console.log(`crop embeddings: ${embedded} in ${(embedMs / 1000).toFixed(1)} s`);
-await e.dispose();
+await ce.dispose();

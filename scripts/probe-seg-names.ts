@@ -8,8 +8,7 @@
 import { Command } from 'commander';
 import sharp from 'sharp';
 import { loadSegData, type SegScene } from '../bench/seg-data.ts';
-import { createEmbedder } from '../trainer/embed.ts';
-import { pixelTable } from '../trainer/preprocess.ts';
+import { cropEmbedder } from '../bench/seg-few.ts';
 import { fitSegmentation, maskToPatchLabels, predictMap } from '../trainer/heads/segmentation.ts';
 import { refineMap } from '../common/seg/refine.ts';
 import { fitLogReg, predictProba } from '../trainer/heads/logreg.ts';
@@ -58,23 +57,9 @@ const a = new Command('npx tsx scripts/probe-seg-names.ts')
     dump?: string;
   }>();
 
-const e = await createEmbedder({ backbone: 'mobilenetv2-imagenet', device: 'cpu', offline: true });
-const lut = pixelTable(e.backbone.preprocess),
-  side = e.info.resolution;
-async function embedCrops(crops: Uint8Array[]): Promise<Float32Array[]> {
-  const out: Float32Array[] = [];
-  for (let s = 0; s < crops.length; s += 32) {
-    const batch = crops.slice(s, s + 32).map((px) => {
-      const n = side * side,
-        data = new Float32Array(3 * n);
-      for (let c = 0; c < 3; c++) for (let i = 0; i < n; i++) data[c * n + i] = lut[c][px[i * 3 + c]];
-      return { data, width: side, height: side };
-    });
-    for (const emb of await e.embedBatch(batch, 'pooled')) out.push(emb.pooled);
-  }
-  return out;
-}
-const ge = await createEmbedder({ backbone: 'mobilenetv2-imagenet', device: 'cpu', offline: true, segShortSide: 448 });
+const ce = await cropEmbedder('mobilenetv2-imagenet'),
+  side = ce.side;
+const embedCrops = (crops: Uint8Array[]) => ce.embed(crops, side);
 /** augmented copies of a labelled scene: mirror image, channel orders; their grids and masks */
 async function augmented(s: SegScene, kinds: string) {
   const W = s.width,
@@ -104,8 +89,8 @@ async function augmented(s: SegScene, kinds: string) {
     const png = await sharp(rgb, { raw: { width: W, height: H, channels: 3 } })
       .png()
       .toBuffer();
-    const [emb] = await ge.embedBatch([await ge.prepare(png, 'grid')], 'grid');
-    out.push({ grid: emb.grid!.data, mask });
+    const [grid] = await ce.embedImages([png]);
+    out.push({ grid: grid.data, mask });
   }
   return out;
 }
@@ -581,4 +566,4 @@ for (const style of a.styles.split(',') as SimOptions['sceneStyle'][]) {
     for (const [name, v] of scores) console.log(`  ${style} k=${k} ${name.padEnd(28)} ${mean(v).toFixed(2)}×`);
   }
 }
-await e.dispose();
+await ce.dispose();

@@ -8,7 +8,7 @@ import { createDemoSession } from '../scripts/make-demo.ts';
 import { isVal } from '../common/split.ts';
 import { AUGMENTS } from '../trainer/heads/seg-augment.ts';
 import { serveSession, tempDir, type TestServer } from './helpers/fixtures.ts';
-import { browserPeer, hilt, type Child } from './helpers/peers.ts';
+import { browserPeer, tinyTrainer, type Child } from './helpers/peers.ts';
 
 const N = 40;
 let dir: string, dataDir: string, srv: TestServer, trainer: Child;
@@ -17,19 +17,7 @@ beforeAll(async () => {
   dir = tempDir();
   dataDir = (await createDemoSession(dir, 'demo', { count: N, dataDir: join(dir, 'data'), cue: 'shape' })).dataDir;
   srv = await serveSession(dir, 'demo');
-  trainer = hilt([
-    'train',
-    '--session',
-    'demo',
-    '--sessions-dir',
-    dir,
-    '--server',
-    srv.url.replace('http', 'ws') + '/ws',
-    '--backbone',
-    'tiny',
-    '--offline',
-  ]);
-  await trainer.waitForLine(/connected to/);
+  trainer = await tinyTrainer(dir, 'demo', srv.url);
 });
 afterAll(async () => {
   await trainer?.stop();

@@ -116,3 +116,21 @@ export function hilt(args: string[], env: NodeJS.ProcessEnv = {}): Child {
     },
   };
 }
+
+/** `hilt train` with the tiny backbone, offline, for one session of a test server; resolves once connected. */
+export async function tinyTrainer(sessionsDir: string, session: string, serverUrl: string): Promise<Child> {
+  const c = hilt([
+    'train',
+    '--session',
+    session,
+    '--sessions-dir',
+    sessionsDir,
+    '--server',
+    serverUrl.replace('http', 'ws') + '/ws',
+    '--backbone',
+    'tiny',
+    '--offline',
+  ]);
+  await c.waitForLine(/connected to/);
+  return c;
+}

@@ -24,6 +24,7 @@ import { loadSegData, type SegData, type SegScene } from './seg-data.ts';
 import { createEmbedder } from '../trainer/embed.ts';
 import { pixelTable } from '../trainer/preprocess.ts';
 import {
+  cropHeadNamer,
   fitCropHead,
   labelledCrops,
   MIN_REGION_FRACTION,
@@ -156,12 +157,15 @@ export async function fewLabelCurve(
           let pred = refined(s, map, K);
           if (head) {
             const guide = { data: s.rgb, width: s.width, height: s.height };
-            const named = await nameRegions(map, K, s.grid.h, s.grid.w, pred, guide, {
-              head,
-              embed: embed!,
-              crop,
-              minFraction: MIN_REGION_FRACTION,
-            });
+            const named = await nameRegions(
+              map,
+              K,
+              s.grid.h,
+              s.grid.w,
+              pred,
+              guide,
+              cropHeadNamer(head, embed!, { crop, minFraction: MIN_REGION_FRACTION }),
+            );
             if (named.regions) pred = refined(s, named.map, K);
           }
           times.push(performance.now() - t0);

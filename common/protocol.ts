@@ -286,6 +286,26 @@ export const trainerToServer = z.discriminatedUnion('type', [
       resolution: z.number().int().positive().max(8192),
       segShortSide: z.number().int().positive().max(8192),
     }),
+    /** segmentation: the crop head that names each shape region of the refined map (what the app shows), on the
+     *  backbone's pooled embedding of the region's crop; A [d, C] and b [C] as above, its columns the classes
+     *  `classIds`; how the crops are cut (`crop`), the smallest region named (a fraction of the image) and the
+     *  long side of the picture regions are cut from (`guideSide`) */
+    regions: z
+      .object({
+        classIds: z.array(id).max(1000),
+        d: z.number().int().positive().max(16384),
+        C: z.number().int().min(2).max(1000),
+        A: z.string().max(64 * 1024 * 1024),
+        b: z.string().max(8000),
+        crop: z.object({
+          margin: z.number().min(0).max(4),
+          fill: z.array(z.number().int().min(0).max(255)).length(3),
+          side: z.number().int().positive().max(4096),
+        }),
+        minFraction: z.number().min(0).max(1),
+        guideSide: z.number().int().positive().max(16384),
+      })
+      .optional(),
   }),
   evaluationSchema,
   reviewSchema,

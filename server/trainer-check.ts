@@ -127,6 +127,14 @@ export function checkHead(ctx: Ctx, msg: Of<'head'>): Checked<'head'> {
     return refuse('head names an unknown class');
   if (base64Bytes(msg.A) !== msg.d * msg.C * 4 || base64Bytes(msg.b) !== msg.C * 4)
     return refuse(`head weights are not ${msg.d}×${msg.C} float32`);
+  const r = msg.regions;
+  if (r) {
+    if (msg.task !== 'segmentation') return refuse('only a segmentation head names regions');
+    if (r.classIds.length !== r.C || r.classIds.some((id) => !msg.classIds.includes(id)))
+      return refuse('the region head names a class the head does not have');
+    if (base64Bytes(r.A) !== r.d * r.C * 4 || base64Bytes(r.b) !== r.C * 4)
+      return refuse(`region head weights are not ${r.d}×${r.C} float32`);
+  }
   return whole(msg);
 }
 

@@ -10,6 +10,7 @@ import {
   flipCrop,
   fitCropHead,
   labelledCrops,
+  cropHeadNamer,
   nameRegions,
   regionsOf,
   shapeRegions,
@@ -156,12 +157,7 @@ describe('the crop head names regions the patch head cannot tell apart', () => {
       gw,
       refined,
       { data: rgbOf(truth), width: W, height: H },
-      {
-        head,
-        embed,
-        crop,
-        minFraction: 0,
-      },
+      cropHeadNamer(head, embed, { crop, minFraction: 0 }),
     );
     expect(named.regions).toBe(2);
     const top = (x: number, y: number) => {

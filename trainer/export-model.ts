@@ -11,11 +11,13 @@ import { headPatch } from './onnx/head-graph.ts';
 import { TASKS } from './tasks/index.ts';
 import { IMAGE_BACKGROUND_HEX } from '../common/image-background.ts';
 import { validate } from './export-validate.ts';
-import type { ExportOptions, ValidationReport } from './export-runtime.ts';
+import { REGIONS_ONNX, type ExportOptions, type RegionsFile, type ValidationReport } from './export-runtime.ts';
 
 export {
   loadExported,
+  releaseExported,
   runExported,
+  runRegions,
   type ExportedModel,
   type ExportOptions,
   type ExportSample,
@@ -52,6 +54,24 @@ export async function exportOnnx(o: ExportOptions): Promise<ValidationReport> {
     TASKS[head.task].exported.graph,
   );
   fs.writeFileSync(path.join(o.out, 'onnx', 'model.onnx'), Buffer.concat([base, patch]));
+  // segmentation's crop head: the same backbone, pooled as for classification, then the crop head
+  const r = head.task === 'segmentation' ? head.regions : undefined;
+  if (r) {
+    const regions = headPatch(
+      {
+        task: 'classification',
+        d: r.d,
+        C: r.C,
+        A: f32(r.A),
+        b: f32(r.b),
+        registers: head.backbone.registers,
+        patchSize: head.backbone.patchSize,
+        pooled,
+      },
+      TASKS.classification.exported.graph,
+    );
+    fs.writeFileSync(path.join(o.out, REGIONS_ONNX), Buffer.concat([base, regions]));
+  }
   const data = path.join(src, 'onnx', 'model.onnx_data');
   if (fs.existsSync(data)) fs.copyFileSync(data, path.join(o.out, 'onnx', 'model.onnx_data'));
   fs.copyFileSync(path.join(src, 'preprocessor_config.json'), path.join(o.out, 'preprocessor_config.json'));
@@ -74,6 +94,19 @@ export async function exportOnnx(o: ExportOptions): Promise<ValidationReport> {
     std: pre.do_normalize === false ? [1, 1, 1] : (pre.image_std ?? [0.229, 0.224, 0.225]),
     // transparent pixels are composited onto this colour before resizing (hilt predict and the trainer do)
     background: IMAGE_BACKGROUND_HEX,
+    ...(r
+      ? {
+          // each shape region of the refined map is named by onnx/regions.onnx on its crop, then refined again
+          regions: {
+            model: REGIONS_ONNX,
+            probs: '[B, K] class probabilities of a crop, K = classIds.length',
+            classIds: r.classIds,
+            crop: r.crop,
+            minFraction: r.minFraction,
+            guideSide: r.guideSide,
+          } satisfies RegionsFile & { model: string; probs: string },
+        }
+      : {}),
     exportedAt: new Date().toISOString(),
   };
   fs.writeFileSync(path.join(o.out, 'hilt.json'), JSON.stringify(config, null, 2) + '\n');

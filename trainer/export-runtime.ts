@@ -3,6 +3,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import * as ort from 'onnxruntime-node';
+import sharp from 'sharp';
 import type { Prediction, Task } from '../common/protocol.ts';
 import { TASKS } from './tasks/index.ts';
 import { preparePixels, type PixelSpec } from './preprocess.ts';
@@ -24,6 +25,16 @@ export interface HeadFile {
     resolution: number;
     segShortSide: number;
   };
+  /** segmentation: the crop head that names each shape region (common/protocol.ts, the `head` frame) */
+  regions?: RegionsFile & { d: number; C: number; A: string; b: string };
+}
+/** how a segmentation export names the shape regions of its refined map (hilt.json's `regions`) */
+export interface RegionsFile {
+  /** class id of each column of regions.onnx's `probs` */
+  classIds: number[];
+  crop: { margin: number; fill: [number, number, number]; side: number };
+  minFraction: number;
+  guideSide: number;
 }
 export interface ExportSample {
   imageId: number;
@@ -56,6 +67,8 @@ export interface ExportedModel {
   labels: { index: number; id: number; name: string }[];
   spec: PixelSpec;
   session: ort.InferenceSession;
+  /** segmentation: onnx/regions.onnx (backbone + crop head, `pixel_values` of a crop → `probs` [B, K]) */
+  regions?: RegionsFile & { session: ort.InferenceSession };
 }
 
 export async function loadExported(dir: string): Promise<ExportedModel> {
@@ -71,7 +84,38 @@ export async function loadExported(dir: string): Promise<ExportedModel> {
     segShortSide: cfg.segShortSide,
     patchSize: cfg.stride,
   };
-  return { dir, task: cfg.task, labels, spec, session };
+  const regions = cfg.regions
+    ? { ...(cfg.regions as RegionsFile), session: await ort.InferenceSession.create(path.join(dir, REGIONS_ONNX)) }
+    : undefined;
+  return { dir, task: cfg.task, labels, spec, session, regions };
+}
+
+/** the export's region model, next to model.onnx */
+export const REGIONS_ONNX = path.join('onnx', 'regions.onnx');
+
+/** Frees an exported model's onnxruntime sessions. */
+export async function releaseExported(m: ExportedModel): Promise<void> {
+  await m.session.release();
+  await m.regions?.session.release();
+}
+
+/** The region model's class probabilities [K] for each RGB crop [side, side, 3], prepared as the trainer embeds
+ *  a crop (encoded, then resized to the backbone's classification input). */
+export async function runRegions(m: ExportedModel, crops: Uint8Array[], side: number): Promise<Float32Array[]> {
+  const r = m.regions;
+  if (!r) throw new Error(`${m.dir} has no region model`);
+  const out: Float32Array[] = [];
+  for (const px of crops) {
+    const png = await sharp(px, { raw: { width: side, height: side, channels: 3 } })
+      .png()
+      .toBuffer();
+    const img = await preparePixels(png, 'pooled', m.spec);
+    const res = await r.session.run({
+      pixel_values: new ort.Tensor('float32', img.data, [1, 3, img.height, img.width]),
+    });
+    out.push(Float32Array.from(res.probs.data as Float32Array));
+  }
+  return out;
 }
 
 /** Runs one image through an exported model: probs [C] (classification) or [C, h, w] with its grid size. */

@@ -14,7 +14,8 @@
 //     twice the bound).
 // Faithful when every image passes all three.
 import type { ExportedModel, ExportSample, HeadFile, ValidationReport } from './export-runtime.ts';
-import { loadExported, runExported } from './export-runtime.ts';
+import sharp from 'sharp';
+import { loadExported, releaseExported, runExported, runRegions } from './export-runtime.ts';
 import { TASKS } from './tasks/index.ts';
 import { createEmbedder } from './embed.ts';
 import { fromHalf, toHalf } from './fp16.ts';
@@ -197,10 +198,17 @@ export async function validate(
     try {
       return await validateClassification(m, samples, head, backboneDir);
     } finally {
-      await m.session.release();
+      await releaseExported(m);
     }
   }
   const col = new Map(head.classIds.map((id, i) => [id, i]));
+  let regionsGraph: number | undefined;
+  try {
+    if (head.regions) regionsGraph = await regionsGraphDiff(m, samples, head.regions, backboneDir, head);
+  } catch (e) {
+    await releaseExported(m);
+    throw e;
+  }
   let maxAbs = 0,
     agree = 0,
     total = 0,
@@ -238,8 +246,8 @@ export async function validate(
             if (theirs > map[be * n + q]) be = k;
             if (k > 0) ((fgStored += theirs), (fgTop = Math.max(fgTop, theirs)));
           }
-          // the trainer names each shape region by its crop head (not part of the exported graph): such a
-          // pixel keeps its background probability (class 0) and carries its whole foreground on one class.
+          // the trainer names each shape region by its crop head (regions.onnx, checked on its own, not
+          // model.onnx's patch probabilities): such a pixel keeps its background probability (class 0) and carries its whole foreground on one class.
           // There only the background channel and the background/foreground decision are compared.
           const c0 = col.get(e.classIds[0]);
           if (c0 !== undefined && diff > 6 && fgStored - fgTop <= e.classIds.length) {
@@ -255,15 +263,63 @@ export async function validate(
       }
     }
   } finally {
-    await m.session.release();
+    await releaseExported(m);
   }
   const agreement = agree / total;
-  const passed = !!exported.passed?.(maxAbs, agreement);
+  const regionsOk = regionsGraph === undefined || regionsGraph <= GRAPH_TOL;
+  const passed = !!exported.passed?.(maxAbs, agreement) && regionsOk;
+  const checks = {
+    ...(renamedPixels ? { regionNamedPixels: renamedPixels } : {}),
+    ...(regionsGraph !== undefined ? { regionsGraphMaxAbs: +regionsGraph.toPrecision(3) } : {}),
+  };
   return {
     ...base,
     passed,
     maxAbsDiff: +maxAbs.toPrecision(4),
     argmaxAgreement: +agreement.toFixed(4),
-    ...(renamedPixels ? { checks: { regionNamedPixels: renamedPixels } } : {}),
+    ...(Object.keys(checks).length ? { checks } : {}),
+    ...(regionsOk
+      ? {}
+      : { reason: `the region model is off the crop head by ${regionsGraph} (more than ${GRAPH_TOL})` }),
   };
+}
+
+/** How far the region model's probabilities are from the crop head (head.json's regions A, b) applied in
+ *  float64 to the backbone's pooled features of the same crops (the centre square of a few sample images). */
+async function regionsGraphDiff(
+  m: ExportedModel,
+  samples: ExportSample[],
+  r: NonNullable<HeadFile['regions']>,
+  backboneDir: string,
+  head: HeadFile,
+): Promise<number> {
+  const A = f32(r.A),
+    b = f32(r.b),
+    side = r.crop.side;
+  const embedder = await createEmbedder({
+    backbone: backboneDir,
+    device: 'cpu',
+    offline: true,
+    resolution: head.backbone.resolution,
+  });
+  let worst = 0;
+  try {
+    for (const s of samples.slice(0, 4)) {
+      const crop = new Uint8Array(
+        await sharp(s.path, { autoOrient: true }).resize(side, side, { fit: 'cover' }).removeAlpha().raw().toBuffer(),
+      );
+      const [ours] = await runRegions(m, [crop], side);
+      const png = await sharp(crop, { raw: { width: side, height: side, channels: 3 } })
+        .png()
+        .toBuffer();
+      const [emb] = await embedder.embedBatch([await embedder.prepare(png, 'pooled')], 'pooled');
+      if (emb.pooled.length !== r.d)
+        throw new Error(`the backbone gives ${emb.pooled.length} pooled features, the region head reads ${r.d}`);
+      const { p } = headOn(emb.pooled, A, b, r.C);
+      for (let c = 0; c < r.C; c++) worst = Math.max(worst, Math.abs(ours[c] - p[c]));
+    }
+  } finally {
+    await embedder.dispose();
+  }
+  return worst;
 }

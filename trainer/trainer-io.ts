@@ -53,6 +53,8 @@ export function sendHead(io: TrainerIO, impl: TrainerTask, embedder: Embedder, v
   const { A, b } = foldedWeights(m);
   const i = embedder.info;
   const b64 = (a: Float32Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('base64');
+  const r = impl.regionHead?.() ?? null,
+    rw = r && foldedWeights(r.model);
   io.send({
     type: 'head',
     task: impl.name,
@@ -70,6 +72,20 @@ export function sendHead(io: TrainerIO, impl: TrainerTask, embedder: Embedder, v
       resolution: i.resolution ?? 224,
       segShortSide: i.segShortSide ?? 448,
     },
+    ...(r && rw
+      ? {
+          regions: {
+            classIds: r.classIds,
+            d: r.model.d,
+            C: r.model.C,
+            A: b64(rw.A),
+            b: b64(rw.b),
+            crop: r.crop,
+            minFraction: r.minFraction,
+            guideSide: r.guideSide,
+          },
+        }
+      : {}),
   });
 }
 

@@ -249,25 +249,36 @@ export function regionClasses(
   feats: Float32Array[],
   o: { patchMean?: Float32Array[]; mix?: number; own?: number[] } = {},
 ): number[] {
-  const K = head.classes.length,
+  return pickClasses(
+    head.classes,
+    feats.map((f) => predictProba(head.model, f, 1)),
+    o,
+  );
+}
+
+/** regionClasses from the crop head's probabilities (`probs[k]` over `classes`, one row per region). */
+export function pickClasses(
+  classes: number[],
+  probs: ArrayLike<number>[],
+  o: { patchMean?: Float32Array[]; mix?: number; own?: number[] } = {},
+): number[] {
+  const K = classes.length,
     mix = o.mix ?? 0;
-  return feats.map((f, k) => {
-    if (o.own && !head.classes.includes(o.own[k])) return o.own[k];
-    const p = predictProba(head.model, f, 1);
+  return probs.map((p, k) => {
+    if (o.own && !classes.includes(o.own[k])) return o.own[k];
     let best = 0,
       bestScore = -Infinity,
       tot = 0;
-    if (o.patchMean && mix > 0) for (const c of head.classes) tot += o.patchMean[k][c];
+    if (o.patchMean && mix > 0) for (const c of classes) tot += o.patchMean[k][c];
     for (let i = 0; i < K; i++) {
       let s = Math.log(Math.max(1e-6, p[i]));
-      if (o.patchMean && mix > 0)
-        s += mix * Math.log(Math.max(1e-6, o.patchMean[k][head.classes[i]] / Math.max(1e-9, tot)));
+      if (o.patchMean && mix > 0) s += mix * Math.log(Math.max(1e-6, o.patchMean[k][classes[i]] / Math.max(1e-9, tot)));
       if (s > bestScore) {
         bestScore = s;
         best = i;
       }
     }
-    return head.classes[best];
+    return classes[best];
   });
 }
 
@@ -314,13 +325,28 @@ export function relabelGrid(
 }
 
 export interface RegionNamer {
-  head: { model: LogRegModel; classes: number[] };
-  embed: EmbedCrops;
+  /** segmentation class index of each column of what `probs` gives */
+  classes: number[];
+  /** class probabilities (over `classes`) of each region's crop, [side, side, 3] RGB each */
+  probs(crops: Uint8Array[], side: number): Promise<ArrayLike<number>[]>;
   crop: CropOptions;
   /** smallest region named, as a fraction of the image's pixels */
   minFraction: number;
   /** false: name every region by the crop head, even one whose map class it has no labelled region of */
   keepUnseen?: boolean;
+}
+
+/** The region namer of a fitted crop head whose crops `embed` embeds (the trainer, the benchmarks). */
+export function cropHeadNamer(
+  head: { model: LogRegModel; classes: number[] },
+  embed: EmbedCrops,
+  o: Omit<RegionNamer, 'classes' | 'probs'>,
+): RegionNamer {
+  return {
+    ...o,
+    classes: head.classes,
+    probs: async (crops, side) => (await embed(crops, side)).map((f) => predictProba(head.model, f, 1)),
+  };
 }
 
 /** Crop settings the segmentation task uses: the region's own pixels on a flat grey, 20 % margin. */
@@ -408,11 +434,11 @@ export async function nameRegions(
   const { width: W, height: H } = guide;
   const regs = shapeRegions(refined, W, H, Math.max(1, Math.round(n.minFraction * W * H)));
   if (!regs.length) return { map, regions: 0 };
-  const f = await n.embed(
+  const p = await n.probs(
     regs.map((r) => cropPixels(guide.data, W, H, r, n.crop)),
     n.crop.side,
   );
-  const cls = regionClasses(n.head, f, { own: n.keepUnseen === false ? undefined : regs.map((r) => r.cls) });
+  const cls = pickClasses(n.classes, p, { own: n.keepUnseen === false ? undefined : regs.map((r) => r.cls) });
   return { map: relabelGrid(Uint8Array.from(map), C, gh, gw, W, H, regs, cls), regions: regs.length };
 }
 

@@ -2,6 +2,7 @@
 // `hilt predict`, trainer/export-model.ts): the graph after the backbone, what its output is, how closely it
 // must reproduce the trainer, and what `hilt predict` writes for an image. One per task, in its factory.
 import type { Graph } from '../onnx/graph.ts';
+import type { RegionNamer } from '../heads/seg-regions.ts';
 
 export interface ExportedLabel {
   index: number;
@@ -40,5 +41,8 @@ export interface ExportedHead {
     out: ExportedOutput;
     labels: ExportedLabel[];
     masks?: string;
+    /** segmentation: what names the shape regions (the export's region model), and the long side of the
+     *  picture the regions are cut from */
+    regions?: { namer: RegionNamer; guideSide: number };
   }): Promise<PredictRow>;
 }

@@ -1,52 +1,30 @@
 // Segmentation's exported head: probs [B, C, H/p, W/p] = softmax over classes of (patch token · A + b) per
-// patch; `hilt predict` writes the class-id mask at the image's own size and gives its largest class.
+// patch; `hilt predict` takes it to the image's own size as the app does (each shape region named by the
+// export's region model, the map refined to the image's edges: common/seg/refine.ts), writes the class-id
+// mask and gives its largest class.
 import fs from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
+import { onBackground } from '../../common/image-background.ts';
+import { refineMap } from '../../common/seg/refine.ts';
+import { nameRegions } from '../heads/seg-regions.ts';
 import { ElemType } from '../onnx/graph.ts';
 import type { ExportedHead } from './exported.ts';
 
 /** maps are stored as bytes (p·255) and computed from fp16-cached patch features: a byte-level tolerance */
 const TOLERANCE = { maxAbsByte: 6, minArgmaxAgreement: 0.99 };
 
-/** Class probabilities per patch [C, h, w] → class id per pixel of a W×H image (bilinear in probability). */
-function upsampleArgmax(
-  probs: Float32Array,
-  C: number,
-  h: number,
-  w: number,
-  W: number,
-  H: number,
-  ids: number[],
-): Buffer {
-  const out = Buffer.alloc(W * H);
-  const n = h * w;
-  for (let y = 0; y < H; y++) {
-    const fy = Math.min(h - 1, Math.max(0, ((y + 0.5) * h) / H - 0.5)),
-      y0 = Math.floor(fy),
-      y1 = Math.min(h - 1, y0 + 1),
-      ty = fy - y0;
-    for (let x = 0; x < W; x++) {
-      const fx = Math.min(w - 1, Math.max(0, ((x + 0.5) * w) / W - 0.5)),
-        x0 = Math.floor(fx),
-        x1 = Math.min(w - 1, x0 + 1),
-        tx = fx - x0;
-      let best = 0,
-        bv = -1;
-      for (let c = 0; c < C; c++) {
-        const o = c * n;
-        const v =
-          (1 - ty) * ((1 - tx) * probs[o + y0 * w + x0] + tx * probs[o + y0 * w + x1]) +
-          ty * ((1 - tx) * probs[o + y1 * w + x0] + tx * probs[o + y1 * w + x1]);
-        if (v > bv) {
-          bv = v;
-          best = c;
-        }
-      }
-      out[y * W + x] = ids[best];
-    }
-  }
-  return out;
+/** An image's pixels, upright, on the shared background, RGB, at its own size or resized to w × h (as the
+ *  trainer and the server read an image for refinement). */
+async function rgbOf(buf: Buffer, size?: { w: number; h: number }) {
+  let img = onBackground(sharp(buf, { autoOrient: true, failOn: 'error' }));
+  if (size) img = img.resize(size.w, size.h, { fit: 'fill' });
+  const { data, info } = await img.toColourspace('srgb').raw().toBuffer({ resolveWithObject: true });
+  return {
+    data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength),
+    width: info.width,
+    height: info.height,
+  };
 }
 
 export const segmentationExport: ExportedHead = {
@@ -65,19 +43,26 @@ export const segmentationExport: ExportedHead = {
   tolerance: TOLERANCE,
   passed: (maxAbs, agreement) => maxAbs <= TOLERANCE.maxAbsByte && agreement >= TOLERANCE.minArgmaxAgreement,
   writesMasks: true,
-  async row({ file, buf, out, labels, masks }) {
-    const meta = await sharp(buf, { autoOrient: true }).metadata();
-    const W = meta.autoOrient?.width ?? meta.width,
-      H = meta.autoOrient?.height ?? meta.height;
-    const mask = upsampleArgmax(
-      out.probs,
-      labels.length,
-      out.h,
-      out.w,
-      W,
-      H,
-      labels.map((l) => l.id),
-    );
+  async row({ file, buf, out, labels, masks, regions }) {
+    // what the app accepts: the patch map (quantised as the trainer stores it), each shape region named by the
+    // region model where the export has one, refined to the image's own edges
+    const C = labels.length,
+      ids = labels.map((l) => l.id);
+    let map: Uint8Array = Uint8Array.from(out.probs, (v) => Math.round(v * 255));
+    const full = await rgbOf(buf),
+      W = full.width,
+      H = full.height;
+    if (regions) {
+      const f = Math.min(1, regions.guideSide / Math.max(W, H)),
+        gw = Math.max(1, Math.round(W * f)),
+        gh = Math.max(1, Math.round(H * f));
+      const guide = f < 1 ? await rgbOf(buf, { w: gw, h: gh }) : full;
+      const refined = refineMap(map, C, out.h, out.w, { ...guide, channels: 3 }).idx;
+      map = (await nameRegions(map, C, out.h, out.w, refined, guide, regions.namer)).map;
+    }
+    const idx = refineMap(map, C, out.h, out.w, { ...full, channels: 3 }).idx;
+    const mask = Buffer.alloc(W * H);
+    for (let i = 0; i < mask.length; i++) mask[i] = ids[idx[i]];
     const count = new Map<number, number>();
     for (const v of mask) count.set(v, (count.get(v) ?? 0) + 1);
     const [topId, topN] = [...count].sort((a, b) => b[1] - a[1])[0];

@@ -30,7 +30,7 @@ import {
 import type { RowPredictions } from '../sweep.ts';
 import { packSample } from './classification.ts';
 import { SegmentationQuality } from '../quality/segmentation.ts';
-import type { SweepState, TaskFactory, TrainerTask, TrainerView } from './task.ts';
+import type { RegionHead, SweepState, TaskFactory, TrainerTask, TrainerView } from './task.ts';
 import { segmentationExport } from './segmentation-export.ts';
 import { onBackground } from '../../common/image-background.ts';
 import { refineMap } from '../../common/seg/refine.ts';
@@ -41,6 +41,7 @@ import {
   fitCropHead,
   labelledCrops,
   MIN_REGION_FRACTION,
+  cropHeadNamer,
   nameRegions,
   regionsOf,
   REGION_CROP,
@@ -357,14 +358,27 @@ export class SegmentationTask implements TrainerTask {
     const head = this.cropHead,
       embed = this.v.embedCrops?.bind(this.v);
     return head && embed
-      ? { head, embed, crop: { ...REGION_CROP, side: CROP_SIDE }, minFraction: MIN_REGION_FRACTION }
+      ? cropHeadNamer(head, embed, { crop: { ...REGION_CROP, side: CROP_SIDE }, minFraction: MIN_REGION_FRACTION })
       : null;
+  }
+
+  regionHead(): RegionHead | null {
+    const h = this.cropHead;
+    if (!h) return null;
+    const fill = REGION_CROP.fill ?? [0, 0, 0];
+    return {
+      model: h.model,
+      classIds: h.classes.map((c) => this.ids[c]),
+      crop: { margin: REGION_CROP.margin, fill: [fill[0], fill[1], fill[2]], side: CROP_SIDE },
+      minFraction: MIN_REGION_FRACTION,
+      guideSide: REGION_SIDE,
+    };
   }
 
   async refinePredictions(items: SegmentationPrediction[]): Promise<SegmentationPrediction[]> {
     const namer = this.regionNamer();
     if (!namer) return [];
-    const head = namer.head;
+    const head = this.cropHead;
     const out: SegmentationPrediction[] = [];
     for (const p of items) {
       const img = this.v.images.get(p.imageId);

@@ -46,6 +46,14 @@ export interface TrainerView {
   suggest(input: SuggestionInput): Promise<Record<string, number[]> | null>;
 }
 
+export interface RegionHead {
+  model: LogRegModel;
+  classIds: number[];
+  crop: { margin: number; fill: [number, number, number]; side: number };
+  minFraction: number;
+  guideSide: number;
+}
+
 export interface TrainerTask {
   readonly name: Task;
   /** which features the loop embeds for this task: pooled vectors or patch grids */
@@ -67,6 +75,9 @@ export interface TrainerTask {
   /** a second, slower pass over full predictions (segmentation: regions named by their crops); only the
    *  changed ones come back */
   refinePredictions?(items: Prediction[]): Promise<Prediction[]>;
+  /** segmentation: what names each shape region of the refined map, for the export (the crop head, its
+   *  columns' class ids, how crops are cut); null while there is none */
+  regionHead?(): RegionHead | null;
   /** compact predictions of k images from their stored features, for the sweep; null without a model
    *  (or when the features are not the model's width: the backbone changed) */
   predictRows(ids: number[], values: Float32Array, shapes: Shape[]): RowPredictions | null;

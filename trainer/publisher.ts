@@ -16,7 +16,7 @@ export interface PublishHost {
   readonly version: number;
   readonly sweep: Sweep;
   validationSample(): ImageRef[];
-  sendFull(imgs: ImageRef[]): void;
+  sendFull(imgs: ImageRef[]): Promise<void>;
   /** run the loop again (it publishes what went stale, or says ready) */
   kick(): void;
 }
@@ -50,7 +50,7 @@ export class Publisher {
     }
     if (model) {
       sendHead(io, impl, this.host.embedder, this.host.version);
-      this.host.sendFull(this.host.validationSample());
+      void this.host.sendFull(this.host.validationSample());
     }
     this.busy = true;
     this.at = Date.now();

@@ -184,7 +184,7 @@ export class Trainer implements TrainerView {
         break;
       case 'focus':
         this.focus = [msg.imageId, ...this.focus.filter((f) => f !== msg.imageId)].slice(0, 4);
-        this.predictFocused(msg.imageId);
+        void this.predictFocused(msg.imageId);
         this.kick();
         break;
       // a snapshot follows and resets the heads: the old model is not named meanwhile
@@ -470,27 +470,29 @@ export class Trainer implements TrainerView {
       rows.reduce((o, v) => (values.set(v, o), o + v.length), 0);
       this.record(ids, values, shapes);
       this.publisher.stale = true;
-      for (const id of ids) if (this.focus.includes(id)) this.predictFocused(id);
+      for (const id of ids) if (this.focus.includes(id)) void this.predictFocused(id);
     }
   }
 
   /** A focused image gets its full prediction right away when the model and its features exist. */
-  predictFocused(id: number): void {
+  predictFocused(id: number): Promise<void> {
     const img = this.images.get(id);
-    if (!img || !this.cache || !this.isEmbedded(img)) return;
-    this.sendFull([img]);
+    if (!img || !this.cache || !this.isEmbedded(img)) return Promise.resolve();
+    return this.sendFull([img]);
   }
 
-  sendFull(imgs: ImageRef[]): void {
+  /** Full predictions of these images now; resolves once their second pass (segmentation: regions named) is
+   *  sent or dropped. */
+  sendFull(imgs: ImageRef[]): Promise<void> {
     const items = this.impl?.predict(imgs) ?? [];
-    if (!items.length) return;
+    if (!items.length) return Promise.resolve();
     this.io.send({ type: 'predictions', modelVersion: this.version, items });
     for (const p of items) this.sweep.sentFull(p.imageId, p.classId, p.uncertainty);
     // segmentation: the same maps with each region named by its crop, a moment later
     const impl = this.impl,
       version = this.version;
-    if (!impl?.refinePredictions) return;
-    impl
+    if (!impl?.refinePredictions) return Promise.resolve();
+    return impl
       .refinePredictions(items)
       .then((named) => {
         if (named.length && this.impl === impl && this.version === version)
@@ -517,7 +519,7 @@ export class Trainer implements TrainerView {
       this.version++;
       this.hasModel = true;
       const fitMs = performance.now() - t0;
-      for (const id of this.focus) this.predictFocused(id);
+      const named = this.focus.map((id) => this.predictFocused(id));
       this.io.log(
         `model v${this.version}: ${fitted} in ${fitMs.toFixed(0)} ms; focused prediction sent ${Date.now() - changedAt} ms after the change`,
       );
@@ -527,6 +529,11 @@ export class Trainer implements TrainerView {
       store?.flush();
       this.sweep.model(this.impl!.classIds().slice(0, m.C), store?.records ?? 0);
       this.publisher.stale = true;
+      // a bounded fit that has not converged goes on at once, once its focused maps are out (named too)
+      if (this.impl!.fitPending?.()) {
+        await Promise.all(named);
+        this.dirty = true;
+      }
     } catch (e) {
       this.io.log(`fit failed (${this.task}, ${this.ann.size} annotations): ${(e as Error).stack}`);
       this.status('error', `fit failed: ${(e as Error).message}`);

@@ -56,6 +56,9 @@ const COLOUR_SAMPLE = 50;
 const DENSE_MASK = 0.9;
 /** the longest side images are decoded at to find and crop their regions */
 const REGION_SIDE = 640;
+/** time the patch head's fit may take after a change: a fit that needs longer publishes what it has (the
+ *  focused map a second or two after a label) and the loop fits on from there at once, warm, to the end */
+export const LIVE_FIT_MS = 1200;
 
 interface GridLike {
   data: Float32Array;
@@ -85,6 +88,12 @@ export class SegmentationTask implements TrainerTask {
   private readonly colours = new Map<number, { key: string; regions: RegionColour[] }>();
   /** whether colour told the labelled classes apart at the last fit (then no colour-swapped copies or views) */
   private colourCue = { agreement: 1, cue: true };
+  /** the last fit stopped at LIVE_FIT_MS before converging: the loop fits on (warm) at once */
+  private pending = false;
+  /** an annotation changed since the last fit (the next one is bounded by LIVE_FIT_MS) */
+  private changed = true;
+  /** what the crop head was fitted from (image ids, their crops' keys), to refit it only when that changes */
+  private cropKey = '';
 
   constructor(private v: TrainerView) {
     this.quality = new SegmentationQuality(this, v);
@@ -93,12 +102,18 @@ export class SegmentationTask implements TrainerTask {
   model() {
     return this.head;
   }
+  fitPending() {
+    return this.pending;
+  }
   classIds() {
     return this.ids;
   }
   reset() {
     this.head = null;
     this.cropHead = null;
+    this.cropKey = '';
+    this.pending = false;
+    this.changed = true;
     this.ids = [];
     this.labels.clear();
     this.crops.clear();
@@ -107,6 +122,7 @@ export class SegmentationTask implements TrainerTask {
     this.quality.reset();
   }
   annotationChanged(imageId: number) {
+    this.changed = true;
     this.labels.delete(imageId);
     this.crops.delete(imageId);
     this.colours.delete(imageId);
@@ -207,17 +223,32 @@ export class SegmentationTask implements TrainerTask {
           this.v.io.log(`augmented copies skipped: ${(e as Error).message}`);
           return [];
         });
-    const r = fitSegmentation([...train, ...copies], d, classIds.length, { warm: extends_ ? prev : null, seed: 0 });
+    const t0 = performance.now();
+    // a fit after a change is bounded, so the focused map shows the label soon; the fit that goes on from it
+    // runs to the end (one restart costs fewer iterations than many)
+    const bounded = this.changed || !extends_;
+    this.changed = false;
+    const r = fitSegmentation([...train, ...copies], d, classIds.length, {
+      warm: extends_ ? prev : null,
+      seed: 0,
+      maxMs: bounded ? LIVE_FIT_MS : undefined,
+    });
     this.head = r.model;
     this.loss = r.loss;
+    this.pending = !r.converged;
+    const t1 = performance.now();
     this.cropHead = await this.fitCrops(train.map((t) => t.id)).catch((e) => {
       this.v.io.log(`crop head skipped: ${(e as Error).message}`);
       return null;
     });
-    const crops = this.cropHead ? `; crop head on ${this.cropHead.regions} regions` : '';
+    const ms = (a: number, b: number) => `${(b - a).toFixed(0)} ms`;
+    const crops = this.cropHead
+      ? `; crop head on ${this.cropHead.regions} regions (${ms(t1, performance.now())}; patch head ${ms(t0, t1)})`
+      : '';
     const agree = `colour agrees with the class for ${(this.colourCue.agreement * 100).toFixed(0)} % of labelled regions`;
     const aug = this.colourCue.cue ? ` (${agree}: colour kept)` : ` (+${copies.length} augmented copies; ${agree})`;
-    return `${train.length} labelled images${aug}, ${present.size} classes seen, ${r.iterations} iterations, loss ${r.loss.toFixed(4)}${crops}`;
+    const more = this.pending ? ' (not converged: fitting on)' : '';
+    return `${train.length} labelled images${aug}, ${present.size} classes seen, ${r.iterations} iterations${more}, loss ${r.loss.toFixed(4)}${crops}`;
   }
 
   /** The augmented copies (AUGMENTS) of up to AUGMENTED_IMAGES train images, as rows for the patch head: each
@@ -250,7 +281,8 @@ export class SegmentationTask implements TrainerTask {
   private async fitCrops(ids: number[]): Promise<LogRegCropHead | null> {
     const embed = this.v.embedCrops?.bind(this.v);
     if (!embed || this.v.classes[0]?.name.toLowerCase() !== 'background') return null;
-    const samples: CropSample[] = [];
+    const samples: CropSample[] = [],
+      keys: string[] = [];
     const index = new Map(this.ids.map((id, i) => [id, i]));
     for (const id of ids) {
       const a = this.v.ann.get(id),
@@ -281,8 +313,13 @@ export class SegmentationTask implements TrainerTask {
         this.crops.set(id, hit);
       }
       samples.push(...hit.samples);
+      keys.push(`${id}:${key}`);
     }
-    return fitCropHead(samples, this.ids.length, { colour: this.colourCue.cue });
+    const key = keys.join(' ');
+    if (key === this.cropKey && this.cropHead) return this.cropHead;
+    const head = fitCropHead(samples, this.ids.length, { colour: this.colourCue.cue });
+    this.cropKey = head ? key : '';
+    return head;
   }
 
   /** The mean colour of each labelled region (strokes or painted regions, background included) of an annotated

@@ -70,6 +70,8 @@ export interface TrainerTask {
   annotationChanged(imageId: number): void;
   /** refit on the train split; a one-line summary, or null when there is nothing to fit yet */
   fit(): Promise<string | null>;
+  /** the last fit stopped before converging (a bounded step): the loop fits again at once, warm */
+  fitPending?(): boolean;
   /** full predictions (probabilities, maps) of a few images: the focused ones, a validation sample */
   predict(imgs: ImageRef[]): Prediction[];
   /** a second, slower pass over full predictions (segmentation: regions named by their crops); only the

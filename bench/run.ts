@@ -153,6 +153,29 @@ export const BENCHES: Record<string, Runner> = {
       ],
     };
   },
+  async 'latency-seg'(quick, log) {
+    const { benchLatencySeg } = await import('./latency-seg.ts');
+    const r = await benchLatencySeg({ quick, log });
+    const n = `${r.images} demo scenes, ${r.labels} labelled (${r.backbone})`;
+    const checks = [
+      check('latency-seg', `segmentation: label → focused map p50, ${n}`, r.mapP50ms, 'ms', '', () => true),
+      check('latency-seg', `segmentation: label → focused map p95, ${n}`, r.mapP95ms, 'ms', '≤ 5000', (v) => v <= 5000),
+    ];
+    // a map with no shape region to name has no second frame
+    if (r.namedP95ms !== null)
+      checks.push(
+        check(
+          'latency-seg',
+          `segmentation: label → focused map with its regions named p95, ${n}`,
+          r.namedP95ms,
+          'ms',
+          '',
+          () => true,
+          r.unnamed ? `${r.unnamed} of ${r.repeats} maps had no region to name` : undefined,
+        ),
+      );
+    return { raw: r, checks };
+  },
   async 'latency-sessions'(quick, log) {
     const { benchLatencySessions } = await import('./latency-sessions.ts');
     const r = await benchLatencySessions({ quick, log });

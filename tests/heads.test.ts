@@ -147,6 +147,24 @@ describe('logistic regression head', () => {
     expect(maxDiff).toBeLessThan(0.01); // the un-refitted base model is ~0.03 away
   });
 
+  it('a fit stopped by its time budget is unconverged, and a warm refit from it ends where one fit ends', () => {
+    const d = 96,
+      C = 5;
+    const a = blobs([400, 400, 400, 400, 400], d, 0.3, 5);
+    const whole = fitLogReg(a.X, a.y, a.n, d, C, { tol: 1e-9 });
+    expect(whole.converged).toBe(true);
+    const step = fitLogReg(a.X, a.y, a.n, d, C, { tol: 1e-9, maxMs: 0 });
+    expect(step.converged).toBe(false);
+    expect(step.iterations).toBeLessThan(whole.iterations);
+    const rest = fitLogReg(a.X, a.y, a.n, d, C, { tol: 1e-9, warm: step.model });
+    expect(rest.converged).toBe(true);
+    const pw = predictProba(rest.model, a.X, a.n),
+      pc = predictProba(whole.model, a.X, a.n);
+    let maxDiff = 0;
+    for (let i = 0; i < pw.length; i++) maxDiff = Math.max(maxDiff, Math.abs(pw[i] - pc[i]));
+    expect(maxDiff).toBeLessThan(0.01);
+  });
+
   it('is deterministic and does not mutate the warm model', () => {
     const d = 16,
       C = 3;

@@ -6,10 +6,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import sharp from 'sharp';
-import { createDemoSession } from '../scripts/make-demo.ts';
+import { createDemoSession, demoMaskPng } from '../scripts/make-demo.ts';
 import { startServer } from '../server/serve.ts';
-import { browserPeer, hilt } from '../tests/helpers/peers.ts';
+import { browserPeer, trainerFor } from '../tests/helpers/peers.ts';
 import { benchScript, isMain, median, percentile, round } from './util.ts';
 
 export async function benchLatencySeg(
@@ -45,15 +44,7 @@ export async function benchLatencySeg(
   ).body.items;
   /** the image's true mask (demo class index per pixel) as the class-id PNG a painted annotation is */
   const label = async (img: (typeof images)[number]) => {
-    const { data } = await sharp(join(demo.dataDir, 'masks', img.name.replace(/\.jpg$/, '.png')))
-      .extractChannel(0)
-      .raw()
-      .toBuffer({ resolveWithObject: true });
-    const png = await sharp(Buffer.from(data.map((v) => ids[v])), {
-      raw: { width: img.width, height: img.height, channels: 1 },
-    })
-      .png()
-      .toBuffer();
+    const png = await demoMaskPng(demo.dataDir, img, ids);
     const r = await api('PUT', `/api/images/${img.id}/annotation`, {
       kind: 'mask',
       points: [],
@@ -61,18 +52,7 @@ export async function benchLatencySeg(
     });
     if (r.status !== 200) throw new Error(`labelling image ${img.id}: ${JSON.stringify(r.body)}`);
   };
-  const trainer = hilt([
-    'train',
-    '--session',
-    'seg',
-    '--sessions-dir',
-    sessionsDir,
-    '--server',
-    srv.url.replace('http', 'ws') + '/ws',
-    '--backbone',
-    backbone,
-    '--offline',
-  ]);
+  const trainer = trainerFor(sessionsDir, 'seg', srv.url, backbone);
   const br = await browserPeer(srv.url);
   try {
     const t0 = performance.now();

@@ -8,7 +8,7 @@ import sharp from 'sharp';
 import { closeSession, openSession } from '../server/session.ts';
 import { importInto } from '../server/import/import.ts';
 import { startServer } from '../server/serve.ts';
-import { browserPeer, hilt } from '../tests/helpers/peers.ts';
+import { browserPeer, trainerFor } from '../tests/helpers/peers.ts';
 import { benchScript, isMain, median, percentile, round } from './util.ts';
 
 const HUES = [
@@ -68,18 +68,7 @@ export async function benchLatency(
   await api('PUT', '/api/session/task', { task: 'classification' });
   const cls: number[] = [];
   for (let c = 0; c < 4; c++) cls.push((await api('POST', '/api/classes', { name: `c${c}` })).class.id);
-  const trainer = hilt([
-    'train',
-    '--session',
-    'lat',
-    '--sessions-dir',
-    sessionsDir,
-    '--server',
-    srv.url.replace('http', 'ws') + '/ws',
-    '--backbone',
-    'tiny',
-    '--offline',
-  ]);
+  const trainer = trainerFor(sessionsDir, 'lat', srv.url);
   const br = await browserPeer(srv.url);
   try {
     const t0 = performance.now();

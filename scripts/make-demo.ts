@@ -182,6 +182,24 @@ export async function makeDemoImages(dir: string, opts: DemoOptions = {}): Promi
   return { dir, items };
 }
 
+/** A demo picture's true mask as the class-id PNG a painted annotation is (`classIds[k]`: the session's id of
+ *  demo class index k, 0 the background): what a test or benchmark saves to label it densely. */
+export async function demoMaskPng(
+  dataDir: string,
+  img: { name: string; width: number; height: number },
+  classIds: number[],
+): Promise<Buffer> {
+  const { data } = await sharp(join(dataDir, 'masks', img.name.replace(/\.[^.]+$/, '.png')))
+    .extractChannel(0)
+    .raw()
+    .toBuffer({ resolveWithObject: true });
+  return sharp(Buffer.from(data.map((v) => classIds[v])), {
+    raw: { width: img.width, height: img.height, channels: 1 },
+  })
+    .png()
+    .toBuffer();
+}
+
 /** Makes (once) the demo data in dataDir (default `<sessionsDir>/../data/demo`, git-ignored) and the
  * session `name` with its images, unlabelled, plus the class presets the server offers per task. */
 export async function createDemoSession(

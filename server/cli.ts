@@ -171,7 +171,7 @@ program
 program
   .command('export')
   .description(
-    "export annotations to stdout or --out: csv, jsonl (classification), coco (RLE masks), masks (folder of PNGs); or the trained model: onnx (folder: backbone + head in one graph, validated against the trainer's predictions)",
+    "export annotations to stdout or --out: csv, jsonl (classification), coco (RLE masks), masks (folder of PNGs); or the trained model: onnx (folder: backbone + head in one graph, segmentation also the head that names its regions, validated against the trainer's predictions)",
   )
   .requiredOption('-s, --session <name>', 'session')
   .addOption(sessionsDirOpt())
@@ -254,7 +254,7 @@ token
 program
   .command('predict')
   .description(
-    'run a model exported with `hilt export --format onnx` on images and folders: one JSON line per image {"file","class","confidence"} (segmentation: plus the PNG mask it wrote), {"file","error"} for an image it cannot read',
+    'run a model exported with `hilt export --format onnx` on images and folders: one JSON line per image {"file","class","confidence"} (segmentation: plus the PNG class-id mask it wrote, refined to the image and each region named as the app does), {"file","error"} for an image it cannot read',
   )
   .requiredOption('-m, --model <dir>', 'the folder `hilt export --format onnx --out DIR` wrote')
   .option('-o, --out <file>', 'write to this file instead of stdout (CSV when it ends in .csv)')

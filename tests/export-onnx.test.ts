@@ -6,9 +6,9 @@ import { spawn } from 'node:child_process';
 import { copyFileSync, mkdirSync, readFileSync, readdirSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import { createDemoSession } from '../scripts/make-demo.ts';
+import { createDemoSession, demoMaskPng } from '../scripts/make-demo.ts';
 import { serveSession, tempDir, type TestServer } from './helpers/fixtures.ts';
-import { browserPeer, hilt, type Child } from './helpers/peers.ts';
+import { browserPeer, trainerFor, type Child } from './helpers/peers.ts';
 
 const cleanup: (() => Promise<void>)[] = [];
 afterAll(async () => {
@@ -40,18 +40,7 @@ async function session(
   const dir = tempDir();
   const demo = await createDemoSession(dir, 'demo', { count: n, dataDir: join(dir, 'data'), cue });
   const srv: TestServer = await serveSession(dir, 'demo');
-  const trainer: Child = hilt([
-    'train',
-    '--session',
-    'demo',
-    '--sessions-dir',
-    dir,
-    '--server',
-    srv.url.replace('http', 'ws') + '/ws',
-    '--backbone',
-    backbone,
-    '--offline',
-  ]);
+  const trainer: Child = trainerFor(dir, 'demo', srv.url, backbone);
   cleanup.push(async () => {
     await trainer.stop();
     await srv.close();
@@ -159,15 +148,7 @@ describe('hilt export --format onnx, hilt predict', () => {
       const s = await session('segmentation', backbone, N, backbone === 'tiny' ? 'colour' : 'shape');
       const lut = s.classes.map((c) => c.id);
       for (const img of s.images.slice(0, 8)) {
-        const { data } = await sharp(join(s.dataDir, 'masks', img.name.replace(/\.jpg$/, '.png')))
-          .extractChannel(0)
-          .raw()
-          .toBuffer({ resolveWithObject: true });
-        const png = await sharp(Buffer.from(data.map((v) => lut[v])), {
-          raw: { width: img.width, height: img.height, channels: 1 },
-        })
-          .png()
-          .toBuffer();
+        const png = await demoMaskPng(s.dataDir, img, lut);
         expect(
           (
             await s.srv.api('PUT', `/api/images/${img.id}/annotation`, {

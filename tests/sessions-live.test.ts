@@ -4,8 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import sharp from 'sharp';
-import { createDemoSession } from '../scripts/make-demo.ts';
+import { createDemoSession, demoMaskPng } from '../scripts/make-demo.ts';
 import { serveSession, tempDir, type TestServer } from './helpers/fixtures.ts';
 import { browserPeer, hilt, type Child } from './helpers/peers.ts';
 import { superviseTrainers } from '../server/trainers.ts';
@@ -90,14 +89,7 @@ async function paintScenes(): Promise<{ labelled: number[]; classIds: number[] }
   ).body.items;
   const labelled: number[] = [];
   for (const img of images.slice(0, 8)) {
-    const { data: raw, info } = await sharp(join(data.scenes, 'masks', img.name.replace(/\.\w+$/, '.png')))
-      .extractChannel(0)
-      .raw()
-      .toBuffer({ resolveWithObject: true });
-    const mask = Buffer.from(raw.map((v) => classIds[v]));
-    const png = await sharp(mask, { raw: { width: info.width, height: info.height, channels: 1 } })
-      .png()
-      .toBuffer();
+    const png = await demoMaskPng(data.scenes, img, classIds);
     const r = await api('scenes', 'PUT', `/images/${img.id}/annotation`, {
       kind: 'mask',
       points: [],

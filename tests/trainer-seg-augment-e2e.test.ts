@@ -3,8 +3,7 @@
 // labelled images too; the maps still come, the patch map first and the crop-named map for the same version.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
-import sharp from 'sharp';
-import { createDemoSession } from '../scripts/make-demo.ts';
+import { createDemoSession, demoMaskPng } from '../scripts/make-demo.ts';
 import { isVal } from '../common/split.ts';
 import { AUGMENTS } from '../trainer/heads/seg-augment.ts';
 import { serveSession, tempDir, type TestServer } from './helpers/fixtures.ts';
@@ -35,18 +34,7 @@ describe('segmentation with random colours', () => {
     const train = images.filter((i) => !isVal(i.id)).slice(0, 8);
     const br = await browserPeer(srv.url);
     const label = async (img: (typeof images)[number]) => {
-      const { data } = await sharp(join(dataDir, 'masks', img.name.replace(/\.\w+$/, '.png')))
-        .extractChannel(0)
-        .raw()
-        .toBuffer({ resolveWithObject: true });
-      const png = await sharp(
-        Uint8Array.from(data, (v) => lut[v]),
-        {
-          raw: { width: img.width, height: img.height, channels: 1 },
-        },
-      )
-        .png()
-        .toBuffer();
+      const png = await demoMaskPng(dataDir, img, lut);
       const r = await srv.api('PUT', `/api/images/${img.id}/annotation`, {
         kind: 'mask',
         points: [],

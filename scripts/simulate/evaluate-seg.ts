@@ -84,7 +84,7 @@ export function segTestSet(
   // what the app shows and accepts: each shape region of the refined map named by the crop head
   const acceptedMaps = async (t: Trainer, m: NonNullable<ReturnType<typeof live>>['m']) => {
     const maps = mapsOf(m),
-      namer = seg(t)?.regionNamer();
+      namer = seg(t)?.regions.namer();
     if (namer)
       for (const [k, it] of ds.test.entries()) {
         const g = grids[k],

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createDemoSession } from '../../scripts/make-demo.ts';
 import { serveSession, tempDir, type TestServer } from './fixtures.ts';
-import { hilt, type Child } from './peers.ts';
+import { trainerFor, type Child } from './peers.ts';
 
 export interface DemoTrainer {
   dir: string;
@@ -27,18 +27,7 @@ export async function demoWithTrainer(
     truth.set(p.split('/').pop()!, label);
   }
   const srv = await serveSession(dir, 'demo');
-  const trainer = hilt([
-    'train',
-    '--session',
-    'demo',
-    '--sessions-dir',
-    dir,
-    '--server',
-    srv.url.replace('http', 'ws') + '/ws',
-    '--backbone',
-    backbone,
-    '--offline',
-  ]);
+  const trainer = trainerFor(dir, 'demo', srv.url, backbone);
   await trainer.waitForLine(/connected to/, connectMs);
   return {
     dir,

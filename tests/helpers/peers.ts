@@ -117,9 +117,9 @@ export function hilt(args: string[], env: NodeJS.ProcessEnv = {}): Child {
   };
 }
 
-/** `hilt train` with the tiny backbone, offline, for one session of a test server; resolves once connected. */
-export async function tinyTrainer(sessionsDir: string, session: string, serverUrl: string): Promise<Child> {
-  const c = hilt([
+/** `hilt train` offline for one session of a test server (as a child process; not yet connected). */
+export function trainerFor(sessionsDir: string, session: string, serverUrl: string, backbone = 'tiny'): Child {
+  return hilt([
     'train',
     '--session',
     session,
@@ -128,9 +128,14 @@ export async function tinyTrainer(sessionsDir: string, session: string, serverUr
     '--server',
     serverUrl.replace('http', 'ws') + '/ws',
     '--backbone',
-    'tiny',
+    backbone,
     '--offline',
   ]);
+}
+
+/** `hilt train` with the tiny backbone, offline, for one session of a test server; resolves once connected. */
+export async function tinyTrainer(sessionsDir: string, session: string, serverUrl: string): Promise<Child> {
+  const c = trainerFor(sessionsDir, session, serverUrl);
   await c.waitForLine(/connected to/);
   return c;
 }

@@ -1,6 +1,8 @@
-// Segmentation: patch labels from masks and points (train split), a per-patch softmax head, quantised
-// per-class maps at the patch grid; after each refit image-level suggestions (uncertain, diverse, and by
-// presence: class X, minority) and the val mIoU with per-class IoU.
+// Segmentation: patch labels from masks and points (train split), a per-patch softmax head (its fit after a
+// change bounded in time, then carried on), quantised per-class maps at the patch grid, each shape region
+// named by the crop head in a second pass (segmentation-regions.ts, with the colour reading and the copies);
+// after each refit image-level suggestions (uncertain, diverse, and by presence: class X, minority) and the val
+// mIoU with per-class IoU.
 import sharp from 'sharp';
 import type { ImageRef, SegmentationPrediction } from '../../common/protocol.ts';
 import type { LogRegModel } from '../heads/logreg.ts';
@@ -17,16 +19,6 @@ import { isVal } from '../../common/split.ts';
 import { imageScores, meanFeature } from './seg-scores.ts';
 import type { EmbedResult } from '../types.ts';
 import type { Shape } from '../feature-store.ts';
-import type { Grid } from '../features.ts';
-import {
-  AUGMENT_SIDE,
-  AUGMENTED_IMAGES,
-  augmentedGrids,
-  augmentedRows,
-  colourCue,
-  regionColours,
-  type RegionColour,
-} from '../heads/seg-augment.ts';
 import type { RowPredictions } from '../sweep.ts';
 import { packSample } from './classification.ts';
 import { SegmentationQuality } from '../quality/segmentation.ts';
@@ -34,28 +26,11 @@ import type { RegionHead, SweepState, TaskFactory, TrainerTask, TrainerView } fr
 import { segmentationExport } from './segmentation-export.ts';
 import { onBackground } from '../../common/image-background.ts';
 import { refineMap } from '../../common/seg/refine.ts';
-import {
-  COLOUR_VIEWS,
-  CROP_SIDE,
-  CROP_VIEWS,
-  fitCropHead,
-  labelledCrops,
-  MIN_REGION_FRACTION,
-  cropHeadNamer,
-  nameRegions,
-  regionsOf,
-  REGION_CROP,
-  type CropSample,
-  type LogRegCropHead,
-  type RegionNamer,
-} from '../heads/seg-regions.ts';
+import { regionsOf } from '../heads/seg-regions.ts';
+import { SegmentationRegions } from './segmentation-regions.ts';
 
-/** labelled images (the lowest ids of the train split) whose regions' colours decide whether colour is a cue */
-const COLOUR_SAMPLE = 50;
 /** a stored mask covering this share of the image is taken as it is (else it is scribbles, spread first) */
 const DENSE_MASK = 0.9;
-/** the longest side images are decoded at to find and crop their regions */
-const REGION_SIDE = 640;
 /** time the patch head's fit may take after a change: a fit that needs longer publishes what it has (the
  *  focused map a second or two after a label) and the loop fits on from there at once, warm, to the end */
 export const LIVE_FIT_MS = 1200;
@@ -78,24 +53,14 @@ export class SegmentationTask implements TrainerTask {
   readonly labels = new Map<number, { key: string; labels: Int32Array }>();
   /** evaluation, likely label errors and hints, after each publish */
   readonly quality: SegmentationQuality;
-  /** the crop head: names each predicted shape region from the pooled embedding of its silhouette's crop */
-  private cropHead: LogRegCropHead | null = null;
-  /** the labelled crops per annotated image, keyed by what they were derived from */
-  private readonly crops = new Map<number, { key: string; samples: CropSample[] }>();
-  /** the patch grids of each augmented image's copies (AUGMENTS), embedded once */
-  private readonly augmented = new Map<number, Grid[]>();
-  /** the labelled regions' mean colours per annotated image, keyed by what they were derived from */
-  private readonly colours = new Map<number, { key: string; regions: RegionColour[] }>();
-  /** whether colour told the labelled classes apart at the last fit (then no colour-swapped copies or views) */
-  private colourCue = { agreement: 1, cue: true };
+  /** the colour reading, the copies and the crop head that names each predicted shape region */
+  readonly regions = new SegmentationRegions(this);
   /** the last fit stopped at LIVE_FIT_MS before converging: the loop fits on (warm) at once */
   private pending = false;
   /** an annotation changed since the last fit (the next one is bounded by LIVE_FIT_MS) */
   private changed = true;
-  /** what the crop head was fitted from (image ids, their crops' keys), to refit it only when that changes */
-  private cropKey = '';
 
-  constructor(private v: TrainerView) {
+  constructor(readonly v: TrainerView) {
     this.quality = new SegmentationQuality(this, v);
   }
 
@@ -110,22 +75,17 @@ export class SegmentationTask implements TrainerTask {
   }
   reset() {
     this.head = null;
-    this.cropHead = null;
-    this.cropKey = '';
     this.pending = false;
     this.changed = true;
     this.ids = [];
     this.labels.clear();
-    this.crops.clear();
-    this.augmented.clear();
-    this.colours.clear();
+    this.regions.reset();
     this.quality.reset();
   }
   annotationChanged(imageId: number) {
     this.changed = true;
     this.labels.delete(imageId);
-    this.crops.delete(imageId);
-    this.colours.delete(imageId);
+    this.regions.forget(imageId);
     this.quality.forget(imageId);
   }
   labelledCount() {
@@ -134,7 +94,7 @@ export class SegmentationTask implements TrainerTask {
     return n;
   }
 
-  private async fetchMask(id: number): Promise<Uint8Array | null> {
+  async fetchMask(id: number): Promise<Uint8Array | null> {
     const r = await fetch(`${this.v.io.httpBase}/images/${id}/mask`, { headers: this.v.io.httpHeaders });
     if (r.status === 404) return null;
     if (!r.ok) throw new Error(`mask of image ${id}: HTTP ${r.status}`);
@@ -202,27 +162,11 @@ export class SegmentationTask implements TrainerTask {
     for (const im of train) for (const x of im.labels) if (x !== IGNORE) present.add(x);
     if (present.size < 2) return null;
     const d = train[0].features.length / train[0].labels.length;
-    this.colourCue = colourCue(
-      (
-        await Promise.all(
-          [...train]
-            .sort((a, b) => a.id - b.id)
-            .slice(0, COLOUR_SAMPLE)
-            .map((t) =>
-              this.regionColours(t.id).catch((e) => {
-                this.v.io.log(`colours of image ${t.id} skipped: ${(e as Error).message}`);
-                return [];
-              }),
-            ),
-        )
-      ).flat(),
-    );
-    const copies = this.colourCue.cue
-      ? []
-      : await this.augmentedRows(train).catch((e) => {
-          this.v.io.log(`augmented copies skipped: ${(e as Error).message}`);
-          return [];
-        });
+    await this.regions.readColours(train.map((t) => t.id));
+    const copies = await this.regions.copies(train).catch((e) => {
+      this.v.io.log(`augmented copies skipped: ${(e as Error).message}`);
+      return [];
+    });
     const t0 = performance.now();
     // a fit after a change is bounded, so the focused map shows the label soon; the fit that goes on from it
     // runs to the end (one restart costs fewer iterations than many)
@@ -237,122 +181,23 @@ export class SegmentationTask implements TrainerTask {
     this.loss = r.loss;
     this.pending = !r.converged;
     const t1 = performance.now();
-    this.cropHead = await this.fitCrops(train.map((t) => t.id)).catch((e) => {
-      this.v.io.log(`crop head skipped: ${(e as Error).message}`);
-      return null;
-    });
+    const cropHead = await this.regions.fit(train.map((t) => t.id));
     const ms = (a: number, b: number) => `${(b - a).toFixed(0)} ms`;
-    const crops = this.cropHead
-      ? `; crop head on ${this.cropHead.regions} regions (${ms(t1, performance.now())}; patch head ${ms(t0, t1)})`
+    const crops = cropHead
+      ? `; crop head on ${cropHead.regions} regions (${ms(t1, performance.now())}; patch head ${ms(t0, t1)})`
       : '';
-    const agree = `colour agrees with the class for ${(this.colourCue.agreement * 100).toFixed(0)} % of labelled regions`;
-    const aug = this.colourCue.cue ? ` (${agree}: colour kept)` : ` (+${copies.length} augmented copies; ${agree})`;
+    const cue = this.regions.colourCue,
+      agree = `colour agrees with the class for ${(cue.agreement * 100).toFixed(0)} % of labelled regions`;
+    const aug = cue.cue ? ` (${agree}: colour kept)` : ` (+${copies.length} augmented copies; ${agree})`;
     const more = this.pending ? ' (not converged: fitting on)' : '';
     return `${train.length} labelled images${aug}, ${present.size} classes seen, ${r.iterations} iterations${more}, loss ${r.loss.toFixed(4)}${crops}`;
-  }
-
-  /** The augmented copies (AUGMENTS) of up to AUGMENTED_IMAGES train images, as rows for the patch head: each
-   *  copy's grid, embedded once with the loop's backbone, with the image's patch labels (mirrored for a mirror
-   *  image). None without an image embedder. */
-  private async augmentedRows(train: (SegImage & { id: number })[]): Promise<SegImage[]> {
-    const embed = this.v.embedImages?.bind(this.v);
-    if (!embed) return [];
-    const out: SegImage[] = [];
-    for (const t of [...train].sort((a, b) => a.id - b.id).slice(0, AUGMENTED_IMAGES)) {
-      const img = this.v.images.get(t.id),
-        g = img && this.v.cache?.getGrid(img);
-      if (!img || !g) continue;
-      let grids = this.augmented.get(t.id);
-      if (!grids) {
-        const f = Math.min(1, AUGMENT_SIDE / Math.max(img.width, img.height)),
-          W = Math.max(1, Math.round(img.width * f)),
-          H = Math.max(1, Math.round(img.height * f));
-        grids = await augmentedGrids(await this.pixels(t.id, W, H), W, H, embed);
-        this.augmented.set(t.id, grids);
-      }
-      out.push(...augmentedRows(grids, t.labels, g.h, g.w));
-    }
-    return out;
-  }
-
-  /** The crop head, from the labelled regions (each class's connected regions of the stored masks) of the
-   *  train images; null without a crop embedder, when the first class is not the background, or with
-   *  fewer than two shape classes labelled. Crops are embedded once per annotation version. */
-  private async fitCrops(ids: number[]): Promise<LogRegCropHead | null> {
-    const embed = this.v.embedCrops?.bind(this.v);
-    if (!embed || this.v.classes[0]?.name.toLowerCase() !== 'background') return null;
-    const samples: CropSample[] = [],
-      keys: string[] = [];
-    const index = new Map(this.ids.map((id, i) => [id, i]));
-    for (const id of ids) {
-      const a = this.v.ann.get(id),
-        img = this.v.images.get(id);
-      if (!a || !img || !a.hasMask) continue;
-      const views = this.colourCue.cue ? COLOUR_VIEWS : CROP_VIEWS,
-        key = `${a.updatedAt}:${this.ids.join(',')}:${views}`;
-      let hit = this.crops.get(id);
-      if (hit?.key !== key) {
-        const raw = await this.fetchMask(id);
-        let got: CropSample[] = [];
-        if (raw && raw.length === img.width * img.height) {
-          const lut = new Uint8Array(256); // class id → index + 1 (0 stays unlabelled)
-          for (const [cid, i] of index) lut[cid] = i + 1;
-          const m = Uint8Array.from(raw, (v) => lut[v]);
-          const rgb = await this.pixels(id, img.width, img.height);
-          got = await labelledCrops(
-            this.labelledMap(id, m, img.width, img.height, rgb),
-            img.width,
-            img.height,
-            rgb,
-            embed,
-            { ...REGION_CROP, side: CROP_SIDE },
-            { background: 1, ignore: 0, offset: 1, views },
-          );
-        }
-        hit = { key, samples: got };
-        this.crops.set(id, hit);
-      }
-      samples.push(...hit.samples);
-      keys.push(`${id}:${key}`);
-    }
-    const key = keys.join(' ');
-    if (key === this.cropKey && this.cropHead) return this.cropHead;
-    const head = fitCropHead(samples, this.ids.length, { colour: this.colourCue.cue });
-    this.cropKey = head ? key : '';
-    return head;
-  }
-
-  /** The mean colour of each labelled region (strokes or painted regions, background included) of an annotated
-   *  image, cached until its annotation changes. */
-  private async regionColours(id: number): Promise<RegionColour[]> {
-    const a = this.v.ann.get(id),
-      img = this.v.images.get(id);
-    if (!a || !img || !a.hasMask) return [];
-    const key = `${a.updatedAt}:${this.ids.join(',')}`;
-    const hit = this.colours.get(id);
-    if (hit?.key === key) return hit.regions;
-    const raw = await this.fetchMask(id);
-    let regions: RegionColour[] = [];
-    if (raw && raw.length === img.width * img.height) {
-      const lut = new Uint8Array(256); // class id → index + 1 (0 stays unlabelled)
-      this.ids.forEach((cid, i) => (lut[cid] = i + 1));
-      regions = regionColours(
-        Uint8Array.from(raw, (v) => lut[v]),
-        img.width,
-        img.height,
-        await this.pixels(id, img.width, img.height),
-        { ignore: 0, minArea: Math.max(1, Math.round(MIN_REGION_FRACTION * img.width * img.height)) },
-      );
-    }
-    this.colours.set(id, { key, regions });
-    return regions;
   }
 
   /** The labelled regions of an annotated image (class index + 1 per pixel, 0 = none): its mask where it
    *  covers the image (an accepted or painted-out mask); scribbles are spread to their shapes as Enter would
    *  (the head's map refined with the strokes as hints), keeping only the regions a stroke of their own
    *  class touches. */
-  private labelledMap(id: number, m: Uint8Array, W: number, H: number, rgb: Uint8Array): Uint8Array {
+  labelledMap(id: number, m: Uint8Array, W: number, H: number, rgb: Uint8Array): Uint8Array {
     let painted = 0;
     for (const v of m) if (v) painted++;
     const img = this.v.images.get(id),
@@ -377,7 +222,7 @@ export class SegmentationTask implements TrainerTask {
   }
 
   /** An image's pixels (RGB, upright, on the shared background) at w × h. */
-  private async pixels(id: number, w: number, h: number): Promise<Uint8Array> {
+  async pixels(id: number, w: number, h: number): Promise<Uint8Array> {
     const src = await this.v.readImage(id);
     const buf = await onBackground(sharp(src, { autoOrient: true }))
       .resize(w, h, { fit: 'fill' })
@@ -387,50 +232,12 @@ export class SegmentationTask implements TrainerTask {
     return new Uint8Array(buf);
   }
 
-  /** The full predictions with each shape region of the refined map named by the crop head (what the app
-   *  shows and accepts); only the maps that changed come back. */
-  /** What names the shape regions of a predicted map: the crop head with the loop's crop embedder; null
-   *  without either (then the patch head's classes stand). */
-  regionNamer(): RegionNamer | null {
-    const head = this.cropHead,
-      embed = this.v.embedCrops?.bind(this.v);
-    return head && embed
-      ? cropHeadNamer(head, embed, { crop: { ...REGION_CROP, side: CROP_SIDE }, minFraction: MIN_REGION_FRACTION })
-      : null;
-  }
-
   regionHead(): RegionHead | null {
-    const h = this.cropHead;
-    if (!h) return null;
-    const fill = REGION_CROP.fill ?? [0, 0, 0];
-    return {
-      model: h.model,
-      classIds: h.classes.map((c) => this.ids[c]),
-      crop: { margin: REGION_CROP.margin, fill: [fill[0], fill[1], fill[2]], side: CROP_SIDE },
-      minFraction: MIN_REGION_FRACTION,
-      guideSide: REGION_SIDE,
-    };
+    return this.regions.exported();
   }
 
-  async refinePredictions(items: SegmentationPrediction[]): Promise<SegmentationPrediction[]> {
-    const namer = this.regionNamer();
-    if (!namer) return [];
-    const head = this.cropHead;
-    const out: SegmentationPrediction[] = [];
-    for (const p of items) {
-      const img = this.v.images.get(p.imageId);
-      if (!img || !p.map) continue;
-      const C = p.classIds.length,
-        map = new Uint8Array(Buffer.from(p.map, 'base64'));
-      const f = Math.min(1, REGION_SIDE / Math.max(img.width, img.height)),
-        W = Math.max(1, Math.round(img.width * f)),
-        H = Math.max(1, Math.round(img.height * f));
-      const guide = { data: await this.pixels(img.id, W, H), width: W, height: H, channels: 3 as const };
-      const refined = refineMap(map, C, p.height, p.width, guide).idx;
-      const named = await nameRegions(map, C, p.height, p.width, refined, guide, namer);
-      if (named.regions && this.cropHead === head) out.push({ ...p, map: Buffer.from(named.map).toString('base64') });
-    }
-    return out;
+  refinePredictions(items: SegmentationPrediction[]): Promise<SegmentationPrediction[]> {
+    return this.regions.name(items);
   }
 
   predict(imgs: ImageRef[]): SegmentationPrediction[] {

@@ -32,8 +32,11 @@ import { SegmentationRegions } from './segmentation-regions.ts';
 /** a stored mask covering this share of the image is taken as it is (else it is scribbles, spread first) */
 const DENSE_MASK = 0.9;
 /** time the patch head's fit may take after a change: a fit that needs longer publishes what it has (the
- *  focused map a second or two after a label) and the loop fits on from there at once, warm, to the end */
+ *  focused map a second or two after a label) and the loop fits on from there at once, warm */
 export const LIVE_FIT_MS = 1200;
+/** time each further step of that fit may take (fewer restarts than LIVE_FIT_MS steps; a new label waits at most
+ *  this long before its own step) */
+export const CONTINUED_FIT_MS = 4000;
 
 interface GridLike {
   data: Float32Array;
@@ -168,14 +171,14 @@ export class SegmentationTask implements TrainerTask {
       return [];
     });
     const t0 = performance.now();
-    // a fit after a change is bounded, so the focused map shows the label soon; the fit that goes on from it
-    // runs to the end (one restart costs fewer iterations than many)
-    const bounded = this.changed || !extends_;
+    // a fit after a change is bounded tightly, so the focused map shows the label soon; the fit that goes on from
+    // it in longer steps (a step holds the loop, and a label that arrives meanwhile waits for it)
+    const first = this.changed || !extends_;
     this.changed = false;
     const r = fitSegmentation([...train, ...copies], d, classIds.length, {
       warm: extends_ ? prev : null,
       seed: 0,
-      maxMs: bounded ? LIVE_FIT_MS : undefined,
+      maxMs: first ? LIVE_FIT_MS : CONTINUED_FIT_MS,
     });
     this.head = r.model;
     this.loss = r.loss;

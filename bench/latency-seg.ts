@@ -3,13 +3,13 @@
 // socket focuses an unlabelled one, and time the PUT until that image's map from the new model arrives (the patch
 // head's map), and until its second frame (each shape region named by the crop head) arrives. p50/p95 over the
 // repeats; a repeat whose map has no shape region to name has no second frame and is counted apart.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createDemoSession, demoMaskPng } from '../scripts/make-demo.ts';
 import { startServer } from '../server/serve.ts';
 import { browserPeer, trainerFor } from '../tests/helpers/peers.ts';
-import { benchScript, isMain, median, percentile, round } from './util.ts';
+import { benchScript, isMain, median, percentile, round, withLiveTrainer } from './util.ts';
 
 export async function benchLatencySeg(
   o: {
@@ -54,7 +54,7 @@ export async function benchLatencySeg(
   };
   const trainer = trainerFor(sessionsDir, 'seg', srv.url, backbone);
   const br = await browserPeer(srv.url);
-  try {
+  return withLiveTrainer({ root, srv, trainer, br }, async () => {
     const t0 = performance.now();
     await br.waitFor(
       (f) => f.type === 'trainer' && f.status?.embedded === n && ['idle', 'ready'].includes(f.status.phase),
@@ -112,14 +112,7 @@ export async function benchLatencySeg(
       /** repeats whose map had no shape region to name (no second frame) */
       unnamed,
     };
-  } catch (e) {
-    throw new Error(`${(e as Error).message}; trainer output:\n${trainer.out().slice(-2500)}`);
-  } finally {
-    br.close();
-    await trainer.stop();
-    await srv.close();
-    rmSync(root, { recursive: true, force: true });
-  }
+  });
 }
 
 if (isMain(import.meta.url)) {

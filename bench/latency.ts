@@ -1,7 +1,7 @@
 // Label → prediction latency: on an N-image session (default 10k) fully embedded by the real trainer
 // (tiny backbone, child process), label an image while a browser socket focuses the next one, and time
 // the PUT until that image's prediction from the new model arrives. p50/p95 over the repeats.
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
@@ -9,7 +9,7 @@ import { closeSession, openSession } from '../server/session.ts';
 import { importInto } from '../server/import/import.ts';
 import { startServer } from '../server/serve.ts';
 import { browserPeer, trainerFor } from '../tests/helpers/peers.ts';
-import { benchScript, isMain, median, percentile, round } from './util.ts';
+import { benchScript, isMain, median, percentile, round, withLiveTrainer } from './util.ts';
 
 const HUES = [
   [220, 40, 40],
@@ -70,7 +70,7 @@ export async function benchLatency(
   for (let c = 0; c < 4; c++) cls.push((await api('POST', '/api/classes', { name: `c${c}` })).class.id);
   const trainer = trainerFor(sessionsDir, 'lat', srv.url);
   const br = await browserPeer(srv.url);
-  try {
+  return withLiveTrainer({ root, srv, trainer, br }, async () => {
     const t0 = performance.now();
     await br.waitFor(
       (f) => f.type === 'trainer' && f.status?.embedded === n && ['idle', 'ready'].includes(f.status.phase),
@@ -111,15 +111,7 @@ export async function benchLatency(
       p95ms: round(percentile(times, 95)),
       maxMs: round(Math.max(...times)),
     };
-  } catch (e) {
-    // what the trainer said is what explains a missing frame
-    throw new Error(`${(e as Error).message}; trainer output:\n${trainer.out().slice(-2500)}`);
-  } finally {
-    br.close();
-    await trainer.stop();
-    await srv.close();
-    rmSync(root, { recursive: true, force: true });
-  }
+  });
 }
 
 if (isMain(import.meta.url)) {

@@ -1,6 +1,6 @@
 // Shared benchmark helpers: percentiles, machine description, synthetic session rows, a child server.
 import os from 'node:os';
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { Command } from 'commander';
@@ -110,4 +110,27 @@ export function isMain(url: string): boolean {
     !!process.argv[1] &&
     url === new URL(`file://${process.argv[1].startsWith('/') ? '' : process.cwd() + '/'}${process.argv[1]}`).href
   );
+}
+
+/** Runs a benchmark against a live server and trainer: a failure says what the trainer printed last (what
+ *  explains a missing frame); afterwards the socket peer, the trainer and the server stop and `root` goes. */
+export async function withLiveTrainer<T>(
+  p: {
+    root: string;
+    srv: { close(): Promise<void> };
+    trainer: { out(): string; stop(): Promise<void> };
+    br: { close(): void };
+  },
+  run: () => Promise<T>,
+): Promise<T> {
+  try {
+    return await run();
+  } catch (e) {
+    throw new Error(`${(e as Error).message}; trainer output:\n${p.trainer.out().slice(-2500)}`);
+  } finally {
+    p.br.close();
+    await p.trainer.stop();
+    await p.srv.close();
+    rmSync(p.root, { recursive: true, force: true });
+  }
 }

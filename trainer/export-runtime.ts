@@ -99,21 +99,33 @@ export async function releaseExported(m: ExportedModel): Promise<void> {
   await m.regions?.session.release();
 }
 
+/** crops per run of the region model */
+const REGION_BATCH = 16;
+
 /** The region model's class probabilities [K] for each RGB crop [side, side, 3], prepared as the trainer embeds
- *  a crop (encoded, then resized to the backbone's classification input). */
+ *  a crop (encoded, then resized to the backbone's classification input); REGION_BATCH crops per run. */
 export async function runRegions(m: ExportedModel, crops: Uint8Array[], side: number): Promise<Float32Array[]> {
   const r = m.regions;
   if (!r) throw new Error(`${m.dir} has no region model`);
   const out: Float32Array[] = [];
-  for (const px of crops) {
-    const png = await sharp(px, { raw: { width: side, height: side, channels: 3 } })
-      .png()
-      .toBuffer();
-    const img = await preparePixels(png, 'pooled', m.spec);
+  for (let s = 0; s < crops.length; s += REGION_BATCH) {
+    const imgs = await Promise.all(
+      crops.slice(s, s + REGION_BATCH).map(async (px) => {
+        const png = await sharp(px, { raw: { width: side, height: side, channels: 3 } })
+          .png()
+          .toBuffer();
+        return preparePixels(png, 'pooled', m.spec);
+      }),
+    );
+    const n = imgs[0].data.length,
+      batch = new Float32Array(n * imgs.length);
+    imgs.forEach((img, i) => batch.set(img.data, i * n));
     const res = await r.session.run({
-      pixel_values: new ort.Tensor('float32', img.data, [1, 3, img.height, img.width]),
+      pixel_values: new ort.Tensor('float32', batch, [imgs.length, 3, imgs[0].height, imgs[0].width]),
     });
-    out.push(Float32Array.from(res.probs.data as Float32Array));
+    const probs = res.probs.data as Float32Array,
+      K = probs.length / imgs.length;
+    for (let i = 0; i < imgs.length; i++) out.push(probs.slice(i * K, i * K + K));
   }
   return out;
 }

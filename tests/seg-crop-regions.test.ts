@@ -126,14 +126,15 @@ describe('the crop head names regions the patch head cannot tell apart', () => {
     const samples = (
       await Promise.all(labelled.map((m) => labelledCrops(m, W, H, rgbOf(m), embed, crop, { minFraction: 0 })))
     ).flat();
-    // each region in CROP_VIEWS views
+    // each region in CROP_VIEWS views, the background of each scene too (its one flat colour: no smaller parts)
     expect(samples.map((s) => s.cls).sort()).toEqual([
+      ...new Array(2 * CROP_VIEWS).fill(0),
       ...new Array(2 * CROP_VIEWS).fill(1),
       ...new Array(2 * CROP_VIEWS).fill(2),
     ]);
     const head = fitCropHead(samples, C)!;
-    expect(head.classes).toEqual([1, 2]);
-    expect(head.regions).toBe(4);
+    expect(head.classes).toEqual([0, 1, 2]);
+    expect(head.regions).toBe(6);
 
     // the scene to predict: a triangle top left, a square bottom right; the patch map says "square" for both
     const truth = scene([

@@ -188,5 +188,5 @@ describe('segmentation loop', () => {
     );
     expect(refined.mean()).toBeGreaterThan(stairs.mean());
     br.close();
-  });
+  }, 150_000); // each of ~90 images focused in turn has its regions and background parts named by their crops
 });

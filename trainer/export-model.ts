@@ -14,6 +14,7 @@ import { validate } from './export-validate.ts';
 import { REGIONS_ONNX, type ExportOptions, type RegionsFile, type ValidationReport } from './export-runtime.ts';
 
 export {
+  exportedRegions,
   loadExported,
   releaseExported,
   runExported,

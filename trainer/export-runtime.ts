@@ -6,6 +6,7 @@ import * as ort from 'onnxruntime-node';
 import sharp from 'sharp';
 import type { Prediction, Task } from '../common/protocol.ts';
 import { TASKS } from './tasks/index.ts';
+import type { ExportedRegions } from './tasks/exported.ts';
 import { preparePixels, type PixelSpec } from './preprocess.ts';
 
 export interface HeadFile {
@@ -128,6 +129,23 @@ export async function runRegions(m: ExportedModel, crops: Uint8Array[], side: nu
     for (let i = 0; i < imgs.length; i++) out.push(probs.slice(i * K, i * K + K));
   }
   return out;
+}
+
+/** The export's region model as a region namer (its columns' class ids as the map's class indices). */
+export function exportedRegions(m: ExportedModel): ExportedRegions | undefined {
+  const r = m.regions;
+  if (!r) return undefined;
+  const classes = r.classIds.map((id) => m.labels.findIndex((l) => l.id === id));
+  if (classes.some((c) => c < 0)) throw new Error(`${m.dir}: the region model names a class labels.json lacks`);
+  return {
+    namer: {
+      classes,
+      probs: (crops, side) => runRegions(m, crops, side),
+      crop: r.crop,
+      minFraction: r.minFraction,
+    },
+    guideSide: r.guideSide,
+  };
 }
 
 /** Runs one image through an exported model: probs [C] (classification) or [C, h, w] with its grid size. */

@@ -4,8 +4,7 @@
 // {"file","error"} and the run goes on. CSV instead when --out ends in .csv.
 import fs from 'node:fs';
 import path from 'node:path';
-import { loadExported, releaseExported, runExported, runRegions, type ExportedModel } from './export-model.ts';
-import type { RegionNamer } from './heads/seg-regions.ts';
+import { exportedRegions, loadExported, releaseExported, runExported, type ExportedModel } from './export-model.ts';
 import { TASKS } from './tasks/index.ts';
 import type { PredictRow } from './tasks/exported.ts';
 
@@ -39,28 +38,18 @@ function* walk(p: string): Generator<string> {
   }
 }
 
-/** The export's region model as a region namer (its columns' class ids as the map's class indices). */
-function regionsOf(m: ExportedModel): { namer: RegionNamer; guideSide: number } | undefined {
-  const r = m.regions;
-  if (!r) return undefined;
-  const classes = r.classIds.map((id) => m.labels.findIndex((l) => l.id === id));
-  if (classes.some((c) => c < 0)) throw new Error(`${m.dir}: the region model names a class labels.json lacks`);
-  return {
-    namer: {
-      classes,
-      probs: (crops, side) => runRegions(m, crops, side),
-      crop: r.crop,
-      minFraction: r.minFraction,
-    },
-    guideSide: r.guideSide,
-  };
-}
-
 async function predictOne(m: ExportedModel, file: string, masks: string | undefined): Promise<PredictRow> {
   try {
     const buf = fs.readFileSync(file);
     const r = await runExported(m, buf);
-    return await TASKS[m.task].exported.row({ file, buf, out: r, labels: m.labels, masks, regions: regionsOf(m) });
+    return await TASKS[m.task].exported.row({
+      file,
+      buf,
+      out: r,
+      labels: m.labels,
+      masks,
+      regions: exportedRegions(m),
+    });
   } catch (e) {
     return { file, error: (e as Error).message.split('\n')[0] };
   }

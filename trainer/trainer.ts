@@ -5,7 +5,15 @@
 import { existsSync } from 'node:fs';
 import sharp from 'sharp';
 import { basename, dirname, join } from 'node:path';
-import type { AnnotationMsg, ClassMsg, ImageRef, ServerToTrainer, Task, TrainerStatus } from '../common/protocol.ts';
+import type {
+  AnnotationMsg,
+  ClassMsg,
+  ImageRef,
+  Prediction,
+  ServerToTrainer,
+  Task,
+  TrainerStatus,
+} from '../common/protocol.ts';
 import { EmbedQueue } from './embed-queue.ts';
 import { FeatureCache, type Grid } from './features.ts';
 import { shareFeatures } from './feature-share.ts';
@@ -31,6 +39,8 @@ export interface TrainerOptions {
 const SWEEP_BYTES = 2 << 20;
 /** full predictions sent after each refit for `hilt export --format onnx` to validate against */
 const VALIDATION_SAMPLE = 32;
+/** final full predictions kept to send again when a browser looks at an image once more */
+const FINAL_KEPT = 256;
 
 export class Trainer implements TrainerView {
   task: Task | null = null;
@@ -302,10 +312,11 @@ export class Trainer implements TrainerView {
           this.timer = setTimeout(() => this.kick(), Math.max(1, this.debounceMs - (Date.now() - this.lastChange)));
           break;
         }
-        // a lap waiting for its gap publishes when it ends; ready = the newest lists are out
+        // a lap waiting for its gap publishes when it ends; ready = the newest lists and named maps are out
         if (this.sweep.lapDue) break;
         if (this.publisher.stale) this.publisher.request();
-        if (this.publisher.settled) this.status(this.shownVersion ? 'ready' : 'idle', this.idleMessage());
+        if (this.publisher.settled && !this.naming)
+          this.status(this.shownVersion ? 'ready' : 'idle', this.idleMessage());
         break;
       }
     } catch (e) {
@@ -365,6 +376,11 @@ export class Trainer implements TrainerView {
 
   /** set by close(): no more crop embeddings (the embedder is disposed next) */
   private closed = false;
+  /** the final full predictions sent of the model `finalOf` (the newest FINAL_KEPT), by image */
+  private finalSent = new Map<number, Prediction>();
+  private finalOf: { impl: TrainerTask | null; version: number } = { impl: null, version: -1 };
+  /** second passes (regions named) in flight: the loop is not ready before they are out */
+  private naming = 0;
 
   async embedCrops(crops: Uint8Array[], side: number): Promise<Float32Array[]> {
     const res = await this.embedSources(
@@ -478,28 +494,57 @@ export class Trainer implements TrainerView {
   predictFocused(id: number): Promise<void> {
     const img = this.images.get(id);
     if (!img || !this.cache || !this.isEmbedded(img)) return Promise.resolve();
-    return this.sendFull([img]);
+    return this.sendFull([img], { again: true });
   }
 
   /** Full predictions of these images now; resolves once their second pass (segmentation: regions named) is
-   *  sent or dropped. */
-  sendFull(imgs: ImageRef[]): Promise<void> {
-    const items = this.impl?.predict(imgs) ?? [];
-    if (!items.length) return Promise.resolve();
-    this.io.send({ type: 'predictions', modelVersion: this.version, items });
-    for (const p of items) this.sweep.sentFull(p.imageId, p.classId, p.uncertainty);
-    // segmentation: the same maps with each region named by its crop, a moment later
+   *  sent or dropped. An image whose final prediction of this model is out already is skipped (sending its first
+   *  pass again would replace its named map with the unnamed one until the second pass is back) or, with
+   *  `again` (a browser looks at it), gets that final prediction again at once. */
+  sendFull(imgs: ImageRef[], o: { again?: boolean } = {}): Promise<void> {
     const impl = this.impl,
       version = this.version;
-    if (!impl?.refinePredictions) return Promise.resolve();
+    if (this.finalOf.impl !== impl || this.finalOf.version !== version) {
+      this.finalOf = { impl, version };
+      this.finalSent.clear();
+    }
+    const done = imgs.flatMap((i) => this.finalSent.get(i.id) ?? []);
+    if (done.length && o.again) this.io.send({ type: 'predictions', modelVersion: version, items: done });
+    const items = impl?.predict(imgs.filter((i) => !this.finalSent.has(i.id))) ?? [];
+    if (!items.length) return Promise.resolve();
+    this.io.send({ type: 'predictions', modelVersion: version, items });
+    for (const p of items) this.sweep.sentFull(p.imageId, p.classId, p.uncertainty);
+    const final = (named: Prediction[]) => {
+      if (this.finalOf.impl !== impl || this.finalOf.version !== version) return;
+      const byId = new Map(named.map((p) => [p.imageId, p]));
+      for (const p of items) {
+        this.finalSent.delete(p.imageId);
+        this.finalSent.set(p.imageId, byId.get(p.imageId) ?? p);
+      }
+      for (const id of this.finalSent.keys()) {
+        if (this.finalSent.size <= FINAL_KEPT) break;
+        this.finalSent.delete(id);
+      }
+    };
+    // segmentation: the same maps with each region named by its crop, a moment later
+    if (!impl?.refinePredictions) {
+      final([]);
+      return Promise.resolve();
+    }
+    this.naming++;
     return impl
       .refinePredictions(items)
       .then((named) => {
-        if (named.length && this.impl === impl && this.version === version)
-          this.io.send({ type: 'predictions', modelVersion: version, items: named });
+        if (this.impl !== impl || this.version !== version) return;
+        if (named.length) this.io.send({ type: 'predictions', modelVersion: version, items: named });
+        final(named);
       })
       .catch((e) => {
         if (!this.closed) this.io.log(`naming regions failed: ${(e as Error).message}`);
+      })
+      .finally(() => {
+        this.naming--;
+        if (!this.naming && !this.closed) this.kick();
       });
   }
 

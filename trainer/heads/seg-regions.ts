@@ -4,6 +4,7 @@
 // embeds the crops (trainer/tasks/segmentation.ts with the loop's backbone, bench/seg-few.ts).
 
 import { fitLogReg, predictProba, type LogRegModel } from './logreg.ts';
+import { colourParts, colourSplit } from './seg-colour.ts';
 
 export interface Region {
   /** pixel indices (y * W + x) */
@@ -201,8 +202,9 @@ export interface CropSample {
 export const MIN_REGIONS_PER_CLASS = 1;
 
 /** The crop classifier: a softmax head on pooled crop embeddings over the shape classes (indices 1..C-1 of the
- *  segmentation head; index 0 is background and never a region's class). Null while fewer than two shape
- *  classes have MIN_REGIONS_PER_CLASS labelled regions. */
+ *  segmentation head) and, where labelled background was cropped too, the background (index 0): a region it
+ *  names background is no shape. Null while fewer than two shape classes have MIN_REGIONS_PER_CLASS labelled
+ *  regions. */
 export interface LogRegCropHead {
   model: LogRegModel;
   /** segmentation class index of each column */
@@ -221,12 +223,10 @@ export function fitCropHead(
   const views = o.colour ? COLOUR_VIEWS : CROP_VIEWS,
     samples = all.filter((s) => s.view < views);
   const count = new Map<number, number>();
-  for (const s of samples) if (s.cls > 0 && s.cls < C) count.set(s.cls, (count.get(s.cls) ?? 0) + 1);
-  const classes = [...count.entries()]
-    .filter(([, n]) => n >= MIN_REGIONS_PER_CLASS)
-    .map(([c]) => c)
-    .sort((a, b) => a - b);
-  if (classes.length < 2) return null;
+  for (const s of samples) if (s.cls >= 0 && s.cls < C) count.set(s.cls, (count.get(s.cls) ?? 0) + 1);
+  const shapes = [...count.entries()].filter(([c, n]) => c > 0 && n >= MIN_REGIONS_PER_CLASS).map(([c]) => c);
+  if (shapes.length < 2) return null;
+  const classes = [...(count.has(0) ? [0] : []), ...shapes.sort((a, b) => a - b)];
   const index = new Map(classes.map((c, i) => [c, i]));
   const use = samples.filter((s) => index.has(s.cls));
   const d = use[0].feature.length,
@@ -284,7 +284,9 @@ export function pickClasses(
 
 /** Give each region's class to the patches of a quantised [C, gh, gw] map (in place) that the region covers
  *  most (of the region pixels in the patch): the patch's non-background probability all goes to that class,
- *  its background probability stays, so the refined outline stays the map's. Returns the map. */
+ *  its background probability stays, so the refined outline stays the map's. A region named background
+ *  (class 0), and every region with `whole`, takes only the patches it covers at least half of, and all their
+ *  probability. Returns the map. */
 export function relabelGrid(
   map: Uint8Array,
   C: number,
@@ -294,11 +296,13 @@ export function relabelGrid(
   H: number,
   regions: Region[],
   classes: number[],
+  o: { whole?: boolean } = {},
 ): Uint8Array {
   const n = gh * gw,
     best = new Int32Array(n).fill(-1),
     bestCount = new Int32Array(n),
-    count = new Int32Array(n);
+    count = new Int32Array(n),
+    half = (W * H) / n / 2;
   regions.forEach((r, k) => {
     const touched: number[] = [];
     for (const p of r.pixels) {
@@ -317,8 +321,13 @@ export function relabelGrid(
   });
   for (let q = 0; q < n; q++) {
     if (best[q] < 0) continue;
-    const cls = classes[best[q]],
-      fg = 255 - map[q];
+    const cls = classes[best[q]];
+    if (o.whole || cls === 0) {
+      if (bestCount[q] < half) continue;
+      for (let c = 0; c < C; c++) map[c * n + q] = c === cls ? 255 : 0;
+      continue;
+    }
+    const fg = 255 - map[q];
     for (let c = 1; c < C; c++) map[c * n + q] = c === cls ? fg : 0;
   }
   return map;
@@ -390,8 +399,11 @@ export function cropViews(rgb: Uint8Array, W: number, H: number, r: Region, crop
   return [px, flipCrop(px, S), a, flipCrop(a, S), b, flipCrop(b, S), ...inked];
 }
 
-/** The labelled crops of one class map (`idx`: class index per pixel; `background` and `ignore` are not
- *  regions), the first `views` (CROP_VIEWS) views of each region (cropViews). */
+/** The labelled crops of one class map (`idx`: class index per pixel; `ignore` is not a region), the first
+ *  `views` (CROP_VIEWS) views of each region (cropViews): each shape class's connected regions and, as samples
+ *  of the background (class `background` − `offset`), the background's own connected regions and up to
+ *  `negatives` (NEGATIVE_PARTS) of its connected parts of one colour (colourParts: what a shape region cut
+ *  from a predicted map looks like where it is background). */
 export async function labelledCrops(
   idx: ArrayLike<number>,
   W: number,
@@ -399,15 +411,25 @@ export async function labelledCrops(
   rgb: Uint8Array,
   embed: EmbedCrops,
   crop: CropOptions,
-  o: { background?: number; ignore?: number; offset?: number; minFraction?: number; views?: number } = {},
+  o: {
+    background?: number;
+    ignore?: number;
+    offset?: number;
+    minFraction?: number;
+    views?: number;
+    negatives?: number;
+  } = {},
 ): Promise<CropSample[]> {
-  const views = o.views ?? CROP_VIEWS;
-  const regs = regionsOf(idx, W, H, {
-    by: 'class',
-    background: o.background ?? 0,
-    ignore: o.ignore,
-    minArea: Math.max(1, Math.round((o.minFraction ?? MIN_REGION_FRACTION) * W * H)),
-  });
+  const views = o.views ?? CROP_VIEWS,
+    bg = o.background ?? 0,
+    minArea = Math.max(1, Math.round((o.minFraction ?? MIN_REGION_FRACTION) * W * H));
+  const regs = regionsOf(idx, W, H, { by: 'class', background: -1, ignore: o.ignore, minArea });
+  const negatives = o.negatives ?? NEGATIVE_PARTS;
+  if (negatives > 0) {
+    const px: number[] = [];
+    for (let p = 0; p < W * H; p++) if (idx[p] === bg) px.push(p);
+    regs.push(...colourParts(rgb, W, H, Int32Array.from(px), { ...proposalArea(W, H), max: negatives, cls: bg }));
+  }
   if (!regs.length) return [];
   const f = await embed(
     regs.flatMap((r) => cropViews(rgb, W, H, r, crop).slice(0, views)),
@@ -420,8 +442,39 @@ export async function labelledCrops(
   }));
 }
 
-/** A predicted map [C, gh, gw] (quantised) with each shape region of its refined arg-max (shapeRegions) named
- *  by the crop head (a new map; the input is kept). `refined`: the map's refined arg-max at the guide's size. */
+/** background parts of one colour per labelled image that the crop head learns as background */
+export const NEGATIVE_PARTS = 6;
+/** parts of the predicted background the crop head is asked about per image (PROPOSAL_AREA sized) */
+export const PROPOSALS = 6;
+/** a part of the predicted background becomes the shape class the crop head names at least this surely */
+export const PROPOSAL_CONFIDENCE = 0.8;
+/** the sizes of background parts that are cropped (negatives, proposals), as fractions of the image */
+const PROPOSAL_AREA = { min: 0.004, max: 0.3 };
+const proposalArea = (W: number, H: number) => ({
+  minArea: Math.round(PROPOSAL_AREA.min * W * H),
+  maxArea: Math.round(PROPOSAL_AREA.max * W * H),
+});
+
+/** The class each region's pixels hold most of in `idx`, among the shape classes (1..). */
+function majorityShape(idx: ArrayLike<number>, r: Region): number {
+  const count = new Map<number, number>();
+  for (const p of r.pixels) if (idx[p] !== 0) count.set(idx[p], (count.get(idx[p]) ?? 0) + 1);
+  let best = r.cls,
+    bn = 0;
+  for (const [c, k] of count)
+    if (k > bn) {
+      bn = k;
+      best = c;
+    }
+  return best;
+}
+
+/** A predicted map [C, gh, gw] (quantised) with its regions named by the crop head (a new map; the input is
+ *  kept). `refined`: the map's refined arg-max at the guide's size. The shape regions of `refined`
+ *  (shapeRegions), each split into its parts of clearly different colour (colourSplit), are named by the crop
+ *  head (a region it names background becomes background); where the head knows the background, the parts of
+ *  one colour of `refined`'s background (colourParts) are asked about in the same batch, and those it names a
+ *  shape class at least PROPOSAL_CONFIDENCE surely become that class. `regions`: how many regions were named. */
 export async function nameRegions(
   map: Uint8Array,
   C: number,
@@ -431,15 +484,41 @@ export async function nameRegions(
   guide: { data: Uint8Array; width: number; height: number },
   n: RegionNamer,
 ): Promise<{ map: Uint8Array; regions: number }> {
-  const { width: W, height: H } = guide;
-  const regs = shapeRegions(refined, W, H, Math.max(1, Math.round(n.minFraction * W * H)));
-  if (!regs.length) return { map, regions: 0 };
+  const { width: W, height: H, data: rgb } = guide;
+  const regs = shapeRegions(refined, W, H, Math.max(1, Math.round(n.minFraction * W * H)))
+    .flatMap((r) => colourSplit(rgb, W, H, r))
+    .map((r) => ({ ...r, cls: majorityShape(refined, r) }));
+  let parts: Region[] = [];
+  if (n.classes[0] === 0) {
+    const px: number[] = [];
+    for (let q = 0; q < W * H; q++) if (refined[q] === 0) px.push(q);
+    parts = colourParts(rgb, W, H, Int32Array.from(px), { ...proposalArea(W, H), max: PROPOSALS });
+  }
+  if (!regs.length && !parts.length) return { map, regions: 0 };
   const p = await n.probs(
-    regs.map((r) => cropPixels(guide.data, W, H, r, n.crop)),
+    [...regs, ...parts].map((r) => cropPixels(rgb, W, H, r, n.crop)),
     n.crop.side,
   );
-  const cls = pickClasses(n.classes, p, { own: n.keepUnseen === false ? undefined : regs.map((r) => r.cls) });
-  return { map: relabelGrid(Uint8Array.from(map), C, gh, gw, W, H, regs, cls), regions: regs.length };
+  let out: Uint8Array = Uint8Array.from(map);
+  if (regs.length) {
+    const cls = pickClasses(n.classes, p.slice(0, regs.length), {
+      own: n.keepUnseen === false ? undefined : regs.map((r) => r.cls),
+    });
+    out = relabelGrid(out, C, gh, gw, W, H, regs, cls);
+  }
+  const found: Region[] = [],
+    foundCls: number[] = [];
+  parts.forEach((r, k) => {
+    const q = p[regs.length + k];
+    let best = 0;
+    for (let i = 1; i < n.classes.length; i++) if (q[i] > q[best]) best = i;
+    if (n.classes[best] !== 0 && q[best] >= PROPOSAL_CONFIDENCE) {
+      found.push(r);
+      foundCls.push(n.classes[best]);
+    }
+  });
+  if (found.length) out = relabelGrid(out, C, gh, gw, W, H, found, foundCls, { whole: true });
+  return regs.length || found.length ? { map: out, regions: regs.length + found.length } : { map, regions: 0 };
 }
 
 /** The shape regions of a predicted map: connected foreground (touching shapes of any class together), split

@@ -18,6 +18,13 @@ export interface ExportedOutput {
   w: number;
 }
 
+/** segmentation: what names the shape regions (the export's region model), and the long side of the picture the
+ *  regions are cut from */
+export interface ExportedRegions {
+  namer: RegionNamer;
+  guideSide: number;
+}
+
 export interface ExportedHead {
   /** head nodes from the backbone's tokens (`lhs` [B, 1+R+N, D], `patches` [B, N, D]) and the weights
    *  `A` [d, C], `b` [C] to the graph output `probs` */
@@ -41,8 +48,6 @@ export interface ExportedHead {
     out: ExportedOutput;
     labels: ExportedLabel[];
     masks?: string;
-    /** segmentation: what names the shape regions (the export's region model), and the long side of the
-     *  picture the regions are cut from */
-    regions?: { namer: RegionNamer; guideSide: number };
+    regions?: ExportedRegions;
   }): Promise<PredictRow>;
 }

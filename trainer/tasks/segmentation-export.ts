@@ -9,7 +9,7 @@ import { onBackground } from '../../common/image-background.ts';
 import { refineMap } from '../../common/seg/refine.ts';
 import { nameRegions } from '../heads/seg-regions.ts';
 import { ElemType } from '../onnx/graph.ts';
-import type { ExportedHead } from './exported.ts';
+import type { ExportedHead, ExportedOutput, ExportedRegions } from './exported.ts';
 
 /** maps are stored as bytes (p·255) and computed from fp16-cached patch features: a byte-level tolerance */
 const TOLERANCE = { maxAbsByte: 6, minArgmaxAgreement: 0.99 };
@@ -25,6 +25,26 @@ async function rgbOf(buf: Buffer, size?: { w: number; h: number }) {
     width: info.width,
     height: info.height,
   };
+}
+
+/** The patch map as the trainer stores it (quantised, [C, h, w]) and, where the export has a region model, the
+ *  same map with each region named as the app names it (trainer/heads/seg-regions.ts nameRegions, on the
+ *  picture at the region model's guide side); `full`: the picture at its own size. */
+export async function namedPatchMap(
+  buf: Buffer,
+  out: ExportedOutput,
+  C: number,
+  regions?: ExportedRegions,
+): Promise<{ map: Uint8Array; named: Uint8Array | null; full: { data: Uint8Array; width: number; height: number } }> {
+  const map = Uint8Array.from(out.probs, (v) => Math.round(v * 255));
+  const full = await rgbOf(buf);
+  if (!regions) return { map, named: null, full };
+  const f = Math.min(1, regions.guideSide / Math.max(full.width, full.height)),
+    gw = Math.max(1, Math.round(full.width * f)),
+    gh = Math.max(1, Math.round(full.height * f));
+  const guide = f < 1 ? await rgbOf(buf, { w: gw, h: gh }) : full;
+  const refined = refineMap(map, C, out.h, out.w, { ...guide, channels: 3 }).idx;
+  return { map, named: (await nameRegions(map, C, out.h, out.w, refined, guide, regions.namer)).map, full };
 }
 
 export const segmentationExport: ExportedHead = {
@@ -44,22 +64,13 @@ export const segmentationExport: ExportedHead = {
   passed: (maxAbs, agreement) => maxAbs <= TOLERANCE.maxAbsByte && agreement >= TOLERANCE.minArgmaxAgreement,
   writesMasks: true,
   async row({ file, buf, out, labels, masks, regions }) {
-    // what the app accepts: the patch map (quantised as the trainer stores it), each shape region named by the
-    // region model where the export has one, refined to the image's own edges
+    // what the app accepts: the patch map with its regions named, refined to the image's own edges
     const C = labels.length,
       ids = labels.map((l) => l.id);
-    let map: Uint8Array = Uint8Array.from(out.probs, (v) => Math.round(v * 255));
-    const full = await rgbOf(buf),
+    const { named, map: patches, full } = await namedPatchMap(buf, out, C, regions);
+    const map = named ?? patches,
       W = full.width,
       H = full.height;
-    if (regions) {
-      const f = Math.min(1, regions.guideSide / Math.max(W, H)),
-        gw = Math.max(1, Math.round(W * f)),
-        gh = Math.max(1, Math.round(H * f));
-      const guide = f < 1 ? await rgbOf(buf, { w: gw, h: gh }) : full;
-      const refined = refineMap(map, C, out.h, out.w, { ...guide, channels: 3 }).idx;
-      map = (await nameRegions(map, C, out.h, out.w, refined, guide, regions.namer)).map;
-    }
     const idx = refineMap(map, C, out.h, out.w, { ...full, channels: 3 }).idx;
     const mask = Buffer.alloc(W * H);
     for (let i = 0; i < mask.length; i++) mask[i] = ids[idx[i]];

@@ -3,6 +3,7 @@
 // region's whole outline), keeping the region's pixels from the map. Pure functions on pixels; the caller
 // embeds the crops (trainer/tasks/segmentation.ts with the loop's backbone, bench/seg-few.ts).
 
+import { refineMap } from '../../common/seg/refine.ts';
 import { fitLogReg, predictProba, type LogRegModel } from './logreg.ts';
 import { colourParts, colourSplit } from './seg-colour.ts';
 
@@ -473,8 +474,9 @@ function majorityShape(idx: ArrayLike<number>, r: Region): number {
  *  kept). `refined`: the map's refined arg-max at the guide's size. The shape regions of `refined`
  *  (shapeRegions), each split into its parts of clearly different colour (colourSplit), are named by the crop
  *  head (a region it names background becomes background); where the head knows the background, the parts of
- *  one colour of `refined`'s background (colourParts) are asked about in the same batch, and those it names a
- *  shape class at least PROPOSAL_CONFIDENCE surely become that class. `regions`: how many regions were named. */
+ *  one colour (colourParts) of what the named map, refined, calls background are named next, and those it
+ *  names a shape class at least PROPOSAL_CONFIDENCE surely become that class. `regions`: how many regions were
+ *  named. */
 export async function nameRegions(
   map: Uint8Array,
   C: number,
@@ -488,35 +490,40 @@ export async function nameRegions(
   const regs = shapeRegions(refined, W, H, Math.max(1, Math.round(n.minFraction * W * H)))
     .flatMap((r) => colourSplit(rgb, W, H, r))
     .map((r) => ({ ...r, cls: majorityShape(refined, r) }));
-  let parts: Region[] = [];
-  if (n.classes[0] === 0) {
-    const px: number[] = [];
-    for (let q = 0; q < W * H; q++) if (refined[q] === 0) px.push(q);
-    parts = colourParts(rgb, W, H, Int32Array.from(px), { ...proposalArea(W, H), max: PROPOSALS });
-  }
-  if (!regs.length && !parts.length) return { map, regions: 0 };
-  const p = await n.probs(
-    [...regs, ...parts].map((r) => cropPixels(rgb, W, H, r, n.crop)),
-    n.crop.side,
-  );
   let out: Uint8Array = Uint8Array.from(map);
   if (regs.length) {
-    const cls = pickClasses(n.classes, p.slice(0, regs.length), {
+    const p = await n.probs(
+      regs.map((r) => cropPixels(rgb, W, H, r, n.crop)),
+      n.crop.side,
+    );
+    const cls = pickClasses(n.classes, p, {
       own: n.keepUnseen === false ? undefined : regs.map((r) => r.cls),
     });
     out = relabelGrid(out, C, gh, gw, W, H, regs, cls);
   }
   const found: Region[] = [],
     foundCls: number[] = [];
-  parts.forEach((r, k) => {
-    const q = p[regs.length + k];
-    let best = 0;
-    for (let i = 1; i < n.classes.length; i++) if (q[i] > q[best]) best = i;
-    if (n.classes[best] !== 0 && q[best] >= PROPOSAL_CONFIDENCE) {
-      found.push(r);
-      foundCls.push(n.classes[best]);
-    }
-  });
+  if (n.classes[0] === 0) {
+    const now = regs.length ? refineMap(out, C, gh, gw, { ...guide, channels: 3 }).idx : refined;
+    const px: number[] = [];
+    for (let q = 0; q < W * H; q++) if (now[q] === 0) px.push(q);
+    const parts = colourParts(rgb, W, H, Int32Array.from(px), { ...proposalArea(W, H), max: PROPOSALS });
+    const p = parts.length
+      ? await n.probs(
+          parts.map((r) => cropPixels(rgb, W, H, r, n.crop)),
+          n.crop.side,
+        )
+      : [];
+    parts.forEach((r, k) => {
+      const q = p[k];
+      let best = 0;
+      for (let i = 1; i < n.classes.length; i++) if (q[i] > q[best]) best = i;
+      if (n.classes[best] !== 0 && q[best] >= PROPOSAL_CONFIDENCE) {
+        found.push(r);
+        foundCls.push(n.classes[best]);
+      }
+    });
+  }
   if (found.length) out = relabelGrid(out, C, gh, gw, W, H, found, foundCls, { whole: true });
   return regs.length || found.length ? { map: out, regions: regs.length + found.length } : { map, regions: 0 };
 }

@@ -86,7 +86,7 @@ describe('segmentation loop', () => {
     await br.waitFor((x) => x.type === 'suggestions', 60_000);
     // each class its own colour family here: the fit keeps colour (no colour-swapped copies) and fits the crop head
     expect(trainer.out()).toMatch(
-      /labelled images \(colour agrees with the class for \d+ % of labelled regions: colour kept\).*crop head on \d+ regions/,
+      /labelled images \(colour agrees with the class for \d+ % of labelled regions: colour kept\)[^]*crop head on \d+ regions/,
     );
     // a focused image gets the patch head's map, then, for the same model version, the map with each shape
     // region named by the crop head

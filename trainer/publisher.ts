@@ -15,6 +15,8 @@ export interface PublishHost {
   readonly embedder: Embedder;
   readonly version: number;
   readonly sweep: Sweep;
+  /** a fit's unfinished part is in flight (the loop kicks when it is done) */
+  readonly finishingFit: boolean;
   validationSample(): ImageRef[];
   sendFull(imgs: ImageRef[]): Promise<void>;
   /** run the loop again (it publishes what went stale, or says ready) */
@@ -38,6 +40,11 @@ export class Publisher {
     const model = impl?.model();
     // no model yet: the cold-start lists need only the features (a task that has them says so)
     if (!impl || (!model && !impl.publishCold)) return;
+    // the head goes out whole (segmentation: with the crop head of the same labels)
+    if (model && this.host.finishingFit) {
+      this.stale = true;
+      return;
+    }
     const wait = this.at + 2 * this.ms - Date.now();
     if (this.busy || wait > 0) {
       this.stale = true;

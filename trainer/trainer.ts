@@ -381,6 +381,11 @@ export class Trainer implements TrainerView {
   private finalOf: { impl: TrainerTask | null; version: number } = { impl: null, version: -1 };
   /** second passes (regions named) in flight: the loop is not ready before they are out */
   private naming = 0;
+  /** fits' unfinished parts (finishFit) in flight: the head is published, and the loop ready, after them */
+  private finishing = 0;
+  get finishingFit(): boolean {
+    return this.finishing > 0;
+  }
 
   async embedCrops(crops: Uint8Array[], side: number): Promise<Float32Array[]> {
     const res = await this.embedSources(
@@ -559,6 +564,14 @@ export class Trainer implements TrainerView {
       if (!fitted) {
         this.publisher.stale = true;
         return;
+      }
+      const finishing = this.impl!.finishFit?.();
+      if (finishing) {
+        this.finishing++;
+        void finishing.finally(() => {
+          this.finishing--;
+          if (!this.finishing && !this.closed) this.kick();
+        });
       }
       this.sweep.flush(); // the previous model's changes go first
       this.version++;

@@ -62,6 +62,10 @@ export class SegmentationTask implements TrainerTask {
   private pending = false;
   /** an annotation changed since the last fit (the next one is bounded by LIVE_FIT_MS) */
   private changed = true;
+  /** the crop head's fits, one after another, each after a patch head's fit */
+  private cropFit: Promise<void> = Promise.resolve();
+  /** reset() count: a crop head fit queued before a reset does not run */
+  private generation = 0;
 
   constructor(readonly v: TrainerView) {
     this.quality = new SegmentationQuality(this, v);
@@ -77,6 +81,7 @@ export class SegmentationTask implements TrainerTask {
     return this.ids;
   }
   reset() {
+    this.generation++;
     this.head = null;
     this.pending = false;
     this.changed = true;
@@ -183,17 +188,25 @@ export class SegmentationTask implements TrainerTask {
     this.head = r.model;
     this.loss = r.loss;
     this.pending = !r.converged;
-    const t1 = performance.now();
-    const cropHead = await this.regions.fit(train.map((t) => t.id));
-    const ms = (a: number, b: number) => `${(b - a).toFixed(0)} ms`;
-    const crops = cropHead
-      ? `; crop head on ${cropHead.regions} regions (${ms(t1, performance.now())}; patch head ${ms(t0, t1)})`
-      : '';
+    const ids = train.map((t) => t.id),
+      patchMs = performance.now() - t0;
+    // the crop head follows the patch head's fit: the focused map goes out first, its regions are named once
+    // the crop head has the new labels (regions.fit embeds their crops)
+    const generation = this.generation;
+    this.cropFit = this.cropFit.then(async () => {
+      if (generation !== this.generation) return;
+      const t1 = performance.now();
+      const head = await this.regions.fit(ids);
+      if (head)
+        this.v.io.log(
+          `crop head on ${head.regions} regions (${(performance.now() - t1).toFixed(0)} ms; patch head ${patchMs.toFixed(0)} ms)`,
+        );
+    });
     const cue = this.regions.colourCue,
       agree = `colour agrees with the class for ${(cue.agreement * 100).toFixed(0)} % of labelled regions`;
     const aug = cue.cue ? ` (${agree}: colour kept)` : ` (+${copies.length} augmented copies; ${agree})`;
     const more = this.pending ? ' (not converged: fitting on)' : '';
-    return `${train.length} labelled images${aug}, ${present.size} classes seen, ${r.iterations} iterations${more}, loss ${r.loss.toFixed(4)}${crops}`;
+    return `${train.length} labelled images${aug}, ${present.size} classes seen, ${r.iterations} iterations${more}, loss ${r.loss.toFixed(4)}`;
   }
 
   /** The labelled regions of an annotated image (class index + 1 per pixel, 0 = none): its mask where it
@@ -239,7 +252,12 @@ export class SegmentationTask implements TrainerTask {
     return this.regions.exported();
   }
 
-  refinePredictions(items: SegmentationPrediction[]): Promise<SegmentationPrediction[]> {
+  finishFit(): Promise<void> {
+    return this.cropFit;
+  }
+
+  async refinePredictions(items: SegmentationPrediction[]): Promise<SegmentationPrediction[]> {
+    await this.cropFit;
     return this.regions.name(items);
   }
 

@@ -70,6 +70,9 @@ export interface TrainerTask {
   annotationChanged(imageId: number): void;
   /** refit on the train split; a one-line summary, or null when there is nothing to fit yet */
   fit(): Promise<string | null>;
+  /** what a fit started that goes on after it (segmentation: the crop head); the loop publishes the head and
+   *  says ready once it is done */
+  finishFit?(): Promise<void>;
   /** the last fit stopped before converging (a bounded step): the loop fits again at once, warm */
   fitPending?(): boolean;
   /** full predictions (probabilities, maps) of a few images: the focused ones, a validation sample */

@@ -3,7 +3,20 @@
 // map joined, a shape and a piece of background) is split into them, and the pixels the map calls background
 // are cut into connected parts of one colour each (a shape the patch head missed, pieces of a textured
 // background), which the crop head then names or rejects. Pure functions on RGB pixels.
-import type { Region } from './seg-regions.ts';
+
+/** A connected region of a picture. */
+export interface Region {
+  /** pixel indices (y * W + x) */
+  pixels: Int32Array;
+  /** bounding box, inclusive */
+  x0: number;
+  y0: number;
+  x1: number;
+  y1: number;
+  /** the class index of the region's pixels in the map it was taken from (the first pixel's, for a
+   *  foreground region) */
+  cls: number;
+}
 
 /** how far apart (RGB, 0..255) two colour clusters' centres must be to split pixels between them */
 export const COLOUR_SPLIT_DISTANCE = 45;

@@ -5,20 +5,9 @@
 
 import { refineMap } from '../../common/seg/refine.ts';
 import { fitLogReg, predictProba, type LogRegModel } from './logreg.ts';
-import { colourParts, colourSplit } from './seg-colour.ts';
+import { colourParts, colourSplit, type Region } from './seg-colour.ts';
 
-export interface Region {
-  /** pixel indices (y * W + x) */
-  pixels: Int32Array;
-  /** bounding box, inclusive */
-  x0: number;
-  y0: number;
-  x1: number;
-  y1: number;
-  /** the class index of the region's pixels in the map it was taken from (the first pixel's, for a
-   *  foreground region) */
-  cls: number;
-}
+export type { Region } from './seg-colour.ts';
 
 /** Connected (4-neighbour) regions of pixels whose class is not `background`. `by`: 'class' splits where the
  *  class changes (the true regions of a labelled mask), 'foreground' joins touching shapes of any class (a

@@ -12,6 +12,7 @@ import { cropEmbedder } from '../bench/seg-few.ts';
 import { fitSegmentation, maskToPatchLabels, predictMap } from '../trainer/heads/segmentation.ts';
 import { refineMap } from '../common/seg/refine.ts';
 import { fitLogReg, predictProba } from '../trainer/heads/logreg.ts';
+import { regionOf } from '../trainer/heads/seg-colour.ts';
 import {
   cropPixels,
   dihedral,
@@ -172,21 +173,7 @@ function colourSplit(regs: Region[], rgb: Uint8Array, W: number, H: number, T: n
           groups[b].push(q);
         }
       });
-      for (const g of groups) {
-        let x0 = W,
-          y0 = H,
-          x1 = -1,
-          y1 = -1;
-        for (const p of g) {
-          const x = p % W,
-            y = (p - x) / W;
-          x0 = Math.min(x0, x);
-          x1 = Math.max(x1, x);
-          y0 = Math.min(y0, y);
-          y1 = Math.max(y1, y);
-        }
-        out.push({ pixels: Int32Array.from(g), x0, y0, x1, y1, cls: r.cls });
-      }
+      for (const g of groups) out.push(regionOf(g, W, r.cls));
     }
     for (const p of r.pixels) lab[p] = -1;
   }

@@ -131,7 +131,8 @@ function components(px: Int32Array, lab: Int32Array, W: number, H: number): { co
   return { comp, parts };
 }
 
-function regionOf(pixels: number[], W: number, cls: number): Region {
+/** The region of these pixels (its bounding box computed), of class `cls`. */
+export function regionOf(pixels: number[], W: number, cls: number): Region {
   let x0 = Infinity,
     y0 = Infinity,
     x1 = -1,

@@ -24,15 +24,14 @@ import { loadSegData, type SegData, type SegScene } from './seg-data.ts';
 import { createEmbedder } from '../trainer/embed.ts';
 import { pixelTable } from '../trainer/preprocess.ts';
 import {
-  cropHeadNamer,
   fitCropHead,
   labelledCrops,
   MIN_REGION_FRACTION,
-  nameRegions,
   REGION_CROP,
   type CropSample,
   type EmbedCrops,
 } from '../trainer/heads/seg-regions.ts';
+import { cropHeadNamer, nameRegions } from '../trainer/heads/seg-naming.ts';
 import { benchScript, round } from './util.ts';
 
 export const FEW_LABELS = [2, 5, 10];

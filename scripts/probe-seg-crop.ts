@@ -17,15 +17,13 @@ import {
   fitCropHead,
   dihedral,
   flipCrop,
-  regionClasses,
   regionsOf,
   relabel,
-  relabelGrid,
-  shapeRegions,
   type CropOptions,
   type CropSample,
   type Region,
 } from '../trainer/heads/seg-regions.ts';
+import { regionClasses, relabelGrid, shapeRegions } from '../trainer/heads/seg-naming.ts';
 import { bilinearArgmax, IouAcc, nearestArgmax, oracleMap } from './simulate/seg-metrics.ts';
 import { rng, shuffled } from './make-mnist.ts';
 import type { SimOptions } from './simulate/options.ts';

@@ -19,12 +19,11 @@ import {
   flipCrop,
   regionsOf,
   relabel,
-  relabelGrid,
-  shapeRegions,
   REGION_CROP,
   type CropOptions,
   type Region,
 } from '../trainer/heads/seg-regions.ts';
+import { relabelGrid, shapeRegions } from '../trainer/heads/seg-naming.ts';
 import { bilinearArgmax, IouAcc, nearestArgmax, oracleMap } from './simulate/seg-metrics.ts';
 import { rng, shuffled } from './make-mnist.ts';
 import type { SimOptions } from './simulate/options.ts';

@@ -3,15 +3,8 @@
 // head knows as background becomes background, and a shape the patch map missed is found in its background.
 import { describe, expect, it } from 'vitest';
 import { colourParts, colourSplit } from '../trainer/heads/seg-colour.ts';
-import {
-  cropHeadNamer,
-  fitCropHead,
-  labelledCrops,
-  nameRegions,
-  REGION_CROP,
-  regionsOf,
-  type EmbedCrops,
-} from '../trainer/heads/seg-regions.ts';
+import { fitCropHead, labelledCrops, REGION_CROP, regionsOf, type EmbedCrops } from '../trainer/heads/seg-regions.ts';
+import { cropHeadNamer, nameRegions } from '../trainer/heads/seg-naming.ts';
 
 const W = 96,
   H = 96,

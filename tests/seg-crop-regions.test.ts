@@ -10,13 +10,11 @@ import {
   flipCrop,
   fitCropHead,
   labelledCrops,
-  cropHeadNamer,
-  nameRegions,
   regionsOf,
-  shapeRegions,
   REGION_CROP,
   type EmbedCrops,
 } from '../trainer/heads/seg-regions.ts';
+import { cropHeadNamer, nameRegions, shapeRegions } from '../trainer/heads/seg-naming.ts';
 
 const W = 64,
   H = 64,

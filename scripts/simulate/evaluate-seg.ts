@@ -8,7 +8,7 @@ import type { LogRegModel } from '../../trainer/heads/logreg.ts';
 import type { Trainer } from '../../trainer/trainer.ts';
 import type { SegmentationTask } from '../../trainer/tasks/segmentation.ts';
 import { refineMap } from '../../common/seg/refine.ts';
-import { nameRegions } from '../../trainer/heads/seg-regions.ts';
+import { nameRegions } from '../../trainer/heads/seg-naming.ts';
 import type { Dataset, Item } from './dataset.ts';
 import type { Grid, Score, TestSet, Upsampling } from './test-set.ts';
 

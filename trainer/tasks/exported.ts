@@ -2,7 +2,7 @@
 // `hilt predict`, trainer/export-model.ts): the graph after the backbone, what its output is, how closely it
 // must reproduce the trainer, and what `hilt predict` writes for an image. One per task, in its factory.
 import type { Graph } from '../onnx/graph.ts';
-import type { RegionNamer } from '../heads/seg-regions.ts';
+import type { RegionNamer } from '../heads/seg-naming.ts';
 
 export interface ExportedLabel {
   index: number;

@@ -7,7 +7,7 @@ import path from 'node:path';
 import sharp from 'sharp';
 import { onBackground } from '../../common/image-background.ts';
 import { refineMap } from '../../common/seg/refine.ts';
-import { nameRegions } from '../heads/seg-regions.ts';
+import { nameRegions } from '../heads/seg-naming.ts';
 import { ElemType } from '../onnx/graph.ts';
 import type { ExportedHead, ExportedOutput, ExportedRegions } from './exported.ts';
 

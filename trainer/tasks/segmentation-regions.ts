@@ -19,16 +19,14 @@ import {
   COLOUR_VIEWS,
   CROP_SIDE,
   CROP_VIEWS,
-  cropHeadNamer,
   fitCropHead,
   labelledCrops,
   MIN_REGION_FRACTION,
-  nameRegions,
   REGION_CROP,
   type CropSample,
   type LogRegCropHead,
-  type RegionNamer,
 } from '../heads/seg-regions.ts';
+import { cropHeadNamer, nameRegions, type RegionNamer } from '../heads/seg-naming.ts';
 import type { SegImage } from '../heads/segmentation.ts';
 import type { RegionHead, TrainerView } from './task.ts';
 

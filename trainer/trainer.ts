@@ -3,29 +3,22 @@
 // focused images first, then sweep the pool in chunks that send only what changed (trainer/sweep.ts).
 // Every step is bounded, so the cost of a label does not grow with the session.
 import { existsSync } from 'node:fs';
-import sharp from 'sharp';
 import { basename, dirname, join } from 'node:path';
-import type {
-  AnnotationMsg,
-  ClassMsg,
-  ImageRef,
-  Prediction,
-  ServerToTrainer,
-  Task,
-  TrainerStatus,
-} from '../common/protocol.ts';
+import type { AnnotationMsg, ClassMsg, ImageRef, ServerToTrainer, Task, TrainerStatus } from '../common/protocol.ts';
 import { EmbedQueue } from './embed-queue.ts';
 import { FeatureCache, type Grid } from './features.ts';
+import { FullPredictions } from './full-predictions.ts';
 import { shareFeatures } from './feature-share.ts';
 import { SuggestThread } from './suggest-thread.ts';
 import type { SuggestionInput } from './suggestions.ts';
 import { Sweep, inSample } from './sweep.ts';
-import type { Embedder, EmbedItem, EmbedMode, EmbedResult, TrainerIO } from './types.ts';
+import type { Embedder, EmbedItem, EmbedMode, TrainerIO } from './types.ts';
 import { TASKS, type TrainerTask, type TrainerView } from './tasks/index.ts';
 import { predictUpload, statusThrottle } from './trainer-io.ts';
 import { Publisher } from './publisher.ts';
 import { readImported } from '../common/imported-file.ts';
 import { EmbedProgress } from './embed-progress.ts';
+import { SideEmbedder } from './side-embed.ts';
 
 export interface TrainerOptions {
   cacheRoot: string | null;
@@ -39,8 +32,6 @@ export interface TrainerOptions {
 const SWEEP_BYTES = 2 << 20;
 /** full predictions sent after each refit for `hilt export --format onnx` to validate against */
 const VALIDATION_SAMPLE = 32;
-/** final full predictions kept to send again when a browser looks at an image once more */
-const FINAL_KEPT = 256;
 
 export class Trainer implements TrainerView {
   task: Task | null = null;
@@ -67,6 +58,10 @@ export class Trainer implements TrainerView {
   private order: ImageRef[] = [];
   private dirty = false;
   private publisher = new Publisher(this);
+  /** the full predictions of single images, and the final ones kept for the current model */
+  private readonly full = new FullPredictions(this, () => this.closed);
+  /** embeddings of pictures that are no session images (region crops, augmented copies) */
+  private readonly side: SideEmbedder;
   private lapTimer: NodeJS.Timeout | null = null;
   private lastChange = 0;
   private running = false;
@@ -88,6 +83,7 @@ export class Trainer implements TrainerView {
     this.progress = new EmbedProgress((l) => io.log(l));
     this.sweep = new Sweep((m) => io.send(m));
     this.suggester = new SuggestThread((l) => io.log(l));
+    this.side = new SideEmbedder(embedder, () => this.closed);
     this.status_ = statusThrottle((s) => io.send({ type: 'status', status: s }));
   }
 
@@ -315,7 +311,7 @@ export class Trainer implements TrainerView {
         // a lap waiting for its gap publishes when it ends; ready = the newest lists and named maps are out
         if (this.sweep.lapDue) break;
         if (this.publisher.stale) this.publisher.request();
-        if (this.publisher.settled && !this.naming)
+        if (this.publisher.settled && !this.full.naming)
           this.status(this.shownVersion ? 'ready' : 'idle', this.idleMessage());
         break;
       }
@@ -376,60 +372,18 @@ export class Trainer implements TrainerView {
 
   /** set by close(): no more crop embeddings (the embedder is disposed next) */
   private closed = false;
-  /** the final full predictions sent of the model `finalOf` (the newest FINAL_KEPT), by image */
-  private finalSent = new Map<number, Prediction>();
-  private finalOf: { impl: TrainerTask | null; version: number } = { impl: null, version: -1 };
-  /** second passes (regions named) in flight: the loop is not ready before they are out */
-  private naming = 0;
   /** fits' unfinished parts (finishFit) in flight: the head is published, and the loop ready, after them */
   private finishing = 0;
   get finishingFit(): boolean {
     return this.finishing > 0;
   }
 
-  async embedCrops(crops: Uint8Array[], side: number): Promise<Float32Array[]> {
-    const res = await this.embedSources(
-      crops.map(
-        (px) => () =>
-          sharp(px, { raw: { width: side, height: side, channels: 3 } })
-            .png()
-            .toBuffer(),
-      ),
-      'pooled',
-    );
-    return res.map((r) => {
-      if (!r.pooled) throw new Error(`crop embedding failed: ${r.error ?? 'no pooled features'}`);
-      return r.pooled;
-    });
+  embedCrops(crops: Uint8Array[], side: number): Promise<Float32Array[]> {
+    return this.side.embedCrops(crops, side);
   }
 
-  async embedImages(images: Buffer[]): Promise<Grid[]> {
-    const res = await this.embedSources(
-      images.map((b) => () => Promise.resolve(b)),
-      'grid',
-    );
-    return res.map((r) => {
-      if (!r.grid) throw new Error(`image embedding failed: ${r.error ?? 'no patch grid'}`);
-      return r.grid;
-    });
-  }
-
-  /** Embeddings of pictures that are no session images (crops, augmented copies), in order, batch by batch. */
-  private async embedSources(sources: (() => Promise<Buffer>)[], mode: EmbedMode): Promise<EmbedResult[]> {
-    if (this.closed) throw new Error('the trainer is closed');
-    const items = sources.map((source, i) => ({
-      id: -1 - i, // ids the prefetch keys of images never use
-      sha: '',
-      source,
-    }));
-    const out: EmbedResult[] = [];
-    for (let s = 0; s < items.length; s += this.embedder.batchSize) {
-      for (const r of await this.embedder.embed(items.slice(s, s + this.embedder.batchSize), mode)) {
-        if (this.closed) throw new Error('the trainer is closed');
-        out[-1 - r.id] = r;
-      }
-    }
-    return out;
+  embedImages(images: Buffer[]): Promise<Grid[]> {
+    return this.side.embedImages(images);
   }
 
   readImage(id: number): Promise<Buffer | string> {
@@ -502,55 +456,10 @@ export class Trainer implements TrainerView {
     return this.sendFull([img], { again: true });
   }
 
-  /** Full predictions of these images now; resolves once their second pass (segmentation: regions named) is
-   *  sent or dropped. An image whose final prediction of this model is out already is skipped (sending its first
-   *  pass again would replace its named map with the unnamed one until the second pass is back) or, with
-   *  `again` (a browser looks at it), gets that final prediction again at once. */
+  /** Full predictions of these images now (trainer/full-predictions.ts); resolves once their second pass is
+   *  sent or dropped. With `again`, an image whose final prediction of this model is out gets it again. */
   sendFull(imgs: ImageRef[], o: { again?: boolean } = {}): Promise<void> {
-    const impl = this.impl,
-      version = this.version;
-    if (this.finalOf.impl !== impl || this.finalOf.version !== version) {
-      this.finalOf = { impl, version };
-      this.finalSent.clear();
-    }
-    const done = imgs.flatMap((i) => this.finalSent.get(i.id) ?? []);
-    if (done.length && o.again) this.io.send({ type: 'predictions', modelVersion: version, items: done });
-    const items = impl?.predict(imgs.filter((i) => !this.finalSent.has(i.id))) ?? [];
-    if (!items.length) return Promise.resolve();
-    this.io.send({ type: 'predictions', modelVersion: version, items });
-    for (const p of items) this.sweep.sentFull(p.imageId, p.classId, p.uncertainty);
-    const final = (named: Prediction[]) => {
-      if (this.finalOf.impl !== impl || this.finalOf.version !== version) return;
-      const byId = new Map(named.map((p) => [p.imageId, p]));
-      for (const p of items) {
-        this.finalSent.delete(p.imageId);
-        this.finalSent.set(p.imageId, byId.get(p.imageId) ?? p);
-      }
-      for (const id of this.finalSent.keys()) {
-        if (this.finalSent.size <= FINAL_KEPT) break;
-        this.finalSent.delete(id);
-      }
-    };
-    // segmentation: the same maps with each region named by its crop, a moment later
-    if (!impl?.refinePredictions) {
-      final([]);
-      return Promise.resolve();
-    }
-    this.naming++;
-    return impl
-      .refinePredictions(items)
-      .then((named) => {
-        if (this.impl !== impl || this.version !== version) return;
-        if (named.length) this.io.send({ type: 'predictions', modelVersion: version, items: named });
-        final(named);
-      })
-      .catch((e) => {
-        if (!this.closed) this.io.log(`naming regions failed: ${(e as Error).message}`);
-      })
-      .finally(() => {
-        this.naming--;
-        if (!this.naming && !this.closed) this.kick();
-      });
+    return this.full.send(imgs, o);
   }
 
   private async refit(): Promise<void> {

@@ -2,6 +2,7 @@
 // silhouette crops, the crop head fitted on labelled regions, and a predicted map whose two regions the patch
 // head calls the same class (identical tokens) renamed by what their crops show.
 import { describe, expect, it } from 'vitest';
+import { predictProba } from '../trainer/heads/logreg.ts';
 import {
   BACKGROUND_VIEWS,
   channelOrder,
@@ -173,6 +174,50 @@ describe('the crop head names regions the patch head cannot tell apart', () => {
     expect(top(60, 4)).toBe(0); // background stays
     // the input map is kept
     expect(map[2 * n + Math.floor(20 / 8) * gw]).toBe(0);
+  });
+
+  it('a refit starts from the previous crop head and ends where a cold fit does', async () => {
+    const crops = (m: Uint8Array) => labelledCrops(m, W, H, rgbOf(m), embed, crop, { minFraction: 0 });
+    const first = [
+      ...(await crops(
+        scene([
+          { cls: 1, x: 2, y: 2, s: 16 },
+          { cls: 2, x: 34, y: 2, s: 22 },
+        ]),
+      )),
+    ];
+    const more = [
+      ...first,
+      ...(await crops(
+        scene([
+          { cls: 2, x: 4, y: 30, s: 18 },
+          { cls: 1, x: 36, y: 34, s: 20 },
+        ]),
+      )),
+    ];
+    const before = fitCropHead(first, C)!,
+      cold = fitCropHead(more, C)!,
+      warm = fitCropHead(more, C, { warm: before })!;
+    expect(warm.classes).toEqual(cold.classes);
+    expect(warm.iterations).toBeLessThan(cold.iterations);
+    for (const s of more) {
+      const p = predictProba(cold.model, s.feature, 1),
+        q = predictProba(warm.model, s.feature, 1);
+      for (let i = 0; i < p.length; i++) expect(Math.abs(p[i] - q[i])).toBeLessThan(0.02);
+    }
+    // another set of classes: no warm start (a cold fit from scratch)
+    const other = fitCropHead(
+      more.filter((s) => s.cls !== 0),
+      C,
+      { warm: before },
+    )!;
+    expect(other.classes).toEqual([1, 2]);
+    expect(other.iterations).toBe(
+      fitCropHead(
+        more.filter((s) => s.cls !== 0),
+        C,
+      )!.iterations,
+    );
   });
 
   it('no crop head with fewer than two shape classes labelled', async () => {

@@ -202,12 +202,16 @@ export interface LogRegCropHead {
   regions: number;
   /** views per region it learned from (COLOUR_VIEWS: colour kept; CROP_VIEWS: colour-free views too) */
   views: number;
+  /** L-BFGS iterations of the fit */
+  iterations: number;
 }
-/** `colour`: learn from the views that keep colour only (COLOUR_VIEWS), where colour tells the classes apart. */
+/** `colour`: learn from the views that keep colour only (COLOUR_VIEWS), where colour tells the classes apart.
+ *  `warm`: the previous crop head, the fit's start where it has the same classes and views (a new labelled image
+ *  moves the optimum little, so the refit takes a few iterations instead of a cold fit's hundreds). */
 export function fitCropHead(
   all: CropSample[],
   C: number,
-  o: { l2?: number; colour?: boolean } = {},
+  o: { l2?: number; colour?: boolean; warm?: LogRegCropHead | null } = {},
 ): LogRegCropHead | null {
   const views = o.colour ? COLOUR_VIEWS : CROP_VIEWS,
     samples = all.filter((s) => s.view < views);
@@ -225,8 +229,16 @@ export function fitCropHead(
     X.set(s.feature, i * d);
     y[i] = index.get(s.cls)!;
   });
-  const r = fitLogReg(X, y, use.length, d, classes.length, { seed: 0, l2: o.l2 ?? 1e-2 });
-  return { model: r.model, classes, regions: use.filter((s) => s.view === 0).length, views };
+  const w = o.warm,
+    warm = w && w.views === views && w.model.d === d && w.classes.join() === classes.join() ? w.model : null;
+  const r = fitLogReg(X, y, use.length, d, classes.length, { seed: 0, l2: o.l2 ?? 1e-2, warm });
+  return {
+    model: r.model,
+    classes,
+    regions: use.filter((s) => s.view === 0).length,
+    views,
+    iterations: r.iterations,
+  };
 }
 
 /** Crop settings the segmentation task uses: the region's own pixels on a flat grey, 20 % margin. */

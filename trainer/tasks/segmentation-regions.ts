@@ -176,7 +176,12 @@ export class SegmentationRegions {
     }
     const key = keys.join(' ');
     if (key === this.cropKey && this.cropHead) return this.cropHead;
-    const head = fitCropHead(samples, classIds.length, { colour: this.colourCue.cue });
+    const t0 = performance.now(),
+      head = fitCropHead(samples, classIds.length, { colour: this.colourCue.cue, warm: this.cropHead });
+    if (head)
+      v.io.log(
+        `crop head: ${head.regions} labelled regions × ${head.views} views, ${head.classes.length} classes, ${head.iterations} iterations in ${(performance.now() - t0).toFixed(0)} ms`,
+      );
     this.cropKey = head ? key : '';
     return head;
   }

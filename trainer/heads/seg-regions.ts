@@ -300,7 +300,6 @@ export async function labelledCrops(
     offset?: number;
     minFraction?: number;
     views?: number;
-    backgroundViews?: number;
     negatives?: number;
   } = {},
 ): Promise<CropSample[]> {
@@ -315,15 +314,17 @@ export async function labelledCrops(
     regs.push(...colourParts(rgb, W, H, Int32Array.from(px), { ...proposalArea(W, H), max: negatives, cls: bg }));
   }
   if (!regs.length) return [];
-  const bgViews = Math.min(views, o.backgroundViews ?? BACKGROUND_VIEWS);
-  const crops = regs.map((r) => cropViews(rgb, W, H, r, crop).slice(0, r.cls === bg ? bgViews : views));
-  const f = await embed(crops.flat(), crop.side);
-  let i = 0;
-  return regs.flatMap((r, k) => crops[k].map((_, view) => ({ feature: f[i++], cls: r.cls - (o.offset ?? 0), view })));
+  const f = await embed(
+    regs.flatMap((r) => cropViews(rgb, W, H, r, crop).slice(0, views)),
+    crop.side,
+  );
+  return f.map((feature, i) => ({
+    feature,
+    cls: regs[Math.floor(i / views)].cls - (o.offset ?? 0),
+    view: i % views,
+  }));
 }
 
-/** views of each background sample (the crop and its mirror image: the background has no outline to teach) */
-export const BACKGROUND_VIEWS = 2;
 /** background parts of one colour per labelled image that the crop head learns as background */
 export const NEGATIVE_PARTS = 6;
 /** the sizes of background parts that are cropped (negatives, proposals), as fractions of the image */

@@ -3,6 +3,7 @@
 // cut or overlaps, no horizontal scrollbar, and the jump box (g) pushes nothing off-screen.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
+import { isVal } from '../../common/split.ts';
 import { fakeTrainer, launch, shot, startApp, type App } from './helpers.ts';
 
 let app: App;
@@ -127,4 +128,25 @@ describe('header layout (e2e, Chromium)', () => {
       await page.waitForSelector('[data-testid=image-id]');
     });
   }
+
+  it('marks an image on the validation side (its label never trains the model), beside the id, at 1024 px', async () => {
+    await page.setViewportSize({ width: 1024, height: 800 });
+    // ids 3 and 4 are val-side by the persistent split's hash, 1 and 2 train-side
+    expect([1, 2, 3, 4].map((id) => isVal(id))).toEqual([false, false, true, true]);
+    await page.goto(app.url + '/classification?id=3');
+    await page.waitForFunction(() => document.querySelector('[data-testid=image-id]')?.textContent === '#3');
+    await page.waitForSelector('[data-testid=val-side]');
+    expect(await page.textContent('[data-testid=val-side]')).toBe('val');
+    expect(await page.getAttribute('[data-testid=val-side]', 'title')).toContain('never trains it');
+    const box = async (s: string) => (await page.locator(s).boundingBox())!;
+    const chip = await box('[data-testid=val-side]'),
+      id = await box('[data-testid=image-id]'),
+      progress = await box('[data-testid=progress]');
+    expect(chip.x).toBeGreaterThan(id.x + id.width);
+    expect(chip.x + chip.width).toBeLessThanOrEqual(progress.x);
+    await page.screenshot({ path: shot('header-val-side'), clip: { x: 0, y: 0, width: 1024, height: 90 } });
+    await page.keyboard.press('ArrowLeft');
+    await page.waitForFunction(() => document.querySelector('[data-testid=image-id]')?.textContent === '#2');
+    expect(await page.locator('[data-testid=val-side]').count()).toBe(0);
+  });
 });

@@ -1,6 +1,7 @@
 // Always visible: session, image id (click or g to jump), progress, trainer status, strategy, who you
 // are, pages. When they do not fit on one row, the state strip takes a second one (header-fit.ts).
 import { Show, createSignal, onCleanup, onMount } from 'solid-js';
+import { isVal } from '../../../common/split.ts';
 import { useApp } from '../context.ts';
 import { backboneChip, fmt, trainerText } from '../lib/format.ts';
 import { JumpBox } from './jump-box.tsx';
@@ -55,6 +56,16 @@ export function Header() {
         <Show when={ui.position()}>
           <span class="muted small">
             {fmt(ui.position()!.index + 1)} / {fmt(ui.position()!.total)}
+          </span>
+        </Show>
+        {/* an image on the validation side of the persistent split: its label scores the model, never trains it */}
+        <Show when={ui.imageId() !== null && isVal(ui.imageId()!)}>
+          <span
+            class="val-chip"
+            data-testid="val-side"
+            title="A validation image (about 1 in 5, fixed by its id): its label scores the model on the Evaluation page and never trains it"
+          >
+            val
           </span>
         </Show>
       </div>

@@ -259,6 +259,10 @@ describe('segmentation, the first hour (e2e, Chromium)', () => {
     expect(magenta(await pixels())).toBeGreaterThan(1000);
     await page.keyboard.press('z');
     await waitFor(async () => (await toasts()).some((t) => t === 'undone: region recolour'), 3000, 'the undo toast');
+    // the note sits over the image, not over the side panel and its accept button
+    const toast = (await page.locator('[data-testid=toast]').last().boundingBox())!,
+      side = (await page.locator('.side').boundingBox())!;
+    expect(toast.x + toast.width, 'the toast ends left of the side panel').toBeLessThanOrEqual(side.x);
     await waitFor(
       async () => (await text('[data-testid=diff-stats]')).startsWith('0 of your'),
       3000,

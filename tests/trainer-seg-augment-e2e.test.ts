@@ -46,7 +46,7 @@ describe('segmentation with random colours', () => {
     // the fit that saw all of them: every labelled image with its copies, and the colour agreement it read
     const m = await trainer.waitForLine(
       new RegExp(
-        `model v\\d+: ${train.length} labelled images \\(\\+(\\d+) augmented copies; colour agrees with the class for (\\d+) %`,
+        `model v\\d+: ${train.length} train-side labelled images \\(\\+(\\d+) augmented copies; colour agrees with the class for (\\d+) %`,
       ),
       120_000,
     );
@@ -56,7 +56,7 @@ describe('segmentation with random colours', () => {
     const more = images.filter((i) => !isVal(i.id))[8];
     await label(more);
     const m2 = await trainer.waitForLine(
-      new RegExp(`model v\\d+: ${train.length + 1} labelled images \\(\\+(\\d+) augmented copies`),
+      new RegExp(`model v\\d+: ${train.length + 1} train-side labelled images \\(\\+(\\d+) augmented copies`),
       120_000,
     );
     expect(Number(m2[1])).toBe((train.length + 1) * AUGMENTS.length);

@@ -206,7 +206,10 @@ export class SegmentationTask implements TrainerTask {
       agree = `colour agrees with the class for ${(cue.agreement * 100).toFixed(0)} % of labelled regions`;
     const aug = cue.cue ? ` (${agree}: colour kept)` : ` (+${copies.length} augmented copies; ${agree})`;
     const more = this.pending ? ' (not converged: fitting on)' : '';
-    return `${train.length} labelled images${aug}, ${present.size} classes seen, ${r.iterations} iterations${more}, loss ${r.loss.toFixed(4)}`;
+    let val = 0;
+    for (const a of this.v.ann.values()) if (a.kind === 'mask' && isVal(a.imageId)) val++;
+    const held = val ? `, ${val} val-side (scored, not trained on)` : '';
+    return `${train.length} train-side labelled images${aug}${held}, ${present.size} classes seen, ${r.iterations} iterations${more}, loss ${r.loss.toFixed(4)}`;
   }
 
   /** The labelled regions of an annotated image (class index + 1 per pixel, 0 = none): its mask where it

@@ -146,6 +146,9 @@ export async function api<T = unknown>(base: string, path: string, init?: Reques
   return r.json() as Promise<T>;
 }
 
+/** Screenshot options for the canvas's own pixels: the notes (toasts) that float over it are left out. */
+export const CANVAS_ONLY = { style: '.toasts { visibility: hidden !important; }' };
+
 export function shot(name: string): string {
   mkdirSync(SHOTS, { recursive: true });
   return join(SHOTS, `${name}.png`);

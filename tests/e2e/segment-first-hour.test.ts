@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import sharp from 'sharp';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { ROOT, api, fakeTrainer, launch, shot, startApp, waitFor, type App } from './helpers.ts';
+import { CANVAS_ONLY, ROOT, api, fakeTrainer, launch, shot, startApp, waitFor, type App } from './helpers.ts';
 import { canvasPoint, savedMask } from './seg-helpers.ts';
 import { encodeBase64 } from '../../web/src/seg/overlay-math.ts';
 
@@ -28,7 +28,7 @@ const at = (x: number, y: number) => canvasPoint(page, W, H, x, y);
 async function pixels(): Promise<{ data: Buffer; width: number; height: number }> {
   await page.mouse.move(2, 2);
   await page.waitForTimeout(120);
-  const { data, info } = await sharp(await page.locator('[data-testid=seg-canvas]').screenshot())
+  const { data, info } = await sharp(await page.locator('[data-testid=seg-canvas]').screenshot(CANVAS_ONLY))
     .removeAlpha()
     .raw()
     .toBuffer({ resolveWithObject: true });

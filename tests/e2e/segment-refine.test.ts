@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import type { Browser, Page } from 'playwright-core';
-import { api, ensureBuilt, fakeTrainer, launch, shot, waitFor } from './helpers.ts';
+import { CANVAS_ONLY, api, ensureBuilt, fakeTrainer, launch, shot, waitFor } from './helpers.ts';
 import { canvasPoint, savedMask } from './seg-helpers.ts';
 import { oracleMap } from '../../scripts/simulate/seg-metrics.ts';
 import { encodeBase64 } from '../../web/src/seg/overlay-math.ts';
@@ -59,7 +59,7 @@ const saved = () =>
 const canvasShot = async () => {
   await page.mouse.move(5, 5);
   await page.waitForTimeout(80);
-  return page.locator('[data-testid=seg-canvas]').screenshot();
+  return page.locator('[data-testid=seg-canvas]').screenshot(CANVAS_ONLY);
 };
 async function differing(a: Buffer, b: Buffer) {
   const [x, y] = await Promise.all([a, b].map((p) => sharp(p).raw().toBuffer()));

@@ -5,7 +5,7 @@ import { inflateSync } from 'node:zlib';
 import { writeFileSync } from 'node:fs';
 import sharp from 'sharp';
 import type { Browser, Page } from 'playwright-core';
-import { api, fakeTrainer, launch, shot, startApp, waitFor, type App } from './helpers.ts';
+import { CANVAS_ONLY, api, fakeTrainer, launch, shot, startApp, waitFor, type App } from './helpers.ts';
 import { decodeIndexPng } from '../../web/src/seg/png.ts';
 import { fitView, toScreen } from '../../web/src/seg/view.ts';
 import { encodeBase64 } from '../../web/src/seg/overlay-math.ts';
@@ -51,7 +51,7 @@ const saved = () =>
 const canvasShot = async () => {
   await page.mouse.move(5, 5);
   await page.waitForTimeout(50);
-  return page.locator('[data-testid=seg-canvas]').screenshot();
+  return page.locator('[data-testid=seg-canvas]').screenshot(CANVAS_ONLY);
 };
 /** Pixels that differ visibly between two screenshots (rounded-corner antialiasing varies by a unit or so). */
 async function differing(a: Buffer, b: Buffer): Promise<number> {

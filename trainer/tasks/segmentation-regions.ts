@@ -176,12 +176,7 @@ export class SegmentationRegions {
     }
     const key = keys.join(' ');
     if (key === this.cropKey && this.cropHead) return this.cropHead;
-    const t0 = performance.now(),
-      head = fitCropHead(samples, classIds.length, { colour: this.colourCue.cue, warm: this.cropHead });
-    if (head)
-      v.io.log(
-        `crop head: ${head.regions} labelled regions × ${head.views} views, ${head.classes.length} classes, ${head.iterations} iterations in ${(performance.now() - t0).toFixed(0)} ms`,
-      );
+    const head = fitCropHead(samples, classIds.length, { colour: this.colourCue.cue, warm: this.cropHead });
     this.cropKey = head ? key : '';
     return head;
   }

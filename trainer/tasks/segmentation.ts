@@ -199,7 +199,7 @@ export class SegmentationTask implements TrainerTask {
       const head = await this.regions.fit(ids);
       if (head)
         this.v.io.log(
-          `crop head on ${head.regions} regions (${(performance.now() - t1).toFixed(0)} ms; patch head ${patchMs.toFixed(0)} ms)`,
+          `crop head on ${head.regions} regions × ${head.views} views, ${head.classes.length} classes, ${head.iterations} iterations (${(performance.now() - t1).toFixed(0)} ms; patch head ${patchMs.toFixed(0)} ms)`,
         );
     });
     const cue = this.regions.colourCue,

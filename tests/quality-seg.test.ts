@@ -1,7 +1,7 @@
 // @vitest-environment node
 // Segmentation quality (trainer/quality/segmentation.ts) on synthetic patch grids: the val evaluation at the
-// patch grid (per-class IoU from the same confusion as report()), the image whose painted labels were
-// swapped comes first in the review and is flagged, and hints follow.
+// patch grid (per-class IoU from the same confusion as report()) by a head fitted on the train side only, the
+// image whose painted labels were swapped comes first in the review and is flagged, and hints follow.
 import { describe, expect, it } from 'vitest';
 import { fitSegmentation, IGNORE } from '../trainer/heads/segmentation.ts';
 import type { LogRegModel } from '../trainer/heads/logreg.ts';
@@ -63,7 +63,7 @@ describe('segmentation quality', () => {
       model: () => model,
       classIds: () => [10, 11, 12],
       labelledCount: () => imgs.length,
-      labelledImages: async (s: 'train' | 'val') => (s === 'val' ? val : train),
+      labelledImages: async (s: 'train' | 'val' | 'all') => (s === 'val' ? val : s === 'train' ? train : imgs),
     };
     const q = new SegmentationQuality(task, view as never);
     q.afterPublish({ 'class:12': [99] });
@@ -110,5 +110,98 @@ describe('segmentation quality', () => {
     ann.set(7, { ...ann.get(7)!, updatedAt: 5000 });
     expect(Number.isNaN(q.labelIssue([7])[0])).toBe(true);
     expect(sent.some((m) => m.type === 'hints')).toBe(true);
+    // the val curves: the evaluation's mIoU and per-class IoU, at the number of labelled images
+    const metric = (name: string) => sent.find((m) => m.type === 'metric' && m.name === name);
+    expect(metric('val_miou')).toMatchObject({ step: imgs.length, value: ev.miou });
+    expect(metric('val_iou:11')).toMatchObject({ value: ev.perClass[1].iou });
+  });
+
+  it('scores the val side by a head fitted without it, refitted only when the train side changes', async () => {
+    const imgs = Array.from({ length: 40 }, (_, k) => image(k + 1, 1 + (k % 2)));
+    const train = imgs.filter((i) => !isVal(i.id)),
+      val = imgs.filter((i) => isVal(i.id));
+    // a served head that learnt every class wrong (1 ↔ 2): the val score must not come from it
+    const swapped = imgs.map((i) => ({ ...i, labels: Int32Array.from(i.labels, (y) => (y > 0 ? 3 - y : y)) }));
+    const served = fitSegmentation(swapped, d, C, { seed: 0 }).model;
+    const sent: TrainerToServer[] = [];
+    const ann = new Map(imgs.map((i) => [i.id, { imageId: i.id, kind: 'mask' as const, classId: null, updatedAt: 1 }]));
+    const view = {
+      classes: [10, 11, 12].map((id, position) => ({ id, name: `c${id}`, color: '#000', position })),
+      images: new Map(),
+      ann,
+      cache: null,
+      version: 1,
+      background: false,
+      io: { send: (m: TrainerToServer) => sent.push(m), log: () => {}, httpBase: '', httpHeaders: undefined },
+    };
+    const task = {
+      model: () => served,
+      classIds: () => [10, 11, 12],
+      labelledCount: () => imgs.length,
+      labelledImages: async (s: 'train' | 'val' | 'all') => (s === 'val' ? val : s === 'train' ? train : imgs),
+    };
+    const q = new SegmentationQuality(task, view as never);
+    q.afterPublish({});
+    await q.idle();
+    const evals = () => sent.filter((m) => m.type === 'evaluation');
+    const ev = evals()[0];
+    if (ev?.type !== 'evaluation') throw new Error('no evaluation sent (the val evaluation runs without background)');
+    expect(ev.miou).toBeGreaterThan(0.95);
+    expect(ev.trainSize).toBe(train.length);
+    // the same confusion as the converged fit on the train side alone
+    const { predictProba } = await import('../trainer/heads/logreg.ts');
+    const ref = fitSegmentation(train, d, C, { seed: 0 }).model;
+    const truth: number[] = [],
+      pred: number[] = [];
+    for (const im of val) {
+      const P = predictProba(ref, im.features, n);
+      for (let p = 0; p < n; p++)
+        if (im.labels[p] !== IGNORE) {
+          truth.push(im.labels[p]);
+          pred.push([0, 1, 2].reduce((b, c) => (P[p * C + c] > P[p * C + b] ? c : b), 0));
+        }
+    }
+    expect(ev.confusion).toEqual(confusionMatrix(truth, pred, C));
+    expect(sent.some((m) => m.type === 'review' || m.type === 'hints')).toBe(false);
+    expect(q.heldOut.fits).toBe(1);
+    // a val-side label changes: the held-out head is kept; a train-side one: it is refitted
+    ann.set(val[0].id, { ...ann.get(val[0].id)!, updatedAt: 2 });
+    q.afterPublish({});
+    await q.idle();
+    expect(evals()).toHaveLength(2);
+    expect(q.heldOut.fits).toBe(1);
+    ann.set(train[0].id, { ...ann.get(train[0].id)!, updatedAt: 2 });
+    q.afterPublish({});
+    await q.idle();
+    expect(q.heldOut.fits).toBe(2);
+  });
+
+  it('sends no evaluation while the train side has fewer than two classes', async () => {
+    const imgs = Array.from({ length: 40 }, (_, k) => image(k + 1, 1 + (k % 2)));
+    const val = imgs.filter((i) => isVal(i.id)),
+      train = imgs
+        .filter((i) => !isVal(i.id))
+        .map((i) => ({ ...i, labels: i.labels.map((y) => (y > 0 ? IGNORE : y)) }));
+    const served = fitSegmentation(imgs, d, C, { seed: 0 }).model;
+    const sent: TrainerToServer[] = [];
+    const view = {
+      classes: [],
+      images: new Map(),
+      ann: new Map(),
+      cache: null,
+      version: 1,
+      background: false,
+      io: { send: (m: TrainerToServer) => sent.push(m), log: () => {}, httpBase: '', httpHeaders: undefined },
+    };
+    const task = {
+      model: () => served,
+      classIds: () => [10, 11, 12],
+      labelledCount: () => imgs.length,
+      labelledImages: async (s: 'train' | 'val' | 'all') => (s === 'val' ? val : s === 'train' ? train : imgs),
+    };
+    const q = new SegmentationQuality(task, view as never);
+    q.afterPublish({});
+    await q.idle();
+    expect(sent.filter((m) => m.type === 'evaluation' || m.type === 'metric')).toEqual([]);
   });
 });

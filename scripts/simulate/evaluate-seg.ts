@@ -105,7 +105,7 @@ export function segTestSet(
       const task = seg(t),
         m = task?.model();
       if (!task || !m) return null;
-      const train = await task.labelledImages('train');
+      const train = await task.labelledImages('all');
       if (!train.length) return null;
       const r = fitSegmentation(train, m.d, m.C, { seed: 0 });
       return score(mapsOf(r.model), m.C, columns(t, task.classIds().slice(0, m.C)), 'refined').miou;

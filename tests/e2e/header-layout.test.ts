@@ -129,7 +129,7 @@ describe('header layout (e2e, Chromium)', () => {
     });
   }
 
-  it('marks an image on the validation side (its label never trains the model), beside the id, at 1024 px', async () => {
+  it('marks an image on the validation side (for classification its label never trains the model), beside the id, at 1024 px', async () => {
     await page.setViewportSize({ width: 1024, height: 800 });
     // ids 3 and 4 are val-side by the persistent split's hash, 1 and 2 train-side
     expect([1, 2, 3, 4].map((id) => isVal(id))).toEqual([false, false, true, true]);

@@ -306,6 +306,14 @@ describe('segmentation, the first hour (e2e, Chromium)', () => {
     await page.keyboard.press('Escape');
   });
 
+  it('says on a val-side image that its mask trains the model and is scored without it', async () => {
+    await page.goto(app.url + '/segmentation?id=3');
+    await page.waitForFunction(() => document.querySelector('[data-testid=image-id]')?.textContent === '#3');
+    const title = await page.getAttribute('[data-testid=val-side]', 'title');
+    expect(title).toContain('its mask trains the model you label with');
+    expect(title).not.toContain('never trains');
+  });
+
   it('the Stats headers keep apart at 1024 px', async () => {
     await page.setViewportSize({ width: 1024, height: 760 });
     await page.keyboard.press('Shift+S');

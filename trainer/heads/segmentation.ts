@@ -85,8 +85,8 @@ export interface SegImage {
   labels: Int32Array;
 } // features [h*w, d], labels [h*w]
 
-/** Fit on the labelled patches of all images (IGNORE patches are dropped before the fit). */
-export function fitSegmentation(images: SegImage[], d: number, C: number, opts: LogRegOptions = {}): LogRegResult {
+/** The labelled patches of some images as rows: features [n, d] and class indices (IGNORE patches left out). */
+export function patchRows(images: SegImage[], d: number): { X: Float32Array; y: Int32Array; n: number } {
   let n = 0;
   for (const im of images) for (let p = 0; p < im.labels.length; p++) if (im.labels[p] >= 0) n++;
   const X = new Float32Array(n * d),
@@ -99,6 +99,12 @@ export function fitSegmentation(images: SegImage[], d: number, C: number, opts: 
       y[k++] = im.labels[p];
     }
   }
+  return { X, y, n };
+}
+
+/** Fit on the labelled patches of all images (IGNORE patches are dropped before the fit). */
+export function fitSegmentation(images: SegImage[], d: number, C: number, opts: LogRegOptions = {}): LogRegResult {
+  const { X, y, n } = patchRows(images, d);
   return fitLogReg(X, y, n, d, C, opts);
 }
 

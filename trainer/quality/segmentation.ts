@@ -1,7 +1,9 @@
 // Model quality for segmentation, after each publish, in the background (SingleFlight, in slices): the val
-// evaluation at the patch grid (per-class IoU, mIoU, patch confusion, per-image IoU and loss), likely label
-// errors as per-image patch disagreement (the share of an image's labelled patches the head predicts as
-// another class: in-sample for train-split images, so it understates their errors), and hints.
+// evaluation at the patch grid (per-class IoU, mIoU, patch confusion, per-image IoU and loss, the val_miou
+// curve) by a head fitted without the val images (seg-held-out.ts: the served head learns from them too),
+// likely label errors as per-image patch disagreement (the share of an image's labelled patches a head predicts
+// as another class: the served head, in-sample, for train-side images, so it understates their errors; the
+// held-out head for val-side ones), and hints.
 import type { EvalImage, EvaluationMsg, ReviewItem } from '../../common/protocol.ts';
 import { MAX_EVAL_IMAGES } from '../../common/protocol.ts';
 import { reviewFrames } from './review-frames.ts';
@@ -11,6 +13,7 @@ import type { TrainerView } from '../tasks/task.ts';
 import { computeHints } from './hints.ts';
 import { argmax, confusionMatrix, labelLoss, report } from './metrics.ts';
 import { Cancelled, SingleFlight, Slicer } from './slices.ts';
+import { HeldOutHead } from './seg-held-out.ts';
 
 /** an image is flagged when the head predicts another class on at least this share of its labelled patches */
 export const FLAG_DISAGREEMENT = 0.25;
@@ -19,8 +22,12 @@ export interface SegmenterLike {
   model(): LogRegModel | null;
   classIds(): number[];
   labelledCount(): number;
-  labelledImages(split: 'train' | 'val'): Promise<Labelled[]>;
+  labelledImages(split: 'train' | 'val' | 'all'): Promise<Labelled[]>;
+  /** the augmented copies the served head learns from, of these images only (none: no copies) */
+  copiesOf?(images: Labelled[]): Promise<SegImage[]>;
 }
+/** per-class IoU curves go out for at most this many classes (the server keeps 32 metric names in all) */
+const MAX_IOU_CLASSES = 20;
 interface Scored {
   id: number;
   truth: Int32Array;
@@ -41,6 +48,8 @@ export class SegmentationQuality {
   private readonly job: SingleFlight;
   private lists: Record<string, number[]> = {};
   private issues = new Map<number, { updatedAt: number; score: number; flagged: boolean }>();
+  /** the head the val side is scored by: fitted on the train side only */
+  readonly heldOut = new HeldOutHead();
 
   constructor(
     private task: SegmenterLike,
@@ -54,6 +63,7 @@ export class SegmentationQuality {
   reset(): void {
     this.job.cancel();
     this.issues.clear();
+    this.heldOut.reset();
   }
   forget(imageId: number): void {
     this.issues.delete(imageId);
@@ -63,7 +73,7 @@ export class SegmentationQuality {
   }
   afterPublish(lists: Record<string, number[]>): void {
     this.lists = lists;
-    if (this.v.background !== false) this.job.schedule();
+    this.job.schedule();
   }
   labelIssue(ids: ArrayLike<number>): Float64Array {
     return Float64Array.from(ids as ArrayLike<number>, (id) => {
@@ -95,13 +105,12 @@ export class SegmentationQuality {
 
   private async scoreAll(
     model: LogRegModel,
-    split: 'train' | 'val',
+    images: Labelled[],
     slicer: Slicer,
     alive: () => boolean,
   ): Promise<Scored[]> {
     const out: Scored[] = [];
-    for (const im of await this.task.labelledImages(split)) {
-      if (im.features.length !== im.labels.length * model.d) continue; // embedded with another backbone
+    for (const im of images) {
       out.push(this.score(model, im));
       await slicer.pause();
       if (!alive()) throw new Cancelled();
@@ -109,15 +118,21 @@ export class SegmentationQuality {
     return out;
   }
 
-  private async background(alive: () => boolean): Promise<void> {
-    const model = this.task.model();
-    if (!model) return;
-    const version = this.v.version,
-      C = model.C,
-      classIds = this.task.classIds().slice(0, C),
-      slicer = new Slicer(25);
-    const val = await this.scoreAll(model, 'val', slicer, alive),
-      train = await this.scoreAll(model, 'train', slicer, alive);
+  /** The head fitted on the train side (with its copies), or null where that has fewer than two classes. */
+  private async heldOutHead(model: LogRegModel, train: Labelled[], slicer: Slicer, alive: () => boolean) {
+    const copies = (await this.task.copiesOf?.(train)) ?? [];
+    if (!alive()) throw new Cancelled();
+    const key = [
+      train.map((t) => `${t.id}:${this.v.ann.get(t.id)?.updatedAt ?? 0}`).join(','),
+      copies.length,
+      this.task.classIds().join(','),
+    ].join('|');
+    return this.heldOut.get([...train, ...copies], key, model.d, model.C, slicer, alive);
+  }
+
+  /** The val evaluation from the val images' scores by the held-out head; sent with the val_miou / val_iou curves
+   *  when `send`. */
+  private evaluate(version: number, C: number, classIds: number[], val: Scored[], trainSize: number, send: boolean) {
     const cat = (xs: Scored[], k: 'truth' | 'pred') => Int32Array.from(xs.flatMap((s) => [...s[k]]));
     const matrix = confusionMatrix(cat(val, 'truth'), cat(val, 'pred'), C);
     const r = report(matrix);
@@ -142,7 +157,7 @@ export class SegmentationQuality {
       task: 'segmentation',
       modelVersion: version,
       labelled: this.task.labelledCount(),
-      trainSize: train.length,
+      trainSize,
       valSize: val.length,
       accuracy: r.accuracy,
       macroF1: r.macroF1,
@@ -161,10 +176,45 @@ export class SegmentationQuality {
       unit: 'patches',
       images: images.slice(0, MAX_EVAL_IMAGES),
     };
-    this.v.io.send(evaluation);
+    if (send) this.v.io.send(evaluation);
+    if (send && val.length && r.miou !== null) {
+      const step = this.task.labelledCount(),
+        metric = (name: string, value: number) => this.v.io.send({ type: 'metric', name, step, value });
+      metric('val_miou', r.miou);
+      const ious = r.perClass.map((k, c) => ({ classId: classIds[c], iou: k.iou })).filter((k) => k.iou !== null);
+      if (ious.length <= MAX_IOU_CLASSES) for (const k of ious) metric(`val_iou:${k.classId}`, k.iou!);
+    }
+    return { matrix, r, images };
+  }
 
+  private async background(alive: () => boolean): Promise<void> {
+    const model = this.task.model();
+    if (!model) return;
+    const version = this.v.version,
+      C = model.C,
+      classIds = this.task.classIds().slice(0, C),
+      slicer = new Slicer(25);
+    // (an image embedded with another backbone is left out)
+    const usable = (ims: Labelled[]) => ims.filter((im) => im.features.length === im.labels.length * model.d);
+    const valImages = usable(await this.task.labelledImages('val')),
+      trainImages = usable(await this.task.labelledImages('train'));
+    // the val side scored by the held-out head; with fewer than two classes on the train side there is none,
+    // and no evaluation (the val images are then scored by the served head, for the review only)
+    const scorer = valImages.length ? await this.heldOutHead(model, trainImages, slicer, alive) : null;
+    const held = await this.scoreAll(scorer ?? model, valImages, slicer, alive),
+      train = await this.scoreAll(model, trainImages, slicer, alive),
+      val = scorer ? held : [];
+    const { matrix, r, images } = this.evaluate(
+      version,
+      C,
+      classIds,
+      val,
+      trainImages.length,
+      !held.length || !!scorer,
+    );
+    if (this.v.background === false) return;
     const items: ReviewItem[] = [];
-    for (const s of [...train, ...val]) {
+    for (const s of [...train, ...held]) {
       const wrong = [...s.truth.keys()].filter((q) => s.truth[q] !== s.pred[q]);
       if (!s.truth.length) continue;
       const share = wrong.length / s.truth.length,
@@ -203,7 +253,7 @@ export class SegmentationQuality {
 
     const shows = new Array<number>(C).fill(0),
       patches = new Array<number>(C).fill(0);
-    for (const s of [...train, ...val]) {
+    for (const s of [...train, ...held]) {
       const seen = new Set<number>();
       for (const t of s.truth) {
         patches[t]++;

@@ -98,10 +98,11 @@ export class SegmentationRegions {
     );
   }
 
-  /** The augmented copies (AUGMENTS) of up to AUGMENTED_IMAGES train images, as rows for the patch head: each
-   *  copy's grid, embedded once with the loop's backbone, with the image's patch labels (mirrored for a mirror
-   *  image). None where colour is a cue, or without an image embedder. */
-  async copies(train: (SegImage & { id: number })[]): Promise<SegImage[]> {
+  /** The augmented copies (AUGMENTS) of up to AUGMENTED_IMAGES labelled images (the lowest ids), as rows for the
+   *  patch head: each copy's grid, embedded once with the loop's backbone, with the image's patch labels (mirrored
+   *  for a mirror image). None where colour is a cue, or without an image embedder. `embed: false`: only the
+   *  copies already embedded. */
+  async copies(train: (SegImage & { id: number })[], o: { embed?: boolean } = {}): Promise<SegImage[]> {
     const v = this.s.v,
       embed = v.embedImages?.bind(v);
     if (this.colourCue.cue || !embed) return [];
@@ -111,6 +112,7 @@ export class SegmentationRegions {
         g = img && v.cache?.getGrid(img);
       if (!img || !g) continue;
       let grids = this.augmented.get(t.id);
+      if (!grids && o.embed === false) continue;
       if (!grids) {
         const f = Math.min(1, AUGMENT_SIDE / Math.max(img.width, img.height)),
           W = Math.max(1, Math.round(img.width * f)),

@@ -1,13 +1,13 @@
-// Segmentation: patch labels from masks and points (train split), a per-patch softmax head (its fit after a
-// change bounded in time, then carried on), quantised per-class maps at the patch grid, each shape region
-// named by the crop head in a second pass (segmentation-regions.ts, with the colour reading and the copies);
-// after each refit image-level suggestions (uncertain, diverse, and by presence: class X, minority) and the val
-// mIoU with per-class IoU.
+// Segmentation: patch labels from masks and points (every labelled image: the val side is scored by a head fitted
+// without it, quality/seg-held-out.ts), a per-patch softmax head (its fit after a change bounded in time, then
+// carried on), quantised per-class maps at the patch grid, each shape region named by the crop head in a second
+// pass (segmentation-regions.ts, with the colour reading and the copies); after each refit image-level
+// suggestions (uncertain, diverse, and by presence: class X, minority), then the model quality in the background
+// (the val mIoU with per-class IoU, likely label errors, hints).
 import sharp from 'sharp';
 import type { ImageRef, SegmentationPrediction } from '../../common/protocol.ts';
 import type { LogRegModel } from '../heads/logreg.ts';
 import {
-  argmaxMap,
   fitSegmentation,
   IGNORE,
   maskToPatchLabels,
@@ -144,10 +144,11 @@ export class SegmentationTask implements TrainerTask {
     return labels;
   }
 
-  async labelledImages(split: 'train' | 'val'): Promise<(SegImage & { id: number })[]> {
+  /** The labelled images with their patch labels: one side of the persistent split, or all of them. */
+  async labelledImages(split: 'train' | 'val' | 'all'): Promise<(SegImage & { id: number })[]> {
     const out: (SegImage & { id: number })[] = [];
     for (const a of this.v.ann.values()) {
-      if (a.kind !== 'mask' || isVal(a.imageId) !== (split === 'val')) continue;
+      if (a.kind !== 'mask' || (split !== 'all' && isVal(a.imageId) !== (split === 'val'))) continue;
       const img = this.v.images.get(a.imageId);
       const g = img && this.v.cache?.getGrid(img);
       if (!img || !g) continue;
@@ -165,7 +166,9 @@ export class SegmentationTask implements TrainerTask {
     if (!extends_) this.labels.clear();
     this.ids = classIds;
     this.head = null;
-    const train = await this.labelledImages('train');
+    // every labelled image trains the served heads: with a handful of labelled scenes, leaving the val side out
+    // (one in five) would cost more than it is worth; the val side is scored by the quality's held-out head
+    const train = await this.labelledImages('all');
     const present = new Set<number>();
     for (const im of train) for (const x of im.labels) if (x !== IGNORE) present.add(x);
     if (present.size < 2) return null;
@@ -206,10 +209,14 @@ export class SegmentationTask implements TrainerTask {
       agree = `colour agrees with the class for ${(cue.agreement * 100).toFixed(0)} % of labelled regions`;
     const aug = cue.cue ? ` (${agree}: colour kept)` : ` (+${copies.length} augmented copies; ${agree})`;
     const more = this.pending ? ' (not converged: fitting on)' : '';
-    let val = 0;
-    for (const a of this.v.ann.values()) if (a.kind === 'mask' && isVal(a.imageId)) val++;
-    const held = val ? `, ${val} val-side (scored, not trained on)` : '';
-    return `${train.length} train-side labelled images${aug}${held}, ${present.size} classes seen, ${r.iterations} iterations${more}, loss ${r.loss.toFixed(4)}`;
+    const val = train.filter((t) => isVal(t.id)).length;
+    const held = val ? `, ${val} of them val-side (scored by a head fitted without the val side)` : '';
+    return `${train.length} labelled images${aug}${held}, ${present.size} classes seen, ${r.iterations} iterations${more}, loss ${r.loss.toFixed(4)}`;
+  }
+
+  /** The augmented copies the served head learns from, of these images only (those not yet embedded left out). */
+  copiesOf(images: (SegImage & { id: number })[]): Promise<SegImage[]> {
+    return this.regions.copies(images, { embed: false });
   }
 
   /** The labelled regions of an annotated image (class index + 1 per pixel, 0 = none): its mask where it
@@ -378,48 +385,10 @@ export class SegmentationTask implements TrainerTask {
     io.send({ type: 'suggestions', modelVersion: this.v.version, lists });
     const labelled = this.labelledCount();
     io.send({ type: 'metric', name: 'train_loss', step: labelled, value: this.loss });
-    const val = await this.valIou();
-    if (val) {
-      io.send({ type: 'metric', name: 'val_miou', step: labelled, value: val.miou });
-      // per-class IoU curves (Stats); the server keeps 32 metric names in all, so only for a few classes
-      if (val.perClass.length <= MAX_IOU_CLASSES)
-        for (const { classId, iou } of val.perClass)
-          io.send({ type: 'metric', name: `val_iou:${classId}`, step: labelled, value: iou });
-    }
     io.send({ type: 'model', version: this.v.version, labelled, counts: {} });
     this.quality.afterPublish(lists);
   }
-
-  /** IoU per class on the val split's labelled patches, and their mean. */
-  private async valIou(): Promise<{ miou: number; perClass: { classId: number; iou: number }[] } | null> {
-    const model = this.head!,
-      C = model.C;
-    const val = await this.labelledImages('val');
-    if (!val.length) return null;
-    const inter = new Float64Array(C),
-      union = new Float64Array(C);
-    for (const im of val) {
-      const g = this.v.cache?.getGrid(this.v.images.get(im.id)!);
-      if (!g || g.d !== model.d) continue;
-      const n = g.h * g.w,
-        top = argmaxMap(predictMap(model, g.data, g.h, g.w).map, C, n);
-      for (let q = 0; q < n; q++) {
-        const y = im.labels[q],
-          b = top[q];
-        if (y === IGNORE) continue;
-        union[y]++;
-        if (b === y) inter[y]++;
-        else union[b]++;
-      }
-    }
-    const perClass = [...union.keys()]
-      .filter((c) => union[c] > 0)
-      .map((c) => ({ classId: this.ids[c], iou: inter[c] / union[c] }));
-    return perClass.length ? { miou: perClass.reduce((a, b) => a + b.iou, 0) / perClass.length, perClass } : null;
-  }
 }
-
-const MAX_IOU_CLASSES = 20;
 
 export const segmentation: TaskFactory = {
   name: 'segmentation',

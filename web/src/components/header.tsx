@@ -3,6 +3,7 @@
 import { Show, createSignal, onCleanup, onMount } from 'solid-js';
 import { isVal } from '../../../common/split.ts';
 import { useApp } from '../context.ts';
+import { webTask } from '../tasks/index.ts';
 import { backboneChip, fmt, trainerText } from '../lib/format.ts';
 import { JumpBox } from './jump-box.tsx';
 import { NameChip } from './name-box.tsx';
@@ -58,12 +59,12 @@ export function Header() {
             {fmt(ui.position()!.index + 1)} / {fmt(ui.position()!.total)}
           </span>
         </Show>
-        {/* an image on the validation side of the persistent split: its label scores the model, never trains it */}
+        {/* an image on the validation side of the persistent split: what its label does depends on the task */}
         <Show when={ui.imageId() !== null && isVal(ui.imageId()!)}>
           <span
             class="val-chip"
             data-testid="val-side"
-            title="A validation image (about 1 in 5, fixed by its id): its label scores the model on the Evaluation page and never trains it"
+            title={`A validation image (about 1 in 5, fixed by its id): ${webTask(info()?.task)?.evaluation.valSide ?? 'its label scores the model on the Evaluation page'}`}
           >
             val
           </span>

@@ -124,7 +124,8 @@ export function EvaluationPage() {
             fallback={
               <p class="muted" data-testid="eval-empty">
                 No evaluation yet: once the trainer has a model it scores it on the validation split (about one labelled
-                image in five, chosen by image id, never trained on) and this page fills in. Label at least two classes.
+                image in five, chosen by image id) by a model trained without it, and this page fills in. Label at least
+                two classes outside the validation split.
               </p>
             }
           >
@@ -158,8 +159,8 @@ export function EvaluationPage() {
                     )}
                   </Show>
                   <span class="muted">
-                    on {e().valSize} val image{e().valSize === 1 ? '' : 's'} · trained on {e().trainSize} ·{' '}
-                    {e().labelled} labelled
+                    on {e().valSize} val image{e().valSize === 1 ? '' : 's'} ·{' '}
+                    {webTask(e().task)?.evaluation.trainedOn ?? 'trained on'} {e().trainSize} · {e().labelled} labelled
                   </span>
                 </div>
                 <Show when={e().valSize === 0}>

@@ -35,5 +35,7 @@ export const classification = {
       support: 'val images labelled with this class',
       mean: 'macro average',
     },
+    valSide: 'its label scores the model on the Evaluation page and never trains it',
+    trainedOn: 'trained on',
   },
 } as const satisfies WebTask;

@@ -34,5 +34,8 @@ export const segmentation = {
       support: 'labelled val patches of this class',
       mean: 'mean (mIoU)',
     },
+    valSide:
+      'its mask trains the model you label with, and is scored by a head fitted on the other (train-side) masks on the Evaluation page',
+    trainedOn: 'by a head fitted on the other',
   },
 } as const satisfies WebTask;

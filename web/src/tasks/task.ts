@@ -46,5 +46,9 @@ export interface WebTask {
     /** per-class and per-image IoU columns */
     iou: boolean;
     words: { given: string; predicted: string; support: string; mean: string };
+    /** what a val-side image's label does (the header's `val` chip says it), and the evaluation headline's
+     *  words for the images its model was trained on */
+    valSide: string;
+    trainedOn: string;
   };
 }

@@ -3,12 +3,11 @@
 // focused images first, then sweep the pool in chunks that send only what changed (trainer/sweep.ts).
 // Every step is bounded, so the cost of a label does not grow with the session.
 import { existsSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
 import type { AnnotationMsg, ClassMsg, ImageRef, ServerToTrainer, Task, TrainerStatus } from '../common/protocol.ts';
 import { EmbedQueue } from './embed-queue.ts';
-import { FeatureCache, type Grid } from './features.ts';
+import type { FeatureCache, Grid } from './features.ts';
 import { FullPredictions } from './full-predictions.ts';
-import { shareFeatures } from './feature-share.ts';
+import { isCached, openSessionCache, reuseSharedFeatures, type CachePlace } from './session-cache.ts';
 import { SuggestThread } from './suggest-thread.ts';
 import type { SuggestionInput } from './suggestions.ts';
 import { Sweep, inSample } from './sweep.ts';
@@ -215,51 +214,43 @@ export class Trainer implements TrainerView {
   }
 
   private cached(i: ImageRef): boolean {
-    if (!this.cache) return false;
-    return this.mode === 'grid' ? this.cache.hasGrid(i) : this.cache.hasPooled(i);
+    return isCached(this.cache, this.mode, i);
   }
 
   private resetHeads() {
     this.impl?.reset();
   }
 
-  private openCache() {
-    if (!this.task) {
-      this.cache?.close();
-      this.cache = null;
-      return;
-    }
-    // a trainer on another host keeps one cache per session: rows are keyed by image id
-    const root =
-      this.opts.cacheRoot ??
-      (this.sessionDir && existsSync(this.sessionDir)
-        ? join(this.sessionDir, 'features')
-        : join(process.cwd(), '.hilt-cache', this.sessionName, 'features'));
-    const info = this.embedder.info,
-      key = `${info.key}-${this.mode}`;
-    const dir = join(root, key.replace(/[^A-Za-z0-9._-]/g, '_'));
-    if (this.cache?.dir === dir) return;
-    this.cache?.close();
-    this.cache = new FeatureCache(root, key);
+  private get cachePlace(): CachePlace {
+    return {
+      cacheRoot: this.opts.cacheRoot,
+      sessionDir: this.sessionDir,
+      sessionName: this.sessionName,
+      backboneKey: this.embedder.info.key,
+      mode: this.mode,
+    };
   }
 
-  /** Copy the features of images not cached yet from other sessions' stores of this cache key (same
-   *  bytes, same backbone and mode), when the cache is the session folder's own. */
+  private openCache() {
+    if (this.task) this.cache = openSessionCache(this.cache, this.cachePlace);
+    else {
+      this.cache?.close();
+      this.cache = null;
+    }
+  }
+
+  /** Copy the features of images not cached yet from other sessions' stores of this cache key. */
   private reuseShared() {
-    const dir = this.sessionDir;
-    if (!this.cache || !dir || this.opts.cacheRoot || dirname(this.cache.dir) !== join(dir, 'features')) return;
-    const wanted = this.order.filter((i) => !this.cached(i));
-    if (!wanted.length) return;
+    if (!this.cache) return;
     const t0 = performance.now();
-    const copied = shareFeatures(
-      this.cache.rows(this.mode === 'grid' ? 'grid' : 'pooled'),
-      dir,
-      basename(this.cache.dir),
-      wanted,
+    const copied = reuseSharedFeatures(
+      this.cache,
+      this.cachePlace,
+      this.order.filter((i) => !this.cached(i)),
     );
-    if (copied.length)
+    if (copied)
       this.io.log(
-        `reused ${copied.length} features from other sessions (same images, same backbone) in ${(performance.now() - t0).toFixed(0)} ms`,
+        `reused ${copied} features from other sessions (same images, same backbone) in ${(performance.now() - t0).toFixed(0)} ms`,
       );
   }
 

@@ -202,7 +202,6 @@ export class SegmentationQuality {
     // and no evaluation (the val images are then scored by the served head, for the review only)
     const scorer = valImages.length ? await this.heldOutHead(model, trainImages, slicer, alive) : null;
     const held = await this.scoreAll(scorer ?? model, valImages, slicer, alive),
-      train = await this.scoreAll(model, trainImages, slicer, alive),
       val = scorer ? held : [];
     const { matrix, r, images } = this.evaluate(
       version,
@@ -213,6 +212,7 @@ export class SegmentationQuality {
       !held.length || !!scorer,
     );
     if (this.v.background === false) return;
+    const train = await this.scoreAll(model, trainImages, slicer, alive);
     const items: ReviewItem[] = [];
     for (const s of [...train, ...held]) {
       const wrong = [...s.truth.keys()].filter((q) => s.truth[q] !== s.pred[q]);

@@ -10,6 +10,7 @@ import { confusionMatrix, report } from '../trainer/quality/metrics.ts';
 import { isVal } from '../common/split.ts';
 import { gauss, mulberry32 } from '../trainer/rng.ts';
 import type { TrainerToServer } from '../common/protocol.ts';
+import { Slicer } from '../trainer/quality/slices.ts';
 
 const d = 8,
   C = 3,
@@ -203,5 +204,16 @@ describe('segmentation quality', () => {
     q.afterPublish({});
     await q.idle();
     expect(sent.filter((m) => m.type === 'evaluation' || m.type === 'metric')).toEqual([]);
+  });
+
+  it("its background work gives way while the loop is busy (a label's refit and named maps)", async () => {
+    let busy = true,
+      done = false;
+    const p = new Slicer(25, () => busy).pause(true).then(() => (done = true));
+    await new Promise((r) => setTimeout(r, 80));
+    expect(done).toBe(false);
+    busy = false;
+    await p;
+    expect(done).toBe(true);
   });
 });

@@ -453,8 +453,15 @@ export class Trainer implements TrainerView {
     return this.full.send(imgs, o);
   }
 
+  /** a refit is running (its awaits let other work in) */
+  private refitting = false;
+  busy(): boolean {
+    return this.dirty || this.refitting || this.finishing > 0 || this.full.naming > 0;
+  }
+
   private async refit(): Promise<void> {
     this.dirty = false;
+    this.refitting = true;
     const changedAt = this.lastChange;
     this.status('fitting');
     const t0 = performance.now();
@@ -495,6 +502,8 @@ export class Trainer implements TrainerView {
     } catch (e) {
       this.io.log(`fit failed (${this.task}, ${this.ann.size} annotations): ${(e as Error).stack}`);
       this.status('error', `fit failed: ${(e as Error).message}`);
+    } finally {
+      this.refitting = false;
     }
   }
 

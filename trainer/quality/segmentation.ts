@@ -193,7 +193,7 @@ export class SegmentationQuality {
     const version = this.v.version,
       C = model.C,
       classIds = this.task.classIds().slice(0, C),
-      slicer = new Slicer(25);
+      slicer = new Slicer(25, () => this.v.busy?.() ?? false);
     // (an image embedded with another backbone is left out)
     const usable = (ims: Labelled[]) => ims.filter((im) => im.features.length === im.labels.length * model.d);
     const valImages = usable(await this.task.labelledImages('val')),

@@ -2,10 +2,17 @@
 // refit (and the focused image its prediction) after at most one slice. Work yields with setImmediate,
 // which lets timers (the refit debounce) and socket frames run in between.
 
-/** Yields when the current slice has used its budget. */
+/** how often a slicer that gives way checks whether the loop is still busy */
+const GIVE_WAY_MS = 20;
+
+/** Yields when the current slice has used its budget; with `giveWay`, also waits while it says the loop is busy
+ *  (a label's refit and its named maps in flight), so background work takes no CPU from them. */
 export class Slicer {
   private start = performance.now();
-  constructor(readonly budgetMs = 25) {}
+  constructor(
+    readonly budgetMs = 25,
+    private giveWay: (() => boolean) | null = null,
+  ) {}
   /** true when the budget is spent (callers with one big step ask before starting it) */
   spent(): boolean {
     return performance.now() - this.start >= this.budgetMs;
@@ -13,6 +20,7 @@ export class Slicer {
   async pause(force = false): Promise<void> {
     if (!force && !this.spent()) return;
     await new Promise((r) => setImmediate(r));
+    while (this.giveWay?.()) await new Promise((r) => setTimeout(r, GIVE_WAY_MS));
     this.start = performance.now();
   }
 }

@@ -34,6 +34,9 @@ export interface TrainerView {
   /** false: no background model-quality work after a publish (the k-fold label issues, the hints): for
    *  `hilt simulate`, where nothing reads them, on a shared machine. The val evaluation still runs. */
   readonly background?: boolean;
+  /** true while a label's refit, the rest of its fit (the crop head) or its focused maps are in flight: background
+   *  work that can wait gives way to them */
+  busy?(): boolean;
   /** an image's bytes (its path when this host can read it, else fetched from the server) */
   readImage(id: number): Promise<Buffer | string>;
   /** pooled embeddings, with the loop's backbone, of RGB crops [side, side, 3] (segmentation names each

@@ -3,7 +3,8 @@
 // minimised by the same L-BFGS through its async driver (heads/logreg.ts lbfgsAsync). One objective
 // evaluation on 3000 × 1280-d rows is ~50M multiply-adds, too long to hold the event loop; per block of
 // BLOCK rows it is a few milliseconds, so a label arriving mid-fit waits at most one slice. Agrees with fitLogReg's optimum (tests/quality.test.ts).
-import { lbfgsAsync, makeObjective, type LbfgsMemory, type LogRegModel } from '../heads/logreg.ts';
+import { makeObjective, type LogRegModel } from '../heads/logreg.ts';
+import { lbfgsAsync, type LbfgsMemory } from '../heads/lbfgs.ts';
 import { columnStats, drifted, restandardise } from '../heads/standardise.ts';
 import { Cancelled, type Slicer } from './slices.ts';
 

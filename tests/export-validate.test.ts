@@ -9,7 +9,7 @@ import { rmSync } from 'node:fs';
 import { makeDemoImages } from '../scripts/make-demo.ts';
 import { createEmbedder } from '../trainer/embed.ts';
 import { exportOnnx, type ExportSample, type HeadFile } from '../trainer/export-model.ts';
-import { headOn } from '../trainer/export-validate.ts';
+import { compareMaps, headOn } from '../trainer/export-validate.ts';
 import { fromHalf, toHalf } from '../trainer/fp16.ts';
 import { fetchModel } from '../trainer/backbones/registry.ts';
 import { tempDir } from './helpers/fixtures.ts';
@@ -146,4 +146,27 @@ describe('export validation on fp32 graph vs fp16-fitted head', () => {
     console.log(`a head 3 % off: ${JSON.stringify({ passed: r2.passed, maxAbsDiff: r2.maxAbsDiff, ...r2.checks })}`);
     expect(r2.passed).toBe(false);
   }, 240_000);
+});
+
+describe('segmentation maps: the export against the stored map', () => {
+  it('a patch whose foreground went to another class of the same top is an edge patch (moved), not agreement', () => {
+    // 4 patches × 3 classes (background, a, b): class-major bytes; the stored map lists its classes as b, a, bg
+    const n = 4,
+      col = new Map([
+        [1, 0],
+        [2, 1],
+        [3, 2],
+      ]);
+    const ours = Uint8Array.from([
+      ...[200, 100, 100, 50], // background
+      ...[55, 30, 0, 200], // a
+      ...[0, 125, 155, 5], // b
+    ]);
+    const byClass = (bg: number[], a: number[], b: number[]) => Uint8Array.from([...b, ...a, ...bg]);
+    const stored = byClass([201, 100, 40, 50], [54, 0, 0, 0], [0, 155, 215, 205]);
+    const r = compareMaps(ours, stored, [3, 2, 1], col, n, 6);
+    // patch 0 within a byte; patch 1 the same top (b), background and foreground mass, a's 30 moved to b; patch 2
+    // 60 off on the background; patch 3 another top class
+    expect(r).toEqual({ agree: 3, total: 4, moved: 1, movedMax: 30, maxAbs: 60 });
+  });
 });

@@ -137,6 +137,21 @@ describe('segmentation loop', () => {
       `segmentation: ${train.length} scribbled images, mIoU ${miou.toFixed(3)} (per class ${ious.map((v) => v.toFixed(2)).join(' ')})`,
     );
     expect(miou).toBeGreaterThan(0.7);
+    // the served heads learn from every labelled image; the val side is scored by a head fitted on the train side
+    expect(trainer.out()).toMatch(
+      new RegExp(`${train.length + val.length} labelled images \\([^)]*\\), ${val.length} of them val-side`),
+    );
+    // (the evaluation runs in the background: the one of every labelled image may take a moment)
+    const evaluation = async () => {
+      for (let t = 0; t < 120; t++) {
+        const e = (await srv.api('GET', '/api/evaluation')).body.evaluation;
+        if (e?.valSize === val.length) return e;
+        await new Promise((r) => setTimeout(r, 500));
+      }
+      return null;
+    };
+    expect(await evaluation()).toMatchObject({ task: 'segmentation', trainSize: train.length, valSize: val.length });
+    // the val curve goes out with the evaluation
     expect((await srv.api('GET', '/api/stats')).body.metrics.val_miou?.length).toBeGreaterThan(0);
     for (const strategy of ['uncertain', 'diverse', 'minority']) {
       expect((await srv.api('GET', `/api/next?strategy=${strategy}&annotator=s`)).body.reason, strategy).toBe(strategy);

@@ -176,37 +176,57 @@ export async function validateClassification(
   };
 }
 
+/** share of an image's patches whose foreground may be named differently (see compareMaps) */
+export const MOVED_SHARE = 0.02;
+
 /** A map [C, n] of the export (bytes, column c = head class c) against a stored one (bytes, row k = class
  *  `classIds[k]`): patches whose top classes agree, and the largest byte difference among those (a region the
- *  two named differently differs wholly: it counts against the agreement, not the byte tolerance). */
-function compareMaps(
+ *  two named differently differs wholly: it counts against the agreement, not the byte tolerance). A patch
+ *  whose top class, background channel and whole foreground mass agree but whose foreground mass sits in other
+ *  classes beyond `tol` is `moved`: a patch on a region's edge, given to another region (the one covering at
+ *  least half of it) because the refinement ran on maps a byte apart (fp32 features here, fp16 in the trainer's
+ *  cache). */
+export function compareMaps(
   ours: Uint8Array,
   stored: Uint8Array,
   classIds: number[],
   col: Map<number, number>,
   n: number,
-): { maxAbs: number; agree: number; total: number } {
+  tol: number,
+): { maxAbs: number; agree: number; total: number; moved: number; movedMax: number } {
   let maxAbs = 0,
-    agree = 0;
+    agree = 0,
+    moved = 0,
+    movedMax = 0;
   for (let q = 0; q < n; q++) {
     let bo = -1,
       bs = -1,
-      diff = 0;
+      diff = 0,
+      bgDiff = 0,
+      fgOurs = 0,
+      fgStored = 0;
     for (let k = 0; k < classIds.length; k++) {
       const c = col.get(classIds[k]);
       if (c === undefined) continue;
       const o = ours[c * n + q],
         t = stored[k * n + q];
       diff = Math.max(diff, Math.abs(o - t));
+      if (c === 0) bgDiff = Math.abs(o - t);
+      else {
+        fgOurs += o;
+        fgStored += t;
+      }
       if (bo < 0 || o > ours[col.get(classIds[bo])! * n + q]) bo = k;
       if (bs < 0 || t > stored[bs * n + q]) bs = k;
     }
-    if (bo === bs) {
-      agree++;
-      maxAbs = Math.max(maxAbs, diff);
-    }
+    if (bo !== bs) continue;
+    agree++;
+    if (diff > tol && bgDiff <= tol && Math.abs(fgOurs - fgStored) <= 2 * tol) {
+      moved++;
+      movedMax = Math.max(movedMax, diff);
+    } else maxAbs = Math.max(maxAbs, diff);
   }
-  return { maxAbs, agree, total: n };
+  return { maxAbs, agree, total: n, moved, movedMax };
 }
 
 /** The export in `dir` against the trainer's stored predictions (`backboneDir`: the backbone it was built from). */
@@ -247,8 +267,10 @@ export async function validate(
   let maxAbs = 0,
     agree = 0,
     total = 0,
+    moved = 0,
     namedImages = 0;
-  const regions = exportedRegions(m);
+  const regions = exportedRegions(m),
+    byteTol = (tol as { maxAbsByte?: number }).maxAbsByte ?? 0;
   try {
     for (const s of samples) {
       const e = s.expected;
@@ -272,13 +294,19 @@ export async function validate(
       // `hilt predict` names it, whichever the stored one is
       const { map: patches, named } = await namedPatchMap(buf, r, head.C, regions);
       const stored = Buffer.from(e.map, 'base64');
-      const plain = compareMaps(patches, stored, e.classIds, col, r.h * r.w);
-      const byName = named ? compareMaps(named, stored, e.classIds, col, r.h * r.w) : null;
-      const best =
-        byName && (byName.agree > plain.agree || (byName.agree === plain.agree && byName.maxAbs < plain.maxAbs))
-          ? byName
-          : plain;
+      const n = r.h * r.w;
+      const plain = compareMaps(patches, stored, e.classIds, col, n, byteTol);
+      const byName = named ? compareMaps(named, stored, e.classIds, col, n, byteTol) : null;
+      const score = (c: typeof plain) => [c.agree, -(c.moved + (c.maxAbs > byteTol ? n : 0))];
+      const better = (a: typeof plain, b: typeof plain) => {
+        const [x, y] = [score(a), score(b)];
+        return x[0] > y[0] || (x[0] === y[0] && (x[1] > y[1] || (x[1] === y[1] && a.maxAbs < b.maxAbs)));
+      };
+      const best = byName && better(byName, plain) ? byName : plain;
       if (best === byName) namedImages++;
+      // a few edge patches named otherwise pass; more count in full
+      if (best.moved > Math.max(1, MOVED_SHARE * n)) maxAbs = Math.max(maxAbs, best.movedMax);
+      moved += best.moved;
       maxAbs = Math.max(maxAbs, best.maxAbs);
       agree += best.agree;
       total += best.total;
@@ -290,7 +318,7 @@ export async function validate(
   const regionsOk = regionsGraph === undefined || regionsGraph <= GRAPH_TOL;
   const passed = !!exported.passed?.(maxAbs, agreement) && regionsOk;
   const checks = {
-    ...(regions ? { regionNamedImages: namedImages } : {}),
+    ...(regions ? { regionNamedImages: namedImages, edgePatchesNamedOtherwise: moved } : {}),
     ...(regionsGraph !== undefined ? { regionsGraphMaxAbs: +regionsGraph.toPrecision(3) } : {}),
   };
   return {

@@ -4,7 +4,7 @@
 // image whose painted labels were swapped comes first in the review and is flagged, and hints follow.
 import { describe, expect, it } from 'vitest';
 import { fitSegmentation, IGNORE } from '../trainer/heads/segmentation.ts';
-import type { LogRegModel } from '../trainer/heads/logreg.ts';
+import { predictProba, type LogRegModel } from '../trainer/heads/logreg.ts';
 import { SegmentationQuality } from '../trainer/quality/segmentation.ts';
 import { confusionMatrix, report } from '../trainer/quality/metrics.ts';
 import { isVal } from '../common/split.ts';
@@ -28,6 +28,45 @@ function image(id: number, right: number, swap = false) {
     if (p % 3 !== 2) labels[p] = swap && c ? 3 - c : c; // some patches left unpainted
   }
   return { id, features, labels };
+}
+
+type Img = ReturnType<typeof image>;
+/** The painted patches of these images: their labels and the head's top class. */
+function painted(model: LogRegModel, imgs: Img[]) {
+  const truth: number[] = [],
+    pred: number[] = [];
+  for (const im of imgs) {
+    const P = predictProba(model, im.features, n);
+    for (let p = 0; p < n; p++)
+      if (im.labels[p] !== IGNORE) {
+        truth.push(im.labels[p]);
+        pred.push([0, 1, 2].reduce((b, c) => (P[p * C + c] > P[p * C + b] ? c : b), 0));
+      }
+  }
+  return { truth, pred };
+}
+/** A SegmentationQuality over these images with `served` as the served head, background work off (the val
+ *  evaluation still runs); `sent` collects its frames, `ann` its annotations (updatedAt 1). */
+function valOnly(served: LogRegModel, train: Img[], val: Img[]) {
+  const imgs = [...train, ...val];
+  const sent: TrainerToServer[] = [];
+  const ann = new Map(imgs.map((i) => [i.id, { imageId: i.id, kind: 'mask' as const, classId: null, updatedAt: 1 }]));
+  const view = {
+    classes: [10, 11, 12].map((id, position) => ({ id, name: `c${id}`, color: '#000', position })),
+    images: new Map(),
+    ann,
+    cache: null,
+    version: 1,
+    background: false,
+    io: { send: (m: TrainerToServer) => sent.push(m), log: () => {}, httpBase: '', httpHeaders: undefined },
+  };
+  const task = {
+    model: () => served,
+    classIds: () => [10, 11, 12],
+    labelledCount: () => imgs.length,
+    labelledImages: async (s: 'train' | 'val' | 'all') => (s === 'val' ? val : s === 'train' ? train : imgs),
+  };
+  return { q: new SegmentationQuality(task, view as never), sent, ann };
 }
 
 describe('segmentation quality', () => {
@@ -80,17 +119,7 @@ describe('segmentation quality', () => {
       classIds: [10, 11, 12],
     });
     // the same numbers as the confusion of the head's argmax over the val images' painted patches
-    const { predictProba } = await import('../trainer/heads/logreg.ts');
-    const truth: number[] = [],
-      pred: number[] = [];
-    for (const im of val) {
-      const P = predictProba(model, im.features, n);
-      for (let p = 0; p < n; p++)
-        if (im.labels[p] !== IGNORE) {
-          truth.push(im.labels[p]);
-          pred.push([0, 1, 2].reduce((b, c) => (P[p * C + c] > P[p * C + b] ? c : b), 0));
-        }
-    }
+    const { truth, pred } = painted(model, val);
     const ref = report(confusionMatrix(truth, pred, C));
     expect(ev.confusion).toEqual(confusionMatrix(truth, pred, C));
     ev.perClass.forEach((k, c) => {
@@ -124,24 +153,7 @@ describe('segmentation quality', () => {
     // a served head that learnt every class wrong (1 ↔ 2): the val score must not come from it
     const swapped = imgs.map((i) => ({ ...i, labels: Int32Array.from(i.labels, (y) => (y > 0 ? 3 - y : y)) }));
     const served = fitSegmentation(swapped, d, C, { seed: 0 }).model;
-    const sent: TrainerToServer[] = [];
-    const ann = new Map(imgs.map((i) => [i.id, { imageId: i.id, kind: 'mask' as const, classId: null, updatedAt: 1 }]));
-    const view = {
-      classes: [10, 11, 12].map((id, position) => ({ id, name: `c${id}`, color: '#000', position })),
-      images: new Map(),
-      ann,
-      cache: null,
-      version: 1,
-      background: false,
-      io: { send: (m: TrainerToServer) => sent.push(m), log: () => {}, httpBase: '', httpHeaders: undefined },
-    };
-    const task = {
-      model: () => served,
-      classIds: () => [10, 11, 12],
-      labelledCount: () => imgs.length,
-      labelledImages: async (s: 'train' | 'val' | 'all') => (s === 'val' ? val : s === 'train' ? train : imgs),
-    };
-    const q = new SegmentationQuality(task, view as never);
+    const { q, sent, ann } = valOnly(served, train, val);
     q.afterPublish({});
     await q.idle();
     const evals = () => sent.filter((m) => m.type === 'evaluation');
@@ -150,18 +162,7 @@ describe('segmentation quality', () => {
     expect(ev.miou).toBeGreaterThan(0.95);
     expect(ev.trainSize).toBe(train.length);
     // the same confusion as the converged fit on the train side alone
-    const { predictProba } = await import('../trainer/heads/logreg.ts');
-    const ref = fitSegmentation(train, d, C, { seed: 0 }).model;
-    const truth: number[] = [],
-      pred: number[] = [];
-    for (const im of val) {
-      const P = predictProba(ref, im.features, n);
-      for (let p = 0; p < n; p++)
-        if (im.labels[p] !== IGNORE) {
-          truth.push(im.labels[p]);
-          pred.push([0, 1, 2].reduce((b, c) => (P[p * C + c] > P[p * C + b] ? c : b), 0));
-        }
-    }
+    const { truth, pred } = painted(fitSegmentation(train, d, C, { seed: 0 }).model, val);
     expect(ev.confusion).toEqual(confusionMatrix(truth, pred, C));
     expect(sent.some((m) => m.type === 'review' || m.type === 'hints')).toBe(false);
     expect(q.heldOut.fits).toBe(1);
@@ -184,23 +185,7 @@ describe('segmentation quality', () => {
         .filter((i) => !isVal(i.id))
         .map((i) => ({ ...i, labels: i.labels.map((y) => (y > 0 ? IGNORE : y)) }));
     const served = fitSegmentation(imgs, d, C, { seed: 0 }).model;
-    const sent: TrainerToServer[] = [];
-    const view = {
-      classes: [],
-      images: new Map(),
-      ann: new Map(),
-      cache: null,
-      version: 1,
-      background: false,
-      io: { send: (m: TrainerToServer) => sent.push(m), log: () => {}, httpBase: '', httpHeaders: undefined },
-    };
-    const task = {
-      model: () => served,
-      classIds: () => [10, 11, 12],
-      labelledCount: () => imgs.length,
-      labelledImages: async (s: 'train' | 'val' | 'all') => (s === 'val' ? val : s === 'train' ? train : imgs),
-    };
-    const q = new SegmentationQuality(task, view as never);
+    const { q, sent } = valOnly(served, train, val);
     q.afterPublish({});
     await q.idle();
     expect(sent.filter((m) => m.type === 'evaluation' || m.type === 'metric')).toEqual([]);

@@ -193,6 +193,10 @@ describe('evaluation page (e2e, Chromium, keyboard only)', () => {
     ).toBe(1);
     await page.keyboard.press('Enter');
     await page.waitForSelector('[data-testid=browse-set]');
+    // the count reads 0 until the cell's images have loaded
+    await page
+      .waitForFunction(() => /: [1-9]/.test(document.querySelector('[data-testid=browse-set]')?.textContent ?? ''))
+      .catch(() => {});
     expect(await text('[data-testid=browse-set]')).toMatch(/confusion cell: 1/);
     expect(await page.$$eval('[data-testid=thumb] .thumb-id', (t) => t.map((x) => x.textContent))).toEqual(['#4']);
     await page.goBack();
@@ -211,6 +215,9 @@ describe('evaluation page (e2e, Chromium, keyboard only)', () => {
     await page.waitForSelector('[data-testid=eval-headline]');
     await page.keyboard.press('2'); // hint 2: few labels → its two images
     await page.waitForSelector('[data-testid=browse-set]');
+    await page
+      .waitForFunction(() => document.querySelectorAll('[data-testid=thumb] .thumb-id').length >= 2)
+      .catch(() => {});
     expect(await page.$$eval('[data-testid=thumb] .thumb-id', (t) => t.map((x) => x.textContent))).toEqual([
       '#33',
       '#34',

@@ -201,4 +201,21 @@ describe('segmentation quality', () => {
     await p;
     expect(done).toBe(true);
   });
+
+  it('leaves out the patches of a class added since the served head was fitted', async () => {
+    const imgs = Array.from({ length: 40 }, (_, k) => image(k + 1, 1 + (k % 2)));
+    const without2 = imgs.map((i) => ({ ...i, labels: i.labels.map((y) => (y === 2 ? IGNORE : y)) }));
+    const served = fitSegmentation(without2, d, 2, { seed: 0 }).model; // 2 columns; the labels now hold class 2 too
+    const { q, sent } = valOnly(
+      served,
+      imgs.filter((i) => !isVal(i.id)),
+      imgs.filter((i) => isVal(i.id)),
+    );
+    q.afterPublish({});
+    await q.idle();
+    const ev = sent.find((m) => m.type === 'evaluation');
+    if (ev?.type !== 'evaluation') throw new Error('no evaluation sent');
+    expect(ev.classIds).toEqual([10, 11]);
+    expect(ev.miou).toBeGreaterThan(0.9);
+  });
 });

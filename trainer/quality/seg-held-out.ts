@@ -33,7 +33,10 @@ export class HeldOutHead {
     const k = `${key}|${d}|${C}`;
     if (k === this.key) return this.head;
     const { X, y, n } = patchRows(train, d);
+    // a class added since the served head's fit is not one of its C columns yet: its patches wait
+    for (let i = 0; i < n; i++) if (y[i] >= C) y[i] = -1;
     const present = new Set(y);
+    present.delete(-1);
     if (present.size < 2) {
       this.head = null;
       this.key = k;

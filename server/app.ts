@@ -2,7 +2,7 @@
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
-import { AppError } from './errors.ts';
+import { AppError, isClosedDb } from './errors.ts';
 import type { Ctx, Registry } from './context.ts';
 import type { Context } from 'hono';
 import { projectsRoutes } from './routes/sessions.ts';
@@ -57,7 +57,7 @@ export function onAppError(err: Error, c: Context) {
   if (err instanceof SyntaxError)
     return c.json({ error: { code: 'invalid_json', message: 'request body is not valid JSON' } }, 400);
   // a request that began before a reset closed the session's database: the client sends it again
-  if (err instanceof TypeError && err.message === 'The database connection is not open') {
+  if (isClosedDb(err)) {
     return c.json({ error: { code: 'session_resetting', message: RESETTING } }, 503, { 'Retry-After': '1' });
   }
   console.error(`[server] ${c.req.method} ${c.req.path} failed:`, err);

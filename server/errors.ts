@@ -12,3 +12,7 @@ export class AppError extends Error {
 }
 export const notFound = (what: string) => new AppError(404, 'not_found', `${what} not found`);
 export const badRequest = (code: string, message: string) => new AppError(400, code, message);
+
+/** What better-sqlite3 throws when a session's database was closed under a request or frame (a reset). */
+export const isClosedDb = (e: unknown): boolean =>
+  e instanceof TypeError && e.message === 'The database connection is not open';

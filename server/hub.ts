@@ -3,7 +3,7 @@
 // focused; others read them over HTTP when opened.
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { WebSocketServer, type WebSocket } from 'ws';
+import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import type { Ctx } from './context.ts';
 import { CLOSE, MAX_FRAME_BYTES, browserToServer, closeReason, parseFrame } from '../common/protocol.ts';
 import type { ServerToBrowser, ServerToTrainer } from '../common/protocol.ts';
@@ -11,6 +11,8 @@ import { startSnapshot } from './snapshot.ts';
 import { checkUpgrade, type UpgradeCheck } from './security/upgrade.ts';
 import { handshake } from './hub-hello.ts';
 import { onTrainerFrame } from './hub-trainer.ts';
+import { isClosedDb } from './errors.ts';
+import { RESETTING } from './annotate.ts';
 import type { Client, Hub } from './hub-types.ts';
 
 /** a browser only sends hello, focus and ping: anything longer is not one of them */
@@ -79,6 +81,19 @@ export function sessionHub(ctx: Ctx, onBrowsers: (n: number) => void = () => {})
       if (!client) ws.close(CLOSE.badHello, 'expected a hello frame within 5 s');
     }, 5000);
     ws.on('message', (raw, isBinary) => {
+      try {
+        onMessage(raw, isBinary);
+      } catch (e) {
+        // a frame that arrived while a reset had the database closed is dropped (the trainer is told to start
+        // over next); anything else is logged and answered, and the socket stays open
+        if (isClosedDb(e)) send(ws, { type: 'error', code: 'session_resetting', message: RESETTING });
+        else {
+          console.error('[server] a socket frame failed:', e);
+          send(ws, { type: 'error', code: 'internal', message: 'internal error (details in the server log)' });
+        }
+      }
+    });
+    const onMessage = (raw: RawData, isBinary: boolean) => {
       if (isBinary) {
         send(ws, { type: 'error', code: 'binary_frame', message: 'frames must be JSON text' });
         return;
@@ -105,7 +120,7 @@ export function sessionHub(ctx: Ctx, onBrowsers: (n: number) => void = () => {})
       }
       if (client.role === 'browser') onBrowser(client, text);
       else onTrainerFrame(ctx, hub, client, text);
-    });
+    };
     ws.on('close', () => {
       clearTimeout(timer);
       if (!client) return;

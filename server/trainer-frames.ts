@@ -5,6 +5,7 @@
 import type { Ctx } from './context.ts';
 import { stmt } from './db/prepared.ts';
 import type { Client, Hub } from './hub-types.ts';
+import { isClosedDb } from './errors.ts';
 import { checkInsight } from './insight-check.ts';
 import { persistInsight } from './insights.ts';
 import { deltaWriter } from './prediction-writer.ts';
@@ -149,6 +150,7 @@ export function runFrame<K extends FrameType>(f: FrameCtx, entry: FrameEntry<K>,
   try {
     entry.persist?.(f, msg);
   } catch (e) {
+    if (isClosedDb(e)) throw e; // a reset closed the database: the socket's handler answers it
     f.hub.send(f.c.ws, { type: 'error', code: 'rejected', message: (e as Error).message });
     return;
   }

@@ -1,10 +1,13 @@
 // A refused write leaves the session as it was: after a reset, a stale tab's write naming a class the
 // fresh session does not have is refused and does not lock the task. A write in flight while the
-// session is reset gets a clean 503 session_resetting with Retry-After, not a 500.
+// session is reset gets a clean 503 session_resetting with Retry-After, not a 500; a trainer frame that
+// lands while the database is closed is answered on its socket, not thrown.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import sharp from 'sharp';
 import { decodeGate } from '../server/security/decode.ts';
+import { closeSession } from '../server/session.ts';
 import { makeSession, serveSession, tempDir, type TestServer } from './helpers/fixtures.ts';
+import { socketPeer } from './helpers/http.ts';
 
 let srv: TestServer;
 beforeAll(async () => {
@@ -78,5 +81,27 @@ describe('a write in flight during a reset', () => {
     expect(res.headers.get('retry-after')).toBe('1');
     expect(((await res.json()) as any).error.code).toBe('session_resetting');
     expect(await task()).toBeNull();
+  });
+});
+
+describe('a trainer frame that meets a reset', () => {
+  it('is answered session_resetting and dropped; the socket and the server go on', async () => {
+    const t = await socketPeer(srv.url, 'trainer');
+    await t.next('snapshot');
+    // the reset route closes the database, then renames the folder: a frame can land in between
+    await closeSession(srv.ctx.session);
+    t.ws.send(JSON.stringify({ type: 'metric', name: 'train_loss', step: 1, value: 0.5 }));
+    const err = await t.next('error');
+    expect(err.code).toBe('session_resetting');
+    srv.ctx.reopen();
+    t.ws.send(JSON.stringify({ type: 'ping' }));
+    await t.next('pong');
+    t.ws.send(JSON.stringify({ type: 'metric', name: 'train_loss', step: 2, value: 0.25 }));
+    t.ws.send(JSON.stringify({ type: 'ping' }));
+    await t.next('pong');
+    const m = (await srv.api('GET', '/api/stats')).body.metrics;
+    expect(m.train_loss.map((p: { step: number }) => p.step)).toEqual([2]);
+    t.ws.close();
+    await t.closed;
   });
 });

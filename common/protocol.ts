@@ -161,6 +161,19 @@ export const evaluationSchema = z.object({
   confusion: z.array(z.array(z.number().int().nonnegative()).max(255)).max(255).nullable(),
   unit: z.enum(['images', 'patches']),
   images: z.array(evalImageSchema).max(MAX_EVAL_IMAGES),
+  /** segmentation: the masks Enter accepts for (up to 24 of) the val images, by heads fitted on the train side
+   *  (patch map refined to the image's edges, its regions named by the crop head where the app names them,
+   *  refined again), scored per labelled pixel against their stored masks */
+  accepted: z
+    .object({
+      miou: share.nullable(),
+      pixelAccuracy: share.nullable(),
+      images: z.number().int().nonnegative(),
+      named: z.boolean(),
+      perClass: z.array(z.object({ classId: id, iou: share.nullable() })).max(255),
+    })
+    .nullable()
+    .optional(),
 });
 export const reviewItemSchema = z.object({
   id,

@@ -57,7 +57,7 @@ export function checkInsight<M extends Insight>(ctx: Ctx, frame: M): InsightChec
     const n = msg.classIds.length;
     if (!msg.classIds.every(okClass))
       return { msg: null, dropped: ['evaluation names a class the session does not have'] };
-    if (msg.perClass.some((k) => !msg.classIds.includes(k.classId)))
+    if ([...msg.perClass, ...(msg.accepted?.perClass ?? [])].some((k) => !msg.classIds.includes(k.classId)))
       return { msg: null, dropped: ['evaluation per-class row outside its classIds'] };
     if (msg.confusion && (msg.confusion.length !== n || msg.confusion.some((r) => r.length !== n)))
       return { msg: null, dropped: [`evaluation confusion is not ${n}×${n}`] };

@@ -153,6 +153,17 @@ describe('segmentation loop', () => {
     expect(await evaluation()).toMatchObject({ task: 'segmentation', trainSize: train.length, valSize: val.length });
     // the val curve goes out with the evaluation
     expect((await srv.api('GET', '/api/stats')).body.metrics.val_miou?.length).toBeGreaterThan(0);
+    // then the val images' accepted masks (refined, their regions named by a crop head fitted on the train side),
+    // scored per labelled pixel of their scribbles
+    let accepted = null;
+    for (let t = 0; t < 120 && !accepted; t++) {
+      accepted = (await srv.api('GET', '/api/evaluation')).body.evaluation?.accepted ?? null;
+      if (!accepted) await new Promise((r) => setTimeout(r, 500));
+    }
+    expect(accepted).toMatchObject({ images: val.length, named: true });
+    expect(accepted.miou).toBeGreaterThanOrEqual(0);
+    expect(accepted.perClass.map((k: { classId: number }) => k.classId)).toEqual(lut);
+    expect((await srv.api('GET', '/api/stats')).body.metrics.val_miou_accepted?.length).toBeGreaterThan(0);
     for (const strategy of ['uncertain', 'diverse', 'minority']) {
       expect((await srv.api('GET', `/api/next?strategy=${strategy}&annotator=s`)).body.reason, strategy).toBe(strategy);
     }

@@ -14,6 +14,8 @@ import { computeHints } from './hints.ts';
 import { argmax, confusionMatrix, labelLoss, report } from './metrics.ts';
 import { Cancelled, SingleFlight, Slicer } from './slices.ts';
 import { HeldOutHead } from './seg-held-out.ts';
+import { AcceptedMasks, type AcceptedSource } from './seg-accepted.ts';
+import type { RegionNamer } from '../heads/seg-naming.ts';
 
 /** an image is flagged when the head predicts another class on at least this share of its labelled patches */
 export const FLAG_DISAGREEMENT = 0.25;
@@ -25,6 +27,10 @@ export interface SegmenterLike {
   labelledImages(split: 'train' | 'val' | 'all'): Promise<Labelled[]>;
   /** the augmented copies the served head learns from, of these images only (none: no copies) */
   copiesOf?(images: Labelled[]): Promise<SegImage[]>;
+  /** what the val images' accepted masks are read from (none: no per-pixel evaluation) */
+  acceptedSource?(): AcceptedSource;
+  /** the region namer of a crop head fitted on these (train-side) images only, with a key naming it */
+  heldOutNamer?(ids: number[]): Promise<{ namer: RegionNamer; key: string } | null>;
 }
 /** per-class IoU curves go out for at most this many classes (the server keeps 32 metric names in all) */
 const MAX_IOU_CLASSES = 20;
@@ -50,6 +56,9 @@ export class SegmentationQuality {
   private issues = new Map<number, { updatedAt: number; score: number; flagged: boolean }>();
   /** the head the val side is scored by: fitted on the train side only */
   readonly heldOut = new HeldOutHead();
+  /** the val images' accepted masks, scored per pixel */
+  readonly accepted = new AcceptedMasks();
+  private lastAccepted: { key: string; block: EvaluationMsg['accepted'] } | null = null;
 
   constructor(
     private task: SegmenterLike,
@@ -64,6 +73,8 @@ export class SegmentationQuality {
     this.job.cancel();
     this.issues.clear();
     this.heldOut.reset();
+    this.accepted.reset();
+    this.lastAccepted = null;
   }
   forget(imageId: number): void {
     this.issues.delete(imageId);
@@ -127,12 +138,20 @@ export class SegmentationQuality {
       copies.length,
       this.task.classIds().join(','),
     ].join('|');
-    return this.heldOut.get([...train, ...copies], key, model.d, model.C, slicer, alive);
+    return { head: await this.heldOut.get([...train, ...copies], key, model.d, model.C, slicer, alive), key };
   }
 
   /** The val evaluation from the val images' scores by the held-out head; sent with the val_miou / val_iou curves
    *  when `send`. */
-  private evaluate(version: number, C: number, classIds: number[], val: Scored[], trainSize: number, send: boolean) {
+  private evaluate(
+    version: number,
+    C: number,
+    classIds: number[],
+    val: Scored[],
+    trainSize: number,
+    send: boolean,
+    accepted?: EvaluationMsg['accepted'],
+  ) {
     const cat = (xs: Scored[], k: 'truth' | 'pred') => Int32Array.from(xs.flatMap((s) => [...s[k]]));
     const matrix = confusionMatrix(cat(val, 'truth'), cat(val, 'pred'), C);
     const r = report(matrix);
@@ -175,6 +194,7 @@ export class SegmentationQuality {
       confusion: matrix,
       unit: 'patches',
       images: images.slice(0, MAX_EVAL_IMAGES),
+      ...(accepted ? { accepted } : {}),
     };
     if (send) this.v.io.send(evaluation);
     if (send && val.length && r.miou !== null) {
@@ -184,7 +204,7 @@ export class SegmentationQuality {
       const ious = r.perClass.map((k, c) => ({ classId: classIds[c], iou: k.iou })).filter((k) => k.iou !== null);
       if (ious.length <= MAX_IOU_CLASSES) for (const k of ious) metric(`val_iou:${k.classId}`, k.iou!);
     }
-    return { matrix, r, images };
+    return { matrix, r, images, evaluation };
   }
 
   private async background(alive: () => boolean): Promise<void> {
@@ -200,16 +220,23 @@ export class SegmentationQuality {
       trainImages = usable(await this.task.labelledImages('train'));
     // the val side scored by the held-out head; with fewer than two classes on the train side there is none,
     // and no evaluation (the val images are then scored by the served head, for the review only)
-    const scorer = valImages.length ? await this.heldOutHead(model, trainImages, slicer, alive) : null;
+    const held_ = valImages.length ? await this.heldOutHead(model, trainImages, slicer, alive) : null,
+      scorer = held_?.head ?? null;
     const held = await this.scoreAll(scorer ?? model, valImages, slicer, alive),
       val = scorer ? held : [];
-    const { matrix, r, images } = this.evaluate(
+    // the accepted masks' figures of the same heads and val masks go out again at once (they are the same)
+    const acceptedKey = held_
+      ? `${held_.key}|${valImages.map((im) => `${im.id}:${this.v.ann.get(im.id)?.updatedAt ?? 0}`).join(',')}`
+      : '';
+    const carried = scorer && this.lastAccepted?.key === acceptedKey ? this.lastAccepted.block : undefined;
+    const { matrix, r, images, evaluation } = this.evaluate(
       version,
       C,
       classIds,
       val,
       trainImages.length,
       !held.length || !!scorer,
+      carried,
     );
     if (this.v.background === false) return;
     const train = await this.scoreAll(model, trainImages, slicer, alive);
@@ -288,5 +315,53 @@ export class SegmentationQuality {
       duplicates: [],
     });
     this.v.io.send({ type: 'hints', modelVersion: version, hints });
+    if (scorer && held_ && !carried) {
+      const block = await this.sendAccepted(evaluation, scorer, held_.key, trainImages, valImages, slicer, alive);
+      if (block) this.lastAccepted = { key: acceptedKey, block };
+    }
+  }
+
+  /** The evaluation again, with the val images' accepted masks scored per pixel (seg-accepted.ts) by the held-out
+   *  patch head and a crop head fitted on the same train side, and the val_miou_accepted curve. */
+  private async sendAccepted(
+    evaluation: EvaluationMsg,
+    scorer: LogRegModel,
+    patchKey: string,
+    train: Labelled[],
+    val: Labelled[],
+    slicer: Slicer,
+    alive: () => boolean,
+  ): Promise<EvaluationMsg['accepted']> {
+    const src = this.task.acceptedSource?.();
+    if (!src) return null;
+    const named = (await this.task.heldOutNamer?.(train.map((t) => t.id))) ?? null;
+    if (!alive()) throw new Cancelled();
+    const got = await this.accepted.score(
+      src,
+      scorer,
+      named?.namer ?? null,
+      `${patchKey}#${named?.key ?? ''}`,
+      val.map((v) => v.id),
+      (id) => this.v.ann.get(id)?.updatedAt ?? 0,
+      slicer,
+      alive,
+    );
+    if (!got.images) return null;
+    const r = report(got.matrix),
+      diag = got.matrix.reduce((a, row, c) => a + row[c], 0);
+    const accepted = {
+      miou: r.miou === null ? null : round(r.miou),
+      pixelAccuracy: r.n ? round(diag / r.n) : null,
+      images: got.images,
+      named: !!named,
+      perClass: r.perClass.map((k, c) => ({
+        classId: evaluation.classIds[c],
+        iou: k.iou === null ? null : round(k.iou),
+      })),
+    };
+    this.v.io.send({ ...evaluation, accepted });
+    if (r.miou !== null)
+      this.v.io.send({ type: 'metric', name: 'val_miou_accepted', step: this.task.labelledCount(), value: r.miou });
+    return accepted;
   }
 }

@@ -29,6 +29,7 @@ import {
 import { cropHeadNamer, nameRegions, type RegionNamer } from '../heads/seg-naming.ts';
 import type { SegImage } from '../heads/segmentation.ts';
 import type { RegionHead, TrainerView } from './task.ts';
+import type { AcceptedSource } from '../quality/seg-accepted.ts';
 
 /** labelled images (the lowest ids of the train split) whose regions' colours decide whether colour is a cue */
 const COLOUR_SAMPLE = 50;
@@ -59,6 +60,8 @@ export class SegmentationRegions {
   private readonly augmented = new Map<number, Grid[]>();
   /** the labelled regions' mean colours per annotated image, keyed by what they were derived from */
   private readonly colours = new Map<number, { key: string; regions: RegionColour[] }>();
+  /** the crop head of the val evaluation (heldOutNamer): fitted on the train-side images only */
+  private heldOut: { head: LogRegCropHead | null; key: string } = { head: null, key: '' };
   /** whether colour told the labelled classes apart at the last reading (then no colour-swapped copies or views) */
   colourCue = { agreement: 1, cue: true };
 
@@ -70,6 +73,7 @@ export class SegmentationRegions {
   reset(): void {
     this.cropHead = null;
     this.cropKey = '';
+    this.heldOut = { head: null, key: '' };
     this.crops.clear();
     this.augmented.clear();
     this.colours.clear();
@@ -138,6 +142,20 @@ export class SegmentationRegions {
   }
 
   private async fitCrops(ids: number[]): Promise<LogRegCropHead | null> {
+    const got = await this.samplesOf(ids);
+    if (!got) return null;
+    if (got.key === this.cropKey && this.cropHead) return this.cropHead;
+    const head = fitCropHead(got.samples, this.s.classIds().length, {
+      colour: this.colourCue.cue,
+      warm: this.cropHead,
+    });
+    this.cropKey = head ? got.key : '';
+    return head;
+  }
+
+  /** The labelled crops of these images (embedded once per annotation version) and a key naming them; null
+   *  without a crop embedder or when the first class is not the background. */
+  private async samplesOf(ids: number[]): Promise<{ samples: CropSample[]; key: string } | null> {
     const v = this.s.v,
       embed = v.embedCrops?.bind(v);
     if (!embed || v.classes[0]?.name.toLowerCase() !== 'background') return null;
@@ -176,11 +194,33 @@ export class SegmentationRegions {
       samples.push(...hit.samples);
       keys.push(`${id}:${key}`);
     }
-    const key = keys.join(' ');
-    if (key === this.cropKey && this.cropHead) return this.cropHead;
-    const head = fitCropHead(samples, classIds.length, { colour: this.colourCue.cue, warm: this.cropHead });
-    this.cropKey = head ? key : '';
-    return head;
+    return { samples, key: keys.join(' ') };
+  }
+
+  /** What names the regions of the val evaluation's masks: a crop head fitted on the labelled regions of these
+   *  (train-side) images only, kept until they change; null where the app would name no region (no crop
+   *  embedder, no background class, fewer than two shape classes). */
+  async heldOutNamer(ids: number[]): Promise<{ namer: RegionNamer; key: string } | null> {
+    const got = await this.samplesOf(ids);
+    const embed = this.s.v.embedCrops?.bind(this.s.v);
+    if (!got || !embed) return null;
+    if (got.key !== this.heldOut.key) {
+      const head = fitCropHead(got.samples, this.s.classIds().length, {
+        colour: this.colourCue.cue,
+        warm: this.heldOut.head,
+      });
+      this.heldOut = { head, key: got.key };
+    }
+    const head = this.heldOut.head;
+    return head
+      ? {
+          namer: cropHeadNamer(head, embed, {
+            crop: { ...REGION_CROP, side: CROP_SIDE },
+            minFraction: MIN_REGION_FRACTION,
+          }),
+          key: got.key,
+        }
+      : null;
   }
 
   /** The mean colour of each labelled region (strokes or painted regions, background included) of an annotated
@@ -219,6 +259,20 @@ export class SegmentationRegions {
     return head && embed
       ? cropHeadNamer(head, embed, { crop: { ...REGION_CROP, side: CROP_SIDE }, minFraction: MIN_REGION_FRACTION })
       : null;
+  }
+
+  /** What the val evaluation reads the accepted masks from (quality/seg-accepted.ts). */
+  acceptedSource(): AcceptedSource {
+    const s = this.s,
+      v = s.v;
+    return {
+      classIds: () => s.classIds(),
+      image: (id) => v.images.get(id),
+      grid: (img) => v.cache?.getGrid(img) ?? null,
+      fetchMask: (id) => s.fetchMask(id),
+      pixels: (id, w, h) => s.pixels(id, w, h),
+      side: REGION_SIDE,
+    };
   }
 
   /** The crop head as the export takes it: its columns' class ids and how crops are cut. */

@@ -214,6 +214,10 @@ export class SegmentationTask implements TrainerTask {
     return `${train.length} labelled images${aug}${held}, ${present.size} classes seen, ${r.iterations} iterations${more}, loss ${r.loss.toFixed(4)}`;
   }
 
+  /** the val evaluation's accepted masks: read as the app names regions, by a crop head fitted on the train side */
+  acceptedSource = () => this.regions.acceptedSource();
+  heldOutNamer = (ids: number[]) => this.regions.heldOutNamer(ids);
+
   /** The augmented copies the served head learns from, of these images only (those not yet embedded left out). */
   copiesOf(images: (SegImage & { id: number })[]): Promise<SegImage[]> {
     return this.regions.copies(images, { embed: false });

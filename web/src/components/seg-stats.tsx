@@ -1,5 +1,5 @@
 // Stats for segmentation: per class, the images that contain it and its share of the labelled pixels
-// (from masks and points, not labels); val mIoU and per-class IoU against the number of labelled images.
+// (from masks and points, not labels); val mIoU (patch grid, and of the accepted masks) and per-class IoU against the number of labelled images.
 // No live accuracy: a shown map is not "right or wrong" the way a label is.
 import { For, Show } from 'solid-js';
 import { count, fmt, pct } from '../lib/format.ts';
@@ -13,7 +13,10 @@ export function SegStats(props: { stats: Stats; classes: Class[] }) {
   const nameOf = (id: number) => props.classes.find((k) => k.id === id);
   const curve = (name: string) => (s().metrics[name] ?? []).map((p) => ({ x: p.step, y: p.value }));
   const iouSeries = (): Series[] => [
-    ...(s().metrics.val_miou ? [{ label: 'val mIoU', color: '#f0f6fc', points: curve('val_miou') }] : []),
+    ...(s().metrics.val_miou ? [{ label: 'val mIoU (patches)', color: '#f0f6fc', points: curve('val_miou') }] : []),
+    ...(s().metrics.val_miou_accepted
+      ? [{ label: 'val mIoU (accepted masks)', color: '#f778ba', points: curve('val_miou_accepted') }]
+      : []),
     ...Object.keys(s().metrics)
       .filter((n) => n.startsWith('val_iou:'))
       .map((n) => {

@@ -5,7 +5,7 @@ import { Show, createEffect, createSignal, on, onCleanup } from 'solid-js';
 import { api } from '../api.ts';
 import { useApp } from '../context.ts';
 import { ConfusionMatrix } from '../components/confusion-matrix.tsx';
-import { EvalClasses } from '../components/eval-classes.tsx';
+import { ACCEPTED_TITLE, EvalClasses } from '../components/eval-classes.tsx';
 import { EvalImages, IMAGE_SORTS } from '../components/eval-images.tsx';
 import { ExportBox, copyExport } from '../components/export-box.tsx';
 import { HintsList, hintHref } from '../components/hints-list.tsx';
@@ -16,7 +16,12 @@ import { webTask } from '../tasks/index.ts';
 import type { EvaluationAnswer, ReviewList } from '../api-types.ts';
 
 const PAGE = 25;
-const COLORS: Record<string, string> = { val_accuracy: '#58a6ff', val_macro_f1: '#3fb950', val_miou: '#d29922' };
+const COLORS: Record<string, string> = {
+  val_accuracy: '#58a6ff',
+  val_macro_f1: '#3fb950',
+  val_miou: '#d29922',
+  val_miou_accepted: '#f778ba',
+};
 const f2 = (v: number | null | undefined) => (v === null || v === undefined ? '–' : v.toFixed(2));
 
 export function EvaluationPage() {
@@ -146,6 +151,17 @@ export function EvaluationPage() {
                           <span>
                             <span class="big">{f2(e().macroF1)}</span> macro-F1
                           </span>
+                        </Show>
+                        <Show when={e().accepted}>
+                          {(a) => (
+                            <span data-testid="eval-accepted" title={ACCEPTED_TITLE}>
+                              <span class="big">{f2(a().miou)}</span> mIoU of the accepted masks{' '}
+                              <span class="muted small">
+                                ({a().images} val image{a().images === 1 ? '' : 's'}, per pixel
+                                {a().named ? ', shapes named by their crops' : ''})
+                              </span>
+                            </span>
+                          )}
                         </Show>
                         <Show when={e().ece != null}>
                           <span

@@ -7,11 +7,12 @@ import { api, fakeTrainer, launch, shot, startApp, type App } from './helpers.ts
 
 let app: App, browser: Browser, page: Page;
 let trainer: Awaited<ReturnType<typeof fakeTrainer>>;
+let evaluation: Record<string, unknown>, K: number[];
 
 beforeAll(async () => {
   app = await startApp({ count: 12 });
   await api(app.url, '/api/session/task', { method: 'PUT', body: JSON.stringify({ task: 'segmentation' }) });
-  const K = (await api<{ classes: { id: number }[] }>(app.url, '/api/classes')).classes.map((k) => k.id).slice(0, 3);
+  K = (await api<{ classes: { id: number }[] }>(app.url, '/api/classes')).classes.map((k) => k.id).slice(0, 3);
   browser = await launch();
   page = await browser.newPage({ bypassCSP: true, viewport: { width: 1360, height: 900 } });
   trainer = await fakeTrainer(app.url);
@@ -19,7 +20,7 @@ beforeAll(async () => {
     type: 'status',
     status: { phase: 'ready', embedded: 12, total: 12, device: 'cpu', backbone: 'tiny', modelVersion: 3 },
   });
-  trainer.send({
+  evaluation = {
     type: 'evaluation',
     task: 'segmentation',
     modelVersion: 3,
@@ -49,7 +50,8 @@ beforeAll(async () => {
       { id: 2, given: K[0], predicted: K[0], confidence: 0.8, loss: 0.4, iou: 0.7 },
       { id: 5, given: K[1], predicted: K[2], confidence: 0.6, loss: 0.9, iou: 0.41 },
     ],
-  });
+  };
+  trainer.send(evaluation);
   trainer.send({
     type: 'review',
     task: 'segmentation',
@@ -82,5 +84,32 @@ describe('evaluation page, segmentation', () => {
     expect(await page.textContent('[data-testid=eval-images]')).toContain('0.41');
     expect(await page.textContent('[data-testid=review-summary]')).toMatch(/0 flagged: images whose painted labels/);
     await page.screenshot({ path: shot('evaluation-segmentation') });
+  });
+
+  it("shows the accepted masks' mIoU and per-class IoU when the trainer has scored them", async () => {
+    expect(await page.$('[data-testid=eval-accepted]')).toBeNull();
+    trainer.send({
+      ...evaluation,
+      accepted: {
+        miou: 0.71,
+        pixelAccuracy: 0.9,
+        images: 2,
+        named: true,
+        perClass: K.map((id, c) => ({ classId: id, iou: [0.93, 0.66, 0.54][c] })),
+      },
+    });
+    await page.waitForSelector('[data-testid=eval-accepted]');
+    expect(await page.textContent('[data-testid=eval-accepted]')).toMatch(
+      /0\.71 mIoU of the accepted masks \(2 val images, per pixel, shapes named by their crops\)/,
+    );
+    // the patch-grid figure stays beside it
+    expect(await page.textContent('[data-testid=eval-headline]')).toMatch(/0\.62 mIoU at the patch grid/);
+    expect(await page.$$eval('[data-testid=eval-class-accepted]', (c) => c.map((x) => x.textContent))).toEqual([
+      '0.93',
+      '0.66',
+      '0.54',
+    ]);
+    expect(await page.textContent('[data-testid=eval-classes] tfoot')).toContain('0.71');
+    await page.screenshot({ path: shot('evaluation-segmentation-accepted') });
   });
 });

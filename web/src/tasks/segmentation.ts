@@ -25,7 +25,7 @@ export const segmentation = {
     explain: (score) => `— on ${Math.round(score * 100)} % of the labelled patches`,
   },
   evaluation: {
-    headline: { field: 'miou', label: 'mIoU' },
+    headline: { field: 'miou', label: 'mIoU at the patch grid' },
     macroF1: false,
     iou: true,
     words: {

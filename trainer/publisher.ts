@@ -30,6 +30,8 @@ export class Publisher {
   private at = 0;
   private ms = 0;
   private timer: NodeJS.Timeout | null = null;
+  /** the trainer is stopping: a computation it cut short is no failure */
+  private closed = false;
 
   constructor(private host: PublishHost) {}
 
@@ -65,7 +67,9 @@ export class Publisher {
       ? impl.publish({ ...this.host.sweep.collect(), sample: this.host.sweep.sample })
       : impl.publishCold!(this.host.sweep.sample)
     )
-      .catch((e) => io.log(`publishing failed: ${(e as Error).stack}`))
+      .catch((e) => {
+        if (!this.closed) io.log(`publishing failed: ${(e as Error).stack}`);
+      })
       .finally(() => {
         this.busy = false;
         this.ms = Date.now() - this.at;
@@ -79,6 +83,7 @@ export class Publisher {
   }
 
   close(): void {
+    this.closed = true;
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
   }

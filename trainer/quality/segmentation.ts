@@ -86,6 +86,10 @@ export class SegmentationQuality {
     this.lists = lists;
     this.job.schedule();
   }
+  /** A new model before its lists are out (the pool is still being embedded): the evaluation need not wait. */
+  afterFit(): void {
+    this.job.schedule();
+  }
   labelIssue(ids: ArrayLike<number>): Float64Array {
     return Float64Array.from(ids as ArrayLike<number>, (id) => {
       const it = this.issues.get(id),

@@ -204,6 +204,9 @@ export class SegmentationTask implements TrainerTask {
         this.v.io.log(
           `crop head on ${head.regions} regions × ${head.views} views, ${head.classes.length} classes, ${head.iterations} iterations (${(performance.now() - t1).toFixed(0)} ms; patch head ${patchMs.toFixed(0)} ms)`,
         );
+      // the evaluation reads only the labelled images: while the pool is embedded (its lists, and the publish
+      // that schedules the evaluation, wait for that) it goes out after each fit
+      if ((this.v.embedded?.size ?? Infinity) < this.v.images.size) this.quality.afterFit();
     });
     const cue = this.regions.colourCue,
       agree = `colour agrees with the class for ${(cue.agreement * 100).toFixed(0)} % of labelled regions`;

@@ -26,6 +26,8 @@ export interface SweepState {
 export interface TrainerView {
   readonly classes: ClassMsg[];
   readonly images: Map<number, ImageRef>;
+  /** images whose features are stored */
+  readonly embedded?: ReadonlySet<number>;
   readonly ann: Map<number, AnnotationMsg>;
   readonly cache: FeatureCache | null;
   readonly io: TrainerIO;

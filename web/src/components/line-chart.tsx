@@ -60,7 +60,7 @@ export function LineChart(props: {
           stroke: s.color,
           width: 2,
           spanGaps: true,
-          points: { show: false },
+          // uPlot's default: dots where points are sparse (a curve's first point is visible), none where dense
         })),
       ],
     };

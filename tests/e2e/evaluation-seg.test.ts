@@ -110,6 +110,21 @@ describe('evaluation page, segmentation', () => {
       '0.54',
     ]);
     expect(await page.textContent('[data-testid=eval-classes] tfoot')).toContain('0.71');
+    // the val curves are named for a reader: which mIoU, and each class's IoU by the class's name
+    for (const [name, value] of [
+      ['val_miou', 0.62],
+      ['val_miou_accepted', 0.71],
+      [`val_iou:${K[1]}`, 0.56],
+    ] as const)
+      trainer.send({ type: 'metric', name, step: 10, value });
+    const cls = (await api<{ classes: { id: number; name: string }[] }>(app.url, '/api/classes')).classes;
+    await page.reload();
+    await page.waitForSelector('.chart .u-legend');
+    const legend = await page.textContent('.chart .u-legend');
+    expect(legend).toContain('mIoU (patch grid)');
+    expect(legend).toContain('mIoU (accepted masks)');
+    expect(legend).toContain(`IoU ${cls.find((k) => k.id === K[1])!.name}`);
+    expect(legend).not.toMatch(/val_/);
     await page.screenshot({ path: shot('evaluation-segmentation-accepted') });
   });
 });

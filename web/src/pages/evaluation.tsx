@@ -16,6 +16,13 @@ import { webTask } from '../tasks/index.ts';
 import type { EvaluationAnswer, ReviewList } from '../api-types.ts';
 
 const PAGE = 25;
+/** what each val curve is called on the chart */
+const LABELS: Record<string, string> = {
+  val_accuracy: 'accuracy',
+  val_macro_f1: 'macro-F1',
+  val_miou: 'mIoU (patch grid)',
+  val_miou_accepted: 'mIoU (accepted masks)',
+};
 const COLORS: Record<string, string> = {
   val_accuracy: '#58a6ff',
   val_macro_f1: '#3fb950',
@@ -112,10 +119,17 @@ export function EvaluationPage() {
     ),
   });
   const hk = (id: string) => keys.hint(`evaluation.${id}`);
+  const curveLabel = (n: string) =>
+    LABELS[n] ??
+    (n.startsWith('val_iou:')
+      ? `IoU ${session.classes().find((k) => `val_iou:${k.id}` === n)?.name ?? `#${n.slice(8)}`}`
+      : n);
   const curves = () =>
     Object.entries(data()?.curves ?? {}).map(([n, pts]) => ({
-      label: n,
-      color: COLORS[n] ?? '#a5d6ff',
+      label: curveLabel(n),
+      color:
+        (n.startsWith('val_iou:') && session.classes().find((k) => `val_iou:${k.id}` === n)?.color) ||
+        (COLORS[n] ?? '#a5d6ff'),
       points: pts.map((p) => ({ x: p.step, y: p.value })),
     }));
 

@@ -9,6 +9,9 @@ import type { TrainerTask } from './tasks/task.ts';
 import { sendHead } from './trainer-io.ts';
 import type { Embedder, TrainerIO } from './types.ts';
 
+/** the least time between two publishes of the lists while the pool is being embedded */
+export const LISTS_WHILE_EMBEDDING_MS = 20_000;
+
 export interface PublishHost {
   readonly impl: TrainerTask | null;
   readonly io: TrainerIO;
@@ -27,13 +30,25 @@ export class Publisher {
   /** the pool changed since the last lists: publish when the loop next can */
   stale = false;
   busy = false;
-  private at = 0;
+  /** when the last publish started (while embedding, the first lists wait LISTS_WHILE_EMBEDDING_MS from here) */
+  private at = Date.now();
   private ms = 0;
   private timer: NodeJS.Timeout | null = null;
   /** the trainer is stopping: a computation it cut short is no failure */
   private closed = false;
 
   constructor(private host: PublishHost) {}
+
+  /** While the pool is being embedded: the lists of what is embedded so far, at most every LISTS_WHILE_EMBEDDING_MS
+   *  (so a large session has model and cold-start picks long before its last image is embedded). The head and its
+   *  validation sample (what an export checks against) wait for the queue to drain; `stale` stays set for that. */
+  whileEmbedding(): void {
+    if (!this.stale || this.busy || Date.now() - this.at < LISTS_WHILE_EMBEDDING_MS + 2 * this.ms) return;
+    const impl = this.host.impl;
+    // (a fit being finished does not hold the lists back: they need the patch head only)
+    if (!impl || (!impl.model() && !impl.publishCold)) return;
+    this.run(false);
+  }
 
   /** Publish now, or as soon as the worker is free and has rested. */
   request(): void {
@@ -61,6 +76,14 @@ export class Publisher {
       sendHead(io, impl, this.host.embedder, this.host.version);
       void this.host.sendFull(this.host.validationSample());
     }
+    this.run(true);
+  }
+
+  /** The lists (and, after them, the model quality) of the current model, or the cold-start lists. */
+  private run(whole: boolean): void {
+    const { impl: maybe, io } = this.host,
+      impl = maybe!,
+      model = impl.model();
     this.busy = true;
     this.at = Date.now();
     (model
@@ -73,6 +96,7 @@ export class Publisher {
       .finally(() => {
         this.busy = false;
         this.ms = Date.now() - this.at;
+        if (!whole) this.stale = true;
         this.host.kick();
       });
   }

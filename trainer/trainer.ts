@@ -283,6 +283,7 @@ export class Trainer implements TrainerView {
         const batch = this.queue.next(this.embedder.batchSize, this.focus, this.images);
         if (batch.length) {
           await this.embedBatch(batch);
+          this.publisher.whileEmbedding();
           worked = true;
         }
         if (worked) {

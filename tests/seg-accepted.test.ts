@@ -90,16 +90,9 @@ describe('accepted masks of the val images', () => {
       acc = new AcceptedMasks(),
       src = source(scenes, calls),
       ids = scenes.map((s) => s.id);
-    const good = await acc.score(
-      src,
-      head,
-      null,
-      'a',
-      ids,
-      () => 1,
-      slicer(),
-      () => true,
-    );
+    const run = (m: LogRegModel, key: string, version: (id: number) => number = () => 1) =>
+      acc.score(src, m, null, key, ids, version, slicer(), () => true);
+    const good = await run(head, 'a');
     expect(good.images).toBe(12);
     // every labelled pixel counted (the unlabelled top row left out), at the image's own size
     const counted = good.matrix.flat().reduce((a, b) => a + b, 0);
@@ -107,40 +100,13 @@ describe('accepted masks of the val images', () => {
     expect(iouOf(good.matrix)).toBeGreaterThan(0.95);
     expect(calls).toHaveLength(12);
     // the same heads and masks: nothing read again
-    await acc.score(
-      src,
-      head,
-      null,
-      'a',
-      ids,
-      () => 1,
-      slicer(),
-      () => true,
-    );
+    await run(head, 'a');
     expect(calls).toHaveLength(12);
     // one mask changed: that image only
-    await acc.score(
-      src,
-      head,
-      null,
-      'a',
-      ids,
-      (id) => (id === 3 ? 2 : 1),
-      slicer(),
-      () => true,
-    );
+    await run(head, 'a', (id) => (id === 3 ? 2 : 1));
     expect(calls).toHaveLength(13);
     // other heads: every image again, and a head that names the classes the other way round scores near 0
-    const bad = await acc.score(
-      src,
-      swapped,
-      null,
-      'b',
-      ids,
-      () => 1,
-      slicer(),
-      () => true,
-    );
+    const bad = await run(swapped, 'b');
     expect(calls).toHaveLength(25);
     expect(iouOf(bad.matrix)).toBeLessThan(0.05);
   });

@@ -1,7 +1,9 @@
 // What the training loop needs from an embedder; trainer/embedder.ts adapts the backbone to it.
 import type { Grid } from './features.ts';
 
-export type EmbedMode = 'pooled' | 'grid';
+/** 'pooled': the image's vector; 'grid': its patch tokens; 'crop': a region's crop at the classification input,
+ *  its pooled vector ‖ the maximum of each token channel (cropFeature in embed.ts) */
+export type EmbedMode = 'pooled' | 'grid' | 'crop';
 export interface EmbedItem {
   id: number;
   sha: string;

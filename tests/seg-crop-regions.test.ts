@@ -16,7 +16,6 @@ import {
   type EmbedCrops,
 } from '../trainer/heads/seg-regions.ts';
 import { cropHeadNamer, nameRegions, shapeRegions } from '../trainer/heads/seg-naming.ts';
-import { cropFeature } from '../trainer/embed.ts';
 
 const W = 64,
   H = 64,
@@ -223,16 +222,5 @@ describe('the crop head names regions the patch head cannot tell apart', () => {
     ]);
     const samples = await labelledCrops(m, W, H, rgbOf(m), embed, crop, { minFraction: 0 });
     expect(fitCropHead(samples, C)).toBeNull();
-  });
-});
-
-describe("a crop's feature", () => {
-  it('is the pooled vector once and the maximum of each token channel', () => {
-    // 3 tokens of 2 channels
-    const tokens = Float32Array.from([1, -5, 4, -2, 0, -3]);
-    // a backbone that pools its own map gives the pooled vector twice: kept once
-    expect([...cropFeature(Float32Array.from([7, 8, 7, 8]), true, tokens, 3, 2)]).toEqual([7, 8, 4, -2]);
-    // a ViT's [CLS ‖ mean patch] stays whole
-    expect([...cropFeature(Float32Array.from([1, 2, 3, 4]), false, tokens, 3, 2)]).toEqual([1, 2, 3, 4, 4, -2]);
   });
 });

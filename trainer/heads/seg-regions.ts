@@ -1,5 +1,5 @@
 // Regions of a full-resolution class map, the square crops around them and the crop head: a classifier on the
-// embedding of a region's crop (pooled ‖ token maxima) (which sees the region's whole outline), learnt from the labelled maps'
+// pooled embedding of a region's crop (which sees the region's whole outline), learnt from the labelled maps'
 // regions in several views (seg-naming.ts names a predicted map's regions with it). Pure functions on pixels;
 // the caller embeds the crops (trainer/tasks/segmentation.ts with the loop's backbone, bench/seg-few.ts).
 
@@ -190,7 +190,7 @@ export interface CropSample {
 /** Regions per class the crop classifier needs before it names regions (below it the patch head's classes stay). */
 export const MIN_REGIONS_PER_CLASS = 1;
 
-/** The crop classifier: a softmax head on crop embeddings (pooled ‖ token maxima) over the shape classes (indices 1..C-1 of the
+/** The crop classifier: a softmax head on pooled crop embeddings over the shape classes (indices 1..C-1 of the
  *  segmentation head) and, where labelled background was cropped too, the background (index 0): a region it
  *  names background is no shape. Null while fewer than two shape classes have MIN_REGIONS_PER_CLASS labelled
  *  regions. */

@@ -1,7 +1,7 @@
 // What segmentation learns beside the patch head, so that a few labelled images teach outlines: whether colour
 // tells the labelled classes apart (the labelled regions' mean colours), the colour-swapped, mirrored copies the
 // patch head also learns from where it does not, and the crop head that names each shape region of a predicted
-// map from the embedding of the region's crop (the app's second prediction frame, and the export's
+// map from the pooled embedding of the region's crop (the app's second prediction frame, and the export's
 // region model). Owned by the segmentation task (trainer/tasks/segmentation.ts), which reads the masks and pixels.
 import type { SegmentationPrediction } from '../../common/protocol.ts';
 import { refineMap } from '../../common/seg/refine.ts';
@@ -50,7 +50,7 @@ export interface RegionSource {
 }
 
 export class SegmentationRegions {
-  /** the crop head: names each predicted shape region from the embedding of its crop (pooled ‖ token maxima) */
+  /** the crop head: names each predicted shape region from the pooled embedding of its silhouette's crop */
   private cropHead: LogRegCropHead | null = null;
   /** what the crop head was fitted from (image ids, their crops' keys), to refit it only when that changes */
   private cropKey = '';

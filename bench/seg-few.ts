@@ -65,8 +65,7 @@ function oracleMiou(d: SegData): number {
   return Math.max(n.mean(), b.mean());
 }
 
-/** Crop features (pooled ‖ token maxima) with a backbone's classification input (what the trainer's embedCrops
- *  does). */
+/** Pooled crop embeddings with a backbone's classification input (what the trainer's embedCrops does). */
 export async function cropEmbedder(
   backbone: string,
 ): Promise<{ embed: EmbedCrops; embedImages: EmbedImages; side: number; dispose: () => Promise<void> }> {
@@ -81,7 +80,7 @@ export async function cropEmbedder(
         for (let c = 0; c < 3; c++) for (let i = 0; i < n; i++) data[c * n + i] = lut[c][px[i * 3 + c]];
         return { data, width: side, height: side };
       });
-      for (const emb of await e.embedBatch(batch, 'crop')) out.push(emb.pooled);
+      for (const emb of await e.embedBatch(batch, 'pooled')) out.push(emb.pooled);
     }
     return out;
   };

@@ -173,7 +173,6 @@ export async function createEmbedder(o: EmbedderOptions = {}): Promise<Embedder>
         for (let p = 0; p < N; p++) for (let d = 0; d < D; d++) pooled[D + d] += lhs[first + p * D + d];
         for (let d = 0; d < D; d++) pooled[D + d] /= N;
       }
-      if (mode === 'crop') return { pooled: cropFeature(pooled, !!pooler, lhs.subarray(first, first + N * D), N, D) };
       const e: Embedding = { pooled };
       if (mode === 'grid') e.grid = { h: gh, w: gw, data: lhs.slice(first, first + N * D) };
       return e;
@@ -272,26 +271,4 @@ export async function createEmbedder(o: EmbedderOptions = {}): Promise<Embedder>
     embedPaths,
     dispose: () => bb.dispose(),
   };
-}
-
-/** A region crop's feature: the pooled vector, deduplicated (a backbone that pools its own map gives it twice), then
- *  the maximum over the patch tokens of each channel, which keeps the strongest response of each part of the
- *  outline (a corner, a point) that the average blurs with the rest of the crop. */
-export function cropFeature(
-  pooled: Float32Array,
-  pooler: boolean,
-  tokens: Float32Array,
-  N: number,
-  D: number,
-): Float32Array {
-  const P = pooler ? pooled.length / 2 : pooled.length;
-  const out = new Float32Array(P + D);
-  out.set(pooled.subarray(0, P), 0);
-  out.fill(-Infinity, P);
-  for (let p = 0; p < N; p++)
-    for (let d = 0; d < D; d++) {
-      const v = tokens[p * D + d];
-      if (v > out[P + d]) out[P + d] = v;
-    }
-  return out;
 }

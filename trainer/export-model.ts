@@ -9,7 +9,6 @@ import { hasModel } from './backbones/folder.ts';
 import { fetchModel } from './backbones/registry.ts';
 import { headPatch } from './onnx/head-graph.ts';
 import { TASKS } from './tasks/index.ts';
-import { cropGraph } from './tasks/classification-export.ts';
 import { IMAGE_BACKGROUND_HEX } from '../common/image-background.ts';
 import { validate } from './export-validate.ts';
 import { REGIONS_ONNX, type ExportOptions, type RegionsFile, type ValidationReport } from './export-runtime.ts';
@@ -56,7 +55,7 @@ export async function exportOnnx(o: ExportOptions): Promise<ValidationReport> {
     TASKS[head.task].exported.graph,
   );
   fs.writeFileSync(path.join(o.out, 'onnx', 'model.onnx'), Buffer.concat([base, patch]));
-  // segmentation's crop head: the same backbone on the crop, its pooled vector ‖ token maxima, then the crop head
+  // segmentation's crop head: the same backbone, pooled as for classification, then the crop head
   const r = head.task === 'segmentation' ? head.regions : undefined;
   if (r) {
     const regions = headPatch(
@@ -70,7 +69,7 @@ export async function exportOnnx(o: ExportOptions): Promise<ValidationReport> {
         patchSize: head.backbone.patchSize,
         pooled,
       },
-      cropGraph,
+      TASKS.classification.exported.graph,
     );
     fs.writeFileSync(path.join(o.out, REGIONS_ONNX), Buffer.concat([base, regions]));
   }

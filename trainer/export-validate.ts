@@ -361,9 +361,9 @@ async function regionsGraphDiff(
       const png = await sharp(crop, { raw: { width: side, height: side, channels: 3 } })
         .png()
         .toBuffer();
-      const [emb] = await embedder.embedBatch([await embedder.prepare(png, 'crop')], 'crop');
+      const [emb] = await embedder.embedBatch([await embedder.prepare(png, 'pooled')], 'pooled');
       if (emb.pooled.length !== r.d)
-        throw new Error(`the backbone gives ${emb.pooled.length} crop features, the region head reads ${r.d}`);
+        throw new Error(`the backbone gives ${emb.pooled.length} pooled features, the region head reads ${r.d}`);
       const { p } = headOn(emb.pooled, A, b, r.C);
       for (let c = 0; c < r.C; c++) worst = Math.max(worst, Math.abs(ours[c] - p[c]));
     }

@@ -1,5 +1,5 @@
 // Embeddings, with the loop's backbone, of pictures that are no session images: segmentation's region crops
-// (their pooled vector ‖ token maxima, embed.ts cropFeature) and augmented copies of labelled scenes (patch grids). Nothing is cached: the caller keeps
+// (pooled vectors) and augmented copies of labelled scenes (patch grids). Nothing is cached: the caller keeps
 // what it needs.
 import sharp from 'sharp';
 import type { Grid } from './features.ts';
@@ -20,7 +20,7 @@ export class SideEmbedder {
             .png()
             .toBuffer(),
       ),
-      'crop',
+      'pooled',
     );
     return res.map((r) => {
       if (!r.pooled) throw new Error(`crop embedding failed: ${r.error ?? 'no pooled features'}`);

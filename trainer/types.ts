@@ -1,9 +1,7 @@
 // What the training loop needs from an embedder; trainer/embedder.ts adapts the backbone to it.
 import type { Grid } from './features.ts';
 
-/** 'pooled': the image's vector; 'grid': its patch tokens; 'crop': a region's crop at the classification input,
- *  its pooled vector ‖ the maximum of each token channel (cropFeature in embed.ts) */
-export type EmbedMode = 'pooled' | 'grid' | 'crop';
+export type EmbedMode = 'pooled' | 'grid';
 export interface EmbedItem {
   id: number;
   sha: string;

@@ -5,26 +5,6 @@
 import { ElemType } from '../onnx/graph.ts';
 import type { ExportedHead } from './exported.ts';
 
-/** The crop head's graph (segmentation's regions.onnx): a crop's pooled vector, once, ‖ the maximum of each token
- *  channel over its patches (what trainer/embed.ts cropFeature computes), then softmax(feature · A + b). */
-export const cropGraph: ExportedHead['graph'] = (g, { lhs, patches, A, b }, h) => {
-  const max = g.op('ReduceMax', [patches], { axes: [1], keepdims: 0 }); // [B, D]
-  const feature =
-    h.pooled === 'pooler_output'
-      ? g.op('Concat', ['pooler_output', max], { axis: 1 }) // [B, P + D]
-      : g.op(
-          'Concat',
-          [
-            g.op('Gather', [lhs, g.i64('zero', [0], [])], { axis: 1 }),
-            g.op('ReduceMean', [patches], { axes: [1], keepdims: 0 }),
-            max,
-          ],
-          { axis: 1 },
-        ); // [B, 3D]
-  g.op('Softmax', [g.op('Add', [g.op('MatMul', [feature, A]), b])], { axis: 1 }, 'probs');
-  g.output('probs', ElemType.float, ['batch_size', h.C]);
-};
-
 export const classificationExport: ExportedHead = {
   graph(g, { lhs, patches, A, b }, h) {
     const pooled =

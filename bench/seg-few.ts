@@ -197,7 +197,7 @@ export async function benchSegFew(
   o: { quick?: boolean; styles?: SimOptions['sceneStyle'][]; seed?: number; log?: (s: string) => void } = {},
 ) {
   // seed 29: the held-out draw of the styles for regions from colour and a crop head that knows the background
-  // (seed 3 is what the candidates were compared on; seeds 7, 13, 21 and 25 held out earlier versions)
+  // (seed 3 is what the candidates were compared on; seeds 7, 13, 21, 25, 31 and 37 held out earlier versions and variants)
   const seed = o.seed ?? 29;
   const rows: FewRow[] = [];
   let note = '';

@@ -1,9 +1,8 @@
-// Segmentation: patch labels from masks and points (every labelled image: the val side is scored by a head fitted
-// without it, quality/seg-held-out.ts), a per-patch softmax head (its fit after a change bounded in time, then
-// carried on), quantised per-class maps at the patch grid, each shape region named by the crop head in a second
-// pass (segmentation-regions.ts, with the colour reading and the copies); after each refit image-level
-// suggestions (uncertain, diverse, and by presence: class X, minority), then the model quality in the background
-// (the val mIoU with per-class IoU, likely label errors, hints).
+// Segmentation: patch labels from masks and points (every labelled image trains), a per-patch softmax head (its fit
+// after a change bounded in time, then carried on), quantised per-class maps at the patch grid, each shape region
+// named by the crop head in a second pass (segmentation-regions.ts: colour reading, copies, crops); after each refit
+// image-level suggestions (uncertain, diverse, by presence), then the model quality in the background (quality/:
+// the val side scored by heads fitted without it, at the patch grid and as accepted masks; label errors; hints).
 import sharp from 'sharp';
 import type { ImageRef, SegmentationPrediction } from '../../common/protocol.ts';
 import type { LogRegModel } from '../heads/logreg.ts';
@@ -204,8 +203,7 @@ export class SegmentationTask implements TrainerTask {
         this.v.io.log(
           `crop head on ${head.regions} regions × ${head.views} views, ${head.classes.length} classes, ${head.iterations} iterations (${(performance.now() - t1).toFixed(0)} ms; patch head ${patchMs.toFixed(0)} ms)`,
         );
-      // the evaluation reads only the labelled images: while the pool is embedded (its lists, and the publish
-      // that schedules the evaluation, wait for that) it goes out after each fit
+      // while the pool is embedded the whole publish waits; the evaluation reads labelled images only: now
       if ((this.v.embedded?.size ?? Infinity) < this.v.images.size) this.quality.afterFit();
     });
     const cue = this.regions.colourCue,
@@ -217,7 +215,7 @@ export class SegmentationTask implements TrainerTask {
     return `${train.length} labelled images${aug}${held}, ${present.size} classes seen, ${r.iterations} iterations${more}, loss ${r.loss.toFixed(4)}`;
   }
 
-  /** the val evaluation's accepted masks: read as the app names regions, by a crop head fitted on the train side */
+  /** the val evaluation's accepted masks, named by a crop head fitted on the train side */
   acceptedSource = () => this.regions.acceptedSource();
   heldOutNamer = (ids: number[]) => this.regions.heldOutNamer(ids);
 

@@ -154,10 +154,11 @@ describe('accepted masks of the val images', () => {
       classIds: () => CLASS_IDS,
       labelledCount: () => all.length,
       labelledImages: async (s: 'train' | 'val' | 'all') => (s === 'val' ? val : s === 'train' ? train : all),
+    };
+    const q = new SegmentationQuality(task, view as never, {
       acceptedSource: () => source(all, calls),
       heldOutNamer: async () => null,
-    };
-    const q = new SegmentationQuality(task, view as never);
+    });
     q.afterPublish({});
     await q.idle();
     const evs = sent.filter((m) => m.type === 'evaluation');

@@ -27,10 +27,12 @@ export interface SegmenterLike {
   labelledImages(split: 'train' | 'val' | 'all'): Promise<Labelled[]>;
   /** the augmented copies the served head learns from, of these images only (none: no copies) */
   copiesOf?(images: Labelled[]): Promise<SegImage[]>;
-  /** what the val images' accepted masks are read from (none: no per-pixel evaluation) */
-  acceptedSource?(): AcceptedSource;
+}
+/** What the val images' accepted masks are read and named with (segmentation-regions.ts). */
+export interface AcceptedReader {
+  acceptedSource(): AcceptedSource;
   /** the region namer of a crop head fitted on these (train-side) images only, with a key naming it */
-  heldOutNamer?(ids: number[]): Promise<{ namer: RegionNamer; key: string } | null>;
+  heldOutNamer(ids: number[]): Promise<{ namer: RegionNamer; key: string } | null>;
 }
 /** per-class IoU curves go out for at most this many classes (the server keeps 32 metric names in all) */
 const MAX_IOU_CLASSES = 20;
@@ -63,6 +65,8 @@ export class SegmentationQuality {
   constructor(
     private task: SegmenterLike,
     private v: TrainerView,
+    /** none: no per-pixel evaluation of the accepted masks */
+    private reader: AcceptedReader | null = null,
   ) {
     this.job = new SingleFlight(
       (alive) => this.background(alive),
@@ -336,9 +340,9 @@ export class SegmentationQuality {
     slicer: Slicer,
     alive: () => boolean,
   ): Promise<EvaluationMsg['accepted']> {
-    const src = this.task.acceptedSource?.();
+    const src = this.reader?.acceptedSource();
     if (!src) return null;
-    const named = (await this.task.heldOutNamer?.(train.map((t) => t.id))) ?? null;
+    const named = (await this.reader?.heldOutNamer(train.map((t) => t.id))) ?? null;
     if (!alive()) throw new Cancelled();
     const got = await this.accepted.score(
       src,

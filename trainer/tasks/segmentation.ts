@@ -67,7 +67,7 @@ export class SegmentationTask implements TrainerTask {
   private generation = 0;
 
   constructor(readonly v: TrainerView) {
-    this.quality = new SegmentationQuality(this, v);
+    this.quality = new SegmentationQuality(this, v, this.regions);
   }
 
   model() {
@@ -214,10 +214,6 @@ export class SegmentationTask implements TrainerTask {
     const held = val ? `, ${val} of them val-side (scored by a head fitted without the val side)` : '';
     return `${train.length} labelled images${aug}${held}, ${present.size} classes seen, ${r.iterations} iterations${more}, loss ${r.loss.toFixed(4)}`;
   }
-
-  /** the val evaluation's accepted masks, named by a crop head fitted on the train side */
-  acceptedSource = () => this.regions.acceptedSource();
-  heldOutNamer = (ids: number[]) => this.regions.heldOutNamer(ids);
 
   /** The augmented copies the served head learns from, of these images only (those not yet embedded left out). */
   copiesOf(images: (SegImage & { id: number })[]): Promise<SegImage[]> {

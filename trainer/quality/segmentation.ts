@@ -3,7 +3,8 @@
 // curve) by a head fitted without the val images (seg-held-out.ts: the served head learns from them too),
 // likely label errors as per-image patch disagreement (the share of an image's labelled patches a head predicts
 // as another class: the served head, in-sample, for train-side images, so it understates their errors; the
-// held-out head for val-side ones), and hints.
+// held-out head for val-side ones), hints, and last the val images' accepted masks scored per pixel
+// (seg-accepted.ts: that head's map refined, named by a crop head fitted on the same train side).
 import type { EvalImage, EvaluationMsg, ReviewItem } from '../../common/protocol.ts';
 import { MAX_EVAL_IMAGES } from '../../common/protocol.ts';
 import { reviewFrames } from './review-frames.ts';
@@ -228,13 +229,13 @@ export class SegmentationQuality {
       trainImages = usable(await this.task.labelledImages('train'));
     // the val side scored by the held-out head; with fewer than two classes on the train side there is none,
     // and no evaluation (the val images are then scored by the served head, for the review only)
-    const held_ = valImages.length ? await this.heldOutHead(model, trainImages, slicer, alive) : null,
-      scorer = held_?.head ?? null;
+    const fitted = valImages.length ? await this.heldOutHead(model, trainImages, slicer, alive) : null,
+      scorer = fitted?.head ?? null;
     const held = await this.scoreAll(scorer ?? model, valImages, slicer, alive),
       val = scorer ? held : [];
     // the accepted masks' figures of the same heads and val masks go out again at once (they are the same)
-    const acceptedKey = held_
-      ? `${held_.key}|${valImages.map((im) => `${im.id}:${this.v.ann.get(im.id)?.updatedAt ?? 0}`).join(',')}`
+    const acceptedKey = fitted
+      ? `${fitted.key}|${valImages.map((im) => `${im.id}:${this.v.ann.get(im.id)?.updatedAt ?? 0}`).join(',')}`
       : '';
     const carried = scorer && this.lastAccepted?.key === acceptedKey ? this.lastAccepted.block : undefined;
     const { matrix, r, images, evaluation } = this.evaluate(
@@ -323,8 +324,8 @@ export class SegmentationQuality {
       duplicates: [],
     });
     this.v.io.send({ type: 'hints', modelVersion: version, hints });
-    if (scorer && held_ && !carried) {
-      const block = await this.sendAccepted(evaluation, scorer, held_.key, trainImages, valImages, slicer, alive);
+    if (scorer && fitted && !carried) {
+      const block = await this.sendAccepted(evaluation, scorer, fitted.key, trainImages, valImages, slicer, alive);
       if (block) this.lastAccepted = { key: acceptedKey, block };
     }
   }

@@ -56,7 +56,7 @@ export async function exportOnnxCmd(session: Session, out: string) {
     throw new AppError(
       409,
       'no_model',
-      `session "${session.name}" has no trained head yet: label at least two classes while the trainer runs (hilt start), then export (the trainer saves its head once every image is embedded)`,
+      `session "${session.name}" has no trained head yet: label at least two classes while the trainer runs (hilt start), then export (the trainer saves its head after a fit, within about 20 s while images are still being embedded)`,
     );
   }
   const head = JSON.parse(readFileSync(file, 'utf8'));

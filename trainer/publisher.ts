@@ -11,6 +11,8 @@ import type { Embedder, TrainerIO } from './types.ts';
 
 /** the least time between two publishes of the lists while the pool is being embedded */
 export const LISTS_WHILE_EMBEDDING_MS = 20_000;
+/** full predictions sent with a head while the pool is being embedded (the whole publish sends more) */
+export const VALIDATION_WHILE_EMBEDDING = 8;
 
 export interface PublishHost {
   readonly impl: TrainerTask | null;
@@ -20,7 +22,8 @@ export interface PublishHost {
   readonly sweep: Sweep;
   /** a fit's unfinished part is in flight (the loop kicks when it is done) */
   readonly finishingFit: boolean;
-  validationSample(): ImageRef[];
+  /** up to `limit` embedded images spread over the session, the same ones every time */
+  validationSample(limit?: number): ImageRef[];
   sendFull(imgs: ImageRef[]): Promise<void>;
   /** run the loop again (it publishes what went stale, or says ready) */
   kick(): void;
@@ -40,19 +43,32 @@ export class Publisher {
   constructor(private host: PublishHost) {}
 
   /** While the pool is being embedded: the lists of what is embedded so far, at most every LISTS_WHILE_EMBEDDING_MS
-   *  (so a large session has model and cold-start picks long before its last image is embedded). The head and its
-   *  validation sample (what an export checks against) wait for the queue to drain; `stale` stays set for that. */
+   *  (so a large session has model and cold-start picks long before its last image is embedded), and a model
+   *  version not saved yet goes out as the head with a small validation sample of embedded images (so it can be
+   *  exported before the last image is embedded). The whole publish waits for the queue to drain; `stale` stays
+   *  set for that. */
   whileEmbedding(): void {
     if (!this.stale || this.busy || Date.now() - this.at < LISTS_WHILE_EMBEDDING_MS + 2 * this.ms) return;
     const impl = this.host.impl;
-    // (a fit being finished does not hold the lists back: they need the patch head only)
+    // (a fit being finished does not hold the lists back: they need the patch head only; the head waits for it)
     if (!impl || (!impl.model() && !impl.publishCold)) return;
+    if (impl.model() && !this.host.finishingFit && this.headVersion !== this.host.version)
+      this.sendHead(this.host.validationSample(VALIDATION_WHILE_EMBEDDING));
     this.run(false);
+  }
+
+  /** the model version whose head went out last */
+  private headVersion = -1;
+  private sendHead(sample: ImageRef[]): void {
+    const { impl, io, embedder, version } = this.host;
+    sendHead(io, impl!, embedder, version);
+    this.headVersion = version;
+    void this.host.sendFull(sample);
   }
 
   /** Publish now, or as soon as the worker is free and has rested. */
   request(): void {
-    const { impl, io } = this.host;
+    const { impl } = this.host;
     this.stale = false;
     const model = impl?.model();
     // no model yet: the cold-start lists need only the features (a task that has them says so)
@@ -72,10 +88,7 @@ export class Publisher {
         }, wait);
       return;
     }
-    if (model) {
-      sendHead(io, impl, this.host.embedder, this.host.version);
-      void this.host.sendFull(this.host.validationSample());
-    }
+    if (model) this.sendHead(this.host.validationSample());
     this.run(true);
   }
 

@@ -508,12 +508,12 @@ export class Trainer implements TrainerView {
     }
   }
 
-  /** A few embedded images spread over the session, the same ones every time. */
-  validationSample(): ImageRef[] {
-    const step = Math.max(1, Math.floor(this.order.length / VALIDATION_SAMPLE));
+  /** Up to `limit` images spread over the embedded ones (once the pool is embedded, the same ones every time). */
+  validationSample(limit = VALIDATION_SAMPLE): ImageRef[] {
+    const embedded = this.order.filter((i) => this.embedded.has(i.id));
+    const step = Math.max(1, Math.floor(embedded.length / limit));
     const out: ImageRef[] = [];
-    for (let k = 0; k < this.order.length && out.length < VALIDATION_SAMPLE; k += step)
-      if (this.embedded.has(this.order[k].id)) out.push(this.order[k]);
+    for (let k = 0; k < embedded.length && out.length < limit; k += step) out.push(embedded[k]);
     return out;
   }
 

@@ -28,8 +28,8 @@ export function ExportBox(props: { info: { modelVersion: number | null; command:
         when={props.info.modelVersion !== null}
         fallback={
           <p class="muted small">
-            No trained head saved yet: once the trainer has a model and has embedded every image, it can be exported as
-            one ONNX file.
+            No trained head saved yet: label at least two classes while the trainer runs; its head is saved after the
+            fit (within about 20 s while images are still being embedded) and can then be exported as one ONNX file.
           </p>
         }
       >

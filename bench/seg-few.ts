@@ -22,11 +22,11 @@ import { rng, shuffled } from '../scripts/make-mnist.ts';
 import type { SimOptions } from '../scripts/simulate/options.ts';
 import { loadSegData, type SegData, type SegScene } from './seg-data.ts';
 import { createEmbedder } from '../trainer/embed.ts';
-import { pixelTable } from '../trainer/preprocess.ts';
 import {
   fitCropHead,
   labelledCrops,
   MIN_REGION_FRACTION,
+  CROP_SIDE,
   REGION_CROP,
   type CropSample,
   type EmbedCrops,
@@ -65,23 +65,19 @@ function oracleMiou(d: SegData): number {
   return Math.max(n.mean(), b.mean());
 }
 
-/** Pooled crop embeddings with a backbone's classification input (what the trainer's embedCrops does). */
+/** Pooled crop embeddings, each crop at its own side (what the trainer's embedCrops does). */
 export async function cropEmbedder(
   backbone: string,
 ): Promise<{ embed: EmbedCrops; embedImages: EmbedImages; side: number; dispose: () => Promise<void> }> {
   const e = await createEmbedder({ backbone, device: 'cpu', offline: true });
-  const lut = pixelTable(e.backbone.preprocess);
   const embed: EmbedCrops = async (crops, side) => {
     const out: Float32Array[] = [];
-    for (let s = 0; s < crops.length; s += 32) {
-      const batch = crops.slice(s, s + 32).map((px) => {
-        const n = side * side,
-          data = new Float32Array(3 * n);
-        for (let c = 0; c < 3; c++) for (let i = 0; i < n; i++) data[c * n + i] = lut[c][px[i * 3 + c]];
-        return { data, width: side, height: side };
-      });
-      for (const emb of await e.embedBatch(batch, 'pooled')) out.push(emb.pooled);
-    }
+    for (let s = 0; s < crops.length; s += 32)
+      for (const emb of await e.embedBatch(
+        crops.slice(s, s + 32).map((px) => e.prepareCrop(px, side)),
+        'pooled',
+      ))
+        out.push(emb.pooled);
     return out;
   };
   // patch grids of encoded images (the augmented copies of labelled scenes), as the trainer's embedImages
@@ -89,7 +85,7 @@ export async function cropEmbedder(
     const out = await e.embedBatch(await Promise.all(bufs.map((b) => e.prepare(b, 'grid'))), 'grid');
     return out.map(({ grid: g }) => ({ ...g!, d: g!.data.length / (g!.h * g!.w) }));
   };
-  return { embed, embedImages, side: e.info.resolution, dispose: () => e.dispose() };
+  return { embed, embedImages, side: CROP_SIDE, dispose: () => e.dispose() };
 }
 
 /** The few-label curve of what the app accepts: the patch head's map, refined, each shape region named by the
@@ -111,7 +107,7 @@ export async function fewLabelCurve(
   );
   const oracle = oracleMiou(d);
   const times: number[] = [];
-  const crop = { ...REGION_CROP, side: crops?.side ?? 224 };
+  const crop = { ...REGION_CROP, side: crops?.side ?? CROP_SIDE };
   const samples = new Map<number, CropSample[]>();
   const samplesOf = async (i: number) => {
     const s = d.train[i];

@@ -111,6 +111,9 @@ describe('the trainer with a sibling session of the same images', () => {
         embedded.push(...items.map((i) => i.id));
         return items.map((i) => ({ id: i.id, pooled: row(Number.parseInt(i.sha, 16), D) }));
       },
+      embedCrops: async () => {
+        throw new Error('classification embeds no crops');
+      },
     };
     const logs: string[] = [];
     const io: TrainerIO = { send: () => {}, httpBase: 'http://127.0.0.1:1', log: (l) => logs.push(l) };

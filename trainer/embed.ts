@@ -13,7 +13,7 @@ import {
 } from './backbones/device.ts';
 import { BackboneLoadError, loadBackbone, type LoadedBackbone } from './backbones/load.ts';
 import { DEFAULT_BACKBONE, describeBackbone, fetchModel } from './backbones/registry.ts';
-import { pixelTable, preparePixels, type EmbedMode, type PreparedImage } from './preprocess.ts';
+import { pixelTable, prepareCrop, preparePixels, type EmbedMode, type PreparedImage } from './preprocess.ts';
 
 export { segmentationSize, type EmbedMode, type PreparedImage } from './preprocess.ts';
 
@@ -67,6 +67,8 @@ export interface Embedder {
   info: EmbedderInfo;
   backbone: LoadedBackbone;
   prepare(src: string | Buffer, mode: EmbedMode): Promise<PreparedImage>;
+  /** a square RGB crop [side, side, 3] as `pixel_values` at its own side (embedBatch it in 'pooled' mode) */
+  prepareCrop(px: Uint8Array, side: number): PreparedImage;
   embedBatch(images: PreparedImage[], mode: EmbedMode): Promise<Embedding[]>;
   embedPaths(
     paths: string[],
@@ -267,6 +269,7 @@ export async function createEmbedder(o: EmbedderOptions = {}): Promise<Embedder>
     },
     backbone: bb,
     prepare,
+    prepareCrop: (px: Uint8Array, side: number) => prepareCrop(px, side, lut),
     embedBatch,
     embedPaths,
     dispose: () => bb.dispose(),

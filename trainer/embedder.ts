@@ -71,6 +71,13 @@ export async function loopEmbedder(o: EmbedderOptions): Promise<Embedder & { tri
       }
       return out;
     },
+    async embedCrops(crops: Uint8Array[], side: number): Promise<Float32Array[]> {
+      const embs = await e.embedBatch(
+        crops.map((px) => e.prepareCrop(px, side)),
+        'pooled',
+      );
+      return embs.map((emb) => emb.pooled);
+    },
     prefetch(items: EmbedItem[], mode: EmbedMode) {
       if (ahead.size > 64) ahead.clear(); // focus changes can strand prefetched items: keep memory bounded
       for (const it of items) {

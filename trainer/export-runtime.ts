@@ -3,11 +3,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import * as ort from 'onnxruntime-node';
-import sharp from 'sharp';
 import type { Prediction, Task } from '../common/protocol.ts';
 import { TASKS } from './tasks/index.ts';
 import type { ExportedRegions } from './tasks/exported.ts';
-import { preparePixels, type PixelSpec } from './preprocess.ts';
+import { pixelTable, prepareCrop, preparePixels, type PixelSpec } from './preprocess.ts';
 
 export interface HeadFile {
   task: Task;
@@ -104,20 +103,14 @@ export async function releaseExported(m: ExportedModel): Promise<void> {
 const REGION_BATCH = 16;
 
 /** The region model's class probabilities [K] for each RGB crop [side, side, 3], prepared as the trainer embeds
- *  a crop (encoded, then resized to the backbone's classification input); REGION_BATCH crops per run. */
+ *  a crop (normalised at its own side, not resized); REGION_BATCH crops per run. */
 export async function runRegions(m: ExportedModel, crops: Uint8Array[], side: number): Promise<Float32Array[]> {
   const r = m.regions;
   if (!r) throw new Error(`${m.dir} has no region model`);
+  const lut = pixelTable(m.spec);
   const out: Float32Array[] = [];
   for (let s = 0; s < crops.length; s += REGION_BATCH) {
-    const imgs = await Promise.all(
-      crops.slice(s, s + REGION_BATCH).map(async (px) => {
-        const png = await sharp(px, { raw: { width: side, height: side, channels: 3 } })
-          .png()
-          .toBuffer();
-        return preparePixels(png, 'pooled', m.spec);
-      }),
-    );
+    const imgs = crops.slice(s, s + REGION_BATCH).map((px) => prepareCrop(px, side, lut));
     const n = imgs[0].data.length,
       batch = new Float32Array(n * imgs.length);
     imgs.forEach((img, i) => batch.set(img.data, i * n));

@@ -358,10 +358,7 @@ async function regionsGraphDiff(
         await sharp(s.path, { autoOrient: true }).resize(side, side, { fit: 'cover' }).removeAlpha().raw().toBuffer(),
       );
       const [ours] = await runRegions(m, [crop], side);
-      const png = await sharp(crop, { raw: { width: side, height: side, channels: 3 } })
-        .png()
-        .toBuffer();
-      const [emb] = await embedder.embedBatch([await embedder.prepare(png, 'pooled')], 'pooled');
+      const [emb] = await embedder.embedBatch([embedder.prepareCrop(crop, side)], 'pooled');
       if (emb.pooled.length !== r.d)
         throw new Error(`the backbone gives ${emb.pooled.length} pooled features, the region head reads ${r.d}`);
       const { p } = headOn(emb.pooled, A, b, r.C);

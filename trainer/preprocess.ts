@@ -78,3 +78,17 @@ export async function preparePixels(
   }
   return { data: out, height: h, width: w };
 }
+
+/** A square RGB crop [side, side, 3] (segmentation's region crops) as `pixel_values`, at its own side: no
+ *  resizing, so the backbone's tokens see the whole region at once. */
+export function prepareCrop(px: Uint8Array, side: number, lut: Float32Array[]): PreparedImage {
+  const n = side * side;
+  if (px.length !== 3 * n) throw new Error(`a crop of side ${side} has ${3 * n} bytes, not ${px.length}`);
+  const out = new Float32Array(3 * n);
+  for (let c = 0; c < 3; c++) {
+    const t = lut[c],
+      off = c * n;
+    for (let i = 0, j = c; i < n; i++, j += 3) out[off + i] = t[px[j]];
+  }
+  return { data: out, height: side, width: side };
+}

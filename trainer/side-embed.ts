@@ -1,7 +1,6 @@
 // Embeddings, with the loop's backbone, of pictures that are no session images: segmentation's region crops
 // (pooled vectors) and augmented copies of labelled scenes (patch grids). Nothing is cached: the caller keeps
 // what it needs.
-import sharp from 'sharp';
 import type { Grid } from './features.ts';
 import type { Embedder, EmbedMode, EmbedResult } from './types.ts';
 
@@ -13,19 +12,13 @@ export class SideEmbedder {
   ) {}
 
   async embedCrops(crops: Uint8Array[], side: number): Promise<Float32Array[]> {
-    const res = await this.embedSources(
-      crops.map(
-        (px) => () =>
-          sharp(px, { raw: { width: side, height: side, channels: 3 } })
-            .png()
-            .toBuffer(),
-      ),
-      'pooled',
-    );
-    return res.map((r) => {
-      if (!r.pooled) throw new Error(`crop embedding failed: ${r.error ?? 'no pooled features'}`);
-      return r.pooled;
-    });
+    const out: Float32Array[] = [];
+    for (let s = 0; s < crops.length; s += this.embedder.batchSize) {
+      if (this.closed()) throw new Error('the trainer is closed');
+      out.push(...(await this.embedder.embedCrops(crops.slice(s, s + this.embedder.batchSize), side)));
+    }
+    if (this.closed()) throw new Error('the trainer is closed');
+    return out;
   }
 
   async embedImages(images: Buffer[]): Promise<Grid[]> {

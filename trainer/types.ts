@@ -29,6 +29,8 @@ export interface Embedder {
   };
   batchSize: number;
   embed(items: EmbedItem[], mode: EmbedMode): Promise<EmbedResult[]>;
+  /** pooled embeddings of square RGB crops [side, side, 3], each at its own side (segmentation's region crops) */
+  embedCrops(crops: Uint8Array[], side: number): Promise<Float32Array[]>;
   /** start decoding these while the current batch runs, so inference never waits for sharp */
   prefetch?(items: EmbedItem[], mode: EmbedMode): void;
   dispose?(): Promise<void>;

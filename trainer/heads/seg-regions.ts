@@ -243,8 +243,10 @@ export function fitCropHead(
 
 /** Crop settings the segmentation task uses: the region's own pixels on a flat grey, 20 % margin. */
 export const REGION_CROP: Omit<CropOptions, 'side'> = { margin: 0.2, fill: [124, 116, 104] };
-/** the crop side the trainer hands to the backbone (which resizes it to its classification input) */
-export const CROP_SIDE = 224;
+/** the side of a region's crop, embedded at that size (not resized to the backbone's classification input): at 96 px
+ *  MobileNetV2's stride-16 tokens each see the whole region, so the pooled vector describes its outline rather than
+ *  averaging pieces of it (chosen on development scenes against 64, 128, 160 and 224; docs/segmentation.md) */
+export const CROP_SIDE = 96;
 export const MIN_REGION_FRACTION = 64 / (320 * 240);
 
 /** Swap the colour channels of a [S, S, 3] crop: channel c of the result is channel `order[c]` of the crop. */

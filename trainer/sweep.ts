@@ -7,6 +7,7 @@
 import type { DeltaItem } from '../common/delta-codec.ts';
 import { encodeDeltas } from '../common/delta-codec.ts';
 import { MAX_DELTA_ITEMS } from '../common/protocol.ts';
+import type { FeatureStore } from './feature-store.ts';
 
 /** an uncertainty change smaller than this is not sent: Browse's sort by uncertainty is that close */
 export const UNC_STEP = 0.05;
@@ -16,6 +17,8 @@ export const LAP_BUDGET = 2000;
 /** the pause after a lap, as a multiple of its length: labels 300 ms apart refit ~3 times a second, and
  *  the pool of 100k images is then re-predicted about every other refit (a small pool after each) */
 export const LAP_GAP = 2;
+/** bytes of features read per sweep step: one positioned read, a few ms of predicting */
+export const SWEEP_BYTES = 2 << 20;
 /** images whose features are kept for `diverse` (k-center runs on a sample, plus the labelled ones) */
 export const SAMPLE = 8000;
 const NEVER = -2,
@@ -204,6 +207,48 @@ export class Sweep {
         if (f) this.sample.set(ids[k], f.slice());
       }
     }
+  }
+
+  private lapTimer: NodeJS.Timeout | null = null;
+
+  /**
+   * One step of a lap over `store`: the next SWEEP_BYTES of rows of embedded images handed to `predict` (which
+   * records them). false: no lap is running (one waiting for its gap calls `wake` when it is due); 'lap': this
+   * step ended a lap (its deltas are sent).
+   */
+  step(
+    store: FeatureStore,
+    embedded: (id: number) => boolean,
+    predict: (ids: number[], values: Float32Array, shapes: { h: number; w: number; d: number }[]) => void,
+    wake: () => void,
+  ): false | 'step' | 'lap' {
+    const wait = this.maybeStart(store.records);
+    if (wait > 0)
+      this.lapTimer ??= setTimeout(() => {
+        this.lapTimer = null;
+        wake();
+      }, wait);
+    if (!Number.isFinite(this.lapLeft)) return false;
+    if (this.cursor >= store.records) {
+      store.flush();
+      if (this.cursor >= store.records) this.cursor = 0;
+    }
+    const from = this.cursor;
+    const r = store.scan(from, SWEEP_BYTES, embedded);
+    this.cursor = r.next;
+    this.lapLeft -= Math.max(1, r.next - from);
+    if (r.ids.length) predict(r.ids, r.values, r.shapes);
+    if (this.pending >= 5000) this.flush();
+    if (this.lapLeft > 0) return 'step';
+    this.flush();
+    this.lapEnded(store.records);
+    return 'lap';
+  }
+
+  /** the trainer is stopping: no lap wakes it any more */
+  close(): void {
+    if (this.lapTimer) clearTimeout(this.lapTimer);
+    this.lapTimer = null;
   }
 
   /** A lap is over. True when the budget held changes back: another lap begins, so that what the server

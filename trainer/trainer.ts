@@ -2,7 +2,6 @@
 // embed from a queue (focus → labelled → rest), and after a ~100 ms debounce refit the head, predict the
 // focused images first, then sweep the pool in chunks that send only what changed (trainer/sweep.ts).
 // Every step is bounded, so the cost of a label does not grow with the session.
-import { existsSync } from 'node:fs';
 import type { AnnotationMsg, ClassMsg, ImageRef, ServerToTrainer, Task, TrainerStatus } from '../common/protocol.ts';
 import { EmbedQueue } from './embed-queue.ts';
 import type { FeatureCache, Grid } from './features.ts';
@@ -11,11 +10,11 @@ import { isCached, openSessionCache, reuseSharedFeatures, type CachePlace } from
 import { SuggestThread } from './suggest-thread.ts';
 import type { SuggestionInput } from './suggestions.ts';
 import { Sweep, inSample } from './sweep.ts';
-import type { Embedder, EmbedItem, EmbedMode, TrainerIO } from './types.ts';
+import type { Embedder, EmbedMode, TrainerIO } from './types.ts';
 import { TASKS, type TrainerTask, type TrainerView } from './tasks/index.ts';
 import { predictUpload, statusThrottle } from './trainer-io.ts';
 import { Publisher } from './publisher.ts';
-import { readImported } from '../common/imported-file.ts';
+import { embedStep, imageSource } from './embed-step.ts';
 import { EmbedProgress } from './embed-progress.ts';
 import { SideEmbedder } from './side-embed.ts';
 
@@ -27,8 +26,6 @@ export interface TrainerOptions {
   background?: boolean;
 }
 
-/** bytes of features read per sweep step: one positioned read, a few ms of predicting */
-const SWEEP_BYTES = 2 << 20;
 /** full predictions sent after each refit for `hilt export --format onnx` to validate against */
 const VALIDATION_SAMPLE = 32;
 
@@ -61,7 +58,6 @@ export class Trainer implements TrainerView {
   private readonly full = new FullPredictions(this, () => this.closed);
   /** embeddings of pictures that are no session images (region crops, augmented copies) */
   private readonly side: SideEmbedder;
-  private lapTimer: NodeJS.Timeout | null = null;
   private lastChange = 0;
   private running = false;
   private timer: NodeJS.Timeout | null = null;
@@ -322,35 +318,19 @@ export class Trainer implements TrainerView {
 
   /** Predict the next few MB of the pool with the current head; a finished lap publishes suggestions. */
   private sweepStep(): boolean {
-    const impl = this.impl,
-      m = impl?.model();
-    if (!impl || !m || !this.cache) return false;
-    const store = this.cache.rows(this.mode === 'grid' ? 'grid' : 'pooled');
-    const wait = this.sweep.maybeStart(store.records);
-    if (wait > 0)
-      this.lapTimer ??= setTimeout(() => {
-        this.lapTimer = null;
-        this.kick();
-      }, wait);
-    if (!Number.isFinite(this.sweep.lapLeft)) return false;
-    if (this.sweep.cursor >= store.records) {
-      store.flush();
-      if (this.sweep.cursor >= store.records) this.sweep.cursor = 0;
-    }
-    const from = this.sweep.cursor;
-    const r = store.scan(from, SWEEP_BYTES, (id) => this.embedded.has(id));
-    this.sweep.cursor = r.next;
-    this.sweep.lapLeft -= Math.max(1, r.next - from);
-    if (r.ids.length) this.record(r.ids, r.values, r.shapes);
-    if (this.sweep.pending >= 5000) this.sweep.flush();
-    if (this.sweep.lapLeft <= 0) {
-      this.sweep.flush();
-      this.sweep.lapEnded(store.records);
-      // suggestions once everything is embedded (until then the idle loop publishes when the queue drains)
+    if (!this.impl?.model() || !this.cache) return false;
+    const step = this.sweep.step(
+      this.cache.rows(this.mode === 'grid' ? 'grid' : 'pooled'),
+      (id) => this.embedded.has(id),
+      (ids, values, shapes) => this.record(ids, values, shapes),
+      () => this.kick(),
+    );
+    // suggestions once everything is embedded (until then the idle loop publishes when the queue drains)
+    if (step === 'lap') {
       if (this.queue.empty) this.publisher.request();
       else this.publisher.stale = true;
     }
-    return true;
+    return step !== false;
   }
 
   private record(ids: number[], values: Float32Array, shapes: { h: number; w: number; d: number }[]): void {
@@ -380,63 +360,20 @@ export class Trainer implements TrainerView {
 
   readImage(id: number): Promise<Buffer | string> {
     const img = this.images.get(id);
-    return img ? this.source(img)() : Promise.reject(new Error(`no image ${id}`));
-  }
-
-  private source(i: ImageRef): EmbedItem['source'] {
-    return async () => {
-      if (existsSync(i.path)) return readImported(i); // only the bytes imported, as the server's file route
-      const r = await fetch(`${this.io.httpBase}/images/${i.id}/file`, { headers: this.io.httpHeaders });
-      if (!r.ok) throw new Error(`server answered ${r.status} for image ${i.id}`);
-      return Buffer.from(await r.arrayBuffer());
-    };
+    return img ? imageSource(this.io, img)() : Promise.reject(new Error(`no image ${id}`));
   }
 
   private async embedBatch(batch: ImageRef[]): Promise<void> {
-    const mode = this.mode;
-    const item = (i: ImageRef) => ({ id: i.id, sha: i.sha256, source: this.source(i) });
-    const running = this.embedder.embed(batch.map(item), mode);
-    this.embedder.prefetch?.(
-      this.queue.next(this.embedder.batchSize, this.focus, this.images, new Set(batch.map((i) => i.id))).map(item),
-      mode,
-    );
-    const results = await running;
-    const ids: number[] = [],
-      rows: Float32Array[] = [],
-      shapes: { h: number; w: number; d: number }[] = [];
-    for (const r of results) {
-      const img = this.images.get(r.id);
-      if (!img || !this.cache) continue;
-      if (r.error) {
-        this.failed.set(r.id, r.error);
-        this.io.log(`image ${r.id} (${img.path}) skipped: ${r.error}`);
-        continue;
-      }
-      if (r.pooled) {
-        this.cache.putPooled(img, r.pooled);
-        ids.push(r.id);
-        rows.push(r.pooled);
-        shapes.push({ h: 1, w: 1, d: r.pooled.length });
-      }
-      if (r.grid) {
-        this.cache.putGrid(img, r.grid);
-        ids.push(r.id);
-        rows.push(r.grid.data);
-        shapes.push({ h: r.grid.h, w: r.grid.w, d: r.grid.d });
-      }
-      this.embedded.add(r.id);
-      if (this.ann.has(r.id)) this.markDirty();
-    }
+    const { ids, values, shapes } = await embedStep(this, batch);
+    if (ids.some((id) => this.ann.has(id))) this.markDirty();
     this.status('embedding');
     this.progress.update(this.embedded.size, this.images.size);
+    if (!ids.length) return;
     // no model: the cold-start lists take the new images in when the queue drains
-    if (ids.length && !this.impl?.model()) this.publisher.stale = true;
+    this.publisher.stale = true;
     // a model exists: newly embedded images are predicted now (as deltas), suggestions when the queue drains
-    if (ids.length && this.impl?.model()) {
-      const values = new Float32Array(rows.reduce((s, v) => s + v.length, 0));
-      rows.reduce((o, v) => (values.set(v, o), o + v.length), 0);
+    if (this.impl?.model()) {
       this.record(ids, values, shapes);
-      this.publisher.stale = true;
       for (const id of ids) if (this.focus.includes(id)) void this.predictFocused(id);
     }
   }
@@ -521,7 +458,7 @@ export class Trainer implements TrainerView {
   async close(): Promise<void> {
     this.closed = true;
     this.publisher.close();
-    if (this.lapTimer) clearTimeout(this.lapTimer);
+    this.sweep.close();
     this.cache?.close();
     this.cache = null;
     await this.suggester.close();

@@ -22,7 +22,7 @@ export interface PublishHost {
   readonly sweep: Sweep;
   /** a fit's unfinished part is in flight (the loop kicks when it is done) */
   readonly finishingFit: boolean;
-  /** up to `limit` embedded images spread over the session, the same ones every time */
+  /** up to `limit` images spread over the embedded ones (once the pool is embedded, the same ones every time) */
   validationSample(limit?: number): ImageRef[];
   sendFull(imgs: ImageRef[]): Promise<void>;
   /** run the loop again (it publishes what went stale, or says ready) */

@@ -42,8 +42,9 @@ export interface FewRow {
   testScenes: number;
   oracle: number;
   /** per label count: mean refined mIoU over the draws, its ratio to the oracle, each draw's mIoU, and in how
-   *  many draws colour told the labelled classes apart (no colour-swapped copies or views) */
-  curve: { labelled: number; miou: number; ratio: number; draws: number[]; colourKept: number }[];
+   *  many draws colour told the labelled classes apart (no colour-swapped copies or views), and in how many the
+   *  labelled scenes held every class (a class no labelled scene holds cannot be named) */
+  curve: { labelled: number; miou: number; ratio: number; draws: number[]; colourKept: number; everyClass: number }[];
   /** head + refinement + naming the regions by their crops (embedding included) per image, ms (median over
    *  the test scenes of the last fit) */
   predictMs: number;
@@ -129,6 +130,7 @@ export async function fewLabelCurve(
     {
       const miou: number[] = [],
         colourKept: boolean[] = [];
+      let everyClass = 0;
       for (let r = 0; r < draws; r++) {
         const pick = shuffled([...d.train.keys()], rng(1000 + r * 17 + k)).slice(0, k);
         // as the trainer: colour-swapped copies and crop views only where colour does not tell the classes apart
@@ -139,6 +141,8 @@ export async function fewLabelCurve(
           }),
         );
         colourKept.push(cue.cue);
+        const held = new Set(pick.flatMap((i) => [...new Set(d.train[i].mask!)]));
+        if (d.classNames.every((_, c) => held.has(c))) everyClass++;
         const rows = (await Promise.all([...pick].sort((a, b) => a - b).map((i, j) => rowsOf(i, j, cue.cue)))).flat();
         const { model } = fitSegmentation(rows, d.train[0].grid.d, K, { seed: 0 });
         const head = embed
@@ -175,6 +179,7 @@ export async function fewLabelCurve(
         ratio: round(m / oracle, 3),
         draws: miou.map((x) => round(x, 3)),
         colourKept: colourKept.filter(Boolean).length,
+        everyClass,
       });
     }
   }
@@ -226,8 +231,8 @@ export function segFewMarkdown(r: SegFewResult, machine: string, date: string): 
   return [
     `Measured ${date} on ${machine}; backbone ${r.backbone.split(' (')[0].split(':')[0]}; dense masks of k scenes, mean of 3 draws; ${r.rows[0]?.testScenes ?? 0} test scenes per style. "Kept colour": draws whose labelled regions' colours told their classes apart (no colour-swapped copies or views).`,
     '',
-    `| style | seed | oracle | ${ks.map((k) => `${k} labelled: mIoU (÷ oracle)`).join(' | ')} | draws that kept colour (${ks.join(' / ')}) | head, refine, crops per image |`,
-    `|---|---:|---:|${ks.map(() => '---:').join('|')}|---:|---:|`,
+    `| style | seed | oracle | ${ks.map((k) => `${k} labelled: mIoU (÷ oracle)`).join(' | ')} | draws that kept colour (${ks.join(' / ')}) | draws holding every class (${ks.join(' / ')}) | head, refine, crops per image |`,
+    `|---|---:|---:|${ks.map(() => '---:').join('|')}|---:|---:|---:|`,
     ...r.rows.map(
       (x) =>
         `| ${x.style} | ${x.seed} | ${x.oracle.toFixed(3)} | ${ks
@@ -235,9 +240,9 @@ export function segFewMarkdown(r: SegFewResult, machine: string, date: string): 
             const c = x.curve.find((c) => c.labelled === k);
             return c ? `${c.miou.toFixed(3)} (**${c.ratio.toFixed(2)}×**)` : '–';
           })
-          .join(
-            ' | ',
-          )} | ${ks.map((k) => x.curve.find((c) => c.labelled === k)?.colourKept ?? '–').join(' / ')} | ${x.predictMs} ms |`,
+          .join(' | ')} | ${ks.map((k) => x.curve.find((c) => c.labelled === k)?.colourKept ?? '–').join(' / ')} | ${ks
+          .map((k) => x.curve.find((c) => c.labelled === k)?.everyClass ?? '–')
+          .join(' / ')} | ${x.predictMs} ms |`,
     ),
   ].join('\n');
 }

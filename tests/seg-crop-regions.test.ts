@@ -5,14 +5,18 @@ import { describe, expect, it } from 'vitest';
 import { predictProba } from '../trainer/heads/logreg.ts';
 import {
   channelOrder,
+  COLOUR_VIEWS,
   CROP_VIEWS,
   cropPixels,
   cropViews,
+  dihedral,
   flipCrop,
   fitCropHead,
   labelledCrops,
   regionsOf,
   REGION_CROP,
+  rotateCrop,
+  VIEW_ANGLES,
   type EmbedCrops,
 } from '../trainer/heads/seg-regions.ts';
 import { cropHeadNamer, nameRegions, shapeRegions } from '../trainer/heads/seg-naming.ts';
@@ -70,32 +74,59 @@ describe('regions of a class map', () => {
     expect(shapeRegions(speck, W, H, 10, 0.25).map((r) => [r.cls, r.pixels.length])).toEqual([[1, 150]]);
   });
 
-  it('a labelled region is learned from views without its colour: channel orders, mirror images, flat silhouettes', () => {
+  it('a labelled region is learned from views without its colour or its angle: channel orders, mirror images, rotations, flat silhouettes', () => {
     const m = scene([{ cls: 1, x: 10, y: 20, s: 20 }]);
     const [r] = regionsOf(m, W, H, { by: 'class' });
     const rgb = Uint8Array.from({ length: W * H * 3 }, (_, k) => (m[Math.floor(k / 3)] ? [200, 90, 30][k % 3] : 60)),
-      views = cropViews(rgb, W, H, r, crop);
-    expect(views).toHaveLength(CROP_VIEWS);
+      all = cropViews(rgb, W, H, r, crop),
+      views = all.map((v) => v.px),
+      S = crop.side,
+      fill = REGION_CROP.fill!;
+    expect(all.map((v) => v.view)).toEqual([...Array(CROP_VIEWS).keys()]);
     const own = cropPixels(rgb, W, H, r, crop);
     expect(views[0]).toEqual(own);
-    expect(views[1]).toEqual(flipCrop(own, crop.side));
-    expect(views[2]).toEqual(channelOrder(own, [1, 2, 0]));
-    // the region's colour at the crop's centre, per view: the six colour views hold the region's three channel
-    // values in three orders; the four silhouettes one flat colour each, none the region's
+    expect(views[1]).toEqual(flipCrop(own, S));
+    VIEW_ANGLES.forEach((a, i) => expect(views[2 + i]).toEqual(rotateCrop(own, S, (a * Math.PI) / 180, fill)));
+    expect(views[COLOUR_VIEWS]).toEqual(channelOrder(own, [1, 2, 0]));
+    // the region's colour at the crop's centre, per view: the colour views (crop, mirror, rotations) and the four
+    // channel-order views hold the region's three channel values in three orders; the silhouettes (upright and
+    // rotated) one flat colour each of four, none the region's
     const centre = (v: Uint8Array) => {
-      const o = ((crop.side >> 1) * crop.side + (crop.side >> 1)) * 3;
+      const o = ((S >> 1) * S + (S >> 1)) * 3;
       return [v[o], v[o + 1], v[o + 2]].join(',');
     };
-    const colours = views.map(centre);
-    expect(new Set(colours.slice(0, 6)).size).toBe(3);
-    expect(new Set(colours.slice(6)).size).toBe(4);
-    for (const c of colours.slice(6)) expect(colours.slice(0, 6)).not.toContain(c);
+    const colours = views.map(centre),
+      coloured = colours.slice(0, COLOUR_VIEWS + 4),
+      inked = colours.slice(COLOUR_VIEWS + 4);
+    expect(new Set(coloured).size).toBe(3);
+    expect(new Set(colours.slice(0, COLOUR_VIEWS)).size).toBe(1);
+    expect(new Set(inked).size).toBe(4);
+    for (const c of inked) expect(coloured).not.toContain(c);
     // outside the region the flat fill (in the view's channel order)
     views.forEach((v, i) =>
-      i >= 2 && i < 6
-        ? expect([...v.slice(0, 3)].sort()).toEqual([...REGION_CROP.fill!].sort())
-        : expect([...v.slice(0, 3)]).toEqual(REGION_CROP.fill),
+      i >= COLOUR_VIEWS && i < COLOUR_VIEWS + 4
+        ? expect([...v.slice(0, 3)].sort()).toEqual([...fill].sort())
+        : expect([...v.slice(0, 3)]).toEqual(fill),
     );
+    // a rotated view keeps the region's area (its pixels within the crop) and turns it: a quarter turn is the
+    // square's own rotation, a turn by 72° is not
+    const inRegion = (v: Uint8Array) => {
+      let n = 0;
+      for (let t = 0; t < v.length; t += 3) if (v[t] > 150) n++;
+      return n;
+    };
+    for (let i = 2; i < COLOUR_VIEWS; i++) expect(Math.abs(inRegion(views[i]) / inRegion(own) - 1)).toBeLessThan(0.05);
+    expect(rotateCrop(own, S, Math.PI / 2, fill)).toEqual(dihedral(own, S, 2)[1]);
+    expect(views[2]).not.toEqual(own);
+    // the background's views leave the rotations out and keep their indices; `n` takes the first views
+    expect(cropViews(rgb, W, H, r, crop, { rotate: false }).map((v) => v.view)).toEqual([
+      0,
+      1,
+      ...[...Array(CROP_VIEWS - COLOUR_VIEWS - VIEW_ANGLES.length).keys()].map((k) => COLOUR_VIEWS + k),
+    ]);
+    expect(cropViews(rgb, W, H, r, crop, { n: COLOUR_VIEWS }).map((v) => v.view)).toEqual([
+      ...Array(COLOUR_VIEWS).keys(),
+    ]);
   });
 
   it("crops the region's pixels on the flat fill, with the margin around the box", () => {
@@ -125,9 +156,10 @@ describe('the crop head names regions the patch head cannot tell apart', () => {
     const samples = (
       await Promise.all(labelled.map((m) => labelledCrops(m, W, H, rgbOf(m), embed, crop, { minFraction: 0 })))
     ).flat();
-    // each region in CROP_VIEWS views, the background of each scene too (its one flat colour: no smaller parts)
+    // each shape region in CROP_VIEWS views, the background of each scene too (its one flat colour: no smaller
+    // parts) without the rotations
     expect(samples.map((s) => s.cls).sort()).toEqual([
-      ...new Array(2 * CROP_VIEWS).fill(0),
+      ...new Array(2 * (CROP_VIEWS - 2 * VIEW_ANGLES.length)).fill(0),
       ...new Array(2 * CROP_VIEWS).fill(1),
       ...new Array(2 * CROP_VIEWS).fill(2),
     ]);

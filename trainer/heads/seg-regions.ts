@@ -263,30 +263,90 @@ const VIEW_INKS: [number, number, number][] = [
   [250, 230, 80],
   [30, 30, 120],
 ];
+/** Rotate a [S, S, 3] crop about its centre by `angle` radians (bilinear; what comes from outside the crop is
+ *  `fill`). */
+export function rotateCrop(px: Uint8Array, S: number, angle: number, fill: readonly number[]): Uint8Array {
+  const out = new Uint8Array(px.length),
+    c = (S - 1) / 2,
+    cos = Math.cos(angle),
+    sin = Math.sin(angle);
+  for (let y = 0; y < S; y++)
+    for (let x = 0; x < S; x++) {
+      const dx = x - c,
+        dy = y - c,
+        fx = cos * dx + sin * dy + c,
+        fy = -sin * dx + cos * dy + c,
+        o = (y * S + x) * 3;
+      if (fx < 0 || fy < 0 || fx > S - 1 || fy > S - 1) {
+        out.set(fill, o);
+        continue;
+      }
+      const x0 = Math.floor(fx),
+        y0 = Math.floor(fy),
+        x1 = Math.min(S - 1, x0 + 1),
+        y1 = Math.min(S - 1, y0 + 1),
+        tx = fx - x0,
+        ty = fy - y0;
+      for (let k = 0; k < 3; k++)
+        out[o + k] = Math.round(
+          (1 - ty) * ((1 - tx) * px[(y0 * S + x0) * 3 + k] + tx * px[(y0 * S + x1) * 3 + k]) +
+            ty * ((1 - tx) * px[(y1 * S + x0) * 3 + k] + tx * px[(y1 * S + x1) * 3 + k]),
+        );
+    }
+  return out;
+}
+
+/** the angles a labelled shape region is also learned at (away from the square's own symmetries, so a square
+ *  seen upright is also seen as a diamond), in degrees */
+export const VIEW_ANGLES = [72, 144, 216, 288];
 /** views per labelled region (see cropViews) */
-export const CROP_VIEWS = 10;
-/** the views that keep the region's colours (the crop and its mirror image): all the crop head learns from where
- *  colour tells the classes apart */
-export const COLOUR_VIEWS = 2;
+export const CROP_VIEWS = 10 + 2 * VIEW_ANGLES.length;
+/** the views that keep the region's colours (the crop, its mirror image and the crop rotated): all the crop head
+ *  learns from where colour tells the classes apart */
+export const COLOUR_VIEWS = 2 + VIEW_ANGLES.length;
+/** the views that are rotations (cropViews' order): the background's samples are not rotated */
+const ROTATED = new Set([...VIEW_ANGLES.map((_, i) => 2 + i), ...VIEW_ANGLES.map((_, i) => COLOUR_VIEWS + 8 + i)]);
 
 /** The views a labelled region is learned from, so that a few labelled regions teach its outline rather than its
- *  colour: the crop and its mirror image, the crop in two other channel orders (each mirrored once), and the
- *  region's silhouette painted in four flat colours (every second one mirrored). CROP_VIEWS of them. */
-export function cropViews(rgb: Uint8Array, W: number, H: number, r: Region, crop: CropOptions): Uint8Array[] {
-  const px = cropPixels(rgb, W, H, r, crop),
-    S = crop.side;
-  const a = channelOrder(px, [1, 2, 0]),
-    b = channelOrder(px, [2, 0, 1]);
-  const inked = VIEW_INKS.map((ink, i) => {
-    const q = cropPixels(rgb, W, H, r, { ...crop, ink });
-    return i % 2 ? flipCrop(q, S) : q;
-  });
-  return [px, flipCrop(px, S), a, flipCrop(a, S), b, flipCrop(b, S), ...inked];
+ *  colour or its angle: the crop, its mirror image and the crop rotated by each of VIEW_ANGLES (COLOUR_VIEWS that
+ *  keep its colours), the crop in two other channel orders (each mirrored once), the region's silhouette painted
+ *  in four flat colours (every second one mirrored), and those silhouettes rotated by VIEW_ANGLES (one angle
+ *  each). CROP_VIEWS of them; the first `n`, without the rotations where `rotate` is false (their places left
+ *  out, so each view keeps its index). */
+export function cropViews(
+  rgb: Uint8Array,
+  W: number,
+  H: number,
+  r: Region,
+  crop: CropOptions,
+  o: { n?: number; rotate?: boolean } = {},
+): { view: number; px: Uint8Array }[] {
+  const n = o.n ?? CROP_VIEWS,
+    S = crop.side,
+    fill = crop.fill ?? [0, 0, 0],
+    px = cropPixels(rgb, W, H, r, crop),
+    rad = VIEW_ANGLES.map((a) => (a * Math.PI) / 180);
+  const out: Uint8Array[] = [px, flipCrop(px, S), ...rad.map((a) => rotateCrop(px, S, a, fill))];
+  if (n > out.length) {
+    const a = channelOrder(px, [1, 2, 0]),
+      b = channelOrder(px, [2, 0, 1]);
+    const inked = VIEW_INKS.map((ink, i) => {
+      const q = cropPixels(rgb, W, H, r, { ...crop, ink });
+      return i % 2 ? flipCrop(q, S) : q;
+    });
+    out.push(a, flipCrop(a, S), b, flipCrop(b, S), ...inked);
+    out.push(...rad.map((a, i) => rotateCrop(inked[i % inked.length], S, a, fill)));
+  }
+  return out
+    .slice(0, n)
+    .map((q, view) => ({ view, px: q }))
+    .filter((v) => o.rotate !== false || !ROTATED.has(v.view));
 }
 
 /** The labelled crops of one class map (`idx`: class index per pixel; `ignore` is not a region), the first
- *  `views` (CROP_VIEWS) views of each region (cropViews): each shape class's connected regions and, as samples
- *  of the background (class `background` − `offset`), the background's own connected regions and up to
+ *  `views` (CROP_VIEWS) views of each region (cropViews; the background's without the rotations): each shape
+ *  class's connected regions and, as samples of the background (class `background` − `offset`), the
+ *  background's own connected regions and up to
  *  `negatives` (NEGATIVE_PARTS) of its connected parts of one colour (colourParts: what a shape region cut
  *  from a predicted map looks like where it is background). */
 export async function labelledCrops(
@@ -316,15 +376,14 @@ export async function labelledCrops(
     regs.push(...colourParts(rgb, W, H, Int32Array.from(px), { ...proposalArea(W, H), max: negatives, cls: bg }));
   }
   if (!regs.length) return [];
+  const all = regs.flatMap((r) =>
+    cropViews(rgb, W, H, r, crop, { n: views, rotate: r.cls !== bg }).map((v) => ({ ...v, cls: r.cls })),
+  );
   const f = await embed(
-    regs.flatMap((r) => cropViews(rgb, W, H, r, crop).slice(0, views)),
+    all.map((v) => v.px),
     crop.side,
   );
-  return f.map((feature, i) => ({
-    feature,
-    cls: regs[Math.floor(i / views)].cls - (o.offset ?? 0),
-    view: i % views,
-  }));
+  return f.map((feature, i) => ({ feature, cls: all[i].cls - (o.offset ?? 0), view: all[i].view }));
 }
 
 /** background parts of one colour per labelled image that the crop head learns as background */

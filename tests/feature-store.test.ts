@@ -2,10 +2,21 @@
 // within fp16 rounding, found by image id and checked against the sha256, a crash losing at most the
 // chunk not yet written, a torn tail cut on reopen, and one writer per store.
 import { describe, expect, it } from 'vitest';
-import { appendFileSync, existsSync, mkdirSync, readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  truncateSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { fork } from 'node:child_process';
 import { FeatureStore, RECORD, StoreBusy } from '../trainer/feature-store.ts';
+import { EMPTY_LOCK_MS } from '../trainer/store-lock.ts';
 import { FeatureCache, POOLED_DTYPE } from '../trainer/features.ts';
 import { tempDir } from './helpers/fixtures.ts';
 
@@ -109,6 +120,33 @@ describe('FeatureStore', () => {
     const s = new FeatureStore(dir, 'f32');
     expect(readFileSync(join(dir, 'writer.lock'), 'utf8')).toBe(String(process.pid));
     s.close();
+    expect(existsSync(join(dir, 'writer.lock'))).toBe(false);
+  });
+
+  it('a lock file without its pid yet is held (its writer is between creating and writing it) until it is old', () => {
+    const dir = join(tempDir('hilt-fs-'), 'store'),
+      lock = join(dir, 'writer.lock');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(lock, '');
+    expect(() => new FeatureStore(dir, 'f32')).toThrow(StoreBusy);
+    expect(readFileSync(lock, 'utf8')).toBe('');
+    const old = (Date.now() - EMPTY_LOCK_MS - 1000) / 1000;
+    utimesSync(lock, old, old);
+    const s = new FeatureStore(dir, 'f32');
+    expect(readFileSync(lock, 'utf8')).toBe(String(process.pid));
+    s.close();
+  });
+
+  it('meta.json is written whole; one cut short by a crash is written again, another dtype is refused', () => {
+    const dir = join(tempDir('hilt-fs-'), 'store');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'meta.json'), '');
+    const s = new FeatureStore(dir, 'f32');
+    s.close();
+    expect(JSON.parse(readFileSync(join(dir, 'meta.json'), 'utf8'))).toEqual({ version: 1, dtype: 'f32' });
+    expect(readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+    expect(() => new FeatureStore(dir, 'f16')).toThrow(/holds f32 features, not f16/);
+    // the refused open left no lock behind
     expect(existsSync(join(dir, 'writer.lock'))).toBe(false);
   });
 });

@@ -13,6 +13,7 @@ import {
   openSync,
   readFileSync,
   readSync,
+  renameSync,
   writeFileSync,
   writeSync,
 } from 'node:fs';
@@ -51,9 +52,22 @@ export class FeatureStore {
     if (!release) throw new StoreBusy(dir);
     this.release = release;
     const meta = join(dir, 'meta.json');
-    if (existsSync(meta) && JSON.parse(readFileSync(meta, 'utf8')).dtype !== dtype)
-      throw new Error(`${dir} holds ${JSON.parse(readFileSync(meta, 'utf8')).dtype} features, not ${dtype}`);
-    writeFileSync(meta, JSON.stringify({ version: 1, dtype }));
+    let held: Dtype | null = null;
+    try {
+      held = (JSON.parse(readFileSync(meta, 'utf8')) as { dtype: Dtype }).dtype ?? null;
+    } catch {
+      // missing, or cut short by a crash: written again below
+    }
+    if (held && held !== dtype) {
+      release();
+      throw new Error(`${dir} holds ${held} features, not ${dtype}`);
+    }
+    if (!held) {
+      // written whole or not at all (a reader never sees it half written)
+      const tmp = `${meta}.${process.pid}.tmp`;
+      writeFileSync(tmp, JSON.stringify({ version: 1, dtype }));
+      renameSync(tmp, meta);
+    }
     this.bytesPerValue = dtype === 'f16' ? 2 : 4;
     this.data = openSync(join(dir, 'rows.bin'), existsSync(join(dir, 'rows.bin')) ? 'r+' : 'w+');
     this.idx = openSync(join(dir, 'rows.idx'), existsSync(join(dir, 'rows.idx')) ? 'r+' : 'w+');

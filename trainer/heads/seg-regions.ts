@@ -304,8 +304,6 @@ export const CROP_VIEWS = 10 + 2 * VIEW_ANGLES.length;
 /** the views that keep the region's colours (the crop, its mirror image and the crop rotated): all the crop head
  *  learns from where colour tells the classes apart */
 export const COLOUR_VIEWS = 2 + VIEW_ANGLES.length;
-/** the views that are rotations (cropViews' order): the background's samples are not rotated */
-const ROTATED = new Set([...VIEW_ANGLES.map((_, i) => 2 + i), ...VIEW_ANGLES.map((_, i) => COLOUR_VIEWS + 8 + i)]);
 
 /** The views a labelled region is learned from, so that a few labelled regions teach its outline rather than its
  *  colour or its angle: the crop, its mirror image and the crop rotated by each of VIEW_ANGLES (COLOUR_VIEWS that
@@ -326,7 +324,9 @@ export function cropViews(
     fill = crop.fill ?? [0, 0, 0],
     px = cropPixels(rgb, W, H, r, crop),
     rad = VIEW_ANGLES.map((a) => (a * Math.PI) / 180);
-  const out: Uint8Array[] = [px, flipCrop(px, S), ...rad.map((a) => rotateCrop(px, S, a, fill))];
+  // a view left out (the rotations when `rotate` is false) is null here, so the others keep their index
+  const turned = (q: Uint8Array, a: number) => (o.rotate === false ? null : rotateCrop(q, S, a, fill));
+  const out: (Uint8Array | null)[] = [px, flipCrop(px, S), ...rad.map((a) => turned(px, a))];
   if (n > out.length) {
     const a = channelOrder(px, [1, 2, 0]),
       b = channelOrder(px, [2, 0, 1]);
@@ -335,20 +335,16 @@ export function cropViews(
       return i % 2 ? flipCrop(q, S) : q;
     });
     out.push(a, flipCrop(a, S), b, flipCrop(b, S), ...inked);
-    out.push(...rad.map((a, i) => rotateCrop(inked[i % inked.length], S, a, fill)));
+    out.push(...rad.map((a, i) => turned(inked[i % inked.length], a)));
   }
-  return out
-    .slice(0, n)
-    .map((q, view) => ({ view, px: q }))
-    .filter((v) => o.rotate !== false || !ROTATED.has(v.view));
+  return out.slice(0, n).flatMap((q, view) => (q ? [{ view, px: q }] : []));
 }
 
 /** The labelled crops of one class map (`idx`: class index per pixel; `ignore` is not a region), the first
  *  `views` (CROP_VIEWS) views of each region (cropViews; the background's without the rotations): each shape
  *  class's connected regions and, as samples of the background (class `background` − `offset`), the
- *  background's own connected regions and up to
- *  `negatives` (NEGATIVE_PARTS) of its connected parts of one colour (colourParts: what a shape region cut
- *  from a predicted map looks like where it is background). */
+ *  background's own connected regions and up to `negatives` (NEGATIVE_PARTS) of its connected parts of one
+ *  colour (colourParts: what a shape region cut from a predicted map looks like where it is background). */
 export async function labelledCrops(
   idx: ArrayLike<number>,
   W: number,
